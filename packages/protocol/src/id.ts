@@ -1,0 +1,106 @@
+/**
+ * Node ids: 20-byte Uint8Arrays compared by XOR distance. Hot-path functions work byte by byte:
+ * never BigInt, never Buffer.compare, never a full sort where a partial selection will do.
+ */
+export const ID_LENGTH = 20
+
+export type NodeId = Uint8Array
+
+export function isNodeId (x: unknown): x is NodeId {
+  return x instanceof Uint8Array && x.length === ID_LENGTH
+}
+
+export function idsEqual (a: NodeId, b: NodeId): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
+
+export function idToHex (id: Uint8Array): string {
+  let s = ''
+  for (let i = 0; i < id.length; i++) s += HEX[id[i]!]
+  return s
+}
+
+const HEX_ID = /^[0-9a-fA-F]{40}$/
+
+/** Parses 40 hex characters into an id; anything else gives undefined. */
+export function parseIdHex (hex: unknown): NodeId | undefined {
+  if (typeof hex !== 'string' || !HEX_ID.test(hex)) return undefined
+  const id = new Uint8Array(ID_LENGTH)
+  for (let i = 0; i < ID_LENGTH; i++) id[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16)
+  return id
+}
+
+export function randomId (): NodeId {
+  return globalThis.crypto.getRandomValues(new Uint8Array(ID_LENGTH))
+}
+
+export function xorDistance (a: NodeId, b: NodeId): Uint8Array {
+  const d = new Uint8Array(ID_LENGTH)
+  for (let i = 0; i < ID_LENGTH; i++) d[i] = a[i]! ^ b[i]!
+  return d
+}
+
+/** Negative when `a` is closer to `target` than `b`, positive when farther, 0 when equal. */
+export function compareDistance (a: NodeId, b: NodeId, target: NodeId): number {
+  for (let i = 0; i < ID_LENGTH; i++) {
+    const da = a[i]! ^ target[i]!
+    const db = b[i]! ^ target[i]!
+    if (da !== db) return da - db
+  }
+  return 0
+}
+
+/** Number of leading bits `a` and `b` share (0..160). 160 means equal. */
+export function commonPrefixLength (a: NodeId, b: NodeId): number {
+  for (let i = 0; i < ID_LENGTH; i++) {
+    const x = a[i]! ^ b[i]!
+    if (x !== 0) return i * 8 + Math.clz32(x) - 24
+  }
+  return ID_LENGTH * 8
+}
+
+/** A random id that shares exactly `bits` leading bits with `id` (bits < 160). */
+export function randomIdWithPrefix (id: NodeId, bits: number): NodeId {
+  const out = randomId()
+  const whole = bits >> 3
+  for (let i = 0; i < whole; i++) out[i] = id[i]!
+  if (whole < ID_LENGTH) {
+    const rest = bits & 7
+    const keep = (0xff00 >> rest) & 0xff          // the `rest` high bits of the byte
+    const flip = 0x80 >> rest                      // the first differing bit
+    out[whole] = (id[whole]! & keep) | (~id[whole]! & flip) | (out[whole]! & ~(keep | flip) & 0xff)
+  }
+  return out
+}
+
+/**
+ * The `n` items closest to `target`, nearest first, without sorting everything: a bounded
+ * insertion into a sorted window of size n (O(len · log n) comparisons, most rejected at the
+ * first byte).
+ */
+export function closest<T> (items: Iterable<T>, target: NodeId, n: number, idOf: (item: T) => NodeId = identity as (item: T) => NodeId): T[] {
+  const best: T[] = []
+  const ids: NodeId[] = []
+  if (n <= 0) return best
+  for (const item of items) {
+    const id = idOf(item)
+    if (best.length === n && compareDistance(id, ids[n - 1]!, target) >= 0) continue
+    let lo = 0
+    let hi = best.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (compareDistance(ids[mid]!, id, target) <= 0) lo = mid + 1
+      else hi = mid
+    }
+    best.splice(lo, 0, item)
+    ids.splice(lo, 0, id)
+    if (best.length > n) { best.pop(); ids.pop() }
+  }
+  return best
+}
+
+function identity<T> (x: T): T { return x }

@@ -1,0 +1,2 @@
+export * from './id.js'
+export * from './message.js'

@@ -1,0 +1,94 @@
+/**
+ * The actor contract. An actor is a pure stream function over messages, built by a factory from
+ * plain-data configuration:
+ *
+ *   export const routing = defineActor({
+ *     name: 'routing',
+ *     consumes: ['rpc.ping', 'rpc.find_node', 'routing.closest', 'transport.seen'],
+ *     worker: new URL('./worker.js', import.meta.url),
+ *     create: (init: RoutingInit) => (in$, deps) => out$
+ *   })
+ *   supervisor.start(routing({ k: 20 }), { host: 'worker' })
+ *
+ * `in$` carries the messages of the consumed types (and only those); `out$` carries published
+ * messages and replies (messages with `re`). Requests to other actors go through `deps.ask`.
+ * Per-request failures are reply values (`errorReply`); only a fatal error errors `out$`, and
+ * the supervisor then restarts the actor with its last snapshot. Actor code cannot tell which
+ * host it runs on.
+ */
+import type { Observable, SchedulerLike } from 'rxjs'
+import type { Message } from '@peerconnect/protocol'
+
+export interface Clock { now (): number }
+
+export interface Logger {
+  debug (msg: string, fields?: Record<string, unknown>): void
+  info (msg: string, fields?: Record<string, unknown>): void
+  warn (msg: string, fields?: Record<string, unknown>): void
+  error (msg: string, fields?: Record<string, unknown>): void
+  child (namespace: string): Logger
+}
+
+/** The shared piscina pool: `task` names a module (file URL) exporting `name` as a function. */
+export interface ComputePool {
+  run<R = unknown> (task: { module: string, name?: string }, arg: unknown, opts?: { signal?: AbortSignal }): Promise<R>
+}
+
+export interface AskOptions {
+  /** ms until the ask errors with code ERR_ASK_TIMEOUT (default 5000). For streams: until `end`. */
+  readonly timeout?: number
+}
+
+export interface ActorDeps {
+  readonly name: string
+  readonly clock: Clock
+  readonly random: () => number
+  readonly scheduler: SchedulerLike
+  readonly log: Logger
+  readonly pool: ComputePool
+  /**
+   * Sends a request to the actor that consumes `msg.type` and streams its replies: each reply
+   * is emitted, the stream completes after the reply with `end: true`, an error reply errors it
+   * (an Error with the reply's name/code/message), and so do a timeout (ERR_ASK_TIMEOUT) and a
+   * type nobody consumes (ERR_NO_CONSUMER). Unsubscribing cancels: later replies are dropped.
+   */
+  ask (msg: Message, opts?: AskOptions): Observable<Message>
+  /** The last `actor.snapshot` state this actor emitted before it was restarted, if any. */
+  readonly snapshot: unknown
+}
+
+export type ActorFn = (in$: Observable<Message>, deps: ActorDeps) => Observable<Message>
+
+export interface ActorSpec {
+  readonly name: string
+  readonly consumes: readonly string[]
+  /** The module that runs this actor in a worker (`runActor(factory)`), for the worker host. */
+  readonly worker?: URL | string
+  /** The plain-data configuration the actor was made with (sent to the worker as is). */
+  readonly init: unknown
+  readonly run: ActorFn
+}
+
+export type ActorFactory<Init> = ((init: Init) => ActorSpec) & { readonly actorName: string }
+
+/**
+ * An actor emits `{ type: 'actor.snapshot', state }` whenever it wants its state kept; the host
+ * keeps the last one (it is not routed) and hands it back as `deps.snapshot` after a restart.
+ */
+export const SNAPSHOT_TYPE = 'actor.snapshot'
+
+export function defineActor<Init> (def: {
+  name: string
+  consumes: readonly string[]
+  worker?: URL | string
+  create: (init: Init) => ActorFn
+}): ActorFactory<Init> {
+  const factory = (init: Init): ActorSpec => ({
+    name: def.name,
+    consumes: def.consumes,
+    worker: def.worker,
+    init,
+    run: def.create(init)
+  })
+  return Object.assign(factory, { actorName: def.name })
+}
