@@ -1,0 +1,139 @@
+/**
+ * Messages of the network core: transport, routing, crawler, liveness.
+ *
+ *   transport.query  ──ask──▶ transport   ◀── a KRPC query to send; replies transport.response
+ *   rpc.<method>     ◀─ask─── transport   ──▶ the actor consuming it replies rpc.reply (or an error)
+ *   transport.seen   ──pub──▶ routing        every valid message from a node (≤ 1/s per contact)
+ *   routing.closest / routing.get / routing.contacts   ──ask──▶ routing
+ *   routing.peer.added / routing.peer.removed           ──pub──▶ anyone (lists, ui-bridge)
+ *   crawler.lookup / crawler.find / crawler.bootstrap   ──ask──▶ crawler (lookup streams progress)
+ *   liveness.check   ──ask──▶ liveness;  liveness.status ──pub──▶ anyone
+ */
+import type { NodeId } from '../id.js'
+import { isArrayOf, isBool, isId, isNat, isNullable, isNum, isObj, isOptional, isPort, isStr, isMessageOf, hasShape } from '../guards.js'
+import type { Obj } from '../guards.js'
+
+// ── shared shapes ────────────────────────────────────────────────────────────────────────────
+
+export interface Address { host: string, port: number }
+
+/** A routing contact. `lastSeen` is ms since the epoch; `rtt` ms, when measured. */
+export interface Contact { id: NodeId, host: string, port: number, lastSeen: number, rtt?: number }
+
+export const isAddress = hasShape<Address>({ host: isHostString, port: isPort })
+export const isContact = hasShape<Contact>({ id: isId, host: isHostString, port: isPort, lastSeen: isNum, rtt: isOptional(isNum) })
+export const isContactList = isArrayOf(isContact)
+
+// ── transport ────────────────────────────────────────────────────────────────────────────────
+
+/** Ask: send KRPC query `q` with arguments `a` (the transport adds our `id`) to `to`. */
+export type TransportQuery = { type: 'transport.query', cid?: number, to: Address, q: string, a: Obj, timeout?: number }
+/** Reply to transport.query. `rtt` ms; `bytes` = query + reply sizes on the wire. */
+export type TransportResponse = { type: 'transport.response', re?: number, end?: boolean, from: Address, id: NodeId, r: Obj, rtt: number, bytes: number }
+/** Published for every valid message from a node (at most about once a second per contact). */
+export type TransportSeen = { type: 'transport.seen', id: NodeId, host: string, port: number, rtt?: number }
+/** Ask: this node's UDP address and transport counters. */
+export type TransportInfo = { type: 'transport.info', cid?: number }
+export type TransportInfoReply = { type: 'transport.info.reply', re?: number, end?: boolean, id: NodeId, udp: Address, stats: Record<string, number> }
+
+export const isTransportQuery = isMessageOf<TransportQuery>('transport.query', { to: isAddress, q: isStr, a: isObj, timeout: isOptional(isNat) })
+export const isTransportResponse = isMessageOf<TransportResponse>('transport.response', { from: isAddress, id: isId, r: isObj, rtt: isNum, bytes: isNat })
+export const isTransportSeen = isMessageOf<TransportSeen>('transport.seen', { id: isId, host: isHostString, port: isPort, rtt: isOptional(isNum) })
+export const isTransportInfo = isMessageOf<TransportInfo>('transport.info', {})
+export const isTransportInfoReply = isMessageOf<TransportInfoReply>('transport.info.reply', { id: isId, udp: isAddress, stats: isObj })
+
+/** Error codes of failed transport.query asks (as ErrorData.code). */
+export const TRANSPORT_ERRORS = {
+  TIMEOUT: 'ERR_RPC_TIMEOUT',          // no reply within the adaptive timeout
+  REMOTE: 'ERR_RPC_REMOTE',            // the node answered with a KRPC error (message: "<code> <text>")
+  SEND: 'ERR_RPC_SEND',                // the datagram could not be sent (bad address, socket closed)
+  BAD_REPLY: 'ERR_RPC_BAD_REPLY'       // the reply failed the method's reply guard
+} as const
+
+// ── inbound KRPC queries, handed by transport to the actor that consumes `rpc.<method>` ───────
+
+/**
+ * Ask (from transport): answer an inbound query. `args` passed `parseQueryArgs` for `method`.
+ * `queryBytes` is the query's size: a reply may be at most 3× that unless `proven` (the querier
+ * showed a token bound to its address).
+ */
+export type RpcRequest = { type: `rpc.${string}`, cid?: number, method: string, from: Address, id: NodeId, args: Obj, queryBytes: number }
+/** Reply to an RpcRequest: the KRPC `r` dict (the transport adds our `id`). */
+export type RpcReply = { type: 'rpc.reply', re?: number, end?: boolean, r: Obj, proven?: boolean }
+
+export const rpcType = (method: string): `rpc.${string}` => `rpc.${method}`
+export const isRpcRequest = (x: unknown): x is RpcRequest =>
+  isObj(x) && typeof x.type === 'string' && x.type.startsWith('rpc.') && x.type !== 'rpc.reply' &&
+  isStr(x.method) && isAddress(x.from) && isId(x.id) && isObj(x.args) && isNat(x.queryBytes)
+export const isRpcReply = isMessageOf<RpcReply>('rpc.reply', { r: isObj, proven: isOptional(isBool) })
+
+/** ErrorData.code of an error reply to an RpcRequest → the KRPC error code sent on the wire. */
+export const KRPC_CODE_BY_ERROR: Readonly<Record<string, number>> = {
+  ERR_KRPC_GENERIC: 201,
+  ERR_KRPC_SERVER: 202,
+  ERR_KRPC_PROTOCOL: 203,
+  ERR_KRPC_METHOD_UNKNOWN: 204,
+  ERR_NO_CONSUMER: 204
+}
+
+// ── routing ──────────────────────────────────────────────────────────────────────────────────
+
+/** Ask: the `n` closest good contacts to `target`, nearest first. */
+export type RoutingClosest = { type: 'routing.closest', cid?: number, target: NodeId, n: number }
+export type RoutingClosestReply = { type: 'routing.closest.reply', re?: number, end?: boolean, contacts: Contact[] }
+/** Ask: one contact by id. */
+export type RoutingGet = { type: 'routing.get', cid?: number, id: NodeId }
+export type RoutingGetReply = { type: 'routing.get.reply', re?: number, end?: boolean, contact: Contact | null }
+/** Ask: the whole table, and the fill of each bucket (index = shared prefix length with our id). */
+export type RoutingContacts = { type: 'routing.contacts', cid?: number }
+export type RoutingContactsReply = { type: 'routing.contacts.reply', re?: number, end?: boolean, self: NodeId, contacts: Contact[], buckets: number[] }
+/** Published when a contact enters / leaves the table. */
+export type RoutingPeerAdded = { type: 'routing.peer.added', contact: Contact }
+export type RoutingPeerRemoved = { type: 'routing.peer.removed', contact: Contact, reason: 'evicted' | 'failed' | 'replaced' }
+
+export const isRoutingClosest = isMessageOf<RoutingClosest>('routing.closest', { target: isId, n: isNat })
+export const isRoutingClosestReply = isMessageOf<RoutingClosestReply>('routing.closest.reply', { contacts: isContactList })
+export const isRoutingGet = isMessageOf<RoutingGet>('routing.get', { id: isId })
+export const isRoutingGetReply = isMessageOf<RoutingGetReply>('routing.get.reply', { contact: isNullable(isContact) })
+export const isRoutingContacts = isMessageOf<RoutingContacts>('routing.contacts', {})
+export const isRoutingContactsReply = isMessageOf<RoutingContactsReply>('routing.contacts.reply', { self: isId, contacts: isContactList, buckets: isArrayOf(isNat) })
+export const isRoutingPeerAdded = isMessageOf<RoutingPeerAdded>('routing.peer.added', { contact: isContact })
+export const isRoutingPeerRemoved = isMessageOf<RoutingPeerRemoved>('routing.peer.removed', { contact: isContact, reason: isStr })
+
+// ── crawler ──────────────────────────────────────────────────────────────────────────────────
+
+/** Ask: iterative find_node lookup of `target`. Streams crawler.progress, ends with crawler.result. */
+export type CrawlerLookup = { type: 'crawler.lookup', cid?: number, target: NodeId, k?: number }
+/** Ask: look a peer up by id; the result's `found` is the contact that answered with that id. */
+export type CrawlerFind = { type: 'crawler.find', cid?: number, id: NodeId }
+export type CrawlerProgress = { type: 'crawler.progress', re?: number, end?: boolean, queried: number, responded: number, closest: Contact[] }
+export type CrawlerResult = { type: 'crawler.result', re?: number, end?: boolean, target: NodeId, closest: Contact[], found: Contact | null, queries: number, bytes: number, ms: number }
+/** Ask: ping the seeds, look up our own id, then refresh the buckets. */
+export type CrawlerBootstrap = { type: 'crawler.bootstrap', cid?: number, seeds: Address[] }
+export type CrawlerBootstrapReply = { type: 'crawler.bootstrap.reply', re?: number, end?: boolean, seedsAnswered: number, contacts: number }
+
+export const isCrawlerLookup = isMessageOf<CrawlerLookup>('crawler.lookup', { target: isId, k: isOptional(isNat) })
+export const isCrawlerFind = isMessageOf<CrawlerFind>('crawler.find', { id: isId })
+export const isCrawlerProgress = isMessageOf<CrawlerProgress>('crawler.progress', { queried: isNat, responded: isNat, closest: isContactList })
+export const isCrawlerResult = isMessageOf<CrawlerResult>('crawler.result', { target: isId, closest: isContactList, found: isNullable(isContact), queries: isNat, bytes: isNat, ms: isNum })
+export const isCrawlerBootstrap = isMessageOf<CrawlerBootstrap>('crawler.bootstrap', { seeds: isArrayOf(isAddress) })
+export const isCrawlerBootstrapReply = isMessageOf<CrawlerBootstrapReply>('crawler.bootstrap.reply', { seedsAnswered: isNat, contacts: isNat })
+
+// ── liveness ─────────────────────────────────────────────────────────────────────────────────
+
+/** Ask: is this node alive? UDP ping, then a TCP connect to its port; checks within a short window share one result. */
+export type LivenessCheck = { type: 'liveness.check', cid?: number, id: NodeId, host: string, port: number }
+export type LivenessResult = { type: 'liveness.result', re?: number, end?: boolean, id: NodeId, host: string, port: number, alive: boolean, via: 'udp' | 'tcp' | null, rtt: number | null, checkedAt: number }
+/** Published after every check (the page shows a peer offline only after a failed check). */
+export type LivenessStatus = { type: 'liveness.status', id: NodeId, host: string, port: number, alive: boolean, checkedAt: number }
+
+export const isLivenessCheck = isMessageOf<LivenessCheck>('liveness.check', { id: isId, host: isHostString, port: isPort })
+export const isLivenessResult = isMessageOf<LivenessResult>('liveness.result', { id: isId, host: isHostString, port: isPort, alive: isBool, via: (x: unknown) => x === 'udp' || x === 'tcp' || x === null, rtt: isNullable(isNum), checkedAt: isNum })
+export const isLivenessStatus = isMessageOf<LivenessStatus>('liveness.status', { id: isId, host: isHostString, port: isPort, alive: isBool, checkedAt: isNum })
+
+// ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+function isHostString (x: unknown): x is string {
+  return typeof x === 'string' && x.length > 0 && x.length <= 255
+}
+
