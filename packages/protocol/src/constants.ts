@@ -1,0 +1,32 @@
+/** Limits of the wire protocol. */
+
+/** Bytes; a larger inbound KRPC packet is rejected before it is parsed. */
+export const MAX_PACKET = 1500
+
+/** Deepest nesting of bencoded lists/dicts accepted from the network (the top-level dict is 1). */
+export const BDECODE_MAX_DEPTH = 8
+
+/** Most values (of any kind, nested ones included) in one bdecoded input. */
+export const BDECODE_MAX_ITEMS = 4096
+
+/** Longest input `bdecode` accepts unless told otherwise. */
+export const BDECODE_MAX_LENGTH = 64 * 1024
+
+/** A KRPC transaction id is 1..16 bytes (bittorrent-dht and libtorrent use 2-4). */
+export const MAX_TID_LENGTH = 16
+
+/** A KRPC method name is 1..64 visible ASCII characters. */
+export const MAX_METHOD_LENGTH = 64
+
+/** Peer record names are at most 64 bytes of UTF-8. */
+export const MAX_NAME_BYTES = 64
+
+/** Keyword queries (`pc_search`) are 1..64 bytes of UTF-8. */
+export const MAX_QUERY_BYTES = 64
+
+/** Number of directory lists; their ids are floor(i * 2^160 / LIST_COUNT). */
+export const LIST_COUNT = 20
+
+/** Bytes of one compact IPv4 node (id, address, port) and one IPv6 node (BEP 32). */
+export const COMPACT_NODE_LENGTH = 26
+export const COMPACT_NODE6_LENGTH = 38
