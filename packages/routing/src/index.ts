@@ -1,1 +1,2 @@
-export {}
+export { RoutingTable, invalidReason } from './table.js'
+export type { AddResult, TableOptions, ClosestOptions } from './table.js'

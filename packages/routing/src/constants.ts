@@ -1,0 +1,40 @@
+/** Time units, in ms. */
+export const second = 1000
+export const minute = 60 * second
+
+/** Contacts per bucket (Kademlia k). */
+export const K = 20
+
+/** Contacts in a find_node answer (BEP 5: the 8 closest good nodes). */
+export const FIND_NODE_COUNT = 8
+
+/** A contact is "good" (fit for find_node answers) when seen within this window and not failed. */
+export const GOOD_WINDOW = 15 * minute
+
+/** A bucket untouched for this long gets a lookup of a random id in its range. */
+export const REFRESH_AFTER = 15 * minute
+
+/** How often the buckets are checked for staleness. */
+export const REFRESH_CHECK_INTERVAL = 1 * minute
+
+/** How often a changed table is saved to `<dataDir>/routing.json`. */
+export const SAVE_INTERVAL = 3 * minute
+
+/** Quiet time after a change before an `actor.snapshot` of the table is emitted. */
+export const SNAPSHOT_DELAY = 5 * second
+
+/** Bound on one liveness check asked for a full bucket's oldest contact (UDP ping + TCP connect). */
+export const CHECK_ASK_TIMEOUT = 15 * second
+
+/** Saved contacts re-pinged at once on start. */
+export const REPING_CONCURRENCY = 16
+
+/** Most contacts written to / read from the routing file. */
+export const MAX_SAVED_CONTACTS = 2000
+
+/** Bytes of a find_node reply besides the node lists (dict keys, id, tid, version). */
+export const FIND_NODE_REPLY_OVERHEAD = 80
+
+/** The routing file's name inside the data dir, and its format version. */
+export const ROUTING_FILE = 'routing.json'
+export const ROUTING_FILE_VERSION = 1

@@ -1,0 +1,272 @@
+/**
+ * The routing table: k-buckets over `k-bucket`, with no I/O. It validates every contact before
+ * k-bucket sees it, and it never evicts by itself: a full bucket is *reported* (with its oldest
+ * contact and the candidate) and the caller decides, after a liveness check, to evict or not.
+ *
+ * Buckets are numbered by the length of the prefix their contacts share with our id (0 = the far
+ * half of the id space). The bucket that holds our own id covers every longer prefix.
+ */
+import KBucket from 'k-bucket'
+import { isIP } from 'node:net'
+import { closest as closestBy, commonPrefixLength, idsEqual, isNodeId, isNum, isPort, ID_LENGTH } from '@peerconnect/protocol'
+import type { Contact, NodeId } from '@peerconnect/protocol'
+import { GOOD_WINDOW, K } from './constants.js'
+
+export type AddResult =
+  | { kind: 'added', contact: Contact }
+  | { kind: 'updated', contact: Contact }
+  /** The bucket is full: nothing changed. The caller may check `oldest` and then evict it. */
+  | { kind: 'full', bucket: number, oldest: Contact, candidate: Contact }
+  /** The id is known at another address and that contact is still good: kept as it was. */
+  | { kind: 'conflict', contact: Contact }
+  | { kind: 'invalid', reason: string }
+
+export interface TableOptions {
+  /** Contacts per bucket (default 20). */
+  readonly k?: number
+  /** ms a contact stays good after it was last seen (default 15 minutes). */
+  readonly goodWindow?: number
+  /** When the table was made (ms): buckets never touched count as touched then (default 0). */
+  readonly createdAt?: number
+}
+
+export interface ClosestOptions {
+  /** Only good contacts (seen within the good window before this time, not failed). */
+  readonly goodAt?: number
+  /** Leave this id out (e.g. the querier). */
+  readonly exclude?: NodeId
+}
+
+export class RoutingTable {
+  readonly self: NodeId
+  readonly k: number
+  private readonly goodWindow: number
+  private readonly createdAt: number
+  private readonly buckets: KBucket<Entry>
+  private readonly touched = new Map<number, number>()
+  private failedCount = 0
+  private event: KBucketEvent | undefined
+
+  constructor (self: NodeId, opts: TableOptions = {}) {
+    if (!isNodeId(self)) throw Object.assign(new TypeError('self id must be a 20-byte Uint8Array'), { code: 'ERR_INVALID_ID' })
+    this.self = new Uint8Array(self)
+    this.k = opts.k ?? K
+    this.goodWindow = opts.goodWindow ?? GOOD_WINDOW
+    this.createdAt = opts.createdAt ?? 0
+    this.buckets = new KBucket<Entry>({
+      localNodeId: this.self,
+      numberOfNodesPerKBucket: this.k,
+      numberOfNodesToPing: 1,
+      arbiter: (_incumbent, candidate) => candidate
+    })
+    this.buckets.on('added', () => { this.event = { kind: 'added' } })
+    this.buckets.on('updated', () => { this.event = { kind: 'updated' } })
+    this.buckets.on('ping', (oldest: Entry[]) => { this.event = { kind: 'full', oldest: oldest[0] } })
+  }
+
+  get size (): number {
+    return this.buckets.count()
+  }
+
+  /** Adds a contact or refreshes a known one (moved to the tail: most recently seen). */
+  add (contact: Contact): AddResult {
+    const reason = invalidReason(contact)
+    if (reason !== undefined) return { kind: 'invalid', reason }
+    if (idsEqual(contact.id, this.self)) return { kind: 'invalid', reason: 'our own id' }
+    const known = this.buckets.get(contact.id)
+    if (known !== null && !sameAddress(known.contact, contact) && this.isGood(known, contact.lastSeen)) {
+      return { kind: 'conflict', contact: copy(known.contact) }
+    }
+    const own = clean(contact)
+    const entry: Entry = { id: own.id, vectorClock: 0, contact: own, failures: 0 }
+    if (known !== null && entry.contact.rtt === undefined && known.contact.rtt !== undefined) entry.contact.rtt = known.contact.rtt
+    if (known !== null && known.failures > 0) this.failedCount--
+    const event = this.insert(entry)
+    const bucket = this.bucketOf(entry.id)
+    if (event.kind === 'full') return { kind: 'full', bucket, oldest: copy(this.oldestIn(bucket, event.oldest).contact), candidate: copy(entry.contact) }
+    this.touchBucket(bucket, entry.contact.lastSeen)
+    return { kind: event.kind, contact: copy(entry.contact) }
+  }
+
+  /** Marks a contact seen at `at` (with a new rtt, if measured). Returns it, or null if unknown. */
+  touch (id: NodeId, at: number, rtt?: number): Contact | null {
+    if (!isNodeId(id)) return null
+    const known = this.buckets.get(id)
+    if (known === null) return null
+    const next: Contact = { ...known.contact, lastSeen: Math.max(at, known.contact.lastSeen) }
+    if (rtt !== undefined && isNum(rtt) && rtt >= 0) next.rtt = rtt
+    const result = this.add(next)
+    return result.kind === 'updated' ? result.contact : null
+  }
+
+  /** Counts a failed check against a contact: it stops being good until it is seen again. */
+  markFailed (id: NodeId): boolean {
+    if (!isNodeId(id)) return false
+    const known = this.buckets.get(id)
+    if (known === null) return false
+    if (known.failures === 0) this.failedCount++
+    known.failures++
+    return true
+  }
+
+  remove (id: NodeId): Contact | null {
+    if (!isNodeId(id)) return null
+    const known = this.buckets.get(id)
+    if (known === null) return null
+    if (known.failures > 0) this.failedCount--
+    this.buckets.remove(id)
+    return copy(known.contact)
+  }
+
+  get (id: NodeId): Contact | null {
+    if (!isNodeId(id)) return null
+    const known = this.buckets.get(id)
+    return known === null ? null : copy(known.contact)
+  }
+
+  /**
+   * The `n` contacts closest to `target`, nearest first. A partial selection over the table
+   * (k-bucket's own `closest()` sorts by a float distance that loses precision after 6 bytes).
+   */
+  closest (target: NodeId, n: number, opts: ClosestOptions = {}): Contact[] {
+    if (!isNodeId(target) || !(n > 0)) return []
+    const { goodAt, exclude } = opts
+    const entries = this.entries().filter(e =>
+      (goodAt === undefined || this.isGood(e, goodAt)) && (exclude === undefined || !idsEqual(e.id, exclude)))
+    return closestBy(entries, target, Math.floor(n), e => e.id).map(e => copy(e.contact))
+  }
+
+  /** Every contact, in no particular order. */
+  all (): Contact[] {
+    return this.entries().map(e => copy(e.contact))
+  }
+
+  /** Whether the contact is good at time `now`: seen within the good window and not failed since. */
+  good (id: NodeId, now: number): boolean {
+    if (!isNodeId(id)) return false
+    const known = this.buckets.get(id)
+    return known !== null && this.isGood(known, now)
+  }
+
+  /** Contacts per bucket: index = length of the prefix shared with our id. */
+  bucketFill (): number[] {
+    const fill: number[] = []
+    for (const e of this.entries()) {
+      const i = commonPrefixLength(e.id, this.self)
+      while (fill.length <= i) fill.push(0)
+      fill[i]!++
+    }
+    return fill
+  }
+
+  /** The bucket an id falls in: its shared prefix length with us, capped by the depth of our own bucket. */
+  bucketOf (id: NodeId): number {
+    return Math.min(commonPrefixLength(id, this.self), this.depth())
+  }
+
+  /** Number of buckets: the far buckets along our id's path, plus our own. */
+  bucketCount (): number {
+    return this.depth() + 1
+  }
+
+  /** Notes activity in a bucket (a contact seen, a lookup in its range). */
+  touchBucket (bucket: number, at: number): void {
+    const prev = this.touched.get(bucket)
+    if (prev === undefined || at > prev) this.touched.set(bucket, at)
+  }
+
+  /** When a bucket last saw activity. Our own bucket counts activity at every deeper prefix. */
+  touchedAt (bucket: number): number {
+    const depth = this.depth()
+    let at = this.createdAt
+    for (const [i, t] of this.touched) {
+      if ((i === bucket || (bucket >= depth && i >= depth)) && t > at) at = t
+    }
+    return at
+  }
+
+  /** Buckets untouched since `now - after`. */
+  staleBuckets (now: number, after: number): number[] {
+    const stale: number[] = []
+    for (let i = 0; i < this.bucketCount(); i++) if (now - this.touchedAt(i) >= after) stale.push(i)
+    return stale
+  }
+
+  private insert (entry: Entry): KBucketEvent {
+    this.event = undefined
+    this.buckets.add(entry)
+    const event = this.takeEvent() ?? { kind: 'updated' }
+    return event
+  }
+
+  private takeEvent (): KBucketEvent | undefined {
+    const event = this.event
+    this.event = undefined
+    return event
+  }
+
+  /** The contact a full bucket should have checked: a failed one if any, else the least recently seen. */
+  private oldestIn (bucket: number, head: Entry | undefined): Entry {
+    if (this.failedCount > 0) {
+      const failed = this.entries().find(e => e.failures > 0 && this.bucketOf(e.id) === bucket)
+      if (failed !== undefined) return failed
+    }
+    if (head !== undefined) return head
+    return this.entries().filter(e => this.bucketOf(e.id) === bucket)
+      .reduce((a, b) => (b.contact.lastSeen < a.contact.lastSeen ? b : a))
+  }
+
+  private isGood (e: Entry, now: number): boolean {
+    return e.failures === 0 && now - e.contact.lastSeen < this.goodWindow
+  }
+
+  private entries (): Entry[] {
+    return this.buckets.toArray()
+  }
+
+  private depth (): number {
+    let node = this.buckets.root as unknown as TreeNode
+    let bit = 0
+    while (node.contacts === null && node.left !== null && node.right !== null) {
+      const set = (this.self[bit >> 3]! & (0x80 >> (bit & 7))) !== 0
+      node = set ? node.right : node.left
+      bit++
+    }
+    return bit
+  }
+}
+
+/** Why a contact cannot enter the table, or undefined if it can. */
+export function invalidReason (c: unknown): string | undefined {
+  if (typeof c !== 'object' || c === null) return 'not an object'
+  const x = c as Partial<Record<keyof Contact, unknown>>
+  if (!isNodeId(x.id)) return `id must be a ${ID_LENGTH}-byte Uint8Array`
+  if (typeof x.host !== 'string' || isIP(x.host) === 0) return 'host must be an IP address'
+  if (x.host === '0.0.0.0' || x.host === '::') return 'host must not be the unspecified address'
+  if (!isPort(x.port)) return 'port must be 1..65535'
+  if (!isNum(x.lastSeen)) return 'lastSeen must be a finite number'
+  if (x.rtt !== undefined && !(isNum(x.rtt) && x.rtt >= 0)) return 'rtt must be a non-negative number'
+  return undefined
+}
+
+interface Entry { id: NodeId, vectorClock: number, contact: Contact, failures: number }
+type KBucketEvent = { kind: 'added' | 'updated' } | { kind: 'full', oldest: Entry | undefined }
+interface TreeNode { contacts: unknown[] | null, left: TreeNode | null, right: TreeNode | null }
+
+function sameAddress (a: Contact, b: Contact): boolean {
+  return a.host === b.host && a.port === b.port
+}
+
+/** An own copy of a contact (the id copied too: it may be a view into a packet buffer). */
+function clean (c: Contact): Contact {
+  const out: Contact = { id: new Uint8Array(c.id), host: c.host, port: c.port, lastSeen: c.lastSeen }
+  if (c.rtt !== undefined) out.rtt = c.rtt
+  return out
+}
+
+/** A plain-data copy for callers (no undefined fields). */
+function copy (c: Contact): Contact {
+  const out: Contact = { id: c.id, host: c.host, port: c.port, lastSeen: c.lastSeen }
+  if (c.rtt !== undefined) out.rtt = c.rtt
+  return out
+}
