@@ -1,0 +1,29 @@
+/** Time units (ms). Durations are written `10 * second`. */
+export const ms = 1
+export const second = 1000 * ms
+export const minute = 60 * second
+
+/** Closest responsive nodes that must have answered before a lookup ends. */
+export const K = 8
+/** Queries in flight per lookup (a slow one gives its slot up early). */
+export const ALPHA = 3
+/** Closest responsive contacts a lookup result carries. */
+export const KEEP = 20
+/** Candidates a lookup remembers; farther unqueried ones are forgotten. */
+export const MAX_CANDIDATES = 256
+
+/** Before any round trip is measured, a query in flight this long gives up its slot. */
+export const SLOW_INITIAL = 500 * ms
+/** Once RTTs are measured, a query gives up its slot after this many times their median… */
+export const SLOW_FACTOR = 2
+/** …but never sooner than this… */
+export const SLOW_MIN = 50 * ms
+/** …and never later than this. */
+export const SLOW_MAX = 1 * second
+
+/** Seeds asked from routing.closest for a lookup. */
+export const SEED_COUNT = 16
+/** Lookups that run at once during a bootstrap's bucket refresh. */
+export const REFRESH_CONCURRENCY = 2
+/** Upper bound on the duration of one lookup (the ask to routing included). */
+export const LOOKUP_TIMEOUT = 60 * second

@@ -1,0 +1,279 @@
+import { compareDistance, idToHex, idsEqual } from '@peerconnect/protocol'
+import type { Contact, NodeId } from '@peerconnect/protocol'
+import { ALPHA, K, KEEP, MAX_CANDIDATES, SLOW_FACTOR, SLOW_INITIAL, SLOW_MAX, SLOW_MIN } from './constants.js'
+
+export interface LookupOptions {
+  /** Closest responsive nodes that must have answered before the lookup ends. Default K (8). */
+  readonly k?: number
+  /** Queries in flight at once (slow ones excluded). Default ALPHA (3). */
+  readonly alpha?: number
+  /** Closest responsive contacts kept for the result. Default KEEP (20). */
+  readonly keep?: number
+  /** Our own id: never queried, never a candidate. */
+  readonly self?: NodeId
+  /** ms a query may be in flight before giving up its slot, until RTTs are measured. Default SLOW_INITIAL. */
+  readonly slowAfter?: number
+  /** Candidates remembered. Default MAX_CANDIDATES. */
+  readonly maxCandidates?: number
+  /** End as soon as the node whose id is the target has answered (crawler.find). */
+  readonly stopWhenFound?: boolean
+}
+
+/** What a reply brought: the replying node's real id, the nodes it returned, wire bytes, and its RTT if measured elsewhere. */
+export interface LookupReply {
+  readonly id: NodeId
+  readonly nodes: ReadonlyArray<{ id: NodeId, host: string, port: number }>
+  readonly bytes?: number
+  readonly rtt?: number
+}
+
+export interface LookupStats {
+  /** Queries sent. */
+  readonly queries: number
+  /** Queries answered. */
+  readonly responded: number
+  /** Queries failed (timeout, error, wrong id). */
+  readonly failed: number
+  /** Queries in flight holding a slot, and slow ones that gave their slot up. */
+  readonly active: number
+  readonly slow: number
+  /** Wire bytes of all queries and replies reported. */
+  readonly bytes: number
+  /** Candidates known. */
+  readonly candidates: number
+}
+
+/**
+ * A pure iterative find_node lookup (no I/O, no timers; time is passed in). The caller sends the
+ * queries `take(now)` hands out, reports each outcome with `reply` or `fail`, calls `take` again
+ * after every event and at `nextDeadline()`, and stops when `done`.
+ *
+ * Candidates are kept sorted by XOR distance to the target. At most `alpha` queries hold a slot;
+ * one in flight longer than the slow threshold (2× the median measured RTT, clamped) gives its
+ * slot up but its late reply is still used. Failed nodes are dropped. The lookup is done when
+ * the `k` closest non-failed candidates have all answered (so no closer candidate is unqueried).
+ */
+export interface Lookup {
+  readonly target: NodeId
+  readonly done: boolean
+  /** The contact whose id equals the target, once it has answered. */
+  readonly found: Contact | null
+  /** Marks slow queries, then fills free slots: the contacts to query now. */
+  take (now: number): Contact[]
+  /** The contact with `queriedId` answered. True when the k closest responsive set changed. */
+  reply (queriedId: NodeId, now: number, r: LookupReply): boolean
+  /** The query to `queriedId` failed. */
+  fail (queriedId: NodeId, now: number, bytes?: number): void
+  /** When (ms) the next in-flight query turns slow, if any holds a slot. */
+  nextDeadline (): number | undefined
+  /** The slot-release threshold (ms) in use. */
+  slowThreshold (): number
+  /** Up to `n` (default `keep`) closest responsive contacts, nearest first. */
+  closest (n?: number): Contact[]
+  stats (): LookupStats
+}
+
+export function createLookup (target: NodeId, seeds: readonly Contact[], opts: LookupOptions = {}): Lookup {
+  const k = Math.max(1, opts.k ?? K)
+  const alpha = Math.max(1, opts.alpha ?? ALPHA)
+  const keep = Math.max(k, opts.keep ?? KEEP)
+  const maxCandidates = Math.max(k * 2, opts.maxCandidates ?? MAX_CANDIDATES)
+  const slowInitial = opts.slowAfter ?? SLOW_INITIAL
+  const self = opts.self
+  const sorted: Candidate[] = []
+  const byKey = new Map<string, Candidate>()
+  const rtts: number[] = []
+  let queries = 0
+  let responded = 0
+  let failed = 0
+  let active = 0
+  let slow = 0
+  let bytes = 0
+  let found: Contact | null = null
+  let done = false
+  let threshold = slowInitial
+
+  for (const s of seeds) {
+    add(s, s.rtt)
+    if (s.rtt !== undefined && s.rtt >= 0) rtts.push(s.rtt)
+  }
+  updateThreshold()
+  updateDone()
+
+  return {
+    target,
+    get done () { return done },
+    get found () { return found },
+    take (now) {
+      markSlow(now)
+      if (done) return []
+      const out: Contact[] = []
+      let rank = 0
+      for (let i = 0; i < sorted.length && rank < k && active < alpha; i++) {
+        const c = sorted[i]!
+        if (c.state === STATE.FAILED) continue
+        rank++
+        if (c.state !== STATE.NEW) continue
+        c.state = STATE.ACTIVE
+        c.sentAt = now
+        active++
+        queries++
+        out.push(toContact(c, c.lastSeen))
+      }
+      return out
+    },
+    reply (queriedId, now, r) {
+      bytes += r.bytes ?? 0
+      const c = byKey.get(idToHex(queriedId))
+      if (c === undefined || !inFlight(c)) return false
+      release(c)
+      const rtt = r.rtt ?? now - c.sentAt
+      for (const n of r.nodes) add(n, undefined)
+      if (!idsEqual(r.id, c.id)) {
+        // It answered under another id: its place in the order was a lie. Keep what it sent,
+        // count the node under its real id.
+        c.state = STATE.FAILED
+        failed++
+        const real = add({ id: r.id, host: c.host, port: c.port }, rtt)
+        if (real === undefined || real.state !== STATE.NEW) { updateDone(); return false }
+        return answered(real, now, rtt)
+      }
+      return answered(c, now, rtt)
+    },
+    fail (queriedId, _now, failBytes = 0) {
+      bytes += failBytes
+      const c = byKey.get(idToHex(queriedId))
+      if (c === undefined || !inFlight(c)) return
+      release(c)
+      c.state = STATE.FAILED
+      failed++
+      updateDone()
+    },
+    nextDeadline () {
+      if (done || active === 0) return undefined
+      let first = Infinity
+      for (const c of sorted) if (c.state === STATE.ACTIVE && c.sentAt < first) first = c.sentAt
+      return first + threshold
+    },
+    slowThreshold () { return threshold },
+    closest (n = keep) {
+      const out: Contact[] = []
+      for (let i = 0; i < sorted.length && out.length < n; i++) {
+        const c = sorted[i]!
+        if (c.state === STATE.DONE) out.push(toContact(c, c.lastSeen))
+      }
+      return out
+    },
+    stats () {
+      return { queries, responded, failed, active, slow, bytes, candidates: sorted.length }
+    }
+  }
+
+  function answered (c: Candidate, now: number, rtt: number): boolean {
+    c.state = STATE.DONE
+    c.lastSeen = now
+    c.rtt = rtt
+    responded++
+    if (rtt >= 0 && Number.isFinite(rtt)) { rtts.push(rtt); updateThreshold() }
+    if (found === null && idsEqual(c.id, target)) found = toContact(c, now)
+    const changed = rankAmongDone(c) < k
+    updateDone()
+    return changed
+  }
+
+  function add (n: { id: NodeId, host: string, port: number, lastSeen?: number }, rtt: number | undefined): Candidate | undefined {
+    if (self !== undefined && idsEqual(n.id, self)) return undefined
+    const key = idToHex(n.id)
+    const known = byKey.get(key)
+    if (known !== undefined) return known
+    const c: Candidate = { id: n.id, host: n.host, port: n.port, key, state: STATE.NEW, sentAt: 0, lastSeen: n.lastSeen ?? 0, rtt }
+    let lo = 0
+    let hi = sorted.length
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1
+      if (compareDistance(sorted[mid]!.id, n.id, target) < 0) lo = mid + 1
+      else hi = mid
+    }
+    if (lo >= maxCandidates) return undefined
+    sorted.splice(lo, 0, c)
+    byKey.set(key, c)
+    if (sorted.length > maxCandidates) {
+      const last = sorted[sorted.length - 1]!
+      if (last.state === STATE.NEW || last.state === STATE.FAILED) { sorted.pop(); byKey.delete(last.key) }
+    }
+    return c
+  }
+
+  function markSlow (now: number): void {
+    if (active === 0) return
+    for (const c of sorted) {
+      if (c.state === STATE.ACTIVE && now - c.sentAt >= threshold) {
+        c.state = STATE.SLOW
+        active--
+        slow++
+      }
+    }
+  }
+
+  function release (c: Candidate): void {
+    if (c.state === STATE.ACTIVE) active--
+    else slow--
+  }
+
+  function updateThreshold (): void {
+    if (rtts.length === 0) { threshold = slowInitial; return }
+    const m = median(rtts)
+    threshold = Math.min(SLOW_MAX, Math.max(SLOW_MIN, SLOW_FACTOR * m))
+  }
+
+  function updateDone (): void {
+    if (opts.stopWhenFound === true && found !== null) { done = true; return }
+    let rank = 0
+    for (let i = 0; i < sorted.length && rank < k; i++) {
+      const c = sorted[i]!
+      if (c.state === STATE.FAILED) continue
+      if (c.state !== STATE.DONE) { done = false; return }
+      rank++
+    }
+    done = true
+  }
+
+  function rankAmongDone (c: Candidate): number {
+    let rank = 0
+    for (const x of sorted) {
+      if (x === c) return rank
+      if (x.state === STATE.DONE) rank++
+    }
+    return rank
+  }
+}
+
+const STATE = { NEW: 0, ACTIVE: 1, SLOW: 2, DONE: 3, FAILED: 4 } as const
+type State = typeof STATE[keyof typeof STATE]
+
+interface Candidate {
+  readonly id: NodeId
+  readonly host: string
+  readonly port: number
+  readonly key: string
+  state: State
+  sentAt: number
+  lastSeen: number
+  rtt: number | undefined
+}
+
+function inFlight (c: Candidate): boolean {
+  return c.state === STATE.ACTIVE || c.state === STATE.SLOW
+}
+
+function toContact (c: Candidate, lastSeen: number): Contact {
+  return c.rtt === undefined
+    ? { id: c.id, host: c.host, port: c.port, lastSeen }
+    : { id: c.id, host: c.host, port: c.port, lastSeen, rtt: c.rtt }
+}
+
+function median (xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
+}

@@ -1,0 +1,404 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { idToHex, idsEqual, ID_LENGTH } from '@peerconnect/protocol'
+import type { Contact, NodeId } from '@peerconnect/protocol'
+import { createLookup } from '../src/lookup.js'
+import { SLOW_INITIAL, SLOW_MAX, SLOW_MIN } from '../src/constants.js'
+import { createSimNetwork } from './fixtures/sim-network.js'
+import type { SimNetwork, SimNode } from './fixtures/sim-network.js'
+import { driveLookup, QUERY_BYTES, REPLY_BYTES } from './fixtures/drive-lookup.js'
+
+// ── ids at known distances: id(d) is at XOR distance d (in the last byte) from TARGET ─────────
+
+const TARGET = new Uint8Array(ID_LENGTH)
+const id = (d: number): NodeId => { const x = new Uint8Array(ID_LENGTH); x[ID_LENGTH - 1] = d; return x }
+const contact = (d: number, extra: Partial<Contact> = {}): Contact => ({ id: id(d), host: '10.0.0.' + d, port: 1000 + d, lastSeen: 0, ...extra })
+const dist = (c: { id: NodeId }): number => c.id[ID_LENGTH - 1]!
+const node = (d: number) => ({ id: id(d), host: '10.0.0.' + d, port: 1000 + d })
+
+const basics = suite('lookup - basics')
+
+basics('lookup - no seeds is done at once', () => {
+  const l = createLookup(TARGET, [])
+  assert.ok(l.done)
+  assert.equal(l.take(0), [])
+  assert.equal(l.closest(), [])
+  assert.is(l.stats().queries, 0)
+})
+
+basics('lookup - take hands out alpha queries, closest first', () => {
+  const l = createLookup(TARGET, [contact(9), contact(3), contact(7), contact(5), contact(1)])
+  const first = l.take(0)
+  assert.equal(first.map(dist), [1, 3, 5])
+  assert.equal(l.take(1), [], 'no free slot while three are in flight')
+  assert.is(l.stats().active, 3)
+  assert.is(l.stats().queries, 3)
+})
+
+basics('lookup - alpha and k are options', () => {
+  const seeds = [1, 2, 3, 4, 5, 6, 7].map(d => contact(d))
+  assert.equal(createLookup(TARGET, seeds, { alpha: 5 }).take(0).map(dist), [1, 2, 3, 4, 5])
+  assert.equal(createLookup(TARGET, seeds, { alpha: 5, k: 2 }).take(0).map(dist), [1, 2], 'only the k closest are worth asking')
+})
+
+basics('lookup - our own id is never a candidate', () => {
+  const l = createLookup(TARGET, [contact(1), contact(2)], { self: id(1) })
+  assert.equal(l.take(0).map(dist), [2])
+  l.reply(id(2), 5, { id: id(2), nodes: [node(1), node(3)] })
+  assert.equal(l.take(5).map(dist), [3])
+})
+
+basics('lookup - replies add closer candidates, which are asked next', () => {
+  const l = createLookup(TARGET, [contact(40), contact(50), contact(60)], { alpha: 1 })
+  assert.equal(l.take(0).map(dist), [40])
+  assert.ok(l.reply(id(40), 10, { id: id(40), nodes: [node(4), node(30), node(50)] }))
+  assert.equal(l.take(10).map(dist), [4])
+  assert.is(l.stats().candidates, 5)
+})
+
+basics('lookup - ends when the k closest non-failed have answered', () => {
+  const l = createLookup(TARGET, [contact(1), contact(2), contact(3), contact(4)], { k: 2, alpha: 3 })
+  assert.equal(l.take(0).map(dist), [1, 2])
+  l.reply(id(2), 5, { id: id(2), nodes: [] })
+  assert.not.ok(l.done, 'the closest has not answered yet')
+  l.fail(id(1), 6)
+  assert.not.ok(l.done, 'after a failure the next closest must be asked')
+  assert.equal(l.take(6).map(dist), [3])
+  l.reply(id(3), 9, { id: id(3), nodes: [] })
+  assert.ok(l.done)
+  assert.equal(l.closest().map(dist), [2, 3])
+  assert.equal(l.take(9), [])
+  assert.equal(l.stats(), { queries: 3, responded: 2, failed: 1, active: 0, slow: 0, bytes: 0, candidates: 4 })
+})
+
+basics('lookup - a closer node learned late keeps the lookup going', () => {
+  const l = createLookup(TARGET, [contact(10), contact(20)], { k: 2 })
+  l.take(0)
+  l.reply(id(20), 5, { id: id(20), nodes: [node(1)] })
+  l.reply(id(10), 6, { id: id(10), nodes: [] })
+  assert.not.ok(l.done, 'node 1 is closer and unqueried')
+  assert.equal(l.take(6).map(dist), [1])
+  l.reply(id(1), 8, { id: id(1), nodes: [] })
+  assert.ok(l.done)
+  assert.equal(l.closest(2).map(dist), [1, 10])
+})
+
+basics('lookup - reply tells whether the k closest responsive set changed', () => {
+  const l = createLookup(TARGET, [contact(1), contact(2), contact(3)], { k: 2, alpha: 3 })
+  assert.equal(l.take(0).map(dist), [1, 2])
+  assert.ok(l.reply(id(2), 1, { id: id(2), nodes: [] }))
+  assert.ok(l.reply(id(1), 2, { id: id(1), nodes: [] }), 'closer than the best so far')
+  assert.ok(l.done)
+  const m = createLookup(TARGET, [contact(1), contact(2), contact(3)], { k: 1, alpha: 3 })
+  m.take(0)
+  m.fail(id(1), 1)
+  assert.equal(m.take(1).map(dist), [2])
+  assert.ok(m.reply(id(2), 2, { id: id(2), nodes: [node(3)] }))
+  assert.not.ok(m.reply(id(3), 3, { id: id(3), nodes: [] }), 'node 3 was not asked')
+  const n = createLookup(TARGET, [contact(20), contact(30)], { k: 1, alpha: 1 })
+  n.take(0)
+  assert.ok(n.reply(id(20), 1, { id: id(20), nodes: [node(1)] }))
+  n.take(1)
+  assert.ok(n.reply(id(1), 2, { id: id(1), nodes: [node(25)] }))
+  assert.ok(n.done)
+  assert.is(n.stats().queries, 2)
+})
+
+basics('lookup - result contacts carry lastSeen and rtt', () => {
+  const l = createLookup(TARGET, [contact(1)])
+  l.take(100)
+  l.reply(id(1), 130, { id: id(1), nodes: [] })
+  assert.equal(l.closest(), [{ id: id(1), host: '10.0.0.1', port: 1001, lastSeen: 130, rtt: 30 }])
+  const m = createLookup(TARGET, [contact(1)])
+  m.take(100)
+  m.reply(id(1), 130, { id: id(1), nodes: [], rtt: 12 })
+  assert.is(m.closest()[0]!.rtt, 12, 'an RTT measured by the transport wins')
+})
+
+basics('lookup - the result keeps up to `keep` responsive contacts, more than k', () => {
+  const seeds = Array.from({ length: 30 }, (_, i) => contact(i + 20))
+  const l = createLookup(TARGET, seeds, { k: 10, alpha: 10, keep: 15 })
+  const far = l.take(0)
+  assert.equal(far.map(dist), [20, 21, 22, 23, 24, 25, 26, 27, 28, 29])
+  for (const c of far) l.reply(c.id, 1, { id: c.id, nodes: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(node) })
+  assert.not.ok(l.done)
+  for (const c of l.take(1)) l.reply(c.id, 2, { id: c.id, nodes: [] })
+  assert.ok(l.done)
+  assert.equal(l.closest().map(dist), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 20, 21, 22, 23, 24])
+  assert.is(l.closest(3).length, 3)
+  assert.is(createLookup(TARGET, [], { k: 10, keep: 4 }).closest(99).length, 0)
+})
+
+basics('lookup - replies and failures of unknown or settled queries are ignored', () => {
+  const l = createLookup(TARGET, [contact(1), contact(2)], { alpha: 1 })
+  l.take(0)
+  assert.not.ok(l.reply(id(99), 1, { id: id(99), nodes: [node(3)], bytes: 10 }))
+  assert.not.ok(l.reply(id(2), 1, { id: id(2), nodes: [] }), 'node 2 was never asked')
+  l.fail(id(2), 1)
+  assert.equal(l.stats(), { queries: 1, responded: 0, failed: 0, active: 1, slow: 0, bytes: 10, candidates: 2 })
+  l.reply(id(1), 2, { id: id(1), nodes: [] })
+  assert.not.ok(l.reply(id(1), 3, { id: id(1), nodes: [] }), 'a second reply counts once')
+  assert.is(l.stats().responded, 1)
+})
+
+basics('lookup - a node answering under another id is dropped and counted under its real id', () => {
+  const l = createLookup(TARGET, [contact(1), contact(5)], { k: 2 })
+  l.take(0)
+  l.reply(id(1), 4, { id: id(70), nodes: [node(3)] })
+  assert.is(l.stats().failed, 1)
+  assert.equal(l.closest().map(dist), [70])
+  assert.equal(l.closest()[0]!.host, '10.0.0.1', 'the real id is kept with the address that answered')
+  assert.equal(l.take(4).map(dist), [3])
+})
+
+basics('lookup - stopWhenFound ends when the target itself answers', () => {
+  const seeds = [contact(0), contact(1), contact(2), contact(3)]
+  const l = createLookup(TARGET, seeds, { stopWhenFound: true })
+  l.take(0)
+  assert.is(l.found, null)
+  l.reply(id(0), 3, { id: id(0), nodes: [] })
+  assert.ok(l.done)
+  assert.ok(l.found !== null && idsEqual(l.found.id, TARGET))
+  const plain = createLookup(TARGET, seeds)
+  plain.take(0)
+  plain.reply(id(0), 3, { id: id(0), nodes: [] })
+  assert.not.ok(plain.done, 'a plain lookup still waits for the k closest')
+  assert.ok(plain.found !== null, 'but it reports the target as found')
+})
+
+basics('lookup - bytes add up over replies and failures', () => {
+  const l = createLookup(TARGET, [contact(1), contact(2)])
+  l.take(0)
+  l.reply(id(1), 1, { id: id(1), nodes: [], bytes: 300 })
+  l.fail(id(2), 2, 60)
+  assert.is(l.stats().bytes, 360)
+})
+
+basics('lookup - candidates beyond maxCandidates are forgotten', () => {
+  const l = createLookup(TARGET, [contact(1)], { k: 2, maxCandidates: 4 })
+  l.take(0)
+  l.reply(id(1), 1, { id: id(1), nodes: [10, 20, 30, 40, 50, 60].map(node) })
+  assert.is(l.stats().candidates, 4)
+})
+
+const slow = suite('lookup - slow peers')
+
+slow('lookup - the slow threshold starts at slowAfter and follows the median RTT', () => {
+  const seeds = [1, 2, 3, 4, 5, 6].map(d => contact(d))
+  const l = createLookup(TARGET, seeds, { alpha: 6 })
+  assert.is(l.slowThreshold(), SLOW_INITIAL)
+  assert.is(createLookup(TARGET, seeds, { slowAfter: 123 }).slowThreshold(), 123)
+  l.take(0)
+  l.reply(id(1), 100, { id: id(1), nodes: [] })
+  assert.is(l.slowThreshold(), 200, '2 × the median')
+  l.reply(id(2), 300, { id: id(2), nodes: [] })
+  l.reply(id(3), 300, { id: id(3), nodes: [] })
+  assert.is(l.slowThreshold(), 600)
+  l.reply(id(4), 5000, { id: id(4), nodes: [] })
+  l.reply(id(5), 5000, { id: id(5), nodes: [] })
+  assert.is(l.slowThreshold(), 600, 'the median resists outliers')
+  l.reply(id(6), 5000, { id: id(6), nodes: [] })
+  assert.is(l.slowThreshold(), SLOW_MAX, 'clamped from above')
+  const fast = createLookup(TARGET, [contact(1)])
+  fast.take(0)
+  fast.reply(id(1), 1, { id: id(1), nodes: [] })
+  assert.is(fast.slowThreshold(), SLOW_MIN, 'clamped from below')
+})
+
+slow('lookup - seed RTTs known from routing set the threshold before any reply', () => {
+  const l = createLookup(TARGET, [contact(1, { rtt: 40 }), contact(2, { rtt: 60 })])
+  assert.is(l.slowThreshold(), 100)
+})
+
+slow('lookup - a slow peer gives its slot up at the threshold and its late reply still counts', () => {
+  const seeds = [1, 2, 3, 4, 5].map(d => contact(d))
+  const l = createLookup(TARGET, seeds, { alpha: 2, k: 5, slowAfter: 100 })
+  assert.equal(l.take(0).map(dist), [1, 2])
+  assert.is(l.nextDeadline(), 100)
+  l.reply(id(2), 50, { id: id(2), nodes: [] })
+  assert.equal(l.take(50).map(dist), [3])
+  assert.equal(l.take(99), [], 'node 1 still holds its slot')
+  assert.equal(l.take(100).map(dist), [4], 'node 1 turned slow: its slot goes to node 4')
+  assert.equal(l.stats().slow, 1)
+  assert.is(l.nextDeadline(), 150, 'node 3 (sent at 50, threshold 100 after the 50 ms reply) is next')
+  l.reply(id(1), 400, { id: id(1), nodes: [node(0)] })
+  assert.equal(l.stats().slow, 0)
+  assert.equal(l.closest().map(dist), [1, 2], 'the late reply is used')
+  l.reply(id(3), 401, { id: id(3), nodes: [] })
+  assert.equal(l.take(401).map(dist), [0], 'and so are the nodes it brought')
+})
+
+slow('lookup - a slow peer that finally fails is dropped', () => {
+  const l = createLookup(TARGET, [contact(1), contact(2)], { alpha: 1, k: 1, slowAfter: 10 })
+  l.take(0)
+  assert.equal(l.take(10).map(dist), [], 'node 2 is not among the k closest while node 1 may still answer')
+  assert.is(l.stats().slow, 1)
+  l.fail(id(1), 1000)
+  assert.equal(l.take(1000).map(dist), [2])
+  l.reply(id(2), 1001, { id: id(2), nodes: [] })
+  assert.ok(l.done)
+})
+
+slow('lookup - nextDeadline is undefined when nothing holds a slot', () => {
+  const l = createLookup(TARGET, [contact(1)], { slowAfter: 10 })
+  assert.is(l.nextDeadline(), undefined)
+  l.take(0)
+  assert.is(l.nextDeadline(), 10)
+  l.take(10)
+  assert.is(l.nextDeadline(), undefined, 'the only query turned slow')
+})
+
+// ── against a simulated network ──────────────────────────────────────────────────────────────
+
+const sim = suite('lookup - simulated network')
+
+const hex = (xs: Array<{ id: NodeId }>): string[] => xs.map(x => idToHex(x.id))
+
+function lookupFrom (net: SimNetwork, origin: SimNode, target: NodeId, opts: { k?: number, alpha?: number } = {}) {
+  const lookup = createLookup(target, net.seedsFor(origin, target, 16), { ...opts, self: origin.id })
+  return { lookup, drive: driveLookup(net, lookup) }
+}
+
+sim('lookup - finds the true k closest for random targets, every time', () => {
+  const net = createSimNetwork(300, { seed: 7 })
+  for (let i = 0; i < 60; i++) {
+    const origin = net.nodes[Math.floor(net.random() * net.nodes.length)]!
+    const target = i % 3 === 0 ? net.nodes[(origin.index + 1 + i) % net.nodes.length]!.id : net.randomId()
+    const { lookup, drive } = lookupFrom(net, origin, target)
+    assert.not.ok(drive.stalled, `lookup ${i} stalled`)
+    assert.equal(hex(lookup.closest(8)), hex(net.trueClosest(target, 8, origin)), `lookup ${i}`)
+  }
+})
+
+sim('lookup - with k = 4 it finds the true 4 closest with fewer queries', () => {
+  const net = createSimNetwork(300, { seed: 11 })
+  let q4 = 0
+  let q8 = 0
+  for (let i = 0; i < 30; i++) {
+    const origin = net.nodes[i * 7]!
+    const target = net.randomId()
+    const four = lookupFrom(net, origin, target, { k: 4 }).lookup
+    assert.equal(hex(four.closest(4)), hex(net.trueClosest(target, 4, origin)), `lookup ${i}`)
+    q4 += four.stats().queries
+    q8 += lookupFrom(net, origin, target).lookup.stats().queries
+  }
+  assert.ok(q4 < q8, `k = 4 took ${q4} queries, k = 8 took ${q8}`)
+})
+
+sim('lookup - with k = 16 it finds the true 16 closest when nodes answer with 16', () => {
+  // A node only returns the 8 closest it knows (BEP 5), so k above 8 cannot be exact; with
+  // 16 per reply it is.
+  const net = createSimNetwork(300, { seed: 11, bucketSize: 16 })
+  for (let i = 0; i < 20; i++) {
+    const origin = net.nodes[i * 7]!
+    const target = net.randomId()
+    const { lookup } = lookupFrom(net, origin, target, { k: 16 })
+    assert.equal(hex(lookup.closest(16)), hex(net.trueClosest(target, 16, origin)), `lookup ${i}`)
+    assert.ok(lookup.closest().length <= 20)
+  }
+})
+
+sim('lookup - alpha is never exceeded', () => {
+  const net = createSimNetwork(300, { seed: 3 })
+  for (const alpha of [1, 3, 5]) {
+    for (let i = 0; i < 10; i++) {
+      const { drive } = lookupFrom(net, net.nodes[i]!, net.randomId(), { alpha })
+      assert.ok(drive.maxActive <= alpha, `alpha ${alpha}: saw ${drive.maxActive} in flight`)
+      assert.is(drive.maxActive, alpha, 'and the slots are used')
+    }
+  }
+})
+
+sim('lookup - a slow node releases its slot and the lookup does not wait for it to start others', () => {
+  const net = createSimNetwork(300, { seed: 5 })
+  const origin = net.nodes[0]!
+  const target = net.randomId()
+  const seeds = net.seedsFor(origin, target, 16)
+  const slowest = net.byAddress(seeds[0]!.host, seeds[0]!.port)!
+  slowest.latency = 900
+  const lookup = createLookup(target, seeds, { self: origin.id })
+  const drive = driveLookup(net, lookup, { timeout: 5000 })
+  const sentBeforeSlowReply = drive.sent.filter(s => s.at < 900).length
+  assert.ok(sentBeforeSlowReply > 3, `queries kept flowing while the slow node was out (${sentBeforeSlowReply})`)
+  assert.ok(drive.maxActive <= 3)
+  assert.equal(hex(lookup.closest(8)), hex(net.trueClosest(target, 8, origin)))
+})
+
+sim('lookup - dead nodes do not stall it and are left out of the result', () => {
+  // 30% of the nodes are dead but still in everyone's table (a worst case: routing evicts
+  // failed contacts). Nobody may name some live close nodes, so exactness is measured in aggregate.
+  const net = createSimNetwork(300, { seed: 9 })
+  for (const n of net.nodes) if (net.random() < 0.3) n.dead = true
+  const live = net.nodes.filter(n => !n.dead)
+  let overlap = 0
+  let nearestFound = 0
+  const runs = 40
+  for (let i = 0; i < runs; i++) {
+    const origin = live[i]!
+    const target = net.randomId()
+    const { lookup, drive } = lookupFrom(net, origin, target)
+    assert.not.ok(drive.stalled, `lookup ${i} stalled`)
+    assert.ok(lookup.done)
+    assert.ok(drive.now < 20_000, `lookup ${i} took ${drive.now} simulated ms`)
+    for (const c of lookup.closest()) assert.not.ok(net.byAddress(c.host, c.port)!.dead, 'a dead node in the result')
+    const want = hex(net.trueClosest(target, 8, origin))
+    const got = hex(lookup.closest(8))
+    assert.is(got.length, 8)
+    overlap += got.filter(x => want.includes(x)).length / 8
+    if (got[0] === want[0]) nearestFound++
+  }
+  assert.ok(overlap / runs >= 0.85, `overlap with the true 8 closest: ${overlap / runs}`)
+  assert.ok(nearestFound / runs >= 0.9, `nearest live node found in ${nearestFound} of ${runs}`)
+})
+
+sim('lookup - with 10% dead nodes it still finds the true closest nearly always', () => {
+  const net = createSimNetwork(300, { seed: 4 })
+  for (const n of net.nodes) if (net.random() < 0.1) n.dead = true
+  const live = net.nodes.filter(n => !n.dead)
+  let exact = 0
+  for (let i = 0; i < 40; i++) {
+    const origin = live[i]!
+    const target = net.randomId()
+    const { lookup } = lookupFrom(net, origin, target)
+    if (hex(lookup.closest(8)).join() === hex(net.trueClosest(target, 8, origin)).join()) exact++
+  }
+  assert.ok(exact >= 32, `exact in ${exact} of 40`)
+})
+
+sim('lookup - a network that is all dead ends with an empty result', () => {
+  const net = createSimNetwork(50, { seed: 2 })
+  for (const n of net.nodes) n.dead = true
+  const { lookup, drive } = lookupFrom(net, net.nodes[0]!, net.randomId())
+  assert.not.ok(drive.stalled)
+  assert.equal(lookup.closest(), [])
+  assert.is(lookup.stats().failed, lookup.stats().queries)
+})
+
+sim('lookup - queries and bytes per lookup are reported', () => {
+  const net = createSimNetwork(300, { seed: 13 })
+  let total = 0
+  for (let i = 0; i < 20; i++) {
+    const { lookup, drive } = lookupFrom(net, net.nodes[i]!, net.randomId())
+    const s = lookup.stats()
+    assert.is(s.queries, drive.sent.length)
+    assert.ok(s.responded <= s.queries)
+    assert.is(s.bytes, drive.bytes)
+    assert.is(s.bytes, s.responded * (QUERY_BYTES + REPLY_BYTES) + s.failed * QUERY_BYTES)
+    total += s.queries
+  }
+  assert.ok(total / 20 < 40, `about ${total / 20} queries per lookup`)
+})
+
+sim('lookup - deterministic: the same network and target give the same queries', () => {
+  const a = createSimNetwork(200, { seed: 21 })
+  const b = createSimNetwork(200, { seed: 21 })
+  const t = a.randomId()
+  b.randomId()
+  const ra = lookupFrom(a, a.nodes[4]!, t)
+  const rb = lookupFrom(b, b.nodes[4]!, t)
+  assert.equal(ra.drive.sent.map(s => s.node?.index), rb.drive.sent.map(s => s.node?.index))
+})
+
+basics.run()
+slow.run()
+sim.run()
