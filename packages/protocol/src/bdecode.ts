@@ -3,7 +3,8 @@
  * never throws, caps nesting depth, value count and input length, and rejects everything BEP 3
  * does not allow: leading zeros, `-0`, empty integers, length prefixes longer than the input,
  * non-string keys, duplicate keys and trailing bytes. Byte strings decode to fresh Uint8Array
- * copies (never views of the input); dict keys decode as latin1 strings (one char per byte).
+ * copies (never views of the input); dict keys decode as UTF-8 strings (a key that is not valid
+ * UTF-8 is rejected, so every accepted key re-encodes to the same bytes).
  */
 import { BDECODE_MAX_DEPTH, BDECODE_MAX_ITEMS, BDECODE_MAX_LENGTH } from './constants.js'
 
@@ -32,7 +33,7 @@ export const BDECODE_REASON = {
   LENGTH_OVERRUN: 'length prefix exceeds input',
   TOO_DEEP: 'nesting too deep',
   TOO_MANY: 'too many values',
-  BAD_KEY: 'dict key is not a byte string',
+  BAD_KEY: 'dict key is not a UTF-8 byte string',
   DUPLICATE_KEY: 'duplicate dict key',
   FORBIDDEN_KEY: 'forbidden dict key'
 } as const
@@ -74,6 +75,7 @@ export function isBDict (x: unknown): x is BDict {
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
 const FAIL = Symbol('bdecode.fail')
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 type Fail = typeof FAIL
 
 interface State {
@@ -180,8 +182,21 @@ function readKey (st: State): string | Fail {
   const from = readSpan(st)
   if (from === FAIL) return FAIL
   let key = ''
-  for (let i = from; i < st.pos; i++) key += String.fromCharCode(st.bytes[i]!)
+  for (let i = from; i < st.pos; i++) {
+    const b = st.bytes[i]!
+    if (b >= 0x80) return utf8Key(st, from)
+    key += String.fromCharCode(b)
+  }
   return key
+}
+
+function utf8Key (st: State, from: number): string | Fail {
+  try {
+    return strictUtf8.decode(st.bytes.subarray(from, st.pos))
+  } catch {
+    st.pos = from
+    return fail(st, BDECODE_REASON.BAD_KEY)
+  }
 }
 
 function readList (st: State, depth: number): BValue[] | Fail {
