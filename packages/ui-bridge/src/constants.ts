@@ -1,0 +1,56 @@
+/** Limits and defaults of the HTTP API. Durations are written `10 * second`. */
+export { MAX_QUERY_BYTES } from '@peerconnect/protocol'
+
+export const millisecond = 1
+export const second = 1000 * millisecond
+
+/** Where the server listens unless told otherwise. Port 0 picks a free port. */
+export const DEFAULT_HOST = '127.0.0.1'
+export const DEFAULT_PORT = 0
+
+/** Directory page size: `limit` is an integer in MIN_LIMIT..MAX_LIMIT, DEFAULT_LIMIT when absent. */
+export const MIN_LIMIT = 1
+export const MAX_LIMIT = 200
+export const DEFAULT_LIMIT = 50
+
+/** A cursor is opaque to the server; longer ones are refused before the backend sees them. */
+export const MAX_CURSOR_LENGTH = 512
+
+/** Search time bound: `timeout` is an integer number of ms in MIN_SEARCH_TIMEOUT..MAX_SEARCH_TIMEOUT. */
+export const MIN_SEARCH_TIMEOUT = 100 * millisecond
+export const MAX_SEARCH_TIMEOUT = 30 * second
+export const DEFAULT_SEARCH_TIMEOUT = 3 * second
+/** The server ends a search this long after its time bound even if the backend has not. */
+export const SEARCH_GRACE = 500 * millisecond
+
+/** The search routes a query may take. */
+export const SEARCH_VIAS = ['hybrid', 'lists', 'gossip'] as const
+export const DEFAULT_VIA = 'hybrid'
+
+/** WebSocket: inbound frames larger than this close the socket (clients send nothing useful). */
+export const WS_MAX_PAYLOAD = 4 * 1024
+/** A client that lets this many bytes queue up unsent is too slow: it is closed (code 1013). */
+export const WS_MAX_BUFFERED = 1024 * 1024
+/** How often each socket is pinged; one that missed the previous pong is dropped. */
+export const WS_HEARTBEAT = 30 * second
+
+/** No route takes a body; anything larger is refused. */
+export const BODY_LIMIT = 16 * 1024
+/** Longest path parameter (an id is 40 characters). */
+export const MAX_PARAM_LENGTH = 128
+/** Time a client gets to send its request headers. */
+export const REQUEST_TIMEOUT = 10 * second
+
+/** Error codes from the backend that mean "not available right now" (503) rather than a fault (500). */
+export const UNAVAILABLE_CODES: readonly string[] = [
+  'ERR_UNAVAILABLE',
+  'ERR_ASK_TIMEOUT',
+  'ERR_NO_CONSUMER',
+  'ERR_ACTOR_RESTARTED',
+  'ERR_ACTOR_NOT_RUNNING',
+  'ERR_SUPERVISOR_STOPPED',
+  'ERR_BACKLOG_FULL'
+]
+
+/** Prefix of every metric name the server exposes. */
+export const METRIC_PREFIX = 'peerconnect_'
