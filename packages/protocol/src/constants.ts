@@ -24,9 +24,19 @@ export const MAX_NAME_BYTES = 64
 /** Keyword queries (`pc_search`) are 1..64 bytes of UTF-8. */
 export const MAX_QUERY_BYTES = 64
 
+/** Tokens (`pc_list` replies, `pc_announce` arguments) are 1..64 bytes. */
+export const MAX_TOKEN_BYTES = 64
+
 /** Number of directory lists; their ids are floor(i * 2^160 / LIST_COUNT). */
 export const LIST_COUNT = 20
 
 /** Bytes of one compact IPv4 node (id, address, port) and one IPv6 node (BEP 32). */
 export const COMPACT_NODE_LENGTH = 26
 export const COMPACT_NODE6_LENGTH = 38
+
+/** Raw ed25519 public keys are 32 bytes; signatures 64. */
+export const PUBLIC_KEY_LENGTH = 32
+export const SIGNATURE_LENGTH = 64
+
+/** Public KeyObjects kept for signature checks (peers re-announce every few seconds). */
+export const KEY_CACHE_SIZE = 4096

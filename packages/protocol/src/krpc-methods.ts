@@ -1,0 +1,201 @@
+/**
+ * Guards for the arguments and replies of every KRPC method of DESIGN §3, one table entry per
+ * method. The actor answering a query runs `parseQueryArgs` on the decoded `a` dict; the asker
+ * runs `parseReply` on the `r` dict. Both copy only the fields they know, turn `pc_search`'s `q`
+ * into a string, and never throw: a bad argument is a 203, an unknown method a 204.
+ */
+import type { BDict } from './bdecode.js'
+import { decodeNodes, decodeNodes6 } from './compact.js'
+import type { NodeInfo } from './compact.js'
+import { isNodeId } from './id.js'
+import type { NodeId } from './id.js'
+import { isListIndex } from './lists.js'
+import { wireRecordOf } from './record.js'
+import type { WireRecord } from './record.js'
+import { MAX_QUERY_BYTES, MAX_TOKEN_BYTES } from './constants.js'
+
+export interface QueryArgsByMethod {
+  ping: { id: NodeId }
+  find_node: { id: NodeId, target: NodeId }
+  pc_record: { id: NodeId }
+  pc_list: { id: NodeId, list: number, cursor?: Uint8Array }
+  pc_announce: { id: NodeId, list: number, record: WireRecord, token: Uint8Array }
+  pc_handoff: { id: NodeId, list: number, records: WireRecord[] }
+  pc_search: { id: NodeId, q: string, cursor?: Uint8Array }
+  pc_gossip: { id: NodeId, m: Uint8Array | BDict }
+}
+
+export interface ReplyByMethod {
+  ping: { id: NodeId }
+  /** `nodes` / `nodes6` are empty when absent; at least one of them was sent. */
+  find_node: { id: NodeId, nodes: NodeInfo[], nodes6: NodeInfo[] }
+  pc_record: { id: NodeId, record: WireRecord }
+  pc_list: { id: NodeId, token: Uint8Array, records?: WireRecord[], next?: Uint8Array, nodes?: NodeInfo[], nodes6?: NodeInfo[] }
+  pc_announce: { id: NodeId }
+  pc_handoff: { id: NodeId, stored: number }
+  pc_search: { id: NodeId, records: WireRecord[], next?: Uint8Array }
+  pc_gossip: { id: NodeId }
+}
+
+export type KrpcMethod = keyof QueryArgsByMethod
+
+/** Every method this node answers. */
+export const KRPC_METHODS: readonly KrpcMethod[] = ['ping', 'find_node', 'pc_record', 'pc_list', 'pc_announce', 'pc_handoff', 'pc_search', 'pc_gossip']
+
+export type ArgsResult<M extends KrpcMethod = KrpcMethod> =
+  | { [K in M]: { ok: true, method: K, args: QueryArgsByMethod[K] } }[M]
+  | { ok: false, code: 203 | 204, reason: string }
+
+export type ReplyResult<M extends KrpcMethod = KrpcMethod> =
+  | { [K in M]: { ok: true, method: K, reply: ReplyByMethod[K] } }[M]
+  | { ok: false, code: 203, reason: string }
+
+/** True for a method in KRPC_METHODS. */
+export function isKrpcMethod (q: unknown): q is KrpcMethod {
+  return typeof q === 'string' && Object.hasOwn(QUERY_GUARDS, q)
+}
+
+/** Checks a query's `a` dict for method `q`: typed args, or 204 (unknown method) / 203 (bad args). */
+export function parseQueryArgs<M extends KrpcMethod> (q: M, a: Record<string, unknown>): ArgsResult<M>
+export function parseQueryArgs (q: string, a: Record<string, unknown>): ArgsResult
+export function parseQueryArgs (q: string, a: Record<string, unknown>): ArgsResult {
+  if (!isKrpcMethod(q)) return { ok: false, code: 204, reason: `unknown method ${q}` }
+  if (!isDict(a)) return { ok: false, code: 203, reason: 'a is not a dict' }
+  const args = QUERY_GUARDS[q](a)
+  return typeof args === 'string' ? { ok: false, code: 203, reason: args } : { ok: true, method: q, args } as ArgsResult
+}
+
+/** Checks the `r` dict of a reply to method `q` (e.g. `nodes` a multiple of 26 bytes, `nodes6` of 38). */
+export function parseReply<M extends KrpcMethod> (q: M, r: Record<string, unknown>): ReplyResult<M>
+export function parseReply (q: string, r: Record<string, unknown>): ReplyResult
+export function parseReply (q: string, r: Record<string, unknown>): ReplyResult {
+  if (!isKrpcMethod(q)) return { ok: false, code: 203, reason: `no reply guard for method ${q}` }
+  if (!isDict(r)) return { ok: false, code: 203, reason: 'r is not a dict' }
+  const reply = REPLY_GUARDS[q](r)
+  return typeof reply === 'string' ? { ok: false, code: 203, reason: reply } : { ok: true, method: q, reply } as ReplyResult
+}
+
+// ── the tables ───────────────────────────────────────────────────────────────────────────────
+
+type Guards<T> = { readonly [M in KrpcMethod]: (d: Record<string, unknown>) => T[M & keyof T] | string }
+
+const QUERY_GUARDS: Guards<QueryArgsByMethod> = {
+  ping: (a) => fields(a, { id: nodeId }),
+  find_node: (a) => fields(a, { id: nodeId, target: nodeId }),
+  pc_record: (a) => fields(a, { id: nodeId }),
+  pc_list: (a) => fields(a, { id: nodeId, list, cursor: optional(bytes) }),
+  pc_announce: (a) => fields(a, { id: nodeId, list, record, token }),
+  pc_handoff: (a) => fields(a, { id: nodeId, list, records }),
+  pc_search: (a) => fields(a, { id: nodeId, q: searchText, cursor: optional(bytes) }),
+  pc_gossip: (a) => fields(a, { id: nodeId, m: rumor })
+}
+
+const REPLY_GUARDS: Guards<ReplyByMethod> = {
+  ping: (r) => fields(r, { id: nodeId }),
+  find_node: (r) => {
+    if (r.nodes === undefined && r.nodes6 === undefined) return 'nodes missing'
+    return fields(r, { id: nodeId, nodes: orEmpty(nodes4), nodes6: orEmpty(nodes6) })
+  },
+  pc_record: (r) => fields(r, { id: nodeId, record }),
+  pc_list: (r) => fields(r, { id: nodeId, token, records: optional(records), next: optional(bytes), nodes: optional(nodes4), nodes6: optional(nodes6) }),
+  pc_announce: (r) => fields(r, { id: nodeId }),
+  pc_handoff: (r) => fields(r, { id: nodeId, stored: count }),
+  pc_search: (r) => fields(r, { id: nodeId, records, next: optional(bytes) }),
+  pc_gossip: (r) => fields(r, { id: nodeId })
+}
+
+// ── field checks: each returns the checked value, or the reason it is bad ────────────────────
+
+type Check<T> = (x: unknown, key: string) => T | Bad
+
+/** A reason a field is bad; a class so it cannot be confused with a checked value. */
+class Bad { constructor (readonly reason: string) {} }
+
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/** Runs each field's check; the result has exactly the checked fields (absent optional ones left out). */
+function fields<T> (d: Record<string, unknown>, checks: { [K in keyof T]-?: Check<T[K]> }): T | string {
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(checks) as Array<keyof T & string>) {
+    const value = checks[key](d[key], key)
+    if (value instanceof Bad) return value.reason
+    if (value !== undefined) out[key] = value
+  }
+  return out as T
+}
+
+function nodeId (x: unknown, key: string): NodeId | Bad {
+  if (x === undefined) return new Bad(`${key} missing`)
+  return isNodeId(x) ? x : new Bad(`${key} not 20 bytes`)
+}
+
+function bytes (x: unknown, key: string): Uint8Array | Bad {
+  return x instanceof Uint8Array ? x : new Bad(x === undefined ? `${key} missing` : `${key} is not a byte string`)
+}
+
+function token (x: unknown, key: string): Uint8Array | Bad {
+  const b = bytes(x, key)
+  if (b instanceof Bad) return b
+  return b.length >= 1 && b.length <= MAX_TOKEN_BYTES ? b : new Bad(`${key} length not 1..${MAX_TOKEN_BYTES}`)
+}
+
+function list (x: unknown, key: string): number | Bad {
+  if (x === undefined) return new Bad(`${key} missing`)
+  return isListIndex(x) ? x : new Bad(`${key} is not a list index 0..19`)
+}
+
+function count (x: unknown, key: string): number | Bad {
+  if (x === undefined) return new Bad(`${key} missing`)
+  return Number.isSafeInteger(x) && (x as number) >= 0 ? x as number : new Bad(`${key} is not a count`)
+}
+
+function searchText (x: unknown, key: string): string | Bad {
+  const b = bytes(x, key)
+  if (b instanceof Bad) return b
+  if (b.length < 1 || b.length > MAX_QUERY_BYTES) return new Bad(`${key} length not 1..${MAX_QUERY_BYTES} bytes`)
+  try { return utf8.decode(b) } catch { return new Bad(`${key} is not UTF-8`) }
+}
+
+function rumor (x: unknown, key: string): Uint8Array | BDict | Bad {
+  if (x instanceof Uint8Array || isDict(x)) return x as Uint8Array | BDict
+  return new Bad(x === undefined ? `${key} missing` : `${key} is not bytes or a dict`)
+}
+
+function record (x: unknown, key: string): WireRecord | Bad {
+  if (x === undefined) return new Bad(`${key} missing`)
+  return wireRecordOf(x) ?? new Bad(`${key} is not a peer record`)
+}
+
+function records (x: unknown, key: string): WireRecord[] | Bad {
+  if (x === undefined) return new Bad(`${key} missing`)
+  if (!Array.isArray(x)) return new Bad(`${key} is not a list`)
+  const out: WireRecord[] = []
+  for (const item of x) {
+    const rec = wireRecordOf(item)
+    if (rec === undefined) return new Bad(`${key} holds something that is not a peer record`)
+    out.push(rec)
+  }
+  return out
+}
+
+function nodes4 (x: unknown, key: string): NodeInfo[] | Bad {
+  if (x === undefined) return new Bad(`${key} missing`)
+  return decodeNodes(x) ?? new Bad(`${key} is not compact IPv4 nodes (26 bytes each)`)
+}
+
+function nodes6 (x: unknown, key: string): NodeInfo[] | Bad {
+  if (x === undefined) return new Bad(`${key} missing`)
+  return decodeNodes6(x) ?? new Bad(`${key} is not compact IPv6 nodes (38 bytes each)`)
+}
+
+function optional<T> (check: Check<T>): Check<T | undefined> {
+  return (x, key) => x === undefined ? undefined : check(x, key)
+}
+
+function orEmpty<T> (check: Check<T[]>): Check<T[]> {
+  return (x, key) => x === undefined ? [] : check(x, key)
+}
+
+function isDict (x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !(x instanceof Uint8Array)
+}

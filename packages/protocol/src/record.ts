@@ -1,0 +1,167 @@
+/**
+ * Signed peer records (DESIGN §4): `{id, k, n, a, s, sig}` where `sig` is the ed25519 signature
+ * of the bencoded `{a, k, n, s}` (n as UTF-8 bytes) and `id` is SHA-1(k). Nobody can forge or
+ * replace another peer's record: a holder keeps the newest sequence it has verified.
+ *
+ * `verifyRecord` never throws; its rejections carry distinct codes (see errors.ts).
+ * On the wire (inside KRPC messages) the name travels as bytes: `recordToWire` / `recordFromWire`.
+ */
+import { bencode } from './bencode.js'
+import { decodeAddress, encodeAddress } from './compact.js'
+import { ID_LENGTH, idsEqual } from './id.js'
+import type { NodeId } from './id.js'
+import { idFromPublicKey, signBytes, verifySignature } from './identity.js'
+import type { Identity } from './identity.js'
+import { BadAddressError, BadSignatureError, IdMismatchError, NameTooLongError, RecordMalformedError, StaleSequenceError } from './errors.js'
+import type { ErrorData } from './message.js'
+import { MAX_NAME_BYTES, PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH } from './constants.js'
+
+export interface PeerRecord {
+  readonly id: NodeId
+  /** The raw 32-byte ed25519 public key. */
+  readonly k: Uint8Array
+  /** The peer's name, at most 64 bytes of UTF-8. */
+  readonly n: string
+  /** Compact address: 6 bytes (IPv4) or 18 (IPv6), port last. */
+  readonly a: Uint8Array
+  /** Sequence number, a non-negative safe integer; a newer record has a larger one. */
+  readonly s: number
+  readonly sig: Uint8Array
+}
+
+/** A record as it travels inside KRPC messages: the name as UTF-8 bytes. */
+export interface WireRecord {
+  readonly id: NodeId
+  readonly k: Uint8Array
+  readonly n: Uint8Array
+  readonly a: Uint8Array
+  readonly s: number
+  readonly sig: Uint8Array
+}
+
+export type VerifyResult = { ok: true, record: PeerRecord } | { ok: false, error: ErrorData }
+
+export interface VerifyOptions {
+  /** The sequence held for this id: an older record is stale. */
+  readonly heldSeq?: number
+  /** The record held for this id: an older one is stale, and so is a different one with the same sequence. */
+  readonly held?: PeerRecord
+}
+
+/**
+ * Creates and signs `identity`'s record. Throws NameTooLongError (ERR_NAME_TOO_LONG),
+ * BadAddressError (ERR_BAD_ADDRESS) or RecordMalformedError (bad name text or sequence).
+ */
+export function createRecord (identity: Identity, opts: { name: string, host: string, port: number, seq: number }): PeerRecord {
+  const nameBytes = utf8Bytes(opts.name)
+  if (nameBytes === undefined) throw new RecordMalformedError('peer name is not well-formed Unicode text')
+  if (nameBytes.length > MAX_NAME_BYTES) throw new NameTooLongError()
+  const a = encodeAddress(opts.host, opts.port)
+  if (a === undefined) throw new BadAddressError(`bad peer address ${opts.host}:${opts.port}`)
+  if (!isSequence(opts.seq)) throw new RecordMalformedError('sequence must be a non-negative safe integer')
+  const unsigned = { id: identity.id, k: identity.publicKey, n: opts.name, a, s: opts.seq }
+  return { ...unsigned, sig: signBytes(identity, signedBytes(nameBytes, unsigned)) }
+}
+
+/** Checks structure, name, address, id, sequence and signature (in that order). Never throws. */
+export function verifyRecord (rec: unknown, opts: VerifyOptions = {}): VerifyResult {
+  if (!isPeerRecord(rec)) return { ok: false, error: new RecordMalformedError().toData() }
+  const nameBytes = utf8Bytes(rec.n)
+  if (nameBytes === undefined) return { ok: false, error: new RecordMalformedError('peer name is not well-formed Unicode text').toData() }
+  if (nameBytes.length > MAX_NAME_BYTES) return { ok: false, error: new NameTooLongError().toData() }
+  if (decodeAddress(rec.a) === undefined) return { ok: false, error: new BadAddressError().toData() }
+  if (!idsEqual(rec.id, idFromPublicKey(rec.k))) return { ok: false, error: new IdMismatchError().toData() }
+  const stale = staleness(rec, opts)
+  if (stale !== undefined) return { ok: false, error: new StaleSequenceError(stale).toData() }
+  if (!verifySignature(rec.k, signedBytes(nameBytes, rec), rec.sig)) return { ok: false, error: new BadSignatureError().toData() }
+  return { ok: true, record: rec }
+}
+
+/** The bytes `sig` signs: bencoded `{a, k, n, s}` with n as UTF-8. Undefined for a name that is not well-formed. */
+export function recordSignedBytes (rec: Omit<PeerRecord, 'sig' | 'id'>): Uint8Array | undefined {
+  const nameBytes = utf8Bytes(rec.n)
+  return nameBytes === undefined ? undefined : signedBytes(nameBytes, rec)
+}
+
+/** The dict put inside KRPC messages: `{id, k, n (bytes), a, s, sig}`. */
+export function recordToWire (rec: PeerRecord): WireRecord {
+  return { id: rec.id, k: rec.k, n: encoder.encode(rec.n), a: rec.a, s: rec.s, sig: rec.sig }
+}
+
+/** A record from a KRPC dict, by structure only (call verifyRecord for the rest); undefined if malformed. */
+export function recordFromWire (x: unknown): PeerRecord | undefined {
+  if (typeof x !== 'object' || x === null) return undefined
+  const w = x as Partial<Record<keyof WireRecord, unknown>>
+  if (!(w.n instanceof Uint8Array)) return undefined
+  let n: string
+  try { n = strictDecoder.decode(w.n) } catch { return undefined }
+  const rec = { id: w.id, k: w.k, n, a: w.a, s: w.s, sig: w.sig }
+  return isPeerRecord(rec) ? rec : undefined
+}
+
+/** True for a wire-form record's structure: what `recordFromWire` would accept. */
+export function isWireRecord (x: unknown): x is WireRecord {
+  return recordFromWire(x) !== undefined
+}
+
+/** A clean copy of a wire-form record's six fields (other keys dropped), or undefined if malformed. */
+export function wireRecordOf (x: unknown): WireRecord | undefined {
+  if (!isWireRecord(x)) return undefined
+  return { id: x.id, k: x.k, n: x.n, a: x.a, s: x.s, sig: x.sig }
+}
+
+/** The record's `{host, port}`, or undefined when its compact address is malformed. */
+export function recordAddress (rec: Pick<PeerRecord, 'a'>): { host: string, port: number } | undefined {
+  return decodeAddress(rec.a)
+}
+
+/** Structure of a PeerRecord: field types and lengths (id 20, k 32, sig 64 bytes; s a sequence). */
+export function isPeerRecord (x: unknown): x is PeerRecord {
+  if (typeof x !== 'object' || x === null) return false
+  const r = x as Partial<Record<keyof PeerRecord, unknown>>
+  return isBytesOf(r.id, ID_LENGTH) && isBytesOf(r.k, PUBLIC_KEY_LENGTH) && typeof r.n === 'string' &&
+    r.a instanceof Uint8Array && isSequence(r.s) && isBytesOf(r.sig, SIGNATURE_LENGTH)
+}
+
+/** True when two records are byte-identical. */
+export function recordsEqual (a: PeerRecord, b: PeerRecord): boolean {
+  return a.s === b.s && a.n === b.n && idsEqual(a.id, b.id) && idsEqual(a.k, b.k) && idsEqual(a.a, b.a) && idsEqual(a.sig, b.sig)
+}
+
+// ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+const encoder = new TextEncoder()
+const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+function signedBytes (nameBytes: Uint8Array, rec: Pick<PeerRecord, 'a' | 'k' | 's'>): Uint8Array {
+  return bencode({ a: rec.a, k: rec.k, n: nameBytes, s: rec.s })
+}
+
+/** UTF-8 bytes of a well-formed string (no lone surrogates), else undefined. */
+function utf8Bytes (s: string): Uint8Array | undefined {
+  const bytes = encoder.encode(s)
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c < 0xd800 || c > 0xdfff) continue
+    const next = s.charCodeAt(i + 1)
+    if (c > 0xdbff || !(next >= 0xdc00 && next <= 0xdfff)) return undefined
+    i++
+  }
+  return bytes
+}
+
+function isSequence (x: unknown): x is number {
+  return Number.isSafeInteger(x) && (x as number) >= 0
+}
+
+function isBytesOf (x: unknown, length: number): x is Uint8Array {
+  return x instanceof Uint8Array && x.length === length
+}
+
+/** Why `rec` is stale against what is held, or undefined when it is not. */
+function staleness (rec: PeerRecord, opts: VerifyOptions): string | undefined {
+  const heldSeq = opts.held?.s ?? opts.heldSeq
+  if (heldSeq !== undefined && rec.s < heldSeq) return `sequence ${rec.s} is older than the held ${heldSeq}`
+  if (opts.held !== undefined && rec.s === opts.held.s && !recordsEqual(rec, opts.held)) return `a different record with the held sequence ${rec.s}`
+  return undefined
+}
