@@ -1,0 +1,42 @@
+/**
+ * Collects the messages pushed during one turn of the event loop and hands them to `flush` as
+ * one array on `setImmediate`, so a burst crosses a thread as one envelope.
+ */
+import type { Message } from '@peerconnect/protocol'
+
+export interface Batcher {
+  push (msg: Message): void
+  /** Flushes now (used before a stop handshake). */
+  flush (): void
+  /** Drops what is queued and cancels the scheduled flush. */
+  clear (): void
+  readonly size: number
+}
+
+export function createBatcher (flush: (msgs: Message[]) => void): Batcher {
+  let queue: Message[] = []
+  let immediate: NodeJS.Immediate | undefined
+  const run = (): void => {
+    immediate = undefined
+    if (queue.length === 0) return
+    const batch = queue
+    queue = []
+    flush(batch)
+  }
+  return {
+    push (msg) {
+      queue.push(msg)
+      if (immediate === undefined) immediate = setImmediate(run)
+    },
+    flush () {
+      if (immediate !== undefined) clearImmediate(immediate)
+      run()
+    },
+    clear () {
+      if (immediate !== undefined) clearImmediate(immediate)
+      immediate = undefined
+      queue = []
+    },
+    get size () { return queue.length }
+  }
+}

@@ -1,0 +1,30 @@
+/** Time units: durations are written `10 * second`. */
+export const millisecond = 1
+export const second = 1000 * millisecond
+
+/** How long `deps.ask` / `supervisor.ask` wait for the last reply unless told otherwise. */
+export const DEFAULT_ASK_TIMEOUT = 5 * second
+
+/** The first restart of a crashed actor waits this long; each further crash doubles it … */
+export const RESTART_MIN_DELAY = 100 * millisecond
+/** … up to this. */
+export const RESTART_MAX_DELAY = 10 * second
+/** An incarnation that ran this long without crashing resets the backoff to the minimum. */
+export const RESTART_RESET_AFTER = 30 * second
+
+/** How long a worker gets to finish its stop handshake and exit before it is terminated. */
+export const STOP_TIMEOUT = 2 * second
+
+/** Messages kept for an actor that is restarting; beyond this, new ones are dropped. */
+export const MAX_BACKLOG = 10_000
+
+/** The message an asker's host sends when an ask is cancelled (unsubscribed or timed out). */
+export const CANCEL_TYPE = 'actor.cancel'
+/** The control message that carries a configuration patch into an actor's `in$`. */
+export const CONFIGURE_TYPE = 'actor.configure'
+
+/** Log levels, most severe first. */
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const
+export const DEFAULT_LOG_LEVEL = 'warn'
+/** The environment variable that sets the log level (error | warn | info | debug). */
+export const LOG_ENV = 'PEERCONNECT_LOG'

@@ -1,0 +1,73 @@
+/**
+ * One error class per condition, each with a `name` and a stable `code`. Code and tests check
+ * `code` (or `name`), never `instanceof`: errors cross threads as data (`ErrorData`).
+ */
+import type { ErrorData } from '@peerconnect/protocol'
+
+export class AskTimeoutError extends Error {
+  override readonly name = 'AskTimeoutError'
+  readonly code = 'ERR_ASK_TIMEOUT'
+}
+
+export class NoConsumerError extends Error {
+  override readonly name = 'NoConsumerError'
+  readonly code = 'ERR_NO_CONSUMER'
+}
+
+export class ActorRestartedError extends Error {
+  override readonly name = 'ActorRestartedError'
+  readonly code = 'ERR_ACTOR_RESTARTED'
+}
+
+export class ActorNotRunningError extends Error {
+  override readonly name = 'ActorNotRunningError'
+  readonly code = 'ERR_ACTOR_NOT_RUNNING'
+}
+
+export class UnknownActorError extends Error {
+  override readonly name = 'UnknownActorError'
+  readonly code = 'ERR_UNKNOWN_ACTOR'
+}
+
+export class DuplicateActorError extends Error {
+  override readonly name = 'DuplicateActorError'
+  readonly code = 'ERR_DUPLICATE_ACTOR'
+}
+
+export class SupervisorStoppedError extends Error {
+  override readonly name = 'SupervisorStoppedError'
+  readonly code = 'ERR_SUPERVISOR_STOPPED'
+}
+
+export class NoWorkerEntryError extends Error {
+  override readonly name = 'NoWorkerEntryError'
+  readonly code = 'ERR_NO_WORKER_ENTRY'
+}
+
+export class WorkerExitError extends Error {
+  override readonly name = 'WorkerExitError'
+  readonly code = 'ERR_WORKER_EXIT'
+}
+
+export class BacklogFullError extends Error {
+  override readonly name = 'BacklogFullError'
+  readonly code = 'ERR_BACKLOG_FULL'
+}
+
+export class PoolClosedError extends Error {
+  override readonly name = 'PoolClosedError'
+  readonly code = 'ERR_POOL_CLOSED'
+}
+
+export class AbortError extends Error {
+  override readonly name = 'AbortError'
+  readonly code = 'ERR_ABORTED'
+}
+
+/** An error made from `ErrorData` (an error reply, an error from another thread). */
+export function errorFromData (data: ErrorData): Error & ErrorData {
+  const err = new Error(data.message) as Error & { name: string, code: string }
+  err.name = data.name
+  err.code = data.code
+  return err
+}

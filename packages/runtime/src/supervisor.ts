@@ -1,0 +1,290 @@
+/**
+ * The supervisor: starts actors on a host (worker or inline), routes their messages by type,
+ * correlates asks and replies, restarts a crashed actor with backoff and its last snapshot, and
+ * reports per-actor metrics.
+ *
+ *   const sup = createSupervisor()
+ *   await sup.start(routing({ k: 20 }), { host: 'worker' })
+ *   sup.publish({ type: 'transport.seen', … })
+ *   sup.ask({ type: 'routing.closest', target }).subscribe(…)
+ *   await sup.stop()
+ *
+ * A published message goes to every actor consuming its type (not back to its sender) and to
+ * `messages$` observers. A request (`deps.ask` / `sup.ask`) goes to one consumer, the first
+ * started. Messages for an actor that is restarting wait for it (up to MAX_BACKLOG).
+ */
+import { Observable, Subject, asyncScheduler, filter } from 'rxjs'
+import type { SchedulerLike } from 'rxjs'
+import { threadId as mainThreadId } from 'node:worker_threads'
+import type { Message } from '@peerconnect/protocol'
+import type { ActorSpec, AskOptions, Clock, ComputePool, Logger } from './contract.js'
+import { SNAPSHOT_TYPE } from './contract.js'
+import type { ActorHost, HostKind, StartHost } from './host.js'
+import type { ActorControl } from './control.js'
+import type { ActorStats, Slot } from './slot.js'
+import { statsOf } from './slot.js'
+import type { BackoffOptions } from './backoff.js'
+import { createBackoff } from './backoff.js'
+import { createCorrelation } from './correlation.js'
+import type { Asking } from './correlation.js'
+import { createAsker } from './asker.js'
+import { createLogger } from './logger.js'
+import { createComputePool } from './pool.js'
+import type { LocalComputePool } from './pool.js'
+import { startInlineHost } from './inline-host.js'
+import { startWorkerHost } from './worker-host.js'
+import { ActorNotRunningError, ActorRestartedError, BacklogFullError, DuplicateActorError, NoConsumerError, SupervisorStoppedError, UnknownActorError } from './errors.js'
+import { CANCEL_TYPE, MAX_BACKLOG } from './constants.js'
+
+export interface SupervisorOptions {
+  /** Actor loggers are its children, named after the actor (default: createLogger('peerconnect')). */
+  readonly log?: Logger
+  /** The shared compute pool (default: one owned by this supervisor, closed by stop()). */
+  readonly pool?: ComputePool
+  /** For inline actors (worker actors use Date.now, Math.random and asyncScheduler). */
+  readonly clock?: Clock
+  readonly random?: () => number
+  /** Inline actors' scheduler, ask timeouts and restart timers (default asyncScheduler). */
+  readonly scheduler?: SchedulerLike
+  /** Default ask timeout in ms for actors and outside callers (default 5 s). */
+  readonly askTimeout?: number
+  readonly restart?: BackoffOptions
+  /** How long a worker gets to stop before it is terminated (default 2 s). */
+  readonly stopTimeout?: number
+}
+
+export interface StartOptions {
+  /** Default: 'worker' when the spec names a worker module, else 'inline'. */
+  readonly host?: HostKind
+}
+
+export interface Supervisor {
+  /** Starts an actor; resolves once it is ready, rejects if its first incarnation fails. */
+  start (spec: ActorSpec, opts?: StartOptions): Promise<void>
+  /** Sends `msg` to every actor consuming `msg.type` and to `messages$` observers. */
+  publish (msg: Message): void
+  /** Asks the consumer of `msg.type`; see `ActorDeps.ask`. */
+  ask (msg: Message, opts?: AskOptions): Observable<Message>
+  /** Published messages (from actors and from `publish`), optionally only these types. */
+  messages$ (types?: readonly string[]): Observable<Message>
+  stats (): ActorStats[]
+  /** The control plane of an actor (it follows the actor across restarts). */
+  control (name: string): ActorControl
+  /** Stops one actor and forgets it. */
+  remove (name: string): Promise<void>
+  /** Asks open in the supervisor (a leak check). */
+  pendingAsks (): number
+  /** Stops every actor, terminates workers, clears timers; a second call returns the same promise. */
+  stop (): Promise<void>
+}
+
+const HOSTS: Record<HostKind, StartHost> = { inline: startInlineHost, worker: startWorkerHost }
+
+export function createSupervisor (opts: SupervisorOptions = {}): Supervisor {
+  const log = opts.log ?? createLogger('peerconnect')
+  const scheduler = opts.scheduler ?? asyncScheduler
+  const clock = opts.clock ?? { now: Date.now }
+  const ownPool: LocalComputePool | undefined = opts.pool === undefined ? createComputePool() : undefined
+  const pool = opts.pool ?? ownPool!
+  const slots = new Map<string, Slot>()
+  const consumers = new Map<string, Slot[]>()
+  const correlation = createCorrelation<Slot>()
+  const published$ = new Subject<Message>()
+  let stopping: Promise<void> | undefined
+
+  const outside: Asking = { name: '(outside)', deliver: (msg) => asker.handle(msg) }
+  const asker = createAsker((msg) => {
+    if (msg.type === CANCEL_TYPE) correlation.cancel(outside, (msg as Message & { ask: number }).ask)
+    else request(outside, msg)
+  }, scheduler, { timeout: opts.askTimeout })
+
+  function deliverTo (slot: Slot, msg: Message): void {
+    if (slot.host !== undefined) {
+      slot.messagesIn++
+      slot.host.deliver(msg)
+    } else if (slot.state !== 'stopped') {
+      if (slot.backlog.length < MAX_BACKLOG) slot.backlog.push(msg)
+      else if (typeof msg.cid === 'number') correlation.fail(msg.cid, new BacklogFullError(`actor ${slot.name} is restarting and its backlog is full`))
+    }
+  }
+
+  function request (from: Asking, msg: Message): void {
+    const consumer = stopping === undefined ? consumers.get(msg.type)?.[0] : undefined
+    if (consumer === undefined) {
+      const err = stopping === undefined ? new NoConsumerError(`no actor consumes ${msg.type}`) : new SupervisorStoppedError('the supervisor is stopping')
+      from.deliver({ type: 'error', re: msg.cid, end: true, error: { name: err.name, code: err.code, message: err.message } } as Message)
+      return
+    }
+    deliverTo(consumer, { ...msg, cid: correlation.open(from, msg.cid!, consumer) })
+  }
+
+  function publishFrom (from: Slot | undefined, msg: Message): void {
+    const list = consumers.get(msg.type)
+    if (list !== undefined) for (let i = 0; i < list.length; i++) if (list[i] !== from) deliverTo(list[i]!, msg)
+    if (published$.observed) published$.next(msg)
+  }
+
+  function route (from: Slot, msg: Message): void {
+    if (msg.type === CANCEL_TYPE) return correlation.cancel(from, (msg as Message & { ask: number }).ask)
+    from.messagesOut++
+    if (msg.type === SNAPSHOT_TYPE) from.snapshot = (msg as Message & { state?: unknown }).state
+    else if (typeof msg.re === 'number') correlation.reply(from, msg)
+    else if (typeof msg.cid === 'number') request(from, msg)
+    else publishFrom(from, msg)
+  }
+
+  function launch (slot: Slot): void {
+    const incarnation = ++slot.incarnation
+    const current = (): boolean => slot.incarnation === incarnation && slot.state !== 'stopped'
+    slot.state = 'starting'
+    let host: ActorHost
+    try {
+      host = HOSTS[slot.kind](slot.spec, {
+        snapshot: slot.snapshot,
+        deps: { clock, random: opts.random ?? Math.random, scheduler, log: slot.log, pool },
+        log: slot.log,
+        askTimeout: opts.askTimeout,
+        stopTimeout: opts.stopTimeout,
+        events: {
+          send: (msg) => { if (current()) route(slot, msg) },
+          ready: () => { if (current()) ready(slot) },
+          crash: (err) => { if (current()) crash(slot, err) },
+          complete: () => { if (current()) void retire(slot, new ActorNotRunningError(`actor ${slot.name} completed`)) }
+        }
+      })
+    } catch (err) {
+      crash(slot, err)
+      return
+    }
+    if (!current()) return
+    slot.host = host
+    slot.threadId = host.threadId
+    const backlog = slot.backlog
+    slot.backlog = []
+    for (const msg of backlog) deliverTo(slot, msg)
+  }
+
+  function ready (slot: Slot): void {
+    slot.state = 'running'
+    slot.backoff.started(clock.now())
+    slot.started?.resolve()
+    slot.started = undefined
+  }
+
+  function crash (slot: Slot, err: unknown): void {
+    const host = slot.host
+    slot.host = undefined
+    slot.incarnation++
+    void host?.kill()
+    correlation.failConsumer(slot, new ActorRestartedError(`actor ${slot.name} crashed and is restarting`))
+    correlation.dropAsker(slot)
+    if (slot.started !== undefined) {
+      slot.log.error('actor failed to start', { error: err })
+      slot.started.reject(err)
+      slot.started = undefined
+      void retire(slot, new ActorNotRunningError(`actor ${slot.name} failed to start`))
+      return
+    }
+    const delay = slot.backoff.crashed(clock.now())
+    slot.restarts++
+    slot.state = 'restarting'
+    slot.log.warn('actor crashed; restarting', { error: err, delay, restarts: slot.restarts })
+    slot.timer = scheduler.schedule(() => { slot.timer = undefined; launch(slot) }, delay)
+  }
+
+  async function retire (slot: Slot, why: Error): Promise<void> {
+    if (slot.state === 'stopped') return
+    slot.state = 'stopped'
+    slot.timer?.unsubscribe()
+    slot.timer = undefined
+    slot.backlog = []
+    for (const type of slot.spec.consumes) {
+      const rest = (consumers.get(type) ?? []).filter(s => s !== slot)
+      if (rest.length > 0) consumers.set(type, rest)
+      else consumers.delete(type)
+    }
+    correlation.failConsumer(slot, why)
+    correlation.dropAsker(slot)
+    const host = slot.host
+    slot.host = undefined
+    await host?.stop()
+    slot.log.debug('actor stopped', { why: why.message })
+  }
+
+  return {
+    async start (spec, startOpts = {}) {
+      if (stopping !== undefined) throw new SupervisorStoppedError('the supervisor is stopping')
+      if (slots.has(spec.name)) throw new DuplicateActorError(`an actor named ${spec.name} is already running`)
+      const slot: Slot = {
+        name: spec.name,
+        spec,
+        kind: startOpts.host ?? (spec.worker === undefined ? 'inline' : 'worker'),
+        log: log.child(spec.name),
+        backoff: createBackoff(opts.restart),
+        state: 'starting',
+        incarnation: 0,
+        host: undefined,
+        threadId: mainThreadId,
+        restarts: 0,
+        messagesIn: 0,
+        messagesOut: 0,
+        snapshot: undefined,
+        backlog: [],
+        timer: undefined,
+        started: undefined,
+        deliver: (msg) => deliverTo(slot, msg)
+      }
+      slots.set(spec.name, slot)
+      for (const type of spec.consumes) consumers.set(type, [...(consumers.get(type) ?? []), slot])
+      const started = new Promise<void>((resolve, reject) => { slot.started = { resolve, reject } })
+      launch(slot)
+      try {
+        await started
+      } catch (err) {
+        slots.delete(spec.name)
+        throw err
+      }
+    },
+    publish (msg) {
+      if (stopping === undefined) publishFrom(undefined, msg)
+    },
+    ask: (msg, askOpts) => asker.ask(msg, askOpts),
+    messages$ (types) {
+      if (types === undefined) return published$.asObservable()
+      const wanted = new Set(types)
+      return published$.pipe(filter(m => wanted.has(m.type)))
+    },
+    stats: () => [...slots.values()].map(statsOf),
+    control (name) {
+      const slot = slots.get(name)
+      if (slot === undefined) throw new UnknownActorError(`no actor named ${name}`)
+      const current = (): ActorControl => {
+        if (slot.host === undefined || slot.state !== 'running') throw new ActorNotRunningError(`actor ${name} is ${slot.state}`)
+        return slot.host.control
+      }
+      return {
+        stats: async () => current().stats(),
+        snapshot: async () => current().snapshot(),
+        configure: async (patch) => current().configure(patch)
+      }
+    },
+    async remove (name) {
+      const slot = slots.get(name)
+      if (slot === undefined) throw new UnknownActorError(`no actor named ${name}`)
+      await retire(slot, new ActorNotRunningError(`actor ${name} was removed`))
+      slots.delete(name)
+    },
+    pendingAsks: () => correlation.size,
+    stop () {
+      stopping ??= (async () => {
+        const err = new SupervisorStoppedError('the supervisor stopped')
+        await Promise.all([...slots.values()].map(async slot => retire(slot, err)))
+        correlation.failAll(err)
+        asker.failAll(err)
+        published$.complete()
+        await ownPool?.close()
+      })()
+      return stopping
+    }
+  }
+}
