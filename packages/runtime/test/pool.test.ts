@@ -1,0 +1,107 @@
+import { threadId as mainThreadId } from 'node:worker_threads'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { lastValueFrom } from 'rxjs'
+import type { Message } from '@peerconnect/protocol'
+import { withTimeout, rejects } from '@peerconnect/test-helpers'
+import { createComputePool } from '../src/pool.js'
+import type { LocalComputePool } from '../src/pool.js'
+import type { ComputePool } from '../src/contract.js'
+import { createSupervisor } from '../src/supervisor.js'
+import type { HostKind } from '../src/host.js'
+import { silentLogger } from '../src/logger.js'
+import { probe } from './fixtures/probe/index.js'
+
+type Any = Message & Record<string, any>
+const T = 30_000
+const TASKS = new URL('./fixtures/tasks.js', import.meta.url).href
+const TASKS_TS = new URL('./fixtures/tasks.ts', import.meta.url).href
+
+function withPool (fn: (pool: LocalComputePool) => Promise<void>): () => Promise<void> {
+  return withTimeout(T, async () => {
+    const pool = createComputePool({ threads: 2 })
+    try { await fn(pool) } finally { await pool.close() }
+  })
+}
+
+const direct = suite('pool: direct')
+
+direct('pool - a task runs off the main thread', withPool(async (pool) => {
+  const r = await pool.run<{ threadId: number }>({ module: TASKS, name: 'whereAmI' }, undefined)
+  assert.type(r.threadId, 'number')
+  assert.is.not(r.threadId, mainThreadId)
+}))
+
+direct('pool - arguments and results cross the thread, bytes included', withPool(async (pool) => {
+  assert.is(await pool.run({ module: TASKS, name: 'square' }, 12), 144)
+  assert.is(await pool.run({ module: TASKS_TS, name: 'hex' }, new Uint8Array([1, 2, 254])), '0102fe')
+}))
+
+direct('pool - a task error keeps its name and code', withPool(async (pool) => {
+  const err = await rejects(pool.run({ module: TASKS, name: 'fail' }, null), 'ERR_TASK_FAILED')
+  assert.is(err.name, 'TaskError')
+  assert.is(err.message, 'task failed')
+}))
+
+direct('pool - a missing export errors with ERR_POOL_TASK_NOT_FOUND', withPool(async (pool) => {
+  await rejects(pool.run({ module: TASKS, name: 'nope' }, null), 'ERR_POOL_TASK_NOT_FOUND')
+  assert.is(await pool.run({ module: TASKS, name: 'square' }, 3), 9, 'the pool still works')
+}))
+
+direct('pool - an aborted task rejects with ERR_ABORTED', withPool(async (pool) => {
+  const controller = new AbortController()
+  const running = rejects(pool.run({ module: TASKS, name: 'sleep' }, 60_000, { signal: controller.signal }), 'ERR_ABORTED')
+  controller.abort()
+  await running
+  await rejects(pool.run({ module: TASKS, name: 'sleep' }, 1, { signal: controller.signal }), 'ERR_ABORTED')
+}))
+
+direct('pool - a closed pool refuses tasks with ERR_POOL_CLOSED and holds no threads', withTimeout(T, async () => {
+  const before = process.getActiveResourcesInfo().length
+  const pool = createComputePool({ threads: 1 })
+  assert.is(pool.threads, 1)
+  assert.is(await pool.run({ module: TASKS, name: 'square' }, 4), 16)
+  await pool.close()
+  await rejects(pool.run({ module: TASKS, name: 'square' }, 4), 'ERR_POOL_CLOSED')
+  await new Promise(resolve => setImmediate(resolve))
+  assert.is(process.getActiveResourcesInfo().length, before)
+}))
+
+direct.run()
+
+const fromActors = suite('pool: from actors')
+
+for (const host of ['inline', 'worker'] as const) {
+  fromActors(`pool - an ${host} actor runs a task on the shared pool, off its thread`, withTimeout(T, async () => {
+    const pool = createComputePool({ threads: 1 })
+    const calls: string[] = []
+    const counted: ComputePool = { run: async (task, arg, opts) => { calls.push(task.name ?? ''); return pool.run(task, arg, opts) } }
+    const sup = createSupervisor({ log: silentLogger, pool: counted })
+    try {
+      await sup.start(probe({}), { host: host as HostKind })
+      const r = await lastValueFrom(sup.ask({ type: 'probe.pool', module: TASKS, name: 'whereAmI' } as Message)) as Any
+      const actorThread = sup.stats()[0]!.threadId
+      assert.is(r.threadId, actorThread, 'the reply came from the actor thread')
+      assert.is.not(r.value.threadId, actorThread, 'the task ran elsewhere')
+      assert.is.not(r.value.threadId, mainThreadId)
+      assert.equal(calls, ['whereAmI'], 'through the supervisor\'s pool')
+      await rejects(lastValueFrom(sup.ask({ type: 'probe.pool', module: TASKS, name: 'fail' } as Message)), 'ERR_TASK_FAILED')
+    } finally {
+      await sup.stop()
+      await pool.close()
+    }
+  }))
+}
+
+fromActors('pool - a supervisor without a pool owns one and closes it on stop', withTimeout(T, async () => {
+  const before = process.getActiveResourcesInfo().length
+  const sup = createSupervisor({ log: silentLogger })
+  await sup.start(probe({}), { host: 'inline' })
+  const r = await lastValueFrom(sup.ask({ type: 'probe.pool', module: TASKS, name: 'square', arg: 5 } as Message)) as Any
+  assert.is(r.value, 25)
+  await sup.stop()
+  await new Promise(resolve => setImmediate(resolve))
+  assert.is(process.getActiveResourcesInfo().length, before)
+}))
+
+fromActors.run()
