@@ -1,1 +1,33 @@
-export {}
+/**
+ * @peerconnect/transport — the UDP socket of a node: KRPC framing (BEP 5), transaction ids,
+ * adaptive timeouts, per-source rate limits, the amplification guard, and the TCP liveness
+ * listener; as an actor (`transport(init)`) and as plain parts.
+ */
+import { defineActor } from '@peerconnect/runtime'
+import { transportActor } from './actor.js'
+import type { TransportInit } from './init.js'
+
+export type { TransportInit } from './init.js'
+
+/** The transport actor. Runs inline on the main thread by default; also works in a worker. */
+export const transport = defineActor<TransportInit>({
+  name: 'transport',
+  consumes: ['transport.query', 'transport.info'],
+  worker: new URL('./worker.js', import.meta.url),
+  create: transportActor
+})
+
+export { transportActor } from './actor.js'
+export { createKrpcSocket } from './socket.js'
+export type { KrpcSocket, KrpcSocketOptions, InboundQuery, QueryResult, QueryCallback } from './socket.js'
+export { createRttTable } from './rtt.js'
+export type { RttTable, RttOptions } from './rtt.js'
+export { createRateLimiter, isLoopback } from './rate-limit.js'
+export type { RateLimiter, RateLimitOptions } from './rate-limit.js'
+export { createSeenThrottle } from './seen-throttle.js'
+export type { SeenThrottle, SeenThrottleOptions } from './seen-throttle.js'
+export { listenTcp } from './tcp.js'
+export type { TcpListener } from './tcp.js'
+export { DROP } from './counters.js'
+export * from './errors.js'
+export * from './constants.js'

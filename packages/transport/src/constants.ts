@@ -1,0 +1,45 @@
+/** Time units (ms). Durations are written `10 * second`. */
+export const ms = 1
+export const second = 1000 * ms
+export const minute = 60 * second
+
+// ── adaptive timeouts (rtt.ts) ───────────────────────────────────────────────────────────────
+
+/** No query times out sooner than this, however fast its contact answered before. */
+export const RTO_FLOOR = 150 * ms
+/** No query waits longer than this. */
+export const RTO_CEILING = 5 * second
+/** The timeout for an unknown contact before any round trip has been measured. */
+export const RTO_INITIAL = 2 * second
+/** Contacts whose smoothed RTT is remembered (least recently used ones are forgotten). */
+export const RTT_MAX_CONTACTS = 10_000
+/** Recent RTT samples (of any contact) kept to derive the timeout for unknown contacts. */
+export const RTT_RECENT_SAMPLES = 64
+/** An unknown contact gets this many times the recent high (p90) RTT as its timeout… */
+export const RTO_UNKNOWN_FACTOR = 3
+/** …but at least this: fast known neighbours say little about a stranger. */
+export const RTO_UNKNOWN_FLOOR = 500 * ms
+
+// ── inbound rate limit (rate-limit.ts) ──────────────────────────────────────────────────────
+
+/** Inbound queries a source IP may send per second, sustained. */
+export const RATE_LIMIT_RATE = 250
+/** Inbound queries a source IP may send in one burst. */
+export const RATE_LIMIT_BURST = 500
+/** Source IPs tracked at once (least recently seen ones are forgotten, i.e. start full). */
+export const RATE_LIMIT_MAX_SOURCES = 10_000
+
+// ── socket and actor ────────────────────────────────────────────────────────────────────────
+
+/** A reply may be at most this many times the size of its query unless the querier is proven. */
+export const AMPLIFICATION_FACTOR = 3
+/** How long the transport waits for the actor answering an inbound query. */
+export const ANSWER_TIMEOUT = 2 * second
+/** transport.seen is published at most once per this interval per contact. */
+export const SEEN_INTERVAL = 1 * second
+/** Contacts remembered by the transport.seen throttle. */
+export const SEEN_MAX_CONTACTS = 10_000
+/** Kernel receive / send buffer sizes asked for (bytes); the kernel may clamp them. */
+export const SOCKET_BUFFER_SIZE = 4 * 1024 * 1024
+/** Bytes of a transaction id chosen by this node. */
+export const TID_LENGTH = 4

@@ -1,0 +1,43 @@
+import { TRANSPORT_ERRORS } from '@peerconnect/protocol'
+
+/** No reply within the (adaptive) timeout. */
+export class RpcTimeoutError extends Error {
+  override readonly name = 'RpcTimeoutError'
+  readonly code = TRANSPORT_ERRORS.TIMEOUT
+  constructor (host: string, port: number, readonly timeout: number) {
+    super(`no reply from ${host}:${port} within ${Math.round(timeout)} ms`)
+  }
+}
+
+/** The node answered with a KRPC error; the message is "<code> <text>". */
+export class RpcRemoteError extends Error {
+  override readonly name = 'RpcRemoteError'
+  readonly code = TRANSPORT_ERRORS.REMOTE
+  constructor (readonly krpcCode: number, text: string) {
+    super(`${krpcCode} ${text}`)
+  }
+}
+
+/** The datagram could not be sent (bad address, socket closed or not bound). */
+export class RpcSendError extends Error {
+  override readonly name = 'RpcSendError'
+  readonly code = TRANSPORT_ERRORS.SEND
+}
+
+/** The reply failed the method's reply guard. */
+export class RpcBadReplyError extends Error {
+  override readonly name = 'RpcBadReplyError'
+  readonly code = TRANSPORT_ERRORS.BAD_REPLY
+}
+
+/** A transport.query / transport.info message failed its guard. */
+export class BadRequestError extends Error {
+  override readonly name = 'BadRequestError'
+  readonly code = 'ERR_BAD_REQUEST'
+}
+
+/** The socket could not be bound. Fatal for the actor. */
+export class BindError extends Error {
+  override readonly name = 'BindError'
+  readonly code = 'ERR_BIND'
+}

@@ -1,0 +1,24 @@
+import type { RateLimitOptions } from './rate-limit.js'
+import type { RttOptions } from './rtt.js'
+
+/** Configuration of the transport actor (plain data: it is sent to a worker as is). */
+export interface TransportInit {
+  /** Our node id (20 bytes), sent in every query and reply. */
+  readonly id: Uint8Array
+  /** IP address to bind (IPv6 makes a udp6 socket). */
+  readonly host: string
+  /** UDP port to bind; 0 picks a free one. The TCP liveness listener takes the same number. */
+  readonly port: number
+  /** Per-source-IP limit on inbound queries (loopback exempt by default), or false for none. */
+  readonly rateLimit?: RateLimitOptions | false
+  /** Adaptive timeout settings (floor, ceiling, initial, …). */
+  readonly rtt?: RttOptions
+  /** ms to wait for the actor answering an inbound query before sending 202. Default ANSWER_TIMEOUT (2 s). */
+  readonly answerTimeout?: number
+  /** transport.seen at most once per this many ms per contact. Default SEEN_INTERVAL (1 s). */
+  readonly seenInterval?: number
+  /** Listen on TCP at the same port for liveness checks. Default true. */
+  readonly tcp?: boolean
+  /** Kernel socket buffer sizes to ask for (bytes). Default SOCKET_BUFFER_SIZE (4 MiB). */
+  readonly bufferSize?: number
+}

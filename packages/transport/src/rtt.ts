@@ -1,0 +1,104 @@
+import { RTO_CEILING, RTO_FLOOR, RTO_INITIAL, RTO_UNKNOWN_FACTOR, RTO_UNKNOWN_FLOOR, RTT_MAX_CONTACTS, RTT_RECENT_SAMPLES } from './constants.js'
+
+export interface RttOptions {
+  /** Lowest timeout handed out (ms). Default RTO_FLOOR. */
+  readonly floor?: number
+  /** Highest timeout handed out (ms). Default RTO_CEILING. */
+  readonly ceiling?: number
+  /** Timeout of an unknown contact before anything was measured (ms). Default RTO_INITIAL. */
+  readonly initial?: number
+  /** Contacts remembered; the least recently updated are forgotten. Default RTT_MAX_CONTACTS. */
+  readonly maxContacts?: number
+  /** Recent samples (of any contact) behind the unknown-contact timeout. Default RTT_RECENT_SAMPLES. */
+  readonly recentSamples?: number
+  /** Unknown contacts wait this many times the recent p90 RTT. Default RTO_UNKNOWN_FACTOR. */
+  readonly unknownFactor?: number
+  /** …and at least this long (ms; still within [floor, ceiling]). Default RTO_UNKNOWN_FLOOR. */
+  readonly unknownFloor?: number
+}
+
+/**
+ * Adaptive query timeouts, one estimate per contact key (`host:port`), RFC 6298 style:
+ * smoothed RTT and RTT variance, timeout = srtt + 4·rttvar, clamped to [floor, ceiling].
+ * A contact never measured gets `unknownFactor` × the p90 of the recent samples of all contacts
+ * (at least `unknownFloor`, clamped), or `initial` while nothing has been measured. Memory is bounded (LRU).
+ */
+export interface RttTable {
+  /** Records one measured round trip (ms) to `key`. */
+  observe (key: string, sample: number): void
+  /** The timeout (ms) for the next query to `key`. */
+  timeout (key: string): number
+  /** The smoothed RTT of `key`, if measured. */
+  srtt (key: string): number | undefined
+  /** The timeout an unknown contact gets right now. */
+  unknownTimeout (): number
+  /** Contacts currently remembered. */
+  readonly size: number
+}
+
+export function createRttTable (opts: RttOptions = {}): RttTable {
+  const floor = opts.floor ?? RTO_FLOOR
+  const ceiling = Math.max(floor, opts.ceiling ?? RTO_CEILING)
+  const initial = clamp(opts.initial ?? RTO_INITIAL, floor, ceiling)
+  const maxContacts = Math.max(1, opts.maxContacts ?? RTT_MAX_CONTACTS)
+  const factor = opts.unknownFactor ?? RTO_UNKNOWN_FACTOR
+  const unknownFloor = Math.max(floor, opts.unknownFloor ?? RTO_UNKNOWN_FLOOR)
+  const entries = new Map<string, Estimate>()
+  const recent = new Float64Array(Math.max(1, opts.recentSamples ?? RTT_RECENT_SAMPLES))
+  const sorted = new Float64Array(recent.length)
+  let recentCount = 0
+  let recentNext = 0
+  let unknown = initial
+  let unknownDirty = false
+
+  function unknownTimeout (): number {
+    if (unknownDirty) {
+      unknown = clamp(factor * p90(recent, sorted, recentCount), unknownFloor, ceiling)
+      unknownDirty = false
+    }
+    return unknown
+  }
+
+  return {
+    observe (key, sample) {
+      if (!(sample >= 0) || !Number.isFinite(sample)) return
+      let e = entries.get(key)
+      if (e === undefined) {
+        e = { srtt: sample, rttvar: sample / 2 }
+        if (entries.size >= maxContacts) entries.delete(entries.keys().next().value as string)
+      } else {
+        e.rttvar = 0.75 * e.rttvar + 0.25 * Math.abs(e.srtt - sample)
+        e.srtt = 0.875 * e.srtt + 0.125 * sample
+        entries.delete(key)
+      }
+      entries.set(key, e)
+      recent[recentNext] = sample
+      recentNext = (recentNext + 1) % recent.length
+      if (recentCount < recent.length) recentCount++
+      unknownDirty = true
+    },
+    timeout (key) {
+      const e = entries.get(key)
+      if (e === undefined) return unknownTimeout()
+      return clamp(e.srtt + 4 * e.rttvar, floor, ceiling)
+    },
+    srtt (key) {
+      return entries.get(key)?.srtt
+    },
+    unknownTimeout,
+    get size () { return entries.size }
+  }
+}
+
+interface Estimate { srtt: number, rttvar: number }
+
+function p90 (samples: Float64Array, scratch: Float64Array, count: number): number {
+  const view = scratch.subarray(0, count)
+  view.set(samples.subarray(0, count))
+  view.sort()
+  return view[Math.min(count - 1, Math.floor(count * 0.9))]!
+}
+
+function clamp (x: number, lo: number, hi: number): number {
+  return x < lo ? lo : x > hi ? hi : x
+}

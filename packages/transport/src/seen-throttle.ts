@@ -1,0 +1,47 @@
+import { idsEqual } from '@peerconnect/protocol'
+import type { NodeId } from '@peerconnect/protocol'
+import { SEEN_INTERVAL, SEEN_MAX_CONTACTS } from './constants.js'
+
+export interface SeenThrottleOptions {
+  /** At most one report per contact per this many ms. Default SEEN_INTERVAL. */
+  readonly interval?: number
+  /** Contacts remembered; the oldest are forgotten. Default SEEN_MAX_CONTACTS. */
+  readonly maxContacts?: number
+}
+
+/**
+ * Decides which sightings of a node become `transport.seen` messages: the first one of a
+ * contact (`host:port`), then at most one per `interval`, and at once when the id at that
+ * address changes. Bounded memory.
+ */
+export interface SeenThrottle {
+  /** True when this sighting at time `now` (ms) should be reported. */
+  pass (key: string, id: NodeId, now: number): boolean
+  readonly size: number
+}
+
+export function createSeenThrottle (opts: SeenThrottleOptions = {}): SeenThrottle {
+  const interval = opts.interval ?? SEEN_INTERVAL
+  const maxContacts = Math.max(1, opts.maxContacts ?? SEEN_MAX_CONTACTS)
+  const last = new Map<string, Sighting>()
+
+  return {
+    pass (key, id, now) {
+      const s = last.get(key)
+      if (s === undefined) {
+        if (last.size >= maxContacts) last.delete(last.keys().next().value as string)
+        last.set(key, { id: id.slice(), at: now })
+        return true
+      }
+      if (now - s.at < interval && idsEqual(s.id, id)) return false
+      last.delete(key)
+      s.id = id.slice()
+      s.at = now
+      last.set(key, s)
+      return true
+    },
+    get size () { return last.size }
+  }
+}
+
+interface Sighting { id: NodeId, at: number }

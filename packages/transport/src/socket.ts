@@ -1,0 +1,308 @@
+import dgram from 'node:dgram'
+import dns from 'node:dns'
+import { isIP } from 'node:net'
+import { decodeKrpc, encodeError, encodeQuery, encodeResponse, isKrpcMethod, KRPC_ERROR, normalizeHost, parseQueryArgs, parseReply } from '@peerconnect/protocol'
+import type { Address, KrpcError, KrpcResponse, NodeId, Obj } from '@peerconnect/protocol'
+import { AMPLIFICATION_FACTOR, SOCKET_BUFFER_SIZE } from './constants.js'
+import { TidSource, tidKey } from './tid.js'
+import { BindError, RpcBadReplyError, RpcRemoteError, RpcSendError, RpcTimeoutError } from './errors.js'
+import { createRateLimiter } from './rate-limit.js'
+import type { RateLimitOptions } from './rate-limit.js'
+import { createRttTable } from './rtt.js'
+import type { RttOptions, RttTable } from './rtt.js'
+import { createCounters, DROP } from './counters.js'
+import type { DropReason } from './counters.js'
+
+export interface KrpcSocketOptions {
+  /** Our node id, sent as `id` in every query and reply. */
+  readonly id: NodeId
+  /** Address to bind (an IP; IPv6 makes a udp6 socket). Default 127.0.0.1. */
+  readonly host?: string
+  /** Port to bind; 0 picks a free one. Default 0. */
+  readonly port?: number
+  /** Per-source-IP limit on inbound queries, or false for none. */
+  readonly rateLimit?: RateLimitOptions | false
+  /** Adaptive timeout settings. */
+  readonly rtt?: RttOptions
+  /** Checks the `r` of a reply to `method`; a reply failing it fails the query with ERR_RPC_BAD_REPLY. Default: `parseReply` for known methods. */
+  readonly replyGuard?: (method: string, r: Obj) => boolean
+  /** Called for each well-formed inbound query; answer it with `reply` or `replyError`. Without it every query gets 204. */
+  readonly onQuery?: (query: InboundQuery) => void
+  /** Called for each valid message from a node: queries (no rtt) and matched replies (with rtt). */
+  readonly onSeen?: (id: NodeId, host: string, port: number, rtt: number | undefined) => void
+  /** Monotonic ms, for RTTs and the rate limiter. Default performance.now. */
+  readonly now?: () => number
+  /** Kernel socket buffer sizes to ask for. Default SOCKET_BUFFER_SIZE. */
+  readonly bufferSize?: number
+}
+
+/** A well-formed inbound query whose arguments passed `parseQueryArgs`. */
+export interface InboundQuery {
+  readonly method: string
+  readonly args: Obj
+  readonly id: NodeId
+  readonly from: Address
+  readonly t: Uint8Array
+  /** Size of the query on the wire. */
+  readonly bytes: number
+}
+
+/** A reply to one of our queries. `bytes` = query + reply sizes on the wire. */
+export interface QueryResult { from: Address, id: NodeId, r: Obj, rtt: number, bytes: number }
+
+export type QueryCallback = (err: Error | null, res?: QueryResult) => void
+
+/**
+ * A KRPC socket over UDP (BEP 5 framing). Our queries get random 4-byte transaction ids and
+ * adaptive timeouts; a reply is accepted only from the address the query went to, with its tid.
+ * Inbound queries are decoded, rate-limited per source IP, checked with `parseQueryArgs` and
+ * handed to `onQuery`; unknown methods get 204, malformed messages that carry a tid 203. Replies
+ * larger than 3× their query are refused with 202 unless the handler says the querier is proven.
+ * Garbage is counted and dropped, never thrown.
+ */
+export interface KrpcSocket {
+  /** Binds the socket; resolves with the bound address. Rejects with ERR_BIND. */
+  bind (): Promise<Address>
+  /** The bound address, once bound. */
+  address (): Address | undefined
+  /** Sends query `q` with arguments `a` (our id is added) to `to`; returns a function that cancels it. */
+  request (to: Address, q: string, a: Obj, opts: { timeout?: number | undefined }, cb: QueryCallback): () => void
+  /** `request` as a promise. */
+  query (to: Address, q: string, a: Obj, opts?: { timeout?: number }): Promise<QueryResult>
+  /** Answers `query` with `r` (our id is added); `proven` lifts the 3× size bound. */
+  reply (query: InboundQuery, r: Obj, opts?: { proven?: boolean }): void
+  /** Answers `query` with a KRPC error. */
+  replyError (query: InboundQuery, code: number, message: string): void
+  /** Counters (see counters.ts) plus pending, rttContacts and rateLimitSources. */
+  stats (): Record<string, number>
+  readonly rtt: RttTable
+  /** Fails pending queries (ERR_RPC_SEND) and closes the socket. */
+  close (): Promise<void>
+}
+
+export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
+  const self = opts.id
+  const host = opts.host ?? '127.0.0.1'
+  const now = opts.now ?? (() => performance.now())
+  const limiter = opts.rateLimit === false ? undefined : createRateLimiter(opts.rateLimit)
+  const rtt = createRttTable(opts.rtt)
+  const counters = createCounters()
+  const pending = new Map<number, Pending>()
+  const tids = new TidSource()
+  const replyGuard = opts.replyGuard ?? knownReplyGuard
+  const sock = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', lookup: literalLookup })
+  let bound: Address | undefined
+  let closed = false
+
+  sock.on('message', onMessage)
+
+  return {
+    bind () {
+      return new Promise((resolve, reject) => {
+        const onError = (err: Error): void => { reject(new BindError(`cannot bind ${host}:${opts.port ?? 0}: ${err.message}`)) }
+        sock.once('error', onError)
+        sock.bind({ address: host, port: opts.port ?? 0 }, () => {
+          sock.off('error', onError)
+          sock.on('error', onSocketError)
+          setBufferSizes(sock, opts.bufferSize ?? SOCKET_BUFFER_SIZE)
+          const a = sock.address()
+          bound = { host: a.address, port: a.port }
+          resolve(bound)
+        })
+      })
+    },
+    address: () => bound,
+    request,
+    query (to, q, a, qopts = {}) {
+      return new Promise((resolve, reject) => {
+        request(to, q, a, qopts, (err, res) => { if (err !== null) reject(err); else resolve(res!) })
+      })
+    },
+    reply (query, r, ropts = {}) {
+      let out: Uint8Array
+      try {
+        out = encodeResponse(query.t, { ...r, id: self })
+      } catch {
+        counters.replyEncodeErrors++
+        sendError(query.t, KRPC_ERROR.SERVER, 'server error', query.from.host, query.from.port)
+        return
+      }
+      if (ropts.proven !== true && out.length > AMPLIFICATION_FACTOR * query.bytes) {
+        counters.amplificationRefused++
+        sendError(query.t, KRPC_ERROR.SERVER, 'reply too large', query.from.host, query.from.port)
+        return
+      }
+      counters.repliesSent++
+      send(out, query.from.host, query.from.port)
+    },
+    replyError (query, code, message) {
+      sendError(query.t, code, message, query.from.host, query.from.port)
+    },
+    stats () {
+      return { ...counters.snapshot(), pending: pending.size, rttContacts: rtt.size, rateLimitSources: limiter?.size ?? 0 }
+    },
+    rtt,
+    close () {
+      if (closed) return Promise.resolve()
+      closed = true
+      const err = new RpcSendError('socket closed')
+      for (const p of pending.values()) { clearTimeout(p.timer); p.cb(err) }
+      pending.clear()
+      sock.off('message', onMessage)
+      return new Promise(resolve => {
+        try { sock.close(() => resolve()) } catch { resolve() }
+      })
+    }
+  }
+
+  function request (to: Address, q: string, a: Obj, ropts: { timeout?: number | undefined }, cb: QueryCallback): () => void {
+    const toHost = normalizeHost(to.host)
+    if (closed || toHost === undefined || !(to.port >= 1 && to.port <= 65535)) {
+      counters.sendErrors++
+      const err = new RpcSendError(closed ? 'socket closed' : `bad address ${String(to.host)}:${String(to.port)}`)
+      queueMicrotask(() => cb(err))
+      return noop
+    }
+    let buf: Uint8Array
+    const tid = tids.next(pending)
+    try {
+      buf = encodeQuery(tid.bytes, q, { ...a, id: self })
+    } catch (e) {
+      counters.sendErrors++
+      const err = new RpcSendError(`cannot encode query: ${(e as Error).message}`)
+      queueMicrotask(() => cb(err))
+      return noop
+    }
+    const key = `${toHost}:${to.port}`
+    const timeout = ropts.timeout ?? rtt.timeout(key)
+    const p: Pending = { key, host: toHost, port: to.port, method: q, sentAt: now(), bytes: buf.length, cb, timer: undefined }
+    p.timer = setTimeout(onTimeout, timeout, tid.key, p, timeout)
+    pending.set(tid.key, p)
+    counters.sent++
+    counters.queriesSent++
+    sock.send(buf, to.port, toHost, err => {
+      if (err === null || err === undefined || pending.get(tid.key) !== p) return
+      counters.sendErrors++
+      settle(tid.key, p)
+      p.cb(new RpcSendError(err.message))
+    })
+    return () => { if (pending.get(tid.key) === p) settle(tid.key, p) }
+  }
+
+  function onTimeout (key: number, p: Pending, timeout: number): void {
+    if (pending.get(key) !== p) return
+    pending.delete(key)
+    counters.timeouts++
+    p.cb(new RpcTimeoutError(p.host, p.port, timeout))
+  }
+
+  function settle (key: number, p: Pending): void {
+    pending.delete(key)
+    clearTimeout(p.timer)
+  }
+
+  function onMessage (buf: Buffer, rinfo: dgram.RemoteInfo): void {
+    counters.received++
+    const res = decodeKrpc(buf)
+    if (!res.ok) {
+      drop(DROP.MALFORMED)
+      if (res.t === undefined) return
+      const p = matchPending(res.t, rinfo)
+      if (p !== undefined) { settle(tidKey(res.t), p); p.cb(new RpcBadReplyError(`malformed reply: ${res.reason}`)); return }
+      if (limiter === undefined || limiter.allow(rinfo.address, now())) sendError(res.t, KRPC_ERROR.PROTOCOL, res.reason, rinfo.address, rinfo.port)
+      return
+    }
+    const msg = res.msg
+    if (msg.y === 'q') {
+      if (limiter !== undefined && !limiter.allow(rinfo.address, now())) { drop(DROP.RATE_LIMITED); return }
+      counters.queriesIn++
+      const parsed = parseQueryArgs(msg.q, msg.a)
+      if (!parsed.ok) { sendError(msg.t, parsed.code, parsed.reason, rinfo.address, rinfo.port); return }
+      opts.onSeen?.(msg.a.id, rinfo.address, rinfo.port, undefined)
+      const query: InboundQuery = { method: msg.q, args: parsed.args as Obj, id: msg.a.id, from: { host: rinfo.address, port: rinfo.port }, t: msg.t, bytes: buf.length }
+      if (opts.onQuery === undefined) sendError(msg.t, KRPC_ERROR.METHOD_UNKNOWN, 'method unknown', rinfo.address, rinfo.port)
+      else opts.onQuery(query)
+      return
+    }
+    onAnswer(msg, buf.length, rinfo)
+  }
+
+  function onAnswer (msg: KrpcResponse | KrpcError, size: number, rinfo: dgram.RemoteInfo): void {
+    const key = tidKey(msg.t)
+    const p = key < 0 ? undefined : pending.get(key)
+    if (p === undefined) { drop(DROP.UNKNOWN_TID); return }
+    if (p.host !== rinfo.address || p.port !== rinfo.port) { drop(DROP.WRONG_ADDRESS); return }
+    settle(key, p)
+    const ms = now() - p.sentAt
+    rtt.observe(p.key, ms)
+    if (msg.y === 'e') {
+      counters.errorsIn++
+      p.cb(new RpcRemoteError(msg.e[0], msg.e[1]))
+      return
+    }
+    counters.repliesIn++
+    if (!replyGuard(p.method, msg.r)) {
+      counters.badReplies++
+      p.cb(new RpcBadReplyError(`bad ${p.method} reply from ${p.host}:${p.port}`))
+      return
+    }
+    opts.onSeen?.(msg.r.id, rinfo.address, rinfo.port, ms)
+    p.cb(null, { from: { host: p.host, port: p.port }, id: msg.r.id, r: msg.r, rtt: ms, bytes: p.bytes + size })
+  }
+
+  function matchPending (t: Uint8Array, rinfo: dgram.RemoteInfo): Pending | undefined {
+    const key = tidKey(t)
+    const p = key < 0 ? undefined : pending.get(key)
+    return p !== undefined && p.host === rinfo.address && p.port === rinfo.port ? p : undefined
+  }
+
+  function sendError (t: Uint8Array, code: number, message: string, toHost: string, toPort: number): void {
+    counters.errorsSent++
+    send(encodeError(t, code, message.slice(0, 64)), toHost, toPort)
+  }
+
+  function send (buf: Uint8Array, toHost: string, toPort: number): void {
+    if (closed) return
+    counters.sent++
+    sock.send(buf, toPort, toHost)
+  }
+
+  function drop (reason: DropReason): void {
+    counters.dropped++
+    counters[reason]++
+  }
+
+  function onSocketError (): void {
+    counters.sendErrors++
+  }
+}
+
+interface Pending {
+  readonly key: string
+  readonly host: string
+  readonly port: number
+  readonly method: string
+  readonly sentAt: number
+  readonly bytes: number
+  readonly cb: QueryCallback
+  timer: ReturnType<typeof setTimeout> | undefined
+}
+
+/** Addresses we send to are IP literals (checked in `request`): no DNS and no extra tick for them. */
+function literalLookup (address: string, options: dns.LookupOneOptions, cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+  const v = isIP(address)
+  if (v !== 0) cb(null, address, v)
+  else dns.lookup(address, options, cb)
+}
+
+/** Replies to methods of DESIGN §3 must pass `parseReply`; others pass as they are. */
+function knownReplyGuard (method: string, r: Obj): boolean {
+  return !isKrpcMethod(method) || parseReply(method, r).ok
+}
+
+function setBufferSizes (sock: dgram.Socket, size: number): void {
+  try { sock.setRecvBufferSize(size) } catch { /* the kernel may refuse; the default works */ }
+  try { sock.setSendBufferSize(size) } catch { /* idem */ }
+}
+
+function noop (): void {}

@@ -1,0 +1,4 @@
+import { runActor } from '@peerconnect/runtime'
+import { transport } from './index.js'
+
+runActor(transport)

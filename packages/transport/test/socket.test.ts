@@ -1,0 +1,376 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { bencode, decodeNodes, encodeError, encodeNodes, encodeQuery, encodeResponse, idsEqual, randomId } from '@peerconnect/protocol'
+import type { KrpcMessage, NodeId } from '@peerconnect/protocol'
+import { rejects, waitFor, withTimeout } from '@peerconnect/test-helpers'
+import type { InboundQuery, KrpcSocket } from '../src/socket.js'
+import { RTO_FLOOR } from '../src/constants.js'
+import { boundSocket, closeAll, rawSocket } from './fixtures/udp.js'
+
+const T = 5000
+const enc = new TextEncoder()
+const bytes = (s: string): Uint8Array => enc.encode(s)
+
+/** A handler that answers ping with {} and find_node with one node whose id is the target. */
+function echoHandler (socket: () => KrpcSocket) {
+  return (q: InboundQuery): void => {
+    if (q.method === 'ping') socket().reply(q, {})
+    else if (q.method === 'find_node') socket().reply(q, { nodes: encodeNodes([{ id: q.args.target as NodeId, host: '10.1.2.3', port: 4567 }]) })
+    else socket().replyError(q, 204, 'method unknown')
+  }
+}
+
+async function pair () {
+  let bs: KrpcSocket | undefined
+  const seenByB: Array<{ id: NodeId, host: string, port: number, rtt: number | undefined }> = []
+  const b = await boundSocket({ onQuery: q => echoHandler(() => bs!)(q), onSeen: (id, host, port, rtt) => seenByB.push({ id, host, port, rtt }) })
+  bs = b.socket
+  const seenByA: typeof seenByB = []
+  const a = await boundSocket({ onSeen: (id, host, port, rtt) => seenByA.push({ id, host, port, rtt }) })
+  return { a, b, seenByA, seenByB, close: () => closeAll(a.socket, b.socket) }
+}
+
+// ── round trips ──────────────────────────────────────────────────────────────────────────────
+
+const trip = suite('socket - round trips')
+
+trip('socket - ping round trip between two sockets on 127.0.0.1', withTimeout(T, async () => {
+  const p = await pair()
+  try {
+    const res = await p.a.socket.query(p.b.address, 'ping', {})
+    assert.ok(idsEqual(res.id, p.b.id), 'the reply carries the id of the node that answered')
+    assert.ok(idsEqual(res.r.id as NodeId, p.b.id))
+    assert.equal(res.from, p.b.address)
+    assert.ok(res.rtt >= 0 && res.rtt < T)
+    assert.ok(res.bytes > 40, `query + reply bytes: ${res.bytes}`)
+    const sa = p.a.socket.stats()
+    assert.is(sa.queriesSent, 1)
+    assert.is(sa.repliesIn, 1)
+    assert.is(sa.pending, 0)
+    assert.is(p.b.socket.stats().queriesIn, 1)
+    assert.is(p.b.socket.stats().repliesSent, 1)
+  } finally { await p.close() }
+}))
+
+trip('socket - find_node round trip carries the handler\'s nodes and our id in the query', withTimeout(T, async () => {
+  const p = await pair()
+  try {
+    const target = randomId()
+    const res = await p.a.socket.query(p.b.address, 'find_node', { target })
+    const nodes = decodeNodes(res.r.nodes)
+    assert.ok(nodes !== undefined && nodes.length === 1)
+    assert.ok(idsEqual(nodes[0]!.id, target))
+    assert.equal(nodes[0]!.host, '10.1.2.3')
+    assert.ok(idsEqual(p.seenByB[0]!.id, p.a.id), 'B saw A\'s id in the query')
+    assert.is(p.seenByB[0]!.rtt, undefined, 'a query carries no rtt')
+    assert.ok(idsEqual(p.seenByA[0]!.id, p.b.id), 'A saw B\'s id in the reply')
+    assert.type(p.seenByA[0]!.rtt, 'number')
+  } finally { await p.close() }
+}))
+
+trip('socket - a thousand concurrent queries each get their own reply', withTimeout(2 * T, async () => {
+  const p = await pair()
+  try {
+    const targets = Array.from({ length: 1000 }, () => randomId())
+    const results = await Promise.all(targets.map(target => p.a.socket.query(p.b.address, 'find_node', { target }, { timeout: 4000 })))
+    results.forEach((res, i) => assert.ok(idsEqual(decodeNodes(res.r.nodes)![0]!.id, targets[i]!), `reply ${i} matched its query`))
+    assert.is(p.a.socket.stats().pending, 0)
+  } finally { await p.close() }
+}))
+
+trip('socket - a handler may answer later', withTimeout(T, async () => {
+  let bs: KrpcSocket | undefined
+  const b = await boundSocket({ onQuery: q => setTimeout(() => bs!.reply(q, {}), 30) })
+  bs = b.socket
+  const a = await boundSocket()
+  try {
+    const res = await a.socket.query(b.address, 'ping', {})
+    assert.ok(idsEqual(res.id, b.id))
+  } finally { await closeAll(a.socket, b.socket) }
+}))
+
+trip('socket - a KRPC error reply rejects with ERR_RPC_REMOTE "<code> <text>"', withTimeout(T, async () => {
+  let bs: KrpcSocket | undefined
+  const b = await boundSocket({ onQuery: q => bs!.replyError(q, 201, 'nope') })
+  bs = b.socket
+  const a = await boundSocket()
+  try {
+    const err = await rejects(a.socket.query(b.address, 'ping', {}), 'ERR_RPC_REMOTE')
+    assert.is(err.message, '201 nope')
+    assert.is(a.socket.stats().errorsIn, 1)
+  } finally { await closeAll(a.socket, b.socket) }
+}))
+
+trip('socket - a reply failing the method\'s reply guard rejects with ERR_RPC_BAD_REPLY', withTimeout(T, async () => {
+  let bs: KrpcSocket | undefined
+  const b = await boundSocket({ onQuery: q => bs!.reply(q, { nodes: new Uint8Array(25) }) })
+  bs = b.socket
+  const a = await boundSocket()
+  try {
+    await rejects(a.socket.query(b.address, 'find_node', { target: randomId() }), 'ERR_RPC_BAD_REPLY')
+    assert.is(a.socket.stats().badReplies, 1)
+  } finally { await closeAll(a.socket, b.socket) }
+}))
+
+trip('socket - replies to methods without a guard pass as they are', withTimeout(T, async () => {
+  const a = await boundSocket()
+  const peer = await rawSocket()
+  try {
+    const pending = a.socket.query(peer.address, 'x_custom', { n: 1 })
+    const q = (await peer.nth(1)).msg!
+    assert.is(q.y === 'q' && q.q, 'x_custom')
+    await peer.send(encodeResponse(q.t, { id: randomId(), anything: new Uint8Array(25) }), a.address)
+    const res = await pending
+    assert.is((res.r.anything as Uint8Array).length, 25)
+  } finally { await closeAll(a.socket, peer) }
+}))
+
+trip('socket - a socket without a handler answers 204', withTimeout(T, async () => {
+  const b = await boundSocket()
+  const a = await boundSocket()
+  try {
+    const err = await rejects(a.socket.query(b.address, 'ping', {}), 'ERR_RPC_REMOTE')
+    assert.match(String(err.message), /^204 /)
+  } finally { await closeAll(a.socket, b.socket) }
+}))
+
+// ── which replies are accepted ───────────────────────────────────────────────────────────────
+
+const accept = suite('socket - reply matching')
+
+accept('socket - a reply from another address with the right tid is ignored', withTimeout(T, async () => {
+  const a = await boundSocket()
+  const peer = await rawSocket()
+  const other = await rawSocket()
+  try {
+    const bId = randomId()
+    const pending = a.socket.query(peer.address, 'ping', {}, { timeout: 3000 })
+    const q = (await peer.nth(1)).msg!
+    await other.send(encodeResponse(q.t, { id: randomId() }), a.address)
+    await waitFor(() => a.socket.stats().droppedWrongAddress === 1, { what: 'wrong-address drop' })
+    await peer.send(encodeResponse(q.t, { id: bId }), a.address)
+    const res = await pending
+    assert.ok(idsEqual(res.id, bId), 'the real reply is still accepted after the forged one')
+  } finally { await closeAll(a.socket, peer, other) }
+}))
+
+accept('socket - a reply with a wrong tid is ignored', withTimeout(T, async () => {
+  const a = await boundSocket()
+  const peer = await rawSocket()
+  try {
+    const pending = a.socket.query(peer.address, 'ping', {}, { timeout: 3000 })
+    const q = (await peer.nth(1)).msg!
+    const wrong = Uint8Array.from(q.t)
+    wrong[0] = wrong[0]! ^ 0xff
+    await peer.send(encodeResponse(wrong, { id: randomId() }), a.address)
+    await peer.send(encodeResponse(bytes('xy'), { id: randomId() }), a.address)
+    await waitFor(() => a.socket.stats().droppedUnknownTid === 2, { what: 'unknown-tid drops' })
+    const id = randomId()
+    await peer.send(encodeResponse(q.t, { id }), a.address)
+    assert.ok(idsEqual((await pending).id, id))
+    await peer.send(encodeResponse(q.t, { id }), a.address)
+    await waitFor(() => a.socket.stats().droppedUnknownTid === 3, { what: 'a duplicate reply is dropped' })
+  } finally { await closeAll(a.socket, peer) }
+}))
+
+accept('socket - transaction ids are 4 random bytes', withTimeout(T, async () => {
+  const a = await boundSocket()
+  const peer = await rawSocket()
+  try {
+    for (let i = 0; i < 20; i++) a.socket.request(peer.address, 'ping', {}, { timeout: 2000 }, () => {})
+    await peer.nth(20)
+    const tids = peer.received.map(r => Buffer.from(r.msg!.t).toString('hex'))
+    assert.ok(tids.every(t => t.length === 8))
+    assert.is(new Set(tids).size, 20)
+  } finally { await closeAll(a.socket, peer) }
+}))
+
+accept('socket - a malformed reply to a pending query fails it with ERR_RPC_BAD_REPLY', withTimeout(T, async () => {
+  const a = await boundSocket()
+  const peer = await rawSocket()
+  try {
+    const pending = a.socket.query(peer.address, 'ping', {}, { timeout: 3000 })
+    const q = (await peer.nth(1)).msg!
+    await peer.send(bencode({ t: q.t, y: 'r', r: { id: new Uint8Array(5) } }), a.address)
+    await rejects(pending, 'ERR_RPC_BAD_REPLY')
+    assert.is(peer.received.length, 1, 'no 203 is sent back for a bad reply to our own query')
+  } finally { await closeAll(a.socket, peer) }
+}))
+
+accept('socket - a cancelled query ignores its late reply', withTimeout(T, async () => {
+  const a = await boundSocket()
+  const peer = await rawSocket()
+  try {
+    let called = 0
+    const cancel = a.socket.request(peer.address, 'ping', {}, { timeout: 3000 }, () => { called++ })
+    const q = (await peer.nth(1)).msg!
+    cancel()
+    assert.is(a.socket.stats().pending, 0)
+    await peer.send(encodeResponse(q.t, { id: randomId() }), a.address)
+    await waitFor(() => a.socket.stats().droppedUnknownTid === 1)
+    assert.is(called, 0)
+  } finally { await closeAll(a.socket, peer) }
+}))
+
+// ── timeouts ─────────────────────────────────────────────────────────────────────────────────
+
+const time = suite('socket - timeouts')
+
+time('socket - a query nobody answers rejects with ERR_RPC_TIMEOUT after its timeout', withTimeout(T, async () => {
+  const a = await boundSocket()
+  const silent = await rawSocket()
+  try {
+    const t0 = performance.now()
+    const err = await rejects(a.socket.query(silent.address, 'ping', {}, { timeout: 120 }), 'ERR_RPC_TIMEOUT')
+    assert.ok(performance.now() - t0 >= 115)
+    assert.is((err as { timeout?: number }).timeout, 120)
+    assert.is(a.socket.stats().timeouts, 1)
+    assert.is(a.socket.stats().pending, 0)
+  } finally { await closeAll(a.socket, silent) }
+}))
+
+time('socket - an unknown contact gets the default timeout, a fast known one a short one', withTimeout(T, async () => {
+  let answer = true
+  let bs: KrpcSocket | undefined
+  const b = await boundSocket({ onQuery: q => { if (answer) bs!.reply(q, {}) } })
+  bs = b.socket
+  const a = await boundSocket({ rtt: { initial: 400, unknownFloor: 400 } })
+  const silent = await rawSocket()
+  try {
+    const unknown = await rejects(a.socket.query(silent.address, 'ping', {}), 'ERR_RPC_TIMEOUT')
+    assert.is((unknown as { timeout?: number }).timeout, 400, 'never measured: the initial timeout')
+    for (let i = 0; i < 5; i++) await a.socket.query(b.address, 'ping', {})
+    assert.is(a.socket.rtt.timeout(`${b.address.host}:${b.address.port}`), RTO_FLOOR, 'loopback RTTs give the floor')
+    answer = false
+    const fast = await rejects(a.socket.query(b.address, 'ping', {}), 'ERR_RPC_TIMEOUT')
+    assert.is((fast as { timeout?: number }).timeout, RTO_FLOOR, 'the fast contact timed out at the floor')
+    const stranger = await rejects(a.socket.query(silent.address, 'ping', {}), 'ERR_RPC_TIMEOUT')
+    assert.is((stranger as { timeout?: number }).timeout, 400, 'strangers get the unknown floor after loopback samples')
+  } finally { await closeAll(a.socket, b.socket, silent) }
+}))
+
+// ── sending errors and closing ───────────────────────────────────────────────────────────────
+
+const life = suite('socket - addresses and closing')
+
+life('socket - a host name or a bad port fails with ERR_RPC_SEND, without DNS', withTimeout(T, async () => {
+  const a = await boundSocket()
+  try {
+    await rejects(a.socket.query({ host: 'example.invalid', port: 6881 }, 'ping', {}), 'ERR_RPC_SEND')
+    await rejects(a.socket.query({ host: '127.0.0.1', port: 0 }, 'ping', {}), 'ERR_RPC_SEND')
+    await rejects(a.socket.query({ host: '300.1.1.1', port: 1 }, 'ping', {}), 'ERR_RPC_SEND')
+    assert.is(a.socket.stats().sendErrors, 3)
+    assert.is(a.socket.stats().pending, 0)
+  } finally { await closeAll(a.socket) }
+}))
+
+life('socket - close fails pending queries and later ones with ERR_RPC_SEND', withTimeout(T, async () => {
+  const a = await boundSocket()
+  const silent = await rawSocket()
+  try {
+    const pending = a.socket.query(silent.address, 'ping', {}, { timeout: 4000 })
+    await silent.nth(1)
+    await a.socket.close()
+    await rejects(pending, 'ERR_RPC_SEND')
+    await rejects(a.socket.query(silent.address, 'ping', {}), 'ERR_RPC_SEND')
+    await a.socket.close()
+  } finally { await closeAll(silent) }
+}))
+
+life('socket - binding a taken port rejects with ERR_BIND', withTimeout(T, async () => {
+  const a = await boundSocket()
+  const { createKrpcSocket } = await import('../src/socket.js')
+  const b = createKrpcSocket({ id: randomId(), host: '127.0.0.1', port: a.address.port })
+  try {
+    await rejects(b.bind(), 'ERR_BIND')
+  } finally { await closeAll(a.socket, b) }
+}))
+
+life('socket - unencodable arguments fail with ERR_RPC_SEND', withTimeout(T, async () => {
+  const a = await boundSocket()
+  try {
+    await rejects(a.socket.query({ host: '127.0.0.1', port: 9 }, 'ping', { bad: 1.5 }), 'ERR_RPC_SEND')
+  } finally { await closeAll(a.socket) }
+}))
+
+// ── inbound errors: 203, 204 ─────────────────────────────────────────────────────────────────
+
+const inbound = suite('socket - inbound errors')
+
+async function ask (raw: Awaited<ReturnType<typeof rawSocket>>, to: { host: string, port: number }, packet: Uint8Array, n: number): Promise<KrpcMessage> {
+  await raw.send(packet, to)
+  const got = await raw.nth(n)
+  assert.ok(got.msg !== undefined, 'the answer decodes')
+  return got.msg
+}
+
+inbound('socket - an unknown method gets error 204 with the query\'s tid', withTimeout(T, async () => {
+  let bs: KrpcSocket | undefined
+  const b = await boundSocket({ onQuery: q => echoHandler(() => bs!)(q) })
+  bs = b.socket
+  const raw = await rawSocket()
+  try {
+    const m = await ask(raw, b.address, encodeQuery(bytes('ab'), 'frobnicate', { id: randomId() }), 1)
+    assert.is(m.y, 'e')
+    assert.equal(m.t, bytes('ab'))
+    assert.is(m.y === 'e' && m.e[0], 204)
+  } finally { await closeAll(b.socket, raw) }
+}))
+
+inbound('socket - malformed queries that carry a tid get error 203', withTimeout(T, async () => {
+  let bs: KrpcSocket | undefined
+  const b = await boundSocket({ onQuery: q => echoHandler(() => bs!)(q) })
+  bs = b.socket
+  const raw = await rawSocket()
+  try {
+    const cases = [
+      encodeQuery(bytes('c1'), 'find_node', { id: randomId() }),
+      encodeQuery(bytes('c2'), 'find_node', { id: randomId(), target: new Uint8Array(19) }),
+      bencode({ t: bytes('c3'), y: 'q', q: 'ping', a: { id: new Uint8Array(3) } }),
+      bencode({ t: bytes('c4'), y: 'q', a: { id: randomId() } }),
+      bencode({ t: bytes('c5'), y: 'x' })
+    ]
+    for (let i = 0; i < cases.length; i++) {
+      const m = await ask(raw, b.address, cases[i]!, i + 1)
+      assert.is(m.y, 'e', `case ${i + 1}`)
+      assert.equal(m.t, bytes(`c${i + 1}`))
+      assert.is(m.y === 'e' && m.e[0], 203, `case ${i + 1}`)
+    }
+    assert.ok(b.socket.stats().errorsSent >= 5)
+  } finally { await closeAll(b.socket, raw) }
+}))
+
+inbound('socket - garbage without a readable tid is dropped silently', withTimeout(T, async () => {
+  let bs: KrpcSocket | undefined
+  const b = await boundSocket({ onQuery: q => echoHandler(() => bs!)(q) })
+  bs = b.socket
+  const raw = await rawSocket()
+  try {
+    await raw.send(bytes('hello'), b.address)
+    await raw.send(new Uint8Array(0), b.address)
+    await raw.send(bytes('d1:y1:qe'), b.address)
+    await waitFor(() => b.socket.stats().droppedMalformed === 3)
+    const m = await ask(raw, b.address, encodeQuery(bytes('ok'), 'ping', { id: randomId() }), 1)
+    assert.is(m.y, 'r', 'the first answer it sent is the reply to the ping')
+  } finally { await closeAll(b.socket, raw) }
+}))
+
+inbound('socket - error packets from strangers are never answered', withTimeout(T, async () => {
+  let bs: KrpcSocket | undefined
+  const b = await boundSocket({ onQuery: q => echoHandler(() => bs!)(q) })
+  bs = b.socket
+  const raw = await rawSocket()
+  try {
+    await raw.send(encodeError(bytes('zz'), 201, 'x'), b.address)
+    await raw.send(encodeResponse(bytes('zz'), { id: randomId() }), b.address)
+    await waitFor(() => b.socket.stats().droppedUnknownTid === 2)
+    const m = await ask(raw, b.address, encodeQuery(bytes('ok'), 'ping', { id: randomId() }), 1)
+    assert.equal(m.t, bytes('ok'))
+  } finally { await closeAll(b.socket, raw) }
+}))
+
+trip.run()
+accept.run()
+time.run()
+life.run()
+inbound.run()
