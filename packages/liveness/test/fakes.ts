@@ -1,0 +1,55 @@
+/** Hand-rolled collaborators for the liveness tests. */
+import { asyncScheduler, Subject, throwError } from 'rxjs'
+import type { Observable, SchedulerLike } from 'rxjs'
+import type { Message, NodeId, TransportResponse } from '@peerconnect/protocol'
+import type { ActorDeps, Logger } from '@peerconnect/runtime'
+
+export const quietLogger: Logger = {
+  debug () {}, info () {}, warn () {}, error () {},
+  child () { return quietLogger }
+}
+
+export interface FakeClock { now (): number, advance (ms: number): void }
+
+export function fakeClock (start = 1_000_000): FakeClock {
+  let t = start
+  return { now: () => t, advance: ms => { t += ms } }
+}
+
+export function fakeDeps (ask: (msg: Message) => Observable<Message>, opts: { clock?: FakeClock, scheduler?: SchedulerLike } = {}): ActorDeps {
+  return {
+    name: 'liveness',
+    clock: opts.clock ?? fakeClock(),
+    random: Math.random,
+    scheduler: opts.scheduler ?? asyncScheduler,
+    log: quietLogger,
+    pool: { run: async () => { throw new Error('no pool in tests') } },
+    ask,
+    snapshot: undefined
+  }
+}
+
+export function pong (id: NodeId, rtt = 7): TransportResponse {
+  return { type: 'transport.response', re: 1, end: true, from: { host: '127.0.0.1', port: 1 }, id, r: {}, rtt, bytes: 80 }
+}
+
+export function rpcError (code: string): Observable<never> {
+  return throwError(() => Object.assign(new Error(code), { name: 'RpcError', code }))
+}
+
+/** An `ask` that records every request and answers with `answer(msg)`. */
+export function recordingAsk (answer: (msg: Message) => Observable<Message>): { ask: (msg: Message) => Observable<Message>, asked: Message[] } {
+  const asked: Message[] = []
+  return { asked, ask: (msg) => { asked.push(msg); return answer(msg) } }
+}
+
+/** Runs an actor fn over a Subject and collects what it emits. */
+export function harness (run: (in$: Observable<Message>, deps: ActorDeps) => Observable<Message>, deps: ActorDeps): {
+  in$: Subject<Message>, out: Message[], done: () => boolean, stop: () => void
+} {
+  const in$ = new Subject<Message>()
+  const out: Message[] = []
+  let completed = false
+  const sub = run(in$, deps).subscribe({ next: m => out.push(m), complete: () => { completed = true } })
+  return { in$, out, done: () => completed, stop: () => sub.unsubscribe() }
+}
