@@ -1,1 +1,2 @@
 export * from './network.js'
+export * from './actor.js'
