@@ -2,6 +2,8 @@
  * Node ids: 20-byte Uint8Arrays compared by XOR distance. Hot-path functions work byte by byte:
  * never BigInt, never Buffer.compare, never a full sort where a partial selection will do.
  */
+import { InvalidIdError } from './errors.js'
+
 export const ID_LENGTH = 20
 
 export type NodeId = Uint8Array
@@ -31,6 +33,13 @@ export function parseIdHex (hex: unknown): NodeId | undefined {
   if (typeof hex !== 'string' || !HEX_ID.test(hex)) return undefined
   const id = new Uint8Array(ID_LENGTH)
   for (let i = 0; i < ID_LENGTH; i++) id[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16)
+  return id
+}
+
+/** Like `parseIdHex`, for where a throw is wanted: throws InvalidIdError (ERR_INVALID_ID). */
+export function idFromHex (hex: unknown): NodeId {
+  const id = parseIdHex(hex)
+  if (id === undefined) throw new InvalidIdError(`invalid node id ${JSON.stringify(String(hex).slice(0, 50))}: expected 40 hex characters`)
   return id
 }
 
