@@ -1,0 +1,4 @@
+import { runActor } from '@peerconnect/runtime'
+import { liveness } from './index.js'
+
+runActor(liveness)
