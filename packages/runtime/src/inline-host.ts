@@ -47,7 +47,7 @@ export function startInlineHost (spec: ActorSpec, opts: HostOptions): ActorHost 
       alive = false
       queueMicrotask(() => { core?.stop(); events.crash(err) })
     },
-    onComplete: () => { if (alive) events.complete() }
+    onComplete: () => { queueMicrotask(() => { if (alive) events.complete() }) }
   })
   if (alive) queueMicrotask(() => { if (alive) events.ready() })
 

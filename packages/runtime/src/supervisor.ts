@@ -156,7 +156,10 @@ export function createSupervisor (opts: SupervisorOptions = {}): Supervisor {
       crash(slot, err)
       return
     }
-    if (!current()) return
+    if (!current()) {
+      void host.kill()
+      return
+    }
     slot.host = host
     slot.threadId = host.threadId
     const backlog = slot.backlog
@@ -198,6 +201,8 @@ export function createSupervisor (opts: SupervisorOptions = {}): Supervisor {
     slot.timer?.unsubscribe()
     slot.timer = undefined
     slot.backlog = []
+    slot.started?.reject(why)
+    slot.started = undefined
     for (const type of slot.spec.consumes) {
       const rest = (consumers.get(type) ?? []).filter(s => s !== slot)
       if (rest.length > 0) consumers.set(type, rest)
