@@ -1,11 +1,11 @@
 /**
- * Sending batches across a thread: the one codec of this thread, and an encode that survives a
- * message msgpack cannot carry (it is dropped and logged; the rest of the batch still goes).
+ * Sending batches across a thread: the one envelope codec of this thread (the protocol's
+ * msgpack envelope), and an encode that survives a message msgpack cannot carry (it is dropped
+ * and logged; the rest of the batch still goes).
  */
-import type { Message } from '@peerconnect/protocol'
+import { createEnvelopeCodec } from '@peerconnect/protocol'
+import type { EnvelopeCodec, Message } from '@peerconnect/protocol'
 import type { Logger } from './contract.js'
-import { createEnvelopeCodec } from './codec.js'
-import type { EnvelopeCodec } from './codec.js'
 
 let shared: EnvelopeCodec | undefined
 

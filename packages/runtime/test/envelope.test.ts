@@ -1,15 +1,14 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Message } from '@peerconnect/protocol'
-import { createEnvelopeCodec } from '../src/codec.js'
-import { encodeBatch } from '../src/envelope.js'
+import { encodeBatch, threadCodec } from '../src/envelope.js'
 import { createLogger } from '../src/logger.js'
 import type { LogEntry } from '../src/logger.js'
 
-const codec = suite('codec: envelopes')
+const codec = suite('envelope: the thread codec (protocol envelope)')
 
 codec('codec - a batch round-trips, with bytes, nesting and correlation fields', () => {
-  const c = createEnvelopeCodec()
+  const c = threadCodec()
   const msgs = [
     { type: 'a', cid: 3, n: 1.5, s: 'é', list: [1, null, true], nested: { id: new Uint8Array([1, 2, 3]) } },
     { type: 'b', re: 3, end: true }
@@ -20,13 +19,13 @@ codec('codec - a batch round-trips, with bytes, nesting and correlation fields',
 })
 
 codec('codec - undefined fields are left out', () => {
-  const c = createEnvelopeCodec()
+  const c = threadCodec()
   const back = c.decode(c.encode([{ type: 'a', cid: undefined, x: undefined } as Message]))!
   assert.equal(Object.keys(back[0]!), ['type'])
 })
 
 codec('codec - encode returns an owned, right-sized buffer each time', () => {
-  const c = createEnvelopeCodec()
+  const c = threadCodec()
   const one = c.encode([{ type: 'first' }])
   const two = c.encode([{ type: 'second', pad: 'x'.repeat(100) } as Message])
   assert.is(one.byteOffset, 0)
@@ -36,7 +35,7 @@ codec('codec - encode returns an owned, right-sized buffer each time', () => {
 })
 
 codec('codec - the buffer can be transferred', () => {
-  const c = createEnvelopeCodec()
+  const c = threadCodec()
   const buf = c.encode([{ type: 'moved' }])
   const copy = structuredClone(buf, { transfer: [buf.buffer] })
   assert.is(buf.byteLength, 0, 'detached after transfer')
@@ -44,7 +43,7 @@ codec('codec - the buffer can be transferred', () => {
 })
 
 codec('codec - decode never throws: garbage, non-arrays and non-messages give undefined', () => {
-  const c = createEnvelopeCodec()
+  const c = threadCodec()
   assert.is(c.decode(new Uint8Array([0xc1])), undefined)
   assert.is(c.decode(new Uint8Array([])), undefined)
   assert.is(c.decode(c.encode({ type: 'x' } as unknown as Message[])), undefined)
@@ -54,7 +53,7 @@ codec('codec - decode never throws: garbage, non-arrays and non-messages give un
 })
 
 codec('codec - decode takes an ArrayBuffer too', () => {
-  const c = createEnvelopeCodec()
+  const c = threadCodec()
   const buf = c.encode([{ type: 'ab' }])
   assert.equal(c.decode(buf.buffer), [{ type: 'ab' }])
 })
@@ -67,7 +66,7 @@ batch('encodeBatch - a message msgpack cannot carry is dropped and logged; the r
   const entries: LogEntry[] = []
   const log = createLogger('t', { level: 'error', sink: e => entries.push(e) })
   const buf = encodeBatch([{ type: 'ok1' }, { type: 'bad', fn: () => 1 } as Message, { type: 'ok2' }], log)!
-  assert.equal(createEnvelopeCodec().decode(buf), [{ type: 'ok1' }, { type: 'ok2' }])
+  assert.equal(threadCodec().decode(buf), [{ type: 'ok1' }, { type: 'ok2' }])
   assert.is(entries.length, 1)
   assert.is(entries[0]!.fields?.type, 'bad')
 })
