@@ -19,28 +19,29 @@ export function bencode (value: unknown): Uint8Array {
 /** Deep enough for any real message; deeper means a cycle or a bug. */
 const MAX_ENCODE_DEPTH = 32
 
-function check (value: unknown, depth: number, path: string): void {
+function check (value: unknown, depth: number, key: string): void {
   if (value instanceof Uint8Array || typeof value === 'string') return
   if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) throw new KrpcEncodeError(`cannot bencode ${String(value)} at ${path || 'top'}: not a safe integer`)
+    if (!Number.isSafeInteger(value)) throw new KrpcEncodeError(`cannot bencode ${String(value)} at ${key || 'top'}: not a safe integer`)
     return
   }
-  if (depth >= MAX_ENCODE_DEPTH) throw new KrpcEncodeError(`cannot bencode at ${path}: nested deeper than ${MAX_ENCODE_DEPTH} (a cycle?)`)
+  if (depth >= MAX_ENCODE_DEPTH) throw new KrpcEncodeError(`cannot bencode at ${key}: nested deeper than ${MAX_ENCODE_DEPTH} (a cycle?)`)
   if (Array.isArray(value)) {
-    value.forEach((item: unknown, i) => {
-      if (item === undefined || item === null) throw new KrpcEncodeError(`cannot bencode ${String(item)} in a list at ${path}[${i}]`)
-      check(item, depth + 1, `${path}[${i}]`)
-    })
-    return
-  }
-  if (isPlainObject(value)) {
-    for (const key of Object.keys(value)) {
-      const item = value[key]
-      if (item !== undefined && item !== null) check(item, depth + 1, path === '' ? key : `${path}.${key}`)
+    for (let i = 0; i < value.length; i++) {
+      const item: unknown = value[i]
+      if (item === undefined || item === null) throw new KrpcEncodeError(`cannot bencode ${String(item)} in the list at ${key || 'top'}`)
+      check(item, depth + 1, key)
     }
     return
   }
-  throw new KrpcEncodeError(`cannot bencode a ${value === null ? 'null' : typeof value} at ${path || 'top'}`)
+  if (isPlainObject(value)) {
+    for (const k in value) {
+      const item = value[k]
+      if (item !== undefined && item !== null) check(item, depth + 1, k)
+    }
+    return
+  }
+  throw new KrpcEncodeError(`cannot bencode a ${value === null ? 'null' : typeof value} at ${key || 'top'}`)
 }
 
 function isPlainObject (x: unknown): x is Record<string, unknown> {
