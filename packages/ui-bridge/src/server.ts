@@ -6,7 +6,7 @@
  *   console.log(server.url)   // http://127.0.0.1:8080
  *   await server.close()
  */
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import Fastify from 'fastify'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import websocket from '@fastify/websocket'
@@ -70,11 +70,12 @@ export async function createUiServer (backend: UiBackend, opts: UiServerOptions 
   const app = Fastify({
     logger: false,
     bodyLimit: BODY_LIMIT,
-    maxParamLength: MAX_PARAM_LENGTH,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     requestTimeout: REQUEST_TIMEOUT,
     forceCloseConnections: true,
     return503OnClosing: true,
-    frameworkErrors: (err, _request, reply) => { void (reply as unknown as FastifyReply).code(400).send(errorBody('ERR_BAD_REQUEST', err.message)) }
+    frameworkErrors: (err, _request, reply) => { void (reply as unknown as FastifyReply).code(400).send(errorBody('ERR_BAD_REQUEST', err.message)) },
+    clientErrorHandler: answerClientError
   })
   await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD } })
   installHooks(app, ctx, opts.token)
@@ -119,6 +120,9 @@ function checkOptions (host: string, port: number, token: string | undefined): v
 function installHooks (app: FastifyInstance, ctx: RouteContext, token: string | undefined): void {
   const allowed = token === undefined ? undefined : tokenCheck(token)
   app.addHook('onRequest', async (request, reply) => {
+    if (request.raw.url?.startsWith('/') !== true) {
+      return reply.code(400).send(errorBody('ERR_BAD_REQUEST', 'the request target must be a path'))
+    }
     const config = request.routeOptions.config
     if (allowed === undefined || config.auth !== true) return
     const queryToken = config.queryToken === true ? (request.query as { token?: unknown } | undefined)?.token : undefined
@@ -165,6 +169,21 @@ function startHeartbeat (app: FastifyInstance): NodeJS.Timeout {
   }, WS_HEARTBEAT)
   timer.unref()
   return timer
+}
+
+/** A request Node could not parse (bad request line, huge headers, timeout): a JSON error, then close. */
+function answerClientError (err: Error & { code?: string }, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy()
+    return
+  }
+  const [status, code, reason] = err.code === 'HPE_HEADER_OVERFLOW'
+    ? [431, 'ERR_HEADERS_TOO_LARGE', 'Request Header Fields Too Large']
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'ERR_REQUEST_TIMEOUT', 'Request Timeout']
+      : [400, 'ERR_BAD_REQUEST', 'Bad Request']
+  const body = JSON.stringify(errorBody(code, reason.toLowerCase()))
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
 }
 
 function urlOf (address: AddressInfo): string {
