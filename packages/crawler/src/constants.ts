@@ -27,3 +27,7 @@ export const SEED_COUNT = 16
 export const REFRESH_CONCURRENCY = 2
 /** Upper bound on the duration of one lookup (the ask to routing included). */
 export const LOOKUP_TIMEOUT = 60 * second
+/** How long the crawler waits for a transport.query reply (the transport's own timeout is at most 5 s). */
+export const QUERY_ASK_TIMEOUT = 7 * second
+/** Seeds pinged at once during a bootstrap. */
+export const PING_CONCURRENCY = 8

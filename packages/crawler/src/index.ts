@@ -1,1 +1,28 @@
-export {}
+/**
+ * @peerconnect/crawler — iterative find_node lookups (alpha in flight, slow peers give their slot
+ * up early, the k closest responsive nodes must answer), find-by-id and bootstrap, as an actor
+ * (`crawler(init)`) and as a pure state machine (`createLookup`).
+ */
+import { defineActor } from '@peerconnect/runtime'
+import { crawlerActor } from './actor.js'
+import type { CrawlerInit } from './init.js'
+
+export type { CrawlerInit } from './init.js'
+
+/** The crawler actor. */
+export const crawler = defineActor<CrawlerInit>({
+  name: 'crawler',
+  consumes: ['crawler.lookup', 'crawler.find', 'crawler.bootstrap', 'actor.cancel'],
+  worker: new URL('./worker.js', import.meta.url),
+  create: crawlerActor
+})
+
+export { crawlerActor, resultOf, CANCEL_TYPE } from './actor.js'
+export { createLookup } from './lookup.js'
+export type { Lookup, LookupOptions, LookupReply, LookupStats } from './lookup.js'
+export { runLookup } from './run-lookup.js'
+export type { LookupEvent, RunLookupOptions } from './run-lookup.js'
+export { runBootstrap } from './bootstrap.js'
+export type { BootstrapCounts } from './bootstrap.js'
+export * from './errors.js'
+export * from './constants.js'

@@ -1,0 +1,19 @@
+/** Configuration of the crawler actor (plain data: it is sent to a worker as is). */
+export interface CrawlerInit {
+  /** Our node id (20 bytes): never queried; bootstrap looks it up and refreshes around it. */
+  readonly id: Uint8Array
+  /** Closest responsive nodes that must answer before a lookup ends. Default K (8). */
+  readonly k?: number
+  /** Queries in flight per lookup. Default ALPHA (3). */
+  readonly alpha?: number
+  /** Closest responsive contacts in a result. Default KEEP (20). */
+  readonly keep?: number
+  /** Seeds asked from routing.closest. Default SEED_COUNT (16). */
+  readonly seedCount?: number
+  /** `timeout` put on each transport.query (ms); default none: the transport's adaptive timeout. */
+  readonly queryTimeout?: number
+  /** Upper bound on one lookup (ms); it then ends with what it has. Default LOOKUP_TIMEOUT (60 s). */
+  readonly lookupTimeout?: number
+  /** Lookups at once during a bootstrap's bucket refresh. Default REFRESH_CONCURRENCY (2). */
+  readonly refreshConcurrency?: number
+}

@@ -1,0 +1,126 @@
+import { Observable, Subscription, catchError, defaultIfEmpty, map, mergeMap, of, take } from 'rxjs'
+import { isRoutingClosestReply, isTransportResponse, parseReply } from '@peerconnect/protocol'
+import type { Contact, Message, NodeId, NodeInfo, RoutingClosest, TransportQuery } from '@peerconnect/protocol'
+import type { ActorDeps } from '@peerconnect/runtime'
+import { createLookup } from './lookup.js'
+import type { Lookup, LookupOptions } from './lookup.js'
+import { K, LOOKUP_TIMEOUT, QUERY_ASK_TIMEOUT, SEED_COUNT } from './constants.js'
+import type { CrawlerInit } from './init.js'
+
+/** What a running lookup reports: progress whenever its k closest responsive set changes, then the end. */
+export type LookupEvent =
+  | { readonly kind: 'progress', readonly queried: number, readonly responded: number, readonly closest: Contact[] }
+  | { readonly kind: 'result', readonly lookup: Lookup, readonly ms: number }
+
+export interface RunLookupOptions {
+  /** Overrides init.k for this lookup. */
+  readonly k?: number
+  /** Contacts to start from besides routing.closest (e.g. freshly pinged seeds). */
+  readonly seeds?: readonly Contact[]
+  /** End as soon as the target answers (crawler.find). */
+  readonly stopWhenFound?: boolean
+}
+
+/**
+ * Runs one iterative find_node lookup of `target` through `deps.ask`: seeds from
+ * `routing.closest` (none if routing does not answer), queries as `transport.query`, replies
+ * checked with `parseReply('find_node')`, slow-slot deadlines and the overall bound on
+ * `deps.scheduler`. Unsubscribing cancels every query in flight and sends no more.
+ */
+export function runLookup (target: NodeId, deps: ActorDeps, init: CrawlerInit, opts: RunLookupOptions = {}): Observable<LookupEvent> {
+  const ask: RoutingClosest = { type: 'routing.closest', target, n: init.seedCount ?? SEED_COUNT }
+  const seeds$ = deps.ask(ask).pipe(
+    take(1),
+    map(m => isRoutingClosestReply(m) ? m.contacts : []),
+    catchError(() => of([] as Contact[])),
+    defaultIfEmpty([] as Contact[])
+  )
+  const k = Math.max(1, opts.k ?? init.k ?? K)
+  return seeds$.pipe(
+    mergeMap(fromRouting => drive(createLookup(target, [...(opts.seeds ?? []), ...fromRouting], lookupOptions(init, opts)), deps, init, k))
+  )
+}
+
+function drive (lookup: Lookup, deps: ActorDeps, init: CrawlerInit, k: number): Observable<LookupEvent> {
+  return new Observable<LookupEvent>(sub => {
+    const started = deps.clock.now()
+    const queries = new Subscription()
+    let wake: Subscription | undefined
+    let wakeAt = Infinity
+    let finished = false
+    let pumping = false
+    let again = false
+
+    const finish = (): void => {
+      if (finished) return
+      finished = true
+      queries.unsubscribe()
+      wake?.unsubscribe()
+      sub.next({ kind: 'result', lookup, ms: deps.clock.now() - started })
+      sub.complete()
+    }
+
+    const step = (): void => {
+      const now = deps.clock.now()
+      for (const c of lookup.take(now)) send(c)
+      if (lookup.done || (lookup.stats().active === 0 && lookup.stats().slow === 0)) { finish(); return }
+      const at = lookup.nextDeadline()
+      if (at !== undefined && at < wakeAt) {
+        wake?.unsubscribe()
+        wakeAt = at
+        wake = deps.scheduler.schedule(() => { wakeAt = Infinity; pump() }, Math.max(0, at - now))
+      }
+    }
+
+    const pump = (): void => {
+      if (finished) return
+      if (pumping) { again = true; return }
+      pumping = true
+      try {
+        do { again = false; step() } while (again && !finished)
+      } finally { pumping = false }
+    }
+
+    const send = (c: Contact): void => {
+      const q: TransportQuery = init.queryTimeout === undefined
+        ? { type: 'transport.query', to: { host: c.host, port: c.port }, q: 'find_node', a: { target: lookup.target } }
+        : { type: 'transport.query', to: { host: c.host, port: c.port }, q: 'find_node', a: { target: lookup.target }, timeout: init.queryTimeout }
+      queries.add(deps.ask(q, { timeout: QUERY_ASK_TIMEOUT }).pipe(take(1)).subscribe({
+        next: m => { onAnswer(c, m); pump() },
+        error: () => { lookup.fail(c.id, deps.clock.now()); pump() }
+      }))
+    }
+
+    const onAnswer = (c: Contact, m: Message): void => {
+      const now = deps.clock.now()
+      if (!isTransportResponse(m)) { lookup.fail(c.id, now); return }
+      const parsed = parseReply('find_node', m.r)
+      if (!parsed.ok) { lookup.fail(c.id, now, m.bytes); return }
+      const nodes: NodeInfo[] = parsed.reply.nodes6.length === 0 ? parsed.reply.nodes : [...parsed.reply.nodes, ...parsed.reply.nodes6]
+      const changed = lookup.reply(c.id, now, { id: m.id, nodes, bytes: m.bytes, rtt: m.rtt })
+      if (changed && !lookup.done) {
+        const s = lookup.stats()
+        sub.next({ kind: 'progress', queried: s.queries, responded: s.responded, closest: lookup.closest(k) })
+      }
+    }
+
+    const bound = deps.scheduler.schedule(finish, init.lookupTimeout ?? LOOKUP_TIMEOUT)
+    pump()
+    return () => {
+      finished = true
+      bound.unsubscribe()
+      wake?.unsubscribe()
+      queries.unsubscribe()
+    }
+  })
+}
+
+function lookupOptions (init: CrawlerInit, opts: RunLookupOptions): LookupOptions {
+  return {
+    k: opts.k ?? init.k,
+    alpha: init.alpha,
+    keep: init.keep,
+    self: init.id,
+    stopWhenFound: opts.stopWhenFound
+  }
+}

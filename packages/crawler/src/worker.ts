@@ -1,0 +1,4 @@
+import { runActor } from '@peerconnect/runtime'
+import { crawler } from './index.js'
+
+runActor(crawler)
