@@ -1,5 +1,5 @@
 import { EMPTY, Observable, filter, last, map, mergeMap, of, takeUntil } from 'rxjs'
-import { errorReply, isCrawlerBootstrap, isCrawlerFind, isCrawlerLookup, reply } from '@peerconnect/protocol'
+import { errorReply, isActorCancel, isCrawlerBootstrap, isCrawlerFind, isCrawlerLookup, reply } from '@peerconnect/protocol'
 import type { CrawlerBootstrapReply, CrawlerProgress, CrawlerResult, Message, NodeId } from '@peerconnect/protocol'
 import type { ActorDeps, ActorFn } from '@peerconnect/runtime'
 import { runLookup } from './run-lookup.js'
@@ -7,9 +7,6 @@ import type { LookupEvent } from './run-lookup.js'
 import { runBootstrap } from './bootstrap.js'
 import { BadRequestError } from './errors.js'
 import type { CrawlerInit } from './init.js'
-
-/** The message an asker's host sends when it abandons an ask (the runtime's CANCEL_TYPE). */
-export const CANCEL_TYPE = 'actor.cancel'
 
 /**
  * The crawler actor: `crawler.lookup` streams `crawler.progress` then `crawler.result`;
@@ -27,7 +24,7 @@ export function crawlerActor (init: CrawlerInit): ActorFn {
         ? runBootstrap(m.seeds, deps, init).pipe(map(counts => reply(m, { type: 'crawler.bootstrap.reply', ...counts } satisfies CrawlerBootstrapReply)))
         : bad(m, 'crawler.bootstrap needs seeds: [{host, port}]')
     }
-    const cancelled = (m: Message): Observable<Message> => in$.pipe(filter(c => c.type === CANCEL_TYPE && (c as Message & { ask?: unknown }).ask === m.cid))
+    const cancelled = (m: Message): Observable<Message> => in$.pipe(filter(c => isActorCancel(c) && c.ask === m.cid))
     return in$.pipe(mergeMap(m => {
       const handle = handlers[m.type]
       return handle === undefined ? EMPTY : handle(m).pipe(takeUntil(cancelled(m)))

@@ -3,6 +3,7 @@
  * up early, the k closest responsive nodes must answer), find-by-id and bootstrap, as an actor
  * (`crawler(init)`) and as a pure state machine (`createLookup`).
  */
+import { ACTOR_TYPES } from '@peerconnect/protocol'
 import { defineActor } from '@peerconnect/runtime'
 import { crawlerActor } from './actor.js'
 import type { CrawlerInit } from './init.js'
@@ -12,12 +13,12 @@ export type { CrawlerInit } from './init.js'
 /** The crawler actor. */
 export const crawler = defineActor<CrawlerInit>({
   name: 'crawler',
-  consumes: ['crawler.lookup', 'crawler.find', 'crawler.bootstrap', 'actor.cancel'],
+  consumes: ['crawler.lookup', 'crawler.find', 'crawler.bootstrap', ACTOR_TYPES.CANCEL],
   worker: new URL('./worker.js', import.meta.url),
   create: crawlerActor
 })
 
-export { crawlerActor, resultOf, CANCEL_TYPE } from './actor.js'
+export { crawlerActor, resultOf } from './actor.js'
 export { createLookup } from './lookup.js'
 export type { Lookup, LookupOptions, LookupReply, LookupStats } from './lookup.js'
 export { runLookup } from './run-lookup.js'
