@@ -1,23 +1,28 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { statSync } from 'node:fs'
 import type { Browser } from 'playwright-core'
 import { withTimeout, waitFor } from '@peerconnect/test-helpers'
-import type { Peer, SearchOptions } from '../src/backend.js'
+import type { Peer } from '../src/backend.js'
 import { createUiServer } from '../src/server.js'
-import { launchBrowser, openPage, resultPath } from './browser.js'
-import { fakeBackend, gate, peer, NODE_ID } from './fake-backend.js'
+import { launchBrowser, openPage } from './browser.js'
+import { fakeBackend, peer, NODE_ID } from './fake-backend.js'
 import type { FakeBackend } from './fake-backend.js'
 import { withServer } from './http.js'
 
 const T = 45_000
-const EVIL = '<img src=x onerror="window.__pwned=1">'
 let browser: Browser
 
 function livePeersOf (n: number): Peer[] {
   const names = ['atlas', 'borealis', 'cinder', 'delta-relay', 'ember', 'fjord', 'granite', 'harbor', 'ion', 'juniper', 'kestrel', 'lumen', 'meridian', 'nimbus', 'onyx', 'polaris', 'quartz', 'raven', 'sable', 'tundra', 'umbra', 'vesper', 'willow', 'zephyr']
   const now = Date.now()
   return Array.from({ length: n }, (_, i) => peer(i + 1, { name: names[i % names.length]!, status: i % 5 === 3 ? 'offline' : 'online', lastSeen: now - i * 7_000 }))
+}
+
+/** The list (0..19) whose id floor(i · 2^160 / 20) is closest by XOR to `idHex`, computed exactly. */
+function closestList (idHex: string): number {
+  const id = BigInt('0x' + idHex)
+  const ids = Array.from({ length: 20 }, (_, i) => BigInt(i) * (1n << 160n) / 20n)
+  return ids.reduce((best, listId, i) => (id ^ listId) < (id ^ ids[best]!) ? i : best, 0)
 }
 
 /** Waits until the page's WebSocket is subscribed and the live list shows `rows` peers. */
@@ -48,6 +53,7 @@ live('page - shows this node and lists the live peers', withTimeout(T, async () 
       assert.is(await page.locator('#ring [data-ring-peer]').count(), 6)
       assert.is(await page.locator('#ring [data-ring-self]').count(), 1)
       assert.is(await page.locator('#ring .list-tick').count(), 20)
+      assert.is(await page.locator('#ring .list-label.home').textContent(), String(closestList(NODE_ID)))
       assert.is(await page.locator('#buckets [data-bucket]').count(), 16)
       assert.is(await page.locator('#buckets [data-bucket="4"]').getAttribute('data-count'), '8')
       assert.is(await page.locator('#actors [data-actor]').count(), 2)
