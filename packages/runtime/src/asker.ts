@@ -3,7 +3,8 @@
  * `ask` assigns a cid unique within this asker, sends the request and streams the replies that
  * `handle` receives: each reply is emitted, `end: true` completes, an error reply errors. A
  * timeout errors with ERR_ASK_TIMEOUT; unsubscribing or timing out sends a cancel so the
- * supervisor forgets the ask. Timers go through the injected scheduler.
+ * supervisor forgets the ask. Timeouts go through the injected scheduler, one timer per
+ * distinct timeout value (see deadlines.ts), not one per ask.
  */
 import { Observable } from 'rxjs'
 import type { SchedulerLike, Subscriber } from 'rxjs'
@@ -12,6 +13,7 @@ import type { Message } from '@peerconnect/protocol'
 import type { AskOptions } from './contract.js'
 import { AskTimeoutError, errorFromData } from './errors.js'
 import { CANCEL_TYPE, DEFAULT_ASK_TIMEOUT } from './constants.js'
+import { createDeadlines } from './deadlines.js'
 
 export interface Asker {
   ask (msg: Message, opts?: AskOptions): Observable<Message>
@@ -28,23 +30,25 @@ export interface CancelMessage extends Message {
   readonly ask: number
 }
 
-export function createAsker (send: (msg: Message) => void, scheduler: SchedulerLike, opts: { timeout?: number } = {}): Asker {
+export function createAsker (send: (msg: Message) => void, scheduler: SchedulerLike, opts: { timeout?: number, nextCid?: () => number } = {}): Asker {
   const pending = new Map<number, Subscriber<Message>>()
+  const deadlines = createDeadlines(scheduler)
   const defaultTimeout = opts.timeout ?? DEFAULT_ASK_TIMEOUT
-  let nextCid = 0
+  let lastCid = 0
+  const nextCid = opts.nextCid ?? (() => ++lastCid)
 
   const ask = (msg: Message, askOpts: AskOptions = {}): Observable<Message> => new Observable<Message>(subscriber => {
-    const cid = ++nextCid
+    const cid = nextCid()
     const timeout = askOpts.timeout ?? defaultTimeout
     pending.set(cid, subscriber)
-    const timer = scheduler.schedule(() => {
+    const deadline = deadlines.add(timeout, () => {
       if (!pending.delete(cid)) return
       send(cancelOf(cid))
       subscriber.error(new AskTimeoutError(`no ${msg.type} reply within ${timeout} ms`))
-    }, timeout)
+    })
     send({ ...msg, cid })
     return () => {
-      timer.unsubscribe()
+      deadline.cancel()
       if (pending.delete(cid)) send(cancelOf(cid))
     }
   })
@@ -66,6 +70,7 @@ export function createAsker (send: (msg: Message) => void, scheduler: SchedulerL
     failAll (err) {
       const subscribers = [...pending.values()]
       pending.clear()
+      deadlines.clear()
       for (const s of subscribers) s.error(err)
     },
     get pending () { return pending.size }

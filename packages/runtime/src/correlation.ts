@@ -17,6 +17,10 @@ export interface Asking {
 export interface Correlation<C> {
   /** Opens an ask and returns the cid the consumer must see. */
   open (asker: Asking, askerCid: number, consumer: C): number
+  /** A fresh global cid, for an asker that numbers its asks with them (no renumbering then). */
+  reserve (): number
+  /** Opens an ask whose asker cid is a reserved global cid. */
+  openAs (cid: number, asker: Asking, consumer: C): void
   /** A reply from `consumer`: forwarded to its asker, or dropped when it is not theirs to give. */
   reply (consumer: C, msg: Message): void
   cancel (asker: Asking, askerCid: number): void
@@ -54,21 +58,29 @@ export function createCorrelation<C> (): Correlation<C> {
     o.asker.deliver(errorReplyTo(o.askerCid, err))
   }
 
+  const register = (cid: number, asker: Asking, askerCid: number, consumer: C): void => {
+    open.set(cid, { asker, askerCid, consumer })
+    let mine = byAsker.get(asker)
+    if (mine === undefined) byAsker.set(asker, mine = new Map())
+    mine.set(askerCid, cid)
+  }
+
   return {
     open (asker, askerCid, consumer) {
       const cid = ++nextCid
-      open.set(cid, { asker, askerCid, consumer })
-      let mine = byAsker.get(asker)
-      if (mine === undefined) byAsker.set(asker, mine = new Map())
-      mine.set(askerCid, cid)
+      register(cid, asker, askerCid, consumer)
       return cid
+    },
+    reserve: () => ++nextCid,
+    openAs (cid, asker, consumer) {
+      register(cid, asker, cid, consumer)
     },
     reply (consumer, msg) {
       const cid = msg.re as number
       const o = open.get(cid)
       if (o === undefined || o.consumer !== consumer) return
       if (msg.end === true || msg.type === 'error') forget(cid, o)
-      o.asker.deliver({ ...msg, re: o.askerCid })
+      o.asker.deliver(o.askerCid === cid ? msg : { ...msg, re: o.askerCid })
     },
     cancel (asker, askerCid) {
       const cid = byAsker.get(asker)?.get(askerCid)

@@ -96,7 +96,7 @@ export function createSupervisor (opts: SupervisorOptions = {}): Supervisor {
   const asker = createAsker((msg) => {
     if (msg.type === CANCEL_TYPE) correlation.cancel(outside, (msg as Message & { ask: number }).ask)
     else request(outside, msg)
-  }, scheduler, { timeout: opts.askTimeout })
+  }, scheduler, { timeout: opts.askTimeout, nextCid: correlation.reserve })
 
   function deliverTo (slot: Slot, msg: Message): void {
     if (slot.host !== undefined) {
@@ -115,7 +115,8 @@ export function createSupervisor (opts: SupervisorOptions = {}): Supervisor {
       from.deliver({ type: 'error', re: msg.cid, end: true, error: { name: err.name, code: err.code, message: err.message } } as Message)
       return
     }
-    deliverTo(consumer, { ...msg, cid: correlation.open(from, msg.cid!, consumer) })
+    if (from === outside) correlation.openAs(msg.cid!, outside, consumer)
+    deliverTo(consumer, from === outside ? msg : { ...msg, cid: correlation.open(from, msg.cid!, consumer) })
   }
 
   function publishFrom (from: Slot | undefined, msg: Message): void {

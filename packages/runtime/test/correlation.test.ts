@@ -110,4 +110,19 @@ table('correlation - fail and failAll answer with error replies', () => {
   assert.is(c.size, 0)
 })
 
+table('correlation - an asker numbering its asks with reserved cids gets replies unchanged', () => {
+  const c = createCorrelation<string>()
+  const a = asker('outside')
+  const cid = c.reserve()
+  const other = c.open(asker('b'), 1, 'x')
+  assert.is.not(cid, other)
+  c.openAs(cid, a, 'x')
+  const r = { type: 'r', re: cid, end: true }
+  c.reply('x', r)
+  assert.is(a.got[0], r, 'the same object: no copy needed')
+  c.openAs(c.reserve(), a, 'x')
+  c.cancel(a, cid + 2)
+  assert.is(c.size, 1, 'only the ask of b is left')
+})
+
 table.run()

@@ -1,0 +1,116 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { TestScheduler } from 'rxjs/testing'
+import { asyncScheduler } from 'rxjs'
+import type { SchedulerLike } from 'rxjs'
+import { createDeadlines } from '../src/deadlines.js'
+
+const virtual = (): TestScheduler => {
+  const ts = new TestScheduler((a, b) => assert.equal(a, b))
+  ts.maxFrames = Number.POSITIVE_INFINITY
+  return ts
+}
+
+/** A scheduler that counts the actions it holds, over a virtual one. */
+function counting (inner: SchedulerLike): SchedulerLike & { active: number, scheduled: number } {
+  const self = {
+    active: 0,
+    scheduled: 0,
+    now: () => inner.now(),
+    schedule (work: () => void, delay?: number) {
+      self.active++
+      self.scheduled++
+      let done = false
+      const sub = inner.schedule(() => { done = true; self.active--; work() }, delay)
+      sub.add(() => { if (!done) { done = true; self.active-- } })
+      return sub
+    }
+  }
+  return self as unknown as SchedulerLike & { active: number, scheduled: number }
+}
+
+const deadlines = suite('deadlines')
+
+deadlines('deadlines - each fires after its delay, in order', () => {
+  const ts = virtual()
+  const fired: string[] = []
+  const d = createDeadlines(ts)
+  ts.schedule(() => d.add(100, () => fired.push(`a@${ts.now()}`)), 0)
+  ts.schedule(() => d.add(100, () => fired.push(`b@${ts.now()}`)), 30)
+  ts.schedule(() => d.add(50, () => fired.push(`c@${ts.now()}`)), 40)
+  ts.flush()
+  assert.equal(fired, ['c@90', 'a@100', 'b@130'])
+  assert.is(d.size, 0)
+})
+
+deadlines('deadlines - a cancelled deadline never fires', () => {
+  const ts = virtual()
+  const fired: number[] = []
+  const d = createDeadlines(ts)
+  const a = d.add(10, () => fired.push(1))
+  d.add(10, () => fired.push(2))
+  a.cancel()
+  a.cancel()
+  assert.is(d.size, 1)
+  ts.flush()
+  assert.equal(fired, [2])
+})
+
+deadlines('deadlines - one scheduled action per delay, not one per deadline', () => {
+  const ts = virtual()
+  const s = counting(ts)
+  const d = createDeadlines(s)
+  for (let i = 0; i < 1000; i++) d.add(5000, () => {})
+  assert.is(s.active, 1)
+  d.add(100, () => {})
+  assert.is(s.active, 2)
+  ts.flush()
+  assert.is(s.active, 0)
+})
+
+deadlines('deadlines - when every deadline of a delay is cancelled its action goes too', () => {
+  const s = counting(asyncScheduler)
+  const d = createDeadlines(s)
+  const all = Array.from({ length: 10 }, () => d.add(60_000, () => {}))
+  assert.is(s.active, 1)
+  for (const x of all) x.cancel()
+  assert.is(s.active, 0)
+  assert.not.ok(process.getActiveResourcesInfo().includes('Timeout'), 'no timer keeps the process alive')
+})
+
+deadlines('deadlines - many cancelled behind a live head are compacted and the rest still fire on time', () => {
+  const ts = virtual()
+  const d = createDeadlines(ts)
+  const fired: number[] = []
+  d.add(1000, () => fired.push(-1))
+  for (let i = 0; i < 5000; i++) d.add(1000, () => fired.push(i)).cancel()
+  const late = d.add(1000, () => fired.push(9999))
+  assert.is(d.size, 2)
+  ts.flush()
+  assert.equal(fired, [-1, 9999])
+  assert.is(late.cancel(), undefined)
+})
+
+deadlines('deadlines - firing may add and cancel others', () => {
+  const ts = virtual()
+  const d = createDeadlines(ts)
+  const fired: string[] = []
+  const b = d.add(10, () => fired.push('b'))
+  d.add(10, () => { fired.push('a'); b.cancel(); d.add(10, () => fired.push(`c@${ts.now()}`)) })
+  ts.flush()
+  assert.equal(fired, ['b', 'a', 'c@20'])
+})
+
+deadlines('deadlines - clear cancels everything and releases the timers', () => {
+  const s = counting(asyncScheduler)
+  const d = createDeadlines(s)
+  let fired = 0
+  d.add(60_000, () => fired++)
+  d.add(30_000, () => fired++)
+  d.clear()
+  assert.is(d.size, 0)
+  assert.is(s.active, 0)
+  assert.is(fired, 0)
+})
+
+deadlines.run()
