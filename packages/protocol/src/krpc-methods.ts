@@ -18,9 +18,11 @@ export interface QueryArgsByMethod {
   ping: { id: NodeId }
   find_node: { id: NodeId, target: NodeId }
   pc_record: { id: NodeId }
-  pc_list: { id: NodeId, list: number, cursor?: Uint8Array }
+  /** `token`: one from an earlier pc_list reply, proving the querier's address (lifts the 3× reply bound). */
+  pc_list: { id: NodeId, list: number, cursor?: Uint8Array, token?: Uint8Array }
   pc_announce: { id: NodeId, list: number, record: WireRecord, token: Uint8Array }
-  pc_handoff: { id: NodeId, list: number, records: WireRecord[] }
+  /** `ages[i]`: ms since `records[i]`'s peer last announced, as the sender saw it (same length as records). */
+  pc_handoff: { id: NodeId, list: number, records: WireRecord[], ages?: number[] }
   pc_search: { id: NodeId, q: string, cursor?: Uint8Array }
   pc_gossip: { id: NodeId, m: Uint8Array | BDict }
 }
@@ -30,7 +32,8 @@ export interface ReplyByMethod {
   /** `nodes` / `nodes6` are empty when absent; at least one of them was sent. */
   find_node: { id: NodeId, nodes: NodeInfo[], nodes6: NodeInfo[] }
   pc_record: { id: NodeId, record: WireRecord }
-  pc_list: { id: NodeId, token: Uint8Array, records?: WireRecord[], next?: Uint8Array, nodes?: NodeInfo[], nodes6?: NodeInfo[] }
+  /** `ages[i]`: ms since `records[i]`'s peer last announced (same length as records). */
+  pc_list: { id: NodeId, token: Uint8Array, records?: WireRecord[], ages?: number[], next?: Uint8Array, nodes?: NodeInfo[], nodes6?: NodeInfo[] }
   pc_announce: { id: NodeId }
   pc_handoff: { id: NodeId, stored: number }
   pc_search: { id: NodeId, records: WireRecord[], next?: Uint8Array }
@@ -83,9 +86,9 @@ const QUERY_GUARDS: Guards<QueryArgsByMethod> = {
   ping: (a) => fields(a, { id: nodeId }),
   find_node: (a) => fields(a, { id: nodeId, target: nodeId }),
   pc_record: (a) => fields(a, { id: nodeId }),
-  pc_list: (a) => fields(a, { id: nodeId, list, cursor: optional(bytes) }),
+  pc_list: (a) => fields(a, { id: nodeId, list, cursor: optional(bytes), token: optional(token) }),
   pc_announce: (a) => fields(a, { id: nodeId, list, record, token }),
-  pc_handoff: (a) => fields(a, { id: nodeId, list, records }),
+  pc_handoff: (a) => agesMatch(fields(a, { id: nodeId, list, records, ages: optional(ages) })),
   pc_search: (a) => fields(a, { id: nodeId, q: searchText, cursor: optional(bytes) }),
   pc_gossip: (a) => fields(a, { id: nodeId, m: rumor })
 }
@@ -97,7 +100,7 @@ const REPLY_GUARDS: Guards<ReplyByMethod> = {
     return fields(r, { id: nodeId, nodes: orEmpty(nodes4), nodes6: orEmpty(nodes6) })
   },
   pc_record: (r) => fields(r, { id: nodeId, record }),
-  pc_list: (r) => fields(r, { id: nodeId, token, records: optional(records), next: optional(bytes), nodes: optional(nodes4), nodes6: optional(nodes6) }),
+  pc_list: (r) => agesMatch(fields(r, { id: nodeId, token, records: optional(records), ages: optional(ages), next: optional(bytes), nodes: optional(nodes4), nodes6: optional(nodes6) })),
   pc_announce: (r) => fields(r, { id: nodeId }),
   pc_handoff: (r) => fields(r, { id: nodeId, stored: count }),
   pc_search: (r) => fields(r, { id: nodeId, records, next: optional(bytes) }),
@@ -176,6 +179,18 @@ function records (x: unknown, key: string): WireRecord[] | Bad {
     out.push(rec)
   }
   return out
+}
+
+function ages (x: unknown, key: string): number[] | Bad {
+  if (x === undefined) return new Bad(`${key} missing`)
+  if (!Array.isArray(x) || !x.every(n => Number.isSafeInteger(n) && (n as number) >= 0)) return new Bad(`${key} is not a list of counts`)
+  return x as number[]
+}
+
+/** `ages`, when present, must have one entry per record. */
+function agesMatch<T extends { records?: unknown[], ages?: number[] }> (checked: T | string): T | string {
+  if (typeof checked === 'string' || checked.ages === undefined) return checked
+  return checked.ages.length === (checked.records?.length ?? 0) ? checked : 'ages and records differ in length'
 }
 
 function nodes4 (x: unknown, key: string): NodeInfo[] | Bad {

@@ -146,6 +146,23 @@ methods('krpc-methods - pc_search q: 1..64 bytes of UTF-8', () => {
   badArgs('pc_search', { id: ID, q: 'text' }, 'q is not a byte string')
 })
 
+methods('krpc-methods - pc_list may carry a token proving the querier', () => {
+  const res = parseQueryArgs('pc_list', wireArgs('pc_list', { id: ID, list: 4, token: bytes('12345678') }))
+  assert.equal(res, { ok: true, method: 'pc_list', args: { id: ID, list: 4, token: bytes('12345678') } })
+  badArgs('pc_list', { id: ID, list: 4, token: new Uint8Array(0) }, 'token length not 1..64')
+  badArgs('pc_list', { id: ID, list: 4, token: new Uint8Array(65) }, 'token length not 1..64')
+  badArgs('pc_list', { id: ID, list: 4, token: 'tok' }, 'token is not a byte string')
+})
+
+methods('krpc-methods - pc_handoff ages: one count per record, or absent', () => {
+  const res = parseQueryArgs('pc_handoff', wireArgs('pc_handoff', { id: ID, list: 5, records: [WIRE, WIRE], ages: [0, 1500] }))
+  assert.equal(res, { ok: true, method: 'pc_handoff', args: { id: ID, list: 5, records: [WIRE, WIRE], ages: [0, 1500] } })
+  badArgs('pc_handoff', { id: ID, list: 5, records: [WIRE, WIRE], ages: [1] }, 'ages and records differ in length')
+  badArgs('pc_handoff', { id: ID, list: 5, records: [WIRE], ages: [-1] }, 'ages is not a list of counts')
+  badArgs('pc_handoff', { id: ID, list: 5, records: [WIRE], ages: 3 }, 'ages is not a list of counts')
+  badArgs('pc_handoff', { id: ID, list: 5, records: [WIRE], ages: [bytes('1')] }, 'ages is not a list of counts')
+})
+
 methods('krpc-methods - a that is not a dict is a 203, never a throw', () => {
   for (const a of [null, undefined, [], bytes('x'), 3]) {
     assert.equal(parseQueryArgs('ping', a as unknown as Record<string, unknown>), { ok: false, code: 203, reason: 'a is not a dict' })
@@ -205,6 +222,14 @@ replies('krpc-methods - pc_list reply: a token, then records or nodes', () => {
   badReply('pc_list', { id: ID }, 'token missing')
   badReply('pc_list', { id: ID, token: bytes('t'), records: [1] }, 'records holds something that is not a peer record')
   badReply('pc_list', { id: ID, token: bytes('t'), nodes: new Uint8Array(5) }, 'nodes is not compact IPv4 nodes (26 bytes each)')
+})
+
+replies('krpc-methods - pc_list reply ages: one count per record', () => {
+  const res = parseReply('pc_list', wireReply({ id: ID, token: bytes('t'), records: [WIRE], ages: [250] }))
+  assert.equal(res, { ok: true, method: 'pc_list', reply: { id: ID, token: bytes('t'), records: [WIRE], ages: [250] } })
+  badReply('pc_list', { id: ID, token: bytes('t'), records: [WIRE], ages: [1, 2] }, 'ages and records differ in length')
+  badReply('pc_list', { id: ID, token: bytes('t'), ages: [1] }, 'ages and records differ in length')
+  badReply('pc_list', { id: ID, token: bytes('t'), records: [WIRE], ages: [1.5] }, 'ages is not a list of counts')
 })
 
 replies('krpc-methods - pc_search reply', () => {

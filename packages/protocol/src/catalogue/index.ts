@@ -1,2 +1,3 @@
 export * from './network.js'
 export * from './actor.js'
+export * from './lists.js'
