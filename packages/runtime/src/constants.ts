@@ -28,3 +28,6 @@ export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const
 export const DEFAULT_LOG_LEVEL = 'warn'
 /** The environment variable that sets the log level (error | warn | info | debug). */
 export const LOG_ENV = 'PEERCONNECT_LOG'
+
+/** A batch for another thread goes as soon as it holds this many messages (else at the end of the tick). */
+export const BATCH_MAX = 64

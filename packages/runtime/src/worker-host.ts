@@ -19,7 +19,7 @@ import { isRemoteLogEntry, replayLog } from './remote-logger.js'
 import { resolveWorkerEntry } from './worker-entry.js'
 import { ActorNotRunningError, NoWorkerEntryError, WorkerExitError, errorFromData } from './errors.js'
 import type { LevelledLogger } from './logger.js'
-import { STOP_TIMEOUT } from './constants.js'
+import { BATCH_MAX, STOP_TIMEOUT } from './constants.js'
 
 export function startWorkerHost (spec: ActorSpec, opts: HostOptions): ActorHost {
   if (spec.worker === undefined) throw new NoWorkerEntryError(`actor ${spec.name} names no worker module`)
@@ -59,7 +59,7 @@ export function startWorkerHost (spec: ActorSpec, opts: HostOptions): ActorHost 
     if (buf === undefined) return
     worker.postMessage(buf, [buf.buffer])
     posted += msgs.length
-  })
+  }, { max: BATCH_MAX })
 
   const release = (): void => {
     out.clear()

@@ -20,6 +20,7 @@ import { encodeBatch, threadCodec } from './envelope.js'
 import { createRemoteLogger } from './remote-logger.js'
 import type { RemoteLogEntry } from './remote-logger.js'
 import { AbortError } from './errors.js'
+import { BATCH_MAX } from './constants.js'
 
 export interface WorkerLink {
   readonly data: ActorWorkerData
@@ -39,7 +40,7 @@ export function connectToHost (): WorkerLink {
   const out = createBatcher(msgs => {
     const buf = encodeBatch(msgs, log)
     if (buf !== undefined) port.postMessage(buf, [buf.buffer])
-  })
+  }, { max: BATCH_MAX })
   const post = (frame: WorkerFrame): void => { out.flush(); port.postMessage(frame) }
   let core: ActorCore | undefined
   let closed = false

@@ -64,4 +64,14 @@ batcher('batcher - clear drops what is queued and leaves no immediate pending', 
   assert.is(b.size, 0)
 })
 
+batcher('batcher - a batch that reaches max goes at once; the rest waits for the tick', async () => {
+  const batches: string[][] = []
+  const b = createBatcher(msgs => batches.push(msgs.map(m => m.type)), { max: 3 })
+  for (let i = 0; i < 7; i++) b.push({ type: `m${i}` })
+  assert.equal(batches, [['m0', 'm1', 'm2'], ['m3', 'm4', 'm5']], 'two full batches synchronously')
+  await tick()
+  assert.equal(batches[2], ['m6'])
+  assert.is(batches.length, 3)
+})
+
 batcher.run()
