@@ -13,4 +13,7 @@ export { parseId, parseQuery, parseVia, parseTimeout, parseCursor, parseLimit, p
 export type { Parsed, PageParams, SearchParams } from './params.js'
 export { isLoopback } from './auth.js'
 export { loadAssets, defaultAssetsDir } from './static-files.js'
-export * from './constants.js'
+export {
+  DEFAULT_HOST, DEFAULT_PORT, MIN_LIMIT, MAX_LIMIT, DEFAULT_LIMIT, MIN_SEARCH_TIMEOUT, MAX_SEARCH_TIMEOUT,
+  DEFAULT_SEARCH_TIMEOUT, SEARCH_GRACE, SEARCH_VIAS, DEFAULT_VIA
+} from './constants.js'

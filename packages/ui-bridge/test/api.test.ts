@@ -1,6 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { withTimeout } from '@peerconnect/test-helpers'
+import type { Logger } from '@peerconnect/runtime'
 import { coded, fakeBackend, peer, NODE_ID } from './fake-backend.js'
 import { errorCode, get, withServer } from './http.js'
 
@@ -57,7 +58,25 @@ status('status - a thrown non-error value is still a 500', withTimeout(T, async 
   })
 }))
 
+status('status - backend failures are logged through the injected logger', withTimeout(T, async () => {
+  const lines: Array<[string, string, Record<string, unknown> | undefined]> = []
+  const logger = recorder(lines, 'root')
+  await withServer(fakeBackend({ fail: { status: coded('ERR_NO_CONSUMER') } }), { logger }, async ({ url }) => {
+    await get(`${url}/api/status`)
+  })
+  const warn = lines.find(l => l[1] === 'backend failed')
+  assert.ok(warn, JSON.stringify(lines))
+  assert.is(warn![0], 'warn')
+  assert.is(warn![2]?.code, 'ERR_NO_CONSUMER')
+  assert.ok(lines.some(l => l[1] === 'listening'))
+}))
+
 status.run()
+
+function recorder (lines: Array<[string, string, Record<string, unknown> | undefined]>, ns: string): Logger {
+  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) => { lines.push([level, msg, fields]) }
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (n: string) => recorder(lines, `${ns}:${n}`) }
+}
 
 const directory = suite('directory')
 const many = Array.from({ length: 7 }, (_, i) => peer(i))

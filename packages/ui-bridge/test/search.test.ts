@@ -194,6 +194,27 @@ cancel('search - the server ends a search that outlives its time bound', withTim
   })
 }))
 
+cancel('search - a client that leaves before the first hit aborts the search', withTimeout(T, async () => {
+  const started = gate()
+  let signal: AbortSignal | undefined
+  const backend = fakeBackend({
+    search: async function * (_q: string, opts: SearchOptions) {
+      signal = opts.signal
+      started.open()
+      await aborted(opts.signal)
+    }
+  })
+  await withServer(backend, {}, async ({ url }) => {
+    const client = new AbortController()
+    const pending = fetch(`${url}/api/search?q=x&timeout=30000`, { signal: client.signal }).catch((e: unknown) => e)
+    await started.promise
+    client.abort()
+    await pending
+    await waitFor(() => signal?.aborted, { what: 'search signal aborted' })
+    assert.is((await get(`${url}/api/status`)).status, 200)
+  })
+}))
+
 cancel('search - closing the server ends a running search', withTimeout(T, async () => {
   let signal: AbortSignal | undefined
   const started = gate()
