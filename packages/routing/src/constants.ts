@@ -38,3 +38,6 @@ export const FIND_NODE_REPLY_OVERHEAD = 80
 /** The routing file's name inside the data dir, and its format version. */
 export const ROUTING_FILE = 'routing.json'
 export const ROUTING_FILE_VERSION = 1
+
+/** Bound on a refresh lookup (it streams progress until its result). */
+export const LOOKUP_TIMEOUT = 60 * second

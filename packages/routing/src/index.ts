@@ -1,2 +1,27 @@
+/**
+ * @peerconnect/routing: the Kademlia routing table actor. It answers `ping` and `find_node`,
+ * keeps contacts from transport.seen, checks a full bucket's oldest contact before evicting it,
+ * refreshes stale buckets, and saves the table in the data dir.
+ */
+import { defineActor } from '@peerconnect/runtime'
+import { HANDLERS, routingActor } from './actor.js'
+import type { RoutingInit } from './context.js'
+
+export const routing = defineActor<RoutingInit>({
+  name: 'routing',
+  consumes: [...HANDLERS.keys()],
+  worker: new URL('./worker.js', import.meta.url),
+  create: routingActor
+})
+
+export { routingActor } from './actor.js'
+export type { RoutingInit } from './context.js'
 export { RoutingTable, invalidReason } from './table.js'
 export type { AddResult, TableOptions, ClosestOptions } from './table.js'
+export { fitNodes, wantedFamilies } from './find-node.js'
+export type { Families } from './find-node.js'
+export { encodeRoutingFile, parseRoutingFile, loadRoutingFile, routingFilePath } from './routing-file.js'
+export type { SavedContact, LoadResult } from './routing-file.js'
+export type { RoutingState } from './snapshot.js'
+export { InvalidRequestError, KrpcProtocolError } from './errors.js'
+export { K, FIND_NODE_COUNT, GOOD_WINDOW, REFRESH_AFTER, ROUTING_FILE } from './constants.js'

@@ -35,6 +35,8 @@ export interface ClosestOptions {
   readonly goodAt?: number
   /** Leave this id out (e.g. the querier). */
   readonly exclude?: NodeId
+  /** With `goodAt`: when fewer than n are good, fill up with the closest others that have not failed. */
+  readonly topUp?: boolean
 }
 
 export class RoutingTable {
@@ -130,10 +132,14 @@ export class RoutingTable {
    */
   closest (target: NodeId, n: number, opts: ClosestOptions = {}): Contact[] {
     if (!isNodeId(target) || !(n > 0)) return []
+    const count = Math.floor(n)
     const { goodAt, exclude } = opts
-    const entries = this.entries().filter(e =>
-      (goodAt === undefined || this.isGood(e, goodAt)) && (exclude === undefined || !idsEqual(e.id, exclude)))
-    return closestBy(entries, target, Math.floor(n), e => e.id).map(e => copy(e.contact))
+    const entries = exclude === undefined ? this.entries() : this.entries().filter(e => !idsEqual(e.id, exclude))
+    if (goodAt === undefined) return this.nearest(entries, target, count)
+    const good = this.nearest(entries.filter(e => this.isGood(e, goodAt)), target, count)
+    if (opts.topUp !== true || good.length >= count) return good
+    const others = this.nearest(entries.filter(e => e.failures === 0 && !this.isGood(e, goodAt)), target, count - good.length)
+    return closestBy([...good, ...others], target, count, c => c.id)
   }
 
   /** Every contact, in no particular order. */
@@ -214,6 +220,10 @@ export class RoutingTable {
     if (head !== undefined) return head
     return this.entries().filter(e => this.bucketOf(e.id) === bucket)
       .reduce((a, b) => (b.contact.lastSeen < a.contact.lastSeen ? b : a))
+  }
+
+  private nearest (entries: Entry[], target: NodeId, n: number): Contact[] {
+    return closestBy(entries, target, n, e => e.id).map(e => copy(e.contact))
   }
 
   private isGood (e: Entry, now: number): boolean {

@@ -295,6 +295,32 @@ near('closest - a failed contact is good again once seen', () => {
   assert.ok(table.good(c.id, c.lastSeen + 1))
 })
 
+near('closest - topUp fills with stale contacts but never with failed ones, nearest first', () => {
+  const table = new RoutingTable(self, { goodWindow: 10 * minute })
+  const target = randomId()
+  const fresh = contact(randomId(), { lastSeen: 20 * minute })
+  const stale = [1, 2, 3].map(() => contact(randomId(), { lastSeen: 1 * minute }))
+  const failed = contact(randomId(), { lastSeen: 20 * minute })
+  for (const c of [fresh, ...stale, failed]) table.add(c)
+  table.markFailed(failed.id)
+  const got = table.closest(target, 8, { goodAt: 21 * minute, topUp: true })
+  assert.is(got.length, 4)
+  assert.equal(got.map(c => c.id), bruteClosest([fresh, ...stale], target, 8).map(c => c.id))
+  const two = table.closest(target, 2, { goodAt: 21 * minute, topUp: true })
+  assert.ok(two.some(c => idsEqual(c.id, fresh.id)), 'the good contact is always kept')
+  assert.is(two.length, 2)
+})
+
+near('closest - topUp changes nothing when enough contacts are good', () => {
+  const table = new RoutingTable(self, { goodWindow: 10 * minute })
+  const target = randomId()
+  const good = [1, 2, 3].map(() => contact(randomId(), { lastSeen: 20 * minute }))
+  for (const c of good) table.add(c)
+  table.add(contact(randomId(), { lastSeen: 0 }))
+  const got = table.closest(target, 3, { goodAt: 21 * minute, topUp: true })
+  assert.equal(got.map(c => c.id), bruteClosest(good, target, 3).map(c => c.id))
+})
+
 near('closest - exclude leaves one id out', () => {
   const table = new RoutingTable(self)
   const a = contact(randomId())

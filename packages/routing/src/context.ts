@@ -1,0 +1,86 @@
+/**
+ * What the routing handlers share during one run of the actor: the table, the injected deps,
+ * the resolved options, the buckets with a liveness check in flight, and a change signal that
+ * drives snapshots and saving.
+ */
+import { Subject } from 'rxjs'
+import type { Observable } from 'rxjs'
+import type { Message, NodeId } from '@peerconnect/protocol'
+import type { ActorDeps, Logger } from '@peerconnect/runtime'
+import { RoutingTable } from './table.js'
+import { CHECK_ASK_TIMEOUT, GOOD_WINDOW, K, REFRESH_AFTER, REFRESH_CHECK_INTERVAL, SAVE_INTERVAL, SNAPSHOT_DELAY } from './constants.js'
+
+/** The routing actor's configuration (plain data: it is sent to the worker as is). */
+export interface RoutingInit {
+  /** Our node id (20 bytes). */
+  readonly id: NodeId
+  /** Where `routing.json` is kept; without it nothing is saved. */
+  readonly dataDir?: string
+  /** Contacts per bucket (default 20). */
+  readonly k?: number
+  /** ms a contact stays good after it was seen (default 15 min). */
+  readonly goodWindow?: number
+  /** ms without activity before a bucket is refreshed (default 15 min). */
+  readonly refreshAfter?: number
+  /** ms between staleness checks of the buckets (default 1 min). */
+  readonly refreshInterval?: number
+  /** ms between saves of a changed table (default 3 min). */
+  readonly saveInterval?: number
+  /** ms of quiet after a change before a snapshot is emitted (default 5 s). */
+  readonly snapshotDelay?: number
+  /** ms the liveness check of a full bucket's oldest contact may take (default 15 s). */
+  readonly checkTimeout?: number
+}
+
+export interface RoutingOptions {
+  readonly dataDir: string | undefined
+  readonly refreshAfter: number
+  readonly refreshInterval: number
+  readonly saveInterval: number
+  readonly snapshotDelay: number
+  readonly checkTimeout: number
+}
+
+export interface RoutingContext {
+  readonly table: RoutingTable
+  readonly deps: ActorDeps
+  readonly log: Logger
+  readonly opts: RoutingOptions
+  /** Buckets whose oldest contact is being checked (at most one check per bucket). */
+  readonly checking: Set<number>
+  /** Saved contacts re-pinged but not yet seen again, by hex id: kept in the next save. */
+  readonly pending: Map<string, { id: NodeId, host: string, port: number }>
+  /** Fires after every change to the table. */
+  readonly changes$: Subject<void>
+  /** Whether the table changed since the last save. */
+  dirty: boolean
+}
+
+export type Handler = (msg: Message, ctx: RoutingContext) => Observable<Message>
+
+export function createContext (init: RoutingInit, deps: ActorDeps): RoutingContext {
+  const table = new RoutingTable(init.id, { k: init.k ?? K, goodWindow: init.goodWindow ?? GOOD_WINDOW, createdAt: deps.clock.now() })
+  return {
+    table,
+    deps,
+    log: deps.log,
+    opts: {
+      dataDir: init.dataDir,
+      refreshAfter: init.refreshAfter ?? REFRESH_AFTER,
+      refreshInterval: init.refreshInterval ?? REFRESH_CHECK_INTERVAL,
+      saveInterval: init.saveInterval ?? SAVE_INTERVAL,
+      snapshotDelay: init.snapshotDelay ?? SNAPSHOT_DELAY,
+      checkTimeout: init.checkTimeout ?? CHECK_ASK_TIMEOUT
+    },
+    checking: new Set(),
+    pending: new Map(),
+    changes$: new Subject(),
+    dirty: false
+  }
+}
+
+/** Records a change: the table will be saved and snapshotted. */
+export function changed (ctx: RoutingContext): void {
+  ctx.dirty = true
+  ctx.changes$.next()
+}

@@ -1,0 +1,4 @@
+import { runActor } from '@peerconnect/runtime'
+import { routing } from './index.js'
+
+runActor(routing)

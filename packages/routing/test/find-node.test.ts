@@ -1,0 +1,87 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { decodeNodes, decodeNodes6, encodeKrpc, encodeResponse, randomId } from '@peerconnect/protocol'
+import type { Contact } from '@peerconnect/protocol'
+import { AMPLIFICATION_LIMIT, fitNodes, wantedFamilies } from '../src/find-node.js'
+
+const v4 = (i: number): Contact => ({ id: randomId(), host: `10.0.0.${i + 1}`, port: 6881 + i, lastSeen: 0 })
+const v6 = (i: number): Contact => ({ id: randomId(), host: `2001:db8::${i + 1}`, port: 7000 + i, lastSeen: 0 })
+
+function query (tidLength: number, extra: { v?: boolean, want?: string[] } = {}): number {
+  const a: Record<string, unknown> = { id: randomId(), target: randomId() }
+  if (extra.want !== undefined) a.want = extra.want
+  const msg = { y: 'q' as const, t: new Uint8Array(tidLength), q: 'find_node', a: a as { id: Uint8Array }, ...(extra.v === true ? { v: new Uint8Array([80, 67, 0, 1]) } : {}) }
+  return encodeKrpc(msg).length
+}
+
+const families = suite('find_node families')
+
+families('families - no want: the querier address family decides', () => {
+  assert.equal(wantedFamilies(undefined, '1.2.3.4'), { v4: true, v6: false })
+  assert.equal(wantedFamilies(undefined, '2001:db8::1'), { v4: false, v6: true })
+  assert.equal(wantedFamilies(undefined, '::ffff:1.2.3.4'), { v4: true, v6: false })
+})
+
+families('families - want as strings or bytes', () => {
+  const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
+  assert.equal(wantedFamilies(['n4', 'n6'], '1.2.3.4'), { v4: true, v6: true })
+  assert.equal(wantedFamilies([bytes('n6')], '1.2.3.4'), { v4: false, v6: true })
+  assert.equal(wantedFamilies([bytes('n4')], '2001:db8::1'), { v4: true, v6: false })
+})
+
+families('families - a want with nothing known falls back to the address family', () => {
+  assert.equal(wantedFamilies(['xx', 3, null], '1.2.3.4'), { v4: true, v6: false })
+  assert.equal(wantedFamilies('n6', '1.2.3.4'), { v4: true, v6: false })
+})
+
+families.run()
+
+const fit = suite('find_node fit')
+
+fit('fit - a plain BEP 5 query (2-byte tid, no v) gets all 8 IPv4 nodes', () => {
+  const nodes = Array.from({ length: 8 }, (_, i) => v4(i))
+  const q = query(2)
+  const r = fitNodes(nodes, { v4: true, v6: false }, q)
+  assert.equal(decodeNodes(r.nodes)?.map(n => n.host), nodes.map(n => n.host))
+  assert.is(r.nodes6, undefined)
+})
+
+fit('fit - for every tid length, with and without v and want, the reply stays within 3x the query', () => {
+  const nodes = [...Array.from({ length: 8 }, (_, i) => v4(i)), ...Array.from({ length: 8 }, (_, i) => v6(i))]
+  for (let tid = 1; tid <= 16; tid++) {
+    for (const extra of [{}, { v: true }, { want: ['n4', 'n6'] }, { v: true, want: ['n6'] }]) {
+      const fam = extra.want === undefined ? { v4: true, v6: false } : wantedFamilies(extra.want, '1.2.3.4')
+      const q = query(tid, extra)
+      const r = fitNodes(nodes, fam, q)
+      const size = encodeResponse(new Uint8Array(tid), { ...r, id: randomId() }).length
+      assert.ok(size <= AMPLIFICATION_LIMIT * q, `tid ${tid} ${JSON.stringify(extra)}: ${size} > 3 x ${q}`)
+      const sent = (decodeNodes(r.nodes ?? new Uint8Array())?.length ?? 0) + (decodeNodes6(r.nodes6 ?? new Uint8Array())?.length ?? 0)
+      assert.ok(sent >= 5, `tid ${tid} ${JSON.stringify(extra)}: only ${sent} nodes`)
+    }
+  }
+})
+
+fit('fit - nearest nodes are kept when trimming', () => {
+  const nodes = Array.from({ length: 8 }, (_, i) => v4(i))
+  const r = fitNodes(nodes, { v4: true, v6: false }, 60)
+  const got = decodeNodes(r.nodes) ?? []
+  assert.ok(got.length < 8)
+  assert.equal(got.map(n => n.host), nodes.slice(0, got.length).map(n => n.host))
+})
+
+fit('fit - a tiny query gets an empty but well-formed list', () => {
+  const r = fitNodes([v4(0)], { v4: true, v6: false }, 10)
+  assert.ok(r.nodes instanceof Uint8Array)
+  assert.is(r.nodes!.length, 0)
+})
+
+fit('fit - only nodes of a wanted family are sent', () => {
+  const r = fitNodes([v4(0), v6(0), v4(1)], { v4: false, v6: true }, 200)
+  assert.is(r.nodes, undefined)
+  assert.equal(decodeNodes6(r.nodes6)?.map(n => n.host), ['2001:db8::1'])
+  const both = fitNodes([v4(0), v6(0)], { v4: true, v6: true }, 200)
+  assert.is(decodeNodes(both.nodes)?.length, 1)
+  assert.is(decodeNodes6(both.nodes6)?.length, 1)
+})
+
+fit.run()
