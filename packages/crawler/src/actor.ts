@@ -1,6 +1,6 @@
 import { EMPTY, Observable, filter, last, map, mergeMap, of, takeUntil } from 'rxjs'
 import { errorReply, isActorCancel, isCrawlerBootstrap, isCrawlerFind, isCrawlerLookup, reply } from '@peerconnect/protocol'
-import type { CrawlerBootstrapReply, CrawlerProgress, CrawlerResult, Message, NodeId } from '@peerconnect/protocol'
+import type { CrawlerBootstrapReply, CrawlerFind, CrawlerLookup, CrawlerProgress, CrawlerResult, Message, NodeId } from '@peerconnect/protocol'
 import type { ActorDeps, ActorFn } from '@peerconnect/runtime'
 import { runLookup } from './run-lookup.js'
 import type { LookupEvent } from './run-lookup.js'
@@ -18,8 +18,8 @@ import type { CrawlerInit } from './init.js'
 export function crawlerActor (init: CrawlerInit): ActorFn {
   return (in$, deps) => {
     const handlers: Readonly<Record<string, (m: Message) => Observable<Message>>> = {
-      'crawler.lookup': m => isCrawlerLookup(m) ? lookupReplies(m, m.target, deps, init, m.k) : bad(m, 'crawler.lookup needs target: 20 bytes, k?: number'),
-      'crawler.find': m => isCrawlerFind(m) ? findReply(m, m.id, deps, init) : bad(m, 'crawler.find needs id: 20 bytes'),
+      'crawler.lookup': m => isCrawlerLookup(m) ? lookupReplies(m, deps, init) : bad(m, 'crawler.lookup needs target: 20 bytes, k?: number'),
+      'crawler.find': m => isCrawlerFind(m) ? findReply(m, deps, init) : bad(m, 'crawler.find needs id: 20 bytes'),
       'crawler.bootstrap': m => isCrawlerBootstrap(m)
         ? runBootstrap(m.seeds, deps, init).pipe(map(counts => reply(m, { type: 'crawler.bootstrap.reply', ...counts } satisfies CrawlerBootstrapReply)))
         : bad(m, 'crawler.bootstrap needs seeds: [{host, port}]')
@@ -32,16 +32,17 @@ export function crawlerActor (init: CrawlerInit): ActorFn {
   }
 }
 
-function lookupReplies (m: Message, target: NodeId, deps: ActorDeps, init: CrawlerInit, k: number | undefined): Observable<Message> {
-  return runLookup(target, deps, init, { k }).pipe(map(ev => ev.kind === 'progress'
+function lookupReplies (m: CrawlerLookup, deps: ActorDeps, init: CrawlerInit): Observable<Message> {
+  const k = m.k
+  return runLookup(m.target, deps, init, k === undefined ? {} : { k }).pipe(map(ev => ev.kind === 'progress'
     ? reply(m, { type: 'crawler.progress', queried: ev.queried, responded: ev.responded, closest: ev.closest } satisfies CrawlerProgress, false)
-    : reply(m, resultOf(target, ev))))
+    : reply(m, resultOf(m.target, ev))))
 }
 
-function findReply (m: Message, id: NodeId, deps: ActorDeps, init: CrawlerInit): Observable<Message> {
-  return runLookup(id, deps, init, { stopWhenFound: true }).pipe(
+function findReply (m: CrawlerFind, deps: ActorDeps, init: CrawlerInit): Observable<Message> {
+  return runLookup(m.id, deps, init, { stopWhenFound: true }).pipe(
     last(),
-    map(ev => ev.kind === 'result' ? reply(m, resultOf(id, ev)) : errorReply(m, new Error('lookup ended without a result')))
+    map(ev => ev.kind === 'result' ? reply(m, resultOf(m.id, ev)) : errorReply(m, new Error('lookup ended without a result')))
   )
 }
 

@@ -37,11 +37,11 @@ export function runLookup (target: NodeId, deps: ActorDeps, init: CrawlerInit, o
   )
   const k = Math.max(1, opts.k ?? init.k ?? K)
   return seeds$.pipe(
-    mergeMap(fromRouting => drive(createLookup(target, [...(opts.seeds ?? []), ...fromRouting], lookupOptions(init, opts)), deps, init, k))
+    mergeMap(fromRouting => drive(createLookup(target, [...(opts.seeds ?? []), ...fromRouting], lookupOptions(init, opts)), deps, { init, k }))
   )
 }
 
-function drive (lookup: Lookup, deps: ActorDeps, init: CrawlerInit, k: number): Observable<LookupEvent> {
+function drive (lookup: Lookup, deps: ActorDeps, { init, k }: { init: CrawlerInit, k: number }): Observable<LookupEvent> {
   return new Observable<LookupEvent>(sub => {
     const started = deps.clock.now()
     const queries = new Subscription()

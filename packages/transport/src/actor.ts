@@ -1,7 +1,7 @@
 import { defer, EMPTY, from, ignoreElements, merge, mergeMap, Observable, shareReplay, Subject, catchError, take, tap, finalize, map } from 'rxjs'
 import { errorReply, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR, reply, rpcType } from '@peerconnect/protocol'
 import type { Address, Message, NodeId, RpcRequest, TransportInfoReply, TransportResponse, TransportSeen } from '@peerconnect/protocol'
-import type { ActorDeps, ActorFn } from '@peerconnect/runtime'
+import type { ActorDeps, ActorFn, Logger } from '@peerconnect/runtime'
 import { ANSWER_TIMEOUT } from './constants.js'
 import { BadRequestError } from './errors.js'
 import { createKrpcSocket } from './socket.js'
@@ -34,17 +34,17 @@ export function transportActor (init: TransportInit): ActorFn {
         if (throttle.pass(`${host}:${port}`, id, deps.clock.now())) seen$.next(seenMessage(id, host, port, rtt))
       }
     })
-    const tcp = { listener: undefined as TcpListener | undefined, closed: false }
-    const ready$ = from(bindAll(socket, init, deps, tcp)).pipe(shareReplay(1))
+    const tcp: TcpState = { listener: undefined, closed: false }
+    const ready$ = from(bindAll(socket, init, { log: deps.log, tcp })).pipe(shareReplay(1))
     const handlers: Readonly<Record<string, (m: Message) => Observable<Message>>> = {
       'transport.query': m => onQuery(socket, m),
-      'transport.info': m => ready$.pipe(map(udp => onInfo(socket, m, init.id, udp, tcp.listener)))
+      'transport.info': m => ready$.pipe(map(udp => onInfo(m, { socket, id: init.id, udp, tcp: tcp.listener })))
     }
-    const answerTimeout = init.answerTimeout ?? ANSWER_TIMEOUT
+    const answering = { socket, deps, timeout: init.answerTimeout ?? ANSWER_TIMEOUT }
     return merge(
       ready$.pipe(ignoreElements()),
       in$.pipe(mergeMap(m => handlers[m.type]?.(m) ?? EMPTY)),
-      inbound$.pipe(mergeMap(q => answer(socket, q, deps, answerTimeout))),
+      inbound$.pipe(mergeMap(q => answer(q, answering))),
       seen$
     ).pipe(finalize(() => {
       tcp.closed = true
@@ -58,7 +58,7 @@ export function transportActor (init: TransportInit): ActorFn {
 
 function onQuery (socket: KrpcSocket, m: Message): Observable<Message> {
   if (!isTransportQuery(m)) return badRequest(m, 'transport.query needs to: {host, port}, q: string, a: object, timeout?: ms')
-  return new Observable<Message>(sub => socket.request(m.to, m.q, m.a, { timeout: m.timeout }, (err, res) => {
+  return new Observable<Message>(sub => socket.request(m.to, m, (err, res) => {
     if (err !== null) sub.next(errorReply(m, err))
     else {
       const body: TransportResponse = { type: 'transport.response', from: res!.from, id: res!.id, r: res!.r, rtt: res!.rtt, bytes: res!.bytes }
@@ -68,14 +68,14 @@ function onQuery (socket: KrpcSocket, m: Message): Observable<Message> {
   }))
 }
 
-function onInfo (socket: KrpcSocket, m: Message, id: NodeId, udp: Address, tcp: TcpListener | undefined): Message {
+function onInfo (m: Message, ctx: { socket: KrpcSocket, id: NodeId, udp: Address, tcp: TcpListener | undefined }): Message {
   if (!isTransportInfo(m)) return errorReply(m, new BadRequestError('bad transport.info'))
-  const body: TransportInfoReply = { type: 'transport.info.reply', id, udp, stats: { ...socket.stats(), tcpPort: tcp?.port ?? 0 } }
+  const body: TransportInfoReply = { type: 'transport.info.reply', id: ctx.id, udp: ctx.udp, stats: { ...ctx.socket.stats(), tcpPort: ctx.tcp?.port ?? 0 } }
   return reply(m, body)
 }
 
 /** Asks the consumer of `rpc.<method>` and sends its answer (or the mapped KRPC error) back. Emits nothing. */
-function answer (socket: KrpcSocket, q: InboundQuery, deps: ActorDeps, timeout: number): Observable<never> {
+function answer (q: InboundQuery, { socket, deps, timeout }: { socket: KrpcSocket, deps: ActorDeps, timeout: number }): Observable<never> {
   const req: RpcRequest = { type: rpcType(q.method), method: q.method, from: q.from, id: q.id, args: q.args, queryBytes: q.bytes }
   return deps.ask(req, { timeout }).pipe(
     take(1),
@@ -94,11 +94,13 @@ function answer (socket: KrpcSocket, q: InboundQuery, deps: ActorDeps, timeout: 
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
-async function bindAll (socket: KrpcSocket, init: TransportInit, deps: ActorDeps, tcp: { listener: TcpListener | undefined, closed: boolean }): Promise<Address> {
+interface TcpState { listener: TcpListener | undefined, closed: boolean }
+
+async function bindAll (socket: KrpcSocket, init: TransportInit, { log, tcp }: { log: Logger, tcp: TcpState }): Promise<Address> {
   const udp = await socket.bind()
-  deps.log.info('udp bound', { host: udp.host, port: udp.port })
+  log.info('udp bound', { host: udp.host, port: udp.port })
   if (init.tcp === false) return udp
-  const listener = await listenTcp(udp.host, udp.port, deps.log)
+  const listener = await listenTcp(udp.host, udp.port, log)
   if (tcp.closed) await listener.close()
   else tcp.listener = listener
   return udp

@@ -52,6 +52,9 @@ export interface QueryResult { from: Address, id: NodeId, r: Obj, rtt: number, b
 
 export type QueryCallback = (err: Error | null, res?: QueryResult) => void
 
+/** A query to send: method `q`, arguments `a` (without our id), and a timeout overriding the adaptive one. */
+export interface OutboundQuery { readonly q: string, readonly a: Obj, readonly timeout?: number | undefined }
+
 /**
  * A KRPC socket over UDP (BEP 5 framing). Our queries get random 4-byte transaction ids and
  * adaptive timeouts; a reply is accepted only from the address the query went to, with its tid.
@@ -65,8 +68,8 @@ export interface KrpcSocket {
   bind (): Promise<Address>
   /** The bound address, once bound. */
   address (): Address | undefined
-  /** Sends query `q` with arguments `a` (our id is added) to `to`; returns a function that cancels it. */
-  request (to: Address, q: string, a: Obj, opts: { timeout?: number | undefined }, cb: QueryCallback): () => void
+  /** Sends query `q` with arguments `a` (our id is added) to `to`; `cb` gets the outcome. Returns a function that cancels it. */
+  request (to: Address, query: OutboundQuery, cb: QueryCallback): () => void
   /** `request` as a promise. */
   query (to: Address, q: string, a: Obj, opts?: { timeout?: number }): Promise<QueryResult>
   /** Answers `query` with `r` (our id is added); `proven` lifts the 3× size bound. */
@@ -115,7 +118,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     request,
     query (to, q, a, qopts = {}) {
       return new Promise((resolve, reject) => {
-        request(to, q, a, qopts, (err, res) => { if (err !== null) reject(err); else resolve(res!) })
+        request(to, { q, a, timeout: qopts.timeout }, (err, res) => { if (err !== null) reject(err); else resolve(res!) })
       })
     },
     reply (query, r, ropts = {}) {
@@ -124,19 +127,19 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
         out = encodeResponse(query.t, { ...r, id: self })
       } catch {
         counters.replyEncodeErrors++
-        sendError(query.t, KRPC_ERROR.SERVER, 'server error', query.from.host, query.from.port)
+        sendError(query.t, [KRPC_ERROR.SERVER, 'server error'], query.from)
         return
       }
       if (ropts.proven !== true && out.length > AMPLIFICATION_FACTOR * query.bytes) {
         counters.amplificationRefused++
-        sendError(query.t, KRPC_ERROR.SERVER, 'reply too large', query.from.host, query.from.port)
+        sendError(query.t, [KRPC_ERROR.SERVER, 'reply too large'], query.from)
         return
       }
       counters.repliesSent++
       send(out, query.from.host, query.from.port)
     },
     replyError (query, code, message) {
-      sendError(query.t, code, message, query.from.host, query.from.port)
+      sendError(query.t, [code, message], query.from)
     },
     stats () {
       return { ...counters.snapshot(), pending: pending.size, rttContacts: rtt.size, rateLimitSources: limiter?.size ?? 0 }
@@ -155,7 +158,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     }
   }
 
-  function request (to: Address, q: string, a: Obj, ropts: { timeout?: number | undefined }, cb: QueryCallback): () => void {
+  function request (to: Address, { q, a, timeout: fixed }: OutboundQuery, cb: QueryCallback): () => void {
     const toHost = normalizeHost(to.host)
     if (closed || toHost === undefined || !(to.port >= 1 && to.port <= 65535)) {
       counters.sendErrors++
@@ -174,7 +177,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       return noop
     }
     const key = `${toHost}:${to.port}`
-    const timeout = ropts.timeout ?? rtt.timeout(key)
+    const timeout = fixed ?? rtt.timeout(key)
     const p: Pending = { key, host: toHost, port: to.port, method: q, sentAt: now(), bytes: buf.length, cb, timer: undefined }
     p.timer = setTimeout(onTimeout, timeout, tid.key, p, timeout)
     pending.set(tid.key, p)
@@ -209,7 +212,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       if (res.t === undefined) return
       const p = matchPending(res.t, rinfo)
       if (p !== undefined) { settle(tidKey(res.t), p); p.cb(new RpcBadReplyError(`malformed reply: ${res.reason}`)); return }
-      if (limiter === undefined || limiter.allow(rinfo.address, now())) sendError(res.t, KRPC_ERROR.PROTOCOL, res.reason, rinfo.address, rinfo.port)
+      if (limiter === undefined || limiter.allow(rinfo.address, now())) sendError(res.t, [KRPC_ERROR.PROTOCOL, res.reason], addressOf(rinfo))
       return
     }
     const msg = res.msg
@@ -217,10 +220,10 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       if (limiter !== undefined && !limiter.allow(rinfo.address, now())) { drop(DROP.RATE_LIMITED); return }
       counters.queriesIn++
       const parsed = parseQueryArgs(msg.q, msg.a)
-      if (!parsed.ok) { sendError(msg.t, parsed.code, parsed.reason, rinfo.address, rinfo.port); return }
+      if (!parsed.ok) { sendError(msg.t, [parsed.code, parsed.reason], addressOf(rinfo)); return }
       opts.onSeen?.(msg.a.id, rinfo.address, rinfo.port, undefined)
       const query: InboundQuery = { method: msg.q, args: parsed.args as Obj, id: msg.a.id, from: { host: rinfo.address, port: rinfo.port }, t: msg.t, bytes: buf.length }
-      if (opts.onQuery === undefined) sendError(msg.t, KRPC_ERROR.METHOD_UNKNOWN, 'method unknown', rinfo.address, rinfo.port)
+      if (opts.onQuery === undefined) sendError(msg.t, [KRPC_ERROR.METHOD_UNKNOWN, 'method unknown'], query.from)
       else opts.onQuery(query)
       return
     }
@@ -256,9 +259,9 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     return p !== undefined && p.host === rinfo.address && p.port === rinfo.port ? p : undefined
   }
 
-  function sendError (t: Uint8Array, code: number, message: string, toHost: string, toPort: number): void {
+  function sendError (t: Uint8Array, [code, message]: readonly [number, string], to: Address): void {
     counters.errorsSent++
-    send(encodeError(t, code, message.slice(0, 64)), toHost, toPort)
+    send(encodeError(t, code, message.slice(0, 64)), to.host, to.port)
   }
 
   function send (buf: Uint8Array, toHost: string, toPort: number): void {
@@ -293,6 +296,10 @@ function literalLookup (address: string, options: dns.LookupOneOptions, cb: (err
   const v = isIP(address)
   if (v !== 0) cb(null, address, v)
   else dns.lookup(address, options, cb)
+}
+
+function addressOf (rinfo: dgram.RemoteInfo): Address {
+  return { host: rinfo.address, port: rinfo.port }
 }
 
 /** Replies to methods of DESIGN §3 must pass `parseReply`; others pass as they are. */

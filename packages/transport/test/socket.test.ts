@@ -68,13 +68,18 @@ trip('socket - find_node round trip carries the handler\'s nodes and our id in t
   } finally { await p.close() }
 }))
 
-trip('socket - a thousand concurrent queries each get their own reply', withTimeout(2 * T, async () => {
+trip('socket - a thousand queries, a hundred in flight at a time, each get their own reply', withTimeout(2 * T, async () => {
+  // A hundred at a time: both sockets share this event loop, so a burst must fit the kernel's
+  // default receive buffer (212 KB) even where it cannot be raised.
   const p = await pair()
   try {
-    const targets = Array.from({ length: 1000 }, () => randomId())
-    const results = await Promise.all(targets.map(target => p.a.socket.query(p.b.address, 'find_node', { target }, { timeout: 4000 })))
-    results.forEach((res, i) => assert.ok(idsEqual(decodeNodes(res.r.nodes)![0]!.id, targets[i]!), `reply ${i} matched its query`))
+    for (let batch = 0; batch < 10; batch++) {
+      const targets = Array.from({ length: 100 }, () => randomId())
+      const results = await Promise.all(targets.map(target => p.a.socket.query(p.b.address, 'find_node', { target }, { timeout: 4000 })))
+      results.forEach((res, i) => assert.ok(idsEqual(decodeNodes(res.r.nodes)![0]!.id, targets[i]!), `reply ${batch}/${i} matched its query`))
+    }
     assert.is(p.a.socket.stats().pending, 0)
+    assert.is(p.a.socket.stats().repliesIn, 1000)
   } finally { await p.close() }
 }))
 
@@ -177,7 +182,7 @@ accept('socket - transaction ids are 4 random bytes', withTimeout(T, async () =>
   const a = await boundSocket()
   const peer = await rawSocket()
   try {
-    for (let i = 0; i < 20; i++) a.socket.request(peer.address, 'ping', {}, { timeout: 2000 }, () => {})
+    for (let i = 0; i < 20; i++) a.socket.request(peer.address, { q: 'ping', a: {}, timeout: 2000 }, () => {})
     await peer.nth(20)
     const tids = peer.received.map(r => Buffer.from(r.msg!.t).toString('hex'))
     assert.ok(tids.every(t => t.length === 8))
@@ -202,7 +207,7 @@ accept('socket - a cancelled query ignores its late reply', withTimeout(T, async
   const peer = await rawSocket()
   try {
     let called = 0
-    const cancel = a.socket.request(peer.address, 'ping', {}, { timeout: 3000 }, () => { called++ })
+    const cancel = a.socket.request(peer.address, { q: 'ping', a: {}, timeout: 3000 }, () => { called++ })
     const q = (await peer.nth(1)).msg!
     cancel()
     assert.is(a.socket.stats().pending, 0)
@@ -234,18 +239,20 @@ time('socket - an unknown contact gets the default timeout, a fast known one a s
   let bs: KrpcSocket | undefined
   const b = await boundSocket({ onQuery: q => { if (answer) bs!.reply(q, {}) } })
   bs = b.socket
-  const a = await boundSocket({ rtt: { initial: 400, unknownFloor: 400 } })
+  const a = await boundSocket({ rtt: { initial: 400, unknownFloor: 1500 } })
   const silent = await rawSocket()
+  const key = `${b.address.host}:${b.address.port}`
   try {
     const unknown = await rejects(a.socket.query(silent.address, 'ping', {}), 'ERR_RPC_TIMEOUT')
     assert.is((unknown as { timeout?: number }).timeout, 400, 'never measured: the initial timeout')
     for (let i = 0; i < 5; i++) await a.socket.query(b.address, 'ping', {})
-    assert.is(a.socket.rtt.timeout(`${b.address.host}:${b.address.port}`), RTO_FLOOR, 'loopback RTTs give the floor')
+    const measured = a.socket.rtt.timeout(key)
+    assert.ok(measured >= RTO_FLOOR && measured < 1500, `loopback RTTs give a short timeout (${measured} ms)`)
     answer = false
     const fast = await rejects(a.socket.query(b.address, 'ping', {}), 'ERR_RPC_TIMEOUT')
-    assert.is((fast as { timeout?: number }).timeout, RTO_FLOOR, 'the fast contact timed out at the floor')
-    const stranger = await rejects(a.socket.query(silent.address, 'ping', {}), 'ERR_RPC_TIMEOUT')
-    assert.is((stranger as { timeout?: number }).timeout, 400, 'strangers get the unknown floor after loopback samples')
+    assert.is((fast as { timeout?: number }).timeout, measured, 'the fast contact timed out after its own short timeout')
+    const stranger = a.socket.rtt.timeout(`${silent.address.host}:${silent.address.port}`)
+    assert.ok(stranger >= 1500, `a stranger now gets the unknown timeout (${stranger} ms), not the initial one`)
   } finally { await closeAll(a.socket, b.socket, silent) }
 }))
 
