@@ -19,13 +19,16 @@ export interface RttOptions {
 
 /**
  * Adaptive query timeouts, one estimate per contact key (`host:port`), RFC 6298 style:
- * smoothed RTT and RTT variance, timeout = srtt + 4·rttvar, clamped to [floor, ceiling].
+ * smoothed RTT and RTT variance, timeout = srtt + 4·rttvar, doubled per timeout since the last
+ * sample (backoff), clamped to [floor, ceiling].
  * A contact never measured gets `unknownFactor` × the p90 of the recent samples of all contacts
  * (at least `unknownFloor`, clamped), or `initial` while nothing has been measured. Memory is bounded (LRU).
  */
 export interface RttTable {
-  /** Records one measured round trip (ms) to `key`. */
+  /** Records one measured round trip (ms) to `key` (and ends any backoff). */
   observe (key: string, sample: number): void
+  /** A query to `key` timed out: its timeout doubles (up to 64×, within the ceiling) until the next sample. */
+  backoff (key: string): void
   /** The timeout (ms) for the next query to `key`. */
   timeout (key: string): number
   /** The smoothed RTT of `key`, if measured. */
@@ -64,11 +67,12 @@ export function createRttTable (opts: RttOptions = {}): RttTable {
       if (!(sample >= 0) || !Number.isFinite(sample)) return
       let e = entries.get(key)
       if (e === undefined) {
-        e = { srtt: sample, rttvar: sample / 2 }
+        e = { srtt: sample, rttvar: sample / 2, backoff: 1 }
         if (entries.size >= maxContacts) entries.delete(entries.keys().next().value as string)
       } else {
         e.rttvar = 0.75 * e.rttvar + 0.25 * Math.abs(e.srtt - sample)
         e.srtt = 0.875 * e.srtt + 0.125 * sample
+        e.backoff = 1
         entries.delete(key)
       }
       entries.set(key, e)
@@ -80,7 +84,11 @@ export function createRttTable (opts: RttOptions = {}): RttTable {
     timeout (key) {
       const e = entries.get(key)
       if (e === undefined) return unknownTimeout()
-      return clamp(e.srtt + 4 * e.rttvar, floor, ceiling)
+      return clamp((e.srtt + 4 * e.rttvar) * e.backoff, floor, ceiling)
+    },
+    backoff (key) {
+      const e = entries.get(key)
+      if (e !== undefined && e.backoff < MAX_BACKOFF) e.backoff *= 2
     },
     srtt (key) {
       return entries.get(key)?.srtt
@@ -90,7 +98,9 @@ export function createRttTable (opts: RttOptions = {}): RttTable {
   }
 }
 
-interface Estimate { srtt: number, rttvar: number }
+interface Estimate { srtt: number, rttvar: number, backoff: number }
+
+const MAX_BACKOFF = 64
 
 function p90 (samples: Float64Array, scratch: Float64Array, count: number): number {
   const view = scratch.subarray(0, count)

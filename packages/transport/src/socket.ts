@@ -196,6 +196,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     if (pending.get(key) !== p) return
     pending.delete(key)
     counters.timeouts++
+    rtt.backoff(p.key)
     p.cb(new RpcTimeoutError(p.host, p.port, timeout))
   }
 
@@ -234,7 +235,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     const key = tidKey(msg.t)
     const p = key < 0 ? undefined : pending.get(key)
     if (p === undefined) { drop(DROP.UNKNOWN_TID); return }
-    if (p.host !== rinfo.address || p.port !== rinfo.port) { drop(DROP.WRONG_ADDRESS); return }
+    if (!sameAddress(p, rinfo)) { drop(DROP.WRONG_ADDRESS); return }
     settle(key, p)
     const ms = now() - p.sentAt
     rtt.observe(p.key, ms)
@@ -256,7 +257,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
   function matchPending (t: Uint8Array, rinfo: dgram.RemoteInfo): Pending | undefined {
     const key = tidKey(t)
     const p = key < 0 ? undefined : pending.get(key)
-    return p !== undefined && p.host === rinfo.address && p.port === rinfo.port ? p : undefined
+    return p !== undefined && sameAddress(p, rinfo) ? p : undefined
   }
 
   function sendError (t: Uint8Array, [code, message]: readonly [number, string], to: Address): void {
@@ -296,6 +297,12 @@ function literalLookup (address: string, options: dns.LookupOneOptions, cb: (err
   const v = isIP(address)
   if (v !== 0) cb(null, address, v)
   else dns.lookup(address, options, cb)
+}
+
+/** The reply came from where the query went (a dual-stack socket may report `::ffff:a.b.c.d`). */
+function sameAddress (p: Pending, rinfo: dgram.RemoteInfo): boolean {
+  if (p.port !== rinfo.port) return false
+  return p.host === rinfo.address || p.host === normalizeHost(rinfo.address)
 }
 
 function addressOf (rinfo: dgram.RemoteInfo): Address {

@@ -53,6 +53,30 @@ rto('rtt - a fast contact gets a shorter timeout than an unknown one', () => {
   assert.ok(t.timeout('near') < t.timeout('unknown'))
 })
 
+rto('rtt - each timeout doubles the timeout until the next sample', () => {
+  const t = createRttTable({ floor: 1, ceiling: 100_000 })
+  t.observe('a', 100)
+  assert.is(t.timeout('a'), 300)
+  t.backoff('a')
+  assert.is(t.timeout('a'), 600)
+  t.backoff('a')
+  assert.is(t.timeout('a'), 1200)
+  for (let i = 0; i < 20; i++) t.backoff('a')
+  assert.is(t.timeout('a'), 300 * 64, 'at most 64×')
+  t.observe('a', 100)
+  assert.ok(t.timeout('a') < 400, 'a sample ends the backoff')
+  t.backoff('never-seen')
+  assert.is(t.size, 1, 'backoff of an unknown contact remembers nothing')
+})
+
+rto('rtt - backoff stays within the ceiling', () => {
+  const t = createRttTable({ ceiling: 1000 })
+  t.observe('a', 200)
+  t.backoff('a')
+  t.backoff('a')
+  assert.is(t.timeout('a'), 1000)
+})
+
 rto('rtt - bad samples are ignored', () => {
   const t = createRttTable()
   t.observe('a', -1)
