@@ -20,7 +20,7 @@ export const REFRESH_CHECK_INTERVAL = 1 * minute
 /** How often a changed table is saved to `<dataDir>/routing.json`. */
 export const SAVE_INTERVAL = 3 * minute
 
-/** Quiet time after a change before an `actor.snapshot` of the table is emitted. */
+/** Time from a change to the `actor.snapshot` that includes it (at most one snapshot per this time). */
 export const SNAPSHOT_DELAY = 5 * second
 
 /** Bound on one liveness check asked for a full bucket's oldest contact (UDP ping + TCP connect). */

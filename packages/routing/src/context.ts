@@ -26,7 +26,7 @@ export interface RoutingInit {
   readonly refreshInterval?: number
   /** ms between saves of a changed table (default 3 min). */
   readonly saveInterval?: number
-  /** ms of quiet after a change before a snapshot is emitted (default 5 s). */
+  /** ms from a change to the snapshot that includes it; at most one snapshot per this time (default 5 s). */
   readonly snapshotDelay?: number
   /** ms the liveness check of a full bucket's oldest contact may take (default 15 s). */
   readonly checkTimeout?: number

@@ -1,7 +1,8 @@
 /**
  * The actor's state snapshot: the table's contacts, emitted as `actor.snapshot` after changes
- * (once things have been quiet for `snapshotDelay`), and restored from `deps.snapshot` after a
- * restart. Restored contacts are not announced again (routing.peer.added went out before).
+ * (at most once per `snapshotDelay`: the first change opens the window), and restored from
+ * `deps.snapshot` after a restart. Restored contacts are not announced again (their
+ * routing.peer.added went out before the restart).
  */
 import { auditTime, map } from 'rxjs'
 import type { Observable } from 'rxjs'

@@ -1,0 +1,139 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { filter, map, of, Subject } from 'rxjs'
+import type { Observable } from 'rxjs'
+import { TestScheduler } from 'rxjs/testing'
+import { commonPrefixLength, idsEqual, randomId } from '@peerconnect/protocol'
+import type { Contact, CrawlerLookup, Message } from '@peerconnect/protocol'
+import { SNAPSHOT_TYPE } from '@peerconnect/runtime'
+import { routingActor } from '../src/index.js'
+import type { RoutingInit } from '../src/index.js'
+import { minute, second } from '../src/constants.js'
+import { fakeDeps, idIn, seen } from './fakes.js'
+
+const self = randomId()
+
+function scheduler (): TestScheduler {
+  return new TestScheduler((actual, expected) => assert.equal(actual, expected))
+}
+
+/** Runs the actor in virtual time; `script` schedules inputs; returns the lookups it asked for as [time, bucket]. */
+function runVirtual (init: Partial<RoutingInit>, until: number, script: (ts: TestScheduler, in$: Subject<Message>) => void, opts: { snapshot?: unknown } = {}) {
+  const ts = scheduler()
+  const lookups: Array<[number, number]> = []
+  const out: Array<[number, Message]> = []
+  ts.run(({ expectObservable }) => {
+    const ask = (m: Message): Observable<Message> => {
+      if (m.type === 'crawler.lookup') lookups.push([ts.now(), commonPrefixLength((m as CrawlerLookup).target, self)])
+      return of({ type: 'crawler.result', re: 1, end: true } as Message)
+    }
+    const in$ = new Subject<Message>()
+    const deps = fakeDeps(ask, { clock: { now: () => ts.now() }, scheduler: ts, snapshot: opts.snapshot })
+    const out$ = routingActor({ id: self, ...init })(in$, deps)
+    script(ts, in$)
+    ts.schedule(() => {}, until)
+    expectObservable(out$.pipe(map(m => { out.push([ts.now(), m]); return m }), filter(() => false)), `^ ${until}ms !`).toBe('')
+  })
+  return { lookups, out }
+}
+
+const refresh = suite('routing refresh (virtual time)')
+
+refresh('refresh - an untouched table refreshes bucket 0 every refreshAfter', () => {
+  const { lookups } = runVirtual({}, 50 * minute, () => {})
+  assert.equal(lookups, [[15 * minute, 0], [30 * minute, 0], [45 * minute, 0]])
+})
+
+refresh('refresh - a contact seen in a bucket postpones its refresh', () => {
+  const { lookups } = runVirtual({}, 50 * minute, (ts, in$) => {
+    ts.schedule(() => in$.next(seen(idIn(self, 0))), 10 * minute)
+  })
+  assert.equal(lookups, [[25 * minute, 0], [40 * minute, 0]])
+})
+
+refresh('refresh - each bucket is refreshed on its own schedule, with a target in its range', () => {
+  const { lookups } = runVirtual({ k: 2 }, 24 * minute, (ts, in$) => {
+    ts.schedule(() => {
+      in$.next(seen(idIn(self, 0)))
+      in$.next(seen(idIn(self, 0)))
+      in$.next(seen(idIn(self, 1)))
+    }, 1)
+    ts.schedule(() => in$.next(seen(idIn(self, 3))), 5 * minute)
+  })
+  // bucket 0 (touched at 1 ms, so stale from the 16th minute's check) and bucket 1, our own
+  // bucket (every prefix >= 1, touched at 5 min)
+  assert.equal(lookups, [[16 * minute, 0], [20 * minute, 1]])
+})
+
+refresh('refresh - refreshInterval and refreshAfter are configurable', () => {
+  const { lookups } = runVirtual({ refreshInterval: 10 * second, refreshAfter: 1 * minute }, 2 * minute + 5 * second, () => {})
+  assert.equal(lookups, [[1 * minute, 0], [2 * minute, 0]])
+})
+
+refresh('refresh - a failing lookup does not stop the timer', () => {
+  const ts = scheduler()
+  const times: number[] = []
+  ts.run(({ cold, expectObservable }) => {
+    const ask = (): Observable<Message> => { times.push(ts.now()); return cold<Message>('10ms #', {}, Object.assign(new Error('nope'), { code: 'ERR_NO_CONSUMER' })) }
+    const deps = fakeDeps(ask, { clock: { now: () => ts.now() }, scheduler: ts })
+    const out$ = routingActor({ id: self, refreshAfter: 1 * minute })(new Subject<Message>(), deps)
+    expectObservable(out$, `^ ${3 * minute + 1}ms !`).toBe('')
+  })
+  assert.equal(times, [1 * minute, 2 * minute, 3 * minute])
+})
+
+refresh.run()
+
+const snapshots = suite('routing snapshots (virtual time)')
+
+snapshots('snapshots - changes are snapshotted at most once per snapshotDelay, with everything since', () => {
+  const ts = scheduler()
+  const a = idIn(self, 0)
+  ts.run(({ expectObservable }) => {
+    const in$ = new Subject<Message>()
+    const deps = fakeDeps(() => of(), { clock: { now: () => ts.now() }, scheduler: ts })
+    const out$ = routingActor({ id: self, snapshotDelay: 5 * second })(in$, deps)
+    ts.schedule(() => in$.next(seen(a)), 1)
+    ts.schedule(() => in$.next(seen(idIn(self, 1))), 2 * second)
+    ts.schedule(() => in$.next(seen(idIn(self, 2))), 20 * second)
+    const sizes$ = out$.pipe(
+      filter(m => m.type === SNAPSHOT_TYPE),
+      map(m => String((m as unknown as { state: { contacts: Contact[] } }).state.contacts.length))
+    )
+    // auditTime: the first change opens a 5 s window, the snapshot at its end has everything since
+    expectObservable(sizes$, '^ 30s !').toBe('5001ms 2 19998ms 3', { 2: '2', 3: '3' })
+  })
+})
+
+snapshots('snapshots - no change, no snapshot', () => {
+  const { out } = runVirtual({}, 10 * minute, () => {})
+  assert.is(out.filter(([, m]) => m.type === SNAPSHOT_TYPE).length, 0)
+})
+
+snapshots('snapshots - the state restores into a new run without announcing the contacts again', () => {
+  const contacts = [idIn(self, 0), idIn(self, 1), idIn(self, 2)].map((id, i): Contact => ({ id, host: '10.0.0.1', port: 7000 + i, lastSeen: 0 }))
+  const first = runVirtual({}, 1 * minute, (ts, in$) => {
+    ts.schedule(() => { for (const c of contacts) in$.next(seen(c.id, { host: c.host, port: c.port })) }, 1)
+  })
+  const snap = first.out.map(([, m]) => m).filter(m => m.type === SNAPSHOT_TYPE).pop() as unknown as { state: unknown }
+  assert.ok(snap)
+  const second = runVirtual({}, 1 * minute, (ts, in$) => {
+    ts.schedule(() => in$.next({ type: 'routing.contacts', cid: 1 } as Message), 10)
+  }, { snapshot: snap.state })
+  const reply = second.out.map(([, m]) => m).find(m => m.re === 1) as unknown as { contacts: Contact[] }
+  assert.is(reply.contacts.length, 3)
+  for (const c of contacts) assert.ok(reply.contacts.some(r => idsEqual(r.id, c.id) && r.port === c.port))
+  assert.is(second.out.filter(([, m]) => m.type === 'routing.peer.added').length, 0)
+})
+
+snapshots('snapshots - a malformed snapshot is ignored', () => {
+  for (const bad of [null, 42, 'x', { contacts: 'no' }, { contacts: [{ id: 'x' }, null, 3] }]) {
+    const run = runVirtual({}, 1000, (ts, in$) => {
+      ts.schedule(() => in$.next({ type: 'routing.contacts', cid: 1 } as Message), 10)
+    }, { snapshot: bad })
+    const reply = run.out.map(([, m]) => m).find(m => m.re === 1) as unknown as { contacts: Contact[] }
+    assert.is(reply.contacts.length, 0, JSON.stringify(bad))
+  }
+})
+
+snapshots.run()
