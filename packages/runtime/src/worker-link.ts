@@ -44,13 +44,21 @@ export function connectToHost (): WorkerLink {
   const post = (frame: WorkerFrame): void => { out.flush(); port.postMessage(frame) }
   let core: ActorCore | undefined
   let closed = false
+  let taken = 0
+  let ack: NodeJS.Immediate | undefined
+  const sendAck = (): void => {
+    ack = undefined
+    port.postMessage(taken)
+    taken = 0
+  }
 
   const onMessage = (frame: unknown): void => {
     if (frame instanceof Uint8Array) {
       const msgs = threadCodec().decode(frame)
       if (msgs === undefined) return log.warn('undecodable batch from host dropped', { bytes: frame.byteLength })
       for (let i = 0; i < msgs.length; i++) core?.deliver(msgs[i]!)
-      port.postMessage(msgs.length)
+      taken += msgs.length
+      ack ??= setImmediate(sendAck)
     } else if (isFrame(frame, 'stop')) {
       core?.stop()
       post({ kind: 'stopped' })
@@ -59,6 +67,7 @@ export function connectToHost (): WorkerLink {
   }
   const close = (): void => {
     closed = true
+    if (ack !== undefined) clearImmediate(ack)
     port.off('message', onMessage)
     out.clear()
     data.control.close()
