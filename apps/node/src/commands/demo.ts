@@ -1,0 +1,67 @@
+/**
+ * `peerconnect demo`: a local swarm of named nodes on 127.0.0.1 (inline, real UDP) plus one full
+ * node (actors in worker threads) that joins it. Prints progress while they join, then the
+ * `ready` line, then the full node's peer count every few seconds until SIGINT/SIGTERM.
+ */
+import { generateIdentity, isRoutingContactsReply } from '@peerconnect/protocol'
+import { createLogger } from '@peerconnect/runtime'
+import { parseCommand, helpText, str, UsageError } from '../cli-args.js'
+import type { CommandSpec } from '../cli-args.js'
+import { formatHostPort } from '../address.js'
+import { createNode } from '../node.js'
+import { createSwarm } from '../swarm.js'
+import { DEMO_NAMES } from '../demo-names.js'
+
+const spec: CommandSpec = {
+  name: 'demo',
+  usage: 'demo [--nodes 24] [--api host:port] [--json]',
+  summary: 'Start a local swarm on 127.0.0.1 plus one full node, and keep it running.',
+  options: {
+    nodes: { type: 'string', value: 'n', help: 'swarm size (1–500)', default: '24' },
+    api: { type: 'string', value: 'host:port', help: 'HTTP API address of the full node', default: '127.0.0.1:7070' },
+    json: { type: 'boolean', help: 'print events as JSON lines' }
+  }
+}
+
+export const demoCommand = { spec, run }
+
+async function run (argv: readonly string[]): Promise<number> {
+  const { values } = parseCommand(spec, argv)
+  if (values.help === true) { process.stdout.write(helpText(spec) + '\n'); return 0 }
+  const n = Number(str(values.nodes))
+  if (!/^\d+$/.test(str(values.nodes) ?? '') || n < 1 || n > 500) throw new UsageError(`--nodes must be 1..500, got ${JSON.stringify(values.nodes)}`)
+  const json = values.json === true
+  const say = (event: Record<string, unknown>, text: string): void => { process.stdout.write((json ? JSON.stringify(event) : text) + '\n') }
+  const log = createLogger('peerconnect')
+  const t0 = Date.now()
+  const swarm = await createSwarm(n, {
+    names: Array.from({ length: n }, (_, i) => DEMO_NAMES[i % DEMO_NAMES.length]! + (i >= DEMO_NAMES.length ? `-${Math.floor(i / DEMO_NAMES.length)}` : '')),
+    onJoined: (node, i) => say({ event: 'joined', index: i, name: node.name, id: node.idHex, udp: formatHostPort(node.udp) }, `joined ${String(i + 1).padStart(3)}/${n}  ${node.name.padEnd(12)} ${node.idHex.slice(0, 12)}…  udp=${formatHostPort(node.udp)}`)
+  })
+  const full = await createNode({ name: 'you', identity: generateIdentity(), log })
+  const stop = async (): Promise<void> => { await full.stop(); await swarm.stop() }
+  try {
+    const joined = await full.bootstrap([swarm.nodes[0]!.udp])
+    // The HTTP API and the page arrive with the ui-bridge actor; until then `api` is null.
+    say({ event: 'ready', id: full.idHex, udp: formatHostPort(full.udp), api: null, nodes: n, contacts: joined.contacts, ms: Date.now() - t0 },
+      `ready ${full.idHex} udp=${formatHostPort(full.udp)} api=none nodes=${n} contacts=${joined.contacts} (${Date.now() - t0} ms)`)
+  } catch (err) {
+    await stop()
+    throw err
+  }
+  return await new Promise<number>(resolve => {
+    const timer = setInterval(() => {
+      full.request({ type: 'routing.contacts' }).then(reply => {
+        if (isRoutingContactsReply(reply)) say({ event: 'status', peers: reply.contacts.length }, `peers ${reply.contacts.length}`)
+      }, () => {})
+    }, 10_000)
+    const onSignal = (signal: NodeJS.Signals): void => {
+      clearInterval(timer)
+      process.off('SIGINT', onSignal)
+      process.off('SIGTERM', onSignal)
+      stop().then(() => { say({ event: 'stopped', signal }, `stopped (${signal})`); resolve(0) }, () => resolve(1))
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+  })
+}

@@ -1,0 +1,96 @@
+/** `peerconnect start`: run one node until SIGINT/SIGTERM. */
+import { homedir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { createLogger } from '@peerconnect/runtime'
+import { parseCommand, helpText, list, str, UsageError } from '../cli-args.js'
+import type { CommandSpec } from '../cli-args.js'
+import { parseHostPort, formatHostPort } from '../address.js'
+import type { HostPort } from '../address.js'
+import { loadOrCreateIdentity } from '../identity-store.js'
+import { createNode } from '../node.js'
+import type { PeerNode } from '../node.js'
+import { DEFAULT_HOST, DEFAULT_API } from '../constants.js'
+
+const spec: CommandSpec = {
+  name: 'start',
+  usage: 'start --name <name> [--host H] [--port P] [--bootstrap host:port]… [--api host:port | --no-api] [--data-dir D] [--inline] [--json]',
+  summary: 'Run a node: join the network through the bootstrap nodes and stay until SIGINT/SIGTERM.',
+  options: {
+    name: { type: 'string', value: 'name', help: 'this node\'s name, shown to other peers (1–64 UTF-8 bytes)' },
+    host: { type: 'string', value: 'host', help: 'UDP address to bind', default: DEFAULT_HOST },
+    port: { type: 'string', value: 'port', help: 'UDP port (0 picks a free one; TCP liveness uses the same number)', default: '0' },
+    bootstrap: { type: 'string', multiple: true, value: 'host:port', help: 'a node to join through (repeatable)' },
+    api: { type: 'string', value: 'host:port', help: 'HTTP API address', default: DEFAULT_API },
+    'no-api': { type: 'boolean', help: 'run without the HTTP API' },
+    'data-dir': { type: 'string', value: 'dir', help: 'identity key and routing table (default ~/.peerconnect/<name>)' },
+    inline: { type: 'boolean', help: 'run every actor on the main thread instead of worker threads' },
+    json: { type: 'boolean', help: 'print events as JSON lines' }
+  }
+}
+
+export const startCommand = { spec, run }
+
+async function run (argv: readonly string[]): Promise<number> {
+  const { values } = parseCommand(spec, argv)
+  if (values.help === true) { process.stdout.write(helpText(spec) + '\n'); return 0 }
+  const opts = validate(values)
+  const log = createLogger('peerconnect')
+  const { identity, created } = await loadOrCreateIdentity(opts.dataDir)
+  const node = await createNode({ name: opts.name, identity, host: opts.host, port: opts.port, dataDir: opts.dataDir, inline: opts.inline, log })
+  const stopped = onSignals(node, opts.json)
+  let joined = { seedsAnswered: 0, contacts: 0 }
+  try {
+    joined = await node.bootstrap(opts.bootstrap)
+  } catch (err) {
+    log.warn('bootstrap failed', { error: (err as Error).message })
+  }
+  const udp = formatHostPort(node.udp)
+  // The HTTP API arrives with the ui-bridge actor; until then `api` is null.
+  const api = null
+  if (opts.json) {
+    emit({ event: 'ready', id: node.idHex, name: opts.name, udp, api, dataDir: opts.dataDir, identityCreated: created, seedsAnswered: joined.seedsAnswered, contacts: joined.contacts })
+  } else {
+    process.stdout.write(`ready ${node.idHex} udp=${udp} api=${api ?? 'none'} name=${JSON.stringify(opts.name)} contacts=${joined.contacts}\n`)
+  }
+  return await stopped
+}
+
+function validate (values: ReturnType<typeof parseCommand>['values']): { name: string, host: string, port: number, bootstrap: HostPort[], api: HostPort | null, dataDir: string, inline: boolean, json: boolean } {
+  const name = str(values.name)
+  if (name === undefined || name.length === 0) throw new UsageError('--name is required')
+  if (Buffer.byteLength(name, 'utf8') > 64) throw new UsageError('--name is longer than 64 UTF-8 bytes')
+  const host = str(values.host) ?? DEFAULT_HOST
+  const port = Number(str(values.port))
+  if (!/^\d{1,5}$/.test(str(values.port) ?? '') || port > 65535) throw new UsageError(`--port must be 0..65535, got ${JSON.stringify(values.port)}`)
+  parseHostPort(`${host.includes(':') ? `[${host}]` : host}:1`)
+  const bootstrap = list(values.bootstrap).map(s => parseHostPort(s))
+  const api = values['no-api'] === true ? null : parseHostPort(str(values.api) ?? DEFAULT_API, { allowZero: true })
+  const dataDir = resolve(str(values['data-dir']) ?? join(homedir(), '.peerconnect', name.replace(/[^\w.-]+/g, '_')))
+  return { name, host, port, bootstrap, api, dataDir, inline: values.inline === true, json: values.json === true }
+}
+
+function onSignals (node: PeerNode, json: boolean): Promise<number> {
+  return new Promise(resolve => {
+    let stopping = false
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) { process.exit(1) }
+      stopping = true
+      node.stop().then(() => {
+        if (json) emit({ event: 'stopped', signal })
+        else process.stdout.write(`stopped (${signal})\n`)
+        process.off('SIGINT', stop)
+        process.off('SIGTERM', stop)
+        resolve(0)
+      }, (err: unknown) => {
+        process.stderr.write(`peerconnect start: stop failed: ${(err as Error).message}\n`)
+        resolve(1)
+      })
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+}
+
+function emit (obj: Record<string, unknown>): void {
+  process.stdout.write(JSON.stringify(obj) + '\n')
+}

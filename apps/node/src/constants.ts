@@ -1,0 +1,8 @@
+export const second = 1000
+
+/** How long `start` waits for the bootstrap before it reports ready anyway. */
+export const BOOTSTRAP_TIMEOUT = 15 * second
+/** Default UDP host. */
+export const DEFAULT_HOST = '127.0.0.1'
+/** Default HTTP API address (the API itself arrives with the ui-bridge actor). */
+export const DEFAULT_API = '127.0.0.1:7070'

@@ -1,0 +1,7 @@
+export { createNode } from './node.js'
+export type { NodeOptions, PeerNode } from './node.js'
+export { createSwarm } from './swarm.js'
+export type { Swarm, SwarmOptions } from './swarm.js'
+export { loadOrCreateIdentity, IdentityFileError, IDENTITY_FILE } from './identity-store.js'
+export { parseHostPort, formatHostPort, AddressError } from './address.js'
+export type { HostPort } from './address.js'

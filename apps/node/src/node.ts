@@ -1,0 +1,96 @@
+/**
+ * createNode: a full PeerConnect node composed from the actors under one supervisor. The
+ * transport (the UDP socket) runs inline on the main thread; routing, crawler and liveness run
+ * each in its own worker thread, or all inline with `inline: true` (tests, simulations, swarms).
+ */
+import { firstValueFrom, lastValueFrom } from 'rxjs'
+import { idToHex, isTransportInfoReply, isCrawlerBootstrapReply } from '@peerconnect/protocol'
+import type { CrawlerBootstrap, Identity, Message, NodeId } from '@peerconnect/protocol'
+import { createSupervisor } from '@peerconnect/runtime'
+import type { ComputePool, Logger, Supervisor, ActorSpec } from '@peerconnect/runtime'
+import { transport } from '@peerconnect/transport'
+import type { TransportInit } from '@peerconnect/transport'
+import { routing } from '@peerconnect/routing'
+import type { RoutingInit } from '@peerconnect/routing'
+import { crawler } from '@peerconnect/crawler'
+import type { CrawlerInit } from '@peerconnect/crawler'
+import { liveness } from '@peerconnect/liveness'
+import type { LivenessInit } from '@peerconnect/liveness'
+import type { HostPort } from './address.js'
+import { BOOTSTRAP_TIMEOUT } from './constants.js'
+
+export interface NodeOptions {
+  readonly name: string
+  readonly identity: Identity
+  readonly host?: string
+  readonly port?: number
+  readonly dataDir?: string
+  /** Every actor on the main thread (default: transport inline, the others in workers). */
+  readonly inline?: boolean
+  readonly log?: Logger
+  /** A compute pool shared with other nodes of the process (default: the supervisor's own, lazily started). */
+  readonly pool?: ComputePool
+  readonly askTimeout?: number
+  /** Extra configuration per actor. */
+  readonly transport?: Partial<TransportInit>
+  readonly routing?: Partial<RoutingInit>
+  readonly crawler?: Partial<CrawlerInit>
+  readonly liveness?: Partial<LivenessInit>
+}
+
+export interface PeerNode {
+  readonly id: NodeId
+  readonly idHex: string
+  readonly name: string
+  readonly identity: Identity
+  readonly udp: HostPort
+  readonly supervisor: Supervisor
+  /** Asks one actor and resolves with its last reply (rejects on an error reply or a timeout). */
+  request (msg: Message, opts?: { timeout?: number }): Promise<Message>
+  /** Pings the seeds, looks up our own id and refreshes the buckets. */
+  bootstrap (seeds: readonly HostPort[], opts?: { timeout?: number }): Promise<{ seedsAnswered: number, contacts: number }>
+  stop (): Promise<void>
+}
+
+export async function createNode (opts: NodeOptions): Promise<PeerNode> {
+  const { identity } = opts
+  const supervisor = createSupervisor({ log: opts.log, pool: opts.pool, askTimeout: opts.askTimeout })
+  const workerHost = opts.inline === true ? 'inline' : 'worker'
+  const specs: Array<[ActorSpec, 'inline' | 'worker']> = [
+    [transport({ id: identity.id, host: opts.host ?? '127.0.0.1', port: opts.port ?? 0, ...opts.transport }), 'inline'],
+    [routing({ id: identity.id, dataDir: opts.dataDir, ...opts.routing }), workerHost],
+    [crawler({ id: identity.id, ...opts.crawler }), workerHost],
+    [liveness({ ...opts.liveness }), workerHost]
+  ]
+  try {
+    await Promise.all(specs.map(([spec, host]) => supervisor.start(spec, { host })))
+  } catch (err) {
+    await supervisor.stop()
+    throw err
+  }
+  const request = async (msg: Message, o: { timeout?: number } = {}): Promise<Message> =>
+    await lastValueFrom(supervisor.ask(msg, { timeout: o.timeout }))
+
+  const info = await firstValueFrom(supervisor.ask({ type: 'transport.info' }))
+  if (!isTransportInfoReply(info)) {
+    await supervisor.stop()
+    throw new Error('transport.info gave an unexpected reply')
+  }
+  return {
+    id: identity.id,
+    idHex: idToHex(identity.id),
+    name: opts.name,
+    identity,
+    udp: { host: info.udp.host, port: info.udp.port },
+    supervisor,
+    request,
+    async bootstrap (seeds, o = {}) {
+      const timeout = o.timeout ?? BOOTSTRAP_TIMEOUT
+      const ask: CrawlerBootstrap = { type: 'crawler.bootstrap', seeds: seeds.map(s => ({ host: s.host, port: s.port })) }
+      const res = await request(ask, { timeout })
+      if (!isCrawlerBootstrapReply(res)) throw new Error('crawler.bootstrap gave an unexpected reply')
+      return { seedsAnswered: res.seedsAnswered, contacts: res.contacts }
+    },
+    stop: async () => await supervisor.stop()
+  }
+}

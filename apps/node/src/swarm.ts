@@ -1,0 +1,72 @@
+/**
+ * A local swarm on 127.0.0.1: n inline nodes (real UDP sockets) joined through the first one,
+ * with teardown. Used by `peerconnect demo`, `createTestnet` and the benchmarks.
+ */
+import { generateIdentity } from '@peerconnect/protocol'
+import { createComputePool, silentLogger } from '@peerconnect/runtime'
+import type { Logger } from '@peerconnect/runtime'
+import { createNode } from './node.js'
+import type { NodeOptions, PeerNode } from './node.js'
+
+export interface SwarmOptions {
+  /** Node names (default `node-<i>`); index i names node i. */
+  readonly names?: readonly string[]
+  readonly host?: string
+  readonly log?: Logger
+  /** Nodes bootstrapping at the same time (default 8). */
+  readonly concurrency?: number
+  /** Called after each node has joined. */
+  readonly onJoined?: (node: PeerNode, index: number) => void
+  /** Extra options for every node. */
+  readonly node?: Partial<Omit<NodeOptions, 'name' | 'identity'>>
+}
+
+export interface Swarm {
+  readonly nodes: PeerNode[]
+  /** Stops every node (and the shared pool); a second call returns the same promise. */
+  stop (): Promise<void>
+}
+
+export async function createSwarm (n: number, opts: SwarmOptions = {}): Promise<Swarm> {
+  const pool = createComputePool()
+  const nodes: PeerNode[] = []
+  let stopping: Promise<void> | undefined
+  const stop = (): Promise<void> => (stopping ??= (async () => {
+    await Promise.allSettled(nodes.filter(Boolean).map(async node => await node.stop()))
+    await pool.close()
+  })())
+  try {
+    const make = async (i: number): Promise<PeerNode> => await createNode({
+      name: opts.names?.[i] ?? `node-${i}`,
+      identity: generateIdentity(),
+      host: opts.host ?? '127.0.0.1',
+      port: 0,
+      inline: true,
+      log: opts.log ?? silentLogger,
+      pool,
+      ...opts.node
+    })
+    if (n <= 0) return { nodes, stop }
+    const first = await make(0)
+    nodes[0] = first
+    opts.onJoined?.(first, 0)
+    const seeds = [first.udp]
+    let next = 1
+    const worker = async (): Promise<void> => {
+      while (next < n) {
+        const i = next++
+        const node = await make(i)
+        nodes[i] = node
+        await node.bootstrap(seeds)
+        opts.onJoined?.(node, i)
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 8, n) }, worker))
+    // The early joiners learned of few peers; a second bootstrap round fills their tables.
+    await Promise.all(nodes.slice(0, Math.min(n, opts.concurrency ?? 8)).map(async node => await node.bootstrap([])))
+    return { nodes, stop }
+  } catch (err) {
+    await stop()
+    throw err
+  }
+}
