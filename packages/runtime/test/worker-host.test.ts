@@ -94,7 +94,8 @@ data('batching - many asks in one tick are all answered, each to its asker', wit
   await sup.start(probe({}), { host: 'worker' })
   const replies = await Promise.all(Array.from({ length: 2000 }, async (_, i) => one(sup, { type: 'probe.echo', payload: i } as Message)))
   assert.ok(replies.every((r, i) => r.payload === i))
-  assert.is(probeStats(sup).queueDepth, 0)
+  await waitFor(() => probeStats(sup).queueDepth === 0, { what: 'the worker to acknowledge every message' })
+  assert.is(probeStats(sup).messagesIn, 2000)
 }))
 
 data('bytes - Uint8Array fields survive the trip both ways', withSupervisor(async (sup) => {
