@@ -17,7 +17,7 @@ export interface Persistence {
   readonly load$: Observable<never>
   /** Saves a changed table every `saveInterval`. Emits nothing. */
   readonly save$: Observable<never>
-  /** Saves now, synchronously, if the table changed since the last save. */
+  /** Saves now, synchronously, if the table changed since the last completed save. */
   saveNow (): void
 }
 
@@ -25,6 +25,7 @@ export function createPersistence (ctx: RoutingContext): Persistence {
   const dir = ctx.opts.dataDir
   const log = ctx.log.child('persistence')
   let generation = 0
+  let inFlight = false
   if (dir === undefined) return { load$: EMPTY, save$: EMPTY, saveNow: () => {} }
 
   const content = (): string => encodeRoutingFile(ctx.table.self, savedContacts(ctx), ctx.deps.clock.now())
@@ -49,20 +50,24 @@ export function createPersistence (ctx: RoutingContext): Persistence {
     filter(() => ctx.dirty),
     exhaustMap(() => {
       ctx.dirty = false
+      inFlight = true
       const mine = ++generation
       return from(saveRoutingFile(dir, content(), () => mine === generation)).pipe(
         catchError((err: unknown) => {
           ctx.dirty = true
           log.error('saving the routing file failed', { message: String((err as Error | null)?.message) })
           return EMPTY
-        })
+        }),
+        // not finalize: on unsubscribe it would run before the stop's saveNow
+        tap({ complete: () => { inFlight = false } })
       )
     }),
     ignoreElements()
   )
 
+  // A save still in flight is abandoned (its rename is skipped), so its content is written here.
   const saveNow = (): void => {
-    if (!ctx.dirty) return
+    if (!ctx.dirty && !inFlight) return
     generation++
     try {
       saveRoutingFileSync(dir, content())
