@@ -229,6 +229,7 @@ export function complianceSuite (host: HostKind): void {
     for (let i = 0; i < 5; i++) await one(sup, { type: 'probe.echo', payload: i } as Message)
     await one(sup, { type: 'probe.burst', n: 3 } as Message)
     await waitFor(() => sup.stats().find(s => s.name === 'rec')!.messagesOut === 3)
+    await waitFor(() => sup.stats().every(s => s.queueDepth === 0), { what: 'every message taken' })
     const [p, r] = sup.stats()
     assert.is(p!.name, 'probe')
     assert.is(p!.host, host)
