@@ -1,0 +1,69 @@
+/** Time units (ms). Durations are written `10 * second`. */
+export const ms = 1
+export const second = 1000 * ms
+export const minute = 60 * second
+
+// ── announcing ───────────────────────────────────────────────────────────────────────────────
+
+/** Holders a node announces its record to: the R nodes closest to its closest list id. */
+export const R = 8
+/** A node announces its own record this often (as in the seed). */
+export const ANNOUNCE_INTERVAL = 10 * second
+/** Holders drop a record this long after its last announce. */
+export const RECORD_TTL = 3 * ANNOUNCE_INTERVAL
+/** The announcer looks its holders up again every this many intervals (sooner when one stops answering). */
+export const LOOKUP_EVERY = 6
+/** How long one pc_* query may take before it counts as unanswered. */
+export const QUERY_TIMEOUT = 2 * second
+/** Extra time an ask to the transport gets beyond the query's own timeout. */
+export const ASK_MARGIN = 1 * second
+/** Upper bound on one crawler lookup of a list's holders. */
+export const LOOKUP_TIMEOUT = 30 * second
+
+// ── holding ──────────────────────────────────────────────────────────────────────────────────
+
+/** Most records held per list. */
+export const MAX_PER_LIST = 512
+/** Most records held per list whose address is on one IP. */
+export const MAX_PER_IP = 16
+
+// ── tokens ───────────────────────────────────────────────────────────────────────────────────
+
+/** The token secret changes this often; tokens of the current and the previous secret are accepted. */
+export const TOKEN_ROTATE = 5 * minute
+/** Bytes of a token. */
+export const TOKEN_BYTES = 8
+
+// ── sizes ────────────────────────────────────────────────────────────────────────────────────
+
+/** A reply to a proven querier (or a handoff query) fills at most this many bytes. */
+export const UDP_PAGE_BYTES = 1200
+/** An unproven querier's reply is at most this many times its query. */
+export const AMPLIFICATION_FACTOR = 3
+/** Bytes of the longest transaction id a querier may use; pages are sized for it. */
+export const MAX_TID_BYTES = 16
+
+// ── handoff and verification ─────────────────────────────────────────────────────────────────
+
+/** More records than this are verified on the compute pool; fewer in place. */
+export const POOL_THRESHOLD = 4
+/** Handoff batches to one new contact sent at once. */
+export const HANDOFF_CONCURRENCY = 2
+/** A (list, contact) pair is handed off to at most once per this long. */
+export const HANDOFF_REPEAT = 1 * minute
+
+// ── the directory ────────────────────────────────────────────────────────────────────────────
+
+/** A list read from the network is reused this long. */
+export const CACHE_TTL = 5 * second
+/** Holders of one list read (and merged) by the directory walk. */
+export const READ_HOLDERS = 3
+/** Lists fetched at once while a page is being filled. */
+export const PREFETCH = 4
+/** Pages read from one holder for one list at most. */
+export const MAX_HOLDER_PAGES = 64
+/** Most peers one lists.page returns. */
+export const MAX_PAGE_LIMIT = 500
+
+/** The first announces of a node each look its holders up (its routing table is still filling). */
+export const EARLY_LOOKUPS = 3
