@@ -5,8 +5,8 @@
 import { threadId as mainThreadId } from 'node:worker_threads'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs'
-import type { Observable } from 'rxjs'
+import { Subscription, asyncScheduler, firstValueFrom, lastValueFrom, take, toArray } from 'rxjs'
+import type { Observable, SchedulerAction, SchedulerLike } from 'rxjs'
 import type { Message } from '@peerconnect/protocol'
 import { withTimeout, rejects, waitFor } from '@peerconnect/test-helpers'
 import { createSupervisor } from '../src/supervisor.js'
@@ -18,6 +18,28 @@ import { probe } from './fixtures/probe/index.js'
 import { recorder } from './fixtures/recorder/index.js'
 
 type Any = Message & Record<string, any>
+
+/** Restart delays equal to this are held by `holdRestarts()` until released. */
+const HELD = 3_600_000
+
+/**
+ * The real scheduler, except that work scheduled HELD ms ahead (a restart, with
+ * `restart: { min: HELD, max: HELD }`) waits until `release()`: restarts happen when the test says.
+ */
+function holdRestarts (): SchedulerLike & { waiting (): number, release (): void } {
+  const held: Array<() => void> = []
+  return {
+    now: () => asyncScheduler.now(),
+    schedule (work: (this: SchedulerAction<unknown>, state?: unknown) => void, delay?: number, state?: unknown): Subscription {
+      if (delay !== HELD) return asyncScheduler.schedule(work, delay, state)
+      const run = (): void => { work.call(undefined as unknown as SchedulerAction<unknown>, state) }
+      held.push(run)
+      return new Subscription(() => { const i = held.indexOf(run); if (i >= 0) held.splice(i, 1) })
+    },
+    waiting: () => held.length,
+    release: () => { for (const run of held.splice(0)) run() }
+  }
+}
 
 export function complianceSuite (host: HostKind): void {
   const ms = host === 'worker' ? 30_000 : 5_000
@@ -200,14 +222,20 @@ export function complianceSuite (host: HostKind): void {
     assert.is(sup.pendingAsks(), 0)
   })
 
+  const held = holdRestarts()
   test(`restart - messages sent while an actor restarts wait for it (${host})`, state, async (sup) => {
     await startProbe(sup)
     sup.publish({ type: 'probe.crash' })
-    await waitFor(() => sup.stats()[0]!.state === 'restarting')
-    const r = await one(sup, { type: 'probe.echo', payload: 'waited' } as Message, 20_000)
-    assert.is(r.payload, 'waited')
+    await waitFor(() => held.waiting() === 1)
+    assert.is(sup.stats()[0]!.state, 'restarting')
+    const reply = one(sup, { type: 'probe.echo', payload: 'waited' } as Message, 20_000)
+    sup.publish({ type: 'probe.note' })
+    assert.is(sup.stats()[0]!.queueDepth, 2, 'both wait in the backlog')
+    held.release()
+    assert.is((await reply).payload, 'waited')
     assert.is(sup.stats()[0]!.restarts, 1)
-  }, { restart: { min: 2000 } })
+    assert.is((await one(sup, { type: 'probe.get' })).notes, 1)
+  }, { restart: { min: HELD, max: HELD }, scheduler: held })
 
   test(`restart - each crash in a row doubles the delay and is counted (${host})`, state, async (sup) => {
     await startProbe(sup)

@@ -66,7 +66,7 @@ inline('inline - control of an actor that is restarting rejects with ERR_ACTOR_N
   sup.publish({ type: 'probe.crash' })
   await waitFor(() => sup.stats()[0]!.state === 'restarting')
   await rejects(sup.control('probe').stats(), 'ERR_ACTOR_NOT_RUNNING')
-}, { restart: { min: 60_000 } }))
+}, { restart: { min: 60_000, max: 60_000 } }))
 
 inline('inline - the backlog of a restarting actor is bounded; an ask beyond it fails with ERR_BACKLOG_FULL', withSupervisor(async (sup) => {
   await sup.start(probe({}), { host: 'inline' })
@@ -76,7 +76,7 @@ inline('inline - the backlog of a restarting actor is bounded; an ask beyond it 
   assert.is(sup.stats()[0]!.queueDepth, MAX_BACKLOG)
   await rejects(one(sup, { type: 'probe.echo' }), 'ERR_BACKLOG_FULL')
   assert.is(sup.pendingAsks(), 0)
-}, { restart: { min: 60_000 } }))
+}, { restart: { min: 60_000, max: 60_000 } }))
 
 inline('inline - remove and control of an unknown actor are refused with ERR_UNKNOWN_ACTOR', withSupervisor(async (sup) => {
   await rejects(sup.remove('nobody'), 'ERR_UNKNOWN_ACTOR')
