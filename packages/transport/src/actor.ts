@@ -29,6 +29,7 @@ export function transportActor (init: TransportInit): ActorFn {
       rateLimit: init.rateLimit,
       rtt: init.rtt,
       bufferSize: init.bufferSize,
+      createSocket: init.network === undefined ? undefined : type => init.network!.createSocket(type),
       onQuery: q => inbound$.next(q),
       onSeen: (id, host, port, rtt) => {
         if (throttle.pass(`${host}:${port}`, id, deps.clock.now())) seen$.next(seenMessage(id, host, port, rtt))
@@ -99,7 +100,7 @@ interface TcpState { listener: TcpListener | undefined, closed: boolean }
 async function bindAll (socket: KrpcSocket, init: TransportInit, { log, tcp }: { log: Logger, tcp: TcpState }): Promise<Address> {
   const udp = await socket.bind()
   log.info('udp bound', { host: udp.host, port: udp.port })
-  if (init.tcp === false) return udp
+  if (init.tcp === false || init.network !== undefined) return udp
   const listener = await listenTcp(udp.host, udp.port, log)
   if (tcp.closed) await listener.close()
   else tcp.listener = listener

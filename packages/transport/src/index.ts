@@ -19,7 +19,7 @@ export const transport = defineActor<TransportInit>({
 
 export { transportActor } from './actor.js'
 export { createKrpcSocket } from './socket.js'
-export type { KrpcSocket, KrpcSocketOptions, InboundQuery, OutboundQuery, QueryResult, QueryCallback } from './socket.js'
+export type { DatagramSocket, KrpcSocket, KrpcSocketOptions, InboundQuery, OutboundQuery, QueryResult, QueryCallback } from './socket.js'
 export { createRttTable } from './rtt.js'
 export type { RttTable, RttOptions } from './rtt.js'
 export { createRateLimiter, isLoopback } from './rate-limit.js'

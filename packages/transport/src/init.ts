@@ -1,5 +1,6 @@
 import type { RateLimitOptions } from './rate-limit.js'
 import type { RttOptions } from './rtt.js'
+import type { DatagramSocket } from './socket.js'
 
 /** Configuration of the transport actor (plain data: it is sent to a worker as is). */
 export interface TransportInit {
@@ -21,4 +22,9 @@ export interface TransportInit {
   readonly tcp?: boolean
   /** Kernel socket buffer sizes to ask for (bytes). Default SOCKET_BUFFER_SIZE (4 MiB). */
   readonly bufferSize?: number
+  /**
+   * A datagram network to use instead of real UDP (e.g. runtime's `createSimNetwork()`). Not plain
+   * data: only for the inline host. With it, the TCP liveness listener is off.
+   */
+  readonly network?: { createSocket (type: 'udp4' | 'udp6'): DatagramSocket }
 }

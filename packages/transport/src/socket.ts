@@ -34,6 +34,23 @@ export interface KrpcSocketOptions {
   readonly now?: () => number
   /** Kernel socket buffer sizes to ask for. Default SOCKET_BUFFER_SIZE. */
   readonly bufferSize?: number
+  /** Makes the datagram socket (e.g. a simulated network's). Default: a real `dgram` socket. */
+  readonly createSocket?: ((type: 'udp4' | 'udp6') => DatagramSocket) | undefined
+}
+
+/** The part of `dgram.Socket` the KRPC socket uses; a simulated network provides the same. */
+export interface DatagramSocket {
+  bind (opts: { address: string, port: number }, cb: () => void): unknown
+  address (): { address: string, port: number }
+  send (buf: Uint8Array, port: number, host: string, cb?: (err: Error | null) => void): void
+  close (cb: () => void): unknown
+  on (event: 'message', listener: (buf: Buffer, rinfo: dgram.RemoteInfo) => void): unknown
+  on (event: 'error', listener: (err: Error) => void): unknown
+  once (event: 'error', listener: (err: Error) => void): unknown
+  off (event: 'message', listener: (buf: Buffer, rinfo: dgram.RemoteInfo) => void): unknown
+  off (event: 'error', listener: (err: Error) => void): unknown
+  setRecvBufferSize? (size: number): void
+  setSendBufferSize? (size: number): void
 }
 
 /** A well-formed inbound query whose arguments passed `parseQueryArgs`. */
@@ -93,7 +110,8 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
   const pending = new Map<number, Pending>()
   const tids = new TidSource()
   const replyGuard = opts.replyGuard ?? knownReplyGuard
-  const sock = dgram.createSocket({ type: host.includes(':') ? 'udp6' : 'udp4', lookup: literalLookup })
+  const type = host.includes(':') ? 'udp6' : 'udp4'
+  const sock: DatagramSocket = opts.createSocket?.(type) ?? dgram.createSocket({ type, lookup: literalLookup })
   let bound: Address | undefined
   let closed = false
 
@@ -314,9 +332,9 @@ function knownReplyGuard (method: string, r: Obj): boolean {
   return !isKrpcMethod(method) || parseReply(method, r).ok
 }
 
-function setBufferSizes (sock: dgram.Socket, size: number): void {
-  try { sock.setRecvBufferSize(size) } catch { /* the kernel may refuse; the default works */ }
-  try { sock.setSendBufferSize(size) } catch { /* idem */ }
+function setBufferSizes (sock: DatagramSocket, size: number): void {
+  try { sock.setRecvBufferSize?.(size) } catch { /* the kernel may refuse; the default works */ }
+  try { sock.setSendBufferSize?.(size) } catch { /* idem */ }
 }
 
 function noop (): void {}
