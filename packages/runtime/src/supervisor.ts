@@ -16,6 +16,7 @@
 import { Observable, Subject, asyncScheduler, filter } from 'rxjs'
 import type { SchedulerLike } from 'rxjs'
 import { threadId as mainThreadId } from 'node:worker_threads'
+import { errorReply } from '@peerconnect/protocol'
 import type { Message } from '@peerconnect/protocol'
 import type { ActorSpec, AskOptions, Clock, ComputePool, Logger } from './contract.js'
 import { SNAPSHOT_TYPE } from './contract.js'
@@ -112,7 +113,7 @@ export function createSupervisor (opts: SupervisorOptions = {}): Supervisor {
     const consumer = stopping === undefined ? consumers.get(msg.type)?.[0] : undefined
     if (consumer === undefined) {
       const err = stopping === undefined ? new NoConsumerError(`no actor consumes ${msg.type}`) : new SupervisorStoppedError('the supervisor is stopping')
-      from.deliver({ type: 'error', re: msg.cid, end: true, error: { name: err.name, code: err.code, message: err.message } } as Message)
+      from.deliver(errorReply(msg, err))
       return
     }
     if (from === outside) correlation.openAs(msg.cid!, outside, consumer)
