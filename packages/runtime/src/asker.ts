@@ -7,13 +7,14 @@
  * distinct timeout value (see deadlines.ts), not one per ask.
  */
 import { Observable } from 'rxjs'
-import type { SchedulerLike, Subscriber } from 'rxjs'
+import type { SchedulerLike, Subscriber, Unsubscribable } from 'rxjs'
 import { isErrorReply, toErrorData } from '@peerconnect/protocol'
 import type { Message } from '@peerconnect/protocol'
 import type { AskOptions } from './contract.js'
 import { AskTimeoutError, errorFromData } from './errors.js'
 import { CANCEL_TYPE, DEFAULT_ASK_TIMEOUT } from './constants.js'
-import { createDeadlines } from './deadlines.js'
+import { Timed, createDeadlines } from './deadlines.js'
+import type { Deadlines } from './deadlines.js'
 
 export interface Asker {
   ask (msg: Message, opts?: AskOptions): Observable<Message>
@@ -31,49 +32,72 @@ export interface CancelMessage extends Message {
 }
 
 export function createAsker (send: (msg: Message) => void, scheduler: SchedulerLike, opts: { timeout?: number, nextCid?: () => number } = {}): Asker {
-  const pending = new Map<number, Subscriber<Message>>()
+  const pending = new Map<number, Ask>()
   const deadlines = createDeadlines(scheduler)
   const defaultTimeout = opts.timeout ?? DEFAULT_ASK_TIMEOUT
   let lastCid = 0
   const nextCid = opts.nextCid ?? (() => ++lastCid)
+  const table: AskTable = { pending, deadlines, send }
 
   const ask = (msg: Message, askOpts: AskOptions = {}): Observable<Message> => new Observable<Message>(subscriber => {
-    const cid = nextCid()
-    const timeout = askOpts.timeout ?? defaultTimeout
-    pending.set(cid, subscriber)
-    const deadline = deadlines.add(timeout, () => {
-      if (!pending.delete(cid)) return
-      send(cancelOf(cid))
-      subscriber.error(new AskTimeoutError(`no ${msg.type} reply within ${timeout} ms`))
-    })
-    send({ ...msg, cid })
-    return () => {
-      deadline.cancel()
-      if (pending.delete(cid)) send(cancelOf(cid))
-    }
+    const a = new Ask(nextCid(), subscriber, msg.type, askOpts.timeout ?? defaultTimeout, table)
+    pending.set(a.cid, a)
+    deadlines.add(a.timeout, a)
+    send({ ...msg, cid: a.cid })
+    return a
   })
 
   return {
     ask,
     handle (reply) {
-      const subscriber = pending.get(reply.re as number)
-      if (subscriber === undefined) return
+      const a = pending.get(reply.re as number)
+      if (a === undefined) return
       if (isErrorReply(reply)) {
-        pending.delete(reply.re)
-        subscriber.error(errorFromData(toErrorData(reply.error)))
+        a.settle()
+        a.subscriber.error(errorFromData(toErrorData(reply.error)))
         return
       }
-      if (reply.end === true) pending.delete(reply.re as number)
-      subscriber.next(reply)
-      if (reply.end === true) subscriber.complete()
+      if (reply.end === true) a.settle()
+      a.subscriber.next(reply)
+      if (reply.end === true) a.subscriber.complete()
     },
     failAll (err) {
-      const subscribers = [...pending.values()]
+      const asks = [...pending.values()]
       pending.clear()
       deadlines.clear()
-      for (const s of subscribers) s.error(err)
+      for (const a of asks) a.subscriber.error(err)
     },
     get pending () { return pending.size }
+  }
+}
+
+interface AskTable {
+  readonly pending: Map<number, Ask>
+  readonly deadlines: Deadlines
+  readonly send: (msg: Message) => void
+}
+
+/** One open ask: its deadline, and the teardown of its subscription. */
+class Ask extends Timed implements Unsubscribable {
+  constructor (readonly cid: number, readonly subscriber: Subscriber<Message>, readonly type: string, readonly timeout: number, private readonly table: AskTable) {
+    super()
+  }
+
+  /** Answered in full: forget it without a cancel. */
+  settle (): void {
+    this.table.pending.delete(this.cid)
+    this.table.deadlines.cancel(this)
+  }
+
+  override expire (): void {
+    if (!this.table.pending.delete(this.cid)) return
+    this.table.send(cancelOf(this.cid))
+    this.subscriber.error(new AskTimeoutError(`no ${this.type} reply within ${this.timeout} ms`))
+  }
+
+  unsubscribe (): void {
+    this.table.deadlines.cancel(this)
+    if (this.table.pending.delete(this.cid)) this.table.send(cancelOf(this.cid))
   }
 }
 

@@ -2,43 +2,41 @@
  * Many timeouts, few timers: ask timeouts with the same delay expire in the order they were
  * set, so each distinct delay keeps a FIFO lane and ONE scheduled action for its head, instead
  * of one timer per ask. Time goes through the injected scheduler (TestScheduler works). A lane
- * whose entries are all cancelled drops its action at once, so nothing keeps the process alive.
+ * whose deadlines are all cancelled drops its action at once, so nothing keeps the process
+ * alive. The bookkeeping lives on the `Timed` object itself: adding one allocates nothing.
  */
 import type { SchedulerLike, Subscription } from 'rxjs'
 
-export interface Deadline {
-  cancel (): void
+/** Something that can time out, added once; subclasses say what happens in `expire`. */
+export class Timed {
+  /** When it expires (scheduler time); set by `add`. */
+  at = 0
+  /** Expired or cancelled. */
+  done = false
+  lane: Lane | undefined = undefined
+  expire (): void {}
 }
 
 export interface Deadlines {
-  /** Calls `fire` after `delay` ms unless cancelled first. */
-  add (delay: number, fire: () => void): Deadline
+  /** `timed.expire()` runs after `delay` ms unless it is cancelled first. Add each Timed once. */
+  add (delay: number, timed: Timed): void
+  cancel (timed: Timed): void
   /** Cancels everything. */
   clear (): void
-  /** Deadlines neither fired nor cancelled. */
+  /** Deadlines neither expired nor cancelled. */
   readonly size: number
 }
 
 interface Lane {
   readonly delay: number
-  entries: Entry[]
+  entries: Timed[]
   head: number
   live: number
   action: Subscription | undefined
 }
 
-/** Compact a lane once this many cancelled entries wait behind its head. */
+/** Compact a lane once this many cancelled deadlines wait behind its head. */
 const COMPACT_AT = 1024
-
-class Entry implements Deadline {
-  done = false
-  constructor (readonly at: number, readonly fire: () => void, private readonly lane: Lane, private readonly owner: { cancelled (lane: Lane): void }) {}
-  cancel (): void {
-    if (this.done) return
-    this.done = true
-    this.owner.cancelled(this.lane)
-  }
-}
 
 export function createDeadlines (scheduler: SchedulerLike): Deadlines {
   const lanes = new Map<number, Lane>()
@@ -58,17 +56,32 @@ export function createDeadlines (scheduler: SchedulerLike): Deadlines {
     lane.action = undefined
     const now = scheduler.now()
     while (lane.head < lane.entries.length && lane.entries[lane.head]!.at <= now) {
-      const entry = lane.entries[lane.head++]!
-      if (entry.done) continue
-      entry.done = true
+      const timed = lane.entries[lane.head++]!
+      if (timed.done) continue
+      timed.done = true
       lane.live--
       size--
-      entry.fire()
+      timed.expire()
     }
     if (lanes.get(lane.delay) === lane && lane.action === undefined) arm(lane, now)
   }
-  const owner = {
-    cancelled (lane: Lane): void {
+
+  return {
+    add (delay, timed) {
+      const now = scheduler.now()
+      let lane = lanes.get(delay)
+      if (lane === undefined) lanes.set(delay, lane = { delay, entries: [], head: 0, live: 0, action: undefined })
+      timed.at = now + delay
+      timed.lane = lane
+      lane.entries.push(timed)
+      lane.live++
+      size++
+      if (lane.action === undefined) arm(lane, now)
+    },
+    cancel (timed) {
+      const lane = timed.lane
+      if (timed.done || lane === undefined) return
+      timed.done = true
       size--
       if (--lane.live === 0) return drop(lane)
       const stored = lane.entries.length - lane.head
@@ -76,20 +89,6 @@ export function createDeadlines (scheduler: SchedulerLike): Deadlines {
         lane.entries = lane.entries.slice(lane.head).filter(e => !e.done)
         lane.head = 0
       }
-    }
-  }
-
-  return {
-    add (delay, fire) {
-      const now = scheduler.now()
-      let lane = lanes.get(delay)
-      if (lane === undefined) lanes.set(delay, lane = { delay, entries: [], head: 0, live: 0, action: undefined })
-      const entry = new Entry(now + delay, fire, lane, owner)
-      lane.entries.push(entry)
-      lane.live++
-      size++
-      if (lane.action === undefined) arm(lane, now)
-      return entry
     },
     clear () {
       for (const lane of [...lanes.values()]) {
