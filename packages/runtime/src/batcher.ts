@@ -1,8 +1,8 @@
 /**
  * Collects the messages pushed during one turn of the event loop and hands them to `flush` as
  * one array on `setImmediate`, so a burst crosses a thread as one envelope. A batch that reaches
- * `max` messages goes at once, so the receiving thread starts on it while this one still
- * produces (the two threads work in parallel rather than taking turns).
+ * `max` messages goes at once (the receiving thread can start on it, and no envelope grows
+ * without bound).
  */
 import type { Message } from '@peerconnect/protocol'
 

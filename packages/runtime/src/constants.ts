@@ -29,5 +29,8 @@ export const DEFAULT_LOG_LEVEL = 'warn'
 /** The environment variable that sets the log level (error | warn | info | debug). */
 export const LOG_ENV = 'PEERCONNECT_LOG'
 
-/** A batch for another thread goes as soon as it holds this many messages (else at the end of the tick). */
-export const BATCH_MAX = 64
+/**
+ * Everything sent in one tick crosses as one batch, up to this many messages: a bigger burst goes
+ * in several batches, so one envelope stays a few hundred kB at most.
+ */
+export const BATCH_MAX = 1024
