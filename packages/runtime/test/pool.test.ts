@@ -48,6 +48,24 @@ direct('pool - a missing export errors with ERR_POOL_TASK_NOT_FOUND', withPool(a
   assert.is(await pool.run({ module: TASKS, name: 'square' }, 3), 9, 'the pool still works')
 }))
 
+direct('pool - a task module that does not exist rejects with its load error; others still run', withPool(async (pool) => {
+  const missing = new URL('./fixtures/no-such-tasks.js', import.meta.url).href
+  const err = await rejects(pool.run({ module: missing, name: 'x' }, null), 'ERR_MODULE_NOT_FOUND')
+  assert.ok(String(err.message).includes('no-such-tasks'))
+  assert.is(await pool.run({ module: TASKS, name: 'square' }, 6), 36)
+}))
+
+direct('pool - concurrent tasks all complete, on at most `threads` pool threads, never the main one', withPool(async (pool) => {
+  const threads = new Set<number>()
+  const runs = Array.from({ length: 8 }, async () => {
+    await pool.run({ module: TASKS, name: 'sleep' }, 20)
+    threads.add((await pool.run<{ threadId: number }>({ module: TASKS, name: 'whereAmI' }, undefined)).threadId)
+  })
+  await Promise.all(runs)
+  assert.ok(threads.size >= 1 && threads.size <= pool.threads)
+  assert.not.ok(threads.has(mainThreadId))
+}))
+
 direct('pool - an aborted task rejects with ERR_ABORTED', withPool(async (pool) => {
   const controller = new AbortController()
   const running = rejects(pool.run({ module: TASKS, name: 'sleep' }, 60_000, { signal: controller.signal }), 'ERR_ABORTED')
