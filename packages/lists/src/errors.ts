@@ -99,3 +99,10 @@ export class BadReplyError extends Error {
   override readonly name = 'BadReplyError'
   readonly code = 'ERR_RPC_BAD_REPLY'
 }
+
+/** A query too small for its answer from a querier that showed no token (the 3× amplification bound). */
+export class ProofNeededError extends Error {
+  override readonly name = 'ProofNeededError'
+  readonly code = 'ERR_PROOF_NEEDED'
+  constructor (message = 'send a token from pc_list or pad the query') { super(message) }
+}

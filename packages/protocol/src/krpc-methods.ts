@@ -17,7 +17,8 @@ import { MAX_QUERY_BYTES, MAX_TOKEN_BYTES } from './constants.js'
 export interface QueryArgsByMethod {
   ping: { id: NodeId }
   find_node: { id: NodeId, target: NodeId }
-  pc_record: { id: NodeId }
+  /** `token`: from a pc_list reply; proves the querier's address, so the record may be more than 3× the query. */
+  pc_record: { id: NodeId, token?: Uint8Array }
   /** `token`: one from an earlier pc_list reply, proving the querier's address (lifts the 3× reply bound). */
   pc_list: { id: NodeId, list: number, cursor?: Uint8Array, token?: Uint8Array }
   pc_announce: { id: NodeId, list: number, record: WireRecord, token: Uint8Array }
@@ -85,7 +86,7 @@ type Guards<T> = { readonly [M in KrpcMethod]: (d: Record<string, unknown>) => T
 const QUERY_GUARDS: Guards<QueryArgsByMethod> = {
   ping: (a) => fields(a, { id: nodeId }),
   find_node: (a) => fields(a, { id: nodeId, target: nodeId }),
-  pc_record: (a) => fields(a, { id: nodeId }),
+  pc_record: (a) => fields(a, { id: nodeId, token: optional(token) }),
   pc_list: (a) => fields(a, { id: nodeId, list, cursor: optional(bytes), token: optional(token) }),
   pc_announce: (a) => fields(a, { id: nodeId, list, record, token }),
   pc_handoff: (a) => agesMatch(fields(a, { id: nodeId, list, records, ages: optional(ages) })),

@@ -154,6 +154,12 @@ methods('krpc-methods - pc_list may carry a token proving the querier', () => {
   badArgs('pc_list', { id: ID, list: 4, token: 'tok' }, 'token is not a byte string')
 })
 
+methods('krpc-methods - pc_record may carry a token too', () => {
+  assert.equal(parseQueryArgs('pc_record', wireArgs('pc_record', { id: ID, token: bytes('t') })), { ok: true, method: 'pc_record', args: { id: ID, token: bytes('t') } })
+  assert.equal(parseQueryArgs('pc_record', wireArgs('pc_record', { id: ID, pad: new Uint8Array(40) })), { ok: true, method: 'pc_record', args: { id: ID } })
+  badArgs('pc_record', { id: ID, token: 5 }, 'token is not a byte string')
+})
+
 methods('krpc-methods - pc_handoff ages: one count per record, or absent', () => {
   const res = parseQueryArgs('pc_handoff', wireArgs('pc_handoff', { id: ID, list: 5, records: [WIRE, WIRE], ages: [0, 1500] }))
   assert.equal(res, { ok: true, method: 'pc_handoff', args: { id: ID, list: 5, records: [WIRE, WIRE], ages: [0, 1500] } })

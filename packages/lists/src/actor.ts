@@ -1,0 +1,142 @@
+/**
+ * The lists actor: holds records per list id and answers pc_record / pc_list / pc_announce /
+ * pc_handoff; announces our own record; hands records over to new closer contacts; serves the
+ * directory (lists.page, lists.invalidate) and lists.stats / lists.self. Every message type is
+ * dispatched through one table; per-request failures are error replies, never a dead stream.
+ */
+import { catchError, defer, EMPTY, filter, finalize, ignoreElements, map, merge, mergeMap, of, takeUntil, tap, timer } from 'rxjs'
+import type { Observable } from 'rxjs'
+import { errorReply, isActorConfigure, isListsPage, isObj, MAX_NAME_BYTES, reply } from '@peerconnect/protocol'
+import type { ListsInvalidateReply, ListsPageReply, ListsSelfReply, ListsStatsReply, Message } from '@peerconnect/protocol'
+import type { ActorDeps, ActorFn } from '@peerconnect/runtime'
+import { createAnnouncer } from './announcer.js'
+import type { Context } from './context.js'
+import { createCounts } from './counters.js'
+import { decodeCursor } from './cursor.js'
+import { createDirectory } from './directory.js'
+import type { Directory } from './directory.js'
+import { BadRequestError, NoRecordError } from './errors.js'
+import { createHandoff } from './handoff.js'
+import { settingsOf } from './init.js'
+import type { ListsInit } from './init.js'
+import { onPcAnnounce } from './rpc/pc-announce.js'
+import { onPcHandoff } from './rpc/pc-handoff.js'
+import { onPcList } from './rpc/pc-list.js'
+import { onPcRecord } from './rpc/pc-record.js'
+import { createStore } from './store.js'
+import { createTokens } from './tokens.js'
+import { MAX_PAGE_LIMIT, TOKEN_BYTES } from './constants.js'
+
+/** The message types the actor consumes. */
+export const LISTS_CONSUMES = [
+  'rpc.pc_record', 'rpc.pc_list', 'rpc.pc_announce', 'rpc.pc_handoff',
+  'lists.page', 'lists.invalidate', 'lists.stats', 'lists.self',
+  'routing.peer.added', 'actor.cancel'
+] as const
+
+type Handler = (msg: Message, ctx: Context, parts: Parts) => Observable<Message>
+
+interface Parts {
+  readonly directory: Directory
+  readonly onPeerAdded: (msg: Message) => Observable<never>
+  readonly kick: () => void
+}
+
+const HANDLERS: Readonly<Record<string, Handler>> = {
+  'rpc.pc_record': (m, ctx) => onPcRecord(m, ctx),
+  'rpc.pc_list': (m, ctx) => onPcList(m, ctx),
+  'rpc.pc_announce': (m, ctx) => onPcAnnounce(m, ctx),
+  'rpc.pc_handoff': (m, ctx) => onPcHandoff(m, ctx),
+  'lists.page': onPage,
+  'lists.invalidate': (m, _ctx, parts) => { parts.directory.invalidate(); return answer(m, { type: 'lists.invalidate.reply' } satisfies ListsInvalidateReply) },
+  'lists.stats': (m, ctx) => answer(m, statsOf(ctx)),
+  'lists.self': (m, ctx) => ctx.self.record === undefined
+    ? fail(m, new NoRecordError())
+    : answer(m, { type: 'lists.self.reply', record: ctx.self.record } satisfies ListsSelfReply),
+  'routing.peer.added': (m, _ctx, parts) => parts.onPeerAdded(m),
+  'actor.configure': onConfigure
+}
+
+export function listsActor (init: ListsInit): ActorFn {
+  const settings = settingsOf(init)
+  return (in$, deps) => defer(() => {
+    const ctx = contextOf(init, settings, deps)
+    const announcer = createAnnouncer(ctx)
+    const handoff = createHandoff(ctx)
+    const parts: Parts = { directory: createDirectory(ctx), onPeerAdded: handoff.onPeerAdded, kick: announcer.kick }
+    const cancelled = (m: Message): Observable<Message> => in$.pipe(filter(c => c.type === 'actor.cancel' && isObj(c) && c.ask === m.cid))
+    const sweep$ = timer(settings.announceInterval, settings.announceInterval, deps.scheduler).pipe(tap(() => ctx.store.expire(ctx.now())), ignoreElements())
+    const answers$ = in$.pipe(mergeMap(m => {
+      const handle = HANDLERS[m.type]
+      if (handle === undefined) return EMPTY
+      return defer(() => handle(m, ctx, parts)).pipe(
+        takeUntil(cancelled(m)),
+        catchError((err: unknown) => {
+          ctx.log.warn('handler failed', { type: m.type, error: String((err as Error)?.message ?? err) })
+          return m.cid === undefined ? EMPTY : of(errorReply(m, err))
+        })
+      )
+    }))
+    return merge(announcer.run$, sweep$, answers$).pipe(finalize(() => ctx.store.clear()))
+  })
+}
+
+// ── handlers ─────────────────────────────────────────────────────────────────────────────────
+
+function onPage (m: Message, _ctx: Context, parts: Parts): Observable<Message> {
+  if (!isListsPage(m)) return fail(m, new BadRequestError('lists.page needs limit ≥ 1 and cursor?: string'))
+  const decoded = m.cursor === undefined ? undefined : decodeCursor(m.cursor)
+  if (decoded !== undefined && !decoded.ok) return fail(m, decoded.error)
+  const limit = Math.min(m.limit, MAX_PAGE_LIMIT)
+  return parts.directory.page(decoded?.cursor ?? null, limit).pipe(
+    map(page => reply<ListsPageReply>(m, { type: 'lists.page.reply', peers: page.peers, next: page.next }))
+  )
+}
+
+/** `actor.configure {patch: {name}}`: a new name means a new record (new sequence), announced at once. */
+function onConfigure (m: Message, ctx: Context, parts: Parts): Observable<Message> {
+  if (!isActorConfigure(m)) return EMPTY
+  const name = m.patch.name
+  const ok = typeof name === 'string' && new TextEncoder().encode(name).length <= MAX_NAME_BYTES
+  if (ok && name !== ctx.self.name) {
+    ctx.self.name = name
+    parts.kick()
+  }
+  if (m.cid === undefined) return EMPTY
+  return of(ok || name === undefined ? reply(m, { type: 'actor.configure.reply' }) : errorReply(m, new BadRequestError('name must be a string of at most 64 bytes')))
+}
+
+// ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+function contextOf (init: ListsInit, settings: Context['settings'], deps: ActorDeps): Context {
+  const snap = isObj(deps.snapshot) ? deps.snapshot : {}
+  return {
+    settings,
+    deps,
+    log: deps.log.child('lists'),
+    store: createStore({ ttl: settings.recordTtl, maxPerList: settings.maxPerList, maxPerIp: settings.maxPerIp }),
+    tokens: createTokens({ rotate: settings.tokenRotate, bytes: TOKEN_BYTES }),
+    rejected: createCounts(),
+    sent: createCounts(),
+    self: {
+      name: typeof snap.name === 'string' ? snap.name : init.name,
+      record: undefined,
+      seq: Number.isSafeInteger(snap.seq) ? snap.seq as number : 0
+    },
+    now: () => deps.clock.now()
+  }
+}
+
+function statsOf (ctx: Context): ListsStatsReply {
+  const now = ctx.now()
+  return { type: 'lists.stats.reply', held: ctx.store.lists(now).length, records: ctx.store.size(now), rejected: ctx.rejected.snapshot(), sent: ctx.sent.snapshot() }
+}
+
+/** The reply to an ask (nothing for a published message). */
+function answer<T extends { type: string }> (m: Message, body: T): Observable<Message> {
+  return m.cid === undefined ? EMPTY : of(reply(m, body))
+}
+
+function fail (m: Message, err: unknown): Observable<Message> {
+  return m.cid === undefined ? EMPTY : of(errorReply(m, err))
+}

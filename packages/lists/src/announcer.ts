@@ -1,0 +1,142 @@
+/**
+ * The announce loop: at start and every `announceInterval`, make sure our record is current (a
+ * new sequence when the name or the address changed, kept in the snapshot), look up the R nodes
+ * closest to our closest list id when needed (the first rounds, every `lookupEvery` rounds, when
+ * there are fewer than R or one stopped answering), and announce the record to each of them with
+ * a token from its last pc_list reply (fetched again when it is old or refused). The steady cost
+ * per interval is one pc_announce per holder.
+ */
+import { catchError, concat, concatMap, defer, EMPTY, exhaustMap, from, ignoreElements, map, merge, mergeMap, of, Subject, tap, throwError, timer, toArray } from 'rxjs'
+import type { Observable } from 'rxjs'
+import { closestListId, compareDistance, createRecord, encodeAddress, idsEqual, isTransportInfoReply, recordToWire, TRANSPORT_ERRORS } from '@peerconnect/protocol'
+import type { Address, Contact, Message, PeerRecord, TransportInfo } from '@peerconnect/protocol'
+import { SNAPSHOT_TYPE } from '@peerconnect/runtime'
+import type { Context } from './context.js'
+import { lookupHoldersOr } from './lookup.js'
+import { query } from './query.js'
+import { remoteCode } from './rejection.js'
+import { EARLY_LOOKUPS, second } from './constants.js'
+
+export interface Announcer {
+  /** The loop: subscribe to run it. Emits `actor.snapshot` when our record changes. */
+  readonly run$: Observable<Message>
+  /** Runs a round now (after a name change); ignored while one runs. */
+  kick (): void
+}
+
+type Outcome = 'ok' | 'refused' | 'silent'
+
+export function createAnnouncer (ctx: Context): Announcer {
+  const { settings, log } = ctx
+  const list = closestListId(settings.id)
+  const kick$ = new Subject<void>()
+  const tokens = new Map<string, { token: Uint8Array, at: number }>()
+  let holders: Contact[] = []
+  let rounds = 0
+  let sinceLookup = 0
+  let failed = false
+
+  const holders$ = (): Observable<Contact[]> => {
+    const due = holders.length < settings.r || failed || rounds < EARLY_LOOKUPS || sinceLookup >= settings.lookupEvery
+    rounds++
+    sinceLookup++
+    if (!due) return of(holders)
+    return lookupHoldersOr(ctx, list.id, settings.r, holders).pipe(tap(found => {
+      holders = found
+      sinceLookup = 1
+      failed = false
+      const keep = new Set(found.map(keyOf))
+      for (const k of tokens.keys()) if (!keep.has(k)) tokens.delete(k)
+    }))
+  }
+
+  const fetchToken = (h: Contact): Observable<Uint8Array> => query(ctx, h, 'pc_list', { list: list.index }).pipe(
+    map(({ reply }) => {
+      tokens.set(keyOf(h), { token: reply.token, at: ctx.now() })
+      return reply.token
+    })
+  )
+
+  const announceTo = (h: Contact, record: PeerRecord): Observable<Outcome> => {
+    const send = (token: Uint8Array): Observable<unknown> => query(ctx, h, 'pc_announce', { list: list.index, record: recordToWire(record), token })
+    const held = tokens.get(keyOf(h))
+    const token$ = held !== undefined && ctx.now() - held.at < settings.tokenRotate ? of(held.token) : fetchToken(h)
+    return token$.pipe(
+      concatMap(send),
+      catchError((err: unknown) => {
+        if (remoteCode(err) !== 'ERR_BAD_TOKEN') return throwError(() => err)
+        tokens.delete(keyOf(h))
+        return fetchToken(h).pipe(concatMap(send))
+      }),
+      map((): Outcome => 'ok'),
+      catchError((err: unknown) => {
+        const refused = (err as { code?: unknown }).code === TRANSPORT_ERRORS.REMOTE
+        if (refused) log.debug('announce refused', { to: keyOf(h), code: remoteCode(err) })
+        return of<Outcome>(refused ? 'refused' : 'silent')
+      })
+    )
+  }
+
+  const announceAll = (hs: Contact[], record: PeerRecord): Observable<never> => {
+    const farthest = hs[settings.r - 1]
+    if (farthest === undefined || compareDistance(settings.id, farthest.id, list.id) < 0) ctx.store.put(list.index, record, { now: ctx.now() })
+    return from(hs).pipe(
+      mergeMap(h => announceTo(h, record), settings.r),
+      toArray(),
+      tap(outcomes => { failed = outcomes.includes('silent') }),
+      ignoreElements()
+    )
+  }
+
+  const round$ = defer(() => addressOf(ctx)).pipe(
+    concatMap(address => {
+      const snapshot = refreshRecord(ctx, address)
+      const record = ctx.self.record
+      const snapshot$ = snapshot === undefined ? EMPTY : of(snapshot)
+      if (record === undefined) return snapshot$
+      return concat(snapshot$, holders$().pipe(concatMap(hs => announceAll(hs, record))))
+    }),
+    catchError((err: unknown) => {
+      log.warn('announce round failed', { error: String((err as Error)?.message ?? err) })
+      return EMPTY
+    })
+  )
+
+  const run$ = !settings.announce
+    ? EMPTY
+    : merge(timer(0, settings.announceInterval, ctx.deps.scheduler), kick$).pipe(exhaustMap(() => round$))
+
+  return { run$, kick: () => kick$.next() }
+}
+
+// ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+/** The address for our record: the configured one, else the transport's UDP address. */
+function addressOf (ctx: Context): Observable<Address> {
+  if (ctx.settings.address !== undefined) return of(ctx.settings.address)
+  const ask: TransportInfo = { type: 'transport.info' }
+  return ctx.deps.ask(ask, { timeout: ctx.settings.queryTimeout }).pipe(
+    concatMap(m => isTransportInfoReply(m) ? of(m.udp) : EMPTY)
+  )
+}
+
+/** Makes a new record when there is none or its name or address is out of date; returns the snapshot to emit then. */
+function refreshRecord (ctx: Context, address: Address): Message | undefined {
+  const { self } = ctx
+  const a = encodeAddress(address.host, address.port)
+  if (self.record !== undefined && self.record.n === self.name && a !== undefined && idsEqual(a, self.record.a)) return undefined
+  const seq = Math.max(self.seq + 1, Math.floor(ctx.now() / second))
+  try {
+    self.record = createRecord(ctx.settings.identity, { name: self.name, host: address.host, port: address.port, seq })
+  } catch (err) {
+    ctx.log.warn('cannot make our record', { error: String((err as Error).message), host: address.host, port: address.port })
+    return undefined
+  }
+  self.seq = seq
+  ctx.log.info('record', { seq, name: self.name, host: address.host, port: address.port })
+  return { type: SNAPSHOT_TYPE, state: { seq, name: self.name } } as Message
+}
+
+function keyOf (a: Address): string {
+  return `${a.host}:${a.port}`
+}

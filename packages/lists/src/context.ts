@@ -1,0 +1,29 @@
+/** What the handlers, the announcer, the handoff and the directory share inside one running actor. */
+import type { PeerRecord } from '@peerconnect/protocol'
+import type { ActorDeps, Logger } from '@peerconnect/runtime'
+import type { Counts } from './counters.js'
+import type { Settings } from './init.js'
+import type { Store } from './store.js'
+import type { Tokens } from './tokens.js'
+
+export interface Context {
+  readonly settings: Settings
+  readonly deps: ActorDeps
+  readonly log: Logger
+  readonly store: Store
+  readonly tokens: Tokens
+  /** Refused records and queries, by error code. */
+  readonly rejected: Counts
+  /** Queries sent, by method (and crawler lookups as `lookup`). */
+  readonly sent: Counts
+  /** Our own record and what it was made from; the announcer keeps it current. */
+  readonly self: SelfState
+  now (): number
+}
+
+export interface SelfState {
+  name: string
+  record: PeerRecord | undefined
+  /** The last sequence used (survives restarts through the snapshot). */
+  seq: number
+}

@@ -1,0 +1,150 @@
+/**
+ * The directory: the whole network's peer list read page by page over all 20 lists, with no
+ * server. Each list is read once from its holders — a crawler lookup of the list id, then up to
+ * `readHolders` of the closest nodes paged through (see holder-read.ts) — merged with what this
+ * node holds itself, verified (in bulk on the compute pool), de-duplicated by id (newest sequence
+ * wins) and kept for `cacheTtl` ms. A page takes the peers after the cursor in id order, list by
+ * list, fetching a few lists ahead; the next cursor names the list and the last id returned.
+ */
+import { catchError, defer, finalize, from, last, map, mergeMap, of, scan, share, takeWhile, tap, toArray } from 'rxjs'
+import type { Observable } from 'rxjs'
+import { closestListId, idToHex, LIST_COUNT, LIST_IDS } from '@peerconnect/protocol'
+import type { DirectoryPeer, NodeId, PeerRecord } from '@peerconnect/protocol'
+import type { Context } from './context.js'
+import { encodeCursor } from './cursor.js'
+import type { DirectoryCursor } from './cursor.js'
+import { readHolder } from './holder-read.js'
+import type { ReadRecord } from './holder-read.js'
+import { inOrder } from './in-order.js'
+import { lookupHolders } from './lookup.js'
+import { verifyMany } from './verify.js'
+import { PREFETCH } from './constants.js'
+
+export interface DirectoryPage { readonly peers: DirectoryPeer[], readonly next: string | null }
+
+export interface Directory {
+  /** At most `limit` peers from `cursor` on (null: from the first list). */
+  page (cursor: DirectoryCursor | null, limit: number): Observable<DirectoryPage>
+  /** Forgets the cached lists; reads already running do not fill the cache. */
+  invalidate (): void
+}
+
+export function createDirectory (ctx: Context): Directory {
+  const cache = new Map<number, Listed>()
+  const reading = new Map<number, Observable<Listed>>()
+  let generation = 0
+
+  const listed = (list: number): Observable<Listed> => defer(() => {
+    const hit = cache.get(list)
+    if (hit !== undefined && ctx.now() - hit.at < ctx.settings.cacheTtl) return of(hit)
+    let read = reading.get(list)
+    if (read === undefined) {
+      const gen = generation
+      const r: Observable<Listed> = readList(ctx, list).pipe(
+        tap(l => { if (gen === generation) cache.set(list, l) }),
+        finalize(() => { if (reading.get(list) === r) reading.delete(list) }),
+        share()
+      )
+      read = r
+      reading.set(list, r)
+    }
+    return read
+  })
+
+  return {
+    page (cursor, limit) {
+      const start = cursor?.list ?? 0
+      const after = cursor?.after == null ? undefined : idToHex(cursor.after)
+      const lists = Array.from({ length: LIST_COUNT - start }, (_, i) => start + i)
+      const initial: Acc = { peers: [], next: null, done: false }
+      return from(lists).pipe(
+        mergeMap((list, i) => listed(list).pipe(map(l => [i, { list, l }] as const)), PREFETCH),
+        inOrder<{ list: number, l: Listed }>(),
+        scan((acc, { list, l }) => step(acc, { list, l, after: list === start ? after : undefined, limit }), initial),
+        takeWhile(acc => !acc.done, true),
+        last(undefined, initial),
+        map(acc => ({ peers: acc.peers, next: acc.done ? acc.next : null }))
+      )
+    },
+    invalidate () {
+      generation++
+      cache.clear()
+    }
+  }
+}
+
+// ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+/** One list as read: peers in id order, and their hex ids. */
+interface Listed { readonly at: number, readonly peers: DirectoryPeer[], readonly hexes: string[] }
+
+interface Acc { readonly peers: DirectoryPeer[], readonly next: string | null, readonly done: boolean }
+
+/** Adds list `list`'s peers after `after` to the page; done (with the next cursor) once it is full. */
+function step (acc: Acc, opts: { list: number, l: Listed, after: string | undefined, limit: number }): Acc {
+  const { list, l, limit } = opts
+  const from = opts.after === undefined ? 0 : firstAfter(l.hexes, opts.after)
+  const taken = l.peers.slice(from, from + limit - acc.peers.length)
+  const peers = acc.peers.concat(taken)
+  if (peers.length < limit) return { peers, next: null, done: false }
+  const end = from + taken.length >= l.peers.length
+  const next = !end
+    ? encodeCursor({ list, after: taken[taken.length - 1]!.record.id })
+    : list + 1 < LIST_COUNT ? encodeCursor({ list: list + 1, after: null }) : null
+  return { peers, next, done: true }
+}
+
+/** Reads list `list` from its holders and merges it with what we hold. */
+function readList (ctx: Context, list: number): Observable<Listed> {
+  return lookupHolders(ctx, LIST_IDS[list] as NodeId, ctx.settings.r).pipe(
+    catchError(() => of([])),
+    mergeMap(holders => from(holders.slice(0, ctx.settings.readHolders)).pipe(
+      mergeMap(h => readHolder(ctx, h, list).pipe(catchError(() => of([])))),
+      toArray()
+    )),
+    mergeMap(reads => merged(ctx, list, reads.flat()))
+  )
+}
+
+function merged (ctx: Context, list: number, read: readonly ReadRecord[]): Observable<Listed> {
+  const now = ctx.now()
+  const best = new Map<string, DirectoryPeer>()
+  const offer = (record: PeerRecord, seenAt: number): void => {
+    const hex = idToHex(record.id)
+    const held = best.get(hex)
+    if (held === undefined || record.s > held.record.s || (record.s === held.record.s && seenAt > held.seenAt)) best.set(hex, { record, list, seenAt })
+  }
+  for (const e of ctx.store.entries(list, now)) offer(e.record, e.seenAt)
+  const candidates = uniqueCandidates(read, list, best)
+  return verifyMany(candidates.map(c => c.wire), ctx.deps.pool, { threshold: ctx.settings.poolThreshold }).pipe(map(checks => {
+    checks.forEach((v, i) => { if (v.ok) offer(v.record, candidates[i]!.seenAt) })
+    const peers = [...best.values()].sort((a, b) => idToHex(a.record.id) < idToHex(b.record.id) ? -1 : 1)
+    return { at: now, peers, hexes: peers.map(p => idToHex(p.record.id)) }
+  }))
+}
+
+/** Records read that belong to `list`, are not older than what is already known, and are distinct (latest seenAt kept). */
+function uniqueCandidates (read: readonly ReadRecord[], list: number, known: ReadonlyMap<string, DirectoryPeer>): ReadRecord[] {
+  const unique = new Map<string, ReadRecord>()
+  for (const r of read) {
+    if (closestListId(r.wire.id).index !== list) continue
+    const hex = idToHex(r.wire.id)
+    const held = known.get(hex)
+    if (held !== undefined && held.record.s >= r.wire.s) continue
+    const key = `${hex}:${r.wire.s}:${idToHex(r.wire.sig)}`
+    const seen = unique.get(key)
+    if (seen === undefined || r.seenAt > seen.seenAt) unique.set(key, r)
+  }
+  return [...unique.values()]
+}
+
+function firstAfter (hexes: readonly string[], hex: string): number {
+  let lo = 0
+  let hi = hexes.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (hexes[mid]! <= hex) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}

@@ -1,0 +1,69 @@
+/**
+ * Handoff (DESIGN §4, the seed's redistribution): when routing reports a new contact, for each
+ * list this node holds records of, the records go to the newcomer if it is among the R nodes
+ * closest to the list id (among the contacts we know, ourselves and it) and we are the closest
+ * of the holders we know — so one holder sends, not all of them. The records travel in batches
+ * that each fill one datagram, not one message per record.
+ */
+import { catchError, defer, EMPTY, from, ignoreElements, mergeMap, take } from 'rxjs'
+import type { Observable } from 'rxjs'
+import { compareDistance, idsEqual, idToHex, isRoutingClosestReply, isRoutingPeerAdded, LIST_IDS } from '@peerconnect/protocol'
+import type { Contact, Message, NodeId, RoutingClosest } from '@peerconnect/protocol'
+import type { Context } from './context.js'
+import { handoffBatches } from './page.js'
+import { query } from './query.js'
+import { HANDOFF_CONCURRENCY, HANDOFF_REPEAT, UDP_PAGE_BYTES } from './constants.js'
+
+export interface Handoff {
+  /** Handles a routing.peer.added: emits nothing, sends pc_handoff queries when due. */
+  onPeerAdded (msg: Message): Observable<never>
+}
+
+export function createHandoff (ctx: Context): Handoff {
+  const recent = new Map<string, number>()
+
+  const due = (list: number, contact: Contact, now: number): boolean => {
+    for (const [k, at] of recent) if (now - at >= HANDOFF_REPEAT) recent.delete(k)
+    const key = `${list}:${idToHex(contact.id)}`
+    if (recent.has(key)) return false
+    recent.set(key, now)
+    return true
+  }
+
+  const handList = (list: number, newcomer: Contact): Observable<never> => {
+    const target = LIST_IDS[list] as NodeId
+    const ask: RoutingClosest = { type: 'routing.closest', target, n: ctx.settings.r + 1 }
+    return ctx.deps.ask(ask, { timeout: ctx.settings.queryTimeout }).pipe(
+      take(1),
+      mergeMap(m => {
+        const known = isRoutingClosestReply(m) ? m.contacts.filter(c => !idsEqual(c.id, newcomer.id) && !idsEqual(c.id, ctx.settings.id)) : []
+        if (!shouldHand(ctx.settings.id, newcomer.id, known.map(c => c.id), { target, r: ctx.settings.r })) return EMPTY
+        const now = ctx.now()
+        const batches = handoffBatches(ctx.store.entries(list, now), { self: ctx.settings.id, list, budget: UDP_PAGE_BYTES, now })
+        ctx.log.debug('handoff', { list, to: `${newcomer.host}:${newcomer.port}`, batches: batches.length })
+        return from(batches).pipe(mergeMap(b => query(ctx, newcomer, 'pc_handoff', { list, records: b.records, ages: b.ages }), HANDOFF_CONCURRENCY))
+      }),
+      catchError(() => EMPTY),
+      ignoreElements()
+    )
+  }
+
+  return {
+    onPeerAdded: (msg) => defer(() => {
+      if (!isRoutingPeerAdded(msg) || idsEqual(msg.contact.id, ctx.settings.id)) return EMPTY
+      const now = ctx.now()
+      const lists = ctx.store.lists(now).filter(list => due(list, msg.contact, now))
+      return from(lists).pipe(mergeMap(list => handList(list, msg.contact)))
+    })
+  }
+}
+
+/**
+ * True when `newcomer` is among the `r` closest to `target` of `known` ∪ {self, newcomer}, and
+ * `self` is closer to `target` than every id in `known` (the newcomer left out).
+ */
+export function shouldHand (self: NodeId, newcomer: NodeId, known: readonly NodeId[], opts: { target: NodeId, r: number }): boolean {
+  if (!known.every(id => compareDistance(self, id, opts.target) < 0)) return false
+  const closer = [self, ...known].filter(id => compareDistance(id, newcomer, opts.target) < 0).length
+  return closer < opts.r
+}

@@ -1,0 +1,23 @@
+/** The holders of a list id: the closest nodes a crawler lookup found (never this node). */
+import { catchError, filter, last, map, of } from 'rxjs'
+import type { Observable } from 'rxjs'
+import { idsEqual, isCrawlerResult } from '@peerconnect/protocol'
+import type { Contact, CrawlerLookup, NodeId } from '@peerconnect/protocol'
+import type { Context } from './context.js'
+import { LOOKUP_TIMEOUT } from './constants.js'
+
+/** The `k` closest contacts to `target`, nearest first; errors when the lookup fails. */
+export function lookupHolders (ctx: Context, target: NodeId, k: number): Observable<Contact[]> {
+  const ask: CrawlerLookup = { type: 'crawler.lookup', target, k }
+  ctx.sent.add('lookup')
+  return ctx.deps.ask(ask, { timeout: LOOKUP_TIMEOUT }).pipe(
+    filter(isCrawlerResult),
+    last(),
+    map(res => res.closest.filter(c => !idsEqual(c.id, ctx.settings.id)).slice(0, k))
+  )
+}
+
+/** `lookupHolders`, with `fallback` when the lookup fails. */
+export function lookupHoldersOr (ctx: Context, target: NodeId, k: number, fallback: Contact[]): Observable<Contact[]> {
+  return lookupHolders(ctx, target, k).pipe(catchError(() => of(fallback)))
+}

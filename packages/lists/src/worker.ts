@@ -1,0 +1,4 @@
+import { runActor } from '@peerconnect/runtime'
+import { lists } from './index.js'
+
+runActor(lists)

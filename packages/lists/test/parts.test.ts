@@ -1,0 +1,172 @@
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { firstValueFrom, from, lastValueFrom, mergeMap, of, delay, toArray, Subject } from 'rxjs'
+import { generateIdentity, recordToWire } from '@peerconnect/protocol'
+import { createComputePool } from '@peerconnect/runtime'
+import { withTimeout } from '@peerconnect/test-helpers'
+import { inOrder } from '../src/in-order.js'
+import { POLICY_CODES, refuse, remoteCode } from '../src/rejection.js'
+import { createCounts } from '../src/counters.js'
+import { settingsOf } from '../src/init.js'
+import { verifyMany, TASKS_MODULE } from '../src/verify.js'
+import { verifyRecords } from '../src/tasks.js'
+import { lists, LISTS_CONSUMES } from '../src/index.js'
+import { fakePool } from './fake-net.js'
+import { recordOf, signedBy } from './fixtures.js'
+
+const me = generateIdentity()
+const GOOD = Array.from({ length: 8 }, () => recordToWire(recordOf(generateIdentity())))
+const { sig: _sig, ...unsigned } = recordOf(generateIdentity())
+const FORGED = recordToWire(signedBy(generateIdentity(), unsigned))
+
+// ── in-order ─────────────────────────────────────────────────────────────────────────────────
+
+const order = suite('parts - inOrder')
+
+order('parts - values arriving out of order come out in index order, each as soon as it can', () => {
+  const src = new Subject<readonly [number, string]>()
+  const out: string[] = []
+  src.pipe(inOrder<string>()).subscribe(v => out.push(v))
+  src.next([2, 'c'])
+  assert.equal(out, [])
+  src.next([0, 'a'])
+  assert.equal(out, ['a'])
+  src.next([1, 'b'])
+  assert.equal(out, ['a', 'b', 'c'])
+  src.next([3, 'd'])
+  assert.equal(out, ['a', 'b', 'c', 'd'])
+})
+
+order('parts - with a concurrent mergeMap, the order of the source is kept', async () => {
+  const delays = [30, 5, 20, 1, 10]
+  const out = await lastValueFrom(from(delays).pipe(
+    mergeMap((d, i) => of([i, d] as const).pipe(delay(d)), 3),
+    inOrder<number>(),
+    toArray()
+  ))
+  assert.equal(out, delays)
+})
+
+order('parts - errors and completion pass through', async () => {
+  const src = new Subject<readonly [number, number]>()
+  const done = lastValueFrom(src.pipe(inOrder<number>(), toArray()))
+  src.next([0, 1])
+  src.complete()
+  assert.equal(await done, [1])
+  const failing = new Subject<readonly [number, number]>()
+  const failed = firstValueFrom(failing.pipe(inOrder<number>())).catch((e: unknown) => e)
+  failing.error(new Error('boom'))
+  assert.is(((await failed) as Error).message, 'boom')
+})
+
+order.run()
+
+// ── rejections ───────────────────────────────────────────────────────────────────────────────
+
+const rejection = suite('parts - rejections on the wire')
+
+rejection('parts - refusals map to KRPC 203 or 201 with our code first in the text, and are counted', () => {
+  const counts = createCounts()
+  const bad = refuse({ type: 'rpc.pc_announce', cid: 4 }, { name: 'BadTokenError', code: 'ERR_BAD_TOKEN', message: 'bad or foreign token' }, counts)
+  assert.equal(bad, { type: 'error', re: 4, end: true, error: { name: 'BadTokenError', code: 'ERR_KRPC_PROTOCOL', message: 'ERR_BAD_TOKEN bad or foreign token' } })
+  const stale = refuse({ type: 'rpc.pc_announce', cid: 5 }, { name: 'StaleSequenceError', code: 'ERR_STALE_SEQUENCE', message: 'old' }, counts)
+  assert.is(stale.error.code, 'ERR_KRPC_GENERIC')
+  refuse({ type: 'x', cid: 6 }, { name: 'BadTokenError', code: 'ERR_BAD_TOKEN', message: '' }, counts)
+  assert.equal(counts.snapshot(), { ERR_BAD_TOKEN: 2, ERR_STALE_SEQUENCE: 1 })
+  for (const code of ['ERR_STALE_SEQUENCE', 'ERR_LIST_FULL', 'ERR_IP_CAP', 'ERR_RECORD_EXPIRED']) assert.ok(POLICY_CODES.has(code))
+})
+
+rejection('parts - remoteCode reads our code back out of a remote KRPC error', () => {
+  assert.is(remoteCode({ code: 'ERR_RPC_REMOTE', message: '203 ERR_BAD_TOKEN bad or foreign token' }), 'ERR_BAD_TOKEN')
+  assert.is(remoteCode({ message: 'ERR_STALE_SEQUENCE old' }), 'ERR_STALE_SEQUENCE')
+  for (const x of [{ message: '203 token missing' }, { message: 5 }, null, 'ERR_X', {}]) assert.is(remoteCode(x), undefined)
+})
+
+rejection.run()
+
+// ── settings ─────────────────────────────────────────────────────────────────────────────────
+
+const settings = suite('parts - settings')
+
+settings('parts - defaults: 10 s interval, TTL 3 intervals, R = 8, caps, cache shorter than an interval', () => {
+  const s = settingsOf({ identity: me, name: 'x' })
+  assert.equal(
+    [s.announceInterval, s.recordTtl, s.r, s.maxPerList, s.maxPerIp, s.announce, s.cacheTtl, s.readHolders, s.lookupEvery, s.tokenRotate, s.poolThreshold],
+    [10_000, 30_000, 8, 512, 16, true, 5000, 3, 6, 300_000, 4]
+  )
+  const fast = settingsOf({ identity: me, name: 'x', announceInterval: 1000 })
+  assert.equal([fast.recordTtl, fast.cacheTtl], [3000, 500])
+  const custom = settingsOf({ identity: me, name: 'x', announceInterval: 1000, recordTtl: 9000, r: 4, cacheTtl: 0, poolThreshold: 0, maxPerIp: 1e6 })
+  assert.equal([custom.recordTtl, custom.r, custom.cacheTtl, custom.poolThreshold, custom.maxPerIp], [9000, 4, 0, 0, 1e6])
+})
+
+settings('parts - nonsense numbers fall back to the defaults', () => {
+  const s = settingsOf({ identity: me, name: 'x', announceInterval: -1, r: 0, maxPerList: Number.NaN, readHolders: Infinity })
+  assert.equal([s.announceInterval, s.r, s.maxPerList, s.readHolders], [10_000, 8, 512, 3])
+})
+
+settings('parts - an identity whose id is not SHA-1 of its key is refused at once (ERR_INVALID_INIT)', () => {
+  const other = generateIdentity()
+  for (const identity of [{ ...me, id: other.id }, { ...me, id: new Uint8Array(3) }, { ...me, publicKey: 'x' as unknown as Uint8Array }]) {
+    try {
+      lists({ identity, name: 'x' })
+      assert.unreachable('should throw')
+    } catch (err) {
+      assert.is((err as { code?: unknown }).code, 'ERR_INVALID_INIT')
+    }
+  }
+})
+
+settings('parts - the factory names the actor, its worker and what it consumes', () => {
+  const spec = lists({ identity: me, name: 'x' })
+  assert.is(spec.name, 'lists')
+  assert.is(lists.actorName, 'lists')
+  assert.equal([...spec.consumes], [...LISTS_CONSUMES])
+  for (const t of ['rpc.pc_record', 'rpc.pc_list', 'rpc.pc_announce', 'rpc.pc_handoff', 'lists.page', 'lists.invalidate', 'lists.stats', 'lists.self', 'routing.peer.added']) assert.ok(spec.consumes.includes(t), t)
+  assert.match(String(spec.worker), /worker\.js$/)
+})
+
+settings.run()
+
+// ── verification ─────────────────────────────────────────────────────────────────────────────
+
+const verify = suite('parts - verifying many records')
+
+verify('parts - the task checks each record and says why a bad one fails, in order', () => {
+  const res = verifyRecords([GOOD[0], FORGED, { nope: 1 }, GOOD[1]])
+  assert.equal(res.map(r => r.ok ? 'ok' : r.error.code), ['ok', 'ERR_BAD_SIGNATURE', 'ERR_RECORD_MALFORMED', 'ok'])
+  assert.equal(verifyRecords('not a list'), [])
+})
+
+verify('parts - a handful is checked in place, more on the pool', async () => {
+  const pool = fakePool()
+  const few = await firstValueFrom(verifyMany(GOOD.slice(0, 4), pool, { threshold: 4 }))
+  assert.equal([few.length, pool.runs], [4, 0])
+  const many = await firstValueFrom(verifyMany([...GOOD, FORGED], pool, { threshold: 4 }))
+  assert.is(pool.runs, 1)
+  assert.equal(many.map(v => v.ok), [true, true, true, true, true, true, true, true, false])
+  assert.equal(await firstValueFrom(verifyMany([], pool, { threshold: 0 })), [])
+})
+
+verify('parts - when the pool fails the records are checked in place', async () => {
+  const pool = fakePool()
+  pool.failing = true
+  const res = await firstValueFrom(verifyMany([...GOOD, FORGED], pool, { threshold: 1 }))
+  assert.equal(res.filter(v => v.ok).length, 8)
+  assert.is(pool.runs, 1)
+})
+
+verify('parts - with the runtime\'s real compute pool the task runs in a thread from the TypeScript source', withTimeout(30_000, async () => {
+  const pool = createComputePool({ threads: 1 })
+  try {
+    assert.match(TASKS_MODULE, /\/tasks\.js$/)
+    const res = await firstValueFrom(verifyMany([...GOOD, FORGED], pool, { threshold: 2 }))
+    assert.equal(res.map(v => v.ok), [true, true, true, true, true, true, true, true, false])
+    const direct = await pool.run<Array<{ ok: boolean }>>({ module: TASKS_MODULE, name: 'verifyRecords' }, [FORGED])
+    assert.equal(direct.map(r => r.ok), [false], 'the result came from the pool, not a fallback')
+  } finally {
+    await pool.close()
+  }
+}))
+
+verify.run()
