@@ -15,6 +15,7 @@ import { AskTimeoutError, errorFromData } from './errors.js'
 import { CANCEL_TYPE, DEFAULT_ASK_TIMEOUT } from './constants.js'
 import { Timed, createDeadlines } from './deadlines.js'
 import type { Deadlines } from './deadlines.js'
+import { withField } from './message-copy.js'
 
 export interface Asker {
   ask (msg: Message, opts?: AskOptions): Observable<Message>
@@ -43,7 +44,7 @@ export function createAsker (send: (msg: Message) => void, scheduler: SchedulerL
     const a = new Ask(nextCid(), subscriber, msg.type, askOpts.timeout ?? defaultTimeout, table)
     pending.set(a.cid, a)
     deadlines.add(a.timeout, a)
-    send({ ...msg, cid: a.cid })
+    send(withField(msg, 'cid', a.cid))
     return a
   })
 

@@ -7,6 +7,7 @@
  */
 import { toErrorData } from '@peerconnect/protocol'
 import type { ErrorReply, Message } from '@peerconnect/protocol'
+import { withField } from './message-copy.js'
 
 /** Anyone who asks: an actor's slot, or the supervisor's outside callers. */
 export interface Asking {
@@ -80,7 +81,7 @@ export function createCorrelation<C> (): Correlation<C> {
       const o = open.get(cid)
       if (o === undefined || o.consumer !== consumer) return
       if (msg.end === true || msg.type === 'error') forget(cid, o)
-      o.asker.deliver(o.askerCid === cid ? msg : { ...msg, re: o.askerCid })
+      o.asker.deliver(o.askerCid === cid ? msg : withField(msg, 're', o.askerCid))
     },
     cancel (asker, askerCid) {
       const cid = byAsker.get(asker)?.get(askerCid)

@@ -13,3 +13,4 @@ export { createLogger, silentLogger, parseLogLevel, formatEntry } from './logger
 export type { LogLevel, LogEntry, LevelledLogger } from './logger.js'
 export { CONFIGURE_TYPE, DEFAULT_ASK_TIMEOUT, second, millisecond } from './constants.js'
 export * from './errors.js'
+export * from './sim/index.js'

@@ -36,6 +36,7 @@ import { startInlineHost } from './inline-host.js'
 import { startWorkerHost } from './worker-host.js'
 import { ActorNotRunningError, ActorRestartedError, BacklogFullError, DuplicateActorError, NoConsumerError, SupervisorStoppedError, UnknownActorError } from './errors.js'
 import { CANCEL_TYPE, MAX_BACKLOG } from './constants.js'
+import { withField } from './message-copy.js'
 
 export interface SupervisorOptions {
   /** Actor loggers are its children, named after the actor (default: createLogger('peerconnect')). */
@@ -117,7 +118,7 @@ export function createSupervisor (opts: SupervisorOptions = {}): Supervisor {
       return
     }
     if (from === outside) correlation.openAs(msg.cid!, outside, consumer)
-    deliverTo(consumer, from === outside ? msg : { ...msg, cid: correlation.open(from, msg.cid!, consumer) })
+    deliverTo(consumer, from === outside ? msg : withField(msg, 'cid', correlation.open(from, msg.cid!, consumer)))
   }
 
   function publishFrom (from: Slot | undefined, msg: Message): void {
