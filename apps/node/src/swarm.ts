@@ -7,6 +7,8 @@ import { createComputePool, silentLogger } from '@peerconnect/runtime'
 import type { Logger } from '@peerconnect/runtime'
 import { createNode } from './node.js'
 import type { NodeOptions, PeerNode } from './node.js'
+import type { HostPort } from './address.js'
+import { JOIN_ATTEMPTS, JOIN_MIN_CONTACTS } from './constants.js'
 
 export interface SwarmOptions {
   /** Node names (default `node-<i>`); index i names node i. */
@@ -57,7 +59,7 @@ export async function createSwarm (n: number, opts: SwarmOptions = {}): Promise<
         const i = next++
         const node = await make(i)
         nodes[i] = node
-        await node.bootstrap(seeds)
+        await join(node, seeds, Math.min(i, JOIN_MIN_CONTACTS))
         opts.onJoined?.(node, i)
       }
     }
@@ -68,5 +70,17 @@ export async function createSwarm (n: number, opts: SwarmOptions = {}): Promise<
   } catch (err) {
     await stop()
     throw err
+  }
+}
+
+/**
+ * Bootstraps `node` until it has met `want` contacts or used JOIN_ATTEMPTS rounds. The crawler's
+ * self-lookup starts from the seed alone: if that one find_node times out (a busy seed on a loaded
+ * machine), the node would stay alone with the seed in its table.
+ */
+async function join (node: PeerNode, seeds: readonly HostPort[], want: number): Promise<void> {
+  for (let attempt = 1; attempt <= JOIN_ATTEMPTS; attempt++) {
+    const joined = await node.bootstrap(seeds)
+    if (joined.contacts >= want) return
   }
 }
