@@ -20,7 +20,7 @@ export interface ListsInit {
   readonly r?: number
   /** Most records held per list. Default MAX_PER_LIST (512). */
   readonly maxPerList?: number
-  /** Most records held per list from one IP. Default MAX_PER_IP (16); raise it for local swarms. */
+  /** Most records held per list from one IP (loopback exempt). Default MAX_PER_IP (16). */
   readonly maxPerIp?: number
   /** Announce our own record (default true); false makes a node that only holds and reads. */
   readonly announce?: boolean

@@ -1,7 +1,8 @@
 /**
  * The records this node holds, per list index: the newest sequence per peer, dropped `ttl` ms
  * after the peer's last announce, at most `maxPerList` records per list and `maxPerIp` per list
- * from one IP (the host of the record's address). Pure: no I/O, time comes in as `now`.
+ * from one IP (the host of the record's address; loopback addresses are exempt, as a local swarm
+ * shares one). Pure: no I/O, time comes in as `now`.
  *
  * `put` takes records whose signature was already checked (in place or on the compute pool); it
  * enforces sequences itself, so a replayed older record is refused whoever verified it.
@@ -99,7 +100,7 @@ export function createStore (opts: StoreOptions): Store {
         dropIfEmpty(list, slot)
         return refuse(new ListFullError(`list ${list} holds ${opts.maxPerList} records`))
       }
-      if ((held === undefined || held.host !== host) && (slot.perHost.get(host) ?? 0) >= opts.maxPerIp) {
+      if ((held === undefined || held.host !== host) && !isLoopback(host) && (slot.perHost.get(host) ?? 0) >= opts.maxPerIp) {
         dropIfEmpty(list, slot)
         return refuse(new IpCapError(`list ${list} holds ${opts.maxPerIp} records from ${host}`))
       }
@@ -194,6 +195,11 @@ function firstAfter (sorted: readonly Entry[], hex: string): number {
     else hi = mid
   }
   return lo
+}
+
+/** 127.0.0.0/8 and ::1: every node of a local swarm has one of these. */
+function isLoopback (host: string): boolean {
+  return host.startsWith('127.') || host === '::1'
 }
 
 function refuse (err: Error & { code: string }): PutResult {

@@ -212,7 +212,7 @@ export function createFakeNet (): FakeNet {
         ask: (m) => answer(node, m),
         snapshot: opts.snapshot
       }
-      const init: ListsInit = { identity, name: `node-${nodes.length}`, announceInterval: 1000, maxPerIp: 1000, ...opts.init }
+      const init: ListsInit = { identity, name: `node-${nodes.length}`, announceInterval: 1000, ...opts.init }
       nodes.push(node)
       const sub = (opts.actor ?? listsActor(init))(in$, deps).subscribe({ next: m => { out.push(m); out$.next(m) } })
       return node

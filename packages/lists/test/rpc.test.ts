@@ -14,9 +14,9 @@ const LIST = 6
 interface Peer { identity: Identity, id: NodeId, address: Address, record: PeerRecord }
 
 let port = 30_000
-function peer (list = LIST, opts: { name?: string, seq?: number, identity?: Identity } = {}): Peer {
+function peer (list = LIST, opts: { name?: string, seq?: number, identity?: Identity, host?: string } = {}): Peer {
   const identity = opts.identity ?? identityIn(list)
-  const address = { host: '127.0.0.1', port: port++ }
+  const address = { host: opts.host ?? '127.0.0.1', port: port++ }
   return { identity, id: identity.id, address, record: recordOf(identity, { name: opts.name ?? 'p', host: address.host, port: address.port, seq: opts.seq ?? 1 }) }
 }
 
@@ -213,8 +213,8 @@ rejects('rpc - a full list: 201 ERR_LIST_FULL; too many from one IP: 201 ERR_IP_
   assert.ok(full.startsWith('201 ERR_LIST_FULL'), full)
   net.stopAll()
   const capped = setup({ maxPerIp: 1 })
-  await announce(capped.net, peer(), capped.holder)
-  const ip = await refused(announce(capped.net, peer(), capped.holder))
+  await announce(capped.net, peer(LIST, { host: '10.3.3.3' }), capped.holder)
+  const ip = await refused(announce(capped.net, peer(LIST, { host: '10.3.3.3' }), capped.holder))
   assert.ok(ip.startsWith('201 ERR_IP_CAP'), ip)
   assert.is((await stats(capped.holder)).rejected.ERR_IP_CAP, 1)
   capped.net.stopAll()

@@ -218,6 +218,13 @@ caps('store - a held peer moving to a capped IP is refused; moving away frees it
   assert.ok(s.put(1, recordOf(bob, { host: '10.0.0.1', seq: 2 }), { now: T0 }).ok, '10.0.0.1 is free again')
 })
 
+caps('store - loopback addresses are exempt from the IP cap (a local swarm shares one)', () => {
+  const s = store({ maxPerIp: 1 })
+  for (const [i, p] of people.slice(0, 4).entries()) assert.ok(s.put(1, recordOf(p, { host: '127.0.0.1', port: 100 + i }), { now: T0 }).ok)
+  assert.ok(s.put(1, recordOf(people[4]!, { host: '::1', port: 1 }), { now: T0 }).ok)
+  assert.ok(s.put(1, recordOf(people[5]!, { host: '::1', port: 2 }), { now: T0 }).ok)
+})
+
 caps('store - expired records free their IP slot', () => {
   const s = store({ maxPerIp: 1 })
   s.put(1, recordOf(ada, { host: '10.0.0.1' }), { now: T0 })
