@@ -1,6 +1,6 @@
 /**
  * createNode: a full PeerConnect node composed from the actors under one supervisor. The
- * transport (the UDP socket) runs inline on the main thread; routing, crawler and liveness run
+ * transport (the UDP socket) runs inline on the main thread; routing, crawler, liveness and lists run
  * each in its own worker thread, or all inline with `inline: true` (tests, simulations, swarms).
  */
 import { firstValueFrom, lastValueFrom } from 'rxjs'
@@ -16,6 +16,8 @@ import { crawler } from '@peerconnect/crawler'
 import type { CrawlerInit } from '@peerconnect/crawler'
 import { liveness } from '@peerconnect/liveness'
 import type { LivenessInit } from '@peerconnect/liveness'
+import { lists } from '@peerconnect/lists'
+import type { ListsInit } from '@peerconnect/lists'
 import type { HostPort } from './address.js'
 import { BOOTSTRAP_TIMEOUT } from './constants.js'
 
@@ -36,6 +38,8 @@ export interface NodeOptions {
   readonly routing?: Partial<RoutingInit>
   readonly crawler?: Partial<CrawlerInit>
   readonly liveness?: Partial<LivenessInit>
+  /** The directory (announce interval, caps, …); `announce: false` makes a node that only holds and reads. */
+  readonly lists?: Partial<Omit<ListsInit, 'identity' | 'name'>>
 }
 
 export interface PeerNode {
@@ -60,7 +64,8 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
     [transport({ id: identity.id, host: opts.host ?? '127.0.0.1', port: opts.port ?? 0, ...opts.transport }), 'inline'],
     [routing({ id: identity.id, dataDir: opts.dataDir, ...opts.routing }), workerHost],
     [crawler({ id: identity.id, ...opts.crawler }), workerHost],
-    [liveness({ ...opts.liveness }), workerHost]
+    [liveness({ ...opts.liveness }), workerHost],
+    [lists({ identity, name: opts.name, ...opts.lists }), workerHost]
   ]
   try {
     await Promise.all(specs.map(([spec, host]) => supervisor.start(spec, { host })))

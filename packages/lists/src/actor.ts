@@ -6,10 +6,11 @@
  */
 import { catchError, defer, EMPTY, filter, finalize, ignoreElements, map, merge, mergeMap, of, takeUntil, tap, timer } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { errorReply, isActorConfigure, isListsPage, isObj, MAX_NAME_BYTES, reply } from '@peerconnect/protocol'
+import { errorReply, isActorConfigure, isListsPage, isObj, isRoutingPeerAdded, MAX_NAME_BYTES, reply } from '@peerconnect/protocol'
 import type { ListsInvalidateReply, ListsPageReply, ListsSelfReply, ListsStatsReply, Message } from '@peerconnect/protocol'
 import type { ActorDeps, ActorFn } from '@peerconnect/runtime'
 import { createAnnouncer } from './announcer.js'
+import type { Announcer } from './announcer.js'
 import type { Context } from './context.js'
 import { createCounts } from './counters.js'
 import { decodeCursor } from './cursor.js'
@@ -17,6 +18,7 @@ import { createDirectory } from './directory.js'
 import type { Directory } from './directory.js'
 import { BadRequestError, NoRecordError } from './errors.js'
 import { createHandoff } from './handoff.js'
+import type { Handoff } from './handoff.js'
 import { settingsOf } from './init.js'
 import type { ListsInit } from './init.js'
 import { onPcAnnounce } from './rpc/pc-announce.js'
@@ -38,8 +40,8 @@ type Handler = (msg: Message, ctx: Context, parts: Parts) => Observable<Message>
 
 interface Parts {
   readonly directory: Directory
-  readonly onPeerAdded: (msg: Message) => Observable<never>
-  readonly kick: () => void
+  readonly handoff: Handoff
+  readonly announcer: Announcer
 }
 
 const HANDLERS: Readonly<Record<string, Handler>> = {
@@ -53,7 +55,10 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'lists.self': (m, ctx) => ctx.self.record === undefined
     ? fail(m, new NoRecordError())
     : answer(m, { type: 'lists.self.reply', record: ctx.self.record } satisfies ListsSelfReply),
-  'routing.peer.added': (m, _ctx, parts) => parts.onPeerAdded(m),
+  'routing.peer.added': (m, _ctx, parts) => {
+    if (isRoutingPeerAdded(m)) parts.announcer.onContact(m.contact)
+    return parts.handoff.onPeerAdded(m)
+  },
   'actor.configure': onConfigure
 }
 
@@ -63,7 +68,7 @@ export function listsActor (init: ListsInit): ActorFn {
     const ctx = contextOf(init, settings, deps)
     const announcer = createAnnouncer(ctx)
     const handoff = createHandoff(ctx)
-    const parts: Parts = { directory: createDirectory(ctx), onPeerAdded: handoff.onPeerAdded, kick: announcer.kick }
+    const parts: Parts = { directory: createDirectory(ctx), handoff, announcer }
     const cancelled = (m: Message): Observable<Message> => in$.pipe(filter(c => c.type === 'actor.cancel' && isObj(c) && c.ask === m.cid))
     const sweep$ = timer(settings.announceInterval, settings.announceInterval, deps.scheduler).pipe(tap(() => ctx.store.expire(ctx.now())), ignoreElements())
     const answers$ = in$.pipe(mergeMap(m => {
@@ -100,7 +105,7 @@ function onConfigure (m: Message, ctx: Context, parts: Parts): Observable<Messag
   const ok = typeof name === 'string' && new TextEncoder().encode(name).length <= MAX_NAME_BYTES
   if (ok && name !== ctx.self.name) {
     ctx.self.name = name
-    parts.kick()
+    parts.announcer.kick()
   }
   if (m.cid === undefined) return EMPTY
   return of(ok || name === undefined ? reply(m, { type: 'actor.configure.reply' }) : errorReply(m, new BadRequestError('name must be a string of at most 64 bytes')))

@@ -2,7 +2,7 @@
  * The announce loop: at start and every `announceInterval`, make sure our record is current (a
  * new sequence when the name or the address changed, kept in the snapshot), look up the R nodes
  * closest to our closest list id when needed (the first rounds, every `lookupEvery` rounds, when
- * there are fewer than R or one stopped answering), and announce the record to each of them with
+ * there are fewer than R, when one stopped answering, or when routing met a closer node), and announce the record to each of them with
  * a token from its last pc_list reply (fetched again when it is old or refused). The steady cost
  * per interval is one pc_announce per holder.
  */
@@ -22,6 +22,8 @@ export interface Announcer {
   readonly run$: Observable<Message>
   /** Runs a round now (after a name change); ignored while one runs. */
   kick (): void
+  /** A contact routing just met: when it is closer to our list id than a holder, the next round looks the holders up again. */
+  onContact (contact: Contact): void
 }
 
 type Outcome = 'ok' | 'refused' | 'silent'
@@ -35,9 +37,10 @@ export function createAnnouncer (ctx: Context): Announcer {
   let rounds = 0
   let sinceLookup = 0
   let failed = false
+  let stale = false
 
   const holders$ = (): Observable<Contact[]> => {
-    const due = holders.length < settings.r || failed || rounds < EARLY_LOOKUPS || sinceLookup >= settings.lookupEvery
+    const due = holders.length < settings.r || failed || stale || rounds < EARLY_LOOKUPS || sinceLookup >= settings.lookupEvery
     rounds++
     sinceLookup++
     if (!due) return of(holders)
@@ -45,6 +48,7 @@ export function createAnnouncer (ctx: Context): Announcer {
       holders = found
       sinceLookup = 1
       failed = false
+      stale = false
       const keep = new Set(found.map(keyOf))
       for (const k of tokens.keys()) if (!keep.has(k)) tokens.delete(k)
     }))
@@ -106,7 +110,12 @@ export function createAnnouncer (ctx: Context): Announcer {
     ? EMPTY
     : merge(timer(0, settings.announceInterval, ctx.deps.scheduler), kick$).pipe(exhaustMap(() => round$))
 
-  return { run$, kick: () => kick$.next() }
+  const onContact = (contact: Contact): void => {
+    const farthest = holders[settings.r - 1]
+    if (farthest === undefined || compareDistance(contact.id, farthest.id, list.id) < 0) stale = true
+  }
+
+  return { run$, kick: () => kick$.next(), onContact }
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────

@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { closest, closestListId, idsEqual, idToHex, LIST_IDS, recordFromWire } from '@peerconnect/protocol'
+import { closest, closestListId, compareDistance, generateIdentity, idsEqual, idToHex, LIST_IDS, recordFromWire } from '@peerconnect/protocol'
 import type { ListsStatsReply, Message, PeerRecord, TransportResponse } from '@peerconnect/protocol'
 import { createFakeNet, T0 } from './fake-net.js'
 import type { FakeNet, FakeNode } from './fake-net.js'
@@ -124,6 +124,29 @@ recovery('announce - a killed peer\'s record is gone from every holder within RE
   net.kill(node)
   await net.advance(3 * INTERVAL + INTERVAL)
   for (const h of hs) assert.is((await stats(h)).records, 0, key(h))
+  net.stopAll()
+})
+
+recovery('announce - routing meeting a node closer than a holder makes the next round look up again, and the newcomer gets the record', async () => {
+  const { net, node, holders } = swarm(14)
+  await net.advance(4 * INTERVAL + 10)
+  const target = LIST_IDS[closestListId(node.id).index]!
+  const farthest = holders()[7]!
+  let closer = generateIdentity()
+  while (compareDistance(closer.id, farthest.id, target) >= 0) closer = generateIdentity()
+  const lookups = async (): Promise<number> => (await stats(node)).sent.lookup!
+  const before = await lookups()
+  await net.advance(INTERVAL)
+  assert.is(await lookups(), before, 'no lookup in a quiet round')
+  const newcomer = net.add({ identity: closer, init: { announce: false } })
+  const far = net.nodes.filter(n => n !== node && n !== newcomer).sort((a, b) => compareDistance(b.id, a.id, target))[0]!
+  node.publish({ type: 'routing.peer.added', contact: { id: far.id, host: far.address.host, port: far.address.port, lastSeen: 0 } } as Message)
+  await net.advance(INTERVAL)
+  assert.is(await lookups(), before, 'a farther contact changes nothing')
+  node.publish({ type: 'routing.peer.added', contact: { id: newcomer.id, host: newcomer.address.host, port: newcomer.address.port, lastSeen: 0 } } as Message)
+  await net.advance(INTERVAL)
+  assert.is(await lookups(), before + 1)
+  assert.ok(await heldBy(net, newcomer, node))
   net.stopAll()
 })
 
