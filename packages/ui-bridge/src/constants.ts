@@ -54,3 +54,42 @@ export const UNAVAILABLE_CODES: readonly string[] = [
 
 /** Prefix of every metric name the server exposes. */
 export const METRIC_PREFIX = 'peerconnect_'
+
+// ── the actor ────────────────────────────────────────────────────────────────────────────────
+
+export const minute = 60 * second
+
+/** How often the actor re-reads the routing table and checks the peers it has not heard from. */
+export const CHECK_INTERVAL = 10 * second
+/** A live peer neither seen nor checked for this long gets a liveness check. */
+export const STALE_AFTER = 20 * second
+/** Liveness checks asked per sweep at most (least recently seen first), and in flight at once. */
+export const MAX_CHECKS = 32
+export const CHECK_CONCURRENCY = 8
+/** Time bound of one `liveness.check` ask (a UDP ping, then a TCP connect). */
+export const CHECK_TIMEOUT = 10 * second
+/** A change of a peer's last-seen time alone is sent to the page once it moved this far. */
+export const SEEN_STEP = 5 * second
+
+/** The `pc_record` query that learns a peer's name: its time bound, and queries in flight at once. */
+export const NAME_TIMEOUT = 3 * second
+export const NAME_CONCURRENCY = 4
+/** A name is asked again after this long (peers may rename); a failed query after NAME_RETRY. */
+export const NAME_TTL = 10 * minute
+export const NAME_RETRY = 30 * second
+/** Names kept at most (least recently learned dropped first). */
+export const MAX_NAMES = 10_000
+/**
+ * Bytes of padding in a `pc_record` query: the signed record is more than 3× a bare query, so an
+ * unproven querier pads it (lists answers 203 ERR_PROOF_NEEDED otherwise).
+ */
+export const RECORD_QUERY_PAD = 64
+
+/** Time bound of the asks behind /api/status and /metrics (each degrades alone). */
+export const STATUS_TIMEOUT = 3 * second
+/** Time bound of a directory page (it may walk the network). */
+export const PAGE_TIMEOUT = 15 * second
+/** Time bound of a lookup by id (`crawler.find`). */
+export const FIND_TIMEOUT = 15 * second
+/** A search ask gets this much longer than its own time bound before it is given up. */
+export const SEARCH_ASK_MARGIN = 2 * second

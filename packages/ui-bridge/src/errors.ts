@@ -46,3 +46,27 @@ export function codeOf (err: unknown): string | undefined {
 }
 
 const ERR_CODE = /^ERR_[A-Z0-9_]{1,60}$/
+
+/** An actor answered an ask with a reply of the wrong shape. */
+export class UnexpectedReplyError extends Error {
+  override readonly name = 'UnexpectedReplyError'
+  readonly code = 'ERR_UNEXPECTED_REPLY'
+}
+
+/** The work was given up: the client went away or the actor stopped. */
+export class AbortedError extends Error {
+  override readonly name = 'AbortedError'
+  readonly code = 'ERR_ABORTED'
+}
+
+/** The API's address is taken by another program. */
+export class AddressInUseError extends Error {
+  override readonly name = 'AddressInUseError'
+  readonly code = 'ERR_ADDRESS_IN_USE'
+}
+
+/** The API could not listen (a bad host, no permission for the port, …). */
+export class ApiListenError extends Error {
+  override readonly name = 'ApiListenError'
+  readonly code = 'ERR_API_LISTEN'
+}

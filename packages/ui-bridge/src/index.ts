@@ -1,13 +1,35 @@
 /**
  * @peerconnect/ui-bridge: the HTTP API, WebSocket events, Prometheus metrics and the web page
- * of a PeerConnect node (DESIGN §6), behind the narrow `UiBackend` interface.
+ * of a PeerConnect node (DESIGN §6), behind the narrow `UiBackend` interface; and the ui-bridge
+ * actor (`uiBridge(init)`), which implements that interface with asks to the other actors.
  */
+import { defineActor } from '@peerconnect/runtime'
+import { uiBridgeActor, UI_CONSUMES } from './actor.js'
+import type { UiBridgeInit } from './init.js'
+
+/** The ui-bridge actor: the API, the events socket, /metrics and the page of a node. */
+export const uiBridge = defineActor<UiBridgeInit>({
+  name: 'ui-bridge',
+  consumes: UI_CONSUMES,
+  worker: new URL('./worker.js', import.meta.url),
+  create: uiBridgeActor
+})
+
+export { uiBridgeActor, UI_CONSUMES } from './actor.js'
+export type { UiBridgeInit, Settings } from './init.js'
+export { settingsOf } from './init.js'
+export { createPeerView } from './peer-view.js'
+export type { PeerView, CheckTarget } from './peer-view.js'
+export { createNameBook } from './names.js'
+export type { NameBook, NameBookOptions, NameCounters } from './names.js'
+export { createNodeBackend } from './node-backend.js'
+export { contactPeer, recordPeer, directoryPeer, formatAddress } from './to-peer.js'
 export { createUiServer } from './server.js'
 export type { UiServer, UiServerOptions } from './server.js'
 export type {
   UiBackend, Peer, SearchVia, HitSource, NodeStatus, ActorStatus, PeerEvent, PeerEventType, SearchOptions, MetricValue
 } from './backend.js'
-export { TokenRequiredError, InvalidServerOptionError, backendFailure } from './errors.js'
+export { TokenRequiredError, InvalidServerOptionError, UnexpectedReplyError, AbortedError, AddressInUseError, ApiListenError, backendFailure } from './errors.js'
 export type { ApiError, ErrorBody } from './errors.js'
 export { parseId, parseQuery, parseVia, parseTimeout, parseCursor, parseLimit, parsePageParams, parseSearchParams } from './params.js'
 export type { Parsed, PageParams, SearchParams } from './params.js'
@@ -15,5 +37,5 @@ export { isLoopback } from './auth.js'
 export { loadAssets, defaultAssetsDir } from './static-files.js'
 export {
   DEFAULT_HOST, DEFAULT_PORT, MIN_LIMIT, MAX_LIMIT, DEFAULT_LIMIT, MIN_SEARCH_TIMEOUT, MAX_SEARCH_TIMEOUT,
-  DEFAULT_SEARCH_TIMEOUT, SEARCH_GRACE, SEARCH_VIAS, DEFAULT_VIA
+  DEFAULT_SEARCH_TIMEOUT, SEARCH_GRACE, SEARCH_VIAS, DEFAULT_VIA, CHECK_INTERVAL, STALE_AFTER, MAX_CHECKS, NAME_TIMEOUT, NAME_TTL, NAME_RETRY
 } from './constants.js'

@@ -1,0 +1,101 @@
+/**
+ * The ui-bridge actor: on subscribe it starts the HTTP server (`createUiServer`) with a backend
+ * answered by asks to the other actors, publishes `ui.ready {url}` once it listens and answers
+ * `ui.info`; it keeps the live peer list from `routing.peer.added/removed` and `liveness.status`
+ * plus a sweep every `checkInterval`; unsubscribing closes the server, its sockets and timers.
+ * A server that cannot listen does not crash the actor: `ui.info` then answers the error
+ * (`ERR_ADDRESS_IN_USE`, `ERR_TOKEN_REQUIRED`, `ERR_API_LISTEN` …).
+ */
+import { EMPTY, defer, filter, finalize, from, map, merge, mergeMap, of, shareReplay } from 'rxjs'
+import type { Observable } from 'rxjs'
+import { errorReply, isLivenessStatus, isRoutingPeerAdded, isRoutingPeerRemoved, reply, toErrorData } from '@peerconnect/protocol'
+import type { ErrorData, Message, UiInfoReply, UiReady } from '@peerconnect/protocol'
+import type { ActorDeps, ActorFn } from '@peerconnect/runtime'
+import { createBridge } from './bridge.js'
+import type { Bridge } from './bridge.js'
+import { AddressInUseError, ApiListenError } from './errors.js'
+import { errorCode } from './ask.js'
+import { settingsOf } from './init.js'
+import type { Settings, UiBridgeInit } from './init.js'
+import { createNodeBackend } from './node-backend.js'
+import { createUiServer } from './server.js'
+import type { UiServer } from './server.js'
+import { sweep$ } from './sweep.js'
+
+/** The message types the actor consumes. */
+export const UI_CONSUMES: readonly string[] = ['ui.info', 'routing.peer.added', 'routing.peer.removed', 'liveness.status']
+
+type Listening = { ok: true, url: string } | { ok: false, error: ErrorData }
+
+export function uiBridgeActor (init: UiBridgeInit): ActorFn {
+  const settings = settingsOf(init)
+  return (in$, deps) => defer(() => {
+    const bridge = createBridge(settings, deps)
+    const server = startServer(bridge, settings, deps)
+    const listening$ = from(server.listening).pipe(shareReplay(1))
+    const handlers: Readonly<Record<string, (m: Message) => Observable<Message>>> = {
+      'ui.info': m => listening$.pipe(map(l => l.ok ? reply<UiInfoReply>(m, { type: 'ui.info.reply', url: l.url }) : errorReply(m, l.error))),
+      'routing.peer.added': m => applied(isRoutingPeerAdded(m) ? bridge.view.add(m.contact) : undefined, bridge),
+      'routing.peer.removed': m => applied(isRoutingPeerRemoved(m) ? bridge.view.remove(m.contact) : undefined, bridge),
+      'liveness.status': m => applied(isLivenessStatus(m) ? bridge.view.checked(m) : undefined, bridge)
+    }
+    return merge(
+      listening$.pipe(filter(l => l.ok), map((l): UiReady => ({ type: 'ui.ready', url: (l as { url: string }).url }))),
+      in$.pipe(mergeMap(m => handlers[m.type]?.(m) ?? unknown(m))),
+      sweep$(bridge)
+    ).pipe(finalize(() => {
+      bridge.close()
+      server.close()
+    }))
+  })
+}
+
+// ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+/** Starts the server; `close()` at any time (before it listens too) stops it. */
+function startServer (bridge: Bridge, settings: Settings, deps: ActorDeps): { listening: Promise<Listening>, close (): void } {
+  let server: UiServer | undefined
+  let closed = false
+  const listening = createUiServer(createNodeBackend(bridge), {
+    host: settings.host,
+    port: settings.port,
+    token: settings.token,
+    logger: deps.log,
+    processMetrics: settings.processMetrics
+  }).then((s): Listening => {
+    server = s
+    if (closed) void s.close()
+    bridge.url = s.url
+    deps.log.info('api listening', { url: s.url })
+    return { ok: true, url: s.url }
+  }, (err: unknown): Listening => {
+    const error = listenError(err, settings)
+    deps.log.error('api cannot listen', { code: error.code, message: error.message })
+    return { ok: false, error }
+  })
+  return {
+    listening,
+    close () {
+      closed = true
+      void server?.close()
+    }
+  }
+}
+
+function listenError (err: unknown, { host, port }: Settings): ErrorData {
+  const code = errorCode(err)
+  const where = `${host.includes(':') ? `[${host}]` : host}:${port}`
+  if (code === 'EADDRINUSE') return toErrorData(new AddressInUseError(`the API address ${where} is in use by another program (EADDRINUSE)`))
+  if (code?.startsWith('ERR_') === true) return toErrorData(err)
+  return toErrorData(new ApiListenError(`the API cannot listen on ${where}: ${String((err as { message?: unknown } | null)?.message ?? err)}`))
+}
+
+function applied (e: ReturnType<Bridge['view']['add']>, bridge: Bridge): Observable<never> {
+  bridge.emit(e)
+  return EMPTY
+}
+
+/** A request of a type this actor does not handle gets an error reply; a published one is dropped. */
+function unknown (m: Message): Observable<Message> {
+  return typeof m.cid === 'number' ? of(errorReply(m, { name: 'BadRequestError', code: 'ERR_BAD_REQUEST', message: `ui-bridge does not answer ${m.type}` })) : EMPTY
+}

@@ -1,0 +1,127 @@
+/**
+ * The UiBackend of a real node, answered with asks to the other actors: status ← transport.info,
+ * routing.contacts, supervisor.stats, lists.stats; live peers ← the view; directory ← lists.page;
+ * lookup ← the view, routing.get, then crawler.find; search ← search.query; metrics ← the stats
+ * of every actor that answers. Only transport.info (status), lists.page (directory),
+ * crawler.find (lookup) and search.query (search) are needed: their failures become 503s; every
+ * other ask that fails just leaves its part out.
+ */
+import { filter, map } from 'rxjs'
+import {
+  idToHex, isCrawlerResult, isListsPageReply, isListsStatsReply, isRoutingContactsReply, isRoutingGetReply,
+  isSearchHit, isSupervisorStatsReply, isTransportInfoReply, parseIdHex
+} from '@peerconnect/protocol'
+import type { Contact, CrawlerFind, ListsPage, ListsStats, RoutingContacts, RoutingGet, SearchQuery, SupervisorStats, TransportInfo } from '@peerconnect/protocol'
+import type { HitSource, NodeStatus, Peer, UiBackend } from './backend.js'
+import { askFor } from './ask.js'
+import { toAsyncIterable } from './async-iterable.js'
+import type { Bridge } from './bridge.js'
+import { contactPeer, directoryPeer, formatAddress, recordPeer } from './to-peer.js'
+import { nodeMetrics } from './node-metrics.js'
+import { FIND_TIMEOUT, PAGE_TIMEOUT, SEARCH_ASK_MARGIN, STATUS_TIMEOUT } from './constants.js'
+
+export function createNodeBackend (bridge: Bridge): UiBackend {
+  const { deps, view, names } = bridge
+  const ask = deps.ask
+  const optional = async <T>(type: string, p: Promise<T>): Promise<T | undefined> => {
+    try {
+      return await p
+    } catch (err) {
+      bridge.failed(type, err)
+      return undefined
+    }
+  }
+  const contacts = async (): Promise<{ contacts: Contact[], buckets: number[] } | undefined> => {
+    const msg: RoutingContacts = { type: 'routing.contacts' }
+    const reply = await optional(msg.type, askFor(ask, msg, { guard: isRoutingContactsReply, timeout: STATUS_TIMEOUT }))
+    if (reply !== undefined) for (const e of view.sync(reply.contacts)) bridge.emit(e)
+    return reply
+  }
+  let synced: Promise<unknown> | undefined
+  const nameOf = async (contact: Contact): Promise<string> => {
+    const idHex = idToHex(contact.id)
+    return (await names.resolve({ id: contact.id, host: contact.host, port: contact.port }, idHex)) ?? ''
+  }
+
+  return {
+    async status (): Promise<NodeStatus> {
+      const info: TransportInfo = { type: 'transport.info' }
+      const stats: SupervisorStats = { type: 'supervisor.stats' }
+      const lists: ListsStats = { type: 'lists.stats' }
+      const [transport, table, supervisor, held] = await Promise.all([
+        askFor(ask, info, { guard: isTransportInfoReply, timeout: STATUS_TIMEOUT }),
+        contacts(),
+        optional(stats.type, askFor(ask, stats, { guard: isSupervisorStatsReply, timeout: STATUS_TIMEOUT })),
+        optional(lists.type, askFor(ask, lists, { guard: isListsStatsReply, timeout: STATUS_TIMEOUT }))
+      ])
+      return {
+        id: idToHex(transport.id),
+        name: bridge.settings.name,
+        udp: formatAddress(transport.udp.host, transport.udp.port),
+        api: bridge.url,
+        uptime: Math.max(0, deps.clock.now() - bridge.startedAt),
+        peers: table?.contacts.length ?? view.size,
+        actors: (supervisor?.actors ?? []).map(a => ({ name: a.name, host: a.host, threadId: a.threadId, restarts: a.restarts })),
+        lists: { held: held?.held ?? 0, records: held?.records ?? 0 },
+        buckets: table?.buckets ?? []
+      }
+    },
+
+    async livePeers (): Promise<Peer[]> {
+      synced ??= contacts()
+      await synced
+      return view.peers()
+    },
+
+    async peers ({ cursor, limit }) {
+      const msg: ListsPage = cursor === undefined || cursor === '' ? { type: 'lists.page', limit } : { type: 'lists.page', cursor, limit }
+      const page = await askFor(ask, msg, { guard: isListsPageReply, timeout: PAGE_TIMEOUT })
+      const peers: Peer[] = []
+      for (const entry of page.peers) {
+        const peer = directoryPeer(entry, view.get(idToHex(entry.record.id)))
+        if (peer === undefined) continue
+        names.learn(peer.id, peer.name)
+        peers.push(peer)
+      }
+      return { peers, next: page.next }
+    },
+
+    async peer (idHex) {
+      const id = parseIdHex(idHex)
+      if (id === undefined) return null
+      const live = view.target(idHex)
+      if (live !== undefined) {
+        const name = await names.resolve(live, idHex)
+        if (name !== undefined) bridge.emit(view.named(idHex, name))
+        return view.get(idHex) ?? null
+      }
+      const get: RoutingGet = { type: 'routing.get', id }
+      const known = await optional(get.type, askFor(ask, get, { guard: isRoutingGetReply, timeout: STATUS_TIMEOUT }))
+      if (known?.contact != null) return contactPeer(known.contact, { name: await nameOf(known.contact) })
+      const find: CrawlerFind = { type: 'crawler.find', id }
+      bridge.counters.finds++
+      const result = await askFor(ask, find, { guard: isCrawlerResult, timeout: FIND_TIMEOUT })
+      if (result.found === null) return null
+      return contactPeer({ ...result.found, lastSeen: deps.clock.now() }, { name: await nameOf(result.found) })
+    },
+
+    search (q, { via, timeoutMs, signal }) {
+      const msg: SearchQuery = { type: 'search.query', q, via, timeout: timeoutMs }
+      const hits$ = ask(msg, { timeout: timeoutMs + SEARCH_ASK_MARGIN }).pipe(
+        filter(isSearchHit),
+        map(hit => {
+          const live = view.get(idToHex(hit.record.id))
+          const peer = recordPeer(hit.record, { lastSeen: live?.lastSeen ?? deps.clock.now(), status: live?.status })
+          if (peer !== undefined) names.learn(peer.id, peer.name)
+          return peer === undefined ? undefined : { peer, via: hit.via as HitSource }
+        }),
+        filter(<T>(x: T | undefined): x is T => x !== undefined)
+      )
+      return toAsyncIterable(hits$, signal)
+    },
+
+    events: (listener) => bridge.subscribe(listener),
+
+    metrics: async () => await nodeMetrics(bridge)
+  }
+}

@@ -1,0 +1,41 @@
+/** Turning what the actors report (contacts, signed records, directory entries) into API `Peer`s. */
+import { idToHex, recordAddress } from '@peerconnect/protocol'
+import type { Contact, DirectoryPeer, PeerRecord } from '@peerconnect/protocol'
+import type { Peer } from './backend.js'
+
+/** `ip:port`, or `[v6]:port`. */
+export function formatAddress (host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+}
+
+/** A routing contact as a Peer. */
+export function contactPeer (contact: Contact, opts: { name: string, status?: Peer['status'] }): Peer {
+  return {
+    id: idToHex(contact.id),
+    name: opts.name,
+    address: formatAddress(contact.host, contact.port),
+    status: opts.status ?? 'online',
+    lastSeen: contact.lastSeen
+  }
+}
+
+/** A verified record as a Peer; undefined when its compact address does not decode. */
+export function recordPeer (record: PeerRecord, opts: { lastSeen: number, status?: Peer['status'] }): Peer | undefined {
+  const addr = recordAddress(record)
+  if (addr === undefined) return undefined
+  return {
+    id: idToHex(record.id),
+    name: record.n,
+    address: formatAddress(addr.host, addr.port),
+    status: opts.status ?? 'online',
+    lastSeen: opts.lastSeen
+  }
+}
+
+/**
+ * A directory entry as a Peer: online (holders drop a record soon after its peer stops announcing)
+ * unless the live list knows it is offline; last seen = its last announce.
+ */
+export function directoryPeer (entry: DirectoryPeer, live: Peer | undefined): Peer | undefined {
+  return recordPeer(entry.record, { lastSeen: Math.max(entry.seenAt, live?.lastSeen ?? 0), status: live?.status })
+}

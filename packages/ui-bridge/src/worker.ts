@@ -1,0 +1,4 @@
+import { runActor } from '@peerconnect/runtime'
+import { uiBridge } from './index.js'
+
+runActor(uiBridge)
