@@ -3,7 +3,7 @@
  * with teardown. Used by `peerconnect demo`, `createTestnet` and the benchmarks.
  */
 import { generateIdentity } from '@peerconnect/protocol'
-import { createComputePool, silentLogger } from '@peerconnect/runtime'
+import { createComputePool, createTestnet, silentLogger } from '@peerconnect/runtime'
 import type { Logger } from '@peerconnect/runtime'
 import { createNode } from './node.js'
 import type { NodeOptions, PeerNode } from './node.js'
@@ -31,14 +31,10 @@ export interface Swarm {
 
 export async function createSwarm (n: number, opts: SwarmOptions = {}): Promise<Swarm> {
   const pool = createComputePool()
-  const nodes: PeerNode[] = []
-  let stopping: Promise<void> | undefined
-  const stop = (): Promise<void> => (stopping ??= (async () => {
-    await Promise.allSettled(nodes.filter(Boolean).map(async node => await node.stop()))
-    await pool.close()
-  })())
-  try {
-    const make = async (i: number): Promise<PeerNode> => await createNode({
+  const concurrency = opts.concurrency ?? 8
+  return await createTestnet<PeerNode>(n, {
+    concurrency,
+    create: async (i) => await createNode({
       name: opts.names?.[i] ?? `node-${i}`,
       identity: generateIdentity(),
       host: opts.host ?? '127.0.0.1',
@@ -47,30 +43,13 @@ export async function createSwarm (n: number, opts: SwarmOptions = {}): Promise<
       log: opts.log ?? silentLogger,
       pool,
       ...opts.node
-    })
-    if (n <= 0) return { nodes, stop }
-    const first = await make(0)
-    nodes[0] = first
-    opts.onJoined?.(first, 0)
-    const seeds = [first.udp]
-    let next = 1
-    const worker = async (): Promise<void> => {
-      while (next < n) {
-        const i = next++
-        const node = await make(i)
-        nodes[i] = node
-        await join(node, seeds, Math.min(i, JOIN_MIN_CONTACTS))
-        opts.onJoined?.(node, i)
-      }
-    }
-    await Promise.all(Array.from({ length: Math.min(opts.concurrency ?? 8, n) }, worker))
+    }),
+    join: async (node, first, i) => await join(node, [first.udp], Math.min(i, JOIN_MIN_CONTACTS)),
+    onJoined: opts.onJoined,
     // The early joiners learned of few peers; a second bootstrap round fills their tables.
-    await Promise.all(nodes.slice(0, Math.min(n, opts.concurrency ?? 8)).map(async node => await node.bootstrap([])))
-    return { nodes, stop }
-  } catch (err) {
-    await stop()
-    throw err
-  }
+    settle: async (nodes) => { await Promise.all(nodes.slice(0, Math.min(n, concurrency)).map(async node => await node.bootstrap([]))) },
+    teardown: async () => { await pool.close() }
+  })
 }
 
 /**

@@ -20,6 +20,8 @@ export const MAX_BACKLOG = 10_000
 
 /** The message an asker's host sends when an ask is cancelled (unsubscribed or timed out). */
 export const CANCEL_TYPE = 'actor.cancel'
+/** Answered by the supervisor itself: per-actor metrics for actors on any thread. */
+export const SUPERVISOR_STATS = 'supervisor.stats'
 /** The control message that carries a configuration patch into an actor's `in$`. */
 export const CONFIGURE_TYPE = 'actor.configure'
 

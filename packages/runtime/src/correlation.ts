@@ -24,7 +24,8 @@ export interface Correlation<C> {
   openAs (cid: number, asker: Asking, consumer: C): void
   /** A reply from `consumer`: forwarded to its asker, or dropped when it is not theirs to give. */
   reply (consumer: C, msg: Message): void
-  cancel (asker: Asking, askerCid: number): void
+  /** Forgets the ask; returns its consumer and the cid the consumer saw, so it can be told. */
+  cancel (asker: Asking, askerCid: number): { consumer: C, cid: number } | undefined
   /** The ask `cid` fails with `err` (an error reply to its asker). */
   fail (cid: number, err: unknown): void
   /** Every ask `consumer` holds fails with `err`. */
@@ -85,7 +86,10 @@ export function createCorrelation<C> (): Correlation<C> {
     },
     cancel (asker, askerCid) {
       const cid = byAsker.get(asker)?.get(askerCid)
-      if (cid !== undefined) forget(cid, open.get(cid)!)
+      if (cid === undefined) return undefined
+      const o = open.get(cid)!
+      forget(cid, o)
+      return { consumer: o.consumer, cid }
     },
     fail,
     failConsumer (consumer, err) {

@@ -11,7 +11,9 @@
  *
  * A published message goes to every actor consuming its type (not back to its sender) and to
  * `messages$` observers. A request (`deps.ask` / `sup.ask`) goes to one consumer, the first
- * started. Messages for an actor that is restarting wait for it (up to MAX_BACKLOG).
+ * started. Messages for an actor that is restarting wait for it (up to MAX_BACKLOG). The
+ * supervisor answers `supervisor.stats` itself, and tells an actor that consumes `actor.cancel`
+ * when an ask it is answering was cancelled (`{ type: 'actor.cancel', ask: <the cid it saw> }`).
  */
 import { Observable, Subject, asyncScheduler, filter } from 'rxjs'
 import type { SchedulerLike } from 'rxjs'
@@ -35,7 +37,7 @@ import type { LocalComputePool } from './pool.js'
 import { startInlineHost } from './inline-host.js'
 import { startWorkerHost } from './worker-host.js'
 import { ActorNotRunningError, ActorRestartedError, BacklogFullError, DuplicateActorError, NoConsumerError, SupervisorStoppedError, UnknownActorError } from './errors.js'
-import { CANCEL_TYPE, MAX_BACKLOG } from './constants.js'
+import { CANCEL_TYPE, MAX_BACKLOG, SUPERVISOR_STATS } from './constants.js'
 import { withField } from './message-copy.js'
 
 export interface SupervisorOptions {
@@ -96,7 +98,7 @@ export function createSupervisor (opts: SupervisorOptions = {}): Supervisor {
 
   const outside: Asking = { name: '(outside)', deliver: (msg) => asker.handle(msg) }
   const asker = createAsker((msg) => {
-    if (msg.type === CANCEL_TYPE) correlation.cancel(outside, (msg as Message & { ask: number }).ask)
+    if (msg.type === CANCEL_TYPE) cancel(outside, (msg as Message & { ask: number }).ask)
     else request(outside, msg)
   }, scheduler, { timeout: opts.askTimeout, nextCid: correlation.reserve })
 
@@ -110,7 +112,17 @@ export function createSupervisor (opts: SupervisorOptions = {}): Supervisor {
     }
   }
 
+  /** The asker gave up: forget the ask, and tell its consumer when it asked to be told (consumes actor.cancel). */
+  function cancel (from: Asking, askerCid: number): void {
+    const open = correlation.cancel(from, askerCid)
+    if (open !== undefined && open.consumer.spec.consumes.includes(CANCEL_TYPE)) deliverTo(open.consumer, { type: CANCEL_TYPE, ask: open.cid } as Message)
+  }
+
   function request (from: Asking, msg: Message): void {
+    if (msg.type === SUPERVISOR_STATS) {
+      from.deliver({ type: 'supervisor.stats.reply', re: msg.cid, end: true, actors: [...slots.values()].map(statsOf), pendingAsks: correlation.size } as Message)
+      return
+    }
     const consumer = stopping === undefined ? consumers.get(msg.type)?.[0] : undefined
     if (consumer === undefined) {
       const err = stopping === undefined ? new NoConsumerError(`no actor consumes ${msg.type}`) : new SupervisorStoppedError('the supervisor is stopping')
@@ -128,7 +140,7 @@ export function createSupervisor (opts: SupervisorOptions = {}): Supervisor {
   }
 
   function route (from: Slot, msg: Message): void {
-    if (msg.type === CANCEL_TYPE) return correlation.cancel(from, (msg as Message & { ask: number }).ask)
+    if (msg.type === CANCEL_TYPE) return cancel(from, (msg as Message & { ask: number }).ask)
     from.messagesOut++
     if (msg.type === SNAPSHOT_TYPE) from.snapshot = (msg as Message & { state?: unknown }).state
     else if (typeof msg.re === 'number') correlation.reply(from, msg)
