@@ -4,8 +4,15 @@ export const second = 1000
 export const BOOTSTRAP_TIMEOUT = 15 * second
 /** Default UDP host. */
 export const DEFAULT_HOST = '127.0.0.1'
-/** Default HTTP API address (the API itself arrives with the ui-bridge actor). */
+/** Default HTTP API address of `start` and `demo`. */
 export const DEFAULT_API = '127.0.0.1:7070'
+/** Where the client commands (search, peers, lookup, status) find a node's API by default. */
+export const DEFAULT_API_URL = 'http://127.0.0.1:7070'
+/** The environment variables of the API token and (for the client commands) the API URL. */
+export const TOKEN_ENV = 'PEERCONNECT_API_TOKEN'
+export const API_ENV = 'PEERCONNECT_API'
+/** How long createNode waits for the API server to listen. */
+export const API_START_TIMEOUT = 10 * second
 
 /** A swarm node that met fewer contacts than this while joining bootstraps again (a lone seed may time out under load). */
 export const JOIN_MIN_CONTACTS = 2

@@ -4,7 +4,7 @@
  * each in its own worker thread, or all inline with `inline: true` (tests, simulations, swarms).
  */
 import { firstValueFrom, lastValueFrom } from 'rxjs'
-import { idToHex, isTransportInfoReply, isCrawlerBootstrapReply } from '@peerconnect/protocol'
+import { idToHex, isTransportInfoReply, isCrawlerBootstrapReply, isUiInfoReply } from '@peerconnect/protocol'
 import type { CrawlerBootstrap, Identity, Message, NodeId } from '@peerconnect/protocol'
 import { createSupervisor } from '@peerconnect/runtime'
 import type { ComputePool, Logger, Supervisor, ActorSpec } from '@peerconnect/runtime'
@@ -18,8 +18,10 @@ import { liveness } from '@peerconnect/liveness'
 import type { LivenessInit } from '@peerconnect/liveness'
 import { lists } from '@peerconnect/lists'
 import type { ListsInit } from '@peerconnect/lists'
+import { uiBridge } from '@peerconnect/ui-bridge'
+import type { UiBridgeInit } from '@peerconnect/ui-bridge'
 import type { HostPort } from './address.js'
-import { BOOTSTRAP_TIMEOUT } from './constants.js'
+import { API_START_TIMEOUT, BOOTSTRAP_TIMEOUT } from './constants.js'
 
 export interface NodeOptions {
   readonly name: string
@@ -40,6 +42,13 @@ export interface NodeOptions {
   readonly liveness?: Partial<LivenessInit>
   /** The directory (announce interval, caps, …); `announce: false` makes a node that only holds and reads. */
   readonly lists?: Partial<Omit<ListsInit, 'identity' | 'name'>>
+  /**
+   * The HTTP API, events socket, /metrics and web page (the ui-bridge actor, on a worker thread
+   * unless `inline`). Default: none. A non-loopback host needs `token`.
+   */
+  readonly api?: { readonly host?: string, readonly port?: number, readonly token?: string } | false
+  /** Extra configuration of the ui-bridge actor (check interval, …). */
+  readonly ui?: Partial<Omit<UiBridgeInit, 'name' | 'host' | 'port' | 'token'>>
 }
 
 export interface PeerNode {
@@ -49,6 +58,8 @@ export interface PeerNode {
   readonly identity: Identity
   readonly udp: HostPort
   readonly supervisor: Supervisor
+  /** The API URL (`http://127.0.0.1:7070`), or null without an API. */
+  readonly api: string | null
   /** Asks one actor and resolves with its last reply (rejects on an error reply or a timeout). */
   request (msg: Message, opts?: { timeout?: number }): Promise<Message>
   /** Pings the seeds, looks up our own id and refreshes the buckets. */
@@ -81,6 +92,15 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
     await supervisor.stop()
     throw new Error('transport.info gave an unexpected reply')
   }
+  let api: string | null = null
+  if (opts.api !== undefined && opts.api !== false) {
+    try {
+      api = await startApi(supervisor, { ...opts.ui, name: opts.name, ...opts.api }, workerHost)
+    } catch (err) {
+      await supervisor.stop()
+      throw err
+    }
+  }
   return {
     id: identity.id,
     idHex: idToHex(identity.id),
@@ -88,6 +108,7 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
     identity,
     udp: { host: info.udp.host, port: info.udp.port },
     supervisor,
+    api,
     request,
     async bootstrap (seeds, o = {}) {
       const timeout = o.timeout ?? BOOTSTRAP_TIMEOUT
@@ -98,4 +119,17 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
     },
     stop: async () => await supervisor.stop()
   }
+}
+
+/** Starts the ui-bridge actor once the others run, and waits until its server listens. */
+async function startApi (supervisor: Supervisor, init: UiBridgeInit, host: 'inline' | 'worker'): Promise<string> {
+  await supervisor.start(uiBridge(withoutUndefined(init)), { host })
+  const reply = await lastValueFrom(supervisor.ask({ type: 'ui.info' }, { timeout: API_START_TIMEOUT }))
+  if (!isUiInfoReply(reply)) throw new Error('ui.info gave an unexpected reply')
+  return reply.url
+}
+
+/** Plain data for a worker: no keys whose value is undefined. */
+function withoutUndefined<T extends object> (o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T
 }
