@@ -21,6 +21,15 @@ export const SLOW_MIN = 50 * ms
 /** …and never later than this. */
 export const SLOW_MAX = 1 * second
 
+/** Before any round trip is measured, a query in flight this long is presumed lost. */
+export const EXPIRE_INITIAL = 1 * second
+/** Once RTTs are measured, a query is presumed lost after this many times their median… */
+export const EXPIRE_FACTOR = 3
+/** …but never sooner than this (nor than the slow threshold)… */
+export const EXPIRE_MIN = 150 * ms
+/** …and never later than this. */
+export const EXPIRE_MAX = 3 * second
+
 /** Seeds asked from routing.closest for a lookup. */
 export const SEED_COUNT = 16
 /** Lookups that run at once during a bootstrap's bucket refresh. */

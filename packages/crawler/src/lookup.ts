@@ -1,6 +1,7 @@
 import { compareDistance, idToHex, idsEqual } from '@peerconnect/protocol'
 import type { Contact, NodeId } from '@peerconnect/protocol'
-import { ALPHA, K, KEEP, MAX_CANDIDATES, SLOW_FACTOR, SLOW_INITIAL, SLOW_MAX, SLOW_MIN } from './constants.js'
+import { ALPHA, K, KEEP, MAX_CANDIDATES } from './constants.js'
+import { createLookupTimers } from './lookup-timers.js'
 
 export interface LookupOptions {
   /** Closest responsive nodes that must have answered before the lookup ends. Default K (8). */
@@ -13,6 +14,8 @@ export interface LookupOptions {
   readonly self?: NodeId
   /** ms a query may be in flight before giving up its slot, until RTTs are measured. Default SLOW_INITIAL. */
   readonly slowAfter?: number
+  /** ms a query may be in flight before it is presumed lost, until RTTs are measured. Default EXPIRE_INITIAL. */
+  readonly expireAfter?: number
   /** Candidates remembered. Default MAX_CANDIDATES. */
   readonly maxCandidates?: number
   /** End as soon as the node whose id is the target has answered (crawler.find). */
@@ -37,6 +40,8 @@ export interface LookupStats {
   /** Queries in flight holding a slot, and slow ones that gave their slot up. */
   readonly active: number
   readonly slow: number
+  /** Queries still unanswered past the expiry: presumed lost (a late answer still counts). */
+  readonly expired: number
   /** Wire bytes of all queries and replies reported. */
   readonly bytes: number
   /** Candidates known. */
@@ -50,24 +55,28 @@ export interface LookupStats {
  *
  * Candidates are kept sorted by XOR distance to the target. At most `alpha` queries hold a slot;
  * one in flight longer than the slow threshold (2× the median measured RTT, clamped) gives its
- * slot up but its late reply is still used. Failed nodes are dropped. The lookup is done when
- * the `k` closest non-failed candidates have all answered (so no closer candidate is unqueried).
+ * slot up AND its rank: the next candidate beyond it becomes worth asking. One in flight longer
+ * than the expiry (3× the median, clamped) is presumed lost; its late reply is still used while
+ * the lookup runs. Failed nodes are dropped. The lookup is done when the `k` closest candidates
+ * that are neither failed nor presumed lost have all answered (so no closer one is unqueried).
  */
 export interface Lookup {
   readonly target: NodeId
   readonly done: boolean
   /** The contact whose id equals the target, once it has answered. */
   readonly found: Contact | null
-  /** Marks slow queries, then fills free slots: the contacts to query now. */
+  /** Marks slow and expired queries, then fills free slots: the contacts to query now. */
   take (now: number): Contact[]
   /** The contact with `queriedId` answered. True when the k closest responsive set changed. */
   reply (queriedId: NodeId, now: number, r: LookupReply): boolean
   /** The query to `queriedId` failed. */
   fail (queriedId: NodeId, now: number, bytes?: number): void
-  /** When (ms) the next in-flight query turns slow, if any holds a slot. */
+  /** When (ms) the next in-flight query turns slow or expires, if any. */
   nextDeadline (): number | undefined
   /** The slot-release threshold (ms) in use. */
   slowThreshold (): number
+  /** The presumed-lost threshold (ms) in use. */
+  expireThreshold (): number
   /** Up to `n` (default `keep`) closest responsive contacts, nearest first. */
   closest (n?: number): Contact[]
   stats (): LookupStats
@@ -78,26 +87,24 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
   const alpha = Math.max(1, opts.alpha ?? ALPHA)
   const keep = Math.max(k, opts.keep ?? KEEP)
   const maxCandidates = Math.max(k * 2, opts.maxCandidates ?? MAX_CANDIDATES)
-  const slowInitial = opts.slowAfter ?? SLOW_INITIAL
+  const timers = createLookupTimers(opts)
   const self = opts.self
   const sorted: Candidate[] = []
   const byKey = new Map<string, Candidate>()
-  const rtts: number[] = []
   let queries = 0
   let responded = 0
   let failed = 0
   let active = 0
   let slow = 0
+  let expired = 0
   let bytes = 0
   let found: Contact | null = null
   let done = false
-  let threshold = slowInitial
 
   for (const s of seeds) {
     add(s, s.rtt)
-    if (s.rtt !== undefined && s.rtt >= 0) rtts.push(s.rtt)
+    if (s.rtt !== undefined) timers.observe(s.rtt)
   }
-  updateThreshold()
   updateDone()
 
   return {
@@ -105,13 +112,13 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
     get done () { return done },
     get found () { return found },
     take (now) {
-      markSlow(now)
+      markLate(now)
       if (done) return []
       const out: Contact[] = []
       let rank = 0
       for (let i = 0; i < sorted.length && rank < k && active < alpha; i++) {
         const c = sorted[i]!
-        if (c.state === STATE.FAILED) continue
+        if (!holdsRank(c)) continue
         rank++
         if (c.state !== STATE.NEW) continue
         c.state = STATE.ACTIVE
@@ -125,7 +132,7 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
     reply (queriedId, now, r) {
       bytes += r.bytes ?? 0
       const c = byKey.get(idToHex(queriedId))
-      if (c === undefined || !inFlight(c)) return false
+      if (c === undefined || !awaited(c)) return false
       release(c)
       const rtt = r.rtt ?? now - c.sentAt
       for (const n of r.nodes) add(n, undefined)
@@ -143,19 +150,23 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
     fail (queriedId, _now, failBytes = 0) {
       bytes += failBytes
       const c = byKey.get(idToHex(queriedId))
-      if (c === undefined || !inFlight(c)) return
+      if (c === undefined || !awaited(c)) return
       release(c)
       c.state = STATE.FAILED
       failed++
       updateDone()
     },
     nextDeadline () {
-      if (done || active === 0) return undefined
+      if (done || active + slow === 0) return undefined
       let first = Infinity
-      for (const c of sorted) if (c.state === STATE.ACTIVE && c.sentAt < first) first = c.sentAt
-      return first + threshold
+      for (const c of sorted) {
+        if (c.state === STATE.ACTIVE) first = Math.min(first, c.sentAt + timers.slow)
+        else if (c.state === STATE.SLOW) first = Math.min(first, c.sentAt + timers.expire)
+      }
+      return first
     },
-    slowThreshold () { return threshold },
+    slowThreshold: () => timers.slow,
+    expireThreshold: () => timers.expire,
     closest (n = keep) {
       const out: Contact[] = []
       for (let i = 0; i < sorted.length && out.length < n; i++) {
@@ -165,7 +176,7 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
       return out
     },
     stats () {
-      return { queries, responded, failed, active, slow, bytes, candidates: sorted.length }
+      return { queries, responded, failed, active, slow, expired, bytes, candidates: sorted.length }
     }
   }
 
@@ -174,7 +185,7 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
     c.lastSeen = now
     c.rtt = rtt
     responded++
-    if (rtt >= 0 && Number.isFinite(rtt)) { rtts.push(rtt); updateThreshold() }
+    timers.observe(rtt)
     if (found === null && idsEqual(c.id, target)) found = toContact(c, now)
     const changed = rankAmongDone(c) < k
     updateDone()
@@ -204,26 +215,30 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
     return c
   }
 
-  function markSlow (now: number): void {
-    if (active === 0) return
+  /** Active queries past the slow threshold turn slow; slow ones past the expiry are presumed lost. */
+  function markLate (now: number): void {
+    if (active + slow === 0) return
+    let lost = false
     for (const c of sorted) {
-      if (c.state === STATE.ACTIVE && now - c.sentAt >= threshold) {
+      if (c.state === STATE.ACTIVE && now - c.sentAt >= timers.slow) {
         c.state = STATE.SLOW
         active--
         slow++
       }
+      if (c.state === STATE.SLOW && now - c.sentAt >= timers.expire) {
+        c.state = STATE.EXPIRED
+        slow--
+        expired++
+        lost = true
+      }
     }
+    if (lost) updateDone()
   }
 
   function release (c: Candidate): void {
     if (c.state === STATE.ACTIVE) active--
-    else slow--
-  }
-
-  function updateThreshold (): void {
-    if (rtts.length === 0) { threshold = slowInitial; return }
-    const m = median(rtts)
-    threshold = Math.min(SLOW_MAX, Math.max(SLOW_MIN, SLOW_FACTOR * m))
+    else if (c.state === STATE.SLOW) slow--
+    else expired--
   }
 
   function updateDone (): void {
@@ -231,7 +246,7 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
     let rank = 0
     for (let i = 0; i < sorted.length && rank < k; i++) {
       const c = sorted[i]!
-      if (c.state === STATE.FAILED) continue
+      if (c.state === STATE.FAILED || c.state === STATE.EXPIRED) continue
       if (c.state !== STATE.DONE) { done = false; return }
       rank++
     }
@@ -248,7 +263,7 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
   }
 }
 
-const STATE = { NEW: 0, ACTIVE: 1, SLOW: 2, DONE: 3, FAILED: 4 } as const
+const STATE = { NEW: 0, ACTIVE: 1, SLOW: 2, EXPIRED: 3, DONE: 4, FAILED: 5 } as const
 type State = typeof STATE[keyof typeof STATE]
 
 interface Candidate {
@@ -262,18 +277,18 @@ interface Candidate {
   rtt: number | undefined
 }
 
-function inFlight (c: Candidate): boolean {
-  return c.state === STATE.ACTIVE || c.state === STATE.SLOW
+/** Worth a rank among the k to ask: not failed, not presumed lost, not slow. */
+function holdsRank (c: Candidate): boolean {
+  return c.state === STATE.NEW || c.state === STATE.ACTIVE || c.state === STATE.DONE
+}
+
+/** A query was sent and its outcome is still awaited (late answers from expired ones count). */
+function awaited (c: Candidate): boolean {
+  return c.state === STATE.ACTIVE || c.state === STATE.SLOW || c.state === STATE.EXPIRED
 }
 
 function toContact (c: Candidate, lastSeen: number): Contact {
   return c.rtt === undefined
     ? { id: c.id, host: c.host, port: c.port, lastSeen }
     : { id: c.id, host: c.host, port: c.port, lastSeen, rtt: c.rtt }
-}
-
-function median (xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = s.length >> 1
-  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2
 }

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import { idToHex, idsEqual, ID_LENGTH } from '@peerconnect/protocol'
 import type { Contact, NodeId } from '@peerconnect/protocol'
 import { createLookup } from '../src/lookup.js'
-import { SLOW_INITIAL, SLOW_MAX, SLOW_MIN } from '../src/constants.js'
+import { EXPIRE_INITIAL, EXPIRE_MAX, EXPIRE_MIN, SLOW_INITIAL, SLOW_MAX, SLOW_MIN } from '../src/constants.js'
 import { createSimNetwork } from './fixtures/sim-network.js'
 import type { SimNetwork, SimNode } from './fixtures/sim-network.js'
 import { driveLookup, QUERY_BYTES, REPLY_BYTES } from './fixtures/drive-lookup.js'
@@ -68,7 +68,7 @@ basics('lookup - ends when the k closest non-failed have answered', () => {
   assert.ok(l.done)
   assert.equal(l.closest().map(dist), [2, 3])
   assert.equal(l.take(9), [])
-  assert.equal(l.stats(), { queries: 3, responded: 2, failed: 1, active: 0, slow: 0, bytes: 0, candidates: 4 })
+  assert.equal(l.stats(), { queries: 3, responded: 2, failed: 1, active: 0, slow: 0, expired: 0, bytes: 0, candidates: 4 })
 })
 
 basics('lookup - a closer node learned late keeps the lookup going', () => {
@@ -135,7 +135,7 @@ basics('lookup - replies and failures of unknown or settled queries are ignored'
   assert.not.ok(l.reply(id(99), 1, { id: id(99), nodes: [node(3)], bytes: 10 }))
   assert.not.ok(l.reply(id(2), 1, { id: id(2), nodes: [] }), 'node 2 was never asked')
   l.fail(id(2), 1)
-  assert.equal(l.stats(), { queries: 1, responded: 0, failed: 0, active: 1, slow: 0, bytes: 10, candidates: 2 })
+  assert.equal(l.stats(), { queries: 1, responded: 0, failed: 0, active: 1, slow: 0, expired: 0, bytes: 10, candidates: 2 })
   l.reply(id(1), 2, { id: id(1), nodes: [] })
   assert.not.ok(l.reply(id(1), 3, { id: id(1), nodes: [] }), 'a second reply counts once')
   assert.is(l.stats().responded, 1)
@@ -228,24 +228,114 @@ slow('lookup - a slow peer gives its slot up at the threshold and its late reply
   assert.equal(l.take(401).map(dist), [0], 'and so are the nodes it brought')
 })
 
+slow('lookup - a slow peer gives its rank up too: the next candidate is asked, but the closer slow one is still awaited', () => {
+  const l = createLookup(TARGET, [contact(1), contact(2)], { alpha: 1, k: 1, slowAfter: 10, expireAfter: 100 })
+  assert.equal(l.take(0).map(dist), [1])
+  assert.equal(l.take(10).map(dist), [2], 'node 1 turned slow: node 2 is worth asking now')
+  assert.is(l.stats().slow, 1)
+  l.reply(id(2), 15, { id: id(2), nodes: [] })
+  assert.not.ok(l.done, 'node 1 is closer and may still answer')
+  l.reply(id(1), 40, { id: id(1), nodes: [] })
+  assert.ok(l.done)
+  assert.equal(l.closest().map(dist), [1, 2], 'the late reply won its place back')
+})
+
 slow('lookup - a slow peer that finally fails is dropped', () => {
   const l = createLookup(TARGET, [contact(1), contact(2)], { alpha: 1, k: 1, slowAfter: 10 })
   l.take(0)
-  assert.equal(l.take(10).map(dist), [], 'node 2 is not among the k closest while node 1 may still answer')
-  assert.is(l.stats().slow, 1)
-  l.fail(id(1), 1000)
-  assert.equal(l.take(1000).map(dist), [2])
-  l.reply(id(2), 1001, { id: id(2), nodes: [] })
+  assert.equal(l.take(10).map(dist), [2])
+  l.reply(id(2), 12, { id: id(2), nodes: [] })
+  assert.not.ok(l.done)
+  l.fail(id(1), 500)
   assert.ok(l.done)
+  assert.equal(l.closest().map(dist), [2])
+  assert.equal(l.stats(), { queries: 2, responded: 1, failed: 1, active: 0, slow: 0, expired: 0, bytes: 0, candidates: 2 })
 })
 
-slow('lookup - nextDeadline is undefined when nothing holds a slot', () => {
-  const l = createLookup(TARGET, [contact(1)], { slowAfter: 10 })
-  assert.is(l.nextDeadline(), undefined)
+slow('lookup - nextDeadline: slot release, then expiry, then nothing', () => {
+  const l = createLookup(TARGET, [contact(1)], { slowAfter: 10, expireAfter: 50 })
+  assert.is(l.nextDeadline(), undefined, 'nothing in flight')
   l.take(0)
   assert.is(l.nextDeadline(), 10)
   l.take(10)
-  assert.is(l.nextDeadline(), undefined, 'the only query turned slow')
+  assert.is(l.nextDeadline(), 50, 'the only query turned slow: its expiry is next')
+  l.take(50)
+  assert.is(l.stats().expired, 1)
+  assert.ok(l.done, 'the only candidate is presumed lost')
+  assert.is(l.nextDeadline(), undefined)
+})
+
+const lost = suite('lookup - presumed lost')
+
+lost('lookup - the expiry starts at expireAfter and follows 3× the median RTT, clamped', () => {
+  assert.is(createLookup(TARGET, [contact(1)]).expireThreshold(), EXPIRE_INITIAL)
+  assert.is(createLookup(TARGET, [contact(1)], { expireAfter: 700 }).expireThreshold(), 700)
+  assert.is(createLookup(TARGET, [contact(1)], { slowAfter: 900, expireAfter: 700 }).expireThreshold(), 900, 'never before the slot release')
+  assert.is(createLookup(TARGET, [contact(1, { rtt: 100 })]).expireThreshold(), 300)
+  assert.is(createLookup(TARGET, [contact(1, { rtt: 1 })]).expireThreshold(), EXPIRE_MIN, 'clamped from below')
+  assert.is(createLookup(TARGET, [contact(1, { rtt: 5000 })]).expireThreshold(), EXPIRE_MAX, 'clamped from above')
+  const l = createLookup(TARGET, [1, 2, 3].map(d => contact(d)), { alpha: 3 })
+  l.take(0)
+  l.reply(id(1), 60, { id: id(1), nodes: [] })
+  l.reply(id(2), 80, { id: id(2), nodes: [] })
+  l.reply(id(3), 100, { id: id(3), nodes: [] })
+  assert.is(l.expireThreshold(), 240, '3 × the 80 ms median')
+  assert.is(l.slowThreshold(), 160)
+})
+
+lost('lookup - a node silent past the expiry is presumed lost: the lookup ends without waiting for it', () => {
+  const seeds = [1, 2, 3].map(d => contact(d, { rtt: 20 }))
+  const l = createLookup(TARGET, seeds, { k: 2, alpha: 3 })
+  assert.is(l.slowThreshold(), SLOW_MIN)
+  assert.is(l.expireThreshold(), EXPIRE_MIN)
+  assert.equal(l.take(0).map(dist), [1, 2])
+  l.reply(id(2), 20, { id: id(2), nodes: [] })
+  assert.equal(l.take(20), [], 'node 1 still holds its rank')
+  assert.equal(l.take(SLOW_MIN).map(dist), [3], 'slow: its rank goes to node 3')
+  l.reply(id(3), SLOW_MIN + 20, { id: id(3), nodes: [] })
+  assert.not.ok(l.done, 'node 1 may still answer')
+  assert.is(l.nextDeadline(), EXPIRE_MIN)
+  assert.equal(l.take(EXPIRE_MIN), [])
+  assert.ok(l.done, 'node 1 is presumed lost; the 2 closest others have answered')
+  assert.equal(l.closest().map(dist), [2, 3])
+  assert.equal(l.stats(), { queries: 3, responded: 2, failed: 0, active: 0, slow: 0, expired: 1, bytes: 0, candidates: 3 })
+})
+
+lost('lookup - a late reply from a presumed-lost node still counts while the lookup runs', () => {
+  const l = createLookup(TARGET, [1, 2, 3, 4].map(d => contact(d)), { k: 2, alpha: 1, slowAfter: 10, expireAfter: 20 })
+  assert.equal(l.take(0).map(dist), [1])
+  assert.equal(l.take(10).map(dist), [2])
+  assert.equal(l.take(20).map(dist), [3], 'node 1 expired at 20 and node 2 turned slow')
+  assert.is(l.stats().expired, 1)
+  assert.ok(l.reply(id(1), 25, { id: id(1), nodes: [node(0)] }), 'node 1 answers after all')
+  assert.is(l.stats().expired, 0)
+  assert.is(l.stats().responded, 1)
+  assert.equal(l.closest().map(dist), [1])
+  assert.equal(l.take(25), [], 'node 3 holds the only slot')
+  l.reply(id(3), 26, { id: id(3), nodes: [] })
+  assert.equal(l.take(26).map(dist), [0], 'and the node it brought is asked')
+})
+
+lost('lookup - a presumed-lost node that then fails counts once, as failed', () => {
+  const l = createLookup(TARGET, [contact(1)], { slowAfter: 10, expireAfter: 20 })
+  l.take(0)
+  l.take(20)
+  assert.is(l.stats().expired, 1)
+  l.fail(id(1), 500)
+  l.fail(id(1), 501)
+  assert.equal(l.stats(), { queries: 1, responded: 0, failed: 1, active: 0, slow: 0, expired: 0, bytes: 0, candidates: 1 })
+})
+
+lost('lookup - every query is accounted for: queries = responded + failed + active + slow + expired', () => {
+  const net = createSimNetwork(200, { seed: 31 })
+  for (const n of net.nodes) if (net.random() < 0.25) n.dead = true
+  for (let i = 0; i < 10; i++) {
+    const origin = net.nodes.filter(n => !n.dead)[i]!
+    const lookup = createLookup(net.randomId(), net.seedsFor(origin, origin.id, 16), { self: origin.id })
+    driveLookup(net, lookup, { timeout: 2000 })
+    const s = lookup.stats()
+    assert.is(s.queries, s.responded + s.failed + s.active + s.slow + s.expired, JSON.stringify(s))
+  }
 })
 
 // ── against a simulated network ──────────────────────────────────────────────────────────────
@@ -310,18 +400,37 @@ sim('lookup - alpha is never exceeded', () => {
 })
 
 sim('lookup - a slow node releases its slot and the lookup does not wait for it to start others', () => {
-  const net = createSimNetwork(300, { seed: 5 })
+  const net = createSimNetwork(300, { seed: 5, latency: [20, 20] })
+  const origin = net.nodes[0]!
+  const target = net.randomId()
+  const seeds = net.seedsFor(origin, target, 16)
+  const slowest = net.byAddress(seeds[0]!.host, seeds[0]!.port)!
+  slowest.latency = 120
+  assert.ok(hex(net.trueClosest(target, 8, origin)).includes(idToHex(slowest.id)), 'the slow node is one of the true 8 closest')
+  const lookup = createLookup(target, seeds, { self: origin.id })
+  const drive = driveLookup(net, lookup, { timeout: 5000 })
+  assert.is(lookup.expireThreshold(), EXPIRE_MIN, '3 × 20 ms, clamped: the 120 ms node is slow, not lost')
+  const sentBeforeSlowReply = drive.sent.filter(s => s.at < 120).length
+  assert.ok(sentBeforeSlowReply > 3, `queries kept flowing while the slow node was out (${sentBeforeSlowReply})`)
+  assert.ok(drive.maxActive <= 3)
+  assert.equal(hex(lookup.closest(8)), hex(net.trueClosest(target, 8, origin)), 'its late reply was used')
+})
+
+sim('lookup - a node far slower than the others is presumed lost: the lookup ends without waiting for it', () => {
+  const net = createSimNetwork(300, { seed: 5, latency: [20, 20] })
   const origin = net.nodes[0]!
   const target = net.randomId()
   const seeds = net.seedsFor(origin, target, 16)
   const slowest = net.byAddress(seeds[0]!.host, seeds[0]!.port)!
   slowest.latency = 900
+  assert.ok(hex(net.trueClosest(target, 8, origin)).includes(idToHex(slowest.id)), 'the slow node is one of the true 8 closest')
   const lookup = createLookup(target, seeds, { self: origin.id })
   const drive = driveLookup(net, lookup, { timeout: 5000 })
-  const sentBeforeSlowReply = drive.sent.filter(s => s.at < 900).length
-  assert.ok(sentBeforeSlowReply > 3, `queries kept flowing while the slow node was out (${sentBeforeSlowReply})`)
-  assert.ok(drive.maxActive <= 3)
-  assert.equal(hex(lookup.closest(8)), hex(net.trueClosest(target, 8, origin)))
+  assert.ok(lookup.done)
+  assert.ok(drive.now < 900, `ended at ${drive.now} ms, before the slow node's reply`)
+  const others = net.trueClosest(target, 9, origin).filter(n => n !== slowest).slice(0, 8)
+  assert.equal(hex(lookup.closest(8)), hex(others), 'the true closest but the lost one')
+  assert.is(lookup.stats().expired, 1)
 })
 
 sim('lookup - dead nodes do not stall it and are left out of the result', () => {
@@ -401,4 +510,5 @@ sim('lookup - deterministic: the same network and target give the same queries',
 
 basics.run()
 slow.run()
+lost.run()
 sim.run()
