@@ -1,0 +1,83 @@
+/**
+ * `pnpm bench:lookup --nodes N [--delay MS] [--churn F]`: iterative lookups in a swarm of our
+ * nodes (inline, real UDP on 127.0.0.1) and, in the same run, in a bittorrent-dht swarm of the
+ * same size. Every datagram of both goes through one tap (`net/dgram-tap.ts`) that adds the
+ * one-way `--delay` and counts each lookup's find_node queries and bytes the same way for both.
+ * `--churn F`: after settling, a fraction F of each swarm is stopped silently; lookups then run
+ * from live nodes. Bounded in count (`--lookups`) and time (`--seconds` per swarm). Prints a
+ * table, then, last, one JSON line.
+ */
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { randomId } from '@peerconnect/protocol'
+import { parseFlags } from './lib/argv.js'
+import { printTable } from './lib/table.js'
+import { tapDgram } from './net/dgram-tap.js'
+import { createQueryMeter } from './net/query-meter.js'
+import { ourSwarm } from './net/our-swarm.js'
+import { dhtSwarm } from './net/dht-swarm.js'
+import { runLookups, summarizeLookups } from './net/lookup-run.js'
+import type { LookupSummary } from './net/lookup-run.js'
+import { liveIndices } from './net/swarm.js'
+import type { BenchSwarm } from './net/swarm.js'
+
+const flags = parseFlags({ nodes: 200, delay: 0, churn: 0, lookups: 60, parallel: 4, k: 0, settle: 2, seconds: 120, timeout: 30 })
+if (!(flags.churn >= 0 && flags.churn < 1)) throw new RangeError('--churn is a fraction in [0, 1)')
+if (flags.nodes < 2) throw new RangeError('--nodes needs at least 2')
+
+const tap = tapDgram()
+tap.setDelay(flags.delay)
+const meter = createQueryMeter(tap)
+const swarms: BenchSwarm[] = []
+const built: Record<string, number> = {}
+const results: Record<string, LookupSummary> = {}
+try {
+  for (const [name, make] of [
+    ['ours', async () => await ourSwarm(flags.nodes, { k: flags.k > 0 ? flags.k : undefined, lookupTimeout: flags.timeout * 1000 })],
+    ['bittorrent-dht', async () => await dhtSwarm(flags.nodes)]
+  ] as const) {
+    const t0 = performance.now()
+    swarms.push(await make())
+    built[name] = Math.round(performance.now() - t0)
+  }
+  await sleep(flags.settle * 1000)
+  for (const s of swarms) await s.kill(pickDead(s, flags.churn))
+  const targets = Array.from({ length: flags.lookups }, () => randomId())
+  for (const s of swarms) {
+    const { samples, failed } = await runLookups(s, { targets, parallel: flags.parallel, ms: flags.seconds * 1000, meter })
+    results[s.name] = summarizeLookups(samples, failed)
+  }
+} finally {
+  await Promise.allSettled(swarms.map(async s => await s.stop()))
+  tap.restore()
+}
+
+const ours = results.ours!
+const theirs = results['bittorrent-dht']!
+const ratio = Number((ours.queriesPerLookup / theirs.queriesPerLookup).toFixed(3))
+const live = liveIndices(swarms[0]!).length
+process.stdout.write(`lookup bench: ${flags.nodes} nodes per swarm (${live} live after churn ${flags.churn}), one-way delay ${flags.delay} ms, ` +
+  `${flags.lookups} random targets, ${flags.parallel} at once; ours k = ${flags.k > 0 ? flags.k : 'default (8)'}; swarms built in ${built.ours} / ${built['bittorrent-dht']} ms\n\n`)
+printTable(
+  ['swarm', 'lookups', 'failed', 'queries', 'min', 'max', 'bytes', 'median ms', 'p95 ms', 'recall', 'recall20', 'exact'],
+  [['ours', ours], ['bittorrent-dht', theirs]].map(([name, r]) => {
+    const s = r as LookupSummary
+    return [name as string, s.lookups, s.failed, s.queriesPerLookup, s.minQueries, s.maxQueries, s.bytesPerLookup, s.medianMs, s.p95Ms, s.recall, s.recall20, s.exact]
+  }))
+process.stdout.write(`\nratio ours/bittorrent-dht queries per lookup: ${ratio} (goal ≤ 0.5 with recall 1 at 200 and 500 nodes)\n`)
+const pick = (s: LookupSummary): Record<string, number> => ({
+  queriesPerLookup: s.queriesPerLookup, bytesPerLookup: s.bytesPerLookup, medianMs: s.medianMs, p95Ms: s.p95Ms, recall: s.recall, recall20: s.recall20
+})
+process.stdout.write(JSON.stringify({ bench: 'lookup', nodes: flags.nodes, ours: pick(ours), bittorrentDht: pick(theirs), ratio }) + '\n')
+
+/** A random `fraction` of the swarm's nodes, node 0 (everyone's bootstrap seed) included like any other. */
+function pickDead (s: BenchSwarm, fraction: number): number[] {
+  const all = Array.from({ length: s.size }, (_, i) => i)
+  for (let i = all.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    const t = all[i]!
+    all[i] = all[j]!
+    all[j] = t
+  }
+  return all.slice(0, Math.floor(fraction * s.size))
+}
