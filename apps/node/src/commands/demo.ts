@@ -1,7 +1,8 @@
 /**
  * `peerconnect demo`: a local swarm of named nodes on 127.0.0.1 (inline, real UDP) plus one full
- * node (actors in worker threads) that joins it. Prints progress while they join, then the
- * `ready` line, then the full node's peer count every few seconds until SIGINT/SIGTERM.
+ * node (actors in worker threads) that joins it and serves the web page and the API. Prints
+ * progress while they join, then the `ready` line with the page's URL, then the full node's peer
+ * count every few seconds until SIGINT/SIGTERM.
  */
 import { generateIdentity, isRoutingContactsReply } from '@peerconnect/protocol'
 import { createLogger } from '@peerconnect/runtime'
@@ -9,16 +10,21 @@ import { parseCommand, helpText, str, UsageError } from '../cli-args.js'
 import type { CommandSpec } from '../cli-args.js'
 import { formatHostPort } from '../address.js'
 import { createNode } from '../node.js'
+import type { PeerNode } from '../node.js'
 import { createSwarm } from '../swarm.js'
 import { DEMO_NAMES } from '../demo-names.js'
+import { DEFAULT_API, DEFAULT_API_URL, TOKEN_ENV } from '../constants.js'
+import { apiOption, notifyExposed } from './api-option.js'
+import { explainListenError } from './listen-error.js'
 
 const spec: CommandSpec = {
   name: 'demo',
-  usage: 'demo [--nodes 24] [--api host:port] [--json]',
-  summary: 'Start a local swarm on 127.0.0.1 plus one full node, and keep it running.',
+  usage: 'demo [--nodes 24] [--api host:port] [--api-token T] [--json]',
+  summary: 'Start a local swarm on 127.0.0.1 plus one full node with the web page, and keep it running.',
   options: {
     nodes: { type: 'string', value: 'n', help: 'swarm size (1–500)', default: '24' },
-    api: { type: 'string', value: 'host:port', help: 'HTTP API address of the full node', default: '127.0.0.1:7070' },
+    api: { type: 'string', value: 'host:port', help: 'HTTP API and web page of the full node (port 0 picks a free one)', default: DEFAULT_API },
+    'api-token': { type: 'string', value: 'token', help: `bearer token the API requires (or set ${TOKEN_ENV}); needed when --api is not a loopback address` },
     json: { type: 'boolean', help: 'print events as JSON lines' }
   }
 }
@@ -30,6 +36,7 @@ async function run (argv: readonly string[]): Promise<number> {
   if (values.help === true) { process.stdout.write(helpText(spec) + '\n'); return 0 }
   const n = Number(str(values.nodes))
   if (!/^\d+$/.test(str(values.nodes) ?? '') || n < 1 || n > 500) throw new UsageError(`--nodes must be 1..500, got ${JSON.stringify(values.nodes)}`)
+  const api = apiOption(values, DEFAULT_API)
   const json = values.json === true
   const say = (event: Record<string, unknown>, text: string): void => { process.stdout.write((json ? JSON.stringify(event) : text) + '\n') }
   const log = createLogger('peerconnect')
@@ -38,13 +45,20 @@ async function run (argv: readonly string[]): Promise<number> {
     names: Array.from({ length: n }, (_, i) => DEMO_NAMES[i % DEMO_NAMES.length]! + (i >= DEMO_NAMES.length ? `-${Math.floor(i / DEMO_NAMES.length)}` : '')),
     onJoined: (node, i) => say({ event: 'joined', index: i, name: node.name, id: node.idHex, udp: formatHostPort(node.udp) }, `joined ${String(i + 1).padStart(3)}/${n}  ${node.name.padEnd(12)} ${node.idHex.slice(0, 12)}…  udp=${formatHostPort(node.udp)}`)
   })
-  const full = await createNode({ name: 'you', identity: generateIdentity(), log })
+  let full: PeerNode
+  try {
+    full = await createNode({ name: 'you', identity: generateIdentity(), log, api })
+  } catch (err) {
+    await swarm.stop()
+    throw explainListenError(err, '--api')
+  }
   const stop = async (): Promise<void> => { await full.stop(); await swarm.stop() }
   try {
+    notifyExposed(api.host, full.api!)
     const joined = await full.bootstrap([swarm.nodes[0]!.udp])
-    // The HTTP API and the page arrive with the ui-bridge actor; until then `api` is null.
-    say({ event: 'ready', id: full.idHex, udp: formatHostPort(full.udp), api: null, nodes: n, contacts: joined.contacts, ms: Date.now() - t0 },
-      `ready ${full.idHex} udp=${formatHostPort(full.udp)} api=none nodes=${n} contacts=${joined.contacts} (${Date.now() - t0} ms)`)
+    say({ event: 'ready', id: full.idHex, udp: formatHostPort(full.udp), api: full.api, nodes: n, contacts: joined.contacts, ms: Date.now() - t0 },
+      `ready ${full.idHex} udp=${formatHostPort(full.udp)} api=${full.api!} nodes=${n} contacts=${joined.contacts} (${Date.now() - t0} ms)`)
+    if (!json) process.stdout.write(welcome(full.api!))
   } catch (err) {
     await stop()
     throw err
@@ -64,4 +78,16 @@ async function run (argv: readonly string[]): Promise<number> {
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
   })
+}
+
+function welcome (url: string): string {
+  const api = url === DEFAULT_API_URL ? '' : ` --api ${url}`
+  return [
+    '',
+    `  Open ${url}/ in a browser to watch the network.`,
+    `  From another terminal: peerconnect peers${api}   ·   peerconnect search grace${api}   ·   peerconnect status${api}`,
+    '  Stop with Ctrl-C.',
+    '',
+    ''
+  ].join('\n')
 }

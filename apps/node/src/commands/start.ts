@@ -9,11 +9,13 @@ import type { HostPort } from '../address.js'
 import { loadOrCreateIdentity } from '../identity-store.js'
 import { createNode } from '../node.js'
 import type { PeerNode } from '../node.js'
-import { DEFAULT_HOST, DEFAULT_API } from '../constants.js'
+import { DEFAULT_HOST, DEFAULT_API, TOKEN_ENV } from '../constants.js'
+import { apiOption, notifyExposed } from './api-option.js'
+import { explainListenError } from './listen-error.js'
 
 const spec: CommandSpec = {
   name: 'start',
-  usage: 'start --name <name> [--host H] [--port P] [--bootstrap host:port]… [--api host:port | --no-api] [--data-dir D] [--inline] [--json]',
+  usage: 'start --name <name> [--host H] [--port P] [--bootstrap host:port]… [--api host:port | --no-api] [--api-token T] [--data-dir D] [--inline] [--json]',
   summary: 'Run a node: join the network through the bootstrap nodes and stay until SIGINT/SIGTERM.',
   options: {
     name: { type: 'string', value: 'name', help: 'this node\'s name, shown to other peers (1–64 UTF-8 bytes)' },
@@ -22,6 +24,7 @@ const spec: CommandSpec = {
     bootstrap: { type: 'string', multiple: true, value: 'host:port', help: 'a node to join through (repeatable)' },
     api: { type: 'string', value: 'host:port', help: 'HTTP API address', default: DEFAULT_API },
     'no-api': { type: 'boolean', help: 'run without the HTTP API' },
+    'api-token': { type: 'string', value: 'token', help: `bearer token the API requires (or set ${TOKEN_ENV}); needed when --api is not a loopback address` },
     'data-dir': { type: 'string', value: 'dir', help: 'identity key and routing table (default ~/.peerconnect/<name>)' },
     inline: { type: 'boolean', help: 'run every actor on the main thread instead of worker threads' },
     json: { type: 'boolean', help: 'print events as JSON lines' }
@@ -36,7 +39,13 @@ async function run (argv: readonly string[]): Promise<number> {
   const opts = validate(values)
   const log = createLogger('peerconnect')
   const { identity, created } = await loadOrCreateIdentity(opts.dataDir)
-  const node = await createNode({ name: opts.name, identity, host: opts.host, port: opts.port, dataDir: opts.dataDir, inline: opts.inline, log })
+  let node: PeerNode
+  try {
+    node = await createNode({ name: opts.name, identity, host: opts.host, port: opts.port, dataDir: opts.dataDir, inline: opts.inline, log, api: opts.api ?? false })
+  } catch (err) {
+    throw explainListenError(err, '--api')
+  }
+  if (node.api !== null && opts.api !== null) notifyExposed(opts.api.host, node.api)
   const stopped = onSignals(node, opts.json)
   let joined = { seedsAnswered: 0, contacts: 0 }
   try {
@@ -45,8 +54,7 @@ async function run (argv: readonly string[]): Promise<number> {
     log.warn('bootstrap failed', { error: (err as Error).message })
   }
   const udp = formatHostPort(node.udp)
-  // The HTTP API arrives with the ui-bridge actor; until then `api` is null.
-  const api = null
+  const api = node.api
   if (opts.json) {
     emit({ event: 'ready', id: node.idHex, name: opts.name, udp, api, dataDir: opts.dataDir, identityCreated: created, seedsAnswered: joined.seedsAnswered, contacts: joined.contacts })
   } else {
@@ -55,7 +63,18 @@ async function run (argv: readonly string[]): Promise<number> {
   return await stopped
 }
 
-function validate (values: ReturnType<typeof parseCommand>['values']): { name: string, host: string, port: number, bootstrap: HostPort[], api: HostPort | null, dataDir: string, inline: boolean, json: boolean } {
+interface StartOptions {
+  name: string
+  host: string
+  port: number
+  bootstrap: HostPort[]
+  api: { host: string, port: number, token?: string } | null
+  dataDir: string
+  inline: boolean
+  json: boolean
+}
+
+function validate (values: ReturnType<typeof parseCommand>['values']): StartOptions {
   const name = str(values.name)
   if (name === undefined || name.length === 0) throw new UsageError('--name is required')
   if (Buffer.byteLength(name, 'utf8') > 64) throw new UsageError('--name is longer than 64 UTF-8 bytes')
@@ -64,7 +83,7 @@ function validate (values: ReturnType<typeof parseCommand>['values']): { name: s
   if (!/^\d{1,5}$/.test(str(values.port) ?? '') || port > 65535) throw new UsageError(`--port must be 0..65535, got ${JSON.stringify(values.port)}`)
   parseHostPort(`${host.includes(':') ? `[${host}]` : host}:1`)
   const bootstrap = list(values.bootstrap).map(s => parseHostPort(s))
-  const api = values['no-api'] === true ? null : parseHostPort(str(values.api) ?? DEFAULT_API, { allowZero: true })
+  const api = values['no-api'] === true ? null : apiOption(values, DEFAULT_API)
   const dataDir = resolve(str(values['data-dir']) ?? join(homedir(), '.peerconnect', name.replace(/[^\w.-]+/g, '_')))
   return { name, host, port, bootstrap, api, dataDir, inline: values.inline === true, json: values.json === true }
 }
