@@ -1,0 +1,74 @@
+/**
+ * `pnpm bench:throughput --contacts 400`: find_node replies per second from one node whose
+ * table holds `--contacts` contacts, under load from a separate process (`net/load-gen.ts`)
+ * that keeps `--window` queries outstanding. In the same run and with the same load: our node
+ * in worker mode, a bittorrent-dht node, and a bare UDP+bencode responder. Each is measured
+ * `--rounds` times, alternating, `--seconds` each after `--warmup` ms; the best round counts and
+ * the spread is shown. Prints a table, then, last, one JSON line.
+ */
+import { fork } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { parseFlags } from './lib/argv.js'
+import { printTable } from './lib/table.js'
+import { bareResponder, dhtResponder, ourResponder } from './net/responders.js'
+import type { Responder } from './net/responders.js'
+import type { LoadCommand, LoadResult } from './net/load-gen.js'
+
+const flags = parseFlags({ contacts: 400, window: 64, seconds: 3, warmup: 1000, rounds: 3, timeout: 500 })
+
+const child = fork(new URL('./net/load-gen.js', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+const responders: Responder[] = []
+const runs = new Map<string, LoadResult[]>()
+try {
+  await once(child, 'ready')
+  responders.push(await bareResponder(flags.contacts), await dhtResponder(flags.contacts), await ourResponder(flags.contacts))
+  for (let r = 0; r < flags.rounds; r++) {
+    for (const resp of responders) {
+      const cmd: LoadCommand = { host: resp.host, port: resp.port, window: flags.window, warmup: flags.warmup, ms: flags.seconds * 1000, timeout: flags.timeout }
+      child.send(cmd)
+      const res = await once(child, undefined) as LoadResult
+      runs.set(resp.name, [...(runs.get(resp.name) ?? []), res])
+    }
+  }
+} finally {
+  if (child.connected) child.send('exit')
+  await Promise.allSettled(responders.map(async r => await r.close()))
+}
+
+const best = (name: string): LoadResult => runs.get(name)!.reduce((a, b) => (b.rps > a.rps ? b : a))
+const report = Object.fromEntries(responders.map(r => {
+  const b = best(r.name)
+  return [r.name, { rps: Math.round(b.rps), replyBytes: b.replyBytes }]
+})) as Record<string, { rps: number, replyBytes: number }>
+const ours = report.ours!
+const theirs = report['bittorrent-dht']!
+const bare = report.bare!
+
+process.stdout.write(`throughput bench: find_node from a separate process, ${flags.window} outstanding, ${flags.contacts} contacts per table, ` +
+  `best of ${flags.rounds} × ${flags.seconds} s (after ${flags.warmup} ms warm-up)\n\n`)
+printTable(
+  ['responder', 'contacts', 'replies/s', 'all rounds', 'reply bytes', 'query bytes', 'errors', 'lost'],
+  responders.map(r => {
+    const all = runs.get(r.name)!
+    const b = best(r.name)
+    return [r.name, r.contacts, Math.round(b.rps), all.map(x => `${(x.rps / 1000).toFixed(1)}k`).join(' '), b.replyBytes, b.queryBytes, b.errors, b.lost]
+  }))
+const vsDht = ours.rps / theirs.rps
+const vsBare = ours.rps / bare.rps
+process.stdout.write(`\nours / bittorrent-dht: ${vsDht.toFixed(2)}× (goal ≥ 8×); ours / bare: ${vsBare.toFixed(2)} (goal ≥ 0.75)\n`)
+process.stdout.write(JSON.stringify({ bench: 'throughput', ours, bittorrentDht: theirs, bare }) + '\n')
+
+/** The next IPC message from the child (any message when `expected` is undefined). */
+function once (proc: ChildProcess, expected: unknown): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (m: unknown): void => {
+      if (expected !== undefined && m !== expected) return
+      cleanup()
+      resolve(m)
+    }
+    const onExit = (code: number | null): void => { cleanup(); reject(new Error(`the load generator exited (${String(code)})`)) }
+    const cleanup = (): void => { proc.off('message', onMessage); proc.off('exit', onExit) }
+    proc.on('message', onMessage)
+    proc.on('exit', onExit)
+  })
+}
