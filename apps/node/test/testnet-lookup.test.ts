@@ -10,6 +10,7 @@ import type { CrawlerLookup, NodeId } from '@peerconnect/protocol'
 import { withTimeout } from '@peerconnect/test-helpers'
 import { createSwarm } from '../src/index.js'
 import type { PeerNode, Swarm } from '../src/index.js'
+import { hook } from './fixtures/hook.js'
 import { hexes, idFrom, prng, recall, trueClosest } from './fixtures/ids.js'
 import { find, lookup } from './fixtures/node.js'
 
@@ -24,13 +25,13 @@ const ctx = {} as Net
 
 const testnet = suite('testnet - 100 nodes')
 
-testnet.before(withTimeout(T, async () => {
+testnet.before(hook(T, async () => {
   ctx.swarm = await createSwarm(SIZE)
   ctx.ids = ctx.swarm.nodes.map(n => n.id)
   ctx.random = prng(0x5eed)
 }))
 
-testnet.after(withTimeout(T, async () => { await ctx.swarm?.stop() }))
+testnet.after(hook(T, async () => { await ctx.swarm?.stop() }))
 
 testnet('testnet - the swarm has 100 nodes with distinct ids and addresses', () => {
   assert.is(ctx.swarm.nodes.length, SIZE)
@@ -120,13 +121,13 @@ const net = {} as Net
 
 const churn = suite('testnet - dead nodes')
 
-churn.before(withTimeout(T, async () => {
+churn.before(hook(T, async () => {
   net.swarm = await createSwarm(40)
   net.ids = net.swarm.nodes.map(n => n.id)
   net.random = prng(0xdead)
 }))
 
-churn.after(withTimeout(T, async () => { await net.swarm?.stop() }))
+churn.after(hook(T, async () => { await net.swarm?.stop() }))
 
 churn('testnet - with 8 of 40 nodes stopped, lookups end with live nodes only, nearest first', withTimeout(T, async () => {
   const dead = net.swarm.nodes.slice(30, 38)

@@ -1,0 +1,222 @@
+/**
+ * The compiled `peerconnect` binary (apps/node/dist/src/cli.js, built by `tsc -b`): `start` and
+ * `demo` as child processes — ready lines, joining through --bootstrap, clean stops on SIGINT and
+ * SIGTERM, the data dir across restarts, and bad input.
+ */
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { generateIdentity, idToHex, parseIdHex } from '@peerconnect/protocol'
+import { silentLogger } from '@peerconnect/runtime'
+import { waitFor, withTimeout } from '@peerconnect/test-helpers'
+import { createNode, parseHostPort } from '../src/index.js'
+import type { HostPort, PeerNode } from '../src/index.js'
+import { killAll, parseEvent, runCli, spawnCli } from './fixtures/cli.js'
+import { hook } from './fixtures/hook.js'
+import { findNodeVia } from './fixtures/node.js'
+
+const T = 60_000
+const dirs: string[] = []
+
+/** A fresh data dir, removed after the file's suites. */
+function dataDir (): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pc-cli-'))
+  dirs.push(dir)
+  return dir
+}
+
+/** `start` with a free UDP port, an ephemeral API port and a fresh data dir unless given. */
+function startArgs (name: string, extra: readonly string[] = [], dir = dataDir()): string[] {
+  return ['start', '--name', name, '--port', '0', '--api', '127.0.0.1:0', '--data-dir', dir, ...extra]
+}
+
+// ── start: the ready line and stopping ───────────────────────────────────────────────────────
+
+const ready = suite('cli - start')
+
+ready.after(hook(T, async () => { await killAll() }))
+
+ready('start - --json prints one ready object: event, id, udp, api; SIGINT stops it with exit 0', withTimeout(T, async () => {
+  const dir = dataDir()
+  const p = spawnCli(startArgs('alpha', ['--json'], dir))
+  const line = await p.line(l => parseEvent(l)?.event === 'ready')
+  const ev = parseEvent(line)!
+  assert.is(ev.event, 'ready')
+  assert.ok(typeof ev.id === 'string' && /^[0-9a-f]{40}$/.test(ev.id), `id: ${String(ev.id)}`)
+  assert.ok(typeof ev.udp === 'string' && /^127\.0\.0\.1:\d{1,5}$/.test(ev.udp), `udp: ${String(ev.udp)}`)
+  assert.ok(parseHostPort(ev.udp).port > 0, 'a real port was picked')
+  assert.ok('api' in ev && (ev.api === null || typeof ev.api === 'string'), 'api is reported')
+  assert.is(ev.name, 'alpha')
+  assert.is(ev.identityCreated, true)
+  assert.equal(p.lines.filter(l => parseEvent(l)?.event === 'ready').length, 1, 'one ready line')
+  assert.ok(p.lines.every(l => parseEvent(l) !== undefined), 'with --json, every stdout line is JSON')
+  const exit = await p.stop('SIGINT')
+  assert.equal(exit, { code: 0, signal: null })
+  assert.ok(p.lines.some(l => parseEvent(l)?.event === 'stopped' && parseEvent(l)?.signal === 'SIGINT'))
+  assert.ok(existsSync(join(dir, 'identity.key')), 'the identity is in the data dir')
+  assert.not.match(p.stderr(), /\n\s+at /, 'no stack trace')
+}))
+
+ready('start - the text ready line holds "ready", the id and the UDP address; SIGTERM stops it with exit 0', withTimeout(T, async () => {
+  const name = 'é'.repeat(32)   // 64 bytes of UTF-8: the longest name allowed
+  const p = spawnCli(startArgs(name))
+  const line = await p.line(l => l.startsWith('ready'))
+  const m = /^ready ([0-9a-f]{40}) udp=(127\.0\.0\.1:\d{1,5})\b/.exec(line)
+  assert.ok(m !== null, `ready line: ${line}`)
+  assert.ok(parseIdHex(m[1]) !== undefined)
+  assert.ok(line.includes(JSON.stringify(name)), 'the name, quoted')
+  const exit = await p.stop('SIGTERM')
+  assert.equal(exit, { code: 0, signal: null })
+  assert.ok(p.lines.some(l => l.startsWith('stopped')))
+}))
+
+ready.run()
+
+// ── start: joining, saving, restarting ───────────────────────────────────────────────────────
+
+interface Net { first?: ReturnType<typeof spawnCli>, firstReady?: Record<string, unknown>, dirA: string, dirB: string, idB?: string, probe?: PeerNode }
+const net: Net = { dirA: '', dirB: '' }
+
+const join2 = suite('cli - start with --bootstrap and a data dir')
+
+join2.before(hook(T, async () => {
+  net.dirA = dataDir()
+  net.dirB = dataDir()
+  net.first = spawnCli(startArgs('first', ['--json'], net.dirA))
+  net.firstReady = await net.first.event('ready')
+}))
+join2.after(hook(T, async () => {
+  await net.probe?.stop()
+  await killAll()
+}))
+
+join2('start - a node started with --bootstrap <first udp> reports contacts ≥ 1; both stop with exit 0 and save their table', withTimeout(T, async () => {
+  const udpA = String(net.firstReady!.udp)
+  const second = spawnCli(startArgs('second', ['--json', '--bootstrap', udpA], net.dirB))
+  const ev = await second.event('ready')
+  net.idB = String(ev.id)
+  assert.is(ev.seedsAnswered, 1)
+  assert.ok(typeof ev.contacts === 'number' && ev.contacts >= 1, `contacts: ${String(ev.contacts)}`)
+  assert.equal(await second.stop('SIGTERM'), { code: 0, signal: null })
+  const savedB = JSON.parse(readFileSync(join(net.dirB, 'routing.json'), 'utf8')) as { self: string, contacts: Array<{ id: string, host: string, port: number }> }
+  assert.is(savedB.self, net.idB)
+  assert.ok(savedB.contacts.some(c => c.id === net.firstReady!.id && `${c.host}:${c.port}` === udpA), 'the second node saved the first')
+  assert.ok(existsSync(join(net.dirB, 'identity.key')))
+}))
+
+join2('start - restarted on the same data dir, a node keeps its id and reloads its table', withTimeout(T, async () => {
+  const again = spawnCli(startArgs('second', ['--json'], net.dirB))
+  const ev = await again.event('ready')
+  assert.is(ev.id, net.idB, 'same id')
+  assert.is(ev.identityCreated, false)
+  // No --bootstrap: it can only know the first node from routing.json (it re-pings saved contacts).
+  net.probe = await createNode({ name: 'probe', identity: generateIdentity(), inline: true, log: silentLogger })
+  const at: HostPort = parseHostPort(String(ev.udp))
+  const firstId = parseIdHex(net.firstReady!.id)!
+  const nodes = await waitFor(async () => {
+    const found = await findNodeVia(net.probe!, at, firstId)
+    return found.some(n => idToHex(n.id) === net.firstReady!.id) ? found : undefined
+  }, { timeout: 20_000, interval: 200, what: 'the restarted node to answer find_node with the first node' })
+  assert.is(`${nodes[0]!.host}:${nodes[0]!.port}`, net.firstReady!.udp)
+  assert.equal(await again.stop('SIGINT'), { code: 0, signal: null })
+}))
+
+join2('start - the first node stops on SIGINT with exit 0 and has saved the second', withTimeout(T, async () => {
+  assert.equal(await net.first!.stop('SIGINT'), { code: 0, signal: null })
+  const savedA = JSON.parse(readFileSync(join(net.dirA, 'routing.json'), 'utf8')) as { contacts: Array<{ id: string }> }
+  assert.ok(savedA.contacts.some(c => c.id === net.idB))
+}))
+
+join2.run()
+
+// ── bad input ────────────────────────────────────────────────────────────────────────────────
+
+const bad = suite('cli - bad input')
+
+bad.after(hook(T, async () => {
+  await killAll()
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+}))
+
+const USAGE_ERRORS: Array<[string, string[], RegExp]> = [
+  ['an unknown flag', ['start', '--name', 'x', '--bogus'], /bogus/],
+  ['--port 70000', ['start', '--name', 'x', '--port', '70000'], /--port must be 0\.\.65535/],
+  ['--port abc', ['start', '--name', 'x', '--port', 'abc'], /--port/],
+  ['--bootstrap nonsense', ['start', '--name', 'x', '--bootstrap', 'nonsense'], /host:port.*nonsense/],
+  ['--bootstrap with port 0', ['start', '--name', 'x', '--bootstrap', '127.0.0.1:0'], /port out of range/],
+  ['a missing --name', ['start'], /--name is required/],
+  ['an empty --name', ['start', '--name', ''], /--name is required/],
+  ['a 65-byte name', ['start', '--name', 'n'.repeat(65)], /longer than 64/],
+  ['a 66-byte name of 33 two-byte characters', ['start', '--name', 'é'.repeat(33)], /longer than 64/],
+  ['a stray argument', ['start', '--name', 'x', 'extra'], /unexpected argument/],
+  ['--nodes 0 for demo', ['demo', '--nodes', '0'], /--nodes must be 1\.\.500/],
+  ['an unknown command', ['launch'], /unknown command "launch"/]
+]
+
+bad('start - bad input exits 2 with a clear message on stderr and no stack trace', withTimeout(T, async () => {
+  const results = await Promise.all(USAGE_ERRORS.map(async ([, args]) => await runCli(args)))
+  results.forEach((r, i) => {
+    const [what, , message] = USAGE_ERRORS[i]!
+    assert.is(r.code, 2, `${what}: exit code (stderr: ${r.stderr})`)
+    assert.match(r.stderr, message, `${what}: message`)
+    assert.match(r.stderr, /^peerconnect/, `${what}: says who complains`)
+    assert.not.match(r.stderr, /\n\s+at /, `${what}: no stack trace`)
+    assert.is(r.stdout, '', `${what}: nothing on stdout`)
+  })
+}))
+
+bad('start - --help and help exit 0 and print the usage', withTimeout(T, async () => {
+  const [start, top, demo] = await Promise.all([runCli(['start', '--help']), runCli(['--help']), runCli(['demo', '-h'])])
+  assert.is(start.code, 0)
+  assert.match(start.stdout, /Usage: peerconnect start --name/)
+  assert.match(start.stdout, /--bootstrap/)
+  assert.is(start.stderr, '')
+  assert.is(top.code, 0)
+  assert.match(top.stdout, /Commands:[\s\S]*start[\s\S]*demo/)
+  assert.is(demo.code, 0)
+  assert.match(demo.stdout, /Usage: peerconnect demo/)
+}))
+
+bad('start - a corrupt identity.key exits 1 with a clear message, and the file is left alone', withTimeout(T, async () => {
+  const dir = dataDir()
+  const key = join(dir, 'identity.key')
+  writeFileSync(key, 'not a key at all\n')
+  const r = await runCli(startArgs('broken', [], dir))
+  assert.is(r.code, 1, r.stderr)
+  assert.match(r.stderr, /identity\.key is not an ed25519 private key/)
+  assert.not.match(r.stderr, /\n\s+at /, 'no stack trace')
+  assert.not.ok(r.stdout.includes('ready'))
+  assert.is(readFileSync(key, 'utf8'), 'not a key at all\n', 'never silently replaced')
+}))
+
+bad.run()
+
+// ── demo ─────────────────────────────────────────────────────────────────────────────────────
+
+const demo = suite('cli - demo')
+
+demo.after(hook(T, async () => { await killAll() }))
+
+demo('demo - --nodes 6 --json prints 6 joined lines, then ready with nodes 6; SIGINT stops it with exit 0', withTimeout(T, async () => {
+  const p = spawnCli(['demo', '--nodes', '6', '--json', '--api', '127.0.0.1:0'])
+  const ev = await p.event('ready', 45_000)
+  assert.is(ev.nodes, 6)
+  assert.ok(typeof ev.id === 'string' && /^[0-9a-f]{40}$/.test(ev.id))
+  assert.ok(typeof ev.contacts === 'number' && ev.contacts >= 1)
+  const events = p.lines.map(parseEvent)
+  const readyAt = events.findIndex(e => e?.event === 'ready')
+  const joined = events.slice(0, readyAt)
+  assert.is(joined.length, 6, 'six lines before ready')
+  assert.ok(joined.every(e => e?.event === 'joined'), 'all of them joined lines')
+  assert.equal(joined.map(e => e!.index).sort(), [0, 1, 2, 3, 4, 5])
+  assert.is(new Set(joined.map(e => e!.id)).size, 6, 'six distinct ids')
+  assert.ok(joined.every(e => typeof e!.udp === 'string' && /^127\.0\.0\.1:\d+$/.test(e!.udp)))
+  const exit = await p.stop('SIGINT')
+  assert.equal(exit, { code: 0, signal: null })
+  assert.ok(p.lines.some(l => parseEvent(l)?.event === 'stopped'))
+  assert.not.match(p.stderr(), /\n\s+at /)
+}))
+
+demo.run()
