@@ -4,12 +4,21 @@ import { UsageError, helpText } from './cli-args.js'
 import type { CommandSpec } from './cli-args.js'
 import { startCommand } from './commands/start.js'
 import { demoCommand } from './commands/demo.js'
+import { searchCommand } from './commands/search.js'
+import { peersCommand } from './commands/peers.js'
+import { lookupCommand } from './commands/lookup.js'
+import { statusCommand } from './commands/status.js'
+import { clean } from './commands/format.js'
 
 export interface Command { readonly spec: CommandSpec, run (argv: readonly string[]): Promise<number> }
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   start: startCommand,
-  demo: demoCommand
+  demo: demoCommand,
+  search: searchCommand,
+  peers: peersCommand,
+  lookup: lookupCommand,
+  status: statusCommand
 }
 
 export async function main (argv: readonly string[]): Promise<number> {
@@ -30,8 +39,9 @@ export async function main (argv: readonly string[]): Promise<number> {
       process.stderr.write(`peerconnect ${name}: ${(err as Error).message}\n\n${helpText(command.spec)}\n`)
       return 2
     }
-    process.stderr.write(`peerconnect ${name}: ${(err as Error).message}\n`)
-    return 1
+    const exitCode = (err as { exitCode?: unknown }).exitCode
+    process.stderr.write(`peerconnect ${name}: ${clean(String((err as Error).message))}\n`)
+    return exitCode === 2 ? 2 : 1
   }
 }
 
