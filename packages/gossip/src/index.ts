@@ -1,1 +1,32 @@
-export {}
+/**
+ * @peerconnect/gossip — rumor mongering over pc_gossip: fanout 3 sampled from the routing table
+ * (spread over the id space, so the forwards form a tree), a seen-cache with expiry and a hard
+ * bound, forwarding that decays with age (hops and local time); gossip search and notes.
+ */
+import { defineActor } from '@peerconnect/runtime'
+import { gossipActor, HANDLERS } from './actor.js'
+import type { GossipInit } from './init.js'
+
+export type { GossipInit } from './init.js'
+
+/** The gossip actor. */
+export const gossip = defineActor<GossipInit>({
+  name: 'gossip',
+  consumes: [...HANDLERS.keys()],
+  worker: new URL('./worker.js', import.meta.url),
+  create: gossipActor
+})
+
+export { gossipActor } from './actor.js'
+export { createSeenCache } from './seen-cache.js'
+export type { SeenCache } from './seen-cache.js'
+export { forwardProbability, shouldForward, DEFAULT_AGE_LIMITS } from './forward.js'
+export type { AgeLimits } from './forward.js'
+export { createPeerView } from './view.js'
+export type { PeerView } from './view.js'
+export { pickTargets, pickReplacement } from './targets.js'
+export type { Target, PickOptions } from './targets.js'
+export { encodeRumor, parseRumor, RUMOR_KINDS } from './rumor.js'
+export type { Rumor, RumorKind, SearchRumor, NoteRumor, HitRumor, ParsedRumor } from './rumor.js'
+export * from './errors.js'
+export * from './constants.js'

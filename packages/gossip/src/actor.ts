@@ -1,0 +1,110 @@
+/**
+ * The gossip actor: rumor mongering over pc_gossip. It keeps a peer view from routing's published
+ * changes, answers `rpc.pc_gossip` (inbound.ts), spreads our notes (`gossip.publish`) and searches
+ * (`gossip.search`, search.ts), and reports counters (`gossip.stats`). Every forward goes through
+ * one send loop (spread.ts) with a bounded number in flight; everything stops on unsubscribe.
+ */
+import { catchError, defer, EMPTY, finalize, ignoreElements, merge, mergeMap, of, retry, share, take, timer } from 'rxjs'
+import type { Observable } from 'rxjs'
+import {
+  errorReply, isActorCancel, isGossipPublish, isGossipStats, isRoutingContactsReply, isRoutingPeerAdded,
+  isRoutingPeerRemoved, reply
+} from '@peerconnect/protocol'
+import type { GossipPublishReply, GossipStatsReply, Message } from '@peerconnect/protocol'
+import type { ActorFn } from '@peerconnect/runtime'
+import { createContext, randomBytes } from './context.js'
+import type { GossipContext, Handler } from './context.js'
+import type { GossipInit } from './init.js'
+import { onPcGossip } from './inbound.js'
+import { onSearch } from './search.js'
+import { sendLoop$, spread } from './spread.js'
+import type { NoteRumor } from './rumor.js'
+import { noteError } from './note.js'
+import { idKey } from './view.js'
+import { BadRequestError } from './errors.js'
+import { CONTACTS_RETRY, CONTACTS_TRIES, RUMOR_ID_LENGTH, SELF_ASK_TIMEOUT } from './constants.js'
+
+/** The message types the actor consumes, each with its handler. */
+export const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
+  ['rpc.pc_gossip', onPcGossip],
+  ['gossip.publish', onPublish],
+  ['gossip.search', onSearch],
+  ['gossip.stats', onStats],
+  ['routing.peer.added', onPeerAdded],
+  ['routing.peer.removed', onPeerRemoved],
+  ['actor.cancel', onCancel]
+])
+
+export function gossipActor (init: GossipInit): ActorFn {
+  return (in$, deps) => defer(() => {
+    const ctx = createContext(init, deps)
+    const input$ = in$.pipe(share())
+    return merge(
+      sendLoop$(ctx),
+      loadContacts$(ctx),
+      input$.pipe(mergeMap(m => HANDLERS.get(m.type)?.(m, ctx) ?? EMPTY))
+    ).pipe(finalize(() => {
+      for (const search of ctx.searches.values()) search.stopped = true
+      ctx.searches.clear()
+      ctx.sends$.complete()
+      ctx.cancels$.complete()
+    }))
+  })
+}
+
+// ── handlers ─────────────────────────────────────────────────────────────────────────────────
+
+/** `gossip.publish {topic, data}`: spread a note; replies with its id and the peers it went to. */
+function onPublish (m: Message, ctx: GossipContext): Observable<Message> {
+  if (!isGossipPublish(m)) return of(errorReply(m, new BadRequestError('gossip.publish needs topic: string, data: bytes')))
+  const bad = noteError(m.topic, m.data)
+  if (bad !== undefined) return of(errorReply(m, bad))
+  const now = ctx.deps.clock.now()
+  const rumor: NoteRumor = {
+    kind: 'note', id: randomBytes(RUMOR_ID_LENGTH, ctx.deps.random), hops: 0, topic: m.topic, data: m.data,
+    origin: ctx.s.id, depth: 0, path: new Uint8Array(0)
+  }
+  ctx.seen.add(idKey(rumor.id), now)
+  ctx.counts.notesPublished++
+  const sent = spread(ctx, rumor, { receivedAt: now })
+  return of(reply<GossipPublishReply>(m, { type: 'gossip.publish.reply', id: rumor.id, sent }))
+}
+
+function onStats (m: Message, ctx: GossipContext): Observable<Message> {
+  if (!isGossipStats(m)) return of(errorReply(m, new BadRequestError('bad gossip.stats')))
+  return of(reply<GossipStatsReply>(m, { type: 'gossip.stats.reply', ...ctx.counts, seenSize: ctx.seen.size, viewSize: ctx.view.size, inFlight: ctx.inFlight }))
+}
+
+function onPeerAdded (m: Message, ctx: GossipContext): Observable<Message> {
+  if (isRoutingPeerAdded(m)) ctx.view.add(m.contact)
+  return EMPTY
+}
+
+function onPeerRemoved (m: Message, ctx: GossipContext): Observable<Message> {
+  if (isRoutingPeerRemoved(m)) ctx.view.remove(m.contact.id)
+  return EMPTY
+}
+
+function onCancel (m: Message, ctx: GossipContext): Observable<Message> {
+  if (isActorCancel(m)) ctx.cancels$.next(m.ask)
+  return EMPTY
+}
+
+// ── the view at start ────────────────────────────────────────────────────────────────────────
+
+/** One routing.contacts at start (retried a few times while routing is not there yet). Emits nothing. */
+function loadContacts$ (ctx: GossipContext): Observable<never> {
+  return defer(() => ctx.deps.ask({ type: 'routing.contacts' }, { timeout: SELF_ASK_TIMEOUT })).pipe(
+    take(1),
+    retry({ count: CONTACTS_TRIES - 1, delay: () => timer(CONTACTS_RETRY, ctx.deps.scheduler) }),
+    catchError((err: unknown) => {
+      ctx.log.debug('no routing.contacts; the view fills from routing.peer.added', { code: (err as { code?: unknown })?.code })
+      return EMPTY
+    }),
+    mergeMap(r => {
+      if (isRoutingContactsReply(r)) for (const c of r.contacts) ctx.view.add(c)
+      return EMPTY
+    }),
+    ignoreElements()
+  )
+}

@@ -1,0 +1,25 @@
+/** One class per condition, each with a `name` and a stable `code`; check `code`, never `instanceof`. */
+
+/** A gossip.* request failed its guard. */
+export class BadRequestError extends Error {
+  override readonly name = 'BadRequestError'
+  readonly code = 'ERR_BAD_REQUEST'
+}
+
+/** A note's topic is not 1..64 bytes of UTF-8, or its payload is over 512 bytes. */
+export class BadNoteError extends Error {
+  override readonly name = 'BadNoteError'
+  readonly code = 'ERR_BAD_NOTE'
+}
+
+/** The actor's configuration is unusable (no node id). */
+export class InvalidInitError extends Error {
+  override readonly name = 'InvalidInitError'
+  readonly code = 'ERR_INVALID_INIT'
+}
+
+/** A search could not start: this node's UDP address is unknown (transport.info failed). */
+export class NoAddressError extends Error {
+  override readonly name = 'NoAddressError'
+  readonly code = 'ERR_NO_ADDRESS'
+}

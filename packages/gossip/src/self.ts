@@ -1,0 +1,66 @@
+/**
+ * What this node knows about itself for gossip: its UDP address (transport.info, asked once and
+ * kept) and its signed record (lists.self when a lists actor runs; else one signed here from
+ * `identity` and `name`, kept for the run).
+ */
+import { catchError, defer, map, of, take, throwError } from 'rxjs'
+import type { Observable } from 'rxjs'
+import { createRecord, isListsSelfReply, isTransportInfoReply } from '@peerconnect/protocol'
+import type { Address, PeerRecord } from '@peerconnect/protocol'
+import type { GossipContext } from './context.js'
+import { NoAddressError } from './errors.js'
+import { SELF_ASK_TIMEOUT } from './constants.js'
+
+/** This node's UDP address; errors with NoAddressError when the transport does not say. */
+export function ownAddress$ (ctx: GossipContext): Observable<Address> {
+  return defer(() => {
+    if (ctx.address !== undefined) return of(ctx.address)
+    return ctx.deps.ask({ type: 'transport.info' }, { timeout: SELF_ASK_TIMEOUT }).pipe(
+      take(1),
+      map(r => {
+        if (!isTransportInfoReply(r)) throw new NoAddressError('transport.info gave no address')
+        ctx.address = r.udp
+        return r.udp
+      }),
+      catchError((err: unknown) => throwError(() => new NoAddressError(`this node's address is unknown: ${messageOf(err)}`)))
+    )
+  })
+}
+
+/** This node's record: lists.self, else one signed here. Errors when neither is possible. */
+export function ownRecord$ (ctx: GossipContext): Observable<PeerRecord> {
+  return ctx.deps.ask({ type: 'lists.self' }, { timeout: SELF_ASK_TIMEOUT }).pipe(
+    take(1),
+    map(r => {
+      if (!isListsSelfReply(r)) throw new Error('bad lists.self reply')
+      ctx.name ??= r.record.n
+      return r.record
+    }),
+    catchError(() => signedHere$(ctx))
+  )
+}
+
+/** This node's name: from init, else from its record. */
+export function ownName$ (ctx: GossipContext): Observable<string> {
+  return defer(() => ctx.name !== undefined ? of(ctx.name) : ownRecord$(ctx).pipe(map(r => r.n)))
+}
+
+// ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+function signedHere$ (ctx: GossipContext): Observable<PeerRecord> {
+  return defer(() => {
+    if (ctx.signed !== undefined) return of(ctx.signed)
+    const { identity } = ctx.s
+    const name = ctx.name
+    if (identity === undefined || name === undefined) return throwError(() => new Error('no lists.self and no identity and name to sign a record'))
+    return ownAddress$(ctx).pipe(map(a => {
+      const record = createRecord(identity, { name, host: a.host, port: a.port, seq: Math.max(0, Math.floor(ctx.deps.clock.now())) })
+      ctx.signed = record
+      return record
+    }))
+  })
+}
+
+function messageOf (err: unknown): string {
+  return typeof (err as { message?: unknown })?.message === 'string' ? (err as { message: string }).message : String(err)
+}

@@ -1,0 +1,112 @@
+/**
+ * Spreading a rumor: pick the targets (targets.ts), then send each its pc_gossip query through
+ * the transport, at most `maxInFlight` at once. A target that fails (timeout, error) is replaced
+ * by another peer of its part of the id space, up to `retries` times. A forward that waited in
+ * line past youth is sent only with the probability of its local age (forward.ts); its hops were
+ * weighed when it arrived.
+ */
+import { catchError, defer, EMPTY, finalize, ignoreElements, mergeMap, takeUntil } from 'rxjs'
+import type { Observable } from 'rxjs'
+import type { Contact, NodeId, TransportQuery } from '@peerconnect/protocol'
+import type { GossipContext, SendTask } from './context.js'
+import { encodeRumor, extendPath, pathPrefixes, prefixOf } from './rumor.js'
+import type { SpreadRumor } from './rumor.js'
+import { pickReplacement, pickTargets } from './targets.js'
+import type { Target } from './targets.js'
+import type { PeerView } from './view.js'
+import { idKey } from './view.js'
+import { shouldForward } from './forward.js'
+import { ASK_MARGIN } from './constants.js'
+
+export interface SpreadOptions {
+  /** The node it came from (none for our own rumors). */
+  readonly sender?: NodeId
+  readonly receivedAt: number
+  readonly stop?: Observable<unknown>
+  readonly stopped?: () => boolean
+}
+
+/** Queues the forwards of `rumor` (as received here); returns how many peers it goes to. */
+export function spread (ctx: GossipContext, rumor: SpreadRumor, opts: SpreadOptions): number {
+  const plan = planForwards(ctx.view, rumor, { sender: opts.sender, fanout: ctx.s.fanout, random: ctx.deps.random })
+  for (const target of plan.targets) {
+    const task: SendTask = { rumor, target, receivedAt: opts.receivedAt, excluded: plan.excluded, prefixes: plan.prefixes }
+    ctx.sends$.next(opts.stop === undefined ? task : { ...task, stop: opts.stop, stopped: opts.stopped })
+  }
+  return plan.targets.length
+}
+
+/** Where a rumor goes from here, and who it must not reach (sender, origin, path, the targets themselves). Pure. */
+export interface ForwardPlan {
+  readonly targets: Target[]
+  readonly excluded: Set<string>
+  readonly prefixes: ReadonlySet<number>
+}
+
+export function planForwards (view: PeerView, rumor: SpreadRumor, opts: { sender?: NodeId | undefined, fanout: number, random: () => number }): ForwardPlan {
+  const excluded = new Set<string>([idKey(rumor.origin)])
+  if (opts.sender !== undefined) excluded.add(idKey(opts.sender))
+  const prefixes = new Set(pathPrefixes(rumor.path))
+  const isExcluded = (c: Contact): boolean => excluded.has(idKey(c.id)) || prefixes.has(prefixOf(c.id))
+  const targets = pickTargets(view, rumor.depth, { fanout: opts.fanout, excluded: isExcluded, random: opts.random })
+  for (const t of targets) excluded.add(idKey(t.contact.id))
+  return { targets, excluded, prefixes }
+}
+
+/** The rumor as sent to `target`: one hop more, the target's region, our id prefix on the path. */
+export function outgoing (rumor: SpreadRumor, target: Target, self: NodeId): SpreadRumor {
+  return { ...rumor, hops: rumor.hops + 1, depth: target.depth, path: extendPath(rumor.path, self) }
+}
+
+/** The send loop: every queued forward, `maxInFlight` at a time. Emits nothing. */
+export function sendLoop$ (ctx: GossipContext): Observable<never> {
+  return ctx.sends$.pipe(mergeMap(task => send$(task, ctx, ctx.s.retries), ctx.s.maxInFlight), ignoreElements())
+}
+
+// ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+function send$ (task: SendTask, ctx: GossipContext, retriesLeft: number): Observable<never> {
+  return defer(() => {
+    if (task.stopped?.() === true) return EMPTY
+    // Hops were weighed on receipt (inbound.ts); here only the time it waited in line counts.
+    const age = Math.max(0, ctx.deps.clock.now() - task.receivedAt)
+    if (!shouldForward(0, age, { random: ctx.deps.random, limits: ctx.s.ages })) {
+      ctx.counts.dropped++
+      return EMPTY
+    }
+    const { rumor, target } = task
+    const out = outgoing(rumor, target, ctx.s.id)
+    const query: TransportQuery = {
+      type: 'transport.query',
+      to: { host: target.contact.host, port: target.contact.port },
+      q: 'pc_gossip',
+      a: { m: encodeRumor(out) },
+      timeout: ctx.s.forwardTimeout
+    }
+    ctx.counts.forwarded++
+    ctx.inFlight++
+    let done = false
+    const sent$ = ctx.deps.ask(query, { timeout: ctx.s.forwardTimeout + ASK_MARGIN }).pipe(
+      ignoreElements(),
+      finalize(() => { if (!done) { done = true; ctx.inFlight-- } }),
+      catchError(() => {
+        ctx.counts.failed++
+        const next = retriesLeft > 0 ? replacement(task, ctx) : undefined
+        return next === undefined ? EMPTY : send$(next, ctx, retriesLeft - 1)
+      })
+    )
+    return task.stop === undefined ? sent$ : sent$.pipe(takeUntil(task.stop))
+  })
+}
+
+function replacement (task: SendTask, ctx: GossipContext): SendTask | undefined {
+  const { excluded, prefixes } = task
+  const target = pickReplacement(ctx.view, task.target, {
+    excluded: c => excluded.has(idKey(c.id)) || prefixes.has(prefixOf(c.id)),
+    random: ctx.deps.random
+  })
+  if (target === undefined) return undefined
+  excluded.add(idKey(target.contact.id))
+  return { ...task, target }
+}
+

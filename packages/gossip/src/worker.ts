@@ -1,0 +1,4 @@
+import { runActor } from '@peerconnect/runtime'
+import { gossip } from './index.js'
+
+runActor(gossip)
