@@ -6,7 +6,7 @@
  */
 import { of } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { encodeKrpc, encodeNodes, encodeNodes6, encodeResponse, errorReply, ID_LENGTH, isNodeId, isRpcRequest, MAX_TID_LENGTH, parseHost, reply } from '@peerconnect/protocol'
+import { CLIENT_VERSION, encodeKrpc, encodeNodes, encodeNodes6, errorReply, ID_LENGTH, isNodeId, isRpcRequest, MAX_TID_LENGTH, parseHost, reply } from '@peerconnect/protocol'
 import type { Contact, Message, RpcReply } from '@peerconnect/protocol'
 import type { RoutingContext } from './context.js'
 import { FIND_NODE_COUNT } from './constants.js'
@@ -39,21 +39,30 @@ export function wantedFamilies (want: unknown, querierHost: string): Families {
 
 /**
  * The `r` dict of a find_node reply with as many of `nodes` (nearest first) as fit in
- * AMPLIFICATION_LIMIT × `queryBytes`, sized with the real KRPC encoder and the longest
- * transaction id the query could have carried.
+ * AMPLIFICATION_LIMIT × `queryBytes`, for the longest transaction id the query could have
+ * carried. The reply's size is counted, not encoded: `{t, y, r: {id, nodes?, nodes6?}, v}` has a
+ * fixed bencoded shape (checked against the real encoder in the tests).
  */
 export function fitNodes (nodes: readonly Contact[], families: Families, queryBytes: number): Record<string, Uint8Array> {
   const v4 = families.v4 ? nodes.filter(c => parseHost(c.host)?.length === 4) : []
   const v6 = families.v6 ? nodes.filter(c => parseHost(c.host)?.length === 16) : []
   const budget = AMPLIFICATION_LIMIT * queryBytes
-  const tid = new Uint8Array(Math.min(MAX_TID_LENGTH, Math.max(1, queryBytes - minimalQueryBytes())))
-  for (;;) {
-    const r = dictOf(v4, v6, families)
-    if (v4.length + v6.length === 0 || encodeResponse(tid, { ...r, id: ZERO_ID }).length <= budget) return r
+  const tid = Math.min(MAX_TID_LENGTH, Math.max(1, queryBytes - minimalQueryBytes()))
+  while (v4.length + v6.length > 0 && replyBytes(tid, families.v4 ? v4.length * V4_NODE : -1, families.v6 ? v6.length * V6_NODE : -1) > budget) {
     if (v6.length > 0 && v6.length >= v4.length) v6.pop()
     else v4.pop()
   }
+  return dictOf(v4, v6, families)
 }
+
+/** Bencoded size of `{t: <tid bytes>, y: 'r', r: {id, nodes?, nodes6?}, v}`; a list length of -1 leaves its key out. */
+export function replyBytes (tid: number, nodes: number, nodes6: number): number {
+  const r = 1 + bstr(2) + bstr(ID_LENGTH) + (nodes < 0 ? 0 : bstr(5) + bstr(nodes)) + (nodes6 < 0 ? 0 : bstr(6) + bstr(nodes6)) + 1
+  return 1 + bstr(1) + r + bstr(1) + bstr(tid) + bstr(1) + bstr(CLIENT_VERSION.length) + bstr(1) + bstr(1) + 1
+}
+
+const V4_NODE = 26
+const V6_NODE = 38
 
 const ZERO_ID = new Uint8Array(ID_LENGTH)
 let minimalQuery: number | undefined
@@ -62,6 +71,11 @@ let minimalQuery: number | undefined
 function minimalQueryBytes (): number {
   minimalQuery ??= encodeKrpc({ y: 'q', t: new Uint8Array(1), q: 'find_node', a: { id: ZERO_ID, target: ZERO_ID } }).length - 1
   return minimalQuery
+}
+
+/** Bytes of a bencoded byte string of `n` bytes: `<n>:<bytes>`. */
+function bstr (n: number): number {
+  return String(n).length + 1 + n
 }
 
 function dictOf (v4: Contact[], v6: Contact[], families: Families): Record<string, Uint8Array> {

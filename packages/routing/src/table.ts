@@ -8,9 +8,10 @@
  */
 import KBucket from 'k-bucket'
 import { isIP } from 'node:net'
-import { closest as closestBy, commonPrefixLength, idsEqual, isNodeId, isNum, isPort, ID_LENGTH } from '@peerconnect/protocol'
+import { commonPrefixLength, idsEqual, isNodeId, isNum, isPort, ID_LENGTH } from '@peerconnect/protocol'
 import type { Contact, NodeId } from '@peerconnect/protocol'
 import { GOOD_WINDOW, K } from './constants.js'
+import { Nearest } from './nearest.js'
 
 export type AddResult =
   | { kind: 'added', contact: Contact }
@@ -48,6 +49,8 @@ export class RoutingTable {
   private readonly touched = new Map<number, number>()
   private failedCount = 0
   private event: KBucketEvent | undefined
+  /** Every entry, kept between changes: find_node answers read it thousands of times a second. */
+  private cache: Entry[] | undefined
 
   constructor (self: NodeId, opts: TableOptions = {}) {
     if (!isNodeId(self)) throw Object.assign(new TypeError('self id must be a 20-byte Uint8Array'), { code: 'ERR_INVALID_ID' })
@@ -117,6 +120,7 @@ export class RoutingTable {
     if (known === null) return null
     if (known.failures > 0) this.failedCount--
     this.buckets.remove(id)
+    this.cache = undefined
     return copy(known.contact)
   }
 
@@ -127,19 +131,26 @@ export class RoutingTable {
   }
 
   /**
-   * The `n` contacts closest to `target`, nearest first. A partial selection over the table
-   * (k-bucket's own `closest()` sorts by a float distance that loses precision after 6 bytes).
+   * The `n` contacts closest to `target`, nearest first: one pass over the table with a bounded
+   * selection, no copies but of the result (k-bucket's own `closest()` sorts by a float distance
+   * that loses precision after 6 bytes).
    */
   closest (target: NodeId, n: number, opts: ClosestOptions = {}): Contact[] {
     if (!isNodeId(target) || !(n > 0)) return []
     const count = Math.floor(n)
     const { goodAt, exclude } = opts
-    const entries = exclude === undefined ? this.entries() : this.entries().filter(e => !idsEqual(e.id, exclude))
-    if (goodAt === undefined) return this.nearest(entries, target, count)
-    const good = this.nearest(entries.filter(e => this.isGood(e, goodAt)), target, count)
-    if (opts.topUp !== true || good.length >= count) return good
-    const others = this.nearest(entries.filter(e => e.failures === 0 && !this.isGood(e, goodAt)), target, count - good.length)
-    return closestBy([...good, ...others], target, count, c => c.id)
+    const good = new Nearest<Entry>(target, count)
+    const others = goodAt !== undefined && opts.topUp === true ? new Nearest<Entry>(target, count) : undefined
+    for (const e of this.entries()) {
+      if (exclude !== undefined && idsEqual(e.id, exclude)) continue
+      if (goodAt === undefined || this.isGood(e, goodAt)) good.offer(e, e.id)
+      else if (others !== undefined && e.failures === 0) others.offer(e, e.id)
+    }
+    if (others === undefined || good.size >= count) return good.items.map(e => copy(e.contact))
+    // Every good contact stays; the nearest others fill the free places; all in distance order.
+    const all = new Nearest<Entry>(target, count)
+    for (const e of [...good.items, ...others.items.slice(0, count - good.size)]) all.offer(e, e.id)
+    return all.items.map(e => copy(e.contact))
   }
 
   /** Every contact, in no particular order. */
@@ -200,6 +211,7 @@ export class RoutingTable {
 
   private insert (entry: Entry): KBucketEvent {
     this.event = undefined
+    this.cache = undefined
     this.buckets.add(entry)
     const event = this.takeEvent() ?? { kind: 'updated' }
     return event
@@ -222,16 +234,14 @@ export class RoutingTable {
       .reduce((a, b) => (b.contact.lastSeen < a.contact.lastSeen ? b : a))
   }
 
-  private nearest (entries: Entry[], target: NodeId, n: number): Contact[] {
-    return closestBy(entries, target, n, e => e.id).map(e => copy(e.contact))
-  }
-
   private isGood (e: Entry, now: number): boolean {
     return e.failures === 0 && now - e.contact.lastSeen < this.goodWindow
   }
 
-  private entries (): Entry[] {
-    return this.buckets.toArray()
+  /** Every entry (shared: callers must not change the array). */
+  private entries (): readonly Entry[] {
+    this.cache ??= this.buckets.toArray()
+    return this.cache
   }
 
   private depth (): number {

@@ -2,7 +2,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { decodeNodes, decodeNodes6, encodeKrpc, encodeResponse, randomId } from '@peerconnect/protocol'
 import type { Contact } from '@peerconnect/protocol'
-import { AMPLIFICATION_LIMIT, fitNodes, wantedFamilies } from '../src/find-node.js'
+import { AMPLIFICATION_LIMIT, fitNodes, replyBytes, wantedFamilies } from '../src/find-node.js'
 
 const v4 = (i: number): Contact => ({ id: randomId(), host: `10.0.0.${i + 1}`, port: 6881 + i, lastSeen: 0 })
 const v6 = (i: number): Contact => ({ id: randomId(), host: `2001:db8::${i + 1}`, port: 7000 + i, lastSeen: 0 })
@@ -57,6 +57,18 @@ fit('fit - for every tid length, with and without v and want, the reply stays wi
       assert.ok(size <= AMPLIFICATION_LIMIT * q, `tid ${tid} ${JSON.stringify(extra)}: ${size} > 3 x ${q}`)
       const sent = (decodeNodes(r.nodes ?? new Uint8Array())?.length ?? 0) + (decodeNodes6(r.nodes6 ?? new Uint8Array())?.length ?? 0)
       assert.ok(sent >= 5, `tid ${tid} ${JSON.stringify(extra)}: only ${sent} nodes`)
+    }
+  }
+})
+
+fit('fit - replyBytes counts exactly what the KRPC encoder writes', () => {
+  for (const tid of [1, 2, 4, 9, 10, 16]) {
+    for (const [n4, n6] of [[-1, 0], [0, -1], [0, 0], [8, -1], [-1, 8], [3, 5], [1, 1], [4, 0]] as const) {
+      const r: Record<string, Uint8Array> = { id: randomId() }
+      if (n4 >= 0) r.nodes = new Uint8Array(26 * n4)
+      if (n6 >= 0) r.nodes6 = new Uint8Array(38 * n6)
+      const real = encodeResponse(new Uint8Array(tid), r).length
+      assert.is(replyBytes(tid, n4 < 0 ? -1 : 26 * n4, n6 < 0 ? -1 : 38 * n6), real, `tid ${tid}, ${n4} v4, ${n6} v6`)
     }
   }
 })

@@ -311,6 +311,24 @@ near('closest - topUp fills with stale contacts but never with failed ones, near
   assert.is(two.length, 2)
 })
 
+near('closest - every change is seen at once (after add, update, failure and remove)', () => {
+  const table = new RoutingTable(self, { goodWindow: 10 * minute })
+  const target = randomId()
+  const a = contact(randomIdWithPrefix(target, 100), { lastSeen: 20 * minute })
+  const b = contact(randomIdWithPrefix(target, 50), { lastSeen: 20 * minute })
+  table.add(b)
+  assert.equal(table.closest(target, 1).map(c => c.id), [b.id])
+  table.add(a)
+  assert.equal(table.closest(target, 1).map(c => c.id), [a.id], 'a closer contact added after a read')
+  table.add({ ...a, port: a.port, lastSeen: 21 * minute, rtt: 7 })
+  assert.is(table.closest(target, 1)[0]!.rtt, 7, 'an update after a read')
+  table.markFailed(a.id)
+  assert.equal(table.closest(target, 1, { goodAt: 21 * minute }).map(c => c.id), [b.id], 'a failure after a read')
+  table.remove(b.id)
+  assert.equal(table.closest(target, 2).map(c => c.id), [a.id], 'a removal after a read')
+  assert.equal(table.closest(target, 2, { goodAt: 21 * minute, topUp: true }), [], 'failed contacts never top up')
+})
+
 near('closest - topUp changes nothing when enough contacts are good', () => {
   const table = new RoutingTable(self, { goodWindow: 10 * minute })
   const target = randomId()
