@@ -1,4 +1,5 @@
-import { defer, EMPTY, from, ignoreElements, merge, mergeMap, Observable, shareReplay, Subject, catchError, take, tap, finalize, map } from 'rxjs'
+import { defer, EMPTY, from, ignoreElements, merge, mergeMap, Observable, shareReplay, Subject, finalize, map } from 'rxjs'
+import type { Subscription } from 'rxjs'
 import { errorReply, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR, reply, rpcType } from '@peerconnect/protocol'
 import type { Address, Message, NodeId, RpcRequest, TransportInfoReply, TransportResponse, TransportSeen } from '@peerconnect/protocol'
 import type { ActorDeps, ActorFn, Logger } from '@peerconnect/runtime'
@@ -45,7 +46,7 @@ export function transportActor (init: TransportInit): ActorFn {
     return merge(
       ready$.pipe(ignoreElements()),
       in$.pipe(mergeMap(m => handlers[m.type]?.(m) ?? EMPTY)),
-      inbound$.pipe(mergeMap(q => answer(q, answering))),
+      answerAll(inbound$, answering),
       seen$
     ).pipe(finalize(() => {
       tcp.closed = true
@@ -75,27 +76,53 @@ function onInfo (m: Message, ctx: { socket: KrpcSocket, id: NodeId, udp: Address
   return reply(m, body)
 }
 
-/** Asks the consumer of `rpc.<method>` and sends its answer (or the mapped KRPC error) back. Emits nothing. */
-function answer (q: InboundQuery, { socket, deps, timeout }: { socket: KrpcSocket, deps: ActorDeps, timeout: number }): Observable<never> {
-  const req: RpcRequest = { type: rpcType(q.method), method: q.method, from: q.from, id: q.id, args: q.args, queryBytes: q.bytes }
-  return deps.ask(req, { timeout }).pipe(
-    take(1),
-    tap(r => {
-      if (isRpcReply(r)) socket.reply(q, r.r, { proven: r.proven === true })
-      else socket.replyError(q, KRPC_ERROR.SERVER, 'server error')
-    }),
-    catchError((err: unknown) => {
-      const { code, message } = krpcErrorOf(err)
-      socket.replyError(q, code, message)
-      return EMPTY
-    }),
-    ignoreElements()
-  )
+/**
+ * Asks the consumer of `rpc.<method>` for each inbound query and sends its first answer (or the
+ * mapped KRPC error) back. Emits nothing. One plain subscription per query, no operator chain
+ * (this runs for every query the node answers); those still open are cancelled on unsubscribe.
+ */
+function answerAll (inbound$: Observable<InboundQuery>, ctx: Answering): Observable<never> {
+  return new Observable<never>(() => {
+    const open = new Set<Subscription>()
+    const each = inbound$.subscribe(q => {
+      const req: RpcRequest = { type: rpcType(q.method), method: q.method, from: q.from, id: q.id, args: q.args, queryBytes: q.bytes }
+      let settled = false
+      let sub: Subscription | undefined
+      const settle = (): void => {
+        settled = true
+        if (sub !== undefined) { open.delete(sub); sub.unsubscribe() }
+      }
+      sub = ctx.deps.ask(req, { timeout: ctx.timeout }).subscribe({
+        next: r => {
+          if (settled) return
+          if (isRpcReply(r)) ctx.socket.reply(q, r.r, { proven: r.proven === true })
+          else ctx.socket.replyError(q, KRPC_ERROR.SERVER, 'server error')
+          settle()
+        },
+        error: (err: unknown) => {
+          if (settled) return
+          const { code, message } = krpcErrorOf(err)
+          ctx.socket.replyError(q, code, message)
+          settle()
+        },
+        complete: settle
+      })
+      if (settled) sub.unsubscribe()
+      else open.add(sub)
+    })
+    return () => {
+      each.unsubscribe()
+      for (const sub of open) sub.unsubscribe()
+      open.clear()
+    }
+  })
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
 interface TcpState { listener: TcpListener | undefined, closed: boolean }
+
+interface Answering { readonly socket: KrpcSocket, readonly deps: ActorDeps, readonly timeout: number }
 
 async function bindAll (socket: KrpcSocket, init: TransportInit, { log, tcp }: { log: Logger, tcp: TcpState }): Promise<Address> {
   const udp = await socket.bind()

@@ -11,6 +11,7 @@ import type { RateLimitOptions } from './rate-limit.js'
 import { createRttTable } from './rtt.js'
 import type { RttOptions, RttTable } from './rtt.js'
 import { createCounters, DROP } from './counters.js'
+import { encodeFlatResponse } from './response-encoder.js'
 import type { DropReason } from './counters.js'
 
 export interface KrpcSocketOptions {
@@ -142,7 +143,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     reply (query, r, ropts = {}) {
       let out: Uint8Array
       try {
-        out = encodeResponse(query.t, { ...r, id: self })
+        out = encodeFlatResponse(query.t, r, self) ?? encodeResponse(query.t, { ...r, id: self })
       } catch {
         counters.replyEncodeErrors++
         sendError(query.t, [KRPC_ERROR.SERVER, 'server error'], query.from)

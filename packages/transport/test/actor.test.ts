@@ -2,7 +2,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import net from 'node:net'
 import dgram from 'node:dgram'
-import { NEVER, of, throwError, delay } from 'rxjs'
+import { EMPTY, NEVER, Observable, of, throwError, delay } from 'rxjs'
 import { decodeNodes, encodeNodes, idsEqual, isTransportInfoReply, isTransportResponse, isTransportSeen, randomId } from '@peerconnect/protocol'
 import type { Message, NodeId, RpcRequest, TransportSeen } from '@peerconnect/protocol'
 import { rejects, waitFor, withTimeout } from '@peerconnect/test-helpers'
@@ -215,6 +215,42 @@ inbound('transport actor - answers that arrive out of order go to the right quer
     const targets = Array.from({ length: 40 }, () => randomId())
     const results = await Promise.all(targets.map(target => probe.socket.query(a.udp, 'find_node', { target })))
     results.forEach((r, i) => assert.ok(idsEqual(decodeNodes(r.r.nodes)![0]!.id, targets[i]!)))
+  } finally { await closeAll(probe.socket); a.stop() }
+}))
+
+inbound('transport actor - of a stream of answers only the first goes back, then the ask is cancelled', withTimeout(T, async () => {
+  let cancelled = 0
+  const stream: AskHandler = m => new Observable<Message>(sub => {
+    sub.next({ type: 'rpc.reply', re: m.cid ?? -1, end: false, r: { n: 1 } } as Message)
+    const later = setTimeout(() => sub.next(rpcReply(m, { n: 2 })), 50)
+    return () => { clearTimeout(later); cancelled++ }
+  })
+  const { res } = await queryActor({ 'rpc.ping': stream }, 'ping')
+  assert.is(res.r.n, 1)
+  assert.is(cancelled, 1)
+}))
+
+inbound('transport actor - an ask that ends without an answer leaves the query unanswered', withTimeout(T, async () => {
+  const a = await startActor({ 'rpc.ping': () => EMPTY })
+  const probe = await boundSocket()
+  try {
+    await rejects(probe.socket.query(a.udp, 'ping', {}, { timeout: 300 }), 'ERR_RPC_TIMEOUT')
+    assert.is(a.deps.asked.filter(m => m.type === 'rpc.ping').length, 1)
+    assert.is(a.errors.length, 0)
+  } finally { await closeAll(probe.socket); a.stop() }
+}))
+
+inbound('transport actor - stopping the actor cancels the asks still open', withTimeout(T, async () => {
+  let open = 0
+  const hang: AskHandler = () => new Observable<Message>(() => { open++; return () => { open-- } })
+  const a = await startActor({ 'rpc.ping': hang })
+  const probe = await boundSocket()
+  try {
+    const queries = [1, 2, 3].map(async () => await probe.socket.query(a.udp, 'ping', {}, { timeout: 1000 }).catch(() => undefined))
+    await waitFor(() => open === 3, { what: 'three asks open' })
+    a.stop()
+    assert.is(open, 0, 'every open ask was unsubscribed')
+    await Promise.all(queries)
   } finally { await closeAll(probe.socket); a.stop() }
 }))
 

@@ -1,0 +1,79 @@
+import { CLIENT_VERSION } from '@peerconnect/protocol'
+import type { NodeId, Obj } from '@peerconnect/protocol'
+
+/**
+ * The bytes of `encodeResponse(t, { ...r, id })`, written in one pass into one buffer, for the
+ * common reply shape: an `r` whose values are all byte strings, strings or safe integers (ping,
+ * find_node, …). Returns undefined for any other `r` (a list, a dict, a float, a boolean …): the
+ * caller then uses `encodeResponse`, which checks and encodes everything (and throws for what
+ * bencode cannot carry). `null`/`undefined` values are left out, as bencode does.
+ */
+export function encodeFlatResponse (t: Uint8Array, r: Obj, id: NodeId): Uint8Array | undefined {
+  const keys = Object.keys(r)
+  if (!Object.hasOwn(r, 'id')) keys.push('id')
+  keys.sort()
+  let body = 0
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!
+    const v = k === 'id' ? id : r[k]
+    if (v === undefined || v === null) continue
+    const n = valueBytes(v)
+    if (n < 0) return undefined
+    body += stringBytes(Buffer.byteLength(k)) + n
+  }
+  const size = HEAD.length + body + MIDDLE.length + stringBytes(t.length) + VERSION_KEY.length + stringBytes(CLIENT_VERSION.length) + TAIL.length
+  const out = Buffer.allocUnsafe(size)
+  out.set(HEAD, 0)
+  let o = HEAD.length
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!
+    const v = k === 'id' ? id : r[k]
+    if (v === undefined || v === null) continue
+    o = writeString(out, o, k)
+    o = writeValue(out, o, v)
+  }
+  out.set(MIDDLE, o)
+  o = writeBytes(out, o + MIDDLE.length, t)
+  out.set(VERSION_KEY, o)
+  o = writeBytes(out, o + VERSION_KEY.length, CLIENT_VERSION)
+  out.set(TAIL, o)
+  return out
+}
+
+// ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+/** `d1:rd` … `e1:t` <t> `1:v` <v> `1:y1:re` around the sorted `r` entries. */
+const HEAD = Buffer.from('d1:rd')
+const MIDDLE = Buffer.from('e1:t')
+const VERSION_KEY = Buffer.from('1:v')
+const TAIL = Buffer.from('1:y1:re')
+
+/** Encoded size of a value of the flat shape, or -1 if it is not one. */
+function valueBytes (v: unknown): number {
+  if (v instanceof Uint8Array) return stringBytes(v.length)
+  if (typeof v === 'string') return stringBytes(Buffer.byteLength(v))
+  if (typeof v === 'number' && Number.isSafeInteger(v)) return 2 + String(v).length
+  return -1
+}
+
+/** `<n>:` followed by n bytes. */
+function stringBytes (n: number): number {
+  return String(n).length + 1 + n
+}
+
+function writeValue (out: Buffer, o: number, v: unknown): number {
+  if (v instanceof Uint8Array) return writeBytes(out, o, v)
+  if (typeof v === 'string') return writeString(out, o, v)
+  return o + out.write(`i${String(v)}e`, o, 'latin1')
+}
+
+function writeBytes (out: Buffer, o: number, bytes: Uint8Array): number {
+  o += out.write(`${bytes.length}:`, o, 'latin1')
+  out.set(bytes, o)
+  return o + bytes.length
+}
+
+function writeString (out: Buffer, o: number, s: string): number {
+  o += out.write(`${Buffer.byteLength(s)}:`, o, 'latin1')
+  return o + out.write(s, o, 'utf8')
+}
