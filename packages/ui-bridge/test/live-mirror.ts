@@ -1,0 +1,37 @@
+/**
+ * A WebSocket client of /api/events that keeps the live peer list the way the page does:
+ * `peer.added` / `peer.status` set a peer, `peer.removed` deletes it. Tests wait on its state.
+ */
+import { WebSocket } from 'ws'
+
+export interface MirrorPeer { id: string, name: string, address: string, status: string, lastSeen: number }
+
+export interface LiveMirror {
+  peers (): MirrorPeer[]
+  get (id: string): MirrorPeer | undefined
+  /** Every event received, in order. */
+  readonly events: Array<{ type: string, peer: MirrorPeer }>
+  close (): void
+}
+
+export async function liveMirror (httpUrl: string, headers: Record<string, string> = {}): Promise<LiveMirror> {
+  const socket = new WebSocket(httpUrl.replace(/^http/, 'ws') + '/api/events', { headers })
+  const peers = new Map<string, MirrorPeer>()
+  const events: LiveMirror['events'] = []
+  socket.on('message', data => {
+    const e = JSON.parse(String(data)) as { type: string, peer: MirrorPeer }
+    events.push(e)
+    if (e.type === 'peer.removed') peers.delete(e.peer.id)
+    else peers.set(e.peer.id, e.peer)
+  })
+  await new Promise<void>((resolve, reject) => {
+    socket.once('open', () => resolve())
+    socket.once('error', reject)
+  })
+  return {
+    peers: () => [...peers.values()],
+    get: (id) => peers.get(id),
+    events,
+    close: () => socket.close()
+  }
+}
