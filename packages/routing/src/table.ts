@@ -11,7 +11,8 @@ import { isIP } from 'node:net'
 import { commonPrefixLength, idsEqual, isNodeId, isNum, isPort, ID_LENGTH } from '@peerconnect/protocol'
 import type { Contact, NodeId } from '@peerconnect/protocol'
 import { GOOD_WINDOW, K } from './constants.js'
-import { Nearest } from './nearest.js'
+import { Nearest, walkNearestFirst } from './nearest.js'
+import type { BucketTree } from './nearest.js'
 
 export type AddResult =
   | { kind: 'added', contact: Contact }
@@ -49,8 +50,6 @@ export class RoutingTable {
   private readonly touched = new Map<number, number>()
   private failedCount = 0
   private event: KBucketEvent | undefined
-  /** Every entry, kept between changes: find_node answers read it thousands of times a second. */
-  private cache: Entry[] | undefined
 
   constructor (self: NodeId, opts: TableOptions = {}) {
     if (!isNodeId(self)) throw Object.assign(new TypeError('self id must be a 20-byte Uint8Array'), { code: 'ERR_INVALID_ID' })
@@ -120,7 +119,6 @@ export class RoutingTable {
     if (known === null) return null
     if (known.failures > 0) this.failedCount--
     this.buckets.remove(id)
-    this.cache = undefined
     return copy(known.contact)
   }
 
@@ -131,9 +129,11 @@ export class RoutingTable {
   }
 
   /**
-   * The `n` contacts closest to `target`, nearest first: one pass over the table with a bounded
-   * selection, no copies but of the result (k-bucket's own `closest()` sorts by a float distance
-   * that loses precision after 6 bytes).
+   * The `n` contacts closest to `target`, nearest first. Walks the bucket tree towards the
+   * target, nearer subtree first (every contact in it is nearer than any in its sibling), and
+   * stops once `n` are found: usually one or two buckets are read, not the table. Not
+   * k-bucket's own `closest()`: that one sorts by a float distance that loses precision after
+   * 6 bytes.
    */
   closest (target: NodeId, n: number, opts: ClosestOptions = {}): Contact[] {
     if (!isNodeId(target) || !(n > 0)) return []
@@ -141,11 +141,14 @@ export class RoutingTable {
     const { goodAt, exclude } = opts
     const good = new Nearest<Entry>(target, count)
     const others = goodAt !== undefined && opts.topUp === true ? new Nearest<Entry>(target, count) : undefined
-    for (const e of this.entries()) {
-      if (exclude !== undefined && idsEqual(e.id, exclude)) continue
-      if (goodAt === undefined || this.isGood(e, goodAt)) good.offer(e, e.id)
-      else if (others !== undefined && e.failures === 0) others.offer(e, e.id)
-    }
+    walkNearestFirst(this.buckets.root as unknown as TreeNode, target, {
+      visit: e => {
+        if (exclude !== undefined && idsEqual(e.id, exclude)) return
+        if (goodAt === undefined || this.isGood(e, goodAt)) good.offer(e, e.id)
+        else if (others !== undefined && e.failures === 0) others.offer(e, e.id)
+      },
+      enough: () => good.size >= count
+    })
     if (others === undefined || good.size >= count) return good.items.map(e => copy(e.contact))
     // Every good contact stays; the nearest others fill the free places; all in distance order.
     const all = new Nearest<Entry>(target, count)
@@ -211,7 +214,6 @@ export class RoutingTable {
 
   private insert (entry: Entry): KBucketEvent {
     this.event = undefined
-    this.cache = undefined
     this.buckets.add(entry)
     const event = this.takeEvent() ?? { kind: 'updated' }
     return event
@@ -238,10 +240,8 @@ export class RoutingTable {
     return e.failures === 0 && now - e.contact.lastSeen < this.goodWindow
   }
 
-  /** Every entry (shared: callers must not change the array). */
-  private entries (): readonly Entry[] {
-    this.cache ??= this.buckets.toArray()
-    return this.cache
+  private entries (): Entry[] {
+    return this.buckets.toArray()
   }
 
   private depth (): number {
@@ -271,7 +271,7 @@ export function invalidReason (c: unknown): string | undefined {
 
 interface Entry { id: NodeId, vectorClock: number, contact: Contact, failures: number }
 type KBucketEvent = { kind: 'added' | 'updated' } | { kind: 'full', oldest: Entry | undefined }
-interface TreeNode { contacts: unknown[] | null, left: TreeNode | null, right: TreeNode | null }
+type TreeNode = BucketTree<Entry>
 
 function sameAddress (a: Contact, b: Contact): boolean {
   return a.host === b.host && a.port === b.port

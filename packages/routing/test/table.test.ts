@@ -11,6 +11,19 @@ function contact (id: NodeId, extra: Partial<Contact> = {}): Contact {
   return { id, host: '127.0.0.1', port: 6881, lastSeen: 1000, ...extra }
 }
 
+const hexOf = (id: NodeId): string => Buffer.from(id).toString('hex')
+
+/** A small seeded PRNG (mulberry32) for the shapes of the tables and queries. */
+function mulberry (seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6D2B79F5) >>> 0
+    let t = Math.imul(a ^ (a >>> 15), a | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
 function inBucket (bits: number): Contact {
   return contact(randomIdWithPrefix(self, bits))
 }
@@ -257,6 +270,35 @@ near('closest - matches a brute-force sort over 400 contacts', () => {
     const got = table.closest(target, 8).map(c => c.id)
     const want = bruteClosest(added, target, 8).map(c => c.id)
     assert.equal(got, want)
+  }
+})
+
+near('closest - the tree walk agrees with brute force for every filter, table shape and n', () => {
+  const rnd = mulberry(42)
+  for (let round = 0; round < 12; round++) {
+    const table = new RoutingTable(self, { k: 8, goodWindow: 10 * minute })
+    const added: Contact[] = []
+    const failed = new Set<string>()
+    for (let i = 0; i < 600; i++) {
+      const bits = round % 3 === 0 ? Math.floor(rnd() * 8) : Math.floor(rnd() * 30)
+      const c = contact(randomIdWithPrefix(self, bits), { lastSeen: rnd() < 0.3 ? 1 * minute : 20 * minute, port: 1000 + i })
+      if (table.add(c).kind !== 'added') continue
+      added.push(c)
+      if (rnd() < 0.15) { table.markFailed(c.id); failed.add(hexOf(c.id)) }
+    }
+    const isGood = (c: Contact): boolean => !failed.has(hexOf(c.id)) && 21 * minute - c.lastSeen < 10 * minute
+    for (let t = 0; t < 25; t++) {
+      const target = t % 3 === 0 ? randomId() : t % 3 === 1 ? randomIdWithPrefix(self, Math.floor(rnd() * 30)) : added[Math.floor(rnd() * added.length)]!.id
+      const n = 1 + Math.floor(rnd() * 20)
+      const exclude = rnd() < 0.5 ? added[Math.floor(rnd() * added.length)]!.id : undefined
+      const pool = added.filter(c => exclude === undefined || !idsEqual(c.id, exclude))
+      const ids = (cs: Contact[]): string[] => cs.map(c => hexOf(c.id))
+      assert.equal(ids(table.closest(target, n, { exclude })), ids(bruteClosest(pool, target, n)), `round ${round} target ${t}: plain`)
+      const good = bruteClosest(pool.filter(isGood), target, n)
+      assert.equal(ids(table.closest(target, n, { goodAt: 21 * minute, exclude })), ids(good), `round ${round} target ${t}: good only`)
+      const topped = good.length >= n ? good : bruteClosest([...good, ...bruteClosest(pool.filter(c => !isGood(c) && !failed.has(hexOf(c.id))), target, n - good.length)], target, n)
+      assert.equal(ids(table.closest(target, n, { goodAt: 21 * minute, exclude, topUp: true })), ids(topped), `round ${round} target ${t}: top-up`)
+    }
   }
 })
 
