@@ -12,6 +12,7 @@ import { formatHostPort } from '../address.js'
 import { createNode } from '../node.js'
 import type { PeerNode } from '../node.js'
 import { createSwarm } from '../swarm.js'
+import type { Swarm } from '../swarm.js'
 import { DEMO_NAMES } from '../demo-names.js'
 import { DEFAULT_API, DEFAULT_API_URL, TOKEN_ENV } from '../constants.js'
 import { apiOption, notifyExposed } from './api-option.js'
@@ -41,20 +42,33 @@ async function run (argv: readonly string[]): Promise<number> {
   const say = (event: Record<string, unknown>, text: string): void => { process.stdout.write((json ? JSON.stringify(event) : text) + '\n') }
   const log = createLogger('peerconnect')
   const t0 = Date.now()
-  const swarm = await createSwarm(n, {
-    names: Array.from({ length: n }, (_, i) => DEMO_NAMES[i % DEMO_NAMES.length]! + (i >= DEMO_NAMES.length ? `-${Math.floor(i / DEMO_NAMES.length)}` : '')),
-    onJoined: (node, i) => say({ event: 'joined', index: i, name: node.name, id: node.idHex, udp: formatHostPort(node.udp) }, `joined ${String(i + 1).padStart(3)}/${n}  ${node.name.padEnd(12)} ${node.idHex.slice(0, 12)}…  udp=${formatHostPort(node.udp)}`)
-  })
+  // The full node starts first: a taken API address fails at once, and the page is up while the swarm joins.
   let full: PeerNode
   try {
     full = await createNode({ name: 'you', identity: generateIdentity(), log, api })
   } catch (err) {
-    await swarm.stop()
     throw explainListenError(err, '--api')
+  }
+  notifyExposed(api.host, full.api!)
+  if (!json) process.stdout.write(`page   ${full.api!}/  (open it now to watch the swarm join)\n`)
+  let early: Promise<unknown> = Promise.resolve()
+  let swarm: Swarm
+  try {
+    swarm = await createSwarm(n, {
+      names: Array.from({ length: n }, (_, i) => DEMO_NAMES[i % DEMO_NAMES.length]! + (i >= DEMO_NAMES.length ? `-${Math.floor(i / DEMO_NAMES.length)}` : '')),
+      onJoined: (node, i) => {
+        // Join the full node as soon as the first swarm node is up, so later joiners meet it too.
+        if (i === 0) early = full.bootstrap([node.udp]).catch(() => {})
+        say({ event: 'joined', index: i, name: node.name, id: node.idHex, udp: formatHostPort(node.udp) }, `joined ${String(i + 1).padStart(3)}/${n}  ${node.name.padEnd(12)} ${node.idHex.slice(0, 12)}…  udp=${formatHostPort(node.udp)}`)
+      }
+    })
+  } catch (err) {
+    await full.stop()
+    throw err
   }
   const stop = async (): Promise<void> => { await full.stop(); await swarm.stop() }
   try {
-    notifyExposed(api.host, full.api!)
+    await early
     const joined = await full.bootstrap([swarm.nodes[0]!.udp])
     say({ event: 'ready', id: full.idHex, udp: formatHostPort(full.udp), api: full.api, nodes: n, contacts: joined.contacts, ms: Date.now() - t0 },
       `ready ${full.idHex} udp=${formatHostPort(full.udp)} api=${full.api!} nodes=${n} contacts=${joined.contacts} (${Date.now() - t0} ms)`)
