@@ -51,7 +51,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'rpc.pc_handoff': (m, ctx) => onPcHandoff(m, ctx),
   'lists.page': onPage,
   'lists.invalidate': (m, _ctx, parts) => { parts.directory.invalidate(); return answer(m, { type: 'lists.invalidate.reply' } satisfies ListsInvalidateReply) },
-  'lists.stats': (m, ctx) => answer(m, statsOf(ctx)),
+  'lists.stats': (m, ctx, parts) => answer(m, statsOf(ctx, parts)),
   'lists.self': (m, ctx) => ctx.self.record === undefined
     ? fail(m, new NoRecordError())
     : answer(m, { type: 'lists.self.reply', record: ctx.self.record } satisfies ListsSelfReply),
@@ -132,9 +132,16 @@ function contextOf (init: ListsInit, settings: Context['settings'], deps: ActorD
   }
 }
 
-function statsOf (ctx: Context): ListsStatsReply {
+function statsOf (ctx: Context, parts: Parts): ListsStatsReply {
   const now = ctx.now()
-  return { type: 'lists.stats.reply', held: ctx.store.lists(now).length, records: ctx.store.size(now), rejected: ctx.rejected.snapshot(), sent: ctx.sent.snapshot() }
+  return {
+    type: 'lists.stats.reply',
+    held: ctx.store.lists(now).length,
+    records: ctx.store.size(now),
+    rejected: ctx.rejected.snapshot(),
+    sent: ctx.sent.snapshot(),
+    rounds: parts.announcer.completed()
+  }
 }
 
 /** The reply to an ask (nothing for a published message). */

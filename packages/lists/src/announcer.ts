@@ -8,8 +8,8 @@
  */
 import { catchError, concat, concatMap, defer, EMPTY, exhaustMap, from, ignoreElements, map, merge, mergeMap, of, Subject, tap, throwError, timer, toArray } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { closestListId, compareDistance, createRecord, encodeAddress, idsEqual, isTransportInfoReply, recordToWire, TRANSPORT_ERRORS } from '@peerconnect/protocol'
-import type { Address, Contact, Message, PeerRecord, TransportInfo } from '@peerconnect/protocol'
+import { closest, closestListId, compareDistance, createRecord, encodeAddress, idsEqual, idToHex, isTransportInfoReply, recordToWire, TRANSPORT_ERRORS } from '@peerconnect/protocol'
+import type { Address, Contact, Message, NodeId, PeerRecord, TransportInfo } from '@peerconnect/protocol'
 import { SNAPSHOT_TYPE } from '@peerconnect/runtime'
 import type { Context } from './context.js'
 import { lookupHoldersOr } from './lookup.js'
@@ -24,6 +24,8 @@ export interface Announcer {
   kick (): void
   /** A contact routing just met: when it is closer to our list id than a holder, the next round looks the holders up again. */
   onContact (contact: Contact): void
+  /** Rounds that announced our record (to every holder that answered). */
+  completed (): number
 }
 
 type Outcome = 'ok' | 'refused' | 'silent'
@@ -34,23 +36,29 @@ export function createAnnouncer (ctx: Context): Announcer {
   const kick$ = new Subject<void>()
   const tokens = new Map<string, { token: Uint8Array, at: number }>()
   let holders: Contact[] = []
+  /** Holders that took our record in the last round: a lookup under load may miss them, so it does not replace them. */
+  let answered: Contact[] = []
   let rounds = 0
   let sinceLookup = 0
   let failed = false
   let stale = false
+  let completed = 0
 
   const holders$ = (): Observable<Contact[]> => {
     const due = holders.length < settings.r || failed || stale || rounds < EARLY_LOOKUPS || sinceLookup >= settings.lookupEvery
     rounds++
     sinceLookup++
     if (!due) return of(holders)
-    return lookupHoldersOr(ctx, list.id, settings.r, holders).pipe(tap(found => {
+    return lookupHoldersOr(ctx, list.id, settings.r, holders).pipe(map(looked => {
+      const found = closestOf([...looked, ...answered], list.id, settings.r)
+      log.debug('holders', { list: list.index, holders: found.map(keyOf) })
       holders = found
       sinceLookup = 1
       failed = false
       stale = false
       const keep = new Set(found.map(keyOf))
       for (const k of tokens.keys()) if (!keep.has(k)) tokens.delete(k)
+      return found
     }))
   }
 
@@ -85,9 +93,13 @@ export function createAnnouncer (ctx: Context): Announcer {
     const farthest = hs[settings.r - 1]
     if (farthest === undefined || compareDistance(settings.id, farthest.id, list.id) < 0) ctx.store.put(list.index, record, { now: ctx.now() })
     return from(hs).pipe(
-      mergeMap(h => announceTo(h, record), settings.r),
+      mergeMap(h => announceTo(h, record).pipe(map(outcome => ({ h, outcome }))), settings.r),
       toArray(),
-      tap(outcomes => { failed = outcomes.includes('silent') }),
+      tap(outcomes => {
+        failed = outcomes.some(o => o.outcome === 'silent')
+        answered = outcomes.filter(o => o.outcome === 'ok').map(o => o.h)
+        completed++
+      }),
       ignoreElements()
     )
   }
@@ -115,7 +127,7 @@ export function createAnnouncer (ctx: Context): Announcer {
     if (farthest === undefined || compareDistance(contact.id, farthest.id, list.id) < 0) stale = true
   }
 
-  return { run$, kick: () => kick$.next(), onContact }
+  return { run$, kick: () => kick$.next(), onContact, completed: () => completed }
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
@@ -144,6 +156,12 @@ function refreshRecord (ctx: Context, address: Address): Message | undefined {
   self.seq = seq
   ctx.log.info('record', { seq, name: self.name, host: address.host, port: address.port })
   return { type: SNAPSHOT_TYPE, state: { seq, name: self.name } } as Message
+}
+
+/** The `n` contacts closest to `target`, each id once, nearest first. */
+function closestOf (contacts: readonly Contact[], target: NodeId, n: number): Contact[] {
+  const unique = new Map(contacts.map(c => [idToHex(c.id), c]))
+  return closest(unique.values(), target, n, c => c.id)
 }
 
 function keyOf (a: Address): string {

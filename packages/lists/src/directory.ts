@@ -1,7 +1,8 @@
 /**
  * The directory: the whole network's peer list read page by page over all 20 lists, with no
- * server. Each list is read once from its holders — a crawler lookup of the list id, then up to
- * `readHolders` of the closest nodes paged through (see holder-read.ts) — merged with what this
+ * server. Each list is read once from its holders — a crawler lookup of the list id, then the
+ * `readHolders` closest nodes paged through (see holder-read.ts), and farther ones while they
+ * still add peers — merged with what this
  * node holds itself, verified (in bulk on the compute pool), de-duplicated by id (newest sequence
  * wins) and kept for `cacheTtl` ms. A page takes the peers after the cursor in id order, list by
  * list, fetching a few lists ahead; the next cursor names the list and the last id returned.
@@ -9,7 +10,7 @@
 import { catchError, defer, finalize, from, last, map, mergeMap, of, scan, share, takeWhile, tap, toArray } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { closestListId, idToHex, LIST_COUNT, LIST_IDS } from '@peerconnect/protocol'
-import type { DirectoryPeer, NodeId, PeerRecord } from '@peerconnect/protocol'
+import type { Contact, DirectoryPeer, NodeId, PeerRecord } from '@peerconnect/protocol'
 import type { Context } from './context.js'
 import { encodeCursor } from './cursor.js'
 import type { DirectoryCursor } from './cursor.js'
@@ -94,15 +95,30 @@ function step (acc: Acc, opts: { list: number, l: Listed, after: string | undefi
   return { peers, next, done: true }
 }
 
-/** Reads list `list` from its holders and merges it with what we hold. */
+/**
+ * Reads list `list` from its holders and merges it with what we hold: the `readHolders` closest at
+ * once, then the next ones one by one while each still brings a peer the others did not (closer
+ * nodes that joined lately may not hold everything yet; farther holders do).
+ */
 function readList (ctx: Context, list: number): Observable<Listed> {
+  const read = (h: Contact): Observable<ReadRecord[]> => readHolder(ctx, h, list).pipe(catchError(() => of([])))
+  const further = (have: ReadRecord[], rest: Contact[]): Observable<ReadRecord[]> => {
+    const [next, ...more] = rest
+    if (next === undefined) return of(have)
+    const known = new Set(have.map(r => idToHex(r.wire.id)))
+    return read(next).pipe(mergeMap(got => {
+      const all = have.concat(got)
+      return got.some(r => !known.has(idToHex(r.wire.id))) ? further(all, more) : of(all)
+    }))
+  }
   return lookupHolders(ctx, LIST_IDS[list] as NodeId, ctx.settings.r).pipe(
-    catchError(() => of([])),
+    catchError(() => of<Contact[]>([])),
     mergeMap(holders => from(holders.slice(0, ctx.settings.readHolders)).pipe(
-      mergeMap(h => readHolder(ctx, h, list).pipe(catchError(() => of([])))),
-      toArray()
+      mergeMap(read),
+      toArray(),
+      mergeMap(first => further(first.flat(), holders.slice(ctx.settings.readHolders)))
     )),
-    mergeMap(reads => merged(ctx, list, reads.flat()))
+    mergeMap(reads => merged(ctx, list, reads))
   )
 }
 

@@ -37,7 +37,10 @@ export function createHandoff (ctx: Context): Handoff {
       take(1),
       mergeMap(m => {
         const known = isRoutingClosestReply(m) ? m.contacts.filter(c => !idsEqual(c.id, newcomer.id) && !idsEqual(c.id, ctx.settings.id)) : []
-        if (!shouldHand(ctx.settings.id, newcomer.id, known.map(c => c.id), { target, r: ctx.settings.r })) return EMPTY
+        if (!shouldHand(ctx.settings.id, newcomer.id, known.map(c => c.id), { target, r: ctx.settings.r })) {
+          ctx.log.debug('no handoff', { list, to: `${newcomer.host}:${newcomer.port}`, known: known.length })
+          return EMPTY
+        }
         const now = ctx.now()
         const batches = handoffBatches(ctx.store.entries(list, now), { self: ctx.settings.id, list, budget: UDP_PAGE_BYTES, now })
         ctx.log.debug('handoff', { list, to: `${newcomer.host}:${newcomer.port}`, batches: batches.length })

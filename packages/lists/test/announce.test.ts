@@ -53,6 +53,7 @@ loop('announce - steady state: R announces per interval, one token fetch per hol
   await net.advance((rounds - 1) * INTERVAL + 10)
   assert.is(from(net, node, 'pc_announce'), 8 * rounds)
   assert.is(from(net, node, 'pc_list'), 8, 'tokens are reused')
+  assert.is((await stats(node)).rounds, rounds)
   const lookups = (await stats(node)).sent.lookup!
   assert.ok(lookups >= 3 && lookups <= 3 + Math.ceil(rounds / 6), `${lookups} lookups in ${rounds} rounds`)
   assert.equal(net.queries.filter(q => q.error !== undefined), [])
@@ -124,6 +125,27 @@ recovery('announce - a killed peer\'s record is gone from every holder within RE
   net.kill(node)
   await net.advance(3 * INTERVAL + INTERVAL)
   for (const h of hs) assert.is((await stats(h)).records, 0, key(h))
+  net.stopAll()
+})
+
+recovery('announce - a lossy lookup (close holders missed under load) does not drop holders that took the record', async () => {
+  const { net, node, holders } = swarm(16, { lookupEvery: 1 })
+  await net.advance(3 * INTERVAL + 10)
+  const right = holders()
+  const missed = new Set(right.slice(0, 3))
+  net.setLookupView(node, other => !missed.has(other))
+  await net.advance(3 * INTERVAL)
+  const before = net.queries.length
+  await net.advance(INTERVAL)
+  const targets = net.queries.slice(before).filter(q => q.from === key(node) && q.q === 'pc_announce').map(q => q.to).sort()
+  assert.equal(targets, right.map(key).sort(), 'still the true 8 closest')
+  net.kill(right[0]!)
+  await net.advance(3 * INTERVAL)
+  const after = net.queries.length
+  await net.advance(INTERVAL)
+  const now = net.queries.slice(after).filter(q => q.from === key(node) && q.q === 'pc_announce').map(q => q.to)
+  assert.not.ok(now.includes(key(right[0]!)), 'a dead holder is dropped')
+  assert.is(now.length, 8)
   net.stopAll()
 })
 

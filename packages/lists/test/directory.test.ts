@@ -5,7 +5,7 @@ import {
   closestListId, compareDistance, generateIdentity, idsEqual, idToHex, isCrawlerLookup, isListsPageReply,
   LIST_IDS, recordToWire, reply
 } from '@peerconnect/protocol'
-import type { DirectoryPeer, ListsPageReply, Message, RpcReply, RpcRequest } from '@peerconnect/protocol'
+import type { Address, DirectoryPeer, Identity, ListsPageReply, Message, NodeId, PeerRecord, RpcReply, RpcRequest, TransportResponse } from '@peerconnect/protocol'
 import type { ActorFn } from '@peerconnect/runtime'
 import { decodeCursor, encodeCursor } from '../src/cursor.js'
 import { createFakeNet } from './fake-net.js'
@@ -45,6 +45,19 @@ async function walk (node: FakeNode, limit: number): Promise<{ peers: DirectoryP
     cursor = p.next
   }
   throw new Error('the walk did not end')
+}
+
+let senderPort = 50_000
+
+function sender (identity: Identity): { id: NodeId, address: Address, record: PeerRecord } {
+  const address = { host: '127.0.0.1', port: senderPort++ }
+  return { id: identity.id, address, record: recordOf(identity, { host: address.host, port: address.port }) }
+}
+
+/** `who` announces its record to `holder` as a real announcer would (pc_list for the token, then pc_announce). */
+async function announceAs (net: FakeNet, who: ReturnType<typeof sender>, holder: FakeNode, list: number): Promise<void> {
+  const res = await net.send(who, holder.address, 'pc_list', { list }) as TransportResponse
+  await net.send(who, holder.address, 'pc_announce', { list, record: recordToWire(who.record), token: res.r.token })
 }
 
 const ids = (peers: readonly DirectoryPeer[]): string[] => peers.map(p => idToHex(p.record.id))
@@ -88,6 +101,31 @@ paging('directory - seenAt is when the peer last announced, by the reader\'s clo
   const { peers } = await walk(reader, 50)
   const now = net.now()
   for (const p of peers) assert.ok(p.seenAt <= now && p.seenAt >= now - INTERVAL - 300, `${now - p.seenAt} ms ago`)
+  net.stopAll()
+})
+
+paging('directory - holders beyond the closest three are read while they still add peers', async () => {
+  const net = createFakeNet()
+  const LIST = 7
+  const passive = Array.from({ length: 12 }, () => net.add({ init: { announce: false } }))
+  const ranked = [...passive].sort((a, b) => compareDistance(a.id, b.id, LIST_IDS[LIST]!))
+  const everywhere = sender(identityIn(LIST))
+  const lately = sender(identityIn(LIST))
+  for (const h of ranked.slice(0, 8)) await announceAs(net, everywhere, h, LIST)
+  const reader = net.add({ init: { announce: false } })
+  const readFrom = async (): Promise<string[]> => {
+    const before = net.queries.length
+    await reader.request({ type: 'lists.invalidate' } as Message)
+    const listed = ids((await page(reader, 500)).peers)
+    const asked = new Set(net.queries.slice(before).filter(q => q.q === 'pc_list' && q.a.list === LIST && q.from === `127.0.0.1:${reader.address.port}`).map(q => q.to))
+    return [String(asked.size), ...listed]
+  }
+  const healthy = await readFrom()
+  assert.equal(healthy, ['4', idToHex(everywhere.id)], 'three holders, then a fourth that adds nothing')
+  for (const h of ranked.slice(3, 8)) await announceAs(net, lately, h, LIST)
+  const extended = await readFrom()
+  assert.is(extended[0], '5', 'the fourth added a peer, so a fifth was read')
+  assert.equal(extended.slice(1).sort(), [idToHex(everywhere.id), idToHex(lately.id)].sort())
   net.stopAll()
 })
 

@@ -70,6 +70,8 @@ export interface FakeNet {
   advance (ms: number): Promise<void>
   /** Limits what `routing.closest` returns to `node` (default: every live node). */
   setView (node: FakeNode, knows: (other: FakeNode) => boolean): void
+  /** Limits what `node`'s crawler lookups find (a lossy lookup under load); default: every live node. */
+  setLookupView (node: FakeNode, finds: (other: FakeNode) => boolean): void
   stopAll (): void
 }
 
@@ -84,6 +86,7 @@ export function createFakeNet (): FakeNet {
   const queries: SentQuery[] = []
   const asks: Array<{ node: FakeNode, msg: Message }> = []
   const views = new Map<FakeNode, (other: FakeNode) => boolean>()
+  const lookupViews = new Map<FakeNode, (other: FakeNode) => boolean>()
   let pending = 0
   let cids = 0
   let nextPort = 10_000
@@ -148,7 +151,8 @@ export function createFakeNet (): FakeNet {
     if (m.type === 'transport.info') return of1({ type: 'transport.info.reply', re: m.cid, end: true, id: node.id, udp: node.address, stats: {} })
     if (m.type === 'crawler.lookup') {
       const target = o.target as NodeId
-      const live = nodes.filter(n => n.alive && n !== node)
+      const finds = lookupViews.get(node) ?? (() => true)
+      const live = nodes.filter(n => n.alive && n !== node && finds(n))
       const found = closest(live, target, typeof o.k === 'number' ? o.k : 8, n => n.id).map(contactOf)
       return of1({ type: 'crawler.result', re: m.cid, end: true, target, closest: found, found: null, queries: found.length, bytes: 0, ms: 1 })
     }
@@ -245,6 +249,7 @@ export function createFakeNet (): FakeNet {
       scheduler.frame = target
     },
     setView (node, knows) { views.set(node, knows) },
+    setLookupView (node, finds) { lookupViews.set(node, finds) },
     stopAll () { for (const n of nodes) n.stop() }
   }
   return net

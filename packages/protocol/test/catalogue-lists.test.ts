@@ -50,13 +50,14 @@ others('catalogue - invalidate and its reply', () => {
 })
 
 others('catalogue - stats counts are natural numbers', () => {
-  const ok = { type: 'lists.stats.reply', held: 2, records: 9, rejected: { ERR_BAD_SIGNATURE: 1 }, sent: { pc_announce: 8 } }
+  const ok = { type: 'lists.stats.reply', held: 2, records: 9, rejected: { ERR_BAD_SIGNATURE: 1 }, sent: { pc_announce: 8 }, rounds: 3 }
   assert.ok(isListsStats({ type: 'lists.stats' }))
   assert.ok(isListsStatsReply(ok))
   assert.ok(isListsStatsReply(trip(ok)))
   assert.not.ok(isListsStatsReply({ ...ok, rejected: { ERR_BAD_SIGNATURE: -1 } }))
   assert.not.ok(isListsStatsReply({ ...ok, sent: [] }))
   assert.not.ok(isListsStatsReply({ ...ok, held: 1.5 }))
+  assert.not.ok(isListsStatsReply({ ...ok, rounds: undefined }))
 })
 
 others('catalogue - self reply carries a record', () => {

@@ -3,7 +3,7 @@
  *
  *   lists.page        ──ask──▶ lists    one page of the directory, walking all 20 lists (cursor opaque)
  *   lists.invalidate  ──ask──▶ lists    drop the directory cache: the next page reads the network again
- *   lists.stats       ──ask──▶ lists    lists held, records held, rejections by reason, queries sent
+ *   lists.stats       ──ask──▶ lists    lists held, records held, rejections by reason, queries sent, rounds
  *   lists.self        ──ask──▶ lists    this node's own signed record
  *   rpc.pc_record / rpc.pc_list / rpc.pc_announce / rpc.pc_handoff   ◀─ask─── transport
  *   transport.query / transport.info / crawler.lookup / routing.closest   ──ask──▶ (from lists)
@@ -34,7 +34,9 @@ export type ListsStatsReply = {
   held: number,
   records: number,
   rejected: Record<string, number>,
-  sent: Record<string, number>
+  sent: Record<string, number>,
+  /** Announce rounds completed (each: record checked, holders looked up if due, announces sent). */
+  rounds: number
 }
 /** Ask: this node's own record (errors with ERR_NO_RECORD before the transport told its address). */
 export type ListsSelf = { type: 'lists.self', cid?: number }
@@ -45,7 +47,7 @@ export const isListsPageReply = isMessageOf<ListsPageReply>('lists.page.reply', 
 export const isListsInvalidate = isMessageOf<ListsInvalidate>('lists.invalidate', {})
 export const isListsInvalidateReply = isMessageOf<ListsInvalidateReply>('lists.invalidate.reply', {})
 export const isListsStats = isMessageOf<ListsStats>('lists.stats', {})
-export const isListsStatsReply = isMessageOf<ListsStatsReply>('lists.stats.reply', { held: isNat, records: isNat, rejected: isCounts, sent: isCounts })
+export const isListsStatsReply = isMessageOf<ListsStatsReply>('lists.stats.reply', { held: isNat, records: isNat, rejected: isCounts, sent: isCounts, rounds: isNat })
 export const isListsSelf = isMessageOf<ListsSelf>('lists.self', {})
 export const isListsSelfReply = isMessageOf<ListsSelfReply>('lists.self.reply', { record: isPeerRecord })
 
