@@ -8,6 +8,7 @@ import { parseHostPort, formatHostPort } from '../address.js'
 import type { HostPort } from '../address.js'
 import { loadOrCreateIdentity } from '../identity-store.js'
 import { createNode } from '../node.js'
+import { catchSignals } from '../signals.js'
 import type { PeerNode } from '../node.js'
 import { DEFAULT_HOST, DEFAULT_API, TOKEN_ENV } from '../constants.js'
 import { apiOption, notifyExposed } from './api-option.js'
@@ -38,21 +39,33 @@ async function run (argv: readonly string[]): Promise<number> {
   if (values.help === true) { process.stdout.write(helpText(spec) + '\n'); return 0 }
   const opts = validate(values)
   const log = createLogger('peerconnect')
-  const { identity, created } = await loadOrCreateIdentity(opts.dataDir)
-  let node: PeerNode
+  const signals = catchSignals()
   try {
-    node = await createNode({ name: opts.name, identity, host: opts.host, port: opts.port, dataDir: opts.dataDir, inline: opts.inline, log, api: opts.api ?? false })
-  } catch (err) {
-    throw explainListenError(err, '--api')
+    const { identity, created } = await loadOrCreateIdentity(opts.dataDir)
+    let node: PeerNode
+    try {
+      node = await createNode({ name: opts.name, identity, host: opts.host, port: opts.port, dataDir: opts.dataDir, inline: opts.inline, log, api: opts.api ?? false })
+    } catch (err) {
+      throw explainListenError(err, '--api')
+    }
+    if (signals.received() === undefined) {
+      if (node.api !== null && opts.api !== null) notifyExposed(opts.api.host, node.api)
+      const joined = await Promise.race([
+        node.bootstrap(opts.bootstrap).catch((err: unknown) => {
+          log.warn('bootstrap failed', { error: (err as Error).message })
+          return { seedsAnswered: 0, contacts: 0 }
+        }),
+        signals.first.then(() => undefined)
+      ])
+      if (joined !== undefined) ready(node, opts, created, joined)
+    }
+    return await stopOn(await signals.first, node, opts.json)
+  } finally {
+    signals.dispose()
   }
-  if (node.api !== null && opts.api !== null) notifyExposed(opts.api.host, node.api)
-  const stopped = onSignals(node, opts.json)
-  let joined = { seedsAnswered: 0, contacts: 0 }
-  try {
-    joined = await node.bootstrap(opts.bootstrap)
-  } catch (err) {
-    log.warn('bootstrap failed', { error: (err as Error).message })
-  }
+}
+
+function ready (node: PeerNode, opts: StartOptions, created: boolean, joined: { seedsAnswered: number, contacts: number }): void {
   const udp = formatHostPort(node.udp)
   const api = node.api
   if (opts.json) {
@@ -60,7 +73,6 @@ async function run (argv: readonly string[]): Promise<number> {
   } else {
     process.stdout.write(`ready ${node.idHex} udp=${udp} api=${api ?? 'none'} name=${JSON.stringify(opts.name)} contacts=${joined.contacts}\n`)
   }
-  return await stopped
 }
 
 interface StartOptions {
@@ -88,26 +100,17 @@ function validate (values: ReturnType<typeof parseCommand>['values']): StartOpti
   return { name, host, port, bootstrap, api, dataDir, inline: values.inline === true, json: values.json === true }
 }
 
-function onSignals (node: PeerNode, json: boolean): Promise<number> {
-  return new Promise(resolve => {
-    let stopping = false
-    const stop = (signal: NodeJS.Signals): void => {
-      if (stopping) { process.exit(1) }
-      stopping = true
-      node.stop().then(() => {
-        if (json) emit({ event: 'stopped', signal })
-        else process.stdout.write(`stopped (${signal})\n`)
-        process.off('SIGINT', stop)
-        process.off('SIGTERM', stop)
-        resolve(0)
-      }, (err: unknown) => {
-        process.stderr.write(`peerconnect start: stop failed: ${(err as Error).message}\n`)
-        resolve(1)
-      })
-    }
-    process.on('SIGINT', stop)
-    process.on('SIGTERM', stop)
-  })
+/** Stops the node (actors stopped, table and identity saved) and reports it; 0 when clean. */
+async function stopOn (signal: NodeJS.Signals, node: PeerNode, json: boolean): Promise<number> {
+  try {
+    await node.stop()
+  } catch (err) {
+    process.stderr.write(`peerconnect start: stop failed: ${(err as Error).message}\n`)
+    return 1
+  }
+  if (json) emit({ event: 'stopped', signal })
+  else process.stdout.write(`stopped (${signal})\n`)
+  return 0
 }
 
 function emit (obj: Record<string, unknown>): void {
