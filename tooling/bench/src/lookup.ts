@@ -62,7 +62,7 @@ printTable(
   ['swarm', 'lookups', 'failed', 'queries', 'min', 'max', 'bytes', 'median ms', 'p95 ms', 'recall', 'recall20', 'exact'],
   [['ours', ours], ['bittorrent-dht', theirs]].map(([name, r]) => {
     const s = r as LookupSummary
-    return [name as string, s.lookups, s.failed, s.queriesPerLookup, s.minQueries, s.maxQueries, s.bytesPerLookup, s.medianMs, s.p95Ms, s.recall, s.recall20, s.exact]
+    return [name as string, s.lookups, s.failed, s.queriesPerLookup, s.minQueries, s.maxQueries, s.bytesPerLookup, s.medianMs, s.p95Ms, s.recall.toFixed(3), s.recall20.toFixed(3), s.exact.toFixed(2)]
   }))
 process.stdout.write(`\nratio ours/bittorrent-dht queries per lookup: ${ratio} (goal ≤ 0.5 with recall 1 at 200 and 500 nodes)\n`)
 const pick = (s: LookupSummary): Record<string, number> => ({
