@@ -3,7 +3,7 @@
  * unless told otherwise; bound anywhere else it needs a token, and the node refuses to start
  * without one.
  */
-import { isLoopback } from '@peerconnect/ui-bridge'
+import { isLoopback } from '@peerconnect/ui-bridge/auth'
 import { UsageError, str } from '../cli-args.js'
 import type { Parsed } from '../cli-args.js'
 import { formatHostPort, parseHostPort } from '../address.js'

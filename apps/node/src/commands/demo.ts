@@ -4,14 +4,10 @@
  * progress while they join, then the `ready` line with the page's URL, then the full node's peer
  * count every few seconds until SIGINT/SIGTERM.
  */
-import { generateIdentity, isRoutingContactsReply } from '@peerconnect/protocol'
-import { createLogger } from '@peerconnect/runtime'
 import { parseCommand, helpText, str, UsageError } from '../cli-args.js'
 import type { CommandSpec } from '../cli-args.js'
 import { formatHostPort } from '../address.js'
-import { createNode } from '../node.js'
 import type { PeerNode } from '../node.js'
-import { createSwarm } from '../swarm.js'
 import type { Swarm } from '../swarm.js'
 import { DEMO_NAMES } from '../demo-names.js'
 import { DEFAULT_API, DEFAULT_API_URL, TOKEN_ENV } from '../constants.js'
@@ -40,6 +36,9 @@ async function run (argv: readonly string[]): Promise<number> {
   const api = apiOption(values, DEFAULT_API)
   const json = values.json === true
   const say = (event: Record<string, unknown>, text: string): void => { process.stdout.write((json ? JSON.stringify(event) : text) + '\n') }
+  // Loaded here, not at the top: `peerconnect status` and `--help` should not load every actor.
+  const [{ generateIdentity, isRoutingContactsReply }, { createLogger }, { createNode }, { createSwarm }] =
+    await Promise.all([import('@peerconnect/protocol'), import('@peerconnect/runtime'), import('../node.js'), import('../swarm.js')])
   const log = createLogger('peerconnect')
   const t0 = Date.now()
   // The full node starts first: a taken API address fails at once, and the page is up while the swarm joins.

@@ -1,13 +1,10 @@
 /** `peerconnect start`: run one node until SIGINT/SIGTERM. */
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
-import { createLogger } from '@peerconnect/runtime'
 import { parseCommand, helpText, list, str, UsageError } from '../cli-args.js'
 import type { CommandSpec } from '../cli-args.js'
 import { parseHostPort, formatHostPort } from '../address.js'
 import type { HostPort } from '../address.js'
-import { loadOrCreateIdentity } from '../identity-store.js'
-import { createNode } from '../node.js'
 import { catchSignals } from '../signals.js'
 import type { PeerNode } from '../node.js'
 import { DEFAULT_HOST, DEFAULT_API, TOKEN_ENV } from '../constants.js'
@@ -38,6 +35,8 @@ async function run (argv: readonly string[]): Promise<number> {
   const { values } = parseCommand(spec, argv)
   if (values.help === true) { process.stdout.write(helpText(spec) + '\n'); return 0 }
   const opts = validate(values)
+  // Loaded here, not at the top: `peerconnect status` and `--help` should not load every actor.
+  const [{ createLogger }, { loadOrCreateIdentity }, { createNode }] = await Promise.all([import('@peerconnect/runtime'), import('../identity-store.js'), import('../node.js')])
   const log = createLogger('peerconnect')
   const signals = catchSignals()
   try {
