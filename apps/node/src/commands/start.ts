@@ -35,11 +35,11 @@ async function run (argv: readonly string[]): Promise<number> {
   const { values } = parseCommand(spec, argv)
   if (values.help === true) { process.stdout.write(helpText(spec) + '\n'); return 0 }
   const opts = validate(values)
-  // Loaded here, not at the top: `peerconnect status` and `--help` should not load every actor.
-  const [{ createLogger }, { loadOrCreateIdentity }, { createNode }] = await Promise.all([import('@peerconnect/runtime'), import('../identity-store.js'), import('../node.js')])
-  const log = createLogger('peerconnect')
   const signals = catchSignals()
   try {
+    // Loaded here, not at the top: `peerconnect status` and `--help` should not load every actor.
+    const [{ createLogger }, { loadOrCreateIdentity }, { createNode }] = await Promise.all([import('@peerconnect/runtime'), import('../identity-store.js'), import('../node.js')])
+    const log = createLogger('peerconnect')
     const { identity, created } = await loadOrCreateIdentity(opts.dataDir)
     let node: PeerNode
     try {
