@@ -3,7 +3,8 @@
  * list this node holds records of, the records go to the newcomer if it is among the R nodes
  * closest to the list id (among the contacts we know, ourselves and it) and we are the closest
  * of the holders we know — so one holder sends, not all of them. The records travel in batches
- * that each fill one datagram, not one message per record.
+ * that each fill one datagram, not one message per record. Records in their last third of life
+ * (their peer missed two announces to us) stay behind: they would expire on the way.
  */
 import { catchError, defer, EMPTY, from, ignoreElements, mergeMap, take } from 'rxjs'
 import type { Observable } from 'rxjs'
@@ -42,7 +43,8 @@ export function createHandoff (ctx: Context): Handoff {
           return EMPTY
         }
         const now = ctx.now()
-        const batches = handoffBatches(ctx.store.entries(list, now), { self: ctx.settings.id, list, budget: UDP_PAGE_BYTES, now })
+        const fresh = ctx.store.entries(list, now).filter(e => e.expiresAt - now > ctx.settings.recordTtl / 3)
+        const batches = handoffBatches(fresh, { self: ctx.settings.id, list, budget: UDP_PAGE_BYTES, now })
         ctx.log.debug('handoff', { list, to: `${newcomer.host}:${newcomer.port}`, batches: batches.length })
         return from(batches).pipe(mergeMap(b => query(ctx, newcomer, 'pc_handoff', { list, records: b.records, ages: b.ages }), HANDOFF_CONCURRENCY))
       }),

@@ -172,6 +172,19 @@ send('handoff - a holder that knows a closer holder leaves the handoff to it', a
   net.stopAll()
 })
 
+send('handoff - records in their last third of life stay behind', async () => {
+  const { net, holder } = sendNet()
+  await feed(net, holder, PEERS.slice(0, 4))
+  await net.advance(2100)                                    // TTL 3 s in the fake net: 0.9 s left for these four
+  await feed(net, holder, PEERS.slice(4, 6))
+  const newcomer = net.add({ identity: RANKED[0]!, init: { announce: false } })
+  holder.publish(peerAdded(newcomer))
+  await net.advance(10)
+  assert.is((await stats(newcomer)).records, 2)
+  assert.equal((await stats(newcomer)).rejected, {}, 'nothing arrived expired')
+  net.stopAll()
+})
+
 send('handoff - the same newcomer reported twice is handed the list once', async () => {
   const { net, holder } = sendNet()
   await feed(net, holder, PEERS.slice(0, 3))
