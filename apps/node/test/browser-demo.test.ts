@@ -1,6 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { Browser, Page } from 'playwright-core'
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
@@ -12,8 +13,13 @@ import { HOSTILE_NAME, get, startUiNet } from './ui-net.js'
 import type { UiNet } from './ui-net.js'
 
 const T = 90_000
-/** The README's screenshot. */
-const SCREENSHOT = fileURLToPath(new URL('../../../docs/screenshot.png', import.meta.url))
+/**
+ * Every run saves the screenshot under apps/node/test-results/ (gitignored); with
+ * PC_UPDATE_SCREENSHOT=1 it replaces the README's docs/screenshot.png instead.
+ */
+const SCREENSHOT = process.env.PC_UPDATE_SCREENSHOT === '1'
+  ? fileURLToPath(new URL('../../../docs/screenshot.png', import.meta.url))
+  : fileURLToPath(new URL('../test-results/demo.png', import.meta.url))
 
 let browser: Browser | undefined
 
@@ -110,7 +116,7 @@ page('page - a screenshot of the demo for the README', withTimeout(T, async () =
   }
   await p.locator('#search-q').blur()
   await p.evaluate(() => { (globalThis as unknown as { scrollTo: (x: number, y: number) => void }).scrollTo(0, 0) })
-  mkdirSync(fileURLToPath(new URL('../../../docs/', import.meta.url)), { recursive: true })
+  mkdirSync(dirname(SCREENSHOT), { recursive: true })
   const png = await p.screenshot({ path: SCREENSHOT, fullPage: false })
   assert.ok(png.length > 20_000, `a real picture (${png.length} bytes)`)
   assert.equal([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], 'a PNG')
