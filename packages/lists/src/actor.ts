@@ -27,7 +27,8 @@ import { onPcList } from './rpc/pc-list.js'
 import { onPcRecord } from './rpc/pc-record.js'
 import { createStore } from './store.js'
 import { createTokens } from './tokens.js'
-import { MAX_PAGE_LIMIT, TOKEN_BYTES } from './constants.js'
+import { createTokenCache } from './token-cache.js'
+import { MAX_PAGE_LIMIT, MAX_PEER_TOKENS, TOKEN_BYTES } from './constants.js'
 
 /** The message types the actor consumes. */
 export const LISTS_CONSUMES = [
@@ -121,6 +122,7 @@ function contextOf (init: ListsInit, settings: Context['settings'], deps: ActorD
     log: deps.log.child('lists'),
     store: createStore({ ttl: settings.recordTtl, maxPerList: settings.maxPerList, maxPerIp: settings.maxPerIp }),
     tokens: createTokens({ rotate: settings.tokenRotate, bytes: TOKEN_BYTES }),
+    peerTokens: createTokenCache({ maxAge: settings.tokenRotate, max: MAX_PEER_TOKENS }),
     rejected: createCounts(),
     sent: createCounts(),
     self: {

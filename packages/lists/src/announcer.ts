@@ -34,7 +34,6 @@ export function createAnnouncer (ctx: Context): Announcer {
   const { settings, log } = ctx
   const list = closestListId(settings.id)
   const kick$ = new Subject<void>()
-  const tokens = new Map<string, { token: Uint8Array, at: number }>()
   let holders: Contact[] = []
   /** Holders that took our record in the last round: a lookup under load may miss them, so it does not replace them. */
   let answered: Contact[] = []
@@ -56,28 +55,26 @@ export function createAnnouncer (ctx: Context): Announcer {
       sinceLookup = 1
       failed = false
       stale = false
-      const keep = new Set(found.map(keyOf))
-      for (const k of tokens.keys()) if (!keep.has(k)) tokens.delete(k)
       return found
     }))
   }
 
   const fetchToken = (h: Contact): Observable<Uint8Array> => query(ctx, h, 'pc_list', { list: list.index }).pipe(
     map(({ reply }) => {
-      tokens.set(keyOf(h), { token: reply.token, at: ctx.now() })
+      ctx.peerTokens.set(h, reply.token, ctx.now())
       return reply.token
     })
   )
 
   const announceTo = (h: Contact, record: PeerRecord): Observable<Outcome> => {
     const send = (token: Uint8Array): Observable<unknown> => query(ctx, h, 'pc_announce', { list: list.index, record: recordToWire(record), token })
-    const held = tokens.get(keyOf(h))
-    const token$ = held !== undefined && ctx.now() - held.at < settings.tokenRotate ? of(held.token) : fetchToken(h)
+    const held = ctx.peerTokens.get(h, ctx.now())
+    const token$ = held !== undefined ? of(held) : fetchToken(h)
     return token$.pipe(
       concatMap(send),
       catchError((err: unknown) => {
         if (remoteCode(err) !== 'ERR_BAD_TOKEN') return throwError(() => err)
-        tokens.delete(keyOf(h))
+        ctx.peerTokens.delete(h)
         return fetchToken(h).pipe(concatMap(send))
       }),
       map((): Outcome => 'ok'),

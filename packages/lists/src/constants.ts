@@ -67,3 +67,6 @@ export const MAX_PAGE_LIMIT = 500
 
 /** The first announces of a node each look its holders up (its routing table is still filling). */
 export const EARLY_LOOKUPS = 3
+
+/** Tokens from other nodes kept (for announcing and for reading lists). */
+export const MAX_PEER_TOKENS = 1024

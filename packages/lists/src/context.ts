@@ -4,6 +4,7 @@ import type { ActorDeps, Logger } from '@peerconnect/runtime'
 import type { Counts } from './counters.js'
 import type { Settings } from './init.js'
 import type { Store } from './store.js'
+import type { TokenCache } from './token-cache.js'
 import type { Tokens } from './tokens.js'
 
 export interface Context {
@@ -11,7 +12,10 @@ export interface Context {
   readonly deps: ActorDeps
   readonly log: Logger
   readonly store: Store
+  /** Our tokens: issued to others, checked on their queries. */
   readonly tokens: Tokens
+  /** Others' tokens: shown on our queries to them. */
+  readonly peerTokens: TokenCache
   /** Refused records and queries, by error code. */
   readonly rejected: Counts
   /** Queries sent, by method (and crawler lookups as `lookup`). */

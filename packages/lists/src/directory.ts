@@ -7,7 +7,7 @@
  * wins) and kept for `cacheTtl` ms. A page takes the peers after the cursor in id order, list by
  * list, fetching a few lists ahead; the next cursor names the list and the last id returned.
  */
-import { catchError, defer, finalize, from, last, map, mergeMap, of, scan, share, takeWhile, tap, toArray } from 'rxjs'
+import { catchError, defer, finalize, forkJoin, from, last, map, mergeMap, of, scan, share, takeWhile, tap } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { closestListId, idToHex, LIST_COUNT, LIST_IDS } from '@peerconnect/protocol'
 import type { Contact, DirectoryPeer, NodeId, PeerRecord } from '@peerconnect/protocol'
@@ -96,9 +96,9 @@ function step (acc: Acc, opts: { list: number, l: Listed, after: string | undefi
 }
 
 /**
- * Reads list `list` from its holders and merges it with what we hold: the `readHolders` closest at
- * once, then the next ones one by one while each still brings a peer the others did not (closer
- * nodes that joined lately may not hold everything yet; farther holders do).
+ * Reads list `list` from its holders and merges it with what we hold: the `readHolders` closest
+ * and the next one at once, then farther ones one by one while each still brings a peer the
+ * others did not (closer nodes that joined lately may not hold everything yet; farther ones do).
  */
 function readList (ctx: Context, list: number): Observable<Listed> {
   const read = (h: Contact): Observable<ReadRecord[]> => readHolder(ctx, h, list).pipe(catchError(() => of([])))
@@ -111,14 +111,21 @@ function readList (ctx: Context, list: number): Observable<Listed> {
       return got.some(r => !known.has(idToHex(r.wire.id))) ? further(all, more) : of(all)
     }))
   }
+  const n = ctx.settings.readHolders
   return lookupHolders(ctx, LIST_IDS[list] as NodeId, ctx.settings.r).pipe(
     catchError(() => of<Contact[]>([])),
-    mergeMap(holders => from(holders.slice(0, ctx.settings.readHolders)).pipe(
-      mergeMap(read),
-      toArray(),
-      mergeMap(first => further(first.flat(), holders.slice(ctx.settings.readHolders)))
+    mergeMap(holders => holders.length === 0 ? of<ReadRecord[][]>([]) : forkJoin(holders.slice(0, n + 1).map(read)).pipe(
+      // the first `n` and the next one at once (it decides whether to go on), then one by one
+      mergeMap(reads => {
+        const base = reads.slice(0, n).flat()
+        const extra = reads[n]
+        if (extra === undefined) return of([base])
+        const known = new Set(base.map(r => idToHex(r.wire.id)))
+        const all = base.concat(extra)
+        return extra.some(r => !known.has(idToHex(r.wire.id))) ? further(all, holders.slice(n + 1)).pipe(map(x => [x])) : of([all])
+      })
     )),
-    mergeMap(reads => merged(ctx, list, reads))
+    mergeMap(reads => merged(ctx, list, reads.flat()))
   )
 }
 

@@ -213,6 +213,24 @@ freshness('directory - within cacheTtl a second walk sends nothing; lists.invali
   net.stopAll()
 })
 
+freshness('directory - a second read reuses each holder\'s token: one full page per query, no token round trip', async () => {
+  const { net, reader } = swarm(20, { cacheTtl: 0 })
+  await net.advance(2 * INTERVAL)
+  const mine = (from: number): typeof net.queries => net.queries.slice(from).filter(q => q.q === 'pc_list' && q.from === `127.0.0.1:${reader.address.port}`)
+  const first = net.queries.length
+  await page(reader, 500)
+  const cold = mine(first)
+  assert.ok(cold.some(q => q.a.token === undefined), 'the first read asks for tokens')
+  const second = net.queries.length
+  await page(reader, 500)
+  const warm = mine(second)
+  assert.ok(warm.length > 0)
+  assert.equal(warm.filter(q => q.a.token === undefined).map(q => q.to), [], 'every holder read before is shown its token')
+  assert.ok(warm.every(q => q.proven === true))
+  assert.ok(warm.length < cold.length, `${warm.length} < ${cold.length} queries`)
+  net.stopAll()
+})
+
 freshness('directory - the cache expires on its own after cacheTtl', async () => {
   const { net, reader } = swarm(12)
   await net.advance(2 * INTERVAL)

@@ -7,6 +7,7 @@ import { withTimeout } from '@peerconnect/test-helpers'
 import { inOrder } from '../src/in-order.js'
 import { POLICY_CODES, refuse, remoteCode } from '../src/rejection.js'
 import { createCounts } from '../src/counters.js'
+import { createTokenCache } from '../src/token-cache.js'
 import { settingsOf } from '../src/init.js'
 import { verifyMany, TASKS_MODULE } from '../src/verify.js'
 import { verifyRecords } from '../src/tasks.js'
@@ -83,6 +84,34 @@ rejection('parts - remoteCode reads our code back out of a remote KRPC error', (
 })
 
 rejection.run()
+
+// ── token cache ──────────────────────────────────────────────────────────────────────────────
+
+const cache = suite('parts - token cache')
+
+cache('parts - a token is reused while younger than maxAge, by address', () => {
+  const c = createTokenCache({ maxAge: 1000, max: 10 })
+  const a = { host: '10.0.0.1', port: 1 }
+  c.set(a, new Uint8Array([1]), 0)
+  assert.equal(c.get(a, 999), new Uint8Array([1]))
+  assert.is(c.get(a, 1000), undefined)
+  assert.is(c.get({ host: '10.0.0.1', port: 2 }, 0), undefined)
+  c.delete(a)
+  assert.is(c.get(a, 0), undefined)
+})
+
+cache('parts - at most max tokens: the oldest set goes first', () => {
+  const c = createTokenCache({ maxAge: 1000, max: 2 })
+  for (let port = 1; port <= 3; port++) c.set({ host: '10.0.0.1', port }, new Uint8Array([port]), 0)
+  assert.is(c.size, 2)
+  assert.is(c.get({ host: '10.0.0.1', port: 1 }, 0), undefined)
+  c.set({ host: '10.0.0.1', port: 2 }, new Uint8Array([9]), 1)
+  c.set({ host: '10.0.0.1', port: 4 }, new Uint8Array([4]), 1)
+  assert.equal(c.get({ host: '10.0.0.1', port: 2 }, 1), new Uint8Array([9]), 'a refreshed one is the newest')
+  assert.is(c.get({ host: '10.0.0.1', port: 3 }, 1), undefined)
+})
+
+cache.run()
 
 // ── settings ─────────────────────────────────────────────────────────────────────────────────
 
