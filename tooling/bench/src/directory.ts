@@ -25,7 +25,7 @@ import type { PeerNode } from '@peerconnect/node'
 import { parseFlags } from './lib/argv.js'
 import { printTable } from './lib/table.js'
 
-const flags = parseFlags({ nodes: 200, interval: 10, kill: 0.05, window: 60, limit: 50, seconds: 600 })
+const flags = parseFlags({ nodes: 200, interval: 10, kill: 0.2, window: 60, limit: 50, seconds: 600 })
 if (flags.nodes < 2) throw new RangeError('--nodes needs at least 2')
 if (!(flags.kill > 0 && flags.kill < 1)) throw new RangeError('--kill is a fraction in (0, 1)')
 
