@@ -32,6 +32,8 @@ export interface SendTask {
   /** Set by the search that owns the rumor when it ends: nothing more is sent for it. */
   readonly stop?: Observable<unknown>
   readonly stopped?: () => boolean
+  /** This target was already sent the rumor a second time after a failure. */
+  readonly resent?: boolean
 }
 
 /** A search started here, waiting for hits. */

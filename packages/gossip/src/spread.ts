@@ -1,7 +1,8 @@
 /**
  * Spreading a rumor: pick the targets (targets.ts), then send each its pc_gossip query through
  * the transport, at most `maxInFlight` at once. A target that fails (timeout, error) is replaced
- * by another peer of its part of the id space, up to `retries` times. A forward that waited in
+ * by another peer of its part of the id space — or, when the part has no other peer we know, sent
+ * the rumor once more — up to `retries` times. A forward that waited in
  * line past youth is sent only with the probability of its local age (forward.ts); its hops were
  * weighed when it arrived.
  */
@@ -68,9 +69,11 @@ export function sendLoop$ (ctx: GossipContext): Observable<never> {
 function send$ (task: SendTask, ctx: GossipContext, retriesLeft: number): Observable<never> {
   return defer(() => {
     if (task.stopped?.() === true) return EMPTY
-    // Hops were weighed on receipt (inbound.ts); here only the time it waited in line counts.
+    // Hops were weighed on receipt (inbound.ts); here the time it waited in line counts. A retry
+    // is not weighed again: its wait was the failed query's timeout, not a queue.
+    const first = retriesLeft === ctx.s.retries
     const age = Math.max(0, ctx.deps.clock.now() - task.receivedAt)
-    if (!shouldForward(0, age, { random: ctx.deps.random, limits: ctx.s.ages })) {
+    if (first && !shouldForward(0, age, { random: ctx.deps.random, limits: ctx.s.ages })) {
       ctx.counts.dropped++
       return EMPTY
     }
@@ -99,14 +102,16 @@ function send$ (task: SendTask, ctx: GossipContext, retriesLeft: number): Observ
   })
 }
 
+/** Another peer of the failed target's part; else the same peer once more (only a datagram may have been lost). */
 function replacement (task: SendTask, ctx: GossipContext): SendTask | undefined {
   const { excluded, prefixes } = task
   const target = pickReplacement(ctx.view, task.target, {
     excluded: c => excluded.has(idKey(c.id)) || prefixes.has(prefixOf(c.id)),
     random: ctx.deps.random
   })
-  if (target === undefined) return undefined
-  excluded.add(idKey(target.contact.id))
-  return { ...task, target }
+  if (target !== undefined) {
+    excluded.add(idKey(target.contact.id))
+    return { ...task, target, resent: false }
+  }
+  return task.resent === true ? undefined : { ...task, resent: true }
 }
-

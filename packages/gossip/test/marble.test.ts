@@ -181,6 +181,21 @@ timing('marble - a forward that waited past youth goes with probability 0.6 or l
   assert.is(await sentWith(0.61), 1, 'a draw over 0.6 drops it')
 })
 
+timing('marble - a retry after a slow failure is not weighed by local age (only a wait in line is)', async () => {
+  const vts = new VirtualTimeScheduler()
+  const fake = fakeDeps(SELF, { scheduler: vts, contacts: [PEERS[0]!], fate: 'hold', random: () => 0.99 })
+  const actor = runGossip({ id: SELF }, fake)
+  await tick()
+  actor.send({ type: 'gossip.publish', cid: 1, topic: 'a', data: new Uint8Array(0) } as Message)
+  await tick()
+  assert.is(fake.sent.length, 1)
+  advanceTo(vts, MAX_AGE + 1000)
+  fake.sent[0]!.settle('fail')
+  for (let i = 0; i < 3; i++) await tick()
+  assert.is(fake.sent.length, 2, 'resent although the rumor is 7 s old here')
+  actor.stop()
+})
+
 timing.run()
 
 /** Moves virtual time to `t` (running every timer due by then). */

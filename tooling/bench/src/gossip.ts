@@ -173,6 +173,7 @@ async function spreadOne (all: BenchNode[], seen: Seen, origin: number): Promise
     const byHop = new Map<number, number[]>()
     entry.hops.forEach((h, i) => { if (h >= 0) { const l = byHop.get(h) ?? []; l.push(entry.at[i]! - start); byHop.set(h, l) } })
     for (const [h, l] of [...byHop].sort((a, b) => a[0] - b[0])) process.stderr.write(`hop ${h}: ${l.length} nodes, first ${Math.round(Math.min(...l))} ms, last ${Math.round(Math.max(...l))} ms\n`)
+    process.stderr.write(`forwarded ${sum('forwarded')}, failed ${sum('failed')}, dropped ${sum('dropped')}, in flight ${after.reduce((x, y) => x + y.inFlight, 0)}\n`)
   }
   return {
     origin,
