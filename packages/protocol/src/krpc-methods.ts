@@ -24,7 +24,8 @@ export interface QueryArgsByMethod {
   pc_announce: { id: NodeId, list: number, record: WireRecord, token: Uint8Array }
   /** `ages[i]`: ms since `records[i]`'s peer last announced, as the sender saw it (same length as records). */
   pc_handoff: { id: NodeId, list: number, records: WireRecord[], ages?: number[] }
-  pc_search: { id: NodeId, q: string, cursor?: Uint8Array }
+  /** `cursor`: the last id of the previous page; `token`: from an earlier pc_list or pc_search reply (lifts the 3× reply bound). */
+  pc_search: { id: NodeId, q: string, cursor?: Uint8Array, token?: Uint8Array }
   pc_gossip: { id: NodeId, m: Uint8Array | BDict }
 }
 
@@ -37,7 +38,8 @@ export interface ReplyByMethod {
   pc_list: { id: NodeId, token: Uint8Array, records?: WireRecord[], ages?: number[], next?: Uint8Array, nodes?: NodeInfo[], nodes6?: NodeInfo[] }
   pc_announce: { id: NodeId }
   pc_handoff: { id: NodeId, stored: number }
-  pc_search: { id: NodeId, records: WireRecord[], next?: Uint8Array }
+  /** `next`: the cursor of the following page; `token`: bound to the querier's address, for its next query. */
+  pc_search: { id: NodeId, records: WireRecord[], next?: Uint8Array, token?: Uint8Array }
   pc_gossip: { id: NodeId }
 }
 
@@ -90,7 +92,7 @@ const QUERY_GUARDS: Guards<QueryArgsByMethod> = {
   pc_list: (a) => fields(a, { id: nodeId, list, cursor: optional(bytes), token: optional(token) }),
   pc_announce: (a) => fields(a, { id: nodeId, list, record, token }),
   pc_handoff: (a) => agesMatch(fields(a, { id: nodeId, list, records, ages: optional(ages) })),
-  pc_search: (a) => fields(a, { id: nodeId, q: searchText, cursor: optional(bytes) }),
+  pc_search: (a) => fields(a, { id: nodeId, q: searchText, cursor: optional(bytes), token: optional(token) }),
   pc_gossip: (a) => fields(a, { id: nodeId, m: rumor })
 }
 
@@ -104,7 +106,7 @@ const REPLY_GUARDS: Guards<ReplyByMethod> = {
   pc_list: (r) => agesMatch(fields(r, { id: nodeId, token, records: optional(records), ages: optional(ages), next: optional(bytes), nodes: optional(nodes4), nodes6: optional(nodes6) })),
   pc_announce: (r) => fields(r, { id: nodeId }),
   pc_handoff: (r) => fields(r, { id: nodeId, stored: count }),
-  pc_search: (r) => fields(r, { id: nodeId, records, next: optional(bytes) }),
+  pc_search: (r) => fields(r, { id: nodeId, records, next: optional(bytes), token: optional(token) }),
   pc_gossip: (r) => fields(r, { id: nodeId })
 }
 

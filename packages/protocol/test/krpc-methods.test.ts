@@ -146,6 +146,14 @@ methods('krpc-methods - pc_search q: 1..64 bytes of UTF-8', () => {
   badArgs('pc_search', { id: ID, q: 'text' }, 'q is not a byte string')
 })
 
+methods('krpc-methods - pc_search may carry a cursor and a token proving the querier', () => {
+  const res = parseQueryArgs('pc_search', wireArgs('pc_search', { id: ID, q: 'ada lov', cursor: filledId(0x44), token: bytes('12345678') }))
+  assert.equal(res, { ok: true, method: 'pc_search', args: { id: ID, q: 'ada lov', cursor: filledId(0x44), token: bytes('12345678') } })
+  badArgs('pc_search', { id: ID, q: bytes('ada'), token: new Uint8Array(0) }, 'token length not 1..64')
+  badArgs('pc_search', { id: ID, q: bytes('ada'), token: new Uint8Array(65) }, 'token length not 1..64')
+  badArgs('pc_search', { id: ID, q: bytes('ada'), token: 5 }, 'token is not a byte string')
+})
+
 methods('krpc-methods - pc_list may carry a token proving the querier', () => {
   const res = parseQueryArgs('pc_list', wireArgs('pc_list', { id: ID, list: 4, token: bytes('12345678') }))
   assert.equal(res, { ok: true, method: 'pc_list', args: { id: ID, list: 4, token: bytes('12345678') } })
@@ -242,6 +250,15 @@ replies('krpc-methods - pc_search reply', () => {
   assert.equal(parseReply('pc_search', { id: ID, records: [] }), { ok: true, method: 'pc_search', reply: { id: ID, records: [] } })
   badReply('pc_search', { id: ID }, 'records missing')
   badReply('pc_search', { id: ID, records: [], next: 1 }, 'next is not a byte string')
+})
+
+replies('krpc-methods - pc_search reply: records, next and token through the wire', () => {
+  const next = filledId(0x33)
+  const res = parseReply('pc_search', wireReply({ id: ID, records: [WIRE], next, token: bytes('12345678') }))
+  assert.equal(res, { ok: true, method: 'pc_search', reply: { id: ID, records: [WIRE], next, token: bytes('12345678') } })
+  badReply('pc_search', { id: ID, records: [], token: new Uint8Array(0) }, 'token length not 1..64')
+  badReply('pc_search', { id: ID, records: [], token: 'tok' }, 'token is not a byte string')
+  badReply('pc_search', { id: ID, records: [{ ...WIRE, sig: new Uint8Array(3) }] }, 'records holds something that is not a peer record')
 })
 
 replies('krpc-methods - an unknown method or a non-dict r is a 203', () => {

@@ -2,7 +2,8 @@
  * Keyword search over the whole network (DESIGN §5): local matches, the lists (every list's
  * holders answer `pc_search`) and a gossip search, merged into one stream.
  *
- *   search.query  ──ask──▶ the search owner   streams search.hit (end: false) …, then search.done (end: true)
+ *   search.query       ──ask──▶ the search owner   streams search.hit (end: false) …, then search.done (end: true)
+ *   search.invalidate  ──ask──▶ the search owner   drops its result cache; replies search.invalidate.reply
  *
  * Hits are de-duplicated by peer id and tagged with the source that found them first. The search
  * ends at its time bound; unsubscribing cancels it (and stops its traffic).
@@ -23,8 +24,14 @@ export type SearchHit = { type: 'search.hit', re?: number, end?: boolean, record
 /** The last reply: how many distinct hits, and how long the search ran. */
 export type SearchDone = { type: 'search.done', re?: number, end?: boolean, hits: number, ms: number }
 
+/** Ask: forget cached results (and the list holders they came from): the next search reads the network again. */
+export type SearchInvalidate = { type: 'search.invalidate', cid?: number }
+export type SearchInvalidateReply = { type: 'search.invalidate.reply', re?: number, end?: boolean }
+
 export const isSearchVia = (x: unknown): x is SearchVia => typeof x === 'string' && (SEARCH_VIAS as readonly string[]).includes(x)
 export const isHitSource = (x: unknown): x is HitSource => typeof x === 'string' && (HIT_SOURCES as readonly string[]).includes(x)
 export const isSearchQuery = isMessageOf<SearchQuery>('search.query', { q: isStr, via: isOptional(isSearchVia), timeout: isOptional(isNat) })
 export const isSearchHit = isMessageOf<SearchHit>('search.hit', { record: isPeerRecord, via: isHitSource })
 export const isSearchDone = isMessageOf<SearchDone>('search.done', { hits: isNat, ms: isNat })
+export const isSearchInvalidate = isMessageOf<SearchInvalidate>('search.invalidate', {})
+export const isSearchInvalidateReply = isMessageOf<SearchInvalidateReply>('search.invalidate.reply', {})
