@@ -1,7 +1,8 @@
 /**
  * The lists actor: holds records per list id and answers pc_record / pc_list / pc_announce /
- * pc_handoff; announces our own record; hands records over to new closer contacts; serves the
- * directory (lists.page, lists.invalidate) and lists.stats / lists.self. Every message type is
+ * pc_handoff / pc_search; announces our own record; hands records over to new closer contacts; serves the
+ * directory (lists.page, lists.invalidate), keyword search (search.query, search.invalidate: see
+ * search/search.ts) and lists.stats / lists.self. Every message type is
  * dispatched through one table; per-request failures are error replies, never a dead stream.
  */
 import { catchError, defer, EMPTY, filter, finalize, ignoreElements, map, merge, mergeMap, of, takeUntil, tap, timer } from 'rxjs'
@@ -28,12 +29,16 @@ import { onPcRecord } from './rpc/pc-record.js'
 import { createStore } from './store.js'
 import { createTokens } from './tokens.js'
 import { createTokenCache } from './token-cache.js'
+import { onPcSearch } from './search/pc-search.js'
+import { createSearch } from './search/search.js'
+import type { Search } from './search/search.js'
 import { MAX_PAGE_LIMIT, MAX_PEER_TOKENS, TOKEN_BYTES } from './constants.js'
 
 /** The message types the actor consumes. */
 export const LISTS_CONSUMES = [
-  'rpc.pc_record', 'rpc.pc_list', 'rpc.pc_announce', 'rpc.pc_handoff',
+  'rpc.pc_record', 'rpc.pc_list', 'rpc.pc_announce', 'rpc.pc_handoff', 'rpc.pc_search',
   'lists.page', 'lists.invalidate', 'lists.stats', 'lists.self',
+  'search.query', 'search.invalidate',
   'routing.peer.added', 'actor.cancel'
 ] as const
 
@@ -43,6 +48,7 @@ interface Parts {
   readonly directory: Directory
   readonly handoff: Handoff
   readonly announcer: Announcer
+  readonly search: Search
 }
 
 const HANDLERS: Readonly<Record<string, Handler>> = {
@@ -50,6 +56,9 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'rpc.pc_list': (m, ctx) => onPcList(m, ctx),
   'rpc.pc_announce': (m, ctx) => onPcAnnounce(m, ctx),
   'rpc.pc_handoff': (m, ctx) => onPcHandoff(m, ctx),
+  'rpc.pc_search': (m, ctx) => onPcSearch(m, ctx),
+  'search.query': (m, _ctx, parts) => parts.search.query(m),
+  'search.invalidate': (m, _ctx, parts) => parts.search.invalidate(m),
   'lists.page': onPage,
   'lists.invalidate': (m, _ctx, parts) => { parts.directory.invalidate(); return answer(m, { type: 'lists.invalidate.reply' } satisfies ListsInvalidateReply) },
   'lists.stats': (m, ctx, parts) => answer(m, statsOf(ctx, parts)),
@@ -69,7 +78,7 @@ export function listsActor (init: ListsInit): ActorFn {
     const ctx = contextOf(init, settings, deps)
     const announcer = createAnnouncer(ctx)
     const handoff = createHandoff(ctx)
-    const parts: Parts = { directory: createDirectory(ctx), handoff, announcer }
+    const parts: Parts = { directory: createDirectory(ctx), handoff, announcer, search: createSearch(ctx) }
     const cancelled = (m: Message): Observable<Message> => in$.pipe(filter(c => c.type === 'actor.cancel' && isObj(c) && c.ask === m.cid))
     const sweep$ = timer(settings.announceInterval, settings.announceInterval, deps.scheduler).pipe(tap(() => ctx.store.expire(ctx.now())), ignoreElements())
     const answers$ = in$.pipe(mergeMap(m => {
@@ -95,6 +104,7 @@ function onPage (m: Message, _ctx: Context, parts: Parts): Observable<Message> {
   if (decoded !== undefined && !decoded.ok) return fail(m, decoded.error)
   const limit = Math.min(m.limit, MAX_PAGE_LIMIT)
   return parts.directory.page(decoded?.cursor ?? null, limit).pipe(
+    tap(page => parts.search.remember(page.peers.map(p => p.record))),
     map(page => reply<ListsPageReply>(m, { type: 'lists.page.reply', peers: page.peers, next: page.next }))
   )
 }

@@ -6,6 +6,8 @@ import {
   R, READ_HOLDERS, TOKEN_ROTATE
 } from './constants.js'
 import { InvalidInitError } from './errors.js'
+import { searchSettingsOf } from './search/init.js'
+import type { SearchInit, SearchSettings } from './search/init.js'
 
 export interface ListsInit {
   /** This node's key pair: raw 32-byte public key, PKCS#8 DER private key, id = SHA-1(public key). */
@@ -38,6 +40,8 @@ export interface ListsInit {
   readonly tokenRotate?: number
   /** More records than this are verified on the compute pool. Default 4. */
   readonly poolThreshold?: number
+  /** Keyword search (search.query, pc_search): time bound, caches, holders asked… (see search/init.ts). */
+  readonly search?: SearchInit
 }
 
 export interface Settings {
@@ -56,6 +60,7 @@ export interface Settings {
   readonly queryTimeout: number
   readonly tokenRotate: number
   readonly poolThreshold: number
+  readonly search: SearchSettings
 }
 
 /** The settings of `init` with defaults filled in. Throws InvalidInitError for an identity whose id is not SHA-1 of its key. */
@@ -65,7 +70,7 @@ export function settingsOf (init: ListsInit): Settings {
     throw new InvalidInitError('identity.id must be SHA-1 of identity.publicKey')
   }
   const announceInterval = positive(init.announceInterval, ANNOUNCE_INTERVAL)
-  return {
+  const base = {
     id: identity.id,
     identity,
     announceInterval,
@@ -82,6 +87,7 @@ export function settingsOf (init: ListsInit): Settings {
     tokenRotate: positive(init.tokenRotate, TOKEN_ROTATE),
     poolThreshold: init.poolThreshold !== undefined && init.poolThreshold >= 0 ? init.poolThreshold : POOL_THRESHOLD
   }
+  return { ...base, search: searchSettingsOf(init.search, base) }
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────

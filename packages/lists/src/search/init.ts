@@ -1,0 +1,52 @@
+/** Options of keyword search (part of the lists actor's init, plain data), and their defaults. */
+import { GOSSIP_WINDOW, LISTS_CONCURRENCY, MAX_SEARCH_PAGES, MAX_SEARCH_TIMEOUT, RESULT_TTL, SEARCH_TIMEOUT } from './constants.js'
+
+export interface SearchInit {
+  /** ms a search lasts unless `search.query` says otherwise. Default SEARCH_TIMEOUT (3 s). */
+  readonly timeout?: number
+  /** ms the gossip part of a hybrid search lasts at most. Default GOSSIP_WINDOW (1 s). */
+  readonly gossipWindow?: number
+  /** ms a finished search's results are replayed. Default RESULT_TTL (10 s); 0 turns the cache off. */
+  readonly resultTtl?: number
+  /** ms the holders found for a list are reused. Default: the lists' `cacheTtl`. */
+  readonly holderTtl?: number
+  /** Holders of each list asked at once (a silent one is replaced by the next). Default: the lists' `readHolders` (3). */
+  readonly holders?: number
+  /** Lists searched at once. Default LISTS_CONCURRENCY (10). */
+  readonly concurrency?: number
+  /** Pages read from one holder at most. Default MAX_SEARCH_PAGES (16). */
+  readonly maxPages?: number
+}
+
+export interface SearchSettings {
+  readonly timeout: number
+  readonly gossipWindow: number
+  readonly resultTtl: number
+  readonly holderTtl: number
+  readonly holders: number
+  readonly concurrency: number
+  readonly maxPages: number
+}
+
+/** `init` with defaults filled in; `lists` gives the defaults taken from the lists' own settings. */
+export function searchSettingsOf (init: SearchInit | undefined, lists: { cacheTtl: number, readHolders: number }): SearchSettings {
+  return {
+    timeout: Math.min(positive(init?.timeout, SEARCH_TIMEOUT), MAX_SEARCH_TIMEOUT),
+    gossipWindow: positive(init?.gossipWindow, GOSSIP_WINDOW),
+    resultTtl: nonNegative(init?.resultTtl, RESULT_TTL),
+    holderTtl: nonNegative(init?.holderTtl, lists.cacheTtl),
+    holders: Math.floor(positive(init?.holders, lists.readHolders)),
+    concurrency: Math.floor(positive(init?.concurrency, LISTS_CONCURRENCY)),
+    maxPages: Math.floor(positive(init?.maxPages, MAX_SEARCH_PAGES))
+  }
+}
+
+// ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+function positive (x: number | undefined, fallback: number): number {
+  return typeof x === 'number' && Number.isFinite(x) && x >= 1 ? x : fallback
+}
+
+function nonNegative (x: number | undefined, fallback: number): number {
+  return typeof x === 'number' && Number.isFinite(x) && x >= 0 ? x : fallback
+}

@@ -1,0 +1,123 @@
+/**
+ * The search owner (DESIGN §5): answers `search.query {q, via?, timeout?}` with a stream of
+ * `search.hit {record, via}` (end: false), then `search.done {hits, ms}`. The parts of a search:
+ *
+ * - hybrid (the default): local matches (our record, the records we hold, the records the
+ *   directory showed lately), the lists search and a gossip search lasting at most `gossipWindow`;
+ * - lists: the records we hold and the lists search, all tagged `lists`;
+ * - gossip: the gossip search alone, until the bound.
+ *
+ * Hits are merged, each peer once (the first part to find it tags it), and the search ends when
+ * every part has ended or at its time bound, whichever comes first. A finished search's hits are
+ * replayed from the result cache for the same normalized query and via (`search.invalidate` drops
+ * it). Unsubscribing (the actor then gets `actor.cancel`) ends the search and its traffic at once.
+ */
+import { defer, from, map, mergeMap, of } from 'rxjs'
+import type { Observable } from 'rxjs'
+import { errorReply, isSearchInvalidate, isSearchQuery, reply, validateQuery } from '@peerconnect/protocol'
+import type { Message, PeerRecord, SearchDone, SearchHit, SearchInvalidateReply, SearchVia } from '@peerconnect/protocol'
+import type { Context } from '../context.js'
+import { BadRequestError } from '../errors.js'
+import { createResultCache, searchKey } from './cache.js'
+import type { CachedSearch } from './cache.js'
+import { heldCandidates, matching } from './candidates.js'
+import { searchGossip } from './gossip-search.js'
+import { createHolderCache } from './holders.js'
+import type { HolderCache } from './holders.js'
+import { createKnown } from './known.js'
+import type { Known } from './known.js'
+import { searchLists } from './lists-search.js'
+import { mergeHits, tagged } from './merge.js'
+import type { Found } from './merge.js'
+import { MATCH_POOL_THRESHOLD, MAX_CACHED_RESULTS, MAX_KNOWN, MAX_SEARCH_TIMEOUT } from './constants.js'
+
+export interface Search {
+  /** `search.query` → search.hit (end: false) …, then search.done; a bad query is an ERR_BAD_QUERY error reply. */
+  query (m: Message): Observable<Message>
+  /** `search.invalidate` → search.invalidate.reply: cached results and list holders are dropped. */
+  invalidate (m: Message): Observable<Message>
+  /** Records a directory page showed: local matches of hybrid searches while the directory would reuse them. */
+  remember (records: readonly PeerRecord[]): void
+}
+
+export function createSearch (ctx: Context): Search {
+  const s = ctx.settings.search
+  const cache = createResultCache({ ttl: s.resultTtl, max: MAX_CACHED_RESULTS })
+  const holders = createHolderCache(ctx, { ttl: s.holderTtl })
+  const known = createKnown({ ttl: ctx.settings.cacheTtl, max: MAX_KNOWN })
+  const env: Env = { ctx, holders, known }
+
+  return {
+    query (m) {
+      if (!isSearchQuery(m)) return of(errorReply(m, new BadRequestError('search.query needs q: string, via?: hybrid | lists | gossip, timeout?: ms')))
+      const checked = validateQuery(m.q)
+      if (!checked.ok) return of(errorReply(m, checked.error))
+      const query = checked.query
+      const via = m.via ?? 'hybrid'
+      const bound = Math.min(m.timeout ?? s.timeout, MAX_SEARCH_TIMEOUT)
+      return defer(() => {
+        const started = ctx.now()
+        const key = searchKey(query, via)
+        const cached = cache.get(key, started, bound)
+        const parts = cached !== undefined ? [from(cached.hits)] : PARTS[via]({ env, query, bound })
+        const hits: Found[] = []
+        return mergeHits(parts, { bound, scheduler: ctx.deps.scheduler }).pipe(map(e => {
+          if ('hit' in e) {
+            hits.push(e.hit)
+            return reply<SearchHit>(m, { type: 'search.hit', record: e.hit.record, via: e.hit.via }, false)
+          }
+          const ms = Math.max(0, Math.round(ctx.now() - started))
+          if (cached === undefined) cache.set(key, { hits, at: ctx.now(), bound, complete: e.end === 'complete' } satisfies CachedSearch)
+          ctx.log.debug('search done', { via, hits: hits.length, ms, end: e.end, cached: cached !== undefined })
+          return reply<SearchDone>(m, { type: 'search.done', hits: hits.length, ms })
+        }))
+      })
+    },
+    invalidate (m) {
+      if (!isSearchInvalidate(m)) return of(errorReply(m, new BadRequestError('bad search.invalidate')))
+      cache.clear()
+      holders.clear()
+      return m.cid === undefined ? of() : of(reply<SearchInvalidateReply>(m, { type: 'search.invalidate.reply' }))
+    },
+    remember (records) {
+      known.remember(records, ctx.now())
+    }
+  }
+}
+
+// ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+interface Env { readonly ctx: Context, readonly holders: HolderCache, readonly known: Known }
+interface Plan { readonly env: Env, readonly query: string, readonly bound: number }
+
+/** The parts of a search, by via. */
+const PARTS: Readonly<Record<SearchVia, (p: Plan) => Array<Observable<Found>>>> = {
+  hybrid: p => [tagged(local(p), 'local'), tagged(lists(p), 'lists'), tagged(searchGossip(p.env.ctx, p.query, Math.min(p.bound, p.env.ctx.settings.search.gossipWindow)), 'gossip')],
+  lists: p => [tagged(held(p), 'lists'), tagged(lists(p), 'lists')],
+  gossip: p => [tagged(searchGossip(p.env.ctx, p.query, p.bound), 'gossip')]
+}
+
+/** Our record, the records we hold and those the directory showed lately, that match. */
+function local ({ env: { ctx, known }, query }: Plan): Observable<PeerRecord> {
+  return defer(() => {
+    const now = ctx.now()
+    const records = [...heldCandidates(ctx.store, ctx.self.record, now).map(c => c.record), ...known.records(now)]
+    return matchingRecords(ctx, records, query)
+  })
+}
+
+/** The records we hold (as one of the lists' holders) that match. */
+function held ({ env: { ctx }, query }: Plan): Observable<PeerRecord> {
+  return defer(() => matchingRecords(ctx, heldCandidates(ctx.store, undefined, ctx.now()).map(c => c.record), query))
+}
+
+function lists ({ env: { ctx, holders }, query }: Plan): Observable<PeerRecord> {
+  const s = ctx.settings.search
+  return searchLists(ctx, query, { holders, perList: s.holders, concurrency: s.concurrency, maxPages: s.maxPages })
+}
+
+function matchingRecords (ctx: Context, records: readonly PeerRecord[], query: string): Observable<PeerRecord> {
+  return matching(records.map(record => ({ record })), query, { pool: ctx.deps.pool, threshold: MATCH_POOL_THRESHOLD }).pipe(
+    mergeMap(found => from(found.map(f => f.record)))
+  )
+}
