@@ -1,7 +1,8 @@
 /**
  * createNode: a full PeerConnect node composed from the actors under one supervisor. The
- * transport (the UDP socket) runs inline on the main thread; routing, crawler, liveness and lists run
- * each in its own worker thread, or all inline with `inline: true` (tests, simulations, swarms).
+ * transport (the UDP socket) runs inline on the main thread; routing, crawler, liveness, lists (the
+ * directory and keyword search) and gossip run each in its own worker thread, or all inline with
+ * `inline: true` (tests, simulations, swarms).
  */
 import { firstValueFrom, lastValueFrom } from 'rxjs'
 import { idToHex, isTransportInfoReply, isCrawlerBootstrapReply, isUiInfoReply } from '@peerconnect/protocol'
@@ -18,6 +19,8 @@ import { liveness } from '@peerconnect/liveness'
 import type { LivenessInit } from '@peerconnect/liveness'
 import { lists } from '@peerconnect/lists'
 import type { ListsInit } from '@peerconnect/lists'
+import { gossip } from '@peerconnect/gossip'
+import type { GossipInit } from '@peerconnect/gossip'
 import { uiBridge } from '@peerconnect/ui-bridge'
 import type { UiBridgeInit } from '@peerconnect/ui-bridge'
 import type { HostPort } from './address.js'
@@ -42,6 +45,8 @@ export interface NodeOptions {
   readonly liveness?: Partial<LivenessInit>
   /** The directory (announce interval, caps, …); `announce: false` makes a node that only holds and reads. */
   readonly lists?: Partial<Omit<ListsInit, 'identity' | 'name'>>
+  /** Gossip (fanout, search bound, …); its name is the one in the lists' record. */
+  readonly gossip?: Partial<Omit<GossipInit, 'id' | 'identity' | 'name'>>
   /**
    * The HTTP API, events socket, /metrics and web page (the ui-bridge actor, on a worker thread
    * unless `inline`). Default: none. A non-loopback host needs `token`.
@@ -76,7 +81,8 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
     [routing({ id: identity.id, dataDir: opts.dataDir, ...opts.routing }), workerHost],
     [crawler({ id: identity.id, ...opts.crawler }), workerHost],
     [liveness({ ...opts.liveness }), workerHost],
-    [lists({ identity, name: opts.name, ...opts.lists }), workerHost]
+    [lists({ identity, name: opts.name, ...opts.lists }), workerHost],
+    [gossip({ identity, ...opts.gossip }), workerHost]
   ]
   try {
     await Promise.all(specs.map(([spec, host]) => supervisor.start(spec, { host })))
