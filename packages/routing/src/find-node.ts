@@ -6,8 +6,8 @@
  */
 import { of } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { CLIENT_VERSION, encodeKrpc, encodeNodes, encodeNodes6, errorReply, ID_LENGTH, isNodeId, isRpcRequest, MAX_TID_LENGTH, parseHost, reply } from '@peerconnect/protocol'
-import type { Contact, Message, RpcReply } from '@peerconnect/protocol'
+import { CLIENT_VERSION, encodeAddress, encodeKrpc, errorReply, ID_LENGTH, isNodeId, isRpcRequest, MAX_TID_LENGTH, parseHost, reply } from '@peerconnect/protocol'
+import type { Contact, Message, NodeId, RpcReply } from '@peerconnect/protocol'
 import type { RoutingContext } from './context.js'
 import { FIND_NODE_COUNT } from './constants.js'
 import { KrpcProtocolError } from './errors.js'
@@ -44,8 +44,13 @@ export function wantedFamilies (want: unknown, querierHost: string): Families {
  * fixed bencoded shape (checked against the real encoder in the tests).
  */
 export function fitNodes (nodes: readonly Contact[], families: Families, queryBytes: number): Record<string, Uint8Array> {
-  const v4 = families.v4 ? nodes.filter(c => parseHost(c.host)?.length === 4) : []
-  const v6 = families.v6 ? nodes.filter(c => parseHost(c.host)?.length === 16) : []
+  const v4: Packed[] = []
+  const v6: Packed[] = []
+  for (const c of nodes) {
+    const addr = compactAddress(c.host, c.port)
+    if (addr === undefined || !isNodeId(c.id)) continue
+    if (addr.length === 6) { if (families.v4) v4.push({ id: c.id, addr }) } else if (families.v6) v6.push({ id: c.id, addr })
+  }
   const budget = AMPLIFICATION_LIMIT * queryBytes
   const tid = Math.min(MAX_TID_LENGTH, Math.max(1, queryBytes - minimalQueryBytes()))
   while (v4.length + v6.length > 0 && replyBytes(tid, families.v4 ? v4.length * V4_NODE : -1, families.v6 ? v6.length * V6_NODE : -1) > budget) {
@@ -78,10 +83,46 @@ function bstr (n: number): number {
   return String(n).length + 1 + n
 }
 
-function dictOf (v4: Contact[], v6: Contact[], families: Families): Record<string, Uint8Array> {
+interface Packed { readonly id: NodeId, readonly addr: Uint8Array }
+
+/**
+ * Compact addresses (6 or 18 bytes) by host, then port, so an answer does not parse the same IP
+ * strings again and again (the costliest step of an answer otherwise). Keyed by the host string
+ * itself, not a "host:port" string built per lookup: contacts share their host strings with the
+ * table, and a string caches its hash. Bounded: cleared when full.
+ */
+const addresses = new Map<string, Map<number, Uint8Array | null>>()
+let addressCount = 0
+const MAX_ADDRESSES = 4096
+
+function compactAddress (host: string, port: number): Uint8Array | undefined {
+  let ports = addresses.get(host)
+  const known = ports?.get(port)
+  if (known !== undefined) return known ?? undefined
+  if (addressCount >= MAX_ADDRESSES) { addresses.clear(); addressCount = 0; ports = undefined }
+  const addr = encodeAddress(host, port) ?? null
+  if (ports === undefined) addresses.set(host, ports = new Map())
+  ports.set(port, addr)
+  addressCount++
+  return addr ?? undefined
+}
+
+/** Compact node info (BEP 5 / BEP 32): id then address, per node (byte loops: cheaper than `set` for 20 bytes). */
+function pack (list: readonly Packed[], size: number): Uint8Array {
+  const out = new Uint8Array(list.length * size)
+  let at = 0
+  for (let i = 0; i < list.length; i++) {
+    const { id, addr } = list[i]!
+    for (let j = 0; j < ID_LENGTH; j++) out[at++] = id[j]!
+    for (let j = 0; j < addr.length; j++) out[at++] = addr[j]!
+  }
+  return out
+}
+
+function dictOf (v4: readonly Packed[], v6: readonly Packed[], families: Families): Record<string, Uint8Array> {
   const r: Record<string, Uint8Array> = {}
-  if (families.v4) r.nodes = encodeNodes(v4)
-  if (families.v6) r.nodes6 = encodeNodes6(v6)
+  if (families.v4) r.nodes = pack(v4, V4_NODE)
+  if (families.v6) r.nodes6 = pack(v6, V6_NODE)
   return r
 }
 

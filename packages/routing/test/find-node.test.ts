@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { decodeNodes, decodeNodes6, encodeKrpc, encodeResponse, randomId } from '@peerconnect/protocol'
+import { decodeNodes, decodeNodes6, encodeKrpc, encodeNodes, encodeNodes6, encodeResponse, randomId } from '@peerconnect/protocol'
 import type { Contact } from '@peerconnect/protocol'
 import { AMPLIFICATION_LIMIT, fitNodes, replyBytes, wantedFamilies } from '../src/find-node.js'
 
@@ -69,6 +69,28 @@ fit('fit - replyBytes counts exactly what the KRPC encoder writes', () => {
       if (n6 >= 0) r.nodes6 = new Uint8Array(38 * n6)
       const real = encodeResponse(new Uint8Array(tid), r).length
       assert.is(replyBytes(tid, n4 < 0 ? -1 : 26 * n4, n6 < 0 ? -1 : 38 * n6), real, `tid ${tid}, ${n4} v4, ${n6} v6`)
+    }
+  }
+})
+
+fit('fit - the lists are the compact encoding of the contacts, byte for byte', () => {
+  const both = { v4: true, v6: true }
+  const mapped: Contact = { id: randomId(), host: '::ffff:10.1.2.3', port: 4000, lastSeen: 0 }
+  const nodes = [v4(0), v6(0), mapped, v4(1), v6(1)]
+  const r = fitNodes(nodes, both, 10_000)
+  const hex = (b: Uint8Array | undefined): string => Buffer.from(b ?? []).toString('hex')
+  assert.is(hex(r.nodes), hex(encodeNodes(nodes)), 'IPv4, the mapped address counted as IPv4')
+  assert.is(hex(r.nodes6), hex(encodeNodes6(nodes)))
+})
+
+fit('fit - addresses stay right for one host on many ports and past the cache bound', () => {
+  const hex = (b: Uint8Array | undefined): string => Buffer.from(b ?? []).toString('hex')
+  const same = Array.from({ length: 300 }, (_, i): Contact => ({ id: randomId(), host: '10.0.0.1', port: 1000 + i, lastSeen: 0 }))
+  const many = Array.from({ length: 5000 }, (_, i): Contact => ({ id: randomId(), host: `10.${(i >> 8) & 255}.${i & 255}.7`, port: 6881, lastSeen: 0 }))
+  for (const list of [same, many, same]) {
+    for (let i = 0; i < list.length; i += 8) {
+      const chunk = list.slice(i, i + 8)
+      assert.is(hex(fitNodes(chunk, { v4: true, v6: false }, 10_000).nodes), hex(encodeNodes(chunk)), `chunk at ${i}`)
     }
   }
 })
