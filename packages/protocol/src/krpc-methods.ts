@@ -2,7 +2,7 @@
  * Guards for the arguments and replies of every KRPC method of DESIGN §3, one table entry per
  * method. The actor answering a query runs `parseQueryArgs` on the decoded `a` dict; the asker
  * runs `parseReply` on the `r` dict. Both copy only the fields they know, turn `pc_search`'s `q`
- * into a string, and never throw: a bad argument is a 203, an unknown method a 204.
+ * into a string (a string is kept, so args that passed once pass again unchanged), and never throw: a bad argument is a 203, an unknown method a 204.
  */
 import type { BDict } from './bdecode.js'
 import { decodeNodes, decodeNodes6 } from './compact.js'
@@ -118,6 +118,7 @@ type Check<T> = (x: unknown, key: string) => T | Bad
 class Bad { constructor (readonly reason: string) {} }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+const textEncoder = new TextEncoder()
 
 /** Runs each field's check; the result has exactly the checked fields (absent optional ones left out). */
 function fields<T> (d: Record<string, unknown>, checks: { [K in keyof T]-?: Check<T[K]> }): T | string {
@@ -155,11 +156,14 @@ function count (x: unknown, key: string): number | Bad {
   return Number.isSafeInteger(x) && (x as number) >= 0 ? x as number : new Bad(`${key} is not a count`)
 }
 
+/** UTF-8 bytes from the wire, or a string (args that already passed this guard: parsing is idempotent). */
 function searchText (x: unknown, key: string): string | Bad {
-  const b = bytes(x, key)
+  const b = typeof x === 'string' ? textEncoder.encode(x) : bytes(x, key)
   if (b instanceof Bad) return b
   if (b.length < 1 || b.length > MAX_QUERY_BYTES) return new Bad(`${key} length not 1..${MAX_QUERY_BYTES} bytes`)
-  try { return utf8.decode(b) } catch { return new Bad(`${key} is not UTF-8`) }
+  let text: string
+  try { text = utf8.decode(b) } catch { return new Bad(`${key} is not UTF-8`) }
+  return typeof x === 'string' && text !== x ? new Bad(`${key} is not UTF-8`) : text
 }
 
 function rumor (x: unknown, key: string): Uint8Array | BDict | Bad {

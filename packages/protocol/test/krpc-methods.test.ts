@@ -143,7 +143,18 @@ methods('krpc-methods - pc_search q: 1..64 bytes of UTF-8', () => {
   badArgs('pc_search', { id: ID, q: new Uint8Array(0) }, 'q length not 1..64 bytes')
   badArgs('pc_search', { id: ID, q: bytes('é'.repeat(32) + 'a') }, 'q length not 1..64 bytes')
   badArgs('pc_search', { id: ID, q: new Uint8Array([0x66, 0xff]) }, 'q is not UTF-8')
-  badArgs('pc_search', { id: ID, q: 'text' }, 'q is not a byte string')
+  badArgs('pc_search', { id: ID, q: 5 }, 'q is not a byte string')
+})
+
+methods('krpc-methods - pc_search args that passed the guard pass again unchanged (an actor may check them twice)', () => {
+  const once = parseQueryArgs('pc_search', wireArgs('pc_search', { id: ID, q: 'Zoë éloïse', cursor: filledId(1) }))
+  assert.ok(once.ok)
+  if (!once.ok) return
+  assert.equal(parseQueryArgs('pc_search', once.args as unknown as Record<string, unknown>), once)
+  assert.ok(parseQueryArgs('pc_search', { id: ID, q: 'é'.repeat(32) }).ok)
+  badArgs('pc_search', { id: ID, q: 'é'.repeat(32) + 'a' }, 'q length not 1..64 bytes')
+  badArgs('pc_search', { id: ID, q: '' }, 'q length not 1..64 bytes')
+  badArgs('pc_search', { id: ID, q: 'a\uD800b' }, 'q is not UTF-8')
 })
 
 methods('krpc-methods - pc_search may carry a cursor and a token proving the querier', () => {
