@@ -34,7 +34,8 @@ export function wantedFamilies (want: unknown, querierHost: string): Families {
     const v6 = tags.includes('n6')
     if (v4 || v6) return { v4, v6 }
   }
-  return parseHost(querierHost)?.length === 16 ? { v4: false, v6: true } : { v4: true, v6: false }
+  // Only a host with a colon can be IPv6 (and an IPv4-mapped one counts as IPv4): most queriers skip the parse.
+  return querierHost.includes(':') && parseHost(querierHost)?.length === 16 ? { v4: false, v6: true } : { v4: true, v6: false }
 }
 
 /**
