@@ -1,18 +1,25 @@
 /**
- * The holders of each list, as a crawler lookup found them, reused for `ttl` ms: searches within
- * that window do not crawl again for the same list, and concurrent searches share one lookup. A
- * lookup that fails or finds nobody is not kept.
+ * The holders of each list, found by a crawler lookup of the list id and reused for `ttl` ms:
+ * searches within that window do not crawl again for the same list, and concurrent searches share
+ * one lookup. While a lookup runs, its progress (the closest responsive nodes so far) is passed on,
+ * so a search can ask the likely holders before the lookup has confirmed them. A lookup that fails
+ * or finds nobody is not kept, and `forget` drops a list whose holder stopped answering.
  */
-import { catchError, defer, finalize, of, share, tap } from 'rxjs'
+import { catchError, defer, filter, finalize, map, of, share, tap } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { LIST_IDS } from '@peerconnect/protocol'
-import type { Contact, NodeId } from '@peerconnect/protocol'
+import { idsEqual, isCrawlerProgress, isCrawlerResult, LIST_IDS } from '@peerconnect/protocol'
+import type { Contact, CrawlerLookup, Message } from '@peerconnect/protocol'
 import type { Context } from '../context.js'
-import { lookupHolders } from '../lookup.js'
+import { LOOKUP_TIMEOUT } from '../constants.js'
+
+/** The closest nodes to a list id, nearest first: `final` once the lookup has ended (or from the cache). */
+export interface Holders { readonly final: boolean, readonly closest: Contact[] }
 
 export interface HolderCache {
-  /** The R nodes closest to list `list`'s id, nearest first (empty when the lookup failed). */
-  of (list: number): Observable<Contact[]>
+  /** Progress of the lookup of list `list` (final: false) …, then its holders (final: true; empty when the lookup failed). */
+  of (list: number): Observable<Holders>
+  /** Drops list `list`'s holders: the next search looks them up again. */
+  forget (list: number): void
   /** Forgets every list's holders; lookups already running do not fill the cache. */
   clear (): void
   /** Lists whose holders are kept now. */
@@ -21,19 +28,19 @@ export interface HolderCache {
 
 export function createHolderCache (ctx: Context, opts: { ttl: number }): HolderCache {
   const cache = new Map<number, { at: number, holders: Contact[] }>()
-  const running = new Map<number, Observable<Contact[]>>()
+  const running = new Map<number, Observable<Holders>>()
   let generation = 0
 
   return {
     of: (list) => defer(() => {
       const hit = cache.get(list)
-      if (hit !== undefined && ctx.now() - hit.at < opts.ttl) return of(hit.holders)
+      if (hit !== undefined && ctx.now() - hit.at < opts.ttl) return of<Holders>({ final: true, closest: hit.holders })
       let lookup = running.get(list)
       if (lookup === undefined) {
         const gen = generation
-        const l: Observable<Contact[]> = lookupHolders(ctx, LIST_IDS[list] as NodeId, ctx.settings.r).pipe(
-          tap(holders => { if (gen === generation && holders.length > 0) cache.set(list, { at: ctx.now(), holders }) }),
-          catchError(() => of<Contact[]>([])),
+        const l: Observable<Holders> = lookupWithProgress(ctx, list).pipe(
+          tap(h => { if (h.final && gen === generation && h.closest.length > 0) cache.set(list, { at: ctx.now(), holders: h.closest }) }),
+          catchError(() => of<Holders>({ final: true, closest: [] })),
           finalize(() => { if (running.get(list) === l) running.delete(list) }),
           share()
         )
@@ -42,10 +49,24 @@ export function createHolderCache (ctx: Context, opts: { ttl: number }): HolderC
       }
       return lookup
     }),
+    forget: (list) => { cache.delete(list) },
     clear () {
       generation++
       cache.clear()
     },
     size: (now) => [...cache.values()].filter(h => now - h.at < opts.ttl).length
   }
+}
+
+// ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+/** A crawler lookup of list `list`'s id for the R closest, as progress events then the result (never this node). */
+function lookupWithProgress (ctx: Context, list: number): Observable<Holders> {
+  const ask: CrawlerLookup = { type: 'crawler.lookup', target: LIST_IDS[list]!, k: ctx.settings.r }
+  const others = (cs: readonly Contact[]): Contact[] => cs.filter(c => !idsEqual(c.id, ctx.settings.id)).slice(0, ctx.settings.r)
+  ctx.sent.add('lookup')
+  return ctx.deps.ask(ask, { timeout: LOOKUP_TIMEOUT }).pipe(
+    filter((m: Message) => isCrawlerProgress(m) || isCrawlerResult(m)),
+    map(m => ({ final: isCrawlerResult(m), closest: others((m as { closest: Contact[] }).closest) }))
+  )
 }

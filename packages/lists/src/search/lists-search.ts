@@ -1,9 +1,12 @@
 /**
- * Lists search: for each of the 20 lists (`concurrency` at once), its holders (from the holder
- * cache: one crawler lookup per list per window) are asked `pc_search` — `holders` of them at
- * once, a silent one replaced by the next farther — and their pages followed. Records are
- * verified (on the compute pool when a page brings many), must match the query, and each peer
- * is emitted once, as soon as its first valid record arrives.
+ * Lists search: for each of the 20 lists (`concurrency` at once), its holders are asked
+ * `pc_search` and their pages followed. The holders come from the holder cache (one crawler lookup
+ * per list per window); while a lookup runs, each new closest node it reports is asked at once
+ * (`early`: the first hit need not wait for the lookup to end), and when it ends, the `perList`
+ * closest holders not asked yet — a silent one replaced by the next farther, and the list's
+ * holders forgotten so the next search looks them up again. Records are verified (on the compute
+ * pool when a page brings many), must match the query, and each peer is emitted once, as soon as
+ * its first valid record arrives.
  */
 import { catchError, defer, EMPTY, from, merge, mergeMap } from 'rxjs'
 import type { Observable } from 'rxjs'
@@ -11,23 +14,24 @@ import { idToHex, LIST_COUNT, matchesName } from '@peerconnect/protocol'
 import type { Contact, PeerRecord, WireRecord } from '@peerconnect/protocol'
 import type { Context } from '../context.js'
 import { verifyMany } from '../verify.js'
-import type { HolderCache } from './holders.js'
+import type { HolderCache, Holders } from './holders.js'
 import { searchHolder } from './holder-search.js'
 
 export interface ListsSearchOptions {
   readonly holders: HolderCache
-  /** Holders of a list asked at once. */
+  /** Holders of a list asked once its lookup has ended. */
   readonly perList: number
   /** Lists searched at once. */
   readonly concurrency: number
   readonly maxPages: number
+  /** Ask each new closest node a running lookup reports. */
+  readonly early: boolean
 }
 
 /** The verified, matching records the lists hold for `query` (already validated), each peer once. */
 export function searchLists (ctx: Context, query: string, opts: ListsSearchOptions): Observable<PeerRecord> {
   return defer(() => {
     const emitted = new Set<string>()
-    const lists = Array.from({ length: LIST_COUNT }, (_, i) => i)
     const checked = (page: readonly WireRecord[]): Observable<PeerRecord> => {
       const fresh = page.filter(w => !emitted.has(idToHex(w.id)))
       if (fresh.length === 0) return EMPTY
@@ -41,11 +45,26 @@ export function searchLists (ctx: Context, query: string, opts: ListsSearchOptio
         })))
       )
     }
-    const list$ = (list: number): Observable<PeerRecord> => opts.holders.of(list).pipe(
-      mergeMap(holders => merge(...chains(holders, opts.perList).map(chain => firstAnswering(chain, h => searchHolder(ctx, h, query, opts))))),
-      mergeMap(checked)
-    )
-    return from(lists).pipe(mergeMap(list$, opts.concurrency))
+    const list$ = (list: number): Observable<PeerRecord> => defer(() => {
+      const asked = new Set<string>()
+      const ask = (h: Contact): Observable<WireRecord[]> => defer(() => {
+        asked.add(idToHex(h.id))
+        return searchHolder(ctx, h, query, opts)
+      })
+      const onHolders = (h: Holders): Observable<WireRecord[]> => {
+        if (!h.final) {
+          const top = h.closest[0]
+          if (!opts.early || top === undefined || asked.has(idToHex(top.id))) return EMPTY
+          return ask(top).pipe(catchError(() => EMPTY))
+        }
+        const fresh = h.closest.filter(c => !asked.has(idToHex(c.id)))
+        const want = opts.perList - (h.closest.length - fresh.length)
+        const forget = (): void => opts.holders.forget(list)
+        return merge(...chains(fresh, want).map(chain => firstAnswering(chain, ask, forget)))
+      }
+      return opts.holders.of(list).pipe(mergeMap(onHolders), mergeMap(checked))
+    })
+    return from(Array.from({ length: LIST_COUNT }, (_, i) => i)).pipe(mergeMap(list$, opts.concurrency))
   })
 }
 
@@ -53,16 +72,20 @@ export function searchLists (ctx: Context, query: string, opts: ListsSearchOptio
 
 /** `holders` dealt into `n` chains (0, n, 2n… / 1, n+1…): each chain is asked one holder at a time. */
 function chains (holders: readonly Contact[], n: number): Contact[][] {
+  if (n <= 0) return []
   const out: Contact[][] = Array.from({ length: Math.min(n, holders.length) }, () => [])
   holders.forEach((h, i) => out[i % n]!.push(h))
   return out
 }
 
-/** The pages of the first holder of `chain` that answers (a holder whose first query fails is replaced by the next). */
-function firstAnswering (chain: readonly Contact[], ask: (h: Contact) => Observable<WireRecord[]>): Observable<WireRecord[]> {
+/** The pages of the first holder of `chain` whose first query is answered; each one that is not calls `onFail` and is replaced by the next. */
+function firstAnswering (chain: readonly Contact[], ask: (h: Contact) => Observable<WireRecord[]>, onFail: () => void): Observable<WireRecord[]> {
   return defer(() => {
     const [first, ...rest] = chain
     if (first === undefined) return EMPTY
-    return ask(first).pipe(catchError(() => firstAnswering(rest, ask)))
+    return ask(first).pipe(catchError(() => {
+      onFail()
+      return firstAnswering(rest, ask, onFail)
+    }))
   })
 }

@@ -113,7 +113,7 @@ function held ({ env: { ctx }, query }: Plan): Observable<PeerRecord> {
 
 function lists ({ env: { ctx, holders }, query }: Plan): Observable<PeerRecord> {
   const s = ctx.settings.search
-  return searchLists(ctx, query, { holders, perList: s.holders, concurrency: s.concurrency, maxPages: s.maxPages })
+  return searchLists(ctx, query, { holders, perList: s.holders, concurrency: s.concurrency, maxPages: s.maxPages, early: s.early })
 }
 
 function matchingRecords (ctx: Context, records: readonly PeerRecord[], query: string): Observable<PeerRecord> {
