@@ -16,7 +16,7 @@ import { bareResponder, dhtResponder, ourResponder } from './net/responders.js'
 import type { Responder } from './net/responders.js'
 import type { LoadCommand, LoadResult } from './net/load-gen.js'
 
-const flags = parseFlags({ contacts: 400, window: 64, seconds: 2, warmup: 500, prime: 2000, rounds: 5, timeout: 500 })
+const flags = parseFlags({ contacts: 400, window: 256, seconds: 2, warmup: 500, prime: 2000, rounds: 5, timeout: 500 })
 
 const child = fork(new URL('./net/load-gen.js', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
 const responders: Responder[] = []
