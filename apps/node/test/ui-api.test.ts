@@ -43,10 +43,12 @@ api('api - /api/status: this node, its UDP address, the routing table, the lists
   assert.ok(typeof s.uptime === 'number' && s.uptime > 0)
   const actors = s.actors as Array<{ name: string, host: string, threadId: number, restarts: number }>
   const byName = new Map(actors.map(a => [a.name, a]))
-  for (const name of ['routing', 'crawler', 'liveness', 'lists', 'ui-bridge']) assert.is(byName.get(name)?.host, 'worker', name)
+  for (const name of ['routing', 'crawler', 'liveness', 'lists', 'gossip', 'ui-bridge']) assert.is(byName.get(name)?.host, 'worker', name)
   assert.is(byName.get('transport')?.host, 'inline')
   assert.ok(actors.every(a => a.restarts === 0))
-  assert.is(new Set(actors.filter(a => a.host === 'worker').map(a => a.threadId)).size, 5, 'one thread per worker actor')
+  const workers = actors.filter(a => a.host === 'worker')
+  assert.is(new Set(workers.map(a => a.threadId)).size, workers.length, 'one thread per worker actor')
+  assert.ok(workers.every(a => a.threadId !== byName.get('transport')?.threadId), 'none on the main thread')
   assert.ok(Array.isArray(s.buckets) && (s.buckets as number[]).reduce((x, y) => x + y, 0) === s.peers)
 }))
 
