@@ -117,16 +117,17 @@ client('lookup - an id nobody has is exit 1 with the API\'s message; a malformed
   assert.match(bad.stderr, /peerconnect lookup: an id is 40 hex characters/)
 }))
 
-client('search - hits as lines and a summary when the node has a search; else exit 1 naming ERR_NO_CONSUMER', withTimeout(T, async () => {
+client('search - hits as lines (name, id, address, status, source) and a one-hit summary; --via picks the source', withTimeout(T, async () => {
+  await waitForDirectory(net)
+  const grace = net.swarm.nodes[2]!
   const out = await cli(['search', 'grace', '--timeout', '1500', '--api', net.url])
-  if (out.code === 1) {
-    assert.match(out.stderr, /peerconnect search: .*\(ERR_NO_CONSUMER\)/)
-    return
-  }
   assert.is(out.code, 0, out.stderr)
   assert.match(out.stdout, /^searching for "grace" \(hybrid, up to 1500 ms\)…$/m)
-  assert.match(out.stdout, new RegExp(`^  grace\\s+${net.swarm.nodes[2]!.idHex}\\s`, 'm'))
-  assert.match(out.stdout, /^\d+ hits? in \d+ ms$/m)
+  assert.match(out.stdout, new RegExp(`^  grace\\s+${grace.idHex}\\s+127\\.0\\.0\\.1:${grace.udp.port}\\s+\\w+\\s+via (local|lists|gossip)$`, 'm'))
+  assert.match(out.stdout, /^1 hit in \d+ ms$/m)
+  const lists = await cli(['search', 'grace', '--via', 'lists', '--timeout', '1500', '--api', net.url])
+  assert.is(lists.code, 0, lists.stderr)
+  assert.match(lists.stdout, new RegExp(`^  grace\\s+${grace.idHex}\\s.*via lists$`, 'm'))
 }))
 
 client('search - bad input: --via and --timeout checked locally (exit 2, with help); an empty query is the API\'s 400 (exit 2)', withTimeout(T, async () => {

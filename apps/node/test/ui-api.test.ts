@@ -89,20 +89,21 @@ api('api - /api/peers/:id: a swarm node by id (any case) with its name and addre
   assert.is(errorCode(missing), 'ERR_PEER_NOT_FOUND')
 }))
 
-api('api - /api/search: hits stream as NDJSON when the node has a search, else a 503 that says so', withTimeout(T, async () => {
-  const res = await fetch(`${net.url}/api/search?q=grace&timeout=1500`)
-  if (res.status === 503) {
-    const body = await res.json() as { error: { code: string } }
-    assert.is(body.error.code, 'ERR_NO_CONSUMER')
-    return
+api('api - /api/search: hits stream as NDJSON, each tagged with its source, then the done line', withTimeout(T, async () => {
+  await waitForDirectory(net)
+  const grace = net.swarm.nodes[2]!
+  for (const via of ['hybrid', 'lists', 'gossip'] as const) {
+    const res = await fetch(`${net.url}/api/search?q=grace&via=${via}&timeout=1500`)
+    assert.is(res.status, 200, via)
+    assert.match(res.headers.get('content-type') ?? '', /application\/x-ndjson/)
+    const lines = (await res.text()).trim().split('\n').map(l => JSON.parse(l) as { peer?: { id: string, name: string }, via?: string, done?: boolean, hits?: number })
+    const done = lines.at(-1)!
+    assert.is(done.done, true)
+    const hits = lines.slice(0, -1)
+    assert.equal(hits.map(l => [l.peer?.id, l.peer?.name]), [[grace.idHex, 'grace']], `${via}: grace found, and only grace`)
+    assert.ok(via === 'hybrid' ? ['local', 'lists', 'gossip'].includes(hits[0]!.via!) : hits[0]!.via === via, `${via}: tagged ${hits[0]!.via}`)
+    assert.is(done.hits, 1)
   }
-  assert.is(res.status, 200)
-  assert.match(res.headers.get('content-type') ?? '', /application\/x-ndjson/)
-  const lines = (await res.text()).trim().split('\n').map(l => JSON.parse(l) as { peer?: { id: string, name: string }, done?: boolean, hits?: number })
-  const done = lines.at(-1)!
-  assert.is(done.done, true)
-  assert.ok(lines.slice(0, -1).some(l => l.peer?.id === net.swarm.nodes[2]!.idHex && l.peer.name === 'grace'), 'grace found')
-  assert.is(done.hits, lines.length - 1)
 }))
 
 api('api - /api/events: the live list names the swarm\'s nodes; a stopped node turns offline after its check', withTimeout(T, async () => {
