@@ -7,7 +7,7 @@ import { defer, EMPTY, endWith, finalize, ignoreElements, merge, mergeMap, share
 import type { Observable } from 'rxjs'
 import type { Message } from '@peerconnect/protocol'
 import type { ActorFn } from '@peerconnect/runtime'
-import { onSeen, onStatus } from './admit.js'
+import { onFailed, onSeen, onStatus } from './admit.js'
 import { createContext } from './context.js'
 import type { Handler, RoutingContext, RoutingInit } from './context.js'
 import { onFindNode } from './find-node.js'
@@ -25,6 +25,7 @@ export const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['routing.get', onGet],
   ['routing.contacts', onContacts],
   ['transport.seen', onSeen],
+  ['transport.failed', onFailed],
   ['liveness.status', onStatus]
 ])
 

@@ -7,7 +7,7 @@
  */
 import { catchError, EMPTY, finalize, from, map, mergeMap, of, take } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { idToHex, isLivenessResult, isLivenessStatus, isTransportSeen } from '@peerconnect/protocol'
+import { idToHex, isLivenessResult, isLivenessStatus, isTransportFailed, isTransportSeen } from '@peerconnect/protocol'
 import type { Contact, LivenessCheck, LivenessResult, Message, RoutingPeerAdded, RoutingPeerRemoved } from '@peerconnect/protocol'
 import type { RoutingContext } from './context.js'
 import { changed } from './context.js'
@@ -26,6 +26,19 @@ export function onStatus (msg: Message, ctx: RoutingContext): Observable<Message
   if (!isLivenessStatus(msg) || msg.alive) return EMPTY
   const known = ctx.table.get(msg.id)
   if (known !== null && known.host === msg.host && known.port === msg.port) ctx.table.markFailed(msg.id)
+  return EMPTY
+}
+
+/**
+ * A query to a contact timed out: after `failAfterTimeouts` of them in a row (no sighting in
+ * between) it stops being good — left out of find_node and routing.closest answers, and offered
+ * first when its bucket is full. It is not evicted: only a failed liveness check evicts.
+ */
+export function onFailed (msg: Message, ctx: RoutingContext): Observable<Message> {
+  if (!isTransportFailed(msg)) return EMPTY
+  const byId = msg.id === undefined ? null : ctx.table.get(msg.id)
+  const known = byId !== null && byId.host === msg.host && byId.port === msg.port ? byId : ctx.table.findByAddress(msg.host, msg.port)
+  if (known !== null && ctx.table.markTimeout(known.id, ctx.opts.failAfterTimeouts)) ctx.log.debug('contact failed after timeouts', { host: msg.host, port: msg.port })
   return EMPTY
 }
 

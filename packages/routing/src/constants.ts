@@ -41,3 +41,6 @@ export const ROUTING_FILE_VERSION = 1
 
 /** Bound on a refresh lookup (it streams progress until its result). */
 export const LOOKUP_TIMEOUT = 60 * second
+
+/** Queries in a row that time out (transport.failed) before a contact stops being good; a sighting resets the count. */
+export const FAIL_AFTER_TIMEOUTS = 1

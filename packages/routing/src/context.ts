@@ -8,7 +8,7 @@ import type { Observable } from 'rxjs'
 import type { Message, NodeId } from '@peerconnect/protocol'
 import type { ActorDeps, Logger } from '@peerconnect/runtime'
 import { RoutingTable } from './table.js'
-import { CHECK_ASK_TIMEOUT, GOOD_WINDOW, K, REFRESH_AFTER, REFRESH_CHECK_INTERVAL, SAVE_INTERVAL, SNAPSHOT_DELAY } from './constants.js'
+import { CHECK_ASK_TIMEOUT, FAIL_AFTER_TIMEOUTS, GOOD_WINDOW, K, REFRESH_AFTER, REFRESH_CHECK_INTERVAL, SAVE_INTERVAL, SNAPSHOT_DELAY } from './constants.js'
 
 /** The routing actor's configuration (plain data: it is sent to the worker as is). */
 export interface RoutingInit {
@@ -30,6 +30,8 @@ export interface RoutingInit {
   readonly snapshotDelay?: number
   /** ms the liveness check of a full bucket's oldest contact may take (default 15 s). */
   readonly checkTimeout?: number
+  /** Timeouts in a row (transport.failed) after which a contact stops being good (default 1). */
+  readonly failAfterTimeouts?: number
 }
 
 export interface RoutingOptions {
@@ -39,6 +41,7 @@ export interface RoutingOptions {
   readonly saveInterval: number
   readonly snapshotDelay: number
   readonly checkTimeout: number
+  readonly failAfterTimeouts: number
 }
 
 export interface RoutingContext {
@@ -70,7 +73,8 @@ export function createContext (init: RoutingInit, deps: ActorDeps): RoutingConte
       refreshInterval: init.refreshInterval ?? REFRESH_CHECK_INTERVAL,
       saveInterval: init.saveInterval ?? SAVE_INTERVAL,
       snapshotDelay: init.snapshotDelay ?? SNAPSHOT_DELAY,
-      checkTimeout: init.checkTimeout ?? CHECK_ASK_TIMEOUT
+      checkTimeout: init.checkTimeout ?? CHECK_ASK_TIMEOUT,
+      failAfterTimeouts: Math.max(1, init.failAfterTimeouts ?? FAIL_AFTER_TIMEOUTS)
     },
     checking: new Set(),
     pending: new Map(),

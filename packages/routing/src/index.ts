@@ -24,4 +24,4 @@ export { encodeRoutingFile, parseRoutingFile, loadRoutingFile, routingFilePath }
 export type { SavedContact, LoadResult } from './routing-file.js'
 export type { RoutingState } from './snapshot.js'
 export { InvalidRequestError, KrpcProtocolError } from './errors.js'
-export { K, FIND_NODE_COUNT, GOOD_WINDOW, REFRESH_AFTER, ROUTING_FILE } from './constants.js'
+export { K, FIND_NODE_COUNT, FAIL_AFTER_TIMEOUTS, GOOD_WINDOW, REFRESH_AFTER, ROUTING_FILE } from './constants.js'

@@ -82,7 +82,7 @@ export class RoutingTable {
       return { kind: 'conflict', contact: copy(known.contact) }
     }
     const own = clean(contact)
-    const entry: Entry = { id: own.id, vectorClock: 0, contact: own, failures: 0 }
+    const entry: Entry = { id: own.id, vectorClock: 0, contact: own, failures: 0, timeouts: 0 }
     if (known !== null && entry.contact.rtt === undefined && known.contact.rtt !== undefined) entry.contact.rtt = known.contact.rtt
     if (known !== null && known.failures > 0) this.failedCount--
     const event = this.insert(entry)
@@ -111,6 +111,25 @@ export class RoutingTable {
     if (known.failures === 0) this.failedCount++
     known.failures++
     return true
+  }
+
+  /**
+   * Counts a query to the contact that timed out. After `failAfter` of them with no sighting in
+   * between it is marked failed (see markFailed). Returns true when this timeout failed it.
+   */
+  markTimeout (id: NodeId, failAfter = 1): boolean {
+    if (!isNodeId(id)) return false
+    const known = this.buckets.get(id)
+    if (known === null) return false
+    known.timeouts++
+    if (known.failures > 0 || known.timeouts < failAfter) return false
+    return this.markFailed(id)
+  }
+
+  /** The contact at `host:port`, if any (a scan of the table). */
+  findByAddress (host: string, port: number): Contact | null {
+    const e = this.entries().find(x => x.contact.port === port && x.contact.host === host)
+    return e === undefined ? null : copy(e.contact)
   }
 
   remove (id: NodeId): Contact | null {
@@ -269,7 +288,7 @@ export function invalidReason (c: unknown): string | undefined {
   return undefined
 }
 
-interface Entry { id: NodeId, vectorClock: number, contact: Contact, failures: number }
+interface Entry { id: NodeId, vectorClock: number, contact: Contact, failures: number, timeouts: number }
 type KBucketEvent = { kind: 'added' | 'updated' } | { kind: 'full', oldest: Entry | undefined }
 type TreeNode = BucketTree<Entry>
 

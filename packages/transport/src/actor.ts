@@ -1,7 +1,7 @@
 import { defer, EMPTY, from, ignoreElements, merge, mergeMap, Observable, shareReplay, Subject, finalize, map } from 'rxjs'
 import type { Subscription } from 'rxjs'
 import { errorReply, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR, reply, rpcType } from '@peerconnect/protocol'
-import type { Address, Message, NodeId, RpcRequest, TransportInfoReply, TransportResponse, TransportSeen } from '@peerconnect/protocol'
+import type { Address, Message, NodeId, RpcRequest, TransportFailed, TransportInfoReply, TransportResponse, TransportSeen } from '@peerconnect/protocol'
 import type { ActorDeps, ActorFn, Logger } from '@peerconnect/runtime'
 import { ANSWER_TIMEOUT } from './constants.js'
 import { BadRequestError } from './errors.js'
@@ -16,13 +16,15 @@ import type { TransportInit } from './init.js'
  * The transport actor: binds the KRPC socket (and the TCP liveness listener) when `out$` is
  * subscribed, closes both on unsubscribe. Consumes `transport.query` (→ `transport.response`
  * or an error reply) and `transport.info`; hands each inbound query to the actor consuming
- * `rpc.<method>` and sends its `rpc.reply` back; publishes `transport.seen` (throttled).
+ * `rpc.<method>` and sends its `rpc.reply` back; publishes `transport.seen` and, when a query
+ * times out, `transport.failed` (each throttled per contact).
  */
 export function transportActor (init: TransportInit): ActorFn {
   return (in$, deps) => defer(() => {
-    const seen$ = new Subject<TransportSeen>()
+    const seen$ = new Subject<TransportSeen | TransportFailed>()
     const inbound$ = new Subject<InboundQuery>()
     const throttle = createSeenThrottle({ interval: init.seenInterval })
+    const failures = createSeenThrottle({ interval: init.seenInterval })
     const socket = createKrpcSocket({
       id: init.id,
       host: init.host,
@@ -34,6 +36,11 @@ export function transportActor (init: TransportInit): ActorFn {
       onQuery: q => inbound$.next(q),
       onSeen: (id, host, port, rtt) => {
         if (throttle.pass(`${host}:${port}`, id, deps.clock.now())) seen$.next(seenMessage(id, host, port, rtt))
+      },
+      onTimeout: (host, port) => {
+        const key = `${host}:${port}`
+        const id = throttle.idAt(key)
+        if (failures.pass(key, id ?? NO_ID, deps.clock.now())) seen$.next(failedMessage(id, host, port))
       }
     })
     const tcp: TcpState = { listener: undefined, closed: false }
@@ -144,6 +151,15 @@ function seenMessage (id: NodeId, host: string, port: number, rtt: number | unde
     ? { type: 'transport.seen', id: copy, host, port }
     : { type: 'transport.seen', id: copy, host, port, rtt }
 }
+
+function failedMessage (id: NodeId | undefined, host: string, port: number): TransportFailed {
+  return id === undefined
+    ? { type: 'transport.failed', host, port, reason: 'timeout' }
+    : { type: 'transport.failed', id: id.slice(), host, port, reason: 'timeout' }
+}
+
+/** Stands for "no id known" in the failure throttle (a real id differs from it and passes at once). */
+const NO_ID = new Uint8Array(20)
 
 /** ErrorData code → KRPC code (KRPC_CODE_BY_ERROR; no consumer → 204; ask timeout and anything else → 202). */
 function krpcErrorOf (err: unknown): { code: number, message: string } {

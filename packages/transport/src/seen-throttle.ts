@@ -17,6 +17,8 @@ export interface SeenThrottleOptions {
 export interface SeenThrottle {
   /** True when this sighting at time `now` (ms) should be reported. */
   pass (key: string, id: NodeId, now: number): boolean
+  /** The id last reported at `key`, if it is still remembered. */
+  idAt (key: string): NodeId | undefined
   readonly size: number
 }
 
@@ -39,6 +41,9 @@ export function createSeenThrottle (opts: SeenThrottleOptions = {}): SeenThrottl
       s.at = now
       last.set(key, s)
       return true
+    },
+    idAt (key) {
+      return last.get(key)?.id
     },
     get size () { return last.size }
   }

@@ -31,6 +31,8 @@ export interface KrpcSocketOptions {
   readonly onQuery?: (query: InboundQuery) => void
   /** Called for each valid message from a node: queries (no rtt) and matched replies (with rtt). */
   readonly onSeen?: (id: NodeId, host: string, port: number, rtt: number | undefined) => void
+  /** Called when one of our queries to `host:port` timed out (not when it was cancelled). */
+  readonly onTimeout?: (host: string, port: number, method: string) => void
   /** Monotonic ms, for RTTs and the rate limiter. Default performance.now. */
   readonly now?: () => number
   /** Kernel socket buffer sizes to ask for. Default SOCKET_BUFFER_SIZE. */
@@ -216,6 +218,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     pending.delete(key)
     counters.timeouts++
     rtt.backoff(p.key)
+    opts.onTimeout?.(p.host, p.port, p.method)
     p.cb(new RpcTimeoutError(p.host, p.port, timeout))
   }
 

@@ -3,8 +3,8 @@ import * as assert from 'uvu/assert'
 import net from 'node:net'
 import dgram from 'node:dgram'
 import { EMPTY, NEVER, Observable, of, throwError, delay } from 'rxjs'
-import { decodeNodes, encodeNodes, idsEqual, isTransportInfoReply, isTransportResponse, isTransportSeen, randomId } from '@peerconnect/protocol'
-import type { Message, NodeId, RpcRequest, TransportSeen } from '@peerconnect/protocol'
+import { decodeNodes, encodeNodes, idsEqual, isTransportFailed, isTransportInfoReply, isTransportResponse, isTransportSeen, randomId } from '@peerconnect/protocol'
+import type { Message, NodeId, RpcRequest, TransportFailed, TransportSeen } from '@peerconnect/protocol'
 import { rejects, waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { transport } from '../src/index.js'
 import type { TransportInit } from '../src/index.js'
@@ -291,10 +291,52 @@ seen('transport actor - malformed queries publish nothing', withTimeout(T, async
   } finally { await closeAll(probe.socket); a.stop() }
 }))
 
+// ── transport.failed ─────────────────────────────────────────────────────────────────────────
+
+const failed = suite('transport actor - transport.failed')
+
+failed('transport actor - a timed-out query publishes transport.failed with the id last seen there, once a second per contact', withTimeout(T, async () => {
+  let now = 1_000_000
+  const a = await startActor(routingLike, {}, { now: () => now })
+  const mute = await boundSocket({ onQuery: () => {} })
+  try {
+    await mute.socket.query(a.udp, 'ping', {})
+    const query = { type: 'transport.query', to: mute.address, q: 'find_node', a: { target: randomId() }, timeout: 50 } as Message
+    const first = await a.request(query)
+    assert.is((first as { error?: { code?: string } }).error?.code, 'ERR_RPC_TIMEOUT')
+    const reports = (): TransportFailed[] => a.out.filter(isTransportFailed)
+    assert.is(reports().length, 1)
+    assert.ok(idsEqual(reports()[0]!.id!, mute.id), 'the id the transport saw at that address')
+    assert.is(reports()[0]!.port, mute.address.port)
+    assert.is(reports()[0]!.reason, 'timeout')
+    await a.request(query)
+    assert.is(reports().length, 1, 'a second timeout within the second: no report')
+    now += 1000
+    await a.request(query)
+    assert.is(reports().length, 2, 'a second later: another report')
+  } finally { await closeAll(mute.socket); a.stop() }
+}))
+
+failed('transport actor - a contact never heard from fails without an id; answered and refused queries publish nothing', withTimeout(T, async () => {
+  const a = await startActor()
+  const b = await startActor()
+  const silent = await boundSocket({ onQuery: () => {} })
+  try {
+    await a.request({ type: 'transport.query', to: silent.address, q: 'ping', a: {}, timeout: 50 } as Message)
+    const reports = a.out.filter(isTransportFailed)
+    assert.is(reports.length, 1)
+    assert.not.ok('id' in reports[0]!, 'no undefined fields in messages')
+    assert.ok(isTransportResponse(await a.request({ type: 'transport.query', to: b.udp, q: 'ping', a: {} } as Message)))
+    await a.request({ type: 'transport.query', to: b.udp, q: 'find_node', a: {} } as Message)
+    assert.is(a.out.filter(isTransportFailed).length, 1, 'only the timeout was reported')
+  } finally { await closeAll(silent.socket); a.stop(); b.stop() }
+}))
+
 life.run()
 out.run()
 inbound.run()
 seen.run()
+failed.run()
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 

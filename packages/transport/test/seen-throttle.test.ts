@@ -22,6 +22,21 @@ seen('seen-throttle - contacts are throttled separately', () => {
   assert.ok(s.pass('2.2.2.2:1', id(3), 0))
 })
 
+seen('seen-throttle - idAt gives the id last reported at an address, a copy', () => {
+  const s = createSeenThrottle({ interval: 1000, maxContacts: 2 })
+  assert.is(s.idAt('1.1.1.1:1'), undefined)
+  const mine = id(1)
+  s.pass('1.1.1.1:1', mine, 0)
+  mine[0] = 9
+  assert.equal(s.idAt('1.1.1.1:1'), id(1))
+  s.pass('1.1.1.1:1', id(2), 1)
+  assert.equal(s.idAt('1.1.1.1:1'), id(2))
+  s.pass('2.2.2.2:1', id(3), 2)
+  s.pass('3.3.3.3:1', id(4), 3)
+  assert.is(s.idAt('1.1.1.1:1'), undefined, 'the oldest is forgotten')
+  assert.equal(s.idAt('3.3.3.3:1'), id(4))
+})
+
 seen('seen-throttle - a new id at the same address passes at once', () => {
   const s = createSeenThrottle({ interval: 1000 })
   assert.ok(s.pass('1.1.1.1:1', id(1), 0))

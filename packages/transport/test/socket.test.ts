@@ -256,6 +256,22 @@ time('socket - an unknown contact gets the default timeout, a fast known one a s
   } finally { await closeAll(a.socket, b.socket, silent) }
 }))
 
+time('socket - onTimeout names the silent contact and the method; a cancelled query does not call it', withTimeout(T, async () => {
+  const calls: Array<[string, number, string]> = []
+  const a = await boundSocket({ onTimeout: (host, port, method) => { calls.push([host, port, method]) } })
+  const silent = await rawSocket()
+  try {
+    await rejects(a.socket.query(silent.address, 'find_node', { target: randomId() }, { timeout: 60 }), 'ERR_RPC_TIMEOUT')
+    assert.equal(calls, [[silent.address.host, silent.address.port, 'find_node']])
+    const cancel = a.socket.request(silent.address, { q: 'ping', a: {}, timeout: 60 }, () => {})
+    await silent.nth(2)
+    cancel()
+    await rejects(a.socket.query(silent.address, 'ping', {}, { timeout: 150 }), 'ERR_RPC_TIMEOUT')
+    assert.is(calls.length, 2, 'the cancelled query never timed out')
+    assert.is(a.socket.stats().timeouts, 2)
+  } finally { await closeAll(a.socket, silent) }
+}))
+
 // ── sending errors and closing ───────────────────────────────────────────────────────────────
 
 const life = suite('socket - addresses and closing')

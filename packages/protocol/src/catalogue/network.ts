@@ -4,6 +4,7 @@
  *   transport.query  ──ask──▶ transport   ◀── a KRPC query to send; replies transport.response
  *   rpc.<method>     ◀─ask─── transport   ──▶ the actor consuming it replies rpc.reply (or an error)
  *   transport.seen   ──pub──▶ routing        every valid message from a node (≤ 1/s per contact)
+ *   transport.failed ──pub──▶ routing        a query to a node timed out (≤ 1/s per contact)
  *   routing.closest / routing.get / routing.contacts   ──ask──▶ routing
  *   routing.peer.added / routing.peer.removed           ──pub──▶ anyone (lists, ui-bridge)
  *   crawler.lookup / crawler.find / crawler.bootstrap   ──ask──▶ crawler (lookup streams progress)
@@ -32,6 +33,11 @@ export type TransportQuery = { type: 'transport.query', cid?: number, to: Addres
 export type TransportResponse = { type: 'transport.response', re?: number, end?: boolean, from: Address, id: NodeId, r: Obj, rtt: number, bytes: number }
 /** Published for every valid message from a node (at most about once a second per contact). */
 export type TransportSeen = { type: 'transport.seen', id: NodeId, host: string, port: number, rtt?: number }
+/**
+ * Published when a query to a node timed out (at most about once a second per contact). `id` is
+ * the id last seen at that address, when the transport knows it.
+ */
+export type TransportFailed = { type: 'transport.failed', id?: NodeId, host: string, port: number, reason: 'timeout' }
 /** Ask: this node's UDP address and transport counters. */
 export type TransportInfo = { type: 'transport.info', cid?: number }
 export type TransportInfoReply = { type: 'transport.info.reply', re?: number, end?: boolean, id: NodeId, udp: Address, stats: Record<string, number> }
@@ -39,6 +45,7 @@ export type TransportInfoReply = { type: 'transport.info.reply', re?: number, en
 export const isTransportQuery = isMessageOf<TransportQuery>('transport.query', { to: isAddress, q: isStr, a: isObj, timeout: isOptional(isNat) })
 export const isTransportResponse = isMessageOf<TransportResponse>('transport.response', { from: isAddress, id: isId, r: isObj, rtt: isNum, bytes: isNat })
 export const isTransportSeen = isMessageOf<TransportSeen>('transport.seen', { id: isId, host: isHostString, port: isPort, rtt: isOptional(isNum) })
+export const isTransportFailed = isMessageOf<TransportFailed>('transport.failed', { id: isOptional(isId), host: isHostString, port: isPort, reason: (x: unknown) => x === 'timeout' })
 export const isTransportInfo = isMessageOf<TransportInfo>('transport.info', {})
 export const isTransportInfoReply = isMessageOf<TransportInfoReply>('transport.info.reply', { id: isId, udp: isAddress, stats: isObj })
 
