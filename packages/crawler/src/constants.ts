@@ -30,6 +30,12 @@ export const EXPIRE_MIN = 150 * ms
 /** …and never later than this. */
 export const EXPIRE_MAX = 3 * second
 
+/**
+ * A lookup's wake-up timer firing more than this late means the event loop was stalled: the
+ * deadlines of its queries in flight are pushed back by the delay (their replies may be queued).
+ */
+export const STALL_SLACK = 25 * ms
+
 /** Seeds asked from routing.closest for a lookup. */
 export const SEED_COUNT = 16
 /** Lookups that run at once during a bootstrap's bucket refresh. */

@@ -14,6 +14,8 @@ export interface CrawlerInit {
   readonly queryTimeout?: number
   /** Upper bound on one lookup (ms); it then ends with what it has. Default LOOKUP_TIMEOUT (60 s). */
   readonly lookupTimeout?: number
+  /** ms a lookup's timer may fire late before it counts as an event-loop stall (deadlines then move back). Default STALL_SLACK (25 ms). */
+  readonly stallSlack?: number
   /** Lookups at once during a bootstrap's bucket refresh. Default REFRESH_CONCURRENCY (2). */
   readonly refreshConcurrency?: number
 }

@@ -71,6 +71,11 @@ export interface Lookup {
   reply (queriedId: NodeId, now: number, r: LookupReply): boolean
   /** The query to `queriedId` failed. */
   fail (queriedId: NodeId, now: number, bytes?: number): void
+  /**
+   * Pushes the deadlines of every query in flight back by `ms`: the event loop was stalled that
+   * long, so their replies may be waiting to be read rather than lost.
+   */
+  postpone (ms: number): void
   /** When (ms) the next in-flight query turns slow or expires, if any. */
   nextDeadline (): number | undefined
   /** The slot-release threshold (ms) in use. */
@@ -155,6 +160,10 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
       c.state = STATE.FAILED
       failed++
       updateDone()
+    },
+    postpone (ms) {
+      if (!(ms > 0) || !Number.isFinite(ms)) return
+      for (const c of sorted) if (c.state === STATE.ACTIVE || c.state === STATE.SLOW) c.sentAt += ms
     },
     nextDeadline () {
       if (done || active + slow === 0) return undefined

@@ -4,7 +4,7 @@ import type { Contact, Message, NodeId, NodeInfo, RoutingClosest, TransportQuery
 import type { ActorDeps } from '@peerconnect/runtime'
 import { createLookup } from './lookup.js'
 import type { Lookup, LookupOptions } from './lookup.js'
-import { K, LOOKUP_TIMEOUT, QUERY_ASK_TIMEOUT, SEED_COUNT } from './constants.js'
+import { K, LOOKUP_TIMEOUT, QUERY_ASK_TIMEOUT, SEED_COUNT, STALL_SLACK } from './constants.js'
 import type { CrawlerInit } from './init.js'
 
 /** What a running lookup reports: progress whenever its k closest responsive set changes, then the end. */
@@ -44,6 +44,7 @@ export function runLookup (target: NodeId, deps: ActorDeps, init: CrawlerInit, o
 function drive (lookup: Lookup, deps: ActorDeps, { init, k }: { init: CrawlerInit, k: number }): Observable<LookupEvent> {
   return new Observable<LookupEvent>(sub => {
     const started = deps.clock.now()
+    const stallSlack = init.stallSlack ?? STALL_SLACK
     const queries = new Subscription()
     let wake: Subscription | undefined
     let wakeAt = Infinity
@@ -62,14 +63,36 @@ function drive (lookup: Lookup, deps: ActorDeps, { init, k }: { init: CrawlerIni
 
     const step = (): void => {
       const now = deps.clock.now()
+      // A wake overdue by more than the slack (a reply got in first) means a stall, as in `onWake`.
+      if (now - wakeAt > stallSlack) { wake?.unsubscribe(); stalled(now - wakeAt) }
       for (const c of lookup.take(now)) send(c)
       if (lookup.done || (lookup.stats().active === 0 && lookup.stats().slow === 0)) { finish(); return }
       const at = lookup.nextDeadline()
       if (at !== undefined && at < wakeAt) {
         wake?.unsubscribe()
         wakeAt = at
-        wake = deps.scheduler.schedule(() => { wakeAt = Infinity; pump() }, Math.max(0, at - now))
+        wake = deps.scheduler.schedule(onWake, Math.max(0, at - now))
       }
+    }
+
+    /**
+     * A wake much later than planned means the event loop was stalled: replies to the queries in
+     * flight may be queued behind this timer, so their deadlines move back by the delay instead
+     * of those nodes being given up.
+     */
+    const onWake = (): void => {
+      const late = deps.clock.now() - wakeAt
+      if (late > stallSlack) stalled(late)
+      wake = undefined
+      wakeAt = Infinity
+      pump()
+    }
+
+    /** Deadlines move back by the stall plus the slack: what was due gets `stallSlack` ms for queued replies to be read. */
+    const stalled = (late: number): void => {
+      wake = undefined
+      wakeAt = Infinity
+      lookup.postpone(late + stallSlack)
     }
 
     const pump = (): void => {

@@ -41,5 +41,10 @@ export const SEEN_INTERVAL = 1 * second
 export const SEEN_MAX_CONTACTS = 10_000
 /** Kernel receive / send buffer sizes asked for (bytes); the kernel may clamp them. */
 export const SOCKET_BUFFER_SIZE = 4 * 1024 * 1024
+/**
+ * A query's timeout firing more than this late means the event loop was stalled: it is re-armed
+ * once for this long, so a reply waiting in the socket is read before the query is given up.
+ */
+export const STALL_SLACK = 25 * ms
 /** Bytes of a transaction id chosen by this node. */
 export const TID_LENGTH = 4

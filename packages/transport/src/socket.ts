@@ -3,7 +3,7 @@ import dns from 'node:dns'
 import { isIP } from 'node:net'
 import { decodeKrpc, encodeError, encodeQuery, encodeResponse, isKrpcMethod, KRPC_ERROR, normalizeHost, parseQueryArgs, parseReply } from '@peerconnect/protocol'
 import type { Address, KrpcError, KrpcResponse, NodeId, Obj } from '@peerconnect/protocol'
-import { AMPLIFICATION_FACTOR, SOCKET_BUFFER_SIZE } from './constants.js'
+import { AMPLIFICATION_FACTOR, SOCKET_BUFFER_SIZE, STALL_SLACK } from './constants.js'
 import { TidSource, tidKey } from './tid.js'
 import { BindError, RpcBadReplyError, RpcRemoteError, RpcSendError, RpcTimeoutError } from './errors.js'
 import { createRateLimiter } from './rate-limit.js'
@@ -199,7 +199,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     }
     const key = `${toHost}:${to.port}`
     const timeout = fixed ?? rtt.timeout(key)
-    const p: Pending = { key, host: toHost, port: to.port, method: q, sentAt: now(), bytes: buf.length, cb, timer: undefined }
+    const p: Pending = { key, host: toHost, port: to.port, method: q, sentAt: now(), bytes: buf.length, cb, timer: undefined, rechecked: false }
     p.timer = setTimeout(onTimeout, timeout, tid.key, p, timeout)
     pending.set(tid.key, p)
     counters.sent++
@@ -215,6 +215,13 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
 
   function onTimeout (key: number, p: Pending, timeout: number): void {
     if (pending.get(key) !== p) return
+    if (!p.rechecked && now() - p.sentAt - timeout > STALL_SLACK) {
+      // Fired much later than planned: the event loop was stalled and the reply may be waiting
+      // to be read. Look again once after the next I/O poll before giving up.
+      p.rechecked = true
+      p.timer = setTimeout(onTimeout, STALL_SLACK, key, p, timeout)
+      return
+    }
     pending.delete(key)
     counters.timeouts++
     rtt.backoff(p.key)
@@ -312,6 +319,8 @@ interface Pending {
   readonly bytes: number
   readonly cb: QueryCallback
   timer: ReturnType<typeof setTimeout> | undefined
+  /** The timeout fired late (a stall) and was re-armed once. */
+  rechecked: boolean
 }
 
 /** Addresses we send to are IP literals (checked in `request`): no DNS and no extra tick for them. */
