@@ -4,7 +4,7 @@ import type { Address, Contact, TransportQuery } from '@peerconnect/protocol'
 import type { ActorDeps } from '@peerconnect/runtime'
 import { runLookup } from './run-lookup.js'
 import type { LookupEvent } from './run-lookup.js'
-import { PING_CONCURRENCY, QUERY_ASK_TIMEOUT, REFRESH_CONCURRENCY } from './constants.js'
+import { BOOTSTRAP_RETRIES, PING_CONCURRENCY, QUERY_ASK_TIMEOUT, REFRESH_CONCURRENCY } from './constants.js'
 import type { CrawlerInit } from './init.js'
 
 /** What a bootstrap reports: seeds that answered the ping, distinct responsive contacts met. */
@@ -12,7 +12,8 @@ export interface BootstrapCounts { readonly seedsAnswered: number, readonly cont
 
 /**
  * Joins the network: pings every seed (`transport.query` ping), looks up our own id starting
- * from the seeds that answered (and routing.closest), then refreshes each bucket farther than
+ * from the seeds that answered (and routing.closest) — again, up to `bootstrapRetries` times,
+ * while none of its find_node queries is answered — then refreshes each bucket farther than
  * our closest neighbour (shared prefix lengths 0 … depth−1) with a lookup of a random id in it.
  * `contacts` counts the distinct nodes that answered along the way.
  */
@@ -27,13 +28,28 @@ export function runBootstrap (seeds: readonly Address[], deps: ActorDeps, init: 
     toArray(),
     mergeMap(pinged => {
       for (const c of pinged) met.add(idToHex(c.id))
-      return runLookup(init.id, deps, init, { seeds: pinged }).pipe(
-        last(),
-        tap(record),
+      const retries = pinged.length === 0 ? 0 : Math.max(0, init.bootstrapRetries ?? BOOTSTRAP_RETRIES)
+      return ownLookup(pinged, deps, { init, record, retries }).pipe(
         mergeMap(ev => refresh(depthOf(ev, init.id), ev.kind === 'result' ? ev.lookup.closest(Infinity) : pinged, deps, { init, record })),
         map(() => ({ seedsAnswered: pinged.length, contacts: met.size }))
       )
     })
+  )
+}
+
+/**
+ * The lookup of our own id from the pinged seeds, run again (up to `retries` more times) while
+ * nobody answered its find_node queries: one lost datagram to a lone seed would otherwise leave
+ * the node knowing only that seed.
+ */
+function ownLookup (pinged: readonly Contact[], deps: ActorDeps, opts: { init: CrawlerInit, record: (ev: LookupEvent) => void, retries: number }): Observable<LookupEvent> {
+  const { init, record, retries } = opts
+  return runLookup(init.id, deps, init, { seeds: pinged }).pipe(
+    last(),
+    tap(record),
+    mergeMap(ev => ev.kind === 'result' && ev.lookup.stats().responded === 0 && retries > 0
+      ? ownLookup(pinged, deps, { ...opts, retries: retries - 1 })
+      : of(ev))
   )
 }
 

@@ -44,5 +44,7 @@ export const REFRESH_CONCURRENCY = 2
 export const LOOKUP_TIMEOUT = 60 * second
 /** How long the crawler waits for a transport.query reply (the transport's own timeout is at most 5 s). */
 export const QUERY_ASK_TIMEOUT = 7 * second
+/** Times a bootstrap runs its own-id lookup again when no find_node of it was answered (the seeds answered ping). */
+export const BOOTSTRAP_RETRIES = 2
 /** Seeds pinged at once during a bootstrap. */
 export const PING_CONCURRENCY = 8

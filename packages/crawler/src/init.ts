@@ -16,6 +16,8 @@ export interface CrawlerInit {
   readonly lookupTimeout?: number
   /** ms a lookup's timer may fire late before it counts as an event-loop stall (deadlines then move back). Default STALL_SLACK (25 ms). */
   readonly stallSlack?: number
+  /** Own-id lookups run again during a bootstrap while none of their find_node queries is answered. Default BOOTSTRAP_RETRIES (2). */
+  readonly bootstrapRetries?: number
   /** Lookups at once during a bootstrap's bucket refresh. Default REFRESH_CONCURRENCY (2). */
   readonly refreshConcurrency?: number
 }

@@ -66,6 +66,7 @@ function drive (lookup: Lookup, deps: ActorDeps, { init, k }: { init: CrawlerIni
       // A wake overdue by more than the slack (a reply got in first) means a stall, as in `onWake`.
       if (now - wakeAt > stallSlack) { wake?.unsubscribe(); stalled(now - wakeAt) }
       for (const c of lookup.take(now)) send(c)
+      if (again) return // an answer came synchronously (an inline ask): take again before judging
       if (lookup.done || (lookup.stats().active === 0 && lookup.stats().slow === 0)) { finish(); return }
       const at = lookup.nextDeadline()
       if (at !== undefined && at < wakeAt) {
