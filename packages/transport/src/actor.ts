@@ -1,6 +1,6 @@
 import { defer, EMPTY, from, ignoreElements, merge, mergeMap, Observable, shareReplay, Subject, finalize, map } from 'rxjs'
 import type { Subscription } from 'rxjs'
-import { errorReply, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR, reply, rpcType } from '@peerconnect/protocol'
+import { errorReply, isActorCancel, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR, reply, rpcType } from '@peerconnect/protocol'
 import type { Address, Message, NodeId, RpcRequest, TransportFailed, TransportInfoReply, TransportResponse, TransportSeen } from '@peerconnect/protocol'
 import type { ActorDeps, ActorFn, Logger } from '@peerconnect/runtime'
 import { ANSWER_TIMEOUT } from './constants.js'
@@ -15,7 +15,7 @@ import type { TransportInit } from './init.js'
 /**
  * The transport actor: binds the KRPC socket (and the TCP liveness listener) when `out$` is
  * subscribed, closes both on unsubscribe. Consumes `transport.query` (→ `transport.response`
- * or an error reply) and `transport.info`; hands each inbound query to the actor consuming
+ * or an error reply; an `actor.cancel` for its cid cancels it) and `transport.info`; hands each inbound query to the actor consuming
  * `rpc.<method>` and sends its `rpc.reply` back; publishes `transport.seen` and, when a query
  * times out, `transport.failed` (each throttled per contact).
  */
@@ -45,8 +45,10 @@ export function transportActor (init: TransportInit): ActorFn {
     })
     const tcp: TcpState = { listener: undefined, closed: false }
     const ready$ = from(bindAll(socket, init, { log: deps.log, tcp })).pipe(shareReplay(1))
+    const open = new Map<number, () => void>()
     const handlers: Readonly<Record<string, (m: Message) => Observable<Message>>> = {
-      'transport.query': m => onQuery(socket, m),
+      'transport.query': m => onQuery(socket, m, open),
+      'actor.cancel': m => { if (isActorCancel(m)) open.get(m.ask)?.(); return EMPTY },
       'transport.info': m => ready$.pipe(map(udp => onInfo(m, { socket, id: init.id, udp, tcp: tcp.listener })))
     }
     const answering = { socket, deps, timeout: init.answerTimeout ?? ANSWER_TIMEOUT }
@@ -65,16 +67,30 @@ export function transportActor (init: TransportInit): ActorFn {
 
 // ── handlers ─────────────────────────────────────────────────────────────────────────────────
 
-function onQuery (socket: KrpcSocket, m: Message): Observable<Message> {
+/**
+ * Sends the query; its outcome is the reply. While it is pending it sits in `open` under its cid,
+ * so an `actor.cancel` for that cid cancels it: nothing pending is left, no timeout is counted,
+ * no backoff happens, and nothing is replied (the asker is gone).
+ */
+function onQuery (socket: KrpcSocket, m: Message, open: Map<number, () => void>): Observable<Message> {
   if (!isTransportQuery(m)) return badRequest(m, 'transport.query needs to: {host, port}, q: string, a: object, timeout?: ms')
-  return new Observable<Message>(sub => socket.request(m.to, m, (err, res) => {
-    if (err !== null) sub.next(errorReply(m, err))
-    else {
-      const body: TransportResponse = { type: 'transport.response', from: res!.from, id: res!.id, r: res!.r, rtt: res!.rtt, bytes: res!.bytes }
-      sub.next(reply(m, body))
+  return new Observable<Message>(sub => {
+    const cid = m.cid
+    const cancel = socket.request(m.to, m, (err, res) => {
+      if (cid !== undefined) open.delete(cid)
+      if (err !== null) sub.next(errorReply(m, err))
+      else {
+        const body: TransportResponse = { type: 'transport.response', from: res!.from, id: res!.id, r: res!.r, rtt: res!.rtt, bytes: res!.bytes }
+        sub.next(reply(m, body))
+      }
+      sub.complete()
+    })
+    if (cid !== undefined && !sub.closed) open.set(cid, () => { cancel(); sub.complete() })
+    return () => {
+      if (cid !== undefined) open.delete(cid)
+      cancel()
     }
-    sub.complete()
-  }))
+  })
 }
 
 function onInfo (m: Message, ctx: { socket: KrpcSocket, id: NodeId, udp: Address, tcp: TcpListener | undefined }): Message {

@@ -12,7 +12,7 @@ export type { TransportInit } from './init.js'
 /** The transport actor. Runs inline on the main thread by default; also works in a worker. */
 export const transport = defineActor<TransportInit>({
   name: 'transport',
-  consumes: ['transport.query', 'transport.info'],
+  consumes: ['transport.query', 'transport.info', 'actor.cancel'],
   worker: new URL('./worker.js', import.meta.url),
   create: transportActor
 })

@@ -332,11 +332,51 @@ failed('transport actor - a contact never heard from fails without an id; answer
   } finally { await closeAll(silent.socket); a.stop(); b.stop() }
 }))
 
+// ── actor.cancel ─────────────────────────────────────────────────────────────────────────────
+
+const cancel = suite('transport actor - actor.cancel')
+
+cancel('transport actor - actor.cancel for a pending query cancels it: nothing pending, no timeout, no reply, no transport.failed', withTimeout(T, async () => {
+  const a = await startActor()
+  const mute = await boundSocket({ onQuery: () => {} })
+  try {
+    a.in$.next({ type: 'transport.query', cid: 500, to: mute.address, q: 'ping', a: {}, timeout: 150 } as Message)
+    await waitFor(() => mute.socket.stats().queriesIn === 1, { what: 'the query to arrive' })
+    const stats = async (): Promise<Record<string, number>> => ((await a.request({ type: 'transport.info' })) as Message & { stats: Record<string, number> }).stats
+    assert.is((await stats()).pending, 1)
+    a.in$.next({ type: 'actor.cancel', ask: 500 } as Message)
+    assert.is((await stats()).pending, 0, 'cancelled at once')
+    // A later query to the same contact, answered by timing out, proves the first one's timer is gone:
+    const later = await a.request({ type: 'transport.query', to: mute.address, q: 'ping', a: {}, timeout: 300 } as Message)
+    assert.is((later as { error?: { code?: string } }).error?.code, 'ERR_RPC_TIMEOUT')
+    const after = await stats()
+    assert.is(after.timeouts, 1, 'only the later query timed out')
+    assert.is(a.out.filter(m => m.re === 500).length, 0, 'the cancelled ask got no reply')
+    assert.is(a.out.filter(isTransportFailed).length, 1, 'one transport.failed, for the later query')
+  } finally { await closeAll(mute.socket); a.stop() }
+}))
+
+cancel('transport actor - actor.cancel for an unknown or finished ask, or malformed, changes nothing', withTimeout(T, async () => {
+  const a = await startActor()
+  const b = await startActor()
+  try {
+    const res = await a.request({ type: 'transport.query', to: b.udp, q: 'ping', a: {} } as Message)
+    assert.ok(isTransportResponse(res))
+    a.in$.next({ type: 'actor.cancel', ask: res.re } as Message)
+    a.in$.next({ type: 'actor.cancel', ask: 9999 } as Message)
+    a.in$.next({ type: 'actor.cancel', ask: 'x' } as unknown as Message)
+    a.in$.next({ type: 'actor.cancel' } as Message)
+    assert.ok(isTransportResponse(await a.request({ type: 'transport.query', to: b.udp, q: 'ping', a: {} } as Message)), 'still works')
+    assert.is(a.errors.length, 0)
+  } finally { a.stop(); b.stop() }
+}))
+
 life.run()
 out.run()
 inbound.run()
 seen.run()
 failed.run()
+cancel.run()
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 

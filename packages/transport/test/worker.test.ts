@@ -43,4 +43,31 @@ worker('transport - runs in a worker thread behind the supervisor', withTimeout(
   }
 }))
 
+worker('transport - a query whose asker unsubscribed is cancelled through the supervisor (actor.cancel)', withTimeout(30_000, async () => {
+  const sup = createSupervisor({ log: silentLogger })
+  const mute = await boundSocket({ onQuery: () => {} })
+  try {
+    await sup.start(transport({ id: randomId(), host: '127.0.0.1', port: 0 }), { host: 'worker' })
+    const stats = async (): Promise<Record<string, number>> => {
+      const info = await firstValueFrom(sup.ask({ type: 'transport.info' } as Message))
+      assert.ok(isTransportInfoReply(info))
+      return info.stats
+    }
+    const replies: Message[] = []
+    const sub = sup.ask({ type: 'transport.query', to: mute.address, q: 'find_node', a: { target: randomId() }, timeout: 4000 } as Message, { timeout: 10_000 })
+      .subscribe({ next: m => replies.push(m), error: e => replies.push(e as Message) })
+    await waitFor(() => mute.socket.stats().queriesIn === 1, { what: 'the query to reach the silent node' })
+    assert.is((await stats()).pending, 1)
+    sub.unsubscribe()
+    await waitFor(async () => (await stats()).pending === 0, { what: 'the worker transport to drop the pending query' })
+    const s = await stats()
+    assert.is(s.timeouts, 0, 'no timeout counted')
+    assert.is(s.queriesSent, 1)
+    assert.equal(replies, [], 'the unsubscribed asker heard nothing')
+  } finally {
+    await closeAll(mute.socket)
+    await sup.stop()
+  }
+}))
+
 worker.run()
