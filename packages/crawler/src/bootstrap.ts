@@ -6,6 +6,7 @@ import { runLookup } from './run-lookup.js'
 import type { LookupEvent } from './run-lookup.js'
 import { BOOTSTRAP_RETRIES, PING_CONCURRENCY, QUERY_ASK_TIMEOUT, REFRESH_CONCURRENCY } from './constants.js'
 import type { CrawlerInit } from './init.js'
+import type { CrawlerMetrics } from './metrics.js'
 
 /** What a bootstrap reports: seeds that answered the ping, distinct responsive contacts met. */
 export interface BootstrapCounts { readonly seedsAnswered: number, readonly contacts: number }
@@ -17,7 +18,7 @@ export interface BootstrapCounts { readonly seedsAnswered: number, readonly cont
  * our closest neighbour (shared prefix lengths 0 … depth−1) with a lookup of a random id in it.
  * `contacts` counts the distinct nodes that answered along the way.
  */
-export function runBootstrap (seeds: readonly Address[], deps: ActorDeps, init: CrawlerInit): Observable<BootstrapCounts> {
+export function runBootstrap (seeds: readonly Address[], deps: ActorDeps, init: CrawlerInit, { metrics }: { metrics?: CrawlerMetrics } = {}): Observable<BootstrapCounts> {
   const met = new Set<string>()
   const record = (ev: LookupEvent): void => {
     if (ev.kind === 'result') for (const c of ev.lookup.closest(Infinity)) met.add(idToHex(c.id))
@@ -29,8 +30,8 @@ export function runBootstrap (seeds: readonly Address[], deps: ActorDeps, init: 
     mergeMap(pinged => {
       for (const c of pinged) met.add(idToHex(c.id))
       const retries = pinged.length === 0 ? 0 : Math.max(0, init.bootstrapRetries ?? BOOTSTRAP_RETRIES)
-      return ownLookup(pinged, deps, { init, record, retries }).pipe(
-        mergeMap(ev => refresh(depthOf(ev, init.id), ev.kind === 'result' ? ev.lookup.closest(Infinity) : pinged, deps, { init, record })),
+      return ownLookup(pinged, deps, { init, record, retries, metrics }).pipe(
+        mergeMap(ev => refresh(depthOf(ev, init.id), ev.kind === 'result' ? ev.lookup.closest(Infinity) : pinged, deps, { init, record, metrics })),
         map(() => ({ seedsAnswered: pinged.length, contacts: met.size }))
       )
     })
@@ -42,9 +43,9 @@ export function runBootstrap (seeds: readonly Address[], deps: ActorDeps, init: 
  * nobody answered its find_node queries: one lost datagram to a lone seed would otherwise leave
  * the node knowing only that seed.
  */
-function ownLookup (pinged: readonly Contact[], deps: ActorDeps, opts: { init: CrawlerInit, record: (ev: LookupEvent) => void, retries: number }): Observable<LookupEvent> {
-  const { init, record, retries } = opts
-  return runLookup(init.id, deps, init, { seeds: pinged }).pipe(
+function ownLookup (pinged: readonly Contact[], deps: ActorDeps, opts: { init: CrawlerInit, record: (ev: LookupEvent) => void, retries: number, metrics: CrawlerMetrics | undefined }): Observable<LookupEvent> {
+  const { init, record, retries, metrics } = opts
+  return runLookup(init.id, deps, init, metrics === undefined ? { seeds: pinged } : { seeds: pinged, metrics }).pipe(
     last(),
     tap(record),
     mergeMap(ev => ev.kind === 'result' && ev.lookup.stats().responded === 0 && retries > 0
@@ -66,11 +67,11 @@ function ping (seed: Address, deps: ActorDeps): Observable<Contact | undefined> 
  * Lookups of a random id in each bucket 0 … depth−1, a few at a time, seeded with the contacts
  * met so far (routing may not have admitted them yet); emits once when all are done.
  */
-function refresh (depth: number, met: readonly Contact[], deps: ActorDeps, opts: { init: CrawlerInit, record: (ev: LookupEvent) => void }): Observable<unknown> {
-  const { init, record } = opts
+function refresh (depth: number, met: readonly Contact[], deps: ActorDeps, opts: { init: CrawlerInit, record: (ev: LookupEvent) => void, metrics: CrawlerMetrics | undefined }): Observable<unknown> {
+  const { init, record, metrics } = opts
   const targets = Array.from({ length: depth }, (_, i) => randomIdWithPrefix(init.id, i))
   return from(targets).pipe(
-    mergeMap(t => runLookup(t, deps, init, { seeds: met }).pipe(last(), tap(record)), init.refreshConcurrency ?? REFRESH_CONCURRENCY),
+    mergeMap(t => runLookup(t, deps, init, metrics === undefined ? { seeds: met } : { seeds: met, metrics }).pipe(last(), tap(record)), init.refreshConcurrency ?? REFRESH_CONCURRENCY),
     toArray()
   )
 }

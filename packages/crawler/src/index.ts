@@ -13,7 +13,7 @@ export type { CrawlerInit } from './init.js'
 /** The crawler actor. */
 export const crawler = defineActor<CrawlerInit>({
   name: 'crawler',
-  consumes: ['crawler.lookup', 'crawler.find', 'crawler.bootstrap', ACTOR_TYPES.CANCEL],
+  consumes: ['crawler.lookup', 'crawler.find', 'crawler.bootstrap', 'crawler.stats', ACTOR_TYPES.CANCEL],
   worker: new URL('./worker.js', import.meta.url),
   create: crawlerActor
 })
@@ -24,6 +24,8 @@ export type { Lookup, LookupOptions, LookupReply, LookupStats } from './lookup.j
 export { runLookup } from './run-lookup.js'
 export type { LookupEvent, RunLookupOptions } from './run-lookup.js'
 export { runBootstrap } from './bootstrap.js'
+export { createMetrics, statsBody } from './metrics.js'
+export type { CrawlerMetrics } from './metrics.js'
 export type { BootstrapCounts } from './bootstrap.js'
 export * from './errors.js'
 export * from './constants.js'

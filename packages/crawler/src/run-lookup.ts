@@ -6,6 +6,8 @@ import { createLookup } from './lookup.js'
 import type { Lookup, LookupOptions } from './lookup.js'
 import { K, LOOKUP_TIMEOUT, QUERY_ASK_TIMEOUT, SEED_COUNT, STALL_SLACK } from './constants.js'
 import type { CrawlerInit } from './init.js'
+import { countLookup } from './metrics.js'
+import type { CrawlerMetrics } from './metrics.js'
 
 /** What a running lookup reports: progress whenever its k closest responsive set changes, then the end. */
 export type LookupEvent =
@@ -19,6 +21,8 @@ export interface RunLookupOptions {
   readonly seeds?: readonly Contact[]
   /** End as soon as the target answers (crawler.find). */
   readonly stopWhenFound?: boolean
+  /** Counters to bump: timed-out queries as they fail, the lookup's counts when it ends. */
+  readonly metrics?: CrawlerMetrics
 }
 
 /**
@@ -37,11 +41,11 @@ export function runLookup (target: NodeId, deps: ActorDeps, init: CrawlerInit, o
   )
   const k = Math.max(1, opts.k ?? init.k ?? K)
   return seeds$.pipe(
-    mergeMap(fromRouting => drive(createLookup(target, [...(opts.seeds ?? []), ...fromRouting], lookupOptions(init, opts)), deps, { init, k }))
+    mergeMap(fromRouting => drive(createLookup(target, [...(opts.seeds ?? []), ...fromRouting], lookupOptions(init, opts)), deps, { init, k, metrics: opts.metrics }))
   )
 }
 
-function drive (lookup: Lookup, deps: ActorDeps, { init, k }: { init: CrawlerInit, k: number }): Observable<LookupEvent> {
+function drive (lookup: Lookup, deps: ActorDeps, { init, k, metrics }: { init: CrawlerInit, k: number, metrics: CrawlerMetrics | undefined }): Observable<LookupEvent> {
   return new Observable<LookupEvent>(sub => {
     const started = deps.clock.now()
     const stallSlack = init.stallSlack ?? STALL_SLACK
@@ -57,6 +61,7 @@ function drive (lookup: Lookup, deps: ActorDeps, { init, k }: { init: CrawlerIni
       finished = true
       queries.unsubscribe()
       wake?.unsubscribe()
+      if (metrics !== undefined) countLookup(metrics, lookup.stats())
       sub.next({ kind: 'result', lookup, ms: deps.clock.now() - started })
       sub.complete()
     }
@@ -111,7 +116,11 @@ function drive (lookup: Lookup, deps: ActorDeps, { init, k }: { init: CrawlerIni
         : { type: 'transport.query', to: { host: c.host, port: c.port }, q: 'find_node', a: { target: lookup.target }, timeout: init.queryTimeout }
       queries.add(deps.ask(q, { timeout: QUERY_ASK_TIMEOUT }).pipe(take(1)).subscribe({
         next: m => { onAnswer(c, m); pump() },
-        error: () => { lookup.fail(c.id, deps.clock.now()); pump() }
+        error: (err: unknown) => {
+          if (metrics !== undefined && isTimeout(err)) metrics.timeouts++
+          lookup.fail(c.id, deps.clock.now())
+          pump()
+        }
       }))
     }
 
@@ -137,6 +146,11 @@ function drive (lookup: Lookup, deps: ActorDeps, { init, k }: { init: CrawlerIni
       queries.unsubscribe()
     }
   })
+}
+
+function isTimeout (err: unknown): boolean {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined
+  return code === 'ERR_RPC_TIMEOUT' || code === 'ERR_ASK_TIMEOUT'
 }
 
 function lookupOptions (init: CrawlerInit, opts: RunLookupOptions): LookupOptions {

@@ -1,3 +1,5 @@
+import { KRPC_METHODS } from '@peerconnect/protocol'
+
 /** Why an inbound packet was dropped; each reason is its own counter, besides the `dropped` total. */
 export const DROP = {
   MALFORMED: 'droppedMalformed',
@@ -7,7 +9,17 @@ export const DROP = {
 } as const
 export type DropReason = typeof DROP[keyof typeof DROP]
 
-/** The socket's counters: plain numeric fields, bumped in place on the hot path. */
+/** Counters of one KRPC method: our queries sent, queries received, our queries that timed out. */
+export interface MethodCounters { sent: number, in: number, timeouts: number }
+
+/** Methods counted one by one; every other method name is counted under `other` (names come off the wire: the set stays bounded). */
+export const COUNTED_METHODS: readonly string[] = [...KRPC_METHODS, 'other']
+
+/**
+ * The socket's counters: plain numeric fields, bumped in place on the hot path. The snapshot
+ * flattens the per-method ones as `queriesSent.<method>`, `queriesIn.<method>`, `timeouts.<method>`
+ * for every method of COUNTED_METHODS (zeros included: the keys are stable).
+ */
 export interface Counters extends Record<DropReason, number> {
   /** Datagrams sent (queries, replies, errors) and received. */
   sent: number
@@ -26,10 +38,14 @@ export interface Counters extends Record<DropReason, number> {
   replyEncodeErrors: number
   /** Every dropped inbound packet, whatever the reason. */
   dropped: number
+  /** The counters of `method` (of `other` when it is not a known method). */
+  method (method: string): MethodCounters
   snapshot (): Record<string, number>
 }
 
 export function createCounters (): Counters {
+  const byMethod = new Map<string, MethodCounters>(COUNTED_METHODS.map(m => [m, { sent: 0, in: 0, timeouts: 0 }]))
+  const other = byMethod.get('other')!
   return {
     sent: 0,
     received: 0,
@@ -49,9 +65,17 @@ export function createCounters (): Counters {
     droppedUnknownTid: 0,
     droppedWrongAddress: 0,
     droppedRateLimited: 0,
+    method (method) {
+      return byMethod.get(method) ?? other
+    },
     snapshot () {
       const out: Record<string, number> = {}
       for (const [k, v] of Object.entries(this)) if (typeof v === 'number') out[k] = v
+      for (const [m, c] of byMethod) {
+        out[`queriesSent.${m}`] = c.sent
+        out[`queriesIn.${m}`] = c.in
+        out[`timeouts.${m}`] = c.timeouts
+      }
       return out
     }
   }

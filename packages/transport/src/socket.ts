@@ -204,6 +204,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     pending.set(tid.key, p)
     counters.sent++
     counters.queriesSent++
+    counters.method(q).sent++
     sock.send(buf, to.port, toHost, err => {
       if (err === null || err === undefined || pending.get(tid.key) !== p) return
       counters.sendErrors++
@@ -224,6 +225,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     }
     pending.delete(key)
     counters.timeouts++
+    counters.method(p.method).timeouts++
     rtt.backoff(p.key)
     opts.onTimeout?.(p.host, p.port, p.method)
     p.cb(new RpcTimeoutError(p.host, p.port, timeout))
@@ -249,6 +251,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     if (msg.y === 'q') {
       if (limiter !== undefined && !limiter.allow(rinfo.address, now())) { drop(DROP.RATE_LIMITED); return }
       counters.queriesIn++
+      counters.method(msg.q).in++
       const parsed = parseQueryArgs(msg.q, msg.a)
       if (!parsed.ok) { sendError(msg.t, [parsed.code, parsed.reason], addressOf(rinfo)); return }
       opts.onSeen?.(msg.a.id, rinfo.address, rinfo.port, undefined)

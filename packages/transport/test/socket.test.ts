@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { bencode, decodeNodes, encodeError, encodeNodes, encodeQuery, encodeResponse, idsEqual, randomId } from '@peerconnect/protocol'
+import { bencode, decodeNodes, encodeError, encodeNodes, encodeQuery, encodeResponse, idsEqual, KRPC_METHODS, randomId } from '@peerconnect/protocol'
 import type { KrpcMessage, NodeId } from '@peerconnect/protocol'
 import { rejects, waitFor, withTimeout } from '@peerconnect/test-helpers'
 import type { InboundQuery, KrpcSocket } from '../src/socket.js'
@@ -270,6 +270,46 @@ time('socket - onTimeout names the silent contact and the method; a cancelled qu
     assert.is(calls.length, 2, 'the cancelled query never timed out')
     assert.is(a.socket.stats().timeouts, 2)
   } finally { await closeAll(a.socket, silent) }
+}))
+
+time('socket - stats count queries sent, received and timed out per method; unknown methods as other', withTimeout(T, async () => {
+  let bs: KrpcSocket | undefined
+  const b = await boundSocket({ onQuery: q => bs!.reply(q, q.method === 'find_node' ? { nodes: new Uint8Array(0) } : {}) })
+  bs = b.socket
+  const a = await boundSocket()
+  const silent = await rawSocket()
+  try {
+    await a.socket.query(b.address, 'ping', {})
+    await a.socket.query(b.address, 'ping', {})
+    await a.socket.query(b.address, 'find_node', { target: randomId() })
+    await rejects(a.socket.query(silent.address, 'find_node', { target: randomId() }, { timeout: 40 }), 'ERR_RPC_TIMEOUT')
+    await rejects(a.socket.query(b.address, 'frobnicate', {}), 'ERR_RPC_REMOTE')
+    const sa = a.socket.stats()
+    assert.is(sa['queriesSent.ping'], 2)
+    assert.is(sa['queriesSent.find_node'], 2)
+    assert.is(sa['queriesSent.other'], 1)
+    assert.is(sa['timeouts.find_node'], 1)
+    assert.is(sa['timeouts.ping'], 0)
+    assert.is(sa.queriesSent, 5, 'the totals stay')
+    const sb = b.socket.stats()
+    assert.is(sb['queriesIn.ping'], 2)
+    assert.is(sb['queriesIn.find_node'], 1)
+    assert.is(sb['queriesIn.other'], 1)
+    assert.is(sb['queriesIn.pc_search'], 0, 'every known method has its keys, zeros included')
+    const methodKeys = Object.keys(sb).filter(k => k.includes('.'))
+    assert.is(methodKeys.length, 3 * (KRPC_METHODS.length + 1))
+  } finally { await closeAll(a.socket, b.socket, silent) }
+}))
+
+time('socket - method names off the wire do not grow the stats', withTimeout(T, async () => {
+  const b = await boundSocket({ onQuery: () => {} })
+  const a = await boundSocket()
+  try {
+    const before = Object.keys(b.socket.stats()).length
+    for (let i = 0; i < 20; i++) await rejects(a.socket.query(b.address, `m${i}`, {}, { timeout: 500 }), 'ERR_RPC_REMOTE')
+    assert.is(Object.keys(b.socket.stats()).length, before)
+    assert.is(b.socket.stats()['queriesIn.other'], 20)
+  } finally { await closeAll(a.socket, b.socket) }
 }))
 
 // ── sending errors and closing ───────────────────────────────────────────────────────────────

@@ -8,6 +8,7 @@
  *   routing.closest / routing.get / routing.contacts   ──ask──▶ routing
  *   routing.peer.added / routing.peer.removed           ──pub──▶ anyone (lists, ui-bridge)
  *   crawler.lookup / crawler.find / crawler.bootstrap   ──ask──▶ crawler (lookup streams progress)
+ *   crawler.stats    ──ask──▶ crawler        lookup counters since the actor started
  *   liveness.check   ──ask──▶ liveness;  liveness.status ──pub──▶ anyone
  */
 import type { NodeId } from '../id.js'
@@ -119,12 +120,22 @@ export type CrawlerResult = { type: 'crawler.result', re?: number, end?: boolean
 export type CrawlerBootstrap = { type: 'crawler.bootstrap', cid?: number, seeds: Address[] }
 export type CrawlerBootstrapReply = { type: 'crawler.bootstrap.reply', re?: number, end?: boolean, seedsAnswered: number, contacts: number }
 
+/**
+ * Ask: the crawler's counters since it started, over every lookup it ran (asked, find, bootstrap
+ * and refresh): lookups finished, find_node queries sent, queries that timed out, queries presumed
+ * lost (expired), and queries per lookup (0 before the first).
+ */
+export type CrawlerStats = { type: 'crawler.stats', cid?: number }
+export type CrawlerStatsReply = { type: 'crawler.stats.reply', re?: number, end?: boolean, lookups: number, queries: number, timeouts: number, expired: number, meanQueries: number }
+
 export const isCrawlerLookup = isMessageOf<CrawlerLookup>('crawler.lookup', { target: isId, k: isOptional(isNat) })
 export const isCrawlerFind = isMessageOf<CrawlerFind>('crawler.find', { id: isId })
 export const isCrawlerProgress = isMessageOf<CrawlerProgress>('crawler.progress', { queried: isNat, responded: isNat, closest: isContactList })
 export const isCrawlerResult = isMessageOf<CrawlerResult>('crawler.result', { target: isId, closest: isContactList, found: isNullable(isContact), queries: isNat, bytes: isNat, ms: isNum })
 export const isCrawlerBootstrap = isMessageOf<CrawlerBootstrap>('crawler.bootstrap', { seeds: isArrayOf(isAddress) })
 export const isCrawlerBootstrapReply = isMessageOf<CrawlerBootstrapReply>('crawler.bootstrap.reply', { seedsAnswered: isNat, contacts: isNat })
+export const isCrawlerStats = isMessageOf<CrawlerStats>('crawler.stats', {})
+export const isCrawlerStatsReply = isMessageOf<CrawlerStatsReply>('crawler.stats.reply', { lookups: isNat, queries: isNat, timeouts: isNat, expired: isNat, meanQueries: (x: unknown) => isNum(x) && x >= 0 })
 
 // ── liveness ─────────────────────────────────────────────────────────────────────────────────
 
