@@ -5,12 +5,13 @@
  * so a search can ask the likely holders before the lookup has confirmed them. A lookup that fails
  * or finds nobody is not kept, and `forget` drops a list whose holder stopped answering.
  */
-import { catchError, defer, filter, finalize, map, of, share, tap } from 'rxjs'
+import { catchError, defer, EMPTY, filter, finalize, map, merge, of, share, take, tap } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { idsEqual, isCrawlerProgress, isCrawlerResult, LIST_IDS } from '@peerconnect/protocol'
-import type { Contact, CrawlerLookup, Message } from '@peerconnect/protocol'
+import { idsEqual, isCrawlerProgress, isCrawlerResult, isRoutingClosestReply, LIST_IDS } from '@peerconnect/protocol'
+import type { Contact, CrawlerLookup, Message, RoutingClosest } from '@peerconnect/protocol'
 import type { Context } from '../context.js'
 import { LOOKUP_TIMEOUT } from '../constants.js'
+import { LOOKUP_SPARE } from './constants.js'
 
 /** The closest nodes to a list id, nearest first: `final` once the lookup has ended (or from the cache). */
 export interface Holders { readonly final: boolean, readonly closest: Contact[] }
@@ -60,13 +61,21 @@ export function createHolderCache (ctx: Context, opts: { ttl: number }): HolderC
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
-/** A crawler lookup of list `list`'s id for the R closest, as progress events then the result (never this node). */
+/** A crawler lookup of list `list`'s id for the holders a search asks and a few spares, as progress events then the result (never this node). */
 function lookupWithProgress (ctx: Context, list: number): Observable<Holders> {
-  const ask: CrawlerLookup = { type: 'crawler.lookup', target: LIST_IDS[list]!, k: ctx.settings.r }
-  const others = (cs: readonly Contact[]): Contact[] => cs.filter(c => !idsEqual(c.id, ctx.settings.id)).slice(0, ctx.settings.r)
+  const ask: CrawlerLookup = { type: 'crawler.lookup', target: LIST_IDS[list]!, k: Math.min(ctx.settings.r, ctx.settings.search.holders + LOOKUP_SPARE) }
+  const others = (cs: readonly Contact[]): Contact[] => cs.filter(c => !idsEqual(c.id, ctx.settings.id)).slice(0, ask.k)
+  const known: RoutingClosest = { type: 'routing.closest', target: ask.target, n: 2 }
+  const known$ = ctx.deps.ask(known, { timeout: ctx.settings.queryTimeout }).pipe(
+    take(1),
+    filter(isRoutingClosestReply),
+    map((m): Holders => ({ final: false, closest: others(m.contacts) })),
+    catchError(() => EMPTY)
+  )
   ctx.sent.add('lookup')
-  return ctx.deps.ask(ask, { timeout: LOOKUP_TIMEOUT }).pipe(
+  const lookup$ = ctx.deps.ask(ask, { timeout: LOOKUP_TIMEOUT }).pipe(
     filter((m: Message) => isCrawlerProgress(m) || isCrawlerResult(m)),
     map(m => ({ final: isCrawlerResult(m), closest: others((m as { closest: Contact[] }).closest) }))
   )
+  return merge(known$, lookup$)
 }
