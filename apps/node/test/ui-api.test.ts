@@ -131,6 +131,11 @@ api('api - /metrics: Prometheus text with per-actor messages, queues and restart
   }
   assert.match(a.text, /peerconnect_transport_queries_sent_total [1-9]/)
   assert.match(a.text, /peerconnect_transport_timeouts_total \d/)
+  assert.match(a.text, /peerconnect_transport_queries_sent_by_method_total\{key="find_node"\} [1-9]/, 'RPCs by method')
+  assert.match(a.text, /peerconnect_transport_queries_in_by_method_total\{key="ping"\} \d/)
+  assert.match(a.text, /peerconnect_crawler_lookups_total [1-9]/, 'lookups (the bootstrap ran some)')
+  assert.match(a.text, /peerconnect_crawler_mean_queries_per_lookup \d/)
+  assert.match(a.text, /peerconnect_gossip_received_total \d/, 'gossip traffic')
   assert.match(a.text, /peerconnect_lists_records \d/)
   assert.match(a.text, /peerconnect_lists_queries_sent_total\{key="pc_list"\} [1-9]/)
   assert.match(a.text, /peerconnect_ui_live_peers [1-9]/)

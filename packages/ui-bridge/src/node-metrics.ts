@@ -1,11 +1,12 @@
 /**
  * The node's numbers for /metrics, gathered at each scrape from every actor that answers:
  * per-actor messages, queue depths and restarts (supervisor.stats), datagrams, RPCs and timeouts
- * (transport.info), records held and queries by method (lists.stats), gossip traffic
- * (gossip.stats), and the ui-bridge's own counters. An actor that does not answer is left out.
+ * (transport.info; per-method counters become one series per method), lookups (crawler.stats),
+ * records held and queries by method (lists.stats), gossip traffic (gossip.stats), and the
+ * ui-bridge's own counters. An actor that does not answer is left out.
  */
-import { GOSSIP_COUNTER_NAMES, isGossipStatsReply, isListsStatsReply, isSupervisorStatsReply, isTransportInfoReply } from '@peerconnect/protocol'
-import type { ActorStatsData, GossipStats, ListsStats, Message, SupervisorStats, TransportInfo } from '@peerconnect/protocol'
+import { GOSSIP_COUNTER_NAMES, isCrawlerStatsReply, isGossipStatsReply, isListsStatsReply, isSupervisorStatsReply, isTransportInfoReply } from '@peerconnect/protocol'
+import type { ActorStatsData, CrawlerStats, GossipStats, ListsStats, Message, SupervisorStats, TransportInfo } from '@peerconnect/protocol'
 import type { MetricValue } from './backend.js'
 import { askFor } from './ask.js'
 import type { Bridge } from './bridge.js'
@@ -19,11 +20,12 @@ export async function nodeMetrics (bridge: Bridge): Promise<Metrics> {
       bridge.failed(msg.type, err)
       return undefined
     })
-  const [supervisor, transport, lists, gossip] = await Promise.all([
+  const [supervisor, transport, lists, gossip, crawler] = await Promise.all([
     ask({ type: 'supervisor.stats' } satisfies SupervisorStats, isSupervisorStatsReply),
     ask({ type: 'transport.info' } satisfies TransportInfo, isTransportInfoReply),
     ask({ type: 'lists.stats' } satisfies ListsStats, isListsStatsReply),
-    ask({ type: 'gossip.stats' } satisfies GossipStats, isGossipStatsReply)
+    ask({ type: 'gossip.stats' } satisfies GossipStats, isGossipStatsReply),
+    ask({ type: 'crawler.stats' } satisfies CrawlerStats, isCrawlerStatsReply)
   ])
   const out: Metrics = {}
   if (supervisor !== undefined) {
@@ -36,10 +38,21 @@ export async function nodeMetrics (bridge: Bridge): Promise<Metrics> {
     out.supervisor_pending_asks = supervisor.pendingAsks
   }
   if (transport !== undefined) {
+    const byMethod: Record<string, Record<string, number>> = {}
     for (const [key, v] of Object.entries(transport.stats)) {
       if (key === 'tcpPort') continue
-      out[`transport_${snake(key)}${TRANSPORT_GAUGES.has(key) ? '' : '_total'}`] = v
+      const dot = key.indexOf('.')
+      if (dot > 0) (byMethod[`transport_${snake(key.slice(0, dot))}_by_method_total`] ??= {})[key.slice(dot + 1)] = v
+      else out[`transport_${snake(key)}${TRANSPORT_GAUGES.has(key) ? '' : '_total'}`] = v
     }
+    Object.assign(out, byMethod)
+  }
+  if (crawler !== undefined) {
+    out.crawler_lookups_total = crawler.lookups
+    out.crawler_queries_total = crawler.queries
+    out.crawler_timeouts_total = crawler.timeouts
+    out.crawler_expired_total = crawler.expired
+    out.crawler_mean_queries_per_lookup = crawler.meanQueries
   }
   if (lists !== undefined) {
     out.lists_held = lists.held
