@@ -14,9 +14,16 @@ import { wireRecordOf } from './record.js'
 import type { WireRecord } from './record.js'
 import { MAX_QUERY_BYTES, MAX_TOKEN_BYTES } from './constants.js'
 
+/** Largest `n` a find_node query may ask for (the extension; BEP 5 answers 8). */
+export const MAX_FIND_NODE_COUNT = 20
+
 export interface QueryArgsByMethod {
   ping: { id: NodeId }
-  find_node: { id: NodeId, target: NodeId }
+  /**
+   * `n` (extension, ignored by BEP 5 nodes): nodes wanted, 1..MAX_FIND_NODE_COUNT; the querier pads its
+   * query (any extra arg, e.g. `pad`) so that 3× its size fits them. `want`: BEP 32 (n4 / n6), kept as sent.
+   */
+  find_node: { id: NodeId, target: NodeId, n?: number, want?: unknown[] }
   /** `token`: from a pc_list reply; proves the querier's address, so the record may be more than 3× the query. */
   pc_record: { id: NodeId, token?: Uint8Array }
   /** `token`: one from an earlier pc_list reply, proving the querier's address (lifts the 3× reply bound). */
@@ -87,7 +94,7 @@ type Guards<T> = { readonly [M in KrpcMethod]: (d: Record<string, unknown>) => T
 
 const QUERY_GUARDS: Guards<QueryArgsByMethod> = {
   ping: (a) => fields(a, { id: nodeId }),
-  find_node: (a) => fields(a, { id: nodeId, target: nodeId }),
+  find_node: (a) => fields(a, { id: nodeId, target: nodeId, n: optional(wantedCount), want: optional(wantList) }),
   pc_record: (a) => fields(a, { id: nodeId, token: optional(token) }),
   pc_list: (a) => fields(a, { id: nodeId, list, cursor: optional(bytes), token: optional(token) }),
   pc_announce: (a) => fields(a, { id: nodeId, list, record, token }),
@@ -154,6 +161,15 @@ function list (x: unknown, key: string): number | Bad {
 function count (x: unknown, key: string): number | Bad {
   if (x === undefined) return new Bad(`${key} missing`)
   return Number.isSafeInteger(x) && (x as number) >= 0 ? x as number : new Bad(`${key} is not a count`)
+}
+
+function wantedCount (x: unknown, key: string): number | Bad {
+  return Number.isSafeInteger(x) && (x as number) >= 1 && (x as number) <= MAX_FIND_NODE_COUNT ? x as number : new Bad(`${key} is not an integer 1..${MAX_FIND_NODE_COUNT}`)
+}
+
+/** BEP 32 `want`: a list (its items are read by whoever answers; unknown ones are ignored there). */
+function wantList (x: unknown, key: string): unknown[] | Bad {
+  return Array.isArray(x) ? x : new Bad(`${key} is not a list`)
 }
 
 /** UTF-8 bytes from the wire, or a string (args that already passed this guard: parsing is idempotent). */

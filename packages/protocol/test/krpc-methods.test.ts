@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { KRPC_METHODS, isKrpcMethod, parseQueryArgs, parseReply } from '../src/krpc-methods.js'
+import { KRPC_METHODS, MAX_FIND_NODE_COUNT, isKrpcMethod, parseQueryArgs, parseReply } from '../src/krpc-methods.js'
 import type { KrpcMethod } from '../src/krpc-methods.js'
 import { decodeKrpc, encodeQuery, encodeResponse } from '../src/krpc.js'
 import { encodeNodes, encodeNodes6 } from '../src/compact.js'
@@ -106,6 +106,32 @@ methods('krpc-methods - id missing or not 20 bytes, for every method', () => {
 methods('krpc-methods - find_node target', () => {
   badArgs('find_node', { id: ID }, 'target missing')
   badArgs('find_node', { id: ID, target: new Uint8Array(21) }, 'target not 20 bytes')
+})
+
+methods('krpc-methods - find_node n: an integer 1..20 passed on, pad tolerated and dropped', () => {
+  for (const n of [1, 8, 20]) {
+    const res = parseQueryArgs('find_node', wireArgs('find_node', { id: ID, target: TARGET, n, pad: new Uint8Array(120) }))
+    assert.equal(res, { ok: true, method: 'find_node', args: { id: ID, target: TARGET, n } })
+  }
+  assert.is(MAX_FIND_NODE_COUNT, 20)
+})
+
+methods('krpc-methods - find_node n out of range or not an integer is a 203', () => {
+  for (const n of [0, -1, 21, 1.5, bytes('8'), [8]]) badArgs('find_node', { id: ID, target: TARGET, n }, 'n is not an integer 1..20')
+})
+
+methods('krpc-methods - find_node without n stays BEP 5 (no n in the args), any pad accepted', () => {
+  const plain = parseQueryArgs('find_node', wireArgs('find_node', { id: ID, target: TARGET }))
+  assert.equal(plain, { ok: true, method: 'find_node', args: { id: ID, target: TARGET } })
+  for (const pad of [new Uint8Array(0), 5, [1, 2], { x: 1 }]) {
+    assert.equal(parseQueryArgs('find_node', { id: ID, target: TARGET, pad }), { ok: true, method: 'find_node', args: { id: ID, target: TARGET } })
+  }
+})
+
+methods('krpc-methods - find_node want (BEP 32) is kept as a list, a non-list is a 203', () => {
+  const res = parseQueryArgs('find_node', wireArgs('find_node', { id: ID, target: TARGET, want: ['n4', 'n6'] }))
+  assert.equal(res, { ok: true, method: 'find_node', args: { id: ID, target: TARGET, want: [bytes('n4'), bytes('n6')] } })
+  badArgs('find_node', { id: ID, target: TARGET, want: bytes('n4') }, 'want is not a list')
 })
 
 methods('krpc-methods - list must be an integer 0..19', () => {
