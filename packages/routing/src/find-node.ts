@@ -1,12 +1,13 @@
 /**
- * `rpc.find_node`: the 8 closest good contacts to the target (topped up with contacts that are
+ * `rpc.find_node`: the 8 closest good contacts (or `args.n` of them, 1..20: our extension, sent
+ * with a padded query so the 3× bound fits them) to the target (topped up with contacts that are
  * merely old, never with failed ones), the querier left out. `nodes` (IPv4) by default, `nodes6`
  * when the querier asked for n6 (BEP 32 `want`) or queried over IPv6. The reply is trimmed so it
  * stays within 3 times the query's size: the transport refuses larger unproven replies.
  */
 import { of } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { CLIENT_VERSION, encodeAddress, encodeKrpc, errorReply, ID_LENGTH, isNodeId, isRpcRequest, MAX_TID_LENGTH, parseHost, reply } from '@peerconnect/protocol'
+import { CLIENT_VERSION, encodeAddress, encodeKrpc, errorReply, ID_LENGTH, isNodeId, isRpcRequest, MAX_FIND_NODE_COUNT, MAX_TID_LENGTH, parseHost, reply } from '@peerconnect/protocol'
 import type { Contact, Message, NodeId, RpcReply } from '@peerconnect/protocol'
 import type { RoutingContext } from './context.js'
 import { FIND_NODE_COUNT } from './constants.js'
@@ -21,9 +22,14 @@ export function onFindNode (msg: Message, ctx: RoutingContext): Observable<Messa
   if (!isRpcRequest(msg) || !isNodeId(msg.args.target)) {
     return of(errorReply(msg, new KrpcProtocolError('find_node needs a 20-byte target')))
   }
-  const nodes = ctx.table.closest(msg.args.target, FIND_NODE_COUNT, { goodAt: ctx.deps.clock.now(), exclude: msg.id, topUp: true })
+  const nodes = ctx.table.closest(msg.args.target, wantedCount(msg.args.n), { goodAt: ctx.deps.clock.now(), exclude: msg.id, topUp: true })
   const r = fitNodes(nodes, wantedFamilies(msg.args.want, msg.from.host), msg.queryBytes)
   return of(reply<RpcReply>(msg, { type: 'rpc.reply', r }))
+}
+
+/** Contacts to answer with: `n` when it is an integer 1..MAX_FIND_NODE_COUNT, else BEP 5's FIND_NODE_COUNT (8). */
+export function wantedCount (n: unknown): number {
+  return Number.isSafeInteger(n) && (n as number) >= 1 && (n as number) <= MAX_FIND_NODE_COUNT ? n as number : FIND_NODE_COUNT
 }
 
 /** Which node lists to send: BEP 32 `want` (n4 / n6) if given, else the querier's own family. */
