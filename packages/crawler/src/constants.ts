@@ -48,3 +48,10 @@ export const QUERY_ASK_TIMEOUT = 7 * second
 export const BOOTSTRAP_RETRIES = 2
 /** Seeds pinged at once during a bootstrap. */
 export const PING_CONCURRENCY = 8
+
+/** Nodes a BEP 5 find_node reply lists: a lookup wanting more asks with `n` and a padded query. */
+export const BEP5_NODES = 8
+/** Bytes of one compact IPv4 node (id + address). */
+export const NODE_BYTES = 26
+/** An unproven KRPC reply may be at most this many times its query's size. */
+export const REPLY_BOUND = 3

@@ -20,6 +20,11 @@ export interface LookupOptions {
   readonly maxCandidates?: number
   /** End as soon as the node whose id is the target has answered (crawler.find). */
   readonly stopWhenFound?: boolean
+  /**
+   * Once the `alpha` closest candidates worth asking have all answered (the walk has converged),
+   * ask every unqueried one of the `k` closest at once instead of `alpha` at a time. Default false.
+   */
+  readonly finalRound?: boolean
 }
 
 /** What a reply brought: the replying node's real id, the nodes it returned, wire bytes, and its RTT if measured elsewhere. */
@@ -120,8 +125,9 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
       markLate(now)
       if (done) return []
       const out: Contact[] = []
+      const slots = opts.finalRound === true && converged() ? k : alpha
       let rank = 0
-      for (let i = 0; i < sorted.length && rank < k && active < alpha; i++) {
+      for (let i = 0; i < sorted.length && rank < k && active < slots; i++) {
         const c = sorted[i]!
         if (!holdsRank(c)) continue
         rank++
@@ -260,6 +266,18 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
       rank++
     }
     done = true
+  }
+
+  /** The `alpha` closest candidates worth a rank have all answered. */
+  function converged (): boolean {
+    let rank = 0
+    for (let i = 0; i < sorted.length && rank < alpha; i++) {
+      const c = sorted[i]!
+      if (!holdsRank(c)) continue
+      if (c.state !== STATE.DONE) return false
+      rank++
+    }
+    return rank > 0
   }
 
   function rankAmongDone (c: Candidate): number {

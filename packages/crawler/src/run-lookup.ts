@@ -4,8 +4,9 @@ import type { Contact, Message, NodeId, NodeInfo, RoutingClosest, TransportQuery
 import type { ActorDeps } from '@peerconnect/runtime'
 import { createLookup } from './lookup.js'
 import type { Lookup, LookupOptions } from './lookup.js'
-import { K, LOOKUP_TIMEOUT, QUERY_ASK_TIMEOUT, SEED_COUNT, STALL_SLACK } from './constants.js'
+import { BEP5_NODES, K, LOOKUP_TIMEOUT, QUERY_ASK_TIMEOUT, SEED_COUNT, STALL_SLACK } from './constants.js'
 import type { CrawlerInit } from './init.js'
+import { findNodeArgs } from './find-node-query.js'
 import { countLookup } from './metrics.js'
 import type { CrawlerMetrics } from './metrics.js'
 
@@ -110,10 +111,11 @@ function drive (lookup: Lookup, deps: ActorDeps, { init, k, metrics }: { init: C
       } finally { pumping = false }
     }
 
+    const args = findNodeArgs(lookup.target, k)
     const send = (c: Contact): void => {
       const q: TransportQuery = init.queryTimeout === undefined
-        ? { type: 'transport.query', to: { host: c.host, port: c.port }, q: 'find_node', a: { target: lookup.target } }
-        : { type: 'transport.query', to: { host: c.host, port: c.port }, q: 'find_node', a: { target: lookup.target }, timeout: init.queryTimeout }
+        ? { type: 'transport.query', to: { host: c.host, port: c.port }, q: 'find_node', a: args }
+        : { type: 'transport.query', to: { host: c.host, port: c.port }, q: 'find_node', a: args, timeout: init.queryTimeout }
       queries.add(deps.ask(q, { timeout: QUERY_ASK_TIMEOUT }).pipe(take(1)).subscribe({
         next: m => { onAnswer(c, m); pump() },
         error: (err: unknown) => {
@@ -154,8 +156,12 @@ function isTimeout (err: unknown): boolean {
 }
 
 function lookupOptions (init: CrawlerInit, opts: RunLookupOptions): LookupOptions {
+  const k = opts.k ?? init.k
   return {
-    k: opts.k ?? init.k,
+    k,
+    // A wide lookup (more than a BEP 5 reply names) learns about k nodes per reply: once it has
+    // converged, the rest of the k closest are asked in one round.
+    finalRound: k !== undefined && k > BEP5_NODES,
     alpha: init.alpha,
     keep: init.keep,
     self: init.id,

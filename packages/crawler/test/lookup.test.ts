@@ -512,3 +512,60 @@ basics.run()
 slow.run()
 lost.run()
 sim.run()
+
+// ── the final round of a wide lookup ─────────────────────────────────────────────────────────
+
+const final = suite('lookup - final round')
+
+final('final round - once the alpha closest have answered, every unqueried one of the k closest is asked at once', () => {
+  const l = createLookup(TARGET, [contact(50), contact(60), contact(70)], { k: 10, alpha: 3, finalRound: true })
+  assert.equal(l.take(0).map(dist), [50, 60, 70])
+  const near = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map(node)
+  l.reply(id(50), 5, { id: id(50), nodes: near })
+  assert.equal(l.take(5).map(dist), [1], 'not converged: one freed slot, the closest candidate')
+  l.reply(id(60), 6, { id: id(60), nodes: [] })
+  l.reply(id(70), 6, { id: id(70), nodes: [] })
+  assert.equal(l.take(6).map(dist), [2, 3], 'still alpha at a time')
+  l.reply(id(1), 7, { id: id(1), nodes: [] })
+  l.reply(id(2), 7, { id: id(2), nodes: [] })
+  l.reply(id(3), 7, { id: id(3), nodes: [] })
+  assert.equal(l.take(7).map(dist), [4, 5, 6, 7, 8, 9, 10], 'converged: the rest of the 10 closest in one round')
+  assert.is(l.stats().active, 7)
+  assert.equal(l.take(8), [], 'nothing beyond the k closest')
+})
+
+final('final round - off by default: alpha at a time to the end', () => {
+  const l = createLookup(TARGET, [1, 2, 3, 4, 5, 6, 7, 8].map(d => contact(d)), { k: 8, alpha: 3 })
+  assert.equal(l.take(0).map(dist), [1, 2, 3])
+  for (const d of [1, 2, 3]) l.reply(id(d), 5, { id: id(d), nodes: [] })
+  assert.equal(l.take(5).map(dist), [4, 5, 6])
+})
+
+final('final round - failed nodes do not count as answered, the next ones must answer first', () => {
+  const l = createLookup(TARGET, [1, 2, 3, 4, 5, 6, 7, 8].map(d => contact(d)), { k: 6, alpha: 2, finalRound: true })
+  assert.equal(l.take(0).map(dist), [1, 2])
+  l.fail(id(1), 3)
+  l.reply(id(2), 3, { id: id(2), nodes: [] })
+  assert.equal(l.take(3).map(dist), [3, 4], 'not converged (3 has not answered): alpha at a time')
+  l.reply(id(3), 4, { id: id(3), nodes: [] })
+  assert.equal(l.take(4).map(dist), [5, 6, 7], 'converged on 2 and 3: the rest of the 6 closest non-failed')
+})
+
+final('final round - in a simulated network it still finds the true k closest, in fewer round trips', () => {
+  const net = createSimNetwork(300, { seed: 31, bucketSize: 20, latency: [20, 20] })
+  const origin = net.nodes[0]!
+  for (let i = 0; i < 8; i++) {
+    const target = net.randomId()
+    const seeds = net.seedsFor(origin, target, 16)
+    const wide = createLookup(target, seeds, { k: 20, self: origin.id, finalRound: true })
+    const plain = createLookup(target, seeds, { k: 20, self: origin.id })
+    const wideRun = driveLookup(net, wide, { count: 20 })
+    const plainRun = driveLookup(net, plain, { count: 20 })
+    const truth = net.trueClosest(target, 20, origin).map(x => idToHex(x.id))
+    assert.equal(wide.closest(20).map(x => idToHex(x.id)), truth, `target ${i}`)
+    assert.equal(plain.closest(20).map(x => idToHex(x.id)), truth, `target ${i} without`)
+    assert.ok(wideRun.now < plainRun.now, `target ${i}: ${wideRun.now} ms with the final round, ${plainRun.now} without`)
+  }
+})
+
+final.run()
