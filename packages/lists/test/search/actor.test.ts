@@ -103,13 +103,12 @@ lists('search actor - forged, renamed-away and non-matching records from a hosti
 })
 
 lists('search actor - a silent holder is replaced by the next one, and its list is looked up again next time', async () => {
-  const { net, searcher, named } = await swarm([{ name: 'Quiet Target', list: 10 }], { init: { search: { holders: 1 } } })
+  const { net, searcher } = await swarm([{ name: 'Quiet Target', list: 10 }], { init: { search: { holders: 1 } } })
   const first = await search(net, searcher, 'quiet', { via: 'lists' })
   assert.equal(hitsOf(first), ['Quiet Target@lists'])
   const lookups = lookupsBy(net, searcher, 10)
   const holder = closest(net.nodes.filter(n => n !== searcher && n.alive), LIST_IDS[10]!, 1, n => n.id)[0]!
-  assert.is.not(holder, named.get('Quiet Target'))
-  net.kill(holder)
+  net.kill(holder)                           // the first holder asked (perhaps the target itself: the others still hold its record)
   const second = await search(net, searcher, 'quiet target', { via: 'lists' })
   assert.equal(hitsOf(second), ['Quiet Target@lists'], 'found through the next holder')
   assert.is(lookupsBy(net, searcher, 10), lookups, 'the cached holders were used')
