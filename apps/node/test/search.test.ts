@@ -69,10 +69,9 @@ async function stats (node: PeerNode): Promise<ListsStatsReply> {
   return r
 }
 
-/** pc_search queries and holder lookups `node`'s lists actor has sent. */
+/** pc_search queries `node`'s lists actor has sent (its holder lookups are counted with the announcer's own). */
 async function searchTraffic (node: PeerNode): Promise<number> {
-  const s = await stats(node)
-  return (s.sent.pc_search ?? 0) + (s.sent.lookup ?? 0)
+  return (await stats(node)).sent.pc_search ?? 0
 }
 
 const byName = (name: string): PeerNode => ctx.swarm.nodes.find(n => n.name === name)!
@@ -136,7 +135,7 @@ testnet('search testnet - a search is replayed from the cache, and search.invali
   assert.ok(await searchTraffic(searcher) > before, 'queries again after search.invalidate')
 }))
 
-testnet('search testnet - cancelling a search stops its traffic: the searcher\'s pc_search and lookups stop, no done arrives', withTimeout(T, async () => {
+testnet('search testnet - cancelling a search stops its traffic: the searcher\'s pc_search queries stop, no done arrives', withTimeout(T, async () => {
   const searcher = ctx.swarm.nodes[83]!
   await invalidate(searcher)
   const base = await searchTraffic(searcher)
