@@ -12,7 +12,7 @@
  * replayed from the result cache for the same normalized query and via (`search.invalidate` drops
  * it). Unsubscribing (the actor then gets `actor.cancel`) ends the search and its traffic at once.
  */
-import { defer, from, map, mergeMap, of } from 'rxjs'
+import { defer, EMPTY, from, map, mergeMap, of } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { errorReply, isSearchInvalidate, isSearchQuery, reply, validateQuery } from '@peerconnect/protocol'
 import type { Message, PeerRecord, SearchDone, SearchHit, SearchInvalidateReply, SearchVia } from '@peerconnect/protocol'
@@ -49,6 +49,7 @@ export function createSearch (ctx: Context): Search {
 
   return {
     query (m) {
+      if (m.cid === undefined) return EMPTY                      // published, not asked: nobody would read the hits
       if (!isSearchQuery(m)) return of(errorReply(m, new BadRequestError('search.query needs q: string, via?: hybrid | lists | gossip, timeout?: ms')))
       const checked = validateQuery(m.q)
       if (!checked.ok) return of(errorReply(m, checked.error))

@@ -317,6 +317,19 @@ cancel('search actor - a bad query is an ERR_BAD_QUERY error reply (empty, over 
   net.stopAll()
 })
 
+cancel('search actor - a published search.query (not an ask) starts nothing', async () => {
+  const log: GossipLog = { asks: [] }
+  const { net, searcher } = await swarm([{ name: 'Ada' }], { log })
+  const pc = sentBy(net, searcher, 'pc_search')
+  const out = searcher.out.length
+  searcher.publish({ type: 'search.query', q: 'ada' } as Message)
+  await net.advance(4000)
+  assert.is(sentBy(net, searcher, 'pc_search'), pc)
+  assert.is(log.asks.length, 0)
+  assert.equal(searcher.out.slice(out).filter(m => m.type.startsWith('search.')), [])
+  net.stopAll()
+})
+
 cancel('search actor - a malformed search.query is ERR_BAD_REQUEST', async () => {
   const { net, searcher } = await swarm([])
   for (const msg of [{ type: 'search.query' }, { type: 'search.query', q: 'ada', via: 'pigeon' }, { type: 'search.query', q: 'ada', timeout: -1 }, { type: 'search.query', q: 7 }]) {
