@@ -21,8 +21,10 @@ export interface LookupOptions {
   /** End as soon as the node whose id is the target has answered (crawler.find). */
   readonly stopWhenFound?: boolean
   /**
-   * Once the `alpha` closest candidates worth asking have all answered (the walk has converged),
-   * ask every unqueried one of the `k` closest at once instead of `alpha` at a time. Default false.
+   * For wide lookups (replies naming about k nodes): once the closest candidate worth asking has
+   * answered (the walk has converged), every unqueried one of the `k` closest is asked at once
+   * instead of `alpha` at a time, and the end no longer waits for slow queries (past the slow
+   * threshold) to expire: their late replies still count while the lookup runs. Default false.
    */
   readonly finalRound?: boolean
 }
@@ -63,7 +65,7 @@ export interface LookupStats {
  * slot up AND its rank: the next candidate beyond it becomes worth asking. One in flight longer
  * than the expiry (3× the median, clamped) is presumed lost; its late reply is still used while
  * the lookup runs. Failed nodes are dropped. The lookup is done when the `k` closest candidates
- * that are neither failed nor presumed lost have all answered (so no closer one is unqueried).
+ * that are neither failed nor presumed lost (with `finalRound`: nor slow) have all answered.
  */
 export interface Lookup {
   readonly target: NodeId
@@ -239,6 +241,7 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
         c.state = STATE.SLOW
         active--
         slow++
+        if (opts.finalRound === true) lost = true
       }
       if (c.state === STATE.SLOW && now - c.sentAt >= timers.expire) {
         c.state = STATE.EXPIRED
@@ -261,23 +264,17 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
     let rank = 0
     for (let i = 0; i < sorted.length && rank < k; i++) {
       const c = sorted[i]!
-      if (c.state === STATE.FAILED || c.state === STATE.EXPIRED) continue
+      if (c.state === STATE.FAILED || c.state === STATE.EXPIRED || (c.state === STATE.SLOW && opts.finalRound === true)) continue
       if (c.state !== STATE.DONE) { done = false; return }
       rank++
     }
     done = true
   }
 
-  /** The `alpha` closest candidates worth a rank have all answered. */
+  /** The closest candidate worth a rank has answered: nothing closer is left to learn of. */
   function converged (): boolean {
-    let rank = 0
-    for (let i = 0; i < sorted.length && rank < alpha; i++) {
-      const c = sorted[i]!
-      if (!holdsRank(c)) continue
-      if (c.state !== STATE.DONE) return false
-      rank++
-    }
-    return rank > 0
+    for (const c of sorted) if (holdsRank(c)) return c.state === STATE.DONE
+    return false
   }
 
   function rankAmongDone (c: Candidate): number {

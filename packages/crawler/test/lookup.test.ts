@@ -517,21 +517,21 @@ sim.run()
 
 const final = suite('lookup - final round')
 
-final('final round - once the alpha closest have answered, every unqueried one of the k closest is asked at once', () => {
+final('final round - once the closest candidate has answered, every unqueried one of the k closest is asked at once', () => {
   const l = createLookup(TARGET, [contact(50), contact(60), contact(70)], { k: 10, alpha: 3, finalRound: true })
   assert.equal(l.take(0).map(dist), [50, 60, 70])
   const near = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12].map(node)
-  l.reply(id(50), 5, { id: id(50), nodes: near })
+  l.reply(id(60), 5, { id: id(60), nodes: near })
   assert.equal(l.take(5).map(dist), [1], 'not converged: one freed slot, the closest candidate')
-  l.reply(id(60), 6, { id: id(60), nodes: [] })
+  l.reply(id(50), 6, { id: id(50), nodes: [] })
   l.reply(id(70), 6, { id: id(70), nodes: [] })
-  assert.equal(l.take(6).map(dist), [2, 3], 'still alpha at a time')
-  l.reply(id(1), 7, { id: id(1), nodes: [] })
+  assert.equal(l.take(6).map(dist), [2, 3], 'still alpha at a time while 1 has not answered')
   l.reply(id(2), 7, { id: id(2), nodes: [] })
-  l.reply(id(3), 7, { id: id(3), nodes: [] })
-  assert.equal(l.take(7).map(dist), [4, 5, 6, 7, 8, 9, 10], 'converged: the rest of the 10 closest in one round')
-  assert.is(l.stats().active, 7)
-  assert.equal(l.take(8), [], 'nothing beyond the k closest')
+  assert.equal(l.take(7).map(dist), [4], 'still alpha at a time')
+  l.reply(id(1), 8, { id: id(1), nodes: [] })
+  assert.equal(l.take(8).map(dist), [5, 6, 7, 8, 9, 10], 'converged: the rest of the 10 closest in one round')
+  assert.is(l.stats().active, 8)
+  assert.equal(l.take(9), [], 'nothing beyond the k closest')
 })
 
 final('final round - off by default: alpha at a time to the end', () => {
@@ -541,14 +541,29 @@ final('final round - off by default: alpha at a time to the end', () => {
   assert.equal(l.take(5).map(dist), [4, 5, 6])
 })
 
-final('final round - failed nodes do not count as answered, the next ones must answer first', () => {
+final('final round - a failed closest node does not count as answered: the next one must answer first', () => {
   const l = createLookup(TARGET, [1, 2, 3, 4, 5, 6, 7, 8].map(d => contact(d)), { k: 6, alpha: 2, finalRound: true })
   assert.equal(l.take(0).map(dist), [1, 2])
   l.fail(id(1), 3)
-  l.reply(id(2), 3, { id: id(2), nodes: [] })
-  assert.equal(l.take(3).map(dist), [3, 4], 'not converged (3 has not answered): alpha at a time')
-  l.reply(id(3), 4, { id: id(3), nodes: [] })
-  assert.equal(l.take(4).map(dist), [5, 6, 7], 'converged on 2 and 3: the rest of the 6 closest non-failed')
+  assert.equal(l.take(3).map(dist), [3], 'not converged (2 has not answered): alpha at a time')
+  l.reply(id(2), 4, { id: id(2), nodes: [] })
+  assert.equal(l.take(4).map(dist), [4, 5, 6, 7], 'converged on 2: the rest of the 6 closest non-failed')
+})
+
+final('final round - the end does not wait for a slow query to expire; without it, it does', () => {
+  for (const finalRound of [true, false]) {
+    const l = createLookup(TARGET, [1, 2, 3].map(d => contact(d)), { k: 3, alpha: 3, slowAfter: 100, expireAfter: 300, finalRound })
+    assert.equal(l.take(0).map(dist), [1, 2, 3])
+    l.reply(id(1), 10, { id: id(1), nodes: [] })
+    l.reply(id(2), 10, { id: id(2), nodes: [] })
+    assert.equal(l.take(10), [])
+    assert.not.ok(l.done)
+    assert.equal(l.take(100), [], 'no candidate left to replace the slow one')
+    assert.is(l.stats().slow, 1)
+    assert.is(l.done, finalRound, `slow at 100 ms, finalRound ${String(finalRound)}`)
+    if (!finalRound) { l.take(300); assert.ok(l.done, 'ends once it is presumed lost') }
+    assert.equal(l.closest().map(dist), [1, 2])
+  }
 })
 
 final('final round - in a simulated network it still finds the true k closest, in fewer round trips', () => {
