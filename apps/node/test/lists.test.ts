@@ -98,7 +98,9 @@ testnet('lists testnet - a forged record and a record for someone else are refus
   if (!isTransportResponse(tokenReply)) throw new Error(`pc_list gave ${tokenReply.type}`)
   const token = tokenReply.r.token as Uint8Array
   const own = (await sender.request({ type: 'lists.self' }) as Message & { record: PeerRecord }).record
-  const forged = { ...recordToWire(own), sig: own.sig.map((b, i) => i === 5 ? b ^ 0x40 : b) }
+  // A newer sequence, so a holder that already has the real record cannot refuse it as stale:
+  // the signature is the only thing wrong with it.
+  const forged = { ...recordToWire(own), s: own.s + 1000, sig: own.sig.map((b, i) => i === 5 ? b ^ 0x40 : b) }
   const theirs = (await victim.request({ type: 'lists.self' }) as Message & { record: PeerRecord }).record
   const errors: string[] = []
   for (const record of [forged, recordToWire(theirs)]) {
