@@ -92,7 +92,11 @@ eviction.run()
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
 async function node (name: string, opts: Partial<NodeOptions> = {}): Promise<PeerNode> {
-  const n = await createNode({ name, identity: generateIdentity(), inline: true, log: silentLogger, ...opts })
+  // These tests are about the least-recently-seen rule. Routing offers a contact that timed out
+  // first instead (packages/routing/test/timeouts.test.ts covers that), and background lookups
+  // can time out on the fake contacts at closed ports: so no timeout marks a contact failed here.
+  const routing = { failAfterTimeouts: Number.MAX_SAFE_INTEGER }
+  const n = await createNode({ name, identity: generateIdentity(), inline: true, log: silentLogger, routing, ...opts })
   nodes.push(n)
   return n
 }
