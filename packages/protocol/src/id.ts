@@ -92,24 +92,41 @@ export function randomIdWithPrefix (id: NodeId, bits: number): NodeId {
  * first byte).
  */
 export function closest<T> (items: Iterable<T>, target: NodeId, n: number, idOf: (item: T) => NodeId = identity as (item: T) => NodeId): T[] {
-  const best: T[] = []
-  const ids: NodeId[] = []
-  if (n <= 0) return best
-  for (const item of items) {
-    const id = idOf(item)
-    if (best.length === n && compareDistance(id, ids[n - 1]!, target) >= 0) continue
+  const nearest = new Nearest<T>(target, n)
+  for (const item of items) nearest.offer(item, idOf(item))
+  return nearest.items
+}
+
+/**
+ * The incremental form of `closest`: `offer` each candidate once and read `items` (nearest first)
+ * at any time — for callers that stop early, such as a walk of a bucket tree. Most candidates are
+ * rejected after comparing a byte or two with the farthest kept; ties keep the earlier offer first.
+ */
+export class Nearest<T> {
+  readonly items: T[] = []
+  private readonly ids: NodeId[] = []
+
+  constructor (private readonly target: NodeId, private readonly n: number) {}
+
+  get size (): number {
+    return this.items.length
+  }
+
+  offer (item: T, id: NodeId): void {
+    const { items, ids, n, target } = this
+    if (n <= 0) return
+    if (items.length === n && compareDistance(id, ids[n - 1]!, target) >= 0) return
     let lo = 0
-    let hi = best.length
+    let hi = items.length
     while (lo < hi) {
       const mid = (lo + hi) >> 1
       if (compareDistance(ids[mid]!, id, target) <= 0) lo = mid + 1
       else hi = mid
     }
-    best.splice(lo, 0, item)
+    items.splice(lo, 0, item)
     ids.splice(lo, 0, id)
-    if (best.length > n) { best.pop(); ids.pop() }
+    if (items.length > n) { items.pop(); ids.pop() }
   }
-  return best
 }
 
 function identity<T> (x: T): T { return x }

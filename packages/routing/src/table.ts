@@ -8,10 +8,10 @@
  */
 import KBucket from 'k-bucket'
 import { isIP } from 'node:net'
-import { commonPrefixLength, idsEqual, isNodeId, isNum, isPort, ID_LENGTH } from '@peerconnect/protocol'
+import { commonPrefixLength, idsEqual, isNodeId, isNum, isPort, ID_LENGTH, Nearest } from '@peerconnect/protocol'
 import type { Contact, NodeId } from '@peerconnect/protocol'
 import { GOOD_WINDOW, K } from './constants.js'
-import { Nearest, walkNearestFirst } from './nearest.js'
+import { walkNearestFirst } from './nearest.js'
 import type { BucketTree } from './nearest.js'
 
 export type AddResult =

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert'
 import { encodeNodes, encodeQuery, encodeResponse, randomId } from '@peerconnect/protocol'
 import type { NodeId } from '@peerconnect/protocol'
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
+import { seededRandom } from '@peerconnect/runtime'
 import type { InboundQuery, KrpcSocket } from '../src/socket.js'
 import { boundSocket, closeAll, rawSocket } from './fixtures/udp.js'
 import type { RawSocket } from './fixtures/udp.js'
@@ -46,7 +47,7 @@ garbage('socket - thousands of random packets neither throw nor stop it answerin
   const b = await answering()
   const raw = await rawSocket()
   try {
-    const random = prng(42)
+    const random = seededRandom(42)
     const packets = Array.from({ length: 3000 }, () => {
       const n = Math.floor(random() * 200)
       const p = new Uint8Array(n)
@@ -67,7 +68,7 @@ garbage('socket - thousands of mutated valid packets neither throw nor stop it a
   const b = await answering()
   const raw = await rawSocket()
   try {
-    const random = prng(7)
+    const random = seededRandom(7)
     const t = enc.encode('aa')
     const valid = [
       encodeQuery(t, 'ping', { id: randomId() }),
@@ -190,13 +191,3 @@ function mutate (p: Uint8Array, random: () => number): Uint8Array {
   const q = Uint8Array.from(p); q[at] = Math.floor(random() * 256); q[Math.floor(random() * q.length)] = Math.floor(random() * 256); return q
 }
 
-function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
