@@ -21,6 +21,12 @@ export const LISTS_CONCURRENCY = 20
  * R: every one of the R holds the list, and a smaller k ends the lookup sooner, ~25% fewer queries).
  */
 export const LOOKUP_SPARE = 2
+/**
+ * A cold list search asks the routing table's closest node to the list id first (usually one of
+ * its holders) and starts the holder lookup when that node answers, or after this long: the first
+ * hit then needs one round trip, not a place in the queue behind twenty lookups.
+ */
+export const EARLY_HEAD_START = 100 * ms
 /** Pages read from one holder for one search at most. */
 export const MAX_SEARCH_PAGES = 16
 /** More names than this are matched on the compute pool. */

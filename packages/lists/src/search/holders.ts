@@ -2,10 +2,11 @@
  * The holders of each list, found by a crawler lookup of the list id and reused for `ttl` ms:
  * searches within that window do not crawl again for the same list, and concurrent searches share
  * one lookup. While a lookup runs, its progress (the closest responsive nodes so far) is passed on,
- * so a search can ask the likely holders before the lookup has confirmed them. A lookup that fails
- * or finds nobody is not kept, and `forget` drops a list whose holder stopped answering.
+ * so a search can ask the likely holders before the lookup has confirmed them; `known` gives the
+ * routing table's closest nodes to the list id, the likely holders before any lookup. A lookup that
+ * fails or finds nobody is not kept, and `forget` drops a list whose holder stopped answering.
  */
-import { catchError, defer, EMPTY, filter, finalize, map, merge, of, share, take, tap } from 'rxjs'
+import { catchError, defaultIfEmpty, defer, filter, finalize, map, of, share, take, tap } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { idsEqual, isCrawlerProgress, isCrawlerResult, isRoutingClosestReply, LIST_IDS } from '@peerconnect/protocol'
 import type { Contact, CrawlerLookup, Message, RoutingClosest } from '@peerconnect/protocol'
@@ -17,6 +18,10 @@ import { LOOKUP_SPARE } from './constants.js'
 export interface Holders { readonly final: boolean, readonly closest: Contact[] }
 
 export interface HolderCache {
+  /** List `list`'s holders while they are kept (final), else undefined. */
+  cached (list: number): Contact[] | undefined
+  /** The routing table's nodes closest to list `list`'s id, nearest first (never this node; empty when routing cannot tell). */
+  known (list: number): Observable<Contact[]>
   /** Progress of the lookup of list `list` (final: false) …, then its holders (final: true; empty when the lookup failed). */
   of (list: number): Observable<Holders>
   /** Drops list `list`'s holders: the next search looks them up again. */
@@ -32,10 +37,17 @@ export function createHolderCache (ctx: Context, opts: { ttl: number }): HolderC
   const running = new Map<number, Observable<Holders>>()
   let generation = 0
 
+  const cached = (list: number): Contact[] | undefined => {
+    const hit = cache.get(list)
+    return hit !== undefined && ctx.now() - hit.at < opts.ttl ? hit.holders : undefined
+  }
+
   return {
+    cached,
+    known: (list) => knownHolders(ctx, list),
     of: (list) => defer(() => {
-      const hit = cache.get(list)
-      if (hit !== undefined && ctx.now() - hit.at < opts.ttl) return of<Holders>({ final: true, closest: hit.holders })
+      const hit = cached(list)
+      if (hit !== undefined) return of<Holders>({ final: true, closest: hit })
       let lookup = running.get(list)
       if (lookup === undefined) {
         const gen = generation
@@ -61,21 +73,35 @@ export function createHolderCache (ctx: Context, opts: { ttl: number }): HolderC
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
-/** A crawler lookup of list `list`'s id for the holders a search asks and a few spares, as progress events then the result (never this node). */
-function lookupWithProgress (ctx: Context, list: number): Observable<Holders> {
-  const ask: CrawlerLookup = { type: 'crawler.lookup', target: LIST_IDS[list]!, k: Math.min(ctx.settings.r, ctx.settings.search.holders + LOOKUP_SPARE) }
-  const others = (cs: readonly Contact[]): Contact[] => cs.filter(c => !idsEqual(c.id, ctx.settings.id)).slice(0, ask.k)
-  const known: RoutingClosest = { type: 'routing.closest', target: ask.target, n: 2 }
-  const known$ = ctx.deps.ask(known, { timeout: ctx.settings.queryTimeout }).pipe(
+/** The number of holders a lookup asks for: those a search asks and a few spares (at most R). */
+function lookupK (ctx: Context): number {
+  return Math.min(ctx.settings.r, ctx.settings.search.holders + LOOKUP_SPARE)
+}
+
+function others (ctx: Context, cs: readonly Contact[]): Contact[] {
+  return cs.filter(c => !idsEqual(c.id, ctx.settings.id)).slice(0, lookupK(ctx))
+}
+
+/** routing.closest for list `list`'s id: two nodes (self is dropped), or none when routing fails. */
+function knownHolders (ctx: Context, list: number): Observable<Contact[]> {
+  const ask: RoutingClosest = { type: 'routing.closest', target: LIST_IDS[list]!, n: 2 }
+  return ctx.deps.ask(ask, { timeout: ctx.settings.queryTimeout }).pipe(
     take(1),
     filter(isRoutingClosestReply),
-    map((m): Holders => ({ final: false, closest: others(m.contacts) })),
-    catchError(() => EMPTY)
+    map(m => others(ctx, m.contacts)),
+    defaultIfEmpty([] as Contact[]),
+    catchError(() => of([] as Contact[]))
   )
-  ctx.sent.add('lookup')
-  const lookup$ = ctx.deps.ask(ask, { timeout: LOOKUP_TIMEOUT }).pipe(
+}
+
+/** A crawler lookup of list `list`'s id for the holders a search asks and a few spares, as progress events then the result (never this node). */
+function lookupWithProgress (ctx: Context, list: number): Observable<Holders> {
+  const ask: CrawlerLookup = { type: 'crawler.lookup', target: LIST_IDS[list]!, k: lookupK(ctx) }
+  return defer(() => {
+    ctx.sent.add('lookup')
+    return ctx.deps.ask(ask, { timeout: LOOKUP_TIMEOUT })
+  }).pipe(
     filter((m: Message) => isCrawlerProgress(m) || isCrawlerResult(m)),
-    map(m => ({ final: isCrawlerResult(m), closest: others((m as { closest: Contact[] }).closest) }))
+    map(m => ({ final: isCrawlerResult(m), closest: others(ctx, (m as { closest: Contact[] }).closest) }))
   )
-  return merge(known$, lookup$)
 }

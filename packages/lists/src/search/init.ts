@@ -1,5 +1,5 @@
 /** Options of keyword search (part of the lists actor's init, plain data), and their defaults. */
-import { GOSSIP_WINDOW, LISTS_CONCURRENCY, MAX_SEARCH_PAGES, MAX_SEARCH_TIMEOUT, RESULT_TTL, SEARCH_TIMEOUT } from './constants.js'
+import { EARLY_HEAD_START, GOSSIP_WINDOW, LISTS_CONCURRENCY, MAX_SEARCH_PAGES, MAX_SEARCH_TIMEOUT, RESULT_TTL, SEARCH_TIMEOUT } from './constants.js'
 
 export interface SearchInit {
   /** ms a search lasts unless `search.query` says otherwise. Default SEARCH_TIMEOUT (3 s). */
@@ -18,6 +18,8 @@ export interface SearchInit {
   readonly maxPages?: number
   /** Ask each new closest node a running holder lookup reports, before the lookup ends. Default true. */
   readonly early?: boolean
+  /** ms the routing table's closest node to a list id has to answer before the list's lookup starts anyway (with `early`). Default EARLY_HEAD_START (100 ms). */
+  readonly headStart?: number
 }
 
 export interface SearchSettings {
@@ -29,6 +31,7 @@ export interface SearchSettings {
   readonly concurrency: number
   readonly maxPages: number
   readonly early: boolean
+  readonly headStart: number
 }
 
 /** `init` with defaults filled in; `lists` gives the defaults taken from the lists' own settings. */
@@ -41,7 +44,8 @@ export function searchSettingsOf (init: SearchInit | undefined, lists: { announc
     holders: Math.floor(positive(init?.holders, lists.readHolders)),
     concurrency: Math.floor(positive(init?.concurrency, LISTS_CONCURRENCY)),
     maxPages: Math.floor(positive(init?.maxPages, MAX_SEARCH_PAGES)),
-    early: init?.early ?? true
+    early: init?.early ?? true,
+    headStart: nonNegative(init?.headStart, EARLY_HEAD_START)
   }
 }
 

@@ -3,7 +3,8 @@
  * `search.hit {record, via}` (end: false), then `search.done {hits, ms}`. The parts of a search:
  *
  * - hybrid (the default): local matches (our record, the records we hold, the records the
- *   directory showed lately), the lists search and a gossip search lasting at most `gossipWindow`;
+ *   directory showed lately), the lists search and a gossip search sent once the lists' first
+ *   wave is in (at most `headStart` after the start) and lasting until `gossipWindow`;
  * - lists: the records we hold and the lists search, all tagged `lists`;
  * - gossip: the gossip search alone, until the bound.
  *
@@ -12,7 +13,7 @@
  * replayed from the result cache for the same normalized query and via (`search.invalidate` drops
  * it). Unsubscribing (the actor then gets `actor.cancel`) ends the search and its traffic at once.
  */
-import { defer, EMPTY, from, map, mergeMap, of } from 'rxjs'
+import { defer, EMPTY, from, map, merge, mergeMap, of, ReplaySubject, take, timer } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { errorReply, isSearchInvalidate, isSearchQuery, reply, validateQuery } from '@peerconnect/protocol'
 import type { Message, PeerRecord, SearchDone, SearchHit, SearchInvalidateReply, SearchVia } from '@peerconnect/protocol'
@@ -93,7 +94,10 @@ interface Plan { readonly env: Env, readonly query: string, readonly bound: numb
 
 /** The parts of a search, by via. */
 const PARTS: Readonly<Record<SearchVia, (p: Plan) => Array<Observable<Found>>>> = {
-  hybrid: p => [tagged(local(p), 'local'), tagged(lists(p), 'lists'), tagged(searchGossip(p.env.ctx, p.query, Math.min(p.bound, p.env.ctx.settings.search.gossipWindow)), 'gossip')],
+  hybrid: p => {
+    const wave = new ReplaySubject<void>(1)
+    return [tagged(local(p), 'local'), tagged(lists(p, () => wave.next()), 'lists'), tagged(gossipAfter(p, wave), 'gossip')]
+  },
   lists: p => [tagged(held(p), 'lists'), tagged(lists(p), 'lists')],
   gossip: p => [tagged(searchGossip(p.env.ctx, p.query, p.bound), 'gossip')]
 }
@@ -112,9 +116,30 @@ function held ({ env: { ctx }, query }: Plan): Observable<PeerRecord> {
   return defer(() => matchingRecords(ctx, heldCandidates(ctx.store, undefined, ctx.now()).map(c => c.record), query))
 }
 
-function lists ({ env: { ctx, holders }, query }: Plan): Observable<PeerRecord> {
+function lists ({ env: { ctx, holders }, query }: Plan, onFirstWave?: () => void): Observable<PeerRecord> {
   const s = ctx.settings.search
-  return searchLists(ctx, query, { holders, perList: s.holders, concurrency: s.concurrency, maxPages: s.maxPages, early: s.early })
+  return searchLists(ctx, query, { holders, perList: s.holders, concurrency: s.concurrency, maxPages: s.maxPages, early: s.early, headStart: s.headStart, onFirstWave })
+}
+
+/**
+ * The gossip part of a hybrid search: the rumor goes out once the lists' first wave is in (every
+ * list has answered once), or `headStart` ms after the start, whichever comes first, and lasts
+ * until `gossipWindow` ms after the start. A rumor costs the swarm about one message per node;
+ * sent at once, its forwards queue in front of the holders' first answers on a busy node.
+ */
+function gossipAfter ({ env: { ctx }, query, bound }: Plan, wave: Observable<void>): Observable<PeerRecord> {
+  const s = ctx.settings.search
+  return defer(() => {
+    const started = ctx.now()
+    const window = Math.min(bound, s.gossipWindow)
+    return merge(wave, timer(s.headStart, ctx.deps.scheduler)).pipe(
+      take(1),
+      mergeMap(() => {
+        const left = window - (ctx.now() - started)
+        return left > 0 ? searchGossip(ctx, query, left) : EMPTY
+      })
+    )
+  })
 }
 
 function matchingRecords (ctx: Context, records: readonly PeerRecord[], query: string): Observable<PeerRecord> {

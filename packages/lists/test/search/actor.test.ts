@@ -7,6 +7,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { closest, generateIdentity, idToHex, LIST_IDS, recordToWire } from '@peerconnect/protocol'
 import type { Identity, Message, PeerRecord, SearchHit } from '@peerconnect/protocol'
+import type { ActorFn } from '@peerconnect/runtime'
+import { Observable } from 'rxjs'
 import { createFakeNet } from '../fake-net.js'
 import type { FakeNet, FakeNode } from '../fake-net.js'
 import { identitiesIn, identityIn, recordOf, signedBy } from '../fixtures.js'
@@ -163,13 +165,43 @@ hybrid('search actor - the gossip part lasts the gossip window; the search ends 
   const { net, searcher } = await swarm([{ name: 'Ada' }], { script: NO_GOSSIP, log, init: { search: { gossipWindow: 600 } } })
   const started = net.now()
   const s = await search(net, searcher, 'ada', { timeout: 3000 })
-  assert.is(log.asks[0]!.timeout, 600)
+  const asked = log.asks[0]!
+  assert.is(asked.at - started + asked.timeout!, 600, 'and lasts until the window ends')
   const done = doneOf(s)
   assert.ok(done.at - started >= 600 && done.at - started < 700, `done after ${done.at - started} ms`)
   assert.is(done.ms, done.at - started)
   const short = await search(net, searcher, 'bob', { timeout: 200 })
-  assert.is(log.asks[1]!.timeout, 200, 'never longer than the bound')
+  assert.ok(log.asks[1]!.timeout! <= 200, 'never longer than the bound')
   assert.ok(doneOf(short).ms <= 200)
+  net.stopAll()
+})
+
+hybrid('search actor - the rumor goes out once every list has answered once, not with the first queries', async () => {
+  const log: GossipLog = { asks: [] }
+  let seen = -1
+  const { net, searcher } = await swarm([{ name: 'Ada' }], { script: () => { seen = net.queries.length; return NO_GOSSIP }, log })
+  const from = `${searcher.address.host}:${searcher.address.port}`
+  const mark = net.queries.length
+  const started = net.now()
+  await search(net, searcher, 'ada')
+  const before = net.queries.slice(mark, seen).filter(x => x.from === from && x.q === 'pc_search')
+  assert.ok(before.length >= 20, `one pc_search per list went out before the rumor (${before.length})`)
+  assert.ok(before.every(x => x.replyBytes !== undefined || x.error !== undefined), 'and each was answered')
+  assert.ok(log.asks[0]!.at - started < 100, 'within the head start')
+  net.stopAll()
+})
+
+hybrid('search actor - when the likely holders stay silent the rumor goes out at the head start', async () => {
+  const log: GossipLog = { asks: [] }
+  const net = createFakeNet()
+  const silent: ActorFn = in$ => new Observable<Message>(() => { const s = in$.subscribe(); return () => s.unsubscribe() })
+  for (let i = 0; i < 6; i++) net.add({ actor: silent })
+  const searcher = addWithGossip(net, { name: 'the searcher', identity: identityIn(0), script: NO_GOSSIP, log, init: { search: { headStart: 250 } } })
+  await net.advance(3000)
+  const started = net.now()
+  await search(net, searcher, 'ada')
+  assert.is(log.asks.length, 1)
+  assert.is(log.asks[0]!.at - started, 250)
   net.stopAll()
 })
 
@@ -293,7 +325,8 @@ cancel('search actor - actor.cancel ends a running search: no more replies, no m
   await search(net, searcher, 'warm', { via: 'lists' })                                   // the holders are cached now
   for (const n of net.nodes.filter(n => n !== searcher).slice(0, 12)) net.kill(n)      // slow the search down: silent holders time out, one by one
   const s = ask(net, searcher, { type: 'search.query', q: 'target', timeout: 30_000 } as Message)
-  await net.advance(50)
+  await net.advance(150)                                                               // past the head start: the rumor is out
+  assert.is(log.asks.length, 1)
   const sentBefore = sentBy(net, searcher, 'pc_search')
   searcher.publish({ type: 'actor.cancel', ask: s.cid } as Message)
   const replies = s.replies.length

@@ -12,7 +12,7 @@ import { createResultCache, searchKey } from '../../src/search/cache.js'
 import { createKnown } from '../../src/search/known.js'
 import { searchSettingsOf } from '../../src/search/init.js'
 import { matchNames } from '../../src/search/tasks.js'
-import { GOSSIP_WINDOW, LISTS_CONCURRENCY, MAX_SEARCH_PAGES, MAX_SEARCH_TIMEOUT, RESULT_TTL, SEARCH_TIMEOUT } from '../../src/search/constants.js'
+import { EARLY_HEAD_START, GOSSIP_WINDOW, LISTS_CONCURRENCY, MAX_SEARCH_PAGES, MAX_SEARCH_TIMEOUT, RESULT_TTL, SEARCH_TIMEOUT } from '../../src/search/constants.js'
 import type { Found } from '../../src/search/merge.js'
 import { identityIn, recordOf } from '../fixtures.js'
 
@@ -50,23 +50,25 @@ settings('search parts - defaults: 3 s bound, 800 ms gossip window, 10 s results
   const s = searchSettingsOf(undefined, LISTS)
   assert.equal(s, {
     timeout: SEARCH_TIMEOUT, gossipWindow: GOSSIP_WINDOW, resultTtl: RESULT_TTL, holderTtl: 60_000,
-    holders: 3, concurrency: LISTS_CONCURRENCY, maxPages: MAX_SEARCH_PAGES, early: true
+    holders: 3, concurrency: LISTS_CONCURRENCY, maxPages: MAX_SEARCH_PAGES, early: true, headStart: EARLY_HEAD_START
   })
+  assert.is(EARLY_HEAD_START, 100)
   assert.is(SEARCH_TIMEOUT, 3000)
   assert.is(RESULT_TTL, 10_000)
   assert.is(GOSSIP_WINDOW, 800)
 })
 
 settings('search parts - options override; nonsense falls back; the bound is capped', () => {
-  const s = searchSettingsOf({ timeout: 500, gossipWindow: 200, resultTtl: 0, holderTtl: 0, holders: 2, concurrency: 4, maxPages: 3, early: false }, LISTS)
-  assert.equal(s, { timeout: 500, gossipWindow: 200, resultTtl: 0, holderTtl: 0, holders: 2, concurrency: 4, maxPages: 3, early: false })
-  const bad = searchSettingsOf({ timeout: -1, gossipWindow: Number.NaN, resultTtl: -5, holders: 0, concurrency: 0.5, maxPages: Infinity }, LISTS)
+  const s = searchSettingsOf({ timeout: 500, gossipWindow: 200, resultTtl: 0, holderTtl: 0, holders: 2, concurrency: 4, maxPages: 3, early: false, headStart: 0 }, LISTS)
+  assert.equal(s, { timeout: 500, gossipWindow: 200, resultTtl: 0, holderTtl: 0, holders: 2, concurrency: 4, maxPages: 3, early: false, headStart: 0 })
+  const bad = searchSettingsOf({ timeout: -1, gossipWindow: Number.NaN, resultTtl: -5, holders: 0, concurrency: 0.5, maxPages: Infinity, headStart: -3 }, LISTS)
   assert.is(bad.timeout, SEARCH_TIMEOUT)
   assert.is(bad.gossipWindow, GOSSIP_WINDOW)
   assert.is(bad.resultTtl, RESULT_TTL)
   assert.is(bad.holders, 3)
   assert.is(bad.concurrency, LISTS_CONCURRENCY)
   assert.is(bad.maxPages, MAX_SEARCH_PAGES)
+  assert.is(bad.headStart, EARLY_HEAD_START)
   assert.is(searchSettingsOf({ timeout: 10 * MAX_SEARCH_TIMEOUT }, LISTS).timeout, MAX_SEARCH_TIMEOUT)
 })
 

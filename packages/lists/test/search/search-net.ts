@@ -70,8 +70,8 @@ export interface GossipScript {
   readonly endless?: boolean
 }
 
-/** A log of the gossip searches asked, and whether each was unsubscribed before its end. */
-export interface GossipLog { readonly asks: Array<{ q: string, timeout: number | undefined, cancelled: boolean, ended: boolean }> }
+/** A log of the gossip searches asked (when, by the node's clock), and whether each was unsubscribed before its end. */
+export interface GossipLog { readonly asks: Array<{ q: string, timeout: number | undefined, at: number, cancelled: boolean, ended: boolean }> }
 
 /** The lists actor with `gossip.search` answered by `script` (other asks go to the net as usual). */
 export function withGossip (init: ListsInit, script: GossipScript | ((q: string) => GossipScript), log: GossipLog = { asks: [] }): ActorFn {
@@ -104,7 +104,7 @@ export function hostile (records: () => WireRecord[]): ActorFn {
 
 function scripted (m: GossipSearch, script: GossipScript, deps: ActorDeps, log: GossipLog): Observable<Message> {
   return new Observable<Message>(sub => {
-    const entry = { q: m.q, timeout: m.timeout, cancelled: false, ended: false }
+    const entry = { q: m.q, timeout: m.timeout, at: deps.clock.now(), cancelled: false, ended: false }
     log.asks.push(entry)
     const subs = script.hits.map(h => timer(h.at, deps.scheduler).subscribe(() => sub.next({ type: 'gossip.hit', re: m.cid, end: false, record: h.record, via: 'gossip' } as Message)))
     const end = script.endless === true
