@@ -5,8 +5,8 @@ export const minute = 60 * second
 /** Contacts per bucket (Kademlia k). */
 export const K = 20
 
-/** Contacts in a find_node answer (BEP 5: the 8 closest good nodes). */
-export const FIND_NODE_COUNT = 8
+/** Contacts in a find_node answer (BEP 5: the 8 closest good nodes); the protocol's, which the transport's answers use too. */
+export { FIND_NODE_COUNT } from '@peerconnect/protocol'
 
 /** A contact is "good" (fit for find_node answers) when seen within this window and not failed. */
 export const GOOD_WINDOW = 15 * minute
@@ -44,3 +44,13 @@ export const LOOKUP_TIMEOUT = 60 * second
 
 /** Queries in a row that time out (transport.failed) before a contact stops being good; a sighting resets the count. */
 export const FAIL_AFTER_TIMEOUTS = 1
+
+/**
+ * A change to what find_node answers may name (a contact added, removed, failed or good again)
+ * sends a new view (routing.view) at once; while such changes keep coming, one goes out at most
+ * this often, with the last one. Refreshed sightings of known contacts do not count: only the
+ * heartbeat carries them (they matter after 15 minutes).
+ */
+export const VIEW_INTERVAL = 20
+/** The view goes out at least this often, changed or not: the transport drops a view that stops coming. */
+export const VIEW_HEARTBEAT = 5 * second

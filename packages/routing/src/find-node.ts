@@ -3,20 +3,16 @@
  * with a padded query so the 3× bound fits them) to the target (topped up with contacts that are
  * merely old, never with failed ones), the querier left out. `nodes` (IPv4) by default, `nodes6`
  * when the querier asked for n6 (BEP 32 `want`) or queried over IPv6. The reply is trimmed so it
- * stays within 3 times the query's size: the transport refuses larger unproven replies.
+ * stays within 3 times the query's size: the transport refuses larger unproven replies. The
+ * selection and the sizing are the protocol's (`wantedCount`, `wantedFamilies`, `fitNodes`), which
+ * the transport also uses when it answers from routing's published view (view.ts).
  */
 import { of } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { CLIENT_VERSION, encodeAddress, encodeKrpc, errorReply, ID_LENGTH, isNodeId, isRpcRequest, MAX_FIND_NODE_COUNT, MAX_TID_LENGTH, parseHost, reply } from '@peerconnect/protocol'
-import type { Contact, Message, NodeId, RpcReply } from '@peerconnect/protocol'
+import { errorReply, fitNodes, isNodeId, isRpcRequest, reply, wantedCount, wantedFamilies } from '@peerconnect/protocol'
+import type { Message, RpcReply } from '@peerconnect/protocol'
 import type { RoutingContext } from './context.js'
-import { FIND_NODE_COUNT } from './constants.js'
 import { KrpcProtocolError } from './errors.js'
-
-/** KRPC replies may be at most this many times the size of their query unless the querier is proven. */
-export const AMPLIFICATION_LIMIT = 3
-
-export interface Families { readonly v4: boolean, readonly v6: boolean }
 
 export function onFindNode (msg: Message, ctx: RoutingContext): Observable<Message> {
   if (!isRpcRequest(msg) || !isNodeId(msg.args.target)) {
@@ -25,115 +21,4 @@ export function onFindNode (msg: Message, ctx: RoutingContext): Observable<Messa
   const nodes = ctx.table.closest(msg.args.target, wantedCount(msg.args.n), { goodAt: ctx.deps.clock.now(), exclude: msg.id, topUp: true })
   const r = fitNodes(nodes, wantedFamilies(msg.args.want, msg.from.host), msg.queryBytes)
   return of(reply<RpcReply>(msg, { type: 'rpc.reply', r }))
-}
-
-/** Contacts to answer with: `n` when it is an integer 1..MAX_FIND_NODE_COUNT, else BEP 5's FIND_NODE_COUNT (8). */
-export function wantedCount (n: unknown): number {
-  return Number.isSafeInteger(n) && (n as number) >= 1 && (n as number) <= MAX_FIND_NODE_COUNT ? n as number : FIND_NODE_COUNT
-}
-
-/** Which node lists to send: BEP 32 `want` (n4 / n6) if given, else the querier's own family. */
-export function wantedFamilies (want: unknown, querierHost: string): Families {
-  if (Array.isArray(want)) {
-    const tags = want.map(tagOf)
-    const v4 = tags.includes('n4')
-    const v6 = tags.includes('n6')
-    if (v4 || v6) return { v4, v6 }
-  }
-  // Only a host with a colon can be IPv6 (and an IPv4-mapped one counts as IPv4): most queriers skip the parse.
-  return querierHost.includes(':') && parseHost(querierHost)?.length === 16 ? { v4: false, v6: true } : { v4: true, v6: false }
-}
-
-/**
- * The `r` dict of a find_node reply with as many of `nodes` (nearest first) as fit in
- * AMPLIFICATION_LIMIT × `queryBytes`, for the longest transaction id the query could have
- * carried. The reply's size is counted, not encoded: `{t, y, r: {id, nodes?, nodes6?}, v}` has a
- * fixed bencoded shape (checked against the real encoder in the tests).
- */
-export function fitNodes (nodes: readonly Contact[], families: Families, queryBytes: number): Record<string, Uint8Array> {
-  const v4: Packed[] = []
-  const v6: Packed[] = []
-  for (const c of nodes) {
-    const addr = compactAddress(c.host, c.port)
-    if (addr === undefined || !isNodeId(c.id)) continue
-    if (addr.length === 6) { if (families.v4) v4.push({ id: c.id, addr }) } else if (families.v6) v6.push({ id: c.id, addr })
-  }
-  const budget = AMPLIFICATION_LIMIT * queryBytes
-  const tid = Math.min(MAX_TID_LENGTH, Math.max(1, queryBytes - minimalQueryBytes()))
-  while (v4.length + v6.length > 0 && replyBytes(tid, families.v4 ? v4.length * V4_NODE : -1, families.v6 ? v6.length * V6_NODE : -1) > budget) {
-    if (v6.length > 0 && v6.length >= v4.length) v6.pop()
-    else v4.pop()
-  }
-  return dictOf(v4, v6, families)
-}
-
-/** Bencoded size of `{t: <tid bytes>, y: 'r', r: {id, nodes?, nodes6?}, v}`; a list length of -1 leaves its key out. */
-export function replyBytes (tid: number, nodes: number, nodes6: number): number {
-  const r = 1 + bstr(2) + bstr(ID_LENGTH) + (nodes < 0 ? 0 : bstr(5) + bstr(nodes)) + (nodes6 < 0 ? 0 : bstr(6) + bstr(nodes6)) + 1
-  return 1 + bstr(1) + r + bstr(1) + bstr(tid) + bstr(1) + bstr(CLIENT_VERSION.length) + bstr(1) + bstr(1) + 1
-}
-
-const V4_NODE = 26
-const V6_NODE = 38
-
-const ZERO_ID = new Uint8Array(ID_LENGTH)
-let minimalQuery: number | undefined
-
-/** Bytes of the smallest find_node query, less its transaction id's one byte. */
-function minimalQueryBytes (): number {
-  minimalQuery ??= encodeKrpc({ y: 'q', t: new Uint8Array(1), q: 'find_node', a: { id: ZERO_ID, target: ZERO_ID } }).length - 1
-  return minimalQuery
-}
-
-/** Bytes of a bencoded byte string of `n` bytes: `<n>:<bytes>`. */
-function bstr (n: number): number {
-  return String(n).length + 1 + n
-}
-
-interface Packed { readonly id: NodeId, readonly addr: Uint8Array }
-
-/**
- * Compact addresses (6 or 18 bytes) by host, then port, so an answer does not parse the same IP
- * strings again and again (the costliest step of an answer otherwise). Keyed by the host string
- * itself, not a "host:port" string built per lookup: contacts share their host strings with the
- * table, and a string caches its hash. Bounded: cleared when full.
- */
-const addresses = new Map<string, Map<number, Uint8Array | null>>()
-let addressCount = 0
-const MAX_ADDRESSES = 4096
-
-function compactAddress (host: string, port: number): Uint8Array | undefined {
-  let ports = addresses.get(host)
-  const known = ports?.get(port)
-  if (known !== undefined) return known ?? undefined
-  if (addressCount >= MAX_ADDRESSES) { addresses.clear(); addressCount = 0; ports = undefined }
-  const addr = encodeAddress(host, port) ?? null
-  if (ports === undefined) addresses.set(host, ports = new Map())
-  ports.set(port, addr)
-  addressCount++
-  return addr ?? undefined
-}
-
-/** Compact node info (BEP 5 / BEP 32): id then address, per node (byte loops: cheaper than `set` for 20 bytes). */
-function pack (list: readonly Packed[], size: number): Uint8Array {
-  const out = new Uint8Array(list.length * size)
-  let at = 0
-  for (let i = 0; i < list.length; i++) {
-    const { id, addr } = list[i]!
-    for (let j = 0; j < ID_LENGTH; j++) out[at++] = id[j]!
-    for (let j = 0; j < addr.length; j++) out[at++] = addr[j]!
-  }
-  return out
-}
-
-function dictOf (v4: readonly Packed[], v6: readonly Packed[], families: Families): Record<string, Uint8Array> {
-  const r: Record<string, Uint8Array> = {}
-  if (families.v4) r.nodes = pack(v4, V4_NODE)
-  if (families.v6) r.nodes6 = pack(v6, V6_NODE)
-  return r
-}
-
-function tagOf (x: unknown): string {
-  if (typeof x === 'string') return x
-  return x instanceof Uint8Array ? new TextDecoder().decode(x) : ''
 }

@@ -7,6 +7,7 @@
  *   transport.failed ──pub──▶ routing        a query to a node timed out (≤ 1/s per contact)
  *   routing.closest / routing.get / routing.contacts   ──ask──▶ routing
  *   routing.peer.added / routing.peer.removed           ──pub──▶ anyone (lists, ui-bridge)
+ *   routing.view     ──pub──▶ transport      a read-only copy of the table, to answer find_node from
  *   crawler.lookup / crawler.find / crawler.bootstrap   ──ask──▶ crawler (lookup streams progress)
  *   crawler.stats    ──ask──▶ crawler        lookup counters since the actor started
  *   liveness.check   ──ask──▶ liveness;  liveness.status ──pub──▶ anyone
@@ -98,6 +99,18 @@ export type RoutingContactsReply = { type: 'routing.contacts.reply', re?: number
 /** Published when a contact enters / leaves the table. */
 export type RoutingPeerAdded = { type: 'routing.peer.added', contact: Contact }
 export type RoutingPeerRemoved = { type: 'routing.peer.removed', contact: Contact, reason: 'evicted' | 'failed' | 'replaced' }
+
+/**
+ * Published by routing after its table changes (at most about once a second) and every few
+ * seconds regardless: the contacts a find_node answer may name (failed ones left out), each with
+ * the ms it stays good from now (0: merely old). The transport answers find_node from the latest
+ * one; it stops when the view is older than a few heartbeats and then asks routing again.
+ */
+export type RoutingView = { type: 'routing.view', self: NodeId, contacts: ViewContactData[] }
+export interface ViewContactData { id: NodeId, host: string, port: number, goodFor: number }
+
+export const isViewContact = hasShape<ViewContactData>({ id: isId, host: isHostString, port: isPort, goodFor: (x: unknown) => isNum(x) && x >= 0 })
+export const isRoutingView = isMessageOf<RoutingView>('routing.view', { self: isId, contacts: isArrayOf(isViewContact) })
 
 export const isRoutingClosest = isMessageOf<RoutingClosest>('routing.closest', { target: isId, n: isNat })
 export const isRoutingClosestReply = isMessageOf<RoutingClosestReply>('routing.closest.reply', { contacts: isContactList })
