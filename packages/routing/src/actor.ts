@@ -1,7 +1,8 @@
 /**
  * The routing actor: the table, fed by transport.seen; answers ping and find_node for the
  * transport and routing.closest / routing.get / routing.contacts for the other actors; publishes
- * routing.peer.added / routing.peer.removed; refreshes stale buckets; snapshots and saves itself.
+ * routing.peer.added / routing.peer.removed and the table's view (routing.view, from which the
+ * transport answers find_node); refreshes stale buckets; snapshots and saves itself.
  */
 import { defer, EMPTY, endWith, finalize, ignoreElements, merge, mergeMap, share, takeUntil } from 'rxjs'
 import type { Observable } from 'rxjs'
@@ -16,6 +17,7 @@ import { onPing } from './ping.js'
 import { onClosest, onContacts, onGet } from './queries.js'
 import { refresh$ } from './refresh.js'
 import { restoreSnapshot, snapshot$ } from './snapshot.js'
+import { view$ } from './view.js'
 
 /** The message types the actor consumes, each with its handler. */
 export const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
@@ -40,6 +42,7 @@ export function routingActor (init: RoutingInit): ActorFn {
     const answers$ = input$.pipe(mergeMap(msg => dispatch(msg, ctx)))
     const background$ = merge(
       snapshot$(ctx),
+      view$(ctx),
       refresh$(ctx),
       persistence.save$,
       restored > 0 ? EMPTY : persistence.load$

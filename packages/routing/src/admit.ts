@@ -10,7 +10,7 @@ import type { Observable } from 'rxjs'
 import { idToHex, isLivenessResult, isLivenessStatus, isTransportFailed, isTransportSeen } from '@peerconnect/protocol'
 import type { Contact, LivenessCheck, LivenessResult, Message, RoutingPeerAdded, RoutingPeerRemoved } from '@peerconnect/protocol'
 import type { RoutingContext } from './context.js'
-import { changed } from './context.js'
+import { answersChanged, changed } from './context.js'
 import type { AddResult } from './table.js'
 
 export function onSeen (msg: Message, ctx: RoutingContext): Observable<Message> {
@@ -18,14 +18,15 @@ export function onSeen (msg: Message, ctx: RoutingContext): Observable<Message> 
   const contact: Contact = { id: msg.id, host: msg.host, port: msg.port, lastSeen: ctx.deps.clock.now() }
   if (msg.rtt !== undefined) contact.rtt = msg.rtt
   ctx.pending.delete(idToHex(msg.id))
-  return admit(ctx.table.add(contact), ctx)
+  const wasGood = ctx.table.good(msg.id, contact.lastSeen)
+  return admit(ctx.table.add(contact), ctx, wasGood)
 }
 
 /** A liveness status from anyone's check: a failed one stops the contact being good until it is seen again. */
 export function onStatus (msg: Message, ctx: RoutingContext): Observable<Message> {
   if (!isLivenessStatus(msg) || msg.alive) return EMPTY
   const known = ctx.table.get(msg.id)
-  if (known !== null && known.host === msg.host && known.port === msg.port) ctx.table.markFailed(msg.id)
+  if (known !== null && known.host === msg.host && known.port === msg.port && ctx.table.markFailed(msg.id)) answersChanged(ctx)
   return EMPTY
 }
 
@@ -38,17 +39,20 @@ export function onFailed (msg: Message, ctx: RoutingContext): Observable<Message
   if (!isTransportFailed(msg)) return EMPTY
   const byId = msg.id === undefined ? null : ctx.table.get(msg.id)
   const known = byId !== null && byId.host === msg.host && byId.port === msg.port ? byId : ctx.table.findByAddress(msg.host, msg.port)
-  if (known !== null && ctx.table.markTimeout(known.id, ctx.opts.failAfterTimeouts)) ctx.log.debug('contact failed after timeouts', { host: msg.host, port: msg.port })
+  if (known !== null && ctx.table.markTimeout(known.id, ctx.opts.failAfterTimeouts)) {
+    ctx.log.debug('contact failed after timeouts', { host: msg.host, port: msg.port })
+    answersChanged(ctx)                           // the view drops it at once, not at the next heartbeat
+  }
   return EMPTY
 }
 
-function admit (result: AddResult, ctx: RoutingContext): Observable<Message> {
+function admit (result: AddResult, ctx: RoutingContext, wasGood: boolean): Observable<Message> {
   if (result.kind === 'added') {
-    changed(ctx)
+    changed(ctx, { answers: true })
     return of(added(result.contact))
   }
   if (result.kind === 'updated') {
-    changed(ctx)
+    changed(ctx, { answers: !wasGood })             // failed or old before: good again now
     return EMPTY
   }
   if (result.kind === 'full') return checkOldest(result, ctx)
@@ -87,7 +91,7 @@ function settle (full: Full, result: LivenessResult | undefined, ctx: RoutingCon
     return []
   }
   ctx.table.remove(oldest.id)
-  changed(ctx)
+  changed(ctx, { answers: true })
   const removed: RoutingPeerRemoved = { type: 'routing.peer.removed', contact: current, reason: 'failed' }
   return [removed, ...admitCandidate(candidate, ctx)]
 }
@@ -95,7 +99,7 @@ function settle (full: Full, result: LivenessResult | undefined, ctx: RoutingCon
 function admitCandidate (candidate: Contact, ctx: RoutingContext): Message[] {
   const r = ctx.table.add(candidate)
   if (r.kind !== 'added') return []
-  changed(ctx)
+  changed(ctx, { answers: true })
   return [added(r.contact)]
 }
 

@@ -1,14 +1,14 @@
 /**
  * What the routing handlers share during one run of the actor: the table, the injected deps,
  * the resolved options, the buckets with a liveness check in flight, and a change signal that
- * drives snapshots and saving.
+ * drives snapshots, saving and the published view.
  */
 import { Subject } from 'rxjs'
 import type { Observable } from 'rxjs'
 import type { Message, NodeId } from '@peerconnect/protocol'
 import type { ActorDeps, Logger } from '@peerconnect/runtime'
 import { RoutingTable } from './table.js'
-import { CHECK_ASK_TIMEOUT, FAIL_AFTER_TIMEOUTS, GOOD_WINDOW, K, REFRESH_AFTER, REFRESH_CHECK_INTERVAL, SAVE_INTERVAL, SNAPSHOT_DELAY } from './constants.js'
+import { CHECK_ASK_TIMEOUT, FAIL_AFTER_TIMEOUTS, GOOD_WINDOW, K, REFRESH_AFTER, REFRESH_CHECK_INTERVAL, SAVE_INTERVAL, SNAPSHOT_DELAY, VIEW_HEARTBEAT, VIEW_INTERVAL } from './constants.js'
 
 /** The routing actor's configuration (plain data: it is sent to the worker as is). */
 export interface RoutingInit {
@@ -32,6 +32,10 @@ export interface RoutingInit {
   readonly checkTimeout?: number
   /** Timeouts in a row (transport.failed) after which a contact stops being good (default 1). */
   readonly failAfterTimeouts?: number
+  /** ms between views (routing.view) while contacts keep being added, removed or failed (default 20 ms; the first change after a quiet spell goes out at once). */
+  readonly viewInterval?: number
+  /** ms between views when nothing changes (default 5 s); 0 publishes no view (the transport then asks routing for every find_node). */
+  readonly viewHeartbeat?: number
 }
 
 export interface RoutingOptions {
@@ -42,6 +46,8 @@ export interface RoutingOptions {
   readonly snapshotDelay: number
   readonly checkTimeout: number
   readonly failAfterTimeouts: number
+  readonly viewInterval: number
+  readonly viewHeartbeat: number
 }
 
 export interface RoutingContext {
@@ -55,6 +61,8 @@ export interface RoutingContext {
   readonly pending: Map<string, { id: NodeId, host: string, port: number }>
   /** Fires after every change to the table. */
   readonly changes$: Subject<void>
+  /** Fires when what a find_node answer may name changed: a contact added, removed, failed, or good again. */
+  readonly answers$: Subject<void>
   /** Whether the table changed since the last save. */
   dirty: boolean
 }
@@ -74,17 +82,26 @@ export function createContext (init: RoutingInit, deps: ActorDeps): RoutingConte
       saveInterval: init.saveInterval ?? SAVE_INTERVAL,
       snapshotDelay: init.snapshotDelay ?? SNAPSHOT_DELAY,
       checkTimeout: init.checkTimeout ?? CHECK_ASK_TIMEOUT,
-      failAfterTimeouts: Math.max(1, init.failAfterTimeouts ?? FAIL_AFTER_TIMEOUTS)
+      failAfterTimeouts: Math.max(1, init.failAfterTimeouts ?? FAIL_AFTER_TIMEOUTS),
+      viewInterval: Math.max(0, init.viewInterval ?? VIEW_INTERVAL),
+      viewHeartbeat: Math.max(0, init.viewHeartbeat ?? VIEW_HEARTBEAT)
     },
     checking: new Set(),
     pending: new Map(),
     changes$: new Subject(),
+    answers$: new Subject(),
     dirty: false
   }
 }
 
-/** Records a change: the table will be saved and snapshotted. */
-export function changed (ctx: RoutingContext): void {
+/** Records a change: the table will be saved and snapshotted; `answers`: find_node answers may differ too (a new view goes out). */
+export function changed (ctx: RoutingContext, opts: { answers?: boolean } = {}): void {
   ctx.dirty = true
   ctx.changes$.next()
+  if (opts.answers === true) ctx.answers$.next()
+}
+
+/** Records a change that only find_node answers see (a contact failed): a new view goes out. */
+export function answersChanged (ctx: RoutingContext): void {
+  ctx.answers$.next()
 }

@@ -9,7 +9,7 @@
 import KBucket from 'k-bucket'
 import { isIP } from 'node:net'
 import { commonPrefixLength, idsEqual, isNodeId, isNum, isPort, ID_LENGTH, Nearest } from '@peerconnect/protocol'
-import type { Contact, NodeId } from '@peerconnect/protocol'
+import type { Contact, NodeId, ViewContactData } from '@peerconnect/protocol'
 import { GOOD_WINDOW, K } from './constants.js'
 import { walkNearestFirst } from './nearest.js'
 import type { BucketTree } from './nearest.js'
@@ -178,6 +178,20 @@ export class RoutingTable {
   /** Every contact, in no particular order. */
   all (): Contact[] {
     return this.entries().map(e => copy(e.contact))
+  }
+
+  /**
+   * The contacts a find_node answer may name, for a published view: every contact that has not
+   * failed, with the ms it stays good from `now` (0 when merely old).
+   */
+  viewContacts (now: number): ViewContactData[] {
+    const out: ViewContactData[] = []
+    for (const e of this.entries()) {
+      if (e.failures > 0) continue
+      const { id, host, port, lastSeen } = e.contact
+      out.push({ id, host, port, goodFor: Math.max(0, this.goodWindow - (now - lastSeen)) })
+    }
+    return out
   }
 
   /** Whether the contact is good at time `now`: seen within the good window and not failed since. */

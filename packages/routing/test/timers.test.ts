@@ -3,8 +3,8 @@ import * as assert from 'uvu/assert'
 import { filter, map, of, Subject } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
-import { commonPrefixLength, idsEqual, randomId } from '@peerconnect/protocol'
-import type { Contact, CrawlerLookup, Message } from '@peerconnect/protocol'
+import { commonPrefixLength, idsEqual, isViewContact, randomId } from '@peerconnect/protocol'
+import type { Contact, CrawlerLookup, Message, RoutingView } from '@peerconnect/protocol'
 import { SNAPSHOT_TYPE } from '@peerconnect/runtime'
 import { routingActor } from '../src/index.js'
 import type { RoutingInit } from '../src/index.js'
@@ -77,7 +77,7 @@ refresh('refresh - a failing lookup does not stop the timer', () => {
     const ask = (): Observable<Message> => { times.push(ts.now()); return cold<Message>('10ms #', {}, Object.assign(new Error('nope'), { code: 'ERR_NO_CONSUMER' })) }
     const deps = fakeDeps(ask, { clock: { now: () => ts.now() }, scheduler: ts })
     const out$ = routingActor({ id: self, refreshAfter: 1 * minute })(new Subject<Message>(), deps)
-    expectObservable(out$, `^ ${3 * minute + 1}ms !`).toBe('')
+    expectObservable(out$.pipe(filter(m => m.type !== 'routing.view')), `^ ${3 * minute + 1}ms !`).toBe('')
   })
   assert.equal(times, [1 * minute, 2 * minute, 3 * minute])
 })
@@ -137,3 +137,46 @@ snapshots('snapshots - a malformed snapshot is ignored', () => {
 })
 
 snapshots.run()
+
+const views = suite('routing view (virtual time)')
+
+const viewsOf = (out: Array<[number, Message]>): Array<[number, RoutingView]> =>
+  out.filter((e): e is [number, RoutingView] => e[1].type === 'routing.view')
+
+views('view - one at the start; a change to the answers goes out at once, a burst as one more (within 20 ms); a heartbeat every 5 s', () => {
+  const a = idIn(self, 0)
+  const { out } = runVirtual({}, 12 * second, (ts, in$) => {
+    ts.schedule(() => in$.next(seen(a, { port: 7001 })), 100)
+    ts.schedule(() => in$.next(seen(idIn(self, 1), { port: 7002 })), 105)
+    ts.schedule(() => in$.next(seen(idIn(self, 2), { port: 7003 })), 110)
+    ts.schedule(() => in$.next(seen(a, { port: 7001 })), 3 * second)        // a good contact seen again: answers unchanged
+  })
+  const got = viewsOf(out).map(([t, v]) => [t, v.contacts.length])
+  assert.equal(got, [[0, 0], [100, 1], [120, 3], [5000, 3], [10000, 3]])
+  assert.ok(viewsOf(out).every(([, v]) => idsEqual(v.self, self)))
+})
+
+views('view - every contact that has not failed, with the ms it stays good; failed ones are left out', () => {
+  const [a, b, c] = [idIn(self, 0), idIn(self, 1), idIn(self, 2)]
+  const { out } = runVirtual({ goodWindow: 10 * second, viewHeartbeat: 4 * second }, 8 * second + 1, (ts, in$) => {
+    ts.schedule(() => { in$.next(seen(a, { port: 7001 })); in$.next(seen(b, { port: 7002 })); in$.next(seen(c, { port: 7003 })) }, 1)
+    ts.schedule(() => in$.next({ type: 'transport.failed', id: b, host: '127.0.0.1', port: 7002, reason: 'timeout' } as Message), 2 * second)
+  })
+  const failedAt = viewsOf(out).find(([t]) => t >= 2 * second)!
+  assert.is(failedAt[0], 2 * second, 'a failure goes out at once (the view before it was at 1 ms)')
+  assert.is(failedAt[1].contacts.length, 2)
+  const last = viewsOf(out).at(-1)!
+  assert.is(last[0], 8 * second)
+  const hex = (id: Uint8Array): string => Buffer.from(id).toString('hex')
+  assert.equal(last[1].contacts.map(v => [hex(v.id), v.goodFor]).sort(), [[hex(a), 10 * second - (8 * second - 1)], [hex(c), 10 * second - (8 * second - 1)]].sort())
+  assert.ok(last[1].contacts.every(isViewContact))
+})
+
+views('view - viewHeartbeat 0 publishes none', () => {
+  const { out } = runVirtual({ viewHeartbeat: 0 }, 20 * second, (ts, in$) => {
+    ts.schedule(() => in$.next(seen(idIn(self, 0))), 100)
+  })
+  assert.is(viewsOf(out).length, 0)
+})
+
+views.run()
