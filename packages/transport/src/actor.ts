@@ -3,7 +3,7 @@ import type { Subscription } from 'rxjs'
 import { errorReply, isActorCancel, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR, reply, rpcType } from '@peerconnect/protocol'
 import type { Address, Message, NodeId, RpcRequest, TransportFailed, TransportInfoReply, TransportResponse, TransportSeen } from '@peerconnect/protocol'
 import type { ActorDeps, ActorFn, Logger } from '@peerconnect/runtime'
-import { ANSWER_TIMEOUT } from './constants.js'
+import { ANSWER_TIMEOUT, VIEW_MAX_AGE } from './constants.js'
 import { BadRequestError } from './errors.js'
 import { createKrpcSocket } from './socket.js'
 import type { InboundQuery, KrpcSocket } from './socket.js'
@@ -11,11 +11,14 @@ import { createSeenThrottle } from './seen-throttle.js'
 import { listenTcp } from './tcp.js'
 import type { TcpListener } from './tcp.js'
 import type { TransportInit } from './init.js'
+import { createFindNodeView } from './view.js'
+import type { FindNodeView } from './view.js'
 
 /**
  * The transport actor: binds the KRPC socket (and the TCP liveness listener) when `out$` is
  * subscribed, closes both on unsubscribe. Consumes `transport.query` (→ `transport.response`
- * or an error reply; an `actor.cancel` for its cid cancels it) and `transport.info`; hands each inbound query to the actor consuming
+ * or an error reply; an `actor.cancel` for its cid cancels it), `transport.info` and `routing.view`
+ * (find_node is answered from it: view.ts); hands each other inbound query to the actor consuming
  * `rpc.<method>` and sends its `rpc.reply` back; publishes `transport.seen` and, when a query
  * times out, `transport.failed` (each throttled per contact).
  */
@@ -43,15 +46,17 @@ export function transportActor (init: TransportInit): ActorFn {
         if (failures.pass(key, id ?? NO_ID, deps.clock.now())) seen$.next(failedMessage(id, host, port))
       }
     })
+    const view = createFindNodeView(init.id, { maxAge: init.viewMaxAge ?? VIEW_MAX_AGE })
     const tcp: TcpState = { listener: undefined, closed: false }
     const ready$ = from(bindAll(socket, init, { log: deps.log, tcp })).pipe(shareReplay(1))
     const open = new Map<number, () => void>()
     const handlers: Readonly<Record<string, (m: Message) => Observable<Message>>> = {
       'transport.query': m => onQuery(socket, m, open),
       'actor.cancel': m => { if (isActorCancel(m)) open.get(m.ask)?.(); return EMPTY },
-      'transport.info': m => ready$.pipe(map(udp => onInfo(m, { socket, id: init.id, udp, tcp: tcp.listener })))
+      'transport.info': m => ready$.pipe(map(udp => onInfo(m, { socket, id: init.id, udp, tcp: tcp.listener, view: view.stats(deps.clock.now()) }))),
+      'routing.view': m => { view.take(m, deps.clock.now()); return EMPTY }
     }
-    const answering = { socket, deps, timeout: init.answerTimeout ?? ANSWER_TIMEOUT }
+    const answering = { socket, deps, timeout: init.answerTimeout ?? ANSWER_TIMEOUT, view }
     return merge(
       ready$.pipe(ignoreElements()),
       in$.pipe(mergeMap(m => handlers[m.type]?.(m) ?? EMPTY)),
@@ -93,21 +98,24 @@ function onQuery (socket: KrpcSocket, m: Message, open: Map<number, () => void>)
   })
 }
 
-function onInfo (m: Message, ctx: { socket: KrpcSocket, id: NodeId, udp: Address, tcp: TcpListener | undefined }): Message {
+function onInfo (m: Message, ctx: { socket: KrpcSocket, id: NodeId, udp: Address, tcp: TcpListener | undefined, view: Record<string, number> }): Message {
   if (!isTransportInfo(m)) return errorReply(m, new BadRequestError('bad transport.info'))
-  const body: TransportInfoReply = { type: 'transport.info.reply', id: ctx.id, udp: ctx.udp, stats: { ...ctx.socket.stats(), tcpPort: ctx.tcp?.port ?? 0 } }
+  const body: TransportInfoReply = { type: 'transport.info.reply', id: ctx.id, udp: ctx.udp, stats: { ...ctx.socket.stats(), tcpPort: ctx.tcp?.port ?? 0, ...ctx.view } }
   return reply(m, body)
 }
 
 /**
- * Asks the consumer of `rpc.<method>` for each inbound query and sends its first answer (or the
- * mapped KRPC error) back. Emits nothing. One plain subscription per query, no operator chain
+ * Answers each inbound query: find_node from routing's view when there is a fresh one (view.ts),
+ * else — and every other method — by asking the consumer of `rpc.<method>` and sending its first
+ * answer (or the mapped KRPC error) back. Emits nothing. One plain subscription per query, no operator chain
  * (this runs for every query the node answers); those still open are cancelled on unsubscribe.
  */
 function answerAll (inbound$: Observable<InboundQuery>, ctx: Answering): Observable<never> {
   return new Observable<never>(() => {
     const open = new Set<Subscription>()
     const each = inbound$.subscribe(q => {
+      const local = ctx.view.answer(q, ctx.deps.clock.now())
+      if (local !== undefined) { ctx.socket.reply(q, local); return }
       const req: RpcRequest = { type: rpcType(q.method), method: q.method, from: q.from, id: q.id, args: q.args, queryBytes: q.bytes }
       let settled = false
       let sub: Subscription | undefined
@@ -145,7 +153,7 @@ function answerAll (inbound$: Observable<InboundQuery>, ctx: Answering): Observa
 
 interface TcpState { listener: TcpListener | undefined, closed: boolean }
 
-interface Answering { readonly socket: KrpcSocket, readonly deps: ActorDeps, readonly timeout: number }
+interface Answering { readonly socket: KrpcSocket, readonly deps: ActorDeps, readonly timeout: number, readonly view: FindNodeView }
 
 async function bindAll (socket: KrpcSocket, init: TransportInit, { log, tcp }: { log: Logger, tcp: TcpState }): Promise<Address> {
   const udp = await socket.bind()

@@ -35,6 +35,11 @@ export const RATE_LIMIT_MAX_SOURCES = 10_000
 export const AMPLIFICATION_FACTOR = 3
 /** How long the transport waits for the actor answering an inbound query. */
 export const ANSWER_TIMEOUT = 2 * second
+/**
+ * A routing.view older than this is not used to answer find_node (routing publishes one at least
+ * every 5 s: three missed heartbeats mean it is gone or restarting, and routing is asked again).
+ */
+export const VIEW_MAX_AGE = 15 * second
 /** transport.seen is published at most once per this interval per contact. */
 export const SEEN_INTERVAL = 1 * second
 /** Contacts remembered by the transport.seen throttle. */

@@ -12,7 +12,7 @@ export type { TransportInit } from './init.js'
 /** The transport actor. Runs inline on the main thread by default; also works in a worker. */
 export const transport = defineActor<TransportInit>({
   name: 'transport',
-  consumes: ['transport.query', 'transport.info', 'actor.cancel'],
+  consumes: ['transport.query', 'transport.info', 'actor.cancel', 'routing.view'],
   worker: new URL('./worker.js', import.meta.url),
   create: transportActor
 })
@@ -27,6 +27,8 @@ export type { RateLimiter, RateLimitOptions } from './rate-limit.js'
 export { createSeenThrottle } from './seen-throttle.js'
 export type { SeenThrottle, SeenThrottleOptions } from './seen-throttle.js'
 export { listenTcp } from './tcp.js'
+export { createFindNodeView } from './view.js'
+export type { FindNodeView } from './view.js'
 export type { TcpListener } from './tcp.js'
 export { DROP } from './counters.js'
 export * from './errors.js'
