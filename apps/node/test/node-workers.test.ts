@@ -6,7 +6,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { threadId as mainThreadId } from 'node:worker_threads'
-import { generateIdentity, idsEqual, isLivenessResult } from '@peerconnect/protocol'
+import { generateIdentity, idsEqual, isLivenessResult, isTransportInfoReply } from '@peerconnect/protocol'
 import type { Contact, LivenessCheck } from '@peerconnect/protocol'
 import { silentLogger } from '@peerconnect/runtime'
 import type { ActorStats } from '@peerconnect/runtime'
@@ -64,6 +64,10 @@ workers('workers - the node joined the swarm: contacts, find_node answers and lo
   const nodes = await findNodeVia(asker, node().udp, target)
   const known = table.contacts.filter(c => !idsEqual(c.id, asker.id)).map(c => c.id)
   assert.equal(hexes(nodes), hexes(trueClosest(known, target, 8)))
+  const info = await node().request({ type: 'transport.info' })
+  assert.ok(isTransportInfoReply(info))
+  assert.ok(info.stats.viewAnswers! >= 1, 'answered on the main thread from routing\'s published view, not by a trip to its worker')
+  assert.ok(info.stats.viewContacts! >= 8 && info.stats.viewContacts! <= table.contacts.length, 'the view holds the table (less any failed contact)')
   const truth = trueClosest(swarm().nodes.map(n => n.id), target, 8)
   const res = await lookupExpecting(node(), target, truth)
   assert.equal(hexes(res.closest.slice(0, 8)), hexes(truth))
