@@ -122,9 +122,17 @@ testnet('lists testnet - killed peers are gone within RECORD_TTL + one interval;
   const reader = ctx.swarm.nodes[12]!
   const got = hexesOf((await walk(reader, 25)).peers)
   for (const v of victims) assert.not.ok(got.includes(v.idHex), `${v.name} still listed`)
-  await rounds(live(), 2)
-  const after = hexesOf((await walk(reader, 25)).peers)
-  assert.equal([...after].sort(), live().map(n => n.idHex).sort())
+  // A victim among a list's holders is noticed by the announcers when an announce to it times out;
+  // they look their holders up again and announce to the next closest. That takes a round or two
+  // more on a loaded machine: the live peers must all be listed again within four rounds.
+  const want = live().map(n => n.idHex).sort()
+  let after: string[] = []
+  for (let round = 1; round <= 4; round++) {
+    await rounds(live(), 1)
+    after = hexesOf((await walk(reader, 25)).peers).sort()
+    if (after.join() === want.join()) break
+  }
+  assert.equal(after, want)
 }))
 
 testnet.run()

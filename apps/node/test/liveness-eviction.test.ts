@@ -30,9 +30,10 @@ eviction.after(hook(T, async () => { await Promise.all(nodes.map(async n => awai
 
 eviction('eviction - the oldest contact is dead: a failed check evicts it (reason failed) and admits the newcomer', withTimeout(T, async () => {
   const { self, oldest } = await fullBucket()
-  const events = collect(self, 2)
+  const newcomer = randomIdWithPrefix(self.id, 0)
+  const events = collect(self, 2, [oldest.id, newcomer])
   await oldest.stop()
-  const newcomer = await publishNewcomer(self)
+  await publishNewcomer(self, newcomer)
   const [removed, added] = await events
   assert.ok(isRoutingPeerRemoved(removed), `first routing.peer.removed, got ${removed?.type}`)
   assert.ok(idsEqual(removed.contact.id, oldest.id), 'the oldest contact was removed')
@@ -118,17 +119,20 @@ async function fullBucket (): Promise<{ self: PeerNode, oldest: PeerNode }> {
   return { self, oldest }
 }
 
-/** Publishes a newcomer for the full bucket; returns its id. */
-async function publishNewcomer (self: PeerNode): Promise<NodeId> {
+/** Publishes a newcomer (`id`, or a fresh one) for the full bucket; returns its id. */
+async function publishNewcomer (self: PeerNode, id: NodeId = randomIdWithPrefix(self.id, 0)): Promise<NodeId> {
   const [port] = await closedPorts(1)
-  const id = randomIdWithPrefix(self.id, 0)
   self.supervisor.publish(seen(id, port!))
   return id
 }
 
-/** The next `n` routing.peer.added / routing.peer.removed messages. */
-function collect (self: PeerNode, n: number): Promise<Message[]> {
-  return firstValueFrom(self.supervisor.messages$(['routing.peer.added', 'routing.peer.removed']).pipe(take(n), toArray()))
+/**
+ * The next `n` routing.peer.added / routing.peer.removed messages about the contacts `ids` (others
+ * — a late event of the bucket's filling, say — are not what the test is about).
+ */
+function collect (self: PeerNode, n: number, ids: readonly NodeId[]): Promise<Message[]> {
+  const about = (m: Message): boolean => (isRoutingPeerAdded(m) || isRoutingPeerRemoved(m)) && ids.some(id => idsEqual(id, m.contact.id))
+  return firstValueFrom(self.supervisor.messages$(['routing.peer.added', 'routing.peer.removed']).pipe(filter(about), take(n), toArray()))
 }
 
 function seen (id: NodeId, port: number): TransportSeen {

@@ -88,6 +88,7 @@ function settle (full: Full, result: LivenessResult | undefined, ctx: RoutingCon
   if (result === undefined || seenSince) return []
   if (result.alive) {
     ctx.table.touch(oldest.id, ctx.deps.clock.now(), result.rtt ?? undefined)
+    changed(ctx, { answers: true })                // a failed contact found alive is good again
     return []
   }
   ctx.table.remove(oldest.id)
