@@ -56,7 +56,7 @@ export interface UiServer {
 export async function createUiServer (backend: UiBackend, opts: UiServerOptions = {}): Promise<UiServer> {
   const host = opts.host ?? DEFAULT_HOST
   const port = opts.port ?? DEFAULT_PORT
-  const log = (opts.logger ?? silentLogger).child('ui-bridge:http')
+  const log = (opts.logger ?? silentLogger).child('http')
   checkOptions(host, port, opts.token)
 
   const closing = new AbortController()

@@ -1,6 +1,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { connect } from 'node:net'
+import { createLogger } from '@peerconnect/runtime'
+import type { LogEntry } from '@peerconnect/runtime'
 import { withTimeout } from '@peerconnect/test-helpers'
 import { fakeBackend, peer } from './fake-backend.js'
 import { get, withServer } from './http.js'
@@ -146,3 +148,18 @@ flood('robustness - many clients that connect and vanish mid-search leave nothin
 }))
 
 flood.run()
+
+const logs = suite('ui-bridge - logging')
+
+logs('ui-bridge - the server logs under its logger\'s namespace plus http (ui-bridge:http under the actor), once', withTimeout(10_000, async () => {
+  const entries: LogEntry[] = []
+  const logger = createLogger('ui-bridge', { level: 'info', sink: e => { entries.push(e) } })
+  await withServer(fakeBackend(), { port: 0, logger }, async server => {
+    const listening = entries.find(e => e.msg === 'listening')
+    assert.ok(listening !== undefined, 'a listening entry')
+    assert.is(listening.ns, 'ui-bridge:http')
+    assert.is(listening.fields?.url, server.url)
+  })
+}))
+
+logs.run()
