@@ -152,7 +152,8 @@ function statsOf (ctx: Context, parts: Parts): ListsStatsReply {
     records: ctx.store.size(now),
     rejected: ctx.rejected.snapshot(),
     sent: ctx.sent.snapshot(),
-    rounds: parts.announcer.completed()
+    rounds: parts.announcer.completed(),
+    announced: parts.announcer.announced()
   }
 }
 

@@ -26,6 +26,8 @@ export interface Announcer {
   onContact (contact: Contact): void
   /** Rounds that announced our record (to every holder that answered). */
   completed (): number
+  /** Rounds in which at least one holder took our record. */
+  announced (): number
 }
 
 type Outcome = 'ok' | 'refused' | 'silent'
@@ -42,6 +44,7 @@ export function createAnnouncer (ctx: Context): Announcer {
   let failed = false
   let stale = false
   let completed = 0
+  let announced = 0
 
   const holders$ = (): Observable<Contact[]> => {
     const due = holders.length < settings.r || failed || stale || rounds < EARLY_LOOKUPS || sinceLookup >= settings.lookupEvery
@@ -96,6 +99,7 @@ export function createAnnouncer (ctx: Context): Announcer {
         failed = outcomes.some(o => o.outcome === 'silent')
         answered = outcomes.filter(o => o.outcome === 'ok').map(o => o.h)
         completed++
+        if (answered.length > 0) announced++
       }),
       ignoreElements()
     )
@@ -124,7 +128,7 @@ export function createAnnouncer (ctx: Context): Announcer {
     if (farthest === undefined || compareDistance(contact.id, farthest.id, list.id) < 0) stale = true
   }
 
-  return { run$, kick: () => kick$.next(), onContact, completed: () => completed }
+  return { run$, kick: () => kick$.next(), onContact, completed: () => completed, announced: () => announced }
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────

@@ -117,6 +117,20 @@ recovery('announce - a holder that stops answering is replaced after the next lo
   net.stopAll()
 })
 
+recovery('announce - a round whose announces nobody took counts in rounds, not in announced', async () => {
+  const { net, node } = swarm(10)
+  await net.advance(2 * INTERVAL + 10)
+  const before = await stats(node)
+  assert.is(before.announced, before.rounds, 'every round so far reached a holder')
+  assert.ok(before.rounds >= 3)
+  for (const n of net.nodes) if (n !== node) net.kill(n)
+  await net.advance(6 * INTERVAL)
+  const after = await stats(node)
+  assert.ok(after.rounds > before.rounds, 'rounds go on')
+  assert.is(after.announced, before.announced, 'but nothing was announced')
+  net.stopAll()
+})
+
 recovery('announce - a killed peer\'s record is gone from every holder within RECORD_TTL + one interval', async () => {
   const { net, node, holders } = swarm(12)
   await net.advance(2 * INTERVAL)

@@ -50,7 +50,7 @@ others('catalogue - invalidate and its reply', () => {
 })
 
 others('catalogue - stats counts are natural numbers', () => {
-  const ok = { type: 'lists.stats.reply', held: 2, records: 9, rejected: { ERR_BAD_SIGNATURE: 1 }, sent: { pc_announce: 8 }, rounds: 3 }
+  const ok = { type: 'lists.stats.reply', held: 2, records: 9, rejected: { ERR_BAD_SIGNATURE: 1 }, sent: { pc_announce: 8 }, rounds: 3, announced: 2 }
   assert.ok(isListsStats({ type: 'lists.stats' }))
   assert.ok(isListsStatsReply(ok))
   assert.ok(isListsStatsReply(trip(ok)))

@@ -60,6 +60,7 @@ export async function nodeMetrics (bridge: Bridge): Promise<Metrics> {
     out.lists_rejected_total = lists.rejected
     out.lists_queries_sent_total = lists.sent
     out.lists_announce_rounds_total = lists.rounds
+    out.lists_announced_rounds_total = lists.announced
   }
   if (gossip !== undefined) {
     for (const key of GOSSIP_COUNTER_NAMES) out[`gossip_${snake(key)}${GOSSIP_GAUGES.has(key) ? '' : '_total'}`] = gossip[key]

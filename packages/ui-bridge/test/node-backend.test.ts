@@ -314,6 +314,7 @@ metrics('metrics - per-actor messages, queues and restarts; transport counters; 
       'peerconnect_lists_queries_sent_total{key="pc_list"} 5',
       'peerconnect_lists_rejected_total{key="ERR_BAD_SIGNATURE"} 1',
       'peerconnect_lists_announce_rounds_total 4',
+      'peerconnect_lists_announced_rounds_total 3',
       'peerconnect_backend_metrics_up 1'
     ]) assert.ok(text.includes(line), `missing: ${line}`)
     assert.not.ok(text.includes('transport_tcp_port'), 'the TCP port is not a metric')

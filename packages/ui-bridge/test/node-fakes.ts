@@ -97,7 +97,7 @@ export function fakeNode (opts: { clock?: FakeClock, peers?: readonly FakePeer[]
         { name: 'routing', host: 'worker', threadId: 2, restarts: 1, messagesIn: 20, messagesOut: 21, queueDepth: 4, state: 'running' }
       ]
     })),
-    'lists.stats': m => of(reply(m, { type: 'lists.stats.reply', held: 2, records: 9, rejected: { ERR_BAD_SIGNATURE: 1 }, sent: { pc_list: 5 }, rounds: 4 })),
+    'lists.stats': m => of(reply(m, { type: 'lists.stats.reply', held: 2, records: 9, rejected: { ERR_BAD_SIGNATURE: 1 }, sent: { pc_list: 5 }, rounds: 4, announced: 3 })),
     'lists.page': m => {
       const { cursor, limit } = m as Message & { cursor?: string, limit: number }
       if (cursor !== undefined && !/^\d+$/.test(cursor)) return askError('ERR_BAD_CURSOR', 'bad cursor')

@@ -36,7 +36,9 @@ export type ListsStatsReply = {
   rejected: Record<string, number>,
   sent: Record<string, number>,
   /** Announce rounds completed (each: record checked, holders looked up if due, announces sent). */
-  rounds: number
+  rounds: number,
+  /** Of those, the rounds in which at least one holder took our record. */
+  announced: number
 }
 /** Ask: this node's own record (errors with ERR_NO_RECORD before the transport told its address). */
 export type ListsSelf = { type: 'lists.self', cid?: number }
@@ -47,7 +49,7 @@ export const isListsPageReply = isMessageOf<ListsPageReply>('lists.page.reply', 
 export const isListsInvalidate = isMessageOf<ListsInvalidate>('lists.invalidate', {})
 export const isListsInvalidateReply = isMessageOf<ListsInvalidateReply>('lists.invalidate.reply', {})
 export const isListsStats = isMessageOf<ListsStats>('lists.stats', {})
-export const isListsStatsReply = isMessageOf<ListsStatsReply>('lists.stats.reply', { held: isNat, records: isNat, rejected: isCounts, sent: isCounts, rounds: isNat })
+export const isListsStatsReply = isMessageOf<ListsStatsReply>('lists.stats.reply', { held: isNat, records: isNat, rejected: isCounts, sent: isCounts, rounds: isNat, announced: isNat })
 export const isListsSelf = isMessageOf<ListsSelf>('lists.self', {})
 export const isListsSelfReply = isMessageOf<ListsSelfReply>('lists.self.reply', { record: isPeerRecord })
 
