@@ -1,8 +1,9 @@
 /**
  * The directory over a real local testnet: 100 inline nodes on 127.0.0.1 with real UDP sockets,
  * each announcing its record every second. "Within two announce intervals" is measured in
- * announce rounds (every node completes two more after the swarm is up), so a loaded machine
- * makes the test slower, not flaky; expiry is measured by the clock, as holders measure it.
+ * announce rounds (every node announces in two more after the swarm is up: rounds in which a
+ * holder took its record), so a loaded machine makes the test slower, not flaky; expiry is
+ * measured by the clock, as holders measure it.
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -41,13 +42,26 @@ async function walk (node: PeerNode, limit: number): Promise<{ peers: DirectoryP
   throw new Error('the walk did not end')
 }
 
-/** Waits until every live node has completed `more` announce rounds beyond now. */
+/**
+ * Waits until every live node has announced in `more` rounds beyond now: rounds in which a holder
+ * took its record (on a loaded machine a round can end with every announce timed out).
+ */
 async function rounds (nodes: readonly PeerNode[], more: number): Promise<void> {
-  const start = await Promise.all(nodes.map(async n => (await stats(n)).rounds))
+  const start = await Promise.all(nodes.map(async n => (await stats(n)).announced))
   await waitFor(async () => {
-    const now = await Promise.all(nodes.map(async n => (await stats(n)).rounds))
+    const now = await Promise.all(nodes.map(async n => (await stats(n)).announced))
     return now.every((r, i) => r >= start[i]! + more)
   }, { timeout: 60_000, interval: 100, what: `${more} more announce rounds on every node` })
+}
+
+/** What a missing peer's node says of its announces, for the failure message. */
+async function whyMissing (hexes: readonly string[]): Promise<string> {
+  const nodes = ctx.swarm.nodes.filter(n => hexes.includes(n.idHex))
+  const lines = await Promise.all(nodes.map(async n => {
+    const s = await stats(n)
+    return `${n.name}: list ${closestListId(n.id).index}, rounds ${s.rounds}, announced ${s.announced}, sent ${JSON.stringify(s.sent)}`
+  }))
+  return lines.join('; ')
 }
 
 const live = (): PeerNode[] => ctx.swarm.nodes.filter(n => !ctx.dead.has(n))
@@ -70,7 +84,7 @@ testnet('lists testnet - within two announce rounds every live peer is listed by
   const got = hexesOf(peers)
   const want = live().map(n => n.idHex).sort()
   const missing = want.filter(h => !got.includes(h))
-  assert.equal(missing, [], `${missing.length} peers missing`)
+  assert.equal(missing, [], `${missing.length} peers missing: ${missing.length === 0 ? '' : await whyMissing(missing)}`)
   assert.is(new Set(got).size, got.length, 'no duplicates')
   assert.is(got.length, SIZE)
   assert.ok(pages >= 10, `${pages} pages`)
