@@ -19,8 +19,9 @@ export function ownAddress$ (ctx: GossipContext): Observable<Address> {
       take(1),
       map(r => {
         if (!isTransportInfoReply(r)) throw new NoAddressError('transport.info gave no address')
-        ctx.address = r.udp
-        return r.udp
+        const address = r.advertised ?? r.udp               // never a wildcard: hits must reach us
+        ctx.address = address
+        return address
       }),
       catchError((err: unknown) => throwError(() => new NoAddressError(`this node's address is unknown: ${messageOf(err)}`)))
     )

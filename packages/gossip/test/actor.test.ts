@@ -376,6 +376,13 @@ search('actor - the search rumor carries the query, our address and a search id'
   actor.stop()
 })
 
+search('actor - bound to a wildcard, the rumor carries the address the transport advertises, never 0.0.0.0', async () => {
+  const advertised = { host: '192.0.2.7', port: UDP.port }
+  const { actor, rumor } = await searching('ada', {}, { udp: { host: '0.0.0.0', port: UDP.port }, advertised })
+  assert.equal(decodeAddress(rumor.address), advertised)
+  actor.stop()
+})
+
 search('actor - hits stream as they come: verified, matching, one per peer', async () => {
   const { actor, rumor } = await searching('ada')
   actor.send(rpcGossip(hitFor(rumor, ADA_RECORD), { id: ADA.id }, 1))

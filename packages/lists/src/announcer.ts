@@ -133,12 +133,12 @@ export function createAnnouncer (ctx: Context): Announcer {
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
-/** The address for our record: the configured one, else the transport's UDP address. */
+/** The address for our record: the configured one, else the one the transport advertises (its UDP address unless bound to a wildcard). */
 function addressOf (ctx: Context): Observable<Address> {
   if (ctx.settings.address !== undefined) return of(ctx.settings.address)
   const ask: TransportInfo = { type: 'transport.info' }
   return ctx.deps.ask(ask, { timeout: ctx.settings.queryTimeout }).pipe(
-    concatMap(m => isTransportInfoReply(m) ? of(m.udp) : EMPTY)
+    concatMap(m => isTransportInfoReply(m) ? of(m.advertised ?? m.udp) : EMPTY)
   )
 }
 

@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { closest, closestListId, compareDistance, generateIdentity, idsEqual, idToHex, LIST_IDS, recordFromWire } from '@peerconnect/protocol'
+import { closest, closestListId, compareDistance, generateIdentity, idsEqual, idToHex, LIST_IDS, recordAddress, recordFromWire } from '@peerconnect/protocol'
 import type { ListsStatsReply, Message, PeerRecord, TransportResponse } from '@peerconnect/protocol'
 import { createFakeNet, T0 } from './fake-net.js'
 import type { FakeNet, FakeNode } from './fake-net.js'
@@ -218,6 +218,19 @@ changes('announce - a name over 64 bytes is refused and nothing changes', async 
   assert.is(codeOf(err), 'ERR_BAD_REQUEST')
   await net.advance(INTERVAL)
   assert.is(snapshots(node).length, 1)
+  net.stopAll()
+})
+
+changes('announce - a node bound to a wildcard puts the address its transport advertises in its record, and holders take it', async () => {
+  const net = createFakeNet()
+  for (let i = 0; i < 10; i++) net.add({ init: { announce: false } })
+  const node = net.add({ init: { name: 'everywhere', announceInterval: INTERVAL }, wildcard: true })
+  await net.advance(INTERVAL + 10)
+  const self = await node.request({ type: 'lists.self' } as Message) as Message & { record: PeerRecord }
+  assert.is(recordAddress(self.record)?.host, '127.0.0.1', 'not 0.0.0.0')
+  const holder = closest(net.nodes.filter(n => n !== node), LIST_IDS[closestListId(node.id).index]!, 1, n => n.id)[0]!
+  assert.ok(await heldBy(net, holder, node), 'a holder took it (it matches the address the holder saw)')
+  assert.equal((await stats(node)).rejected, {})
   net.stopAll()
 })
 

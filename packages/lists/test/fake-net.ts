@@ -61,7 +61,8 @@ export interface FakeNet {
   readonly asks: Array<{ node: FakeNode, msg: Message }>
   now (): number
   /** Adds and starts a node (id in list `list` when given); `knows` limits what its routing.closest sees. */
-  add (opts?: { identity?: Identity, list?: number, init?: Partial<ListsInit>, host?: string, port?: number, snapshot?: unknown, actor?: ActorFn }): FakeNode
+  /** `wildcard`: its transport says it is bound to 0.0.0.0 and advertises its address (transport.info `advertised`). */
+  add (opts?: { identity?: Identity, list?: number, init?: Partial<ListsInit>, host?: string, port?: number, snapshot?: unknown, actor?: ActorFn, wildcard?: boolean }): FakeNode
   /** Kills a node: its actor stops and queries to it time out. */
   kill (node: FakeNode): void
   /** Sends a KRPC query from `from` as the real transport would; resolves with the transport.response. */
@@ -87,6 +88,7 @@ export function createFakeNet (): FakeNet {
   const asks: Array<{ node: FakeNode, msg: Message }> = []
   const views = new Map<FakeNode, (other: FakeNode) => boolean>()
   const lookupViews = new Map<FakeNode, (other: FakeNode) => boolean>()
+  const wildcards = new Set<FakeNode>()
   let pending = 0
   let cids = 0
   let nextPort = 10_000
@@ -148,7 +150,10 @@ export function createFakeNet (): FakeNet {
     asks.push({ node, msg: m })
     const o = m as Message & Obj
     if (m.type === 'transport.query') return transportQuery(node, o)
-    if (m.type === 'transport.info') return of1({ type: 'transport.info.reply', re: m.cid, end: true, id: node.id, udp: node.address, stats: {} })
+    if (m.type === 'transport.info') {
+      if (!wildcards.has(node)) return of1({ type: 'transport.info.reply', re: m.cid, end: true, id: node.id, udp: node.address, stats: {} })
+      return of1({ type: 'transport.info.reply', re: m.cid, end: true, id: node.id, udp: { host: '0.0.0.0', port: node.address.port }, advertised: node.address, stats: {} })
+    }
     if (m.type === 'crawler.lookup') {
       const target = o.target as NodeId
       const finds = lookupViews.get(node) ?? (() => true)
@@ -218,6 +223,7 @@ export function createFakeNet (): FakeNet {
       }
       const init: ListsInit = { identity, name: `node-${nodes.length}`, announceInterval: 1000, ...opts.init }
       nodes.push(node)
+      if (opts.wildcard === true) wildcards.add(node)
       const sub = (opts.actor ?? listsActor(init))(in$, deps).subscribe({ next: m => { out.push(m); out$.next(m) } })
       return node
     },

@@ -12,6 +12,7 @@ import { listenTcp } from './tcp.js'
 import type { TcpListener } from './tcp.js'
 import type { TransportInit } from './init.js'
 import { createFindNodeView } from './view.js'
+import { advertisedAddress } from './advertised.js'
 import type { FindNodeView } from './view.js'
 
 /**
@@ -53,7 +54,7 @@ export function transportActor (init: TransportInit): ActorFn {
     const handlers: Readonly<Record<string, (m: Message) => Observable<Message>>> = {
       'transport.query': m => onQuery(socket, m, open),
       'actor.cancel': m => { if (isActorCancel(m)) open.get(m.ask)?.(); return EMPTY },
-      'transport.info': m => ready$.pipe(map(udp => onInfo(m, { socket, id: init.id, udp, tcp: tcp.listener, view: view.stats(deps.clock.now()) }))),
+      'transport.info': m => ready$.pipe(map(udp => onInfo(m, { socket, id: init.id, udp, advertised: advertisedAddress(udp, { advertise: init.advertise }), tcp: tcp.listener, view: view.stats(deps.clock.now()) }))),
       'routing.view': m => { view.take(m, deps.clock.now()); return EMPTY }
     }
     const answering = { socket, deps, timeout: init.answerTimeout ?? ANSWER_TIMEOUT, view }
@@ -98,9 +99,9 @@ function onQuery (socket: KrpcSocket, m: Message, open: Map<number, () => void>)
   })
 }
 
-function onInfo (m: Message, ctx: { socket: KrpcSocket, id: NodeId, udp: Address, tcp: TcpListener | undefined, view: Record<string, number> }): Message {
+function onInfo (m: Message, ctx: { socket: KrpcSocket, id: NodeId, udp: Address, advertised: Address, tcp: TcpListener | undefined, view: Record<string, number> }): Message {
   if (!isTransportInfo(m)) return errorReply(m, new BadRequestError('bad transport.info'))
-  const body: TransportInfoReply = { type: 'transport.info.reply', id: ctx.id, udp: ctx.udp, stats: { ...ctx.socket.stats(), tcpPort: ctx.tcp?.port ?? 0, ...ctx.view } }
+  const body: TransportInfoReply = { type: 'transport.info.reply', id: ctx.id, udp: ctx.udp, advertised: ctx.advertised, stats: { ...ctx.socket.stats(), tcpPort: ctx.tcp?.port ?? 0, ...ctx.view } }
   return reply(m, body)
 }
 
