@@ -13,6 +13,7 @@ import type { TcpListener } from './tcp.js'
 import type { TransportInit } from './init.js'
 import { createFindNodeView } from './view.js'
 import { advertisedAddress } from './advertised.js'
+import { createExternalTally } from './external.js'
 import type { FindNodeView } from './view.js'
 
 /**
@@ -41,6 +42,7 @@ export function transportActor (init: TransportInit): ActorFn {
       onSeen: (id, host, port, rtt) => {
         if (throttle.pass(`${host}:${port}`, id, deps.clock.now())) seen$.next(seenMessage(id, host, port, rtt))
       },
+      onExternal: (ip, host, port) => external.report(ip, host, port),
       onTimeout: (host, port) => {
         const key = `${host}:${port}`
         const id = throttle.idAt(key)
@@ -48,13 +50,14 @@ export function transportActor (init: TransportInit): ActorFn {
       }
     })
     const view = createFindNodeView(init.id, { maxAge: init.viewMaxAge ?? VIEW_MAX_AGE })
+    const external = createExternalTally()
     const tcp: TcpState = { listener: undefined, closed: false }
     const ready$ = from(bindAll(socket, init, { log: deps.log, tcp })).pipe(shareReplay(1))
     const open = new Map<number, () => void>()
     const handlers: Readonly<Record<string, (m: Message) => Observable<Message>>> = {
       'transport.query': m => onQuery(socket, m, open),
       'actor.cancel': m => { if (isActorCancel(m)) open.get(m.ask)?.(); return EMPTY },
-      'transport.info': m => ready$.pipe(map(udp => onInfo(m, { socket, id: init.id, udp, advertised: advertisedAddress(udp, { advertise: init.advertise }), tcp: tcp.listener, view: view.stats(deps.clock.now()) }))),
+      'transport.info': m => ready$.pipe(map(udp => onInfo(m, { socket, id: init.id, udp, advertised: external.best() ?? advertisedAddress(udp, { advertise: init.advertise }), tcp: tcp.listener, view: { ...view.stats(deps.clock.now()), externalVotes: external.size } }))),
       'routing.view': m => { view.take(m, deps.clock.now()); return EMPTY }
     }
     const answering = { socket, deps, timeout: init.answerTimeout ?? ANSWER_TIMEOUT, view }

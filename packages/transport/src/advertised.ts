@@ -4,7 +4,8 @@
  * or a gossip search carrying it would send everyone's answers nowhere (holders refuse such a
  * record: it is not the address they see). For a wildcard the host is the one asked for
  * (`advertise`), else this machine's first non-internal interface address of the socket's family
- * (IPv4 first for ::), else loopback. Behind a NAT none of these is what others see.
+ * (IPv4 first for ::), else loopback. Behind a NAT none of these is what others see: the transport
+ * advertises the address other nodes report seeing (external.ts) ahead of this one once they agree.
  */
 import os from 'node:os'
 import type { Address } from '@peerconnect/protocol'

@@ -6,9 +6,11 @@ import type { NodeId, Obj } from '@peerconnect/protocol'
  * common reply shape: an `r` whose values are all byte strings, strings or safe integers (ping,
  * find_node, …). Returns undefined for any other `r` (a list, a dict, a float, a boolean …): the
  * caller then uses `encodeResponse`, which checks and encodes everything (and throws for what
- * bencode cannot carry). `null`/`undefined` values are left out, as bencode does.
+ * bencode cannot carry). `null`/`undefined` values are left out, as bencode does. With `ip` (the
+ * querier's compact address, BEP 42) the top-level `ip` key is written too — unless the reply would
+ * then be larger than `budget`: `encodeResponse(t, {...r, id}, {ip})` or without it, byte for byte.
  */
-export function encodeFlatResponse (t: Uint8Array, r: Obj, id: NodeId): Uint8Array | undefined {
+export function encodeFlatResponse (t: Uint8Array, r: Obj, id: NodeId, opts: { ip?: Uint8Array, budget?: number } = {}): Uint8Array | undefined {
   const keys = Object.keys(r)
   if (!Object.hasOwn(r, 'id')) keys.push('id')
   keys.sort()
@@ -21,10 +23,18 @@ export function encodeFlatResponse (t: Uint8Array, r: Obj, id: NodeId): Uint8Arr
     if (n < 0) return undefined
     body += stringBytes(Buffer.byteLength(k)) + n
   }
-  const size = HEAD.length + body + MIDDLE.length + stringBytes(t.length) + VERSION_KEY.length + stringBytes(CLIENT_VERSION.length) + TAIL.length
-  const out = Buffer.allocUnsafe(size)
-  out.set(HEAD, 0)
-  let o = HEAD.length
+  const base = HEAD.length + body + MIDDLE.length + stringBytes(t.length) + VERSION_KEY.length + stringBytes(CLIENT_VERSION.length) + TAIL.length
+  const ipEntry = opts.ip === undefined ? 0 : IP_KEY.length + stringBytes(opts.ip.length)
+  const ip = ipEntry > 0 && (opts.budget === undefined || base + ipEntry <= opts.budget) ? opts.ip : undefined
+  const out = Buffer.allocUnsafe(ip === undefined ? base : base + ipEntry)
+  let o = 0
+  out[o++] = 0x64                                  // 'd'
+  if (ip !== undefined) {
+    out.set(IP_KEY, o)
+    o = writeBytes(out, o + IP_KEY.length, ip)
+  }
+  out.set(HEAD_R, o)
+  o += HEAD_R.length
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!
     const v = k === 'id' ? id : r[k]
@@ -42,8 +52,10 @@ export function encodeFlatResponse (t: Uint8Array, r: Obj, id: NodeId): Uint8Arr
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
-/** `d1:rd` … `e1:t` <t> `1:v` <v> `1:y1:re` around the sorted `r` entries. */
+/** `d` [`2:ip` <ip>] `1:rd` … `e1:t` <t> `1:v` <v> `1:y1:re` around the sorted `r` entries. */
 const HEAD = Buffer.from('d1:rd')
+const HEAD_R = Buffer.from('1:rd')
+const IP_KEY = Buffer.from('2:ip')
 const MIDDLE = Buffer.from('e1:t')
 const VERSION_KEY = Buffer.from('1:v')
 const TAIL = Buffer.from('1:y1:re')

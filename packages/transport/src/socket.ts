@@ -1,7 +1,7 @@
 import dgram from 'node:dgram'
 import dns from 'node:dns'
 import { isIP } from 'node:net'
-import { decodeKrpc, encodeError, encodeQuery, encodeResponse, isKrpcMethod, KRPC_ERROR, normalizeHost, parseQueryArgs, parseReply } from '@peerconnect/protocol'
+import { decodeKrpc, encodeAddress, encodeError, encodeQuery, encodeResponse, isKrpcMethod, KRPC_ERROR, normalizeHost, parseQueryArgs, parseReply } from '@peerconnect/protocol'
 import type { Address, KrpcError, KrpcResponse, NodeId, Obj } from '@peerconnect/protocol'
 import { AMPLIFICATION_FACTOR, SOCKET_BUFFER_SIZE, STALL_SLACK } from './constants.js'
 import { TidSource, tidKey } from './tid.js'
@@ -33,6 +33,8 @@ export interface KrpcSocketOptions {
   readonly onSeen?: (id: NodeId, host: string, port: number, rtt: number | undefined) => void
   /** Called when one of our queries to `host:port` timed out (not when it was cancelled). */
   readonly onTimeout?: (host: string, port: number, method: string) => void
+  /** A reply to one of our queries said (BEP 42 `ip`) what address it came to us from: `ip` compact, as sent by `host:port`. */
+  readonly onExternal?: (ip: Uint8Array, host: string, port: number) => void
   /** Monotonic ms, for RTTs and the rate limiter. Default performance.now. */
   readonly now?: () => number
   /** Kernel socket buffer sizes to ask for. Default SOCKET_BUFFER_SIZE. */
@@ -144,8 +146,11 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     },
     reply (query, r, ropts = {}) {
       let out: Uint8Array
+      // BEP 42: the querier's address as we see it, when the reply has room for it within its bound.
+      const ip = encodeAddress(query.from.host, query.from.port)
+      const budget = ropts.proven === true ? undefined : AMPLIFICATION_FACTOR * query.bytes
       try {
-        out = encodeFlatResponse(query.t, r, self) ?? encodeResponse(query.t, { ...r, id: self })
+        out = encodeFlatResponse(query.t, r, self, { ip, budget }) ?? withIpIfRoom(query.t, { ...r, id: self }, ip, budget)
       } catch {
         counters.replyEncodeErrors++
         sendError(query.t, [KRPC_ERROR.SERVER, 'server error'], query.from)
@@ -283,6 +288,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       return
     }
     opts.onSeen?.(msg.r.id, rinfo.address, rinfo.port, ms)
+    if (msg.ip !== undefined) opts.onExternal?.(msg.ip, rinfo.address, rinfo.port)
     p.cb(null, { from: { host: p.host, port: p.port }, id: msg.r.id, r: msg.r, rtt: ms, bytes: p.bytes + size })
   }
 
@@ -354,3 +360,10 @@ function setBufferSizes (sock: DatagramSocket, size: number): void {
 }
 
 function noop (): void {}
+
+/** `encodeResponse` with the BEP 42 `ip` when the reply stays within `budget` with it, else without. */
+function withIpIfRoom (t: Uint8Array, r: Obj, ip: Uint8Array | undefined, budget: number | undefined): Uint8Array {
+  if (ip === undefined) return encodeResponse(t, r)
+  const out = encodeResponse(t, r, { ip })
+  return budget === undefined || out.length <= budget ? out : encodeResponse(t, r)
+}

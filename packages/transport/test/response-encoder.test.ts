@@ -63,3 +63,31 @@ fallback('response encoder - a fallback shape still encodes (or throws) through 
 })
 
 fallback.run()
+
+const bep42 = suite('response encoder - BEP 42 ip')
+
+bep42('response encoder - with ip: the same bytes as encodeResponse with ip, for v4 and v6 queriers and every tid length', () => {
+  const nodes = encodeNodes(Array.from({ length: 8 }, (_, i) => ({ id: randomId(), host: `10.0.0.${i + 1}`, port: 6881 + i })))
+  for (const ip of [new Uint8Array([203, 0, 113, 5, 0x1a, 0xe1]), new Uint8Array(18).fill(0x20)]) {
+    for (const tl of [1, 2, 4, 16]) {
+      const t = new Uint8Array(tl).fill(tl)
+      const id = randomId()
+      assert.is(hex(encodeFlatResponse(t, { nodes }, id, { ip })), hex(encodeResponse(t, { nodes, id }, { ip })), `ip ${ip.length}, tid ${tl}`)
+      const back = decodeKrpc(encodeFlatResponse(t, {}, id, { ip })!)
+      assert.ok(back.ok && back.msg.y === 'r' && hex(back.msg.ip) === hex(ip), 'decodes with its ip')
+    }
+  }
+})
+
+bep42('response encoder - ip is left out when the reply would then be over its budget, and kept when it fits exactly', () => {
+  const id = randomId()
+  const t = new Uint8Array([1, 2])
+  const ip = new Uint8Array([198, 51, 100, 7, 0, 80])
+  const without = encodeFlatResponse(t, { nodes: new Uint8Array(26) }, id)!
+  const withIp = encodeFlatResponse(t, { nodes: new Uint8Array(26) }, id, { ip })!
+  assert.is(withIp.length - without.length, 12, '2:ip6:<6 bytes>')
+  assert.is(hex(encodeFlatResponse(t, { nodes: new Uint8Array(26) }, id, { ip, budget: withIp.length })), hex(withIp))
+  assert.is(hex(encodeFlatResponse(t, { nodes: new Uint8Array(26) }, id, { ip, budget: withIp.length - 1 })), hex(without))
+})
+
+bep42.run()

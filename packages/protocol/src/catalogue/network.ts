@@ -42,7 +42,7 @@ export type TransportSeen = { type: 'transport.seen', id: NodeId, host: string, 
 export type TransportFailed = { type: 'transport.failed', id?: NodeId, host: string, port: number, reason: 'timeout' }
 /** Ask: this node's UDP address and transport counters. */
 export type TransportInfo = { type: 'transport.info', cid?: number }
-/** `udp`: the bound address; `advertised`: where others can reach us — the same unless bound to a wildcard (0.0.0.0 / ::). */
+/** `udp`: the bound address; `advertised`: where others can reach us — what other nodes agree they see (BEP 42), else `udp` unless bound to a wildcard (0.0.0.0 / ::). */
 export type TransportInfoReply = { type: 'transport.info.reply', re?: number, end?: boolean, id: NodeId, udp: Address, advertised?: Address, stats: Record<string, number> }
 
 export const isTransportQuery = isMessageOf<TransportQuery>('transport.query', { to: isAddress, q: isStr, a: isObj, timeout: isOptional(isNat) })

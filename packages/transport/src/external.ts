@@ -1,0 +1,48 @@
+/**
+ * Our address as other nodes see it (BEP 42): a reply that carries `ip` is a vote, kept per
+ * responder (its latest), for the last `window` responders. An address counts once responders at
+ * `minSources` or more distinct IPs name it and it holds more than half of the votes: one node, or
+ * many at one IP, cannot move it. Behind a NAT this is the address holders see our announces come
+ * from, which is the one our record must carry.
+ */
+import { decodeAddress } from '@peerconnect/protocol'
+import type { Address } from '@peerconnect/protocol'
+
+export interface ExternalTally {
+  /** One reply from `host:port` said we came from `ip` (compact); malformed ones are ignored. */
+  report (ip: Uint8Array, host: string, port: number): void
+  /** The address enough responders agree on, if any. */
+  best (): Address | undefined
+  /** Responders whose vote is kept. */
+  readonly size: number
+}
+
+export function createExternalTally (opts: { window?: number, minSources?: number } = {}): ExternalTally {
+  const window = opts.window ?? 32
+  const minSources = opts.minSources ?? 3
+  const votes = new Map<string, { address: Address, key: string, host: string }>()
+  return {
+    report (ip, host, port) {
+      const address = decodeAddress(ip)
+      if (address === undefined) return
+      const responder = `${host}:${port}`
+      votes.delete(responder)                                    // its latest vote, at the end
+      votes.set(responder, { address, key: `${address.host}:${address.port}`, host })
+      while (votes.size > window) votes.delete(votes.keys().next().value!)
+    },
+    best () {
+      const byAddress = new Map<string, { address: Address, count: number, hosts: Set<string> }>()
+      for (const v of votes.values()) {
+        const e = byAddress.get(v.key) ?? { address: v.address, count: 0, hosts: new Set<string>() }
+        e.count++
+        e.hosts.add(v.host)
+        byAddress.set(v.key, e)
+      }
+      for (const e of byAddress.values()) {
+        if (e.count * 2 > votes.size && e.hosts.size >= minSources) return e.address
+      }
+      return undefined
+    },
+    get size () { return votes.size }
+  }
+}
