@@ -41,6 +41,8 @@ export const PATH_PREFIX_BYTES = 4
 
 /** Bound on the asks for our own record and address (lists.self, transport.info). */
 export const SELF_ASK_TIMEOUT = 2 * second
+/** Our address is asked of the transport again after this long: it may learn a better one (BEP 42, behind a NAT). */
+export const ADDRESS_TTL = 30 * second
 /** routing.contacts is asked at start, and again after this if routing did not answer… */
 export const CONTACTS_RETRY = 2 * second
 /** …at most this many times in all. */

@@ -60,8 +60,9 @@ export interface GossipContext {
   readonly cancels$: Subject<number>
   /** pc_gossip queries in flight now. */
   inFlight: number
-  /** This node's UDP address, once transport.info answered. */
+  /** This node's address (the one the transport advertises), once transport.info answered, and when it did. */
   address: Address | undefined
+  addressAt: number
   /** This node's name, from init or from the first lists.self answer. */
   name: string | undefined
   /** Our record signed here (when no lists actor answers lists.self), kept for the run. */
@@ -88,6 +89,7 @@ export function createContext (init: GossipInit, deps: ActorDeps): GossipContext
     cancels$: new Subject(),
     inFlight: 0,
     address: undefined,
+    addressAt: 0,
     name: s.name,
     signed: undefined
   }

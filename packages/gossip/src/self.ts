@@ -1,7 +1,7 @@
 /**
- * What this node knows about itself for gossip: its UDP address (transport.info, asked once and
- * kept) and its signed record (lists.self when a lists actor runs; else one signed here from
- * `identity` and `name`, kept for the run).
+ * What this node knows about itself for gossip: its address (transport.info's advertised one, kept
+ * ADDRESS_TTL: the transport may learn a better one) and its signed record (lists.self when a lists
+ * actor runs; else one signed here from `identity` and `name`, kept for the run).
  */
 import { catchError, defer, map, of, take, throwError } from 'rxjs'
 import type { Observable } from 'rxjs'
@@ -9,18 +9,20 @@ import { createRecord, isListsSelfReply, isTransportInfoReply } from '@peerconne
 import type { Address, PeerRecord } from '@peerconnect/protocol'
 import type { GossipContext } from './context.js'
 import { NoAddressError } from './errors.js'
-import { SELF_ASK_TIMEOUT } from './constants.js'
+import { ADDRESS_TTL, SELF_ASK_TIMEOUT } from './constants.js'
 
-/** This node's UDP address; errors with NoAddressError when the transport does not say. */
+/** This node's address (kept ADDRESS_TTL); errors with NoAddressError when the transport does not say. */
 export function ownAddress$ (ctx: GossipContext): Observable<Address> {
   return defer(() => {
-    if (ctx.address !== undefined) return of(ctx.address)
+    const now = ctx.deps.clock.now()
+    if (ctx.address !== undefined && now - ctx.addressAt < ADDRESS_TTL) return of(ctx.address)
     return ctx.deps.ask({ type: 'transport.info' }, { timeout: SELF_ASK_TIMEOUT }).pipe(
       take(1),
       map(r => {
         if (!isTransportInfoReply(r)) throw new NoAddressError('transport.info gave no address')
         const address = r.advertised ?? r.udp               // never a wildcard: hits must reach us
         ctx.address = address
+        ctx.addressAt = now
         return address
       }),
       catchError((err: unknown) => throwError(() => new NoAddressError(`this node's address is unknown: ${messageOf(err)}`)))

@@ -5,6 +5,8 @@ import {
   recordToWire, verifyRecord
 } from '@peerconnect/protocol'
 import type { Message, PeerRecord } from '@peerconnect/protocol'
+import { asyncScheduler } from 'rxjs'
+import type { SchedulerLike } from 'rxjs'
 import { encodeRumor, extendPath, prefixOf } from '../src/rumor.js'
 import type { HitRumor, NoteRumor, SearchRumor } from '../src/rumor.js'
 import { MAX_HOPS } from '../src/constants.js'
@@ -380,6 +382,26 @@ search('actor - bound to a wildcard, the rumor carries the address the transport
   const advertised = { host: '192.0.2.7', port: UDP.port }
   const { actor, rumor } = await searching('ada', {}, { udp: { host: '0.0.0.0', port: UDP.port }, advertised })
   assert.equal(decodeAddress(rumor.address), advertised)
+  actor.stop()
+})
+
+search('actor - our address is asked again after 30 s: a better one the transport learned goes in later rumors', async () => {
+  let now = 0
+  const scheduler: SchedulerLike = { now: () => now, schedule: asyncScheduler.schedule.bind(asyncScheduler) }
+  const advertised = { host: '192.0.2.7', port: UDP.port }
+  const { fake, actor } = await started({ fate: 'hold', scheduler, advertised })
+  const rumorOf = async (cid: number): Promise<SearchRumor> => {
+    const sent = fake.sent.length
+    actor.send({ type: 'gossip.search', cid, q: `ada${cid}`, timeout: 60_000 } as Message)
+    await tick()
+    return fake.sent[sent]!.rumor as SearchRumor
+  }
+  assert.equal(decodeAddress((await rumorOf(1)).address), { host: '192.0.2.7', port: UDP.port })
+  advertised.host = '203.0.113.5'                               // the transport learned where it is seen
+  now = 29_000
+  assert.equal(decodeAddress((await rumorOf(2)).address), { host: '192.0.2.7', port: UDP.port }, 'kept for 30 s')
+  now = 30_000
+  assert.equal(decodeAddress((await rumorOf(3)).address), { host: '203.0.113.5', port: UDP.port }, 'then asked again')
   actor.stop()
 })
 
