@@ -41,6 +41,29 @@ export function encodeAddress (host: string, port: number): Uint8Array | undefin
   return out
 }
 
+/**
+ * `encodeAddress`, remembered by host, then port, so a reply (find_node's nodes, BEP 42's `ip`)
+ * does not parse the same IP strings again and again (the costliest step of an answer otherwise).
+ * The bytes are shared: never write into them. Keyed by the host string itself, not a
+ * "host:port" string built per lookup: contacts share their host strings with the table, and a
+ * string caches its hash. Bounded: cleared when full.
+ */
+const addresses = new Map<string, Map<number, Uint8Array | null>>()
+let addressCount = 0
+const MAX_ADDRESSES = 4096
+
+export function compactAddress (host: string, port: number): Uint8Array | undefined {
+  let ports = addresses.get(host)
+  const known = ports?.get(port)
+  if (known !== undefined) return known ?? undefined
+  if (addressCount >= MAX_ADDRESSES) { addresses.clear(); addressCount = 0; ports = undefined }
+  const addr = encodeAddress(host, port) ?? null
+  if (ports === undefined) addresses.set(host, ports = new Map())
+  ports.set(port, addr)
+  addressCount++
+  return addr ?? undefined
+}
+
 /** The inverse of `encodeAddress`: undefined unless 6 or 18 bytes with a port in 1..65535. */
 export function decodeAddress (buf: unknown): { host: string, port: number } | undefined {
   if (!(buf instanceof Uint8Array) || (buf.length !== 6 && buf.length !== 18)) return undefined

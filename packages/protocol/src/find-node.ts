@@ -4,7 +4,7 @@
  * transport answers with them from the read-only view of that table routing publishes
  * (`routing.view`, see `ContactView`), so both send the same bytes for the same table.
  */
-import { encodeAddress, parseHost } from './compact.js'
+import { compactAddress, parseHost } from './compact.js'
 import { MAX_TID_LENGTH } from './constants.js'
 import { commonPrefixLength, idsEqual, ID_LENGTH, isNodeId, Nearest } from './id.js'
 import type { NodeId } from './id.js'
@@ -154,28 +154,6 @@ function bstr (n: number): number {
 }
 
 interface Packed { readonly id: NodeId, readonly addr: Uint8Array }
-
-/**
- * Compact addresses (6 or 18 bytes) by host, then port, so an answer does not parse the same IP
- * strings again and again (the costliest step of an answer otherwise). Keyed by the host string
- * itself, not a "host:port" string built per lookup: contacts share their host strings with the
- * table, and a string caches its hash. Bounded: cleared when full.
- */
-const addresses = new Map<string, Map<number, Uint8Array | null>>()
-let addressCount = 0
-const MAX_ADDRESSES = 4096
-
-function compactAddress (host: string, port: number): Uint8Array | undefined {
-  let ports = addresses.get(host)
-  const known = ports?.get(port)
-  if (known !== undefined) return known ?? undefined
-  if (addressCount >= MAX_ADDRESSES) { addresses.clear(); addressCount = 0; ports = undefined }
-  const addr = encodeAddress(host, port) ?? null
-  if (ports === undefined) addresses.set(host, ports = new Map())
-  ports.set(port, addr)
-  addressCount++
-  return addr ?? undefined
-}
 
 /** Compact node info (BEP 5 / BEP 32): id then address, per node (byte loops: cheaper than `set` for 20 bytes). */
 function pack (list: readonly Packed[], size: number): Uint8Array {

@@ -52,12 +52,16 @@ export function transportActor (init: TransportInit): ActorFn {
     const view = createFindNodeView(init.id, { maxAge: init.viewMaxAge ?? VIEW_MAX_AGE })
     const external = createExternalTally()
     const tcp: TcpState = { listener: undefined, closed: false }
-    const ready$ = from(bindAll(socket, init, { log: deps.log, tcp })).pipe(shareReplay(1))
+    // The bound address, and where others can reach us unless they tell us better (looked up once: it may read the interfaces).
+    const ready$ = from(bindAll(socket, init, { log: deps.log, tcp })).pipe(
+      map(udp => ({ udp, reachable: advertisedAddress(udp, { advertise: init.advertise }) })),
+      shareReplay(1)
+    )
     const open = new Map<number, () => void>()
     const handlers: Readonly<Record<string, (m: Message) => Observable<Message>>> = {
       'transport.query': m => onQuery(socket, m, open),
       'actor.cancel': m => { if (isActorCancel(m)) open.get(m.ask)?.(); return EMPTY },
-      'transport.info': m => ready$.pipe(map(udp => onInfo(m, { socket, id: init.id, udp, advertised: external.best() ?? advertisedAddress(udp, { advertise: init.advertise }), tcp: tcp.listener, view: { ...view.stats(deps.clock.now()), externalVotes: external.size } }))),
+      'transport.info': m => ready$.pipe(map(({ udp, reachable }) => onInfo(m, { socket, id: init.id, udp, advertised: external.best() ?? reachable, tcp: tcp.listener, view: { ...view.stats(deps.clock.now()), externalVotes: external.size } }))),
       'routing.view': m => { view.take(m, deps.clock.now()); return EMPTY }
     }
     const answering = { socket, deps, timeout: init.answerTimeout ?? ANSWER_TIMEOUT, view }

@@ -1,7 +1,7 @@
 import dgram from 'node:dgram'
 import dns from 'node:dns'
 import { isIP } from 'node:net'
-import { decodeKrpc, encodeAddress, encodeError, encodeQuery, encodeResponse, isKrpcMethod, KRPC_ERROR, normalizeHost, parseQueryArgs, parseReply } from '@peerconnect/protocol'
+import { compactAddress, decodeKrpc, encodeError, encodeQuery, encodeResponse, isKrpcMethod, KRPC_ERROR, normalizeHost, parseQueryArgs, parseReply } from '@peerconnect/protocol'
 import type { Address, KrpcError, KrpcResponse, NodeId, Obj } from '@peerconnect/protocol'
 import { AMPLIFICATION_FACTOR, SOCKET_BUFFER_SIZE, STALL_SLACK } from './constants.js'
 import { TidSource, tidKey } from './tid.js'
@@ -147,7 +147,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     reply (query, r, ropts = {}) {
       let out: Uint8Array
       // BEP 42: the querier's address as we see it, when the reply has room for it within its bound.
-      const ip = encodeAddress(query.from.host, query.from.port)
+      const ip = compactAddress(query.from.host, query.from.port)
       const budget = ropts.proven === true ? undefined : AMPLIFICATION_FACTOR * query.bytes
       try {
         out = encodeFlatResponse(query.t, r, self, { ip, budget }) ?? withIpIfRoom(query.t, { ...r, id: self }, ip, budget)
