@@ -1,4 +1,4 @@
-/** The part of bittorrent-dht (untyped) that the network benchmarks use. */
+/** The part of bittorrent-dht (untyped) that the interop tests (transport, apps/node) and the network benchmarks use. One copy, included by their tsconfigs. */
 declare module 'bittorrent-dht' {
   import { EventEmitter } from 'node:events'
 
