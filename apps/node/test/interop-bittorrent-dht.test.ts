@@ -9,7 +9,7 @@
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { decodeNodes, generateIdentity, idToHex, idsEqual } from '@peerconnect/protocol'
+import { compareDistance, decodeNodes, generateIdentity, idToHex, idsEqual } from '@peerconnect/protocol'
 import type { NodeId } from '@peerconnect/protocol'
 import { silentLogger } from '@peerconnect/runtime'
 import { rejects, waitFor, withTimeout } from '@peerconnect/test-helpers'
@@ -19,7 +19,7 @@ import { hook } from './fixtures/hook.js'
 import { destroyDhts, dhtQuery, dhtReady, startDht, startDhtMesh } from './fixtures/dht.js'
 import type { DhtNode } from './fixtures/dht.js'
 import { hexes, idFrom, prng, trueClosest } from './fixtures/ids.js'
-import { contactOf, contactsOf, findExpecting, lookup, lookupExpecting, query, transportStats } from './fixtures/node.js'
+import { askedAgainstTable, contactOf, contactsOf, findExpecting, lookup, lookupExpecting, query, transportStats } from './fixtures/node.js'
 import { retryOnce } from './fixtures/retry.js'
 
 const K = 8
@@ -54,12 +54,18 @@ visitor('bittorrent-dht - its find_node through our node returns the 8 closest o
   const us = swarmOf().nodes[5]!
   for (let i = 0; i < 5; i++) {
     const target = idFrom(random)
-    const r = await dhtQuery(dht, us.udp, 'find_node', { target })
-    assert.ok(r.id instanceof Uint8Array && idsEqual(r.id, us.id))
-    const nodes = decodeNodes(r.nodes)
-    assert.ok(nodes !== undefined, 'compact node info, 26 bytes per node')
-    const table = (await contactsOf(us)).contacts.filter(c => !idsEqual(c.id, dht.id))
-    assert.equal(hexes(nodes), hexes(trueClosest(table.map(c => c.id), target, K)), `query ${i}: our 8 closest contacts, nearest first`)
+    const { nodes, table } = await askedAgainstTable(us, target, dht.id, async () => {
+      const r = await dhtQuery(dht, us.udp, 'find_node', { target })
+      assert.ok(r.id instanceof Uint8Array && idsEqual(r.id, us.id))
+      const nodes = decodeNodes(r.nodes)
+      assert.ok(nodes !== undefined, 'compact node info, 26 bytes per node')
+      return nodes
+    })
+    assert.ok(nodes.length >= 1 && nodes.length <= K, `query ${i}: ${nodes.length} nodes`)
+    assert.equal(hexes(nodes), hexes(table), `query ${i}: what our table answers (its closest good contacts)`)
+    const known = new Set(hexes((await contactsOf(us)).contacts))
+    assert.ok(hexes(nodes).every(h => known.has(h) && h !== idToHex(dht.id)), `query ${i}: our contacts, less the querier`)
+    assert.equal(hexes(nodes), hexes(nodes.slice().sort((a, b) => compareDistance(a.id, b.id, target))), `query ${i}: nearest first`)
     const byId = new Map(swarmOf().nodes.map(n => [idToHex(n.id), n]))
     for (const n of nodes) {
       const peer = byId.get(idToHex(n.id))
