@@ -51,12 +51,20 @@ export interface Store {
   lists (now: number): number[]
   /** Live records held, over all lists. */
   size (now: number): number
+  /**
+   * A count that changes whenever the records held change: a peer added or dropped (expiry
+   * included, once `expire`, or any call taking `now`, has run), a new sequence, `clear`. A
+   * refreshed announce of the held record leaves it. Lets readers cache what they build from
+   * the records.
+   */
+  readonly version: number
   clear (): void
 }
 
 export function createStore (opts: StoreOptions): Store {
   const lists = new Map<number, ListSlot>()
   let nextExpiry = Infinity
+  let version = 0
 
   const slotOf = (list: number): ListSlot => {
     let slot = lists.get(list)
@@ -73,7 +81,7 @@ export function createStore (opts: StoreOptions): Store {
     nextExpiry = Infinity
     for (const [list, slot] of lists) {
       for (const entry of slot.byHex.values()) {
-        if (entry.expiresAt <= now) { remove(slot, entry); dropped++ } else nextExpiry = Math.min(nextExpiry, entry.expiresAt)
+        if (entry.expiresAt <= now) { remove(slot, entry); dropped++; version++ } else nextExpiry = Math.min(nextExpiry, entry.expiresAt)
       }
       if (slot.byHex.size === 0) lists.delete(list)
     }
@@ -110,6 +118,7 @@ export function createStore (opts: StoreOptions): Store {
         : makeEntry(record, hex, host, seenAt, expiresAt)
       if (held === undefined) add(slot, entry)
       else replace(slot, held, entry)
+      if (!same) version++
       nextExpiry = Math.min(nextExpiry, entry.expiresAt)
       return { ok: true, entry, fresh: held === undefined }
     },
@@ -132,9 +141,11 @@ export function createStore (opts: StoreOptions): Store {
       for (const slot of lists.values()) n += slot.byHex.size
       return n
     },
+    get version () { return version },
     clear () {
       lists.clear()
       nextExpiry = Infinity
+      version++
     }
   }
 

@@ -181,6 +181,37 @@ expiry('store - a refreshed record survives past its first expiry', () => {
 
 expiry.run()
 
+const versions = suite('store - version')
+
+versions('store - the version changes when the records held change, and only then', () => {
+  const s = store({ maxPerList: 1 })
+  let v = s.version
+  const changed = (what: string): void => { assert.is.not(s.version, v, `${what} changes it`); v = s.version }
+  const same = (what: string): void => { assert.is(s.version, v, `${what} leaves it`) }
+  const rec1 = recordOf(ada, { name: 'ada', seq: 1 })
+  assert.ok(s.put(3, rec1, { now: T0 }).ok)
+  changed('a new peer')
+  assert.ok(s.put(3, rec1, { now: T0 + 10 }).ok)
+  same('a refreshed announce')
+  assert.ok(s.put(3, recordOf(ada, { name: 'ada', seq: 2 }), { now: T0 + 20 }).ok)
+  changed('a new sequence')
+  assert.is(codeOf(s.put(3, rec1, { now: T0 + 30 })), 'ERR_STALE_SEQUENCE')
+  same('a refused older sequence')
+  assert.is(codeOf(s.put(3, recordOf(bob, { name: 'bob' }), { now: T0 + 30 })), 'ERR_LIST_FULL')
+  same('a refused newcomer')
+  s.entries(3, T0 + 40)
+  s.expire(T0 + 40)
+  same('reads and an expiry with nothing due')
+  assert.is(s.expire(T0 + 20 + TTL), 1)
+  changed('an expiry')
+  assert.ok(s.put(4, recordOf(cy, { name: 'cy' }), { now: T0 + 20 + TTL }).ok)
+  changed('a peer in another list')
+  s.clear()
+  changed('clear')
+})
+
+versions.run()
+
 const caps = suite('store - caps')
 
 caps('store - a full list refuses a new peer with ERR_LIST_FULL but takes updates of held ones', () => {

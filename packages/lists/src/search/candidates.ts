@@ -23,8 +23,15 @@ export interface Candidate {
 /** The module (file URL) holding the search's pool tasks. */
 export const SEARCH_TASKS_MODULE = new URL('./tasks.js', import.meta.url).href
 
-/** Our own record (when we have one) and the live records we hold, one per peer id, sorted by id. */
-export function heldCandidates (store: Store, own: PeerRecord | undefined, now: number): Candidate[] {
+/**
+ * Our own record (when we have one) and the live records we hold, one per peer id, sorted by id.
+ * Built once per change of the store (its `version`) or of our own record, then shared by every
+ * search until the next change: a holder answers many pc_search between two announces.
+ */
+export function heldCandidates (store: Store, own: PeerRecord | undefined, now: number): readonly Candidate[] {
+  store.expire(now)
+  const cached = built.get(store)
+  if (cached !== undefined && cached.version === store.version && cached.own === own) return cached.candidates
   const best = new Map<string, Candidate>()
   const offer = (c: Candidate): void => {
     const held = best.get(c.hex)
@@ -34,7 +41,9 @@ export function heldCandidates (store: Store, own: PeerRecord | undefined, now: 
   for (const list of store.lists(now)) {
     for (const e of store.entries(list, now)) offer({ record: e.record, wire: e.wire, size: e.size, hex: e.hex })
   }
-  return [...best.values()].sort((a, b) => a.hex < b.hex ? -1 : a.hex > b.hex ? 1 : 0)
+  const candidates = Object.freeze([...best.values()].sort((a, b) => a.hex < b.hex ? -1 : a.hex > b.hex ? 1 : 0))
+  built.set(store, { version: store.version, own, candidates })
+  return candidates
 }
 
 /** The candidates whose name matches `query`, in their order; on `pool` when there are more than `threshold`. */
@@ -61,3 +70,5 @@ export function candidateOf (record: PeerRecord): Candidate {
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
 const memo = new WeakMap<PeerRecord, Candidate>()
+/** The candidates last built from each store, with the store version and own record they came from. */
+const built = new WeakMap<Store, { version: number, own: PeerRecord | undefined, candidates: readonly Candidate[] }>()
