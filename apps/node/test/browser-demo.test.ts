@@ -11,6 +11,7 @@ import { launchBrowser, openPage } from './ui-browser.js'
 import type { OpenPage } from './ui-browser.js'
 import { HOSTILE_NAME, get, startUiNet } from './ui-net.js'
 import type { UiNet } from './ui-net.js'
+import { LOOPBACK } from './fixtures/loopback.js'
 
 const T = 90_000
 /**
@@ -53,11 +54,11 @@ page('page - lists the swarm\'s peers with their names, online, and this node', 
   for (const n of demo.swarm.nodes) {
     await p.waitForSelector(`${row(n.idHex)} .name:text-is("${n.name}")`)
     assert.is(await p.locator(row(n.idHex)).getAttribute('data-status'), 'online', n.name)
-    assert.is(await p.locator(`${row(n.idHex)} .addr`).textContent(), `127.0.0.1:${n.udp.port}`)
+    assert.is(await p.locator(`${row(n.idHex)} .addr`).textContent(), `${LOOPBACK}:${n.udp.port}`)
   }
   await p.waitForSelector('#node-name:text-is("you")')
   assert.is(await p.locator('#node-id').getAttribute('title'), demo.full.idHex)
-  assert.is(await p.locator('#node-udp').textContent(), `127.0.0.1:${demo.full.udp.port}`)
+  assert.is(await p.locator('#node-udp').textContent(), `${LOOPBACK}:${demo.full.udp.port}`)
   assert.match(await p.locator('#live-counts').textContent() ?? '', /24 peers · 24 online/)
   await p.waitForSelector('#actors [data-actor="ui-bridge"]')
   assert.equal(view.errors, [])

@@ -13,6 +13,10 @@ import { CLI, spawnCli } from './fixtures/cli.js'
 import { hook } from './fixtures/hook.js'
 import { liveMirror, startUiNet, waitForDirectory, waitForNames } from './ui-net.js'
 import type { UiNet } from './ui-net.js'
+import { LOOPBACK } from './fixtures/loopback.js'
+
+/** Our loopback address, as a pattern. */
+const HOST = LOOPBACK.replaceAll('.', '\\.')
 
 const T = 60_000
 /** A name that would recolour the terminal and retitle its window if printed raw. */
@@ -54,7 +58,7 @@ client('status - the node\'s name, id, addresses and actors, readable; --json is
   assert.is(text.code, 0, text.stderr)
   assert.match(text.stdout, /^node\s+you$/m)
   assert.match(text.stdout, new RegExp(`^id\\s+${net.full.idHex}$`, 'm'))
-  assert.match(text.stdout, new RegExp(`^udp\\s+127\\.0\\.0\\.1:${net.full.udp.port}$`, 'm'))
+  assert.match(text.stdout, new RegExp(`^udp\\s+${HOST}:${net.full.udp.port}$`, 'm'))
   assert.match(text.stdout, /^ACTOR\s+HOST\s+THREAD\s+RESTARTS$/m)
   assert.match(text.stdout, /^ui-bridge\s+inline\s+0\s+0$/m)
   const json = await cli(['status', '--api', net.url, '--json'])
@@ -68,7 +72,7 @@ client('peers - a table of the directory with every swarm node; --json; --limit 
   const all = await cli(['peers', '--api', net.url, '--all'])
   assert.is(all.code, 0, all.stderr)
   assert.match(all.stdout, /^NAME\s+ID\s+ADDRESS\s+STATUS\s+LAST SEEN$/m)
-  for (const n of net.swarm.nodes.slice(0, 4)) assert.match(all.stdout, new RegExp(`^${n.name}\\s+${n.idHex}\\s+127\\.0\\.0\\.1:${n.udp.port}\\s+online\\s`, 'm'))
+  for (const n of net.swarm.nodes.slice(0, 4)) assert.match(all.stdout, new RegExp(`^${n.name}\\s+${n.idHex}\\s+${HOST}:${n.udp.port}\\s+online\\s`, 'm'))
   const json = await cli(['peers', '--api', net.url, '--all', '--json'])
   const body = JSON.parse(json.stdout) as { peers: Array<{ id: string }>, next: null }
   assert.is(body.next, null)
@@ -102,7 +106,7 @@ client('lookup - one peer by id: name, id, address, status; --json is the Peer',
   const text = await cli(['lookup', grace.idHex, '--api', net.url])
   assert.is(text.code, 0, text.stderr)
   assert.match(text.stdout, /^name\s+grace$/m)
-  assert.match(text.stdout, new RegExp(`^address\\s+127\\.0\\.0\\.1:${grace.udp.port}$`, 'm'))
+  assert.match(text.stdout, new RegExp(`^address\\s+${HOST}:${grace.udp.port}$`, 'm'))
   assert.match(text.stdout, /^status\s+online$/m)
   const json = JSON.parse((await cli(['lookup', grace.idHex.toUpperCase(), '--api', net.url, '--json'])).stdout) as { id: string, name: string }
   assert.equal([json.id, json.name], [grace.idHex, 'grace'])
@@ -123,7 +127,7 @@ client('search - hits as lines (name, id, address, status, source) and a one-hit
   const out = await cli(['search', 'grace', '--timeout', '1500', '--api', net.url])
   assert.is(out.code, 0, out.stderr)
   assert.match(out.stdout, /^searching for "grace" \(hybrid, up to 1500 ms\)…$/m)
-  assert.match(out.stdout, new RegExp(`^  grace\\s+${grace.idHex}\\s+127\\.0\\.0\\.1:${grace.udp.port}\\s+\\w+\\s+via (local|lists|gossip)$`, 'm'))
+  assert.match(out.stdout, new RegExp(`^  grace\\s+${grace.idHex}\\s+${HOST}:${grace.udp.port}\\s+\\w+\\s+via (local|lists|gossip)$`, 'm'))
   assert.match(out.stdout, /^1 hit in \d+ ms$/m)
   const lists = await cli(['search', 'grace', '--via', 'lists', '--timeout', '1500', '--api', net.url])
   assert.is(lists.code, 0, lists.stderr)
@@ -187,7 +191,7 @@ edges('client - no node at the address: "cannot reach the node at …", exit 1, 
 edges('client - a node with a token: refused without it (exit 1, says how), served with --token or PEERCONNECT_API_TOKEN', withTimeout(T, async () => {
   let node: PeerNode | undefined
   try {
-    node = await createNode({ name: 'locked', identity: generateIdentity(), log: silentLogger, inline: true, api: { port: 0, token: 'tok-9' } })
+    node = await createNode({ name: 'locked', host: LOOPBACK, identity: generateIdentity(), log: silentLogger, inline: true, api: { port: 0, token: 'tok-9' } })
     const denied = await cli(['status', '--api', node.api!])
     assert.is(denied.code, 1)
     assert.match(denied.stderr, /pass --token or set PEERCONNECT_API_TOKEN/)

@@ -16,6 +16,7 @@ import type { HostPort, PeerNode } from '../src/index.js'
 import { killAll, parseEvent, runCli, spawnCli } from './fixtures/cli.js'
 import { hook } from './fixtures/hook.js'
 import { findNodeVia } from './fixtures/node.js'
+import { LOOPBACK } from './fixtures/loopback.js'
 
 const T = 60_000
 const dirs: string[] = []
@@ -84,7 +85,7 @@ const join2 = suite('cli - start with --bootstrap and a data dir')
 join2.before(hook(T, async () => {
   net.dirA = dataDir()
   net.dirB = dataDir()
-  net.first = spawnCli(startArgs('first', ['--json'], net.dirA))
+  net.first = spawnCli(startArgs('first', ['--json', '--host', LOOPBACK], net.dirA))
   net.firstReady = await net.first.event('ready')
 }))
 join2.after(hook(T, async () => {
@@ -94,7 +95,7 @@ join2.after(hook(T, async () => {
 
 join2('start - a node started with --bootstrap <first udp> reports contacts ≥ 1; both stop with exit 0 and save their table', withTimeout(T, async () => {
   const udpA = String(net.firstReady!.udp)
-  const second = spawnCli(startArgs('second', ['--json', '--bootstrap', udpA], net.dirB))
+  const second = spawnCli(startArgs('second', ['--json', '--host', LOOPBACK, '--bootstrap', udpA], net.dirB))
   const ev = await second.event('ready')
   net.idB = String(ev.id)
   assert.is(ev.seedsAnswered, 1)
@@ -107,12 +108,12 @@ join2('start - a node started with --bootstrap <first udp> reports contacts ≥ 
 }))
 
 join2('start - restarted on the same data dir, a node keeps its id and reloads its table', withTimeout(T, async () => {
-  const again = spawnCli(startArgs('second', ['--json'], net.dirB))
+  const again = spawnCli(startArgs('second', ['--json', '--host', LOOPBACK], net.dirB))
   const ev = await again.event('ready')
   assert.is(ev.id, net.idB, 'same id')
   assert.is(ev.identityCreated, false)
   // No --bootstrap: it can only know the first node from routing.json (it re-pings saved contacts).
-  net.probe = await createNode({ name: 'probe', identity: generateIdentity(), inline: true, log: silentLogger })
+  net.probe = await createNode({ name: 'probe', host: LOOPBACK, identity: generateIdentity(), inline: true, log: silentLogger })
   const at: HostPort = parseHostPort(String(ev.udp))
   const firstId = parseIdHex(net.firstReady!.id)!
   const nodes = await waitFor(async () => {

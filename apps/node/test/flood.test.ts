@@ -18,6 +18,7 @@ import { PACKET_KINDS, hostilePackets } from './fixtures/packets.js'
 import type { PacketKind } from './fixtures/packets.js'
 import { rawSocket } from './fixtures/udp.js'
 import type { RawSocket } from './fixtures/udp.js'
+import { LOOPBACK } from './fixtures/loopback.js'
 
 const T = 90_000
 const BURST = 200
@@ -29,7 +30,7 @@ const raw = (): RawSocket => state.raw!
 const flood = suite('flood - a live node under hostile traffic')
 
 flood.before(hook(T, async () => {
-  state.swarm = await createSwarm(8)
+  state.swarm = await createSwarm(8, { host: LOOPBACK })
   state.raw = await rawSocket()
 }))
 flood.after(hook(T, async () => { await release() }))
@@ -92,9 +93,9 @@ const workers = { node: undefined as PeerNode | undefined }
 const threaded = suite('flood - a node with actors in workers')
 
 threaded.before(hook(T, async () => {
-  state.swarm = await createSwarm(4)
+  state.swarm = await createSwarm(4, { host: LOOPBACK })
   state.raw = await rawSocket()
-  workers.node = await createNode({ name: 'threaded', identity: generateIdentity(), log: silentLogger })
+  workers.node = await createNode({ name: 'threaded', host: LOOPBACK, identity: generateIdentity(), log: silentLogger })
   await workers.node.bootstrap([swarm().nodes[0]!.udp])
 }))
 threaded.after(hook(T, async () => {

@@ -21,6 +21,7 @@ import type { DhtNode } from './fixtures/dht.js'
 import { hexes, idFrom, prng, trueClosest } from './fixtures/ids.js'
 import { askedAgainstTable, contactOf, contactsOf, findExpecting, lookup, lookupExpecting, query, transportStats } from './fixtures/node.js'
 import { retryOnce } from './fixtures/retry.js'
+import { LOOPBACK } from './fixtures/loopback.js'
 
 const K = 8
 const T = 60_000
@@ -33,7 +34,7 @@ const swarmOf = (): Swarm => ours.swarm!
 
 const visitor = suite('interop - bittorrent-dht nodes use our swarm')
 
-visitor.before(hook(T, async () => { ours.swarm = await createSwarm(20) }))
+visitor.before(hook(T, async () => { ours.swarm = await createSwarm(20, { host: LOOPBACK }) }))
 visitor.after(hook(T, async () => {
   await destroyDhts(ours.dhts)
   await ours.swarm?.stop()
@@ -131,7 +132,7 @@ const guest = suite('interop - our node in a bittorrent-dht swarm')
 guest.before(hook(T, async () => {
   theirs.dhts = await startDhtMesh(30)
   theirs.ids = theirs.dhts.map(d => d.id)
-  theirs.node = await createNode({ name: 'guest', identity: generateIdentity(), inline: true, log: silentLogger })
+  theirs.node = await createNode({ name: 'guest', host: LOOPBACK, identity: generateIdentity(), inline: true, log: silentLogger })
 }))
 guest.after(hook(T, async () => {
   await theirs.node?.stop()
@@ -200,14 +201,14 @@ const mixed = { swarm: undefined as Swarm | undefined, dhts: [] as DhtNode[], ne
 const blend = suite('interop - a swarm of our nodes and bittorrent-dht nodes')
 
 blend.before(hook(T, async () => {
-  mixed.swarm = await createSwarm(12)
+  mixed.swarm = await createSwarm(12, { host: LOOPBACK })
   const seed = mixed.swarm.nodes[0]!.udp
   for (let i = 0; i < 12; i++) {
     const dht = await startDht([`${seed.host}:${seed.port}`])
     mixed.dhts.push(dht)
     await dhtReady(dht)
   }
-  mixed.newcomer = await createNode({ name: 'newcomer', identity: generateIdentity(), inline: true, log: silentLogger })
+  mixed.newcomer = await createNode({ name: 'newcomer', host: LOOPBACK, identity: generateIdentity(), inline: true, log: silentLogger })
 }))
 blend.after(hook(T, async () => {
   await mixed.newcomer?.stop()

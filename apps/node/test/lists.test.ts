@@ -12,6 +12,7 @@ import type { DirectoryPeer, ListsPage, ListsStatsReply, Message, PeerRecord, Tr
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { createSwarm } from '../src/index.js'
 import type { PeerNode, Swarm } from '../src/index.js'
+import { LOOPBACK } from './fixtures/loopback.js'
 
 const SIZE = 100
 const INTERVAL = 1000
@@ -70,7 +71,7 @@ const hexesOf = (peers: readonly DirectoryPeer[]): string[] => peers.map(p => id
 const testnet = suite('lists testnet - 100 nodes, 1 s announces')
 
 testnet.before(withTimeout(T, async () => {
-  ctx.swarm = await createSwarm(SIZE, { node: { lists: { announceInterval: INTERVAL } } })
+  ctx.swarm = await createSwarm(SIZE, { host: LOOPBACK, node: { lists: { announceInterval: INTERVAL } } })
   ctx.dead = new Set()
 }))
 

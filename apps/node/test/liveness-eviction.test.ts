@@ -19,6 +19,7 @@ import { createNode } from '../src/index.js'
 import type { NodeOptions, PeerNode } from '../src/index.js'
 import { hook } from './fixtures/hook.js'
 import { contactOf, contactsOf } from './fixtures/node.js'
+import { LOOPBACK } from './fixtures/loopback.js'
 
 const T = 60_000
 const K = 20
@@ -97,7 +98,7 @@ async function node (name: string, opts: Partial<NodeOptions> = {}): Promise<Pee
   // first instead (packages/routing/test/timeouts.test.ts covers that), and background lookups
   // can time out on the fake contacts at closed ports: so no timeout marks a contact failed here.
   const routing = { failAfterTimeouts: Number.MAX_SAFE_INTEGER }
-  const n = await createNode({ name, identity: generateIdentity(), inline: true, log: silentLogger, routing, ...opts })
+  const n = await createNode({ name, host: LOOPBACK, identity: generateIdentity(), inline: true, log: silentLogger, routing, ...opts })
   nodes.push(n)
   return n
 }
@@ -136,7 +137,7 @@ function collect (self: PeerNode, n: number, ids: readonly NodeId[]): Promise<Me
 }
 
 function seen (id: NodeId, port: number): TransportSeen {
-  return { type: 'transport.seen', id, host: '127.0.0.1', port }
+  return { type: 'transport.seen', id, host: LOOPBACK, port }
 }
 
 /** An identity whose id shares no leading bit with `id` (so it lands in bucket 0). */
@@ -147,12 +148,12 @@ function identityFar (id: NodeId): Identity {
   }
 }
 
-/** Ports of UDP sockets bound on 127.0.0.1 and closed again: nobody answers there. */
+/** Ports of UDP sockets bound on our loopback address and closed again: nobody answers there. */
 async function closedPorts (n: number): Promise<number[]> {
   const ports: number[] = []
   for (let i = 0; i < n; i++) {
     const sock = dgram.createSocket('udp4')
-    await new Promise<void>(resolve => sock.bind(0, '127.0.0.1', resolve))
+    await new Promise<void>(resolve => sock.bind(0, LOOPBACK, resolve))
     ports.push(sock.address().port)
     await new Promise<void>(resolve => sock.close(() => resolve()))
   }

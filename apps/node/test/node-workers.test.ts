@@ -18,6 +18,7 @@ import { hexes, idFrom, prng, trueClosest } from './fixtures/ids.js'
 import { contactKeys, contactsOf, findNodeAgainstTable, lookupExpecting, query } from './fixtures/node.js'
 import { trackWorkers } from './fixtures/workers.js'
 import type { WorkerTracker } from './fixtures/workers.js'
+import { LOOPBACK } from './fixtures/loopback.js'
 
 const T = 60_000
 const ACTORS = ['routing', 'crawler', 'liveness'] as const
@@ -31,9 +32,9 @@ const workers = suite('node - actors in worker threads')
 
 workers.before(hook(T, async () => {
   state.workers = trackWorkers()
-  state.swarm = await createSwarm(12)
+  state.swarm = await createSwarm(12, { host: LOOPBACK })
   // Snapshots soon after each change, so a killed routing worker comes back with the whole table.
-  state.node = await createNode({ name: 'threaded', identity: generateIdentity(), log: silentLogger, routing: { snapshotDelay: 100 } })
+  state.node = await createNode({ name: 'threaded', host: LOOPBACK, identity: generateIdentity(), log: silentLogger, routing: { snapshotDelay: 100 } })
   await state.node.bootstrap([state.swarm.nodes[0]!.udp])
 }))
 workers.after(hook(T, async () => {

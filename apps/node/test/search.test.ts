@@ -15,6 +15,7 @@ import { waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { createSwarm } from '../src/index.js'
 import type { PeerNode, Swarm } from '../src/index.js'
 import { retryOnce } from './fixtures/retry.js'
+import { LOOPBACK } from './fixtures/loopback.js'
 
 const SIZE = 100
 const INTERVAL = 1000
@@ -79,7 +80,7 @@ const byName = (name: string): PeerNode => ctx.swarm.nodes.find(n => n.name === 
 const testnet = suite('search testnet - 100 nodes, 1 s announces')
 
 testnet.before(withTimeout(T, async () => {
-  ctx.swarm = await createSwarm(SIZE, { names: NAMES, node: { lists: { announceInterval: INTERVAL } } })
+  ctx.swarm = await createSwarm(SIZE, { host: LOOPBACK, names: NAMES, node: { lists: { announceInterval: INTERVAL } } })
   const start = await Promise.all(ctx.swarm.nodes.map(async n => (await stats(n)).rounds))
   await waitFor(async () => {
     const now = await Promise.all(ctx.swarm.nodes.map(async n => (await stats(n)).rounds))

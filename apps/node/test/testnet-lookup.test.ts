@@ -14,6 +14,7 @@ import { hook } from './fixtures/hook.js'
 import { hexes, idFrom, prng, recall, trueClosest } from './fixtures/ids.js'
 import { find, findExpecting, lookup, lookupExpecting } from './fixtures/node.js'
 import { retryOnce } from './fixtures/retry.js'
+import { LOOPBACK } from './fixtures/loopback.js'
 
 const SIZE = 100
 const K = 8
@@ -27,7 +28,7 @@ const ctx = {} as Net
 const testnet = suite('testnet - 100 nodes')
 
 testnet.before(hook(T, async () => {
-  ctx.swarm = await createSwarm(SIZE)
+  ctx.swarm = await createSwarm(SIZE, { host: LOOPBACK })
   ctx.ids = ctx.swarm.nodes.map(n => n.id)
   ctx.random = prng(0x5eed)
 }))
@@ -38,7 +39,7 @@ testnet('testnet - the swarm has 100 nodes with distinct ids and addresses', () 
   assert.is(ctx.swarm.nodes.length, SIZE)
   assert.is(new Set(ctx.ids.map(idToHex)).size, SIZE)
   assert.is(new Set(ctx.swarm.nodes.map(n => `${n.udp.host}:${n.udp.port}`)).size, SIZE)
-  assert.ok(ctx.swarm.nodes.every(n => n.udp.host === '127.0.0.1' && n.udp.port > 0))
+  assert.ok(ctx.swarm.nodes.every(n => n.udp.host === LOOPBACK && n.udp.port > 0))
 })
 
 testnet('testnet - 25 lookups of random targets from random nodes find the true closest 8', withTimeout(T, async () => {
@@ -124,7 +125,7 @@ const net = {} as Net
 const churn = suite('testnet - dead nodes')
 
 churn.before(hook(T, async () => {
-  net.swarm = await createSwarm(40)
+  net.swarm = await createSwarm(40, { host: LOOPBACK })
   net.ids = net.swarm.nodes.map(n => n.id)
   net.random = prng(0xdead)
 }))

@@ -9,6 +9,7 @@ import { createNode } from '../src/index.js'
 import { hook } from './fixtures/hook.js'
 import { errorCode, get, liveMirror, startUiNet, waitForDirectory, waitForNames } from './ui-net.js'
 import type { UiNet } from './ui-net.js'
+import { LOOPBACK } from './fixtures/loopback.js'
 
 const T = 60_000
 const NAMES = ['ada', 'alan', 'grace', 'barbara', 'donald', 'edsger', 'frances', 'leslie']
@@ -38,7 +39,7 @@ api('api - /api/status: this node, its UDP address, the routing table, the lists
   }, { timeout: 20_000, what: 'a joined status' }) as Record<string, unknown>
   assert.is(s.id, net.full.idHex)
   assert.is(s.name, 'you')
-  assert.is(s.udp, `127.0.0.1:${net.full.udp.port}`)
+  assert.is(s.udp, `${LOOPBACK}:${net.full.udp.port}`)
   assert.is(s.api, net.url)
   assert.ok(typeof s.uptime === 'number' && s.uptime > 0)
   const actors = s.actors as Array<{ name: string, host: string, threadId: number, restarts: number }>
@@ -64,7 +65,7 @@ api('api - /api/peers: the directory lists every swarm node by name; pages follo
     assert.ok(body.peers.length <= 3)
     for (const p of body.peers) {
       assert.match(p.id, /^[0-9a-f]{40}$/)
-      assert.match(p.address, /^127\.0\.0\.1:\d+$/)
+      assert.ok(p.address.startsWith(`${LOOPBACK}:`) && /:\d+$/.test(p.address), p.address)
       assert.is(p.status, 'online')
       assert.ok(p.lastSeen > 0)
     }
@@ -83,7 +84,7 @@ api('api - /api/peers/:id: a swarm node by id (any case) with its name and addre
     const r = await get(`${net.url}/api/peers/${grace.idHex.toUpperCase()}`)
     return r.status === 200 && (r.json as { name: string }).name === 'grace' ? r : undefined
   }, { timeout: 20_000, what: 'grace by id' })
-  assert.equal(a.json, { ...(a.json as object), id: grace.idHex, name: 'grace', address: `127.0.0.1:${grace.udp.port}`, status: 'online' })
+  assert.equal(a.json, { ...(a.json as object), id: grace.idHex, name: 'grace', address: `${LOOPBACK}:${grace.udp.port}`, status: 'online' })
   const missing = await get(`${net.url}/api/peers/${idToHex(randomId())}`)
   assert.is(missing.status, 404)
   assert.is(errorCode(missing), 'ERR_PEER_NOT_FOUND')
@@ -182,7 +183,7 @@ api.run()
 const guard = suite('ui api - token and addresses')
 
 guard('api - a node given a token needs it on /api, /metrics and the events socket; the page needs none', withTimeout(T, async () => {
-  const node = await createNode({ name: 'locked', identity: generateIdentity(), log: silentLogger, inline: true, api: { port: 0, token: 'tok-123' } })
+  const node = await createNode({ name: 'locked', host: LOOPBACK, identity: generateIdentity(), log: silentLogger, inline: true, api: { port: 0, token: 'tok-123' } })
   try {
     const url = node.api!
     for (const path of ['/api/status', '/api/peers', '/metrics', `/api/peers/${'ab'.repeat(20)}`]) {
@@ -220,7 +221,7 @@ guard('api - a non-loopback API without a token makes createNode reject with ERR
 }))
 
 guard('api - without the api option a node has no API (node.api is null)', withTimeout(T, async () => {
-  const node = await createNode({ name: 'quiet', identity: generateIdentity(), log: silentLogger, inline: true })
+  const node = await createNode({ name: 'quiet', host: LOOPBACK, identity: generateIdentity(), log: silentLogger, inline: true })
   try {
     assert.is(node.api, null)
     assert.not.ok(node.supervisor.stats().some(s => s.name === 'ui-bridge'))

@@ -9,6 +9,7 @@ import { waitFor } from '@peerconnect/test-helpers'
 import { WebSocket } from 'ws'
 import { createNode, createSwarm } from '../src/index.js'
 import type { NodeOptions, PeerNode, Swarm } from '../src/index.js'
+import { LOOPBACK } from './fixtures/loopback.js'
 
 /** A hostile name: markup that would run script if the page rendered names as HTML. */
 export const HOSTILE_NAME = '<img src=x onerror="window.__pwned=1">'
@@ -34,11 +35,12 @@ export interface UiNetOptions {
 
 export async function startUiNet (opts: UiNetOptions): Promise<UiNet> {
   const quick: Partial<NodeOptions> = { lists: { announceInterval: 2000 }, liveness: { udpTimeout: 500, tcpTimeout: 500 } }
-  const swarm = await createSwarm(opts.names.length, { names: opts.names, node: quick })
+  const swarm = await createSwarm(opts.names.length, { host: LOOPBACK, names: opts.names, node: quick })
   let full: PeerNode | undefined
   try {
     full = await createNode({
       name: opts.fullName ?? 'you',
+      host: LOOPBACK,
       identity: generateIdentity(),
       log: silentLogger,
       inline: opts.inline,
