@@ -15,7 +15,7 @@
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { randomId } from '@peerconnect/protocol'
-import { K } from '@peerconnect/crawler'
+import { K, KEEP } from '@peerconnect/crawler'
 import { parseFlags } from './lib/argv.js'
 import { printTable } from './lib/table.js'
 import { tapDgram } from './net/dgram-tap.js'
@@ -27,15 +27,12 @@ import type { LookupSummary } from './net/lookup-run.js'
 import { liveIndices } from './net/swarm.js'
 import type { BenchSwarm } from './net/swarm.js'
 
-/** The crawler's default k, and the k a churn run asks for (its goal scores the 20 closest live). */
-const DEFAULT_K = K
-const CHURN_K = 20
-
 const flags = parseFlags({ nodes: 200, delay: 0, churn: 0, lookups: 60, parallel: 4, k: 0, settle: 2, seconds: 120, timeout: 30 })
 if (!(flags.churn >= 0 && flags.churn < 1)) throw new RangeError('--churn is a fraction in [0, 1)')
 if (flags.nodes < 2) throw new RangeError('--nodes needs at least 2')
-if (!(Number.isInteger(flags.k) && flags.k >= 0 && flags.k <= 20)) throw new RangeError('--k is 0 (by the run: 8, or 20 with --churn) or 1..20')
-const k = flags.k > 0 ? flags.k : flags.churn > 0 ? CHURN_K : DEFAULT_K
+if (!(Number.isInteger(flags.k) && flags.k >= 0 && flags.k <= KEEP)) throw new RangeError(`--k is 0 (by the run: ${K}, or ${KEEP} with --churn) or 1..${KEEP}`)
+/** The crawler's default k; a churn run asks for as many as a result carries (its goal scores the 20 closest live). */
+const k = flags.k > 0 ? flags.k : flags.churn > 0 ? KEEP : K
 
 const tap = tapDgram()
 tap.setDelay(flags.delay)
@@ -45,7 +42,7 @@ const built: Record<string, number> = {}
 const results: Record<string, LookupSummary> = {}
 try {
   for (const [name, make] of [
-    ['ours', async () => await ourSwarm(flags.nodes, { k: k === DEFAULT_K ? undefined : k, lookupTimeout: flags.timeout * 1000 })],
+    ['ours', async () => await ourSwarm(flags.nodes, { k: k === K ? undefined : k, lookupTimeout: flags.timeout * 1000 })],
     ['bittorrent-dht', async () => await dhtSwarm(flags.nodes)]
   ] as const) {
     const t0 = performance.now()
@@ -69,7 +66,7 @@ const theirs = results['bittorrent-dht']!
 const ratio = Number((ours.queriesPerLookup / theirs.queriesPerLookup).toFixed(3))
 const live = liveIndices(swarms[0]!).length
 process.stdout.write(`lookup bench: ${flags.nodes} nodes per swarm (${live} live after churn ${flags.churn}), one-way delay ${flags.delay} ms, ` +
-  `${flags.lookups} random targets, ${flags.parallel} at once; ours k = ${k}${flags.k > 0 ? '' : k === DEFAULT_K ? ' (the crawler\'s default)' : ' (churn: the 20 closest live are scored)'}; swarms built in ${built.ours} / ${built['bittorrent-dht']} ms\n\n`)
+  `${flags.lookups} random targets, ${flags.parallel} at once; ours k = ${k}${flags.k > 0 ? '' : k === K ? ' (the crawler\'s default)' : ' (churn: the 20 closest live are scored)'}; swarms built in ${built.ours} / ${built['bittorrent-dht']} ms\n\n`)
 printTable(
   ['swarm', 'lookups', 'failed', 'queries', 'min', 'max', 'bytes', 'median ms', 'p95 ms', 'recall', 'recall20', 'exact'],
   [['ours', ours], ['bittorrent-dht', theirs]].map(([name, r]) => {
