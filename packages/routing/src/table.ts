@@ -8,8 +8,8 @@
  */
 import KBucket from 'k-bucket'
 import { isIP } from 'node:net'
-import { commonPrefixLength, idsEqual, isNodeId, isNum, isPort, ID_LENGTH, Nearest } from '@peerconnect/protocol'
-import type { Contact, NodeId, ViewContactData } from '@peerconnect/protocol'
+import { commonPrefixLength, DEFAULT_IP_LIMITS, idsEqual, isNodeId, isNum, isPort, ID_LENGTH, Nearest, subnetOf } from '@peerconnect/protocol'
+import type { Contact, IpLimits, NodeId, ViewContactData } from '@peerconnect/protocol'
 import { GOOD_WINDOW, K } from './constants.js'
 import { walkNearestFirst } from './nearest.js'
 import type { BucketTree } from './nearest.js'
@@ -22,6 +22,11 @@ export type AddResult =
   /** The id is known at another address and that contact is still good: kept as it was. */
   | { kind: 'conflict', contact: Contact }
   | { kind: 'invalid', reason: string }
+  /** Refused to keep the table diverse: too many of its subnet (bucket or table), or the bucket's share for contacts that only queried us is used up. */
+  | { kind: 'limited', reason: string }
+
+/** How a contact came to us: `found` answered a query we sent on our own (a lookup, a bootstrap); `inbound` answered the ping we sent because it queried us. */
+export interface AddOptions { readonly inbound?: boolean }
 
 export interface TableOptions {
   /** Contacts per bucket (default 20). */
@@ -30,6 +35,8 @@ export interface TableOptions {
   readonly goodWindow?: number
   /** When the table was made (ms): buckets never touched count as touched then (default 0). */
   readonly createdAt?: number
+  /** Contacts per IPv4 /24 (IPv6 /64) in a bucket and in the table (default 2 and 10, loopback and private ranges exempt). */
+  readonly ipLimits?: IpLimits
 }
 
 export interface ClosestOptions {
@@ -48,6 +55,9 @@ export class RoutingTable {
   private readonly createdAt: number
   private readonly buckets: KBucket<Entry>
   private readonly touched = new Map<number, number>()
+  private readonly ipLimits: IpLimits
+  /** Contacts per subnet in the table (exempt addresses not counted). */
+  private readonly subnets = new Map<string, number>()
   private failedCount = 0
   private event: KBucketEvent | undefined
 
@@ -57,6 +67,7 @@ export class RoutingTable {
     this.k = opts.k ?? K
     this.goodWindow = opts.goodWindow ?? GOOD_WINDOW
     this.createdAt = opts.createdAt ?? 0
+    this.ipLimits = opts.ipLimits ?? DEFAULT_IP_LIMITS
     this.buckets = new KBucket<Entry>({
       localNodeId: this.self,
       numberOfNodesPerKBucket: this.k,
@@ -72,8 +83,12 @@ export class RoutingTable {
     return this.buckets.count()
   }
 
-  /** Adds a contact or refreshes a known one (moved to the tail: most recently seen). */
-  add (contact: Contact): AddResult {
+  /**
+   * Adds a contact or refreshes a known one (moved to the tail: most recently seen). A new one (or a
+   * known id at a new address) must pass the subnet limits, and an `inbound` one the bucket's share
+   * for contacts that only queried us (half of k): we fill the table from our own lookups first.
+   */
+  add (contact: Contact, opts: AddOptions = {}): AddResult {
     const reason = invalidReason(contact)
     if (reason !== undefined) return { kind: 'invalid', reason }
     if (idsEqual(contact.id, this.self)) return { kind: 'invalid', reason: 'our own id' }
@@ -81,15 +96,31 @@ export class RoutingTable {
     if (known !== null && !sameAddress(known.contact, contact) && this.isGood(known, contact.lastSeen)) {
       return { kind: 'conflict', contact: copy(known.contact) }
     }
+    const moved = known === null || known.contact.host !== contact.host
+    const inbound = opts.inbound === true && (known === null || known.inbound)
+    if (moved || (inbound && known === null)) {
+      const limited = this.limitedReason(contact, inbound, known)
+      if (limited !== undefined) return { kind: 'limited', reason: limited }
+    }
     const own = clean(contact)
-    const entry: Entry = { id: own.id, vectorClock: 0, contact: own, failures: 0, timeouts: 0 }
+    const entry: Entry = { id: own.id, vectorClock: 0, contact: own, failures: 0, timeouts: 0, inbound }
     if (known !== null && entry.contact.rtt === undefined && known.contact.rtt !== undefined) entry.contact.rtt = known.contact.rtt
     if (known !== null && known.failures > 0) this.failedCount--
     const event = this.insert(entry)
     const bucket = this.bucketOf(entry.id)
     if (event.kind === 'full') return { kind: 'full', bucket, oldest: copy(this.oldestIn(bucket, event.oldest).contact), candidate: copy(entry.contact) }
+    if (moved) {
+      if (known !== null) this.countSubnet(known.contact.host, -1)
+      this.countSubnet(entry.contact.host, 1)
+    }
     this.touchBucket(bucket, entry.contact.lastSeen)
     return { kind: event.kind, contact: copy(entry.contact) }
+  }
+
+  /** Whether the contact came in as `inbound` (answered only the ping its own query earned) and has not answered a query of ours since. */
+  isInbound (id: NodeId): boolean {
+    if (!isNodeId(id)) return false
+    return this.buckets.get(id)?.inbound === true
   }
 
   /** Marks a contact seen at `at` (with a new rtt, if measured). Returns it, or null if unknown. */
@@ -99,7 +130,7 @@ export class RoutingTable {
     if (known === null) return null
     const next: Contact = { ...known.contact, lastSeen: Math.max(at, known.contact.lastSeen) }
     if (rtt !== undefined && isNum(rtt) && rtt >= 0) next.rtt = rtt
-    const result = this.add(next)
+    const result = this.add(next, { inbound: known.inbound })
     return result.kind === 'updated' ? result.contact : null
   }
 
@@ -138,6 +169,7 @@ export class RoutingTable {
     if (known === null) return null
     if (known.failures > 0) this.failedCount--
     this.buckets.remove(id)
+    this.countSubnet(known.contact.host, -1)
     return copy(known.contact)
   }
 
@@ -245,6 +277,34 @@ export class RoutingTable {
     return stale
   }
 
+  /** Why a contact (new, or known at a new host) may not enter: its subnet's share of the bucket or table, or the bucket's inbound share. */
+  private limitedReason (contact: Contact, inbound: boolean, known: Entry | null): string | undefined {
+    const net = subnetOf(contact.host, this.ipLimits.mode)
+    const bucket = this.bucketOf(contact.id)
+    if (net === undefined && !inbound) return undefined
+    let sameNet = 0
+    let inboundHere = 0
+    for (const e of this.entries()) {
+      if (e === known || this.bucketOf(e.id) !== bucket) continue
+      if (e.inbound) inboundHere++
+      if (net !== undefined && subnetOf(e.contact.host, this.ipLimits.mode) === net) sameNet++
+    }
+    if (net !== undefined) {
+      if ((this.subnets.get(net) ?? 0) - (known !== null && subnetOf(known.contact.host, this.ipLimits.mode) === net ? 1 : 0) >= this.ipLimits.table) return `more than ${this.ipLimits.table} contacts of ${net} in the table`
+      if (sameNet >= this.ipLimits.bucket) return `more than ${this.ipLimits.bucket} contacts of ${net} in bucket ${bucket}`
+    }
+    if (inbound && known === null && inboundHere >= Math.floor(this.k / 2)) return `bucket ${bucket}'s share for contacts that only queried us is full`
+    return undefined
+  }
+
+  private countSubnet (host: string, delta: number): void {
+    const net = subnetOf(host, this.ipLimits.mode)
+    if (net === undefined) return
+    const n = (this.subnets.get(net) ?? 0) + delta
+    if (n > 0) this.subnets.set(net, n)
+    else this.subnets.delete(net)
+  }
+
   private insert (entry: Entry): KBucketEvent {
     this.event = undefined
     this.buckets.add(entry)
@@ -302,7 +362,7 @@ export function invalidReason (c: unknown): string | undefined {
   return undefined
 }
 
-interface Entry { id: NodeId, vectorClock: number, contact: Contact, failures: number, timeouts: number }
+interface Entry { id: NodeId, vectorClock: number, contact: Contact, failures: number, timeouts: number, inbound: boolean }
 type KBucketEvent = { kind: 'added' | 'updated' } | { kind: 'full', oldest: Entry | undefined }
 type TreeNode = BucketTree<Entry>
 

@@ -21,7 +21,8 @@ import type { FindNodeView } from './view.js'
  * subscribed, closes both on unsubscribe. Consumes `transport.query` (→ `transport.response`
  * or an error reply; an `actor.cancel` for its cid cancels it), `transport.info` and `routing.view`
  * (find_node is answered from it: view.ts); hands each other inbound query to the actor consuming
- * `rpc.<method>` and sends its `rpc.reply` back; publishes `transport.seen` and, when a query
+ * `rpc.<method>` and sends its `rpc.reply` back; publishes `transport.seen` (`queried` when the
+ * node sent us a query, else it answered one of ours) and, when a query
  * times out, `transport.failed` (each throttled per contact).
  */
 export function transportActor (init: TransportInit): ActorFn {
@@ -29,6 +30,7 @@ export function transportActor (init: TransportInit): ActorFn {
     const seen$ = new Subject<TransportSeen | TransportFailed>()
     const inbound$ = new Subject<InboundQuery>()
     const throttle = createSeenThrottle({ interval: init.seenInterval })
+    const queried = createSeenThrottle({ interval: init.seenInterval })
     const failures = createSeenThrottle({ interval: init.seenInterval })
     const socket = createKrpcSocket({
       id: init.id,
@@ -39,13 +41,14 @@ export function transportActor (init: TransportInit): ActorFn {
       bufferSize: init.bufferSize,
       createSocket: init.network === undefined ? undefined : type => init.network!.createSocket(type),
       onQuery: q => inbound$.next(q),
+      // Replies and queries are throttled apart: a query seen first must not hide the reply that proves the contact.
       onSeen: (id, host, port, rtt) => {
-        if (throttle.pass(`${host}:${port}`, id, deps.clock.now())) seen$.next(seenMessage(id, host, port, rtt))
+        if ((rtt === undefined ? queried : throttle).pass(`${host}:${port}`, id, deps.clock.now())) seen$.next(seenMessage(id, host, port, rtt))
       },
       onExternal: (ip, host, port) => external.report(ip, host, port),
       onTimeout: (host, port) => {
         const key = `${host}:${port}`
-        const id = throttle.idAt(key)
+        const id = throttle.idAt(key) ?? queried.idAt(key)
         if (failures.pass(key, id ?? NO_ID, deps.clock.now())) seen$.next(failedMessage(id, host, port))
       }
     })
@@ -177,10 +180,11 @@ function badRequest (m: Message, why: string): Observable<Message> {
   return new Observable(sub => { sub.next(errorReply(m, new BadRequestError(why))); sub.complete() })
 }
 
+/** A sighting: a reply to a query of ours (with its rtt), or a query it sent us (`queried`: not proof that it lives there). */
 function seenMessage (id: NodeId, host: string, port: number, rtt: number | undefined): TransportSeen {
   const copy = id.slice()
   return rtt === undefined
-    ? { type: 'transport.seen', id: copy, host, port }
+    ? { type: 'transport.seen', id: copy, host, port, queried: true }
     : { type: 'transport.seen', id: copy, host, port, rtt }
 }
 

@@ -53,3 +53,6 @@ export const SOCKET_BUFFER_SIZE = 4 * 1024 * 1024
 export const STALL_SLACK = 25 * ms
 /** Bytes of a transaction id chosen by this node. */
 export const TID_LENGTH = 4
+/** Addresses remembered as proven (they answered a query of ours), and unproven ones whose bytes in and out are counted; the oldest are forgotten. */
+export const PROVEN_MAX_ADDRESSES = 20_000
+export const CREDIT_MAX_ADDRESSES = 10_000

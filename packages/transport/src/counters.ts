@@ -35,6 +35,8 @@ export interface Counters extends Record<DropReason, number> {
   badReplies: number
   /** Replies refused with 202 because they were over 3× their query and the querier was not proven. */
   amplificationRefused: number
+  /** Bounded queries (pings back) not sent: the address has not answered us and has not sent us enough. */
+  unprovenRefused: number
   replyEncodeErrors: number
   /** Every dropped inbound packet, whatever the reason. */
   dropped: number
@@ -59,6 +61,7 @@ export function createCounters (): Counters {
     sendErrors: 0,
     badReplies: 0,
     amplificationRefused: 0,
+    unprovenRefused: 0,
     replyEncodeErrors: 0,
     dropped: 0,
     droppedMalformed: 0,

@@ -41,3 +41,9 @@ export class BindError extends Error {
   override readonly name = 'BindError'
   readonly code = 'ERR_BIND'
 }
+
+/** A bounded query (a ping back) to an address that has not answered us would send it more than it sent us. */
+export class RpcUnprovenError extends Error {
+  override readonly name = 'RpcUnprovenError'
+  readonly code = TRANSPORT_ERRORS.UNPROVEN
+}

@@ -5,7 +5,8 @@ import { compactAddress, decodeKrpc, encodeError, encodeQuery, encodeResponse, i
 import type { Address, KrpcError, KrpcResponse, NodeId, Obj } from '@peerconnect/protocol'
 import { AMPLIFICATION_FACTOR, SOCKET_BUFFER_SIZE, STALL_SLACK } from './constants.js'
 import { TidSource, tidKey } from './tid.js'
-import { BindError, RpcBadReplyError, RpcRemoteError, RpcSendError, RpcTimeoutError } from './errors.js'
+import { BindError, RpcBadReplyError, RpcRemoteError, RpcSendError, RpcTimeoutError, RpcUnprovenError } from './errors.js'
+import { createCreditBook } from './credit.js'
 import { createRateLimiter } from './rate-limit.js'
 import type { RateLimitOptions } from './rate-limit.js'
 import { createRttTable } from './rtt.js'
@@ -31,6 +32,8 @@ export interface KrpcSocketOptions {
   readonly onQuery?: (query: InboundQuery) => void
   /** Called for each valid message from a node: queries (no rtt) and matched replies (with rtt). */
   readonly onSeen?: (id: NodeId, host: string, port: number, rtt: number | undefined) => void
+  /** Addresses remembered as proven (answered us) and unproven ones whose bytes are counted. Default PROVEN_MAX_ADDRESSES / CREDIT_MAX_ADDRESSES. */
+  readonly credit?: { readonly maxProven?: number, readonly maxUnproven?: number }
   /** Called when one of our queries to `host:port` timed out (not when it was cancelled). */
   readonly onTimeout?: (host: string, port: number, method: string) => void
   /** A reply to one of our queries said (BEP 42 `ip`) what address it came to us from: `ip` compact, as sent by `host:port`. */
@@ -74,8 +77,13 @@ export interface QueryResult { from: Address, id: NodeId, r: Obj, rtt: number, b
 
 export type QueryCallback = (err: Error | null, res?: QueryResult) => void
 
-/** A query to send: method `q`, arguments `a` (without our id), and a timeout overriding the adaptive one. */
-export interface OutboundQuery { readonly q: string, readonly a: Obj, readonly timeout?: number | undefined }
+/**
+ * A query to send: method `q`, arguments `a` (without our id), and a timeout overriding the
+ * adaptive one. `bounded`: a reaction to the address's own queries (a ping back) — to an address
+ * that has not answered us it goes once, then only while all we sent it stays within what it sent
+ * us; else it fails with ERR_RPC_UNPROVEN and nothing is sent.
+ */
+export interface OutboundQuery { readonly q: string, readonly a: Obj, readonly timeout?: number | undefined, readonly bounded?: boolean | undefined }
 
 /**
  * A KRPC socket over UDP (BEP 5 framing). Our queries get random 4-byte transaction ids and
@@ -115,6 +123,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
   const pending = new Map<number, Pending>()
   const tids = new TidSource()
   const replyGuard = opts.replyGuard ?? knownReplyGuard
+  const credit = createCreditBook(opts.credit)
   const type = host.includes(':') ? 'udp6' : 'udp4'
   const sock: DatagramSocket = opts.createSocket?.(type) ?? dgram.createSocket({ type, lookup: literalLookup })
   let bound: Address | undefined
@@ -147,10 +156,13 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     reply (query, r, ropts = {}) {
       let out: Uint8Array
       // BEP 42: the querier's address as we see it, when the reply has room for it within its bound.
+      // To an address that has not answered us: in the first reply, then only when all we sent it stays within what it sent.
       const ip = compactAddress(query.from.host, query.from.port)
       const budget = ropts.proven === true ? undefined : AMPLIFICATION_FACTOR * query.bytes
+      const room = credit.optionalRoom(`${query.from.host}:${query.from.port}`)
+      const ipBudget = room === Infinity ? budget : Math.min(budget ?? Infinity, room)
       try {
-        out = encodeFlatResponse(query.t, r, self, { ip, budget }) ?? withIpIfRoom(query.t, { ...r, id: self }, ip, budget)
+        out = encodeFlatResponse(query.t, r, self, { ip, budget: ipBudget }) ?? withIpIfRoom(query.t, { ...r, id: self }, ip, ipBudget)
       } catch {
         counters.replyEncodeErrors++
         sendError(query.t, [KRPC_ERROR.SERVER, 'server error'], query.from)
@@ -184,7 +196,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     }
   }
 
-  function request (to: Address, { q, a, timeout: fixed }: OutboundQuery, cb: QueryCallback): () => void {
+  function request (to: Address, { q, a, timeout: fixed, bounded }: OutboundQuery, cb: QueryCallback): () => void {
     const toHost = normalizeHost(to.host)
     if (closed || toHost === undefined || !(to.port >= 1 && to.port <= 65535)) {
       counters.sendErrors++
@@ -203,6 +215,12 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       return noop
     }
     const key = `${toHost}:${to.port}`
+    if (bounded === true && !credit.allowInitiated(key, buf.length)) {
+      counters.unprovenRefused++
+      const err = new RpcUnprovenError(`${key} has not answered us and has not sent us ${buf.length} bytes more than we sent it`)
+      queueMicrotask(() => cb(err))
+      return noop
+    }
     const timeout = fixed ?? rtt.timeout(key)
     const p: Pending = { key, host: toHost, port: to.port, method: q, sentAt: now(), bytes: buf.length, cb, timer: undefined, rechecked: false }
     p.timer = setTimeout(onTimeout, timeout, tid.key, p, timeout)
@@ -210,6 +228,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     counters.sent++
     counters.queriesSent++
     counters.method(q).sent++
+    credit.sent(key, buf.length)
     sock.send(buf, to.port, toHost, err => {
       if (err === null || err === undefined || pending.get(tid.key) !== p) return
       counters.sendErrors++
@@ -257,6 +276,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       if (limiter !== undefined && !limiter.allow(rinfo.address, now())) { drop(DROP.RATE_LIMITED); return }
       counters.queriesIn++
       counters.method(msg.q).in++
+      credit.received(`${rinfo.address}:${rinfo.port}`, buf.length)
       const parsed = parseQueryArgs(msg.q, msg.a)
       if (!parsed.ok) { sendError(msg.t, [parsed.code, parsed.reason], addressOf(rinfo)); return }
       opts.onSeen?.(msg.a.id, rinfo.address, rinfo.port, undefined)
@@ -274,6 +294,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     if (p === undefined) { drop(DROP.UNKNOWN_TID); return }
     if (!sameAddress(p, rinfo)) { drop(DROP.WRONG_ADDRESS); return }
     settle(key, p)
+    credit.prove(p.key)                             // alive at that address (an error reply too; not proof of an id)
     const ms = now() - p.sentAt
     rtt.observe(p.key, ms)
     if (msg.y === 'e') {
@@ -305,6 +326,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
 
   function send (buf: Uint8Array, toHost: string, toPort: number): void {
     if (closed) return
+    credit.sent(`${toHost}:${toPort}`, buf.length)
     counters.sent++
     sock.send(buf, toPort, toHost)
   }

@@ -29,12 +29,21 @@ export const isContactList = isArrayOf(isContact)
 
 // ── transport ────────────────────────────────────────────────────────────────────────────────
 
-/** Ask: send KRPC query `q` with arguments `a` (the transport adds our `id`) to `to`. */
-export type TransportQuery = { type: 'transport.query', cid?: number, to: Address, q: string, a: Obj, timeout?: number }
+/**
+ * Ask: send KRPC query `q` with arguments `a` (the transport adds our `id`) to `to`. `bounded`:
+ * the query is a reaction to that address's own queries (a ping back): unless the address has
+ * answered a query of ours, it is sent only while all we sent there stays within what it sent us,
+ * else the ask fails with ERR_RPC_UNPROVEN and nothing is sent.
+ */
+export type TransportQuery = { type: 'transport.query', cid?: number, to: Address, q: string, a: Obj, timeout?: number, bounded?: boolean }
 /** Reply to transport.query. `rtt` ms; `bytes` = query + reply sizes on the wire. */
 export type TransportResponse = { type: 'transport.response', re?: number, end?: boolean, from: Address, id: NodeId, r: Obj, rtt: number, bytes: number }
-/** Published for every valid message from a node (at most about once a second per contact). */
-export type TransportSeen = { type: 'transport.seen', id: NodeId, host: string, port: number, rtt?: number }
+/**
+ * Published for every valid message from a node (at most about once a second per contact and
+ * kind). `queried`: the node sent us a query — a reason to ping it, not proof that it lives at
+ * that address; without it the sighting is a reply to a query of ours (with its `rtt`).
+ */
+export type TransportSeen = { type: 'transport.seen', id: NodeId, host: string, port: number, rtt?: number, queried?: boolean }
 /**
  * Published when a query to a node timed out (at most about once a second per contact). `id` is
  * the id last seen at that address, when the transport knows it.
@@ -45,9 +54,9 @@ export type TransportInfo = { type: 'transport.info', cid?: number }
 /** `udp`: the bound address; `advertised`: where others can reach us — what other nodes agree they see (BEP 42), else `udp` unless bound to a wildcard (0.0.0.0 / ::). */
 export type TransportInfoReply = { type: 'transport.info.reply', re?: number, end?: boolean, id: NodeId, udp: Address, advertised?: Address, stats: Record<string, number> }
 
-export const isTransportQuery = isMessageOf<TransportQuery>('transport.query', { to: isAddress, q: isStr, a: isObj, timeout: isOptional(isNat) })
+export const isTransportQuery = isMessageOf<TransportQuery>('transport.query', { to: isAddress, q: isStr, a: isObj, timeout: isOptional(isNat), bounded: isOptional(isBool) })
 export const isTransportResponse = isMessageOf<TransportResponse>('transport.response', { from: isAddress, id: isId, r: isObj, rtt: isNum, bytes: isNat })
-export const isTransportSeen = isMessageOf<TransportSeen>('transport.seen', { id: isId, host: isHostString, port: isPort, rtt: isOptional(isNum) })
+export const isTransportSeen = isMessageOf<TransportSeen>('transport.seen', { id: isId, host: isHostString, port: isPort, rtt: isOptional(isNum), queried: isOptional(isBool) })
 export const isTransportFailed = isMessageOf<TransportFailed>('transport.failed', { id: isOptional(isId), host: isHostString, port: isPort, reason: (x: unknown) => x === 'timeout' })
 export const isTransportInfo = isMessageOf<TransportInfo>('transport.info', {})
 export const isTransportInfoReply = isMessageOf<TransportInfoReply>('transport.info.reply', { id: isId, udp: isAddress, advertised: isOptional(isAddress), stats: isObj })
@@ -57,7 +66,8 @@ export const TRANSPORT_ERRORS = {
   TIMEOUT: 'ERR_RPC_TIMEOUT',          // no reply within the adaptive timeout
   REMOTE: 'ERR_RPC_REMOTE',            // the node answered with a KRPC error (message: "<code> <text>")
   SEND: 'ERR_RPC_SEND',                // the datagram could not be sent (bad address, socket closed)
-  BAD_REPLY: 'ERR_RPC_BAD_REPLY'       // the reply failed the method's reply guard
+  BAD_REPLY: 'ERR_RPC_BAD_REPLY',      // the reply failed the method's reply guard
+  UNPROVEN: 'ERR_RPC_UNPROVEN'         // a bounded query to an address that has not answered us and has not sent us enough
 } as const
 
 // ── inbound KRPC queries, handed by transport to the actor that consumes `rpc.<method>` ───────

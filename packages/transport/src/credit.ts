@@ -1,0 +1,81 @@
+import { CREDIT_MAX_ADDRESSES, PROVEN_MAX_ADDRESSES } from './constants.js'
+
+/**
+ * New addresses draw no traffic: an address (`host:port`) is *proven* once it answered a query of
+ * ours (a reply or a KRPC error: alive at that address). Until then the bytes it sent us and we
+ * sent it are counted, so what we send on our own initiative (a ping back) stays within what it
+ * sent (`room`), and a reply's optional parts (BEP 42 `ip`) are left out when they would not fit.
+ * Bounded memory: forgetting an unproven address resets it to no credit; forgetting a proven one
+ * makes it unproven again.
+ */
+export interface CreditBook {
+  isProven (key: string): boolean
+  prove (key: string): void
+  /** Bytes received from an unproven address. */
+  received (key: string, bytes: number): void
+  /** Bytes sent to an address (counted only while unproven). */
+  sent (key: string, bytes: number): void
+  /** What we may still send an unproven address (Infinity when proven). */
+  room (key: string): number
+  /**
+   * Whether a query of our own initiative (`bytes`) may go to the address: always when proven;
+   * else once after it first reached us (a ping back: without it a newcomer whose queries drew
+   * 3× replies would never be asked, so never proven), then only within `room`.
+   */
+  allowInitiated (key: string, bytes: number): boolean
+  /** What a reply's optional parts (BEP 42 `ip`) may make it: unbounded when proven or for the first reply to an address (so a node behind a NAT learns its address from its first contacts), else `room`. */
+  optionalRoom (key: string): number
+  readonly size: number
+}
+
+export function createCreditBook (opts: { maxProven?: number, maxUnproven?: number } = {}): CreditBook {
+  const maxProven = Math.max(1, opts.maxProven ?? PROVEN_MAX_ADDRESSES)
+  const maxUnproven = Math.max(1, opts.maxUnproven ?? CREDIT_MAX_ADDRESSES)
+  const proven = new Set<string>()
+  const credit = new Map<string, Credit>()
+  const entry = (key: string): Credit => {
+    let c = credit.get(key)
+    if (c === undefined) {
+      if (credit.size >= maxUnproven) credit.delete(credit.keys().next().value as string)
+      c = { in: 0, out: 0, asked: false, told: false }
+      credit.set(key, c)
+    }
+    return c
+  }
+  return {
+    isProven: key => proven.has(key),
+    prove (key) {
+      credit.delete(key)
+      if (proven.has(key)) { proven.delete(key); proven.add(key); return }
+      if (proven.size >= maxProven) proven.delete(proven.keys().next().value as string)
+      proven.add(key)
+    },
+    received (key, bytes) {
+      if (!proven.has(key)) entry(key).in += bytes
+    },
+    sent (key, bytes) {
+      if (!proven.has(key)) entry(key).out += bytes
+    },
+    room (key) {
+      if (proven.has(key)) return Infinity
+      const c = credit.get(key)
+      return c === undefined ? 0 : c.in - c.out
+    },
+    allowInitiated (key, bytes) {
+      if (proven.has(key)) return true
+      const c = credit.get(key)
+      if (c === undefined || c.in === 0) return false
+      if (!c.asked) { c.asked = true; return true }
+      return c.in - c.out >= bytes
+    },
+    optionalRoom (key) {
+      if (proven.has(key)) return Infinity
+      const c = entry(key)
+      if (!c.told) { c.told = true; return Infinity }
+      return c.in - c.out
+    },
+    get size () { return proven.size + credit.size }
+  }
+}
+
+interface Credit { in: number, out: number, asked: boolean, told: boolean }
