@@ -1,14 +1,19 @@
 /**
- * Contacts enter the table from `transport.seen`. A full bucket is never evicted blindly: its
+ * Contacts enter the table from `transport.seen` — only a sighting that answers a query of ours.
+ * A node that merely queried us is pinged back (a bounded transport.query: the transport sends an
+ * address that has not answered us no more than it sent) and enters when it answers, as *inbound*:
+ * at most half of a bucket, never evicting anyone. The table also refuses a contact whose subnet
+ * has its share of the bucket or table (table.ts). A full bucket is never evicted blindly: its
  * oldest contact is checked by the liveness actor, at most one check per bucket at a time.
  * Only a failed check evicts it (routing.peer.removed, reason 'failed') and admits the newcomer;
  * a live one is refreshed and the newcomer dropped. Newcomers for a bucket that is already being
  * checked are dropped (no replacement cache: a live newcomer is seen again within seconds).
  */
-import { catchError, EMPTY, finalize, from, map, mergeMap, of, take } from 'rxjs'
+import { catchError, EMPTY, finalize, from, ignoreElements, map, mergeMap, of, take } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { idToHex, isLivenessResult, isLivenessStatus, isTransportFailed, isTransportSeen } from '@peerconnect/protocol'
-import type { Contact, LivenessCheck, LivenessResult, Message, RoutingPeerAdded, RoutingPeerRemoved } from '@peerconnect/protocol'
+import type { Contact, LivenessCheck, LivenessResult, Message, RoutingPeerAdded, RoutingPeerRemoved, TransportQuery, TransportSeen } from '@peerconnect/protocol'
+import { PING_BACK_CONCURRENCY, PING_BACK_MAX, PING_BACK_WINDOW } from './constants.js'
 import type { RoutingContext } from './context.js'
 import { answersChanged, changed } from './context.js'
 import type { AddResult } from './table.js'
@@ -17,9 +22,49 @@ export function onSeen (msg: Message, ctx: RoutingContext): Observable<Message> 
   if (!isTransportSeen(msg)) return EMPTY
   const contact: Contact = { id: msg.id, host: msg.host, port: msg.port, lastSeen: ctx.deps.clock.now() }
   if (msg.rtt !== undefined) contact.rtt = msg.rtt
+  if (msg.queried === true) return onQueried(msg, contact, ctx)
   ctx.pending.delete(idToHex(msg.id))
   const wasGood = ctx.table.good(msg.id, contact.lastSeen)
-  return admit(ctx.table.add(contact), ctx, wasGood)
+  const key = `${msg.host}:${msg.port}`
+  const pinged = ctx.pingedBack.get(key)
+  const inbound = pinged !== undefined && contact.lastSeen - pinged < PING_BACK_WINDOW
+  return admit(ctx.table.add(contact, { inbound }), ctx, wasGood, inbound)
+}
+
+/**
+ * A node queried us: a known contact at that address is refreshed (BEP 5: it answered before and
+ * is active); anyone else is pinged back, once per PING_BACK_WINDOW, unless the table would refuse it anyway.
+ */
+function onQueried (msg: TransportSeen, contact: Contact, ctx: RoutingContext): Observable<Message> {
+  const known = ctx.table.get(msg.id)
+  if (known !== null && known.host === msg.host && known.port === msg.port) {
+    const wasGood = ctx.table.good(msg.id, contact.lastSeen)
+    if (ctx.table.touch(msg.id, contact.lastSeen) !== null) changed(ctx, { answers: !wasGood })
+    return EMPTY
+  }
+  const now = contact.lastSeen
+  const key = `${msg.host}:${msg.port}`
+  const pinged = ctx.pingedBack.get(key)
+  if (pinged !== undefined && now - pinged < PING_BACK_WINDOW) return EMPTY
+  if (ctx.pingsBack >= PING_BACK_CONCURRENCY) return EMPTY
+  const refused = ctx.table.refusal(contact, { inbound: true })
+  if (refused !== undefined) { ctx.log.debug('querier not pinged back', { reason: refused }); return EMPTY }
+  if (pinged !== undefined) ctx.pingedBack.delete(key)
+  else if (ctx.pingedBack.size >= PING_BACK_MAX) forgetOldest(ctx.pingedBack, now)
+  ctx.pingedBack.set(key, now)
+  ctx.pingsBack++
+  const ping: TransportQuery = { type: 'transport.query', to: { host: msg.host, port: msg.port }, q: 'ping', a: {}, bounded: true }
+  return ctx.deps.ask(ping).pipe(
+    take(1),
+    ignoreElements(),
+    catchError(() => EMPTY),                        // silence or refused: it stays out
+    finalize(() => { ctx.pingsBack-- })
+  )
+}
+
+function forgetOldest (pinged: Map<string, number>, now: number): void {
+  for (const [key, at] of pinged) if (now - at >= PING_BACK_WINDOW) pinged.delete(key)
+  if (pinged.size >= PING_BACK_MAX) pinged.delete(pinged.keys().next().value as string)
 }
 
 /** A liveness status from anyone's check: a failed one stops the contact being good until it is seen again. */
@@ -46,7 +91,7 @@ export function onFailed (msg: Message, ctx: RoutingContext): Observable<Message
   return EMPTY
 }
 
-function admit (result: AddResult, ctx: RoutingContext, wasGood: boolean): Observable<Message> {
+function admit (result: AddResult, ctx: RoutingContext, wasGood: boolean, inbound = false): Observable<Message> {
   if (result.kind === 'added') {
     changed(ctx, { answers: true })
     return of(added(result.contact))
@@ -55,8 +100,8 @@ function admit (result: AddResult, ctx: RoutingContext, wasGood: boolean): Obser
     changed(ctx, { answers: !wasGood })             // failed or old before: good again now
     return EMPTY
   }
-  if (result.kind === 'full') return checkOldest(result, ctx)
-  if (result.kind === 'invalid') ctx.log.debug('contact refused', { reason: result.reason })
+  if (result.kind === 'full') return inbound ? EMPTY : checkOldest(result, ctx)   // an inbound contact pushes no one out
+  if (result.kind === 'invalid' || result.kind === 'limited') ctx.log.debug('contact refused', { reason: result.reason })
   return EMPTY
 }
 

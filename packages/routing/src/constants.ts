@@ -54,3 +54,14 @@ export const FAIL_AFTER_TIMEOUTS = 1
 export const VIEW_INTERVAL = 20
 /** The view goes out at least this often, changed or not: the transport drops a view that stops coming. */
 export const VIEW_HEARTBEAT = 5 * second
+
+/**
+ * A node that queries us is pinged back (once per this window per address); its answer within the
+ * window admits it (as inbound: it holds at most half of a bucket and never pushes out a contact
+ * we found ourselves).
+ */
+export const PING_BACK_WINDOW = 60 * second
+/** Pings back in flight at once; queriers beyond that wait for their next query. */
+export const PING_BACK_CONCURRENCY = 32
+/** Addresses remembered as pinged back. */
+export const PING_BACK_MAX = 4096

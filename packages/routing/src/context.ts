@@ -5,7 +5,8 @@
  */
 import { Subject } from 'rxjs'
 import type { Observable } from 'rxjs'
-import type { Message, NodeId } from '@peerconnect/protocol'
+import { ipLimitsOf } from '@peerconnect/protocol'
+import type { IpLimitsMode, Message, NodeId } from '@peerconnect/protocol'
 import type { ActorDeps, Logger } from '@peerconnect/runtime'
 import { RoutingTable } from './table.js'
 import { CHECK_ASK_TIMEOUT, FAIL_AFTER_TIMEOUTS, GOOD_WINDOW, K, REFRESH_AFTER, REFRESH_CHECK_INTERVAL, SAVE_INTERVAL, SNAPSHOT_DELAY, VIEW_HEARTBEAT, VIEW_INTERVAL } from './constants.js'
@@ -36,6 +37,11 @@ export interface RoutingInit {
   readonly viewInterval?: number
   /** ms between views when nothing changes (default 5 s); 0 publishes no view (the transport then asks routing for every find_node). */
   readonly viewHeartbeat?: number
+  /**
+   * Contacts per IPv4 /24 (IPv6 /64): `bucket` (default 2) per bucket, `table` (default 10) in the
+   * table. `mode` 'default' exempts loopback and private ranges, 'strict' counts them too, 'off' has no limits.
+   */
+  readonly ipLimits?: { readonly mode?: IpLimitsMode, readonly bucket?: number, readonly table?: number }
 }
 
 export interface RoutingOptions {
@@ -57,6 +63,10 @@ export interface RoutingContext {
   readonly opts: RoutingOptions
   /** Buckets whose oldest contact is being checked (at most one check per bucket). */
   readonly checking: Set<number>
+  /** Addresses (`host:port`) we pinged because they queried us, and when: an answer within PING_BACK_WINDOW admits them as inbound; no second ping before then. */
+  readonly pingedBack: Map<string, number>
+  /** Pings back in flight. */
+  pingsBack: number
   /** Saved contacts re-pinged but not yet seen again, by hex id: kept in the next save. */
   readonly pending: Map<string, { id: NodeId, host: string, port: number }>
   /** Fires after every change to the table. */
@@ -70,7 +80,7 @@ export interface RoutingContext {
 export type Handler = (msg: Message, ctx: RoutingContext) => Observable<Message>
 
 export function createContext (init: RoutingInit, deps: ActorDeps): RoutingContext {
-  const table = new RoutingTable(init.id, { k: init.k ?? K, goodWindow: init.goodWindow ?? GOOD_WINDOW, createdAt: deps.clock.now() })
+  const table = new RoutingTable(init.id, { k: init.k ?? K, goodWindow: init.goodWindow ?? GOOD_WINDOW, createdAt: deps.clock.now(), ipLimits: ipLimitsOf(init.ipLimits) })
   return {
     table,
     deps,
@@ -87,6 +97,8 @@ export function createContext (init: RoutingInit, deps: ActorDeps): RoutingConte
       viewHeartbeat: Math.max(0, init.viewHeartbeat ?? VIEW_HEARTBEAT)
     },
     checking: new Set(),
+    pingedBack: new Map(),
+    pingsBack: 0,
     pending: new Map(),
     changes$: new Subject(),
     answers$: new Subject(),

@@ -117,6 +117,15 @@ export class RoutingTable {
     return { kind: event.kind, contact: copy(entry.contact) }
   }
 
+  /** Why `add` would refuse this contact on the subnet or inbound limits (undefined: it would not); a full bucket is not a refusal. */
+  refusal (contact: Contact, opts: AddOptions = {}): string | undefined {
+    if (invalidReason(contact) !== undefined || idsEqual(contact.id, this.self)) return 'invalid'
+    const known = this.buckets.get(contact.id)
+    const inbound = opts.inbound === true && (known === null || known.inbound)
+    const moved = known === null || known.contact.host !== contact.host
+    return moved || (inbound && known === null) ? this.limitedReason(contact, inbound, known) : undefined
+  }
+
   /** Whether the contact came in as `inbound` (answered only the ping its own query earned) and has not answered a query of ours since. */
   isInbound (id: NodeId): boolean {
     if (!isNodeId(id)) return false

@@ -95,7 +95,7 @@ krpc('krpc - find_node leaves the querier out', () => {
 
 krpc('krpc - find_node over IPv6 answers nodes6', () => {
   const h = start()
-  feed(h, 3, i => `2001:db8::${i + 1}`)
+  feed(h, 3, i => `2001:db8:${i + 1}::1`)  // a /64 each: 2 per /64 per bucket
   feed(h, 2)
   const q = rpc('find_node', { target: randomId() }, { from: { host: '2001:db8::99', port: 1 } })
   h.in$.next(q)
@@ -107,7 +107,7 @@ krpc('krpc - find_node over IPv6 answers nodes6', () => {
 
 krpc('krpc - find_node with want n4+n6 answers both lists', () => {
   const h = start()
-  feed(h, 3, i => `2001:db8::${i + 1}`)
+  feed(h, 3, i => `2001:db8:${i + 1}::1`)  // a /64 each: 2 per /64 per bucket
   feed(h, 2)
   const q = rpc('find_node', { target: randomId(), want: ['n4', 'n6'] })
   h.in$.next(q)
