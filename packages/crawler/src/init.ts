@@ -1,3 +1,5 @@
+import type { IpLimitsMode } from '@peerconnect/protocol'
+
 /** Configuration of the crawler actor (plain data: it is sent to a worker as is). */
 export interface CrawlerInit {
   /** Our node id (20 bytes): never queried; bootstrap looks it up and refreshes around it. */
@@ -20,4 +22,6 @@ export interface CrawlerInit {
   readonly bootstrapRetries?: number
   /** Lookups at once during a bootstrap's bucket refresh. Default REFRESH_CONCURRENCY (2). */
   readonly refreshConcurrency?: number
+  /** A lookup ranks and returns at most `bucket` (2) nodes of one IPv4 /24 (IPv6 /64); `mode` 'default' exempts loopback and private ranges, 'strict' does not, 'off' has no limit. The routing table's `ipLimits`. */
+  readonly ipLimits?: { readonly mode?: IpLimitsMode, readonly bucket?: number, readonly table?: number }
 }

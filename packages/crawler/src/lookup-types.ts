@@ -2,7 +2,7 @@
  * The shapes of one iterative lookup (lookup.ts): its options, the replies fed to it, its
  * counters, and the state machine's interface.
  */
-import type { Contact, NodeId } from '@peerconnect/protocol'
+import type { Contact, IpLimitsMode, NodeId } from '@peerconnect/protocol'
 
 export interface LookupOptions {
   /** Closest responsive nodes that must have answered before the lookup ends. Default K (8). */
@@ -28,6 +28,12 @@ export interface LookupOptions {
    * threshold) to expire: their late replies still count while the lookup runs. Default false.
    */
   readonly finalRound?: boolean
+  /**
+   * At most `perSubnet` candidates of one IPv4 /24 (IPv6 /64) hold a rank among the k asked and
+   * counted, and in the result (others are never asked): one machine's ids cannot fill a lookup.
+   * Default 2 per subnet, loopback and private ranges exempt (`mode` 'default').
+   */
+  readonly subnets?: { readonly perSubnet: number, readonly mode: IpLimitsMode }
 }
 
 /** What a reply brought: the replying node's real id, the nodes it returned, wire bytes, and its RTT if measured elsewhere. */

@@ -1,4 +1,4 @@
-import { compareDistance, idToHex, idsEqual } from '@peerconnect/protocol'
+import { compareDistance, idToHex, idsEqual, SUBNET_BUCKET_LIMIT, subnetOf } from '@peerconnect/protocol'
 import type { Contact, NodeId } from '@peerconnect/protocol'
 import { ALPHA, K, KEEP, MAX_CANDIDATES } from './constants.js'
 import { createLookupTimers } from './lookup-timers.js'
@@ -13,6 +13,16 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
   const maxCandidates = Math.max(k * 2, opts.maxCandidates ?? MAX_CANDIDATES)
   const timers = createLookupTimers(opts)
   const self = opts.self
+  const subnets = opts.subnets ?? { perSubnet: SUBNET_BUCKET_LIMIT, mode: 'default' as const }
+  const perSubnet = Math.max(1, subnets.perSubnet)
+  /** Counts a ranked candidate against its subnet: true when its subnet already has perSubnet ranked before it. */
+  const crowded = (c: Candidate, counts: Map<string, number>): boolean => {
+    if (c.net === undefined) return false
+    const n = counts.get(c.net) ?? 0
+    if (n >= perSubnet) return true
+    counts.set(c.net, n + 1)
+    return false
+  }
   const sorted: Candidate[] = []
   const byKey = new Map<string, Candidate>()
   let queries = 0
@@ -41,9 +51,10 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
       const out: Contact[] = []
       const slots = opts.finalRound === true && converged() ? k : alpha
       let rank = 0
+      const counts = new Map<string, number>()
       for (let i = 0; i < sorted.length && rank < k && active < slots; i++) {
         const c = sorted[i]!
-        if (!holdsRank(c)) continue
+        if (!holdsRank(c) || crowded(c, counts)) continue
         rank++
         if (c.state !== STATE.NEW) continue
         c.state = STATE.ACTIVE
@@ -98,9 +109,10 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
     expireThreshold: () => timers.expire,
     closest (n = keep) {
       const out: Contact[] = []
+      const counts = new Map<string, number>()
       for (let i = 0; i < sorted.length && out.length < n; i++) {
         const c = sorted[i]!
-        if (c.state === STATE.DONE) out.push(toContact(c, c.lastSeen))
+        if (c.state === STATE.DONE && !crowded(c, counts)) out.push(toContact(c, c.lastSeen))
       }
       return out
     },
@@ -126,7 +138,7 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
     const key = idToHex(n.id)
     const known = byKey.get(key)
     if (known !== undefined) return known
-    const c: Candidate = { id: n.id, host: n.host, port: n.port, key, state: STATE.NEW, sentAt: 0, lastSeen: n.lastSeen ?? 0, rtt }
+    const c: Candidate = { id: n.id, host: n.host, port: n.port, key, net: subnetOf(n.host, subnets.mode), state: STATE.NEW, sentAt: 0, lastSeen: n.lastSeen ?? 0, rtt }
     let lo = 0
     let hi = sorted.length
     while (lo < hi) {
@@ -174,9 +186,11 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
   function updateDone (): void {
     if (opts.stopWhenFound === true && found !== null) { done = true; return }
     let rank = 0
+    const counts = new Map<string, number>()
     for (let i = 0; i < sorted.length && rank < k; i++) {
       const c = sorted[i]!
       if (c.state === STATE.FAILED || c.state === STATE.EXPIRED || (c.state === STATE.SLOW && opts.finalRound === true)) continue
+      if (crowded(c, counts)) continue
       if (c.state !== STATE.DONE) { done = false; return }
       rank++
     }
@@ -185,7 +199,8 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
 
   /** The closest candidate worth a rank has answered: nothing closer is left to learn of. */
   function converged (): boolean {
-    for (const c of sorted) if (holdsRank(c)) return c.state === STATE.DONE
+    const counts = new Map<string, number>()
+    for (const c of sorted) if (holdsRank(c) && !crowded(c, counts)) return c.state === STATE.DONE
     return false
   }
 
@@ -207,6 +222,8 @@ interface Candidate {
   readonly host: string
   readonly port: number
   readonly key: string
+  /** The subnet it counts against (undefined: exempt). */
+  readonly net: string | undefined
   state: State
   sentAt: number
   lastSeen: number

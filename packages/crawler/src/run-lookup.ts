@@ -1,6 +1,6 @@
 import { Observable, Subscription, catchError, defaultIfEmpty, map, mergeMap, of, take } from 'rxjs'
-import { isRoutingClosestReply, isTransportResponse, parseReply } from '@peerconnect/protocol'
-import type { Contact, Message, NodeId, NodeInfo, RoutingClosest, TransportQuery } from '@peerconnect/protocol'
+import { ipLimitsOf, isRoutingClosestReply, isTransportResponse, parseReply } from '@peerconnect/protocol'
+import type { Contact, IpLimitsMode, Message, NodeId, NodeInfo, RoutingClosest, TransportQuery } from '@peerconnect/protocol'
 import type { ActorDeps } from '@peerconnect/runtime'
 import { createLookup } from './lookup.js'
 import type { Lookup, LookupOptions } from './lookup.js'
@@ -165,6 +165,12 @@ function lookupOptions (init: CrawlerInit, opts: RunLookupOptions): LookupOption
     alpha: init.alpha,
     keep: init.keep,
     self: init.id,
+    subnets: subnetsOf(init),
     stopWhenFound: opts.stopWhenFound
   }
+}
+
+function subnetsOf (init: CrawlerInit): { perSubnet: number, mode: IpLimitsMode } {
+  const limits = ipLimitsOf(init.ipLimits)
+  return { perSubnet: limits.bucket, mode: limits.mode }
 }

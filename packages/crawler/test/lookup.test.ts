@@ -584,3 +584,24 @@ final('final round - in a simulated network it still finds the true k closest, i
 })
 
 final.run()
+
+// ── one subnet cannot fill a lookup ─────────────────────────────────────────────────────────
+
+const subnets = suite('lookup - subnets')
+
+subnets('lookup - at most 2 of a /24 are asked, counted and returned; the others are asked instead', () => {
+  const same = (d: number): Contact => ({ id: id(d), host: `127.77.0.${d}`, port: 1000 + d, lastSeen: 0 })
+  const l = createLookup(TARGET, [same(1), same(2), same(3), same(4), contact(10), contact(11), contact(12)], { k: 4, alpha: 10, subnets: { perSubnet: 2, mode: 'strict' } })
+  assert.equal(l.take(0).map(dist), [1, 2, 10, 11], 'the 3rd and 4th of 127.77.0.0/24 hold no rank')
+  for (const d of [1, 2, 10, 11]) l.reply(id(d), 5, { id: id(d), nodes: [] })
+  assert.ok(l.done)
+  assert.equal(l.closest().map(dist), [1, 2, 10, 11])
+})
+
+subnets('lookup - by default loopback is exempt', () => {
+  const same = (d: number): Contact => ({ id: id(d), host: `127.77.0.${d}`, port: 1000 + d, lastSeen: 0 })
+  const l = createLookup(TARGET, [same(1), same(2), same(3), same(4)], { k: 4, alpha: 10 })
+  assert.equal(l.take(0).map(dist), [1, 2, 3, 4])
+})
+
+subnets.run()
