@@ -105,7 +105,7 @@ function onPage (m: Message, _ctx: Context, parts: Parts): Observable<Message> {
   const limit = Math.min(m.limit, MAX_PAGE_LIMIT)
   return parts.directory.page(decoded?.cursor ?? null, limit).pipe(
     tap(page => parts.search.remember(page.peers.map(p => p.record))),
-    map(page => reply<ListsPageReply>(m, { type: 'lists.page.reply', peers: page.peers, next: page.next }))
+    map(page => reply<ListsPageReply>(m, { type: 'lists.page.reply', peers: page.peers, next: page.next, holders: page.holders }))
   )
 }
 

@@ -10,7 +10,7 @@
 import { catchError, defer, finalize, forkJoin, from, last, map, mergeMap, of, scan, share, takeWhile, tap } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { closestListId, idToHex, LIST_COUNT, LIST_IDS } from '@peerconnect/protocol'
-import type { Contact, DirectoryPeer, NodeId, PeerRecord } from '@peerconnect/protocol'
+import type { Contact, DirectoryPeer, ListHolders, NodeId, PeerRecord } from '@peerconnect/protocol'
 import type { Context } from './context.js'
 import { encodeCursor } from './cursor.js'
 import type { DirectoryCursor } from './cursor.js'
@@ -21,7 +21,8 @@ import { lookupHolders } from './lookup.js'
 import { verifyMany } from './verify.js'
 import { PREFETCH } from './constants.js'
 
-export interface DirectoryPage { readonly peers: DirectoryPeer[], readonly next: string | null }
+/** A page, and for each list it read, how many of its holders answered. */
+export interface DirectoryPage { readonly peers: DirectoryPeer[], readonly next: string | null, readonly holders: ListHolders[] }
 
 export interface Directory {
   /** At most `limit` peers from `cursor` on (null: from the first list). */
@@ -57,14 +58,14 @@ export function createDirectory (ctx: Context): Directory {
       const start = cursor?.list ?? 0
       const after = cursor?.after == null ? undefined : idToHex(cursor.after)
       const lists = Array.from({ length: LIST_COUNT - start }, (_, i) => start + i)
-      const initial: Acc = { peers: [], next: null, done: false }
+      const initial: Acc = { peers: [], next: null, done: false, holders: [] }
       return from(lists).pipe(
         mergeMap((list, i) => listed(list).pipe(map(l => [i, { list, l }] as const)), PREFETCH),
         inOrder<{ list: number, l: Listed }>(),
         scan((acc, { list, l }) => step(acc, { list, l, after: list === start ? after : undefined, limit }), initial),
         takeWhile(acc => !acc.done, true),
         last(undefined, initial),
-        map(acc => ({ peers: acc.peers, next: acc.done ? acc.next : null }))
+        map(acc => ({ peers: acc.peers, next: acc.done ? acc.next : null, holders: acc.holders }))
       )
     },
     invalidate () {
@@ -76,10 +77,10 @@ export function createDirectory (ctx: Context): Directory {
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
-/** One list as read: peers in id order, and their hex ids. */
-interface Listed { readonly at: number, readonly peers: DirectoryPeer[], readonly hexes: string[] }
+/** One list as read: peers in id order, their hex ids, and how many holders answered. */
+interface Listed { readonly at: number, readonly peers: DirectoryPeer[], readonly hexes: string[], readonly answered: number }
 
-interface Acc { readonly peers: DirectoryPeer[], readonly next: string | null, readonly done: boolean }
+interface Acc { readonly peers: DirectoryPeer[], readonly next: string | null, readonly done: boolean, readonly holders: ListHolders[] }
 
 /** Adds list `list`'s peers after `after` to the page; done (with the next cursor) once it is full. */
 function step (acc: Acc, opts: { list: number, l: Listed, after: string | undefined, limit: number }): Acc {
@@ -87,49 +88,58 @@ function step (acc: Acc, opts: { list: number, l: Listed, after: string | undefi
   const from = opts.after === undefined ? 0 : firstAfter(l.hexes, opts.after)
   const taken = l.peers.slice(from, from + limit - acc.peers.length)
   const peers = acc.peers.concat(taken)
-  if (peers.length < limit) return { peers, next: null, done: false }
+  const holders = acc.holders.concat({ list, answered: l.answered })
+  if (peers.length < limit) return { peers, next: null, done: false, holders }
   const end = from + taken.length >= l.peers.length
   const next = !end
     ? encodeCursor({ list, after: taken[taken.length - 1]!.record.id })
     : list + 1 < LIST_COUNT ? encodeCursor({ list: list + 1, after: null }) : null
-  return { peers, next, done: true }
+  return { peers, next, done: true, holders }
 }
 
 /**
  * Reads list `list` from its holders and merges it with what we hold: the `readHolders` closest
- * and the next one at once, then farther ones one by one while each still brings a peer the
- * others did not (closer nodes that joined lately may not hold everything yet; farther ones do).
+ * and the next one at once, then farther ones one by one while fewer than `readHolders` have
+ * answered, or while each still brings a peer the others did not (closer nodes that joined lately
+ * may not hold everything yet; farther ones do; a holder that hides records is outvoted by the
+ * others). Holders come at most 2 per subnet (lookup.ts): one machine cannot be all of them.
  */
 function readList (ctx: Context, list: number): Observable<Listed> {
-  const read = (h: Contact): Observable<ReadRecord[]> => readHolder(ctx, h, list).pipe(catchError(() => of([])))
-  const further = (have: ReadRecord[], rest: Contact[]): Observable<ReadRecord[]> => {
+  const n = ctx.settings.readHolders
+  const read = (h: Contact): Observable<Read> => readHolder(ctx, h, list).pipe(
+    map(records => ({ records, answered: 1 })),
+    catchError(() => of({ records: [] as ReadRecord[], answered: 0 }))
+  )
+  const further = (have: Read, rest: Contact[]): Observable<Read> => {
     const [next, ...more] = rest
     if (next === undefined) return of(have)
-    const known = new Set(have.map(r => idToHex(r.wire.id)))
+    const known = new Set(have.records.map(r => idToHex(r.wire.id)))
     return read(next).pipe(mergeMap(got => {
-      const all = have.concat(got)
-      return got.some(r => !known.has(idToHex(r.wire.id))) ? further(all, more) : of(all)
+      const all = { records: have.records.concat(got.records), answered: have.answered + got.answered }
+      return all.answered < n || got.records.some(r => !known.has(idToHex(r.wire.id))) ? further(all, more) : of(all)
     }))
   }
-  const n = ctx.settings.readHolders
   return lookupHolders(ctx, LIST_IDS[list] as NodeId, ctx.settings.r).pipe(
     catchError(() => of<Contact[]>([])),
-    mergeMap(holders => holders.length === 0 ? of<ReadRecord[][]>([]) : forkJoin(holders.slice(0, n + 1).map(read)).pipe(
+    mergeMap(holders => holders.length === 0 ? of<Read>({ records: [], answered: 0 }) : forkJoin(holders.slice(0, n + 1).map(read)).pipe(
       // the first `n` and the next one at once (it decides whether to go on), then one by one
       mergeMap(reads => {
-        const base = reads.slice(0, n).flat()
+        const base = { records: reads.slice(0, n).flatMap(r => r.records), answered: reads.slice(0, n).reduce((a, r) => a + r.answered, 0) }
         const extra = reads[n]
-        if (extra === undefined) return of([base])
-        const known = new Set(base.map(r => idToHex(r.wire.id)))
-        const all = base.concat(extra)
-        return extra.some(r => !known.has(idToHex(r.wire.id))) ? further(all, holders.slice(n + 1)).pipe(map(x => [x])) : of([all])
+        if (extra === undefined) return of(base)
+        const known = new Set(base.records.map(r => idToHex(r.wire.id)))
+        const all = { records: base.records.concat(extra.records), answered: base.answered + extra.answered }
+        return all.answered < n || extra.records.some(r => !known.has(idToHex(r.wire.id))) ? further(all, holders.slice(n + 1)) : of(all)
       })
     )),
-    mergeMap(reads => merged(ctx, list, reads.flat()))
+    mergeMap(r => merged(ctx, list, r))
   )
 }
 
-function merged (ctx: Context, list: number, read: readonly ReadRecord[]): Observable<Listed> {
+/** What the holders of one list gave: their records, and how many of them answered. */
+interface Read { readonly records: ReadRecord[], readonly answered: number }
+
+function merged (ctx: Context, list: number, { records: read, answered }: Read): Observable<Listed> {
   const now = ctx.now()
   const best = new Map<string, DirectoryPeer>()
   const offer = (record: PeerRecord, seenAt: number): void => {
@@ -142,7 +152,7 @@ function merged (ctx: Context, list: number, read: readonly ReadRecord[]): Obser
   return verifyMany(candidates.map(c => c.wire), ctx.deps.pool, { threshold: ctx.settings.poolThreshold }).pipe(map(checks => {
     checks.forEach((v, i) => { if (v.ok) offer(v.record, candidates[i]!.seenAt) })
     const peers = [...best.values()].sort((a, b) => idToHex(a.record.id) < idToHex(b.record.id) ? -1 : 1)
-    return { at: now, peers, hexes: peers.map(p => idToHex(p.record.id)) }
+    return { at: now, peers, hexes: peers.map(p => idToHex(p.record.id)), answered }
   }))
 }
 

@@ -1,6 +1,6 @@
 /** Configuration of the lists actor (plain data: it is sent to a worker as is), and its defaults. */
-import { idFromPublicKey, idsEqual, isNodeId } from '@peerconnect/protocol'
-import type { Address, NodeId } from '@peerconnect/protocol'
+import { idFromPublicKey, idsEqual, ipLimitsOf, isNodeId } from '@peerconnect/protocol'
+import type { Address, IpLimits, IpLimitsMode, NodeId } from '@peerconnect/protocol'
 import {
   ANNOUNCE_INTERVAL, CACHE_TTL, LOOKUP_EVERY, MAX_PER_IP, MAX_PER_LIST, POOL_THRESHOLD, QUERY_TIMEOUT,
   R, READ_HOLDERS, TOKEN_ROTATE
@@ -42,6 +42,8 @@ export interface ListsInit {
   readonly poolThreshold?: number
   /** Keyword search (search.query, pc_search): time bound, caches, holders asked… (see search/init.ts). */
   readonly search?: SearchInit
+  /** Holders announced to and read from: at most `bucket` (2) per IPv4 /24 (IPv6 /64); `mode` 'default' exempts loopback and private ranges, 'strict' does not. The routing table's `ipLimits`. */
+  readonly ipLimits?: { readonly mode?: IpLimitsMode, readonly bucket?: number, readonly table?: number }
 }
 
 export interface Settings {
@@ -61,6 +63,7 @@ export interface Settings {
   readonly tokenRotate: number
   readonly poolThreshold: number
   readonly search: SearchSettings
+  readonly ipLimits: IpLimits
 }
 
 /** The settings of `init` with defaults filled in. Throws InvalidInitError for an identity whose id is not SHA-1 of its key. */
@@ -85,7 +88,8 @@ export function settingsOf (init: ListsInit): Settings {
     readHolders: positive(init.readHolders, READ_HOLDERS),
     queryTimeout: positive(init.queryTimeout, QUERY_TIMEOUT),
     tokenRotate: positive(init.tokenRotate, TOKEN_ROTATE),
-    poolThreshold: init.poolThreshold !== undefined && init.poolThreshold >= 0 ? init.poolThreshold : POOL_THRESHOLD
+    poolThreshold: init.poolThreshold !== undefined && init.poolThreshold >= 0 ? init.poolThreshold : POOL_THRESHOLD,
+    ipLimits: ipLimitsOf(init.ipLimits)
   }
   return { ...base, search: searchSettingsOf(init.search, base) }
 }

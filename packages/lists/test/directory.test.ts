@@ -283,4 +283,24 @@ trust('directory - forged, foreign-list and older records from a lying holder ar
   net.stopAll()
 })
 
+trust('directory - a holder that answers pc_list with nothing hides no record: each list is read from at least 3 holders, and the page says how many answered', async () => {
+  const net = createFakeNet()
+  const members = [11, 11, 11].map(l => net.add({ identity: identityIn(l) }))
+  for (let i = 0; i < 15; i++) net.add({})
+  let best = generateIdentity()
+  for (let i = 0; i < 400; i++) {
+    const c = generateIdentity()
+    if (compareDistance(c.id, best.id, LIST_IDS[11]!) < 0) best = c
+  }
+  net.add({ identity: best, actor: liar([]) })         // the closest node to list 11 answers with nothing
+  await net.advance(2 * INTERVAL)
+  const reader = net.add({ init: { announce: false } })
+  const p = await page(reader, 500)
+  for (const m of members) assert.ok(p.peers.some(x => idsEqual(x.record.id, m.id)), `${idToHex(m.id).slice(0, 8)} is listed`)
+  const h11 = p.holders?.find(h => h.list === 11)
+  assert.ok(h11 !== undefined && h11.answered >= 3, `list 11: ${JSON.stringify(h11)}`)
+  assert.is(p.holders?.length, 20, 'every list the page read')
+  net.stopAll()
+})
+
 trust.run()

@@ -12,6 +12,7 @@ import { idsEqual, isCrawlerProgress, isCrawlerResult, isRoutingClosestReply, LI
 import type { Contact, CrawlerLookup, Message, RoutingClosest } from '@peerconnect/protocol'
 import type { Context } from '../context.js'
 import { LOOKUP_TIMEOUT } from '../constants.js'
+import { diverse } from '../lookup.js'
 import { LOOKUP_SPARE } from './constants.js'
 
 /** The closest nodes to a list id, nearest first: `final` once the lookup has ended (or from the cache). */
@@ -79,7 +80,7 @@ function lookupK (ctx: Context): number {
 }
 
 function others (ctx: Context, cs: readonly Contact[]): Contact[] {
-  return cs.filter(c => !idsEqual(c.id, ctx.settings.id)).slice(0, lookupK(ctx))
+  return diverse(ctx, cs.filter(c => !idsEqual(c.id, ctx.settings.id))).slice(0, lookupK(ctx))
 }
 
 /** routing.closest for list `list`'s id: two nodes (self is dropped), or none when routing fails. */

@@ -33,6 +33,8 @@ export interface ListsSearchOptions {
   readonly headStart: number
   /** Called once, when every list has had its first pc_search answer (or failure) or has ended: the first wave is in. */
   readonly onFirstWave?: () => void
+  /** Called once per holder whose first pc_search was answered. */
+  readonly onAnswer?: (list: number) => void
 }
 
 /** The verified, matching records the lists hold for `query` (already validated), each peer once. */
@@ -57,7 +59,13 @@ export function searchLists (ctx: Context, query: string, opts: ListsSearchOptio
       const asked = new Set<string>()
       const ask = (h: Contact): Observable<WireRecord[]> => defer(() => {
         asked.add(idToHex(h.id))
-        return searchHolder(ctx, h, query, opts).pipe(tap({ next: () => wave(list), error: () => wave(list) }))
+        let first = true
+        const answered = (): void => {
+          if (first) opts.onAnswer?.(list)
+          first = false
+          wave(list)
+        }
+        return searchHolder(ctx, h, query, opts).pipe(tap({ next: answered, error: () => wave(list) }))
       })
       const askTop = (closest: readonly Contact[]): Observable<WireRecord[]> => {
         const top = closest[0]

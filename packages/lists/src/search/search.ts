@@ -61,7 +61,8 @@ export function createSearch (ctx: Context): Search {
         const started = ctx.now()
         const key = searchKey(query, via)
         const cached = cache.get(key, started, bound)
-        const parts = cached !== undefined ? [from(cached.hits)] : PARTS[via]({ env, query, bound })
+        const answered = { holders: 0 }
+        const parts = cached !== undefined ? [from(cached.hits)] : PARTS[via]({ env, query, bound, answered })
         const hits: Found[] = []
         return mergeHits(parts, { bound, scheduler: ctx.deps.scheduler }).pipe(map(e => {
           if ('hit' in e) {
@@ -71,7 +72,7 @@ export function createSearch (ctx: Context): Search {
           const ms = Math.max(0, Math.round(ctx.now() - started))
           if (cached === undefined) cache.set(key, { hits, at: ctx.now(), bound, complete: e.end === 'complete' } satisfies CachedSearch)
           ctx.log.debug('search done', { via, hits: hits.length, ms, end: e.end, cached: cached !== undefined })
-          return reply<SearchDone>(m, { type: 'search.done', hits: hits.length, ms })
+          return reply<SearchDone>(m, { type: 'search.done', hits: hits.length, ms, holders: answered.holders })
         }))
       })
     },
@@ -90,7 +91,8 @@ export function createSearch (ctx: Context): Search {
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
 interface Env { readonly ctx: Context, readonly holders: HolderCache, readonly known: Known }
-interface Plan { readonly env: Env, readonly query: string, readonly bound: number }
+/** `answered.holders`: list holders whose pc_search was answered (reported in search.done). */
+interface Plan { readonly env: Env, readonly query: string, readonly bound: number, readonly answered: { holders: number } }
 
 /** The parts of a search, by via. */
 const PARTS: Readonly<Record<SearchVia, (p: Plan) => Array<Observable<Found>>>> = {
@@ -116,9 +118,9 @@ function held ({ env: { ctx }, query }: Plan): Observable<PeerRecord> {
   return defer(() => matchingRecords(ctx, heldCandidates(ctx.store, undefined, ctx.now()).map(c => c.record), query))
 }
 
-function lists ({ env: { ctx, holders }, query }: Plan, onFirstWave?: () => void): Observable<PeerRecord> {
+function lists ({ env: { ctx, holders }, query, answered }: Plan, onFirstWave?: () => void): Observable<PeerRecord> {
   const s = ctx.settings.search
-  return searchLists(ctx, query, { holders, perList: s.holders, concurrency: s.concurrency, maxPages: s.maxPages, early: s.early, headStart: s.headStart, onFirstWave })
+  return searchLists(ctx, query, { holders, perList: s.holders, concurrency: s.concurrency, maxPages: s.maxPages, early: s.early, headStart: s.headStart, onFirstWave, onAnswer: () => { answered.holders++ } })
 }
 
 /**

@@ -21,8 +21,10 @@ export const isDirectoryPeer = hasShape<DirectoryPeer>({ record: isPeerRecord, l
 
 /** Ask: a page of at most `limit` peers after `cursor` (absent: from the start). A bad cursor errors with ERR_BAD_CURSOR. */
 export type ListsPage = { type: 'lists.page', cid?: number, cursor?: string, limit: number }
-/** `next` is the cursor of the following page, null after the last list. */
-export type ListsPageReply = { type: 'lists.page.reply', re?: number, end?: boolean, peers: DirectoryPeer[], next: string | null }
+/** How many holders of list `list` answered when it was read (a list is read from at least 3 when it has them). */
+export interface ListHolders { list: number, answered: number }
+/** `next` is the cursor of the following page, null after the last list; `holders`: for each list the page read, how many of its holders answered. */
+export type ListsPageReply = { type: 'lists.page.reply', re?: number, end?: boolean, peers: DirectoryPeer[], next: string | null, holders?: ListHolders[] }
 /** Ask: forget the cached lists. */
 export type ListsInvalidate = { type: 'lists.invalidate', cid?: number }
 export type ListsInvalidateReply = { type: 'lists.invalidate.reply', re?: number, end?: boolean }
@@ -45,7 +47,8 @@ export type ListsSelf = { type: 'lists.self', cid?: number }
 export type ListsSelfReply = { type: 'lists.self.reply', re?: number, end?: boolean, record: PeerRecord }
 
 export const isListsPage = isMessageOf<ListsPage>('lists.page', { cursor: isOptional(isStr), limit: (x: unknown) => isNat(x) && x >= 1 })
-export const isListsPageReply = isMessageOf<ListsPageReply>('lists.page.reply', { peers: isArrayOf(isDirectoryPeer), next: isNullable(isStr) })
+export const isListHolders = hasShape<ListHolders>({ list: isListIndex, answered: isNat })
+export const isListsPageReply = isMessageOf<ListsPageReply>('lists.page.reply', { peers: isArrayOf(isDirectoryPeer), next: isNullable(isStr), holders: isOptional(isArrayOf(isListHolders)) })
 export const isListsInvalidate = isMessageOf<ListsInvalidate>('lists.invalidate', {})
 export const isListsInvalidateReply = isMessageOf<ListsInvalidateReply>('lists.invalidate.reply', {})
 export const isListsStats = isMessageOf<ListsStats>('lists.stats', {})

@@ -21,8 +21,8 @@ export type HitSource = typeof HIT_SOURCES[number]
 export type SearchQuery = { type: 'search.query', cid?: number, q: string, via?: SearchVia, timeout?: number }
 /** One hit: a verified record and where it came from. */
 export type SearchHit = { type: 'search.hit', re?: number, end?: boolean, record: PeerRecord, via: HitSource }
-/** The last reply: how many distinct hits, and how long the search ran. */
-export type SearchDone = { type: 'search.done', re?: number, end?: boolean, hits: number, ms: number }
+/** The last reply: how many distinct hits, how long the search ran, and how many list holders answered (0 for a cached result or a gossip-only search). */
+export type SearchDone = { type: 'search.done', re?: number, end?: boolean, hits: number, ms: number, holders?: number }
 
 /** Ask: forget cached results (and the list holders they came from): the next search reads the network again. */
 export type SearchInvalidate = { type: 'search.invalidate', cid?: number }
@@ -32,6 +32,6 @@ export const isSearchVia = (x: unknown): x is SearchVia => typeof x === 'string'
 export const isHitSource = (x: unknown): x is HitSource => typeof x === 'string' && (HIT_SOURCES as readonly string[]).includes(x)
 export const isSearchQuery = isMessageOf<SearchQuery>('search.query', { q: isStr, via: isOptional(isSearchVia), timeout: isOptional(isNat) })
 export const isSearchHit = isMessageOf<SearchHit>('search.hit', { record: isPeerRecord, via: isHitSource })
-export const isSearchDone = isMessageOf<SearchDone>('search.done', { hits: isNat, ms: isNat })
+export const isSearchDone = isMessageOf<SearchDone>('search.done', { hits: isNat, ms: isNat, holders: isOptional(isNat) })
 export const isSearchInvalidate = isMessageOf<SearchInvalidate>('search.invalidate', {})
 export const isSearchInvalidateReply = isMessageOf<SearchInvalidateReply>('search.invalidate.reply', {})
