@@ -6,7 +6,7 @@
  */
 import { firstValueFrom, lastValueFrom } from 'rxjs'
 import { idToHex, isTransportInfoReply, isCrawlerBootstrapReply, isUiInfoReply } from '@peerconnect/protocol'
-import type { CrawlerBootstrap, Identity, Message, NodeId } from '@peerconnect/protocol'
+import type { CrawlerBootstrap, Identity, IpLimitsMode, Message, NodeId } from '@peerconnect/protocol'
 import { createSupervisor } from '@peerconnect/runtime'
 import type { ComputePool, Logger, Supervisor, ActorSpec } from '@peerconnect/runtime'
 import { transport } from '@peerconnect/transport'
@@ -38,6 +38,13 @@ export interface NodeOptions {
   /** A compute pool shared with other nodes of the process (default: the supervisor's own, lazily started). */
   readonly pool?: ComputePool
   readonly askTimeout?: number
+  /**
+   * IP diversity (routing table, lookups, list holders): at most 2 contacts per IPv4 /24 (IPv6 /64)
+   * in a bucket, a lookup's result or a list's holders, and 10 in the table. 'default' exempts
+   * loopback and private ranges, 'strict' applies the limits to them too, 'off' has none. A
+   * routing/crawler/lists `ipLimits` of its own wins.
+   */
+  readonly ipLimits?: IpLimitsMode
   /** Extra configuration per actor. */
   readonly transport?: Partial<TransportInit>
   readonly routing?: Partial<RoutingInit>
@@ -76,12 +83,13 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
   const { identity } = opts
   const supervisor = createSupervisor({ log: opts.log, pool: opts.pool, askTimeout: opts.askTimeout })
   const workerHost = opts.inline === true ? 'inline' : 'worker'
+  const ipLimits = opts.ipLimits === undefined ? {} : { ipLimits: { mode: opts.ipLimits } }
   const specs: Array<[ActorSpec, 'inline' | 'worker']> = [
     [transport({ id: identity.id, host: opts.host ?? '127.0.0.1', port: opts.port ?? 0, ...opts.transport }), 'inline'],
-    [routing({ id: identity.id, dataDir: opts.dataDir, ...opts.routing }), workerHost],
-    [crawler({ id: identity.id, ...opts.crawler }), workerHost],
+    [routing({ id: identity.id, dataDir: opts.dataDir, ...ipLimits, ...opts.routing }), workerHost],
+    [crawler({ id: identity.id, ...ipLimits, ...opts.crawler }), workerHost],
     [liveness({ ...opts.liveness }), workerHost],
-    [lists({ identity, name: opts.name, ...opts.lists }), workerHost],
+    [lists({ identity, name: opts.name, ...ipLimits, ...opts.lists }), workerHost],
     [gossip({ identity, ...opts.gossip }), workerHost]
   ]
   try {

@@ -144,6 +144,7 @@ bad.after(hook(T, async () => {
 const USAGE_ERRORS: Array<[string, string[], RegExp]> = [
   ['an unknown flag', ['start', '--name', 'x', '--bogus'], /bogus/],
   ['--port 70000', ['start', '--name', 'x', '--port', '70000'], /--port must be 0\.\.65535/],
+  ['--ip-limits loose', ['start', '--name', 'x', '--ip-limits', 'loose'], /--ip-limits must be default, strict or off/],
   ['--port abc', ['start', '--name', 'x', '--port', 'abc'], /--port/],
   ['--bootstrap nonsense', ['start', '--name', 'x', '--bootstrap', 'nonsense'], /host:port.*nonsense/],
   ['--bootstrap with port 0', ['start', '--name', 'x', '--bootstrap', '127.0.0.1:0'], /port out of range/],

@@ -11,9 +11,12 @@ import { DEFAULT_HOST, DEFAULT_API, TOKEN_ENV } from '../constants.js'
 import { apiOption, notifyExposed } from './api-option.js'
 import { explainListenError } from './listen-error.js'
 
+type IpLimitsMode = 'default' | 'strict' | 'off'
+const isIpLimitsMode = (x: string): x is IpLimitsMode => x === 'default' || x === 'strict' || x === 'off'
+
 const spec: CommandSpec = {
   name: 'start',
-  usage: 'start --name <name> [--host H] [--port P] [--bootstrap host:port]… [--api host:port | --no-api] [--api-token T] [--data-dir D] [--inline] [--json]',
+  usage: 'start --name <name> [--host H] [--port P] [--bootstrap host:port]… [--api host:port | --no-api] [--api-token T] [--data-dir D] [--ip-limits default|strict|off] [--inline] [--json]',
   summary: 'Run a node: join the network through the bootstrap nodes and stay until SIGINT/SIGTERM.',
   options: {
     name: { type: 'string', value: 'name', help: 'this node\'s name, shown to other peers (1–64 UTF-8 bytes)' },
@@ -24,6 +27,7 @@ const spec: CommandSpec = {
     'no-api': { type: 'boolean', help: 'run without the HTTP API' },
     'api-token': { type: 'string', value: 'token', help: `bearer token the API requires (or set ${TOKEN_ENV}); needed when --api is not a loopback address` },
     'data-dir': { type: 'string', value: 'dir', help: 'identity key and routing table (default ~/.peerconnect/<name>)' },
+    'ip-limits': { type: 'string', value: 'mode', help: 'contacts per /24 (/64): 2 per bucket, 10 per table; default exempts loopback and private ranges, strict does not, off has no limits', default: 'default' },
     inline: { type: 'boolean', help: 'run every actor on the main thread instead of worker threads' },
     json: { type: 'boolean', help: 'print events as JSON lines' }
   }
@@ -43,7 +47,7 @@ async function run (argv: readonly string[]): Promise<number> {
     const { identity, created } = await loadOrCreateIdentity(opts.dataDir)
     let node: PeerNode
     try {
-      node = await createNode({ name: opts.name, identity, host: opts.host, port: opts.port, dataDir: opts.dataDir, inline: opts.inline, log, api: opts.api ?? false })
+      node = await createNode({ name: opts.name, identity, host: opts.host, port: opts.port, dataDir: opts.dataDir, inline: opts.inline, ipLimits: opts.ipLimits, log, api: opts.api ?? false })
     } catch (err) {
       throw explainListenError(err, '--api')
     }
@@ -81,6 +85,7 @@ interface StartOptions {
   bootstrap: HostPort[]
   api: { host: string, port: number, token?: string } | null
   dataDir: string
+  ipLimits: IpLimitsMode
   inline: boolean
   json: boolean
 }
@@ -96,7 +101,9 @@ function validate (values: ReturnType<typeof parseCommand>['values']): StartOpti
   const bootstrap = list(values.bootstrap).map(s => parseHostPort(s))
   const api = values['no-api'] === true ? null : apiOption(values, DEFAULT_API)
   const dataDir = resolve(str(values['data-dir']) ?? join(homedir(), '.peerconnect', name.replace(/[^\w.-]+/g, '_')))
-  return { name, host, port, bootstrap, api, dataDir, inline: values.inline === true, json: values.json === true }
+  const ipLimits = str(values['ip-limits']) ?? 'default'
+  if (!isIpLimitsMode(ipLimits)) throw new UsageError(`--ip-limits must be default, strict or off, got ${JSON.stringify(ipLimits)}`)
+  return { name, host, port, bootstrap, api, dataDir, ipLimits, inline: values.inline === true, json: values.json === true }
 }
 
 /** Stops the node (actors stopped, table and identity saved) and reports it; 0 when clean. */
