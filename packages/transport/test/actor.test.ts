@@ -269,6 +269,7 @@ seen('transport actor - queries and replies publish transport.seen, at most once
     assert.is(fromProbe().length, 1, 'five queries within the second: one report')
     assert.ok(idsEqual(fromProbe()[0]!.id, probe.id))
     assert.is(fromProbe()[0]!.rtt, undefined)
+    assert.is(fromProbe()[0]!.queried, true, 'a query is marked: not proof the node lives there')
     assert.not.ok('rtt' in fromProbe()[0]!, 'no undefined fields in messages')
     now += 1000
     await probe.socket.query(a.udp, 'ping', {})
@@ -278,8 +279,20 @@ seen('transport actor - queries and replies publish transport.seen, at most once
     assert.is(fromB.length, 1)
     assert.ok(idsEqual(fromB[0]!.id, b.id))
     assert.type(fromB[0]!.rtt, 'number', 'a reply carries its rtt')
+    assert.not.ok('queried' in fromB[0]!, 'a reply to our query is not marked')
     assert.not.ok(fromB[0]!.id === (b.id as unknown), 'the id is a copy')
   } finally { await closeAll(probe.socket); a.stop(); b.stop() }
+}))
+
+seen('transport actor - a reply right after a query from the same node is reported too (throttled apart)', withTimeout(T, async () => {
+  const a = await startActor(routingLike)
+  const b = await startActor(routingLike)
+  try {
+    await b.request({ type: 'transport.query', to: a.udp, q: 'ping', a: {} } as Message)
+    await a.request({ type: 'transport.query', to: b.udp, q: 'ping', a: {} } as Message)
+    const fromB = a.out.filter(isTransportSeen).filter(s => s.port === b.udp.port)
+    assert.equal(fromB.map(s => s.queried === true), [true, false])
+  } finally { a.stop(); b.stop() }
 }))
 
 seen('transport actor - malformed queries publish nothing', withTimeout(T, async () => {
