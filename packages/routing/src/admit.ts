@@ -2,7 +2,8 @@
  * Contacts enter the table from `transport.seen` — only a sighting that answers a query of ours.
  * A node that merely queried us is pinged back (a bounded transport.query: the transport sends an
  * address that has not answered us no more than it sent) and enters when it answers, as *inbound*:
- * at most half of a bucket, never evicting anyone. The table also refuses a contact whose subnet
+ * it never pushes anyone out, and while a full bucket holds fewer than k/2 contacts we found, a
+ * newcomer we found takes an inbound one's place. The table also refuses a contact whose subnet
  * has its share of the bucket or table (table.ts). A full bucket is never evicted blindly: its
  * oldest contact is checked by the liveness actor, at most one check per bucket at a time.
  * Only a failed check evicts it (routing.peer.removed, reason 'failed') and admits the newcomer;
@@ -100,6 +101,11 @@ function admit (result: AddResult, ctx: RoutingContext, wasGood: boolean, inboun
     changed(ctx, { answers: !wasGood })             // failed or old before: good again now
     return EMPTY
   }
+  if (result.kind === 'replaced') {
+    changed(ctx, { answers: true })
+    const removed: RoutingPeerRemoved = { type: 'routing.peer.removed', contact: result.removed, reason: 'replaced' }
+    return from([removed, added(result.contact)])
+  }
   if (result.kind === 'full') return inbound ? EMPTY : checkOldest(result, ctx)   // an inbound contact pushes no one out
   if (result.kind === 'invalid' || result.kind === 'limited') ctx.log.debug('contact refused', { reason: result.reason })
   return EMPTY
@@ -144,6 +150,11 @@ function settle (full: Full, result: LivenessResult | undefined, ctx: RoutingCon
 
 function admitCandidate (candidate: Contact, ctx: RoutingContext): Message[] {
   const r = ctx.table.add(candidate)
+  if (r.kind === 'replaced') {
+    changed(ctx, { answers: true })
+    const removed: RoutingPeerRemoved = { type: 'routing.peer.removed', contact: r.removed, reason: 'replaced' }
+    return [removed, added(r.contact)]
+  }
   if (r.kind !== 'added') return []
   changed(ctx, { answers: true })
   return [added(r.contact)]

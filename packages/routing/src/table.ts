@@ -22,8 +22,10 @@ export type AddResult =
   /** The id is known at another address and that contact is still good: kept as it was. */
   | { kind: 'conflict', contact: Contact }
   | { kind: 'invalid', reason: string }
-  /** Refused to keep the table diverse: too many of its subnet (bucket or table), or the bucket's share for contacts that only queried us is used up. */
+  /** Refused to keep the table diverse: too many of its subnet in the bucket or the table. */
   | { kind: 'limited', reason: string }
+  /** A contact we found took the place of `removed`, one that only queried us, in a full bucket holding fewer than k/2 contacts we found. */
+  | { kind: 'replaced', contact: Contact, removed: Contact }
 
 /** How a contact came to us: `found` answered a query we sent on our own (a lookup, a bootstrap); `inbound` answered the ping we sent because it queried us. */
 export interface AddOptions { readonly inbound?: boolean }
@@ -85,8 +87,10 @@ export class RoutingTable {
 
   /**
    * Adds a contact or refreshes a known one (moved to the tail: most recently seen). A new one (or a
-   * known id at a new address) must pass the subnet limits, and an `inbound` one the bucket's share
-   * for contacts that only queried us (half of k): we fill the table from our own lookups first.
+   * known id at a new address) must pass the subnet limits. We fill the table from our own lookups
+   * first: a full bucket holding fewer than k/2 contacts we found gives a newcomer we found the place
+   * of its oldest `inbound` contact (one that only queried us) at once; an inbound newcomer never
+   * pushes anyone out (the caller drops it on `full`).
    */
   add (contact: Contact, opts: AddOptions = {}): AddResult {
     const reason = invalidReason(contact)
@@ -98,8 +102,8 @@ export class RoutingTable {
     }
     const moved = known === null || known.contact.host !== contact.host
     const inbound = opts.inbound === true && (known === null || known.inbound)
-    if (moved || (inbound && known === null)) {
-      const limited = this.limitedReason(contact, inbound, known)
+    if (moved) {
+      const limited = this.limitedReason(contact, known)
       if (limited !== undefined) return { kind: 'limited', reason: limited }
     }
     const own = clean(contact)
@@ -108,7 +112,15 @@ export class RoutingTable {
     if (known !== null && known.failures > 0) this.failedCount--
     const event = this.insert(entry)
     const bucket = this.bucketOf(entry.id)
-    if (event.kind === 'full') return { kind: 'full', bucket, oldest: copy(this.oldestIn(bucket, event.oldest).contact), candidate: copy(entry.contact) }
+    if (event.kind === 'full') {
+      const out = inbound ? undefined : this.inboundToReplace(bucket)
+      if (out !== undefined) {
+        const removed = this.remove(out.id)!
+        const again = this.add(contact, opts)
+        return again.kind === 'added' ? { kind: 'replaced', contact: again.contact, removed } : again
+      }
+      return { kind: 'full', bucket, oldest: copy(this.oldestIn(bucket, event.oldest).contact), candidate: copy(entry.contact) }
+    }
     if (moved) {
       if (known !== null) this.countSubnet(known.contact.host, -1)
       this.countSubnet(entry.contact.host, 1)
@@ -117,13 +129,15 @@ export class RoutingTable {
     return { kind: event.kind, contact: copy(entry.contact) }
   }
 
-  /** Why `add` would refuse this contact on the subnet or inbound limits (undefined: it would not); a full bucket is not a refusal. */
+  /** Why `add` would refuse this contact on the subnet limits (undefined: it would not), or 'full' when it is inbound and its bucket is full. */
   refusal (contact: Contact, opts: AddOptions = {}): string | undefined {
     if (invalidReason(contact) !== undefined || idsEqual(contact.id, this.self)) return 'invalid'
     const known = this.buckets.get(contact.id)
-    const inbound = opts.inbound === true && (known === null || known.inbound)
     const moved = known === null || known.contact.host !== contact.host
-    return moved || (inbound && known === null) ? this.limitedReason(contact, inbound, known) : undefined
+    const limited = moved ? this.limitedReason(contact, known) : undefined
+    if (limited !== undefined) return limited
+    if (opts.inbound === true && known === null && this.fullBucket(this.bucketOf(contact.id))) return 'its bucket is full'
+    return undefined
   }
 
   /** Whether the contact came in as `inbound` (answered only the ping its own query earned) and has not answered a query of ours since. */
@@ -286,24 +300,38 @@ export class RoutingTable {
     return stale
   }
 
-  /** Why a contact (new, or known at a new host) may not enter: its subnet's share of the bucket or table, or the bucket's inbound share. */
-  private limitedReason (contact: Contact, inbound: boolean, known: Entry | null): string | undefined {
+  /** Why a contact (new, or known at a new host) may not enter: its subnet's share of the bucket or the table. */
+  private limitedReason (contact: Contact, known: Entry | null): string | undefined {
     const net = subnetOf(contact.host, this.ipLimits.mode)
+    if (net === undefined) return undefined
+    const mine = known !== null && subnetOf(known.contact.host, this.ipLimits.mode) === net ? 1 : 0
+    if ((this.subnets.get(net) ?? 0) - mine >= this.ipLimits.table) return `more than ${this.ipLimits.table} contacts of ${net} in the table`
     const bucket = this.bucketOf(contact.id)
-    if (net === undefined && !inbound) return undefined
     let sameNet = 0
-    let inboundHere = 0
     for (const e of this.entries()) {
-      if (e === known || this.bucketOf(e.id) !== bucket) continue
-      if (e.inbound) inboundHere++
-      if (net !== undefined && subnetOf(e.contact.host, this.ipLimits.mode) === net) sameNet++
+      if (e !== known && this.bucketOf(e.id) === bucket && subnetOf(e.contact.host, this.ipLimits.mode) === net) sameNet++
     }
-    if (net !== undefined) {
-      if ((this.subnets.get(net) ?? 0) - (known !== null && subnetOf(known.contact.host, this.ipLimits.mode) === net ? 1 : 0) >= this.ipLimits.table) return `more than ${this.ipLimits.table} contacts of ${net} in the table`
-      if (sameNet >= this.ipLimits.bucket) return `more than ${this.ipLimits.bucket} contacts of ${net} in bucket ${bucket}`
-    }
-    if (inbound && known === null && inboundHere >= Math.floor(this.k / 2)) return `bucket ${bucket}'s share for contacts that only queried us is full`
+    if (sameNet >= this.ipLimits.bucket) return `more than ${this.ipLimits.bucket} contacts of ${net} in bucket ${bucket}`
     return undefined
+  }
+
+  /** In a full bucket holding fewer than k/2 contacts we found, its oldest inbound contact; else undefined. */
+  private inboundToReplace (bucket: number): Entry | undefined {
+    let found = 0
+    let oldest: Entry | undefined
+    for (const e of this.entries()) {
+      if (this.bucketOf(e.id) !== bucket) continue
+      if (!e.inbound) found++
+      else if (oldest === undefined || e.contact.lastSeen < oldest.contact.lastSeen) oldest = e
+    }
+    return found < Math.floor(this.k / 2) ? oldest : undefined
+  }
+
+  /** Whether the bucket is full and cannot split (it is not our own, or our own is at the depth limit). */
+  private fullBucket (bucket: number): boolean {
+    let n = 0
+    for (const e of this.entries()) if (this.bucketOf(e.id) === bucket) n++
+    return n >= this.k && bucket < this.depth()
   }
 
   private countSubnet (host: string, delta: number): void {

@@ -69,24 +69,30 @@ proof('a known contact querying us from its address is refreshed, not pinged', (
 
 const share = suite('routing admission - our own finds first')
 
-share('contacts that only queried us hold at most half a bucket, and never push out ones we found', () => {
+share('contacts that only queried us never push out ones we found; ours take their places while fewer than half are ours', () => {
   const h = start({ k: 4 })
-  const far = Array.from({ length: 6 }, () => idIn(self, 0))
-  for (let i = 0; i < 2; i++) {
+  // Fill our own bucket until it splits, so bucket 0 (the far half) is a bucket of its own.
+  for (let i = 0; i < 8; i++) h.in$.next(seen(idIn(self, 1 + (i % 3)), { host: `10.5.0.${i + 1}`, port: 7000, rtt: 3 }))
+  const far = Array.from({ length: 8 }, () => idIn(self, 0))
+  for (let i = 0; i < 4; i++) {
     h.in$.next(seen(far[i]!, { host: `10.4.0.${i + 1}`, port: 7000, queried: true }))
     h.in$.next(seen(far[i]!, { host: `10.4.0.${i + 1}`, port: 7000, rtt: 3 }))
   }
-  assert.is(tableOf(h).length, 2)
-  assert.is(h.pings().length, 2)
-  h.in$.next(seen(far[3]!, { host: '10.4.1.1', port: 7000, queried: true }))
-  assert.is(h.pings().length, 2, 'a third is not even pinged: half the bucket is ours to fill')
-  for (let i = 4; i < 6; i++) h.in$.next(seen(far[i]!, { host: `10.4.2.${i}`, port: 7000, rtt: 3 }))
-  assert.is(tableOf(h).length, 4, 'found contacts fill the rest')
-  // A bucket full: a found newcomer starts a liveness check; an inbound one does not.
-  const late = idIn(self, 0)
-  h.in$.next(seen(late, { host: '10.4.3.1', port: 7000, queried: true }))
-  h.in$.next(seen(late, { host: '10.4.3.1', port: 7000, rtt: 3 }))
-  assert.is(h.asked.filter(m => m.type === 'liveness.check').length, 1, 'a found newcomer to a full bucket has the oldest checked')
+  const inBucket0 = (): Contact[] => tableOf(h).filter(c => far.some(f => f.every((b, j) => b === c.id[j])))
+  assert.is(inBucket0().length, 4, 'inbound contacts fill a bucket while it has room')
+  assert.is(h.pings().length, 4)
+  h.in$.next(seen(far[4]!, { host: '10.4.1.1', port: 7000, queried: true }))
+  assert.is(h.pings().length, 4, 'not pinged: its bucket is full and it could push no one out')
+  // Found contacts take the places of inbound ones, at once, until they hold half the bucket.
+  h.in$.next(seen(far[5]!, { host: '10.4.2.1', port: 7000, rtt: 3 }))
+  h.in$.next(seen(far[6]!, { host: '10.4.2.2', port: 7000, rtt: 3 }))
+  assert.is(ofType(h.out, 'routing.peer.removed').length, 2)
+  assert.ok(ofType<{ type: string, reason: string }>(h.out, 'routing.peer.removed').every(m => m.reason === 'replaced'))
+  assert.is(inBucket0().length, 4)
+  assert.is(h.asked.filter(m => m.type === 'liveness.check').length, 0, 'no check needed to replace an inbound contact')
+  // Half of it is ours now: the next found newcomer has the oldest checked, as usual.
+  h.in$.next(seen(far[7]!, { host: '10.4.2.3', port: 7000, rtt: 3 }))
+  assert.is(h.asked.filter(m => m.type === 'liveness.check').length, 1)
 })
 
 // ── IP diversity ─────────────────────────────────────────────────────────────────────────────
