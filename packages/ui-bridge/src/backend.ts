@@ -58,7 +58,7 @@ export interface UiBackend {
   /** The routing table's peers now. */
   livePeers (): Promise<Peer[]>
   /** One directory page. Throws an error with code `ERR_BAD_CURSOR` for a cursor it cannot read. */
-  peers (page: { cursor?: string, limit: number }): Promise<{ peers: Peer[], next: string | null }>
+  peers (page: { cursor?: string, limit: number }): Promise<{ peers: Peer[], next: string | null, holders?: Array<{ list: number, answered: number }> }>
   /** Lookup by id (40 lowercase hex). */
   peer (id: string): Promise<Peer | null>
   /** Hits as they arrive, de-duplicated, each tagged with its source; ends at the time bound. */

@@ -83,7 +83,7 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
         names.learn(peer.id, peer.name)
         peers.push(peer)
       }
-      return { peers, next: page.next }
+      return page.holders === undefined ? { peers, next: page.next } : { peers, next: page.next, holders: page.holders }
     },
 
     async peer (idHex) {

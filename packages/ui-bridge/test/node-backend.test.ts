@@ -105,6 +105,7 @@ directory('peers - a page of the directory as Peers, with the next cursor; the c
     assert.equal(body.peers.map(p => p.name), ['p0', 'p1', 'p2'])
     assert.equal(body.peers[0], { id: peers[0]!.hex, name: 'p0', address: '127.0.0.1:4000', status: 'online', lastSeen: T0 }, 'seen by routing at T0, after its last announce')
     assert.is(body.next, '3')
+    assert.equal((first.json as { holders: unknown }).holders, [{ list: 0, answered: 3 }], 'how many holders of each list read answered')
     const second = await get(url + `/api/peers?limit=3&cursor=${body.next}`)
     assert.equal((second.json as { peers: Array<{ name: string }> }).peers.map(p => p.name), ['p3', 'p4'])
     assert.is((second.json as { next: unknown }).next, null)

@@ -104,7 +104,7 @@ export function fakeNode (opts: { clock?: FakeClock, peers?: readonly FakePeer[]
       const start = cursor === undefined ? 0 : Number(cursor)
       const peers = node.directory.slice(start, start + limit)
       const next = start + limit < node.directory.length ? String(start + limit) : null
-      return of(reply(m, { type: 'lists.page.reply', peers, next }))
+      return of(reply(m, { type: 'lists.page.reply', peers, next, holders: [{ list: 0, answered: 3 }] }))
     },
     'transport.query': m => {
       if (!isTransportQuery(m) || m.q !== 'pc_record') return askError('ERR_BAD_REQUEST')

@@ -9,8 +9,8 @@ export function peersRoutes (app: FastifyInstance, ctx: RouteContext): void {
     const page = parsePageParams(request.query)
     if (!page.ok) return badRequest(reply, page.error)
     try {
-      const { peers, next } = await ctx.backend.peers(page.value)
-      return reply.send({ peers, next })
+      const { peers, next, holders } = await ctx.backend.peers(page.value)
+      return reply.send(holders === undefined ? { peers, next } : { peers, next, holders })
     } catch (err) {
       return failed(reply, err, ctx, 'peers')
     }
