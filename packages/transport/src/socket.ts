@@ -70,6 +70,8 @@ export interface InboundQuery {
   readonly t: Uint8Array
   /** Size of the query on the wire. */
   readonly bytes: number
+  /** `host:port` of the querier (made once per query: the credit book's key). */
+  readonly key?: string
 }
 
 /** A reply to one of our queries. `bytes` = query + reply sizes on the wire. */
@@ -159,7 +161,8 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       // To an address that has not answered us: in the first reply, then only when all we sent it stays within what it sent.
       const ip = compactAddress(query.from.host, query.from.port)
       const budget = ropts.proven === true ? undefined : AMPLIFICATION_FACTOR * query.bytes
-      const room = credit.optionalRoom(`${query.from.host}:${query.from.port}`)
+      const key = query.key ?? `${query.from.host}:${query.from.port}`
+      const room = credit.optionalRoom(key)
       const ipBudget = room === Infinity ? budget : Math.min(budget ?? Infinity, room)
       try {
         out = encodeFlatResponse(query.t, r, self, { ip, budget: ipBudget }) ?? withIpIfRoom(query.t, { ...r, id: self }, ip, ipBudget)
@@ -174,7 +177,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
         return
       }
       counters.repliesSent++
-      send(out, query.from.host, query.from.port)
+      send(out, query.from.host, query.from.port, key)
     },
     replyError (query, code, message) {
       sendError(query.t, [code, message], query.from)
@@ -276,11 +279,12 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       if (limiter !== undefined && !limiter.allow(rinfo.address, now())) { drop(DROP.RATE_LIMITED); return }
       counters.queriesIn++
       counters.method(msg.q).in++
-      credit.received(`${rinfo.address}:${rinfo.port}`, buf.length)
+      const key = `${rinfo.address}:${rinfo.port}`
+      credit.received(key, buf.length)
       const parsed = parseQueryArgs(msg.q, msg.a)
       if (!parsed.ok) { sendError(msg.t, [parsed.code, parsed.reason], addressOf(rinfo)); return }
       opts.onSeen?.(msg.a.id, rinfo.address, rinfo.port, undefined)
-      const query: InboundQuery = { method: msg.q, args: parsed.args as Obj, id: msg.a.id, from: { host: rinfo.address, port: rinfo.port }, t: msg.t, bytes: buf.length }
+      const query: InboundQuery = { method: msg.q, args: parsed.args as Obj, id: msg.a.id, from: { host: rinfo.address, port: rinfo.port }, t: msg.t, bytes: buf.length, key }
       if (opts.onQuery === undefined) sendError(msg.t, [KRPC_ERROR.METHOD_UNKNOWN, 'method unknown'], query.from)
       else opts.onQuery(query)
       return
@@ -324,9 +328,9 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     send(encodeError(t, code, message.slice(0, 64)), to.host, to.port)
   }
 
-  function send (buf: Uint8Array, toHost: string, toPort: number): void {
+  function send (buf: Uint8Array, toHost: string, toPort: number, key = `${toHost}:${toPort}`): void {
     if (closed) return
-    credit.sent(`${toHost}:${toPort}`, buf.length)
+    credit.sent(key, buf.length)
     counters.sent++
     sock.send(buf, toPort, toHost)
   }
