@@ -45,7 +45,7 @@ search('page - search hits stream in; the first is visible before the search is 
       assert.equal([backend.searches[0]!.q, backend.searches[0]!.opts.via], ['ali', 'lists'])
       release.open()
       await page.waitForSelector('#search[data-state="done"]')
-      const rows = await page.locator('#search-results [data-search-result]').evaluateAll(els => els.map(e => [e.getAttribute('data-search-result'), e.getAttribute('data-via'), e.querySelector('.name')?.textContent]))
+      const rows = await page.locator('#search-results [data-search-result]').evaluateAll(els => els.map(e => [e.getAttribute('data-search-result'), e.getAttribute('data-via'), e.querySelector('.name-text')?.textContent]))
       assert.equal(rows, [[peer(1).id, 'local', 'alice'], [peer(2).id, 'lists', 'alicia'], [peer(3).id, 'gossip', 'alina']])
       assert.match(await page.locator('#search-status').textContent() ?? '', /^3 hits in \d+ ms$/)
       assert.equal(errors, [])
@@ -69,7 +69,7 @@ search('page - a new search cancels the running one', withTimeout(T, async () =>
       await page.fill('#search-q', 'second!')
       await page.press('#search-q', 'Enter')
       await page.waitForSelector('#search[data-state="done"]')
-      assert.equal(await page.locator('#search-results .name').allTextContents(), ['second!'])
+      assert.equal(await page.locator('#search-results .name-text').allTextContents(), ['second!'])
       await waitFor(() => backend.searches[0]?.opts.signal.aborted, { what: 'first search aborted' })
     } finally { await close() }
   })
