@@ -1,0 +1,111 @@
+/**
+ * BEP 5's get_peers / announce_peer against real `bittorrent-dht` nodes (v11): two of them
+ * bootstrap only through our swarm and keep our nodes in their tables; one announces an info-hash
+ * (get_peers for the tokens, then announce_peer to the closest nodes it found) and the other finds
+ * the peer with `lookup`, the values coming from our nodes.
+ */
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { compareDistance, idToHex, parseReply } from '@peerconnect/protocol'
+import type { Address, NodeId } from '@peerconnect/protocol'
+import { waitFor, withTimeout } from '@peerconnect/test-helpers'
+import { createSwarm } from '../src/index.js'
+import type { PeerNode, Swarm } from '../src/index.js'
+import { hook } from './fixtures/hook.js'
+import { destroyDhts, dhtReady, startDht } from './fixtures/dht.js'
+import type { DhtNode } from './fixtures/dht.js'
+import { idFrom, prng } from './fixtures/ids.js'
+import { contactOf, query } from './fixtures/node.js'
+import { LOOPBACK } from './fixtures/loopback.js'
+
+const T = 60_000
+const random = prng(0x9e)
+
+const net = { swarm: undefined as Swarm | undefined, a: undefined as DhtNode | undefined, b: undefined as DhtNode | undefined }
+const ours = (): PeerNode[] => net.swarm!.nodes
+const ourHexes = (): Set<string> => new Set(ours().map(n => idToHex(n.id)))
+
+const gp = suite('interop - bittorrent-dht announces and finds peers through our nodes')
+
+gp.before(hook(T, async () => {
+  net.swarm = await createSwarm(12, { host: LOOPBACK })
+  // Each bootstraps from a different node of ours, and from nothing else.
+  net.a = await startDht([`${ours()[0]!.udp.host}:${ours()[0]!.udp.port}`])
+  net.b = await startDht([`${ours()[6]!.udp.host}:${ours()[6]!.udp.port}`])
+  await Promise.all([dhtReady(net.a), dhtReady(net.b)])
+}))
+gp.after(hook(T, async () => {
+  await destroyDhts([net.a, net.b].filter(d => d !== undefined))
+  await net.swarm?.stop()
+}))
+
+gp('get_peers - bittorrent-dht nodes bootstrap through our nodes only; their tables hold ours, ours hold them', withTimeout(T, async () => {
+  for (const dht of [net.a!, net.b!]) {
+    const table = tableOf(dht)
+    const mine = table.filter(h => ourHexes().has(h))
+    assert.ok(mine.length >= 8, `its table holds ${mine.length} of our nodes`)
+    const seed = dht === net.a ? ours()[0]! : ours()[6]!
+    await waitFor(async () => await contactOf(seed, dht.id), { timeout: 10_000, what: 'our seed to hold the bittorrent-dht node' })
+  }
+}))
+
+gp('get_peers - an announce by one bittorrent-dht node is stored by our nodes closest to the info-hash, and the other one\'s lookup finds it from our nodes', withTimeout(T, async () => {
+  const infoHash = idFrom(random)
+  await announce(net.a!, infoHash, 40001)
+  // The announce went to the closest nodes A found: our nodes closest to the info-hash hold the peer.
+  const closest = [...ours()].sort((x, y) => compareDistance(x.id, y.id, infoHash)).slice(0, 4)
+  const held = await Promise.all(closest.map(async n => await valuesAt(ours()[11]!, n.udp, infoHash)))
+  assert.ok(held.filter(v => v.some(p => p.port === 40001 && p.host === LOOPBACK)).length >= 3, `the closest of ours hold it: ${JSON.stringify(held)}`)
+  const found = await lookupPeers(net.b!, infoHash)
+  const fromUs = found.filter(f => f.from !== null && ours().some(n => n.udp.port === f.from!.port && n.udp.host === f.from!.host))
+  assert.ok(fromUs.some(f => f.peer.port === 40001 && f.peer.host === LOOPBACK), `B found A's peer from our nodes: ${JSON.stringify(found)}`)
+}))
+
+gp('get_peers - implied_port: an announce without a port stores the announcer\'s own port', withTimeout(T, async () => {
+  const infoHash = idFrom(random)
+  await announce(net.b!, infoHash, 0)
+  const found = await lookupPeers(net.a!, infoHash)
+  assert.ok(found.some(f => f.from !== null && f.peer.port === net.b!.address.port), `A found B at its DHT port: ${JSON.stringify(found)}`)
+}))
+
+gp('get_peers - after the announces and lookups, both still hold our nodes', withTimeout(T, async () => {
+  for (const dht of [net.a!, net.b!]) {
+    const mine = tableOf(dht).filter(h => ourHexes().has(h))
+    assert.ok(mine.length >= 8, `its table holds ${mine.length} of our nodes`)
+  }
+}))
+
+gp.run()
+
+// ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+function tableOf (dht: DhtNode): string[] {
+  return dht.dht.nodes.toArray().map(n => idToHex(new Uint8Array(n.id)))
+}
+
+async function announce (dht: DhtNode, infoHash: NodeId, port: number): Promise<void> {
+  await new Promise<void>((resolve, reject) => dht.dht.announce(Buffer.from(infoHash), port, (err?: Error | null) => { if (err !== null && err !== undefined) reject(err); else resolve() }))
+}
+
+/** A bittorrent-dht lookup of `infoHash`: every peer it reported, with the node that reported it (null: its own store). */
+async function lookupPeers (dht: DhtNode, infoHash: NodeId): Promise<Array<{ peer: Address, from: Address | null }>> {
+  const found: Array<{ peer: Address, from: Address | null }> = []
+  const onPeer = (peer: { host: string, port: number }, ih: Buffer, from: { host?: string, address?: string, port: number } | null): void => {
+    if (Buffer.from(infoHash).equals(ih)) found.push({ peer: { host: peer.host, port: peer.port }, from: from === null ? null : { host: from.host ?? from.address ?? '', port: from.port } })
+  }
+  dht.dht.on('peer', onPeer)
+  try {
+    await new Promise<void>((resolve, reject) => dht.dht.lookup(Buffer.from(infoHash), (err?: Error | null) => { if (err !== null && err !== undefined) reject(err); else resolve() }))
+  } finally {
+    dht.dht.off('peer', onPeer)
+  }
+  return found
+}
+
+/** The peers `to` holds for `infoHash`, asked with a get_peers from `from`. */
+async function valuesAt (from: PeerNode, to: Address, infoHash: NodeId): Promise<Address[]> {
+  const res = await query(from, to, 'get_peers', { info_hash: infoHash })
+  const parsed = parseReply('get_peers', res.r)
+  if (!parsed.ok) throw new Error(`bad get_peers reply: ${parsed.reason}`)
+  return parsed.reply.values ?? []
+}
