@@ -4,9 +4,10 @@
  * (get_peers for the tokens, then announce_peer to the closest nodes it found) and the other finds
  * the peer with `lookup`, the values coming from our nodes.
  */
+import dgram from 'node:dgram'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { compareDistance, idToHex, parseReply } from '@peerconnect/protocol'
+import { compareDistance, decodeKrpc, encodeQuery, idToHex, parseReply } from '@peerconnect/protocol'
 import type { Address, NodeId, TransportResponse } from '@peerconnect/protocol'
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { createSwarm } from '../src/index.js'
@@ -75,9 +76,74 @@ gp('get_peers - after the announces and lookups, both still hold our nodes', wit
   }
 }))
 
+gp('get_peers - on the wire: 40 peers announced from 10 IPs (4 each, the per-IP bound), a plain get_peers reply carries as many as fit in 3x its query, newest first', withTimeout(T, async () => {
+  const us = ours()[3]!
+  const infoHash = idFrom(random)
+  const hosts = Array.from({ length: 10 }, (_, i) => LOOPBACK.replace(/\.\d+$/, `.${(Number(LOOPBACK.split('.')[3]) + 1 + i) % 254 + 1}`))
+  let port = 20000
+  for (const host of hosts) {
+    const sock = await udpAt(host)
+    try {
+      for (let i = 0; i < 5; i++) {
+        const token = (await sock.ask(us.udp, 'get_peers', { info_hash: infoHash })).r.token as Uint8Array
+        const r = await sock.ask(us.udp, 'announce_peer', { info_hash: infoHash, port: ++port, token })
+        assert.ok(r.y === 'r', `announce ${host} ${port}: ${JSON.stringify(r)}`)
+      }
+    } finally { await sock.close() }
+  }
+  const sock = await udpAt(LOOPBACK)
+  try {
+    const reply = await sock.ask(us.udp, 'get_peers', { info_hash: infoHash })
+    assert.ok(reply.bytes <= 3 * reply.queryBytes, `${reply.bytes} bytes > 3 x ${reply.queryBytes}`)
+    const parsed = parseReply('get_peers', reply.r)
+    assert.ok(parsed.ok)
+    const values = parsed.ok ? parsed.reply.values ?? [] : []
+    assert.ok(values.length >= 15, `${values.length} peers in the reply`)
+    assert.is(values[0]!.port, port, 'the newest first')
+    assert.ok(values.every(v => hosts.includes(v.host)), 'at the announcers\' IPs')
+    const perHost = new Map<string, number>()
+    for (const v of values) perHost.set(v.host, (perHost.get(v.host) ?? 0) + 1)
+    assert.ok([...perHost.values()].every(n => n <= 4), 'at most 4 per IP: a fifth announce displaced that IP\'s oldest')
+  } finally { await sock.close() }
+}))
+
 gp.run()
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+interface Answer { y: string, r: Record<string, unknown>, bytes: number, queryBytes: number }
+
+/** A bare KRPC client on `host` (any 127/8 address): one query at a time, its answer with the sizes on the wire. */
+async function udpAt (host: string): Promise<{ ask: (to: Address, q: string, a: Record<string, unknown>) => Promise<Answer>, close: () => Promise<void> }> {
+  const sock = dgram.createSocket('udp4')
+  sock.on('error', () => {})
+  await new Promise<void>(resolve => sock.bind(0, host, () => resolve()))
+  const id = idFrom(random)
+  let seq = 0
+  return {
+    async ask (to, q, a) {
+      const t = new Uint8Array([0x70, seq++ & 0xff])
+      const query = encodeQuery(t, q, { ...a, id })
+      for (let attempt = 0; ; attempt++) {
+        const got = await new Promise<Answer | undefined>(resolve => {
+          const timer = setTimeout(() => { sock.off('message', on); resolve(undefined) }, 2000)
+          const on = (buf: Buffer): void => {
+            const res = decodeKrpc(buf)
+            if (!res.ok || Buffer.compare(Buffer.from(res.msg.t), Buffer.from(t)) !== 0) return
+            clearTimeout(timer)
+            sock.off('message', on)
+            resolve({ y: res.msg.y, r: res.msg.y === 'r' ? res.msg.r : {}, bytes: buf.length, queryBytes: query.length })
+          }
+          sock.on('message', on)
+          sock.send(query, to.port, to.host)
+        })
+        if (got !== undefined) return got
+        if (attempt >= 2) throw new Error(`no answer to ${q} from ${to.host}:${to.port}`)
+      }
+    },
+    close: async () => await new Promise<void>(resolve => sock.close(() => resolve()))
+  }
+}
 
 function tableOf (dht: DhtNode): string[] {
   return dht.dht.nodes.toArray().map(n => idToHex(new Uint8Array(n.id)))
