@@ -39,10 +39,10 @@ export interface PeerDetails {
   lastChecked: number | null
 }
 
-/** One line of a lookup by id as it runs, then the last one. */
+/** One line of a lookup by id as it runs, then the last one (`closest`: the ids of the closest nodes that answered, nearest first). */
 export type LookupStep =
   | { queried: number, responded: number, closest: number }
-  | { done: true, peer: Peer | null, queries: number, ms: number }
+  | { done: true, peer: Peer | null, closest: string[], queries: number, ms: number }
 
 export type SearchVia = 'hybrid' | 'lists' | 'gossip'
 export type HitSource = 'local' | 'lists' | 'gossip'

@@ -138,7 +138,7 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
 
     lookup (idHex, signal) {
       const id = parseIdHex(idHex)
-      if (id === undefined) return toAsyncIterable(of<LookupStep>({ done: true, peer: null, queries: 0, ms: 0 }), signal)
+      if (id === undefined) return toAsyncIterable(of<LookupStep>({ done: true, peer: null, closest: [], queries: 0, ms: 0 }), signal)
       const msg: CrawlerLookup = { type: 'crawler.lookup', target: id }
       bridge.counters.finds++
       const steps$ = ask(msg, { timeout: FIND_TIMEOUT }).pipe(
@@ -147,7 +147,7 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
           if (!isCrawlerResult(m)) return undefined
           const found = m.found ?? m.closest.find(c => idsEqual(c.id, id)) ?? null
           const peer = found === null ? null : withKey(contactPeer({ ...found, lastSeen: deps.clock.now() }, { name: await nameOf(found) }))
-          return { done: true, peer, queries: m.queries, ms: m.ms }
+          return { done: true, peer, closest: m.closest.map(c => idToHex(c.id)), queries: m.queries, ms: m.ms }
         }),
         filter(<T>(x: T | undefined): x is T => x !== undefined)
       )
