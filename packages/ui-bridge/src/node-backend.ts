@@ -17,7 +17,7 @@ import { askFor } from './ask.js'
 import { toAsyncIterable } from './async-iterable.js'
 import type { Bridge } from './bridge.js'
 import { fingerprintOf } from './bridge.js'
-import { contactPeer, directoryPeer, formatAddress, keyFingerprint, recordPeer } from './to-peer.js'
+import { alsoAtOf, contactPeer, directoryPeer, formatAddress, keyFingerprint, recordPeer } from './to-peer.js'
 import { nodeMetrics } from './node-metrics.js'
 import { FIND_TIMEOUT, PAGE_TIMEOUT, SEARCH_ASK_MARGIN, STATUS_TIMEOUT } from './constants.js'
 
@@ -128,7 +128,7 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
       const health = view.health(idHex)
       return {
         peer,
-        record: record === undefined ? null : { key: idToHex(record.k), fingerprint: keyFingerprint(record.k), seq: record.s, address: recordAddressText(record) },
+        record: record === undefined ? null : { key: idToHex(record.k), fingerprint: keyFingerprint(record.k), seq: record.s, address: recordAddressText(record), ...alsoAtOf(record) },
         list: { index: home.index, id: idToHex(home.id) },
         inTable,
         rtt: health?.rtt ?? null,

@@ -212,9 +212,6 @@ export function createTestbed (opts: TestbedOptions): Testbed {
       const behindNat = natted.has(i)
       const segment: 0 | 1 = i >= split ? 1 : 0
       addNs(ns)
-      const mgmtAddr = `${MGMT4}${i + 1}`
-      plug(`${tag}-m${i}`, mgmt, ns, 'eth1')
-      ip('-n', ns, 'addr', 'add', `${mgmtAddr}/24`, 'dev', 'eth1')
       let ip4: string
       let ip6: string | undefined
       if (behindNat) {
@@ -229,6 +226,11 @@ export function createTestbed (opts: TestbedOptions): Testbed {
         ip('-n', ns, 'addr', 'add', `${ip4}/24`, 'dev', 'eth0')
         ip('-n', ns, '-6', 'addr', 'add', `${ip6}/64`, 'dev', 'eth0', 'nodad')
       }
+      // The management leg last, so the host's first interface (what a node bound to a wildcard
+      // advertises) is its data interface, as on a machine whose management network is an extra.
+      const mgmtAddr = `${MGMT4}${i + 1}`
+      plug(`${tag}-m${i}`, mgmt, ns, 'eth1')
+      ip('-n', ns, 'addr', 'add', `${mgmtAddr}/24`, 'dev', 'eth1')
       hosts.push({ index: i, name: `h${i}`, ns, ip4, ip6, mgmt: mgmtAddr, segment, natted: behindNat })
     }
   } catch (err) {
