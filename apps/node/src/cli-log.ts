@@ -8,7 +8,7 @@
  *
  * While the node starts (and without `--verbose`), entries are held: if the start fails, the command prints its one error
  * message and the held entries (the same failure, seen from an actor) are dropped; once the node
- * is ready they are written out.
+ * is ready they are written out. With `--verbose` nothing is held or dropped.
  */
 import { createLogger, formatEntry, parseLogLevel } from '@peerconnect/runtime'
 import type { LevelledLogger, LogEntry } from '@peerconnect/runtime'
@@ -18,7 +18,10 @@ export interface CliLogger {
   readonly log: LevelledLogger
   /** Writes the held entries and stops holding. */
   release (): void
-  /** Drops the held entries and stops holding. */
+  /**
+   * Drops the held entries and every later one (a failed start: the command's error is the one
+   * message; a worker's entry about the same failure may still be on its way). Not with --verbose.
+   */
   drop (): void
 }
 
@@ -28,7 +31,9 @@ export function createCliLogger (opts: { json: boolean, verbose: boolean, env?: 
   const level = parseLogLevel(env.PEERCONNECT_LOG) ?? (opts.verbose ? 'info' : 'warn')
   const format = opts.json || opts.verbose ? formatEntry : readable
   let held: LogEntry[] | undefined = opts.verbose ? undefined : []
+  let dropped = false
   const sink = (entry: LogEntry): void => {
+    if (dropped) return
     if (held !== undefined) held.push(entry)
     else write(format(entry))
   }
@@ -39,7 +44,7 @@ export function createCliLogger (opts: { json: boolean, verbose: boolean, env?: 
       held = undefined
       for (const e of entries) write(format(e))
     },
-    drop () { held = undefined }
+    drop () { held = undefined; dropped = !(opts.verbose) }
   }
 }
 

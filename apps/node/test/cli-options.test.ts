@@ -236,8 +236,12 @@ logging('a start that fails drops the held entries: the command\'s own message i
   cli.log.child('ui-bridge').error('api cannot listen', { code: 'ERR_ADDRESS_IN_USE' })
   cli.drop()
   assert.equal(lines, [])
-  cli.log.warn('later')
-  assert.equal(lines, ['warning: later'], 'after drop, entries are written')
+  cli.log.child('ui-bridge').error('api cannot listen', { code: 'ERR_ADDRESS_IN_USE' })
+  assert.equal(lines, [], 'an entry from a worker that arrives after the failure is dropped too')
+  const verbose = capture({ json: false, verbose: true })
+  verbose.cli.drop()
+  verbose.cli.log.error('shown')
+  assert.is(verbose.lines.length, 1, '--verbose drops nothing')
 })
 
 logging('--json: JSON lines; --verbose: info too, as JSON, not held; PEERCONNECT_LOG sets the level', () => {

@@ -6,6 +6,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import dgram from 'node:dgram'
+import { createServer as createTcpServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -231,6 +233,20 @@ bad('start - a UDP port that is taken fails at once: exit 1, one clear line (or 
     assert.is(json.stderr, '')
   } finally {
     sock.close()
+  }
+}))
+
+bad('start - an API address that is taken: exit 1 and one line on stderr (the API worker\'s own log entry is not a second message)', withTimeout(T, async () => {
+  const server = createTcpServer()
+  await new Promise<void>(resolve => server.listen(0, LOOPBACK, resolve))
+  try {
+    const port = (server.address() as AddressInfo).port
+    const r = await runCli(['start', '--name', 'clash', '--host', LOOPBACK, '--port', '0', '--api', `${LOOPBACK}:${port}`, '--data-dir', dataDir()], 30_000)
+    assert.is(r.code, 1, r.stderr)
+    assert.is(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`)
+    assert.match(r.stderr, new RegExp(`^peerconnect start: the API address ${LOOPBACK.replaceAll('.', '\\.')}:${port} is in use .*pass --api`))
+  } finally {
+    await new Promise(resolve => server.close(resolve))
   }
 }))
 
