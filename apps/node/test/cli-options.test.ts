@@ -6,7 +6,9 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import dgram from 'node:dgram'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Subject } from 'rxjs'
@@ -97,6 +99,14 @@ flags('start --inline, --json, --verbose reach the options', async () => {
   assert.equal([o.inline, o.json, o.verbose], [true, true, true])
   const d = await resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', tempDir()]).values, {})
   assert.equal([d.inline, d.json, d.verbose], [false, false, false])
+})
+
+flags('the bin the workspace links (node_modules/.bin/peerconnect → apps/node/bin/peerconnect.js) runs the built CLI', () => {
+  const root = fileURLToPath(new URL('../../../', import.meta.url))
+  const linked = join(root, 'node_modules', '.bin', 'peerconnect')
+  assert.ok(existsSync(linked), `${linked}: pnpm install links the root's @peerconnect/node bin`)
+  const out = execFileSync(linked, ['--version'], { encoding: 'utf8' })
+  assert.match(out, /^peerconnect \d+\.\d+\.\d+\n$/)
 })
 
 flags.run()
