@@ -170,6 +170,10 @@ config('start: the data dir\'s peerconnect.json gives the options; flags overrid
     ['flag', '127.0.0.3', 0, [{ host: '127.0.0.4', port: 1 }], { host: '127.0.0.1', port: 0 }])
   const noApi = await resolveStart(parseCommand(startCommand.spec, ['--data-dir', dir, '--no-api']).values, {})
   assert.is(noApi.api, null)
+  writeFileSync(join(dir, CONFIG_FILE), JSON.stringify({ name: 'cfg', api: '0.0.0.0:7070' }))
+  await fails(resolveStart(parseCommand(startCommand.spec, ['--data-dir', dir]).values, {}), 'ERR_USAGE', /^"api" of .*peerconnect\.json, 0\.0\.0\.0:7070 is reachable from other hosts, so it needs a token/)
+  const token = await resolveStart(parseCommand(startCommand.spec, ['--data-dir', dir]).values, { PEERCONNECT_API_TOKEN: 'tok' })
+  assert.equal(token.api, { host: '0.0.0.0', port: 7070, token: 'tok' })
 })
 
 config('start: --config replaces the data dir\'s file; "api": false is no API unless --api is given; a bad config is a ConfigError', async () => {

@@ -155,7 +155,8 @@ export async function resolveStart (values: Parsed['values'], env: NodeJS.Proces
   let api: ApiOption | null
   if (values['no-api'] === true) api = null
   else if (values.api === undefined && config.api === false) api = null
-  else api = apiOption(values, config.api === undefined || config.api === false ? DEFAULT_API : formatHostPort(config.api), env)
+  else if (config.api === undefined || config.api === false) api = apiOption(values, DEFAULT_API, env)
+  else api = apiOption(values, formatHostPort(config.api), env, `"api" of ${configFile!},`)
   return {
     name,
     host,
