@@ -32,6 +32,8 @@ export const ASK_MARGIN = 1 * second
 export const RETRIES = 2
 /** pc_gossip queries in flight at once; more wait in line (and age locally). */
 export const MAX_IN_FLIGHT = 64
+/** Forwards waiting for a slot; beyond this the oldest is shed (a burst of rumors cannot grow the line). */
+export const MAX_QUEUED = 1024
 
 /** Bytes of a rumor id and of a search id. */
 export const RUMOR_ID_LENGTH = 8
