@@ -14,6 +14,8 @@ export const gossip = defineActor<GossipInit>({
   name: 'gossip',
   consumes: [...HANDLERS.keys()],
   worker: new URL('./worker.js', import.meta.url),
+  /** The supervisor's watchdog asks this; no answer within its deadline → restart. */
+  probe: 'gossip.stats',
   create: gossipActor
 })
 
