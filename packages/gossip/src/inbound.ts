@@ -4,13 +4,19 @@
  * counted as a duplicate and goes no further; a new one is delivered here (a note is published
  * as `gossip.note`, a search is answered if our name matches) and forwarded (spread.ts) with the
  * probability of its age. A malformed rumor gets KRPC error 203.
+ *
+ * A search rumor straight from its origin (hops ≤ 1) must come from the origin's id at the IP it
+ * names as its address — the querier's own; else it is dropped here, neither answered nor spread
+ * (a forged origin address would have every matching node reflect its record there). A `check`
+ * (search.ts) is answered `{}` only for a search of ours still running, else 203.
  */
 import { concat, EMPTY, of } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { errorReply, isRpcRequest, KrpcProtocolError, reply } from '@peerconnect/protocol'
-import type { GossipNote, Message, RpcReply } from '@peerconnect/protocol'
+import { decodeAddress, errorReply, idsEqual, isRpcRequest, KrpcProtocolError, reply } from '@peerconnect/protocol'
+import type { GossipNote, Message, RpcReply, RpcRequest } from '@peerconnect/protocol'
 import type { GossipContext } from './context.js'
 import { parseRumor } from './rumor.js'
+import type { SearchRumor } from './rumor.js'
 import { shouldForward } from './forward.js'
 import { spread } from './spread.js'
 import { answerSearch$, onHit } from './search.js'
@@ -31,6 +37,14 @@ export function onPcGossip (m: Message, ctx: GossipContext): Observable<Message>
     onHit(rumor, m.id, ctx)
     return ack
   }
+  if (rumor.kind === 'check') {
+    const search = ctx.searches.get(idKey(rumor.search))
+    return search === undefined || search.stopped ? of(errorReply(m, new KrpcProtocolError('no such search'))) : ack
+  }
+  if (rumor.kind === 'search' && !fromItsOrigin(rumor, m)) {
+    ctx.counts.dropped++
+    return ack
+  }
   const now = ctx.deps.clock.now()
   if (!ctx.seen.add(idKey(rumor.id), now)) {
     ctx.counts.duplicates++
@@ -42,4 +56,10 @@ export function onPcGossip (m: Message, ctx: GossipContext): Observable<Message>
   ctx.counts.notesDelivered++
   const note: GossipNote = { type: 'gossip.note', id: rumor.id, topic: rumor.topic, data: rumor.data, from: rumor.origin, hops: rumor.hops }
   return concat(ack, of(note))
+}
+
+/** False for a search rumor that claims to come straight from its origin (hops ≤ 1) but not from the origin's id at the IP it names. */
+function fromItsOrigin (rumor: SearchRumor, m: RpcRequest): boolean {
+  if (rumor.hops > 1) return true
+  return idsEqual(m.id, rumor.origin) && decodeAddress(rumor.address)?.host === m.from.host
 }
