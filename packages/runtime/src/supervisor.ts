@@ -105,6 +105,8 @@ export function createSupervisor (opts: SupervisorOptions = {}): Supervisor {
   const published$ = new Subject<Message>()
   let stopping: Promise<void> | undefined
   const watchdog = watchdogSettings(opts.watchdog)
+  /** The watchdog's open probes: asks of the supervisor's own, not counted in pendingAsks(). */
+  const probes = new Set<Asking>()
   /** Watchdog timers: on the injected scheduler, else unref'd (they never keep the process alive). */
   const later = (fn: () => void, ms: number): Unsubscribable => {
     if (opts.scheduler !== undefined) return opts.scheduler.schedule(fn, ms)
@@ -137,7 +139,7 @@ export function createSupervisor (opts: SupervisorOptions = {}): Supervisor {
 
   function request (from: Asking, msg: Message): void {
     if (msg.type === SUPERVISOR_STATS) {
-      from.deliver({ type: 'supervisor.stats.reply', re: msg.cid, end: true, actors: [...slots.values()].map(statsOf), pendingAsks: correlation.size } as Message)
+      from.deliver({ type: 'supervisor.stats.reply', re: msg.cid, end: true, actors: [...slots.values()].map(statsOf), pendingAsks: correlation.size - probes.size } as Message)
       return
     }
     const consumer = stopping === undefined ? consumers.get(msg.type)?.[0] : undefined
@@ -216,10 +218,12 @@ export function createSupervisor (opts: SupervisorOptions = {}): Supervisor {
     slot.watch = startWatch(watchdog, {
       later,
       probe (answered) {
-        const asking: Asking = { name: `${slot.name} watchdog`, deliver: () => answered() }
+        const forget = (): void => { correlation.cancel(asking, 0); probes.delete(asking) }
+        const asking: Asking = { name: `${slot.name} watchdog`, deliver: () => { forget(); answered() } }
+        probes.add(asking)
         const cid = correlation.open(asking, 0, slot)
         deliverTo(slot, { type, cid })
-        return () => { correlation.cancel(asking, 0) }
+        return forget
       },
       silent () {
         if (slot.incarnation !== incarnation || slot.state !== 'running') return
@@ -339,7 +343,7 @@ export function createSupervisor (opts: SupervisorOptions = {}): Supervisor {
       await retire(slot, new ActorNotRunningError(`actor ${name} was removed`))
       slots.delete(name)
     },
-    pendingAsks: () => correlation.size,
+    pendingAsks: () => correlation.size - probes.size,
     stop () {
       stopping ??= (async () => {
         const err = new SupervisorStoppedError('the supervisor stopped')

@@ -57,6 +57,7 @@ inline('watchdog - an actor that stops answering while its input flows is restar
     await runUntil(vts, 3400)
     assert.is(outcome, undefined, 'the muted actor takes its input but answers nothing')
     assert.is(sup.stats()[0]!.restarts, 0, 'not yet: the probe is within its deadline')
+    assert.is(sup.pendingAsks(), 1, 'the probe waiting for its reply is not counted, probe.get is')
     await runUntil(vts, 3600)
     const s = sup.stats()[0]!
     assert.is(s.restarts, 1, 'restarted after the missed deadline')
