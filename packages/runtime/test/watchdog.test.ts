@@ -107,7 +107,7 @@ inline.run()
 const worker = suite('watchdog: worker host')
 
 worker('watchdog - a worker actor whose output went dead is restarted with its last snapshot', withTimeout(30_000, async () => {
-  const sup = createSupervisor({ log: silentLogger, restart: { min: 10 }, watchdog: { interval: 50, deadline: 3000 } })
+  const sup = createSupervisor({ log: silentLogger, restart: { min: 10 }, watchdog: { interval: 50, deadline: 5000 } })
   try {
     await sup.start(watched(), { host: 'worker' })
     await one(sup, { type: 'probe.set', value: 'kept' } as Message)
