@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createOriginBudget } from '../src/origin-budget.js'
+import { createOriginBudget, originKey } from '../src/origin-budget.js'
 import { createSendQueue } from '../src/spread.js'
 
 const budget = suite('origin budget - hits per origin IP')
@@ -21,6 +21,18 @@ budget('origin budget - at most `size` hosts are kept, the oldest forgotten firs
   assert.is(b.size, 3)
   assert.ok(b.take('a', 1), 'a was forgotten: a fresh budget')
   assert.not.ok(b.take('d', 1), 'd is still counted')
+})
+
+budget('origin budget - IPv6 origins share one budget per /64', () => {
+  assert.is(originKey('10.0.0.1'), '10.0.0.1')
+  assert.is(originKey('2001:db8:1:2::5'), '2001:db8:1:2::/64')
+  assert.is(originKey('2001:0db8:0001:0002:aaaa:bbbb:cccc:dddd'), '2001:db8:1:2::/64')
+  assert.is(originKey('::1'), '0:0:0:0::/64')
+  assert.is(originKey('fe80::1%eth0'), 'fe80:0:0:0::/64')
+  const b = createOriginBudget({ max: 1, window: 1000, size: 10 })
+  assert.ok(b.take('2001:db8:1:2::5', 0))
+  assert.not.ok(b.take('2001:db8:1:2:ffff::9', 0), 'same /64')
+  assert.ok(b.take('2001:db8:1:3::5', 0), 'another /64')
 })
 
 budget.run()
