@@ -88,7 +88,7 @@ export function onHit (rumor: HitRumor, sender: NodeId, ctx: GossipContext): voi
  * Someone else's search reached us: if our name matches, and the origin's address confirms the
  * search is its own, our record goes straight to it. Emits nothing.
  */
-export function answerSearch$ (rumor: SearchRumor, ctx: GossipContext): Observable<never> {
+export function answerSearch$ (rumor: SearchRumor, ctx: GossipContext, opts: { confirmed?: boolean } = {}): Observable<never> {
   if (idsEqual(rumor.origin, ctx.s.id)) return EMPTY
   const to = decodeAddress(rumor.address)
   if (to === undefined) return EMPTY
@@ -101,7 +101,7 @@ export function answerSearch$ (rumor: SearchRumor, ctx: GossipContext): Observab
       ctx.counts.dropped++
       return false
     }),
-    mergeMap(() => originCheck$(rumor, to, ctx)),
+    mergeMap(() => opts.confirmed === true ? of(true) : confirmOrigin$(rumor, to, ctx)),
     mergeMap(() => ownRecord$(ctx)),
     mergeMap(record => {
       const hit: HitRumor = { kind: 'hit', id: randomBytes(RUMOR_ID_LENGTH, ctx.deps.random), hops: 1, search: rumor.search, record: recordToWire(record) }
@@ -118,7 +118,7 @@ export function answerSearch$ (rumor: SearchRumor, ctx: GossipContext): Observab
 }
 
 /** Asks `to` whether the search is its own; emits once if so, completes empty (counted as dropped) if not. */
-function originCheck$ (rumor: SearchRumor, to: Address, ctx: GossipContext): Observable<unknown> {
+export function confirmOrigin$ (rumor: SearchRumor, to: Address, ctx: GossipContext): Observable<unknown> {
   const check: CheckRumor = { kind: 'check', id: randomBytes(RUMOR_ID_LENGTH, ctx.deps.random), hops: 1, search: rumor.search }
   const query: TransportQuery = { type: 'transport.query', to, q: 'pc_gossip', a: { m: encodeRumor(check) }, timeout: ctx.s.forwardTimeout }
   return ctx.deps.ask(query, { timeout: ctx.s.forwardTimeout + ASK_MARGIN }).pipe(

@@ -530,22 +530,28 @@ answer('actor - an origin that does not confirm the search (refusal or silence) 
   }
 })
 
-answer('actor - a search straight from its origin must come from the origin at the address it names', async () => {
+answer('actor - a search straight from its origin must come from the origin; another IP than the named one must confirm it first', async () => {
   const origin = PEERS[0]!
-  const cases: Array<[string, SearchRumor, { id: Uint8Array, host: string }, boolean]> = [
-    ['from its origin at its address', searchFrom('ada', origin.id, compact(origin.host, 7777), { hops: 1 }), { id: origin.id, host: origin.host }, true],
-    ['naming another address', searchFrom('ada', origin.id, compact('10.7.7.7', 7777), { hops: 1 }), { id: origin.id, host: origin.host }, false],
-    ['from another node', searchFrom('ada', origin.id, compact(origin.host, 7777), { hops: 1 }), { id: PEERS[1]!.id, host: origin.host }, false],
-    ['claiming 0 hops', searchFrom('ada', idWith(0x99), compact('10.7.7.7', 7777), { hops: 0 }), { id: PEERS[1]!.id, host: PEERS[1]!.host }, false]
+  type Case = [string, SearchRumor, { id: Uint8Array, host: string }, 'ok' | 'fail', boolean, number]
+  const cases: Case[] = [
+    ['from its origin at its address', searchFrom('ada', origin.id, compact(origin.host, 7777), { hops: 1 }), { id: origin.id, host: origin.host }, 'ok', true, 0],
+    ['naming another address, which confirms', searchFrom('ada', origin.id, compact('10.7.7.7', 7777), { hops: 1 }), { id: origin.id, host: origin.host }, 'ok', true, 1],
+    ['naming another address, which refuses', searchFrom('ada', origin.id, compact('10.7.7.7', 7777), { hops: 1 }), { id: origin.id, host: origin.host }, 'fail', false, 1],
+    ['from another node', searchFrom('ada', origin.id, compact(origin.host, 7777), { hops: 1 }), { id: PEERS[1]!.id, host: origin.host }, 'ok', false, 0],
+    ['claiming 0 hops', searchFrom('ada', idWith(0x99), compact('10.7.7.7', 7777), { hops: 0 }), { id: PEERS[1]!.id, host: PEERS[1]!.host }, 'ok', false, 0]
   ]
-  for (const [what, rumor, from, taken] of cases) {
-    const { fake, actor } = await started({ selfRecord: ADA_RECORD }, { name: 'Ada Lovelace' })
+  for (const [what, rumor, from, fate, taken, firstChecks] of cases) {
+    const { fake, actor } = await started({ selfRecord: ADA_RECORD, fate: (_q, r) => r.kind === 'check' ? fate : 'ok' }, { name: 'Ada Lovelace' })
     actor.send(rpcGossip(wire(rumor), from, 9))
-    for (let i = 0; i < 5; i++) await tick()
+    for (let i = 0; i < 6; i++) await tick()
     assert.is((actor.out.find(m => m.re === 9) as Any).type, 'rpc.reply', `${what}: acknowledged`)
     assert.is(fake.sent.filter(q => q.rumor.kind === 'search').length, taken ? 3 : 0, `${what}: spread`)
-    assert.is(fake.sent.filter(q => q.rumor.kind === 'hit').length, taken ? 1 : 0, `${what}: answered`)
-    if (!taken) assert.is((await stats(actor)).dropped, 1)
+    const checks = fake.sent.filter(q => q.rumor.kind === 'check').length
+    const hits = fake.sent.filter(q => q.rumor.kind === 'hit').length
+    if (taken) assert.is(hits, 1, `${what}: answered`)
+    else assert.is(hits, 0, `${what}: not answered`)
+    assert.is(checks, taken && firstChecks === 0 ? 1 : firstChecks, `${what}: checks (a confirmed first hop does not ask again before its hit)`)
+    if (!taken) assert.ok((await stats(actor)).dropped >= 1)
     actor.stop()
   }
 })
