@@ -69,7 +69,7 @@ flags('every boolean flag of every command is true when given and absent when no
       assert.is(off[name], undefined, `${spec.name} without --${name}`)
     }
   }
-  assert.is(seen, 11, 'start: no-api, inline, json, verbose; demo: json, verbose; peers: all, json; search, lookup, status: json')
+  assert.is(seen, 12, 'start: no-api, no-mdns, inline, json, verbose; demo: json, verbose; peers: all, json; search, lookup, status: json')
 })
 
 flags('--no-<option> exists only where declared: --no-api is its own flag, --no-port and --no-json are unknown', () => {
@@ -92,6 +92,20 @@ flags('start --no-api: no API; with --api too it is a usage error', async () => 
   const d = await resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', dir]).values, {})
   assert.equal(d.api, { host: '127.0.0.1', port: 7070 })
   await fails(resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', dir, '--no-api', '--api', '127.0.0.1:1']).values, {}), 'ERR_USAGE', /--api and --no-api cannot be used together/)
+})
+
+flags('start --no-mdns turns LAN discovery off, as the config\'s "mdns": false does; it is on by default', async () => {
+  const dir = tempDir()
+  const on = await resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', dir]).values, {})
+  assert.is(on.mdns, true)
+  const off = await resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', dir, '--no-mdns']).values, {})
+  assert.is(off.mdns, false)
+  const file = join(dir, 'off.json')
+  writeFileSync(file, JSON.stringify({ mdns: false }))
+  const fromConfig = await resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', dir, '--config', file]).values, {})
+  assert.is(fromConfig.mdns, false)
+  writeFileSync(file, JSON.stringify({ mdns: 'yes' }))
+  await fails(resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', dir, '--config', file]).values, {}), 'ERR_CONFIG', /mdns must be true or false/)
 })
 
 flags('start --inline, --json, --verbose reach the options', async () => {
@@ -124,7 +138,7 @@ config('a full config is read; every key is optional', () => {
 
 config('bad configs: unknown key, wrong types, bad addresses — each names the file and the key', () => {
   const cases: Array<[unknown, RegExp]> = [
-    [{ prot: 7000 }, /^c\.json: unknown key "prot" \(known: name, host, port, bootstrap, api, ipLimits\)$/],
+    [{ prot: 7000 }, /^c\.json: unknown key "prot" \(known: name, host, port, bootstrap, api, mdns, ipLimits\)$/],
     [{ port: '7000' }, /^c\.json: port must be an integer 0\.\.65535, got "7000"$/],
     [{ port: 70000 }, /port must be an integer/],
     [{ port: 1.5 }, /port must be an integer/],

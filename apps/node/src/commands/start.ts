@@ -22,7 +22,7 @@ import { explainListenError } from './listen-error.js'
 
 const spec: CommandSpec = {
   name: 'start',
-  usage: 'start [--name <name>] [--host H] [--port P] [--bootstrap host:port]… [--api host:port | --no-api] [--api-token T] [--data-dir D] [--config F] [--ip-limits default|strict|off] [--inline] [--json] [--verbose]',
+  usage: 'start [--name <name>] [--host H] [--port P] [--bootstrap host:port]… [--api host:port | --no-api] [--api-token T] [--data-dir D] [--config F] [--ip-limits default|strict|off] [--no-mdns] [--inline] [--json] [--verbose]',
   summary: 'Run a node: join the network through the bootstrap nodes and stay until SIGINT/SIGTERM.',
   options: {
     name: { type: 'string', value: 'name', help: 'this node\'s name, shown to other peers (1–64 UTF-8 bytes); default: the config\'s, else the one the data dir last ran under' },
@@ -35,6 +35,7 @@ const spec: CommandSpec = {
     'data-dir': { type: 'string', value: 'dir', help: 'identity key, routing table, saved name and config (default ~/.peerconnect/<name>)' },
     config: { type: 'string', value: 'file', help: `a config file (JSON: name, host, port, bootstrap, api, ipLimits); default: ${CONFIG_FILE} in the data dir, if there is one` },
     'ip-limits': { type: 'string', value: 'mode', help: 'contacts per /24 (/64): 2 per bucket, 10 per table, 2 per lookup and list; default exempts loopback and private ranges, strict does not, off has no limits (default: the config\'s ipLimits, else default)' },
+    'no-mdns': { type: 'boolean', help: 'do not find peers on the LAN by mDNS (it finds them with no --bootstrap; the config\'s "mdns": false does the same)' },
     inline: { type: 'boolean', help: 'run every actor on the main thread instead of worker threads' },
     json: { type: 'boolean', help: 'print events as JSON lines (and log lines as JSON on stderr)' },
     verbose: { type: 'boolean', help: 'log info lines too, as JSON on stderr' }
@@ -54,6 +55,8 @@ export interface StartOptions {
   config: string | undefined
   /** The per-IP admission limits: --ip-limits, else the config's, else createNode's default. */
   ipLimits: NodeConfig['ipLimits']
+  /** LAN discovery by mDNS: on unless --no-mdns or the config's "mdns": false. */
+  mdns: boolean
   inline: boolean
   json: boolean
   verbose: boolean
@@ -75,7 +78,7 @@ async function run (argv: readonly string[]): Promise<number> {
     const { identity, created } = await loadOrCreateIdentity(opts.dataDir)
     let node: PeerNode
     try {
-      node = await createNode({ name: opts.name, identity, host: opts.host, port: opts.port, dataDir: opts.dataDir, inline: opts.inline, ipLimits: opts.ipLimits, log, api: opts.api ?? false })
+      node = await createNode({ name: opts.name, identity, host: opts.host, port: opts.port, dataDir: opts.dataDir, inline: opts.inline, ipLimits: opts.ipLimits, log, api: opts.api ?? false, lan: opts.mdns })
     } catch (err) {
       throw explainListenError(err, '--api')
     }
@@ -167,6 +170,7 @@ export async function resolveStart (values: Parsed['values'], env: NodeJS.Proces
     dataDir,
     config: configFile,
     ipLimits: ipLimitsFlag(values) ?? config.ipLimits,
+    mdns: values['no-mdns'] !== true && config.mdns !== false,
     inline: values.inline === true,
     json: values.json === true,
     verbose: values.verbose === true
