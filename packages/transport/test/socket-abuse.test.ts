@@ -111,8 +111,12 @@ limit('socket - excess queries from one source are dropped (loopback exemption o
     const s = b.socket.stats()
     assert.is(s.droppedRateLimited, 15)
     assert.is(s.repliesSent, 5)
-    await waitFor(() => raw.received.length === 5)
-    assert.equal(raw.received.map(r => r.msg?.y), ['r', 'r', 'r', 'r', 'r'])
+    assert.is(s.rateLimitNotices, 1, 'one 201 per source per second; the rest unanswered')
+    await waitFor(() => raw.received.length === 6)
+    assert.equal(raw.received.map(r => r.msg?.y), ['r', 'r', 'r', 'r', 'r', 'e'])
+    const notice = raw.received[5]!
+    assert.is(notice.msg?.y === 'e' && notice.msg.e[0], 201)
+    assert.ok(notice.bytes <= pings[5]!.length, 'the notice is no larger than the query')
   } finally { await closeAll(b.socket, raw) }
 }))
 
