@@ -25,6 +25,7 @@ const spec: CommandSpec = {
     'api-token': { type: 'string', value: 'token', help: `bearer token the API requires (or set ${TOKEN_ENV}); needed when --api is not a loopback address` },
     'data-dir': { type: 'string', value: 'dir', help: 'identity key and routing table (default ~/.peerconnect/<name>)' },
     inline: { type: 'boolean', help: 'run every actor on the main thread instead of worker threads' },
+    'exempt-loopback': { type: 'boolean', help: 'do not rate-limit queries from 127.0.0.0/8 and ::1 (local testnets)' },
     json: { type: 'boolean', help: 'print events as JSON lines' }
   }
 }
@@ -43,7 +44,7 @@ async function run (argv: readonly string[]): Promise<number> {
     const { identity, created } = await loadOrCreateIdentity(opts.dataDir)
     let node: PeerNode
     try {
-      node = await createNode({ name: opts.name, identity, host: opts.host, port: opts.port, dataDir: opts.dataDir, inline: opts.inline, log, api: opts.api ?? false })
+      node = await createNode({ name: opts.name, identity, host: opts.host, port: opts.port, dataDir: opts.dataDir, inline: opts.inline, log, api: opts.api ?? false, transport: { rateLimit: { exemptLoopback: opts.exemptLoopback } } })
     } catch (err) {
       throw explainListenError(err, '--api')
     }
@@ -83,6 +84,7 @@ interface StartOptions {
   dataDir: string
   inline: boolean
   json: boolean
+  exemptLoopback: boolean
 }
 
 function validate (values: ReturnType<typeof parseCommand>['values']): StartOptions {
@@ -96,7 +98,7 @@ function validate (values: ReturnType<typeof parseCommand>['values']): StartOpti
   const bootstrap = list(values.bootstrap).map(s => parseHostPort(s))
   const api = values['no-api'] === true ? null : apiOption(values, DEFAULT_API)
   const dataDir = resolve(str(values['data-dir']) ?? join(homedir(), '.peerconnect', name.replace(/[^\w.-]+/g, '_')))
-  return { name, host, port, bootstrap, api, dataDir, inline: values.inline === true, json: values.json === true }
+  return { name, host, port, bootstrap, api, dataDir, inline: values.inline === true, json: values.json === true, exemptLoopback: values['exempt-loopback'] === true }
 }
 
 /** Stops the node (actors stopped, table and identity saved) and reports it; 0 when clean. */
