@@ -5,7 +5,7 @@
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { generateIdentity, idToHex, parseIdHex } from '@peerconnect/protocol'
@@ -122,6 +122,39 @@ join2('start - restarted on the same data dir, a node keeps its id and reloads i
   }, { timeout: 20_000, interval: 200, what: 'the restarted node to answer find_node with the first node' })
   assert.is(`${nodes[0]!.host}:${nodes[0]!.port}`, net.firstReady!.udp)
   assert.equal(await again.stop('SIGINT'), { code: 0, signal: null })
+}))
+
+join2('start - two SIGTERMs at once (GNU timeout sends two): it exits 0 and the table is saved every time, 0600', withTimeout(T, async () => {
+  const udpA = String(net.firstReady!.udp)
+  for (let run = 1; run <= 3; run++) {
+    const dir = dataDir()
+    const p = spawnCli(startArgs(`twice-${run}`, ['--json', '--host', LOOPBACK, '--bootstrap', udpA], dir))
+    const ev = await p.event('ready')
+    assert.ok(typeof ev.contacts === 'number' && ev.contacts >= 1, `run ${run}: contacts ${String(ev.contacts)}`)
+    const exited = new Promise<number | null>(resolve => p.child.once('close', code => resolve(code)))
+    p.child.kill('SIGTERM')
+    p.child.kill('SIGTERM')
+    assert.is(await exited, 0, `run ${run}: exit code`)
+    const file = join(dir, 'routing.json')
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { self: string, contacts: Array<{ id: string }> }
+    assert.is(saved.self, ev.id, `run ${run}: our own table`)
+    assert.ok(saved.contacts.some(c => c.id === net.firstReady!.id), `run ${run}: the first node was saved`)
+    assert.is(statSync(file).mode & 0o777, 0o600, `run ${run}: routing.json is 0600`)
+  }
+}))
+
+join2('start - an identity.key others can read still loads, with a warning on stderr', withTimeout(T, async () => {
+  const dir = dataDir()
+  const first = spawnCli(startArgs('exposed', ['--json', '--host', LOOPBACK, '--no-api'], dir))
+  const ev = await first.event('ready')
+  assert.equal(await first.stop('SIGINT'), { code: 0, signal: null })
+  assert.not.match(first.stderr(), /readable by others/, 'created 0600: no warning')
+  chmodSync(join(dir, 'identity.key'), 0o644)
+  const again = spawnCli(startArgs('exposed', ['--json', '--host', LOOPBACK, '--no-api'], dir))
+  const ev2 = await again.event('ready')
+  assert.is(ev2.id, ev.id, 'the same identity')
+  assert.equal(await again.stop('SIGINT'), { code: 0, signal: null })
+  assert.match(again.stderr(), /readable by others \(mode 0644\).*chmod 600/)
 }))
 
 join2('start - the first node stops on SIGINT with exit 0 and has saved the second', withTimeout(T, async () => {

@@ -41,7 +41,8 @@ async function run (argv: readonly string[]): Promise<number> {
     // Loaded here, not at the top: `peerconnect status` and `--help` should not load every actor.
     const [{ createLogger }, { loadOrCreateIdentity }, { createNode }] = await Promise.all([import('@peerconnect/runtime'), import('../identity-store.js'), import('../node.js')])
     const log = createLogger('peerconnect')
-    const { identity, created } = await loadOrCreateIdentity(opts.dataDir)
+    const { identity, created, warning } = await loadOrCreateIdentity(opts.dataDir)
+    if (warning !== undefined) log.warn('identity key exposed', { message: warning })
     let node: PeerNode
     try {
       node = await createNode({ name: opts.name, identity, host: opts.host, port: opts.port, dataDir: opts.dataDir, inline: opts.inline, log, api: opts.api ?? false, transport: { rateLimit: { exemptLoopback: opts.exemptLoopback } } })
