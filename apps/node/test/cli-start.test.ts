@@ -8,7 +8,8 @@ import * as assert from 'uvu/assert'
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { generateIdentity, idToHex, parseIdHex } from '@peerconnect/protocol'
+import dgram from 'node:dgram'
+import { decodeKrpc, encodeQuery, generateIdentity, idToHex, parseIdHex, randomId } from '@peerconnect/protocol'
 import { silentLogger } from '@peerconnect/runtime'
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { createNode, parseHostPort } from '../src/index.js'
@@ -155,6 +156,27 @@ join2('start - an identity.key others can read still loads, with a warning on st
   assert.is(ev2.id, ev.id, 'the same identity')
   assert.equal(await again.stop('SIGINT'), { code: 0, signal: null })
   assert.match(again.stderr(), /readable by others \(mode 0644\).*chmod 600/)
+}))
+
+join2('start - without --exempt-loopback, a loopback flood is rate-limited: a new source gets its first queries answered, then one 201', withTimeout(T, async () => {
+  const udpA = parseHostPort(String(net.firstReady!.udp))
+  // A loopback address no node of this file uses: a source the first node has never seen.
+  const host = LOOPBACK.replace(/\.(\d+)$/, (_m, d: string) => `.${Number(d) % 254 + 1}`)
+  const sock = dgram.createSocket('udp4')
+  const got: Array<{ y: string, code?: number }> = []
+  sock.on('message', buf => {
+    const res = decodeKrpc(buf)
+    if (res.ok) got.push({ y: res.msg.y, code: res.msg.y === 'e' ? res.msg.e[0] : undefined })
+  })
+  await new Promise<void>(resolve => sock.bind(0, host, () => resolve()))
+  try {
+    for (let i = 0; i < 60; i++) sock.send(encodeQuery(Buffer.from(`f${i}`), 'ping', { id: randomId() }), udpA.port, udpA.host)
+    await waitFor(() => got.some(m => m.code === 201) && got.length >= 21 ? true : undefined, { timeout: 5000, what: 'replies and a 201' })
+    await new Promise(resolve => setTimeout(resolve, 200))
+    const replies = got.filter(m => m.y === 'r').length
+    assert.ok(replies >= 20 && replies < 60, `${replies} of 60 pings answered`)
+    assert.is(got.filter(m => m.code === 201).length, 1, 'one 201 for the second')
+  } finally { sock.close() }
 }))
 
 join2('start - the first node stops on SIGINT with exit 0 and has saved the second', withTimeout(T, async () => {
