@@ -5,6 +5,9 @@
  * it is bound to, `localhost`, and the names it is configured with (a bind to 0.0.0.0 / :: accepts
  * any IP literal) — and refuses a request to `/api` or `/metrics` whose Origin is not one of those
  * names at the server's own port (any port for a configured name, which may sit behind a proxy).
+ * A browser sends no Origin on a plain cross-site GET (`<img src>`, `fetch(…, {mode: 'no-cors'})`),
+ * but it does send `Sec-Fetch-Site`: anything but `same-origin` or `none` (typed in the address
+ * bar) is refused too — `same-site` included, since another port of the same host is same-site.
  */
 import { isIP } from 'node:net'
 
@@ -13,6 +16,8 @@ export interface HostGuard {
   hostAllowed (host: unknown): boolean
   /** The `Origin` header is absent or the server's own. */
   originAllowed (origin: unknown): boolean
+  /** The `Sec-Fetch-Site` header is absent (not a browser, or an old one), `same-origin` or `none`. */
+  fetchSiteAllowed (site: unknown): boolean
 }
 
 /** `bound`: the host the server listens on; `port()`: the port it got; `names`: extra Host names it answers to. */
@@ -37,7 +42,8 @@ export function createHostGuard (bound: string, port: () => number, names: reado
       if (configured.has(name)) return url.protocol === 'http:' || url.protocol === 'https:'
       if (url.protocol !== 'http:' || !known(name)) return false
       return Number(url.port === '' ? 80 : url.port) === port()
-    }
+    },
+    fetchSiteAllowed: (site) => site === undefined || site === 'same-origin' || site === 'none'
   }
 }
 

@@ -139,7 +139,7 @@ function installHooks (app: FastifyInstance, ctx: RouteContext, token: string | 
     if (!guard.hostAllowed(request.headers.host)) {
       return reply.code(421).send(errorBody('ERR_BAD_HOST', 'this server does not answer to that Host name (use its address or localhost)'))
     }
-    if (PRIVATE.test(request.raw.url) && !guard.originAllowed(request.headers.origin)) {
+    if (PRIVATE.test(request.raw.url) && (!guard.originAllowed(request.headers.origin) || !guard.fetchSiteAllowed(request.headers['sec-fetch-site']))) {
       return reply.code(403).send(errorBody('ERR_FOREIGN_ORIGIN', 'requests from other sites are refused'))
     }
     const config = request.routeOptions.config

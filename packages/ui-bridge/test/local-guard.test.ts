@@ -85,6 +85,20 @@ origin('local API - a foreign Origin is refused on every /api route and /metrics
   })
 }))
 
+origin('local API - Sec-Fetch-Site other than same-origin or none is refused (a cross-site GET carries no Origin)', withTimeout(T, async () => {
+  const b = fakeBackend()
+  await withServer(b, {}, async server => {
+    for (const site of ['cross-site', 'same-site', 'bogus']) {
+      const a = await get(server.url + '/api/search?q=peer', { 'sec-fetch-site': site })
+      assert.is(a.status, 403, site)
+      assert.is((a.json as { error: { code: string } }).error.code, 'ERR_FOREIGN_ORIGIN')
+    }
+    assert.is(b.searches.length, 0)
+    for (const site of ['same-origin', 'none']) assert.is((await get(server.url + '/api/status', { 'sec-fetch-site': site })).status, 200, site)
+    assert.is((await get(server.url + '/', { 'sec-fetch-site': 'cross-site' })).status, 200, 'the page itself')
+  })
+}))
+
 origin('local API - the events WebSocket refuses a foreign Origin and takes its own', withTimeout(T, async () => {
   await withServer(fakeBackend({ live: [peer(1)] }), {}, async server => {
     const err = await connectWs(wsUrl(server.url), { origin: 'http://evil.example' }).then(() => undefined, (e: unknown) => e as { status?: number })
