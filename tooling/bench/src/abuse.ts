@@ -4,16 +4,14 @@
  * sources (each on its own /24) send it normal traffic. The node rate-limits loopback like any
  * source here (`exemptLoopback: false`, as `peerconnect start`), in worker mode as `start` runs
  * it (`--inline`: every actor on the bench's main thread). Prints, per phase, the share of
- * the others' queries answered, the flood's bytes back per byte sent, and the node's memory.
+ * the others' queries answered, the flood's bytes back per byte sent, and the node's memory. The
+ * flood and the others each run in a process of their own (`net/flood-gen.ts`, `net/others-gen.ts`).
  * Last line: `{"bench":"abuse","othersServedRatio","amplification","heapGrowthBytes",…}` —
  * othersServedRatio = the others' answered rate under the worse flood / without a flood;
  * amplification = bytes the flooders got back / bytes they sent, both floods together.
  */
-import dgram from 'node:dgram'
 import { fork } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { firstValueFrom } from 'rxjs'
-import bencode from 'bencode'
 import { generateIdentity, isRoutingContactsReply } from '@peerconnect/protocol'
 import type { TransportSeen } from '@peerconnect/protocol'
 import { silentLogger } from '@peerconnect/runtime'
@@ -23,6 +21,7 @@ import { parseFlags } from './lib/argv.js'
 import { printTable } from './lib/table.js'
 import { tableFor } from './net/responders.js'
 import type { FloodCommand, FloodResult } from './net/flood-gen.js'
+import type { OthersCommand, OthersResult } from './net/others-gen.js'
 
 const flags = parseFlags({ seconds: 3, others: 20, 'others-rate': 20, 'flood-rate': 10_000, contacts: 160, timeout: 1000, inline: false })
 if (flags.seconds <= 0 || flags.seconds > 60) throw new RangeError('--seconds must be in (0, 60]')
@@ -33,20 +32,16 @@ if (flags['flood-rate'] < 1 || flags['flood-rate'] > 100_000) throw new RangeErr
 const NODE_HOST = '127.70.0.1'
 const ONE_PREFIX = '127.71.0'
 const ROTATING_PREFIX = '127.72.0'
-const othersHost = (i: number): string => `127.73.${i}.1`
-
-/** A reply's 4-byte tid and the mark of an error, found without decoding. */
-const TID = Buffer.from('1:t4:')
-const Y_ERROR = Buffer.from('1:y1:e')
+const OTHERS_PREFIX = '127.73'
 
 const gc = (globalThis as { gc?: () => void }).gc
 const heap = (): number => { gc?.(); gc?.(); return process.memoryUsage().heapUsed }
 
 const child = fork(new URL('./net/flood-gen.js', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+const othersChild = fork(new URL('./net/others-gen.js', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
 let node: PeerNode | undefined
-const others: Other[] = []
 try {
-  await message(child)
+  await Promise.all([message(child), message(othersChild)])
   node = await createNode({
     name: 'target',
     identity: generateIdentity(),
@@ -62,7 +57,10 @@ try {
   }
   const held = await firstValueFrom(node.supervisor.ask({ type: 'routing.contacts' }))
   const contacts = isRoutingContactsReply(held) ? held.contacts.length : 0
-  for (let i = 0; i < flags.others; i++) others.push(await other(othersHost(i), node.udp, flags.timeout))
+  const open: OthersCommand = { kind: 'open', host: node.udp.host, port: node.udp.port, prefix: OTHERS_PREFIX, count: flags.others, timeout: flags.timeout }
+  othersChild.send(open)
+  const opened = await message(othersChild)
+  if (opened !== 'open') throw new Error(`others: ${JSON.stringify(opened)}`)
 
   const ms = flags.seconds * 1000
   process.stdout.write(`abuse bench: node ${node.udp.host}:${node.udp.port} (${flags.inline ? 'inline' : 'actors in workers'}, ${contacts} contacts, loopback not exempt); ` +
@@ -110,7 +108,7 @@ try {
     phases: Object.fromEntries(rows.map(([name, p]) => [name, { othersSent: p.others.sent, othersAnswered: p.others.answered, flood: p.flood }]))
   }) + '\n')
 } finally {
-  for (const o of others) o.close()
+  if (othersChild.connected) othersChild.send('exit')
   if (child.connected) child.send('exit')
   await node?.stop()
 }
@@ -122,60 +120,12 @@ interface Phase { others: { sent: number, answered: number }, flood: FloodResult
 /** `ms` of the others' traffic, with a flood alongside when given; answers counted up to `timeout` after the last query. */
 async function phase (ms: number, flood: FloodCommand | undefined): Promise<Phase> {
   const floodDone = flood === undefined ? undefined : (child.send(flood), message(child) as Promise<FloodResult>)
-  for (const o of others) o.start(1000 / flags['others-rate'])
-  await new Promise(resolve => setTimeout(resolve, ms))
-  for (const o of others) o.stop()
-  await new Promise(resolve => setTimeout(resolve, flags.timeout))
-  const counts = { sent: 0, answered: 0 }
-  for (const o of others) { const c = o.take(); counts.sent += c.sent; counts.answered += c.answered }
+  const run: OthersCommand = { kind: 'run', ms, every: 1000 / flags['others-rate'] }
+  othersChild.send(run)
+  const counts = await message(othersChild) as OthersResult
   const result = floodDone === undefined ? undefined : await floodDone
   if (result !== undefined && 'error' in result) throw new Error(`flood: ${String((result as { error: unknown }).error)}`)
   return { others: counts, flood: result }
-}
-
-interface Other {
-  start (every: number): void
-  stop (): void
-  /** Queries sent and answered (by a reply, in time) since the last take. */
-  take (): { sent: number, answered: number }
-  close (): void
-}
-
-/** A well-behaved source: a find_node or a ping every `every` ms, each answer matched by its tid. */
-async function other (host: string, to: { host: string, port: number }, timeout: number): Promise<Other> {
-  const sock = dgram.createSocket('udp4')
-  await new Promise<void>((resolve, reject) => { sock.once('error', reject); sock.bind(0, host, () => resolve()) })
-  sock.on('error', () => {})
-  const id = randomBytes(20)
-  const open = new Map<number, number>()
-  let seq = 0
-  let sent = 0
-  let answered = 0
-  let timer: NodeJS.Timeout | undefined
-  sock.on('message', buf => {
-    const at = buf.indexOf(TID)
-    if (at < 0) return
-    const tid = buf.readUInt32BE(at + TID.length)
-    const t0 = open.get(tid)
-    if (t0 === undefined) return
-    open.delete(tid)
-    if (!buf.includes(Y_ERROR) && performance.now() - t0 <= timeout) answered++
-  })
-  const send = (): void => {
-    const tid = seq++ >>> 0
-    const t = Buffer.alloc(4)
-    t.writeUInt32BE(tid)
-    const q = tid % 2 === 0 ? { t, y: 'q', q: 'find_node', a: { id, target: randomBytes(20) } } : { t, y: 'q', q: 'ping', a: { id } }
-    open.set(tid, performance.now())
-    sent++
-    sock.send(Buffer.from(bencode.encode(q)), to.port, to.host)
-  }
-  return {
-    start (every) { timer = setInterval(send, every) },
-    stop () { clearInterval(timer) },
-    take () { const r = { sent, answered }; sent = 0; answered = 0; open.clear(); return r },
-    close () { clearInterval(timer); sock.close() }
-  }
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
