@@ -20,7 +20,7 @@ export interface RateLimitOptions {
   readonly globalBurst?: number
   /** Source IPs (and, apart, prefixes) tracked at once; the least recently seen are forgotten (and start small again). Default RATE_LIMIT_MAX_SOURCES. */
   readonly maxSources?: number
-  /** A limited source is told so (201) at most once per this many ms; the rest is dropped unanswered. Default RATE_LIMIT_NOTICE_INTERVAL. */
+  /** A refusing bucket (a source's, a prefix's, the global one) answers one refused query with 201 per this many ms; the rest is dropped unanswered. Default RATE_LIMIT_NOTICE_INTERVAL. */
   readonly noticeInterval?: number
   /**
    * Loopback sources (127.0.0.0/8, ::1) are never limited. Default true for the library, where
@@ -42,7 +42,7 @@ export type Verdict = typeof VERDICT[keyof typeof VERDICT]
 export interface RateLimiter {
   /** Takes one token from `ip`'s buckets at time `now` (ms); false when any of them is empty. */
   allow (ip: string, now: number): boolean
-  /** Like `allow`, and says whether a refused source is due a 201 notice (one per `noticeInterval`). */
+  /** Like `allow`, and says whether a refused query is due a 201 notice (one per `noticeInterval` per refusing bucket). */
   check (ip: string, now: number): Verdict
   /** Source IPs currently tracked. */
   readonly size: number
@@ -78,8 +78,10 @@ export function createRateLimiter (opts: RateLimitOptions = {}): RateLimiter {
       global.tokens -= 1
       return VERDICT.ALLOW
     }
-    if (now - b.noticeAt < noticeInterval) return VERDICT.DROP
-    b.noticeAt = now
+    // The bucket that refused says so, once per interval: 256 rotating addresses of a /24 hear one 201 a second, not 256.
+    const refusing = b.tokens < 1 ? b : p.tokens < 1 ? p : global
+    if (now - refusing.noticeAt < noticeInterval) return VERDICT.DROP
+    refusing.noticeAt = now
     return VERDICT.NOTICE
   }
 

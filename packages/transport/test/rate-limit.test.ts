@@ -114,6 +114,17 @@ shared('rate-limit - a limited source is due one notice per interval, the rest i
     [VERDICT.ALLOW, VERDICT.NOTICE, VERDICT.DROP, VERDICT.DROP, VERDICT.NOTICE, VERDICT.DROP, VERDICT.NOTICE])
 })
 
+shared('rate-limit - a limited prefix or the global ceiling gives one notice per interval, not one per address', () => {
+  const l = createRateLimiter({ rate: 100, burst: 100, initial: 10, prefixRate: 0.001, prefixBurst: 40, noticeInterval: 1000 })
+  const verdicts = Array.from({ length: 256 }, (_, i) => l.check(`10.9.8.${i}`, 0))
+  assert.is(verdicts.filter(v => v === VERDICT.ALLOW).length, 40)
+  assert.is(verdicts.filter(v => v === VERDICT.NOTICE).length, 1, 'the /24 refused: one notice for all its addresses')
+  assert.is(l.check('10.9.8.77', 1000), VERDICT.NOTICE, 'the next interval')
+  const g = createRateLimiter({ globalRate: 0.001, globalBurst: 5 })
+  const gv = Array.from({ length: 100 }, (_, i) => g.check(`10.${i}.0.1`, 0))
+  assert.equal([gv.filter(v => v === VERDICT.ALLOW).length, gv.filter(v => v === VERDICT.NOTICE).length], [5, 1])
+})
+
 shared('rate-limit - prefixOf', () => {
   assert.is(prefixOf('10.1.2.3'), '10.1.2')
   assert.is(prefixOf('::ffff:10.1.2.3'), '10.1.2')
