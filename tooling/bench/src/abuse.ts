@@ -11,6 +11,7 @@
  * amplification = bytes the flooders got back / bytes they sent, both floods together.
  */
 import { fork } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { firstValueFrom } from 'rxjs'
 import { generateIdentity, isRoutingContactsReply } from '@peerconnect/protocol'
 import type { TransportSeen } from '@peerconnect/protocol'
@@ -77,7 +78,7 @@ try {
 
   const rows = [['no flood', baseline], ['one address', one], ['256 addresses (one /24)', rotating]] as const
   printTable(
-    ['phase', 'others sent/s', 'others answered/s', 'answered', 'flood sent', 'flood answered', '201s', 'bytes in', 'bytes out', 'out/in'],
+    ['phase', 'others sent/s', 'others answered/s', 'answered', 'flood sent', 'flood answered', '201s', 'bytes in', 'bytes out', 'out/in', 'kernel drops'],
     rows.map(([name, p]) => [
       name,
       Math.round(p.others.sent / flags.seconds),
@@ -88,7 +89,8 @@ try {
       p.flood?.notices ?? 0,
       p.flood?.bytesSent ?? 0,
       p.flood?.bytesReceived ?? 0,
-      p.flood === undefined ? '-' : ratio(p.flood.bytesReceived, p.flood.bytesSent)
+      p.flood === undefined ? '-' : ratio(p.flood.bytesReceived, p.flood.bytesSent),
+      p.kernelDrops ?? '-'
     ]))
   const rate = (p: Phase): number => p.others.answered / Math.max(1, p.others.sent)
   const othersServedRatio = Math.min(rate(one), rate(rotating)) / Math.max(rate(baseline), 1e-9)
@@ -105,7 +107,7 @@ try {
     amplification: round3(amplification),
     heapGrowthBytes: heapAfter - heapBefore,
     rssGrowthBytes: rssAfter - rssBefore,
-    phases: Object.fromEntries(rows.map(([name, p]) => [name, { othersSent: p.others.sent, othersAnswered: p.others.answered, flood: p.flood }]))
+    phases: Object.fromEntries(rows.map(([name, p]) => [name, { othersSent: p.others.sent, othersAnswered: p.others.answered, kernelDrops: p.kernelDrops, flood: p.flood }]))
   }) + '\n')
 } finally {
   if (othersChild.connected) othersChild.send('exit')
@@ -115,23 +117,38 @@ try {
 
 // ── phases ───────────────────────────────────────────────────────────────────────────────────
 
-interface Phase { others: { sent: number, answered: number }, flood: FloodResult | undefined }
+interface Phase { others: { sent: number, answered: number }, flood: FloodResult | undefined, kernelDrops: number | undefined }
 
 /** `ms` of the others' traffic, with a flood alongside when given; answers counted up to `timeout` after the last query. */
 async function phase (ms: number, flood: FloodCommand | undefined): Promise<Phase> {
+  const drops0 = rcvbufErrors()
   const floodDone = flood === undefined ? undefined : (child.send(flood), message(child) as Promise<FloodResult>)
   const run: OthersCommand = { kind: 'run', ms, every: 1000 / flags['others-rate'] }
   othersChild.send(run)
   const counts = await message(othersChild) as OthersResult
   const result = floodDone === undefined ? undefined : await floodDone
   if (result !== undefined && 'error' in result) throw new Error(`flood: ${String((result as { error: unknown }).error)}`)
-  return { others: counts, flood: result }
+  const drops1 = rcvbufErrors()
+  return { others: counts, flood: result, kernelDrops: drops0 === undefined || drops1 === undefined ? undefined : drops1 - drops0 }
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
 async function message (c: ReturnType<typeof fork>): Promise<unknown> {
   return await new Promise(resolve => c.once('message', resolve))
+}
+
+/** Datagrams the kernel dropped for a full receive buffer, machine-wide (Linux `/proc/net/snmp` Udp RcvbufErrors), or undefined elsewhere. */
+function rcvbufErrors (): number | undefined {
+  try {
+    const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter(l => l.startsWith('Udp:'))
+    const names = lines[0]!.split(/\s+/)
+    const values = lines[1]!.split(/\s+/)
+    const n = Number(values[names.indexOf('RcvbufErrors')])
+    return Number.isFinite(n) ? n : undefined
+  } catch {
+    return undefined
+  }
 }
 
 function ratio (a: number, b: number): string {
