@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, wri
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import dgram from 'node:dgram'
+import { request as httpRequest } from 'node:http'
 import { decodeKrpc, encodeQuery, generateIdentity, idToHex, parseIdHex, randomId } from '@peerconnect/protocol'
 import { silentLogger } from '@peerconnect/runtime'
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
@@ -72,6 +73,22 @@ ready('start - the text ready line holds "ready", the id and the UDP address; SI
   const exit = await p.stop('SIGTERM')
   assert.equal(exit, { code: 0, signal: null })
   assert.ok(p.lines.some(l => l.startsWith('stopped')))
+}))
+
+ready('start - the API refuses a foreign Host; --api-allow-host adds a name it answers to', withTimeout(T, async () => {
+  const p = spawnCli(startArgs('named', ['--json', '--host', LOOPBACK, '--api-allow-host', 'node.example', '--api-allow-host', 'Other.Example']))
+  const ev = await p.event('ready')
+  const api = new URL(String(ev.api))
+  const status = async (host: string): Promise<number> => await new Promise((resolve, reject) => {
+    const req = httpRequest({ host: api.hostname, port: api.port, path: '/api/status', headers: { host } }, res => { res.resume(); resolve(res.statusCode ?? 0) })
+    req.on('error', reject)
+    req.end()
+  })
+  assert.is(await status(`evil.example:${api.port}`), 421)
+  assert.is(await status(`node.example:${api.port}`), 200)
+  assert.is(await status('other.example'), 200)
+  assert.is(await status(`localhost:${api.port}`), 200)
+  assert.equal(await p.stop('SIGINT'), { code: 0, signal: null })
 }))
 
 ready.run()
@@ -201,6 +218,7 @@ const USAGE_ERRORS: Array<[string, string[], RegExp]> = [
   ['--port 70000', ['start', '--name', 'x', '--port', '70000'], /--port must be 0\.\.65535/],
   ['--port abc', ['start', '--name', 'x', '--port', 'abc'], /--port/],
   ['--bootstrap nonsense', ['start', '--name', 'x', '--bootstrap', 'nonsense'], /host:port.*nonsense/],
+  ['--api-allow-host with a space', ['start', '--name', 'x', '--api-allow-host', 'a b'], /--api-allow-host must be a host name/],
   ['--bootstrap with port 0', ['start', '--name', 'x', '--bootstrap', '127.0.0.1:0'], /port out of range/],
   ['a missing --name', ['start'], /--name is required/],
   ['an empty --name', ['start', '--name', ''], /--name is required/],

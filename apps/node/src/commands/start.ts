@@ -26,6 +26,7 @@ const spec: CommandSpec = {
     'data-dir': { type: 'string', value: 'dir', help: 'identity key and routing table (default ~/.peerconnect/<name>)' },
     inline: { type: 'boolean', help: 'run every actor on the main thread instead of worker threads' },
     'exempt-loopback': { type: 'boolean', help: 'do not rate-limit queries from 127.0.0.0/8 and ::1 (local testnets)' },
+    'api-allow-host': { type: 'string', multiple: true, value: 'name', help: 'a Host name the API answers to besides its address and localhost (e.g. a reverse proxy\'s; repeatable)' },
     json: { type: 'boolean', help: 'print events as JSON lines' }
   }
 }
@@ -45,7 +46,7 @@ async function run (argv: readonly string[]): Promise<number> {
     if (warning !== undefined) log.warn('identity key exposed', { message: warning })
     let node: PeerNode
     try {
-      node = await createNode({ name: opts.name, identity, host: opts.host, port: opts.port, dataDir: opts.dataDir, inline: opts.inline, log, api: opts.api ?? false, transport: { rateLimit: { exemptLoopback: opts.exemptLoopback } } })
+      node = await createNode({ name: opts.name, identity, host: opts.host, port: opts.port, dataDir: opts.dataDir, inline: opts.inline, log, api: opts.api ?? false, transport: { rateLimit: { exemptLoopback: opts.exemptLoopback } }, ui: { allowedHosts: opts.allowHosts } })
     } catch (err) {
       throw explainListenError(err, '--api')
     }
@@ -86,6 +87,7 @@ interface StartOptions {
   inline: boolean
   json: boolean
   exemptLoopback: boolean
+  allowHosts: string[]
 }
 
 function validate (values: ReturnType<typeof parseCommand>['values']): StartOptions {
@@ -98,8 +100,10 @@ function validate (values: ReturnType<typeof parseCommand>['values']): StartOpti
   parseHostPort(`${host.includes(':') ? `[${host}]` : host}:1`)
   const bootstrap = list(values.bootstrap).map(s => parseHostPort(s))
   const api = values['no-api'] === true ? null : apiOption(values, DEFAULT_API)
+  const allowHosts = list(values['api-allow-host'])
+  for (const h of allowHosts) if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9.])?$/.test(h)) throw new UsageError(`--api-allow-host must be a host name, got ${JSON.stringify(h)}`)
   const dataDir = resolve(str(values['data-dir']) ?? join(homedir(), '.peerconnect', name.replace(/[^\w.-]+/g, '_')))
-  return { name, host, port, bootstrap, api, dataDir, inline: values.inline === true, json: values.json === true, exemptLoopback: values['exempt-loopback'] === true }
+  return { name, host, port, bootstrap, api, dataDir, inline: values.inline === true, json: values.json === true, exemptLoopback: values['exempt-loopback'] === true, allowHosts }
 }
 
 /** Stops the node (actors stopped, table and identity saved) and reports it; 0 when clean. */
