@@ -147,7 +147,7 @@ caps('local API - lookups and directory pages beyond the cap get 429 ERR_TOO_MAN
   await withServer(b, { maxLookups: 2 }, async server => {
     const running = [get(`${server.url}/api/peers/${peer(1).id}`), get(`${server.url}/api/peers/${peer(2).id}`)]
     await waitFor(() => asked === 2, { what: 'two lookups running' })
-    for (const path of [`/api/peers/${peer(3).id}`, '/api/peers']) {
+    for (const path of [`/api/peers/${peer(3).id}`, '/api/peers', `/api/peers/${peer(3).id}/details`, `/api/lookup/${peer(3).id}`]) {
       const a = await get(server.url + path)
       assert.is(a.status, 429, path)
       assert.is((a.json as { error: { code: string } }).error.code, 'ERR_TOO_MANY_LOOKUPS')
