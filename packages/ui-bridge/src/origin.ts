@@ -20,8 +20,12 @@ export interface HostGuard {
   fetchSiteAllowed (site: unknown): boolean
 }
 
-/** `bound`: the host the server listens on; `port()`: the port it got; `names`: extra Host names it answers to. */
-export function createHostGuard (bound: string, port: () => number, names: readonly string[] = []): HostGuard {
+/**
+ * `bound`: the host the server was asked to listen on; `port()`: the port it got; `names`: extra
+ * Host names it answers to. `listening(address)` adds the address it actually listens on (asked
+ * for `localhost`, it is 127.0.0.1 or ::1, which its URL then names).
+ */
+export function createHostGuard (bound: string, port: () => number, names: readonly string[] = []): HostGuard & { listening (address: string): void } {
   const wildcard = bound === '0.0.0.0' || bound === '::' || bound === '[::]'
   const configured = new Set(names.map(normalize).filter(n => n.length > 0))
   const fixed = new Set([normalize(bound), 'localhost'])
@@ -43,7 +47,8 @@ export function createHostGuard (bound: string, port: () => number, names: reado
       if (url.protocol !== 'http:' || !known(name)) return false
       return Number(url.port === '' ? 80 : url.port) === port()
     },
-    fetchSiteAllowed: (site) => site === undefined || site === 'same-origin' || site === 'none'
+    fetchSiteAllowed: (site) => site === undefined || site === 'same-origin' || site === 'none',
+    listening (address) { fixed.add(normalize(address)) }
   }
 }
 

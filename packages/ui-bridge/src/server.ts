@@ -100,6 +100,7 @@ export async function createUiServer (backend: UiBackend, opts: UiServerOptions 
 
   await app.listen({ host, port })
   boundPort = (app.server.address() as AddressInfo).port
+  guard.listening((app.server.address() as AddressInfo).address)
   app.server.headersTimeout = REQUEST_TIMEOUT
   const heartbeat = startHeartbeat(app)
   const url = urlOf(app.server.address() as AddressInfo)

@@ -45,6 +45,14 @@ host('local API - a Host other than the bound address, localhost or a configured
   })
 }))
 
+host('local API - bound to `localhost`, it answers to the address it listens on (the one its URL names)', withTimeout(T, async () => {
+  await withServer(fakeBackend(), { host: 'localhost' }, async server => {
+    const a = await get(server.url + '/api/status')
+    assert.is(a.status, 200, server.url)
+    assert.is((await raw(server.url + '/api/status', { host: 'evil.example' })).status, 421)
+  })
+}))
+
 host('local API - hostnameOf and the guard of a wildcard bind', () => {
   assert.is(hostnameOf('a.example:80'), 'a.example')
   assert.is(hostnameOf('[::1]:7070'), '::1')
