@@ -142,6 +142,28 @@ join2('start - restarted on the same data dir, a node keeps its id and reloads i
   assert.equal(await again.stop('SIGINT'), { code: 0, signal: null })
 }))
 
+join2('start - with --exempt-loopback, the same loopback flood is answered in full', withTimeout(T, async () => {
+  const p = spawnCli(startArgs('exempt', ['--json', '--host', LOOPBACK, '--no-api', '--exempt-loopback']))
+  const ev = await p.event('ready')
+  const to = parseHostPort(String(ev.udp))
+  const host = LOOPBACK.replace(/\.(\d+)$/, (_m, d: string) => `.${(Number(d) + 1) % 254 + 1}`)
+  const sock = dgram.createSocket('udp4')
+  let replies = 0
+  let errors = 0
+  sock.on('message', buf => {
+    const res = decodeKrpc(buf)
+    if (res.ok && res.msg.y === 'r') replies++
+    else errors++
+  })
+  await new Promise<void>(resolve => sock.bind(0, host, () => resolve()))
+  try {
+    for (let i = 0; i < 60; i++) sock.send(encodeQuery(Buffer.from(`e${i}`), 'ping', { id: randomId() }), to.port, to.host)
+    await waitFor(() => replies === 60 ? true : undefined, { timeout: 5000, what: '60 replies' })
+    assert.is(errors, 0)
+  } finally { sock.close() }
+  assert.equal(await p.stop('SIGINT'), { code: 0, signal: null })
+}))
+
 join2('start - two SIGTERMs at once (GNU timeout sends two): it exits 0 and the table is saved every time, 0600', withTimeout(T, async () => {
   const udpA = String(net.firstReady!.udp)
   for (let run = 1; run <= 3; run++) {
