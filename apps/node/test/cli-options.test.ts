@@ -69,7 +69,7 @@ flags('every boolean flag of every command is true when given and absent when no
       assert.is(off[name], undefined, `${spec.name} without --${name}`)
     }
   }
-  assert.is(seen, 11, 'start: no-api, inline, json, verbose; demo: json, verbose; peers: all, json; search, lookup, status: json')
+  assert.is(seen, 12, 'start: no-api, inline, exempt-loopback, json, verbose; demo: json, verbose; peers: all, json; search, lookup, status: json')
 })
 
 flags('--no-<option> exists only where declared: --no-api is its own flag, --no-port and --no-json are unknown', () => {
@@ -92,6 +92,16 @@ flags('start --no-api: no API; with --api too it is a usage error', async () => 
   const d = await resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', dir]).values, {})
   assert.equal(d.api, { host: '127.0.0.1', port: 7070 })
   await fails(resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', dir, '--no-api', '--api', '127.0.0.1:1']).values, {}), 'ERR_USAGE', /--api and --no-api cannot be used together/)
+})
+
+flags('start --exempt-loopback and --api-allow-host reach the options (off and none by default); a bad host name is a usage error', async () => {
+  const o = await resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', tempDir(), '--exempt-loopback', '--api-allow-host', 'a.example', '--api-allow-host', 'b']).values, {})
+  assert.equal([o.exemptLoopback, o.allowHosts], [true, ['a.example', 'b']])
+  const d = await resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', tempDir()]).values, {})
+  assert.equal([d.exemptLoopback, d.allowHosts], [false, []])
+  for (const bad of ['a b', 'evil/x', 'x-', 'a:1']) {
+    await fails(resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', tempDir(), '--api-allow-host', bad]).values, {}), 'ERR_USAGE', /--api-allow-host must be a host name/)
+  }
 })
 
 flags('start --inline, --json, --verbose reach the options', async () => {
