@@ -174,7 +174,7 @@ join2('start - restarted on the same data dir, a node keeps its id and reloads i
 }))
 
 join2('start - with --exempt-loopback, the same loopback flood is answered in full', withTimeout(T, async () => {
-  const p = spawnCli(startArgs('exempt', ['--json', '--host', LOOPBACK, '--no-api', '--exempt-loopback']))
+  const p = spawnCli(startArgs('exempt', ['--json', '--host', LOOPBACK, '--exempt-loopback']))
   const ev = await p.event('ready')
   const to = parseHostPort(String(ev.udp))
   const host = LOOPBACK.replace(/\.(\d+)$/, (_m, d: string) => `.${(Number(d) + 1) % 254 + 1}`)
@@ -216,12 +216,12 @@ join2('start - two SIGTERMs at once (GNU timeout sends two): it exits 0 and the 
 
 join2('start - an identity.key others can read still loads, with a warning on stderr', withTimeout(T, async () => {
   const dir = dataDir()
-  const first = spawnCli(startArgs('exposed', ['--json', '--host', LOOPBACK, '--no-api'], dir))
+  const first = spawnCli(startArgs('exposed', ['--json', '--host', LOOPBACK], dir))
   const ev = await first.event('ready')
   assert.equal(await first.stop('SIGINT'), { code: 0, signal: null })
   assert.not.match(first.stderr(), /readable by others/, 'created 0600: no warning')
   chmodSync(join(dir, 'identity.key'), 0o644)
-  const again = spawnCli(startArgs('exposed', ['--json', '--host', LOOPBACK, '--no-api'], dir))
+  const again = spawnCli(startArgs('exposed', ['--json', '--host', LOOPBACK], dir))
   const ev2 = await again.event('ready')
   assert.is(ev2.id, ev.id, 'the same identity')
   assert.equal(await again.stop('SIGINT'), { code: 0, signal: null })
