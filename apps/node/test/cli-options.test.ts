@@ -148,7 +148,7 @@ config('a full config is read; every key is optional', () => {
 
 config('bad configs: unknown key, wrong types, bad addresses — each names the file and the key', () => {
   const cases: Array<[unknown, RegExp]> = [
-    [{ prot: 7000 }, /^c\.json: unknown key "prot" \(known: name, host, port, bootstrap, api, ipLimits\)$/],
+    [{ prot: 7000 }, /^c\.json: unknown key "prot" \(known: name, host, port, bootstrap, api, mdns, ipLimits\)$/],
     [{ port: '7000' }, /^c\.json: port must be an integer 0\.\.65535, got "7000"$/],
     [{ port: 70000 }, /port must be an integer/],
     [{ port: 1.5 }, /port must be an integer/],
@@ -162,6 +162,7 @@ config('bad configs: unknown key, wrong types, bad addresses — each names the 
     [{ api: true }, /api must be "host:port" or false, got true/],
     [{ api: 'localhost' }, /api must be "host:port" or false/],
     [{ ipLimits: 'loose' }, /ipLimits must be "default" or "strict", got "loose"/],
+    [{ mdns: 'yes' }, /mdns must be true or false, got "yes"/],
     [[], /must be a JSON object/],
     [null, /must be a JSON object/],
     [{ __proto__: 1, constructor: 1 }, /unknown key "constructor"/]

@@ -33,7 +33,7 @@ const spec: CommandSpec = {
     'no-api': { type: 'boolean', help: 'run without the HTTP API' },
     'api-token': { type: 'string', value: 'token', help: `bearer token the API requires (or set ${TOKEN_ENV}); needed when --api is not a loopback address` },
     'data-dir': { type: 'string', value: 'dir', help: 'identity key, routing table, saved name and config (default ~/.peerconnect/<name>)' },
-    config: { type: 'string', value: 'file', help: `a config file (JSON: name, host, port, bootstrap, api, ipLimits); default: ${CONFIG_FILE} in the data dir, if there is one` },
+    config: { type: 'string', value: 'file', help: `a config file (JSON: name, host, port, bootstrap, api, mdns, ipLimits); default: ${CONFIG_FILE} in the data dir, if there is one` },
     'no-mdns': { type: 'boolean', help: 'do not find peers on the LAN by mDNS (it finds them with no --bootstrap; the config\'s "mdns": false does the same)' },
     inline: { type: 'boolean', help: 'run every actor on the main thread instead of worker threads' },
     'exempt-loopback': { type: 'boolean', help: 'do not rate-limit queries from 127.0.0.0/8 and ::1 (local testnets)' },
