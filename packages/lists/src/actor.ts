@@ -26,6 +26,7 @@ import { onPcAnnounce } from './rpc/pc-announce.js'
 import { onPcHandoff } from './rpc/pc-handoff.js'
 import { onPcList } from './rpc/pc-list.js'
 import { onPcRecord } from './rpc/pc-record.js'
+import { heldSnapshots$, restoreHeld } from './snapshot.js'
 import { createStore } from './store.js'
 import { createTokens } from './tokens.js'
 import { createTokenCache } from './token-cache.js'
@@ -76,6 +77,8 @@ export function listsActor (init: ListsInit): ActorFn {
   const settings = settingsOf(init)
   return (in$, deps) => defer(() => {
     const ctx = contextOf(init, settings, deps)
+    const restored = restoreHeld(ctx, deps.snapshot)
+    if (restored > 0) ctx.log.info('restored from snapshot', { records: restored })
     const announcer = createAnnouncer(ctx)
     const handoff = createHandoff(ctx)
     const parts: Parts = { directory: createDirectory(ctx), handoff, announcer, search: createSearch(ctx) }
@@ -92,7 +95,7 @@ export function listsActor (init: ListsInit): ActorFn {
         })
       )
     }))
-    return merge(announcer.run$, sweep$, answers$).pipe(finalize(() => ctx.store.clear()))
+    return merge(announcer.run$, sweep$, heldSnapshots$(ctx), answers$).pipe(finalize(() => ctx.store.clear()))
   })
 }
 

@@ -68,5 +68,8 @@ export const MAX_PAGE_LIMIT = 500
 /** The first announces of a node each look its holders up (its routing table is still filling). */
 export const EARLY_LOOKUPS = 3
 
+/** How often the records held are checked for a change to snapshot (a restarted actor gets them back). */
+export const SNAPSHOT_DELAY = 1 * second
+
 /** Tokens from other nodes kept (for announcing and for reading lists). */
 export const MAX_PEER_TOKENS = 1024

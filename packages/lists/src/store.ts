@@ -58,6 +58,8 @@ export interface Store {
    * the records.
    */
   readonly version: number
+  /** A count that changes on every write: what changes `version`, and a refreshed announce too. */
+  readonly writes: number
   clear (): void
 }
 
@@ -65,6 +67,7 @@ export function createStore (opts: StoreOptions): Store {
   const lists = new Map<number, ListSlot>()
   let nextExpiry = Infinity
   let version = 0
+  let writes = 0
 
   const slotOf = (list: number): ListSlot => {
     let slot = lists.get(list)
@@ -119,6 +122,7 @@ export function createStore (opts: StoreOptions): Store {
       if (held === undefined) add(slot, entry)
       else replace(slot, held, entry)
       if (!same) version++
+      writes++
       nextExpiry = Math.min(nextExpiry, entry.expiresAt)
       return { ok: true, entry, fresh: held === undefined }
     },
@@ -142,6 +146,7 @@ export function createStore (opts: StoreOptions): Store {
       return n
     },
     get version () { return version },
+    get writes () { return writes + version },
     clear () {
       lists.clear()
       nextExpiry = Infinity
