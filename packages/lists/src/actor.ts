@@ -13,6 +13,7 @@ import type { ActorDeps, ActorFn } from '@peerconnect/runtime'
 import { createAnnouncer } from './announcer.js'
 import type { Announcer } from './announcer.js'
 import type { Context } from './context.js'
+import { createBuckets } from './buckets.js'
 import { createCounts } from './counters.js'
 import { decodeCursor } from './cursor.js'
 import { createDirectory } from './directory.js'
@@ -33,7 +34,7 @@ import { createTokenCache } from './token-cache.js'
 import { onPcSearch } from './search/pc-search.js'
 import { createSearch } from './search/search.js'
 import type { Search } from './search/search.js'
-import { MAX_PAGE_LIMIT, MAX_PEER_TOKENS, TOKEN_BYTES } from './constants.js'
+import { HANDOFF_VERIFY_BURST, MAX_HANDOFF_SOURCES, MAX_PAGE_LIMIT, MAX_PEER_TOKENS, TOKEN_BYTES } from './constants.js'
 
 /** The message types the actor consumes. */
 export const LISTS_CONSUMES = [
@@ -138,6 +139,8 @@ function contextOf (init: ListsInit, settings: Context['settings'], deps: ActorD
     peerTokens: createTokenCache({ maxAge: settings.tokenRotate, max: MAX_PEER_TOKENS }),
     rejected: createCounts(),
     sent: createCounts(),
+    handoffBudget: createBuckets({ rate: settings.handoffVerifyRate, burst: HANDOFF_VERIFY_BURST, max: MAX_HANDOFF_SOURCES }),
+    verifying: { count: 0 },
     self: {
       name: typeof snap.name === 'string' ? snap.name : init.name,
       record: undefined,

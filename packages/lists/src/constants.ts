@@ -51,6 +51,16 @@ export const POOL_THRESHOLD = 4
 export const HANDOFF_CONCURRENCY = 2
 /** A (list, contact) pair is handed off to at most once per this long. */
 export const HANDOFF_REPEAT = 1 * minute
+/** Records per list held at most that came by handoff from one network (/24, /64) of senders. */
+export const MAX_PER_HANDOFF = 128
+/** Handed-over records one sender network (/24, /64) may have verified per second … */
+export const HANDOFF_VERIFY_RATE = 64
+/** … and at once (one full list). */
+export const HANDOFF_VERIFY_BURST = MAX_PER_LIST
+/** Handed-over records being verified at once, all senders together; beyond, a handoff is answered 202 busy. */
+export const MAX_HANDOFF_VERIFYING = 256
+/** Sender networks whose verification budget is remembered at most. */
+export const MAX_HANDOFF_SOURCES = 4096
 
 // ── the directory ────────────────────────────────────────────────────────────────────────────
 

@@ -3,10 +3,11 @@
  * list this node holds records of, the records go to the newcomer if it is among the R nodes
  * closest to the list id (among the contacts we know, ourselves and it) and we are the closest
  * of the holders we know — so one holder sends, not all of them. The records travel in batches
- * that each fill one datagram, not one message per record. Records in their last third of life
+ * that each fill one datagram, not one message per record, each with the newcomer's token (from a
+ * pc_list reply; the receiver refuses a handoff without one). Records in their last third of life
  * (their peer missed two announces to us) stay behind: they would expire on the way.
  */
-import { catchError, defer, EMPTY, from, ignoreElements, mergeMap, take } from 'rxjs'
+import { catchError, defer, EMPTY, from, ignoreElements, map, mergeMap, of, take } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { compareDistance, idsEqual, idToHex, isRoutingClosestReply, isRoutingPeerAdded, LIST_IDS } from '@peerconnect/protocol'
 import type { Contact, Message, NodeId, RoutingClosest } from '@peerconnect/protocol'
@@ -31,6 +32,16 @@ export function createHandoff (ctx: Context): Handoff {
     return true
   }
 
+  /** The newcomer's token for our address: one we hold, else fetched with a pc_list (the handoff needs it). */
+  const tokenOf = (to: Contact, list: number): Observable<Uint8Array> => {
+    const held = ctx.peerTokens.get(to, ctx.now())
+    if (held !== undefined) return of(held)
+    return query(ctx, to, 'pc_list', { list }).pipe(map(({ reply }) => {
+      ctx.peerTokens.set(to, reply.token, ctx.now())
+      return reply.token
+    }))
+  }
+
   const handList = (list: number, newcomer: Contact): Observable<never> => {
     const target = LIST_IDS[list] as NodeId
     const ask: RoutingClosest = { type: 'routing.closest', target, n: ctx.settings.r + 1 }
@@ -46,7 +57,10 @@ export function createHandoff (ctx: Context): Handoff {
         const fresh = ctx.store.entries(list, now).filter(e => e.expiresAt - now > ctx.settings.recordTtl / 3)
         const batches = handoffBatches(fresh, { self: ctx.settings.id, list, budget: UDP_PAGE_BYTES, now })
         ctx.log.debug('handoff', { list, to: `${newcomer.host}:${newcomer.port}`, batches: batches.length })
-        return from(batches).pipe(mergeMap(b => query(ctx, newcomer, 'pc_handoff', { list, records: b.records, ages: b.ages }), HANDOFF_CONCURRENCY))
+        if (batches.length === 0) return EMPTY
+        return tokenOf(newcomer, list).pipe(
+          mergeMap(token => from(batches).pipe(mergeMap(b => query(ctx, newcomer, 'pc_handoff', { list, records: b.records, ages: b.ages, token }), HANDOFF_CONCURRENCY)))
+        )
       }),
       catchError(() => EMPTY),
       ignoreElements()

@@ -72,7 +72,7 @@ export function restoreHeld (ctx: Context, snapshot: unknown): number {
       const seenAt = seen[i]
       if (record === undefined || typeof seenAt !== 'number' || !Number.isFinite(seenAt) || seenAt > now) return
       if (closestListId(record.id).index !== part.list) return
-      if (ctx.store.put(part.list as number, record, { now, seenAt }).ok) restored++
+      if (ctx.store.put(part.list as number, record, { now, seenAt, cap: Infinity }).ok) restored++
     })
   }
   return restored
