@@ -252,6 +252,21 @@ holes('handoff - one network\'s verification budget: past a list\'s worth at onc
   net.stopAll()
 })
 
+holes('handoff - an ask that ends (actor.cancel) drops its verification from the pool\'s queue', async () => {
+  const { net, node, holder } = holderNet()
+  const signals: AbortSignal[] = []
+  node.pool.run = async (_task, _arg, opts) => { signals.push(opts!.signal!); return await new Promise(() => {}) }   // a pool that never gets to it
+  const token = (await net.send(holder, node.address, 'pc_list', { list: LIST }) as TransportResponse).r.token
+  node.in$.next({ type: 'rpc.pc_handoff', cid: 9001, method: 'pc_handoff', from: holder.address, id: holder.id, queryBytes: 1200, args: { id: holder.id, list: LIST, records: PEERS.slice(0, 6).map(p => recordToWire(recordOf(p))), token } } as unknown as Message)
+  await net.advance(10)
+  assert.is(signals.length, 1, 'queued on the pool')
+  assert.is(signals[0]!.aborted, false)
+  node.in$.next({ type: 'actor.cancel', ask: 9001 } as unknown as Message)
+  await net.advance(10)
+  assert.is(signals[0]!.aborted, true, 'aborted: the pool drops it if it still waits')
+  net.stopAll()
+})
+
 holes.run()
 
 // ── sending ──────────────────────────────────────────────────────────────────────────────────
