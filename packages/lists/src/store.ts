@@ -9,7 +9,9 @@
  * enforces sequences itself, so a replayed older record is refused whoever verified it. A record
  * that came by handoff (`handoff: true`) never lives longer than its own announces allowed: it
  * does not refresh a held copy, and a peer whose record expired here is refused by handoff (with
- * that sequence or an older one) until it announces to us itself.
+ * that sequence or an older one) until it announces to us itself. A full list makes room for a
+ * peer's own announce by dropping the oldest record that only came by handoff, so records handed
+ * over can never lock honest announces out (ERR_LIST_FULL).
  */
 import { idToHex, recordAddress, recordsEqual, recordToWire, StaleSequenceError, bencode } from '@peerconnect/protocol'
 import type { ErrorData, NodeId, PeerRecord, WireRecord } from '@peerconnect/protocol'
@@ -27,6 +29,8 @@ export interface Entry {
   readonly host: string
   /** The network (/24, /64) of the path the record came by, counted by the cap; undefined: exempt (loopback). */
   readonly path: string | undefined
+  /** It came by handoff, and its peer has not announced it to us since. */
+  readonly handed: boolean
   /** When the peer last announced it (ms). */
   readonly seenAt: number
   readonly expiresAt: number
@@ -139,8 +143,13 @@ export function createStore (opts: StoreOptions): Store {
         if (record.s === held.record.s && !recordsEqual(record, held.record)) return refuse(new StaleSequenceError(`a different record with the held sequence ${record.s}`))
         if (handoff && record.s === held.record.s) return { ok: true, entry: held, fresh: false, changed: false }
       } else if (slot.byHex.size >= opts.maxPerList) {
-        dropIfEmpty(list, slot)
-        return refuse(new ListFullError(`list ${list} holds ${opts.maxPerList} records`))
+        const evictable = handoff ? undefined : oldestHanded(slot)
+        if (evictable === undefined) {
+          dropIfEmpty(list, slot)
+          return refuse(new ListFullError(`list ${list} holds ${opts.maxPerList} records`))
+        }
+        remove(slot, evictable)      // a peer's own announce outranks a record only handed over
+        version++
       }
       if ((held === undefined || held.path !== path) && path !== undefined && (slot.perPath.get(path) ?? 0) >= cap) {
         dropIfEmpty(list, slot)
@@ -148,8 +157,8 @@ export function createStore (opts: StoreOptions): Store {
       }
       const same = held !== undefined && held.record.s === record.s
       const entry: Entry = same
-        ? { ...held, path, seenAt: Math.max(seenAt, held.seenAt), expiresAt: Math.max(expiresAt, held.expiresAt) }
-        : makeEntry(record, hex, host, path, seenAt, expiresAt)
+        ? { ...held, path, handed: false, seenAt: Math.max(seenAt, held.seenAt), expiresAt: Math.max(expiresAt, held.expiresAt) }
+        : makeEntry(record, hex, host, path, handoff, seenAt, expiresAt)
       if (held === undefined) add(slot, entry)
       else replace(slot, held, entry)
       if (!handoff) graves.delete(hex)
@@ -214,9 +223,16 @@ const GRAVE_TTLS = 10
 /** Expired records remembered at most. */
 const MAX_GRAVES = 16_384
 
-function makeEntry (record: PeerRecord, hex: string, host: string, path: string | undefined, seenAt: number, expiresAt: number): Entry {
+function makeEntry (record: PeerRecord, hex: string, host: string, path: string | undefined, handed: boolean, seenAt: number, expiresAt: number): Entry {
   const wire = recordToWire(record)
-  return { record, wire, size: bencode(wire).length, hex, host, path, seenAt, expiresAt }
+  return { record, wire, size: bencode(wire).length, hex, host, path, handed, seenAt, expiresAt }
+}
+
+/** The handed-over entry (never announced to us by its peer) last seen longest ago, if any. */
+function oldestHanded (slot: ListSlot): Entry | undefined {
+  let oldest: Entry | undefined
+  for (const e of slot.byHex.values()) if (e.handed && (oldest === undefined || e.seenAt < oldest.seenAt)) oldest = e
+  return oldest
 }
 
 function add (slot: ListSlot, entry: Entry): void {

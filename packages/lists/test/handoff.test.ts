@@ -252,6 +252,18 @@ holes('handoff - one network\'s verification budget: past a list\'s worth at onc
   net.stopAll()
 })
 
+holes('handoff - records only handed over never lock a peer\'s own announce out of a full list', async () => {
+  const { net, node } = holderNet({ maxPerList: 6 })
+  assert.is(await handoff(net, node, identitiesIn(LIST, 6).map(p => recordOf(p))), 6)
+  const [honest] = await feed(net, node, PEERS.slice(0, 1))
+  const s = await stats(node)
+  assert.is(s.rejected.ERR_LIST_FULL, undefined, 'the announce was taken')
+  assert.is(s.records, 6)
+  const held = await net.send(honest!, node.address, 'pc_list', { list: LIST }) as TransportResponse
+  assert.ok(held.r.token instanceof Uint8Array)
+  net.stopAll()
+})
+
 holes('handoff - an ask that ends (actor.cancel) drops its verification from the pool\'s queue', async () => {
   const { net, node, holder } = holderNet()
   const signals: AbortSignal[] = []

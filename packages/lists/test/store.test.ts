@@ -271,6 +271,20 @@ caps('store - a handed-over copy never extends a held record, and a record that 
   assert.ok(s.put(1, recordOf(bob), { now: T0 + TTL + 1 }).ok, 'an announce brings it back')
 })
 
+caps('store - a full list drops its oldest handed-over record for a peer\'s own announce; announced records are never dropped for one', () => {
+  const s = store({ maxPerList: 3 })
+  assert.ok(s.put(4, recordOf(people[0]!), { now: T0 + 5, handoff: true }).ok)
+  assert.ok(s.put(4, recordOf(people[1]!), { now: T0, seenAt: T0 - 10, handoff: true }).ok)
+  assert.ok(s.put(4, recordOf(people[2]!), { now: T0 }).ok)
+  assert.is(codeOf(s.put(4, recordOf(people[3]!), { now: T0 + 6, handoff: true })), 'ERR_LIST_FULL', 'a handoff never makes room')
+  const v = s.version
+  assert.ok(s.put(4, recordOf(people[3]!), { now: T0 + 6 }).ok, 'an announce does')
+  assert.ok(s.version > v)
+  assert.is(s.get(4, people[1]!.id, T0 + 6), undefined, 'the handed-over record seen longest ago went')
+  assert.ok(s.put(4, recordOf(people[0]!), { now: T0 + 7 }).ok, 'its peer announces it: now it counts as announced')
+  assert.is(codeOf(s.put(4, recordOf(people[4]!), { now: T0 + 8 })), 'ERR_LIST_FULL', 'every record held was announced by its peer')
+})
+
 caps('store - a held peer moving to a capped network is refused; moving away frees its slot', () => {
   const s = store({ maxPerIp: 1 })
   s.put(1, recordOf(ada, { host: '10.0.1.1' }), { now: T0 })
