@@ -19,8 +19,11 @@ import { SNAPSHOT_DELAY } from './constants.js'
 export interface ListsState {
   readonly seq: number
   readonly name: string
-  /** Per list: its records (wire form) and, for each, when its peer last announced (ms, our clock). */
-  readonly held: ReadonlyArray<{ readonly list: number, readonly records: WireRecord[], readonly seen: number[] }>
+  /**
+   * Per list: its records (wire form) and, for each, when its peer last announced (ms, our clock);
+   * `handed`: the indices of those that only came by handoff (they stay evictable after a restart).
+   */
+  readonly held: ReadonlyArray<{ readonly list: number, readonly records: WireRecord[], readonly seen: number[], readonly handed: number[] }>
 }
 
 /** The state to snapshot now. */
@@ -28,7 +31,8 @@ export function stateOf (ctx: Context): ListsState {
   const now = ctx.now()
   const held = ctx.store.lists(now).map(list => {
     const entries = ctx.store.entries(list, now)
-    return { list, records: entries.map(e => e.wire), seen: entries.map(e => e.seenAt) }
+    const handed = entries.flatMap((e, i) => e.handed ? [i] : [])
+    return { list, records: entries.map(e => e.wire), seen: entries.map(e => e.seenAt), handed }
   })
   return { seq: ctx.self.seq, name: ctx.self.name, held }
 }
@@ -67,12 +71,13 @@ export function restoreHeld (ctx: Context, snapshot: unknown): number {
   for (const part of snapshot.held as unknown[]) {
     if (!isObj(part) || typeof part.list !== 'number' || !Array.isArray(part.records) || !Array.isArray(part.seen)) continue
     const seen = part.seen as unknown[]
+    const handed = new Set(Array.isArray(part.handed) ? part.handed as unknown[] : [])
     ;(part.records as unknown[]).forEach((wire, i) => {
       const record = recordFromWire(wire)
       const seenAt = seen[i]
       if (record === undefined || typeof seenAt !== 'number' || !Number.isFinite(seenAt) || seenAt > now) return
       if (closestListId(record.id).index !== part.list) return
-      if (ctx.store.put(part.list as number, record, { now, seenAt, cap: Infinity }).ok) restored++
+      if (ctx.store.put(part.list as number, record, { now, seenAt, cap: Infinity, handoff: handed.has(i) }).ok) restored++
     })
   }
   return restored

@@ -82,6 +82,19 @@ restart('snapshot - expired, malformed, foreign-list and future entries are not 
   net.stopAll()
 })
 
+restart('snapshot - a record that only came by handoff stays evictable after a restart', async () => {
+  const net = createFakeNet()
+  const ids = identitiesIn(LIST, 3)
+  const state = heldState(LIST, ids.map(p => recordOf(p)), T0) as { held: Array<{ handed?: number[] }> }
+  state.held[0]!.handed = [1]
+  const node = net.add({ snapshot: state, init: { announce: false, recordTtl: TTL, maxPerList: 3 } })
+  await feed(net, node, identitiesIn(LIST, 1))
+  const s = await stats(node)
+  assert.is(s.records, 3)
+  assert.is(s.rejected.ERR_LIST_FULL, undefined, 'the handed-over one made room for the announce')
+  net.stopAll()
+})
+
 restart('snapshot - our sequence and name are in it with the records held', async () => {
   const net = createFakeNet()
   const node = net.add({ init: { name: 'ada', recordTtl: TTL } })
