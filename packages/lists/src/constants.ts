@@ -51,6 +51,8 @@ export const POOL_THRESHOLD = 4
 export const HANDOFF_CONCURRENCY = 2
 /** A (list, contact) pair is handed off to at most once per this long. */
 export const HANDOFF_REPEAT = 1 * minute
+/** A handoff refused because the newcomer's routing table did not know us yet is tried once more this much later. */
+export const HANDOFF_RETRY = 1 * second
 /** Records per list held at most that came by handoff from one network (/24, /64) of senders. */
 export const MAX_PER_HANDOFF = 128
 /** Handed-over records one sender network (/24, /64) may have verified per second … */

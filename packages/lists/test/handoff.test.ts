@@ -315,6 +315,22 @@ send('handoff - the closest holder moves a list of 30 records to a closer newcom
   net.stopAll()
 })
 
+send('handoff - a newcomer that does not know us yet refuses (ERR_NOT_HOLDER); we try once more a second later', async () => {
+  const { net, holder } = sendNet()
+  await feed(net, holder, PEERS.slice(0, 6))
+  const newcomer = net.add({ identity: RANKED[0]!, init: { announce: false } })
+  net.setView(newcomer, other => other !== holder)
+  holder.publish(peerAdded(newcomer))
+  await net.advance(100)
+  assert.is((await stats(newcomer)).rejected.ERR_NOT_HOLDER, 1)
+  assert.is((await stats(newcomer)).records, 0)
+  net.setView(newcomer, () => true)          // it has met us meanwhile
+  await net.advance(1000)
+  assert.is((await stats(newcomer)).records, 6, 'the second try was taken')
+  assert.is(handoffsFrom(net, holder, newcomer), 2)
+  net.stopAll()
+})
+
 send('handoff - a holder that knows a closer holder leaves the handoff to it', async () => {
   const { net, second } = sendNet()
   await feed(net, second, PEERS.slice(0, 5))
