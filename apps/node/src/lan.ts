@@ -6,7 +6,8 @@
  * and again every `interval`, and hands each new peer it hears of to `onPeer` (the node pings it
  * and looks itself up through it: the peer enters the routing table only by answering).
  *
- * It announces only addresses the node is bound to: its bound address, or for a wildcard
+ * A node bound to loopback does not run it (createNode): there is no LAN there. It announces only
+ * addresses the node is bound to: its bound address, or for a wildcard
  * (0.0.0.0 / ::) the machine's interface addresses of that family. What it hears is untrusted:
  * a packet that does not decode, an instance whose label is not a 40-hex id (or is ours), a bad
  * port or an address that is not an IP literal is ignored; at most MAX_ADDRESSES addresses per
@@ -161,6 +162,12 @@ export function peersOf (response: Packet, selfHex: string, from: string): LanPe
     for (const host of [...new Set(chosen)].slice(0, MAX_ADDRESSES)) out.push({ idHex, host, port })
   }
   return out.length > 0 ? out : undefined
+}
+
+/** 127.0.0.0/8, ::1 and IPv4-mapped loopback. */
+export function isLoopbackHost (host: string): boolean {
+  const h = host.toLowerCase()
+  return h === '::1' || /^(::ffff:)?127\./.test(h)
 }
 
 /** The addresses a node bound to `host` can be reached at: that address, or for a wildcard the interface addresses of its family (IPv4 and IPv6 for ::). */

@@ -24,7 +24,7 @@ import type { GossipInit } from '@peerconnect/gossip'
 import { uiBridge } from '@peerconnect/ui-bridge'
 import type { UiBridgeInit } from '@peerconnect/ui-bridge'
 import type { HostPort } from './address.js'
-import { startLanDiscovery } from './lan.js'
+import { isLoopbackHost, startLanDiscovery } from './lan.js'
 import { API_START_TIMEOUT, BOOTSTRAP_TIMEOUT, TRANSPORT_START_TIMEOUT } from './constants.js'
 import { probeUdp, UdpBindError } from './udp-probe.js'
 
@@ -132,7 +132,9 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
       throw err
     }
   }
-  const lan = opts.lan === undefined || opts.lan === false ? undefined : startLanDiscovery({
+  // A node bound to loopback has no LAN: it would only find the other processes of this machine
+  // (test nodes of other suites among them).
+  const lan = opts.lan === undefined || opts.lan === false || isLoopbackHost(info.udp.host) ? undefined : startLanDiscovery({
     idHex: idToHex(identity.id),
     udp: { host: info.udp.host, port: info.udp.port },
     ...(opts.lan === true ? {} : opts.lan),

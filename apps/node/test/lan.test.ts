@@ -2,7 +2,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import packet from 'dns-packet'
 import type { Packet } from 'dns-packet'
-import { boundAddresses, MAX_ADDRESSES, MAX_INSTANCES, peersOf, SERVICE } from '../src/lan.js'
+import { boundAddresses, isLoopbackHost, MAX_ADDRESSES, MAX_INSTANCES, peersOf, SERVICE } from '../src/lan.js'
 
 const SELF = 'aa'.repeat(20)
 const OTHER = 'bb'.repeat(20)
@@ -50,6 +50,10 @@ parse('the addresses a node announces are the ones it is bound to', () => {
   assert.equal(boundAddresses('10.231.0.2', ifs), ['10.231.0.2'])
   assert.equal(boundAddresses('0.0.0.0', ifs), ['10.231.0.2'])
   assert.equal(boundAddresses('::', ifs), ['10.231.0.2', 'fd31::2'])
+})
+
+parse('a node bound to loopback runs no LAN discovery: it has no LAN', () => {
+  assert.equal(['127.0.0.1', '127.77.0.9', '::1', '::ffff:127.0.0.1', '10.0.0.1', '::', '0.0.0.0', 'fd31::1'].map(isLoopbackHost), [true, true, true, true, false, false, false, false])
 })
 
 parse.run()

@@ -38,6 +38,10 @@ export interface Counters extends Record<DropReason, number> {
   /** Bounded queries (pings back) not sent: the address has not answered us and has not sent us enough. */
   unprovenRefused: number
   replyEncodeErrors: number
+  /** Error replies not sent: the query was under MIN_ANSWERED_BYTES, or even a bare error would pass 3× of it. */
+  errorsWithheld: number
+  /** 201 `rate limited` replies sent (at most one per limited source per notice interval). */
+  rateLimitNotices: number
   /** Every dropped inbound packet, whatever the reason. */
   dropped: number
   /** The counters of `method` (of `other` when it is not a known method). */
@@ -63,6 +67,8 @@ export function createCounters (): Counters {
     amplificationRefused: 0,
     unprovenRefused: 0,
     replyEncodeErrors: 0,
+    errorsWithheld: 0,
+    rateLimitNotices: 0,
     dropped: 0,
     droppedMalformed: 0,
     droppedUnknownTid: 0,

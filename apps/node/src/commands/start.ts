@@ -33,10 +33,12 @@ const spec: CommandSpec = {
     'no-api': { type: 'boolean', help: 'run without the HTTP API' },
     'api-token': { type: 'string', value: 'token', help: `bearer token the API requires (or set ${TOKEN_ENV}); needed when --api is not a loopback address` },
     'data-dir': { type: 'string', value: 'dir', help: 'identity key, routing table, saved name and config (default ~/.peerconnect/<name>)' },
-    config: { type: 'string', value: 'file', help: `a config file (JSON: name, host, port, bootstrap, api, ipLimits); default: ${CONFIG_FILE} in the data dir, if there is one` },
+    config: { type: 'string', value: 'file', help: `a config file (JSON: name, host, port, bootstrap, api, mdns, ipLimits); default: ${CONFIG_FILE} in the data dir, if there is one` },
     'ip-limits': { type: 'string', value: 'mode', help: 'contacts per /24 (/64): 2 per bucket, 10 per table, 2 per lookup and list; default exempts loopback and private ranges, strict does not, off has no limits (default: the config\'s ipLimits, else default)' },
     'no-mdns': { type: 'boolean', help: 'do not find peers on the LAN by mDNS (it finds them with no --bootstrap; the config\'s "mdns": false does the same)' },
     inline: { type: 'boolean', help: 'run every actor on the main thread instead of worker threads' },
+    'exempt-loopback': { type: 'boolean', help: 'do not rate-limit queries from 127.0.0.0/8 and ::1 (local testnets)' },
+    'api-allow-host': { type: 'string', multiple: true, value: 'name', help: 'a Host name the API answers to besides its address and localhost (e.g. a reverse proxy\'s; repeatable)' },
     json: { type: 'boolean', help: 'print events as JSON lines (and log lines as JSON on stderr)' },
     verbose: { type: 'boolean', help: 'log info lines too, as JSON on stderr' }
   }
@@ -60,6 +62,10 @@ export interface StartOptions {
   inline: boolean
   json: boolean
   verbose: boolean
+  /** --exempt-loopback: queries from loopback are not rate-limited (off by default for `start`). */
+  exemptLoopback: boolean
+  /** --api-allow-host: Host names the API answers to besides its address and localhost. */
+  allowHosts: string[]
 }
 
 async function run (argv: readonly string[]): Promise<number> {
@@ -75,10 +81,11 @@ async function run (argv: readonly string[]): Promise<number> {
   const log = logger.log
   try {
     await probeUdp(opts.host, opts.port)
-    const { identity, created } = await loadOrCreateIdentity(opts.dataDir)
+    const { identity, created, warning } = await loadOrCreateIdentity(opts.dataDir)
+    if (warning !== undefined) log.warn('identity key exposed', { message: warning })
     let node: PeerNode
     try {
-      node = await createNode({ name: opts.name, identity, host: opts.host, port: opts.port, dataDir: opts.dataDir, inline: opts.inline, ipLimits: opts.ipLimits, log, api: opts.api ?? false, lan: opts.mdns })
+      node = await createNode({ name: opts.name, identity, host: opts.host, port: opts.port, dataDir: opts.dataDir, inline: opts.inline, ipLimits: opts.ipLimits, log, api: opts.api ?? false, lan: opts.mdns, transport: { rateLimit: { exemptLoopback: opts.exemptLoopback } }, ui: { allowedHosts: opts.allowHosts } })
     } catch (err) {
       throw explainListenError(err, '--api')
     }
@@ -161,6 +168,8 @@ export async function resolveStart (values: Parsed['values'], env: NodeJS.Proces
   else if (values.api === undefined && config.api === false) api = null
   else if (config.api === undefined || config.api === false) api = apiOption(values, DEFAULT_API, env)
   else api = apiOption(values, formatHostPort(config.api), env, `"api" of ${configFile!},`)
+  const allowHosts = list(values['api-allow-host'])
+  for (const h of allowHosts) if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9.])?$/.test(h)) throw new UsageError(`--api-allow-host must be a host name, got ${JSON.stringify(h)}`)
   return {
     name,
     host,
@@ -173,7 +182,9 @@ export async function resolveStart (values: Parsed['values'], env: NodeJS.Proces
     mdns: values['no-mdns'] !== true && config.mdns !== false,
     inline: values.inline === true,
     json: values.json === true,
-    verbose: values.verbose === true
+    verbose: values.verbose === true,
+    exemptLoopback: values['exempt-loopback'] === true,
+    allowHosts
   }
 }
 
