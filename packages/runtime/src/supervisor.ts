@@ -82,7 +82,9 @@ export interface Supervisor<A = AskCatalogue, P = PublishCatalogue> {
   ask<T extends AskType<A>> (msg: RequestOf<T, A> & { type: T }, opts?: AskOptions): Observable<ReplyOf<T, A>>
   /** Any other type (a custom actor's own, or a message only known as `Message`) goes untyped. */
   ask<T extends string, M extends Message & { type: T }> (msg: M & { type: T } & Uncatalogued<T, AskType<A>>, opts?: AskOptions): Observable<Message>
-  /** Published messages (from actors and from `publish`), optionally only these types. */
+  /** Published messages (from actors and from `publish`) of these catalogued types, typed: `messages$(['routing.peer.added'])` gives `Observable<RoutingPeerAdded>`. */
+  messages$<T extends PublishType<P>> (types: readonly T[]): Observable<P[T]>
+  /** Every published message, or only these types (any, catalogued or not). */
   messages$ (types?: readonly string[]): Observable<Message>
   stats (): ActorStats[]
   /** The control plane of an actor (it follows the actor across restarts). */
@@ -282,11 +284,11 @@ export function createSupervisor<A = AskCatalogue, P = PublishCatalogue> (opts: 
       if (stopping === undefined) publishFrom(undefined, msg)
     },
     ask: ((msg: Message, askOpts?: AskOptions) => asker.ask(msg, askOpts)) as Supervisor<A, P>['ask'],
-    messages$ (types) {
+    messages$: ((types?: readonly string[]): Observable<Message> => {
       if (types === undefined) return published$.asObservable()
       const wanted = new Set(types)
       return published$.pipe(filter(m => wanted.has(m.type)))
-    },
+    }) as Supervisor<A, P>['messages$'],
     stats: () => [...slots.values()].map(statsOf),
     control (name) {
       const slot = slots.get(name)

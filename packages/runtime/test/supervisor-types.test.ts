@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert'
 import { lastValueFrom, map, toArray } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { randomId, reply } from '@peerconnect/protocol'
-import type { AskCatalogue, Contact, CrawlerProgress, CrawlerResult, Message, RoutingClosestReply, SupervisorStatsReply } from '@peerconnect/protocol'
+import type { AskCatalogue, Contact, CrawlerProgress, CrawlerResult, Message, RoutingClosestReply, RoutingPeerAdded, SupervisorStatsReply } from '@peerconnect/protocol'
 import { withTimeout } from '@peerconnect/test-helpers'
 import { createSupervisor } from '../src/supervisor.js'
 import type { Supervisor } from '../src/supervisor.js'
@@ -47,6 +47,15 @@ export function typeChecks (sup: Supervisor): void {
   sup.publish({ type: 'transport.seen', id: target, host: '127.0.0.1' })
   // @ts-expect-error reason is 'evicted' | 'failed' | 'replaced'
   sup.publish({ type: 'routing.peer.removed', contact: { id: target, host: 'h', port: 1, lastSeen: 0 }, reason: 'gone' })
+
+  // published messages seen from outside: typed for catalogued types
+  const added: Observable<RoutingPeerAdded> = sup.messages$(['routing.peer.added'])
+  sup.messages$(['routing.peer.added', 'routing.peer.removed']).pipe(map(m => m.type === 'routing.peer.removed' ? m.reason : m.contact.port))
+  // @ts-expect-error a peer.added has no reason
+  sup.messages$(['routing.peer.added']).pipe(map(m => m.reason))
+  const anyType: Observable<Message> = sup.messages$(['echo.heard', 'routing.peer.added'])
+  void added
+  void anyType
 
   // the untyped path: custom types, and messages only known as Message
   const custom: Observable<Message> = sup.ask({ type: 'echo.say', text: 'hi' })
