@@ -21,9 +21,11 @@ export interface PeerView {
   checked (status: Omit<LivenessStatus, 'type'>): PeerEvent | undefined
   /** Reconciles with the whole table: adds, updates and removes. */
   sync (contacts: readonly Contact[]): PeerEvent[]
-  /** Sets a peer's name; an event only when it changed. */
-  named (idHex: string, name: string): PeerEvent | undefined
+  /** Sets a peer's name (and its key's fingerprint, when its record is known); an event only when either changed. */
+  named (idHex: string, name: string, key?: string): PeerEvent | undefined
   get (idHex: string): Peer | undefined
+  /** What the view knows beyond the Peer: the last round trip routing measured and the last liveness check. */
+  health (idHex: string): { rtt: number | null, lastChecked: number | null } | undefined
   /** The contact behind a peer (its id bytes and address), for checks and record queries. */
   target (idHex: string): CheckTarget | undefined
   peers (): Peer[]
@@ -40,6 +42,8 @@ interface Entry {
   port: number
   /** undefined until a record (or its absence) was learned. */
   name: string | undefined
+  key: string | undefined
+  rtt: number | undefined
   seen: number
   /** The `seen` the last event showed: a newer one is worth an event only SEEN_STEP later. */
   shown: number
@@ -57,7 +61,10 @@ export function createPeerView (): PeerView {
     const key = idToHex(contact.id)
     const e = entries.get(key)
     if (e === undefined) {
-      const fresh: Entry = { id: contact.id.slice(), host: contact.host, port: contact.port, name: undefined, seen: contact.lastSeen, shown: contact.lastSeen, checkedAt: 0, failedAt: undefined }
+      const fresh: Entry = {
+        id: contact.id.slice(), host: contact.host, port: contact.port, name: undefined, key: undefined, rtt: contact.rtt,
+        seen: contact.lastSeen, shown: contact.lastSeen, checkedAt: 0, failedAt: undefined
+      }
       entries.set(key, fresh)
       return event('peer.added', fresh)
     }
@@ -68,6 +75,7 @@ export function createPeerView (): PeerView {
       e.failedAt = undefined
     }
     e.seen = Math.max(e.seen, contact.lastSeen)
+    if (contact.rtt !== undefined) e.rtt = contact.rtt
     if (e.failedAt !== undefined && e.seen > e.failedAt) e.failedAt = undefined
     return changed(e, before) ? event('peer.status', e) : undefined
   }
@@ -111,15 +119,20 @@ export function createPeerView (): PeerView {
       }
       return out
     },
-    named (idHex, name) {
+    named (idHex, name, key) {
       const e = entries.get(idHex)
-      if (e === undefined || e.name === name) return undefined
+      if (e === undefined || (e.name === name && e.key === key)) return undefined
       e.name = name
+      e.key = key
       return event('peer.status', e)
     },
     get (idHex) {
       const e = entries.get(idHex)
       return e === undefined ? undefined : peerOf(e)
+    },
+    health (idHex) {
+      const e = entries.get(idHex)
+      return e === undefined ? undefined : { rtt: e.rtt ?? null, lastChecked: e.checkedAt > 0 ? e.checkedAt : null }
     },
     target (idHex) {
       const e = entries.get(idHex)
@@ -141,13 +154,17 @@ export function createPeerView (): PeerView {
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
 function peerOf (e: Entry): Peer {
-  return {
+  const peer: Peer = {
     id: idToHex(e.id),
     name: e.name ?? '',
     address: formatAddress(e.host, e.port),
     status: e.failedAt === undefined ? 'online' : 'offline',
     lastSeen: e.seen
   }
+  if (e.key !== undefined) peer.key = e.key
+  if (e.name === undefined) peer.nameState = 'pending'
+  else if (e.name === '') peer.nameState = 'none'
+  return peer
 }
 
 /** True when the page should hear of the change: status, address or name, or `seen` moved SEEN_STEP on. */
@@ -159,5 +176,5 @@ function changed (e: Entry, before: string): boolean {
 
 /** What the page shows of an entry (besides `seen`), to tell whether a change is worth an event. */
 function visible (e: Entry): string {
-  return `${e.failedAt === undefined ? 1 : 0}|${e.host}|${e.port}|${e.name ?? ''}`
+  return `${e.failedAt === undefined ? 1 : 0}|${e.host}|${e.port}|${e.name ?? '\u0000'}|${e.key ?? ''}`
 }

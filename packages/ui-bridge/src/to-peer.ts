@@ -1,4 +1,5 @@
 /** Turning what the actors report (contacts, signed records, directory entries) into API `Peer`s. */
+import { createHash } from 'node:crypto'
 import { idToHex, recordAddress } from '@peerconnect/protocol'
 import type { Contact, DirectoryPeer, PeerRecord } from '@peerconnect/protocol'
 import type { Peer } from './backend.js'
@@ -6,6 +7,15 @@ import type { Peer } from './backend.js'
 /** `ip:port`, or `[v6]:port`. */
 export function formatAddress (host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+}
+
+/**
+ * A signing key's fingerprint, as the page shows it next to names: the first 8 bytes of its
+ * SHA-256 in four groups, `3f2a 9c41 07be d5e0`.
+ */
+export function keyFingerprint (key: Uint8Array): string {
+  const hex = createHash('sha256').update(key).digest('hex').slice(0, 16)
+  return hex.replace(/(.{4})(?!$)/g, '$1 ')
 }
 
 /** A routing contact as a Peer. */
@@ -28,7 +38,8 @@ export function recordPeer (record: PeerRecord, opts: { lastSeen: number, status
     name: record.n,
     address: formatAddress(addr.host, addr.port),
     status: opts.status ?? 'online',
-    lastSeen: opts.lastSeen
+    lastSeen: opts.lastSeen,
+    key: keyFingerprint(record.k)
   }
 }
 
