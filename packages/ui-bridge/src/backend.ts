@@ -22,13 +22,15 @@ export interface Peer {
    * the name is known.
    */
   nameState?: 'pending' | 'none'
+  /** A dual-stack peer's signed address of the other family (`[v6]:port` when `address` is IPv4, and the other way round). */
+  alsoAt?: string
 }
 
 /** What the page shows when a peer is opened: its signed record and how this node sees it. */
 export interface PeerDetails {
   peer: Peer
   /** Its verified signed record; null when none is known (a BEP 5 node, or it did not answer). */
-  record: { key: string, fingerprint: string, seq: number, address: string } | null
+  record: { key: string, fingerprint: string, seq: number, address: string, alsoAt?: string } | null
   /** The list that holds its record: the list id XOR-closest to its id. */
   list: { index: number, id: string }
   /** Whether it is in this node's routing table now. */
@@ -39,10 +41,10 @@ export interface PeerDetails {
   lastChecked: number | null
 }
 
-/** One line of a lookup by id as it runs, then the last one. */
+/** One line of a lookup by id as it runs, then the last one (`closest`: the ids of the closest nodes that answered, nearest first). */
 export type LookupStep =
   | { queried: number, responded: number, closest: number }
-  | { done: true, peer: Peer | null, queries: number, ms: number }
+  | { done: true, peer: Peer | null, closest: string[], queries: number, ms: number }
 
 export type SearchVia = 'hybrid' | 'lists' | 'gossip'
 export type HitSource = 'local' | 'lists' | 'gossip'

@@ -17,7 +17,7 @@ import { askFor } from './ask.js'
 import { toAsyncIterable } from './async-iterable.js'
 import type { Bridge } from './bridge.js'
 import { fingerprintOf } from './bridge.js'
-import { contactPeer, directoryPeer, formatAddress, keyFingerprint, recordPeer } from './to-peer.js'
+import { alsoAtOf, contactPeer, directoryPeer, formatAddress, keyFingerprint, recordPeer } from './to-peer.js'
 import { nodeMetrics } from './node-metrics.js'
 import { FIND_TIMEOUT, PAGE_TIMEOUT, SEARCH_ASK_MARGIN, STATUS_TIMEOUT } from './constants.js'
 
@@ -128,7 +128,7 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
       const health = view.health(idHex)
       return {
         peer,
-        record: record === undefined ? null : { key: idToHex(record.k), fingerprint: keyFingerprint(record.k), seq: record.s, address: recordAddressText(record) },
+        record: record === undefined ? null : { key: idToHex(record.k), fingerprint: keyFingerprint(record.k), seq: record.s, address: recordAddressText(record), ...alsoAtOf(record) },
         list: { index: home.index, id: idToHex(home.id) },
         inTable,
         rtt: health?.rtt ?? null,
@@ -138,7 +138,7 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
 
     lookup (idHex, signal) {
       const id = parseIdHex(idHex)
-      if (id === undefined) return toAsyncIterable(of<LookupStep>({ done: true, peer: null, queries: 0, ms: 0 }), signal)
+      if (id === undefined) return toAsyncIterable(of<LookupStep>({ done: true, peer: null, closest: [], queries: 0, ms: 0 }), signal)
       const msg: CrawlerLookup = { type: 'crawler.lookup', target: id }
       bridge.counters.finds++
       const steps$ = ask(msg, { timeout: FIND_TIMEOUT }).pipe(
@@ -147,7 +147,7 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
           if (!isCrawlerResult(m)) return undefined
           const found = m.found ?? m.closest.find(c => idsEqual(c.id, id)) ?? null
           const peer = found === null ? null : withKey(contactPeer({ ...found, lastSeen: deps.clock.now() }, { name: await nameOf(found) }))
-          return { done: true, peer, queries: m.queries, ms: m.ms }
+          return { done: true, peer, closest: m.closest.map(c => idToHex(c.id)), queries: m.queries, ms: m.ms }
         }),
         filter(<T>(x: T | undefined): x is T => x !== undefined)
       )

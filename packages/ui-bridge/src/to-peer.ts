@@ -1,6 +1,6 @@
 /** Turning what the actors report (contacts, signed records, directory entries) into API `Peer`s. */
 import { createHash } from 'node:crypto'
-import { idToHex, recordAddress } from '@peerconnect/protocol'
+import { idToHex, recordAddress, recordAddresses } from '@peerconnect/protocol'
 import type { Contact, DirectoryPeer, PeerRecord } from '@peerconnect/protocol'
 import type { Peer } from './backend.js'
 
@@ -39,8 +39,15 @@ export function recordPeer (record: PeerRecord, opts: { lastSeen: number, status
     address: formatAddress(addr.host, addr.port),
     status: opts.status ?? 'online',
     lastSeen: opts.lastSeen,
-    key: keyFingerprint(record.k)
+    key: keyFingerprint(record.k),
+    ...alsoAtOf(record)
   }
+}
+
+/** `{alsoAt}` with a dual-stack record's second address, or nothing. */
+export function alsoAtOf (record: PeerRecord): { alsoAt?: string } {
+  const also = recordAddresses(record)[1]
+  return also === undefined ? {} : { alsoAt: formatAddress(also.host, also.port) }
 }
 
 /**

@@ -103,7 +103,7 @@ export function fakeBackend (init: FakeInit = {}): FakeBackend {
       lookups.push(id)
       if (init.lookup !== undefined) return init.lookup(id, signal)
       const found = [...backend.live, ...directory].find(p => p.id === id) ?? null
-      return steps([{ queried: 3, responded: 2, closest: 2 }, { done: true, peer: found, queries: 3, ms: 5 }])
+      return steps([{ queried: 3, responded: 2, closest: 2 }, { done: true, peer: found, closest: found === null ? [] : [found.id], queries: 3, ms: 5 }])
     },
     search (q, opts) {
       searches.push({ q, opts })

@@ -295,6 +295,7 @@ details('lookup stream - progress lines as the crawler reports them, then the pe
     assert.equal(lines.slice(0, 2), [{ queried: 3, responded: 2, closest: 0 }, { queried: 7, responded: 5, closest: 1 }])
     const done = lines[2] as { done: boolean, peer: { id: string, name: string, address: string }, queries: number, ms: number }
     assert.equal([done.done, done.peer.id, done.peer.name, done.peer.address, done.queries, done.ms], [true, far.hex, 'far-away', '127.0.0.1:4100', 7, 21])
+    assert.equal((lines[2] as { closest: string[] }).closest, [far.hex])
     assert.is(lines.length, 3)
     assert.is(errorCode(await get(url + '/api/lookup/nope')), 'ERR_BAD_ID')
   })

@@ -280,7 +280,7 @@ details('page - a click on a peer opens its details: key fingerprint, sequence, 
     lookup: async function * (id, signal) {
       yield { queried: 4, responded: 3, closest: 3 }
       await Promise.race([release.promise, aborted(signal)])
-      yield { done: true as const, peer: id === p.id ? p : null, queries: 11, ms: 40 }
+      yield { done: true as const, peer: id === p.id ? p : null, closest: [p.id], queries: 11, ms: 40 }
     }
   })
   await withServer(backend, {}, async ({ url }) => {
@@ -319,7 +319,7 @@ details('page - the lookup box shows its progress while the lookup runs', withTi
       yield { queried: 2, responded: 1, closest: 1 }
       yield { queried: 9, responded: 6, closest: 8 }
       await Promise.race([release.promise, aborted(signal)])
-      yield { done: true as const, peer: target, queries: 12, ms: 80 }
+      yield { done: true as const, peer: target, closest: [target.id], queries: 12, ms: 80 }
     }
   })
   await withServer(backend, {}, async ({ url }) => {

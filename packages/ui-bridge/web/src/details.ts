@@ -65,6 +65,7 @@ function render (d: PeerDetails): HTMLElement {
     fact('ID', h('code', { class: 'id wrap', text: d.peer.id })),
     fact('Address', h('code', { text: d.peer.address })),
     fact('Signed address', h('code', { text: r?.address ?? '—', attrs: { 'data-field': 'signed-address' } })),
+    ...(r?.alsoAt === undefined ? [] : [fact('Also at', h('code', { text: r.alsoAt, title: 'its address of the other IP family (dual stack)', attrs: { 'data-field': 'also-at' } }))]),
     fact('Record sequence', h('span', { text: r === null ? '—' : String(r.seq), attrs: { 'data-field': 'seq' } })),
     fact('Held by list', h('span', { text: `list ${d.list.index} (${shortId(d.list.id)})`, title: d.list.id, attrs: { 'data-field': 'list' } })),
     fact('Routing table', h('span', { text: d.inTable ? 'in this node\'s table' : 'not in this node\'s table', attrs: { 'data-field': 'in-table' } })),
