@@ -304,7 +304,7 @@ bad('start - a bad config file exits 2 naming the file and the key, before anyth
   assert.not.ok(existsSync(join(dir, 'identity.key')), 'no identity was created')
   const json = await runCli(['start', '--data-dir', dir, '--json'])
   assert.is(json.code, 2)
-  assert.equal(JSON.parse(json.stdout), { error: { code: 'ERR_CONFIG', message: `${join(dir, 'peerconnect.json')}: unknown key "prot" (known: name, host, port, bootstrap, api, ipLimits)` } })
+  assert.equal(JSON.parse(json.stdout), { error: { code: 'ERR_CONFIG', message: `${join(dir, 'peerconnect.json')}: unknown key "prot" (known: name, host, port, bootstrap, api, mdns, ipLimits)` } })
   assert.is(json.stderr, '')
 }))
 

@@ -13,6 +13,7 @@ import type { ActorDeps, ActorFn } from '@peerconnect/runtime'
 import { createAnnouncer } from './announcer.js'
 import type { Announcer } from './announcer.js'
 import type { Context } from './context.js'
+import { createBuckets } from './buckets.js'
 import { createCounts } from './counters.js'
 import { decodeCursor } from './cursor.js'
 import { createDirectory } from './directory.js'
@@ -26,13 +27,14 @@ import { onPcAnnounce } from './rpc/pc-announce.js'
 import { onPcHandoff } from './rpc/pc-handoff.js'
 import { onPcList } from './rpc/pc-list.js'
 import { onPcRecord } from './rpc/pc-record.js'
+import { heldSnapshots$, restoreHeld } from './snapshot.js'
 import { createStore } from './store.js'
 import { createTokens } from './tokens.js'
 import { createTokenCache } from './token-cache.js'
 import { onPcSearch } from './search/pc-search.js'
 import { createSearch } from './search/search.js'
 import type { Search } from './search/search.js'
-import { MAX_PAGE_LIMIT, MAX_PEER_TOKENS, TOKEN_BYTES } from './constants.js'
+import { HANDOFF_VERIFY_BURST, MAX_HANDOFF_SOURCES, MAX_PAGE_LIMIT, MAX_PEER_TOKENS, TOKEN_BYTES } from './constants.js'
 
 /** The message types the actor consumes. */
 export const LISTS_CONSUMES = [
@@ -76,6 +78,8 @@ export function listsActor (init: ListsInit): ActorFn {
   const settings = settingsOf(init)
   return (in$, deps) => defer(() => {
     const ctx = contextOf(init, settings, deps)
+    const restored = restoreHeld(ctx, deps.snapshot)
+    if (restored > 0) ctx.log.info('restored from snapshot', { records: restored })
     const announcer = createAnnouncer(ctx)
     const handoff = createHandoff(ctx)
     const parts: Parts = { directory: createDirectory(ctx), handoff, announcer, search: createSearch(ctx) }
@@ -92,7 +96,7 @@ export function listsActor (init: ListsInit): ActorFn {
         })
       )
     }))
-    return merge(announcer.run$, sweep$, answers$).pipe(finalize(() => ctx.store.clear()))
+    return merge(announcer.run$, sweep$, heldSnapshots$(ctx), answers$).pipe(finalize(() => ctx.store.clear()))
   })
 }
 
@@ -135,6 +139,8 @@ function contextOf (init: ListsInit, settings: Context['settings'], deps: ActorD
     peerTokens: createTokenCache({ maxAge: settings.tokenRotate, max: MAX_PEER_TOKENS }),
     rejected: createCounts(),
     sent: createCounts(),
+    handoffBudget: createBuckets({ rate: settings.handoffVerifyRate, burst: HANDOFF_VERIFY_BURST, max: MAX_HANDOFF_SOURCES }),
+    verifying: { count: 0 },
     self: {
       name: typeof snap.name === 'string' ? snap.name : init.name,
       record: undefined,

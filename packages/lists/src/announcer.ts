@@ -10,7 +10,7 @@ import { catchError, concat, concatMap, defer, EMPTY, exhaustMap, from, ignoreEl
 import type { Observable } from 'rxjs'
 import { closest, closestListId, compareDistance, createRecord, encodeAddress, idsEqual, idToHex, isTransportInfoReply, recordToWire, TRANSPORT_ERRORS } from '@peerconnect/protocol'
 import type { Address, Contact, Message, NodeId, PeerRecord, TransportInfo } from '@peerconnect/protocol'
-import { SNAPSHOT_TYPE } from '@peerconnect/runtime'
+import { snapshotOf } from './snapshot.js'
 import type { Context } from './context.js'
 import { lookupHoldersOr } from './lookup.js'
 import { query } from './query.js'
@@ -162,7 +162,7 @@ function refreshRecord (ctx: Context, address: Address, also: Address | undefine
   }
   self.seq = seq
   ctx.log.info('record', { seq, name: self.name, host: address.host, port: address.port, also: also === undefined ? undefined : `${also.host}:${also.port}` })
-  return { type: SNAPSHOT_TYPE, state: { seq, name: self.name } } as Message
+  return snapshotOf(ctx)
 }
 
 /** The `n` contacts closest to `target`, each id once, nearest first. */

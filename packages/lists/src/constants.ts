@@ -51,6 +51,18 @@ export const POOL_THRESHOLD = 4
 export const HANDOFF_CONCURRENCY = 2
 /** A (list, contact) pair is handed off to at most once per this long. */
 export const HANDOFF_REPEAT = 1 * minute
+/** A handoff refused because the newcomer's routing table did not know us yet is tried once more this much later. */
+export const HANDOFF_RETRY = 1 * second
+/** Records per list held at most that came by handoff from one network (/24, /64) of senders. */
+export const MAX_PER_HANDOFF = 128
+/** Handed-over records one sender network (/24, /64) may have verified per second … */
+export const HANDOFF_VERIFY_RATE = 64
+/** … and at once (one full list). */
+export const HANDOFF_VERIFY_BURST = MAX_PER_LIST
+/** Handed-over records being verified at once, all senders together; beyond, a handoff is answered 202 busy. */
+export const MAX_HANDOFF_VERIFYING = 256
+/** Sender networks whose verification budget is remembered at most. */
+export const MAX_HANDOFF_SOURCES = 4096
 
 // ── the directory ────────────────────────────────────────────────────────────────────────────
 
@@ -67,6 +79,9 @@ export const MAX_PAGE_LIMIT = 500
 
 /** The first announces of a node each look its holders up (its routing table is still filling). */
 export const EARLY_LOOKUPS = 3
+
+/** How often the records held are checked for a change to snapshot (a restarted actor gets them back). */
+export const SNAPSHOT_DELAY = 1 * second
 
 /** Tokens from other nodes kept (for announcing and for reading lists). */
 export const MAX_PEER_TOKENS = 1024

@@ -1,6 +1,7 @@
 /** What the handlers, the announcer, the handoff and the directory share inside one running actor. */
 import type { PeerRecord } from '@peerconnect/protocol'
 import type { ActorDeps, Logger } from '@peerconnect/runtime'
+import type { Buckets } from './buckets.js'
 import type { Counts } from './counters.js'
 import type { Settings } from './init.js'
 import type { Store } from './store.js'
@@ -20,6 +21,10 @@ export interface Context {
   readonly rejected: Counts
   /** Queries sent, by method (and crawler lookups as `lookup`). */
   readonly sent: Counts
+  /** Per sender network: how many handed-over records it may still have verified (pc_handoff). */
+  readonly handoffBudget: Buckets
+  /** Handed-over records being verified now (bounded by MAX_HANDOFF_VERIFYING). */
+  readonly verifying: { count: number }
   /** Our own record and what it was made from; the announcer keeps it current. */
   readonly self: SelfState
   now (): number

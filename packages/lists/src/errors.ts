@@ -61,6 +61,27 @@ export class ExpiredRecordError extends Error {
   constructor (message = 'record already expired') { super(message) }
 }
 
+/** A handoff from a node that is not (as far as our routing table knows) one of the list's holders. */
+export class NotHolderError extends Error {
+  override readonly name = 'NotHolderError'
+  readonly code = 'ERR_NOT_HOLDER'
+  constructor (message = 'the sender is not a holder of this list') { super(message) }
+}
+
+/** A handoff to a node that is not among the closest to the list id (it should not hold the list). */
+export class NotClosestError extends Error {
+  override readonly name = 'NotClosestError'
+  readonly code = 'ERR_NOT_CLOSEST'
+  constructor (message = 'this node is not among the closest to the list id') { super(message) }
+}
+
+/** Work refused to keep the node responsive: the sender's verification budget is spent, or the verify queue or the compute pool is full (KRPC 202). */
+export class BusyError extends Error {
+  override readonly name = 'BusyError'
+  readonly code = 'ERR_BUSY'
+  constructor (message = 'busy') { super(message) }
+}
+
 /** A pc_list cursor that is not a 20-byte id. */
 export class BadListCursorError extends Error {
   override readonly name = 'BadListCursorError'

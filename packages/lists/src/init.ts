@@ -2,7 +2,7 @@
 import { idFromPublicKey, idsEqual, isNodeId } from '@peerconnect/protocol'
 import type { Address, NodeId } from '@peerconnect/protocol'
 import {
-  ANNOUNCE_INTERVAL, CACHE_TTL, LOOKUP_EVERY, MAX_PER_IP, MAX_PER_LIST, POOL_THRESHOLD, QUERY_TIMEOUT,
+  ANNOUNCE_INTERVAL, CACHE_TTL, HANDOFF_VERIFY_RATE, LOOKUP_EVERY, MAX_PER_HANDOFF, MAX_PER_IP, MAX_PER_LIST, POOL_THRESHOLD, QUERY_TIMEOUT,
   R, READ_HOLDERS, TOKEN_ROTATE
 } from './constants.js'
 import { InvalidInitError } from './errors.js'
@@ -22,8 +22,12 @@ export interface ListsInit {
   readonly r?: number
   /** Most records held per list. Default MAX_PER_LIST (512). */
   readonly maxPerList?: number
-  /** Most records held per list from one IP (loopback exempt). Default MAX_PER_IP (16). */
+  /** Most records held per list announced from one network, a /24 or /64 (loopback exempt). Default MAX_PER_IP (16). */
   readonly maxPerIp?: number
+  /** Most records held per list that came by handoff from one network of senders (/24, /64; loopback exempt). Default MAX_PER_HANDOFF (128). */
+  readonly maxPerHandoff?: number
+  /** Handed-over records one sender network may have verified per second (burst: one full list). Default 64. */
+  readonly handoffVerifyRate?: number
   /** Announce our own record (default true); false makes a node that only holds and reads. */
   readonly announce?: boolean
   /** The address put in our record; default: the transport's bound UDP address. */
@@ -52,6 +56,8 @@ export interface Settings {
   readonly r: number
   readonly maxPerList: number
   readonly maxPerIp: number
+  readonly maxPerHandoff: number
+  readonly handoffVerifyRate: number
   readonly announce: boolean
   readonly address: Address | undefined
   readonly lookupEvery: number
@@ -78,6 +84,8 @@ export function settingsOf (init: ListsInit): Settings {
     r: positive(init.r, R),
     maxPerList: positive(init.maxPerList, MAX_PER_LIST),
     maxPerIp: positive(init.maxPerIp, MAX_PER_IP),
+    maxPerHandoff: positive(init.maxPerHandoff, MAX_PER_HANDOFF),
+    handoffVerifyRate: positive(init.handoffVerifyRate, HANDOFF_VERIFY_RATE),
     announce: init.announce ?? true,
     address: init.address,
     lookupEvery: positive(init.lookupEvery, LOOKUP_EVERY),

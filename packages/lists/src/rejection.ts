@@ -8,7 +8,9 @@ import type { ErrorData, ErrorReply, Message } from '@peerconnect/protocol'
 import type { Counts } from './counters.js'
 
 /** Codes answered with KRPC 201 (generic: the message was fine, the holder will not keep it); all others are 203. */
-export const POLICY_CODES: ReadonlySet<string> = new Set(['ERR_STALE_SEQUENCE', 'ERR_LIST_FULL', 'ERR_IP_CAP', 'ERR_RECORD_EXPIRED'])
+export const POLICY_CODES: ReadonlySet<string> = new Set(['ERR_STALE_SEQUENCE', 'ERR_LIST_FULL', 'ERR_IP_CAP', 'ERR_RECORD_EXPIRED', 'ERR_NOT_HOLDER', 'ERR_NOT_CLOSEST'])
+/** Codes answered with KRPC 202 (server: try later). */
+export const BUSY_CODES: ReadonlySet<string> = new Set(['ERR_BUSY'])
 
 /** The ErrorData code the transport maps to each KRPC error number. */
 const KRPC_CODES = { 201: 'ERR_KRPC_GENERIC', 202: 'ERR_KRPC_SERVER', 203: 'ERR_KRPC_PROTOCOL' } as const
@@ -16,7 +18,7 @@ const KRPC_CODES = { 201: 'ERR_KRPC_GENERIC', 202: 'ERR_KRPC_SERVER', 203: 'ERR_
 /** Counts `error` under its code and answers `req` with the matching KRPC error. */
 export function refuse (req: Message, error: ErrorData, rejected: Counts): ErrorReply {
   rejected.add(error.code)
-  const krpc = POLICY_CODES.has(error.code) ? 201 : 203
+  const krpc = BUSY_CODES.has(error.code) ? 202 : POLICY_CODES.has(error.code) ? 201 : 203
   return errorReply(req, { name: error.name, code: KRPC_CODES[krpc], message: `${error.code} ${error.message}` })
 }
 

@@ -79,6 +79,8 @@ export interface FakeNet {
 export interface FakePool extends ComputePool {
   runs: number
   failing: boolean
+  /** Refuses every task with ERR_POOL_BUSY (a full queue). */
+  busy: boolean
 }
 
 export function createFakeNet (): FakeNet {
@@ -266,7 +268,9 @@ export function fakePool (onStart: () => void = () => {}, onEnd: () => void = ()
   const pool: FakePool = {
     runs: 0,
     failing: false,
+    busy: false,
     async run<R> (task: { module: string, name?: string }, arg: unknown): Promise<R> {
+      if (pool.busy) throw Object.assign(new Error('the compute pool is busy'), { code: 'ERR_POOL_BUSY' })
       pool.runs++
       onStart()
       try {

@@ -1,5 +1,5 @@
 /** Identities, records and small helpers shared by the lists tests. */
-import { closestListId, createRecord, generateIdentity, recordSignedBytes, signBytes } from '@peerconnect/protocol'
+import { closestListId, createRecord, generateIdentity, recordSignedBytes, recordToWire, signBytes } from '@peerconnect/protocol'
 import type { Identity, PeerRecord } from '@peerconnect/protocol'
 import type { Logger } from '@peerconnect/runtime'
 
@@ -34,4 +34,12 @@ export const quietLogger: Logger = {
 /** The `code` of an error-like value. */
 export function codeOf (x: unknown): unknown {
   return typeof x === 'object' && x !== null ? (x as { code?: unknown }).code : undefined
+}
+
+/** A lists snapshot state holding `records` in `list`, each last announced at `seenAt`: fills a holder as if it had held them before a restart. */
+export function heldState (list: number, records: readonly PeerRecord[], seenAt: number, self: { seq?: number, name?: string } = {}): Record<string, unknown> {
+  const state: Record<string, unknown> = { held: [{ list, records: records.map(recordToWire), seen: records.map(() => seenAt) }] }
+  if (self.seq !== undefined) state.seq = self.seq
+  if (self.name !== undefined) state.name = self.name
+  return state
 }

@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { filter, map, of, takeUntil, throwError, timer } from 'rxjs'
+import { distinctUntilChanged, filter, map, of, takeUntil, throwError, timer } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
 import { closest, closestListId, createRecord, generateIdentity, isTransportQuery, LIST_IDS, randomId, recordFromWire, recordToWire, reply } from '@peerconnect/protocol'
@@ -47,13 +47,13 @@ const configure = { type: 'actor.configure', patch: { name: 'renamed' } } as Mes
 
 const cadence = suite('marble - the announce loop in virtual time')
 
-cadence('marble - snapshots: one at start, one when the name changes at 15 s', () => {
+cadence('marble - snapshots: the name at start, the new name when it changes at 15 s', () => {
   const scheduler = new TestScheduler((a, b) => assert.equal(a, b))
   scheduler.run(({ hot, expectObservable }) => {
     const d = deps(scheduler)
     const in$ = hot<Message>('15s a', { a: configure })
     const out$ = listsActor({ identity: me, name: 'ada' })(in$, d.deps).pipe(takeUntil(timer(25 * second, scheduler)))
-    expectObservable(out$.pipe(filter(m => m.type === 'actor.snapshot'), map(m => (m as Message & { state: { name: string } }).state.name)))
+    expectObservable(out$.pipe(filter(m => m.type === 'actor.snapshot'), map(m => (m as Message & { state: { name: string } }).state.name), distinctUntilChanged()))   // the records held are snapshotted too
       .toBe('a 14999ms b 9999ms |', { a: 'ada', b: 'renamed' })
   })
 })
@@ -112,18 +112,15 @@ cadence('marble - expiry runs on the scheduler: a held record is dropped RECORD_
   const record = recordToWire(createRecord(peer, { name: 'p', host: '10.0.0.9', port: 9, seq: 1 }))
   scheduler.run(({ expectObservable }) => {
     const d = deps(scheduler)
-    const handoff = {
-      type: 'rpc.pc_handoff', cid: 1, method: 'pc_handoff', from: { host: '10.0.0.3', port: 1 }, id: randomId(), queryBytes: 400,
-      args: { id: randomId(), list: 4, records: [record] }
-    } as unknown as Message
+    const held = { seq: 1, name: 'ada', held: [{ list: 4, records: [record], seen: [1_700_000_000_000] }] }   // held at 0 (restored from a snapshot)
     const stats = (cid: number): Message => ({ type: 'lists.stats', cid } as Message)
-    const in$ = scheduler.createHotObservable<Message>('a 29998ms b 1ms c', { a: handoff, b: stats(2), c: stats(3) })
-    const records = listsActor({ identity: me, name: 'ada', announce: false })(in$, d.deps).pipe(
+    const in$ = scheduler.createHotObservable<Message>('a 29998ms b 1ms c', { a: stats(1), b: stats(2), c: stats(3) })
+    const records = listsActor({ identity: me, name: 'ada', announce: false })(in$, { ...d.deps, snapshot: held }).pipe(
       filter(m => m.type === 'lists.stats.reply'),
       map(m => (m as Message & { records: number }).records),
       takeUntil(timer(31 * second, scheduler))
     )
-    expectObservable(records).toBe('29999ms b 1ms c 998ms |', { b: 1, c: 0 })
+    expectObservable(records).toBe('a 29998ms b 1ms c 998ms |', { a: 1, b: 1, c: 0 })
   })
   assert.is(3 * ANNOUNCE_INTERVAL, 30 * second)
 })

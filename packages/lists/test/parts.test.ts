@@ -11,7 +11,7 @@ import { createTokenCache } from '../src/token-cache.js'
 import { settingsOf } from '../src/init.js'
 import { verifyMany, TASKS_MODULE } from '../src/verify.js'
 import { verifyRecords } from '../src/tasks.js'
-import { lists, LISTS_CONSUMES } from '../src/index.js'
+import { createBuckets, lists, LISTS_CONSUMES, prefixOf } from '../src/index.js'
 import { fakePool } from './fake-net.js'
 import { recordOf, signedBy } from './fixtures.js'
 
@@ -199,3 +199,32 @@ verify('parts - with the runtime\'s real compute pool the task runs in a thread 
 }))
 
 verify.run()
+
+// ── networks and budgets ─────────────────────────────────────────────────────────────────────
+
+const networks = suite('parts - networks (/24, /64) and verification budgets')
+
+networks('prefixOf - a /24 for IPv4 (mapped too), a /64 for IPv6, nothing for loopback', () => {
+  assert.is(prefixOf('10.0.0.9'), '10.0.0.0/24')
+  assert.is(prefixOf('10.0.0.200'), prefixOf('10.0.0.1'))
+  assert.is.not(prefixOf('10.0.1.1'), prefixOf('10.0.0.1'))
+  assert.is(prefixOf('::ffff:10.0.0.7'), '10.0.0.0/24')
+  assert.is(prefixOf('2001:db8:1:2:3:4:5:6'), '2001:db8:1:2::/64')
+  assert.is(prefixOf('2001:DB8:1:2::9'), '2001:db8:1:2::/64')
+  assert.is.not(prefixOf('2001:db8:1:3::1'), prefixOf('2001:db8:1:2::1'))
+  for (const lo of ['127.0.0.1', '127.9.8.7', '::1', '0:0:0:0:0:0:0:1']) assert.is(prefixOf(lo), undefined, lo)
+})
+
+networks('createBuckets - a burst at once, then the rate; each key its own; bounded', () => {
+  const b = createBuckets({ rate: 10, burst: 20, max: 2 })
+  assert.ok(b.take('a', 20, 0))
+  assert.not.ok(b.take('a', 1, 0), 'spent')
+  assert.ok(b.take('b', 5, 0), 'another key')
+  assert.not.ok(b.take('a', 2, 100), 'one refilled in 100 ms')
+  assert.ok(b.take('a', 1, 100))
+  assert.ok(b.take('a', 10, 1100))
+  b.take('c', 1, 1100)
+  assert.is(b.size, 2, 'the least recently used key went')
+})
+
+networks.run()

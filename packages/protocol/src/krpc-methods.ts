@@ -30,8 +30,11 @@ export interface QueryArgsByMethod {
   /** `token`: one from an earlier pc_list reply, proving the querier's address (lifts the 3× reply bound). */
   pc_list: { id: NodeId, list: number, cursor?: Uint8Array, token?: Uint8Array }
   pc_announce: { id: NodeId, list: number, record: WireRecord, token: Uint8Array }
-  /** `ages[i]`: ms since `records[i]`'s peer last announced, as the sender saw it (same length as records). */
-  pc_handoff: { id: NodeId, list: number, records: WireRecord[], ages?: number[] }
+  /**
+   * `ages[i]`: ms since `records[i]`'s peer last announced, as the sender saw it (same length as records).
+   * `token`: from the receiver (a pc_list reply), proving the sender's address; required by the receiver.
+   */
+  pc_handoff: { id: NodeId, list: number, records: WireRecord[], ages?: number[], token?: Uint8Array }
   /** `cursor`: the last id of the previous page; `token`: from an earlier pc_list or pc_search reply (lifts the 3× reply bound). */
   pc_search: { id: NodeId, q: string, cursor?: Uint8Array, token?: Uint8Array }
   pc_gossip: { id: NodeId, m: Uint8Array | BDict }
@@ -109,7 +112,7 @@ const QUERY_GUARDS: Guards<QueryArgsByMethod> = {
   pc_record: (a) => fields(a, { id: nodeId, token: optional(token) }),
   pc_list: (a) => fields(a, { id: nodeId, list, cursor: optional(bytes), token: optional(token) }),
   pc_announce: (a) => fields(a, { id: nodeId, list, record, token }),
-  pc_handoff: (a) => agesMatch(fields(a, { id: nodeId, list, records, ages: optional(ages) })),
+  pc_handoff: (a) => agesMatch(fields(a, { id: nodeId, list, records, ages: optional(ages), token: optional(token) })),
   pc_search: (a) => fields(a, { id: nodeId, q: searchText, cursor: optional(bytes), token: optional(token) }),
   pc_gossip: (a) => fields(a, { id: nodeId, m: rumor }),
   get_peers: (a) => fields(a, { id: nodeId, info_hash: nodeId, want: optional(wantList) }),

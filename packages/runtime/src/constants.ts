@@ -20,6 +20,9 @@ export const WATCHDOG_DEADLINE = 10 * second
 /** How long a worker gets to finish its stop handshake and exit before it is terminated. */
 export const STOP_TIMEOUT = 2 * second
 
+/** Compute-pool tasks waiting for a thread at most; beyond, `run` refuses with ERR_POOL_BUSY. */
+export const POOL_MAX_QUEUE = 256
+
 /** Messages kept for an actor that is restarting; beyond this, new ones are dropped. */
 export const MAX_BACKLOG = 10_000
 

@@ -65,6 +65,12 @@ export class PoolClosedError extends Error {
   readonly code = 'ERR_POOL_CLOSED'
 }
 
+/** The compute pool's queue is full: the task was not queued (shed it, or do it later). */
+export class PoolBusyError extends Error {
+  override readonly name = 'PoolBusyError'
+  readonly code = 'ERR_POOL_BUSY'
+}
+
 export class AbortError extends Error {
   override readonly name = 'AbortError'
   readonly code = 'ERR_ABORTED'

@@ -125,5 +125,18 @@ export function startWorkerHost (spec: ActorSpec, opts: HostOptions): ActorHost 
 }
 
 function servicesOf (pool: ComputePool): WorkerServices {
-  return { run: async (task, arg) => settle(pool.run(task, arg)) }
+  const running = new Map<number, AbortController>()
+  return {
+    run: async (task, arg, id) => {
+      if (id === undefined) return await settle(pool.run(task, arg))
+      const controller = new AbortController()
+      running.set(id, controller)
+      try {
+        return await settle(pool.run(task, arg, { signal: controller.signal }))
+      } finally {
+        running.delete(id)
+      }
+    },
+    cancel: async (id) => { running.get(id)?.abort() }
+  }
 }

@@ -92,14 +92,19 @@ export function connectToHost (): WorkerLink {
 
 function remotePool (port: MessagePort): ComputePool {
   const services = wrap<WorkerServices>(asEndpoint(port))
+  let ids = 0
   return {
     async run<R> (task: { module: string, name?: string }, arg: unknown, opts: { signal?: AbortSignal } = {}): Promise<R> {
       const { signal } = opts
       if (signal?.aborted === true) throw new AbortError('the task was aborted before it started')
-      const call = services.run({ module: task.module, name: task.name }, arg).then(o => unwrap(o) as R)
+      const id = ++ids
+      const call = services.run({ module: task.module, name: task.name }, arg, signal === undefined ? undefined : id).then(o => unwrap(o) as R)
       if (signal === undefined) return call
       return Promise.race([call, new Promise<never>((_resolve, reject) => {
-        signal.addEventListener('abort', () => reject(new AbortError('the task was aborted')), { once: true })
+        signal.addEventListener('abort', () => {
+          void services.cancel(id).catch(() => {})      // the main thread drops the task if it still waits
+          reject(new AbortError('the task was aborted'))
+        }, { once: true })
       })])
     }
   }

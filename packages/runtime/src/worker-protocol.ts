@@ -37,7 +37,9 @@ export type WorkerFrame =
 
 /** What the main thread serves a worker actor over the services port. */
 export interface WorkerServices {
-  run (task: { module: string, name?: string }, arg: unknown): Promise<Outcome<unknown>>
+  /** `id` (the worker's own numbering) lets `cancel(id)` abort the task while it waits for a thread. */
+  run (task: { module: string, name?: string }, arg: unknown, id?: number): Promise<Outcome<unknown>>
+  cancel (id: number): Promise<void>
 }
 
 export function isActorWorkerData (x: unknown): x is ActorWorkerData {

@@ -74,6 +74,40 @@ direct('pool - an aborted task rejects with ERR_ABORTED', withPool(async (pool) 
   await rejects(pool.run({ module: TASKS, name: 'sleep' }, 1, { signal: controller.signal }), 'ERR_ABORTED')
 }))
 
+direct('pool - a burst beyond maxQueue is refused with ERR_POOL_BUSY at once; the queue never grows past it', withTimeout(T, async () => {
+  const pool = createComputePool({ threads: 1, maxQueue: 4 })
+  try {
+    const results = Array.from({ length: 50 }, async () => await pool.run({ module: TASKS, name: 'sleep' }, 30).then(() => 'ran', (e: { code?: string }) => e.code))
+    assert.is(pool.running, 1)
+    assert.is(pool.queued, 4, 'one running, four waiting, the rest refused')
+    const codes = await Promise.all(results)
+    assert.is(codes.filter(c => c === 'ran').length, 5)
+    assert.is(codes.filter(c => c === 'ERR_POOL_BUSY').length, 45)
+    assert.is(pool.queued, 0)
+    assert.is(await pool.run({ module: TASKS, name: 'square' }, 7), 49, 'free again once drained')
+  } finally {
+    await pool.close()
+  }
+}))
+
+direct('pool - an aborted task that waits for a thread leaves the queue and never runs', withTimeout(T, async () => {
+  const pool = createComputePool({ threads: 1, maxQueue: 4 })
+  try {
+    const blocker = pool.run({ module: TASKS, name: 'sleep' }, 200)
+    const controller = new AbortController()
+    const waiting = rejects(pool.run({ module: TASKS, name: 'fail' }, null, { signal: controller.signal }), 'ERR_ABORTED')
+    const other = pool.run({ module: TASKS, name: 'square' }, 3)
+    assert.is(pool.queued, 2)
+    controller.abort()
+    await waiting
+    assert.is(pool.queued, 1, 'the aborted task was removed from the queue')
+    assert.is(await blocker, 'slept')
+    assert.is(await other, 9, 'the task behind it ran; the aborted one (it would fail) never did')
+  } finally {
+    await pool.close()
+  }
+}))
+
 direct('pool - a closed pool refuses tasks with ERR_POOL_CLOSED and holds no threads', withTimeout(T, async () => {
   const before = process.getActiveResourcesInfo().length
   const pool = createComputePool({ threads: 1 })
@@ -110,6 +144,26 @@ for (const host of ['inline', 'worker'] as const) {
     }
   }))
 }
+
+fromActors('pool - a worker actor that gives up a task frees its place in the main thread\'s queue', withTimeout(T, async () => {
+  const pool = createComputePool({ threads: 1, maxQueue: 4 })
+  const sup = createSupervisor({ log: silentLogger, pool })
+  try {
+    await sup.start(probe({}), { host: 'worker' })
+    const blocker = pool.run({ module: TASKS, name: 'sleep' }, 1000)
+    const given = lastValueFrom(sup.ask({ type: 'probe.pool', module: TASKS, name: 'square', arg: 2, abortAfter: 100 } as Message)).catch((e: { code?: string }) => e.code)
+    for (let i = 0; i < 100 && pool.queued === 0; i++) await new Promise(resolve => setTimeout(resolve, 5))
+    assert.is(pool.queued, 1, 'the worker actor\'s task waits behind the blocker')
+    assert.is(await given, 'ERR_ABORTED')
+    for (let i = 0; i < 100 && pool.queued !== 0; i++) await new Promise(resolve => setTimeout(resolve, 5))
+    assert.is(pool.queued, 0, 'cancelled across the thread, before the blocker ended')
+    assert.is(pool.running, 1)
+    await blocker
+  } finally {
+    await sup.stop()
+    await pool.close()
+  }
+}))
 
 fromActors('pool - a supervisor without a pool owns one and closes it on stop', withTimeout(T, async () => {
   const before = process.getActiveResourcesInfo().length

@@ -1,15 +1,17 @@
 /**
  * What this node answers a search from: its own record and every record it holds (any list), one
- * per peer (the newest sequence), in id order; and which of them match a query — in place, or on
- * the compute pool when there are more than `threshold` names (DESIGN §2: matching thousands of
- * records is CPU work for the pool).
+ * per peer (the newest sequence), in id order, with an index of their name tokens built at the
+ * same time (once per store version); and which of them match a query — through the index
+ * (`indexMatches`: binary searches and the few candidates they name, not every name per query), or,
+ * for other record sets, in place or on the compute pool when there are more than `threshold`.
  */
-import { catchError, defer, from, map, of } from 'rxjs'
+import { catchError, map, of } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { bencode, idToHex, matchesName, recordToWire } from '@peerconnect/protocol'
+import { bencode, idToHex, matchesName, nameTokens, recordToWire } from '@peerconnect/protocol'
 import type { PeerRecord, WireRecord } from '@peerconnect/protocol'
 import type { ComputePool } from '@peerconnect/runtime'
 import type { Store } from '../store.js'
+import { runOnPool } from '../pool-run.js'
 import { matchNames } from './tasks.js'
 
 /** A record ready for a pc_search page: its wire form, bencoded size and hex id (the page order). */
@@ -24,14 +26,34 @@ export interface Candidate {
 export const SEARCH_TASKS_MODULE = new URL('./tasks.js', import.meta.url).href
 
 /**
+ * The name-token index of a candidate list: every normalized token of every name, sorted, with the
+ * candidate it belongs to. A query token's prefix range is two binary searches.
+ */
+export interface SearchIndex {
+  /** Our record and the held records, one per peer, in id order. */
+  readonly candidates: readonly Candidate[]
+  /** Every token of every candidate's name (nameTokens), sorted. */
+  readonly tokens: readonly string[]
+  /** `owners[i]`: the index in `candidates` of the name `tokens[i]` came from. */
+  readonly owners: Int32Array
+  /** Each candidate's tokens. */
+  readonly names: ReadonlyArray<readonly string[]>
+}
+
+/**
  * Our own record (when we have one) and the live records we hold, one per peer id, sorted by id.
  * Built once per change of the store (its `version`) or of our own record, then shared by every
  * search until the next change: a holder answers many pc_search between two announces.
  */
 export function heldCandidates (store: Store, own: PeerRecord | undefined, now: number): readonly Candidate[] {
+  return heldIndex(store, own, now).candidates
+}
+
+/** `heldCandidates` with the index of their names, built (and cached) with them. */
+export function heldIndex (store: Store, own: PeerRecord | undefined, now: number): SearchIndex {
   store.expire(now)
   const cached = built.get(store)
-  if (cached !== undefined && cached.version === store.version && cached.own === own) return cached.candidates
+  if (cached !== undefined && cached.version === store.version && cached.own === own) return cached.index
   const best = new Map<string, Candidate>()
   const offer = (c: Candidate): void => {
     const held = best.get(c.hex)
@@ -42,15 +64,66 @@ export function heldCandidates (store: Store, own: PeerRecord | undefined, now: 
     for (const e of store.entries(list, now)) offer({ record: e.record, wire: e.wire, size: e.size, hex: e.hex })
   }
   const candidates = Object.freeze([...best.values()].sort((a, b) => a.hex < b.hex ? -1 : a.hex > b.hex ? 1 : 0))
-  built.set(store, { version: store.version, own, candidates })
-  return candidates
+  const index = indexOf(candidates)
+  built.set(store, { version: store.version, own, index })
+  return index
 }
 
-/** The candidates whose name matches `query`, in their order; on `pool` when there are more than `threshold`. */
+/** Builds the token index of `candidates` (kept in their order). */
+export function indexOf (candidates: readonly Candidate[]): SearchIndex {
+  const names = candidates.map(c => tokensOf(c.record))
+  const byToken = new Map<string, number[]>()
+  names.forEach((tokens, owner) => {
+    for (const token of tokens) {
+      const owners = byToken.get(token)
+      if (owners === undefined) byToken.set(token, [owner])
+      else owners.push(owner)
+    }
+  })
+  const distinct = [...byToken.keys()].sort()      // code-unit order, as `<` compares
+  const tokens: string[] = []
+  const owners: number[] = []
+  for (const token of distinct) {
+    for (const owner of byToken.get(token)!) { tokens.push(token); owners.push(owner) }
+  }
+  return Object.freeze({ candidates, tokens: Object.freeze(tokens), owners: Int32Array.from(owners), names: Object.freeze(names) })
+}
+
+/**
+ * The candidates of `index` whose name matches `query` (matchesName: every query token a prefix of
+ * a name token), in id order, those after id `afterHex` when given. Costs two binary searches per
+ * query token plus the candidates in the narrowest token's prefix range, never a pass over every name.
+ */
+export function indexMatches (index: SearchIndex, query: string, afterHex?: string): Candidate[] {
+  const wanted = [...new Set(nameTokens(query))]
+  if (wanted.length === 0) return []
+  let best: { lo: number, hi: number } | undefined
+  for (const w of wanted) {
+    const range = { lo: lowerBound(index.tokens, w), hi: lowerBound(index.tokens, w + '\uffff') }
+    if (best === undefined || range.hi - range.lo < best.hi - best.lo) best = range
+    if (best.hi === best.lo) return []
+  }
+  const from = afterHex === undefined ? 0 : firstAfter(index.candidates, afterHex)
+  const hits: number[] = []
+  for (let i = best!.lo; i < best!.hi; i++) {
+    const owner = index.owners[i]!
+    if (owner < from) continue
+    const have = index.names[owner]!
+    if (wanted.every(w => have.some(t => t.startsWith(w)))) hits.push(owner)
+  }
+  hits.sort((a, b) => a - b)
+  return hits.filter((h, i) => i === 0 || hits[i - 1] !== h).map(i => index.candidates[i]!)   // a name with two tokens in the range is there twice
+}
+
+/**
+ * The candidates whose name matches `query`, in their order; on `pool` when there are more than
+ * `threshold` (the task is dropped from the pool's queue if the result is no longer wanted), in
+ * place when the pool fails or is busy.
+ */
 export function matching<T extends { readonly record: PeerRecord }> (candidates: readonly T[], query: string, opts: { pool: ComputePool, threshold: number }): Observable<T[]> {
   if (candidates.length <= opts.threshold) return of(candidates.filter(c => matchesName(c.record.n, query)))
   const arg = { names: candidates.map(c => c.record.n), query }
-  return defer(() => from(opts.pool.run<number[]>({ module: SEARCH_TASKS_MODULE, name: 'matchNames' }, arg))).pipe(
+  return runOnPool<number[]>(opts.pool, { module: SEARCH_TASKS_MODULE, name: 'matchNames' }, arg).pipe(
     catchError(() => of(matchNames(arg))),
     map(indices => Array.isArray(indices) ? indices.map(i => candidates[i]).filter(<C>(c: C | undefined): c is C => c !== undefined) : [])
   )
@@ -70,5 +143,40 @@ export function candidateOf (record: PeerRecord): Candidate {
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
 const memo = new WeakMap<PeerRecord, Candidate>()
+/** Each record's name tokens, computed once per record object (a rebuilt index tokenizes only new records). */
+const tokenMemo = new WeakMap<PeerRecord, readonly string[]>()
+
+function tokensOf (record: PeerRecord): readonly string[] {
+  let t = tokenMemo.get(record)
+  if (t === undefined) {
+    t = Object.freeze([...new Set(nameTokens(record.n))])
+    tokenMemo.set(record, t)
+  }
+  return t
+}
 /** The candidates last built from each store, with the store version and own record they came from. */
-const built = new WeakMap<Store, { version: number, own: PeerRecord | undefined, candidates: readonly Candidate[] }>()
+const built = new WeakMap<Store, { version: number, own: PeerRecord | undefined, index: SearchIndex }>()
+
+/** The first index whose string is ≥ `key`. */
+function lowerBound (sorted: readonly string[], key: string): number {
+  let lo = 0
+  let hi = sorted.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (sorted[mid]! < key) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}
+
+/** The index of the first candidate whose id sorts after `hex`. */
+function firstAfter (candidates: readonly Candidate[], hex: string): number {
+  let lo = 0
+  let hi = candidates.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (candidates[mid]!.hex <= hex) lo = mid + 1
+    else hi = mid
+  }
+  return lo
+}

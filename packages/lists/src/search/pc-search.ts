@@ -3,9 +3,11 @@
  * holds (any list) and its own record whose names match `q`, one page at a time in id order, plus
  * a token bound to the querier's address. With a valid token (from a pc_list or pc_search reply)
  * the querier is proven and the page fills a datagram; without, the reply is at most 3× the query
- * (a record or so: a search for a rare name is usually answered by the first query).
+ * (a record or so: a search for a rare name is usually answered by the first query). Matched in
+ * place through the name index built once per store version (candidates.ts): no per-query pass
+ * over every name, nothing queued on the compute pool.
  */
-import { map, of } from 'rxjs'
+import { of } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { ID_LENGTH, idToHex, isRpcRequest, parseQueryArgs, reply, validateQuery } from '@peerconnect/protocol'
 import type { Message, RpcReply } from '@peerconnect/protocol'
@@ -13,10 +15,9 @@ import type { Context } from '../context.js'
 import { badQuery } from '../rpc/bad-query.js'
 import { dataOf, refuse } from '../rejection.js'
 import { AMPLIFICATION_FACTOR, UDP_PAGE_BYTES } from '../constants.js'
-import { heldCandidates, matching } from './candidates.js'
+import { heldIndex, indexMatches } from './candidates.js'
 import { BadSearchCursorError } from './errors.js'
-import { afterCursor, fillSearchPage } from './page.js'
-import { MATCH_POOL_THRESHOLD } from './constants.js'
+import { fillSearchPage } from './page.js'
 
 export function onPcSearch (msg: Message, ctx: Context): Observable<Message> {
   if (!isRpcRequest(msg)) return badQuery(msg, ctx)
@@ -30,12 +31,10 @@ export function onPcSearch (msg: Message, ctx: Context): Observable<Message> {
   const proven = token !== undefined && ctx.tokens.check(token, msg.from.host, msg.from.port, now)
   const fresh = ctx.tokens.issue(msg.from.host, msg.from.port, now)
   const budget = proven ? UDP_PAGE_BYTES : AMPLIFICATION_FACTOR * msg.queryBytes
-  const candidates = afterCursor(heldCandidates(ctx.store, ctx.self.record, now), cursor.length === 0 ? undefined : idToHex(cursor))
-  return matching(candidates, checked.query, { pool: ctx.deps.pool, threshold: MATCH_POOL_THRESHOLD }).pipe(map(found => {
-    const page = fillSearchPage(found, { self: ctx.settings.id, token: fresh, budget, cursor })
-    const r = page.next === undefined ? { records: page.records, token: fresh } : { records: page.records, next: page.next, token: fresh }
-    return reply<RpcReply>(msg, proven ? { type: 'rpc.reply', r, proven } : { type: 'rpc.reply', r })
-  }))
+  const found = indexMatches(heldIndex(ctx.store, ctx.self.record, now), checked.query, cursor.length === 0 ? undefined : idToHex(cursor))
+  const page = fillSearchPage(found, { self: ctx.settings.id, token: fresh, budget, cursor })
+  const r = page.next === undefined ? { records: page.records, token: fresh } : { records: page.records, next: page.next, token: fresh }
+  return of(reply<RpcReply>(msg, proven ? { type: 'rpc.reply', r, proven } : { type: 'rpc.reply', r }))
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────

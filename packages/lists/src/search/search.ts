@@ -15,13 +15,13 @@
  */
 import { defer, EMPTY, from, map, merge, mergeMap, of, ReplaySubject, take, timer } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { errorReply, isSearchInvalidate, isSearchQuery, reply, validateQuery } from '@peerconnect/protocol'
+import { closestListId, errorReply, idsEqual, isSearchInvalidate, isSearchQuery, reply, validateQuery } from '@peerconnect/protocol'
 import type { Message, PeerRecord, SearchDone, SearchHit, SearchInvalidateReply, SearchVia } from '@peerconnect/protocol'
 import type { Context } from '../context.js'
 import { BadRequestError } from '../errors.js'
 import { createResultCache, searchKey } from './cache.js'
 import type { CachedSearch } from './cache.js'
-import { heldCandidates, matching } from './candidates.js'
+import { heldIndex, indexMatches, matching } from './candidates.js'
 import { searchGossip } from './gossip-search.js'
 import { createHolderCache } from './holders.js'
 import type { HolderCache } from './holders.js'
@@ -106,14 +106,18 @@ const PARTS: Readonly<Record<SearchVia, (p: Plan) => Array<Observable<Found>>>> 
 function local ({ env: { ctx, known }, query }: Plan): Observable<PeerRecord> {
   return defer(() => {
     const now = ctx.now()
-    const records = [...heldCandidates(ctx.store, ctx.self.record, now).map(c => c.record), ...known.records(now)]
-    return matchingRecords(ctx, records, query)
+    const held = indexMatches(heldIndex(ctx.store, ctx.self.record, now), query).map(c => c.record)
+    return merge(from(held), matchingRecords(ctx, known.records(now), query))
   })
 }
 
 /** The records we hold (as one of the lists' holders) that match. */
 function held ({ env: { ctx }, query }: Plan): Observable<PeerRecord> {
-  return defer(() => matchingRecords(ctx, heldCandidates(ctx.store, undefined, ctx.now()).map(c => c.record), query))
+  return defer(() => {
+    const self = ctx.self.record?.id
+    const found = indexMatches(heldIndex(ctx.store, ctx.self.record, ctx.now()), query)
+    return from(found.map(c => c.record).filter(r => self === undefined || !idsEqual(r.id, self) || ctx.store.get(closestListId(r.id).index, r.id, ctx.now()) !== undefined))
+  })
 }
 
 function lists ({ env: { ctx, holders }, query }: Plan, onFirstWave?: () => void): Observable<PeerRecord> {

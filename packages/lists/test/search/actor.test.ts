@@ -6,7 +6,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { closest, generateIdentity, idToHex, LIST_IDS, recordToWire } from '@peerconnect/protocol'
-import type { Identity, Message, PeerRecord, SearchHit } from '@peerconnect/protocol'
+import type { Identity, Message, PeerRecord, SearchHit, TransportResponse } from '@peerconnect/protocol'
 import type { ActorFn } from '@peerconnect/runtime'
 import { Observable } from 'rxjs'
 import { createFakeNet } from '../fake-net.js'
@@ -75,9 +75,12 @@ lists('search actor - many matches in one list are read page by page from its ho
   const holders = closest(net.nodes.filter(n => n !== searcher), LIST_IDS[3]!, 8, n => n.id)
   const ids = identitiesIn(3, 24)
   const records = ids.map((id, i) => recordOf(id, { name: `Crowd ${i}`, host: '127.0.0.1', port: 20_000 + i }))
-  const from = { id: generateIdentity().id, address: { host: '127.0.0.1', port: 19_999 } }
   for (const h of holders) {
-    for (let i = 0; i < records.length; i += 6) await net.send(from, h.address, 'pc_handoff', { list: 3, records: records.slice(i, i + 6).map(recordToWire) })
+    for (const [i, r] of records.entries()) {      // each peer announces itself to the holders
+      const from = { id: ids[i]!.id, address: { host: '127.0.0.1', port: 20_000 + i } }
+      const tok = await net.send(from, h.address, 'pc_list', { list: 3 }) as TransportResponse
+      await net.send(from, h.address, 'pc_announce', { list: 3, record: recordToWire(r), token: tok.r.token })
+    }
   }
   const s = await search(net, searcher, 'crowd', { via: 'lists' })
   assert.is(hitsOf(s).length, 24)

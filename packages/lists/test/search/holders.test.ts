@@ -11,6 +11,7 @@ import { generateIdentity, idToHex, recordToWire } from '@peerconnect/protocol'
 import type { Contact, Message, PeerRecord } from '@peerconnect/protocol'
 import type { ActorDeps } from '@peerconnect/runtime'
 import type { Context } from '../../src/context.js'
+import { createBuckets } from '../../src/buckets.js'
 import { createCounts } from '../../src/counters.js'
 import { settingsOf } from '../../src/init.js'
 import type { ListsInit } from '../../src/init.js'
@@ -104,6 +105,8 @@ function world (script: Script, init: Partial<ListsInit> = {}): World {
     peerTokens: createTokenCache({ maxAge: settings.tokenRotate, max: 64 }),
     rejected: createCounts(),
     sent: createCounts(),
+    handoffBudget: createBuckets({ rate: 64, burst: 512, max: 64 }),
+    verifying: { count: 0 },
     self: { name: 'searcher', record: undefined, seq: 0 },
     now
   }

@@ -2,11 +2,11 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { lastValueFrom } from 'rxjs'
-import { bencode, encodeResponse, generateIdentity, idToHex, recordToWire } from '@peerconnect/protocol'
+import { bencode, encodeResponse, generateIdentity, idToHex, matchesName, recordToWire } from '@peerconnect/protocol'
 import type { PeerRecord } from '@peerconnect/protocol'
 import type { ComputePool } from '@peerconnect/runtime'
 import { createStore } from '../../src/store.js'
-import { candidateOf, heldCandidates, matching } from '../../src/search/candidates.js'
+import { candidateOf, heldCandidates, heldIndex, indexMatches, indexOf, matching } from '../../src/search/candidates.js'
 import { afterCursor, fillSearchPage } from '../../src/search/page.js'
 import { createResultCache, searchKey } from '../../src/search/cache.js'
 import { createKnown } from '../../src/search/known.js'
@@ -256,6 +256,44 @@ candidates('search parts - matching many names goes to the pool; a failing pool 
   const again = await lastValueFrom(matching(cs, 'eloise', { pool: failing, threshold: 10 }))
   assert.is(failing.runs, 1)
   assert.equal(again, got)
+})
+
+candidates('search parts - the name index finds exactly what matchesName finds, in id order, after a cursor', () => {
+  const words = ['Ada', 'Adam', 'Lovelace', 'Zoë', 'Éloïse', 'bob', 'Bobby', 'Łódź', 'a', 'jean-luc', 'o\'neil', '42', 'adele']
+  let seed = 7
+  const pick = (): string => { seed = (seed * 1103515245 + 12345) % 2147483648; return words[seed % words.length]! }
+  const cs = Array.from({ length: 300 }, () => candidateOf(rec(`${pick()} ${pick()}${seed % 3 === 0 ? ' ' + pick() : ''}`))).sort((a, b) => a.hex < b.hex ? -1 : 1)
+  const index = indexOf(cs)
+  for (const q of ['ada', 'ADA LOV', 'elo', 'lodz', 'a', 'bob ada', 'jean luc', 'o', '4', 'zz', 'adam adam', 'Ł']) {
+    const want = cs.filter(c => matchesName(c.record.n, q))
+    assert.equal(indexMatches(index, q).map(c => c.hex), want.map(c => c.hex), q)
+    const cursor = cs[150]!.hex
+    assert.equal(indexMatches(index, q, cursor).map(c => c.hex), want.filter(c => c.hex > cursor).map(c => c.hex), `${q} after a cursor`)
+  }
+  assert.equal(indexMatches(index, '!!!'), [], 'no token: nothing')
+})
+
+candidates('search parts - the index is built with the candidates, once per store version', () => {
+  const store = createStore({ ttl: 30_000, maxPerList: 100, maxPerIp: 100 })
+  assert.ok(store.put(3, rec('ada', { list: 3 }), { now: NOW }).ok)
+  const first = heldIndex(store, undefined, NOW)
+  assert.is(heldIndex(store, undefined, NOW + 1), first, 'no change: the same index')
+  assert.is(heldCandidates(store, undefined, NOW + 1), first.candidates)
+  assert.ok(store.put(3, rec('bob', { list: 3 }), { now: NOW + 2 }).ok)
+  const second = heldIndex(store, undefined, NOW + 2)
+  assert.is.not(second, first)
+  assert.equal(indexMatches(second, 'bo').map(c => c.record.n), ['bob'])
+})
+
+candidates('search parts - a pool task given up before it starts is aborted (it leaves the pool\'s queue)', async () => {
+  const signals: AbortSignal[] = []
+  const stalled: ComputePool = { run: async (_task, _arg, opts) => { signals.push(opts!.signal!); return await new Promise(() => {}) } }
+  const cs = Array.from({ length: 30 }, () => ({ record: rec('x') }))
+  const sub = matching(cs, 'x', { pool: stalled, threshold: 10 }).subscribe()
+  assert.is(signals.length, 1)
+  assert.is(signals[0]!.aborted, false)
+  sub.unsubscribe()
+  assert.is(signals[0]!.aborted, true)
 })
 
 candidates('search parts - the pool task: indices of matching names; bad input matches nothing', () => {
