@@ -1,5 +1,5 @@
 /**
- * Handoff (DESIGN §4, the seed's redistribution): when routing reports a new contact, for each
+ * Handoff (`pc_handoff`, docs/PROTOCOL.md): when routing reports a new contact, for each
  * list this node holds records of, the records go to the newcomer if it is among the R nodes
  * closest to the list id (among the contacts we know, ourselves and it) and we are the closest
  * of the holders we know — so one holder sends, not all of them. The records travel in batches

@@ -377,7 +377,7 @@ function addressOf (rinfo: dgram.RemoteInfo): Address {
   return { host: rinfo.address, port: rinfo.port }
 }
 
-/** Replies to methods of DESIGN §3 must pass `parseReply`; others pass as they are. */
+/** Replies to the methods of docs/PROTOCOL.md (KRPC_METHODS) must pass `parseReply`; others pass as they are. */
 function knownReplyGuard (method: string, r: Obj): boolean {
   return !isKrpcMethod(method) || parseReply(method, r).ok
 }
