@@ -1,8 +1,9 @@
-// docs/PROTOCOL.md and docs/API.md stay complete: a section for every KRPC method a node answers
+// docs/PROTOCOL.md and docs/API.md stay complete, and nothing cites the design document users never see: a section for every KRPC method a node answers
 // (KRPC_METHODS), and a row for every HTTP route the ui-bridge registers. A method or route added
 // without its documentation fails here, naming what is missing.
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -26,6 +27,14 @@ test('API.md names every HTTP route the ui-bridge registers', () => {
   // A route is named as `GET /path…` or, in a list of routes, as `/path`.
   const named = (r: string): boolean => api.includes('`GET ' + r) || api.includes('`' + r + '`')
   assert.equal(routes.filter(r => !named(r)), [], 'routes not in docs/API.md')
+})
+
+test('no README or comment cites the design document users never see; they cite docs/', () => {
+  const cite = new RegExp('DESIGN ' + '\u00a7')
+  const files = execFileSync('git', ['ls-files', '*.md', '*.ts', '*.mjs', '*.js'], { cwd: root, encoding: 'utf8' }).split('\n')
+    .filter(f => f !== '' && !f.includes('/assets/static/'))
+  const citing = files.filter(f => { try { return cite.test(readFileSync(join(root, f), 'utf8')) } catch { return false } })
+  assert.equal(citing, [], 'files citing the design document: cite docs/PROTOCOL.md, docs/API.md or docs/ARCHITECTURE.md')
 })
 
 test.run()
