@@ -11,6 +11,8 @@ export interface Peer {
   status: 'online' | 'offline'
   /** ms since the epoch. */
   lastSeen: number
+  /** 'bep5': a node that speaks BEP 5 only (no record, so no name; the page labels it "BEP 5 node"). Absent: a PeerConnect node, or not known. */
+  kind?: 'bep5'
 }
 
 export type SearchVia = 'hybrid' | 'lists' | 'gossip'

@@ -39,6 +39,7 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
   }
   let synced: Promise<unknown> | undefined
   const nameOf = async (contact: Contact): Promise<string> => {
+    if (contact.pc === false) return ''                     // BEP 5 only: no record to ask for
     const idHex = idToHex(contact.id)
     return (await names.resolve({ id: contact.id, host: contact.host, port: contact.port }, idHex)) ?? ''
   }
@@ -91,6 +92,7 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
       if (id === undefined) return null
       const live = view.target(idHex)
       if (live !== undefined) {
+        if (view.get(idHex)?.kind === 'bep5') return view.get(idHex) ?? null
         const name = await names.resolve(live, idHex)
         if (name !== undefined) bridge.emit(view.named(idHex, name))
         return view.get(idHex) ?? null

@@ -38,8 +38,10 @@ interface Entry {
   id: NodeId
   host: string
   port: number
-  /** undefined until a record (or its absence) was learned. */
+  /** undefined until a record (or its absence) was learned; '' at once for a BEP 5-only node (it has no record). */
   name: string | undefined
+  /** It speaks BEP 5 only (Contact.pc false). */
+  bep5: boolean
   seen: number
   /** The `seen` the last event showed: a newer one is worth an event only SEEN_STEP later. */
   shown: number
@@ -57,7 +59,8 @@ export function createPeerView (): PeerView {
     const key = idToHex(contact.id)
     const e = entries.get(key)
     if (e === undefined) {
-      const fresh: Entry = { id: contact.id.slice(), host: contact.host, port: contact.port, name: undefined, seen: contact.lastSeen, shown: contact.lastSeen, checkedAt: 0, failedAt: undefined }
+      const bep5 = contact.pc === false
+      const fresh: Entry = { id: contact.id.slice(), host: contact.host, port: contact.port, name: bep5 ? '' : undefined, bep5, seen: contact.lastSeen, shown: contact.lastSeen, checkedAt: 0, failedAt: undefined }
       entries.set(key, fresh)
       return event('peer.added', fresh)
     }
@@ -66,6 +69,10 @@ export function createPeerView (): PeerView {
       e.host = contact.host
       e.port = contact.port
       e.failedAt = undefined
+    }
+    if (contact.pc !== undefined && contact.pc !== !e.bep5) {
+      e.bep5 = !contact.pc
+      e.name = e.bep5 ? '' : undefined              // a PeerConnect node after all: its name is looked up
     }
     e.seen = Math.max(e.seen, contact.lastSeen)
     if (e.failedAt !== undefined && e.seen > e.failedAt) e.failedAt = undefined
@@ -113,7 +120,7 @@ export function createPeerView (): PeerView {
     },
     named (idHex, name) {
       const e = entries.get(idHex)
-      if (e === undefined || e.name === name) return undefined
+      if (e === undefined || e.name === name || e.bep5) return undefined
       e.name = name
       return event('peer.status', e)
     },
@@ -141,13 +148,15 @@ export function createPeerView (): PeerView {
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
 function peerOf (e: Entry): Peer {
-  return {
+  const peer: Peer = {
     id: idToHex(e.id),
     name: e.name ?? '',
     address: formatAddress(e.host, e.port),
     status: e.failedAt === undefined ? 'online' : 'offline',
     lastSeen: e.seen
   }
+  if (e.bep5) peer.kind = 'bep5'
+  return peer
 }
 
 /** True when the page should hear of the change: status, address or name, or `seen` moved SEEN_STEP on. */
@@ -159,5 +168,5 @@ function changed (e: Entry, before: string): boolean {
 
 /** What the page shows of an entry (besides `seen`), to tell whether a change is worth an event. */
 function visible (e: Entry): string {
-  return `${e.failedAt === undefined ? 1 : 0}|${e.host}|${e.port}|${e.name ?? ''}`
+  return `${e.failedAt === undefined ? 1 : 0}|${e.host}|${e.port}|${e.name ?? ''}|${e.bep5 ? 'bep5' : ''}`
 }

@@ -2,6 +2,7 @@
 import { getPeer } from './api.js'
 import { byId, h } from './dom.js'
 import { ago } from './format.js'
+import { displayName } from './peer-row.js'
 
 const HEX_ID = /^[0-9a-fA-F]{40}$/
 
@@ -27,7 +28,7 @@ export function lookupBox (): { lookup: (id: string) => void } {
         return
       }
       out.replaceChildren(h('dl', { class: 'facts peer-card', attrs: { 'data-lookup-result': peer.id, 'data-status': peer.status } }, [
-        fact('Name', h('span', { class: 'strong', text: peer.name === '' ? '(unnamed)' : peer.name })),
+        fact('Name', h('span', { class: 'strong', text: displayName(peer) })),
         fact('ID', h('code', { class: 'id wrap', text: peer.id })),
         fact('Address', h('code', { text: peer.address })),
         fact('Status', h('span', { class: `pill ${peer.status}`, text: peer.status })),

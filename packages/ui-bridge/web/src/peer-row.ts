@@ -7,12 +7,18 @@ export function peerRow (peer: Peer, now: number, extra: Node[] = []): HTMLLIEle
   const status = peer.status === 'online' ? 'online' : 'offline'
   return h('li', { class: 'peer-row peer-cols', attrs: { 'data-peer-id': peer.id, 'data-status': status } }, [
     h('span', { class: `status-dot ${status}`, title: status, attrs: { 'aria-label': status } }),
-    h('span', { class: 'name', text: peer.name === '' ? '(unnamed)' : peer.name, title: peer.name }),
+    h('span', { class: 'name', text: displayName(peer), title: peer.name }),
     h('code', { class: 'id', text: shortId(peer.id), title: peer.id }),
     h('code', { class: 'addr', text: peer.address }),
     h('span', { class: 'seen', text: ago(peer.lastSeen, now), attrs: { 'data-time': String(peer.lastSeen) } }),
     ...extra
   ])
+}
+
+/** The name to show: a BEP 5 node has none and says what it is; a PeerConnect node without a name is "(unnamed)". */
+export function displayName (peer: Peer): string {
+  if (peer.name !== '') return peer.name
+  return peer.kind === 'bep5' ? 'BEP 5 node' : '(unnamed)'
 }
 
 /** Refreshes every "last seen" under `root` (they are relative times). */
