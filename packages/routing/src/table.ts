@@ -10,7 +10,7 @@ import KBucket from 'k-bucket'
 import { isIP } from 'node:net'
 import { commonPrefixLength, idsEqual, isNodeId, isNum, isPort, ID_LENGTH, Nearest } from '@peerconnect/protocol'
 import type { Contact, NodeId, ViewContactData } from '@peerconnect/protocol'
-import { GOOD_WINDOW, K } from './constants.js'
+import { FAIL_AFTER_TIMEOUTS, GOOD_WINDOW, K } from './constants.js'
 import { walkNearestFirst } from './nearest.js'
 import type { BucketTree } from './nearest.js'
 
@@ -128,7 +128,7 @@ export class RoutingTable {
    * Counts a query to the contact that timed out. After `failAfter` of them with no sighting in
    * between it is marked failed (see markFailed). Returns true when this timeout failed it.
    */
-  markTimeout (id: NodeId, failAfter = 1): boolean {
+  markTimeout (id: NodeId, failAfter = FAIL_AFTER_TIMEOUTS): boolean {
     if (!isNodeId(id)) return false
     const known = this.buckets.get(id)
     if (known === null) return false
