@@ -188,6 +188,7 @@ mixed('mixed swarm - at the end our find_node answers name bittorrent-dht contac
     const bt = contacts.filter(c => theirHexes.has(idToHex(c.id)))
     assert.ok(bt.length > 0, `${node.name} holds bittorrent-dht contacts`)
     assert.ok(bt.every(c => c.pc === false), `${node.name} knows they speak BEP 5 only`)
+    assert.ok(contacts.filter(c => ourHexes.has(idToHex(c.id))).every(c => c.pc === true), `${node.name} knows our nodes speak PeerConnect`)
     // Asked by another of ours for a contact's own id, the contact itself leads the answer.
     const asker = m.ours[(m.ours.indexOf(node) + 1) % N]!
     const target = bt[Math.floor(random() * bt.length)]!
