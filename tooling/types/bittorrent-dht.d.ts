@@ -15,6 +15,10 @@ declare module 'bittorrent-dht' {
     address (): { address: string, family: string, port: number }
     addNode (node: { host: string, port: number, id?: Uint8Array }): void
     destroy (cb?: () => void): void
+    /** BEP 5: get_peers towards `infoHash` for tokens, then announce_peer to the closest (`port` 0: implied_port). */
+    announce (infoHash: Uint8Array, port: number, cb?: (err?: Error | null) => void): void
+    /** get_peers towards `infoHash`; each peer found is emitted as `peer` (peer, infoHash, from: the node that sent it, or null for its own store). */
+    lookup (infoHash: Uint8Array, cb?: (err?: Error | null, replies?: number) => void): void
     readonly _rpc: {
       readonly id: Uint8Array
       query (peer: { host: string, port: number }, msg: { q: string, a?: Record<string, unknown> }, cb: (err: Error | null, res: KrpcMessage) => void): void

@@ -1,6 +1,9 @@
 /**
  * Command-line parsing on node's own `util.parseArgs`: strict (unknown options are errors),
- * values stay strings (no `--name 007` turning into 7), repeatable options are arrays.
+ * values stay strings (no `--name 007` turning into 7), repeatable options are arrays. There is
+ * no automatic `--no-<flag>`: parseArgs' `allowNegative` would turn `--no-api` into `api: false`
+ * on a string option, which the commands read as "not given". A negative flag that exists (such
+ * as `--no-api`) is declared as an option of its own.
  */
 import { parseArgs } from 'node:util'
 
@@ -36,7 +39,7 @@ export function parseCommand (spec: CommandSpec, argv: readonly string[]): Parse
   for (const [name, o] of Object.entries(spec.options)) options[name] = { type: o.type, ...(o.multiple === true ? { multiple: true } : {}), ...(o.short !== undefined ? { short: o.short } : {}) }
   let parsed
   try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true, allowNegative: true } as Parameters<typeof parseArgs>[0])
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true })
   } catch (err) {
     throw new UsageError(`${(err as Error).message.split('\n')[0]}`)
   }

@@ -24,7 +24,8 @@ import type { GossipInit } from '@peerconnect/gossip'
 import { uiBridge } from '@peerconnect/ui-bridge'
 import type { UiBridgeInit } from '@peerconnect/ui-bridge'
 import type { HostPort } from './address.js'
-import { API_START_TIMEOUT, BOOTSTRAP_TIMEOUT } from './constants.js'
+import { API_START_TIMEOUT, BOOTSTRAP_TIMEOUT, TRANSPORT_START_TIMEOUT } from './constants.js'
+import { probeUdp, UdpBindError } from './udp-probe.js'
 
 export interface NodeOptions {
   readonly name: string
@@ -76,8 +77,23 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
   const { identity } = opts
   const supervisor = createSupervisor({ log: opts.log, pool: opts.pool, askTimeout: opts.askTimeout })
   const workerHost = opts.inline === true ? 'inline' : 'worker'
+  const host = opts.host ?? '127.0.0.1'
+  const port = opts.port ?? 0
+  // The transport first, bound before the others start: a socket that cannot be bound fails
+  // createNode at once (the supervisor would otherwise restart the transport forever).
+  let info: Message
+  try {
+    await supervisor.start(transport({ id: identity.id, host, port, ...opts.transport }), { host: 'inline' })
+    info = await firstValueFrom(supervisor.ask({ type: 'transport.info' }, { timeout: TRANSPORT_START_TIMEOUT }))
+  } catch (err) {
+    await supervisor.stop()
+    throw opts.transport?.network === undefined ? await transportFailure(host, port, err) : err
+  }
+  if (!isTransportInfoReply(info)) {
+    await supervisor.stop()
+    throw new Error('transport.info gave an unexpected reply')
+  }
   const specs: Array<[ActorSpec, 'inline' | 'worker']> = [
-    [transport({ id: identity.id, host: opts.host ?? '127.0.0.1', port: opts.port ?? 0, ...opts.transport }), 'inline'],
     [routing({ id: identity.id, dataDir: opts.dataDir, ...opts.routing }), workerHost],
     [crawler({ id: identity.id, ...opts.crawler }), workerHost],
     [liveness({ ...opts.liveness }), workerHost],
@@ -93,11 +109,6 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
   const request = async (msg: Message, o: { timeout?: number } = {}): Promise<Message> =>
     await lastValueFrom(supervisor.ask(msg, { timeout: o.timeout }))
 
-  const info = await firstValueFrom(supervisor.ask({ type: 'transport.info' }))
-  if (!isTransportInfoReply(info)) {
-    await supervisor.stop()
-    throw new Error('transport.info gave an unexpected reply')
-  }
   let api: string | null = null
   if (opts.api !== undefined && opts.api !== false) {
     try {
@@ -133,6 +144,19 @@ async function startApi (supervisor: Supervisor, init: UiBridgeInit, host: 'inli
   const reply = await lastValueFrom(supervisor.ask({ type: 'ui.info' }, { timeout: API_START_TIMEOUT }))
   if (!isUiInfoReply(reply)) throw new Error('ui.info gave an unexpected reply')
   return reply.url
+}
+
+/**
+ * Why the transport did not start: the OS's answer to binding host:port ourselves (a UdpBindError
+ * naming EADDRINUSE, EADDRNOTAVAIL …), else the transport's own error.
+ */
+async function transportFailure (host: string, port: number, err: unknown): Promise<unknown> {
+  try {
+    await probeUdp(host, port)
+  } catch (probed) {
+    return probed
+  }
+  return new UdpBindError(`the transport did not start on ${host}:${port}: ${String((err as Error | null)?.message ?? err)}`, undefined)
 }
 
 /** Plain data for a worker: no keys whose value is undefined. */

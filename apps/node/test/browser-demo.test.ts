@@ -52,7 +52,8 @@ page('page - lists the swarm\'s peers with their names, online, and this node', 
   await p.waitForSelector('#conn[data-state="live"]')
   await waitFor(async () => (await rowsShown(p)) === 24, { timeout: 30_000, interval: 100, what: '24 live rows' })
   for (const n of demo.swarm.nodes) {
-    await p.waitForSelector(`${row(n.idHex)} .name:text-is("${n.name}")`)
+    await p.waitForSelector(`${row(n.idHex)} .name-text:text-is("${n.name}")`)
+    assert.match(await p.locator(`${row(n.idHex)} code.key`).textContent() ?? '', /^[0-9a-f]{4} [0-9a-f]{4}$/, `${n.name}: its key fingerprint beside the name`)
     assert.is(await p.locator(row(n.idHex)).getAttribute('data-status'), 'online', n.name)
     assert.is(await p.locator(`${row(n.idHex)} .addr`).textContent(), `${LOOPBACK}:${n.udp.port}`)
   }
@@ -141,8 +142,8 @@ names('page - a peer named <img src=x onerror=…> shows as that text and runs n
     const p = tab.page
     const evil = hostile.swarm.nodes[1]!
     await p.waitForSelector('#conn[data-state="live"]')
-    await p.waitForSelector(`${row(evil.idHex)} .name`)
-    await waitFor(async () => (await p.locator(`${row(evil.idHex)} .name`).textContent()) === HOSTILE_NAME, { timeout: 30_000, interval: 100, what: 'the hostile name shown' })
+    await p.waitForSelector(`${row(evil.idHex)} .name-text`)
+    await waitFor(async () => (await p.locator(`${row(evil.idHex)} .name-text`).textContent()) === HOSTILE_NAME, { timeout: 30_000, interval: 100, what: 'the hostile name shown' })
     assert.is(await p.locator('#live-list img').count(), 0, 'no element was made from the name')
     assert.is(await p.evaluate(() => (globalThis as unknown as { __pwned?: unknown }).__pwned), undefined, 'its script never ran')
     await p.fill('#lookup-id', evil.idHex)

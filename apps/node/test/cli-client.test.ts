@@ -79,7 +79,7 @@ client('peers - a table of the directory with every swarm node; --json; --limit 
   for (const n of net.swarm.nodes) assert.ok(body.peers.some(p => p.id === n.idHex), n.name)
   const page = await cli(['peers', '--api', net.url, '--limit', '2'])
   assert.is(page.code, 0)
-  const more = /more: peerconnect peers --cursor (\S+) --api (\S+)$/m.exec(page.stdout)
+  const more = /more: pnpm exec peerconnect peers --cursor (\S+) --api (\S+)$/m.exec(page.stdout)
   assert.ok(more !== null, page.stdout)
   assert.is(more[2], net.url)
   const next = await cli(['peers', '--api', net.url, '--limit', '2', '--cursor', more[1]!, '--json'])
@@ -188,6 +188,37 @@ edges('client - no node at the address: "cannot reach the node at …", exit 1, 
   }
 }))
 
+edges('client - --json errors are one JSON line on stdout, nothing on stderr; bad ids and queries are refused before the node is contacted', withTimeout(T, async () => {
+  const port = await closedPort()
+  const api = `http://127.0.0.1:${port}`
+  const down = await cli(['status', '--json', '--api', api])
+  assert.is(down.code, 1)
+  const body = JSON.parse(down.stdout) as { error: { code: string, message: string } }
+  assert.is(body.error.code, 'ERR_UNREACHABLE')
+  assert.match(body.error.message, /cannot reach the node/)
+  assert.is(down.stderr, '')
+  // Exit 2 with a usage error, not 1 with "cannot reach": nothing was sent.
+  const cases: Array<[string[], RegExp]> = [
+    [['lookup', 'xyz'], /an id is 40 hex characters, got "xyz"/],
+    [['lookup', 'ab'.repeat(19) + 'zz'], /an id is 40 hex characters/],
+    [['search', '   '], /the query is empty/],
+    [['search', 'x'.repeat(65)], /the query is 65 bytes of UTF-8; at most 64/],
+    [['search', 'a\u0007b'], /control characters/],
+    [['search', '!!!'], /the query has no letter or digit/]
+  ]
+  for (const [args, message] of cases) {
+    const text = await cli([...args, '--api', api])
+    assert.is(text.code, 2, `${args.join(' ')}: ${text.stderr}`)
+    assert.match(text.stderr, message)
+    assert.is(text.stderr.match(/^peerconnect /gm)?.length, 1, 'one error message')
+    const json = await cli([...args, '--api', api, '--json'])
+    assert.is(json.code, 2)
+    const e = JSON.parse(json.stdout) as { error: { code: string, message: string } }
+    assert.is(e.error.code, 'ERR_USAGE')
+    assert.match(e.error.message, message)
+  }
+}))
+
 edges('client - a node with a token: refused without it (exit 1, says how), served with --token or PEERCONNECT_API_TOKEN', withTimeout(T, async () => {
   let node: PeerNode | undefined
   try {
@@ -215,6 +246,7 @@ edges('client - --help everywhere: usage and options, exit 0; the overview lists
   }
   const top = await cli(['--help'])
   for (const name of ['search', 'peers', 'lookup', 'status']) assert.match(top.stdout, new RegExp(`^  ${name}\\s`, 'm'))
+  assert.match(top.stdout, /Run `pnpm exec peerconnect <command> --help`/, 'the hint is the form that works in this repository')
 }))
 
 edges.run()

@@ -5,6 +5,9 @@
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import dgram from 'node:dgram'
+import { createServer as createTcpServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -71,6 +74,35 @@ ready('start - the text ready line holds "ready", the id and the UDP address; SI
   const exit = await p.stop('SIGTERM')
   assert.equal(exit, { code: 0, signal: null })
   assert.ok(p.lines.some(l => l.startsWith('stopped')))
+  assert.ok(p.lines.every(l => !l.startsWith('{')), `text mode prints no JSON on stdout: ${p.lines.join('\n')}`)
+  assert.ok(p.stderr().split('\n').every(l => !l.startsWith('{')), `nor on stderr: ${p.stderr()}`)
+}))
+
+ready('start - --no-api runs without the API (ready says api null); --verbose --json logs info as JSON lines on stderr', withTimeout(T, async () => {
+  const p = spawnCli(['start', '--name', 'quiet', '--host', LOOPBACK, '--port', '0', '--no-api', '--data-dir', dataDir(), '--json', '--verbose'])
+  const ev = await p.event('ready')
+  assert.is(ev.api, null)
+  assert.equal(await p.stop('SIGINT'), { code: 0, signal: null })
+  const logs = p.stderr().split('\n').filter(l => l !== '').map(parseEvent)
+  assert.ok(logs.length > 0 && logs.every(l => l !== undefined), `stderr is JSON lines: ${p.stderr()}`)
+  assert.ok(logs.some(l => l!.msg === 'udp bound' && l!.level === 'info'), 'the info lines are there')
+}))
+
+ready('start - without --name, a data dir that ran before starts under its saved name; a config in the data dir is read', withTimeout(T, async () => {
+  const dir = dataDir()
+  const first = spawnCli(['start', '--name', 'kept', '--host', LOOPBACK, '--port', '0', '--no-api', '--data-dir', dir, '--json'])
+  const ev1 = await first.event('ready')
+  assert.equal(await first.stop('SIGINT'), { code: 0, signal: null })
+  const again = spawnCli(['start', '--host', LOOPBACK, '--port', '0', '--no-api', '--data-dir', dir, '--json'])
+  const ev2 = await again.event('ready')
+  assert.equal([ev2.name, ev2.id, ev2.identityCreated], ['kept', ev1.id, false])
+  assert.equal(await again.stop('SIGINT'), { code: 0, signal: null })
+  writeFileSync(join(dir, 'peerconnect.json'), JSON.stringify({ name: 'configured', host: LOOPBACK, port: 0, api: false }))
+  const configured = spawnCli(['start', '--data-dir', dir, '--json'])
+  const ev3 = await configured.event('ready')
+  assert.equal([ev3.name, ev3.api, ev3.config], ['configured', null, join(dir, 'peerconnect.json')])
+  assert.ok(String(ev3.udp).startsWith(`${LOOPBACK}:`), `udp: ${String(ev3.udp)}`)
+  assert.equal(await configured.stop('SIGINT'), { code: 0, signal: null })
 }))
 
 ready.run()
@@ -168,10 +200,66 @@ bad('start - bad input exits 2 with a clear message on stderr and no stack trace
   })
 }))
 
+bad('start - a bad config file exits 2 naming the file and the key, before anything starts', withTimeout(T, async () => {
+  const dir = dataDir()
+  writeFileSync(join(dir, 'peerconnect.json'), JSON.stringify({ name: 'x', prot: 7000 }))
+  const r = await runCli(['start', '--data-dir', dir])
+  assert.is(r.code, 2, r.stderr)
+  assert.match(r.stderr, /^peerconnect start: .*peerconnect\.json: unknown key "prot"/)
+  assert.is(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`)
+  assert.not.ok(existsSync(join(dir, 'identity.key')), 'no identity was created')
+  const json = await runCli(['start', '--data-dir', dir, '--json'])
+  assert.is(json.code, 2)
+  assert.equal(JSON.parse(json.stdout), { error: { code: 'ERR_CONFIG', message: `${join(dir, 'peerconnect.json')}: unknown key "prot" (known: name, host, port, bootstrap, api, ipLimits)` } })
+  assert.is(json.stderr, '')
+}))
+
+bad('start - a UDP port that is taken fails at once: exit 1, one clear line (or one JSON error with --json), nothing left running', withTimeout(T, async () => {
+  const sock = dgram.createSocket('udp4')
+  await new Promise<void>(resolve => sock.bind(0, LOOPBACK, resolve))
+  try {
+    const port = sock.address().port
+    const t0 = Date.now()
+    const r = await runCli(['start', '--name', 'late', '--host', LOOPBACK, '--port', String(port), '--no-api', '--data-dir', dataDir()], 20_000)
+    assert.is(r.code, 1, r.stderr)
+    assert.ok(Date.now() - t0 < 15_000, `took ${Date.now() - t0} ms`)
+    assert.is(r.stderr, `peerconnect start: the UDP address ${LOOPBACK}:${port} is in use by another program (EADDRINUSE). Is another node running? Stop it, or pass --port <port> (0 picks a free port)\n`)
+    assert.is(r.stdout, '')
+    const json = await runCli(['start', '--name', 'late', '--host', LOOPBACK, '--port', String(port), '--no-api', '--data-dir', dataDir(), '--json'], 20_000)
+    assert.is(json.code, 1)
+    const err = JSON.parse(json.stdout) as { error: { code: string, message: string } }
+    assert.is(err.error.code, 'ERR_UDP_BIND')
+    assert.match(err.error.message, /EADDRINUSE/)
+    assert.is(json.stderr, '')
+  } finally {
+    sock.close()
+  }
+}))
+
+bad('start - an API address that is taken: exit 1 and one line on stderr (the API worker\'s own log entry is not a second message)', withTimeout(T, async () => {
+  const server = createTcpServer()
+  await new Promise<void>(resolve => server.listen(0, LOOPBACK, resolve))
+  try {
+    const port = (server.address() as AddressInfo).port
+    const r = await runCli(['start', '--name', 'clash', '--host', LOOPBACK, '--port', '0', '--api', `${LOOPBACK}:${port}`, '--data-dir', dataDir()], 30_000)
+    assert.is(r.code, 1, r.stderr)
+    assert.is(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`)
+    assert.match(r.stderr, new RegExp(`^peerconnect start: the API address ${LOOPBACK.replaceAll('.', '\\.')}:${port} is in use .*pass --api`))
+  } finally {
+    await new Promise(resolve => server.close(resolve))
+  }
+}))
+
+bad('--version prints the version and exits 0', withTimeout(T, async () => {
+  const r = await runCli(['--version'])
+  assert.is(r.code, 0)
+  assert.match(r.stdout, /^peerconnect \d+\.\d+\.\d+$/)
+}))
+
 bad('start - --help and help exit 0 and print the usage', withTimeout(T, async () => {
   const [start, top, demo] = await Promise.all([runCli(['start', '--help']), runCli(['--help']), runCli(['demo', '-h'])])
   assert.is(start.code, 0)
-  assert.match(start.stdout, /Usage: peerconnect start --name/)
+  assert.match(start.stdout, /Usage: peerconnect start \[--name/)
   assert.match(start.stdout, /--bootstrap/)
   assert.is(start.stderr, '')
   assert.is(top.code, 0)

@@ -86,12 +86,14 @@ visitor('bittorrent-dht - a node learned through us answers it', withTimeout(T, 
   assert.ok(pong.id instanceof Uint8Array && idsEqual(pong.id, first.id))
 }))
 
-visitor('bittorrent-dht - an unknown method from it gets a 204 error, and we keep answering', withTimeout(T, async () => {
+visitor('bittorrent-dht - sample_infohashes and BEP 44 get / put get a 204 error, and we keep answering', withTimeout(T, async () => {
   const dht = await visit()
   const us = swarmOf().nodes[2]!
-  const err = await dhtQuery(dht, us.udp, 'get_peers', { info_hash: idFrom(random) }).then(() => undefined, (e: unknown) => e as Error)
-  assert.ok(err !== undefined, 'get_peers is refused')
-  assert.match(String(err.message), /204/)
+  for (const q of ['sample_infohashes', 'get', 'put']) {
+    const err = await dhtQuery(dht, us.udp, q, { target: idFrom(random) }).then(() => undefined, (e: unknown) => e as Error)
+    assert.ok(err !== undefined, `${q} is refused`)
+    assert.match(String(err.message), /204/)
+  }
   const r = await dhtQuery(dht, us.udp, 'ping')
   assert.ok(r.id instanceof Uint8Array && idsEqual(r.id, us.id))
 }))

@@ -32,6 +32,14 @@ export const ASK_MARGIN = 1 * second
 export const RETRIES = 2
 /** pc_gossip queries in flight at once; more wait in line (and age locally). */
 export const MAX_IN_FLIGHT = 64
+/** Forwards waiting for a slot; beyond this the oldest is shed (a burst of rumors cannot grow the line). */
+export const MAX_QUEUED = 1024
+
+/** Hits (each after a check query) this node sends to one origin IP per HIT_WINDOW, at most… */
+export const HITS_PER_ORIGIN = 4
+export const HIT_WINDOW = 10 * second
+/** …for at most this many origin IPs at once. */
+export const ORIGINS_KEPT = 1024
 
 /** Bytes of a rumor id and of a search id. */
 export const RUMOR_ID_LENGTH = 8

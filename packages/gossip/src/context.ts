@@ -13,6 +13,9 @@ import { createSeenCache } from './seen-cache.js'
 import type { SeenCache } from './seen-cache.js'
 import type { SpreadRumor } from './rumor.js'
 import type { Target } from './targets.js'
+import { createOriginBudget } from './origin-budget.js'
+import type { OriginBudget } from './origin-budget.js'
+import { HIT_WINDOW, HITS_PER_ORIGIN, ORIGINS_KEPT } from './constants.js'
 import { settingsOf } from './init.js'
 import type { GossipInit, Settings } from './init.js'
 
@@ -52,6 +55,10 @@ export interface GossipContext {
   readonly log: Logger
   readonly view: PeerView
   readonly seen: SeenCache
+  /** Searches (search id + origin address) this node already answered. */
+  readonly answered: SeenCache
+  /** Hits this node may still send per origin IP. */
+  readonly hitBudget: OriginBudget
   readonly counts: Counts
   readonly sends$: Subject<SendTask>
   /** Active searches by search id key. */
@@ -80,6 +87,8 @@ export function createContext (init: GossipInit, deps: ActorDeps): GossipContext
     log: deps.log,
     view: createPeerView(s.id),
     seen: createSeenCache({ ttl: s.seenTtl, max: s.seenMax }),
+    answered: createSeenCache({ ttl: s.seenTtl, max: s.seenMax }),
+    hitBudget: createOriginBudget({ max: HITS_PER_ORIGIN, window: HIT_WINDOW, size: ORIGINS_KEPT }),
     counts: {
       received: 0, duplicates: 0, forwarded: 0, failed: 0, dropped: 0, malformed: 0, notesPublished: 0,
       notesDelivered: 0, searches: 0, hitsSent: 0, hitsReceived: 0

@@ -14,6 +14,8 @@ export const gossip = defineActor<GossipInit>({
   name: 'gossip',
   consumes: [...HANDLERS.keys()],
   worker: new URL('./worker.js', import.meta.url),
+  /** The supervisor's watchdog asks this; no answer within its deadline → restart. */
+  probe: 'gossip.stats',
   create: gossipActor
 })
 
@@ -27,6 +29,6 @@ export type { PeerView } from './view.js'
 export { pickTargets, pickReplacement } from './targets.js'
 export type { Target, PickOptions } from './targets.js'
 export { encodeRumor, parseRumor, RUMOR_KINDS } from './rumor.js'
-export type { Rumor, RumorKind, SearchRumor, NoteRumor, HitRumor, ParsedRumor } from './rumor.js'
+export type { Rumor, RumorKind, SearchRumor, NoteRumor, HitRumor, CheckRumor, ParsedRumor } from './rumor.js'
 export * from './errors.js'
 export * from './constants.js'

@@ -3,7 +3,7 @@ import { isNodeId } from '@peerconnect/protocol'
 import type { NodeId } from '@peerconnect/protocol'
 import { DEFAULT_AGE_LIMITS } from './forward.js'
 import type { AgeLimits } from './forward.js'
-import { FANOUT, FORWARD_TIMEOUT, MAX_IN_FLIGHT, RETRIES, SEARCH_TIMEOUT, SEEN_MAX, SEEN_TTL } from './constants.js'
+import { FANOUT, FORWARD_TIMEOUT, MAX_IN_FLIGHT, MAX_QUEUED, RETRIES, SEARCH_TIMEOUT, SEEN_MAX, SEEN_TTL } from './constants.js'
 import { InvalidInitError } from './errors.js'
 
 export interface GossipInit {
@@ -27,6 +27,8 @@ export interface GossipInit {
   readonly retries?: number
   /** pc_gossip queries in flight at once. Default MAX_IN_FLIGHT (64). */
   readonly maxInFlight?: number
+  /** Forwards waiting for a slot at most; beyond, the oldest is shed. Default MAX_QUEUED (1,024). */
+  readonly maxQueued?: number
   /** Youth and end of a rumor's forwarding (hops and local ms). Defaults in constants.ts. */
   readonly ages?: Partial<AgeLimits>
 }
@@ -42,6 +44,7 @@ export interface Settings {
   readonly forwardTimeout: number
   readonly retries: number
   readonly maxInFlight: number
+  readonly maxQueued: number
   readonly ages: AgeLimits
 }
 
@@ -51,6 +54,10 @@ export function settingsOf (init: GossipInit): Settings {
   if (!isNodeId(id)) throw new InvalidInitError('gossip needs id (20 bytes) or identity')
   const fanout = init.fanout ?? FANOUT
   if (!(Number.isSafeInteger(fanout) && fanout >= 1)) throw new InvalidInitError(`fanout must be a positive integer, got ${fanout}`)
+  const maxInFlight = init.maxInFlight ?? MAX_IN_FLIGHT
+  if (!(Number.isSafeInteger(maxInFlight) && maxInFlight >= 1)) throw new InvalidInitError(`maxInFlight must be a positive integer, got ${maxInFlight}`)
+  const maxQueued = init.maxQueued ?? MAX_QUEUED
+  if (!(Number.isSafeInteger(maxQueued) && maxQueued >= 1)) throw new InvalidInitError(`maxQueued must be a positive integer, got ${maxQueued}`)
   return {
     id,
     identity: init.identity,
@@ -61,7 +68,8 @@ export function settingsOf (init: GossipInit): Settings {
     searchTimeout: init.searchTimeout ?? SEARCH_TIMEOUT,
     forwardTimeout: init.forwardTimeout ?? FORWARD_TIMEOUT,
     retries: init.retries ?? RETRIES,
-    maxInFlight: init.maxInFlight ?? MAX_IN_FLIGHT,
+    maxInFlight,
+    maxQueued,
     ages: { ...DEFAULT_AGE_LIMITS, ...init.ages }
   }
 }

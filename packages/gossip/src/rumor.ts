@@ -9,6 +9,8 @@
  *   note    t: topic (1..64 bytes)  x: payload (≤ 512 bytes)
  *   hit     s: search id            r: the matching node's signed record (wire form); sent
  *                                      straight to the origin, never spread
+ *   check   s: search id            sent to a search's origin before a hit: the origin answers
+ *                                      `{}` only for a search of its own that is still running
  *
  * `parseRumor` never throws: a bad rumor is `{ ok: false, reason }`.
  */
@@ -16,7 +18,7 @@ import { decodeAddress, MAX_NOTE_BYTES, MAX_TOPIC_BYTES, validateQuery, wireReco
 import type { BDict, NodeId, WireRecord } from '@peerconnect/protocol'
 import { ID_BITS, PATH_LENGTH, PATH_PREFIX_BYTES, RUMOR_ID_LENGTH } from './constants.js'
 
-export const RUMOR_KINDS = ['search', 'hit', 'note'] as const
+export const RUMOR_KINDS = ['search', 'hit', 'note', 'check'] as const
 export type RumorKind = typeof RUMOR_KINDS[number]
 
 /** Where a spread rumor is: its origin, the region the receiver covers, and who sent it recently. */
@@ -30,7 +32,8 @@ export interface Spread {
 export type SearchRumor = { kind: 'search', id: Uint8Array, hops: number, query: string, address: Uint8Array, search: Uint8Array } & Spread
 export type NoteRumor = { kind: 'note', id: Uint8Array, hops: number, topic: string, data: Uint8Array } & Spread
 export type HitRumor = { kind: 'hit', id: Uint8Array, hops: number, search: Uint8Array, record: WireRecord }
-export type Rumor = SearchRumor | NoteRumor | HitRumor
+export type CheckRumor = { kind: 'check', id: Uint8Array, hops: number, search: Uint8Array }
+export type Rumor = SearchRumor | NoteRumor | HitRumor | CheckRumor
 export type SpreadRumor = SearchRumor | NoteRumor
 
 export type ParsedRumor = { ok: true, rumor: Rumor } | { ok: false, reason: string }
@@ -42,6 +45,7 @@ export const MAX_WIRE_HOPS = 255
 export function encodeRumor (r: Rumor): BDict {
   const base: BDict = { i: r.id, k: utf8(r.kind), h: r.hops }
   if (r.kind === 'hit') return { ...base, s: r.search, r: { ...r.record } as unknown as BDict }
+  if (r.kind === 'check') return { ...base, s: r.search }
   const spread: BDict = { ...base, o: r.origin, d: r.depth, p: r.path }
   if (r.kind === 'search') return { ...spread, q: utf8(r.query), a: r.address, s: r.search }
   return { ...spread, t: utf8(r.topic), x: r.data }
@@ -52,7 +56,7 @@ export function parseRumor (m: unknown): ParsedRumor {
   if (!isDict(m)) return bad('m is not a dict')
   if (!isBytesOf(m.i, RUMOR_ID_LENGTH)) return bad(`i is not ${RUMOR_ID_LENGTH} bytes`)
   const kind = kindOf(m.k)
-  if (kind === undefined) return bad('k is not search, hit or note')
+  if (kind === undefined) return bad('k is not search, hit, note or check')
   if (!isCount(m.h, MAX_WIRE_HOPS)) return bad(`h is not a hop count 0..${MAX_WIRE_HOPS}`)
   const base = { id: m.i, hops: m.h }
   if (kind === 'hit') {
@@ -60,6 +64,10 @@ export function parseRumor (m: unknown): ParsedRumor {
     const record = wireRecordOf(m.r)
     if (record === undefined) return bad('r is not a peer record')
     return { ok: true, rumor: { kind, ...base, search: m.s, record } }
+  }
+  if (kind === 'check') {
+    if (!isBytesOf(m.s, RUMOR_ID_LENGTH)) return bad(`s is not ${RUMOR_ID_LENGTH} bytes`)
+    return { ok: true, rumor: { kind, ...base, search: m.s } }
   }
   const spread = spreadOf(m)
   if (typeof spread === 'string') return bad(spread)

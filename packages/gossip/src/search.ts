@@ -3,16 +3,20 @@
  * streams the hits that come back (verified, matching, one per peer) until its time bound, then
  * `gossip.search.done`; unsubscribing (or actor.cancel) ends it at once and stops its forwards.
  * Elsewhere, a node whose own name matches sends its record straight to the origin (`hit`), by
- * one pc_gossip query: hits are never spread.
+ * one pc_gossip query: hits are never spread. Before that it asks the origin's address whether
+ * the search is its own (`check`, a small query): a rumor naming someone else's address (a
+ * reflection attack) gets a refusal or silence there, and no record is sent. Each search (id and
+ * address) is answered once, and at most HITS_PER_ORIGIN checks go to one origin IP per
+ * HIT_WINDOW (origin-budget.ts).
  */
 import { catchError, concat, defer, EMPTY, filter, finalize, ignoreElements, map, merge, mergeMap, of, Subject, take, takeUntil, timer } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { decodeAddress, encodeAddress, errorReply, idsEqual, isGossipSearch, matchesName, MAX_GOSSIP_SEARCH_TIMEOUT, recordFromWire, recordToWire, reply, validateQuery, verifyRecord } from '@peerconnect/protocol'
-import type { GossipHit, GossipSearchDone, Message, NodeId, TransportQuery } from '@peerconnect/protocol'
+import type { Address, GossipHit, GossipSearchDone, Message, NodeId, TransportQuery } from '@peerconnect/protocol'
 import type { ActiveSearch, GossipContext } from './context.js'
 import { randomBytes } from './context.js'
 import { encodeRumor } from './rumor.js'
-import type { HitRumor, SearchRumor } from './rumor.js'
+import type { CheckRumor, HitRumor, SearchRumor } from './rumor.js'
 import { spread } from './spread.js'
 import { ownAddress$, ownName$, ownRecord$ } from './self.js'
 import { idKey } from './view.js'
@@ -80,13 +84,24 @@ export function onHit (rumor: HitRumor, sender: NodeId, ctx: GossipContext): voi
   search.found$.next(reply(searchRequest(search), hit, false))
 }
 
-/** Someone else's search reached us: if our name matches, our record goes straight to its origin. Emits nothing. */
-export function answerSearch$ (rumor: SearchRumor, ctx: GossipContext): Observable<never> {
+/**
+ * Someone else's search reached us: if our name matches, and the origin's address confirms the
+ * search is its own, our record goes straight to it. Emits nothing.
+ */
+export function answerSearch$ (rumor: SearchRumor, ctx: GossipContext, opts: { confirmed?: boolean } = {}): Observable<never> {
   if (idsEqual(rumor.origin, ctx.s.id)) return EMPTY
   const to = decodeAddress(rumor.address)
   if (to === undefined) return EMPTY
   return ownName$(ctx).pipe(
     filter(name => matchesName(name, rumor.query)),
+    filter(() => {
+      const now = ctx.deps.clock.now()
+      if (!ctx.answered.add(idKey(rumor.search) + idKey(rumor.address), now)) return false
+      if (ctx.hitBudget.take(to.host, now)) return true
+      ctx.counts.dropped++
+      return false
+    }),
+    mergeMap(() => opts.confirmed === true ? of(true) : confirmOrigin$(rumor, to, ctx)),
     mergeMap(() => ownRecord$(ctx)),
     mergeMap(record => {
       const hit: HitRumor = { kind: 'hit', id: randomBytes(RUMOR_ID_LENGTH, ctx.deps.random), hops: 1, search: rumor.search, record: recordToWire(record) }
@@ -99,6 +114,20 @@ export function answerSearch$ (rumor: SearchRumor, ctx: GossipContext): Observab
       return EMPTY
     }),
     ignoreElements()
+  )
+}
+
+/** Asks `to` whether the search is its own; emits once if so, completes empty (counted as dropped) if not. */
+export function confirmOrigin$ (rumor: SearchRumor, to: Address, ctx: GossipContext): Observable<unknown> {
+  const check: CheckRumor = { kind: 'check', id: randomBytes(RUMOR_ID_LENGTH, ctx.deps.random), hops: 1, search: rumor.search }
+  const query: TransportQuery = { type: 'transport.query', to, q: 'pc_gossip', a: { m: encodeRumor(check) }, timeout: ctx.s.forwardTimeout }
+  return ctx.deps.ask(query, { timeout: ctx.s.forwardTimeout + ASK_MARGIN }).pipe(
+    take(1),
+    catchError((err: unknown) => {
+      ctx.counts.dropped++
+      ctx.log.debug('the origin did not confirm the search; no hit', { to: `${to.host}:${to.port}`, code: (err as { code?: unknown })?.code })
+      return EMPTY
+    })
   )
 }
 

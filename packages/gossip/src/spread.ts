@@ -5,9 +5,16 @@
  * the rumor once more — up to `retries` times. A forward that waited in
  * line past youth is sent only with the probability of its local age (forward.ts); its hops were
  * weighed when it arrived.
+ *
+ * The line of waiting forwards is our own (`createSendQueue`), not mergeMap's buffer: it holds at
+ * most `maxQueued` forwards (beyond that the oldest is shed), forwards past MAX_AGE are shed before
+ * they are queued and while they wait, and it is drained by one loop that never re-enters itself.
+ * mergeMap drained its unbounded buffer by one nested call per forward that completed at once (an
+ * aged one), so a burst of a few thousand rumors overflowed the stack and left the actor's output
+ * dead (issue 11).
  */
-import { catchError, defer, EMPTY, finalize, ignoreElements, mergeMap, takeUntil } from 'rxjs'
-import type { Observable } from 'rxjs'
+import { catchError, defer, EMPTY, finalize, ignoreElements, Observable, takeUntil } from 'rxjs'
+import type { Subscription } from 'rxjs'
 import type { Contact, NodeId, TransportQuery } from '@peerconnect/protocol'
 import type { GossipContext, SendTask } from './context.js'
 import { encodeRumor, extendPath, pathPrefixes, prefixOf } from './rumor.js'
@@ -59,9 +66,103 @@ export function outgoing (rumor: SpreadRumor, target: Target, self: NodeId): Spr
   return { ...rumor, hops: rumor.hops + 1, depth: target.depth, path: extendPath(rumor.path, self) }
 }
 
-/** The send loop: every queued forward, `maxInFlight` at a time. Emits nothing. */
+/**
+ * The send loop: every queued forward, `maxInFlight` at a time, through a bounded line (see the
+ * top of this file). Emits nothing; errors only on a bug in a send (the actor then restarts).
+ */
 export function sendLoop$ (ctx: GossipContext): Observable<never> {
-  return ctx.sends$.pipe(mergeMap(task => send$(task, ctx, ctx.s.retries), ctx.s.maxInFlight), ignoreElements())
+  return new Observable<never>(subscriber => {
+    const queue = createSendQueue<SendTask>(ctx.s.maxQueued)
+    const sending = new Set<Slot>()
+    let pumping = false
+    let closed = false
+
+    /** Age past which a forward is never sent (forward.ts): shed, not queued. */
+    const aged = (task: SendTask, now: number): boolean => now - task.receivedAt >= ctx.s.ages.maxAge || task.stopped?.() === true
+    const release = (slot: Slot): void => {
+      if (!sending.delete(slot)) return
+      if (!pumping) pump()
+    }
+    /** Starts waiting forwards while slots are free. A loop: a send that completes at once only frees its slot. */
+    const pump = (): void => {
+      if (pumping || closed) return
+      pumping = true
+      try {
+        while (!closed && sending.size < ctx.s.maxInFlight && queue.size > 0) {
+          const task = queue.shift()!
+          if (aged(task, ctx.deps.clock.now())) { ctx.counts.dropped++; continue }
+          const slot: Slot = { sub: undefined, done: false }
+          sending.add(slot)
+          const sub = send$(task, ctx, ctx.s.retries).subscribe({
+            error: (err: unknown) => subscriber.error(err),
+            complete: () => { slot.done = true; release(slot) }
+          })
+          if (slot.done) sending.delete(slot)
+          else slot.sub = sub
+        }
+      } catch (err) {
+        subscriber.error(err)
+      } finally {
+        pumping = false
+      }
+    }
+    const input = ctx.sends$.subscribe(task => {
+      const now = ctx.deps.clock.now()
+      if (aged(task, now)) { ctx.counts.dropped++; return }
+      ctx.counts.dropped += queue.shed(t => aged(t, now))
+      if (queue.push(task) !== undefined) ctx.counts.dropped++
+      pump()
+    })
+    return () => {
+      closed = true
+      input.unsubscribe()
+      queue.clear()
+      for (const slot of [...sending]) slot.sub?.unsubscribe()
+      sending.clear()
+    }
+  })
+}
+
+/** A forward holding a slot. */
+interface Slot { sub: Subscription | undefined, done: boolean }
+
+/** A FIFO line of at most `max` items; O(1) push and shift. */
+export interface SendQueue<T> {
+  /** Adds `item` at the end; when the line was full, the oldest goes and is returned. */
+  push (item: T): T | undefined
+  shift (): T | undefined
+  /** Drops items from the front while `gone(item)` holds; returns how many. */
+  shed (gone: (item: T) => boolean): number
+  clear (): void
+  readonly size: number
+}
+
+export function createSendQueue<T> (max: number): SendQueue<T> {
+  if (!(Number.isSafeInteger(max) && max >= 1)) throw new RangeError(`queue bound must be a positive integer, got ${max}`)
+  let items: Array<T | undefined> = []
+  let head = 0
+  const take = (): T | undefined => {
+    if (head >= items.length) return undefined
+    const item = items[head]
+    items[head++] = undefined
+    if (head >= 1024 && head * 2 >= items.length) { items = items.slice(head); head = 0 }
+    return item
+  }
+  return {
+    push (item) {
+      const out = items.length - head >= max ? take() : undefined
+      items.push(item)
+      return out
+    },
+    shift: take,
+    shed (gone) {
+      let n = 0
+      while (head < items.length && gone(items[head]!)) { take(); n++ }
+      return n
+    },
+    clear () { items = []; head = 0 },
+    get size () { return items.length - head }
+  }
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────

@@ -8,8 +8,8 @@ import type { Message, PeerRecord } from '@peerconnect/protocol'
 import { asyncScheduler } from 'rxjs'
 import type { SchedulerLike } from 'rxjs'
 import { encodeRumor, extendPath, prefixOf } from '../src/rumor.js'
-import type { HitRumor, NoteRumor, SearchRumor } from '../src/rumor.js'
-import { MAX_HOPS } from '../src/constants.js'
+import type { CheckRumor, HitRumor, NoteRumor, SearchRumor } from '../src/rumor.js'
+import { HITS_PER_ORIGIN, MAX_HOPS } from '../src/constants.js'
 import { compact, contactOf, fakeDeps, idWith, rpcGossip, runGossip, tick } from './fixtures/fake-deps.js'
 import type { Fake, Running } from './fixtures/fake-deps.js'
 
@@ -21,7 +21,7 @@ const UDP = { host: '10.0.0.1', port: 6881 }
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
 
 /** A rumor dict as it comes off the wire (bencoded and decoded). */
-const wire = (r: NoteRumor | SearchRumor | HitRumor): unknown => (bdecode(bencode(encodeRumor(r))) as { value: unknown }).value
+const wire = (r: NoteRumor | SearchRumor | HitRumor | CheckRumor): unknown => (bdecode(bencode(encodeRumor(r))) as { value: unknown }).value
 
 let serial = 0
 const noteFrom = (origin: Uint8Array, patch: Partial<NoteRumor> = {}): NoteRumor => {
@@ -487,9 +487,10 @@ search.run()
 
 const answer = suite('actor - answering a search')
 
-const searchFrom = (q: string, origin = idWith(0x99), address = compact('10.7.7.7', 7777)): SearchRumor => ({
-  kind: 'search', id: new Uint8Array(8).fill(serial++ & 255), hops: 1, origin, depth: 0, path: extendPath(new Uint8Array(0), origin),
-  query: q, address, search: new Uint8Array(8).fill(0x5e)
+/** A search rumor relayed to us (2 hops from its origin), unless `patch` says otherwise. */
+const searchFrom = (q: string, origin = idWith(0x99), address = compact('10.7.7.7', 7777), patch: Partial<SearchRumor> = {}): SearchRumor => ({
+  kind: 'search', id: new Uint8Array(8).fill(serial++ & 255), hops: 2, origin, depth: 0, path: extendPath(new Uint8Array(0), origin),
+  query: q, address, search: new Uint8Array(8).fill(0x5e), ...patch
 })
 
 answer('actor - a matching name sends our record (from lists.self) straight to the origin', async () => {
@@ -504,6 +505,86 @@ answer('actor - a matching name sends our record (from lists.self) straight to t
   assert.equal(hit.record, recordToWire(ADA_RECORD))
   assert.is(fake.sent.filter(q => q.rumor.kind === 'search').length, 3, 'and the search goes on')
   assert.is((await stats(actor)).hitsSent, 1)
+  actor.stop()
+})
+
+answer('actor - the origin is asked first (check: is the search yours?), then sent the hit', async () => {
+  const { fake, actor } = await started({ selfRecord: ADA_RECORD }, { name: 'Ada Lovelace' })
+  actor.send(rpcGossip(wire(searchFrom('lov')), { id: PEERS[0]!.id }))
+  for (let i = 0; i < 5; i++) await tick()
+  const toOrigin = fake.sent.filter(q => q.to.host === '10.7.7.7')
+  assert.equal(toOrigin.map(q => q.rumor.kind), ['check', 'hit'])
+  assert.equal((toOrigin[0]!.rumor as CheckRumor).search, new Uint8Array(8).fill(0x5e))
+  actor.stop()
+})
+
+answer('actor - an origin that does not confirm the search (refusal or silence) gets no record', async () => {
+  for (const fate of ['fail', 'hold'] as const) {
+    const { fake, actor } = await started({ selfRecord: ADA_RECORD, fate: (_q, r) => r.kind === 'check' ? fate : 'ok' }, { name: 'Ada Lovelace' })
+    actor.send(rpcGossip(wire(searchFrom('lov')), { id: PEERS[0]!.id }))
+    for (let i = 0; i < 5; i++) await tick()
+    assert.is(fake.sent.filter(q => q.rumor.kind === 'check').length, 1, fate)
+    assert.is(fake.sent.filter(q => q.rumor.kind === 'hit').length, 0, fate)
+    assert.is((await stats(actor)).hitsSent, 0)
+    actor.stop()
+  }
+})
+
+answer('actor - a search straight from its origin must come from the origin; another IP than the named one must confirm it first', async () => {
+  const origin = PEERS[0]!
+  type Case = [string, SearchRumor, { id: Uint8Array, host: string }, 'ok' | 'fail', boolean, number]
+  const cases: Case[] = [
+    ['from its origin at its address', searchFrom('ada', origin.id, compact(origin.host, 7777), { hops: 1 }), { id: origin.id, host: origin.host }, 'ok', true, 0],
+    ['naming another address, which confirms', searchFrom('ada', origin.id, compact('10.7.7.7', 7777), { hops: 1 }), { id: origin.id, host: origin.host }, 'ok', true, 1],
+    ['naming another address, which refuses', searchFrom('ada', origin.id, compact('10.7.7.7', 7777), { hops: 1 }), { id: origin.id, host: origin.host }, 'fail', false, 1],
+    ['from another node', searchFrom('ada', origin.id, compact(origin.host, 7777), { hops: 1 }), { id: PEERS[1]!.id, host: origin.host }, 'ok', false, 0],
+    ['claiming 0 hops', searchFrom('ada', idWith(0x99), compact('10.7.7.7', 7777), { hops: 0 }), { id: PEERS[1]!.id, host: PEERS[1]!.host }, 'ok', false, 0]
+  ]
+  for (const [what, rumor, from, fate, taken, firstChecks] of cases) {
+    const { fake, actor } = await started({ selfRecord: ADA_RECORD, fate: (_q, r) => r.kind === 'check' ? fate : 'ok' }, { name: 'Ada Lovelace' })
+    actor.send(rpcGossip(wire(rumor), from, 9))
+    for (let i = 0; i < 6; i++) await tick()
+    assert.is((actor.out.find(m => m.re === 9) as Any).type, 'rpc.reply', `${what}: acknowledged`)
+    assert.is(fake.sent.filter(q => q.rumor.kind === 'search').length, taken ? 3 : 0, `${what}: spread`)
+    const checks = fake.sent.filter(q => q.rumor.kind === 'check').length
+    const hits = fake.sent.filter(q => q.rumor.kind === 'hit').length
+    if (taken) assert.is(hits, 1, `${what}: answered`)
+    else assert.is(hits, 0, `${what}: not answered`)
+    assert.is(checks, taken && firstChecks === 0 ? 1 : firstChecks, `${what}: checks (a confirmed first hop does not ask again before its hit)`)
+    if (!taken) assert.ok((await stats(actor)).dropped >= 1)
+    actor.stop()
+  }
+})
+
+answer('actor - hits per origin IP are bounded, and a search is answered once whatever its rumor id', async () => {
+  const { fake, actor } = await started({ selfRecord: ADA_RECORD }, { name: 'Ada Lovelace' })
+  actor.send(rpcGossip(wire(searchFrom('ada')), { id: PEERS[0]!.id }, 1))
+  actor.send(rpcGossip(wire(searchFrom('ada')), { id: PEERS[1]!.id }, 2))
+  for (let i = 0; i < 5; i++) await tick()
+  assert.is(fake.sent.filter(q => q.rumor.kind === 'check').length, 1, 'the same search under a second rumor id: not again')
+  for (let n = 0; n < 10; n++) actor.send(rpcGossip(wire(searchFrom('ada', idWith(0x99), compact('10.7.7.7', 7000 + n), { search: new Uint8Array(8).fill(n) })), { id: PEERS[0]!.id }, 10 + n))
+  for (let i = 0; i < 5; i++) await tick()
+  assert.is(fake.sent.filter(q => q.rumor.kind === 'check').length, HITS_PER_ORIGIN, 'at most HITS_PER_ORIGIN to one IP, whatever the port')
+  actor.send(rpcGossip(wire(searchFrom('ada', idWith(0x99), compact('10.7.7.8', 7777), { search: new Uint8Array(8).fill(0xaa) })), { id: PEERS[0]!.id }, 30))
+  for (let i = 0; i < 5; i++) await tick()
+  assert.is(fake.sent.filter(q => q.rumor.kind === 'check').length, HITS_PER_ORIGIN + 1, 'another IP has its own budget')
+  actor.stop()
+})
+
+answer('actor - the origin answers a check {} for its running search, 203 otherwise', async () => {
+  const { actor, rumor } = await searching('ada')
+  actor.send(rpcGossip(wire({ kind: 'check', id: new Uint8Array(8).fill(1), hops: 1, search: rumor.search }), { id: ADA.id }, 1))
+  actor.send(rpcGossip(wire({ kind: 'check', id: new Uint8Array(8).fill(2), hops: 1, search: new Uint8Array(8).fill(0xee) }), { id: ADA.id }, 2))
+  await tick()
+  assert.is((actor.out.find(m => m.re === 1) as Any).type, 'rpc.reply')
+  const refused = actor.out.find(m => m.re === 2) as Any
+  assert.is(refused.type, 'error')
+  assert.is(refused.error.code, 'ERR_KRPC_PROTOCOL')
+  actor.send({ type: 'actor.cancel', ask: 77 } as Message)
+  await tick()
+  actor.send(rpcGossip(wire({ kind: 'check', id: new Uint8Array(8).fill(3), hops: 1, search: rumor.search }), { id: ADA.id }, 3))
+  await tick()
+  assert.is((actor.out.find(m => m.re === 3) as Any).type, 'error', 'a search that ended is no longer confirmed')
   actor.stop()
 })
 

@@ -1,10 +1,12 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { firstValueFrom, filter, take, toArray, lastValueFrom, Subscription } from 'rxjs'
-import { closest, idsEqual, idToHex, isCrawlerResult, isGossipSearchDone, isGossipStatsReply, randomId } from '@peerconnect/protocol'
+import { bdecode, closest, encodeAddress, encodeQuery, idsEqual, idToHex, isCrawlerResult, isGossipSearchDone, isGossipStatsReply, randomId } from '@peerconnect/protocol'
 import type { Message, NodeId } from '@peerconnect/protocol'
 import { createSimNetwork, linkLatency } from '@peerconnect/runtime'
-import type { SimNetwork, Testnet } from '@peerconnect/runtime'
+import type { SimNetwork, SimSocket, Testnet } from '@peerconnect/runtime'
+import { encodeRumor, parseRumor } from '../src/rumor.js'
+import type { SearchRumor } from '../src/rumor.js'
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { createSimSwarm } from './fixtures/sim-node.js'
 import type { SimNode } from './fixtures/sim-node.js'
@@ -13,6 +15,7 @@ type Any = Message & Record<string, any>
 
 const N = 200
 const ADAS = new Set([17, 101, 188])
+const ADA_INDEX = [...ADAS]
 const nameOf = (i: number): string => ADAS.has(i) ? `Ada ${i} Lovelace` : `node-${i}`
 
 let net: SimNetwork
@@ -100,6 +103,53 @@ sim('sim - a gossip search finds exactly the matching nodes', withTimeout(60_000
   for (const m of found) assert.ok(swarm.nodes.some(n => idsEqual(n.identity.id, (m as Any).record.id)))
   await waitFor(async () => (await gossipStats(origin)).searches === 1, { what: 'the search was counted' })
   await waitFor(() => origin.sup.pendingAsks() === 0, { what: 'taking three hits and unsubscribing cancelled the ask' })
+}))
+
+sim('sim - a search rumor with a forged origin address makes no node send a hit to the victim; an honest search still gets its hits', withTimeout(60_000, async () => {
+  const bound = async (): Promise<SimSocket> => await new Promise(resolve => { const s = net.createSocket(); s.bind({}, () => resolve(s)) })
+  const victim = await bound()
+  const attacker = await bound()
+  const toVictim: string[] = []
+  let victimBytes = 0
+  victim.on('message', (buf: Uint8Array) => {
+    victimBytes += buf.length
+    const m = (bdecode(buf) as { value?: { a?: { m?: unknown } } }).value?.a?.m
+    const parsed = parseRumor(m)
+    toVictim.push(parsed.ok ? parsed.rumor.kind : 'other')
+  })
+  const v = victim.address()
+  const forged = (patch: Partial<SearchRumor>): SearchRumor => ({
+    kind: 'search', id: randomId().subarray(0, 8), hops: 1, origin: randomId(), depth: 0, path: new Uint8Array(0),
+    query: 'ada lov', address: encodeAddress(v.address, v.port)!, search: randomId().subarray(0, 8), ...patch
+  })
+  let attackerBytes = 0
+  const send = (rumor: SearchRumor, to: SimNode, id = randomId()): void => {
+    const packet = encodeQuery(new Uint8Array([0x61, 0x61]), 'pc_gossip', { id, m: encodeRumor(rumor) })
+    attackerBytes += packet.length
+    attacker.send(packet, to.udp.port, to.udp.host)
+  }
+  const adas = swarm.nodes.filter((_, i) => ADAS.has(i))
+  const before = await Promise.all(swarm.nodes.map(gossipStats))
+  // Straight from a claimed origin (hops 1) to 20 nodes: not from the origin's id, refused at once;
+  // from it (the attacker claims that id too), but not from the named IP: the victim is asked first.
+  for (let i = 30; i < 40; i++) send(forged({}), swarm.nodes[i]!)
+  for (let i = 40; i < 50; i++) { const origin = randomId(); send(forged({ origin }), swarm.nodes[i]!, origin) }
+  // Relayed (hops 2), to one node, which spreads it to everyone: the matching nodes ask the victim first.
+  send(forged({ hops: 2 }), swarm.nodes[60]!)
+  await waitFor(() => toVictim.length >= 11, { timeout: 20_000, what: 'the first hops asked the victim, and a matching node did' })
+  const gaveUp = async (): Promise<number> => (await Promise.all(swarm.nodes.map(gossipStats))).reduce((n, s, i) => n + s.dropped - before[i]!.dropped, 0)
+  await waitFor(async () => await gaveUp() >= 10 + toVictim.length, { timeout: 20_000, what: 'the 10 refused, and every node that asked the silent victim gave up' })
+  assert.is(toVictim.filter(k => k === 'hit').length, 0, 'no record reached the victim')
+  assert.ok(toVictim.every(k => k === 'check'), `only checks: ${toVictim.join(' ')}`)
+  assert.ok(toVictim.length <= 10 + ADAS.size, `one check per first hop asked and per matching node at most (${toVictim.length})`)
+  assert.ok(victimBytes <= attackerBytes, `${victimBytes} bytes to the victim for ${attackerBytes} sent by the attacker`)
+  assert.is((await Promise.all(adas.map(gossipStats))).reduce((n, s, i) => n + s.hitsSent - before[ADA_INDEX[i]!]!.hitsSent, 0), 0)
+
+  const found = await firstValueFrom(swarm.nodes[0]!.sup.ask({ type: 'gossip.search', q: 'ada lov', timeout: 60_000 } as Message).pipe(
+    filter(m => m.type === 'gossip.hit'), take(ADAS.size), toArray()))
+  assert.equal(found.map(m => (m as Any).record.n as string).sort(), [...ADAS].map(nameOf).sort(), 'the honest search gets its hits')
+  victim.close()
+  attacker.close()
 }))
 
 sim('sim - a search ends at its bound with its hit count', withTimeout(30_000, async () => {

@@ -5,8 +5,9 @@
  * into a string (a string is kept, so args that passed once pass again unchanged), and never throw: a bad argument is a 203, an unknown method a 204.
  */
 import type { BDict } from './bdecode.js'
-import { decodeNodes, decodeNodes6 } from './compact.js'
+import { decodeAddress, decodeNodes, decodeNodes6 } from './compact.js'
 import type { NodeInfo } from './compact.js'
+import type { Address } from './catalogue/network.js'
 import { isNodeId } from './id.js'
 import type { NodeId } from './id.js'
 import { isListIndex } from './lists.js'
@@ -34,6 +35,13 @@ export interface QueryArgsByMethod {
   /** `cursor`: the last id of the previous page; `token`: from an earlier pc_list or pc_search reply (lifts the 3× reply bound). */
   pc_search: { id: NodeId, q: string, cursor?: Uint8Array, token?: Uint8Array }
   pc_gossip: { id: NodeId, m: Uint8Array | BDict }
+  /** BEP 5: peers of `info_hash`, else the closest nodes; `want`: BEP 32 (n4 / n6), kept as sent. */
+  get_peers: { id: NodeId, info_hash: NodeId, want?: unknown[] }
+  /**
+   * BEP 5: `token` from our get_peers reply to this IP; the peer is the querier's IP at `port`, or at
+   * the query's source port when `implied_port` is non-zero (`port` is then optional and ignored).
+   */
+  announce_peer: { id: NodeId, info_hash: NodeId, port?: number, token: Uint8Array, implied_port?: number }
 }
 
 export interface ReplyByMethod {
@@ -48,12 +56,15 @@ export interface ReplyByMethod {
   /** `next`: the cursor of the following page; `token`: bound to the querier's address, for its next query. */
   pc_search: { id: NodeId, records: WireRecord[], next?: Uint8Array, token?: Uint8Array }
   pc_gossip: { id: NodeId }
+  /** `values`: compact peers (6 bytes IPv4, 18 IPv6, BEP 32), decoded; `token` for announce_peer (BEP 5 requires it; some nodes leave it out). */
+  get_peers: { id: NodeId, token?: Uint8Array, values?: Address[], nodes: NodeInfo[], nodes6: NodeInfo[] }
+  announce_peer: { id: NodeId }
 }
 
 export type KrpcMethod = keyof QueryArgsByMethod
 
 /** Every method this node answers. */
-export const KRPC_METHODS: readonly KrpcMethod[] = ['ping', 'find_node', 'pc_record', 'pc_list', 'pc_announce', 'pc_handoff', 'pc_search', 'pc_gossip']
+export const KRPC_METHODS: readonly KrpcMethod[] = ['ping', 'find_node', 'get_peers', 'announce_peer', 'pc_record', 'pc_list', 'pc_announce', 'pc_handoff', 'pc_search', 'pc_gossip']
 
 export type ArgsResult<M extends KrpcMethod = KrpcMethod> =
   | { [K in M]: { ok: true, method: K, args: QueryArgsByMethod[K] } }[M]
@@ -100,7 +111,9 @@ const QUERY_GUARDS: Guards<QueryArgsByMethod> = {
   pc_announce: (a) => fields(a, { id: nodeId, list, record, token }),
   pc_handoff: (a) => agesMatch(fields(a, { id: nodeId, list, records, ages: optional(ages) })),
   pc_search: (a) => fields(a, { id: nodeId, q: searchText, cursor: optional(bytes), token: optional(token) }),
-  pc_gossip: (a) => fields(a, { id: nodeId, m: rumor })
+  pc_gossip: (a) => fields(a, { id: nodeId, m: rumor }),
+  get_peers: (a) => fields(a, { id: nodeId, info_hash: nodeId, want: optional(wantList) }),
+  announce_peer: (a) => portGiven(fields(a, { id: nodeId, info_hash: nodeId, port: optional(portNumber), token, implied_port: optional(flag) }))
 }
 
 const REPLY_GUARDS: Guards<ReplyByMethod> = {
@@ -114,7 +127,9 @@ const REPLY_GUARDS: Guards<ReplyByMethod> = {
   pc_announce: (r) => fields(r, { id: nodeId }),
   pc_handoff: (r) => fields(r, { id: nodeId, stored: count }),
   pc_search: (r) => fields(r, { id: nodeId, records, next: optional(bytes), token: optional(token) }),
-  pc_gossip: (r) => fields(r, { id: nodeId })
+  pc_gossip: (r) => fields(r, { id: nodeId }),
+  get_peers: (r) => fields(r, { id: nodeId, token: optional(token), values: optional(peers), nodes: orEmpty(nodes4), nodes6: orEmpty(nodes6) }),
+  announce_peer: (r) => fields(r, { id: nodeId })
 }
 
 // ── field checks: each returns the checked value, or the reason it is bad ────────────────────
@@ -224,6 +239,35 @@ function nodes4 (x: unknown, key: string): NodeInfo[] | Bad {
 function nodes6 (x: unknown, key: string): NodeInfo[] | Bad {
   if (x === undefined) return new Bad(`${key} missing`)
   return decodeNodes6(x) ?? new Bad(`${key} is not compact IPv6 nodes (38 bytes each)`)
+}
+
+/** BEP 5 `implied_port` and the like: an integer (non-zero = yes). */
+function flag (x: unknown, key: string): number | Bad {
+  return Number.isSafeInteger(x) ? x as number : new Bad(`${key} is not an integer`)
+}
+
+/** announce_peer's `port` is an integer (checked 1..65535 by `portGiven` unless `implied_port` says to ignore it). */
+function portNumber (x: unknown, key: string): number | Bad {
+  return Number.isSafeInteger(x) ? x as number : new Bad(`${key} is not an integer`)
+}
+
+/** announce_peer: without a non-zero `implied_port`, `port` must be 1..65535. */
+function portGiven<T extends { port?: number, implied_port?: number }> (checked: T | string): T | string {
+  if (typeof checked === 'string' || (checked.implied_port !== undefined && checked.implied_port !== 0)) return checked
+  if (checked.port === undefined) return 'port missing'
+  return checked.port >= 1 && checked.port <= 65535 ? checked : 'port is not 1..65535'
+}
+
+/** get_peers `values`: a list of compact peers (6 or 18 bytes, port 1..65535). */
+function peers (x: unknown, key: string): Address[] | Bad {
+  if (!Array.isArray(x)) return new Bad(`${key} is not a list`)
+  const out: Address[] = []
+  for (const item of x) {
+    const a = decodeAddress(item)
+    if (a === undefined) return new Bad(`${key} holds something that is not a compact peer (6 or 18 bytes)`)
+    out.push(a)
+  }
+  return out
 }
 
 function optional<T> (check: Check<T>): Check<T | undefined> {

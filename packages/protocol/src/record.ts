@@ -1,7 +1,11 @@
 /**
- * Signed peer records (DESIGN §4): `{id, k, n, a, s, sig}` where `sig` is the ed25519 signature
- * of the bencoded `{a, k, n, s}` (n as UTF-8 bytes) and `id` is SHA-1(k). Nobody can forge or
+ * Signed peer records: `{id, k, n, a, a2?, s, sig}` where `sig` is the ed25519 signature of the
+ * bencoded `{a, a2?, k, n, s}` (n as UTF-8 bytes) and `id` is SHA-1(k). Nobody can forge or
  * replace another peer's record: a holder keeps the newest sequence it has verified.
+ *
+ * `a2` is a dual-stack node's address of the other family (an IPv6 address when `a` is IPv4, and
+ * the other way round), so that a peer with only one family can reach it. A record without it
+ * signs exactly the bytes records signed before it existed: old records stay valid.
  *
  * `verifyRecord` never throws; its rejections carry distinct codes (see errors.ts).
  * On the wire (inside KRPC messages) the name travels as bytes: `recordToWire` / `recordFromWire`.
@@ -24,6 +28,8 @@ export interface PeerRecord {
   readonly n: string
   /** Compact address: 6 bytes (IPv4) or 18 (IPv6), port last. */
   readonly a: Uint8Array
+  /** Optional second compact address, of the other family than `a`. */
+  readonly a2?: Uint8Array
   /** Sequence number, a non-negative safe integer; a newer record has a larger one. */
   readonly s: number
   readonly sig: Uint8Array
@@ -35,6 +41,7 @@ export interface WireRecord {
   readonly k: Uint8Array
   readonly n: Uint8Array
   readonly a: Uint8Array
+  readonly a2?: Uint8Array
   readonly s: number
   readonly sig: Uint8Array
 }
@@ -52,14 +59,18 @@ export interface VerifyOptions {
  * Creates and signs `identity`'s record. Throws NameTooLongError (ERR_NAME_TOO_LONG),
  * BadAddressError (ERR_BAD_ADDRESS) or RecordMalformedError (bad name text or sequence).
  */
-export function createRecord (identity: Identity, opts: { name: string, host: string, port: number, seq: number }): PeerRecord {
+export function createRecord (identity: Identity, opts: { name: string, host: string, port: number, seq: number, also?: { host: string, port: number } }): PeerRecord {
   const nameBytes = utf8Bytes(opts.name)
   if (nameBytes === undefined) throw new RecordMalformedError('peer name is not well-formed Unicode text')
   if (nameBytes.length > MAX_NAME_BYTES) throw new NameTooLongError()
   const a = encodeAddress(opts.host, opts.port)
   if (a === undefined) throw new BadAddressError(`bad peer address ${opts.host}:${opts.port}`)
   if (!isSequence(opts.seq)) throw new RecordMalformedError('sequence must be a non-negative safe integer')
-  const unsigned = { id: identity.id, k: identity.publicKey, n: opts.name, a, s: opts.seq }
+  const a2 = opts.also === undefined ? undefined : encodeAddress(opts.also.host, opts.also.port)
+  if (opts.also !== undefined && (a2 === undefined || a2.length === a.length)) throw new BadAddressError(`bad second address ${opts.also.host}:${opts.also.port}: it must be of the other family`)
+  const unsigned = a2 === undefined
+    ? { id: identity.id, k: identity.publicKey, n: opts.name, a, s: opts.seq }
+    : { id: identity.id, k: identity.publicKey, n: opts.name, a, a2, s: opts.seq }
   return { ...unsigned, sig: signBytes(identity, signedBytes(nameBytes, unsigned)) }
 }
 
@@ -70,6 +81,7 @@ export function verifyRecord (rec: unknown, opts: VerifyOptions = {}): VerifyRes
   if (nameBytes === undefined) return { ok: false, error: new RecordMalformedError('peer name is not well-formed Unicode text').toData() }
   if (nameBytes.length > MAX_NAME_BYTES) return { ok: false, error: new NameTooLongError().toData() }
   if (decodeAddress(rec.a) === undefined) return { ok: false, error: new BadAddressError().toData() }
+  if (rec.a2 !== undefined && (decodeAddress(rec.a2) === undefined || rec.a2.length === rec.a.length)) return { ok: false, error: new BadAddressError('the second address is malformed or of the same family').toData() }
   if (!idsEqual(rec.id, idFromPublicKey(rec.k))) return { ok: false, error: new IdMismatchError().toData() }
   const stale = staleness(rec, opts)
   if (stale !== undefined) return { ok: false, error: new StaleSequenceError(stale).toData() }
@@ -77,15 +89,16 @@ export function verifyRecord (rec: unknown, opts: VerifyOptions = {}): VerifyRes
   return { ok: true, record: rec }
 }
 
-/** The bytes `sig` signs: bencoded `{a, k, n, s}` with n as UTF-8. Undefined for a name that is not well-formed. */
+/** The bytes `sig` signs: bencoded `{a, a2?, k, n, s}` with n as UTF-8. Undefined for a name that is not well-formed. */
 export function recordSignedBytes (rec: Omit<PeerRecord, 'sig' | 'id'>): Uint8Array | undefined {
   const nameBytes = utf8Bytes(rec.n)
   return nameBytes === undefined ? undefined : signedBytes(nameBytes, rec)
 }
 
-/** The dict put inside KRPC messages: `{id, k, n (bytes), a, s, sig}`. */
+/** The dict put inside KRPC messages: `{id, k, n (bytes), a, a2?, s, sig}`. */
 export function recordToWire (rec: PeerRecord): WireRecord {
-  return { id: rec.id, k: rec.k, n: encoder.encode(rec.n), a: rec.a, s: rec.s, sig: rec.sig }
+  const w = { id: rec.id, k: rec.k, n: encoder.encode(rec.n), a: rec.a, s: rec.s, sig: rec.sig }
+  return rec.a2 === undefined ? w : { ...w, a2: rec.a2 }
 }
 
 /** A record from a KRPC dict, by structure only (call verifyRecord for the rest); undefined if malformed. */
@@ -95,7 +108,7 @@ export function recordFromWire (x: unknown): PeerRecord | undefined {
   if (!(w.n instanceof Uint8Array)) return undefined
   let n: string
   try { n = strictDecoder.decode(w.n) } catch { return undefined }
-  const rec = { id: w.id, k: w.k, n, a: w.a, s: w.s, sig: w.sig }
+  const rec = w.a2 === undefined ? { id: w.id, k: w.k, n, a: w.a, s: w.s, sig: w.sig } : { id: w.id, k: w.k, n, a: w.a, a2: w.a2, s: w.s, sig: w.sig }
   return isPeerRecord(rec) ? rec : undefined
 }
 
@@ -104,10 +117,11 @@ export function isWireRecord (x: unknown): x is WireRecord {
   return recordFromWire(x) !== undefined
 }
 
-/** A clean copy of a wire-form record's six fields (other keys dropped), or undefined if malformed. */
+/** A clean copy of a wire-form record's fields (other keys dropped), or undefined if malformed. */
 export function wireRecordOf (x: unknown): WireRecord | undefined {
   if (!isWireRecord(x)) return undefined
-  return { id: x.id, k: x.k, n: x.n, a: x.a, s: x.s, sig: x.sig }
+  const w = { id: x.id, k: x.k, n: x.n, a: x.a, s: x.s, sig: x.sig }
+  return x.a2 === undefined ? w : { ...w, a2: x.a2 }
 }
 
 /** The record's `{host, port}`, or undefined when its compact address is malformed. */
@@ -115,17 +129,31 @@ export function recordAddress (rec: Pick<PeerRecord, 'a'>): { host: string, port
   return decodeAddress(rec.a)
 }
 
+/** Every address the record signs: `a`, then `a2` when there is one (malformed ones left out). */
+export function recordAddresses (rec: Pick<PeerRecord, 'a' | 'a2'>): Array<{ host: string, port: number }> {
+  return [rec.a, rec.a2].flatMap(b => {
+    const addr = b === undefined ? undefined : decodeAddress(b)
+    return addr === undefined ? [] : [addr]
+  })
+}
+
+/** True when `addr` (compact) is one of the record's signed addresses. */
+export function recordHasAddress (rec: Pick<PeerRecord, 'a' | 'a2'>, addr: Uint8Array): boolean {
+  return idsEqual(addr, rec.a) || (rec.a2 !== undefined && idsEqual(addr, rec.a2))
+}
+
 /** Structure of a PeerRecord: field types and lengths (id 20, k 32, sig 64 bytes; s a sequence). */
 export function isPeerRecord (x: unknown): x is PeerRecord {
   if (typeof x !== 'object' || x === null) return false
   const r = x as Partial<Record<keyof PeerRecord, unknown>>
   return isBytesOf(r.id, ID_LENGTH) && isBytesOf(r.k, PUBLIC_KEY_LENGTH) && typeof r.n === 'string' &&
-    r.a instanceof Uint8Array && isSequence(r.s) && isBytesOf(r.sig, SIGNATURE_LENGTH)
+    r.a instanceof Uint8Array && (r.a2 === undefined || r.a2 instanceof Uint8Array) && isSequence(r.s) && isBytesOf(r.sig, SIGNATURE_LENGTH)
 }
 
 /** True when two records are byte-identical. */
 export function recordsEqual (a: PeerRecord, b: PeerRecord): boolean {
-  return a.s === b.s && a.n === b.n && idsEqual(a.id, b.id) && idsEqual(a.k, b.k) && idsEqual(a.a, b.a) && idsEqual(a.sig, b.sig)
+  return a.s === b.s && a.n === b.n && idsEqual(a.id, b.id) && idsEqual(a.k, b.k) && idsEqual(a.a, b.a) &&
+    (a.a2 === undefined ? b.a2 === undefined : b.a2 !== undefined && idsEqual(a.a2, b.a2)) && idsEqual(a.sig, b.sig)
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
@@ -133,8 +161,8 @@ export function recordsEqual (a: PeerRecord, b: PeerRecord): boolean {
 const encoder = new TextEncoder()
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
-function signedBytes (nameBytes: Uint8Array, rec: Pick<PeerRecord, 'a' | 'k' | 's'>): Uint8Array {
-  return bencode({ a: rec.a, k: rec.k, n: nameBytes, s: rec.s })
+function signedBytes (nameBytes: Uint8Array, rec: Pick<PeerRecord, 'a' | 'a2' | 'k' | 's'>): Uint8Array {
+  return bencode(rec.a2 === undefined ? { a: rec.a, k: rec.k, n: nameBytes, s: rec.s } : { a: rec.a, a2: rec.a2, k: rec.k, n: nameBytes, s: rec.s })
 }
 
 /** UTF-8 bytes of a well-formed string (no lone surrogates), else undefined. */

@@ -25,7 +25,9 @@ const VALID_ARGS: Record<KrpcMethod, Record<string, unknown>> = {
   pc_announce: { id: ID, list: 0, record: WIRE, token: bytes('tok') },
   pc_handoff: { id: ID, list: 5, records: [WIRE, WIRE] },
   pc_search: { id: ID, q: 'ålesund', cursor: new Uint8Array([3]) },
-  pc_gossip: { id: ID, m: { kind: bytes('note'), hops: 1 } }
+  pc_gossip: { id: ID, m: { kind: bytes('note'), hops: 1 } },
+  get_peers: { id: ID, info_hash: TARGET },
+  announce_peer: { id: ID, info_hash: TARGET, port: 6881, token: bytes('tok') }
 }
 
 /** Through the real codec, so values are what an actor will see. */
@@ -53,9 +55,9 @@ function badReply (q: string, r: Record<string, unknown>, reason: string): void 
 const methods = suite('krpc-methods - query arguments')
 
 methods('krpc-methods - the table has one entry per DESIGN §3 method', () => {
-  assert.equal([...KRPC_METHODS].sort(), ['find_node', 'pc_announce', 'pc_gossip', 'pc_handoff', 'pc_list', 'pc_record', 'pc_search', 'ping'])
+  assert.equal([...KRPC_METHODS].sort(), ['announce_peer', 'find_node', 'get_peers', 'pc_announce', 'pc_gossip', 'pc_handoff', 'pc_list', 'pc_record', 'pc_search', 'ping'])
   for (const m of KRPC_METHODS) assert.ok(isKrpcMethod(m))
-  for (const m of ['get_peers', 'announce_peer', 'toString', '__proto__', 'constructor', '']) assert.not.ok(isKrpcMethod(m), m)
+  for (const m of ['sample_infohashes', 'get', 'put', 'toString', '__proto__', 'constructor', '']) assert.not.ok(isKrpcMethod(m), m)
 })
 
 methods('krpc-methods - valid arguments of every method pass, typed', () => {
@@ -90,7 +92,7 @@ methods('krpc-methods - pc_gossip m may be bytes or a dict', () => {
 })
 
 methods('krpc-methods - an unknown method is a 204', () => {
-  for (const q of ['get_peers', 'announce_peer', 'PING', 'hasOwnProperty']) {
+  for (const q of ['sample_infohashes', 'get', 'put', 'PING', 'hasOwnProperty']) {
     assert.equal(parseQueryArgs(q, { id: ID }), { ok: false, code: 204, reason: `unknown method ${q}` })
   }
 })
@@ -214,6 +216,33 @@ methods('krpc-methods - pc_handoff ages: one count per record, or absent', () =>
   badArgs('pc_handoff', { id: ID, list: 5, records: [WIRE], ages: [bytes('1')] }, 'ages is not a list of counts')
 })
 
+methods('krpc-methods - get_peers (BEP 5): a 20-byte info_hash, BEP 32 want kept, BEP 33 noseed / scrape dropped', () => {
+  const res = parseQueryArgs('get_peers', wireArgs('get_peers', { id: ID, info_hash: TARGET, want: ['n4'], noseed: 1, scrape: 1 }))
+  assert.equal(res, { ok: true, method: 'get_peers', args: { id: ID, info_hash: TARGET, want: [bytes('n4')] } })
+  badArgs('get_peers', { id: ID }, 'info_hash missing')
+  badArgs('get_peers', { id: ID, info_hash: new Uint8Array(19) }, 'info_hash not 20 bytes')
+  badArgs('get_peers', { id: ID, info_hash: TARGET, want: bytes('n4') }, 'want is not a list')
+})
+
+methods('krpc-methods - announce_peer (BEP 5): token, port 1..65535 unless implied_port, which is an integer', () => {
+  const res = parseQueryArgs('announce_peer', wireArgs('announce_peer', { id: ID, info_hash: TARGET, port: 6881, token: bytes('tok'), seed: 1, name: 'x' }))
+  assert.equal(res, { ok: true, method: 'announce_peer', args: { id: ID, info_hash: TARGET, port: 6881, token: bytes('tok') } })
+  const implied = parseQueryArgs('announce_peer', wireArgs('announce_peer', { id: ID, info_hash: TARGET, port: 0, token: bytes('tok'), implied_port: 1 }))
+  assert.equal(implied, { ok: true, method: 'announce_peer', args: { id: ID, info_hash: TARGET, port: 0, token: bytes('tok'), implied_port: 1 } })
+  assert.ok(parseQueryArgs('announce_peer', { id: ID, info_hash: TARGET, token: bytes('tok'), implied_port: 1 }).ok, 'no port with implied_port')
+  if (implied.ok) assert.equal(parseQueryArgs('announce_peer', implied.args as unknown as Record<string, unknown>), implied, 'idempotent')
+  const base = VALID_ARGS.announce_peer
+  badArgs('announce_peer', { ...base, port: undefined }, 'port missing')
+  badArgs('announce_peer', { ...base, port: 0 }, 'port is not 1..65535')
+  badArgs('announce_peer', { ...base, port: 65536 }, 'port is not 1..65535')
+  badArgs('announce_peer', { ...base, port: 0, implied_port: 0 }, 'port is not 1..65535')
+  badArgs('announce_peer', { ...base, port: bytes('1') }, 'port is not an integer')
+  badArgs('announce_peer', { ...base, implied_port: bytes('1') }, 'implied_port is not an integer')
+  badArgs('announce_peer', { ...base, token: undefined }, 'token missing')
+  badArgs('announce_peer', { ...base, token: new Uint8Array(0) }, 'token length not 1..64')
+  badArgs('announce_peer', { ...base, info_hash: undefined }, 'info_hash missing')
+})
+
 methods('krpc-methods - a that is not a dict is a 203, never a throw', () => {
   for (const a of [null, undefined, [], bytes('x'), 3]) {
     assert.equal(parseQueryArgs('ping', a as unknown as Record<string, unknown>), { ok: false, code: 203, reason: 'a is not a dict' })
@@ -298,8 +327,21 @@ replies('krpc-methods - pc_search reply: records, next and token through the wir
   badReply('pc_search', { id: ID, records: [{ ...WIRE, sig: new Uint8Array(3) }] }, 'records holds something that is not a peer record')
 })
 
+replies('krpc-methods - get_peers reply: token, compact values (6 / 18 bytes) decoded, nodes and nodes6', () => {
+  const v4 = new Uint8Array([10, 0, 0, 1, 0x1a, 0xe1])
+  const v6 = new Uint8Array([0xfe, 0x80, ...new Uint8Array(13), 1, 0x1a, 0xe2])
+  const res = parseReply('get_peers', wireReply({ id: ID, token: bytes('tok'), values: [v4, v6], nodes: encodeNodes([NODE]) }))
+  assert.equal(res, { ok: true, method: 'get_peers', reply: { id: ID, token: bytes('tok'), values: [{ host: '10.0.0.1', port: 6881 }, { host: 'fe80::1', port: 6882 }], nodes: [NODE], nodes6: [] } })
+  assert.equal(parseReply('get_peers', { id: ID }), { ok: true, method: 'get_peers', reply: { id: ID, nodes: [], nodes6: [] } })
+  badReply('get_peers', { id: ID, values: v4 }, 'values is not a list')
+  badReply('get_peers', { id: ID, values: [new Uint8Array(7)] }, 'values holds something that is not a compact peer (6 or 18 bytes)')
+  badReply('get_peers', { id: ID, values: [new Uint8Array([10, 0, 0, 1, 0, 0])] }, 'values holds something that is not a compact peer (6 or 18 bytes)')
+  badReply('get_peers', { id: ID, nodes: new Uint8Array(5) }, 'nodes is not compact IPv4 nodes (26 bytes each)')
+  assert.equal(parseReply('announce_peer', { id: ID }), { ok: true, method: 'announce_peer', reply: { id: ID } })
+})
+
 replies('krpc-methods - an unknown method or a non-dict r is a 203', () => {
-  badReply('get_peers', { id: ID }, 'no reply guard for method get_peers')
+  badReply('sample_infohashes', { id: ID }, 'no reply guard for method sample_infohashes')
   assert.equal(parseReply('ping', null as unknown as Record<string, unknown>), { ok: false, code: 203, reason: 'r is not a dict' })
 })
 

@@ -2,7 +2,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import codec from 'bencode'
 import { createPublicKey, verify as nodeVerify } from 'node:crypto'
-import { createRecord, isPeerRecord, isWireRecord, recordAddress, recordFromWire, recordSignedBytes, recordToWire, recordsEqual, verifyRecord, wireRecordOf } from '../src/record.js'
+import { createRecord, isPeerRecord, isWireRecord, recordAddress, recordAddresses, recordHasAddress, recordFromWire, recordSignedBytes, recordToWire, recordsEqual, verifyRecord, wireRecordOf } from '../src/record.js'
 import type { PeerRecord, VerifyResult } from '../src/record.js'
 import { generateIdentity, idFromPublicKey, signBytes } from '../src/identity.js'
 import type { Identity } from '../src/identity.js'
@@ -219,3 +219,45 @@ wire('record - recordAddress is undefined for a bad address', () => {
 })
 
 wire.run()
+
+const dual = suite('record - a second address of the other family (a2)')
+
+dual('a2 - signed over {a, a2, k, n, s}, checked with node:crypto; a record without it signs the old bytes', () => {
+  const rec = createRecord(alice, { name: 'alice', host: '10.231.0.2', port: 7000, seq: 5, also: { host: 'fd31::2', port: 7000 } })
+  assert.equal(rec.a2, encodeAddress('fd31::2', 7000))
+  const signed = codec.encode({ a: Buffer.from(rec.a), a2: Buffer.from(rec.a2!), k: Buffer.from(rec.k), n: Buffer.from('alice'), s: 5 })
+  const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(rec.k)])
+  assert.ok(nodeVerify(null, signed, createPublicKey({ key: spki, format: 'der', type: 'spki' }), Buffer.from(rec.sig)), 'the signature covers a2')
+  assert.is(codeOf(verifyRecord(rec)), 'ok')
+  const old = codec.encode({ a: Buffer.from(aliceRec.a), k: Buffer.from(aliceRec.k), n: Buffer.from('alice'), s: 3 })
+  assert.equal(recordSignedBytes(aliceRec), new Uint8Array(old), 'no a2: the bytes records signed before a2 existed')
+  assert.is(aliceRec.a2, undefined)
+  assert.equal(recordAddresses(rec), [{ host: '10.231.0.2', port: 7000 }, { host: 'fd31::2', port: 7000 }])
+  assert.ok(recordHasAddress(rec, encodeAddress('fd31::2', 7000)!) && recordHasAddress(rec, encodeAddress('10.231.0.2', 7000)!))
+  assert.not.ok(recordHasAddress(rec, encodeAddress('fd31::3', 7000)!))
+})
+
+dual('a2 - a changed, removed or same-family second address fails; it survives the wire and KRPC', () => {
+  const rec = createRecord(bob, { name: 'bob', host: 'fd31::9', port: 7000, seq: 2, also: { host: '10.231.0.9', port: 7000 } })
+  assert.is(codeOf(verifyRecord({ ...rec, a2: encodeAddress('10.231.0.66', 7000)! })), 'ERR_BAD_SIGNATURE')
+  const { a2: _dropped, ...stripped } = rec
+  assert.is(codeOf(verifyRecord(stripped)), 'ERR_BAD_SIGNATURE')
+  assert.is(codeOf(verifyRecord(signedBy(bob, { ...stripped, a2: encodeAddress('fd31::10', 7000)! }))), 'ERR_BAD_ADDRESS')
+  assert.is(codeOf(verifyRecord(signedBy(bob, { ...stripped, a2: new Uint8Array(5) }))), 'ERR_BAD_ADDRESS')
+  assert.is(thrownCode(() => createRecord(bob, { name: 'bob', host: '10.0.0.1', port: 1, seq: 1, also: { host: '10.0.0.2', port: 1 } })), 'ERR_BAD_ADDRESS')
+  const packet = encodeQuery(new Uint8Array([1, 2]), 'pc_announce', { id: bob.id, list: 4, record: recordToWire(rec), token: bytes('tok') })
+  const res = decodeKrpc(packet)
+  assert.ok(res.ok && res.msg.y === 'q')
+  if (!res.ok || res.msg.y !== 'q') return
+  const args = parseQueryArgs('pc_announce', res.msg.a)
+  assert.ok(args.ok)
+  if (!args.ok) return
+  const back = recordFromWire(args.args.record)
+  assert.equal(back, rec)
+  assert.ok(recordsEqual(back!, rec))
+  assert.not.ok(recordsEqual(stripped as PeerRecord, rec))
+  assert.is(codeOf(verifyRecord(back)), 'ok')
+  assert.equal(wireRecordOf({ ...recordToWire(rec), extra: 1 }), recordToWire(rec))
+})
+
+dual.run()

@@ -1,6 +1,6 @@
 /**
- * The routing actor: the table, fed by transport.seen; answers ping and find_node for the
- * transport and routing.closest / routing.get / routing.contacts for the other actors; publishes
+ * The routing actor: the table, fed by transport.seen; answers ping, find_node, and BEP 5's
+ * get_peers / announce_peer (with a small peer store, get-peers.ts) for the transport and routing.closest / routing.get / routing.contacts for the other actors; publishes
  * routing.peer.added / routing.peer.removed and the table's view (routing.view, from which the
  * transport answers find_node); refreshes stale buckets; snapshots and saves itself.
  */
@@ -12,6 +12,7 @@ import { onFailed, onSeen, onStatus } from './admit.js'
 import { createContext } from './context.js'
 import type { Handler, RoutingContext, RoutingInit } from './context.js'
 import { onFindNode } from './find-node.js'
+import { onAnnouncePeer, onGetPeers } from './get-peers.js'
 import { createPersistence } from './persistence.js'
 import { onPing } from './ping.js'
 import { onClosest, onContacts, onGet } from './queries.js'
@@ -23,6 +24,8 @@ import { view$ } from './view.js'
 export const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['rpc.ping', onPing],
   ['rpc.find_node', onFindNode],
+  ['rpc.get_peers', onGetPeers],
+  ['rpc.announce_peer', onAnnouncePeer],
   ['routing.closest', onClosest],
   ['routing.get', onGet],
   ['routing.contacts', onContacts],

@@ -8,6 +8,10 @@ import type { Observable } from 'rxjs'
 import type { Message, NodeId } from '@peerconnect/protocol'
 import type { ActorDeps, Logger } from '@peerconnect/runtime'
 import { RoutingTable } from './table.js'
+import { PeerStore } from './peer-store.js'
+import type { PeerStoreOptions } from './peer-store.js'
+import { createPeerTokens } from './peer-tokens.js'
+import type { PeerTokens } from './peer-tokens.js'
 import { CHECK_ASK_TIMEOUT, FAIL_AFTER_TIMEOUTS, GOOD_WINDOW, K, REFRESH_AFTER, REFRESH_CHECK_INTERVAL, SAVE_INTERVAL, SNAPSHOT_DELAY, VIEW_HEARTBEAT, VIEW_INTERVAL } from './constants.js'
 
 /** The routing actor's configuration (plain data: it is sent to the worker as is). */
@@ -36,6 +40,8 @@ export interface RoutingInit {
   readonly viewInterval?: number
   /** ms between views when nothing changes (default 5 s); 0 publishes no view (the transport then asks routing for every find_node). */
   readonly viewHeartbeat?: number
+  /** BEP 5 peers announced to us (get_peers / announce_peer): the store's bounds, and ms between token secret changes (default 5 min). */
+  readonly peers?: PeerStoreOptions & { readonly tokenRotate?: number }
 }
 
 export interface RoutingOptions {
@@ -63,6 +69,8 @@ export interface RoutingContext {
   readonly changes$: Subject<void>
   /** Fires when what a find_node answer may name changed: a contact added, removed, failed, or good again. */
   readonly answers$: Subject<void>
+  /** BEP 5: peers announced to us per info-hash, and the write tokens get_peers hands out (get-peers.ts). */
+  readonly peers: { readonly store: PeerStore, readonly tokens: PeerTokens }
   /** Whether the table changed since the last save. */
   dirty: boolean
 }
@@ -90,6 +98,7 @@ export function createContext (init: RoutingInit, deps: ActorDeps): RoutingConte
     pending: new Map(),
     changes$: new Subject(),
     answers$: new Subject(),
+    peers: { store: new PeerStore(init.peers), tokens: createPeerTokens({ rotate: init.peers?.tokenRotate }) },
     dirty: false
   }
 }

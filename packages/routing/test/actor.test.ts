@@ -307,7 +307,7 @@ life('lifecycle - a bad own id is a fatal error of the stream', () => {
 life('lifecycle - the factory consumes exactly what the actor handles', () => {
   const spec = routing({ id: self, k: 8 })
   assert.is(spec.name, 'routing')
-  assert.equal([...spec.consumes].sort(), ['liveness.status', 'routing.closest', 'routing.contacts', 'routing.get', 'rpc.find_node', 'rpc.ping', 'transport.failed', 'transport.seen'])
+  assert.equal([...spec.consumes].sort(), ['liveness.status', 'routing.closest', 'routing.contacts', 'routing.get', 'rpc.announce_peer', 'rpc.find_node', 'rpc.get_peers', 'rpc.ping', 'transport.failed', 'transport.seen'])
   assert.ok(String(spec.worker).endsWith('/worker.js'))
   assert.equal(spec.init, { id: self, k: 8 })
 })

@@ -12,6 +12,11 @@ export const RESTART_MAX_DELAY = 10 * second
 /** An incarnation that ran this long without crashing resets the backoff to the minimum. */
 export const RESTART_RESET_AFTER = 30 * second
 
+/** The watchdog asks each running actor its probe request this long after its last answer … */
+export const WATCHDOG_INTERVAL = 10 * second
+/** … and restarts it when no reply comes within this. */
+export const WATCHDOG_DEADLINE = 10 * second
+
 /** How long a worker gets to finish its stop handshake and exit before it is terminated. */
 export const STOP_TIMEOUT = 2 * second
 

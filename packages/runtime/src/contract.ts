@@ -67,6 +67,11 @@ export interface ActorSpec {
   /** The plain-data configuration the actor was made with (sent to the worker as is). */
   readonly init: unknown
   readonly run: ActorFn
+  /**
+   * The request the supervisor's watchdog asks to see that the actor still answers (any reply
+   * will do). Default: `<name>.stats` when the actor consumes it; `false`: not watched.
+   */
+  readonly probe?: string | false
 }
 
 export type ActorFactory<Init> = ((init: Init) => ActorSpec) & { readonly actorName: string }
@@ -81,12 +86,14 @@ export function defineActor<Init> (def: {
   name: string
   consumes: readonly string[]
   worker?: URL | string
+  probe?: string | false
   create: (init: Init) => ActorFn
 }): ActorFactory<Init> {
   const factory = (init: Init): ActorSpec => ({
     name: def.name,
     consumes: def.consumes,
     worker: def.worker,
+    ...(def.probe === undefined ? {} : { probe: def.probe }),
     init,
     run: def.create(init)
   })

@@ -49,6 +49,12 @@ export class WorkerExitError extends Error {
   readonly code = 'ERR_WORKER_EXIT'
 }
 
+/** The watchdog's probe got no reply within its deadline: the actor is restarted. */
+export class ActorUnresponsiveError extends Error {
+  override readonly name = 'ActorUnresponsiveError'
+  readonly code = 'ERR_ACTOR_UNRESPONSIVE'
+}
+
 export class BacklogFullError extends Error {
   override readonly name = 'BacklogFullError'
   readonly code = 'ERR_BACKLOG_FULL'

@@ -1,6 +1,7 @@
 export * from './contract.js'
 export { createSupervisor } from './supervisor.js'
 export type { Supervisor, SupervisorOptions, StartOptions } from './supervisor.js'
+export type { WatchdogOptions } from './watchdog.js'
 export type { ActorStats, ActorState } from './slot.js'
 export type { HostKind } from './host.js'
 export { HOST_KINDS } from './host.js'

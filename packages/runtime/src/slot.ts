@@ -2,7 +2,7 @@
  * One actor under supervision: its spec and host kind, the current incarnation (if any), the
  * counters and the last snapshot, which all outlive restarts.
  */
-import type { Subscription } from 'rxjs'
+import type { Subscription, Unsubscribable } from 'rxjs'
 import type { Message } from '@peerconnect/protocol'
 import type { ActorSpec, Logger } from './contract.js'
 import type { ActorHost, HostKind } from './host.js'
@@ -41,6 +41,8 @@ export interface Slot extends Asking {
   /** Messages that arrived while restarting. */
   backlog: Message[]
   timer: Subscription | undefined
+  /** The watchdog of the running incarnation, if the actor is watched. */
+  watch: Unsubscribable | undefined
   /** Settles `start()` on the first ready (or the first failure). */
   started: { resolve (): void, reject (err: unknown): void } | undefined
 }

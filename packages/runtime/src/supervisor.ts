@@ -14,9 +14,10 @@
  * started. Messages for an actor that is restarting wait for it (up to MAX_BACKLOG). The
  * supervisor answers `supervisor.stats` itself, and tells an actor that consumes `actor.cancel`
  * when an ask it is answering was cancelled (`{ type: 'actor.cancel', ask: <the cid it saw> }`).
+ * Its watchdog (watchdog.ts) restarts an actor that stops answering its probe request.
  */
 import { Observable, Subject, asyncScheduler, filter } from 'rxjs'
-import type { SchedulerLike } from 'rxjs'
+import type { SchedulerLike, Unsubscribable } from 'rxjs'
 import { threadId as mainThreadId } from 'node:worker_threads'
 import { errorReply } from '@peerconnect/protocol'
 import type { Message } from '@peerconnect/protocol'
@@ -36,9 +37,11 @@ import { createComputePool } from './pool.js'
 import type { LocalComputePool } from './pool.js'
 import { startInlineHost } from './inline-host.js'
 import { startWorkerHost } from './worker-host.js'
-import { ActorNotRunningError, ActorRestartedError, BacklogFullError, DuplicateActorError, NoConsumerError, SupervisorStoppedError, UnknownActorError } from './errors.js'
+import { ActorNotRunningError, ActorRestartedError, ActorUnresponsiveError, BacklogFullError, DuplicateActorError, NoConsumerError, SupervisorStoppedError, UnknownActorError } from './errors.js'
 import { CANCEL_TYPE, MAX_BACKLOG, SUPERVISOR_STATS } from './constants.js'
 import { withField } from './message-copy.js'
+import { probeTypeOf, startWatch, watchdogSettings } from './watchdog.js'
+import type { WatchdogOptions } from './watchdog.js'
 
 export interface SupervisorOptions {
   /** Actor loggers are its children, named after the actor (default: createLogger('peerconnect')). */
@@ -55,6 +58,12 @@ export interface SupervisorOptions {
   readonly restart?: BackoffOptions
   /** How long a worker gets to stop before it is terminated (default 2 s). */
   readonly stopTimeout?: number
+  /**
+   * Restart an actor that stops answering: every `interval` ms (default 10 s) it is asked its probe
+   * request (`probe` in its spec, else `<name>.stats` if it consumes that) and restarted when no
+   * reply comes within `deadline` ms (default 10 s). `false` turns it off.
+   */
+  readonly watchdog?: WatchdogOptions | false
 }
 
 export interface StartOptions {
@@ -95,6 +104,16 @@ export function createSupervisor (opts: SupervisorOptions = {}): Supervisor {
   const correlation = createCorrelation<Slot>()
   const published$ = new Subject<Message>()
   let stopping: Promise<void> | undefined
+  const watchdog = watchdogSettings(opts.watchdog)
+  /** The watchdog's open probes: asks of the supervisor's own, not counted in pendingAsks(). */
+  const probes = new Set<Asking>()
+  /** Watchdog timers: on the injected scheduler, else unref'd (they never keep the process alive). */
+  const later = (fn: () => void, ms: number): Unsubscribable => {
+    if (opts.scheduler !== undefined) return opts.scheduler.schedule(fn, ms)
+    const t = setTimeout(fn, ms)
+    t.unref()
+    return { unsubscribe: () => clearTimeout(t) }
+  }
 
   const outside: Asking = { name: '(outside)', deliver: (msg) => asker.handle(msg) }
   const asker = createAsker((msg) => {
@@ -120,7 +139,7 @@ export function createSupervisor (opts: SupervisorOptions = {}): Supervisor {
 
   function request (from: Asking, msg: Message): void {
     if (msg.type === SUPERVISOR_STATS) {
-      from.deliver({ type: 'supervisor.stats.reply', re: msg.cid, end: true, actors: [...slots.values()].map(statsOf), pendingAsks: correlation.size } as Message)
+      from.deliver({ type: 'supervisor.stats.reply', re: msg.cid, end: true, actors: [...slots.values()].map(statsOf), pendingAsks: correlation.size - probes.size } as Message)
       return
     }
     const consumer = stopping === undefined ? consumers.get(msg.type)?.[0] : undefined
@@ -187,9 +206,36 @@ export function createSupervisor (opts: SupervisorOptions = {}): Supervisor {
     slot.backoff.started(clock.now())
     slot.started?.resolve()
     slot.started = undefined
+    watch(slot)
+  }
+
+  /** Starts the watchdog of the slot's current incarnation (when on and the actor has a probe). */
+  function watch (slot: Slot): void {
+    const type = probeTypeOf(slot.spec)
+    if (watchdog === undefined || type === undefined) return
+    const incarnation = slot.incarnation
+    slot.watch?.unsubscribe()
+    slot.watch = startWatch(watchdog, {
+      later,
+      probe (answered) {
+        const forget = (): void => { correlation.cancel(asking, 0); probes.delete(asking) }
+        const asking: Asking = { name: `${slot.name} watchdog`, deliver: () => { forget(); answered() } }
+        probes.add(asking)
+        const cid = correlation.open(asking, 0, slot)
+        deliverTo(slot, { type, cid })
+        return forget
+      },
+      silent () {
+        if (slot.incarnation !== incarnation || slot.state !== 'running') return
+        slot.watch = undefined
+        crash(slot, new ActorUnresponsiveError(`actor ${slot.name} did not answer ${type} within ${watchdog.deadline} ms`))
+      }
+    })
   }
 
   function crash (slot: Slot, err: unknown): void {
+    slot.watch?.unsubscribe()
+    slot.watch = undefined
     const host = slot.host
     slot.host = undefined
     slot.incarnation++
@@ -215,6 +261,8 @@ export function createSupervisor (opts: SupervisorOptions = {}): Supervisor {
     slot.state = 'stopped'
     slot.timer?.unsubscribe()
     slot.timer = undefined
+    slot.watch?.unsubscribe()
+    slot.watch = undefined
     slot.backlog = []
     slot.started?.reject(why)
     slot.started = undefined
@@ -251,6 +299,7 @@ export function createSupervisor (opts: SupervisorOptions = {}): Supervisor {
         snapshot: undefined,
         backlog: [],
         timer: undefined,
+        watch: undefined,
         started: undefined,
         deliver: (msg) => deliverTo(slot, msg)
       }
@@ -294,7 +343,7 @@ export function createSupervisor (opts: SupervisorOptions = {}): Supervisor {
       await retire(slot, new ActorNotRunningError(`actor ${name} was removed`))
       slots.delete(name)
     },
-    pendingAsks: () => correlation.size,
+    pendingAsks: () => correlation.size - probes.size,
     stop () {
       stopping ??= (async () => {
         const err = new SupervisorStoppedError('the supervisor stopped')

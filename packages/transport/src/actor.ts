@@ -12,7 +12,7 @@ import { listenTcp } from './tcp.js'
 import type { TcpListener } from './tcp.js'
 import type { TransportInit } from './init.js'
 import { createFindNodeView } from './view.js'
-import { advertisedAddress } from './advertised.js'
+import { advertisedAddress, otherFamilyAddress } from './advertised.js'
 import { createExternalTally } from './external.js'
 import type { FindNodeView } from './view.js'
 import { createSpeaks } from './speaks.js'
@@ -71,7 +71,10 @@ export function transportActor (init: TransportInit): ActorFn {
     const handlers: Readonly<Record<string, (m: Message) => Observable<Message>>> = {
       'transport.query': m => onQuery(socket, m, { open, speaks, tally }),
       'actor.cancel': m => { if (isActorCancel(m)) open.get(m.ask)?.(); return EMPTY },
-      'transport.info': m => ready$.pipe(map(({ udp, reachable }) => onInfo(m, { socket, id: init.id, udp, advertised: external.best() ?? reachable, tcp: tcp.listener, view: { ...view.stats(deps.clock.now()), externalVotes: external.size, speaksContacts: speaks.size, refusedUnsupported: tally.refused, timeoutsNotCounted: tally.timeoutsNotCounted } }))),
+      'transport.info': m => ready$.pipe(map(({ udp, reachable }) => {
+        const advertised = external.best() ?? reachable
+        return onInfo(m, { socket, id: init.id, udp, advertised, alsoAt: otherFamilyAddress(udp, advertised), tcp: tcp.listener, view: { ...view.stats(deps.clock.now()), externalVotes: external.size, speaksContacts: speaks.size, refusedUnsupported: tally.refused, timeoutsNotCounted: tally.timeoutsNotCounted } })
+      })),
       'routing.view': m => { view.take(m, deps.clock.now()); return EMPTY }
     }
     const answering = { socket, deps, timeout: init.answerTimeout ?? ANSWER_TIMEOUT, view }
@@ -124,9 +127,10 @@ function onQuery (socket: KrpcSocket, m: Message, { open, speaks, tally }: { ope
   })
 }
 
-function onInfo (m: Message, ctx: { socket: KrpcSocket, id: NodeId, udp: Address, advertised: Address, tcp: TcpListener | undefined, view: Record<string, number> }): Message {
+function onInfo (m: Message, ctx: { socket: KrpcSocket, id: NodeId, udp: Address, advertised: Address, alsoAt: Address | undefined, tcp: TcpListener | undefined, view: Record<string, number> }): Message {
   if (!isTransportInfo(m)) return errorReply(m, new BadRequestError('bad transport.info'))
   const body: TransportInfoReply = { type: 'transport.info.reply', id: ctx.id, udp: ctx.udp, advertised: ctx.advertised, stats: { ...ctx.socket.stats(), tcpPort: ctx.tcp?.port ?? 0, ...ctx.view } }
+  if (ctx.alsoAt !== undefined) body.alsoAt = ctx.alsoAt
   return reply(m, body)
 }
 

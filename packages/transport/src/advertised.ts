@@ -21,3 +21,20 @@ export function advertisedAddress (bound: Address, opts: { advertise?: string, i
   const host = bound.host === '0.0.0.0' ? v4?.address ?? '127.0.0.1' : v4?.address ?? v6?.address ?? '::1'
   return { host, port: bound.port }
 }
+
+/**
+ * A dual-stack socket's (bound to `::`) address of the other family than `primary`: this
+ * machine's first non-internal IPv6 address that is not link-local when `primary` is IPv4, its
+ * first non-internal IPv4 address when `primary` is IPv6. Undefined for a socket bound to one
+ * address (one family) and when the machine has no such address. Signed into our record as `a2`,
+ * so that a peer with only the other family can reach us.
+ */
+export function otherFamilyAddress (bound: Address, primary: Address, opts: { interfaces?: Interfaces } = {}): Address | undefined {
+  if (bound.host !== '::') return undefined
+  const all = Object.values(opts.interfaces ?? os.networkInterfaces()).flatMap(list => list ?? []).filter(i => !i.internal)
+  const wantV6 = !primary.host.includes(':') || primary.host.toLowerCase().startsWith('::ffff:')
+  const other = wantV6
+    ? all.find(i => i.family === 'IPv6' && !i.address.toLowerCase().startsWith('fe80') && !i.address.toLowerCase().startsWith('::ffff:'))
+    : all.find(i => i.family === 'IPv4')
+  return other === undefined ? undefined : { host: other.address, port: bound.port }
+}

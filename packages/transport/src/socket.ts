@@ -213,7 +213,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     counters.sent++
     counters.queriesSent++
     counters.method(q).sent++
-    sock.send(buf, to.port, toHost, err => {
+    sock.send(buf, to.port, onWire(toHost), err => {
       if (err === null || err === undefined || pending.get(tid.key) !== p) return
       counters.sendErrors++
       settle(tid.key, p)
@@ -309,7 +309,12 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
   function send (buf: Uint8Array, toHost: string, toPort: number): void {
     if (closed) return
     counters.sent++
-    sock.send(buf, toPort, toHost)
+    sock.send(buf, toPort, onWire(toHost))
+  }
+
+  /** An IPv4 destination through an IPv6 socket (bound to `::`, dual stack) goes as `::ffff:a.b.c.d`: the kernel refuses the plain form (EINVAL). */
+  function onWire (toHost: string): string {
+    return type === 'udp6' && isIP(toHost) === 4 ? `::ffff:${toHost}` : toHost
   }
 
   function drop (reason: DropReason): void {

@@ -116,6 +116,25 @@ limit('socket - excess queries from one source are dropped (loopback exemption o
   } finally { await closeAll(b.socket, raw) }
 }))
 
+limit('socket - get_peers and announce_peer share the source\'s bucket with every other query', withTimeout(T, async () => {
+  const methods: string[] = []
+  const b = await answering({ rateLimit: { rate: 0.001, burst: 5, exemptLoopback: false } }, (s, q) => { methods.push(q.method); s.reply(q, {}) })
+  const raw = await rawSocket()
+  try {
+    const ih = randomId()
+    const queries = Array.from({ length: 20 }, (_, i) => i % 2 === 0
+      ? encodeQuery(enc.encode(`g${i}`), 'get_peers', { id: randomId(), info_hash: ih })
+      : encodeQuery(enc.encode(`a${i}`), 'announce_peer', { id: randomId(), info_hash: ih, port: 6881, token: enc.encode('tok') }))
+    for (const q of queries) await raw.send(q, b.address)
+    await waitFor(() => b.socket.stats().received === 20, { what: 'all 20 queries to arrive' })
+    assert.is(b.socket.stats().droppedRateLimited, 15)
+    assert.equal(methods, ['get_peers', 'announce_peer', 'get_peers', 'announce_peer', 'get_peers'])
+    const s = b.socket.stats()
+    assert.is(s['queriesIn.get_peers'], 3)
+    assert.is(s['queriesIn.announce_peer'], 2)
+  } finally { await closeAll(b.socket, raw) }
+}))
+
 limit('socket - loopback is exempt by default', withTimeout(T, async () => {
   const b = await answering({ rateLimit: { rate: 0.001, burst: 5 } })
   const raw = await rawSocket()

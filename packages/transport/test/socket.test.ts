@@ -52,6 +52,28 @@ trip('socket - ping round trip between two sockets on 127.0.0.1', withTimeout(T,
   } finally { await p.close() }
 }))
 
+trip('socket - a dual-stack socket (bound to ::) queries an IPv4-only node and an IPv6 one, and answers both', withTimeout(T, async () => {
+  let bs: KrpcSocket | undefined
+  let cs: KrpcSocket | undefined
+  const v4 = await boundSocket({ onQuery: q => echoHandler(() => bs!)(q) })
+  bs = v4.socket
+  const v6 = await boundSocket({ host: '::1', onQuery: q => echoHandler(() => cs!)(q) })
+  cs = v6.socket
+  let ds: KrpcSocket | undefined
+  const dual = await boundSocket({ host: '::', onQuery: q => echoHandler(() => ds!)(q) })
+  ds = dual.socket
+  try {
+    const to4 = await dual.socket.query(v4.address, 'ping', {})
+    assert.ok(idsEqual(to4.id, v4.id), 'the IPv4 node answered (sent as ::ffff:127.0.0.1 on the wire)')
+    assert.equal(to4.from, v4.address)
+    const to6 = await dual.socket.query(v6.address, 'ping', {})
+    assert.ok(idsEqual(to6.id, v6.id))
+    const back4 = await v4.socket.query({ host: '127.0.0.1', port: dual.address.port }, 'ping', {})
+    assert.ok(idsEqual(back4.id, dual.id), 'and the IPv4 node reaches it back')
+    assert.is(dual.socket.stats().sendErrors, 0)
+  } finally { await closeAll(v4.socket, v6.socket, dual.socket) }
+}))
+
 trip('socket - find_node round trip carries the handler\'s nodes and our id in the query', withTimeout(T, async () => {
   const p = await pair()
   try {

@@ -13,7 +13,40 @@ export interface Peer {
   lastSeen: number
   /** 'bep5': a node that speaks BEP 5 only (no record, so no name; the page labels it "BEP 5 node"). Absent: a PeerConnect node, or not known. */
   kind?: 'bep5'
+  /**
+   * The fingerprint of the peer's signing key, from its verified record (`keyFingerprint`):
+   * names are chosen by their owners and can repeat, the key cannot. Absent until a record is known.
+   */
+  key?: string
+  /**
+   * Why `name` is empty: `pending` while its record is being asked for, `none` when the peer has
+   * no record to give (a plain BEP 5 node, or one whose record failed verification). Absent when
+   * the name is known.
+   */
+  nameState?: 'pending' | 'none'
+  /** A dual-stack peer's signed address of the other family (`[v6]:port` when `address` is IPv4, and the other way round). */
+  alsoAt?: string
 }
+
+/** What the page shows when a peer is opened: its signed record and how this node sees it. */
+export interface PeerDetails {
+  peer: Peer
+  /** Its verified signed record; null when none is known (a BEP 5 node, or it did not answer). */
+  record: { key: string, fingerprint: string, seq: number, address: string, alsoAt?: string } | null
+  /** The list that holds its record: the list id XOR-closest to its id. */
+  list: { index: number, id: string }
+  /** Whether it is in this node's routing table now. */
+  inTable: boolean
+  /** ms: the last measured round trip; null when not measured. */
+  rtt: number | null
+  /** ms since the epoch of the last liveness check; null when never checked. */
+  lastChecked: number | null
+}
+
+/** One line of a lookup by id as it runs, then the last one (`closest`: the ids of the closest nodes that answered, nearest first). */
+export type LookupStep =
+  | { queried: number, responded: number, closest: number }
+  | { done: true, peer: Peer | null, closest: string[], queries: number, ms: number }
 
 export type SearchVia = 'hybrid' | 'lists' | 'gossip'
 export type HitSource = 'local' | 'lists' | 'gossip'
@@ -63,6 +96,10 @@ export interface UiBackend {
   peers (page: { cursor?: string, limit: number }): Promise<{ peers: Peer[], next: string | null }>
   /** Lookup by id (40 lowercase hex). */
   peer (id: string): Promise<Peer | null>
+  /** The details of a peer this node knows (table, directory, names), or null. Asks for its record if needed. */
+  details (id: string): Promise<PeerDetails | null>
+  /** An iterative lookup of `id`, its progress as it runs and the peer (or null) last. */
+  lookup (id: string, signal: AbortSignal): AsyncIterable<LookupStep>
   /** Hits as they arrive, de-duplicated, each tagged with its source; ends at the time bound. */
   search (q: string, opts: SearchOptions): AsyncIterable<{ peer: Peer, via: HitSource }>
   /** Calls `listener` for every change of the live peer list; returns the unsubscribe function. */

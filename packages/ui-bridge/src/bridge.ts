@@ -13,6 +13,7 @@ import { createNameBook } from './names.js'
 import type { NameBook } from './names.js'
 import { createPeerView } from './peer-view.js'
 import type { PeerView } from './peer-view.js'
+import { keyFingerprint } from './to-peer.js'
 
 export interface BridgeCounters {
   /** Liveness checks asked by the sweep, and how many found the peer gone. */
@@ -67,7 +68,7 @@ export function createBridge (settings: Settings, deps: ActorDeps): Bridge {
     const target = view.target(idHex)
     if (target === undefined) return
     names.resolve(target, idHex).then(name => {
-      if (name !== undefined) send(view.named(idHex, name))
+      if (name !== undefined) send(view.named(idHex, name, fingerprintOf(names, idHex)))
     }, (err: unknown) => bridge.failed('transport.query', err))
   }
 
@@ -84,7 +85,7 @@ export function createBridge (settings: Settings, deps: ActorDeps): Bridge {
       if (e.type === 'peer.added') {
         const known = names.known(e.peer.id)
         if (known === undefined) lookUpName(e.peer.id)
-        else if (known !== e.peer.name) view.named(e.peer.id, known)
+        else view.named(e.peer.id, known, fingerprintOf(names, e.peer.id))
         send({ type: 'peer.added', peer: view.get(e.peer.id) ?? e.peer })
         return
       }
@@ -108,4 +109,10 @@ export function createBridge (settings: Settings, deps: ActorDeps): Bridge {
     }
   }
   return bridge
+}
+
+/** The fingerprint of the key in the peer's known record, if one is known. */
+export function fingerprintOf (names: NameBook, idHex: string): string | undefined {
+  const record = names.record(idHex)
+  return record === undefined ? undefined : keyFingerprint(record.k)
 }

@@ -26,11 +26,11 @@ export { createNodeBackend } from './node-backend.js'
 export { createBridge } from './bridge.js'
 export type { Bridge, BridgeCounters } from './bridge.js'
 export { sweep$, sweepOnce$ } from './sweep.js'
-export { contactPeer, recordPeer, directoryPeer, formatAddress } from './to-peer.js'
+export { contactPeer, recordPeer, directoryPeer, formatAddress, keyFingerprint } from './to-peer.js'
 export { createUiServer } from './server.js'
 export type { UiServer, UiServerOptions } from './server.js'
 export type {
-  UiBackend, Peer, SearchVia, HitSource, NodeStatus, ActorStatus, PeerEvent, PeerEventType, SearchOptions, MetricValue
+  UiBackend, Peer, PeerDetails, LookupStep, SearchVia, HitSource, NodeStatus, ActorStatus, PeerEvent, PeerEventType, SearchOptions, MetricValue
 } from './backend.js'
 export { TokenRequiredError, InvalidServerOptionError, UnexpectedReplyError, AbortedError, AddressInUseError, ApiListenError, backendFailure } from './errors.js'
 export type { ApiError, ErrorBody } from './errors.js'

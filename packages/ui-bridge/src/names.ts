@@ -6,7 +6,7 @@
  * asked again after a while. BEP 5-only contacts are not asked at all (the peer view names them '').
  */
 import { idsEqual, isTransportResponse, recordFromWire, verifyRecord } from '@peerconnect/protocol'
-import type { TransportQuery, TransportResponse } from '@peerconnect/protocol'
+import type { PeerRecord, TransportQuery, TransportResponse } from '@peerconnect/protocol'
 import type { Ask } from './ask.js'
 import { askFor, errorCode } from './ask.js'
 import type { CheckTarget } from './peer-view.js'
@@ -27,8 +27,10 @@ export interface NameCounters { queries: number, verified: number, none: number,
 export interface NameBook {
   /** The name known for this id (`''`: the node has no record), or undefined. */
   known (idHex: string): string | undefined
-  /** A name from a record verified elsewhere (directory pages, search hits). */
-  learn (idHex: string, name: string): void
+  /** A record verified elsewhere (directory pages, search hits). */
+  learn (idHex: string, record: PeerRecord): void
+  /** The verified record behind the known name, if any (newest sequence seen). */
+  record (idHex: string): PeerRecord | undefined
   /**
    * The peer's name from its record: `''` when it has none or gave a bad one, undefined when it
    * did not answer (or the book was closed). Coalesced per id; a few queries in flight at once.
@@ -39,7 +41,7 @@ export interface NameBook {
   close (): void
 }
 
-interface Known { name: string | undefined, at: number }
+interface Known { name: string | undefined, at: number, record?: PeerRecord }
 
 export function createNameBook (opts: NameBookOptions): NameBook {
   const ttl = opts.ttl ?? NAME_TTL
@@ -51,9 +53,16 @@ export function createNameBook (opts: NameBookOptions): NameBook {
   const inFlight = new Map<string, Promise<string | undefined>>()
   const counters: NameCounters = { queries: 0, verified: 0, none: 0, rejected: 0, failed: 0 }
 
-  const remember = (idHex: string, name: string | undefined): void => {
+  /** A verified record (the newer one wins), `''` (no record to give), or undefined (no answer: ask again later). */
+  const remember = (idHex: string, name: string | undefined, record?: PeerRecord): void => {
+    const before = entries.get(idHex)?.record
     entries.delete(idHex)
-    entries.set(idHex, { name, at: opts.now() })
+    if (record !== undefined) {
+      const newest = before !== undefined && before.s > record.s ? before : record
+      entries.set(idHex, { name: newest.n, at: opts.now(), record: newest })
+    } else {
+      entries.set(idHex, name === undefined && before !== undefined ? { name, at: opts.now(), record: before } : { name, at: opts.now() })
+    }
     if (entries.size > max) entries.delete(entries.keys().next().value!)
   }
   const fresh = (idHex: string): Known | undefined => {
@@ -88,13 +97,15 @@ export function createNameBook (opts: NameBookOptions): NameBook {
     const name = good ? checked.record.n : ''
     if (good) counters.verified++
     else counters.rejected++
-    remember(idHex, name)
+    if (good) remember(idHex, name, checked.record)
+    else remember(idHex, '')
     return name
   }
 
   return {
     known: (idHex) => fresh(idHex)?.name,
-    learn: (idHex, name) => remember(idHex, name),
+    learn: (idHex, record) => remember(idHex, record.n, record),
+    record: (idHex) => entries.get(idHex)?.record,
     resolve (target, idHex) {
       const known = fresh(idHex)
       if (known !== undefined) return Promise.resolve(known.name)

@@ -6,17 +6,18 @@
  * crawler.find (lookup) and search.query (search) are needed: their failures become 503s; every
  * other ask that fails just leaves its part out.
  */
-import { filter, map } from 'rxjs'
+import { concatMap, filter, map, of } from 'rxjs'
 import {
-  idToHex, isCrawlerResult, isListsPageReply, isListsStatsReply, isRoutingContactsReply, isRoutingGetReply,
+  closestListId, idToHex, idsEqual, isCrawlerProgress, isCrawlerResult, recordAddress, isListsPageReply, isListsStatsReply, isRoutingContactsReply, isRoutingGetReply,
   isSearchHit, isSupervisorStatsReply, isTransportInfoReply, parseIdHex
 } from '@peerconnect/protocol'
-import type { Contact, CrawlerFind, ListsPage, ListsStats, RoutingContacts, RoutingGet, SearchQuery, SupervisorStats, TransportInfo } from '@peerconnect/protocol'
-import type { HitSource, NodeStatus, Peer, UiBackend } from './backend.js'
+import type { Contact, CrawlerFind, CrawlerLookup, PeerRecord, ListsPage, ListsStats, RoutingContacts, RoutingGet, SearchQuery, SupervisorStats, TransportInfo } from '@peerconnect/protocol'
+import type { HitSource, LookupStep, NodeStatus, Peer, UiBackend } from './backend.js'
 import { askFor } from './ask.js'
 import { toAsyncIterable } from './async-iterable.js'
 import type { Bridge } from './bridge.js'
-import { contactPeer, directoryPeer, formatAddress, recordPeer } from './to-peer.js'
+import { fingerprintOf } from './bridge.js'
+import { alsoAtOf, contactPeer, directoryPeer, formatAddress, keyFingerprint, recordPeer } from './to-peer.js'
 import { nodeMetrics } from './node-metrics.js'
 import { FIND_TIMEOUT, PAGE_TIMEOUT, SEARCH_ASK_MARGIN, STATUS_TIMEOUT } from './constants.js'
 
@@ -38,6 +39,10 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
     return reply
   }
   let synced: Promise<unknown> | undefined
+  const withKey = (peer: Peer): Peer => {
+    const key = fingerprintOf(names, peer.id)
+    return key === undefined ? peer : { ...peer, key }
+  }
   const nameOf = async (contact: Contact): Promise<string> => {
     if (contact.pc === false) return ''                     // BEP 5 only: no record to ask for
     const idHex = idToHex(contact.id)
@@ -81,7 +86,7 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
       for (const entry of page.peers) {
         const peer = directoryPeer(entry, view.get(idToHex(entry.record.id)))
         if (peer === undefined) continue
-        names.learn(peer.id, peer.name)
+        names.learn(peer.id, entry.record)
         peers.push(peer)
       }
       return { peers, next: page.next }
@@ -94,17 +99,61 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
       if (live !== undefined) {
         if (view.get(idHex)?.kind === 'bep5') return view.get(idHex) ?? null
         const name = await names.resolve(live, idHex)
-        if (name !== undefined) bridge.emit(view.named(idHex, name))
+        if (name !== undefined) bridge.emit(view.named(idHex, name, fingerprintOf(names, idHex)))
         return view.get(idHex) ?? null
       }
       const get: RoutingGet = { type: 'routing.get', id }
       const known = await optional(get.type, askFor(ask, get, { guard: isRoutingGetReply, timeout: STATUS_TIMEOUT }))
-      if (known?.contact != null) return contactPeer(known.contact, { name: await nameOf(known.contact) })
+      if (known?.contact != null) return withKey(contactPeer(known.contact, { name: await nameOf(known.contact) }))
       const find: CrawlerFind = { type: 'crawler.find', id }
       bridge.counters.finds++
       const result = await askFor(ask, find, { guard: isCrawlerResult, timeout: FIND_TIMEOUT })
       if (result.found === null) return null
-      return contactPeer({ ...result.found, lastSeen: deps.clock.now() }, { name: await nameOf(result.found) })
+      return withKey(contactPeer({ ...result.found, lastSeen: deps.clock.now() }, { name: await nameOf(result.found) }))
+    },
+
+    async details (idHex) {
+      const id = parseIdHex(idHex)
+      if (id === undefined) return null
+      let peer = view.get(idHex)
+      const inTable = peer !== undefined
+      const target = view.target(idHex)
+      if (target !== undefined && peer?.kind !== 'bep5' && names.record(idHex) === undefined) {   // a BEP 5 node has no record to ask for
+        const name = await names.resolve(target, idHex)
+        if (name !== undefined) bridge.emit(view.named(idHex, name, fingerprintOf(names, idHex)))
+        peer = view.get(idHex)
+      }
+      const record = names.record(idHex)
+      if (peer === undefined && record !== undefined) peer = recordPeer(record, { lastSeen: 0 })
+      if (peer === undefined) return null
+      const home = closestListId(id)
+      const health = view.health(idHex)
+      return {
+        peer,
+        record: record === undefined ? null : { key: idToHex(record.k), fingerprint: keyFingerprint(record.k), seq: record.s, address: recordAddressText(record), ...alsoAtOf(record) },
+        list: { index: home.index, id: idToHex(home.id) },
+        inTable,
+        rtt: health?.rtt ?? null,
+        lastChecked: health?.lastChecked ?? null
+      }
+    },
+
+    lookup (idHex, signal) {
+      const id = parseIdHex(idHex)
+      if (id === undefined) return toAsyncIterable(of<LookupStep>({ done: true, peer: null, closest: [], queries: 0, ms: 0 }), signal)
+      const msg: CrawlerLookup = { type: 'crawler.lookup', target: id }
+      bridge.counters.finds++
+      const steps$ = ask(msg, { timeout: FIND_TIMEOUT }).pipe(
+        concatMap(async (m): Promise<LookupStep | undefined> => {
+          if (isCrawlerProgress(m)) return { queried: m.queried, responded: m.responded, closest: m.closest.length }
+          if (!isCrawlerResult(m)) return undefined
+          const found = m.found ?? m.closest.find(c => idsEqual(c.id, id)) ?? null
+          const peer = found === null ? null : withKey(contactPeer({ ...found, lastSeen: deps.clock.now() }, { name: await nameOf(found) }))
+          return { done: true, peer, closest: m.closest.map(c => idToHex(c.id)), queries: m.queries, ms: m.ms }
+        }),
+        filter(<T>(x: T | undefined): x is T => x !== undefined)
+      )
+      return toAsyncIterable(steps$, signal)
     },
 
     search (q, { via, timeoutMs, signal }) {
@@ -114,7 +163,7 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
         map(hit => {
           const live = view.get(idToHex(hit.record.id))
           const peer = recordPeer(hit.record, { lastSeen: live?.lastSeen ?? deps.clock.now(), status: live?.status })
-          if (peer !== undefined) names.learn(peer.id, peer.name)
+          if (peer !== undefined) names.learn(peer.id, hit.record)
           return peer === undefined ? undefined : { peer, via: hit.via as HitSource }
         }),
         filter(<T>(x: T | undefined): x is T => x !== undefined)
@@ -126,4 +175,9 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
 
     metrics: async () => await nodeMetrics(bridge)
   }
+}
+
+function recordAddressText (record: PeerRecord): string {
+  const addr = recordAddress(record)
+  return addr === undefined ? '' : formatAddress(addr.host, addr.port)
 }

@@ -21,9 +21,11 @@ export interface PeerView {
   checked (status: Omit<LivenessStatus, 'type'>): PeerEvent | undefined
   /** Reconciles with the whole table: adds, updates and removes. */
   sync (contacts: readonly Contact[]): PeerEvent[]
-  /** Sets a peer's name; an event only when it changed. */
-  named (idHex: string, name: string): PeerEvent | undefined
+  /** Sets a peer's name (and its key's fingerprint, when its record is known); an event only when either changed. */
+  named (idHex: string, name: string, key?: string): PeerEvent | undefined
   get (idHex: string): Peer | undefined
+  /** What the view knows beyond the Peer: the last round trip routing measured and the last liveness check. */
+  health (idHex: string): { rtt: number | null, lastChecked: number | null } | undefined
   /** The contact behind a peer (its id bytes and address), for checks and record queries. */
   target (idHex: string): CheckTarget | undefined
   peers (): Peer[]
@@ -42,6 +44,8 @@ interface Entry {
   name: string | undefined
   /** It speaks BEP 5 only (Contact.pc false). */
   bep5: boolean
+  key: string | undefined
+  rtt: number | undefined
   seen: number
   /** The `seen` the last event showed: a newer one is worth an event only SEEN_STEP later. */
   shown: number
@@ -60,7 +64,10 @@ export function createPeerView (): PeerView {
     const e = entries.get(key)
     if (e === undefined) {
       const bep5 = contact.pc === false
-      const fresh: Entry = { id: contact.id.slice(), host: contact.host, port: contact.port, name: bep5 ? '' : undefined, bep5, seen: contact.lastSeen, shown: contact.lastSeen, checkedAt: 0, failedAt: undefined }
+      const fresh: Entry = {
+        id: contact.id.slice(), host: contact.host, port: contact.port, name: bep5 ? '' : undefined, bep5, key: undefined, rtt: contact.rtt,
+        seen: contact.lastSeen, shown: contact.lastSeen, checkedAt: 0, failedAt: undefined
+      }
       entries.set(key, fresh)
       return event('peer.added', fresh)
     }
@@ -75,6 +82,7 @@ export function createPeerView (): PeerView {
       e.name = e.bep5 ? '' : undefined              // a PeerConnect node after all: its name is looked up
     }
     e.seen = Math.max(e.seen, contact.lastSeen)
+    if (contact.rtt !== undefined) e.rtt = contact.rtt
     if (e.failedAt !== undefined && e.seen > e.failedAt) e.failedAt = undefined
     return changed(e, before) ? event('peer.status', e) : undefined
   }
@@ -118,15 +126,20 @@ export function createPeerView (): PeerView {
       }
       return out
     },
-    named (idHex, name) {
+    named (idHex, name, key) {
       const e = entries.get(idHex)
-      if (e === undefined || e.name === name || e.bep5) return undefined
+      if (e === undefined || e.bep5 || (e.name === name && e.key === key)) return undefined
       e.name = name
+      e.key = key
       return event('peer.status', e)
     },
     get (idHex) {
       const e = entries.get(idHex)
       return e === undefined ? undefined : peerOf(e)
+    },
+    health (idHex) {
+      const e = entries.get(idHex)
+      return e === undefined ? undefined : { rtt: e.rtt ?? null, lastChecked: e.checkedAt > 0 ? e.checkedAt : null }
     },
     target (idHex) {
       const e = entries.get(idHex)
@@ -156,6 +169,9 @@ function peerOf (e: Entry): Peer {
     lastSeen: e.seen
   }
   if (e.bep5) peer.kind = 'bep5'
+  if (e.key !== undefined) peer.key = e.key
+  if (e.name === undefined) peer.nameState = 'pending'
+  else if (e.name === '') peer.nameState = 'none'
   return peer
 }
 
@@ -168,5 +184,5 @@ function changed (e: Entry, before: string): boolean {
 
 /** What the page shows of an entry (besides `seen`), to tell whether a change is worth an event. */
 function visible (e: Entry): string {
-  return `${e.failedAt === undefined ? 1 : 0}|${e.host}|${e.port}|${e.name ?? ''}|${e.bep5 ? 'bep5' : ''}`
+  return `${e.failedAt === undefined ? 1 : 0}|${e.host}|${e.port}|${e.name ?? '\u0000'}|${e.key ?? ''}|${e.bep5 ? 'bep5' : ''}`
 }

@@ -1,11 +1,21 @@
 /** Turning what the actors report (contacts, signed records, directory entries) into API `Peer`s. */
-import { idToHex, recordAddress } from '@peerconnect/protocol'
+import { createHash } from 'node:crypto'
+import { idToHex, recordAddress, recordAddresses } from '@peerconnect/protocol'
 import type { Contact, DirectoryPeer, PeerRecord } from '@peerconnect/protocol'
 import type { Peer } from './backend.js'
 
 /** `ip:port`, or `[v6]:port`. */
 export function formatAddress (host: string, port: number): string {
   return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`
+}
+
+/**
+ * A signing key's fingerprint, as the page shows it next to names: the first 8 bytes of its
+ * SHA-256 in four groups, `3f2a 9c41 07be d5e0`.
+ */
+export function keyFingerprint (key: Uint8Array): string {
+  const hex = createHash('sha256').update(key).digest('hex').slice(0, 16)
+  return hex.replace(/(.{4})(?!$)/g, '$1 ')
 }
 
 /** A routing contact as a Peer (a BEP 5-only contact has no name and is marked `kind: 'bep5'`). */
@@ -30,8 +40,16 @@ export function recordPeer (record: PeerRecord, opts: { lastSeen: number, status
     name: record.n,
     address: formatAddress(addr.host, addr.port),
     status: opts.status ?? 'online',
-    lastSeen: opts.lastSeen
+    lastSeen: opts.lastSeen,
+    key: keyFingerprint(record.k),
+    ...alsoAtOf(record)
   }
+}
+
+/** `{alsoAt}` with a dual-stack record's second address, or nothing. */
+export function alsoAtOf (record: PeerRecord): { alsoAt?: string } {
+  const also = recordAddresses(record)[1]
+  return also === undefined ? {} : { alsoAt: formatAddress(also.host, also.port) }
 }
 
 /**

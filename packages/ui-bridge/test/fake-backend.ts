@@ -2,7 +2,7 @@
  * A hand-rolled UiBackend for tests: peers and a directory in memory, events pushed by the test,
  * searches scripted by the test, and every call recorded.
  */
-import type { HitSource, MetricValue, NodeStatus, Peer, PeerEvent, SearchOptions, UiBackend } from '../src/backend.js'
+import type { HitSource, LookupStep, MetricValue, NodeStatus, Peer, PeerDetails, PeerEvent, SearchOptions, UiBackend } from '../src/backend.js'
 
 export interface FakeBackend extends UiBackend {
   /** Sends an event to every subscriber. */
@@ -23,6 +23,10 @@ export interface FakeInit {
   status?: Partial<NodeStatus>
   metrics?: () => Promise<Record<string, MetricValue>>
   search?: (q: string, opts: SearchOptions) => AsyncIterable<{ peer: Peer, via: HitSource }>
+  /** Details by id; default: made up from the live list and the directory. */
+  details?: (id: string) => Promise<PeerDetails | null>
+  /** A scripted lookup; default: one progress step, then the peer from the live list or the directory. */
+  lookup?: (id: string, signal: AbortSignal) => AsyncIterable<LookupStep>
   /** Makes a method reject with this error (or throw it, for `events`). */
   fail?: Partial<Record<'status' | 'livePeers' | 'peers' | 'peer' | 'events' | 'metrics' | 'search', unknown>>
   /** Called when livePeers() is asked, before it answers (to interleave events in tests). */
@@ -82,6 +86,25 @@ export function fakeBackend (init: FakeInit = {}): FakeBackend {
       if ('peer' in fail) throw fail.peer
       return [...backend.live, ...directory].find(p => p.id === id) ?? null
     },
+    async details (id) {
+      if (init.details !== undefined) return await init.details(id)
+      const found = [...backend.live, ...directory].find(p => p.id === id)
+      if (found === undefined) return null
+      return {
+        peer: found,
+        record: { key: 'cd'.repeat(32), fingerprint: found.key ?? '1a2b 3c4d 5e6f 7a8b', seq: 3, address: found.address },
+        list: { index: 7, id: '59'.repeat(20) },
+        inTable: backend.live.includes(found),
+        rtt: 12,
+        lastChecked: found.lastSeen
+      }
+    },
+    lookup (id, signal) {
+      lookups.push(id)
+      if (init.lookup !== undefined) return init.lookup(id, signal)
+      const found = [...backend.live, ...directory].find(p => p.id === id) ?? null
+      return steps([{ queried: 3, responded: 2, closest: 2 }, { done: true, peer: found, closest: found === null ? [] : [found.id], queries: 3, ms: 5 }])
+    },
     search (q, opts) {
       searches.push({ q, opts })
       if ('search' in fail) throw fail.search
@@ -131,3 +154,5 @@ export function coded (code: string, message = code): Error & { code: string } {
 }
 
 async function * empty (): AsyncIterable<{ peer: Peer, via: HitSource }> {}
+
+async function * steps (list: LookupStep[]): AsyncIterable<LookupStep> { yield * list }

@@ -177,12 +177,35 @@ sharing('names - learn() fills the book without a query; the oldest entries go p
   const node = fakeNode()
   const book = createNameBook({ ask: node.ask, now: Date.now, max: 2 })
   const [a, b, c] = [fakePeer('a', 1), fakePeer('b', 2), fakePeer('c', 3)]
-  book.learn(a.hex, 'a')
-  book.learn(b.hex, 'b')
+  book.learn(a.hex, a.record)
+  book.learn(b.hex, b.record)
   assert.is(await book.resolve(target(a), a.hex), 'a')
-  book.learn(c.hex, 'c')
+  book.learn(c.hex, c.record)
   assert.equal([book.known(a.hex), book.known(b.hex), book.known(c.hex)], [undefined, 'b', 'c'])
   assert.is(node.asked.length, 0)
+  assert.is(book.record(c.hex), c.record)
+}))
+
+sharing('names - the newer record wins; a failed query keeps the record, a 204 forgets it', withTimeout(T, async () => {
+  let now = 1_000
+  const ada = fakePeer('ada', 4100)
+  const renamed = createRecord(ada.identity, { name: 'ada-2', host: '127.0.0.1', port: 4100, seq: 2 })
+  let answer: 'timeout' | '204' = 'timeout'
+  const ask = (): Observable<Message> => answer === 'timeout'
+    ? askError('ERR_RPC_TIMEOUT')
+    : askError('ERR_RPC_REMOTE', '204 Method Unknown')
+  const book = createNameBook({ ask, now: () => now, retry: 10 })
+  book.learn(ada.hex, renamed)
+  book.learn(ada.hex, ada.record)
+  assert.is(book.known(ada.hex), 'ada-2')
+  assert.is(book.record(ada.hex)?.s, 2)
+  now += NAME_TTL
+  assert.is(await book.resolve(target(ada), ada.hex), undefined)
+  assert.is(book.record(ada.hex)?.s, 2, 'no answer: the record it had stays for the details view')
+  now += 10
+  answer = '204'
+  assert.is(await book.resolve(target(ada), ada.hex), '')
+  assert.is(book.record(ada.hex), undefined)
 }))
 
 sharing('names - close() cancels the queries in flight (they resolve undefined) and later resolves ask nothing', withTimeout(T, async () => {

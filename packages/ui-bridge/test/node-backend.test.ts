@@ -6,7 +6,7 @@ import type { Message } from '@peerconnect/protocol'
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { uiBridgeActor } from '../src/index.js'
 import type { UiBridgeInit } from '../src/index.js'
-import { askError, fakeClock, fakeDeps, fakeNode, fakePeer, searchReplies, T0 } from './node-fakes.js'
+import { askError, fakeClock, fakeDeps, fakeNode, fakePeer, searchReplies, sha256Fingerprint, T0 } from './node-fakes.js'
 import type { FakeClock, FakeNode } from './node-fakes.js'
 import { errorCode, get, ndjson } from './http.js'
 
@@ -103,7 +103,7 @@ directory('peers - a page of the directory as Peers, with the next cursor; the c
     assert.is(first.status, 200)
     const body = first.json as { peers: Array<{ id: string, name: string, address: string, status: string, lastSeen: number }>, next: string }
     assert.equal(body.peers.map(p => p.name), ['p0', 'p1', 'p2'])
-    assert.equal(body.peers[0], { id: peers[0]!.hex, name: 'p0', address: '127.0.0.1:4000', status: 'online', lastSeen: T0 }, 'seen by routing at T0, after its last announce')
+    assert.equal(body.peers[0], { id: peers[0]!.hex, name: 'p0', address: '127.0.0.1:4000', status: 'online', lastSeen: T0, key: sha256Fingerprint(peers[0]!.record.k) }, 'seen by routing at T0, after its last announce')
     assert.is(body.next, '3')
     const second = await get(url + `/api/peers?limit=3&cursor=${body.next}`)
     assert.equal((second.json as { peers: Array<{ name: string }> }).peers.map(p => p.name), ['p3', 'p4'])
@@ -182,7 +182,7 @@ lookup('lookup - a live peer is answered from the live list, with its name', wit
     await waitFor(() => node.asks('routing.contacts').length > 0, { what: 'first sweep' })
     const res = await get(url + `/api/peers/${ada.hex.toUpperCase()}`)
     assert.is(res.status, 200)
-    assert.equal(res.json, { id: ada.hex, name: 'ada', address: '127.0.0.1:4000', status: 'online', lastSeen: T0 })
+    assert.equal(res.json, { id: ada.hex, name: 'ada', address: '127.0.0.1:4000', status: 'online', lastSeen: T0, key: sha256Fingerprint(ada.record.k) })
     assert.is(node.asks('crawler.find').length, 0)
   })
 }))
@@ -237,6 +237,72 @@ lookup('lookup - a bad id is a 400 before any ask; no crawler is a 503', withTim
 
 lookup.run()
 
+const details = suite('node backend - details and the streamed lookup')
+
+/** The list that holds `idHex`'s record, computed here with BigInts: list i's id is floor(i * 2^160 / 20). */
+function homeList (idHex: string): number {
+  const id = BigInt('0x' + idHex)
+  let best = 0
+  for (let i = 1; i < 20; i++) if ((((BigInt(i) << 160n) / 20n) ^ id) < (((BigInt(best) << 160n) / 20n) ^ id)) best = i
+  return best
+}
+
+details('details - a table peer: its verified record (fingerprint, key, sequence, signed address), its list, in the table', withTimeout(T, async () => {
+  const ada = fakePeer('ada', 4000)
+  const node = fakeNode({ peers: [ada] })
+  await withActor(node, async (url) => {
+    await waitFor(() => node.asks('routing.contacts').length > 0, { what: 'first sweep' })
+    const res = await get(url + `/api/peers/${ada.hex}/details`)
+    assert.is(res.status, 200)
+    const d = res.json as { peer: { name: string, key: string }, record: { key: string, fingerprint: string, seq: number, address: string }, list: { index: number }, inTable: boolean, lastChecked: number | null }
+    assert.is(d.peer.name, 'ada')
+    assert.equal(d.record, { key: Buffer.from(ada.record.k).toString('hex'), fingerprint: sha256Fingerprint(ada.record.k), seq: 1, address: '127.0.0.1:4000' })
+    assert.is(d.peer.key, d.record.fingerprint)
+    assert.is(d.list.index, homeList(ada.hex))
+    assert.is(d.inTable, true)
+    const missing = await get(url + `/api/peers/${'ab'.repeat(20)}/details`)
+    assert.is(missing.status, 404)
+    assert.is(errorCode(await get(url + '/api/peers/xyz/details')), 'ERR_BAD_ID')
+  })
+}))
+
+details('details - a BEP 5 node (204 to pc_record) has no record and the name state "none"', withTimeout(T, async () => {
+  const plain = fakePeer('plain', 4001)
+  const node = fakeNode({ peers: [plain] })
+  node.answers.set('transport.query', () => askError('ERR_RPC_REMOTE', '204 Method Unknown'))
+  await withActor(node, async (url) => {
+    await waitFor(() => node.asks('routing.contacts').length > 0, { what: 'first sweep' })
+    const d = (await get(url + `/api/peers/${plain.hex}/details`)).json as { peer: { name: string, nameState?: string, key?: string }, record: unknown }
+    assert.is(d.record, null)
+    assert.equal([d.peer.name, d.peer.nameState, d.peer.key], ['', 'none', undefined])
+  })
+}))
+
+details('lookup stream - progress lines as the crawler reports them, then the peer found with its name', withTimeout(T, async () => {
+  const far = fakePeer('far-away', 4100)
+  const node = fakeNode()
+  node.peers.set(4100, far)
+  node.answers.set('crawler.lookup', m => of(
+    reply(m, { type: 'crawler.progress', queried: 3, responded: 2, closest: [] }, false),
+    reply(m, { type: 'crawler.progress', queried: 7, responded: 5, closest: [far.contact] }, false),
+    reply(m, { type: 'crawler.result', target: far.id, closest: [far.contact], found: null, queries: 7, bytes: 700, ms: 21 })
+  ))
+  await withActor(node, async (url) => {
+    const res = await fetch(url + `/api/lookup/${far.hex}`)
+    assert.is(res.status, 200)
+    const lines: unknown[] = []
+    for await (const line of ndjson(res)) lines.push(line)
+    assert.equal(lines.slice(0, 2), [{ queried: 3, responded: 2, closest: 0 }, { queried: 7, responded: 5, closest: 1 }])
+    const done = lines[2] as { done: boolean, peer: { id: string, name: string, address: string }, queries: number, ms: number }
+    assert.equal([done.done, done.peer.id, done.peer.name, done.peer.address, done.queries, done.ms], [true, far.hex, 'far-away', '127.0.0.1:4100', 7, 21])
+    assert.equal((lines[2] as { closest: string[] }).closest, [far.hex])
+    assert.is(lines.length, 3)
+    assert.is(errorCode(await get(url + '/api/lookup/nope')), 'ERR_BAD_ID')
+  })
+}))
+
+details.run()
+
 const search = suite('node backend - /api/search')
 
 search('search - hits stream from search.query as NDJSON, then the done line', withTimeout(T, async () => {
@@ -249,7 +315,7 @@ search('search - hits stream from search.query as NDJSON, then the done line', w
     const lines: unknown[] = []
     for await (const line of ndjson(res)) lines.push(line)
     assert.equal(lines.slice(0, 2).map(l => [(l as { peer: { name: string } }).peer.name, (l as { via: string }).via]), [['grace', 'gossip'], ['grace-2', 'gossip']])
-    assert.equal((lines[1] as { peer: unknown }).peer, { id: peers[1]!.hex, name: 'grace-2', address: '127.0.0.1:4001', status: 'online', lastSeen: (lines[1] as { peer: { lastSeen: number } }).peer.lastSeen })
+    assert.equal((lines[1] as { peer: unknown }).peer, { id: peers[1]!.hex, name: 'grace-2', address: '127.0.0.1:4001', status: 'online', lastSeen: (lines[1] as { peer: { lastSeen: number } }).peer.lastSeen, key: sha256Fingerprint(peers[1]!.record.k) })
     assert.equal({ ...(lines[2] as object), ms: 0 }, { done: true, hits: 2, ms: 0 })
     const [q] = node.asks('search.query') as Array<Message & { q: string, via: string, timeout: number }>
     assert.equal([q!.q, q!.via, q!.timeout], ['grace', 'gossip', 800])

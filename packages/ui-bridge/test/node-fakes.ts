@@ -3,6 +3,7 @@
  * fake node whose `ask` answers by message type (transport, routing, lists, crawler, liveness,
  * search, supervisor), every answer overridable by a test, every ask recorded.
  */
+import { createHash } from 'node:crypto'
 import { asyncScheduler, Observable, of, throwError } from 'rxjs'
 import type { SchedulerLike } from 'rxjs'
 import {
@@ -149,4 +150,10 @@ export function searchReplies (m: Message, records: readonly PeerRecord[], opts:
     }, (opts.gap ?? 5) * (records.length + 1)))
     return () => { for (const t of timers) clearTimeout(t) }
   })
+}
+
+/** A key's fingerprint computed here, independently of the code under test: SHA-256, first 8 bytes, groups of 4 hex. */
+export function sha256Fingerprint (key: Uint8Array): string {
+  const hex = createHash('sha256').update(key).digest('hex')
+  return [0, 4, 8, 12].map(i => hex.slice(i, i + 4)).join(' ')
 }

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core'
 import { withTimeout, waitFor } from '@peerconnect/test-helpers'
 import type { HitSource, Peer, SearchOptions } from '../src/backend.js'
 import { launchBrowser, openPage, resultPath } from './browser.js'
-import { fakeBackend, gate, peer } from './fake-backend.js'
+import { aborted, fakeBackend, gate, peer } from './fake-backend.js'
 import type { FakeBackend } from './fake-backend.js'
 import { withServer } from './http.js'
 
@@ -45,7 +45,7 @@ search('page - search hits stream in; the first is visible before the search is 
       assert.equal([backend.searches[0]!.q, backend.searches[0]!.opts.via], ['ali', 'lists'])
       release.open()
       await page.waitForSelector('#search[data-state="done"]')
-      const rows = await page.locator('#search-results [data-search-result]').evaluateAll(els => els.map(e => [e.getAttribute('data-search-result'), e.getAttribute('data-via'), e.querySelector('.name')?.textContent]))
+      const rows = await page.locator('#search-results [data-search-result]').evaluateAll(els => els.map(e => [e.getAttribute('data-search-result'), e.getAttribute('data-via'), e.querySelector('.name-text')?.textContent]))
       assert.equal(rows, [[peer(1).id, 'local', 'alice'], [peer(2).id, 'lists', 'alicia'], [peer(3).id, 'gossip', 'alina']])
       assert.match(await page.locator('#search-status').textContent() ?? '', /^3 hits in \d+ ms$/)
       assert.equal(errors, [])
@@ -69,7 +69,7 @@ search('page - a new search cancels the running one', withTimeout(T, async () =>
       await page.fill('#search-q', 'second!')
       await page.press('#search-q', 'Enter')
       await page.waitForSelector('#search[data-state="done"]')
-      assert.equal(await page.locator('#search-results .name').allTextContents(), ['second!'])
+      assert.equal(await page.locator('#search-results .name-text').allTextContents(), ['second!'])
       await waitFor(() => backend.searches[0]?.opts.signal.aborted, { what: 'first search aborted' })
     } finally { await close() }
   })
@@ -242,6 +242,121 @@ directory('page - a BEP 5 node is labelled "BEP 5 node" in the live list and the
 }))
 
 directory.run()
+
+const details = suite('page details and joining')
+
+details('page - while the swarm joins: the directory says why it is empty and fills by itself; names say what is pending', withTimeout(T, async () => {
+  const dir: Peer[] = []
+  const backend = fakeBackend({
+    live: [peer(1, { name: '', nameState: 'pending' }), peer(2, { name: '', nameState: 'none' })],
+    directory: dir
+  })
+  await withServer(backend, {}, async ({ url }) => {
+    const { page, errors, close } = await openPage(browser, url)
+    try {
+      await page.waitForSelector('#directory-empty[data-state="joining"]', { state: 'visible' })
+      assert.match(await page.locator('#directory-empty').textContent() ?? '', 'peers announce their signed records')
+      assert.match(await page.locator('#live-title').textContent() ?? '', 'routing table')
+      assert.match(await page.locator('#live-caption').textContent() ?? '', 'not every peer')
+      await page.waitForSelector(`#live-list [data-peer-id="${peer(1).id}"]`)
+      assert.is(await page.locator(`#live-list [data-peer-id="${peer(1).id}"] .name-text`).textContent(), 'looking up name…')
+      assert.is(await page.locator(`#live-list [data-peer-id="${peer(2).id}"] .name-text`).textContent(), 'BEP 5 node')
+      assert.is(await page.locator('#live-list').textContent().then(t => t?.includes('(unnamed)')), false)
+      dir.push(peer(3, { name: 'late', key: 'aaaa bbbb cccc dddd' }))
+      await page.waitForSelector(`#directory-list [data-peer-id="${peer(3).id}"]`, { timeout: 10_000 })
+      assert.is(await page.locator('#directory-empty').isHidden(), true)
+      assert.is(await page.locator(`#directory-list [data-peer-id="${peer(3).id}"] code.key`).textContent(), 'aaaa bbbb')
+      assert.equal(errors, [])
+    } finally { await close() }
+  })
+}))
+
+details('page - the directory\'s "last seen" and status follow the live list', withTimeout(T, async () => {
+  const old = Date.now() - 3_600_000
+  const p = peer(5, { name: 'mover', lastSeen: old })
+  const backend = fakeBackend({ live: [p], directory: [p] })
+  await withServer(backend, {}, async ({ url }) => {
+    const { page, close } = await openPage(browser, url)
+    try {
+      await live(backend, page)
+      const seen = page.locator(`#directory-list [data-peer-id="${p.id}"] .seen`)
+      await waitFor(async () => (await seen.textContent()) === '1 h ago', { what: 'old last seen' })
+      const now = Date.now()
+      backend.emit({ type: 'peer.status', peer: { ...p, lastSeen: now, status: 'offline' } })
+      await waitFor(async () => (await seen.getAttribute('data-time')) === String(now), { what: 'directory row moved on' })
+      assert.is(await seen.textContent(), 'just now')
+      assert.is(await page.locator(`#directory-list [data-peer-id="${p.id}"]`).getAttribute('data-status'), 'offline')
+    } finally { await close() }
+  })
+}))
+
+details('page - a click on a peer opens its details: key fingerprint, sequence, list, round trip, last check; and a lookup with progress', withTimeout(T, async () => {
+  const p = peer(7, { name: 'grace', key: '3f2a 9c41 07be d5e0' })
+  const release = gate()
+  const backend = fakeBackend({
+    live: [p],
+    details: async (id) => id !== p.id
+      ? null
+      : { peer: p, record: { key: 'ef'.repeat(32), fingerprint: '3f2a 9c41 07be d5e0', seq: 42, address: '10.0.0.8:6888' }, list: { index: 12, id: '99'.repeat(20) }, inTable: true, rtt: 23.4, lastChecked: Date.now() - 65_000 },
+    lookup: async function * (id, signal) {
+      yield { queried: 4, responded: 3, closest: 3 }
+      await Promise.race([release.promise, aborted(signal)])
+      yield { done: true as const, peer: id === p.id ? p : null, closest: [p.id], queries: 11, ms: 40 }
+    }
+  })
+  await withServer(backend, {}, async ({ url }) => {
+    const { page, errors, close } = await openPage(browser, url)
+    try {
+      await page.click(`#live-list [data-peer-id="${p.id}"]`)
+      await page.waitForSelector(`#peer-details[open] [data-details="${p.id}"]`)
+      const field = async (name: string): Promise<string | null> => await page.locator(`#peer-details [data-field="${name}"]`).textContent()
+      assert.is(await field('fingerprint'), '3f2a 9c41 07be d5e0')
+      assert.is(await field('seq'), '42')
+      assert.is(await field('signed-address'), '10.0.0.8:6888')
+      assert.match(await field('list') ?? '', /^list 12 /)
+      assert.is(await field('rtt'), '23 ms')
+      assert.is(await field('checked'), '1 min ago')
+      assert.is(await field('in-table'), 'in this node\'s table')
+      assert.is(await page.locator('#peer-details-title').textContent(), 'grace')
+      await page.click('#peer-details-lookup-button')
+      await page.waitForSelector('#peer-details-lookup [data-lookup-progress="4"]')
+      assert.match(await page.locator('#peer-details-lookup').textContent() ?? '', 'asked 4 nodes, 3 answered')
+      release.open()
+      await page.waitForSelector(`#peer-details-lookup [data-lookup-result="${p.id}"]`)
+      assert.match(await page.locator('#peer-details-lookup').textContent() ?? '', 'found with 11 queries in 40 ms')
+      await page.click('#peer-details-close')
+      await page.waitForSelector('#peer-details', { state: 'hidden' })
+      assert.equal(errors, [])
+    } finally { await close() }
+  })
+}))
+
+details('page - the lookup box shows its progress while the lookup runs', withTimeout(T, async () => {
+  const target = peer(9, { name: 'far' })
+  const release = gate()
+  const backend = fakeBackend({
+    directory: [target],
+    lookup: async function * (_id, signal) {
+      yield { queried: 2, responded: 1, closest: 1 }
+      yield { queried: 9, responded: 6, closest: 8 }
+      await Promise.race([release.promise, aborted(signal)])
+      yield { done: true as const, peer: target, closest: [target.id], queries: 12, ms: 80 }
+    }
+  })
+  await withServer(backend, {}, async ({ url }) => {
+    const { page, close } = await openPage(browser, url)
+    try {
+      await page.fill('#lookup-id', target.id)
+      await page.press('#lookup-id', 'Enter')
+      await page.waitForSelector('#lookup-result [data-lookup-progress="9"]')
+      assert.match(await page.locator('#lookup-result').textContent() ?? '', 'asked 9 nodes, 6 answered, 8 closest so far')
+      release.open()
+      await page.waitForSelector(`#lookup-result [data-lookup-result="${target.id}"]`)
+    } finally { await close() }
+  })
+}))
+
+details.run()
 
 const look = suite('page look')
 

@@ -10,6 +10,7 @@ import { settingsOf } from '../src/init.js'
 import { snake } from '../src/node-metrics.js'
 import { contactPeer, directoryPeer, formatAddress, recordPeer } from '../src/to-peer.js'
 import { CHECK_INTERVAL, STALE_AFTER } from '../src/constants.js'
+import { sha256Fingerprint } from './node-fakes.js'
 
 const catalogue = suite('parts - the ui catalogue')
 
@@ -50,7 +51,7 @@ peers('to-peer - a contact with a name; online unless told', () => {
 peers('to-peer - a record: name, id and the address from its compact form; a bad address gives undefined', () => {
   const identity = generateIdentity()
   const record = createRecord(identity, { name: 'grace', host: '192.168.1.20', port: 7000, seq: 3 })
-  assert.equal(recordPeer(record, { lastSeen: 9 }), { id: Buffer.from(identity.id).toString('hex'), name: 'grace', address: '192.168.1.20:7000', status: 'online', lastSeen: 9 })
+  assert.equal(recordPeer(record, { lastSeen: 9 }), { id: Buffer.from(identity.id).toString('hex'), name: 'grace', address: '192.168.1.20:7000', status: 'online', lastSeen: 9, key: sha256Fingerprint(record.k) })
   assert.is(recordPeer({ ...record, a: new Uint8Array(3) }, { lastSeen: 9 }), undefined)
 })
 

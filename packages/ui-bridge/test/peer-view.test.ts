@@ -17,7 +17,7 @@ adding('view - a new contact is a peer.added with an empty name, online, its add
   const view = createPeerView()
   const c = contact(4000, T0 + 5)
   const e = view.add(c)
-  assert.equal(e, { type: 'peer.added', peer: { id: idToHex(c.id), name: '', address: '127.0.0.1:4000', status: 'online', lastSeen: T0 + 5 } })
+  assert.equal(e, { type: 'peer.added', peer: { id: idToHex(c.id), name: '', address: '127.0.0.1:4000', status: 'online', lastSeen: T0 + 5, nameState: 'pending' } })
   assert.is(view.size, 1)
   assert.equal(view.get(idToHex(c.id)), e!.peer)
 })

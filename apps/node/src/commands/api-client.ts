@@ -5,6 +5,7 @@
  * reached (1), the API refused the input (400 → 2), anything else (1).
  */
 import { TOKEN_ENV } from '../constants.js'
+import { invocation } from './invocation.js'
 
 export interface ApiClient {
   readonly url: string
@@ -116,7 +117,7 @@ function unreachable (url: string, err: unknown, timeout: number): NodeUnreachab
   if (e?.name === 'TimeoutError') return new NodeUnreachableError(`the node at ${url} did not answer within ${Math.round(timeout / 1000)} s`)
   const reason = typeof e?.cause?.code === 'string' ? e.cause.code : typeof e?.cause?.message === 'string' ? e.cause.message : undefined
   const why = reason === undefined ? '' : ` (${reason})`
-  return new NodeUnreachableError(`cannot reach the node at ${url}${why}: is it running? Start one with \`peerconnect start\` or \`pnpm start\`, or pass --api`)
+  return new NodeUnreachableError(`cannot reach the node at ${url}${why}: is it running? Start one with \`${invocation()} start\` (or the demo: \`pnpm start\` in the repository), or pass --api`)
 }
 
 async function apiError (res: Response): Promise<ApiError> {

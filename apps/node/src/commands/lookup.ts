@@ -1,10 +1,10 @@
 /** `peerconnect lookup <id>`: find one peer by its 40-hex id (the node asks the network if it must). */
-import { parseCommand, helpText } from '../cli-args.js'
+import { parseCommand, helpText, UsageError } from '../cli-args.js'
 import type { CommandSpec } from '../cli-args.js'
 import { isApiPeer } from './api-shapes.js'
 import type { ApiPeer } from './api-shapes.js'
 import { CLIENT_OPTIONS, clientFrom, printJson } from './client-options.js'
-import { ago, fields, nameOf } from './format.js'
+import { ago, clean, fields, nameOf } from './format.js'
 
 /** A lookup may walk the network: give it longer than a plain request. */
 export const LOOKUP_TIMEOUT = 30_000
@@ -22,8 +22,9 @@ export const lookupCommand = { spec, run }
 async function run (argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommand(spec, argv)
   if (values.help === true) { process.stdout.write(helpText(spec) + '\n'); return 0 }
-  const client = clientFrom(values)
   const id = positionals[0]!.trim()
+  if (!/^[0-9a-fA-F]{40}$/.test(id)) throw new UsageError(`an id is 40 hex characters, got ${JSON.stringify(clean(id.length > 60 ? `${id.slice(0, 60)}…` : id))}`)
+  const client = clientFrom(values)
   const peer = await client.get(`/api/peers/${encodeURIComponent(id)}`, isApiPeer, { timeout: LOOKUP_TIMEOUT })
   if (values.json === true) printJson(peer)
   else process.stdout.write(formatPeer(peer, Date.now()) + '\n')

@@ -6,6 +6,7 @@ import type { ApiPeer } from './api-shapes.js'
 import { CLIENT_OPTIONS, clientFrom, printJson } from './client-options.js'
 import { ago, clean, nameOf, plural, table } from './format.js'
 import { DEFAULT_API_URL } from '../constants.js'
+import { invocation } from './invocation.js'
 
 /** Pages `--all` reads at most (a runaway cursor must not loop forever). */
 export const MAX_PAGES = 1000
@@ -50,7 +51,7 @@ async function run (argv: readonly string[]): Promise<number> {
     return 0
   }
   process.stdout.write(formatPeers(peers, Date.now()) + '\n')
-  const more = next === null ? '' : ` · more: peerconnect peers --cursor ${clean(next)}${client.url === DEFAULT_API_URL ? '' : ` --api ${client.url}`}`
+  const more = next === null ? '' : ` · more: ${invocation()} peers --cursor ${clean(next)}${client.url === DEFAULT_API_URL ? '' : ` --api ${client.url}`}`
   process.stdout.write(`${plural(peers.length, 'peer')}${more}\n`)
   return 0
 }

@@ -1,6 +1,7 @@
 /** `peerconnect search <q>`: a keyword search through a node; hits are printed as they arrive. */
 import { parseCommand, helpText, str, UsageError } from '../cli-args.js'
 import type { CommandSpec } from '../cli-args.js'
+import { validateQuery } from '@peerconnect/protocol'
 import { BadAnswerError } from './api-client.js'
 import { isApiDone, isApiHit } from './api-shapes.js'
 import type { ApiDone, ApiHit } from './api-shapes.js'
@@ -33,7 +34,11 @@ async function run (argv: readonly string[]): Promise<number> {
   const timeoutText = str(values.timeout) ?? '3000'
   const timeout = Number(timeoutText)
   if (!/^\d{1,6}$/.test(timeoutText) || timeout < 100 || timeout > 30_000) throw new UsageError(`--timeout must be 100..30000 ms, got ${JSON.stringify(timeoutText)}`)
-  const q = positionals[0]!
+  const checked = validateQuery(positionals[0])
+  if (!checked.ok) throw new UsageError(`the ${checked.error.message}`)
+  const q = checked.query
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(q)) throw new UsageError('the query contains control characters')
   const client = clientFrom(values)
   const json = values.json === true
   const query = new URLSearchParams({ q, via, timeout: String(timeout) })

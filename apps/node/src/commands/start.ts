@@ -1,45 +1,76 @@
-/** `peerconnect start`: run one node until SIGINT/SIGTERM. */
+/**
+ * `peerconnect start`: run one node until SIGINT/SIGTERM. Its options come from the command line,
+ * else from the config file (`--config`, or `peerconnect.json` in the data dir: config.ts), else
+ * from the defaults; the name, when neither gives it, is the one the data dir's node last ran
+ * under (saved-name.ts).
+ */
 import { homedir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseCommand, helpText, list, str, UsageError } from '../cli-args.js'
-import type { CommandSpec } from '../cli-args.js'
+import type { CommandSpec, Parsed } from '../cli-args.js'
 import { parseHostPort, formatHostPort } from '../address.js'
 import type { HostPort } from '../address.js'
 import { catchSignals } from '../signals.js'
 import type { PeerNode } from '../node.js'
 import { DEFAULT_HOST, DEFAULT_API, TOKEN_ENV } from '../constants.js'
+import { CONFIG_FILE, checkHost, configIn, loadConfig } from '../config.js'
+import type { NodeConfig } from '../config.js'
+import { readSavedName } from '../saved-name.js'
 import { apiOption, notifyExposed } from './api-option.js'
+import type { ApiOption } from './api-option.js'
 import { explainListenError } from './listen-error.js'
 
 const spec: CommandSpec = {
   name: 'start',
-  usage: 'start --name <name> [--host H] [--port P] [--bootstrap host:port]… [--api host:port | --no-api] [--api-token T] [--data-dir D] [--inline] [--json]',
+  usage: 'start [--name <name>] [--host H] [--port P] [--bootstrap host:port]… [--api host:port | --no-api] [--api-token T] [--data-dir D] [--config F] [--inline] [--json] [--verbose]',
   summary: 'Run a node: join the network through the bootstrap nodes and stay until SIGINT/SIGTERM.',
   options: {
-    name: { type: 'string', value: 'name', help: 'this node\'s name, shown to other peers (1–64 UTF-8 bytes)' },
-    host: { type: 'string', value: 'host', help: 'UDP address to bind', default: DEFAULT_HOST },
-    port: { type: 'string', value: 'port', help: 'UDP port (0 picks a free one; TCP liveness uses the same number)', default: '0' },
-    bootstrap: { type: 'string', multiple: true, value: 'host:port', help: 'a node to join through (repeatable)' },
-    api: { type: 'string', value: 'host:port', help: 'HTTP API address', default: DEFAULT_API },
+    name: { type: 'string', value: 'name', help: 'this node\'s name, shown to other peers (1–64 UTF-8 bytes); default: the config\'s, else the one the data dir last ran under' },
+    host: { type: 'string', value: 'host', help: `UDP address to bind (default ${DEFAULT_HOST})` },
+    port: { type: 'string', value: 'port', help: 'UDP port (default 0: a free one; TCP liveness uses the same number)' },
+    bootstrap: { type: 'string', multiple: true, value: 'host:port', help: 'a node to join through (repeatable; replaces the config\'s list)' },
+    api: { type: 'string', value: 'host:port', help: `HTTP API address (default ${DEFAULT_API})` },
     'no-api': { type: 'boolean', help: 'run without the HTTP API' },
     'api-token': { type: 'string', value: 'token', help: `bearer token the API requires (or set ${TOKEN_ENV}); needed when --api is not a loopback address` },
-    'data-dir': { type: 'string', value: 'dir', help: 'identity key and routing table (default ~/.peerconnect/<name>)' },
+    'data-dir': { type: 'string', value: 'dir', help: 'identity key, routing table, saved name and config (default ~/.peerconnect/<name>)' },
+    config: { type: 'string', value: 'file', help: `a config file (JSON: name, host, port, bootstrap, api, ipLimits); default: ${CONFIG_FILE} in the data dir, if there is one` },
     inline: { type: 'boolean', help: 'run every actor on the main thread instead of worker threads' },
-    json: { type: 'boolean', help: 'print events as JSON lines' }
+    json: { type: 'boolean', help: 'print events as JSON lines (and log lines as JSON on stderr)' },
+    verbose: { type: 'boolean', help: 'log info lines too, as JSON on stderr' }
   }
 }
 
 export const startCommand = { spec, run }
 
+export interface StartOptions {
+  name: string
+  host: string
+  port: number
+  bootstrap: HostPort[]
+  api: ApiOption | null
+  dataDir: string
+  /** The config file read, if any. */
+  config: string | undefined
+  /** From the config only: the per-IP admission limits (createNode takes them where the node has the option). */
+  ipLimits: NodeConfig['ipLimits']
+  inline: boolean
+  json: boolean
+  verbose: boolean
+}
+
 async function run (argv: readonly string[]): Promise<number> {
   const { values } = parseCommand(spec, argv)
   if (values.help === true) { process.stdout.write(helpText(spec) + '\n'); return 0 }
-  const opts = validate(values)
+  const opts = await resolveStart(values)
   const signals = catchSignals()
+  // Loaded here, not at the top: `peerconnect status` and `--help` should not load every actor.
+  const [{ createCliLogger }, { loadOrCreateIdentity }, { createNode }, { probeUdp }, { saveName }] = await Promise.all([
+    import('../cli-log.js'), import('../identity-store.js'), import('../node.js'), import('../udp-probe.js'), import('../saved-name.js')
+  ])
+  const logger = createCliLogger({ json: opts.json, verbose: opts.verbose })
+  const log = logger.log
   try {
-    // Loaded here, not at the top: `peerconnect status` and `--help` should not load every actor.
-    const [{ createLogger }, { loadOrCreateIdentity }, { createNode }] = await Promise.all([import('@peerconnect/runtime'), import('../identity-store.js'), import('../node.js')])
-    const log = createLogger('peerconnect')
+    await probeUdp(opts.host, opts.port)
     const { identity, created } = await loadOrCreateIdentity(opts.dataDir)
     let node: PeerNode
     try {
@@ -47,18 +78,28 @@ async function run (argv: readonly string[]): Promise<number> {
     } catch (err) {
       throw explainListenError(err, '--api')
     }
-    if (signals.received() === undefined) {
-      if (node.api !== null && opts.api !== null) notifyExposed(opts.api.host, node.api)
-      const joined = await Promise.race([
-        node.bootstrap(opts.bootstrap).catch((err: unknown) => {
-          log.warn('bootstrap failed', { error: (err as Error).message })
-          return { seedsAnswered: 0, contacts: 0 }
-        }),
-        signals.first.then(() => undefined)
-      ])
-      if (joined !== undefined) ready(node, opts, created, joined)
+    try {
+      await saveName(opts.dataDir, opts.name)
+      if (signals.received() === undefined) {
+        if (node.api !== null && opts.api !== null) notifyExposed(opts.api.host, node.api)
+        const joined = await Promise.race([
+          node.bootstrap(opts.bootstrap).catch((err: unknown) => {
+            log.warn('bootstrap failed', { error: (err as Error).message })
+            return { seedsAnswered: 0, contacts: 0 }
+          }),
+          signals.first.then(() => undefined)
+        ])
+        if (joined !== undefined) ready(node, opts, created, joined)
+      }
+    } catch (err) {
+      await node.stop().catch(() => {})
+      throw err
     }
+    logger.release()
     return await stopOn(await signals.first, node, opts.json)
+  } catch (err) {
+    logger.drop()
+    throw err
   } finally {
     signals.dispose()
   }
@@ -68,35 +109,76 @@ function ready (node: PeerNode, opts: StartOptions, created: boolean, joined: { 
   const udp = formatHostPort(node.udp)
   const api = node.api
   if (opts.json) {
-    emit({ event: 'ready', id: node.idHex, name: opts.name, udp, api, dataDir: opts.dataDir, identityCreated: created, seedsAnswered: joined.seedsAnswered, contacts: joined.contacts })
+    emit({ event: 'ready', id: node.idHex, name: opts.name, udp, api, dataDir: opts.dataDir, config: opts.config ?? null, identityCreated: created, seedsAnswered: joined.seedsAnswered, contacts: joined.contacts })
   } else {
     process.stdout.write(`ready ${node.idHex} udp=${udp} api=${api ?? 'none'} name=${JSON.stringify(opts.name)} contacts=${joined.contacts}\n`)
   }
 }
 
-interface StartOptions {
-  name: string
-  host: string
-  port: number
-  bootstrap: HostPort[]
-  api: { host: string, port: number, token?: string } | null
-  dataDir: string
-  inline: boolean
-  json: boolean
+/**
+ * The options of a run: each from its flag, else the config file, else the default. Reads the
+ * config file and the saved name; throws UsageError (bad flags) or ConfigError (bad config).
+ */
+export async function resolveStart (values: Parsed['values'], env: NodeJS.ProcessEnv = process.env): Promise<StartOptions> {
+  const flagName = str(values.name)
+  if (flagName !== undefined) checkName(flagName, '--name')
+  const flagDir = str(values['data-dir'])
+  if (flagDir === '') throw new UsageError('--data-dir is empty')
+  const configFlag = str(values.config)
+  if (configFlag === '') throw new UsageError('--config is empty')
+  let configFile = configFlag === undefined ? undefined : resolve(configFlag)
+  let config: NodeConfig = configFile === undefined ? {} : (await loadConfig(configFile))!
+
+  const dirName = flagName ?? config.name
+  if (flagDir === undefined && dirName === undefined) {
+    throw new UsageError('--name is required (or --data-dir of a node that ran before, or a config file with a "name")')
+  }
+  const dataDir = flagDir !== undefined ? resolve(flagDir) : defaultDataDir(dirName!)
+  if (configFile === undefined) {
+    const inDir = await loadConfig(configIn(dataDir), { optional: true })
+    if (inDir !== undefined) { config = inDir; configFile = configIn(dataDir) }
+  }
+  const name = flagName ?? config.name ?? await readSavedName(dataDir)
+  if (name === undefined) throw new UsageError(`--name is required: ${dataDir} has no node that ran before, and no config gives a "name"`)
+
+  const flagHost = str(values.host)
+  if (flagHost !== undefined) {
+    try { checkHost(flagHost) } catch (err) { throw new UsageError(`--host ${(err as Error).message}`) }
+  }
+  const host = flagHost ?? config.host ?? DEFAULT_HOST
+  const portText = str(values.port)
+  if (portText !== undefined && (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535)) throw new UsageError(`--port must be 0..65535, got ${JSON.stringify(portText)}`)
+  const port = portText !== undefined ? Number(portText) : config.port ?? 0
+  const flagSeeds = list(values.bootstrap).map(s => parseHostPort(s))
+  const bootstrap = flagSeeds.length > 0 ? flagSeeds : [...(config.bootstrap ?? [])]
+  if (values['no-api'] === true && values.api !== undefined) throw new UsageError('--api and --no-api cannot be used together')
+  let api: ApiOption | null
+  if (values['no-api'] === true) api = null
+  else if (values.api === undefined && config.api === false) api = null
+  else if (config.api === undefined || config.api === false) api = apiOption(values, DEFAULT_API, env)
+  else api = apiOption(values, formatHostPort(config.api), env, `"api" of ${configFile!},`)
+  return {
+    name,
+    host,
+    port,
+    bootstrap,
+    api,
+    dataDir,
+    config: configFile,
+    ipLimits: config.ipLimits,
+    inline: values.inline === true,
+    json: values.json === true,
+    verbose: values.verbose === true
+  }
 }
 
-function validate (values: ReturnType<typeof parseCommand>['values']): StartOptions {
-  const name = str(values.name)
-  if (name === undefined || name.length === 0) throw new UsageError('--name is required')
-  if (Buffer.byteLength(name, 'utf8') > 64) throw new UsageError('--name is longer than 64 UTF-8 bytes')
-  const host = str(values.host) ?? DEFAULT_HOST
-  const port = Number(str(values.port))
-  if (!/^\d{1,5}$/.test(str(values.port) ?? '') || port > 65535) throw new UsageError(`--port must be 0..65535, got ${JSON.stringify(values.port)}`)
-  parseHostPort(`${host.includes(':') ? `[${host}]` : host}:1`)
-  const bootstrap = list(values.bootstrap).map(s => parseHostPort(s))
-  const api = values['no-api'] === true ? null : apiOption(values, DEFAULT_API)
-  const dataDir = resolve(str(values['data-dir']) ?? join(homedir(), '.peerconnect', name.replace(/[^\w.-]+/g, '_')))
-  return { name, host, port, bootstrap, api, dataDir, inline: values.inline === true, json: values.json === true }
+function checkName (name: string, what: string): void {
+  if (name.length === 0) throw new UsageError(`${what} is required`)
+  if (Buffer.byteLength(name, 'utf8') > 64) throw new UsageError(`${what} is longer than 64 UTF-8 bytes`)
+}
+
+function defaultDataDir (name: string): string {
+  return join(homedir(), '.peerconnect', name.replace(/[^\w.-]+/g, '_'))
 }
 
 /** Stops the node (actors stopped, table and identity saved) and reports it; 0 when clean. */

@@ -51,15 +51,19 @@ export type TransportSeen = { type: 'transport.seen', id: NodeId, host: string, 
 export type TransportFailed = { type: 'transport.failed', id?: NodeId, host: string, port: number, reason: 'timeout' }
 /** Ask: this node's UDP address and transport counters. */
 export type TransportInfo = { type: 'transport.info', cid?: number }
-/** `udp`: the bound address; `advertised`: where others can reach us — what other nodes agree they see (BEP 42), else `udp` unless bound to a wildcard (0.0.0.0 / ::). */
-export type TransportInfoReply = { type: 'transport.info.reply', re?: number, end?: boolean, id: NodeId, udp: Address, advertised?: Address, stats: Record<string, number> }
+/**
+ * `udp`: the bound address; `advertised`: where others can reach us — what other nodes agree they
+ * see (BEP 42), else `udp` unless bound to a wildcard (0.0.0.0 / ::); `alsoAt`: a dual-stack
+ * socket's (bound to ::) address of the other family than `advertised`.
+ */
+export type TransportInfoReply = { type: 'transport.info.reply', re?: number, end?: boolean, id: NodeId, udp: Address, advertised?: Address, alsoAt?: Address, stats: Record<string, number> }
 
 export const isTransportQuery = isMessageOf<TransportQuery>('transport.query', { to: isAddress, q: isStr, a: isObj, timeout: isOptional(isNat) })
 export const isTransportResponse = isMessageOf<TransportResponse>('transport.response', { from: isAddress, id: isId, r: isObj, rtt: isNum, bytes: isNat, pc: isOptional(isBool) })
 export const isTransportSeen = isMessageOf<TransportSeen>('transport.seen', { id: isId, host: isHostString, port: isPort, rtt: isOptional(isNum), pc: isOptional(isBool) })
 export const isTransportFailed = isMessageOf<TransportFailed>('transport.failed', { id: isOptional(isId), host: isHostString, port: isPort, reason: (x: unknown) => x === 'timeout' })
 export const isTransportInfo = isMessageOf<TransportInfo>('transport.info', {})
-export const isTransportInfoReply = isMessageOf<TransportInfoReply>('transport.info.reply', { id: isId, udp: isAddress, advertised: isOptional(isAddress), stats: isObj })
+export const isTransportInfoReply = isMessageOf<TransportInfoReply>('transport.info.reply', { id: isId, udp: isAddress, advertised: isOptional(isAddress), alsoAt: isOptional(isAddress), stats: isObj })
 
 /** Error codes of failed transport.query asks (as ErrorData.code). */
 export const TRANSPORT_ERRORS = {

@@ -2,7 +2,7 @@
  * The HTTP API client of the page. The token (if the node needs one) comes from `#token=…` in
  * the address or the token form, and is kept for the browser session only.
  */
-import type { HitSource, NodeStatus, Peer } from '../../src/backend.js'
+import type { HitSource, LookupStep, NodeStatus, Peer, PeerDetails } from '../../src/backend.js'
 
 const TOKEN_KEY = 'peerconnect.token'
 
@@ -50,11 +50,30 @@ export async function getPeer (id: string): Promise<Peer | null> {
   }
 }
 
+/** The peer's details, or null when the node knows no peer with that id. */
+export async function getDetails (id: string): Promise<PeerDetails | null> {
+  try {
+    return await getJson<PeerDetails>(`/api/peers/${encodeURIComponent(id)}/details`)
+  } catch (err) {
+    if ((err as { status?: unknown }).status === 404) return null
+    throw err
+  }
+}
+
+/** An iterative lookup of `id`: its progress lines as they arrive, the result last. */
+export async function * lookup (id: string, signal: AbortSignal): AsyncGenerator<LookupStep & { error?: { code: string, message: string } }> {
+  yield * ndjson(await call(`/api/lookup/${encodeURIComponent(id)}`, signal))
+}
+
 export type SearchLine = { peer: Peer, via: HitSource } | { done: true, hits: number, ms: number, error?: { code: string, message: string } }
 
 /** Streams the NDJSON lines of a search as they arrive. Abort `signal` to stop it. */
 export async function * search (q: string, via: string, signal: AbortSignal): AsyncGenerator<SearchLine> {
-  const res = await call(`/api/search?${new URLSearchParams({ q, via }).toString()}`, signal)
+  yield * ndjson<SearchLine>(await call(`/api/search?${new URLSearchParams({ q, via }).toString()}`, signal))
+}
+
+/** The JSON lines of a streamed answer, as they arrive. */
+async function * ndjson<T> (res: Response): AsyncGenerator<T> {
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
   let buffer = ''
   try {
@@ -66,7 +85,7 @@ export async function * search (q: string, via: string, signal: AbortSignal): As
       while ((nl = buffer.indexOf('\n')) >= 0) {
         const line = buffer.slice(0, nl).trim()
         buffer = buffer.slice(nl + 1)
-        if (line !== '') yield JSON.parse(line) as SearchLine
+        if (line !== '') yield JSON.parse(line) as T
       }
     }
   } finally {

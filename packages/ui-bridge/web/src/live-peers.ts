@@ -1,5 +1,6 @@
 /**
- * The live peer list: the routing table's peers, kept current by the events socket. Rows carry
+ * The live peer list: the routing table's contacts (the peers this node talks to, not every peer
+ * of the network: the directory lists those), kept current by the events socket. Rows carry
  * `data-peer-id` and `data-status`; online peers first, then by name. Rendering is batched per
  * animation frame, so a burst of events costs one repaint.
  */
@@ -35,7 +36,7 @@ export function livePeers (onChange: (peers: Peer[]) => void): LivePeers {
     const online = all.filter(p => p.status === 'online').length
     setText(counts, `${plural(all.length, 'peer')} · ${online} online`)
     empty.hidden = all.length > 0
-    setText(empty, all.length === 0 ? 'No peers in the routing table yet.' : '')
+    setText(empty, all.length === 0 ? 'No contacts yet: this node is joining the network. Peers appear here as they answer it.' : '')
     onChange(all)
   }
   const schedule = (): void => {

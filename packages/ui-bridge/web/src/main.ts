@@ -6,12 +6,13 @@ import type { NodeStatus, Peer } from '../../src/backend.js'
 import { getStatus, eventsUrl, setToken, token, whenUnauthorized } from './api.js'
 import { drawBuckets } from './buckets.js'
 import { byId, setText, svgById } from './dom.js'
+import { detailsDialog } from './details.js'
 import { directory } from './directory.js'
 import { connectEvents } from './events.js'
 import type { ConnState } from './events.js'
 import { livePeers } from './live-peers.js'
 import { lookupBox } from './lookup.js'
-import { refreshTimes } from './peer-row.js'
+import { onPeerOpen, refreshTimes } from './peer-row.js'
 import { drawRing } from './ring.js'
 import { searchBox } from './search.js'
 import { showStatus, uptimeClock } from './node-status.js'
@@ -35,9 +36,11 @@ auth.addEventListener('submit', (ev) => {
   location.reload()
 })
 
+const dir = directory(() => status?.peers)
 const live = livePeers(peers => {
   known = peers
   redrawRing()
+  dir.touch(peers)
 })
 const uptime = uptimeClock()
 const refreshStatus = async (): Promise<void> => {
@@ -73,7 +76,8 @@ connectEvents({
   onState: showConn
 })
 
-directory()
 searchBox()
 lookupBox()
+const details = detailsDialog()
+for (const list of ['live-list', 'directory-list', 'search-results', 'lookup-result']) onPeerOpen(byId(list), id => details.open(id))
 setInterval(() => refreshTimes(document, Date.now()), TIMES_EVERY)
