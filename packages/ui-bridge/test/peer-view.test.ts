@@ -222,7 +222,7 @@ bep5('view - a BEP 5-only contact is added named \'\' with kind bep5, and is nev
   const bt = { ...contact(4000), pc: false }
   const ours = { ...contact(4001), pc: true }
   const e = view.add(bt)
-  assert.equal(e?.peer, { id: idToHex(bt.id), name: '', address: '127.0.0.1:4000', status: 'online', lastSeen: T0, kind: 'bep5' })
+  assert.equal(e?.peer, { id: idToHex(bt.id), name: '', address: '127.0.0.1:4000', status: 'online', lastSeen: T0, nameState: 'none', kind: 'bep5' })
   view.add(ours)
   assert.equal(view.unnamed(), [idToHex(ours.id)], 'only the PeerConnect node waits for a name')
   assert.is(view.named(idToHex(bt.id), 'mallory'), undefined, 'a BEP 5 node has no record: no name sticks')
