@@ -9,7 +9,8 @@
  *     "port": 7000,                         0..65535 (0 picks a free port)
  *     "bootstrap": ["198.51.100.7:6881"],   nodes to join through, host:port
  *     "api": "127.0.0.1:7070",              the HTTP API's host:port, or false for none
- *     "ipLimits": "default"                 "default" | "strict": the per-IP admission limits
+ *     "ipLimits": "default",                "default" | "strict": the per-IP admission limits
+ *     "mdns": true                          find peers on the LAN by mDNS (default true)
  *   }
  *
  * Every key is optional. An unknown key, a value of the wrong type or an address that cannot be
@@ -38,6 +39,8 @@ export interface NodeConfig {
   /** The API's address, or false for a node without the API. */
   readonly api?: HostPort | false
   readonly ipLimits?: typeof IP_LIMITS[number]
+  /** LAN discovery by mDNS (default on). */
+  readonly mdns?: boolean
 }
 
 export class ConfigError extends Error {
@@ -74,6 +77,10 @@ const KEYS: Readonly<Record<keyof NodeConfig, (v: unknown) => unknown>> = {
     const bad = new Error(`must be "host:port" or false, got ${JSON.stringify(v)}`)
     if (typeof v !== 'string') throw bad
     try { return parseHostPort(v, { allowZero: true }) } catch { throw bad }
+  },
+  mdns: v => {
+    if (typeof v !== 'boolean') throw new Error(`must be true or false, got ${JSON.stringify(v)}`)
+    return v
   },
   ipLimits: v => {
     if (!(IP_LIMITS as readonly unknown[]).includes(v)) throw new Error(`must be ${IP_LIMITS.map(l => JSON.stringify(l)).join(' or ')}, got ${JSON.stringify(v)}`)

@@ -11,6 +11,8 @@ export const DEFAULT_API_URL = 'http://127.0.0.1:7070'
 /** The environment variables of the API token and (for the client commands) the API URL. */
 export const TOKEN_ENV = 'PEERCONNECT_API_TOKEN'
 export const API_ENV = 'PEERCONNECT_API'
+/** A second SIGINT/SIGTERM this soon after the first is ignored (the stop goes on); a later one forces exit. */
+export const SIGNAL_GRACE = 1 * second
 /** How long createNode waits for the transport to bind its socket. */
 export const TRANSPORT_START_TIMEOUT = 10 * second
 /** How long createNode waits for the API server to listen. */

@@ -24,6 +24,7 @@ import type { GossipInit } from '@peerconnect/gossip'
 import { uiBridge } from '@peerconnect/ui-bridge'
 import type { UiBridgeInit } from '@peerconnect/ui-bridge'
 import type { HostPort } from './address.js'
+import { isLoopbackHost, startLanDiscovery } from './lan.js'
 import { API_START_TIMEOUT, BOOTSTRAP_TIMEOUT, TRANSPORT_START_TIMEOUT } from './constants.js'
 import { probeUdp, UdpBindError } from './udp-probe.js'
 
@@ -53,6 +54,11 @@ export interface NodeOptions {
    * unless `inline`). Default: none. A non-loopback host needs `token`.
    */
   readonly api?: { readonly host?: string, readonly port?: number, readonly token?: string } | false
+  /**
+   * LAN discovery over mDNS (lan.ts): publish this node on the local network and join the peers
+   * it hears of, with no bootstrap address. Default off (`peerconnect start` turns it on).
+   */
+  readonly lan?: boolean | { readonly port?: number, readonly interval?: number }
   /** Extra configuration of the ui-bridge actor (check interval, …). */
   readonly ui?: Partial<Omit<UiBridgeInit, 'name' | 'host' | 'port' | 'token'>>
 }
@@ -118,6 +124,18 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
       throw err
     }
   }
+  // A node bound to loopback has no LAN: it would only find the other processes of this machine
+  // (test nodes of other suites among them).
+  const lan = opts.lan === undefined || opts.lan === false || isLoopbackHost(info.udp.host) ? undefined : startLanDiscovery({
+    idHex: idToHex(identity.id),
+    udp: { host: info.udp.host, port: info.udp.port },
+    ...(opts.lan === true ? {} : opts.lan),
+    ...(opts.log === undefined ? {} : { log: opts.log.child('lan') }),
+    onPeer: peer => {
+      const join: CrawlerBootstrap = { type: 'crawler.bootstrap', seeds: [{ host: peer.host, port: peer.port }] }
+      supervisor.ask(join, { timeout: BOOTSTRAP_TIMEOUT }).subscribe({ error: (err: unknown) => opts.log?.debug('LAN peer did not answer', { host: peer.host, port: peer.port, err: String(err) }) })
+    }
+  })
   return {
     id: identity.id,
     idHex: idToHex(identity.id),
@@ -134,7 +152,10 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
       if (!isCrawlerBootstrapReply(res)) throw new Error('crawler.bootstrap gave an unexpected reply')
       return { seedsAnswered: res.seedsAnswered, contacts: res.contacts }
     },
-    stop: async () => await supervisor.stop()
+    stop: async () => {
+      await lan?.close()
+      await supervisor.stop()
+    }
   }
 }
 

@@ -69,7 +69,7 @@ flags('every boolean flag of every command is true when given and absent when no
       assert.is(off[name], undefined, `${spec.name} without --${name}`)
     }
   }
-  assert.is(seen, 11, 'start: no-api, inline, json, verbose; demo: json, verbose; peers: all, json; search, lookup, status: json')
+  assert.is(seen, 13, 'start: no-api, no-mdns, inline, exempt-loopback, json, verbose; demo: json, verbose; peers: all, json; search, lookup, status: json')
 })
 
 flags('--no-<option> exists only where declared: --no-api is its own flag, --no-port and --no-json are unknown', () => {
@@ -92,6 +92,30 @@ flags('start --no-api: no API; with --api too it is a usage error', async () => 
   const d = await resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', dir]).values, {})
   assert.equal(d.api, { host: '127.0.0.1', port: 7070 })
   await fails(resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', dir, '--no-api', '--api', '127.0.0.1:1']).values, {}), 'ERR_USAGE', /--api and --no-api cannot be used together/)
+})
+
+flags('start --no-mdns turns LAN discovery off, as the config\'s "mdns": false does; it is on by default', async () => {
+  const dir = tempDir()
+  const on = await resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', dir]).values, {})
+  assert.is(on.mdns, true)
+  const off = await resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', dir, '--no-mdns']).values, {})
+  assert.is(off.mdns, false)
+  const file = join(dir, 'off.json')
+  writeFileSync(file, JSON.stringify({ mdns: false }))
+  const fromConfig = await resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', dir, '--config', file]).values, {})
+  assert.is(fromConfig.mdns, false)
+  writeFileSync(file, JSON.stringify({ mdns: 'yes' }))
+  await fails(resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', dir, '--config', file]).values, {}), 'ERR_CONFIG', /mdns must be true or false/)
+})
+
+flags('start --exempt-loopback and --api-allow-host reach the options (off and none by default); a bad host name is a usage error', async () => {
+  const o = await resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', tempDir(), '--exempt-loopback', '--api-allow-host', 'a.example', '--api-allow-host', 'b']).values, {})
+  assert.equal([o.exemptLoopback, o.allowHosts], [true, ['a.example', 'b']])
+  const d = await resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', tempDir()]).values, {})
+  assert.equal([d.exemptLoopback, d.allowHosts], [false, []])
+  for (const bad of ['a b', 'evil/x', 'x-', 'a:1']) {
+    await fails(resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', tempDir(), '--api-allow-host', bad]).values, {}), 'ERR_USAGE', /--api-allow-host must be a host name/)
+  }
 })
 
 flags('start --inline, --json, --verbose reach the options', async () => {
@@ -124,7 +148,7 @@ config('a full config is read; every key is optional', () => {
 
 config('bad configs: unknown key, wrong types, bad addresses — each names the file and the key', () => {
   const cases: Array<[unknown, RegExp]> = [
-    [{ prot: 7000 }, /^c\.json: unknown key "prot" \(known: name, host, port, bootstrap, api, ipLimits\)$/],
+    [{ prot: 7000 }, /^c\.json: unknown key "prot" \(known: name, host, port, bootstrap, api, mdns, ipLimits\)$/],
     [{ port: '7000' }, /^c\.json: port must be an integer 0\.\.65535, got "7000"$/],
     [{ port: 70000 }, /port must be an integer/],
     [{ port: 1.5 }, /port must be an integer/],
@@ -138,6 +162,7 @@ config('bad configs: unknown key, wrong types, bad addresses — each names the 
     [{ api: true }, /api must be "host:port" or false, got true/],
     [{ api: 'localhost' }, /api must be "host:port" or false/],
     [{ ipLimits: 'loose' }, /ipLimits must be "default" or "strict", got "loose"/],
+    [{ mdns: 'yes' }, /mdns must be true or false, got "yes"/],
     [[], /must be a JSON object/],
     [null, /must be a JSON object/],
     [{ __proto__: 1, constructor: 1 }, /unknown key "constructor"/]

@@ -8,10 +8,11 @@ import * as assert from 'uvu/assert'
 import dgram from 'node:dgram'
 import { createServer as createTcpServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { generateIdentity, idToHex, parseIdHex } from '@peerconnect/protocol'
+import { request as httpRequest } from 'node:http'
+import { decodeKrpc, encodeQuery, generateIdentity, idToHex, parseIdHex, randomId } from '@peerconnect/protocol'
 import { silentLogger } from '@peerconnect/runtime'
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { createNode, parseHostPort } from '../src/index.js'
@@ -105,6 +106,22 @@ ready('start - without --name, a data dir that ran before starts under its saved
   assert.equal(await configured.stop('SIGINT'), { code: 0, signal: null })
 }))
 
+ready('start - the API refuses a foreign Host; --api-allow-host adds a name it answers to', withTimeout(T, async () => {
+  const p = spawnCli(startArgs('named', ['--json', '--host', LOOPBACK, '--api-allow-host', 'node.example', '--api-allow-host', 'Other.Example']))
+  const ev = await p.event('ready')
+  const api = new URL(String(ev.api))
+  const status = async (host: string): Promise<number> => await new Promise((resolve, reject) => {
+    const req = httpRequest({ host: api.hostname, port: api.port, path: '/api/status', headers: { host } }, res => { res.resume(); resolve(res.statusCode ?? 0) })
+    req.on('error', reject)
+    req.end()
+  })
+  assert.is(await status(`evil.example:${api.port}`), 421)
+  assert.is(await status(`node.example:${api.port}`), 200)
+  assert.is(await status('other.example'), 200)
+  assert.is(await status(`localhost:${api.port}`), 200)
+  assert.equal(await p.stop('SIGINT'), { code: 0, signal: null })
+}))
+
 ready.run()
 
 // ── start: joining, saving, restarting ───────────────────────────────────────────────────────
@@ -156,6 +173,82 @@ join2('start - restarted on the same data dir, a node keeps its id and reloads i
   assert.equal(await again.stop('SIGINT'), { code: 0, signal: null })
 }))
 
+join2('start - with --exempt-loopback, the same loopback flood is answered in full', withTimeout(T, async () => {
+  const p = spawnCli(startArgs('exempt', ['--json', '--host', LOOPBACK, '--exempt-loopback']))
+  const ev = await p.event('ready')
+  const to = parseHostPort(String(ev.udp))
+  const host = LOOPBACK.replace(/\.(\d+)$/, (_m, d: string) => `.${(Number(d) + 1) % 254 + 1}`)
+  const sock = dgram.createSocket('udp4')
+  let replies = 0
+  let errors = 0
+  sock.on('message', buf => {
+    const res = decodeKrpc(buf)
+    if (res.ok && res.msg.y === 'r') replies++
+    else errors++
+  })
+  await new Promise<void>(resolve => sock.bind(0, host, () => resolve()))
+  try {
+    for (let i = 0; i < 60; i++) sock.send(encodeQuery(Buffer.from(`e${i}`), 'ping', { id: randomId() }), to.port, to.host)
+    await waitFor(() => replies === 60 ? true : undefined, { timeout: 5000, what: '60 replies' })
+    assert.is(errors, 0)
+  } finally { sock.close() }
+  assert.equal(await p.stop('SIGINT'), { code: 0, signal: null })
+}))
+
+join2('start - two SIGTERMs at once (GNU timeout sends two): it exits 0 and the table is saved every time, 0600', withTimeout(T, async () => {
+  const udpA = String(net.firstReady!.udp)
+  for (let run = 1; run <= 3; run++) {
+    const dir = dataDir()
+    const p = spawnCli(startArgs(`twice-${run}`, ['--json', '--host', LOOPBACK, '--bootstrap', udpA], dir))
+    const ev = await p.event('ready')
+    assert.ok(typeof ev.contacts === 'number' && ev.contacts >= 1, `run ${run}: contacts ${String(ev.contacts)}`)
+    const exited = new Promise<number | null>(resolve => p.child.once('close', code => resolve(code)))
+    p.child.kill('SIGTERM')
+    p.child.kill('SIGTERM')
+    assert.is(await exited, 0, `run ${run}: exit code`)
+    const file = join(dir, 'routing.json')
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { self: string, contacts: Array<{ id: string }> }
+    assert.is(saved.self, ev.id, `run ${run}: our own table`)
+    assert.ok(saved.contacts.some(c => c.id === net.firstReady!.id), `run ${run}: the first node was saved`)
+    assert.is(statSync(file).mode & 0o777, 0o600, `run ${run}: routing.json is 0600`)
+  }
+}))
+
+join2('start - an identity.key others can read still loads, with a warning on stderr', withTimeout(T, async () => {
+  const dir = dataDir()
+  const first = spawnCli(startArgs('exposed', ['--json', '--host', LOOPBACK], dir))
+  const ev = await first.event('ready')
+  assert.equal(await first.stop('SIGINT'), { code: 0, signal: null })
+  assert.not.match(first.stderr(), /readable by others/, 'created 0600: no warning')
+  chmodSync(join(dir, 'identity.key'), 0o644)
+  const again = spawnCli(startArgs('exposed', ['--json', '--host', LOOPBACK], dir))
+  const ev2 = await again.event('ready')
+  assert.is(ev2.id, ev.id, 'the same identity')
+  assert.equal(await again.stop('SIGINT'), { code: 0, signal: null })
+  assert.match(again.stderr(), /readable by others \(mode 0644\).*chmod 600/)
+}))
+
+join2('start - without --exempt-loopback, a loopback flood is rate-limited: a new source gets its first queries answered, then one 201', withTimeout(T, async () => {
+  const udpA = parseHostPort(String(net.firstReady!.udp))
+  // A loopback address no node of this file uses: a source the first node has never seen.
+  const host = LOOPBACK.replace(/\.(\d+)$/, (_m, d: string) => `.${Number(d) % 254 + 1}`)
+  const sock = dgram.createSocket('udp4')
+  const got: Array<{ y: string, code?: number }> = []
+  sock.on('message', buf => {
+    const res = decodeKrpc(buf)
+    if (res.ok) got.push({ y: res.msg.y, code: res.msg.y === 'e' ? res.msg.e[0] : undefined })
+  })
+  await new Promise<void>(resolve => sock.bind(0, host, () => resolve()))
+  try {
+    for (let i = 0; i < 60; i++) sock.send(encodeQuery(Buffer.from(`f${i}`), 'ping', { id: randomId() }), udpA.port, udpA.host)
+    await waitFor(() => got.some(m => m.code === 201) && got.length >= 21 ? true : undefined, { timeout: 5000, what: 'replies and a 201' })
+    await new Promise(resolve => setTimeout(resolve, 200))
+    const replies = got.filter(m => m.y === 'r').length
+    assert.ok(replies >= 20 && replies < 60, `${replies} of 60 pings answered`)
+    assert.is(got.filter(m => m.code === 201).length, 1, 'one 201 for the second')
+  } finally { sock.close() }
+}))
+
 join2('start - the first node stops on SIGINT with exit 0 and has saved the second', withTimeout(T, async () => {
   assert.equal(await net.first!.stop('SIGINT'), { code: 0, signal: null })
   const savedA = JSON.parse(readFileSync(join(net.dirA, 'routing.json'), 'utf8')) as { contacts: Array<{ id: string }> }
@@ -178,6 +271,7 @@ const USAGE_ERRORS: Array<[string, string[], RegExp]> = [
   ['--port 70000', ['start', '--name', 'x', '--port', '70000'], /--port must be 0\.\.65535/],
   ['--port abc', ['start', '--name', 'x', '--port', 'abc'], /--port/],
   ['--bootstrap nonsense', ['start', '--name', 'x', '--bootstrap', 'nonsense'], /host:port.*nonsense/],
+  ['--api-allow-host with a space', ['start', '--name', 'x', '--api-allow-host', 'a b'], /--api-allow-host must be a host name/],
   ['--bootstrap with port 0', ['start', '--name', 'x', '--bootstrap', '127.0.0.1:0'], /port out of range/],
   ['a missing --name', ['start'], /--name is required/],
   ['an empty --name', ['start', '--name', ''], /--name is required/],
@@ -210,7 +304,7 @@ bad('start - a bad config file exits 2 naming the file and the key, before anyth
   assert.not.ok(existsSync(join(dir, 'identity.key')), 'no identity was created')
   const json = await runCli(['start', '--data-dir', dir, '--json'])
   assert.is(json.code, 2)
-  assert.equal(JSON.parse(json.stdout), { error: { code: 'ERR_CONFIG', message: `${join(dir, 'peerconnect.json')}: unknown key "prot" (known: name, host, port, bootstrap, api, ipLimits)` } })
+  assert.equal(JSON.parse(json.stdout), { error: { code: 'ERR_CONFIG', message: `${join(dir, 'peerconnect.json')}: unknown key "prot" (known: name, host, port, bootstrap, api, mdns, ipLimits)` } })
   assert.is(json.stderr, '')
 }))
 

@@ -37,6 +37,11 @@ export function createPersistence (ctx: RoutingContext): Persistence {
         else log.warn('routing file ignored', { dir, reason: result.reason })
         return EMPTY
       }
+      if (!idsEqual(result.self, ctx.table.self)) {
+        // Another node's table (a copied data dir, a replaced identity): its contacts were chosen around another id.
+        log.warn('routing file ignored: it was saved by another node id', { dir, saved: idToHex(result.self), self: idToHex(ctx.table.self) })
+        return EMPTY
+      }
       if (result.skipped > 0) log.warn('bad routing file entries skipped', { skipped: result.skipped })
       const fresh = result.contacts.filter(c => !idsEqual(c.id, ctx.table.self) && ctx.table.get(c.id) === null)
       for (const c of fresh) ctx.pending.set(idToHex(c.id), c)

@@ -1,10 +1,12 @@
 /**
  * The routing file, `<dataDir>/routing.json`: our id and the ids and addresses of our contacts,
  * so a restarted node can re-ping them instead of bootstrapping from nothing. Written atomically
- * (a temp file, then a rename). Reading never throws: a missing or corrupt file is a reason.
+ * and durably: a temp file of mode 0600 (the contacts say who we talk to), fsynced, then renamed
+ * (and the directory fsynced, where the platform allows). Reading never throws: a missing or
+ * corrupt file is a reason.
  */
-import { mkdirSync, renameSync, unlinkSync, writeFileSync } from 'node:fs'
-import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises'
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs'
+import { mkdir, open, readFile, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { threadId } from 'node:worker_threads'
 import { idToHex, isObj, parseIdHex } from '@peerconnect/protocol'
@@ -66,13 +68,20 @@ export async function loadRoutingFile (dataDir: string): Promise<LoadResult> {
 export async function saveRoutingFile (dataDir: string, text: string, stillWanted: () => boolean = () => true): Promise<boolean> {
   const tmp = tempPath(dataDir)
   try {
-    await mkdir(dataDir, { recursive: true })
-    await writeFile(tmp, text, 'utf8')
+    await mkdir(dataDir, { recursive: true, mode: 0o700 })
+    const file = await open(tmp, 'wx', FILE_MODE)
+    try {
+      await file.writeFile(text, 'utf8')
+      await file.sync()
+    } finally {
+      await file.close()
+    }
     if (!stillWanted()) {
       await unlink(tmp).catch(() => {})
       return false
     }
     renameSync(tmp, routingFilePath(dataDir))
+    syncDir(dataDir)
     return true
   } catch (err) {
     await unlink(tmp).catch(() => {})
@@ -84,9 +93,16 @@ export async function saveRoutingFile (dataDir: string, text: string, stillWante
 export function saveRoutingFileSync (dataDir: string, text: string): void {
   const tmp = tempPath(dataDir)
   try {
-    mkdirSync(dataDir, { recursive: true })
-    writeFileSync(tmp, text, 'utf8')
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 })
+    const fd = openSync(tmp, 'wx', FILE_MODE)
+    try {
+      writeSync(fd, text, null, 'utf8')
+      fsyncSync(fd)
+    } finally {
+      closeSync(fd)
+    }
     renameSync(tmp, routingFilePath(dataDir))
+    syncDir(dataDir)
   } catch (err) {
     try { unlinkSync(tmp) } catch {}
     throw err
@@ -94,6 +110,20 @@ export function saveRoutingFileSync (dataDir: string, text: string): void {
 }
 
 let seq = 0
+
+/** Owner read/write only. */
+const FILE_MODE = 0o600
+
+/** Makes the rename durable; some platforms cannot open a directory (then the rename is left to the OS). */
+function syncDir (dir: string): void {
+  let fd: number | undefined
+  try {
+    fd = openSync(dir, 'r')
+    fsyncSync(fd)
+  } catch { /* not supported here */ } finally {
+    if (fd !== undefined) try { closeSync(fd) } catch {}
+  }
+}
 
 function tempPath (dataDir: string): string {
   return join(dataDir, `${ROUTING_FILE}.${process.pid}-${threadId}-${++seq}.tmp`)

@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { idsEqual, idToHex, randomId } from '@peerconnect/protocol'
@@ -142,6 +142,16 @@ file('file - saving creates the directory, renames into place and leaves no temp
   assert.is(readSaved(dir).length, 3)
 }))
 
+file('file - the file is written 0600 (async and sync saves), over an older 0644 one too', withTimeout(5000, async () => {
+  const dir = tempDir()
+  writeFileSync(routingFilePath(dir), encodeRoutingFile(self, saved(1), 0), { mode: 0o644 })
+  assert.ok(await saveRoutingFile(dir, encodeRoutingFile(self, saved(2), 0)))
+  assert.is(statSync(routingFilePath(dir)).mode & 0o777, 0o600)
+  saveRoutingFileSync(dir, encodeRoutingFile(self, saved(3), 0))
+  assert.is(statSync(routingFilePath(dir)).mode & 0o777, 0o600)
+  assert.is(readSaved(dir).length, 3)
+}))
+
 file('file - a save overtaken by a newer one does not rename over it', withTimeout(5000, async () => {
   const dir = tempDir()
   saveRoutingFileSync(dir, encodeRoutingFile(self, saved(4), 0))
@@ -238,6 +248,19 @@ persist('persist - a corrupt file is logged and ignored, and left alone when not
   h.stop()
   assert.is(pings(asked).length, 0)
   assert.is(readFileSync(routingFilePath(dir), 'utf8'), '{ this is not json')
+}))
+
+persist('persist - a file saved by another node id is logged and ignored: its contacts are not pinged', withTimeout(5000, async () => {
+  const dir = tempDir()
+  saveRoutingFileSync(dir, encodeRoutingFile(randomId(), saved(4), 0))
+  const lines: LogLine[] = []
+  const { ask, asked } = recordingAsk()
+  const h = harness(routingActor({ id: self, dataDir: dir }), fakeDeps(ask, { log: memoryLogger(lines) }))
+  await waitFor(() => lines.some(l => l.level === 'warn' && l.msg === 'routing file ignored: it was saved by another node id'), { what: 'a warning' })
+  await new Promise(resolve => setTimeout(resolve, 30))
+  assert.is(pings(asked).length, 0)
+  assert.equal(h.errors, [])
+  h.stop()
 }))
 
 persist('persist - a stop during the re-ping keeps the contacts not yet answered', withTimeout(5000, async () => {

@@ -26,8 +26,22 @@ export const RTO_UNKNOWN_FLOOR = 500 * ms
 export const RATE_LIMIT_RATE = 250
 /** Inbound queries a source IP may send in one burst. */
 export const RATE_LIMIT_BURST = 500
-/** Source IPs tracked at once (least recently seen ones are forgotten, i.e. start full). */
+/** Tokens a source IP seen for the first time (or again after being forgotten) starts with; its /24 or /64 starts with 4× this. */
+export const RATE_LIMIT_INITIAL = 20
+/** Inbound queries all the addresses of one /24 (IPv4) or /64 (IPv6) may send together per second, sustained. */
+export const RATE_LIMIT_PREFIX_RATE = 1000
+/** Inbound queries one /24 or /64 may send together in one burst. */
+export const RATE_LIMIT_PREFIX_BURST = 2000
+/** Inbound queries per second from everyone together: the global ceiling. */
+export const RATE_LIMIT_GLOBAL_RATE = 5000
+/** Burst of the global ceiling. */
+export const RATE_LIMIT_GLOBAL_BURST = 10_000
+/** Source IPs (and, apart, prefixes) tracked at once (least recently seen ones are forgotten, and start small again). */
 export const RATE_LIMIT_MAX_SOURCES = 10_000
+/** A limited source is answered 201 at most once per this interval; its other refused queries are dropped unanswered. */
+export const RATE_LIMIT_NOTICE_INTERVAL = 1 * second
+/** Inbound packets smaller than this get no error reply (a reply cannot be useful within 3× of so few bytes). */
+export const MIN_ANSWERED_BYTES = 20
 
 // ── socket and actor ────────────────────────────────────────────────────────────────────────
 

@@ -36,6 +36,10 @@ export interface Counters extends Record<DropReason, number> {
   /** Replies refused with 202 because they were over 3× their query and the querier was not proven. */
   amplificationRefused: number
   replyEncodeErrors: number
+  /** Error replies not sent: the query was under MIN_ANSWERED_BYTES, or even a bare error would pass 3× of it. */
+  errorsWithheld: number
+  /** 201 `rate limited` replies sent (at most one per limited source per notice interval). */
+  rateLimitNotices: number
   /** Every dropped inbound packet, whatever the reason. */
   dropped: number
   /** The counters of `method` (of `other` when it is not a known method). */
@@ -60,6 +64,8 @@ export function createCounters (): Counters {
     badReplies: 0,
     amplificationRefused: 0,
     replyEncodeErrors: 0,
+    errorsWithheld: 0,
+    rateLimitNotices: 0,
     dropped: 0,
     droppedMalformed: 0,
     droppedUnknownTid: 0,

@@ -1,4 +1,4 @@
-import { CLIENT_VERSION } from '@peerconnect/protocol'
+import { CLIENT_VERSION, encodeError, encodeKrpc } from '@peerconnect/protocol'
 import type { NodeId, Obj } from '@peerconnect/protocol'
 
 /**
@@ -48,6 +48,21 @@ export function encodeFlatResponse (t: Uint8Array, r: Obj, id: NodeId, opts: { i
   o = writeBytes(out, o + VERSION_KEY.length, CLIENT_VERSION)
   out.set(TAIL, o)
   return out
+}
+
+/** A KRPC error of at most `limit` bytes: the reason (at most 64 bytes) cut to fit, then without `v`; undefined when even that is too large. */
+export function boundedError (t: Uint8Array, code: number, message: string, limit: number): Uint8Array | undefined {
+  const reason = message.slice(0, 64)
+  const full = encodeError(t, code, reason)
+  if (full.length <= limit) return full
+  const room = Buffer.byteLength(reason) - (full.length - limit)
+  if (room >= 1) {
+    const cut = Buffer.from(reason).subarray(0, room).toString('utf8').replace(/\uFFFD$/, '')
+    const out = encodeError(t, code, cut)
+    if (out.length <= limit) return out
+  }
+  const bare = encodeKrpc({ t, y: 'e', e: [code, ''] })
+  return bare.length <= limit ? bare : undefined
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────

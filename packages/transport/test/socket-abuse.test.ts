@@ -111,8 +111,28 @@ limit('socket - excess queries from one source are dropped (loopback exemption o
     const s = b.socket.stats()
     assert.is(s.droppedRateLimited, 15)
     assert.is(s.repliesSent, 5)
-    await waitFor(() => raw.received.length === 5)
-    assert.equal(raw.received.map(r => r.msg?.y), ['r', 'r', 'r', 'r', 'r'])
+    assert.is(s.rateLimitNotices, 1, 'one 201 per source per second; the rest unanswered')
+    await waitFor(() => raw.received.length === 6)
+    assert.equal(raw.received.map(r => r.msg?.y), ['r', 'r', 'r', 'r', 'r', 'e'])
+    const notice = raw.received[5]!
+    assert.is(notice.msg?.y === 'e' && notice.msg.e[0], 201)
+    assert.ok(notice.bytes <= pings[5]!.length, 'the notice is no larger than the query')
+  } finally { await closeAll(b.socket, raw) }
+}))
+
+limit('socket - a limited source\'s queries are refused before they are decoded', withTimeout(T, async () => {
+  const b = await answering({ rateLimit: { rate: 0.001, burst: 2, exemptLoopback: false } })
+  const raw = await rawSocket()
+  try {
+    for (let i = 0; i < 2; i++) await raw.send(encodeQuery(enc.encode(`p${i}`), 'ping', { id: randomId() }), b.address)
+    // Not bencode at all, but shaped like a query's end: refused on the source's empty bucket, never decoded.
+    for (let i = 0; i < 10; i++) await raw.send(enc.encode(`garbage-garbage-${i}1:y1:qe`), b.address)
+    await waitFor(() => b.socket.stats().received === 12, { what: 'all 12 packets' })
+    const s = b.socket.stats()
+    assert.is(s.repliesSent, 2)
+    assert.is(s.droppedRateLimited, 10)
+    assert.is(s.droppedMalformed, 0, 'none was decoded')
+    assert.is(s.rateLimitNotices, 0, 'no tid to answer: no 201')
   } finally { await closeAll(b.socket, raw) }
 }))
 

@@ -413,7 +413,7 @@ inbound('socket - malformed queries that carry a tid get error 203', withTimeout
       encodeQuery(bytes('c2'), 'find_node', { id: randomId(), target: new Uint8Array(19) }),
       bencode({ t: bytes('c3'), y: 'q', q: 'ping', a: { id: new Uint8Array(3) } }),
       bencode({ t: bytes('c4'), y: 'q', a: { id: randomId() } }),
-      bencode({ t: bytes('c5'), y: 'x' })
+      bencode({ t: bytes('c5'), y: 'x', a: { id: randomId() } })
     ]
     for (let i = 0; i < cases.length; i++) {
       const m = await ask(raw, b.address, cases[i]!, i + 1)
@@ -422,6 +422,29 @@ inbound('socket - malformed queries that carry a tid get error 203', withTimeout
       assert.is(m.y === 'e' && m.e[0], 203, `case ${i + 1}`)
     }
     assert.ok(b.socket.stats().errorsSent >= 5)
+  } finally { await closeAll(b.socket, raw) }
+}))
+
+inbound('socket - no error reply passes 3× its query, and packets under 20 bytes get none', withTimeout(T, async () => {
+  let bs: KrpcSocket | undefined
+  const b = await boundSocket({ onQuery: q => echoHandler(() => bs!)(q) })
+  bs = b.socket
+  const raw = await rawSocket()
+  try {
+    // 8–19 bytes with a readable tid: today's 203 reasons made them up to 8.9× larger.
+    const tiny = ['d1:t1:xi', 'd1:t1:x1:y1:qe', 'd1:t2:xx1:y1:xe', 'd1:t1:x1:q1:ae', 'd1:t3:abc1:y1:qe']
+    for (const p of tiny) await raw.send(bytes(p), b.address)
+    await waitFor(() => b.socket.stats().errorsWithheld === tiny.length, { what: 'the tiny packets withheld' })
+    // 20+ bytes: a 203 whose reason is cut to fit within 3×.
+    const small = ['d1:t1:x1:y1:q1:q1:qe', 'd1:t4:abcd1:y1:q1:z1:ze', bencode({ t: bytes('c3'), y: 'q', q: 'ping', a: { id: new Uint8Array(3) } })]
+      .map(p => typeof p === 'string' ? bytes(p) : p)
+    for (let i = 0; i < small.length; i++) {
+      const got = await raw.send(small[i]!, b.address).then(async () => await raw.nth(i + 1))
+      assert.ok(got.msg?.y === 'e', `reply ${i + 1} is an error`)
+      assert.ok(got.bytes <= 3 * small[i]!.length, `reply ${i + 1}: ${got.bytes} B to a ${small[i]!.length} B query`)
+    }
+    const m = await ask(raw, b.address, encodeQuery(bytes('ok'), 'ping', { id: randomId() }), small.length + 1)
+    assert.is(m.y, 'r', 'nothing was sent for the tiny packets')
   } finally { await closeAll(b.socket, raw) }
 }))
 

@@ -10,6 +10,7 @@ import { EMPTY, defer, filter, finalize, from, map, merge, mergeMap, of, shareRe
 import type { Observable } from 'rxjs'
 import { errorReply, isLivenessStatus, isRoutingPeerAdded, isRoutingPeerRemoved, reply, toErrorData } from '@peerconnect/protocol'
 import type { ErrorData, Message, UiInfoReply, UiReady } from '@peerconnect/protocol'
+import { SNAPSHOT_TYPE } from '@peerconnect/runtime'
 import type { ActorDeps, ActorFn } from '@peerconnect/runtime'
 import { createBridge } from './bridge.js'
 import type { Bridge } from './bridge.js'
@@ -21,6 +22,7 @@ import { createNodeBackend } from './node-backend.js'
 import { createUiServer } from './server.js'
 import type { UiServer } from './server.js'
 import { sweep$ } from './sweep.js'
+import { REBIND_ATTEMPTS, REBIND_DELAY } from './constants.js'
 
 /** The message types the actor consumes. */
 export const UI_CONSUMES: readonly string[] = ['ui.info', 'routing.peer.added', 'routing.peer.removed', 'liveness.status']
@@ -40,7 +42,11 @@ export function uiBridgeActor (init: UiBridgeInit): ActorFn {
       'liveness.status': m => applied(isLivenessStatus(m) ? bridge.view.checked(m) : undefined, bridge)
     }
     return merge(
-      listening$.pipe(filter(l => l.ok), map((l): UiReady => ({ type: 'ui.ready', url: (l as { url: string }).url }))),
+      listening$.pipe(filter(l => l.ok), mergeMap(l => [
+        { type: 'ui.ready', url: (l as { url: string }).url } satisfies UiReady,
+        // Kept by the host across a restart: a server on port 0 comes back on the port it had.
+        { type: SNAPSHOT_TYPE, state: { port: portOf((l as { url: string }).url) } } as Message
+      ])),
       in$.pipe(mergeMap(m => handlers[m.type]?.(m) ?? unknown(m))),
       sweep$(bridge)
     ).pipe(finalize(() => {
@@ -52,17 +58,25 @@ export function uiBridgeActor (init: UiBridgeInit): ActorFn {
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
-/** Starts the server; `close()` at any time (before it listens too) stops it. */
+/**
+ * Starts the server; `close()` at any time (before it listens too) stops it. Asked for port 0
+ * after a restart, it first tries the port it had (the snapshot), then a free one.
+ */
 function startServer (bridge: Bridge, settings: Settings, deps: ActorDeps): { listening: Promise<Listening>, close (): void } {
   let server: UiServer | undefined
   let closed = false
-  const listening = createUiServer(createNodeBackend(bridge), {
+  const backend = createNodeBackend(bridge)
+  const start = async (port: number): Promise<UiServer> => await createUiServer(backend, {
     host: settings.host,
-    port: settings.port,
+    port,
     token: settings.token,
     logger: deps.log,
-    processMetrics: settings.processMetrics
-  }).then((s): Listening => {
+    processMetrics: settings.processMetrics,
+    allowedHosts: settings.allowedHosts
+  })
+  const had = settings.port === 0 ? previousPort(deps.snapshot) : undefined
+  const first = had === undefined ? start(settings.port) : takeBack(had, start, deps)
+  const listening = first.then((s): Listening => {
     server = s
     if (closed) void s.close()
     bridge.url = s.url
@@ -88,6 +102,35 @@ function listenError (err: unknown, { host, port }: Settings): ErrorData {
   if (code === 'EADDRINUSE') return toErrorData(new AddressInUseError(`the API address ${where} is in use by another program (EADDRINUSE)`))
   if (code?.startsWith('ERR_') === true) return toErrorData(err)
   return toErrorData(new ApiListenError(`the API cannot listen on ${where}: ${String((err as { message?: unknown } | null)?.message ?? err)}`))
+}
+
+/** Listens on `port` again; the crashed incarnation may still be closing it, so EADDRINUSE is retried a while before a free port is taken. */
+async function takeBack (port: number, start: (port: number) => Promise<UiServer>, deps: ActorDeps): Promise<UiServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start(port)
+    } catch (err) {
+      if (notBusy(err) || attempt >= REBIND_ATTEMPTS) {
+        deps.log.warn('api cannot take back its port; taking a free one', { port, code: errorCode(err) })
+        return await start(0)
+      }
+      await new Promise(resolve => setTimeout(resolve, REBIND_DELAY))
+    }
+  }
+}
+
+/** Only a busy port is worth waiting for. */
+function notBusy (err: unknown): boolean {
+  return errorCode(err) !== 'EADDRINUSE'
+}
+
+function previousPort (snapshot: unknown): number | undefined {
+  const port = (snapshot as { port?: unknown } | undefined)?.port
+  return typeof port === 'number' && Number.isInteger(port) && port > 0 && port <= 65535 ? port : undefined
+}
+
+function portOf (url: string): number {
+  return Number(new URL(url).port)
 }
 
 function applied (e: ReturnType<Bridge['view']['add']>, bridge: Bridge): Observable<never> {

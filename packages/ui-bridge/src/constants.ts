@@ -23,6 +23,11 @@ export const DEFAULT_SEARCH_TIMEOUT = 3 * second
 /** The server ends a search this long after its time bound even if the backend has not. */
 export const SEARCH_GRACE = 500 * millisecond
 
+/** Searches running at once through the API (each makes the node send queries); more get 429. */
+export const MAX_SEARCHES = 8
+/** Lookups by id and directory pages running at once through the API; more get 429. */
+export const MAX_LOOKUPS = 8
+
 /** The search routes a query may take. */
 export const SEARCH_VIAS = ['hybrid', 'lists', 'gossip'] as const
 export const DEFAULT_VIA = 'hybrid'
@@ -58,6 +63,10 @@ export const METRIC_PREFIX = 'peerconnect_'
 // ── the actor ────────────────────────────────────────────────────────────────────────────────
 
 export const minute = 60 * second
+
+/** After a restart, the port the API had is tried this many times, REBIND_DELAY apart (the old server may still be closing), before a free one is taken. */
+export const REBIND_ATTEMPTS = 10
+export const REBIND_DELAY = 100 * millisecond
 
 /** How often the actor re-reads the routing table and checks the peers it has not heard from. */
 export const CHECK_INTERVAL = 10 * second

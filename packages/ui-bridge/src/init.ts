@@ -22,6 +22,8 @@ export interface UiBridgeInit {
   readonly nameTimeout?: number
   /** CPU, memory and event-loop metrics of the actor's thread on /metrics (default true). */
   readonly processMetrics?: boolean
+  /** Host names the API answers to besides its bound address and `localhost` (e.g. a reverse proxy's name). */
+  readonly allowedHosts?: readonly string[]
 }
 
 export interface Settings {
@@ -35,6 +37,7 @@ export interface Settings {
   readonly checkConcurrency: number
   readonly nameTimeout: number
   readonly processMetrics: boolean
+  readonly allowedHosts: readonly string[]
 }
 
 export function settingsOf (init: UiBridgeInit): Settings {
@@ -48,7 +51,8 @@ export function settingsOf (init: UiBridgeInit): Settings {
     maxChecks: positive(init.maxChecks, MAX_CHECKS),
     checkConcurrency: CHECK_CONCURRENCY,
     nameTimeout: positive(init.nameTimeout, NAME_TIMEOUT),
-    processMetrics: init.processMetrics !== false
+    processMetrics: init.processMetrics !== false,
+    allowedHosts: Array.isArray(init.allowedHosts) ? init.allowedHosts.filter((h): h is string => typeof h === 'string') : []
   }
 }
 

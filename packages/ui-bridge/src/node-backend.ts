@@ -43,10 +43,11 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
     const key = fingerprintOf(names, peer.id)
     return key === undefined ? peer : { ...peer, key }
   }
+  /** A peer's name for a lookup, or '' when it has not come within the lookup's name deadline (it may still come later, as an event). */
   const nameOf = async (contact: Contact): Promise<string> => {
     if (contact.pc === false) return ''                     // BEP 5 only: no record to ask for
     const idHex = idToHex(contact.id)
-    return (await names.resolve({ id: contact.id, host: contact.host, port: contact.port }, idHex)) ?? ''
+    return (await withDeadline(names.resolve({ id: contact.id, host: contact.host, port: contact.port }, idHex), bridge.settings.nameTimeout)) ?? ''
   }
 
   return {
@@ -97,9 +98,10 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
       if (id === undefined) return null
       const live = view.target(idHex)
       if (live !== undefined) {
-        if (view.get(idHex)?.kind === 'bep5') return view.get(idHex) ?? null
-        const name = await names.resolve(live, idHex)
-        if (name !== undefined) bridge.emit(view.named(idHex, name, fingerprintOf(names, idHex)))
+        if (view.get(idHex)?.kind === 'bep5') return view.get(idHex) ?? null   // no record to ask for
+        const resolving = names.resolve(live, idHex)
+        resolving.then(name => { if (name !== undefined) bridge.emit(view.named(idHex, name, fingerprintOf(names, idHex))) }, () => {})
+        await withDeadline(resolving, bridge.settings.nameTimeout)
         return view.get(idHex) ?? null
       }
       const get: RoutingGet = { type: 'routing.get', id }
@@ -180,4 +182,15 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
 function recordAddressText (record: PeerRecord): string {
   const addr = recordAddress(record)
   return addr === undefined ? '' : formatAddress(addr.host, addr.port)
+}
+
+/** `p`'s value, or undefined when it has not settled within `ms` (names queue behind other look-ups: a lookup never waits for them without bound). */
+async function withDeadline<T> (p: Promise<T | undefined>, ms: number): Promise<T | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const late = new Promise<undefined>(resolve => { timer = setTimeout(resolve, ms, undefined) })
+  try {
+    return await Promise.race([p.catch(() => undefined), late])
+  } finally {
+    clearTimeout(timer)
+  }
 }

@@ -86,5 +86,5 @@ export function snake (name: string): string {
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
 /** Transport stats that are levels, not counts. */
-const TRANSPORT_GAUGES = new Set(['pending', 'rttContacts', 'rateLimitSources'])
+const TRANSPORT_GAUGES = new Set(['pending', 'rttContacts', 'rateLimitSources', 'rateLimitPrefixes'])
 const GOSSIP_GAUGES = new Set(['seenSize', 'viewSize', 'inFlight'])

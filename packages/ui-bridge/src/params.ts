@@ -42,13 +42,14 @@ export function parseId (x: unknown): Parsed<string> {
   return ok(x.toLowerCase())
 }
 
-/** A keyword query, trimmed: 1..64 bytes of UTF-8, no control characters. */
+/** A keyword query, trimmed: 1..64 bytes of UTF-8, no control characters, at least one letter or digit. */
 export function parseQuery (x: unknown): Parsed<string> {
   if (typeof x !== 'string') return bad('ERR_BAD_QUERY', 'give one query `q`')
   const q = x.trim()
   if (q.length === 0) return bad('ERR_BAD_QUERY', 'the query is empty')
   if (Buffer.byteLength(q, 'utf8') > MAX_QUERY_BYTES) return bad('ERR_BAD_QUERY', `the query is longer than ${MAX_QUERY_BYTES} bytes`)
   if (CONTROL.test(q)) return bad('ERR_BAD_QUERY', 'the query contains control characters')
+  if (!WORD.test(q)) return bad('ERR_BAD_QUERY', 'the query needs at least one letter or digit')
   return ok(q)
 }
 
@@ -82,6 +83,8 @@ export function parseLimit (x: unknown): Parsed<number> {
 const HEX_ID = /^[0-9a-fA-F]{40}$/
 const DIGITS = /^[0-9]{1,9}$/
 const PRINTABLE = /^[\x21-\x7e]+$/
+/** Search matches words: a query without a letter or digit can match nothing. */
+const WORD = /[\p{L}\p{N}]/u
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/
 

@@ -14,13 +14,15 @@ import type { WebSocket } from 'ws'
 import type { Logger } from '@peerconnect/runtime'
 import type { UiBackend } from './backend.js'
 import { isLoopback, tokenCheck } from './auth.js'
-import { BODY_LIMIT, DEFAULT_HOST, DEFAULT_PORT, MAX_PARAM_LENGTH, REQUEST_TIMEOUT, WS_HEARTBEAT, WS_MAX_PAYLOAD } from './constants.js'
+import { BODY_LIMIT, DEFAULT_HOST, DEFAULT_PORT, MAX_LOOKUPS, MAX_PARAM_LENGTH, MAX_SEARCHES, REQUEST_TIMEOUT, WS_HEARTBEAT, WS_MAX_PAYLOAD } from './constants.js'
 import { InvalidServerOptionError, TokenRequiredError, backendFailure, errorBody } from './errors.js'
 import { silentLogger } from './logger.js'
+import { createHostGuard } from './origin.js'
+import type { HostGuard } from './origin.js'
 import { createMetrics } from './metrics.js'
 import { loadAssets } from './static-files.js'
 import type { RouteContext } from './routes/context.js'
-import { describe } from './routes/context.js'
+import { createSlots, describe } from './routes/context.js'
 import { eventsRoutes } from './routes/events.js'
 import { metricsRoutes } from './routes/metrics.js'
 import { pageRoutes } from './routes/page.js'
@@ -40,6 +42,12 @@ export interface UiServerOptions {
   assetsDir?: string
   /** Expose process metrics (CPU, memory, event loop) on /metrics. Default true. */
   processMetrics?: boolean
+  /** Host names the server answers to besides its bound address and `localhost` (DNS rebinding guard). */
+  allowedHosts?: readonly string[]
+  /** Searches running at once; more get 429. Default MAX_SEARCHES. */
+  maxSearches?: number
+  /** Lookups by id and directory pages running at once; more get 429. Default MAX_LOOKUPS. */
+  maxLookups?: number
 }
 
 export interface UiServer {
@@ -65,7 +73,9 @@ export async function createUiServer (backend: UiBackend, opts: UiServerOptions 
     log,
     metrics: createMetrics(backend, log, { process: opts.processMetrics }),
     assets: loadAssets(opts.assetsDir),
-    closing: closing.signal
+    closing: closing.signal,
+    searches: createSlots(opts.maxSearches ?? MAX_SEARCHES),
+    lookups: createSlots(opts.maxLookups ?? MAX_LOOKUPS)
   }
   const app = Fastify({
     logger: false,
@@ -78,7 +88,9 @@ export async function createUiServer (backend: UiBackend, opts: UiServerOptions 
     clientErrorHandler: answerClientError
   })
   await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD } })
-  installHooks(app, ctx, opts.token)
+  let boundPort = port
+  const guard = createHostGuard(host, () => boundPort, opts.allowedHosts)
+  installHooks(app, ctx, opts.token, guard)
   pageRoutes(app, ctx)
   statusRoutes(app, ctx)
   peersRoutes(app, ctx)
@@ -87,6 +99,8 @@ export async function createUiServer (backend: UiBackend, opts: UiServerOptions 
   metricsRoutes(app, ctx)
 
   await app.listen({ host, port })
+  boundPort = (app.server.address() as AddressInfo).port
+  guard.listening((app.server.address() as AddressInfo).address)
   app.server.headersTimeout = REQUEST_TIMEOUT
   const heartbeat = startHeartbeat(app)
   const url = urlOf(app.server.address() as AddressInfo)
@@ -117,11 +131,17 @@ function checkOptions (host: string, port: number, token: string | undefined): v
   }
 }
 
-function installHooks (app: FastifyInstance, ctx: RouteContext, token: string | undefined): void {
+function installHooks (app: FastifyInstance, ctx: RouteContext, token: string | undefined, guard: HostGuard): void {
   const allowed = token === undefined ? undefined : tokenCheck(token)
   app.addHook('onRequest', async (request, reply) => {
     if (request.raw.url?.startsWith('/') !== true) {
       return reply.code(400).send(errorBody('ERR_BAD_REQUEST', 'the request target must be a path'))
+    }
+    if (!guard.hostAllowed(request.headers.host)) {
+      return reply.code(421).send(errorBody('ERR_BAD_HOST', 'this server does not answer to that Host name (use its address or localhost)'))
+    }
+    if (PRIVATE.test(request.raw.url) && (!guard.originAllowed(request.headers.origin) || !guard.fetchSiteAllowed(request.headers['sec-fetch-site']))) {
+      return reply.code(403).send(errorBody('ERR_FOREIGN_ORIGIN', 'requests from other sites are refused'))
     }
     const config = request.routeOptions.config
     if (allowed === undefined || config.auth !== true) return
@@ -149,6 +169,9 @@ function installHooks (app: FastifyInstance, ctx: RouteContext, token: string | 
     return reply.code(failure.status).send(failure.body)
   })
 }
+
+/** The routes a page of another site must not read or drive: the API (the events socket too) and the metrics. */
+const PRIVATE = /^\/(api|metrics)(\/|\?|$)/
 
 /** Pings every WebSocket each WS_HEARTBEAT; one that did not answer the previous ping is dropped. */
 function startHeartbeat (app: FastifyInstance): NodeJS.Timeout {

@@ -2,10 +2,11 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { Subject } from 'rxjs'
+import { Subject, filter, firstValueFrom, map, merge } from 'rxjs'
 import { isUiInfoReply, isUiReady, randomId } from '@peerconnect/protocol'
 import type { Message } from '@peerconnect/protocol'
-import type { ActorDeps, Logger } from '@peerconnect/runtime'
+import { createSupervisor, silentLogger } from '@peerconnect/runtime'
+import type { ActorDeps, ActorSpec, Logger, Supervisor } from '@peerconnect/runtime'
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { uiBridge, uiBridgeActor, UI_CONSUMES } from '../src/index.js'
 import type { UiBridgeInit } from '../src/index.js'
@@ -124,6 +125,47 @@ life('actor - a taken port does not crash the actor: ui.info answers ERR_ADDRESS
   }
 }))
 
+life('actor - restarted by its supervisor with port 0, the API comes back on the port it had', withTimeout(T, async () => {
+  const node = fakeNode()
+  const init: UiBridgeInit = { name: 'me', port: 0, processMetrics: false, checkInterval: 60_000 }
+  // The ui-bridge actor plus a way to crash it: a `probe.crash` makes its stream error.
+  const spec: ActorSpec = {
+    name: 'ui-bridge',
+    consumes: [...UI_CONSUMES, 'probe.crash'],
+    init,
+    run: (in$, deps) => merge(
+      uiBridgeActor(init)(in$.pipe(filter(m => m.type !== 'probe.crash')), { ...deps, ask: node.ask }),
+      in$.pipe(filter(m => m.type === 'probe.crash'), map((): Message => { throw new Error('crash') }))
+    )
+  }
+  const sup = createSupervisor({ log: silentLogger, restart: { min: 10, max: 10 } })
+  try {
+    await sup.start(spec, { host: 'inline' })
+    const url = await urlOf(sup)
+    assert.is((await get(url + '/api/status')).status, 200)
+    sup.publish({ type: 'probe.crash' })
+    await waitFor(() => sup.stats().find(a => a.name === 'ui-bridge')?.restarts === 1, { what: 'a restart' })
+    const again = await waitFor(async () => await urlOf(sup).catch(() => undefined), { what: 'the API back' })
+    assert.is(again, url, 'the same port')
+    assert.is((await get(again + '/api/status')).status, 200)
+  } finally { await sup.stop() }
+}))
+
+life('actor - the port it had is taken after a restart: it takes a free one instead of failing', withTimeout(T, async () => {
+  const blocker = createServer()
+  await new Promise<void>(resolve => blocker.listen(0, '127.0.0.1', resolve))
+  const taken = (blocker.address() as AddressInfo).port
+  const r = await run(fakeNode(), { port: 0 }, { snapshot: { port: taken } })
+  try {
+    assert.not.ok(r.url.endsWith(`:${taken}`))
+    assert.equal(r.out.find(m => m.type === 'actor.snapshot'), { type: 'actor.snapshot', state: { port: Number(new URL(r.url).port) } })
+    assert.is((await get(r.url + '/')).status, 200)
+  } finally {
+    r.stop()
+    blocker.close()
+  }
+}))
+
 life('actor - a non-loopback host without a token is refused: ui.info answers ERR_TOKEN_REQUIRED', withTimeout(T, async () => {
   const in$ = new Subject<Message>()
   const out: Message[] = []
@@ -235,6 +277,12 @@ async function canListen (port: number): Promise<boolean> {
   })
   if (ok) await new Promise(resolve => s.close(resolve))
   return ok
+}
+
+async function urlOf (sup: Supervisor): Promise<string> {
+  const r = await firstValueFrom(sup.ask({ type: 'ui.info' }, { timeout: 2000 }))
+  if (!isUiInfoReply(r)) throw new Error('no ui.info reply')
+  return r.url
 }
 
 async function freePort (): Promise<number> {

@@ -235,6 +235,26 @@ lookup('lookup - a bad id is a 400 before any ask; no crawler is a 503', withTim
   })
 }))
 
+lookup('lookup - a name that does not come within the deadline: the peer is answered without it', withTimeout(T, async () => {
+  const ada = fakePeer('ada', 4000)
+  const far = fakePeer('far-away', 4100)
+  const node = fakeNode({ peers: [ada] })
+  node.peers.set(4100, far)
+  node.answers.set('transport.query', () => NEVER)
+  node.answers.set('crawler.find', m => of(reply(m, { type: 'crawler.result', target: far.id, closest: [], found: far.contact, queries: 9, bytes: 900, ms: 30 })))
+  await withActor(node, async (url) => {
+    await waitFor(() => node.asks('routing.contacts').length > 0, { what: 'first sweep' })
+    for (const p of [ada, far]) {
+      const t0 = Date.now()
+      const res = await get(url + `/api/peers/${p.hex}`)
+      assert.is(res.status, 200, p.name)
+      assert.is((res.json as { id: string, name: string }).id, p.hex)
+      assert.is((res.json as { name: string }).name, '', 'no name yet')
+      assert.ok(Date.now() - t0 < 3000, `answered in ${Date.now() - t0} ms`)
+    }
+  }, { init: { nameTimeout: 300 } })
+}))
+
 lookup.run()
 
 const details = suite('node backend - details and the streamed lookup')

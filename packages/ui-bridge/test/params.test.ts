@@ -35,11 +35,16 @@ query('query - trimmed, 1..64 UTF-8 bytes', () => {
   assert.is(value(parseQuery('a'.repeat(64))), 'a'.repeat(64))
   assert.is(value(parseQuery('é'.repeat(32))), 'é'.repeat(32))
   assert.is(value(parseQuery('日本')), '日本')
-  assert.is(value(parseQuery('🙂'.repeat(16))), '🙂'.repeat(16))
+  assert.is(value(parseQuery('🙂 a')), '🙂 a')
+  assert.is(value(parseQuery('!7')), '!7')
+})
+
+query('query - one without a letter or digit matches no name: ERR_BAD_QUERY', () => {
+  for (const x of ['!!!', '🙂'.repeat(16), '-- ..', '\'"', '·']) assert.is(code(parseQuery(x)), 'ERR_BAD_QUERY', JSON.stringify(x))
 })
 
 query('query - empty, too long, control characters or not a string is ERR_BAD_QUERY', () => {
-  for (const x of ['', '   ', '\t', 'a'.repeat(65), 'é'.repeat(33), '🙂'.repeat(17), 'a\u0000b', 'a\nb', 'a\u007fb', ...WEIRD]) {
+  for (const x of ['', '   ', '\t', 'a'.repeat(65), 'é'.repeat(33), 'a' + '🙂'.repeat(16), 'a\u0000b', 'a\nb', 'a\u007fb', ...WEIRD]) {
     assert.is(code(parseQuery(x)), 'ERR_BAD_QUERY', typeof x === 'string' ? JSON.stringify(x) : typeof x)
   }
 })

@@ -42,6 +42,12 @@ export interface StartOptions {
   readonly bind?: string
   /** Its own data dir name under the testbed's scratch dir (default the host's name): the same name keeps the identity and table. */
   readonly dataDir?: string
+  /** LAN discovery by mDNS (default off here, so that the other suites prove joining through the DHT alone). */
+  readonly mdns?: boolean
+  /** UDP port (default 7000). */
+  readonly port?: number
+  /** The API's port on the host's management address (default 7070; a second node on a host needs another). */
+  readonly apiPort?: number
   readonly args?: readonly string[]
 }
 
@@ -51,16 +57,17 @@ export function startNode (bed: Testbed, host: Host, opts: StartOptions = {}): H
     process.execPath, cliPath(), 'start',
     '--name', name,
     '--host', opts.bind ?? host.ip4,
-    '--port', String(UDP_PORT),
-    '--api', `${host.mgmt}:${API_PORT}`,
+    '--port', String(opts.port ?? UDP_PORT),
+    '--api', `${host.mgmt}:${opts.apiPort ?? API_PORT}`,
     '--api-token', TOKEN,
     '--data-dir', join(bed.dir, opts.dataDir ?? host.name),
     '--json',
+    ...(opts.mdns === true ? [] : ['--no-mdns']),
     ...(opts.bootstrap ?? []).flatMap(b => ['--bootstrap', b]),
     ...(opts.args ?? [])
   ]
   const proc = bed.spawn(host, argv)
-  const api = `http://${host.mgmt}:${API_PORT}`
+  const api = `http://${host.mgmt}:${opts.apiPort ?? API_PORT}`
   const call = async (path: string): Promise<Response> => {
     const res = await fetch(api + path, { headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(20_000) })
     if (!res.ok) throw new Error(`${name}: GET ${path} → ${res.status} ${await res.text()}`)

@@ -4,9 +4,10 @@
  *   eth0  on a data bridge: an IPv4 address in 10.231.0.0/24 and an IPv6 ULA in fd31::/64 (nodad);
  *         the peer-to-peer traffic. Hosts sit on one of two segments (bridges) joined by a veth
  *         pair, "the cable", that `cut()` takes down and `heal()` brings up.
- *   eth1  on a management bridge (10.232.0.0/24) that the process driving the testbed also sits
- *         on (10.232.0.254): the nodes' HTTP APIs are reached there, and a cut cable does not
- *         cut the driver off from either half.
+ *   eth1  on a management bridge (10.232.N.0/24) that the process driving the testbed also sits
+ *         on (10.232.N.254): the nodes' HTTP APIs are reached there, and a cut cable does not
+ *         cut the driver off from either half. N is a slot of its own (a lock file per slot), so
+ *         testbeds running at once do not put the same subnet on two bridges of the root namespace.
  *
  * Hosts may also sit behind a NAT router: a namespace with one leg on the data segment 0 and one
  * on a private LAN (192.168.77.0/24) whose hosts reach the data network only through its
@@ -18,17 +19,15 @@
  */
 import { execFileSync, spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { mkdtempSync, rmSync, readdirSync, existsSync } from 'node:fs'
+import { mkdtempSync, rmSync, readdirSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
 export const DATA4 = '10.231.0.'
 export const DATA6 = 'fd31::'
-export const MGMT4 = '10.232.0.'
 export const LAN4 = '192.168.77.'
-/** The driver's own address on the management bridge. */
-export const DRIVER = `${MGMT4}254`
 const PREFIX = 'pch'
+const SLOTS = 250
 
 export interface TestbedOptions {
   /** Number of hosts (1..100). */
@@ -66,6 +65,8 @@ export interface Spawned {
 export interface Testbed {
   readonly tag: string
   readonly hosts: readonly Host[]
+  /** This testbed's management subnet, `10.232.N.` (the driver is `.254` on it). */
+  readonly mgmtPrefix: string
   /** The NAT router's address on the data network, when there is one. */
   readonly natPublic: string | undefined
   /** A scratch directory for this run (node data dirs), removed by close(). */
@@ -117,6 +118,8 @@ export function createTestbed (opts: TestbedOptions): Testbed {
   if (why !== undefined) throw Object.assign(new Error(`the testbed cannot run here: ${why}`), { code: 'ERR_NO_TESTBED' })
   sweepStale()
   const tag = `${PREFIX}${process.pid.toString(36)}`
+  const slot = claimSlot()
+  const MGMT4 = `10.232.${slot.n}.`
   const split = opts.split ?? opts.hosts
   const natted = new Set(opts.natted ?? [])
   const dir = mkdtempSync(join(tmpdir(), `${tag}-`))
@@ -145,7 +148,8 @@ export function createTestbed (opts: TestbedOptions): Testbed {
     ip('-n', ns, 'link', 'set', inner, 'up')
   }
 
-  const sync = (): void => { void close() }
+  /** On exit only synchronous work runs: kill, remove, done. */
+  const sync = (): void => { cleanupSync() }
   const onSignal = (signal: NodeJS.Signals): void => {
     cleanupSync()
     process.kill(process.pid, signal)
@@ -161,6 +165,7 @@ export function createTestbed (opts: TestbedOptions): Testbed {
     for (const ns of made.namespaces) quiet('ip', ['netns', 'del', ns])
     for (const link of made.links) quiet('ip', ['link', 'del', link])
     rmSync(dir, { recursive: true, force: true })
+    slot.release()
   }
 
   const close = async (): Promise<void> => {
@@ -182,7 +187,7 @@ export function createTestbed (opts: TestbedOptions): Testbed {
     addBridge(data[0]!)
     addBridge(data[1]!)
     addBridge(mgmt)
-    ip('addr', 'add', `${DRIVER}/24`, 'dev', mgmt)
+    ip('addr', 'add', `${MGMT4}254/24`, 'dev', mgmt)
     // The cable: a veth pair between the two data bridges.
     ip('link', 'add', `${tag}-c0`, 'type', 'veth', 'peer', 'name', `${tag}-c1`)
     made.links.push(`${tag}-c0`)
@@ -241,6 +246,7 @@ export function createTestbed (opts: TestbedOptions): Testbed {
   return {
     tag,
     hosts,
+    mgmtPrefix: MGMT4,
     natPublic,
     dir,
     spawn (host, argv, env) {
@@ -273,6 +279,35 @@ function run (cmd: string, args: readonly string[]): void {
     const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim()
     throw new Error(`${cmd} ${args.join(' ')}: ${stderr || (err as Error).message}`)
   }
+}
+
+/**
+ * A management subnet no other live testbed holds: slot N is held by the file
+ * `$TMPDIR/pch-slot-N` (created exclusively, holding the owner's pid); a slot whose owner is gone
+ * is taken over.
+ */
+function claimSlot (): { n: number, release: () => void } {
+  for (let n = 0; n < SLOTS; n++) {
+    const file = join(tmpdir(), `${PREFIX}-slot-${n}`)
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        writeFileSync(file, String(process.pid), { flag: 'wx' })
+        return { n, release: () => { if (readOwner(file) === process.pid) rmSync(file, { force: true }) } }
+      } catch {
+        const owner = readOwner(file)
+        if (owner !== undefined && alive(owner)) break
+        rmSync(file, { force: true })
+      }
+    }
+  }
+  throw new Error(`every one of the ${SLOTS} management subnets is held by a running testbed`)
+}
+
+function readOwner (file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, 'utf8'))
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined
+  } catch { return undefined }
 }
 
 function quiet (cmd: string, args: readonly string[]): void {

@@ -22,7 +22,7 @@ import { explainListenError } from './listen-error.js'
 
 const spec: CommandSpec = {
   name: 'start',
-  usage: 'start [--name <name>] [--host H] [--port P] [--bootstrap host:port]… [--api host:port | --no-api] [--api-token T] [--data-dir D] [--config F] [--inline] [--json] [--verbose]',
+  usage: 'start [--name <name>] [--host H] [--port P] [--bootstrap host:port]… [--api host:port | --no-api] [--api-token T] [--data-dir D] [--config F] [--no-mdns] [--inline] [--json] [--verbose]',
   summary: 'Run a node: join the network through the bootstrap nodes and stay until SIGINT/SIGTERM.',
   options: {
     name: { type: 'string', value: 'name', help: 'this node\'s name, shown to other peers (1–64 UTF-8 bytes); default: the config\'s, else the one the data dir last ran under' },
@@ -33,8 +33,11 @@ const spec: CommandSpec = {
     'no-api': { type: 'boolean', help: 'run without the HTTP API' },
     'api-token': { type: 'string', value: 'token', help: `bearer token the API requires (or set ${TOKEN_ENV}); needed when --api is not a loopback address` },
     'data-dir': { type: 'string', value: 'dir', help: 'identity key, routing table, saved name and config (default ~/.peerconnect/<name>)' },
-    config: { type: 'string', value: 'file', help: `a config file (JSON: name, host, port, bootstrap, api, ipLimits); default: ${CONFIG_FILE} in the data dir, if there is one` },
+    config: { type: 'string', value: 'file', help: `a config file (JSON: name, host, port, bootstrap, api, mdns, ipLimits); default: ${CONFIG_FILE} in the data dir, if there is one` },
+    'no-mdns': { type: 'boolean', help: 'do not find peers on the LAN by mDNS (it finds them with no --bootstrap; the config\'s "mdns": false does the same)' },
     inline: { type: 'boolean', help: 'run every actor on the main thread instead of worker threads' },
+    'exempt-loopback': { type: 'boolean', help: 'do not rate-limit queries from 127.0.0.0/8 and ::1 (local testnets)' },
+    'api-allow-host': { type: 'string', multiple: true, value: 'name', help: 'a Host name the API answers to besides its address and localhost (e.g. a reverse proxy\'s; repeatable)' },
     json: { type: 'boolean', help: 'print events as JSON lines (and log lines as JSON on stderr)' },
     verbose: { type: 'boolean', help: 'log info lines too, as JSON on stderr' }
   }
@@ -53,9 +56,15 @@ export interface StartOptions {
   config: string | undefined
   /** From the config only: the per-IP admission limits (createNode takes them where the node has the option). */
   ipLimits: NodeConfig['ipLimits']
+  /** LAN discovery by mDNS: on unless --no-mdns or the config's "mdns": false. */
+  mdns: boolean
   inline: boolean
   json: boolean
   verbose: boolean
+  /** --exempt-loopback: queries from loopback are not rate-limited (off by default for `start`). */
+  exemptLoopback: boolean
+  /** --api-allow-host: Host names the API answers to besides its address and localhost. */
+  allowHosts: string[]
 }
 
 async function run (argv: readonly string[]): Promise<number> {
@@ -71,10 +80,11 @@ async function run (argv: readonly string[]): Promise<number> {
   const log = logger.log
   try {
     await probeUdp(opts.host, opts.port)
-    const { identity, created } = await loadOrCreateIdentity(opts.dataDir)
+    const { identity, created, warning } = await loadOrCreateIdentity(opts.dataDir)
+    if (warning !== undefined) log.warn('identity key exposed', { message: warning })
     let node: PeerNode
     try {
-      node = await createNode({ name: opts.name, identity, host: opts.host, port: opts.port, dataDir: opts.dataDir, inline: opts.inline, log, api: opts.api ?? false })
+      node = await createNode({ name: opts.name, identity, host: opts.host, port: opts.port, dataDir: opts.dataDir, inline: opts.inline, log, api: opts.api ?? false, lan: opts.mdns, transport: { rateLimit: { exemptLoopback: opts.exemptLoopback } }, ui: { allowedHosts: opts.allowHosts } })
     } catch (err) {
       throw explainListenError(err, '--api')
     }
@@ -157,6 +167,8 @@ export async function resolveStart (values: Parsed['values'], env: NodeJS.Proces
   else if (values.api === undefined && config.api === false) api = null
   else if (config.api === undefined || config.api === false) api = apiOption(values, DEFAULT_API, env)
   else api = apiOption(values, formatHostPort(config.api), env, `"api" of ${configFile!},`)
+  const allowHosts = list(values['api-allow-host'])
+  for (const h of allowHosts) if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9.])?$/.test(h)) throw new UsageError(`--api-allow-host must be a host name, got ${JSON.stringify(h)}`)
   return {
     name,
     host,
@@ -166,9 +178,12 @@ export async function resolveStart (values: Parsed['values'], env: NodeJS.Proces
     dataDir,
     config: configFile,
     ipLimits: config.ipLimits,
+    mdns: values['no-mdns'] !== true && config.mdns !== false,
     inline: values.inline === true,
     json: values.json === true,
-    verbose: values.verbose === true
+    verbose: values.verbose === true,
+    exemptLoopback: values['exempt-loopback'] === true,
+    allowHosts
   }
 }
 

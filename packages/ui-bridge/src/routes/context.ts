@@ -14,6 +14,36 @@ export interface RouteContext {
   readonly assets: AssetMap
   /** Aborts when the server starts closing: long-running answers end early. */
   readonly closing: AbortSignal
+  /** Searches running at once (each makes the node send queries). */
+  readonly searches: Slots
+  /** Lookups by id and directory pages running at once (each may walk the network). */
+  readonly lookups: Slots
+}
+
+/** A count of work running at once, up to a cap. */
+export interface Slots {
+  /** Takes a slot; false when all are taken. */
+  take (): boolean
+  release (): void
+  readonly running: number
+}
+
+export function createSlots (max: number): Slots {
+  let running = 0
+  return {
+    take () {
+      if (running >= max) return false
+      running++
+      return true
+    },
+    release () { running = Math.max(0, running - 1) },
+    get running () { return running }
+  }
+}
+
+/** 429 for work refused because `max` of its kind are running. */
+export function tooMany (reply: FastifyReply, code: string, what: string): FastifyReply {
+  return reply.code(429).header('retry-after', '1').send(errorBody(code, `too many ${what} at once; try again in a moment`))
 }
 
 declare module 'fastify' {

@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream'
 import { performance } from 'node:perf_hooks'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import type { RouteContext } from './context.js'
-import { badRequest, failed } from './context.js'
+import { badRequest, failed, tooMany } from './context.js'
 import { parseSearchParams } from '../params.js'
 import { pumpSearch } from '../search-stream.js'
 import type { SearchPump } from '../search-stream.js'
@@ -21,6 +21,7 @@ export function searchRoutes (app: FastifyInstance, ctx: RouteContext): void {
     const params = parseSearchParams(request.query)
     if (!params.ok) return badRequest(reply, params.error)
     const { q, via, timeoutMs } = params.value
+    if (!ctx.searches.take()) return tooMany(reply, 'ERR_TOO_MANY_SEARCHES', 'searches')
 
     const controller = new AbortController()
     const abort = (): void => controller.abort()
@@ -35,6 +36,7 @@ export function searchRoutes (app: FastifyInstance, ctx: RouteContext): void {
       reply.raw.off('close', onClose)
       ctx.closing.removeEventListener('abort', abort)
       ctx.metrics.searches.dec()
+      ctx.searches.release()
       abort()
       pump?.release()
     }

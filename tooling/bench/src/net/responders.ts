@@ -82,7 +82,7 @@ export async function bareResponder (contacts: number): Promise<Responder> {
 }
 
 /** `n` contacts for a node with id `self`: 20 per shared-prefix length 0, 1, 2, … (unreachable ports; never contacted). */
-function tableFor (self: NodeId, n: number): NodeInfo[] {
+export function tableFor (self: NodeId, n: number): NodeInfo[] {
   return Array.from({ length: n }, (_, i) => ({
     id: randomIdWithPrefix(self, Math.floor(i / PER_BUCKET)),
     host: '127.0.0.1',
