@@ -46,7 +46,7 @@ export const LOOKUP_TIMEOUT = 60 * second
  * Queries in a row that time out (transport.failed: only queries the contact is known to answer)
  * before a contact is bad (stops being good); a sighting resets the count. BEP 5: one lost packet
  * is not a dead node. 2, measured with `pnpm bench:lookup --nodes 200 --delay 25 --churn 0.2
- * --fail-after N` (tooling/bench/README.md): 1, 2 and 3 cost about the same queries per lookup.
+ * --fail-after N` (tooling/bench/README.md): 1 and 2 within a run's noise on a quiet machine.
  */
 export const FAIL_AFTER_TIMEOUTS = 2
 
