@@ -4,8 +4,9 @@
  * nodes among them; their silence on `pc_*` methods stalls nothing.
  *
  * Note: bittorrent-dht does not answer a method it does not know (no 204, no reply at all), so a
- * `pc_*` query to it ends with the transport's own adaptive timeout (ERR_RPC_TIMEOUT), which is
- * short once the contact's round-trip time is known.
+ * `pc_*` query to one never heard from ends with the transport's own adaptive timeout
+ * (ERR_RPC_TIMEOUT); once it has spoken (without a "PC" `v`) the transport refuses to send it any
+ * `pc_*` query (ERR_RPC_UNSUPPORTED). interop-mixed-swarm.test.ts: a larger mixed swarm.
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -170,16 +171,27 @@ guest('bittorrent-dht - crawler.find of a bittorrent-dht node finds it', withTim
   assert.is(res.found.port, wanted.address.port)
 }))
 
-guest('bittorrent-dht - a pc_record query to a node that ignores it fails by the transport\'s own timeout, not the ask\'s', withTimeout(T, async () => {
+guest('bittorrent-dht - a pc_record query to a node known to speak BEP 5 only is refused at once (ERR_RPC_UNSUPPORTED), nothing sent', withTimeout(T, async () => {
   const dht = theirs.dhts[7]!
-  await query(node(), dht.address, 'ping')   // a measured round trip: the adaptive timeout is short
-  const t0 = Date.now()
-  const err = await rejects(query(node(), dht.address, 'pc_record', {}, 30_000), 'ERR_RPC_TIMEOUT')
-  const ms = Date.now() - t0
-  assert.ok(ms < 5000, `gave up after ${ms} ms, within the transport's ceiling, long before the 30 s ask bound`)
-  assert.match(String(err.message), /no reply/)
-  const pong = await query(node(), dht.address, 'ping')
-  assert.ok(idsEqual(pong.id, dht.id), 'the contact still answers what it knows')
+  const pong = await query(node(), dht.address, 'ping')   // it answers without a "PC" v: BEP 5 only
+  assert.is(pong.pc, false)
+  const before = (await transportStats(node()))['queriesSent.pc_record']!
+  const err = await rejects(query(node(), dht.address, 'pc_record', {}, 30_000), 'ERR_RPC_UNSUPPORTED')
+  assert.match(String(err.message), /BEP 5 only/)
+  assert.is((await transportStats(node()))['queriesSent.pc_record'], before, 'no pc_record went out')
+  const again = await query(node(), dht.address, 'ping')
+  assert.ok(idsEqual(again.id, dht.id), 'the contact still answers what it knows')
+}))
+
+guest('bittorrent-dht - a pc_record query to a node never heard from goes out and fails by the transport\'s own timeout, not the ask\'s', withTimeout(T, async () => {
+  const stranger = await startDht()
+  try {
+    const t0 = Date.now()
+    const err = await rejects(query(node(), stranger.address, 'pc_record', {}, 30_000), 'ERR_RPC_TIMEOUT')
+    const ms = Date.now() - t0
+    assert.ok(ms < 5000, `gave up after ${ms} ms, within the transport's ceiling, long before the 30 s ask bound`)
+    assert.match(String(err.message), /no reply/)
+  } finally { await destroyDhts([stranger]) }
 }))
 
 guest('bittorrent-dht - pc_* queries left unanswered do not stall lookups running beside them', withTimeout(T, async () => {
@@ -188,7 +200,8 @@ guest('bittorrent-dht - pc_* queries left unanswered do not stall lookups runnin
   const truths = targets.map(t => trueClosest(theirs.ids, t, K))
   const results = await Promise.all(targets.map(async (t, i) => await lookupExpecting(node(), t, truths[i]!)))
   results.forEach((res, i) => assert.equal(hexes(res.closest.slice(0, K)), hexes(truths[i]!), `lookup ${i}`))
-  assert.equal(await Promise.all(silent), Array(6).fill('ERR_RPC_TIMEOUT'))
+  // Refused at once when the transport already heard the node speak BEP 5 only, else left unanswered.
+  for (const code of await Promise.all(silent)) assert.ok(code === 'ERR_RPC_UNSUPPORTED' || code === 'ERR_RPC_TIMEOUT', String(code))
   // Queries a finished lookup no longer needs settle on their own (reply or adaptive timeout).
   const stats = await waitFor(async () => { const s = await transportStats(node()); return s.pending === 0 ? s : undefined }, { timeout: 15_000, what: 'the transport to have nothing pending' })
   assert.is(stats.badReplies, 0, 'every bittorrent-dht reply passed our guards')

@@ -1,5 +1,5 @@
 /**
- * A full bucket meets a newcomer (DESIGN §5): routing asks liveness about the bucket's oldest
+ * A full bucket meets a newcomer (docs/ARCHITECTURE.md, routing): routing asks liveness about the bucket's oldest
  * contact — a real node, reached over real UDP and TCP. Dead (its node stopped): it is evicted
  * with reason 'failed' and the newcomer admitted. Alive: it stays and the newcomer is dropped.
  *

@@ -36,7 +36,8 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
   let done = false
 
   for (const s of seeds) {
-    add(s, s.rtt)
+    const c = add(s, s.rtt)
+    if (c !== undefined && s.pc !== undefined) c.pc = s.pc
     if (s.rtt !== undefined) timers.observe(s.rtt)
   }
   updateDone()
@@ -79,8 +80,10 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
         failed++
         const real = add({ id: r.id, host: c.host, port: c.port }, rtt)
         if (real === undefined || real.state !== STATE.NEW) { updateDone(); return false }
+        if (r.pc !== undefined) real.pc = r.pc
         return answered(real, now, rtt)
       }
+      if (r.pc !== undefined) c.pc = r.pc
       return answered(c, now, rtt)
     },
     fail (queriedId, _now, failBytes = 0) {
@@ -228,6 +231,8 @@ interface Candidate {
   sentAt: number
   lastSeen: number
   rtt: number | undefined
+  /** What it speaks (Contact.pc), once known. */
+  pc?: boolean
 }
 
 /** Worth a rank among the k to ask: not failed, not presumed lost, not slow. */
@@ -241,7 +246,8 @@ function awaited (c: Candidate): boolean {
 }
 
 function toContact (c: Candidate, lastSeen: number): Contact {
-  return c.rtt === undefined
-    ? { id: c.id, host: c.host, port: c.port, lastSeen }
-    : { id: c.id, host: c.host, port: c.port, lastSeen, rtt: c.rtt }
+  const out: Contact = { id: c.id, host: c.host, port: c.port, lastSeen }
+  if (c.rtt !== undefined) out.rtt = c.rtt
+  if (c.pc !== undefined) out.pc = c.pc
+  return out
 }

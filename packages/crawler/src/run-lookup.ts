@@ -132,7 +132,7 @@ function drive (lookup: Lookup, deps: ActorDeps, { init, k, metrics }: { init: C
       const parsed = parseReply('find_node', m.r)
       if (!parsed.ok) { lookup.fail(c.id, now, m.bytes); return }
       const nodes: NodeInfo[] = parsed.reply.nodes6.length === 0 ? parsed.reply.nodes : [...parsed.reply.nodes, ...parsed.reply.nodes6]
-      const changed = lookup.reply(c.id, now, { id: m.id, nodes, bytes: m.bytes, rtt: m.rtt })
+      const changed = lookup.reply(c.id, now, m.pc === undefined ? { id: m.id, nodes, bytes: m.bytes, rtt: m.rtt } : { id: m.id, nodes, bytes: m.bytes, rtt: m.rtt, pc: m.pc })
       if (changed && !lookup.done) {
         const s = lookup.stats()
         sub.next({ kind: 'progress', queried: s.queries, responded: s.responded, closest: lookup.closest(k) })

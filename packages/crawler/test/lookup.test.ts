@@ -41,6 +41,16 @@ basics('lookup - alpha and k are options', () => {
   assert.equal(createLookup(TARGET, seeds, { alpha: 5, k: 2 }).take(0).map(dist), [1, 2], 'only the k closest are worth asking')
 })
 
+basics('lookup - what a node speaks (pc, from its reply or its seed) rides on its contact in the result', () => {
+  const l = createLookup(TARGET, [contact(1, { pc: true }), contact(2), contact(3)], { k: 3 })
+  l.take(0)
+  l.reply(id(1), 1, { id: id(1), nodes: [] })
+  l.reply(id(2), 1, { id: id(2), nodes: [], pc: false })
+  l.reply(id(3), 1, { id: id(3), nodes: [] })
+  assert.equal(l.closest().map(c => c.pc), [true, false, undefined])
+  assert.not.ok('pc' in l.closest()[2]!, 'not known: no field')
+})
+
 basics('lookup - our own id is never a candidate', () => {
   const l = createLookup(TARGET, [contact(1), contact(2)], { self: id(1) })
   assert.equal(l.take(0).map(dist), [2])

@@ -2,14 +2,15 @@
  * The peer view: the contacts gossip samples from, kept from routing's published changes
  * (routing.peer.added / routing.peer.removed, and one routing.contacts at start), grouped by the
  * length of the prefix they share with our id — the same shape as the routing table, so bucket
- * `j` is exactly the part of the id space that differs from us first at bit `j`.
+ * `j` is exactly the part of the id space that differs from us first at bit `j`. Contacts known
+ * to speak BEP 5 only (`pc: false`) are left out: they never get a pc_gossip.
  */
 import { commonPrefixLength, idsEqual } from '@peerconnect/protocol'
 import type { Contact, NodeId } from '@peerconnect/protocol'
 import { ID_BITS } from './constants.js'
 
 export interface PeerView {
-  /** Adds a contact, or updates its address; false for our own id or a malformed one. */
+  /** Adds a contact, or updates its address; false for our own id, a malformed one or a BEP 5-only one. */
   add (contact: Contact): boolean
   /** Removes the contact with this id; false if it was not there. */
   remove (id: NodeId): boolean
@@ -28,7 +29,7 @@ export function createPeerView (self: NodeId): PeerView {
   return {
     self,
     add (contact) {
-      if (!(contact.id instanceof Uint8Array) || contact.id.length !== self.length || idsEqual(contact.id, self)) return false
+      if (!(contact.id instanceof Uint8Array) || contact.id.length !== self.length || idsEqual(contact.id, self) || contact.pc === false) return false
       const key = idKey(contact.id)
       const at = where.get(key)
       if (at !== undefined) {

@@ -35,6 +35,14 @@ view('view - our own id and malformed ids are refused', () => {
   assert.is(v.size, 0)
 })
 
+view('view - a contact known to speak BEP 5 only is refused (it never gets a pc_gossip); unknown and PeerConnect ones are kept', () => {
+  const v = createPeerView(SELF)
+  assert.not.ok(v.add({ ...contact(0x80), pc: false }))
+  assert.ok(v.add({ ...contact(0x40), pc: true }))
+  assert.ok(v.add(contact(0x20)))
+  assert.is(v.size, 2)
+})
+
 view('view - adding a known id again updates its address, not its count', () => {
   const v = createPeerView(SELF)
   v.add(contact(0x80, 1, '10.0.0.1'))

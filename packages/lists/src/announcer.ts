@@ -124,6 +124,7 @@ export function createAnnouncer (ctx: Context): Announcer {
     : merge(timer(0, settings.announceInterval, ctx.deps.scheduler), kick$).pipe(exhaustMap(() => round$))
 
   const onContact = (contact: Contact): void => {
+    if (contact.pc === false) return                  // a BEP 5-only node is never a holder
     const farthest = holders[settings.r - 1]
     if (farthest === undefined || compareDistance(contact.id, farthest.id, list.id) < 0) stale = true
   }

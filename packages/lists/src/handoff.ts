@@ -1,5 +1,5 @@
 /**
- * Handoff (DESIGN §4, the seed's redistribution): when routing reports a new contact, for each
+ * Handoff (`pc_handoff`, docs/PROTOCOL.md): when routing reports a new contact, for each
  * list this node holds records of, the records go to the newcomer if it is among the R nodes
  * closest to the list id (among the contacts we know, ourselves and it) and we are the closest
  * of the holders we know — so one holder sends, not all of them. The records travel in batches
@@ -70,7 +70,7 @@ export function createHandoff (ctx: Context): Handoff {
 
   const handList = (list: number, newcomer: Contact): Observable<never> => {
     const target = LIST_IDS[list] as NodeId
-    const ask: RoutingClosest = { type: 'routing.closest', target, n: ctx.settings.r + 1 }
+    const ask: RoutingClosest = { type: 'routing.closest', target, n: ctx.settings.r + 1, pc: true }
     return ctx.deps.ask(ask, { timeout: ctx.settings.queryTimeout }).pipe(
       take(1),
       mergeMap(m => {
@@ -88,7 +88,8 @@ export function createHandoff (ctx: Context): Handoff {
 
   return {
     onPeerAdded: (msg) => defer(() => {
-      if (!isRoutingPeerAdded(msg) || idsEqual(msg.contact.id, ctx.settings.id)) return EMPTY
+      // A BEP 5-only newcomer holds no list: it never gets a pc_handoff.
+      if (!isRoutingPeerAdded(msg) || msg.contact.pc === false || idsEqual(msg.contact.id, ctx.settings.id)) return EMPTY
       const now = ctx.now()
       const lists = ctx.store.lists(now).filter(list => due(list, msg.contact, now))
       return from(lists).pipe(mergeMap(list => handList(list, msg.contact)))

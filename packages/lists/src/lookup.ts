@@ -1,4 +1,4 @@
-/** The holders of a list id: the closest nodes a crawler lookup found (never this node; at most `ipLimits.bucket` per subnet). */
+/** The holders of a list id: the closest nodes a crawler lookup found that may speak PeerConnect (never this node, never a BEP 5-only node; at most `ipLimits.bucket` per subnet). */
 import { catchError, filter, last, map, of } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { idsEqual, isCrawlerResult, limitPerSubnet } from '@peerconnect/protocol'
@@ -13,7 +13,7 @@ export function lookupHolders (ctx: Context, target: NodeId, k: number): Observa
   return ctx.deps.ask(ask, { timeout: LOOKUP_TIMEOUT }).pipe(
     filter(isCrawlerResult),
     last(),
-    map(res => diverse(ctx, res.closest.filter(c => !idsEqual(c.id, ctx.settings.id))).slice(0, k))
+    map(res => diverse(ctx, res.closest.filter(c => c.pc !== false && !idsEqual(c.id, ctx.settings.id))).slice(0, k))
   )
 }
 

@@ -1,5 +1,5 @@
 /**
- * Tokens bound to an address (DESIGN §3–4): the first `bytes` bytes of HMAC-SHA1(secret,
+ * Tokens bound to an address (docs/PROTOCOL.md, Amplification and tokens): the first `bytes` bytes of HMAC-SHA1(secret,
  * "host:port"). The secret changes every `rotate` ms; a token made with the current or the
  * previous secret is accepted, so a token stays good for at least `rotate` ms after it was
  * issued. A pc_list reply hands one out; pc_announce needs it, and a pc_list carrying it is

@@ -383,6 +383,19 @@ send('handoff - nothing held, a far newcomer, our own id or a malformed message:
   net.stopAll()
 })
 
+send('handoff - a newcomer known to speak BEP 5 only (pc false) is handed nothing', async () => {
+  const { net, holder } = sendNet()
+  await feed(net, holder, PEERS)
+  const newcomer = net.add({ identity: RANKED[0]!, init: { announce: false } })
+  holder.publish({ type: 'routing.peer.added', contact: { id: newcomer.id, host: newcomer.address.host, port: newcomer.address.port, lastSeen: 0, pc: false } } as Message)
+  await net.advance(100)
+  assert.is(handoffsFrom(net, holder, newcomer), 0)
+  holder.publish(peerAdded(newcomer))
+  await net.advance(100)
+  assert.ok(handoffsFrom(net, holder, newcomer) >= 1, 'the same newcomer, not known to be BEP 5 only, is handed the list')
+  net.stopAll()
+})
+
 send.run()
 
 const rule = suite('handoff - shouldHand')

@@ -1,5 +1,5 @@
 /**
- * The msgpack envelope in which actor messages cross threads (DESIGN §2): a batch is an array of
+ * The msgpack envelope in which actor messages cross threads (docs/ARCHITECTURE.md, Hosts and threads): a batch is an array of
  * messages. One codec holds ONE reusable Encoder and Decoder. `encode` returns a right-sized copy,
  * so its `.buffer` is exactly its own and can be transferred with postMessage. `decode` never
  * throws: garbage, or an element that is not a Message, gives undefined.

@@ -39,7 +39,7 @@ export class InvalidIdError extends CodedError {
   constructor (message = 'invalid node id: expected 40 hex characters') { super(message) }
 }
 
-/** A peer record does not have the structure of DESIGN §4 (missing or mistyped fields). */
+/** A peer record does not have the structure of docs/PROTOCOL.md's signed peer record (missing or mistyped fields). */
 export class RecordMalformedError extends CodedError {
   override readonly name = 'RecordMalformedError'
   readonly code = ERROR_CODES.RECORD_MALFORMED

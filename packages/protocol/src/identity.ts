@@ -1,6 +1,6 @@
 /**
  * A node's identity: an ed25519 key pair (node:crypto) and its id, SHA-1 of the raw 32-byte
- * public key (DESIGN §4). Keys travel as plain bytes — the raw public key and the PKCS#8 DER
+ * public key (docs/PROTOCOL.md, The signed peer record). Keys travel as plain bytes — the raw public key and the PKCS#8 DER
  * private key — so an identity survives msgpack, files and thread hops; KeyObjects are made
  * on demand and cached.
  */

@@ -1,5 +1,5 @@
 /**
- * Guards for the arguments and replies of every KRPC method of DESIGN §3, one table entry per
+ * Guards for the arguments and replies of every KRPC method (docs/PROTOCOL.md), one table entry per
  * method. The actor answering a query runs `parseQueryArgs` on the decoded `a` dict; the asker
  * runs `parseReply` on the `r` dict. Both copy only the fields they know, turn `pc_search`'s `q`
  * into a string (a string is kept, so args that passed once pass again unchanged), and never throw: a bad argument is a 203, an unknown method a 204.

@@ -1,5 +1,5 @@
 /**
- * The KRPC codec (BEP 5 framing, DESIGN §3). `decodeKrpc` is strict and bounded and never
+ * The KRPC codec (BEP 5 framing, docs/PROTOCOL.md). `decodeKrpc` is strict and bounded and never
  * throws: anything that is not a well-formed query, response or error comes back as
  * `{ ok: false, code: 203, reason }`, with the transaction id when one could be read, so the
  * transport can answer with a 203 error or drop the packet. Inside `a` and `r` byte strings stay

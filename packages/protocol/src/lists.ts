@@ -1,5 +1,5 @@
 /**
- * The ids of the directory's lists (DESIGN §4): LIST_IDS[i] = floor(i * 2^160 / LIST_COUNT) for
+ * The ids of the directory's lists (docs/PROTOCOL.md, Directory lists): LIST_IDS[i] = floor(i * 2^160 / LIST_COUNT) for
  * i = 0..19, computed once at load. A node announces its record to the nodes closest to the list
  * id closest (XOR) to its own id. The ids are shared: do not mutate them.
  */

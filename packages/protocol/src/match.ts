@@ -1,5 +1,5 @@
 /**
- * Name matching for keyword search (DESIGN §5): case- and accent-insensitive, on name tokens and
+ * Name matching for keyword search (docs/PROTOCOL.md, pc_search): case- and accent-insensitive, on name tokens and
  * prefixes. A query matches a name when every query token is a prefix of some token of the name
  * ("ada lov" matches "Ada Lovelace", "élo" matches "Zoë Éloïse"). Pure; never throws.
  */

@@ -54,7 +54,7 @@ function badReply (q: string, r: Record<string, unknown>, reason: string): void 
 
 const methods = suite('krpc-methods - query arguments')
 
-methods('krpc-methods - the table has one entry per DESIGN §3 method', () => {
+methods('krpc-methods - the table has one entry per method of docs/PROTOCOL.md', () => {
   assert.equal([...KRPC_METHODS].sort(), ['announce_peer', 'find_node', 'get_peers', 'pc_announce', 'pc_gossip', 'pc_handoff', 'pc_list', 'pc_record', 'pc_search', 'ping'])
   for (const m of KRPC_METHODS) assert.ok(isKrpcMethod(m))
   for (const m of ['sample_infohashes', 'get', 'put', 'toString', '__proto__', 'constructor', '']) assert.not.ok(isKrpcMethod(m), m)

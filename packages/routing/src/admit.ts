@@ -23,6 +23,7 @@ export function onSeen (msg: Message, ctx: RoutingContext): Observable<Message> 
   if (!isTransportSeen(msg)) return EMPTY
   const contact: Contact = { id: msg.id, host: msg.host, port: msg.port, lastSeen: ctx.deps.clock.now() }
   if (msg.rtt !== undefined) contact.rtt = msg.rtt
+  if (msg.pc !== undefined) contact.pc = msg.pc
   if (msg.queried === true) return onQueried(msg, contact, ctx)
   ctx.pending.delete(idToHex(msg.id))
   const wasGood = ctx.table.good(msg.id, contact.lastSeen)
@@ -77,8 +78,8 @@ export function onStatus (msg: Message, ctx: RoutingContext): Observable<Message
 }
 
 /**
- * A query to a contact timed out: after `failAfterTimeouts` of them in a row (no sighting in
- * between) it stops being good — left out of find_node and routing.closest answers, and offered
+ * A query the contact is known to answer timed out (the transport reports no other: see its
+ * speaks.ts): after `failAfterTimeouts` of them in a row (no sighting in between) it is bad, i.e. stops being good — left out of find_node and routing.closest answers, and offered
  * first when its bucket is full. It is not evicted: only a failed liveness check evicts.
  */
 export function onFailed (msg: Message, ctx: RoutingContext): Observable<Message> {

@@ -35,7 +35,7 @@ export interface RoutingInit {
   readonly snapshotDelay?: number
   /** ms the liveness check of a full bucket's oldest contact may take (default 15 s). */
   readonly checkTimeout?: number
-  /** Timeouts in a row (transport.failed) after which a contact stops being good (default 1). */
+  /** Timeouts in a row (transport.failed) after which a contact is bad, i.e. stops being good (default FAIL_AFTER_TIMEOUTS, 2). */
   readonly failAfterTimeouts?: number
   /** ms between views (routing.view) while contacts keep being added, removed or failed (default 20 ms; the first change after a quiet spell goes out at once). */
   readonly viewInterval?: number

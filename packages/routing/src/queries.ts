@@ -6,10 +6,10 @@ import type { Message, RoutingClosestReply, RoutingContactsReply, RoutingGetRepl
 import type { RoutingContext } from './context.js'
 import { InvalidRequestError } from './errors.js'
 
-/** The `n` closest good contacts to `target`, nearest first (topped up with old ones, never failed ones). */
+/** The `n` closest good contacts to `target`, nearest first (topped up with old ones, never failed ones); `pc`: only PeerConnect ones. */
 export function onClosest (msg: Message, ctx: RoutingContext): Observable<Message> {
   if (!isRoutingClosest(msg)) return invalid(msg, 'routing.closest needs target (20 bytes) and n (a count)')
-  const contacts = ctx.table.closest(msg.target, msg.n, { goodAt: ctx.deps.clock.now(), topUp: true })
+  const contacts = ctx.table.closest(msg.target, msg.n, { goodAt: ctx.deps.clock.now(), topUp: true, pc: msg.pc === true })
   return of(reply<RoutingClosestReply>(msg, { type: 'routing.closest.reply', contacts }))
 }
 

@@ -10,7 +10,7 @@ import KBucket from 'k-bucket'
 import { isIP } from 'node:net'
 import { commonPrefixLength, DEFAULT_IP_LIMITS, idsEqual, isNodeId, isNum, isPort, ID_LENGTH, Nearest, subnetOf } from '@peerconnect/protocol'
 import type { Contact, IpLimits, NodeId, ViewContactData } from '@peerconnect/protocol'
-import { GOOD_WINDOW, K } from './constants.js'
+import { FAIL_AFTER_TIMEOUTS, GOOD_WINDOW, K } from './constants.js'
 import { walkNearestFirst } from './nearest.js'
 import type { BucketTree } from './nearest.js'
 
@@ -48,7 +48,17 @@ export interface ClosestOptions {
   readonly exclude?: NodeId
   /** With `goodAt`: when fewer than n are good, fill up with the closest others that have not failed. */
   readonly topUp?: boolean
+  /** Leave out contacts known to speak BEP 5 only (`pc: false`): for `pc_*` queries. */
+  readonly pc?: boolean
 }
+
+/**
+ * BEP 5's states of a contact: good — seen (an answer, or a query after it answered; see
+ * docs/ARCHITECTURE.md) within the good window and not failed; questionable — not failed, but idle
+ * longer than that; bad — failed: `failAfter` queries it is known to answer went unanswered in a
+ * row, or a liveness check failed. A sighting makes any of them good again.
+ */
+export type ContactState = 'good' | 'questionable' | 'bad'
 
 export class RoutingTable {
   readonly self: NodeId
@@ -109,6 +119,7 @@ export class RoutingTable {
     const own = clean(contact)
     const entry: Entry = { id: own.id, vectorClock: 0, contact: own, failures: 0, timeouts: 0, inbound }
     if (known !== null && entry.contact.rtt === undefined && known.contact.rtt !== undefined) entry.contact.rtt = known.contact.rtt
+    if (known !== null && entry.contact.pc === undefined && known.contact.pc !== undefined && sameAddress(known.contact, contact)) entry.contact.pc = known.contact.pc
     if (known !== null && known.failures > 0) this.failedCount--
     const event = this.insert(entry)
     const bucket = this.bucketOf(entry.id)
@@ -171,7 +182,7 @@ export class RoutingTable {
    * Counts a query to the contact that timed out. After `failAfter` of them with no sighting in
    * between it is marked failed (see markFailed). Returns true when this timeout failed it.
    */
-  markTimeout (id: NodeId, failAfter = 1): boolean {
+  markTimeout (id: NodeId, failAfter = FAIL_AFTER_TIMEOUTS): boolean {
     if (!isNodeId(id)) return false
     const known = this.buckets.get(id)
     if (known === null) return false
@@ -213,11 +224,13 @@ export class RoutingTable {
     if (!isNodeId(target) || !(n > 0)) return []
     const count = Math.floor(n)
     const { goodAt, exclude } = opts
+    const pcOnly = opts.pc === true
     const good = new Nearest<Entry>(target, count)
     const others = goodAt !== undefined && opts.topUp === true ? new Nearest<Entry>(target, count) : undefined
     walkNearestFirst(this.buckets.root as unknown as TreeNode, target, {
       visit: e => {
         if (exclude !== undefined && idsEqual(e.id, exclude)) return
+        if (pcOnly && e.contact.pc === false) return
         if (goodAt === undefined || this.isGood(e, goodAt)) good.offer(e, e.id)
         else if (others !== undefined && e.failures === 0) others.offer(e, e.id)
       },
@@ -254,6 +267,15 @@ export class RoutingTable {
     if (!isNodeId(id)) return false
     const known = this.buckets.get(id)
     return known !== null && this.isGood(known, now)
+  }
+
+  /** The contact's BEP 5 state at time `now` (ContactState), or undefined when it is not in the table. */
+  state (id: NodeId, now: number): ContactState | undefined {
+    if (!isNodeId(id)) return undefined
+    const known = this.buckets.get(id)
+    if (known === null) return undefined
+    if (known.failures > 0) return 'bad'
+    return this.isGood(known, now) ? 'good' : 'questionable'
   }
 
   /** Contacts per bucket: index = length of the prefix shared with our id. */
@@ -396,6 +418,7 @@ export function invalidReason (c: unknown): string | undefined {
   if (!isPort(x.port)) return 'port must be 1..65535'
   if (!isNum(x.lastSeen)) return 'lastSeen must be a finite number'
   if (x.rtt !== undefined && !(isNum(x.rtt) && x.rtt >= 0)) return 'rtt must be a non-negative number'
+  if (x.pc !== undefined && typeof x.pc !== 'boolean') return 'pc must be a boolean'
   return undefined
 }
 
@@ -411,6 +434,7 @@ function sameAddress (a: Contact, b: Contact): boolean {
 function clean (c: Contact): Contact {
   const out: Contact = { id: new Uint8Array(c.id), host: c.host, port: c.port, lastSeen: c.lastSeen }
   if (c.rtt !== undefined) out.rtt = c.rtt
+  if (typeof c.pc === 'boolean') out.pc = c.pc
   return out
 }
 
@@ -418,5 +442,6 @@ function clean (c: Contact): Contact {
 function copy (c: Contact): Contact {
   const out: Contact = { id: c.id, host: c.host, port: c.port, lastSeen: c.lastSeen }
   if (c.rtt !== undefined) out.rtt = c.rtt
+  if (c.pc !== undefined) out.pc = c.pc
   return out
 }

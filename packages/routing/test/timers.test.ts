@@ -158,7 +158,7 @@ views('view - one at the start; a change to the answers goes out at once, a burs
 
 views('view - every contact that has not failed, with the ms it stays good; failed ones are left out', () => {
   const [a, b, c] = [idIn(self, 0), idIn(self, 1), idIn(self, 2)]
-  const { out } = runVirtual({ goodWindow: 10 * second, viewHeartbeat: 4 * second }, 8 * second + 1, (ts, in$) => {
+  const { out } = runVirtual({ goodWindow: 10 * second, viewHeartbeat: 4 * second, failAfterTimeouts: 1 }, 8 * second + 1, (ts, in$) => {
     ts.schedule(() => { in$.next(seen(a, { port: 7001 })); in$.next(seen(b, { port: 7002 })); in$.next(seen(c, { port: 7003 })) }, 1)
     ts.schedule(() => in$.next({ type: 'transport.failed', id: b, host: '127.0.0.1', port: 7002, reason: 'timeout' } as Message), 2 * second)
   })

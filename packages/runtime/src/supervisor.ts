@@ -20,7 +20,7 @@ import { Observable, Subject, asyncScheduler, filter } from 'rxjs'
 import type { SchedulerLike, Unsubscribable } from 'rxjs'
 import { threadId as mainThreadId } from 'node:worker_threads'
 import { errorReply } from '@peerconnect/protocol'
-import type { Message } from '@peerconnect/protocol'
+import type { AskCatalogue, AskType, Message, PublishCatalogue, PublishType, ReplyOf, RequestOf, Uncatalogued } from '@peerconnect/protocol'
 import type { ActorSpec, AskOptions, Clock, ComputePool, Logger } from './contract.js'
 import { SNAPSHOT_TYPE } from './contract.js'
 import type { ActorHost, HostKind, StartHost } from './host.js'
@@ -71,14 +71,29 @@ export interface StartOptions {
   readonly host?: HostKind
 }
 
-export interface Supervisor {
+/**
+ * `A` and `P` are the ask and publish catalogues `ask` and `publish` are typed from
+ * (`@peerconnect/protocol`'s `AskCatalogue` and `PublishCatalogue` unless given; see there how
+ * to add your own actors' types).
+ */
+export interface Supervisor<A = AskCatalogue, P = PublishCatalogue> {
   /** Starts an actor; resolves once it is ready, rejects if its first incarnation fails. */
   start (spec: ActorSpec, opts?: StartOptions): Promise<void>
-  /** Sends `msg` to every actor consuming `msg.type` and to `messages$` observers. */
-  publish (msg: Message): void
-  /** Asks the consumer of `msg.type`; see `ActorDeps.ask`. */
-  ask (msg: Message, opts?: AskOptions): Observable<Message>
-  /** Published messages (from actors and from `publish`), optionally only these types. */
+  /** Sends `msg` to every actor consuming `msg.type` and to `messages$` observers. A catalogued type is checked against its message. */
+  publish<T extends PublishType<P>> (msg: P[T] & { type: T }): void
+  /** Any other type (a custom actor's own, or a message only known as `Message`) goes untyped. */
+  publish<T extends string, M extends Message & { type: T }> (msg: M & { type: T } & Uncatalogued<T, PublishType<P>>): void
+  /**
+   * Asks the consumer of `msg.type`; see `ActorDeps.ask`. A catalogued type is checked against
+   * its request, and the stream is typed with its replies: `ask({ type: 'routing.closest', target, n })`
+   * gives `Observable<RoutingClosestReply>`.
+   */
+  ask<T extends AskType<A>> (msg: RequestOf<T, A> & { type: T }, opts?: AskOptions): Observable<ReplyOf<T, A>>
+  /** Any other type (a custom actor's own, or a message only known as `Message`) goes untyped. */
+  ask<T extends string, M extends Message & { type: T }> (msg: M & { type: T } & Uncatalogued<T, AskType<A>>, opts?: AskOptions): Observable<Message>
+  /** Published messages (from actors and from `publish`) of these catalogued types, typed: `messages$(['routing.peer.added'])` gives `Observable<RoutingPeerAdded>`. */
+  messages$<T extends PublishType<P>> (types: readonly T[]): Observable<P[T]>
+  /** Every published message, or only these types (any, catalogued or not). */
   messages$ (types?: readonly string[]): Observable<Message>
   stats (): ActorStats[]
   /** The control plane of an actor (it follows the actor across restarts). */
@@ -93,7 +108,7 @@ export interface Supervisor {
 
 const HOSTS: Record<HostKind, StartHost> = { inline: startInlineHost, worker: startWorkerHost }
 
-export function createSupervisor (opts: SupervisorOptions = {}): Supervisor {
+export function createSupervisor<A = AskCatalogue, P = PublishCatalogue> (opts: SupervisorOptions = {}): Supervisor<A, P> {
   const log = opts.log ?? createLogger('peerconnect')
   const scheduler = opts.scheduler ?? asyncScheduler
   const clock = opts.clock ?? { now: Date.now }
@@ -314,15 +329,15 @@ export function createSupervisor (opts: SupervisorOptions = {}): Supervisor {
         throw err
       }
     },
-    publish (msg) {
+    publish (msg: Message) {
       if (stopping === undefined) publishFrom(undefined, msg)
     },
-    ask: (msg, askOpts) => asker.ask(msg, askOpts),
-    messages$ (types) {
+    ask: ((msg: Message, askOpts?: AskOptions) => asker.ask(msg, askOpts)) as Supervisor<A, P>['ask'],
+    messages$: ((types?: readonly string[]): Observable<Message> => {
       if (types === undefined) return published$.asObservable()
       const wanted = new Set(types)
       return published$.pipe(filter(m => wanted.has(m.type)))
-    },
+    }) as Supervisor<A, P>['messages$'],
     stats: () => [...slots.values()].map(statsOf),
     control (name) {
       const slot = slots.get(name)

@@ -1,10 +1,10 @@
-import { defer, EMPTY, from, ignoreElements, merge, mergeMap, Observable, shareReplay, Subject, finalize, map } from 'rxjs'
+import { defer, EMPTY, from, ignoreElements, merge, mergeMap, Observable, of, shareReplay, Subject, finalize, map } from 'rxjs'
 import type { Subscription } from 'rxjs'
-import { errorReply, isActorCancel, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR, reply, rpcType } from '@peerconnect/protocol'
+import { errorReply, isActorCancel, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR, normalizeHost, reply, rpcType } from '@peerconnect/protocol'
 import type { Address, Message, NodeId, RpcRequest, TransportFailed, TransportInfoReply, TransportResponse, TransportSeen } from '@peerconnect/protocol'
 import type { ActorDeps, ActorFn, Logger } from '@peerconnect/runtime'
 import { ANSWER_TIMEOUT, VIEW_MAX_AGE } from './constants.js'
-import { BadRequestError } from './errors.js'
+import { BadRequestError, RpcUnsupportedError } from './errors.js'
 import { createKrpcSocket } from './socket.js'
 import type { InboundQuery, KrpcSocket } from './socket.js'
 import { createSeenThrottle } from './seen-throttle.js'
@@ -15,15 +15,19 @@ import { createFindNodeView } from './view.js'
 import { advertisedAddress, otherFamilyAddress } from './advertised.js'
 import { createExternalTally } from './external.js'
 import type { FindNodeView } from './view.js'
+import { createSpeaks } from './speaks.js'
+import type { Speaks } from './speaks.js'
 
 /**
  * The transport actor: binds the KRPC socket (and the TCP liveness listener) when `out$` is
  * subscribed, closes both on unsubscribe. Consumes `transport.query` (→ `transport.response`
  * or an error reply; an `actor.cancel` for its cid cancels it), `transport.info` and `routing.view`
  * (find_node is answered from it: view.ts); hands each other inbound query to the actor consuming
- * `rpc.<method>` and sends its `rpc.reply` back; publishes `transport.seen` (`queried` when the
- * node sent us a query, else it answered one of ours) and, when a query
- * times out, `transport.failed` (each throttled per contact).
+ * `rpc.<method>` and sends its `rpc.reply` back; publishes `transport.seen` (`queried` when the node sent
+ * us a query, else it answered one of ours) and, when a query
+ * the contact is known to answer times out, `transport.failed` (each throttled per contact).
+ * It keeps what each contact speaks (speaks.ts): `pc_*` queries to a BEP 5-only contact are
+ * refused (ERR_RPC_UNSUPPORTED), and seen / response messages say `pc`.
  */
 export function transportActor (init: TransportInit): ActorFn {
   return (in$, deps) => defer(() => {
@@ -32,6 +36,8 @@ export function transportActor (init: TransportInit): ActorFn {
     const throttle = createSeenThrottle({ interval: init.seenInterval })
     const queried = createSeenThrottle({ interval: init.seenInterval })
     const failures = createSeenThrottle({ interval: init.seenInterval })
+    const speaks = createSpeaks()
+    const tally: SpeaksTally = { refused: 0, timeoutsNotCounted: 0 }
     const socket = createKrpcSocket({
       id: init.id,
       host: init.host,
@@ -42,12 +48,16 @@ export function transportActor (init: TransportInit): ActorFn {
       createSocket: init.network === undefined ? undefined : type => init.network!.createSocket(type),
       onQuery: q => inbound$.next(q),
       // Replies and queries are throttled apart: a query seen first must not hide the reply that proves the contact.
-      onSeen: (id, host, port, rtt) => {
-        if ((rtt === undefined ? queried : throttle).pass(`${host}:${port}`, id, deps.clock.now())) seen$.next(seenMessage(id, host, port, rtt))
+      onSeen: (id, host, port, rtt, v, answered) => {
+        const key = `${host}:${port}`
+        const pc = speaks.heard(key, id, v, answered)
+        if ((rtt === undefined ? queried : throttle).pass(key, id, deps.clock.now())) seen$.next(seenMessage(id, host, port, rtt, pc))
       },
       onExternal: (ip, host, port) => external.report(ip, host, port),
-      onTimeout: (host, port) => {
+      onTimeout: (host, port, method) => {
         const key = `${host}:${port}`
+        // Silence to a method the contact never showed it answers says nothing about it.
+        if (!speaks.counts(key, method)) { tally.timeoutsNotCounted++; return }
         const id = throttle.idAt(key) ?? queried.idAt(key)
         if (failures.pass(key, id ?? NO_ID, deps.clock.now())) seen$.next(failedMessage(id, host, port))
       }
@@ -62,11 +72,11 @@ export function transportActor (init: TransportInit): ActorFn {
     )
     const open = new Map<number, () => void>()
     const handlers: Readonly<Record<string, (m: Message) => Observable<Message>>> = {
-      'transport.query': m => onQuery(socket, m, open),
+      'transport.query': m => onQuery(socket, m, { open, speaks, tally }),
       'actor.cancel': m => { if (isActorCancel(m)) open.get(m.ask)?.(); return EMPTY },
       'transport.info': m => ready$.pipe(map(({ udp, reachable }) => {
         const advertised = external.best() ?? reachable
-        return onInfo(m, { socket, id: init.id, udp, advertised, alsoAt: otherFamilyAddress(udp, advertised), tcp: tcp.listener, view: { ...view.stats(deps.clock.now()), externalVotes: external.size } })
+        return onInfo(m, { socket, id: init.id, udp, advertised, alsoAt: otherFamilyAddress(udp, advertised), tcp: tcp.listener, view: { ...view.stats(deps.clock.now()), externalVotes: external.size, speaksContacts: speaks.size, refusedUnsupported: tally.refused, timeoutsNotCounted: tally.timeoutsNotCounted } })
       })),
       'routing.view': m => { view.take(m, deps.clock.now()); return EMPTY }
     }
@@ -89,10 +99,16 @@ export function transportActor (init: TransportInit): ActorFn {
 /**
  * Sends the query; its outcome is the reply. While it is pending it sits in `open` under its cid,
  * so an `actor.cancel` for that cid cancels it: nothing pending is left, no timeout is counted,
- * no backoff happens, and nothing is replied (the asker is gone).
+ * no backoff happens, and nothing is replied (the asker is gone). A `pc_*` query to a contact
+ * known to speak BEP 5 only is not sent: ERR_RPC_UNSUPPORTED.
  */
-function onQuery (socket: KrpcSocket, m: Message, open: Map<number, () => void>): Observable<Message> {
+function onQuery (socket: KrpcSocket, m: Message, { open, speaks, tally }: { open: Map<number, () => void>, speaks: Speaks, tally: SpeaksTally }): Observable<Message> {
   if (!isTransportQuery(m)) return badRequest(m, 'transport.query needs to: {host, port}, q: string, a: object, timeout?: ms')
+  const key = `${normalizeHost(m.to.host) ?? m.to.host}:${m.to.port}`
+  if (speaks.refuses(key, m.q)) {
+    tally.refused++
+    return of(errorReply(m, new RpcUnsupportedError(`${m.to.host}:${m.to.port} speaks BEP 5 only: no ${m.q} query sent`)))
+  }
   return new Observable<Message>(sub => {
     const cid = m.cid
     const cancel = socket.request(m.to, m, (err, res) => {
@@ -100,6 +116,8 @@ function onQuery (socket: KrpcSocket, m: Message, open: Map<number, () => void>)
       if (err !== null) sub.next(errorReply(m, err))
       else {
         const body: TransportResponse = { type: 'transport.response', from: res!.from, id: res!.id, r: res!.r, rtt: res!.rtt, bytes: res!.bytes }
+        const pc = speaks.pc(key)
+        if (pc !== undefined) body.pc = pc
         sub.next(reply(m, body))
       }
       sub.complete()
@@ -168,6 +186,9 @@ function answerAll (inbound$: Observable<InboundQuery>, ctx: Answering): Observa
 
 interface TcpState { listener: TcpListener | undefined, closed: boolean }
 
+/** pc_* queries refused (BEP 5-only contact), and timeouts not published as failures (a method the contact never answered). */
+interface SpeaksTally { refused: number, timeoutsNotCounted: number }
+
 interface Answering { readonly socket: KrpcSocket, readonly deps: ActorDeps, readonly timeout: number, readonly view: FindNodeView }
 
 async function bindAll (socket: KrpcSocket, init: TransportInit, { log, tcp }: { log: Logger, tcp: TcpState }): Promise<Address> {
@@ -185,11 +206,11 @@ function badRequest (m: Message, why: string): Observable<Message> {
 }
 
 /** A sighting: a reply to a query of ours (with its rtt), or a query it sent us (`queried`: not proof that it lives there). */
-function seenMessage (id: NodeId, host: string, port: number, rtt: number | undefined): TransportSeen {
+function seenMessage (id: NodeId, host: string, port: number, rtt: number | undefined, pc: boolean): TransportSeen {
   const copy = id.slice()
   return rtt === undefined
-    ? { type: 'transport.seen', id: copy, host, port, queried: true }
-    : { type: 'transport.seen', id: copy, host, port, rtt }
+    ? { type: 'transport.seen', id: copy, host, port, queried: true, pc }
+    : { type: 'transport.seen', id: copy, host, port, rtt, pc }
 }
 
 function failedMessage (id: NodeId | undefined, host: string, port: number): TransportFailed {

@@ -58,6 +58,8 @@ export const VIEW_MAX_AGE = 15 * second
 export const SEEN_INTERVAL = 1 * second
 /** Contacts remembered by the transport.seen throttle. */
 export const SEEN_MAX_CONTACTS = 10_000
+/** Contacts whose version and answered methods are remembered (speaks.ts). */
+export const SPEAKS_MAX_CONTACTS = 10_000
 /** Kernel receive / send buffer sizes asked for (bytes); the kernel may clamp them. */
 export const SOCKET_BUFFER_SIZE = 4 * 1024 * 1024
 /**

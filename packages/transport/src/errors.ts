@@ -30,6 +30,12 @@ export class RpcBadReplyError extends Error {
   readonly code = TRANSPORT_ERRORS.BAD_REPLY
 }
 
+/** A pc_* query to a contact known to speak BEP 5 only: not sent (it could only time out). */
+export class RpcUnsupportedError extends Error {
+  override readonly name = 'RpcUnsupportedError'
+  readonly code = TRANSPORT_ERRORS.UNSUPPORTED
+}
+
 /** A transport.query / transport.info message failed its guard. */
 export class BadRequestError extends Error {
   override readonly name = 'BadRequestError'

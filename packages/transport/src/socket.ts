@@ -31,8 +31,11 @@ export interface KrpcSocketOptions {
   readonly replyGuard?: (method: string, r: Obj) => boolean
   /** Called for each well-formed inbound query; answer it with `reply` or `replyError`. Without it every query gets 204. */
   readonly onQuery?: (query: InboundQuery) => void
-  /** Called for each valid message from a node: queries (no rtt) and matched replies (with rtt). */
-  readonly onSeen?: (id: NodeId, host: string, port: number, rtt: number | undefined) => void
+  /**
+   * Called for each valid message from a node: queries (no rtt) and matched replies (with rtt and
+   * `answered`, the method of our query). `v`: the message's client version, when it has one.
+   */
+  readonly onSeen?: (id: NodeId, host: string, port: number, rtt: number | undefined, v: Uint8Array | undefined, answered: string | undefined) => void
   /** Addresses remembered as proven (answered us) and unproven ones whose bytes are counted. Default PROVEN_MAX_ADDRESSES / CREDIT_MAX_ADDRESSES. */
   readonly credit?: { readonly maxProven?: number, readonly maxUnproven?: number }
   /** Called when one of our queries to `host:port` timed out (not when it was cancelled). */
@@ -289,7 +292,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       credit.received(key, buf.length)
       const parsed = parseQueryArgs(msg.q, msg.a)
       if (!parsed.ok) { sendError(msg.t, [parsed.code, parsed.reason], addressOf(rinfo), buf.length); return }
-      opts.onSeen?.(msg.a.id, rinfo.address, rinfo.port, undefined)
+      opts.onSeen?.(msg.a.id, rinfo.address, rinfo.port, undefined, msg.v, undefined)
       const query: InboundQuery = { method: msg.q, args: parsed.args as Obj, id: msg.a.id, from: { host: rinfo.address, port: rinfo.port }, t: msg.t, bytes: buf.length, key }
       if (opts.onQuery === undefined) sendError(msg.t, [KRPC_ERROR.METHOD_UNKNOWN, 'method unknown'], query.from, query.bytes)
       else opts.onQuery(query)
@@ -332,7 +335,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       p.cb(new RpcBadReplyError(`bad ${p.method} reply from ${p.host}:${p.port}`))
       return
     }
-    opts.onSeen?.(msg.r.id, rinfo.address, rinfo.port, ms)
+    opts.onSeen?.(msg.r.id, rinfo.address, rinfo.port, ms, msg.v, p.method)
     if (msg.ip !== undefined) opts.onExternal?.(msg.ip, rinfo.address, rinfo.port)
     p.cb(null, { from: { host: p.host, port: p.port }, id: msg.r.id, r: msg.r, rtt: ms, bytes: p.bytes + size })
   }
@@ -403,7 +406,7 @@ function addressOf (rinfo: dgram.RemoteInfo): Address {
   return { host: rinfo.address, port: rinfo.port }
 }
 
-/** Replies to methods of DESIGN §3 must pass `parseReply`; others pass as they are. */
+/** Replies to the methods of docs/PROTOCOL.md (KRPC_METHODS) must pass `parseReply`; others pass as they are. */
 function knownReplyGuard (method: string, r: Obj): boolean {
   return !isKrpcMethod(method) || parseReply(method, r).ok
 }

@@ -1,6 +1,6 @@
 /**
  * @peerconnect/ui-bridge: the HTTP API, WebSocket events, Prometheus metrics and the web page
- * of a PeerConnect node (DESIGN §6), behind the narrow `UiBackend` interface; and the ui-bridge
+ * of a PeerConnect node (docs/API.md), behind the narrow `UiBackend` interface; and the ui-bridge
  * actor (`uiBridge(init)`), which implements that interface with asks to the other actors.
  */
 import { defineActor } from '@peerconnect/runtime'

@@ -1,8 +1,9 @@
 /**
  * Names of live peers. A peer's name is in its signed record, which it gives out on `pc_record`;
  * the record is verified (`verifyRecord`, and its id must be the peer's) before its name is
- * believed. Answers are cached; a node that does not know `pc_record` (KRPC 204, e.g. a plain
- * BEP 5 node) keeps an empty name; one that did not answer is asked again after a while.
+ * believed. Answers are cached; a node that does not know `pc_record` (KRPC 204, or the transport
+ * knows it speaks BEP 5 only: ERR_RPC_UNSUPPORTED) keeps an empty name; one that did not answer is
+ * asked again after a while. BEP 5-only contacts are not asked at all (the peer view names them '').
  */
 import { idsEqual, isTransportResponse, recordFromWire, verifyRecord } from '@peerconnect/protocol'
 import type { PeerRecord, TransportQuery, TransportResponse } from '@peerconnect/protocol'
@@ -84,7 +85,8 @@ export function createNameBook (opts: NameBookOptions): NameBook {
       res = await askFor(opts.ask, msg, { guard: isTransportResponse, timeout: (opts.timeout ?? NAME_TIMEOUT) + 1000, signal: closing.signal })
     } catch (err) {
       if (closing.signal.aborted) return undefined
-      const none = errorCode(err) === 'ERR_RPC_REMOTE' && /^204\b/.test(String((err as { message?: unknown }).message))
+      const none = errorCode(err) === 'ERR_RPC_UNSUPPORTED' ||
+        (errorCode(err) === 'ERR_RPC_REMOTE' && /^204\b/.test(String((err as { message?: unknown }).message)))
       if (none) counters.none++
       else counters.failed++
       remember(idHex, none ? '' : undefined)

@@ -45,6 +45,7 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
   }
   /** A peer's name for a lookup, or '' when it has not come within the lookup's name deadline (it may still come later, as an event). */
   const nameOf = async (contact: Contact): Promise<string> => {
+    if (contact.pc === false) return ''                     // BEP 5 only: no record to ask for
     const idHex = idToHex(contact.id)
     return (await withDeadline(names.resolve({ id: contact.id, host: contact.host, port: contact.port }, idHex), bridge.settings.nameTimeout)) ?? ''
   }
@@ -97,6 +98,7 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
       if (id === undefined) return null
       const live = view.target(idHex)
       if (live !== undefined) {
+        if (view.get(idHex)?.kind === 'bep5') return view.get(idHex) ?? null   // no record to ask for
         const resolving = names.resolve(live, idHex)
         resolving.then(name => { if (name !== undefined) bridge.emit(view.named(idHex, name, fingerprintOf(names, idHex))) }, () => {})
         await withDeadline(resolving, bridge.settings.nameTimeout)
@@ -118,7 +120,7 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
       let peer = view.get(idHex)
       const inTable = peer !== undefined
       const target = view.target(idHex)
-      if (target !== undefined && names.record(idHex) === undefined) {
+      if (target !== undefined && peer?.kind !== 'bep5' && names.record(idHex) === undefined) {   // a BEP 5 node has no record to ask for
         const name = await names.resolve(target, idHex)
         if (name !== undefined) bridge.emit(view.named(idHex, name, fingerprintOf(names, idHex)))
         peer = view.get(idHex)

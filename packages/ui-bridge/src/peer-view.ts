@@ -40,8 +40,10 @@ interface Entry {
   id: NodeId
   host: string
   port: number
-  /** undefined until a record (or its absence) was learned. */
+  /** undefined until a record (or its absence) was learned; '' at once for a BEP 5-only node (it has no record). */
   name: string | undefined
+  /** It speaks BEP 5 only (Contact.pc false). */
+  bep5: boolean
   key: string | undefined
   rtt: number | undefined
   seen: number
@@ -61,8 +63,9 @@ export function createPeerView (): PeerView {
     const key = idToHex(contact.id)
     const e = entries.get(key)
     if (e === undefined) {
+      const bep5 = contact.pc === false
       const fresh: Entry = {
-        id: contact.id.slice(), host: contact.host, port: contact.port, name: undefined, key: undefined, rtt: contact.rtt,
+        id: contact.id.slice(), host: contact.host, port: contact.port, name: bep5 ? '' : undefined, bep5, key: undefined, rtt: contact.rtt,
         seen: contact.lastSeen, shown: contact.lastSeen, checkedAt: 0, failedAt: undefined
       }
       entries.set(key, fresh)
@@ -73,6 +76,10 @@ export function createPeerView (): PeerView {
       e.host = contact.host
       e.port = contact.port
       e.failedAt = undefined
+    }
+    if (contact.pc !== undefined && contact.pc !== !e.bep5) {
+      e.bep5 = !contact.pc
+      e.name = e.bep5 ? '' : undefined              // a PeerConnect node after all: its name is looked up
     }
     e.seen = Math.max(e.seen, contact.lastSeen)
     if (contact.rtt !== undefined) e.rtt = contact.rtt
@@ -121,7 +128,7 @@ export function createPeerView (): PeerView {
     },
     named (idHex, name, key) {
       const e = entries.get(idHex)
-      if (e === undefined || (e.name === name && e.key === key)) return undefined
+      if (e === undefined || e.bep5 || (e.name === name && e.key === key)) return undefined
       e.name = name
       e.key = key
       return event('peer.status', e)
@@ -161,6 +168,7 @@ function peerOf (e: Entry): Peer {
     status: e.failedAt === undefined ? 'online' : 'offline',
     lastSeen: e.seen
   }
+  if (e.bep5) peer.kind = 'bep5'
   if (e.key !== undefined) peer.key = e.key
   if (e.name === undefined) peer.nameState = 'pending'
   else if (e.name === '') peer.nameState = 'none'
@@ -176,5 +184,5 @@ function changed (e: Entry, before: string): boolean {
 
 /** What the page shows of an entry (besides `seen`), to tell whether a change is worth an event. */
 function visible (e: Entry): string {
-  return `${e.failedAt === undefined ? 1 : 0}|${e.host}|${e.port}|${e.name ?? '\u0000'}|${e.key ?? ''}`
+  return `${e.failedAt === undefined ? 1 : 0}|${e.host}|${e.port}|${e.name ?? '\u0000'}|${e.key ?? ''}|${e.bep5 ? 'bep5' : ''}`
 }

@@ -1,5 +1,5 @@
 /**
- * The HTTP and WebSocket server of the web page and the API (DESIGN §6), on fastify. Every
+ * The HTTP and WebSocket server of the web page and the API (docs/API.md), on fastify. Every
  * answer to bad input is a JSON error; nothing a client sends can crash the process.
  *
  *   const server = await createUiServer(backend, { port: 8080 })

@@ -18,15 +18,17 @@ export function keyFingerprint (key: Uint8Array): string {
   return hex.replace(/(.{4})(?!$)/g, '$1 ')
 }
 
-/** A routing contact as a Peer. */
+/** A routing contact as a Peer (a BEP 5-only contact has no name and is marked `kind: 'bep5'`). */
 export function contactPeer (contact: Contact, opts: { name: string, status?: Peer['status'] }): Peer {
-  return {
+  const peer: Peer = {
     id: idToHex(contact.id),
-    name: opts.name,
+    name: contact.pc === false ? '' : opts.name,
     address: formatAddress(contact.host, contact.port),
     status: opts.status ?? 'online',
     lastSeen: contact.lastSeen
   }
+  if (contact.pc === false) peer.kind = 'bep5'
+  return peer
 }
 
 /** A verified record as a Peer; undefined when its compact address does not decode. */

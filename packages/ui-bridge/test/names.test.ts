@@ -80,6 +80,18 @@ failures('names - a node that does not know pc_record (204, a plain BEP 5 node) 
   assert.is(book.counters.none, 1)
 }))
 
+failures('names - a node the transport knows speaks BEP 5 only (ERR_RPC_UNSUPPORTED: nothing sent) keeps an empty name, and is not asked again', withTimeout(T, async () => {
+  const bep5 = fakePeer('x', 4000)
+  const node = fakeNode()
+  node.answers.set('transport.query', () => askError('ERR_RPC_UNSUPPORTED', '127.0.0.1:4000 speaks BEP 5 only'))
+  const book = createNameBook({ ask: node.ask, now: Date.now })
+  assert.is(await book.resolve(target(bep5), bep5.hex), '')
+  assert.is(await book.resolve(target(bep5), bep5.hex), '')
+  assert.is(node.asks('transport.query').length, 1)
+  assert.is(book.counters.none, 1)
+  assert.is(book.counters.failed, 0)
+}))
+
 failures('names - a silent node gives undefined, is not asked again within NAME_RETRY, and is after it', withTimeout(T, async () => {
   const clock = fakeClock()
   const ada = fakePeer('ada', 4000)

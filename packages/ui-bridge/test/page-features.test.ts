@@ -220,6 +220,27 @@ directory('page - lookup by id finds a peer, reports a missing one, refuses a ba
   })
 }))
 
+directory('page - a BEP 5 node is labelled "BEP 5 node" in the live list and the lookup card; an unnamed PeerConnect node "(unnamed)"', withTimeout(T, async () => {
+  const bt: Peer = { ...peer(7, { name: '' }), kind: 'bep5' }
+  const anon = peer(8, { name: '' })
+  const backend = fakeBackend({ live: [bt, anon], directory: [bt] })
+  await withServer(backend, {}, async ({ url }) => {
+    const { page, errors, close } = await openPage(browser, url)
+    try {
+      await live(backend, page)
+      const row = page.locator(`#live-list [data-peer-id="${bt.id}"] .name`)
+      await row.waitFor()
+      assert.is(await row.textContent(), 'BEP 5 node')
+      assert.is(await page.locator(`#live-list [data-peer-id="${anon.id}"] .name`).textContent(), '(unnamed)')
+      await page.fill('#lookup-id', bt.id)
+      await page.press('#lookup-id', 'Enter')
+      await page.waitForSelector(`[data-lookup-result="${bt.id}"]`)
+      assert.ok((await page.locator('[data-lookup-result]').textContent() ?? '').includes('BEP 5 node'))
+      assert.equal(errors, [])
+    } finally { await close() }
+  })
+}))
+
 directory.run()
 
 const details = suite('page details and joining')

@@ -214,3 +214,20 @@ sync('view - peers() returns copies: changing one does not change the view', () 
 })
 
 sync.run()
+
+const bep5 = suite('peer view - BEP 5 nodes')
+
+bep5('view - a BEP 5-only contact is added named \'\' with kind bep5, and is never among the unnamed (no name query)', () => {
+  const view = createPeerView()
+  const bt = { ...contact(4000), pc: false }
+  const ours = { ...contact(4001), pc: true }
+  const e = view.add(bt)
+  assert.equal(e?.peer, { id: idToHex(bt.id), name: '', address: '127.0.0.1:4000', status: 'online', lastSeen: T0, nameState: 'none', kind: 'bep5' })
+  view.add(ours)
+  assert.equal(view.unnamed(), [idToHex(ours.id)], 'only the PeerConnect node waits for a name')
+  assert.is(view.named(idToHex(bt.id), 'mallory'), undefined, 'a BEP 5 node has no record: no name sticks')
+  assert.is(view.get(idToHex(bt.id))?.name, '')
+  assert.not.ok('kind' in view.get(idToHex(ours.id))!, 'a PeerConnect node has no kind field')
+})
+
+bep5.run()

@@ -27,7 +27,7 @@ import type { LookupSummary } from './net/lookup-run.js'
 import { liveIndices } from './net/swarm.js'
 import type { BenchSwarm } from './net/swarm.js'
 
-const flags = parseFlags({ nodes: 200, delay: 0, churn: 0, lookups: 60, parallel: 4, k: 0, settle: 2, seconds: 120, timeout: 30 })
+const flags = parseFlags({ nodes: 200, delay: 0, churn: 0, lookups: 60, parallel: 4, k: 0, settle: 2, seconds: 120, timeout: 30, 'fail-after': 0 })
 if (!(flags.churn >= 0 && flags.churn < 1)) throw new RangeError('--churn is a fraction in [0, 1)')
 if (flags.nodes < 2) throw new RangeError('--nodes needs at least 2')
 if (!(Number.isInteger(flags.k) && flags.k >= 0 && flags.k <= KEEP)) throw new RangeError(`--k is 0 (by the run: ${K}, or ${KEEP} with --churn) or 1..${KEEP}`)
@@ -42,7 +42,7 @@ const built: Record<string, number> = {}
 const results: Record<string, LookupSummary> = {}
 try {
   for (const [name, make] of [
-    ['ours', async () => await ourSwarm(flags.nodes, { k: k === K ? undefined : k, lookupTimeout: flags.timeout * 1000 })],
+    ['ours', async () => await ourSwarm(flags.nodes, { k: k === K ? undefined : k, lookupTimeout: flags.timeout * 1000, ...(flags['fail-after'] > 0 ? { failAfter: flags['fail-after'] } : {}) })],
     ['bittorrent-dht', async () => await dhtSwarm(flags.nodes)]
   ] as const) {
     const t0 = performance.now()
@@ -66,7 +66,7 @@ const theirs = results['bittorrent-dht']!
 const ratio = Number((ours.queriesPerLookup / theirs.queriesPerLookup).toFixed(3))
 const live = liveIndices(swarms[0]!).length
 process.stdout.write(`lookup bench: ${flags.nodes} nodes per swarm (${live} live after churn ${flags.churn}), one-way delay ${flags.delay} ms, ` +
-  `${flags.lookups} random targets, ${flags.parallel} at once; ours k = ${k}${flags.k > 0 ? '' : k === K ? ' (the crawler\'s default)' : ' (churn: the 20 closest live are scored)'}; swarms built in ${built.ours} / ${built['bittorrent-dht']} ms\n\n`)
+  `${flags.lookups} random targets, ${flags.parallel} at once; ours k = ${k}${flags['fail-after'] > 0 ? `, failAfterTimeouts ${flags['fail-after']}` : ''}${flags.k > 0 ? '' : k === K ? ' (the crawler\'s default)' : ' (churn: the 20 closest live are scored)'}; swarms built in ${built.ours} / ${built['bittorrent-dht']} ms\n\n`)
 printTable(
   ['swarm', 'lookups', 'failed', 'queries', 'min', 'max', 'bytes', 'median ms', 'p95 ms', 'recall', 'recall20', 'exact'],
   [['ours', ours], ['bittorrent-dht', theirs]].map(([name, r]) => {

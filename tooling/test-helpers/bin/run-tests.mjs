@@ -17,8 +17,7 @@ const jobs = Number(process.env.PC_TEST_JOBS ?? Math.max(1, Math.min(2, availabl
 const fileTimeout = Number(process.env.PC_TEST_FILE_TIMEOUT_MS ?? 300_000)
 const filters = process.argv.slice(2)
 
-const files = ['packages', 'apps', 'tooling']
-  .flatMap(top => listDirs(join(root, top)))
+const files = [...['packages', 'apps', 'tooling'].flatMap(top => listDirs(join(root, top))), join(root, 'examples')]
   .flatMap(pkg => findTests(join(pkg, 'test')))
   .map(f => relative(root, f))
   .filter(f => filters.length === 0 || filters.some(s => f.includes(s)))

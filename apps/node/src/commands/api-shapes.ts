@@ -1,4 +1,4 @@
-/** Guards for what a node's API answers (DESIGN §6): nothing from the network is trusted unchecked. */
+/** Guards for what a node's API answers (docs/API.md): nothing from the network is trusted unchecked. */
 
 export interface ApiPeer { id: string, name: string, address: string, status: 'online' | 'offline', lastSeen: number }
 export interface ApiPage { peers: ApiPeer[], next: string | null }

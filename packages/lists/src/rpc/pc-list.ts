@@ -41,7 +41,7 @@ const EMPTY = new Uint8Array(0)
 
 /** The reply when we hold nothing of the list: the closest contacts routing knows (just the token if it cannot say). */
 function closestNodes (msg: RpcRequest, ctx: Context, opts: { list: number, token: Uint8Array, budget: number, proven: boolean }): Observable<Message> {
-  const ask: RoutingClosest = { type: 'routing.closest', target: LIST_IDS[opts.list] as NodeId, n: ctx.settings.r }
+  const ask: RoutingClosest = { type: 'routing.closest', target: LIST_IDS[opts.list] as NodeId, n: ctx.settings.r, pc: true }
   return ctx.deps.ask(ask, { timeout: ctx.settings.queryTimeout }).pipe(
     take(1),
     map(m => {

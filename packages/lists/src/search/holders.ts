@@ -80,12 +80,12 @@ function lookupK (ctx: Context): number {
 }
 
 function others (ctx: Context, cs: readonly Contact[]): Contact[] {
-  return diverse(ctx, cs.filter(c => !idsEqual(c.id, ctx.settings.id))).slice(0, lookupK(ctx))
+  return diverse(ctx, cs.filter(c => c.pc !== false && !idsEqual(c.id, ctx.settings.id))).slice(0, lookupK(ctx))
 }
 
 /** routing.closest for list `list`'s id: two nodes (self is dropped), or none when routing fails. */
 function knownHolders (ctx: Context, list: number): Observable<Contact[]> {
-  const ask: RoutingClosest = { type: 'routing.closest', target: LIST_IDS[list]!, n: 2 }
+  const ask: RoutingClosest = { type: 'routing.closest', target: LIST_IDS[list]!, n: 2, pc: true }
   return ctx.deps.ask(ask, { timeout: ctx.settings.queryTimeout }).pipe(
     take(1),
     filter(isRoutingClosestReply),

@@ -1,5 +1,5 @@
 /**
- * The search owner (DESIGN §5): answers `search.query {q, via?, timeout?}` with a stream of
+ * The search owner (docs/PROTOCOL.md, pc_search; docs/API.md, Search): answers `search.query {q, via?, timeout?}` with a stream of
  * `search.hit {record, via}` (end: false), then `search.done {hits, ms}`. The parts of a search:
  *
  * - hybrid (the default): local matches (our record, the records we hold, the records the

@@ -1,5 +1,5 @@
 /**
- * Messages of the gossip actor (DESIGN §5): rumor mongering over `pc_gossip` — gossip search and
+ * Messages of the gossip actor (the wire side: docs/PROTOCOL.md, pc_gossip): rumor mongering over `pc_gossip` — gossip search and
  * notes that users publish and subscribe to for their own pipelines.
  *
  *   gossip.publish   ──ask──▶ gossip    spread a note {topic, data} to every node; replies gossip.publish.reply

@@ -1,5 +1,5 @@
 /**
- * Messages of the lists actor: the distributed peer directory (DESIGN §4).
+ * Messages of the lists actor: the distributed peer directory (docs/PROTOCOL.md, Directory lists).
  *
  *   lists.page        ──ask──▶ lists    one page of the directory, walking all 20 lists (cursor opaque)
  *   lists.invalidate  ──ask──▶ lists    drop the directory cache: the next page reads the network again

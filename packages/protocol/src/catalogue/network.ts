@@ -20,11 +20,16 @@ import type { Obj } from '../guards.js'
 
 export interface Address { host: string, port: number }
 
-/** A routing contact. `lastSeen` is ms since the epoch; `rtt` ms, when measured. */
-export interface Contact { id: NodeId, host: string, port: number, lastSeen: number, rtt?: number }
+/**
+ * A routing contact. `lastSeen` is ms since the epoch; `rtt` ms, when measured. `pc`: what it has
+ * shown it speaks — true: PeerConnect's `pc_*` methods (its messages carry `v` = "PC"…, or it
+ * answered a `pc_*` query); false: BEP 5 only (it spoke to us without that); absent: not known
+ * (e.g. learned from a `nodes` list). `pc_*` queries never go to `pc: false` contacts.
+ */
+export interface Contact { id: NodeId, host: string, port: number, lastSeen: number, rtt?: number, pc?: boolean }
 
 export const isAddress = hasShape<Address>({ host: isHostString, port: isPort })
-export const isContact = hasShape<Contact>({ id: isId, host: isHostString, port: isPort, lastSeen: isNum, rtt: isOptional(isNum) })
+export const isContact = hasShape<Contact>({ id: isId, host: isHostString, port: isPort, lastSeen: isNum, rtt: isOptional(isNum), pc: isOptional(isBool) })
 export const isContactList = isArrayOf(isContact)
 
 // ── transport ────────────────────────────────────────────────────────────────────────────────
@@ -37,13 +42,14 @@ export const isContactList = isArrayOf(isContact)
  */
 export type TransportQuery = { type: 'transport.query', cid?: number, to: Address, q: string, a: Obj, timeout?: number, bounded?: boolean }
 /** Reply to transport.query. `rtt` ms; `bytes` = query + reply sizes on the wire. */
-export type TransportResponse = { type: 'transport.response', re?: number, end?: boolean, from: Address, id: NodeId, r: Obj, rtt: number, bytes: number }
+export type TransportResponse = { type: 'transport.response', re?: number, end?: boolean, from: Address, id: NodeId, r: Obj, rtt: number, bytes: number, pc?: boolean }
 /**
  * Published for every valid message from a node (at most about once a second per contact and
- * kind). `queried`: the node sent us a query — a reason to ping it, not proof that it lives at
- * that address; without it the sighting is a reply to a query of ours (with its `rtt`).
+ * kind). `rtt` is set when the message answered a query of ours; `queried`: the node sent us a
+ * query — a reason to ping it, not proof that it lives at that address. `pc`: whether it speaks
+ * PeerConnect's `pc_*` methods, as far as the transport knows (see Contact).
  */
-export type TransportSeen = { type: 'transport.seen', id: NodeId, host: string, port: number, rtt?: number, queried?: boolean }
+export type TransportSeen = { type: 'transport.seen', id: NodeId, host: string, port: number, rtt?: number, queried?: boolean, pc?: boolean }
 /**
  * Published when a query to a node timed out (at most about once a second per contact). `id` is
  * the id last seen at that address, when the transport knows it.
@@ -59,8 +65,8 @@ export type TransportInfo = { type: 'transport.info', cid?: number }
 export type TransportInfoReply = { type: 'transport.info.reply', re?: number, end?: boolean, id: NodeId, udp: Address, advertised?: Address, alsoAt?: Address, stats: Record<string, number> }
 
 export const isTransportQuery = isMessageOf<TransportQuery>('transport.query', { to: isAddress, q: isStr, a: isObj, timeout: isOptional(isNat), bounded: isOptional(isBool) })
-export const isTransportResponse = isMessageOf<TransportResponse>('transport.response', { from: isAddress, id: isId, r: isObj, rtt: isNum, bytes: isNat })
-export const isTransportSeen = isMessageOf<TransportSeen>('transport.seen', { id: isId, host: isHostString, port: isPort, rtt: isOptional(isNum), queried: isOptional(isBool) })
+export const isTransportResponse = isMessageOf<TransportResponse>('transport.response', { from: isAddress, id: isId, r: isObj, rtt: isNum, bytes: isNat, pc: isOptional(isBool) })
+export const isTransportSeen = isMessageOf<TransportSeen>('transport.seen', { id: isId, host: isHostString, port: isPort, rtt: isOptional(isNum), queried: isOptional(isBool), pc: isOptional(isBool) })
 export const isTransportFailed = isMessageOf<TransportFailed>('transport.failed', { id: isOptional(isId), host: isHostString, port: isPort, reason: (x: unknown) => x === 'timeout' })
 export const isTransportInfo = isMessageOf<TransportInfo>('transport.info', {})
 export const isTransportInfoReply = isMessageOf<TransportInfoReply>('transport.info.reply', { id: isId, udp: isAddress, advertised: isOptional(isAddress), alsoAt: isOptional(isAddress), stats: isObj })
@@ -71,6 +77,7 @@ export const TRANSPORT_ERRORS = {
   REMOTE: 'ERR_RPC_REMOTE',            // the node answered with a KRPC error (message: "<code> <text>")
   SEND: 'ERR_RPC_SEND',                // the datagram could not be sent (bad address, socket closed)
   BAD_REPLY: 'ERR_RPC_BAD_REPLY',      // the reply failed the method's reply guard
+  UNSUPPORTED: 'ERR_RPC_UNSUPPORTED',  // not sent: a pc_* query to a contact known to speak BEP 5 only
   UNPROVEN: 'ERR_RPC_UNPROVEN'         // a bounded query to an address that has not answered us and has not sent us enough
 } as const
 
@@ -102,8 +109,8 @@ export const KRPC_CODE_BY_ERROR: Readonly<Record<string, number>> = {
 
 // ── routing ──────────────────────────────────────────────────────────────────────────────────
 
-/** Ask: the `n` closest good contacts to `target`, nearest first. */
-export type RoutingClosest = { type: 'routing.closest', cid?: number, target: NodeId, n: number }
+/** Ask: the `n` closest good contacts to `target`, nearest first; `pc`: leave out contacts known to speak BEP 5 only (for `pc_*` queries). */
+export type RoutingClosest = { type: 'routing.closest', cid?: number, target: NodeId, n: number, pc?: boolean }
 export type RoutingClosestReply = { type: 'routing.closest.reply', re?: number, end?: boolean, contacts: Contact[] }
 /** Ask: one contact by id. */
 export type RoutingGet = { type: 'routing.get', cid?: number, id: NodeId }
@@ -127,7 +134,7 @@ export interface ViewContactData { id: NodeId, host: string, port: number, goodF
 export const isViewContact = hasShape<ViewContactData>({ id: isId, host: isHostString, port: isPort, goodFor: (x: unknown) => isNum(x) && x >= 0 })
 export const isRoutingView = isMessageOf<RoutingView>('routing.view', { self: isId, contacts: isArrayOf(isViewContact) })
 
-export const isRoutingClosest = isMessageOf<RoutingClosest>('routing.closest', { target: isId, n: isNat })
+export const isRoutingClosest = isMessageOf<RoutingClosest>('routing.closest', { target: isId, n: isNat, pc: isOptional(isBool) })
 export const isRoutingClosestReply = isMessageOf<RoutingClosestReply>('routing.closest.reply', { contacts: isContactList })
 export const isRoutingGet = isMessageOf<RoutingGet>('routing.get', { id: isId })
 export const isRoutingGetReply = isMessageOf<RoutingGetReply>('routing.get.reply', { contact: isNullable(isContact) })

@@ -1,5 +1,5 @@
 /**
- * Keyword search over the whole network (DESIGN §5): local matches, the lists (every list's
+ * Keyword search over the whole network (docs/PROTOCOL.md, pc_search; docs/API.md, Search): local matches, the lists (every list's
  * holders answer `pc_search`) and a gossip search, merged into one stream.
  *
  *   search.query       ──ask──▶ the search owner   streams search.hit (end: false) …, then search.done (end: true)

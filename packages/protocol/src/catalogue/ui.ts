@@ -1,6 +1,6 @@
 /**
  * Messages of the ui-bridge actor: the HTTP API, the events WebSocket, /metrics and the web page
- * of a node (DESIGN §6).
+ * of a node (docs/API.md).
  *
  *   ui.ready   ──pub──▶ anyone     the server is listening at `url` (once per start of the actor)
  *   ui.info    ──ask──▶ ui-bridge  replies ui.info.reply {url} once the server listens

@@ -22,6 +22,7 @@ export function peerRow (peer: Peer, now: number, extra: Node[] = []): HTMLLIEle
 /** What stands for the name: the name, or why there is none. */
 export function displayName (peer: Peer): string {
   if (peer.name !== '') return peer.name
+  if (peer.kind === 'bep5') return 'BEP 5 node'
   if (peer.nameState === 'pending') return 'looking up name…'
   if (peer.nameState === 'none') return 'BEP 5 node'
   return '(unnamed)'

@@ -6,6 +6,7 @@
 import type { Peer } from '../../src/backend.js'
 import { s } from './dom.js'
 import { shortId } from './format.js'
+import { displayName } from './peer-row.js'
 
 export const LIST_COUNT = 20
 const SPACE = 1n << 160n
@@ -28,7 +29,7 @@ export function drawRing (svg: SVGSVGElement, self: { id: string, name: string }
   }
   for (const p of peers) {
     const a = angle(fraction(p.id))
-    parts.push(s('circle', { cx: x(a, R), cy: y(a, R), r: 4.5, class: `ring-peer ${p.status}`, 'data-ring-peer': p.id }, `${p.name} · ${shortId(p.id)} · ${p.status}`))
+    parts.push(s('circle', { cx: x(a, R), cy: y(a, R), r: 4.5, class: `ring-peer ${p.status}`, 'data-ring-peer': p.id }, `${displayName(p)} · ${shortId(p.id)} · ${p.status}`))
   }
   if (self !== null) {
     const a = angle(fraction(self.id))

@@ -13,10 +13,12 @@ export interface OurSwarmOptions {
   readonly k?: number
   /** Bound on one lookup, ms. */
   readonly lookupTimeout: number
+  /** Routing's failAfterTimeouts (default: routing's own). */
+  readonly failAfter?: number
 }
 
 export async function ourSwarm (n: number, opts: OurSwarmOptions): Promise<BenchSwarm> {
-  const swarm = await createSwarm(n, { concurrency: 8 })
+  const swarm = await createSwarm(n, opts.failAfter === undefined ? { concurrency: 8 } : { concurrency: 8, node: { routing: { failAfterTimeouts: opts.failAfter } } })
   const nodes = swarm.nodes
   const dead = new Set<number>()
   return {
