@@ -20,7 +20,7 @@ import { parseCommand } from '../src/cli-args.js'
 import type { CommandSpec } from '../src/cli-args.js'
 import { startCommand, resolveStart } from '../src/commands/start.js'
 import { demoCommand } from '../src/commands/demo.js'
-import { searchCommand } from '../src/commands/search.js'
+import { formatDone, searchCommand } from '../src/commands/search.js'
 import { peersCommand } from '../src/commands/peers.js'
 import { lookupCommand } from '../src/commands/lookup.js'
 import { statusCommand } from '../src/commands/status.js'
@@ -131,6 +131,11 @@ flags('the bin the workspace links (node_modules/.bin/peerconnect → apps/node/
   assert.ok(existsSync(linked), `${linked}: pnpm install links the root's @peerconnect/node bin`)
   const out = execFileSync(linked, ['--version'], { encoding: 'utf8' })
   assert.match(out, /^peerconnect \d+\.\d+\.\d+\n$/)
+})
+
+flags('search: the summary line says how many list holders answered, when the node says so', () => {
+  assert.is(formatDone({ done: true, hits: 2, ms: 40, holders: 5 }), '2 hits in 40 ms, 5 list holders answered')
+  assert.is(formatDone({ done: true, hits: 0, ms: 3 }), 'no hits in 3 ms')
 })
 
 flags.run()

@@ -100,8 +100,11 @@ export interface UiBackend {
   details (id: string): Promise<PeerDetails | null>
   /** An iterative lookup of `id`, its progress as it runs and the peer (or null) last. */
   lookup (id: string, signal: AbortSignal): AsyncIterable<LookupStep>
-  /** Hits as they arrive, de-duplicated, each tagged with its source; ends at the time bound. */
-  search (q: string, opts: SearchOptions): AsyncIterable<{ peer: Peer, via: HitSource }>
+  /**
+   * Hits as they arrive, de-duplicated, each tagged with its source; ends at the time bound. It may
+   * also yield `{holders}` (how many list holders answered), which the done line carries.
+   */
+  search (q: string, opts: SearchOptions): AsyncIterable<{ peer: Peer, via: HitSource } | { holders: number }>
   /** Calls `listener` for every change of the live peer list; returns the unsubscribe function. */
   events (listener: (e: PeerEvent) => void): () => void
   /** Counters and gauges for /metrics; names ending in `_total` are counters. */

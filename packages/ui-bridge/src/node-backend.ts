@@ -9,7 +9,7 @@
 import { concatMap, filter, map, of } from 'rxjs'
 import {
   closestListId, idToHex, idsEqual, isCrawlerProgress, isCrawlerResult, recordAddress, isListsPageReply, isListsStatsReply, isRoutingContactsReply, isRoutingGetReply,
-  isSearchHit, isSupervisorStatsReply, isTransportInfoReply, parseIdHex
+  isSearchDone, isSearchHit, isSupervisorStatsReply, isTransportInfoReply, parseIdHex
 } from '@peerconnect/protocol'
 import type { Contact, CrawlerFind, CrawlerLookup, PeerRecord, ListsPage, ListsStats, RoutingContacts, RoutingGet, SearchQuery, SupervisorStats, TransportInfo } from '@peerconnect/protocol'
 import type { HitSource, LookupStep, NodeStatus, Peer, UiBackend } from './backend.js'
@@ -161,8 +161,9 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
     search (q, { via, timeoutMs, signal }) {
       const msg: SearchQuery = { type: 'search.query', q, via, timeout: timeoutMs }
       const hits$ = ask(msg, { timeout: timeoutMs + SEARCH_ASK_MARGIN }).pipe(
-        filter(isSearchHit),
-        map(hit => {
+        filter(m => isSearchHit(m) || (isSearchDone(m) && m.holders !== undefined)),
+        map((hit): { peer: Peer, via: HitSource } | { holders: number } | undefined => {
+          if (!isSearchHit(hit)) return isSearchDone(hit) && hit.holders !== undefined ? { holders: hit.holders } : undefined
           const live = view.get(idToHex(hit.record.id))
           const peer = recordPeer(hit.record, { lastSeen: live?.lastSeen ?? deps.clock.now(), status: live?.status })
           if (peer !== undefined) names.learn(peer.id, hit.record)

@@ -1,6 +1,7 @@
 /**
  * Pulls a backend search into NDJSON lines: `{peer, via}` per distinct peer as it arrives, then
- * `{done: true, hits, ms}`. It stops pulling the moment `signal` aborts (client gone, server
+ * `{done: true, hits, ms, holders?}` (`holders`: how many list holders answered, when the backend
+ * says so with a `{holders}` item). It stops pulling the moment `signal` aborts (client gone, server
  * closing, time bound passed) even if the backend's iterator is stuck, and always releases the
  * iterator. A failure after the first line becomes `error` on the done line.
  */
@@ -9,7 +10,7 @@ import type { ApiError } from './errors.js'
 import { backendFailure } from './errors.js'
 
 export interface Hit { peer: Peer, via: HitSource }
-export interface DoneLine { done: true, hits: number, ms: number, error?: ApiError }
+export interface DoneLine { done: true, hits: number, ms: number, holders?: number, error?: ApiError }
 
 export interface SearchPump {
   /** Resolves with the first result: a hit, the end, or a failure (before anything was written). */
@@ -24,6 +25,7 @@ export function pumpSearch (source: AsyncIterable<unknown>, signal: AbortSignal,
   const started = opts.now()
   const seen = new Set<string>()
   let hits = 0
+  let holders: number | undefined
   let iterator: AsyncIterator<unknown> | undefined
   let released = false
   let ended = false
@@ -36,6 +38,7 @@ export function pumpSearch (source: AsyncIterable<unknown>, signal: AbortSignal,
         ended = true
         return undefined
       }
+      if (isSummary(r.value)) holders = r.value.holders
       if (!isHit(r.value) || seen.has(r.value.peer.id)) continue
       seen.add(r.value.peer.id)
       hits++
@@ -44,6 +47,7 @@ export function pumpSearch (source: AsyncIterable<unknown>, signal: AbortSignal,
   }
   const done = (error?: ApiError): DoneLine => {
     const line: DoneLine = { done: true, hits, ms: Math.round(opts.now() - started) }
+    if (holders !== undefined) line.holders = holders
     if (error !== undefined) line.error = error
     return line
   }
@@ -74,6 +78,11 @@ export function pumpSearch (source: AsyncIterable<unknown>, signal: AbortSignal,
       } catch {}
     }
   }
+}
+
+/** The backend's summary item: `{holders}`, a count. */
+function isSummary (x: unknown): x is { holders: number } {
+  return typeof x === 'object' && x !== null && !('peer' in x) && Number.isSafeInteger((x as { holders?: unknown }).holders)
 }
 
 /** A well-formed hit: `{peer: {id: string, …}, via: string}`; anything else is skipped. */

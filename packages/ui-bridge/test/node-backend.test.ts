@@ -343,6 +343,18 @@ search('search - hits stream from search.query as NDJSON, then the done line', w
   })
 }))
 
+search('search - the done line says how many list holders answered, when the search says so', withTimeout(T, async () => {
+  const peers = [fakePeer('ada', 4000)]
+  const node = fakeNode()
+  node.answers.set('search.query', m => searchReplies(m, peers.map(p => p.record), { via: 'lists', holders: 5 }))
+  await withActor(node, async (url) => {
+    const lines: unknown[] = []
+    for await (const line of ndjson(await fetch(url + '/api/search?q=ada&via=lists&timeout=800'))) lines.push(line)
+    assert.is(lines.length, 2, 'one hit, then the done line: the summary is not a hit')
+    assert.equal({ ...(lines[1] as object), ms: 0 }, { done: true, hits: 1, ms: 0, holders: 5 })
+  })
+}))
+
 search('search - no search owner: 503 ERR_NO_CONSUMER', withTimeout(T, async () => {
   await withActor(fakeNode(), async (url) => {
     const res = await get(url + '/api/search?q=grace')

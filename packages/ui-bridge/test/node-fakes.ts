@@ -138,14 +138,14 @@ export function fakeDeps (ask: ActorDeps['ask'], opts: { clock?: FakeClock, sche
 }
 
 /** Search hits then a done reply, `gap` ms apart on the async scheduler (a stream, like the search owner's). */
-export function searchReplies (m: Message, records: readonly PeerRecord[], opts: { via?: 'local' | 'lists' | 'gossip', gap?: number } = {}): Observable<Message> {
+export function searchReplies (m: Message, records: readonly PeerRecord[], opts: { via?: 'local' | 'lists' | 'gossip', gap?: number, holders?: number } = {}): Observable<Message> {
   return new Observable<Message>(sub => {
     const timers: NodeJS.Timeout[] = []
     records.forEach((record, i) => {
       timers.push(setTimeout(() => sub.next(reply(m, { type: 'search.hit', record, via: opts.via ?? 'lists' }, false)), (opts.gap ?? 5) * (i + 1)))
     })
     timers.push(setTimeout(() => {
-      sub.next(reply(m, { type: 'search.done', hits: records.length, ms: 42 }))
+      sub.next(reply(m, opts.holders === undefined ? { type: 'search.done', hits: records.length, ms: 42 } : { type: 'search.done', hits: records.length, ms: 42, holders: opts.holders }))
       sub.complete()
     }, (opts.gap ?? 5) * (records.length + 1)))
     return () => { for (const t of timers) clearTimeout(t) }

@@ -14,7 +14,7 @@ export interface ApiStatus {
   lists: { held: number, records: number }
 }
 export interface ApiHit { peer: ApiPeer, via: string }
-export interface ApiDone { done: true, hits: number, ms: number, error?: { code: string, message: string } }
+export interface ApiDone { done: true, hits: number, ms: number, holders?: number, error?: { code: string, message: string } }
 
 export function isApiPeer (x: unknown): x is ApiPeer {
   const p = x as Partial<Record<keyof ApiPeer, unknown>> | null

@@ -66,6 +66,7 @@ export function formatHit (h: ApiHit): string {
 }
 
 export function formatDone (d: ApiDone): string {
-  const summary = `${d.hits === 0 ? 'no hits' : plural(d.hits, 'hit')} in ${d.ms} ms`
+  const from = typeof d.holders === 'number' && Number.isSafeInteger(d.holders) ? `, ${plural(d.holders, 'list holder')} answered` : ''
+  const summary = `${d.hits === 0 ? 'no hits' : plural(d.hits, 'hit')} in ${d.ms} ms${from}`
   return d.error === undefined ? summary : `${summary} (the search stopped early: ${clean(String(d.error.message))})`
 }
