@@ -267,8 +267,14 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     clearTimeout(p.timer)
   }
 
-  function onMessage (buf: Buffer, rinfo: dgram.RemoteInfo): void {
+  function onMessage (buf: Buffer, from: dgram.RemoteInfo): void {
     counters.received++
+    // A dual-stack socket reports an IPv4 sender as `::ffff:a.b.c.d`: everything past this point
+    // (rate limits, sightings, who answered, replies) knows it as `a.b.c.d`, as it knows it when
+    // we send to it, so one peer is one address.
+    const rinfo = type === 'udp6' && from.address.startsWith('::ffff:') && isIP(from.address.slice(7)) === 4
+      ? { ...from, address: from.address.slice(7), family: 'IPv4' as const }
+      : from
     // A query (canonical bencode ends `1:y1:qe`) meets the rate limit before it is decoded: a
     // refused flood costs a map look-up (~1 µs), not a decode (~10 µs). Others are limited below.
     const early = limiter !== undefined && endsLikeQuery(buf) ? limiter.check(rinfo.address, now()) : undefined

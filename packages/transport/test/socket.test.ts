@@ -60,7 +60,8 @@ trip('socket - a dual-stack socket (bound to ::) queries an IPv4-only node and a
   const v6 = await boundSocket({ host: '::1', onQuery: q => echoHandler(() => cs!)(q) })
   cs = v6.socket
   let ds: KrpcSocket | undefined
-  const dual = await boundSocket({ host: '::', onQuery: q => echoHandler(() => ds!)(q) })
+  const seenByDual: string[] = []
+  const dual = await boundSocket({ host: '::', onQuery: q => echoHandler(() => ds!)(q), onSeen: (_id, host) => seenByDual.push(host) })
   ds = dual.socket
   try {
     const to4 = await dual.socket.query(v4.address, 'ping', {})
@@ -70,6 +71,8 @@ trip('socket - a dual-stack socket (bound to ::) queries an IPv4-only node and a
     assert.ok(idsEqual(to6.id, v6.id))
     const back4 = await v4.socket.query({ host: '127.0.0.1', port: dual.address.port }, 'ping', {})
     assert.ok(idsEqual(back4.id, dual.id), 'and the IPv4 node reaches it back')
+    assert.ok(seenByDual.includes('127.0.0.1'), 'the IPv4 node is seen as 127.0.0.1 ...')
+    assert.not.ok(seenByDual.some(h => h.startsWith('::ffff:')), '... never as ::ffff:127.0.0.1: one peer, one address')
     assert.is(dual.socket.stats().sendErrors, 0)
   } finally { await closeAll(v4.socket, v6.socket, dual.socket) }
 }))
