@@ -128,10 +128,12 @@ client('search - hits as lines (name, id, address, status, source) and a one-hit
   assert.is(out.code, 0, out.stderr)
   assert.match(out.stdout, /^searching for "grace" \(hybrid, up to 1500 ms\)…$/m)
   assert.match(out.stdout, new RegExp(`^  grace\\s+${grace.idHex}\\s+${HOST}:${grace.udp.port}\\s+\\w+\\s+via (local|lists|gossip)$`, 'm'))
-  assert.match(out.stdout, /^1 hit in \d+ ms$/m)
+  assert.match(out.stdout, /^1 hit in \d+ ms(, \d+ list holders? answered)?$/m)
   const lists = await cli(['search', 'grace', '--via', 'lists', '--timeout', '1500', '--api', net.url])
   assert.is(lists.code, 0, lists.stderr)
   assert.match(lists.stdout, new RegExp(`^  grace\\s+${grace.idHex}\\s.*via lists$`, 'm'))
+  const m = /^1 hit in \d+ ms, (\d+) list holders? answered$/m.exec(lists.stdout)
+  assert.ok(m !== null, `a lists search says how many list holders answered: ${lists.stdout}`)
 }))
 
 client('search - bad input: --via and --timeout checked locally (exit 2, with help); an empty query is the API\'s 400 (exit 2)', withTimeout(T, async () => {
