@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert'
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { withTimeout } from '@peerconnect/test-helpers'
-import { pickLoopback } from './loopback.js'
+import { pickLoopback } from '@peerconnect/test-helpers'
 
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const T = 120_000

@@ -11,7 +11,7 @@ import { compareDistance, idToHex, randomId } from '@peerconnect/protocol'
 import { withTimeout } from '@peerconnect/test-helpers'
 import { createSwarm } from '@peerconnect/node'
 import type { Swarm } from '@peerconnect/node'
-import { pickLoopback } from './loopback.js'
+import { pickLoopback } from '@peerconnect/test-helpers'
 
 const ctx = {} as { swarm: Swarm }
 const test = suite('a swarm in a test')

@@ -5,3 +5,4 @@
 export { withTimeout, TimeoutError } from './with-timeout.js'
 export { rejects } from './rejects.js'
 export { waitFor } from './wait-for.js'
+export { pickLoopback } from './loopback.js'

@@ -1,7 +1,8 @@
 /**
- * A loopback address of its own for each program or swarm a test starts, 127.a.b.c (Linux routes
- * all of 127.0.0.0/8 to lo), so test files running at the same time never meet each other's
- * nodes. Falls back to 127.0.0.1 where the address cannot be bound.
+ * A loopback address of its own, 127.a.b.c (Linux routes all of 127.0.0.0/8 to lo), for the
+ * nodes, swarms and programs a test starts: test files run side by side and ephemeral ports are
+ * reused, so on a shared 127.0.0.1 one file's nodes could meet another's. Falls back to 127.0.0.1
+ * where the address cannot be bound (a system without the whole /8 on lo).
  */
 import dgram from 'node:dgram'
 
