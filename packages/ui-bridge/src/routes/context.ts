@@ -1,4 +1,5 @@
 /** What every route group gets, and the replies they share. */
+import type { Readable } from 'node:stream'
 import type { FastifyReply } from 'fastify'
 import type { Logger } from '@peerconnect/runtime'
 import type { UiBackend } from '../backend.js'
@@ -74,4 +75,33 @@ export function failed (reply: FastifyReply, err: unknown, ctx: RouteContext, wh
 
 export function describe (err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err)
+}
+
+/**
+ * The signal of a streamed answer: it aborts when the client goes away, when the server starts
+ * closing, and `ms` after now. `dispose()` removes the listeners and the timer, and aborts.
+ */
+export function streamSignal (reply: FastifyReply, ctx: RouteContext, ms: number): { signal: AbortSignal, dispose: () => void } {
+  const controller = new AbortController()
+  const abort = (): void => controller.abort()
+  const deadline = setTimeout(abort, ms)
+  const onClose = (): void => { if (!reply.raw.writableFinished) abort() }
+  reply.raw.on('close', onClose)
+  ctx.closing.addEventListener('abort', abort)
+  return {
+    signal: controller.signal,
+    dispose () {
+      clearTimeout(deadline)
+      reply.raw.off('close', onClose)
+      ctx.closing.removeEventListener('abort', abort)
+      abort()
+    }
+  }
+}
+
+export const NDJSON = 'application/x-ndjson; charset=utf-8'
+
+/** Sends a stream of JSON lines, uncached and unbuffered by proxies. */
+export function sendNdjson (reply: FastifyReply, out: Readable): FastifyReply {
+  return reply.type(NDJSON).header('cache-control', 'no-store').header('x-accel-buffering', 'no').send(out)
 }

@@ -6,9 +6,8 @@
 import { PassThrough } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import type { RouteContext } from './context.js'
-import { badRequest, failed, notFound, tooMany } from './context.js'
+import { badRequest, failed, notFound, sendNdjson, streamSignal, tooMany } from './context.js'
 import { parseId, parsePageParams } from '../params.js'
-import { NDJSON } from './search.js'
 import { FIND_TIMEOUT } from '../constants.js'
 import { backendFailure } from '../errors.js'
 
@@ -61,23 +60,15 @@ export function peersRoutes (app: FastifyInstance, ctx: RouteContext): void {
     const id = parseId((request.params as { id?: unknown }).id)
     if (!id.ok) return badRequest(reply, id.error)
     if (!ctx.lookups.take()) return tooMany(reply, 'ERR_TOO_MANY_LOOKUPS', 'directory pages and lookups')
-    const controller = new AbortController()
-    const abort = (): void => controller.abort()
-    const deadline = setTimeout(abort, FIND_TIMEOUT)
-    const onClose = (): void => { if (!reply.raw.writableFinished) abort() }
-    reply.raw.on('close', onClose)
-    ctx.closing.addEventListener('abort', abort)
+    const stream = streamSignal(reply, ctx, FIND_TIMEOUT)
     const cleanup = (): void => {
-      clearTimeout(deadline)
-      reply.raw.off('close', onClose)
-      ctx.closing.removeEventListener('abort', abort)
+      stream.dispose()
       ctx.lookups.release()
-      abort()
     }
     let steps: AsyncIterator<unknown>
     let first: IteratorResult<unknown>
     try {
-      steps = ctx.backend.lookup(id.value, controller.signal)[Symbol.asyncIterator]()
+      steps = ctx.backend.lookup(id.value, stream.signal)[Symbol.asyncIterator]()
       first = await steps.next()
     } catch (err) {
       cleanup()
@@ -94,6 +85,6 @@ export function peersRoutes (app: FastifyInstance, ctx: RouteContext): void {
       out.end()
       cleanup()
     })
-    return reply.type(NDJSON).header('cache-control', 'no-store').header('x-accel-buffering', 'no').send(out)
+    return sendNdjson(reply, out)
   })
 }

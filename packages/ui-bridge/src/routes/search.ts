@@ -6,15 +6,13 @@
  */
 import { PassThrough } from 'node:stream'
 import { performance } from 'node:perf_hooks'
-import type { FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { RouteContext } from './context.js'
-import { badRequest, failed, tooMany } from './context.js'
+import { badRequest, failed, sendNdjson, streamSignal, tooMany } from './context.js'
 import { parseSearchParams } from '../params.js'
 import { pumpSearch } from '../search-stream.js'
 import type { SearchPump } from '../search-stream.js'
 import { SEARCH_GRACE } from '../constants.js'
-
-export const NDJSON = 'application/x-ndjson; charset=utf-8'
 
 export function searchRoutes (app: FastifyInstance, ctx: RouteContext): void {
   app.get('/api/search', { config: { auth: true } }, async (request, reply) => {
@@ -23,26 +21,18 @@ export function searchRoutes (app: FastifyInstance, ctx: RouteContext): void {
     const { q, via, timeoutMs } = params.value
     if (!ctx.searches.take()) return tooMany(reply, 'ERR_TOO_MANY_SEARCHES', 'searches')
 
-    const controller = new AbortController()
-    const abort = (): void => controller.abort()
-    const deadline = setTimeout(abort, timeoutMs + SEARCH_GRACE)
-    const onClose = (): void => { if (!reply.raw.writableFinished) abort() }
-    reply.raw.on('close', onClose)
-    ctx.closing.addEventListener('abort', abort)
+    const stream = streamSignal(reply, ctx, timeoutMs + SEARCH_GRACE)
     ctx.metrics.searches.inc()
     let pump: SearchPump | undefined
     const cleanup = (): void => {
-      clearTimeout(deadline)
-      reply.raw.off('close', onClose)
-      ctx.closing.removeEventListener('abort', abort)
+      stream.dispose()
       ctx.metrics.searches.dec()
       ctx.searches.release()
-      abort()
       pump?.release()
     }
 
     try {
-      pump = pumpSearch(ctx.backend.search(q, { via, timeoutMs, signal: controller.signal }), controller.signal, { now: () => performance.now() })
+      pump = pumpSearch(ctx.backend.search(q, { via, timeoutMs, signal: stream.signal }), stream.signal, { now: () => performance.now() })
     } catch (err) {
       cleanup()
       return failed(reply, err, ctx, 'search')
@@ -64,14 +54,6 @@ export function searchRoutes (app: FastifyInstance, ctx: RouteContext): void {
       line(done)
       out.end()
     }, () => out.end()).finally(cleanup)
-    return send(reply, out)
+    return sendNdjson(reply, out)
   })
-}
-
-function send (reply: FastifyReply, out: PassThrough): FastifyReply {
-  return reply
-    .type(NDJSON)
-    .header('cache-control', 'no-store')
-    .header('x-accel-buffering', 'no')
-    .send(out)
 }
