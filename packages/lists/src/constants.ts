@@ -1,7 +1,4 @@
-/** Time units (ms). Durations are written `10 * second`. */
-export const ms = 1
-export const second = 1000 * ms
-export const minute = 60 * second
+import { minute, second } from '@peerconnect/protocol'
 
 // ── announcing ───────────────────────────────────────────────────────────────────────────────
 
