@@ -50,5 +50,3 @@ export const PING_CONCURRENCY = 8
 export const BEP5_NODES = 8
 /** Bytes of one compact IPv4 node (id + address). */
 export const NODE_BYTES = 26
-/** An unproven KRPC reply may be at most this many times its query's size. */
-export const REPLY_BOUND = 3

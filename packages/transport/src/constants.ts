@@ -42,8 +42,6 @@ export const MIN_ANSWERED_BYTES = 20
 
 // ── socket and actor ────────────────────────────────────────────────────────────────────────
 
-/** A reply may be at most this many times the size of its query unless the querier is proven. */
-export const AMPLIFICATION_FACTOR = 3
 /** How long the transport waits for the actor answering an inbound query. */
 export const ANSWER_TIMEOUT = 2 * second
 /**
