@@ -26,8 +26,8 @@ export const MAX_SEARCHES = 8
 /** Lookups by id and directory pages running at once through the API; more get 429. */
 export const MAX_LOOKUPS = 8
 
-/** The search routes a query may take. */
-export const SEARCH_VIAS = ['hybrid', 'lists', 'gossip'] as const
+/** The search routes a query may take (the protocol's list) and the one taken when none is given. */
+export { SEARCH_VIAS } from '@peerconnect/protocol'
 export const DEFAULT_VIA = 'hybrid'
 
 /** WebSocket: inbound frames larger than this close the socket (clients send nothing useful). */
