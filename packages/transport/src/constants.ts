@@ -1,4 +1,4 @@
-import { millisecond, second } from '@peerconnect/protocol'
+import { millisecond, minute, second } from '@peerconnect/protocol'
 
 // ── adaptive timeouts (rtt.ts) ───────────────────────────────────────────────────────────────
 

@@ -13,9 +13,9 @@
  */
 import dgram from 'node:dgram'
 import { isIP } from 'node:net'
-import { compactAddress, encodeQuery, encodeResponse, KRPC_ERROR } from '@peerconnect/protocol'
+import { AMPLIFICATION_LIMIT, compactAddress, encodeQuery, encodeResponse, KRPC_ERROR } from '@peerconnect/protocol'
 import type { Address, NodeId } from '@peerconnect/protocol'
-import { AMPLIFICATION_FACTOR, PROBE_GLOBAL_BURST, PROBE_GLOBAL_RATE, PROBE_MAX_SOURCES, PROBE_PER_IP_BURST, PROBE_PER_IP_EVERY } from './constants.js'
+import { PROBE_GLOBAL_BURST, PROBE_GLOBAL_RATE, PROBE_MAX_SOURCES, PROBE_PER_IP_BURST, PROBE_PER_IP_EVERY } from './constants.js'
 import type { DatagramSocket, InboundQuery, KrpcSocket } from './socket.js'
 
 export interface ProbeLimitOptions {
@@ -83,7 +83,7 @@ export function answerReach (q: InboundQuery, deps: ReachHelperDeps, counts: Rea
   if (!(n instanceof Uint8Array) || a === undefined || host === undefined) { deps.socket.replyError(q, KRPC_ERROR.PROTOCOL, 'bad pc_reach'); return }
   const probe = encodeQuery(deps.tid(), 'pc_probe', { id: deps.id, n })
   const answer = encodeResponse(q.t, { a, id: deps.id }, { ip: a })
-  if (answer.length + probe.length > AMPLIFICATION_FACTOR * q.bytes) {
+  if (answer.length + probe.length > AMPLIFICATION_LIMIT * q.bytes) {
     counts.probesRefused++
     deps.socket.replyError(q, KRPC_ERROR.PROTOCOL, 'ERR_PROOF_NEEDED pad the query: the answer and the probe stay within 3x of it')
     return
