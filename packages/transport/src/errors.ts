@@ -36,6 +36,12 @@ export class RpcUnsupportedError extends Error {
   readonly code = TRANSPORT_ERRORS.UNSUPPORTED
 }
 
+/** Not sent: a query asking a read-only node (BEP 43 `ro`) to hold records (pc_announce, pc_handoff). */
+export class RpcReadOnlyError extends Error {
+  override readonly name = 'RpcReadOnlyError'
+  readonly code = TRANSPORT_ERRORS.READ_ONLY
+}
+
 /** A transport.query / transport.info message failed its guard. */
 export class BadRequestError extends Error {
   override readonly name = 'BadRequestError'
