@@ -3,7 +3,9 @@
  * responder (its latest), for the last `window` responders. An address counts once responders at
  * `minSources` or more distinct IPs name it and it holds more than half of the votes: one node, or
  * many at one IP, cannot move it. Behind a NAT this is the address holders see our announces come
- * from, which is the one our record must carry.
+ * from, which is the one our record must carry. A NAT that maps one socket to other ports for
+ * some destinations (a port clash in its table) splits the votes by port: then the IP decides by
+ * the same rule, and the port most of its votes name goes with it.
  */
 import { decodeAddress } from '@peerconnect/protocol'
 import type { Address } from '@peerconnect/protocol'
@@ -31,15 +33,20 @@ export function createExternalTally (opts: { window?: number, minSources?: numbe
       while (votes.size > window) votes.delete(votes.keys().next().value!)
     },
     best () {
-      const byAddress = new Map<string, { address: Address, count: number, hosts: Set<string> }>()
+      const byHost = new Map<string, { count: number, hosts: Set<string>, ports: Map<number, number> }>()
       for (const v of votes.values()) {
-        const e = byAddress.get(v.key) ?? { address: v.address, count: 0, hosts: new Set<string>() }
+        const e = byHost.get(v.address.host) ?? { count: 0, hosts: new Set<string>(), ports: new Map<number, number>() }
         e.count++
         e.hosts.add(v.host)
-        byAddress.set(v.key, e)
+        e.ports.set(v.address.port, (e.ports.get(v.address.port) ?? 0) + 1)
+        byHost.set(v.address.host, e)
       }
-      for (const e of byAddress.values()) {
-        if (e.count * 2 > votes.size && e.hosts.size >= minSources) return e.address
+      for (const [host, e] of byHost) {
+        if (e.count * 2 <= votes.size || e.hosts.size < minSources) continue
+        let port = 0
+        let most = 0
+        for (const [p, n] of e.ports) if (n > most) { port = p; most = n }         // ties: the port voted first
+        return { host, port }
       }
       return undefined
     },

@@ -50,6 +50,8 @@ export function createReachRun (deps: ReachRunDeps, opts: ReachabilityOptions | 
   const reach: Reachability | undefined = opts === false ? undefined : createReachability(deps.now(), opts)
   const limiter = createProbeLimiter()
   const counts: ReachHelperCounts = { probesSent: 0, probesRefused: 0 }
+  /** Helpers' answers to our pc_reach, failures (silent, refused), and answers seeing us at an address we do not advertise. */
+  const asking = { reachAnswers: 0, reachErrors: 0, reachElsewhere: 0 }
   const helper = {
     id: deps.id,
     socket: deps.socket,
@@ -70,10 +72,16 @@ export function createReachRun (deps: ReachRunDeps, opts: ReachabilityOptions | 
     const asks = reach.begin(now, deps.candidates(), deps.random, () => randomBytes(8))
     for (const ask of asks ?? []) {
       deps.socket.request(ask.to, { q: 'pc_reach', a: { n: ask.nonce }, timeout: REACH_ANSWER_TIMEOUT }, (err, res) => {
-        if (err !== null || res === undefined) return
+        if (err !== null || res === undefined) { asking.reachErrors++; return }
+        asking.reachAnswers++
         const saw = decodeAddress(res.r.a)                        // checked by the reply guard (parseReply)
         const current = deps.ours()
-        if (saw !== undefined && current !== undefined) reach.answered(ask.nonce, saw, current)
+        if (saw === undefined || current === undefined) return
+        reach.answered(ask.nonce, saw, current)
+        if (!current.some(a => a.host === saw.host)) {
+          asking.reachElsewhere++
+          deps.log.debug('reachability: a helper sees us at an IP we do not advertise (not counted)', { helper: `${ask.to.host}:${ask.to.port}`, saw: `${saw.host}:${saw.port}`, ours: current.map(a => `${a.host}:${a.port}`).join(' ') })
+        }
       })
     }
   }
@@ -98,7 +106,7 @@ export function createReachRun (deps: ReachRunDeps, opts: ReachabilityOptions | 
       const sub = timer(REACH_TICK, REACH_TICK, deps.scheduler).subscribe(tick)
       return () => sub.unsubscribe()
     }),
-    stats: () => ({ ...(reach?.stats() ?? { readOnly: 0 }), probesSent: counts.probesSent, probesRefused: counts.probesRefused })
+    stats: () => ({ ...(reach?.stats() ?? { readOnly: 0 }), ...asking, probesSent: counts.probesSent, probesRefused: counts.probesRefused })
   }
 }
 

@@ -8,8 +8,10 @@
  *
  * The decision is careful in both directions, since a public node must never go read-only by
  * mistake:
- * - a helper counts only when its answer says it sees us at an address we advertise (a helper
- *   on our own LAN sees a private address: its probe says nothing about the outside);
+ * - a helper counts only when its answer says it sees us at the IP of an address we advertise (a
+ *   helper on our own LAN sees a private address: its probe says nothing about the outside; one
+ *   that sees our public IP at another port — a NAT that maps us per destination — does count:
+ *   its probe to that mapping is as good a test);
  * - a probe counts only when its nonce is one we sent and it comes from another address than the
  *   helper's own (a probe through the mapping our query opened would prove nothing);
  * - reachable: a counted probe arrived; unreachable: none, and at least `minAnswers` counted
@@ -119,7 +121,7 @@ export function createReachability (start: number, opts: ReachabilityOptions = {
     },
     answered (nonce, saw, ours) {
       const h = check?.get(hex(nonce))
-      if (h !== undefined && ours.some(a => sameAddress(a, saw))) h.counted = true
+      if (h !== undefined && ours.some(a => sameHost(a, saw))) h.counted = true
     },
     probed (nonce, from) {
       const h = check?.get(hex(nonce))
@@ -169,7 +171,11 @@ function pick (candidates: readonly Address[], n: number, random: () => number):
 }
 
 function sameAddress (a: Address, b: Address): boolean {
-  return a.port === b.port && a.host.toLowerCase() === b.host.toLowerCase()
+  return a.port === b.port && sameHost(a, b)
+}
+
+function sameHost (a: Address, b: Address): boolean {
+  return a.host.toLowerCase() === b.host.toLowerCase()
 }
 
 function hex (b: Uint8Array): string {

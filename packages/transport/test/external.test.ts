@@ -44,6 +44,21 @@ tally('external - a minority of liars cannot move it; a majority can; each respo
   assert.is(t.size, 8)
 })
 
+tally('external - a NAT that maps us to other ports for some destinations: the IP decides, with the port most of its votes name', () => {
+  const t = createExternalTally()
+  t.report(ip('203.0.113.5', 7000), '198.51.100.1', 7000)
+  t.report(ip('203.0.113.5', 46658), '198.51.100.2', 7000)
+  t.report(ip('203.0.113.5', 7000), '198.51.100.3', 7000)
+  t.report(ip('203.0.113.5', 59018), '198.51.100.4', 7000)
+  assert.equal(t.best(), { host: '203.0.113.5', port: 7000 }, '2 of 4 name port 7000; all 4 the IP')
+  const split = createExternalTally()
+  split.report(ip('203.0.113.5', 7000), '198.51.100.1', 7000)
+  split.report(ip('203.0.113.5', 7001), '198.51.100.2', 7000)
+  split.report(ip('192.0.2.66', 7000), '198.51.100.3', 7000)
+  split.report(ip('192.0.2.66', 7000), '198.51.100.4', 7000)
+  assert.is(split.best(), undefined, 'no IP holds more than half')
+})
+
 tally('external - only the last `window` responders count; malformed ips are ignored', () => {
   const t = createExternalTally({ window: 4 })
   for (let i = 1; i <= 4; i++) t.report(ip('203.0.113.5', 6881), `198.51.100.${i}`, 1)

@@ -98,6 +98,12 @@ decide('a helper that sees us at another address (our LAN) does not count, nor d
   assert.is(res2.change, undefined, 'one helper seeing our address is too few: undecided')
 })
 
+decide('behind a NAT that maps us to other ports for some destinations: helpers seeing our public IP at another port count', () => {
+  const r = createReachability(0)
+  const res = runCheck(r, REACH_FIRST_DELAY, { saw: i => ({ host: OURS[0]!.host, port: 40_000 + i }) })
+  assert.equal(res.change, { readOnly: true })
+})
+
 decide('a probe from the helper\'s own address, or with a nonce we never sent, is ignored', () => {
   const r = createReachability(0)
   const asks = r.begin(REACH_FIRST_DELAY, HELPERS, fixed, nonce)!

@@ -40,7 +40,14 @@ if (why !== undefined) {
   test.after(async () => { await bed?.close() })
 
   test('the node behind the NAT finds it cannot be reached and goes read-only; the nodes outside stay read-write', withTimeout(BOUND + 30_000, async () => {
-    await within(BOUND, 'h4 reports behindNat', async () => (await inside.status()).behindNat === true, 250)
+    try {
+      await within(BOUND, 'h4 reports behindNat', async () => (await inside.status()).behindNat === true, 250)
+    } catch (err) {
+      const m = await inside.metrics()
+      console.log('h4 not read-only:', JSON.stringify(Object.fromEntries(Object.entries(m).filter(([k]) => /reach|read_only|external|view_contacts|probes/.test(k)))))
+      console.log(inside.proc.output().split('\n').filter(l => /reach|record|read-only/.test(l)).slice(-20).join('\n'))
+      throw err
+    }
     readOnlyAt = Date.now()
     console.log(`h4 read-only ${readOnlyAt - answeredAt} ms after its API answered`)
     const m = await inside.metrics()
