@@ -14,7 +14,7 @@ import { createRttTable } from './rtt.js'
 import type { RttOptions, RttTable } from './rtt.js'
 import { createCounters, DROP } from './counters.js'
 import { boundedError, encodeFlatResponse } from './response-encoder.js'
-import type { DropReason } from './counters.js'
+import type { CountersSnapshot, DropReason } from './counters.js'
 
 export interface KrpcSocketOptions {
   /** Our node id, sent as `id` in every query and reply. */
@@ -113,7 +113,7 @@ export interface KrpcSocket {
   /** Answers `query` with a KRPC error. */
   replyError (query: InboundQuery, code: number, message: string): void
   /** Counters (see counters.ts) plus pending, rttContacts and rateLimitSources. */
-  stats (): Record<string, number>
+  stats (): CountersSnapshot & { pending: number, rttContacts: number, rateLimitSources: number, rateLimitPrefixes: number }
   readonly rtt: RttTable
   /** Fails pending queries (ERR_RPC_SEND) and closes the socket. */
   close (): Promise<void>
