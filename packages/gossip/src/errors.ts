@@ -1,11 +1,5 @@
 /** One class per condition, each with a `name` and a stable `code`; check `code`, never `instanceof`. */
 
-/** A gossip.* request failed its guard. */
-export class BadRequestError extends Error {
-  override readonly name = 'BadRequestError'
-  readonly code = 'ERR_BAD_REQUEST'
-}
-
 /** A note's topic is not 1..64 bytes of UTF-8, or its payload is over 512 bytes. */
 export class BadNoteError extends Error {
   override readonly name = 'BadNoteError'

@@ -19,7 +19,8 @@ export const ERROR_CODES = {
   KRPC_GENERIC: 'ERR_KRPC_GENERIC',
   KRPC_SERVER: 'ERR_KRPC_SERVER',
   KRPC_PROTOCOL: 'ERR_KRPC_PROTOCOL',
-  KRPC_METHOD_UNKNOWN: 'ERR_KRPC_METHOD_UNKNOWN'
+  KRPC_METHOD_UNKNOWN: 'ERR_KRPC_METHOD_UNKNOWN',
+  BAD_REQUEST: 'ERR_BAD_REQUEST'
 } as const
 
 export type ErrorCode = typeof ERROR_CODES[keyof typeof ERROR_CODES]
@@ -121,6 +122,13 @@ export class KrpcMethodUnknownError extends CodedError {
   override readonly name = 'KrpcMethodUnknownError'
   readonly code = ERROR_CODES.KRPC_METHOD_UNKNOWN
   constructor (message = 'Method Unknown') { super(message) }
+}
+
+/** An ask to an actor (crawler.*, lists.*, gossip.*, transport.* …) failed its guard. */
+export class BadRequestError extends CodedError {
+  override readonly name = 'BadRequestError'
+  readonly code = ERROR_CODES.BAD_REQUEST
+  constructor (message = 'bad request') { super(message) }
 }
 
 /** The error (as data) for a failed KRPC guard: 204 → method unknown, else protocol error (203). */
