@@ -8,6 +8,7 @@ import { runBootstrap } from './bootstrap.js'
 import type { CrawlerInit } from './init.js'
 import { createMetrics, statsBody } from './metrics.js'
 import type { CrawlerMetrics } from './metrics.js'
+import { NoResultError } from './errors.js'
 
 /**
  * The crawler actor: `crawler.lookup` streams `crawler.progress` then `crawler.result`;
@@ -45,7 +46,7 @@ function lookupReplies (m: CrawlerLookup, deps: ActorDeps, { init, metrics }: Ru
 function findReply (m: CrawlerFind, deps: ActorDeps, { init, metrics }: Running): Observable<Message> {
   return runLookup(m.id, deps, init, { stopWhenFound: true, metrics }).pipe(
     last(),
-    map(ev => ev.kind === 'result' ? reply(m, resultOf(m.id, ev)) : errorReply(m, new Error('lookup ended without a result')))
+    map(ev => ev.kind === 'result' ? reply(m, resultOf(m.id, ev)) : errorReply(m, new NoResultError()))
   )
 }
 

@@ -12,6 +12,13 @@ export class InvalidInitError extends Error {
   readonly code = 'ERR_INVALID_INIT'
 }
 
+/** Neither lists.self answered nor are an identity and a name at hand to sign this node's record here. */
+export class NoOwnRecordError extends Error {
+  override readonly name = 'NoOwnRecordError'
+  readonly code = 'ERR_NO_OWN_RECORD'
+  constructor (message = 'no lists.self and no identity and name to sign a record') { super(message) }
+}
+
 /** A search could not start: this node's UDP address is unknown (transport.info failed). */
 export class NoAddressError extends Error {
   override readonly name = 'NoAddressError'
