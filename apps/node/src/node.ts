@@ -5,7 +5,7 @@
  * `inline: true` (tests, simulations, swarms).
  */
 import { firstValueFrom, lastValueFrom } from 'rxjs'
-import { idToHex, isTransportInfoReply, isCrawlerBootstrapReply, isUiInfoReply } from '@peerconnect/protocol'
+import { idToHex, isTransportInfoReply, isCrawlerBootstrapReply, isUiInfoReply, UnexpectedReplyError } from '@peerconnect/protocol'
 import type { CrawlerBootstrap, Identity, IpLimitsMode, Message, NodeId } from '@peerconnect/protocol'
 import { createSupervisor } from '@peerconnect/runtime'
 import type { ComputePool, Logger, Supervisor, ActorSpec } from '@peerconnect/runtime'
@@ -104,7 +104,7 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
   }
   if (!isTransportInfoReply(info)) {
     await supervisor.stop()
-    throw new Error('transport.info gave an unexpected reply')
+    throw new UnexpectedReplyError('transport.info gave an unexpected reply')
   }
   const ipLimits = opts.ipLimits === undefined ? {} : { ipLimits: { mode: opts.ipLimits } }
   const specs: Array<[ActorSpec, 'inline' | 'worker']> = [
@@ -157,7 +157,7 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
       const timeout = o.timeout ?? BOOTSTRAP_TIMEOUT
       const ask: CrawlerBootstrap = { type: 'crawler.bootstrap', seeds: seeds.map(s => ({ host: s.host, port: s.port })) }
       const res = await request(ask, { timeout })
-      if (!isCrawlerBootstrapReply(res)) throw new Error('crawler.bootstrap gave an unexpected reply')
+      if (!isCrawlerBootstrapReply(res)) throw new UnexpectedReplyError('crawler.bootstrap gave an unexpected reply')
       return { seedsAnswered: res.seedsAnswered, contacts: res.contacts }
     },
     stop: async () => {
@@ -171,7 +171,7 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
 async function startApi (supervisor: Supervisor, init: UiBridgeInit, host: 'inline' | 'worker'): Promise<string> {
   await supervisor.start(uiBridge(withoutUndefined(init)), { host })
   const reply = await lastValueFrom(supervisor.ask({ type: 'ui.info' }, { timeout: API_START_TIMEOUT }))
-  if (!isUiInfoReply(reply)) throw new Error('ui.info gave an unexpected reply')
+  if (!isUiInfoReply(reply)) throw new UnexpectedReplyError('ui.info gave an unexpected reply')
   return reply.url
 }
 
