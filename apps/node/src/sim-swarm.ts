@@ -42,6 +42,8 @@ export interface SimSwarmOptions {
   /** Seeds a joining node bootstraps through: that many random live nodes (default 3). */
   readonly seeds?: number
   readonly log?: Logger
+  /** The name of node `i` (default `node-<i>`). */
+  readonly name?: (i: number) => string
   /** Extra options for every node (actor settings). */
   readonly node?: Partial<Omit<NodeOptions, 'name' | 'identity' | 'scheduler' | 'clock' | 'random' | 'pool' | 'inline'>>
 }
@@ -59,6 +61,8 @@ export interface SimSwarm {
   kill (node: PeerNode): Promise<void>
   /** Nodes made so far (the next node's index). */
   readonly made: number
+  /** The index (order of making) of a node of this swarm. */
+  indexOf (node: PeerNode): number
   stop (): Promise<void>
 }
 
@@ -69,17 +73,18 @@ export async function createSimSwarm (n: number, opts: SimSwarmOptions = {}): Pr
   const network = createSimNetwork({ scheduler: clock, latency: opts.latency ?? internetLatency({ seed }), loss: opts.loss ?? 0, seed, trace: opts.trace })
   const pool: ComputePool = createInlinePool({ hold: p => clock.hold(p) })
   const live: PeerNode[] = []
+  const index = new Map<PeerNode, number>()
   const seedCount = opts.seeds ?? 3
   let made = 0
   let stopping: Promise<void> | undefined
 
   const make = async (): Promise<PeerNode> => {
     const i = made++
-    const node = await createNode({
+    const node: PeerNode = await createNode({
       log: opts.log ?? silentLogger,
       askTimeout: undefined,
       ...opts.node,
-      name: `node-${i}`,
+      name: opts.name?.(i) ?? `node-${i}`,
       identity: identityFromSeed(seedBytes(seed, i)),
       inline: true,
       pool,
@@ -89,6 +94,7 @@ export async function createSimSwarm (n: number, opts: SimSwarmOptions = {}): Pr
       transport: { host: '0.0.0.0', port: 0, ...opts.node?.transport, network },
       liveness: { ...opts.node?.liveness, tcp: false }
     })
+    index.set(node, i)
     return node
   }
 
@@ -117,6 +123,7 @@ export async function createSimSwarm (n: number, opts: SimSwarmOptions = {}): Pr
       await node.stop()
     },
     get made () { return made },
+    indexOf: node => index.get(node) ?? -1,
     stop: async () => await (stopping ??= (async () => {
       await clock.until(Promise.allSettled(live.splice(0).map(async node => await node.stop())))
       network.close()

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { isCrawlerResult, randomId } from '@peerconnect/protocol'
+import type { CrawlerLookup } from '@peerconnect/protocol'
 import { seededRandom, SIM_EPOCH } from '@peerconnect/runtime'
 import { createSimSwarm, internetLatency } from '../src/index.js'
 
@@ -54,7 +55,8 @@ async function scenario (seed: number): Promise<Run> {
       const asks = Array.from({ length: 3 }, async () => {
         const node = swarm.nodes[Math.floor(random() * swarm.nodes.length)]!
         lookups++
-        const res = await node.request({ type: 'crawler.lookup', target: randomId(random) }, { timeout: 30_000 })
+        const ask: CrawlerLookup = { type: 'crawler.lookup', target: randomId(random) }
+        const res = await node.request(ask, { timeout: 30_000 })
         if (isCrawlerResult(res) && res.closest.length > 0) lookupsOk++
       })
       if (m === 1) void swarm.kill(swarm.nodes[Math.floor(random() * swarm.nodes.length)]!)
