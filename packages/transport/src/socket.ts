@@ -1,7 +1,12 @@
 import dgram from 'node:dgram'
 import dns from 'node:dns'
 import { isIP } from 'node:net'
+<<<<<<< HEAD
 import { AMPLIFICATION_LIMIT, compactAddress, decodeKrpc, encodeQuery, encodeResponse, isKrpcMethod, KRPC_ERROR, normalizeHost, parseQueryArgs, parseReply } from '@peerconnect/protocol'
+=======
+import type { SchedulerLike, Subscription } from 'rxjs'
+import { compactAddress, decodeKrpc, encodeQuery, encodeResponse, isKrpcMethod, KRPC_ERROR, normalizeHost, parseQueryArgs, parseReply } from '@peerconnect/protocol'
+>>>>>>> scale
 import type { Address, KrpcError, KrpcResponse, NodeId, Obj } from '@peerconnect/protocol'
 import { MIN_ANSWERED_BYTES, SOCKET_BUFFER_SIZE, STALL_SLACK } from './constants.js'
 import { TidSource, tidKey } from './tid.js'
@@ -42,8 +47,12 @@ export interface KrpcSocketOptions {
   readonly onTimeout?: (host: string, port: number, method: string) => void
   /** A reply to one of our queries said (BEP 42 `ip`) what address it came to us from: `ip` compact, as sent by `host:port`. */
   readonly onExternal?: (ip: Uint8Array, host: string, port: number) => void
-  /** Monotonic ms, for RTTs and the rate limiter. Default performance.now. */
+  /** Monotonic ms, for RTTs and the rate limiter. Default performance.now, or the scheduler's time. */
   readonly now?: () => number
+  /** Query timeouts go through this scheduler (a simulation's virtual clock). Default: plain timers. */
+  readonly scheduler?: SchedulerLike
+  /** Random numbers in [0, 1) for transaction ids (a simulation's seeded ones). Default: node:crypto. */
+  readonly random?: () => number
   /** Kernel socket buffer sizes to ask for. Default SOCKET_BUFFER_SIZE. */
   readonly bufferSize?: number
   /** Makes the datagram socket (e.g. a simulated network's). Default: a real `dgram` socket. */
@@ -122,12 +131,14 @@ export interface KrpcSocket {
 export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
   const self = opts.id
   const host = opts.host ?? '127.0.0.1'
-  const now = opts.now ?? (() => performance.now())
+  const scheduler = opts.scheduler
+  const now = opts.now ?? (scheduler === undefined ? () => performance.now() : () => scheduler.now())
+  const startTimer = (fn: () => void, ms: number): Timer => scheduler === undefined ? setTimeout(fn, ms) : scheduler.schedule(fn, ms)
   const limiter = opts.rateLimit === false ? undefined : createRateLimiter(opts.rateLimit)
   const rtt = createRttTable(opts.rtt)
   const counters = createCounters()
   const pending = new Map<number, Pending>()
-  const tids = new TidSource()
+  const tids = new TidSource(opts.random)
   const replyGuard = opts.replyGuard ?? knownReplyGuard
   const credit = createCreditBook(opts.credit)
   const type = host.includes(':') ? 'udp6' : 'udp4'
@@ -194,7 +205,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       if (closed) return Promise.resolve()
       closed = true
       const err = new RpcSendError('socket closed')
-      for (const p of pending.values()) { clearTimeout(p.timer); p.cb(err) }
+      for (const p of pending.values()) { stopTimer(p.timer); p.cb(err) }
       pending.clear()
       sock.off('message', onMessage)
       return new Promise(resolve => {
@@ -230,7 +241,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     }
     const timeout = fixed ?? rtt.timeout(key)
     const p: Pending = { key, host: toHost, port: to.port, method: q, sentAt: now(), bytes: buf.length, cb, timer: undefined, rechecked: false }
-    p.timer = setTimeout(onTimeout, timeout, tid.key, p, timeout)
+    p.timer = startTimer(() => onTimeout(tid.key, p, timeout), timeout)
     pending.set(tid.key, p)
     counters.sent++
     counters.queriesSent++
@@ -251,7 +262,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       // Fired much later than planned: the event loop was stalled and the reply may be waiting
       // to be read. Look again once after the next I/O poll before giving up.
       p.rechecked = true
-      p.timer = setTimeout(onTimeout, STALL_SLACK, key, p, timeout)
+      p.timer = startTimer(() => onTimeout(key, p, timeout), STALL_SLACK)
       return
     }
     pending.delete(key)
@@ -264,7 +275,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
 
   function settle (key: number, p: Pending): void {
     pending.delete(key)
-    clearTimeout(p.timer)
+    stopTimer(p.timer)
   }
 
   function onMessage (buf: Buffer, from: dgram.RemoteInfo): void {
@@ -382,6 +393,15 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
   }
 }
 
+/** A plain timer, or an action on the injected scheduler. */
+type Timer = ReturnType<typeof setTimeout> | Subscription
+
+function stopTimer (t: Timer | undefined): void {
+  if (t === undefined) return
+  if ('unsubscribe' in t) t.unsubscribe()
+  else clearTimeout(t)
+}
+
 interface Pending {
   readonly key: string
   readonly host: string
@@ -390,7 +410,7 @@ interface Pending {
   readonly sentAt: number
   readonly bytes: number
   readonly cb: QueryCallback
-  timer: ReturnType<typeof setTimeout> | undefined
+  timer: Timer | undefined
   /** The timeout fired late (a stall) and was re-armed once. */
   rechecked: boolean
 }
