@@ -3,7 +3,7 @@ import type { Subscription } from 'rxjs'
 import { BadRequestError, errorReply, isActorCancel, isRoutingView, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR, normalizeHost, reply, rpcType } from '@peerconnect/protocol'
 import type { Address, Message, NodeId, RpcRequest, ViewContactData, TransportFailed, TransportInfoReply, TransportResponse, TransportSeen } from '@peerconnect/protocol'
 import type { ActorDeps, ActorFn, Logger } from '@peerconnect/runtime'
-import { simulationRandom } from '@peerconnect/runtime'
+import { randomSecret, simulationRandom } from '@peerconnect/runtime'
 import { ANSWER_TIMEOUT, VIEW_MAX_AGE } from './constants.js'
 import { RpcUnsupportedError } from './errors.js'
 import { createKrpcSocket } from './socket.js'
@@ -85,6 +85,7 @@ export function transportActor (init: TransportInit): ActorFn {
       random: deps.random,
       scheduler: deps.scheduler,
       log: deps.log,
+      bytes: random === undefined ? undefined : length => randomSecret(random, length),
       createSocket: init.network === undefined ? undefined : type => init.network!.createSocket(type),
       candidates: () => viewContacts.filter(c => speaks.pc(`${c.host}:${c.port}`) !== false).map(c => ({ host: c.host, port: c.port })),
       ours: () => {
