@@ -8,12 +8,12 @@ import { of } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { isRpcRequest, parseQueryArgs, recordToWire, reply } from '@peerconnect/protocol'
 import type { Message, RpcReply } from '@peerconnect/protocol'
-import type { Context } from '../context.js'
-import { NoRecordError, ProofNeededError } from '../errors.js'
-import { replySize } from '../page.js'
-import { dataOf, refuse, serverError } from '../rejection.js'
-import { AMPLIFICATION_FACTOR } from '../constants.js'
-import { badQuery } from './bad-query.js'
+import type { Context } from '../../context.js'
+import { NoRecordError, ProofNeededError } from '../../errors.js'
+import { replySize } from '../../page.js'
+import { dataOf, refuse, serverError } from '../../rejection.js'
+import { AMPLIFICATION_FACTOR } from '../../constants.js'
+import { badQuery } from '../../rejection.js'
 
 export function onPcRecord (msg: Message, ctx: Context): Observable<Message> {
   if (!isRpcRequest(msg)) return badQuery(msg, ctx)
