@@ -1,6 +1,7 @@
 /** What holding, the directory and the search share inside one running actor. */
 import { isObj } from '@peerconnect/protocol'
 import type { PeerRecord } from '@peerconnect/protocol'
+import { randomSecret, simulationRandom } from '@peerconnect/runtime'
 import type { ActorDeps, Logger } from '@peerconnect/runtime'
 import { createCounts } from './counters.js'
 import type { Counts } from './counters.js'
@@ -52,7 +53,7 @@ export function createContext (init: ListsInit, settings: Settings, deps: ActorD
     deps,
     log: deps.log.child('lists'),
     store: createStore({ ttl: settings.recordTtl, maxPerList: settings.maxPerList, maxPerIp: settings.maxPerIp }),
-    tokens: createTokens({ rotate: settings.tokenRotate, bytes: TOKEN_BYTES }),
+    tokens: createTokens({ rotate: settings.tokenRotate, bytes: TOKEN_BYTES, ...seededSecret(deps) }),
     peerTokens: createTokenCache({ maxAge: settings.tokenRotate, max: MAX_PEER_TOKENS }),
     rejected: createCounts(),
     sent: createCounts(),
@@ -65,4 +66,12 @@ export function createContext (init: ListsInit, settings: Settings, deps: ActorD
     },
     now: () => deps.clock.now()
   }
+}
+
+// ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+/** In a simulation on a virtual clock, token secrets come from the run's seed (reproducible runs); otherwise from node:crypto. */
+function seededSecret (deps: ActorDeps): { secret?: () => Uint8Array } {
+  const random = simulationRandom(deps)
+  return random === undefined ? {} : { secret: () => randomSecret(random) }
 }

@@ -1,10 +1,11 @@
 import { defer, EMPTY, from, ignoreElements, merge, mergeMap, Observable, of, shareReplay, Subject, finalize, map } from 'rxjs'
 import type { Subscription } from 'rxjs'
-import { errorReply, isActorCancel, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR, normalizeHost, reply, rpcType } from '@peerconnect/protocol'
+import { BadRequestError, errorReply, isActorCancel, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR, normalizeHost, reply, rpcType } from '@peerconnect/protocol'
 import type { Address, Message, NodeId, RpcRequest, TransportFailed, TransportInfoReply, TransportResponse, TransportSeen } from '@peerconnect/protocol'
 import type { ActorDeps, ActorFn, Logger } from '@peerconnect/runtime'
+import { simulationRandom } from '@peerconnect/runtime'
 import { ANSWER_TIMEOUT, VIEW_MAX_AGE } from './constants.js'
-import { BadRequestError, RpcUnsupportedError } from './errors.js'
+import { RpcUnsupportedError } from './errors.js'
 import { createKrpcSocket } from './socket.js'
 import type { InboundQuery, KrpcSocket } from './socket.js'
 import { createSeenThrottle } from './seen-throttle.js'
@@ -38,7 +39,12 @@ export function transportActor (init: TransportInit): ActorFn {
     const failures = createSeenThrottle({ interval: init.seenInterval })
     const speaks = createSpeaks()
     const tally: SpeaksTally = { refused: 0, timeoutsNotCounted: 0 }
+    // On a virtual clock (any scheduler but rxjs's real-time one), query timeouts, RTTs and
+    // transaction ids come from deps; in real time, plain timers, performance.now and node:crypto.
+    const random = simulationRandom(deps)
+    const virtual = random === undefined ? {} : { scheduler: deps.scheduler, random }
     const socket = createKrpcSocket({
+      ...virtual,
       id: init.id,
       host: init.host,
       port: init.port,

@@ -9,12 +9,12 @@
  */
 import { of } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { ID_LENGTH, idToHex, isRpcRequest, parseQueryArgs, reply, validateQuery } from '@peerconnect/protocol'
+import { AMPLIFICATION_LIMIT, ID_LENGTH, idToHex, isRpcRequest, parseQueryArgs, reply, validateQuery } from '@peerconnect/protocol'
 import type { Message, RpcReply } from '@peerconnect/protocol'
 import type { Context } from '../context.js'
 import { fillPage } from '../page.js'
 import { badQuery, dataOf, refuse } from '../rejection.js'
-import { AMPLIFICATION_FACTOR, UDP_PAGE_BYTES } from '../constants.js'
+import { UDP_PAGE_BYTES } from '../constants.js'
 import { heldIndex, indexMatches } from './candidates.js'
 import { BadSearchCursorError } from './errors.js'
 
@@ -29,7 +29,7 @@ export function onPcSearch (msg: Message, ctx: Context): Observable<Message> {
   const now = ctx.now()
   const proven = token !== undefined && ctx.tokens.check(token, msg.from.host, msg.from.port, now)
   const fresh = ctx.tokens.issue(msg.from.host, msg.from.port, now)
-  const budget = proven ? UDP_PAGE_BYTES : AMPLIFICATION_FACTOR * msg.queryBytes
+  const budget = proven ? UDP_PAGE_BYTES : AMPLIFICATION_LIMIT * msg.queryBytes
   const found = indexMatches(heldIndex(ctx.store, ctx.self.record, now), checked.query, cursor.length === 0 ? undefined : idToHex(cursor))
   const page = fillPage(found, { self: ctx.settings.id, budget, cursor, rest: { records: [], token: fresh } })
   const records = page.items.map(c => c.wire)

@@ -12,8 +12,7 @@ import { closestListId, encodeAddress, idsEqual, isRpcRequest, parseQueryArgs, r
 import type { ErrorData, Message, PeerRecord, RpcReply, RpcRequest } from '@peerconnect/protocol'
 import type { Context } from '../../context.js'
 import { AddressMismatchError, BadTokenError, MissingTokenError, NotSenderError, WrongListError } from '../../errors.js'
-import { dataOf, refuse } from '../../rejection.js'
-import { badQuery } from '../../rejection.js'
+import { badQuery, dataOf, refuse } from '../../rejection.js'
 
 export function onPcAnnounce (msg: Message, ctx: Context): Observable<Message> {
   if (!isRpcRequest(msg)) return badQuery(msg, ctx)

@@ -28,10 +28,9 @@ import type { ErrorData, Message, NodeId, RoutingClosest, RpcReply, RpcRequest, 
 import type { Context } from '../../context.js'
 import { BadTokenError, BusyError, ExpiredRecordError, MissingTokenError, NotClosestError, NotHolderError, WrongListError } from '../../errors.js'
 import { prefixOf } from '../prefix.js'
-import { dataOf, refuse } from '../../rejection.js'
+import { badQuery, dataOf, refuse } from '../../rejection.js'
 import { verifyMany } from '../../verify.js'
 import { MAX_HANDOFF_VERIFYING } from '../../constants.js'
-import { badQuery } from '../../rejection.js'
 
 export function onPcHandoff (msg: Message, ctx: Context): Observable<Message> {
   if (!isRpcRequest(msg)) return badQuery(msg, ctx)
