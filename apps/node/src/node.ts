@@ -5,10 +5,11 @@
  * `inline: true` (tests, simulations, swarms).
  */
 import { firstValueFrom, lastValueFrom } from 'rxjs'
-import { idToHex, isTransportInfoReply, isCrawlerBootstrapReply, isUiInfoReply } from '@peerconnect/protocol'
+import { idToHex, isTransportInfoReply, isCrawlerBootstrapReply, isUiInfoReply, UnexpectedReplyError } from '@peerconnect/protocol'
 import type { CrawlerBootstrap, Identity, IpLimitsMode, Message, NodeId } from '@peerconnect/protocol'
 import { createSupervisor } from '@peerconnect/runtime'
-import type { ComputePool, Logger, Supervisor, ActorSpec } from '@peerconnect/runtime'
+import type { ComputePool, Logger, Supervisor, ActorSpec, Clock } from '@peerconnect/runtime'
+import type { SchedulerLike } from 'rxjs'
 import { transport } from '@peerconnect/transport'
 import type { TransportInit } from '@peerconnect/transport'
 import { routing } from '@peerconnect/routing'
@@ -40,6 +41,14 @@ export interface NodeOptions {
   /** A compute pool shared with other nodes of the process (default: the supervisor's own, lazily started). */
   readonly pool?: ComputePool
   readonly askTimeout?: number
+  /**
+   * Time and randomness of the inline actors (default: real time, Date.now, Math.random). A
+   * simulation passes its virtual clock (runtime's `createSimClock`) as both `scheduler` and
+   * `clock`, and a seeded `random` (see sim-swarm.ts); worker actors always run in real time.
+   */
+  readonly scheduler?: SchedulerLike
+  readonly clock?: Clock
+  readonly random?: () => number
   /**
    * IP diversity (routing table, lookups, list holders): at most 2 contacts per IPv4 /24 (IPv6 /64)
    * in a bucket, a lookup's result or a list's holders, and 10 in the table. 'default' exempts
@@ -93,7 +102,7 @@ export interface PeerNode {
 
 export async function createNode (opts: NodeOptions): Promise<PeerNode> {
   const { identity } = opts
-  const supervisor = createSupervisor({ log: opts.log, pool: opts.pool, askTimeout: opts.askTimeout })
+  const supervisor = createSupervisor({ log: opts.log, pool: opts.pool, askTimeout: opts.askTimeout, scheduler: opts.scheduler, clock: opts.clock, random: opts.random })
   const workerHost = opts.inline === true ? 'inline' : 'worker'
   const host = opts.host ?? '127.0.0.1'
   const port = opts.port ?? 0
@@ -109,7 +118,7 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
   }
   if (!isTransportInfoReply(info)) {
     await supervisor.stop()
-    throw new Error('transport.info gave an unexpected reply')
+    throw new UnexpectedReplyError('transport.info gave an unexpected reply')
   }
   const ipLimits = opts.ipLimits === undefined ? {} : { ipLimits: { mode: opts.ipLimits } }
   const specs: Array<[ActorSpec, 'inline' | 'worker']> = [
@@ -162,7 +171,7 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
       const timeout = o.timeout ?? BOOTSTRAP_TIMEOUT
       const ask: CrawlerBootstrap = { type: 'crawler.bootstrap', seeds: seeds.map(s => ({ host: s.host, port: s.port })) }
       const res = await request(ask, { timeout })
-      if (!isCrawlerBootstrapReply(res)) throw new Error('crawler.bootstrap gave an unexpected reply')
+      if (!isCrawlerBootstrapReply(res)) throw new UnexpectedReplyError('crawler.bootstrap gave an unexpected reply')
       return { seedsAnswered: res.seedsAnswered, contacts: res.contacts }
     },
     stop: async () => {
@@ -176,7 +185,7 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
 async function startApi (supervisor: Supervisor, init: UiBridgeInit, host: 'inline' | 'worker'): Promise<string> {
   await supervisor.start(uiBridge(withoutUndefined(init)), { host })
   const reply = await lastValueFrom(supervisor.ask({ type: 'ui.info' }, { timeout: API_START_TIMEOUT }))
-  if (!isUiInfoReply(reply)) throw new Error('ui.info gave an unexpected reply')
+  if (!isUiInfoReply(reply)) throw new UnexpectedReplyError('ui.info gave an unexpected reply')
   return reply.url
 }
 

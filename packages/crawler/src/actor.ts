@@ -1,14 +1,14 @@
 import { EMPTY, Observable, filter, last, map, mergeMap, of, takeUntil } from 'rxjs'
-import { errorReply, isActorCancel, isCrawlerBootstrap, isCrawlerFind, isCrawlerLookup, isCrawlerStats, reply } from '@peerconnect/protocol'
+import { BadRequestError, errorReply, isActorCancel, isCrawlerBootstrap, isCrawlerFind, isCrawlerLookup, isCrawlerStats, reply } from '@peerconnect/protocol'
 import type { CrawlerBootstrapReply, CrawlerFind, CrawlerLookup, CrawlerProgress, CrawlerResult, Message, NodeId } from '@peerconnect/protocol'
 import type { ActorDeps, ActorFn } from '@peerconnect/runtime'
 import { runLookup } from './run-lookup.js'
 import type { LookupEvent } from './run-lookup.js'
 import { runBootstrap } from './bootstrap.js'
-import { BadRequestError } from './errors.js'
 import type { CrawlerInit } from './init.js'
 import { createMetrics, statsBody } from './metrics.js'
 import type { CrawlerMetrics } from './metrics.js'
+import { NoResultError } from './errors.js'
 
 /**
  * The crawler actor: `crawler.lookup` streams `crawler.progress` then `crawler.result`;
@@ -46,7 +46,7 @@ function lookupReplies (m: CrawlerLookup, deps: ActorDeps, { init, metrics }: Ru
 function findReply (m: CrawlerFind, deps: ActorDeps, { init, metrics }: Running): Observable<Message> {
   return runLookup(m.id, deps, init, { stopWhenFound: true, metrics }).pipe(
     last(),
-    map(ev => ev.kind === 'result' ? reply(m, resultOf(m.id, ev)) : errorReply(m, new Error('lookup ended without a result')))
+    map(ev => ev.kind === 'result' ? reply(m, resultOf(m.id, ev)) : errorReply(m, new NoResultError()))
   )
 }
 

@@ -7,9 +7,10 @@
  */
 import { catchError, defer, EMPTY, filter, finalize, ignoreElements, map, merge, mergeMap, of, takeUntil, tap, timer } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { errorReply, isActorConfigure, isListsPage, isObj, isRoutingPeerAdded, MAX_NAME_BYTES, reply } from '@peerconnect/protocol'
+import { BadRequestError, errorReply, isActorConfigure, isListsPage, isObj, isRoutingPeerAdded, MAX_NAME_BYTES, reply } from '@peerconnect/protocol'
 import type { ListsInvalidateReply, ListsPageReply, ListsSelfReply, ListsStatsReply, Message } from '@peerconnect/protocol'
 import type { ActorDeps, ActorFn } from '@peerconnect/runtime'
+import { randomSecret, simulationRandom } from '@peerconnect/runtime'
 import { createAnnouncer } from './announcer.js'
 import type { Announcer } from './announcer.js'
 import type { Context } from './context.js'
@@ -18,7 +19,7 @@ import { createCounts } from './counters.js'
 import { decodeCursor } from './cursor.js'
 import { createDirectory } from './directory.js'
 import type { Directory } from './directory.js'
-import { BadRequestError, NoRecordError } from './errors.js'
+import { NoRecordError } from './errors.js'
 import { createHandoff } from './handoff.js'
 import type { Handoff } from './handoff.js'
 import { settingsOf } from './init.js'
@@ -135,7 +136,7 @@ function contextOf (init: ListsInit, settings: Context['settings'], deps: ActorD
     deps,
     log: deps.log.child('lists'),
     store: createStore({ ttl: settings.recordTtl, maxPerList: settings.maxPerList, maxPerIp: settings.maxPerIp }),
-    tokens: createTokens({ rotate: settings.tokenRotate, bytes: TOKEN_BYTES }),
+    tokens: createTokens({ rotate: settings.tokenRotate, bytes: TOKEN_BYTES, ...seededSecret(deps) }),
     peerTokens: createTokenCache({ maxAge: settings.tokenRotate, max: MAX_PEER_TOKENS }),
     rejected: createCounts(),
     sent: createCounts(),
@@ -170,4 +171,10 @@ function answer<T extends { type: string }> (m: Message, body: T): Observable<Me
 
 function fail (m: Message, err: unknown): Observable<Message> {
   return m.cid === undefined ? EMPTY : of(errorReply(m, err))
+}
+
+/** In a simulation on a virtual clock, token secrets come from the run's seed (reproducible runs); otherwise from node:crypto. */
+function seededSecret (deps: ActorDeps): { secret?: () => Uint8Array } {
+  const random = simulationRandom(deps)
+  return random === undefined ? {} : { secret: () => randomSecret(random) }
 }

@@ -8,14 +8,14 @@
  */
 import { catchError, concat, concatMap, defer, EMPTY, exhaustMap, from, ignoreElements, map, merge, mergeMap, of, Subject, tap, throwError, timer, toArray } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { closest, closestListId, compareDistance, createRecord, encodeAddress, idsEqual, idToHex, isTransportInfoReply, recordToWire, TRANSPORT_ERRORS } from '@peerconnect/protocol'
+import { closest, closestListId, compareDistance, createRecord, encodeAddress, idsEqual, idToHex, isTransportInfoReply, recordToWire, second, TRANSPORT_ERRORS } from '@peerconnect/protocol'
 import type { Address, Contact, Message, NodeId, PeerRecord, TransportInfo } from '@peerconnect/protocol'
 import { snapshotOf } from './snapshot.js'
 import type { Context } from './context.js'
 import { lookupHoldersOr } from './lookup.js'
 import { query } from './query.js'
 import { remoteCode } from './rejection.js'
-import { EARLY_LOOKUPS, second } from './constants.js'
+import { EARLY_LOOKUPS } from './constants.js'
 
 export interface Announcer {
   /** The loop: subscribe to run it. Emits `actor.snapshot` when our record changes. */
@@ -106,8 +106,8 @@ export function createAnnouncer (ctx: Context): Announcer {
   }
 
   const round$ = defer(() => addressOf(ctx)).pipe(
-    concatMap(({ address, also }) => {
-      const snapshot = refreshRecord(ctx, address, also)
+    concatMap(({ address, also, readOnly }) => {
+      const snapshot = refreshRecord(ctx, address, also, readOnly)
       const record = ctx.self.record
       const snapshot$ = snapshot === undefined ? EMPTY : of(snapshot)
       if (record === undefined) return snapshot$
@@ -136,33 +136,40 @@ export function createAnnouncer (ctx: Context): Announcer {
 
 /**
  * The addresses for our record: the configured one, else the one the transport advertises (its
- * UDP address unless bound to a wildcard), and a dual-stack socket's address of the other family.
+ * UDP address unless bound to a wildcard), and a dual-stack socket's address of the other family;
+ * `readOnly`: the transport found we cannot be reached from outside (BEP 43 read-only mode).
  */
-function addressOf (ctx: Context): Observable<{ address: Address, also?: Address }> {
-  if (ctx.settings.address !== undefined) return of({ address: ctx.settings.address })
+function addressOf (ctx: Context): Observable<{ address: Address, also?: Address, readOnly: boolean }> {
+  if (ctx.settings.address !== undefined) return of({ address: ctx.settings.address, readOnly: false })
   const ask: TransportInfo = { type: 'transport.info' }
   return ctx.deps.ask(ask, { timeout: ctx.settings.queryTimeout }).pipe(
-    concatMap(m => isTransportInfoReply(m) ? of(m.alsoAt === undefined ? { address: m.advertised ?? m.udp } : { address: m.advertised ?? m.udp, also: m.alsoAt }) : EMPTY)
+    concatMap(m => {
+      if (!isTransportInfoReply(m)) return EMPTY
+      const address = m.advertised ?? m.udp
+      const readOnly = m.readOnly === true
+      return of(m.alsoAt === undefined ? { address, readOnly } : { address, also: m.alsoAt, readOnly })
+    })
   )
 }
 
-/** Makes a new record when there is none or its name or addresses are out of date; returns the snapshot to emit then. */
-function refreshRecord (ctx: Context, address: Address, also: Address | undefined): Message | undefined {
+/** Makes a new record when there is none or its name, addresses or read-only flag are out of date; returns the snapshot to emit then. */
+function refreshRecord (ctx: Context, address: Address, also: Address | undefined, readOnly: boolean): Message | undefined {
   const { self } = ctx
   const a = encodeAddress(address.host, address.port)
   const a2 = also === undefined ? undefined : encodeAddress(also.host, also.port)
   const sameA2 = a2 === undefined ? self.record?.a2 === undefined : self.record?.a2 !== undefined && idsEqual(a2, self.record.a2)
-  if (self.record !== undefined && self.record.n === self.name && a !== undefined && idsEqual(a, self.record.a) && sameA2) return undefined
+  const sameRo = (self.record?.ro === 1) === readOnly
+  if (self.record !== undefined && self.record.n === self.name && a !== undefined && idsEqual(a, self.record.a) && sameA2 && sameRo) return undefined
   const seq = Math.max(self.seq + 1, Math.floor(ctx.now() / second))
   try {
-    const addr = { name: self.name, host: address.host, port: address.port, seq }
+    const addr = { name: self.name, host: address.host, port: address.port, seq, readOnly }
     self.record = createRecord(ctx.settings.identity, a2 === undefined || a2.length === a?.length ? addr : { ...addr, also })
   } catch (err) {
     ctx.log.warn('cannot make our record', { error: String((err as Error).message), host: address.host, port: address.port })
     return undefined
   }
   self.seq = seq
-  ctx.log.info('record', { seq, name: self.name, host: address.host, port: address.port, also: also === undefined ? undefined : `${also.host}:${also.port}` })
+  ctx.log.info('record', { seq, name: self.name, host: address.host, port: address.port, also: also === undefined ? undefined : `${also.host}:${also.port}`, readOnly })
   return snapshotOf(ctx)
 }
 

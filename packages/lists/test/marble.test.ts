@@ -3,25 +3,28 @@ import * as assert from 'uvu/assert'
 import { distinctUntilChanged, filter, map, of, takeUntil, throwError, timer } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
-import { closest, closestListId, createRecord, generateIdentity, isTransportQuery, LIST_IDS, randomId, recordFromWire, recordToWire, reply } from '@peerconnect/protocol'
+import { closest, closestListId, createRecord, generateIdentity, isTransportQuery, LIST_IDS, randomId, recordFromWire, recordToWire, reply, second } from '@peerconnect/protocol'
 import type { Contact, Message, NodeId } from '@peerconnect/protocol'
 import type { ActorDeps } from '@peerconnect/runtime'
 import { listsActor } from '../src/actor.js'
-import { ANNOUNCE_INTERVAL, second } from '../src/constants.js'
+import { ANNOUNCE_INTERVAL } from '../src/constants.js'
 import { identityIn, quietLogger } from './fixtures.js'
 
 const me = generateIdentity()
 const CONTACTS: Contact[] = Array.from({ length: 12 }, (_, i) => ({ id: randomId(), host: '10.0.0.2', port: 2000 + i, lastSeen: 0 }))
 
-interface Sent { at: number, q: string, to: number, seq?: number, name?: string }
+interface Sent { at: number, q: string, to: number, seq?: number, name?: string, ro?: 1 }
 
 /** Deps whose asks answer at once (in virtual time) and record what was sent when. */
-function deps (scheduler: TestScheduler, opts: { silent?: ReadonlySet<number> } = {}): { deps: ActorDeps, sent: Sent[], lookups: number[] } {
+function deps (scheduler: TestScheduler, opts: { silent?: ReadonlySet<number>, readOnlyFrom?: number } = {}): { deps: ActorDeps, sent: Sent[], lookups: number[] } {
   const sent: Sent[] = []
   const lookups: number[] = []
   const ask = (m: Message): Observable<Message> => {
     const now = scheduler.now()
-    if (m.type === 'transport.info') return of(reply(m, { type: 'transport.info.reply', id: me.id, udp: { host: '10.0.0.1', port: 7000 }, stats: {} }))
+    if (m.type === 'transport.info') {
+      const readOnly = opts.readOnlyFrom !== undefined && now >= opts.readOnlyFrom ? { readOnly: true } : {}
+      return of(reply(m, { type: 'transport.info.reply', id: me.id, udp: { host: '10.0.0.1', port: 7000 }, ...readOnly, stats: {} }))
+    }
     if (m.type === 'crawler.lookup') {
       lookups.push(now)
       const target = (m as Message & { target: NodeId }).target
@@ -29,7 +32,7 @@ function deps (scheduler: TestScheduler, opts: { silent?: ReadonlySet<number> } 
     }
     if (isTransportQuery(m)) {
       const rec = m.a.record === undefined ? undefined : recordFromWire(m.a.record)
-      sent.push({ at: now, q: m.q, to: m.to.port, ...(rec === undefined ? {} : { seq: rec.s, name: rec.n }) })
+      sent.push({ at: now, q: m.q, to: m.to.port, ...(rec === undefined ? {} : { seq: rec.s, name: rec.n }), ...(rec?.ro === undefined ? {} : { ro: rec.ro }) })
       if (opts.silent?.has(m.to.port) === true) return throwError(() => Object.assign(new Error('timeout'), { code: 'ERR_RPC_TIMEOUT' }))
       const r = m.q === 'pc_list' ? { id: randomId(), token: new Uint8Array(8) } : { id: randomId() }
       return of(reply(m, { type: 'transport.response', from: m.to, id: randomId(), r, rtt: 1, bytes: 100 }))
@@ -75,6 +78,21 @@ cadence('marble - pc_announce to the 8 holders at 0, 10 s, 20 s; the renamed rec
   assert.equal(seqs, [1_700_000_000, 1_700_000_015], 'sequences follow the clock (seconds), so they grow across restarts too')
   assert.ok(announces.filter(s => s.at >= 15_000).every(s => s.name === 'renamed' && s.seq === seqs[1]))
   assert.equal(sent.filter(s => s.q === 'pc_list').map(s => s.at), new Array(8).fill(0), 'tokens fetched once, at start')
+})
+
+cadence('marble - the transport goes read-only (behind a NAT) at 12 s: from the next round the record signs ro: 1, with a newer sequence', () => {
+  const scheduler = new TestScheduler((a, b) => assert.equal(a, b))
+  let sent: Sent[] = []
+  scheduler.run(({ hot, expectObservable }) => {
+    const d = deps(scheduler, { readOnlyFrom: 12_000 })
+    sent = d.sent
+    expectObservable(listsActor({ identity: me, name: 'ada' })(hot<Message>(''), d.deps).pipe(takeUntil(timer(25 * second, scheduler)), filter(() => false))).toBe('25s |')
+  })
+  const announces = sent.filter(s => s.q === 'pc_announce')
+  assert.ok(announces.filter(s => s.at < 12_000).every(s => s.ro === undefined && s.seq === 1_700_000_000))
+  const after = announces.filter(s => s.at >= 12_000)
+  assert.is(after.length, 8)
+  assert.ok(after.every(s => s.ro === 1 && s.seq === 1_700_000_020), 'a new record, signed with ro')
 })
 
 cadence('marble - the interval is configurable; lookups run early and then every lookupEvery rounds', () => {

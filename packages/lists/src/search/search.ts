@@ -15,10 +15,9 @@
  */
 import { defer, EMPTY, from, map, merge, mergeMap, of, ReplaySubject, take, timer } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { closestListId, errorReply, idsEqual, isSearchInvalidate, isSearchQuery, reply, validateQuery } from '@peerconnect/protocol'
+import { BadRequestError, closestListId, errorReply, idsEqual, isSearchInvalidate, isSearchQuery, reply, validateQuery } from '@peerconnect/protocol'
 import type { Message, PeerRecord, SearchDone, SearchHit, SearchInvalidateReply, SearchVia } from '@peerconnect/protocol'
 import type { Context } from '../context.js'
-import { BadRequestError } from '../errors.js'
 import { createResultCache, searchKey } from './cache.js'
 import type { CachedSearch } from './cache.js'
 import { heldIndex, indexMatches, matching } from './candidates.js'
