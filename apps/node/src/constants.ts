@@ -1,4 +1,4 @@
-export const second = 1000
+import { second } from '@peerconnect/protocol'
 
 /** How long `start` waits for the bootstrap before it reports ready anyway. */
 export const BOOTSTRAP_TIMEOUT = 15 * second

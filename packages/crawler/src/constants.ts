@@ -1,7 +1,4 @@
-/** Time units (ms). Durations are written `10 * second`. */
-export const ms = 1
-export const second = 1000 * ms
-export const minute = 60 * second
+import { millisecond, second } from '@peerconnect/protocol'
 
 /** Closest responsive nodes that must have answered before a lookup ends. */
 export const K = 8
@@ -13,11 +10,11 @@ export const KEEP = 20
 export const MAX_CANDIDATES = 256
 
 /** Before any round trip is measured, a query in flight this long gives up its slot. */
-export const SLOW_INITIAL = 500 * ms
+export const SLOW_INITIAL = 500 * millisecond
 /** Once RTTs are measured, a query gives up its slot after this many times their median… */
 export const SLOW_FACTOR = 2
 /** …but never sooner than this… */
-export const SLOW_MIN = 50 * ms
+export const SLOW_MIN = 50 * millisecond
 /** …and never later than this. */
 export const SLOW_MAX = 1 * second
 
@@ -26,7 +23,7 @@ export const EXPIRE_INITIAL = 1 * second
 /** Once RTTs are measured, a query is presumed lost after this many times their median… */
 export const EXPIRE_FACTOR = 3
 /** …but never sooner than this (nor than the slow threshold)… */
-export const EXPIRE_MIN = 150 * ms
+export const EXPIRE_MIN = 150 * millisecond
 /** …and never later than this. */
 export const EXPIRE_MAX = 3 * second
 
@@ -34,7 +31,7 @@ export const EXPIRE_MAX = 3 * second
  * A lookup's wake-up timer firing more than this late means the event loop was stalled: the
  * deadlines of its queries in flight are pushed back by the delay (their replies may be queued).
  */
-export const STALL_SLACK = 25 * ms
+export const STALL_SLACK = 25 * millisecond
 
 /** Seeds asked from routing.closest for a lookup. */
 export const SEED_COUNT = 16
@@ -53,5 +50,3 @@ export const PING_CONCURRENCY = 8
 export const BEP5_NODES = 8
 /** Bytes of one compact IPv4 node (id + address). */
 export const NODE_BYTES = 26
-/** An unproven KRPC reply may be at most this many times its query's size. */
-export const REPLY_BOUND = 3

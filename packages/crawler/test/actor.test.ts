@@ -246,18 +246,30 @@ boot('crawler.bootstrap - no seed answers: zero counts, no crash', withTimeout(T
 
 const cancel = suite('crawler actor - cancellation')
 
-cancel('crawler - unsubscribing stops a lookup: queries in flight are cancelled, no more are sent', withTimeout(T, async () => {
+cancel('crawler - unsubscribing stops a lookup: queries in flight are cancelled, no more are sent', () => {
+  // Virtual time: after the unsubscribe, flush() runs every timer left (replies, timeouts, retries) at once.
   const net = createSimNetwork(200, { seed: 14, latency: [20, 40] })
-  const c = start(net, net.nodes[0]!)
-  c.send({ type: 'crawler.lookup', target: net.randomId() } as Message)
-  await waitFor(() => findNodeAsks(c.deps).length >= 3, { what: 'queries to start' })
-  c.stop()
-  const sent = findNodeAsks(c.deps).length
-  assert.is(c.deps.inFlight(), 0, 'every query in flight was cancelled')
-  await new Promise(resolve => setTimeout(resolve, 120))
-  assert.is(findNodeAsks(c.deps).length, sent, 'nothing was sent after unsubscribing')
-  assert.not.ok(c.out.some(isCrawlerResult))
-}))
+  const scheduler = new TestScheduler((a, b) => assert.equal(a, b))
+  const out: Message[] = []
+  let deps: SimDeps | undefined
+  const atStop = { sent: -1, inFlight: -1 }
+  scheduler.run(({ flush }) => {
+    const d = deps = simDeps(net, net.nodes[0]!, { scheduler })
+    const in$ = new Subject<Message>()
+    const sub = crawler({ id: net.nodes[0]!.id }).run(in$, d).subscribe(m => out.push(m))
+    in$.next({ type: 'crawler.lookup', target: net.randomId(), cid: 1 } as Message)
+    scheduler.schedule(() => {
+      sub.unsubscribe()
+      atStop.sent = findNodeAsks(d).length
+      atStop.inFlight = d.inFlight()
+    }, 30)
+    flush()
+  })
+  assert.ok(atStop.sent >= 3, `${atStop.sent} queries started before the unsubscribe`)
+  assert.is(atStop.inFlight, 0, 'every query in flight was cancelled')
+  assert.is(findNodeAsks(deps!).length, atStop.sent, 'nothing was sent after unsubscribing')
+  assert.not.ok(out.some(isCrawlerResult))
+})
 
 cancel('crawler - actor.cancel for a request stops that lookup only', withTimeout(T, async () => {
   const net = createSimNetwork(200, { seed: 15, latency: [20, 40] })

@@ -1,7 +1,4 @@
-/** Time units (ms). Durations are written `10 * second`. */
-export const ms = 1
-export const second = 1000 * ms
-export const minute = 60 * second
+import { second, minute } from '@peerconnect/protocol'
 
 /** Peers each forward of a rumor goes to (distinct, never the sender or the origin). */
 export const FANOUT = 3

@@ -8,14 +8,14 @@
  */
 import { catchError, concat, concatMap, defer, EMPTY, exhaustMap, from, ignoreElements, map, merge, mergeMap, of, Subject, tap, throwError, timer, toArray } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { closest, closestListId, compareDistance, createRecord, encodeAddress, idsEqual, idToHex, isTransportInfoReply, recordToWire, TRANSPORT_ERRORS } from '@peerconnect/protocol'
+import { closest, closestListId, compareDistance, createRecord, encodeAddress, idsEqual, idToHex, isTransportInfoReply, recordToWire, second, TRANSPORT_ERRORS } from '@peerconnect/protocol'
 import type { Address, Contact, Message, NodeId, PeerRecord, TransportInfo } from '@peerconnect/protocol'
 import { snapshotOf } from './snapshot.js'
 import type { Context } from './context.js'
 import { lookupHoldersOr } from './lookup.js'
 import { query } from './query.js'
 import { remoteCode } from './rejection.js'
-import { EARLY_LOOKUPS, second } from './constants.js'
+import { EARLY_LOOKUPS } from './constants.js'
 
 export interface Announcer {
   /** The loop: subscribe to run it. Emits `actor.snapshot` when our record changes. */

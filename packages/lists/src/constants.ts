@@ -1,7 +1,4 @@
-/** Time units (ms). Durations are written `10 * second`. */
-export const ms = 1
-export const second = 1000 * ms
-export const minute = 60 * second
+import { minute, second } from '@peerconnect/protocol'
 
 // ── announcing ───────────────────────────────────────────────────────────────────────────────
 
@@ -38,8 +35,6 @@ export const TOKEN_BYTES = 8
 
 /** A reply to a proven querier (or a handoff query) fills at most this many bytes. */
 export const UDP_PAGE_BYTES = 1200
-/** An unproven querier's reply is at most this many times its query. */
-export const AMPLIFICATION_FACTOR = 3
 /** Bytes of the longest transaction id a querier may use; pages are sized for it. */
 export const MAX_TID_BYTES = 16
 

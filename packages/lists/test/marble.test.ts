@@ -3,11 +3,11 @@ import * as assert from 'uvu/assert'
 import { distinctUntilChanged, filter, map, of, takeUntil, throwError, timer } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
-import { closest, closestListId, createRecord, generateIdentity, isTransportQuery, LIST_IDS, randomId, recordFromWire, recordToWire, reply } from '@peerconnect/protocol'
+import { closest, closestListId, createRecord, generateIdentity, isTransportQuery, LIST_IDS, randomId, recordFromWire, recordToWire, reply, second } from '@peerconnect/protocol'
 import type { Contact, Message, NodeId } from '@peerconnect/protocol'
 import type { ActorDeps } from '@peerconnect/runtime'
 import { listsActor } from '../src/actor.js'
-import { ANNOUNCE_INTERVAL, second } from '../src/constants.js'
+import { ANNOUNCE_INTERVAL } from '../src/constants.js'
 import { identityIn, quietLogger } from './fixtures.js'
 
 const me = generateIdentity()

@@ -1,5 +1,4 @@
-/** Time units, in ms. */
-export const second = 1000
+import { second } from '@peerconnect/protocol'
 
 /** Checks of the same peer (id + address) completed this recently share their result. */
 export const CHECK_WINDOW = 5 * second

@@ -3,6 +3,13 @@
 /** Bytes; a larger inbound KRPC packet is rejected before it is parsed. */
 export const MAX_PACKET = 1500
 
+/**
+ * A KRPC reply (or error) to a querier whose address is not proven (by a token) may be at most
+ * this many times the size of its query: the one amplification bound of transport, routing,
+ * crawler (query padding) and lists.
+ */
+export const AMPLIFICATION_LIMIT = 3
+
 /** Deepest nesting of bencoded lists/dicts accepted from the network (the top-level dict is 1). */
 export const BDECODE_MAX_DEPTH = 8
 

@@ -8,13 +8,12 @@ import { compactAddress, parseHost } from './compact.js'
 import { MAX_TID_LENGTH } from './constants.js'
 import { commonPrefixLength, idsEqual, ID_LENGTH, isNodeId, Nearest } from './id.js'
 import type { NodeId } from './id.js'
+import { AMPLIFICATION_LIMIT } from './constants.js'
 import { CLIENT_VERSION, encodeKrpc } from './krpc.js'
 import { MAX_FIND_NODE_COUNT } from './krpc-methods.js'
 
 /** Contacts in a find_node reply unless the query asks for another count (BEP 5: 8). */
 export const FIND_NODE_COUNT = 8
-/** KRPC replies may be at most this many times the size of their query unless the querier is proven. */
-export const AMPLIFICATION_LIMIT = 3
 
 export interface Families { readonly v4: boolean, readonly v6: boolean }
 

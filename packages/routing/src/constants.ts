@@ -1,6 +1,4 @@
-/** Time units, in ms. */
-export const second = 1000
-export const minute = 60 * second
+import { second, minute } from '@peerconnect/protocol'
 
 /** Contacts per bucket (Kademlia k). */
 export const K = 20

@@ -227,13 +227,15 @@ persist('persist - our own id and contacts already known are not re-pinged', wit
   // a snapshot wins over the file: nothing is loaded at all
   const h1 = harness(routingActor({ id: self, dataDir: dir }), fakeDeps(m.ask, { snapshot: state, log: memoryLogger(lines) }))
   assert.ok(lines.some(l => l.msg === 'restored from snapshot'))
-  await new Promise(resolve => setTimeout(resolve, 30))
-  assert.is(pings(m.asked).length, 0)
+  // h1 runs on while h2 (no snapshot) reads the same file: once h2 has sent its pings (all at once,
+  // right after it logs how many), h1 — which started reading first, had it read — would have too.
+  const lines2: LogLine[] = []
+  const h2 = harness(routingActor({ id: self, dataDir: dir }), fakeDeps(m.ask, { log: memoryLogger(lines2) }))
+  const repinged = await waitFor(() => lines2.find(l => l.msg === 're-pinging saved contacts'), { what: 'h2 to load the file' })
+  assert.equal(repinged.fields, { count: 2 }, 'not our own id')
+  assert.is(pings(m.asked).length, 2, 'h2\'s two pings, none from h1')
+  assert.not.ok(lines.some(l => l.msg === 're-pinging saved contacts'), 'h1 never loaded the file')
   h1.stop()
-  const h2 = harness(routingActor({ id: self, dataDir: dir }), fakeDeps(m.ask))
-  await waitFor(() => pings(m.asked).length === 2, { what: 'two pings' })
-  await new Promise(resolve => setTimeout(resolve, 30))
-  assert.is(pings(m.asked).length, 2, 'not our own id')
   h2.stop()
 }))
 
@@ -257,8 +259,9 @@ persist('persist - a file saved by another node id is logged and ignored: its co
   const { ask, asked } = recordingAsk()
   const h = harness(routingActor({ id: self, dataDir: dir }), fakeDeps(ask, { log: memoryLogger(lines) }))
   await waitFor(() => lines.some(l => l.level === 'warn' && l.msg === 'routing file ignored: it was saved by another node id'), { what: 'a warning' })
-  await new Promise(resolve => setTimeout(resolve, 30))
+  // The load ends with that warning: pings would have been sent in the same step.
   assert.is(pings(asked).length, 0)
+  assert.not.ok(lines.some(l => l.msg === 're-pinging saved contacts'))
   assert.equal(h.errors, [])
   h.stop()
 }))

@@ -7,13 +7,12 @@
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { idsEqual, randomId } from '@peerconnect/protocol'
+import { idsEqual, minute, randomId } from '@peerconnect/protocol'
 import type { Contact, Message, NodeId, RoutingClosestReply, RoutingContactsReply, RoutingPeerAdded, TransportFailed } from '@peerconnect/protocol'
 import { FAIL_AFTER_TIMEOUTS, GOOD_WINDOW, RoutingTable, routingActor } from '../src/index.js'
 import { fakeClock, fakeDeps, harness, manualAsk, ofType, seen } from './fakes.js'
 
 const self = randomId()
-const minute = 60_000
 let cid = 0
 
 // ── the table ────────────────────────────────────────────────────────────────────────────────

@@ -1,9 +1,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { compareDistance, commonPrefixLength, idsEqual, randomId, randomIdWithPrefix } from '@peerconnect/protocol'
+import { compareDistance, commonPrefixLength, idsEqual, minute, randomId, randomIdWithPrefix } from '@peerconnect/protocol'
 import type { Contact, NodeId } from '@peerconnect/protocol'
 import { RoutingTable, invalidReason } from '../src/table.js'
-import { minute } from '../src/constants.js'
 
 const self = randomId()
 

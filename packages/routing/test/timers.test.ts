@@ -3,12 +3,11 @@ import * as assert from 'uvu/assert'
 import { filter, map, of, Subject } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
-import { commonPrefixLength, idsEqual, isViewContact, randomId } from '@peerconnect/protocol'
+import { commonPrefixLength, idsEqual, isViewContact, minute, randomId, second } from '@peerconnect/protocol'
 import type { Contact, CrawlerLookup, Message, RoutingView } from '@peerconnect/protocol'
 import { SNAPSHOT_TYPE } from '@peerconnect/runtime'
 import { routingActor } from '../src/index.js'
 import type { RoutingInit } from '../src/index.js'
-import { minute, second } from '../src/constants.js'
 import { fakeDeps, idIn, seen } from './fakes.js'
 
 const self = randomId()

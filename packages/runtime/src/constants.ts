@@ -1,6 +1,4 @@
-/** Time units: durations are written `10 * second`. */
-export const millisecond = 1
-export const second = 1000 * millisecond
+import { millisecond, second } from '@peerconnect/protocol'
 
 /** How long `deps.ask` / `supervisor.ask` wait for the last reply unless told otherwise. */
 export const DEFAULT_ASK_TIMEOUT = 5 * second

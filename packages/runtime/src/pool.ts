@@ -22,7 +22,8 @@ import type { ComputePool } from './contract.js'
 import { type Outcome, unwrap } from './control.js'
 import { AbortError, PoolBusyError, PoolClosedError } from './errors.js'
 import { packageFile } from './worker-entry.js'
-import { POOL_MAX_QUEUE, second } from './constants.js'
+import { second } from '@peerconnect/protocol'
+import { POOL_MAX_QUEUE } from './constants.js'
 
 export interface ComputePoolOptions {
   /** Threads at most (default: the number of cores minus one, at least 1). */

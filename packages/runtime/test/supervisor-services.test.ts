@@ -97,9 +97,12 @@ cancel('actor.cancel - an actor that does not consume it is not sent one', withS
   const sub = sup.ask({ type: 'quiet.run' }, { timeout: 10_000 }).subscribe({ next: () => { ticks++ } })
   await waitFor(() => ticks >= 2)
   sub.unsubscribe()
-  await new Promise(resolve => setTimeout(resolve, 30))
-  assert.equal(got, ['quiet.run'])
   assert.is(sup.pendingAsks(), 0)
+  // The mailbox keeps order: once a later ask has arrived, a cancel sent before it would have too.
+  const next = sup.ask({ type: 'quiet.run' }, { timeout: 10_000 }).subscribe()
+  await waitFor(() => got.length === 2)
+  next.unsubscribe()
+  assert.equal(got, ['quiet.run', 'quiet.run'])
 }))
 
 cancel('actor.cancel - an actor asking another actor cancels it by unsubscribing from deps.ask', withSupervisor(async (sup) => {

@@ -1,12 +1,9 @@
-/** Time units (ms). Durations are written `10 * second`. */
-export const ms = 1
-export const second = 1000 * ms
-export const minute = 60 * second
+import { millisecond, second } from '@peerconnect/protocol'
 
 // ── adaptive timeouts (rtt.ts) ───────────────────────────────────────────────────────────────
 
 /** No query times out sooner than this, however fast its contact answered before. */
-export const RTO_FLOOR = 150 * ms
+export const RTO_FLOOR = 150 * millisecond
 /** No query waits longer than this. */
 export const RTO_CEILING = 5 * second
 /** The timeout for an unknown contact before any round trip has been measured. */
@@ -18,7 +15,7 @@ export const RTT_RECENT_SAMPLES = 64
 /** An unknown contact gets this many times the recent high (p90) RTT as its timeout… */
 export const RTO_UNKNOWN_FACTOR = 3
 /** …but at least this: fast known neighbours say little about a stranger. */
-export const RTO_UNKNOWN_FLOOR = 500 * ms
+export const RTO_UNKNOWN_FLOOR = 500 * millisecond
 
 // ── inbound rate limit (rate-limit.ts) ──────────────────────────────────────────────────────
 
@@ -45,8 +42,6 @@ export const MIN_ANSWERED_BYTES = 20
 
 // ── socket and actor ────────────────────────────────────────────────────────────────────────
 
-/** A reply may be at most this many times the size of its query unless the querier is proven. */
-export const AMPLIFICATION_FACTOR = 3
 /** How long the transport waits for the actor answering an inbound query. */
 export const ANSWER_TIMEOUT = 2 * second
 /**
@@ -66,7 +61,7 @@ export const SOCKET_BUFFER_SIZE = 4 * 1024 * 1024
  * A query's timeout firing more than this late means the event loop was stalled: it is re-armed
  * once for this long, so a reply waiting in the socket is read before the query is given up.
  */
-export const STALL_SLACK = 25 * ms
+export const STALL_SLACK = 25 * millisecond
 /** Bytes of a transaction id chosen by this node. */
 export const TID_LENGTH = 4
 /** Addresses remembered as proven (they answered a query of ours), and unproven ones whose bytes in and out are counted; the oldest are forgotten. */

@@ -1,7 +1,8 @@
 import {
   RATE_LIMIT_BURST, RATE_LIMIT_GLOBAL_BURST, RATE_LIMIT_GLOBAL_RATE, RATE_LIMIT_INITIAL, RATE_LIMIT_MAX_SOURCES,
-  RATE_LIMIT_NOTICE_INTERVAL, RATE_LIMIT_PREFIX_BURST, RATE_LIMIT_PREFIX_RATE, RATE_LIMIT_RATE, second
+  RATE_LIMIT_NOTICE_INTERVAL, RATE_LIMIT_PREFIX_BURST, RATE_LIMIT_PREFIX_RATE, RATE_LIMIT_RATE
 } from './constants.js'
+import { second } from '@peerconnect/protocol'
 
 export interface RateLimitOptions {
   /** Queries per second a source IP may send, sustained. Default RATE_LIMIT_RATE. */

@@ -2,9 +2,9 @@ import dgram from 'node:dgram'
 import dns from 'node:dns'
 import { isIP } from 'node:net'
 import type { SchedulerLike, Subscription } from 'rxjs'
-import { compactAddress, decodeKrpc, encodeQuery, encodeResponse, isKrpcMethod, KRPC_ERROR, normalizeHost, parseQueryArgs, parseReply } from '@peerconnect/protocol'
+import { AMPLIFICATION_LIMIT, compactAddress, decodeKrpc, encodeQuery, encodeResponse, isKrpcMethod, KRPC_ERROR, normalizeHost, parseQueryArgs, parseReply } from '@peerconnect/protocol'
 import type { Address, KrpcError, KrpcResponse, NodeId, Obj } from '@peerconnect/protocol'
-import { AMPLIFICATION_FACTOR, MIN_ANSWERED_BYTES, SOCKET_BUFFER_SIZE, STALL_SLACK } from './constants.js'
+import { MIN_ANSWERED_BYTES, SOCKET_BUFFER_SIZE, STALL_SLACK } from './constants.js'
 import { TidSource, tidKey } from './tid.js'
 import { BindError, RpcBadReplyError, RpcRemoteError, RpcSendError, RpcTimeoutError, RpcUnprovenError } from './errors.js'
 import { createCreditBook } from './credit.js'
@@ -171,7 +171,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       // BEP 42: the querier's address as we see it, when the reply has room for it within its bound.
       // To an address that has not answered us: in the first reply, then only when all we sent it stays within what it sent.
       const ip = compactAddress(query.from.host, query.from.port)
-      const budget = ropts.proven === true ? undefined : AMPLIFICATION_FACTOR * query.bytes
+      const budget = ropts.proven === true ? undefined : AMPLIFICATION_LIMIT * query.bytes
       const key = query.key ?? `${query.from.host}:${query.from.port}`
       const room = credit.optionalRoom(key)
       const ipBudget = room === Infinity ? budget : Math.min(budget ?? Infinity, room)
@@ -182,7 +182,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
         sendError(query.t, [KRPC_ERROR.SERVER, 'server error'], query.from, query.bytes)
         return
       }
-      if (ropts.proven !== true && out.length > AMPLIFICATION_FACTOR * query.bytes) {
+      if (ropts.proven !== true && out.length > AMPLIFICATION_LIMIT * query.bytes) {
         counters.amplificationRefused++
         sendError(query.t, [KRPC_ERROR.SERVER, 'reply too large'], query.from, query.bytes)
         return
@@ -361,7 +361,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
 
   /** Sends a KRPC error to a query of `queryBytes`: never more than 3× of it (the reason is cut, then left out), nothing to one under MIN_ANSWERED_BYTES. */
   function sendError (t: Uint8Array, [code, message]: readonly [number, string], to: Address, queryBytes: number): void {
-    const out = queryBytes < MIN_ANSWERED_BYTES ? undefined : boundedError(t, code, message, AMPLIFICATION_FACTOR * queryBytes)
+    const out = queryBytes < MIN_ANSWERED_BYTES ? undefined : boundedError(t, code, message, AMPLIFICATION_LIMIT * queryBytes)
     if (out === undefined) { counters.errorsWithheld++; return }
     counters.errorsSent++
     send(out, to.host, to.port)

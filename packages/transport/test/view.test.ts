@@ -6,7 +6,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { of } from 'rxjs'
-import { ContactView, decodeNodes, decodeNodes6, encodeKrpc, encodeNodes, fitNodes, idToHex, isTransportInfoReply, randomId, randomIdWithPrefix } from '@peerconnect/protocol'
+import { ContactView, decodeNodes, decodeNodes6, encodeKrpc, encodeNodes, fitNodes, hour, idToHex, isTransportInfoReply, randomId, randomIdWithPrefix } from '@peerconnect/protocol'
 import type { Message, NodeId, RoutingView, RpcRequest, ViewContactData } from '@peerconnect/protocol'
 import { withTimeout } from '@peerconnect/test-helpers'
 import { createFindNodeView, transport } from '../src/index.js'
@@ -16,14 +16,13 @@ import { fakeDeps, runInProcess } from './fixtures/deps.js'
 import type { AskHandler } from './fixtures/deps.js'
 
 const T = 8000
-const HOUR = 3_600_000
 
 function contactsNear (self: NodeId, n: number, opts: { v6?: number, old?: number } = {}): ViewContactData[] {
   return Array.from({ length: n }, (_, i) => ({
     id: i % 2 === 0 ? randomIdWithPrefix(self, i % 12) : randomId(),
     host: i < (opts.v6 ?? 0) ? `2001:db8::${i + 1}` : `10.1.${i >> 8}.${(i & 255) + 1}`,
     port: 2000 + i,
-    goodFor: i < (opts.old ?? 0) ? 0 : HOUR
+    goodFor: i < (opts.old ?? 0) ? 0 : hour
   }))
 }
 

@@ -2,6 +2,7 @@
  * What the server needs from the node. The ui-bridge actor implements it with asks to the other
  * actors; tests implement it with a hand-rolled object literal.
  */
+import type { HitSource, SearchVia } from '@peerconnect/protocol'
 
 /** A peer as the API shows it. `id` is 40 lowercase hex characters, `address` is `ip:port`. */
 export interface Peer {
@@ -48,8 +49,8 @@ export type LookupStep =
   | { queried: number, responded: number, closest: number }
   | { done: true, peer: Peer | null, closest: string[], queries: number, ms: number }
 
-export type SearchVia = 'hybrid' | 'lists' | 'gossip'
-export type HitSource = 'local' | 'lists' | 'gossip'
+/** The search routes and hit sources are the protocol's (re-exported as part of this API). */
+export type { SearchVia, HitSource } from '@peerconnect/protocol'
 
 export interface ActorStatus {
   name: string

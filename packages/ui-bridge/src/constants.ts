@@ -1,8 +1,6 @@
 /** Limits and defaults of the HTTP API. Durations are written `10 * second`. */
+import { millisecond, minute, second } from '@peerconnect/protocol'
 export { MAX_QUERY_BYTES } from '@peerconnect/protocol'
-
-export const millisecond = 1
-export const second = 1000 * millisecond
 
 /** Where the server listens unless told otherwise. Port 0 picks a free port. */
 export const DEFAULT_HOST = '127.0.0.1'
@@ -28,8 +26,8 @@ export const MAX_SEARCHES = 8
 /** Lookups by id and directory pages running at once through the API; more get 429. */
 export const MAX_LOOKUPS = 8
 
-/** The search routes a query may take. */
-export const SEARCH_VIAS = ['hybrid', 'lists', 'gossip'] as const
+/** The search routes a query may take (the protocol's list) and the one taken when none is given. */
+export { SEARCH_VIAS } from '@peerconnect/protocol'
 export const DEFAULT_VIA = 'hybrid'
 
 /** WebSocket: inbound frames larger than this close the socket (clients send nothing useful). */
@@ -61,8 +59,6 @@ export const UNAVAILABLE_CODES: readonly string[] = [
 export const METRIC_PREFIX = 'peerconnect_'
 
 // ── the actor ────────────────────────────────────────────────────────────────────────────────
-
-export const minute = 60 * second
 
 /** After a restart, the port the API had is tried this many times, REBIND_DELAY apart (the old server may still be closing), before a free one is taken. */
 export const REBIND_ATTEMPTS = 10

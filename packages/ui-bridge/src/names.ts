@@ -37,6 +37,8 @@ export interface NameBook {
    */
   resolve (target: CheckTarget, idHex: string): Promise<string | undefined>
   readonly counters: NameCounters
+  /** Ids the book holds an entry for (at most `max`), and queries waiting or in flight. */
+  sizes (): { entries: number, inFlight: number }
   /** Cancels the queries in flight. */
   close (): void
 }
@@ -118,6 +120,7 @@ export function createNameBook (opts: NameBookOptions): NameBook {
       return p
     },
     counters,
+    sizes: () => ({ entries: entries.size, inFlight: inFlight.size }),
     close: () => closing.abort()
   }
 }

@@ -167,7 +167,7 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
           const live = view.get(idToHex(hit.record.id))
           const peer = recordPeer(hit.record, { lastSeen: live?.lastSeen ?? deps.clock.now(), status: live?.status })
           if (peer !== undefined) names.learn(peer.id, hit.record)
-          return peer === undefined ? undefined : { peer, via: hit.via as HitSource }
+          return peer === undefined ? undefined : { peer, via: hit.via }
         }),
         filter(<T>(x: T | undefined): x is T => x !== undefined)
       )

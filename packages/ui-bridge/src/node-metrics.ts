@@ -73,6 +73,9 @@ export async function nodeMetrics (bridge: Bridge): Promise<Metrics> {
   out.ui_liveness_checks_failed_total = counters.checksFailed
   out.ui_peer_finds_total = counters.finds
   out.ui_name_queries_total = names.counters.queries
+  const book = names.sizes()
+  out.ui_names = book.entries
+  out.ui_names_in_flight = book.inFlight
   out.ui_name_results_total = { verified: names.counters.verified, none: names.counters.none, rejected: names.counters.rejected, failed: names.counters.failed }
   out.ui_ask_failures_total = { ...counters.askFailures }
   return out

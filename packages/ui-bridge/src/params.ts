@@ -2,11 +2,12 @@
  * Guards for request input. Nothing here throws: each returns the value or a typed error that
  * the route sends as a 400. Query values arrive as `unknown` (a repeated key is an array).
  */
-import type { SearchVia } from './backend.js'
+import { isSearchVia, SEARCH_VIAS } from '@peerconnect/protocol'
+import type { SearchVia } from '@peerconnect/protocol'
 import type { ApiError } from './errors.js'
 import {
   DEFAULT_LIMIT, DEFAULT_SEARCH_TIMEOUT, DEFAULT_VIA, MAX_CURSOR_LENGTH, MAX_LIMIT, MAX_QUERY_BYTES,
-  MAX_SEARCH_TIMEOUT, MIN_LIMIT, MIN_SEARCH_TIMEOUT, SEARCH_VIAS
+  MAX_SEARCH_TIMEOUT, MIN_LIMIT, MIN_SEARCH_TIMEOUT
 } from './constants.js'
 
 export type Parsed<T> = { ok: true, value: T } | { ok: false, error: ApiError }
@@ -55,7 +56,7 @@ export function parseQuery (x: unknown): Parsed<string> {
 
 export function parseVia (x: unknown): Parsed<SearchVia> {
   if (x === undefined || x === '') return ok(DEFAULT_VIA)
-  if (typeof x === 'string' && (SEARCH_VIAS as readonly string[]).includes(x)) return ok(x as SearchVia)
+  if (isSearchVia(x)) return ok(x)
   return bad('ERR_BAD_VIA', `via is one of ${SEARCH_VIAS.join(', ')}`)
 }
 

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import { takeUntil, timer } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
-import { reply } from '@peerconnect/protocol'
+import { reply, second } from '@peerconnect/protocol'
 import type { Contact, Message, NodeId } from '@peerconnect/protocol'
 import { createBridge } from '../src/bridge.js'
 import type { Bridge } from '../src/bridge.js'
@@ -13,7 +13,6 @@ import type { PeerEvent } from '../src/backend.js'
 import { sweep$ } from '../src/sweep.js'
 import { askError, fakeDeps, fakePeer } from './node-fakes.js'
 
-const second = 1000
 const T0 = 1_700_000_000_000
 
 interface Setup {

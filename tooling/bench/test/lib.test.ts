@@ -56,6 +56,12 @@ flags('flags - defaults, numbers and booleans', () => {
   assert.is(parseFlags({ churn: 0 }, ['--churn', '0.2']).churn, 0.2)
 })
 
+flags('flags - a string default takes text as given (--svg DIR); empty when not given', () => {
+  assert.equal(parseFlags({ nodes: 200, svg: '' }, []), { nodes: 200, svg: '' })
+  assert.equal(parseFlags({ nodes: 200, svg: '' }, ['--svg', 'out/charts', '--nodes', '5']), { nodes: 5, svg: 'out/charts' })
+  assert.throws(() => parseFlags({ svg: '' }, ['--svg']), /argument missing|svg/)
+})
+
 flags('flags - an unknown flag or a non-number is an error, never the defaults', () => {
   assert.throws(() => parseFlags({ nodes: 200 }, ['--node', '5']), /node/)
   assert.throws(() => parseFlags({ nodes: 200 }, ['--nodes', 'many']), /--nodes needs a number, got many/)

@@ -6,8 +6,10 @@
 //
 //   node tooling/test-helpers/bin/run-tests.mjs [filter…]     filter: substrings of file paths
 //   PC_TEST_JOBS=2 PC_TEST_FILE_TIMEOUT_MS=300000
+// A file that needs longer (a soak) says so near its top: `// pc-test-timeout: <ms>`; the larger
+// of that and PC_TEST_FILE_TIMEOUT_MS bounds it.
 import { spawn } from 'node:child_process'
-import { readdirSync, statSync, existsSync } from 'node:fs'
+import { readdirSync, statSync, existsSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { availableParallelism } from 'node:os'
@@ -49,6 +51,12 @@ console.log(`\n${files.length} test files in ${((Date.now() - started) / 1000).t
 console.log(`${passed} passed, ${failed} failed`)
 process.exitCode = failed > 0 || files.length === 0 ? 1 : 0
 
+/** The time bound of one file: PC_TEST_FILE_TIMEOUT_MS, or its own `// pc-test-timeout: <ms>` when larger. */
+function timeoutOf (file) {
+  const m = /^\/\/ pc-test-timeout: (\d+)$/m.exec(readFileSync(join(root, file), 'utf8').slice(0, 8000))
+  return m === null ? fileTimeout : Math.max(fileTimeout, Number(m[1]))
+}
+
 function runFile (file) {
   return new Promise(resolve => {
     const child = spawn(process.execPath, ['--conditions=@peerconnect/source', '--import', 'tsx', file], {
@@ -61,10 +69,11 @@ function runFile (file) {
     child.stdout.on('data', d => { output += d })
     child.stderr.on('data', d => { output += d })
     let timedOut = false
+    const bound = timeoutOf(file)
     const timer = setTimeout(() => {
       timedOut = true
       try { process.kill(-child.pid, 'SIGKILL') } catch {}
-    }, fileTimeout)
+    }, bound)
     child.on('close', (code, signal) => {
       clearTimeout(timer)
       const clean = output.replace(/\x1b\[[0-9;]*m/g, '')
@@ -74,7 +83,7 @@ function runFile (file) {
       let p = ok ?? 0
       let f = total !== undefined && ok !== undefined ? Math.max(0, total - ok - skip) : 0
       let note = ''
-      if (timedOut) { f += 1; note = `killed after ${fileTimeout / 1000}s (a test hung or a handle kept the process alive)` } else if (code !== 0 && f === 0) { f += 1; note = `exited with ${code ?? signal} and no failing test counted` } else if (total === undefined) { f += 1; note = 'printed no uvu summary' }
+      if (timedOut) { f += 1; note = `killed after ${bound / 1000}s (a test hung or a handle kept the process alive)` } else if (code !== 0 && f === 0) { f += 1; note = `exited with ${code ?? signal} and no failing test counted` } else if (total === undefined) { f += 1; note = 'printed no uvu summary' }
       resolve({ passed: p, failed: f, skipped: skip, output: clean + (note ? `\n[runner] ${note}\n` : ''), note })
     })
   })

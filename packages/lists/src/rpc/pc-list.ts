@@ -7,13 +7,13 @@
  */
 import { catchError, map, of, take } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { ID_LENGTH, idToHex, isRoutingClosestReply, isRpcRequest, LIST_IDS, parseQueryArgs, reply } from '@peerconnect/protocol'
+import { AMPLIFICATION_LIMIT, ID_LENGTH, idToHex, isRoutingClosestReply, isRpcRequest, LIST_IDS, parseQueryArgs, reply } from '@peerconnect/protocol'
 import type { Message, NodeId, RoutingClosest, RpcReply, RpcRequest } from '@peerconnect/protocol'
 import type { Context } from '../context.js'
 import { BadListCursorError } from '../errors.js'
 import { fillListPage, fitNodes } from '../page.js'
 import { dataOf, refuse } from '../rejection.js'
-import { AMPLIFICATION_FACTOR, UDP_PAGE_BYTES } from '../constants.js'
+import { UDP_PAGE_BYTES } from '../constants.js'
 import { badQuery } from './bad-query.js'
 
 export function onPcList (msg: Message, ctx: Context): Observable<Message> {
@@ -25,7 +25,7 @@ export function onPcList (msg: Message, ctx: Context): Observable<Message> {
   const now = ctx.now()
   const proven = token !== undefined && ctx.tokens.check(token, msg.from.host, msg.from.port, now)
   const fresh = ctx.tokens.issue(msg.from.host, msg.from.port, now)
-  const budget = proven ? UDP_PAGE_BYTES : AMPLIFICATION_FACTOR * msg.queryBytes
+  const budget = proven ? UDP_PAGE_BYTES : AMPLIFICATION_LIMIT * msg.queryBytes
   if (ctx.store.entries(list, now).length === 0) return closestNodes(msg, ctx, { list, token: fresh, budget, proven })
   const entries = ctx.store.entries(list, now, cursor.length === 0 ? undefined : idToHex(cursor))
   const page = fillListPage(entries, { self: ctx.settings.id, token: fresh, budget, now, cursor })

@@ -6,13 +6,12 @@
  */
 import { of } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { isRpcRequest, parseQueryArgs, recordToWire, reply } from '@peerconnect/protocol'
+import { AMPLIFICATION_LIMIT, isRpcRequest, parseQueryArgs, recordToWire, reply } from '@peerconnect/protocol'
 import type { Message, RpcReply } from '@peerconnect/protocol'
 import type { Context } from '../context.js'
 import { NoRecordError, ProofNeededError } from '../errors.js'
 import { replySize } from '../page.js'
 import { dataOf, refuse, serverError } from '../rejection.js'
-import { AMPLIFICATION_FACTOR } from '../constants.js'
 import { badQuery } from './bad-query.js'
 
 export function onPcRecord (msg: Message, ctx: Context): Observable<Message> {
@@ -24,6 +23,6 @@ export function onPcRecord (msg: Message, ctx: Context): Observable<Message> {
   const { token } = parsed.args
   const proven = token !== undefined && ctx.tokens.check(token, msg.from.host, msg.from.port, ctx.now())
   const r = { record: recordToWire(record) }
-  if (!proven && replySize(ctx.settings.id, r) > AMPLIFICATION_FACTOR * msg.queryBytes) return of(refuse(msg, dataOf(new ProofNeededError()), ctx.rejected))
+  if (!proven && replySize(ctx.settings.id, r) > AMPLIFICATION_LIMIT * msg.queryBytes) return of(refuse(msg, dataOf(new ProofNeededError()), ctx.rejected))
   return of(reply<RpcReply>(msg, proven ? { type: 'rpc.reply', r, proven } : { type: 'rpc.reply', r }))
 }

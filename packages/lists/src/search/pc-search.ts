@@ -9,12 +9,12 @@
  */
 import { of } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { ID_LENGTH, idToHex, isRpcRequest, parseQueryArgs, reply, validateQuery } from '@peerconnect/protocol'
+import { AMPLIFICATION_LIMIT, ID_LENGTH, idToHex, isRpcRequest, parseQueryArgs, reply, validateQuery } from '@peerconnect/protocol'
 import type { Message, RpcReply } from '@peerconnect/protocol'
 import type { Context } from '../context.js'
 import { badQuery } from '../rpc/bad-query.js'
 import { dataOf, refuse } from '../rejection.js'
-import { AMPLIFICATION_FACTOR, UDP_PAGE_BYTES } from '../constants.js'
+import { UDP_PAGE_BYTES } from '../constants.js'
 import { heldIndex, indexMatches } from './candidates.js'
 import { BadSearchCursorError } from './errors.js'
 import { fillSearchPage } from './page.js'
@@ -30,7 +30,7 @@ export function onPcSearch (msg: Message, ctx: Context): Observable<Message> {
   const now = ctx.now()
   const proven = token !== undefined && ctx.tokens.check(token, msg.from.host, msg.from.port, now)
   const fresh = ctx.tokens.issue(msg.from.host, msg.from.port, now)
-  const budget = proven ? UDP_PAGE_BYTES : AMPLIFICATION_FACTOR * msg.queryBytes
+  const budget = proven ? UDP_PAGE_BYTES : AMPLIFICATION_LIMIT * msg.queryBytes
   const found = indexMatches(heldIndex(ctx.store, ctx.self.record, now), checked.query, cursor.length === 0 ? undefined : idToHex(cursor))
   const page = fillSearchPage(found, { self: ctx.settings.id, token: fresh, budget, cursor })
   const r = page.next === undefined ? { records: page.records, token: fresh } : { records: page.records, next: page.next, token: fresh }

@@ -1,6 +1,6 @@
 /**
- * Numeric, boolean and string flags for benchmarks: `--count 1000 --quick --churn ipfs` (a flag's
- * default says its kind). Unknown flags are an error
+ * Numeric, boolean and string flags for benchmarks: `--count 1000 --quick --svg out/`. A flag's
+ * type is its default's (a string default, e.g. `svg: ''`, takes any text). Unknown flags are an error
  * (a typo must not silently run the defaults); `--help` prints the flags and their defaults.
  */
 import { parseArgs } from 'node:util'
