@@ -76,6 +76,11 @@ export interface NodeOptions {
   readonly lan?: boolean | { readonly port?: number, readonly interval?: number }
   /** Extra configuration of the ui-bridge actor (check interval, …). */
   readonly ui?: Partial<Omit<UiBridgeInit, 'name' | 'host' | 'port' | 'token'>>
+  /**
+   * Tests only: the supervisor lets `actor.fault` messages through to the actors (throw in a
+   * handler, an uncaught error, process.exit in a worker). No command-line flag or route sets it.
+   */
+  readonly allowFaults?: boolean
 }
 
 export interface PeerNode {
