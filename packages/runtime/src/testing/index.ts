@@ -76,6 +76,8 @@ export interface TestDepsOptions {
   readonly snapshot?: unknown
   /** Seed of `deps.random` (default 1). */
   readonly seed?: number
+  /** `deps.random` itself, for a test that needs a fixed value (instead of `seed`). */
+  readonly random?: () => number
   /** `clock.now()` at virtual time 0 (default 1_700_000_000_000: ms since the epoch, late 2023). */
   readonly start?: number
   /** Runs compute-pool tasks (default: every task fails with ERR_NO_POOL). */
@@ -116,7 +118,7 @@ export function testDeps (opts: TestDepsOptions = {}): TestDeps {
   return {
     name: opts.name ?? 'test',
     clock: manual === undefined ? { now: () => scheduler.now() } : { now: () => start + manual.now() },
-    random: seededRandom(opts.seed ?? 1),
+    random: opts.random ?? seededRandom(opts.seed ?? 1),
     scheduler,
     log,
     logs: log.lines,
