@@ -80,6 +80,8 @@ export interface TestDepsOptions {
   readonly random?: () => number
   /** `clock.now()` at virtual time 0 (default 1_700_000_000_000: ms since the epoch, late 2023). */
   readonly start?: number
+  /** A clock of the test's own, moved apart from the scheduler (default: the scheduler's time). */
+  readonly clock?: Clock
   /** Runs compute-pool tasks (default: every task fails with ERR_NO_POOL). */
   readonly pool?: ComputePool
   /**
@@ -117,7 +119,7 @@ export function testDeps (opts: TestDepsOptions = {}): TestDeps {
   const answer = opts.ask ?? ((msg: Message) => throwError(() => new NoConsumerError(`no actor consumes ${msg.type}`)))
   return {
     name: opts.name ?? 'test',
-    clock: manual === undefined ? { now: () => scheduler.now() } : { now: () => start + manual.now() },
+    clock: opts.clock ?? (manual === undefined ? { now: () => scheduler.now() } : { now: () => start + manual.now() }),
     random: opts.random ?? seededRandom(opts.seed ?? 1),
     scheduler,
     log,
