@@ -22,7 +22,6 @@ import { lists } from '@peerconnect/lists'
 import type { ListsInit } from '@peerconnect/lists'
 import { gossip } from '@peerconnect/gossip'
 import type { GossipInit } from '@peerconnect/gossip'
-import { uiBridge } from '@peerconnect/ui-bridge'
 import type { UiBridgeInit } from '@peerconnect/ui-bridge'
 import type { HostPort } from './address.js'
 import { isLoopbackHost, startLanDiscovery } from './lan.js'
@@ -77,6 +76,11 @@ export interface NodeOptions {
   readonly lan?: boolean | { readonly port?: number, readonly interval?: number }
   /** Extra configuration of the ui-bridge actor (check interval, …). */
   readonly ui?: Partial<Omit<UiBridgeInit, 'name' | 'host' | 'port' | 'token'>>
+  /**
+   * Tests only: the supervisor lets `actor.fault` messages through to the actors (throw in a
+   * handler, an uncaught error, process.exit in a worker). No command-line flag or route sets it.
+   */
+  readonly allowFaults?: boolean
 }
 
 export interface PeerNode {
@@ -178,6 +182,9 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
 
 /** Starts the ui-bridge actor once the others run, and waits until its server listens. */
 async function startApi (supervisor: Supervisor, init: UiBridgeInit, host: 'inline' | 'worker'): Promise<string> {
+  // Imported here, not at the top: the API's server (fastify and its plugins) takes a while to
+  // load, and a node without an API never needs it (docs/PERFORMANCE.md, bench:node).
+  const { uiBridge } = await import('@peerconnect/ui-bridge')
   await supervisor.start(uiBridge(withoutUndefined(init)), { host })
   const reply = await lastValueFrom(supervisor.ask({ type: 'ui.info' }, { timeout: API_START_TIMEOUT }))
   if (!isUiInfoReply(reply)) throw new UnexpectedReplyError('ui.info gave an unexpected reply')

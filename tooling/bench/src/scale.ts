@@ -20,8 +20,9 @@
  * {"bench":"scale","nodes":N,"lookupSuccess":…,"hopsP50":…,…}.
  *
  * `--sweep` runs N = 1,000 / 2,000 / 5,000 / 10,000 (up to `--max-nodes`), each in its own process,
- * and prints the figures over N. `--svg DIR` writes the run's curves (and a sweep's figures over
- * N) to DIR as JSON data (`scale-<N>.json`, `scale-sweep.json`).
+ * and prints the figures over N. `--svg DIR` writes the run's curves over time
+ * (`scale-<N>-over-time.svg`, data in `scale-<N>.json`) and a sweep's figures over N
+ * (`scale-heap-per-node.svg`, `scale-hops.svg`, data in `scale-sweep.json`) to DIR.
  */
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
@@ -37,6 +38,7 @@ import type { PeerNode, SimSwarm } from '@peerconnect/node'
 import { parseFlags } from './lib/argv.js'
 import { percentile, round } from './lib/stats.js'
 import { printTable } from './lib/table.js'
+import { lineChart, writeSvg } from './lib/chart.js'
 import { sampleSession, residualSession } from './net/churn.js'
 
 const flags = parseFlags({
@@ -419,6 +421,21 @@ function report (o: Outcome): void {
     mkdirSync(flags.svg, { recursive: true })
     const curves = samples.map(s => ({ minute: s.minute, live: s.live, lookupSuccess: ratio(s.lookupOk, s.lookups), tableHealthAll20: ratio(s.all20, s.healthNodes), tableHealth18: ratio(s.atLeast18, s.healthNodes), directoryComplete: s.directoryComplete, gossipCoverage: s.gossipCoverage }))
     writeFileSync(join(flags.svg, `scale-${n}.json`), JSON.stringify({ ...result, curves }, null, 1) + '\n')
+    const curve = (name: string, f: (c: typeof curves[number]) => number | null): { name: string, points: Array<[number, number]> } =>
+      ({ name, points: curves.flatMap(c => { const y = f(c); return y === null ? [] : [[c.minute, y] as [number, number]] }) })
+    writeSvg(flags.svg, `scale-${n}-over-time.svg`, lineChart({
+      title: `${n} nodes, churn ${flags.churn}: health over time`,
+      x: { label: 'simulated minutes', min: 0 },
+      y: { label: 'share', min: 0, max: 1 },
+      series: [
+        curve('lookup success', c => c.lookupSuccess),
+        curve('tables with all 20 closest', c => c.tableHealthAll20),
+        curve('tables with ≥ 18 of 20', c => c.tableHealth18),
+        curve('directory completeness', c => c.directoryComplete),
+        curve('gossip coverage', c => c.gossipCoverage)
+      ],
+      marks: [{ y: 0.95, label: 'table goal 0.95' }, { y: 0.99, label: 'directory goal 0.99' }]
+    }))
   }
   process.stdout.write(JSON.stringify(result, (k, v: unknown) => k === 'curves' ? undefined : v) + '\n')
 }
@@ -443,6 +460,21 @@ async function sweep (): Promise<void> {
   if (flags.svg !== '') {
     mkdirSync(flags.svg, { recursive: true })
     writeFileSync(join(flags.svg, 'scale-sweep.json'), JSON.stringify(rows, null, 1) + '\n')
+    const over = (f: (r: Record<string, unknown>) => unknown): Array<[number, number]> =>
+      rows.flatMap(r => { const y = Number(f(r)); return Number.isFinite(y) ? [[Number(r.nodes), y] as [number, number]] : [] })
+    writeSvg(flags.svg, 'scale-heap-per-node.svg', lineChart({
+      title: 'Heap per node over N',
+      x: { label: 'nodes', log: true },
+      y: { label: 'KB per node', min: 0 },
+      series: [{ name: 'heap / node', points: over(r => Number(r.heapBytesPerNode) / 1024) }, { name: 'rss / node', points: over(r => Number(r.rssBytesPerNode) / 1024), dashed: true }],
+      marks: [{ y: 300, label: 'goal 300 KB' }]
+    }))
+    writeSvg(flags.svg, 'scale-hops.svg', lineChart({
+      title: 'Lookup hops over N',
+      x: { label: 'nodes', log: true },
+      y: { label: 'hops (p50)', min: 0 },
+      series: [{ name: 'hops p50', points: over(r => r.hopsP50) }, { name: 'goal log2(N/20) + 1', points: over(r => Math.log2(Number(r.nodes) / 20) + 1), dashed: true }]
+    }))
   }
   process.stdout.write(JSON.stringify({ bench: 'scale-sweep', runs: rows }) + '\n')
 }

@@ -11,11 +11,11 @@ import type { Observable } from 'rxjs'
 import { closest, closestListId, compareDistance, createRecord, encodeAddress, idsEqual, idToHex, isTransportInfoReply, recordToWire, second, TRANSPORT_ERRORS } from '@peerconnect/protocol'
 import type { Address, Contact, Message, NodeId, PeerRecord, TransportInfo } from '@peerconnect/protocol'
 import { snapshotOf } from './snapshot.js'
-import type { Context } from './context.js'
-import { lookupHoldersOr } from './lookup.js'
-import { query } from './query.js'
-import { remoteCode } from './rejection.js'
-import { EARLY_LOOKUPS } from './constants.js'
+import type { Context } from '../context.js'
+import { finalHolders } from '../holders.js'
+import { query } from '../query.js'
+import { remoteCode } from '../rejection.js'
+import { EARLY_LOOKUPS } from '../constants.js'
 
 export interface Announcer {
   /** The loop: subscribe to run it. Emits `actor.snapshot` when our record changes. */
@@ -51,7 +51,7 @@ export function createAnnouncer (ctx: Context): Announcer {
     rounds++
     sinceLookup++
     if (!due) return of(holders)
-    return lookupHoldersOr(ctx, list.id, settings.r, holders).pipe(map(looked => {
+    return finalHolders(ctx, list.index, settings.r).pipe(catchError(() => of(holders)), map(looked => {
       const found = closestOf([...looked, ...answered], list.id, settings.r)
       log.debug('holders', { list: list.index, holders: found.map(keyOf) })
       holders = found

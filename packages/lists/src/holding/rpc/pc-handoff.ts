@@ -25,13 +25,12 @@ import { catchError, defer, map, mergeMap, of, take, toArray, finalize } from 'r
 import type { Observable } from 'rxjs'
 import { closestListId, compareDistance, idsEqual, idToHex, isRoutingClosestReply, isRpcRequest, LIST_IDS, parseQueryArgs, recordFromWire, recordsEqual, reply, StaleSequenceError } from '@peerconnect/protocol'
 import type { ErrorData, Message, NodeId, RoutingClosest, RpcReply, RpcRequest, WireRecord } from '@peerconnect/protocol'
-import type { Context } from '../context.js'
-import { BadTokenError, BusyError, ExpiredRecordError, MissingTokenError, NotClosestError, NotHolderError, WrongListError } from '../errors.js'
+import type { Context } from '../../context.js'
+import { BadTokenError, BusyError, ExpiredRecordError, MissingTokenError, NotClosestError, NotHolderError, WrongListError } from '../../errors.js'
 import { prefixOf } from '../prefix.js'
-import { dataOf, refuse } from '../rejection.js'
-import { verifyMany } from '../verify.js'
-import { MAX_HANDOFF_VERIFYING } from '../constants.js'
-import { badQuery } from './bad-query.js'
+import { badQuery, dataOf, refuse } from '../../rejection.js'
+import { verifyMany } from '../../verify.js'
+import { MAX_HANDOFF_VERIFYING } from '../../constants.js'
 
 export function onPcHandoff (msg: Message, ctx: Context): Observable<Message> {
   if (!isRpcRequest(msg)) return badQuery(msg, ctx)

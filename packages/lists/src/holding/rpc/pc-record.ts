@@ -8,11 +8,10 @@ import { of } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { AMPLIFICATION_LIMIT, isRpcRequest, parseQueryArgs, recordToWire, reply } from '@peerconnect/protocol'
 import type { Message, RpcReply } from '@peerconnect/protocol'
-import type { Context } from '../context.js'
-import { NoRecordError, ProofNeededError } from '../errors.js'
-import { replySize } from '../page.js'
-import { dataOf, refuse, serverError } from '../rejection.js'
-import { badQuery } from './bad-query.js'
+import type { Context } from '../../context.js'
+import { NoRecordError, ProofNeededError } from '../../errors.js'
+import { replySize } from '../../page.js'
+import { badQuery, dataOf, refuse, serverError } from '../../rejection.js'
 
 export function onPcRecord (msg: Message, ctx: Context): Observable<Message> {
   if (!isRpcRequest(msg)) return badQuery(msg, ctx)

@@ -3,9 +3,9 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { recordToWire } from '@peerconnect/protocol'
 import type { Address, Identity, ListsStatsReply, Message, NodeId, PeerRecord, TransportResponse } from '@peerconnect/protocol'
-import { createFakeNet, T0 } from './fake-net.js'
-import type { FakeNet, FakeNode } from './fake-net.js'
-import { heldState, identitiesIn, recordOf } from './fixtures.js'
+import { createFakeNet, T0 } from '../fake-net.js'
+import type { FakeNet, FakeNode } from '../fake-net.js'
+import { heldState, identitiesIn, recordOf } from '../fixtures.js'
 
 const LIST = 4
 const TTL = 3000

@@ -2,9 +2,9 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { closest, closestListId, compareDistance, generateIdentity, idsEqual, idToHex, LIST_IDS, recordAddress, recordFromWire } from '@peerconnect/protocol'
 import type { ListsStatsReply, Message, PeerRecord, TransportResponse } from '@peerconnect/protocol'
-import { createFakeNet, T0 } from './fake-net.js'
-import type { FakeNet, FakeNode } from './fake-net.js'
-import { codeOf } from './fixtures.js'
+import { createFakeNet, T0 } from '../fake-net.js'
+import type { FakeNet, FakeNode } from '../fake-net.js'
+import { codeOf } from '../fixtures.js'
 
 const INTERVAL = 1000
 

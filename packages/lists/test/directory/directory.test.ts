@@ -7,10 +7,10 @@ import {
 } from '@peerconnect/protocol'
 import type { Address, DirectoryPeer, Identity, ListsPageReply, Message, NodeId, PeerRecord, RpcReply, RpcRequest, TransportResponse } from '@peerconnect/protocol'
 import type { ActorFn } from '@peerconnect/runtime'
-import { decodeCursor, encodeCursor } from '../src/cursor.js'
-import { createFakeNet } from './fake-net.js'
-import type { FakeNet, FakeNode } from './fake-net.js'
-import { codeOf, identityIn, recordOf } from './fixtures.js'
+import { decodeCursor, encodeCursor } from '../../src/directory/cursor.js'
+import { createFakeNet } from '../fake-net.js'
+import type { FakeNet, FakeNode } from '../fake-net.js'
+import { codeOf, identityIn, recordOf } from '../fixtures.js'
 
 const INTERVAL = 1000
 

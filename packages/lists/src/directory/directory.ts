@@ -1,25 +1,26 @@
 /**
  * The directory: the whole network's peer list read page by page over all 20 lists, with no
  * server. Each list is read once from its holders — a crawler lookup of the list id, then the
- * `readHolders` closest nodes paged through (see holder-read.ts), and farther ones while they
+ * `readHolders` closest nodes paged through (pc_list, ../pages.ts), and farther ones while they
  * still add peers — merged with what this
  * node holds itself, verified (in bulk on the compute pool), de-duplicated by id (newest sequence
  * wins) and kept for `cacheTtl` ms. A page takes the peers after the cursor in id order, list by
  * list, fetching a few lists ahead; the next cursor names the list and the last id returned.
  */
-import { catchError, defer, finalize, forkJoin, from, last, map, mergeMap, of, scan, share, takeWhile, tap } from 'rxjs'
+import { catchError, forkJoin, from, last, map, mergeMap, of, reduce, scan, takeWhile } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { closestListId, idToHex, LIST_COUNT, LIST_IDS } from '@peerconnect/protocol'
-import type { Contact, DirectoryPeer, ListHolders, NodeId, PeerRecord } from '@peerconnect/protocol'
-import type { Context } from './context.js'
+import { closestListId, idToHex, LIST_COUNT } from '@peerconnect/protocol'
+import type { Address, Contact, DirectoryPeer, ListHolders, PeerRecord, WireRecord } from '@peerconnect/protocol'
+import type { Context } from '../context.js'
+import { finalHolders } from '../holders.js'
+import { readPages } from '../pages.js'
+import { createSharedReads } from '../shared-reads.js'
+import { firstAfter, itself } from '../sorted.js'
+import { verifyMany } from '../verify.js'
+import { MAX_HOLDER_PAGES, PREFETCH } from '../constants.js'
 import { encodeCursor } from './cursor.js'
 import type { DirectoryCursor } from './cursor.js'
-import { readHolder } from './holder-read.js'
-import type { ReadRecord } from './holder-read.js'
 import { inOrder } from './in-order.js'
-import { lookupHolders } from './lookup.js'
-import { verifyMany } from './verify.js'
-import { PREFETCH } from './constants.js'
 
 /** A page, and for each list it read, how many of its holders answered. */
 export interface DirectoryPage { readonly peers: DirectoryPeer[], readonly next: string | null, readonly holders: ListHolders[] }
@@ -32,34 +33,16 @@ export interface Directory {
 }
 
 export function createDirectory (ctx: Context): Directory {
-  const cache = new Map<number, Listed>()
-  const reading = new Map<number, Observable<Listed>>()
-  let generation = 0
-
-  const listed = (list: number): Observable<Listed> => defer(() => {
-    const hit = cache.get(list)
-    if (hit !== undefined && ctx.now() - hit.at < ctx.settings.cacheTtl) return of(hit)
-    let read = reading.get(list)
-    if (read === undefined) {
-      const gen = generation
-      const r: Observable<Listed> = readList(ctx, list).pipe(
-        tap(l => { if (gen === generation) cache.set(list, l) }),
-        finalize(() => { if (reading.get(list) === r) reading.delete(list) }),
-        share()
-      )
-      read = r
-      reading.set(list, r)
-    }
-    return read
-  })
+  const lists = createSharedReads<number, Listed>({ ttl: ctx.settings.cacheTtl, now: () => ctx.now() })
+  const listed = (list: number): Observable<Listed> => lists.read(list, () => readList(ctx, list))
 
   return {
     page (cursor, limit) {
       const start = cursor?.list ?? 0
       const after = cursor?.after == null ? undefined : idToHex(cursor.after)
-      const lists = Array.from({ length: LIST_COUNT - start }, (_, i) => start + i)
+      const indices = Array.from({ length: LIST_COUNT - start }, (_, i) => start + i)
       const initial: Acc = { peers: [], next: null, done: false, holders: [] }
-      return from(lists).pipe(
+      return from(indices).pipe(
         mergeMap((list, i) => listed(list).pipe(map(l => [i, { list, l }] as const)), PREFETCH),
         inOrder<{ list: number, l: Listed }>(),
         scan((acc, { list, l }) => step(acc, { list, l, after: list === start ? after : undefined, limit }), initial),
@@ -69,8 +52,7 @@ export function createDirectory (ctx: Context): Directory {
       )
     },
     invalidate () {
-      generation++
-      cache.clear()
+      lists.clear()
     }
   }
 }
@@ -78,14 +60,14 @@ export function createDirectory (ctx: Context): Directory {
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
 /** One list as read: peers in id order, their hex ids, and how many holders answered. */
-interface Listed { readonly at: number, readonly peers: DirectoryPeer[], readonly hexes: string[], readonly answered: number }
+interface Listed { readonly peers: DirectoryPeer[], readonly hexes: string[], readonly answered: number }
 
 interface Acc { readonly peers: DirectoryPeer[], readonly next: string | null, readonly done: boolean, readonly holders: ListHolders[] }
 
 /** Adds list `list`'s peers after `after` to the page; done (with the next cursor) once it is full. */
 function step (acc: Acc, opts: { list: number, l: Listed, after: string | undefined, limit: number }): Acc {
   const { list, l, limit } = opts
-  const from = opts.after === undefined ? 0 : firstAfter(l.hexes, opts.after)
+  const from = opts.after === undefined ? 0 : firstAfter(l.hexes, opts.after, itself)
   const taken = l.peers.slice(from, from + limit - acc.peers.length)
   const peers = acc.peers.concat(taken)
   const holders = acc.holders.concat({ list, answered: l.answered })
@@ -119,7 +101,7 @@ function readList (ctx: Context, list: number): Observable<Listed> {
       return all.answered < n || got.records.some(r => !known.has(idToHex(r.wire.id))) ? further(all, more) : of(all)
     }))
   }
-  return lookupHolders(ctx, LIST_IDS[list] as NodeId, ctx.settings.r).pipe(
+  return finalHolders(ctx, list, ctx.settings.r).pipe(
     catchError(() => of<Contact[]>([])),
     mergeMap(holders => holders.length === 0 ? of<Read>({ records: [], answered: 0 }) : forkJoin(holders.slice(0, n + 1).map(read)).pipe(
       // the first `n` and the next one at once (it decides whether to go on), then one by one
@@ -133,6 +115,17 @@ function readList (ctx: Context, list: number): Observable<Listed> {
       })
     )),
     mergeMap(r => merged(ctx, list, r))
+  )
+}
+
+/** A record read from a holder and when its peer last announced (ms since the epoch, by our clock). */
+interface ReadRecord { readonly wire: WireRecord, readonly seenAt: number }
+
+/** Every record one holder has for list `list` (pc_list pages, each record's age turned into when its peer last announced). */
+function readHolder (ctx: Context, holder: Address, list: number): Observable<ReadRecord[]> {
+  return readPages(ctx, holder, 'pc_list', { list }, { maxPages: MAX_HOLDER_PAGES }).pipe(
+    map(({ reply, at }) => (reply.records ?? []).map((wire, i) => ({ wire, seenAt: at - (reply.ages?.[i] ?? 0) }))),
+    reduce((all, page) => all.concat(page), [] as ReadRecord[])
   )
 }
 
@@ -152,7 +145,7 @@ function merged (ctx: Context, list: number, { records: read, answered }: Read):
   return verifyMany(candidates.map(c => c.wire), ctx.deps.pool, { threshold: ctx.settings.poolThreshold }).pipe(map(checks => {
     checks.forEach((v, i) => { if (v.ok) offer(v.record, candidates[i]!.seenAt) })
     const peers = [...best.values()].sort((a, b) => idToHex(a.record.id) < idToHex(b.record.id) ? -1 : 1)
-    return { at: now, peers, hexes: peers.map(p => idToHex(p.record.id)), answered }
+    return { peers, hexes: peers.map(p => idToHex(p.record.id)), answered }
   }))
 }
 
@@ -169,15 +162,4 @@ function uniqueCandidates (read: readonly ReadRecord[], list: number, known: Rea
     if (seen === undefined || r.seenAt > seen.seenAt) unique.set(key, r)
   }
   return [...unique.values()]
-}
-
-function firstAfter (hexes: readonly string[], hex: string): number {
-  let lo = 0
-  let hi = hexes.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (hexes[mid]! <= hex) lo = mid + 1
-    else hi = mid
-  }
-  return lo
 }

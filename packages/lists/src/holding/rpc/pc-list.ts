@@ -9,12 +9,11 @@ import { catchError, map, of, take } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { AMPLIFICATION_LIMIT, ID_LENGTH, idToHex, isRoutingClosestReply, isRpcRequest, LIST_IDS, parseQueryArgs, reply } from '@peerconnect/protocol'
 import type { Message, NodeId, RoutingClosest, RpcReply, RpcRequest } from '@peerconnect/protocol'
-import type { Context } from '../context.js'
-import { BadListCursorError } from '../errors.js'
-import { fillListPage, fitNodes } from '../page.js'
-import { dataOf, refuse } from '../rejection.js'
-import { UDP_PAGE_BYTES } from '../constants.js'
-import { badQuery } from './bad-query.js'
+import type { Context } from '../../context.js'
+import { BadListCursorError } from '../../errors.js'
+import { fillListPage, fitNodes } from '../../page.js'
+import { badQuery, dataOf, refuse } from '../../rejection.js'
+import { UDP_PAGE_BYTES } from '../../constants.js'
 
 export function onPcList (msg: Message, ctx: Context): Observable<Message> {
   if (!isRpcRequest(msg)) return badQuery(msg, ctx)

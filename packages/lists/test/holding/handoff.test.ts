@@ -2,12 +2,12 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { compareDistance, generateIdentity, LIST_IDS, randomId, recordToWire } from '@peerconnect/protocol'
 import type { Address, Identity, ListsStatsReply, Message, NodeId, PeerRecord, TransportResponse } from '@peerconnect/protocol'
-import { createStore } from '../src/store.js'
-import { handoffBatches } from '../src/page.js'
-import { shouldHand } from '../src/handoff.js'
-import { createFakeNet } from './fake-net.js'
-import type { FakeNet, FakeNode } from './fake-net.js'
-import { codeOf, identitiesIn, identityIn, recordOf, signedBy } from './fixtures.js'
+import { createStore } from '../../src/holding/store.js'
+import { handoffBatches } from '../../src/page.js'
+import { shouldHand } from '../../src/holding/handoff.js'
+import { createFakeNet } from '../fake-net.js'
+import type { FakeNet, FakeNode } from '../fake-net.js'
+import { codeOf, identitiesIn, identityIn, recordOf, signedBy } from '../fixtures.js'
 
 const LIST = 5
 const TARGET = LIST_IDS[LIST]!

@@ -6,7 +6,7 @@
  */
 import { ID_LENGTH, isListIndex } from '@peerconnect/protocol'
 import type { ErrorData, NodeId } from '@peerconnect/protocol'
-import { BadCursorError } from './errors.js'
+import { BadCursorError } from '../errors.js'
 
 /** Where the next page starts: in list `list`, after the peer with id `after` (null: from its first peer). */
 export interface DirectoryCursor { readonly list: number, readonly after: NodeId | null }

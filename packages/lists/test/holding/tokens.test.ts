@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createHmac } from 'node:crypto'
-import { createTokens } from '../src/tokens.js'
+import { createTokens } from '../../src/holding/tokens.js'
 
 const ROTATE = 300_000
 const T0 = 10 * ROTATE   // the start of an epoch

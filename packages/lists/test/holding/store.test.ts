@@ -2,9 +2,9 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { generateIdentity, idToHex } from '@peerconnect/protocol'
 import type { Identity } from '@peerconnect/protocol'
-import { createStore } from '../src/store.js'
-import type { PutResult, Store } from '../src/store.js'
-import { recordOf } from './fixtures.js'
+import { createStore } from '../../src/holding/store.js'
+import type { PutResult, Store } from '../../src/holding/store.js'
+import { recordOf } from '../fixtures.js'
 
 const TTL = 30_000
 const T0 = 1_000_000

@@ -1,8 +1,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { randomId } from '@peerconnect/protocol'
-import { decodeCursor, encodeCursor } from '../src/cursor.js'
-import type { CursorResult } from '../src/cursor.js'
+import { decodeCursor, encodeCursor } from '../../src/directory/cursor.js'
+import type { CursorResult } from '../../src/directory/cursor.js'
 
 function codeOf (r: CursorResult): string {
   return r.ok ? 'ok' : r.error.code

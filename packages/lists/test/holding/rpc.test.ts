@@ -5,9 +5,9 @@ import {
   parseReply, recordFromWire, recordToWire, verifyRecord
 } from '@peerconnect/protocol'
 import type { Address, Identity, ListsStatsReply, Message, NodeId, PeerRecord, TransportResponse } from '@peerconnect/protocol'
-import { createFakeNet } from './fake-net.js'
-import type { FakeNet, FakeNode } from './fake-net.js'
-import { codeOf, identityIn, recordOf, signedBy } from './fixtures.js'
+import { createFakeNet } from '../fake-net.js'
+import type { FakeNet, FakeNode } from '../fake-net.js'
+import { codeOf, identityIn, recordOf, signedBy } from '../fixtures.js'
 
 const LIST = 6
 

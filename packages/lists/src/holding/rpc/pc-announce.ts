@@ -10,10 +10,9 @@ import { of } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { closestListId, encodeAddress, idsEqual, isRpcRequest, parseQueryArgs, recordFromWire, recordHasAddress, RecordMalformedError, recordsEqual, reply, verifyRecord } from '@peerconnect/protocol'
 import type { ErrorData, Message, PeerRecord, RpcReply, RpcRequest } from '@peerconnect/protocol'
-import type { Context } from '../context.js'
-import { AddressMismatchError, BadTokenError, MissingTokenError, NotSenderError, WrongListError } from '../errors.js'
-import { dataOf, refuse } from '../rejection.js'
-import { badQuery } from './bad-query.js'
+import type { Context } from '../../context.js'
+import { AddressMismatchError, BadTokenError, MissingTokenError, NotSenderError, WrongListError } from '../../errors.js'
+import { badQuery, dataOf, refuse } from '../../rejection.js'
 
 export function onPcAnnounce (msg: Message, ctx: Context): Observable<Message> {
   if (!isRpcRequest(msg)) return badQuery(msg, ctx)

@@ -11,11 +11,11 @@ import { catchError, concat, defer, EMPTY, from, ignoreElements, map, mergeMap, 
 import type { Observable } from 'rxjs'
 import { compareDistance, idsEqual, idToHex, isRoutingClosestReply, isRoutingPeerAdded, LIST_IDS } from '@peerconnect/protocol'
 import type { Contact, Message, NodeId, RoutingClosest } from '@peerconnect/protocol'
-import type { Context } from './context.js'
-import { handoffBatches } from './page.js'
-import { query } from './query.js'
-import { remoteCode } from './rejection.js'
-import { HANDOFF_CONCURRENCY, HANDOFF_REPEAT, HANDOFF_RETRY, UDP_PAGE_BYTES } from './constants.js'
+import type { Context } from '../context.js'
+import { handoffBatches } from '../page.js'
+import { query } from '../query.js'
+import { remoteCode } from '../rejection.js'
+import { HANDOFF_CONCURRENCY, HANDOFF_REPEAT, HANDOFF_RETRY, UDP_PAGE_BYTES } from '../constants.js'
 
 export interface Handoff {
   /** Handles a routing.peer.added: emits nothing, sends pc_handoff queries when due. */

@@ -6,9 +6,9 @@ import { TestScheduler } from 'rxjs/testing'
 import { closest, closestListId, createRecord, generateIdentity, isTransportQuery, LIST_IDS, randomId, recordFromWire, recordToWire, reply, second } from '@peerconnect/protocol'
 import type { Contact, Message, NodeId } from '@peerconnect/protocol'
 import type { ActorDeps } from '@peerconnect/runtime'
-import { listsActor } from '../src/actor.js'
-import { ANNOUNCE_INTERVAL } from '../src/constants.js'
-import { identityIn, quietLogger } from './fixtures.js'
+import { listsActor } from '../../src/actor.js'
+import { ANNOUNCE_INTERVAL } from '../../src/constants.js'
+import { identityIn, quietLogger } from '../fixtures.js'
 
 const me = generateIdentity()
 const CONTACTS: Contact[] = Array.from({ length: 12 }, (_, i) => ({ id: randomId(), host: '10.0.0.2', port: 2000 + i, lastSeen: 0 }))

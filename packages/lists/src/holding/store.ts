@@ -15,7 +15,8 @@
  */
 import { idToHex, recordAddress, recordsEqual, recordToWire, StaleSequenceError, bencode } from '@peerconnect/protocol'
 import type { ErrorData, NodeId, PeerRecord, WireRecord } from '@peerconnect/protocol'
-import { ExpiredRecordError, IpCapError, ListFullError } from './errors.js'
+import { ExpiredRecordError, IpCapError, ListFullError } from '../errors.js'
+import { firstAfter } from '../sorted.js'
 import { prefixOf } from './prefix.js'
 
 export interface Entry {
@@ -173,7 +174,7 @@ export function createStore (opts: StoreOptions): Store {
       if (slot === undefined) return []
       slot.sorted ??= [...slot.byHex.values()].sort((a, b) => a.hex < b.hex ? -1 : 1)
       if (afterHex === undefined) return slot.sorted.slice()
-      return slot.sorted.slice(firstAfter(slot.sorted, afterHex))
+      return slot.sorted.slice(firstAfter(slot.sorted, afterHex, hexOf))
     },
     expire,
     lists (now) {
@@ -244,7 +245,7 @@ function add (slot: ListSlot, entry: Entry): void {
 /** Swaps the entry of a held peer; the id order does not change. */
 function replace (slot: ListSlot, held: Entry, entry: Entry): void {
   slot.byHex.set(entry.hex, entry)
-  if (slot.sorted !== undefined) slot.sorted[firstAfter(slot.sorted, entry.hex) - 1] = entry
+  if (slot.sorted !== undefined) slot.sorted[firstAfter(slot.sorted, entry.hex, hexOf) - 1] = entry
   if (held.path !== entry.path) {
     count(slot, held.path, -1)
     count(slot, entry.path, 1)
@@ -264,17 +265,7 @@ function count (slot: ListSlot, path: string | undefined, delta: number): void {
   else slot.perPath.set(path, n)
 }
 
-/** Index of the first entry whose id sorts after `hex` (binary search). */
-function firstAfter (sorted: readonly Entry[], hex: string): number {
-  let lo = 0
-  let hi = sorted.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (sorted[mid]!.hex <= hex) lo = mid + 1
-    else hi = mid
-  }
-  return lo
-}
+const hexOf = (e: Entry): string => e.hex
 
 function refuse (err: Error & { code: string }): PutResult {
   return { ok: false, error: { name: err.name, code: err.code, message: err.message } }

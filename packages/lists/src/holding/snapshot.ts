@@ -12,8 +12,8 @@ import type { Observable } from 'rxjs'
 import { closestListId, isObj, recordFromWire } from '@peerconnect/protocol'
 import type { Message, WireRecord } from '@peerconnect/protocol'
 import { SNAPSHOT_TYPE } from '@peerconnect/runtime'
-import type { Context } from './context.js'
-import { SNAPSHOT_DELAY } from './constants.js'
+import type { Context } from '../context.js'
+import { SNAPSHOT_DELAY } from '../constants.js'
 
 /** What the snapshot holds. */
 export interface ListsState {
