@@ -43,8 +43,12 @@ export function idFromHex (hex: unknown): NodeId {
   return id
 }
 
-export function randomId (): NodeId {
-  return globalThis.crypto.getRandomValues(new Uint8Array(ID_LENGTH))
+/** A random id; `random` (numbers in [0, 1), a simulation's seeded generator) instead of the system's CSPRNG when given. */
+export function randomId (random?: () => number): NodeId {
+  if (random === undefined) return globalThis.crypto.getRandomValues(new Uint8Array(ID_LENGTH))
+  const out = new Uint8Array(ID_LENGTH)
+  for (let i = 0; i < ID_LENGTH; i++) out[i] = Math.floor(random() * 256)
+  return out
 }
 
 export function xorDistance (a: NodeId, b: NodeId): Uint8Array {
@@ -72,9 +76,9 @@ export function commonPrefixLength (a: NodeId, b: NodeId): number {
   return ID_LENGTH * 8
 }
 
-/** A random id that shares exactly `bits` leading bits with `id` (bits < 160). */
-export function randomIdWithPrefix (id: NodeId, bits: number): NodeId {
-  const out = randomId()
+/** A random id that shares exactly `bits` leading bits with `id` (bits < 160); `random` as for randomId. */
+export function randomIdWithPrefix (id: NodeId, bits: number, random?: () => number): NodeId {
+  const out = randomId(random)
   const whole = bits >> 3
   for (let i = 0; i < whole; i++) out[i] = id[i]!
   if (whole < ID_LENGTH) {
