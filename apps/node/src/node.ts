@@ -5,7 +5,7 @@
  * `inline: true` (tests, simulations, swarms).
  */
 import { firstValueFrom, lastValueFrom } from 'rxjs'
-import { idToHex, isTransportInfoReply, isCrawlerBootstrapReply, isUiInfoReply } from '@peerconnect/protocol'
+import { idToHex, isTransportInfoReply, isCrawlerBootstrapReply, isUiInfoReply, UnexpectedReplyError } from '@peerconnect/protocol'
 import type { CrawlerBootstrap, Identity, IpLimitsMode, Message, NodeId } from '@peerconnect/protocol'
 import { createSupervisor } from '@peerconnect/runtime'
 import type { ComputePool, Logger, Supervisor, ActorSpec, Clock } from '@peerconnect/runtime'
@@ -22,7 +22,6 @@ import { lists } from '@peerconnect/lists'
 import type { ListsInit } from '@peerconnect/lists'
 import { gossip } from '@peerconnect/gossip'
 import type { GossipInit } from '@peerconnect/gossip'
-import { uiBridge } from '@peerconnect/ui-bridge'
 import type { UiBridgeInit } from '@peerconnect/ui-bridge'
 import type { HostPort } from './address.js'
 import { isLoopbackHost, startLanDiscovery } from './lan.js'
@@ -77,6 +76,11 @@ export interface NodeOptions {
   readonly lan?: boolean | { readonly port?: number, readonly interval?: number }
   /** Extra configuration of the ui-bridge actor (check interval, …). */
   readonly ui?: Partial<Omit<UiBridgeInit, 'name' | 'host' | 'port' | 'token'>>
+  /**
+   * Tests only: the supervisor lets `actor.fault` messages through to the actors (throw in a
+   * handler, an uncaught error, process.exit in a worker). No command-line flag or route sets it.
+   */
+  readonly allowFaults?: boolean
 }
 
 export interface PeerNode {
@@ -113,7 +117,7 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
   }
   if (!isTransportInfoReply(info)) {
     await supervisor.stop()
-    throw new Error('transport.info gave an unexpected reply')
+    throw new UnexpectedReplyError('transport.info gave an unexpected reply')
   }
   const ipLimits = opts.ipLimits === undefined ? {} : { ipLimits: { mode: opts.ipLimits } }
   const specs: Array<[ActorSpec, 'inline' | 'worker']> = [
@@ -166,7 +170,7 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
       const timeout = o.timeout ?? BOOTSTRAP_TIMEOUT
       const ask: CrawlerBootstrap = { type: 'crawler.bootstrap', seeds: seeds.map(s => ({ host: s.host, port: s.port })) }
       const res = await request(ask, { timeout })
-      if (!isCrawlerBootstrapReply(res)) throw new Error('crawler.bootstrap gave an unexpected reply')
+      if (!isCrawlerBootstrapReply(res)) throw new UnexpectedReplyError('crawler.bootstrap gave an unexpected reply')
       return { seedsAnswered: res.seedsAnswered, contacts: res.contacts }
     },
     stop: async () => {
@@ -178,9 +182,12 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
 
 /** Starts the ui-bridge actor once the others run, and waits until its server listens. */
 async function startApi (supervisor: Supervisor, init: UiBridgeInit, host: 'inline' | 'worker'): Promise<string> {
+  // Imported here, not at the top: the API's server (fastify and its plugins) takes a while to
+  // load, and a node without an API never needs it (docs/PERFORMANCE.md, bench:node).
+  const { uiBridge } = await import('@peerconnect/ui-bridge')
   await supervisor.start(uiBridge(withoutUndefined(init)), { host })
   const reply = await lastValueFrom(supervisor.ask({ type: 'ui.info' }, { timeout: API_START_TIMEOUT }))
-  if (!isUiInfoReply(reply)) throw new Error('ui.info gave an unexpected reply')
+  if (!isUiInfoReply(reply)) throw new UnexpectedReplyError('ui.info gave an unexpected reply')
   return reply.url
 }
 

@@ -240,9 +240,14 @@ join2('start - without --exempt-loopback, a loopback flood is rate-limited: a ne
   })
   await new Promise<void>(resolve => sock.bind(0, host, () => resolve()))
   try {
-    for (let i = 0; i < 60; i++) sock.send(encodeQuery(Buffer.from(`f${i}`), 'ping', { id: randomId() }), udpA.port, udpA.host)
+    await Promise.all(Array.from({ length: 60 }, async (_, i) => await new Promise<void>((resolve, reject) =>
+      sock.send(encodeQuery(Buffer.from(`f${i}`), 'ping', { id: randomId() }), udpA.port, udpA.host, err => err ? reject(err) : resolve()))))
     await waitFor(() => got.some(m => m.code === 201) && got.length >= 21 ? true : undefined, { timeout: 5000, what: 'replies and a 201' })
-    await new Promise(resolve => setTimeout(resolve, 200))
+    // The node reads datagrams in order and answers pings in order: once it has answered a ping
+    // sent after the flood (from another /24, with buckets of its own), it has decided and
+    // answered every ping of the flood.
+    await barrierPing(LOOPBACK.replace(/^(\d+\.\d+)\.(\d+)\./, (_m, ab: string, c: string) => `${ab}.${(Number(c) + 1) % 256}.`), udpA)
+    await new Promise(resolve => setImmediate(resolve))
     const replies = got.filter(m => m.y === 'r').length
     assert.ok(replies >= 20 && replies < 60, `${replies} of 60 pings answered`)
     assert.is(got.filter(m => m.code === 201).length, 1, 'one 201 for the second')
@@ -404,3 +409,16 @@ demo('demo - --nodes 6 --json prints 6 joined lines, then ready with nodes 6; SI
 }))
 
 demo.run()
+
+/** Pings `to` from a socket of its own on `host` until it answers (the node reads datagrams in order). */
+async function barrierPing (host: string, to: HostPort): Promise<void> {
+  const sock = dgram.createSocket('udp4')
+  try {
+    await new Promise<void>(resolve => sock.bind(0, host, () => resolve()))
+    const answered = new Promise<void>(resolve => sock.on('message', buf => { if (decodeKrpc(buf).ok) resolve() }))
+    await waitFor(async () => {
+      sock.send(encodeQuery(Buffer.from('bp'), 'ping', { id: randomId() }), to.port, to.host)
+      return await Promise.race([answered.then(() => true), new Promise<false>(resolve => setTimeout(() => resolve(false), 1000))])
+    }, { timeout: 10_000, interval: 0, what: 'an answer to the barrier ping' })
+  } finally { sock.close() }
+}

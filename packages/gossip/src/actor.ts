@@ -21,7 +21,7 @@ import { sendLoop$, spread } from './spread.js'
 import type { NoteRumor } from './rumor.js'
 import { noteError } from './note.js'
 import { idKey } from './view.js'
-import { BadRequestError } from './errors.js'
+import { BadRequestError } from '@peerconnect/protocol'
 import { CONTACTS_RETRY, CONTACTS_TRIES, RUMOR_ID_LENGTH, SELF_ASK_TIMEOUT } from './constants.js'
 
 /** The message types the actor consumes, each with its handler. */

@@ -11,7 +11,7 @@
  */
 import { catchError, concat, defer, EMPTY, filter, finalize, ignoreElements, map, merge, mergeMap, of, Subject, take, takeUntil, timer } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { decodeAddress, encodeAddress, errorReply, idsEqual, isGossipSearch, matchesName, MAX_GOSSIP_SEARCH_TIMEOUT, recordFromWire, recordToWire, reply, validateQuery, verifyRecord } from '@peerconnect/protocol'
+import { BadRequestError, decodeAddress, encodeAddress, errorReply, idsEqual, isGossipSearch, matchesName, MAX_GOSSIP_SEARCH_TIMEOUT, recordFromWire, recordToWire, reply, validateQuery, verifyRecord } from '@peerconnect/protocol'
 import type { Address, GossipHit, GossipSearchDone, Message, NodeId, TransportQuery } from '@peerconnect/protocol'
 import type { ActiveSearch, GossipContext } from './context.js'
 import { randomBytes } from './context.js'
@@ -20,7 +20,6 @@ import type { CheckRumor, HitRumor, SearchRumor } from './rumor.js'
 import { spread } from './spread.js'
 import { ownAddress$, ownName$, ownRecord$ } from './self.js'
 import { idKey } from './view.js'
-import { BadRequestError } from './errors.js'
 import { ASK_MARGIN, RUMOR_ID_LENGTH } from './constants.js'
 
 /** `gossip.search {q, timeout?}` → gossip.hit (end: false) …, gossip.search.done (end: true). */

@@ -7,43 +7,31 @@
  */
 import { catchError, defer, EMPTY, filter, finalize, ignoreElements, map, merge, mergeMap, of, takeUntil, tap, timer } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { errorReply, isActorConfigure, isListsPage, isObj, isRoutingPeerAdded, MAX_NAME_BYTES, reply } from '@peerconnect/protocol'
+import { BadRequestError, errorReply, isActorConfigure, isListsPage, isObj, isRoutingPeerAdded, MAX_NAME_BYTES, reply } from '@peerconnect/protocol'
 import type { ListsInvalidateReply, ListsPageReply, ListsSelfReply, ListsStatsReply, Message } from '@peerconnect/protocol'
-import type { ActorDeps, ActorFn } from '@peerconnect/runtime'
-import { randomSecret, simulationRandom } from '@peerconnect/runtime'
-import { createAnnouncer } from './announcer.js'
-import type { Announcer } from './announcer.js'
+import { CONFIGURE_TYPE } from '@peerconnect/runtime'
+import type { ActorFn } from '@peerconnect/runtime'
+import { createAnnouncer } from './holding/announce.js'
+import type { Announcer } from './holding/announce.js'
+import { createContext } from './context.js'
 import type { Context } from './context.js'
-import { createBuckets } from './buckets.js'
-import { createCounts } from './counters.js'
-import { decodeCursor } from './cursor.js'
-import { createDirectory } from './directory.js'
-import type { Directory } from './directory.js'
-import { BadRequestError, NoRecordError } from './errors.js'
-import { createHandoff } from './handoff.js'
-import type { Handoff } from './handoff.js'
+import { decodeCursor } from './directory/cursor.js'
+import { createDirectory } from './directory/directory.js'
+import type { Directory } from './directory/directory.js'
+import { NoRecordError } from './errors.js'
+import { createHandoff } from './holding/handoff.js'
+import type { Handoff } from './holding/handoff.js'
 import { settingsOf } from './init.js'
 import type { ListsInit } from './init.js'
-import { onPcAnnounce } from './rpc/pc-announce.js'
-import { onPcHandoff } from './rpc/pc-handoff.js'
-import { onPcList } from './rpc/pc-list.js'
-import { onPcRecord } from './rpc/pc-record.js'
-import { heldSnapshots$, restoreHeld } from './snapshot.js'
-import { createStore } from './store.js'
-import { createTokens } from './tokens.js'
-import { createTokenCache } from './token-cache.js'
+import { onPcAnnounce } from './holding/rpc/pc-announce.js'
+import { onPcHandoff } from './holding/rpc/pc-handoff.js'
+import { onPcList } from './holding/rpc/pc-list.js'
+import { onPcRecord } from './holding/rpc/pc-record.js'
+import { heldSnapshots$, restoreHeld } from './holding/snapshot.js'
 import { onPcSearch } from './search/pc-search.js'
 import { createSearch } from './search/search.js'
 import type { Search } from './search/search.js'
-import { HANDOFF_VERIFY_BURST, MAX_HANDOFF_SOURCES, MAX_PAGE_LIMIT, MAX_PEER_TOKENS, TOKEN_BYTES } from './constants.js'
-
-/** The message types the actor consumes. */
-export const LISTS_CONSUMES = [
-  'rpc.pc_record', 'rpc.pc_list', 'rpc.pc_announce', 'rpc.pc_handoff', 'rpc.pc_search',
-  'lists.page', 'lists.invalidate', 'lists.stats', 'lists.self',
-  'search.query', 'search.invalidate',
-  'routing.peer.added', 'actor.cancel'
-] as const
+import { MAX_PAGE_LIMIT } from './constants.js'
 
 type Handler = (msg: Message, ctx: Context, parts: Parts) => Observable<Message>
 
@@ -75,10 +63,16 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'actor.configure': onConfigure
 }
 
+/**
+ * The message types the actor consumes: those of its handler table (but `actor.configure`, which
+ * the control plane delivers to every actor and no one may ask it for), and `actor.cancel`.
+ */
+export const LISTS_CONSUMES: readonly string[] = [...Object.keys(HANDLERS).filter(type => type !== CONFIGURE_TYPE), 'actor.cancel']
+
 export function listsActor (init: ListsInit): ActorFn {
   const settings = settingsOf(init)
   return (in$, deps) => defer(() => {
-    const ctx = contextOf(init, settings, deps)
+    const ctx = createContext(init, settings, deps)
     const restored = restoreHeld(ctx, deps.snapshot)
     if (restored > 0) ctx.log.info('restored from snapshot', { records: restored })
     const announcer = createAnnouncer(ctx)
@@ -129,28 +123,6 @@ function onConfigure (m: Message, ctx: Context, parts: Parts): Observable<Messag
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
-function contextOf (init: ListsInit, settings: Context['settings'], deps: ActorDeps): Context {
-  const snap = isObj(deps.snapshot) ? deps.snapshot : {}
-  return {
-    settings,
-    deps,
-    log: deps.log.child('lists'),
-    store: createStore({ ttl: settings.recordTtl, maxPerList: settings.maxPerList, maxPerIp: settings.maxPerIp }),
-    tokens: createTokens({ rotate: settings.tokenRotate, bytes: TOKEN_BYTES, ...seededSecret(deps) }),
-    peerTokens: createTokenCache({ maxAge: settings.tokenRotate, max: MAX_PEER_TOKENS }),
-    rejected: createCounts(),
-    sent: createCounts(),
-    handoffBudget: createBuckets({ rate: settings.handoffVerifyRate, burst: HANDOFF_VERIFY_BURST, max: MAX_HANDOFF_SOURCES }),
-    verifying: { count: 0 },
-    self: {
-      name: typeof snap.name === 'string' ? snap.name : init.name,
-      record: undefined,
-      seq: Number.isSafeInteger(snap.seq) ? snap.seq as number : 0
-    },
-    now: () => deps.clock.now()
-  }
-}
-
 function statsOf (ctx: Context, parts: Parts): ListsStatsReply {
   const now = ctx.now()
   return {
@@ -171,10 +143,4 @@ function answer<T extends { type: string }> (m: Message, body: T): Observable<Me
 
 function fail (m: Message, err: unknown): Observable<Message> {
   return m.cid === undefined ? EMPTY : of(errorReply(m, err))
-}
-
-/** In a simulation on a virtual clock, token secrets come from the run's seed (reproducible runs); otherwise from node:crypto. */
-function seededSecret (deps: ActorDeps): { secret?: () => Uint8Array } {
-  const random = simulationRandom(deps)
-  return random === undefined ? {} : { secret: () => randomSecret(random) }
 }

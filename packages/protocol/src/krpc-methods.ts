@@ -18,6 +18,9 @@ import { MAX_QUERY_BYTES, MAX_TOKEN_BYTES } from './constants.js'
 /** Largest `n` a find_node query may ask for (the extension; BEP 5 answers 8). */
 export const MAX_FIND_NODE_COUNT = 20
 
+/** Longest `n` (nonce) of a `pc_reach` / `pc_probe` query. */
+export const MAX_NONCE_BYTES = 20
+
 export interface QueryArgsByMethod {
   ping: { id: NodeId }
   /**
@@ -38,6 +41,10 @@ export interface QueryArgsByMethod {
   /** `cursor`: the last id of the previous page; `token`: from an earlier pc_list or pc_search reply (lifts the 3× reply bound). */
   pc_search: { id: NodeId, q: string, cursor?: Uint8Array, token?: Uint8Array }
   pc_gossip: { id: NodeId, m: Uint8Array | BDict }
+  /** "Can others reach me?": send a `pc_probe` carrying nonce `n` to the address this query came from, from a port we never used. */
+  pc_reach: { id: NodeId, n: Uint8Array }
+  /** The probe a `pc_reach` asked for, carrying its nonce `n`; never answered. */
+  pc_probe: { id: NodeId, n: Uint8Array }
   /** BEP 5: peers of `info_hash`, else the closest nodes; `want`: BEP 32 (n4 / n6), kept as sent. */
   get_peers: { id: NodeId, info_hash: NodeId, want?: unknown[] }
   /**
@@ -59,6 +66,9 @@ export interface ReplyByMethod {
   /** `next`: the cursor of the following page; `token`: bound to the querier's address, for its next query. */
   pc_search: { id: NodeId, records: WireRecord[], next?: Uint8Array, token?: Uint8Array }
   pc_gossip: { id: NodeId }
+  /** `a`: the querier's address as this node saw it (compact) — where the probe goes. */
+  pc_reach: { id: NodeId, a: Address }
+  pc_probe: { id: NodeId }
   /** `values`: compact peers (6 bytes IPv4, 18 IPv6, BEP 32), decoded; `token` for announce_peer (BEP 5 requires it; some nodes leave it out). */
   get_peers: { id: NodeId, token?: Uint8Array, values?: Address[], nodes: NodeInfo[], nodes6: NodeInfo[] }
   announce_peer: { id: NodeId }
@@ -67,7 +77,7 @@ export interface ReplyByMethod {
 export type KrpcMethod = keyof QueryArgsByMethod
 
 /** Every method this node answers. */
-export const KRPC_METHODS: readonly KrpcMethod[] = ['ping', 'find_node', 'get_peers', 'announce_peer', 'pc_record', 'pc_list', 'pc_announce', 'pc_handoff', 'pc_search', 'pc_gossip']
+export const KRPC_METHODS: readonly KrpcMethod[] = ['ping', 'find_node', 'get_peers', 'announce_peer', 'pc_record', 'pc_list', 'pc_announce', 'pc_handoff', 'pc_search', 'pc_gossip', 'pc_reach', 'pc_probe']
 
 export type ArgsResult<M extends KrpcMethod = KrpcMethod> =
   | { [K in M]: { ok: true, method: K, args: QueryArgsByMethod[K] } }[M]
@@ -115,6 +125,8 @@ const QUERY_GUARDS: Guards<QueryArgsByMethod> = {
   pc_handoff: (a) => agesMatch(fields(a, { id: nodeId, list, records, ages: optional(ages), token: optional(token) })),
   pc_search: (a) => fields(a, { id: nodeId, q: searchText, cursor: optional(bytes), token: optional(token) }),
   pc_gossip: (a) => fields(a, { id: nodeId, m: rumor }),
+  pc_reach: (a) => fields(a, { id: nodeId, n: nonce }),
+  pc_probe: (a) => fields(a, { id: nodeId, n: nonce }),
   get_peers: (a) => fields(a, { id: nodeId, info_hash: nodeId, want: optional(wantList) }),
   announce_peer: (a) => portGiven(fields(a, { id: nodeId, info_hash: nodeId, port: optional(portNumber), token, implied_port: optional(flag) }))
 }
@@ -131,6 +143,8 @@ const REPLY_GUARDS: Guards<ReplyByMethod> = {
   pc_handoff: (r) => fields(r, { id: nodeId, stored: count }),
   pc_search: (r) => fields(r, { id: nodeId, records, next: optional(bytes), token: optional(token) }),
   pc_gossip: (r) => fields(r, { id: nodeId }),
+  pc_reach: (r) => fields(r, { id: nodeId, a: compactAddress }),
+  pc_probe: (r) => fields(r, { id: nodeId }),
   get_peers: (r) => fields(r, { id: nodeId, token: optional(token), values: optional(peers), nodes: orEmpty(nodes4), nodes6: orEmpty(nodes6) }),
   announce_peer: (r) => fields(r, { id: nodeId })
 }
@@ -163,6 +177,19 @@ function nodeId (x: unknown, key: string): NodeId | Bad {
 
 function bytes (x: unknown, key: string): Uint8Array | Bad {
   return x instanceof Uint8Array ? x : new Bad(x === undefined ? `${key} missing` : `${key} is not a byte string`)
+}
+
+/** A reachability nonce: 1..MAX_NONCE_BYTES bytes (ours are 8). */
+function nonce (x: unknown, key: string): Uint8Array | Bad {
+  const b = bytes(x, key)
+  if (b instanceof Bad) return b
+  return b.length >= 1 && b.length <= MAX_NONCE_BYTES ? b : new Bad(`${key} length not 1..${MAX_NONCE_BYTES}`)
+}
+
+/** A compact address (6 or 18 bytes, port 1..65535), decoded. */
+function compactAddress (x: unknown, key: string): Address | Bad {
+  if (x === undefined) return new Bad(`${key} missing`)
+  return decodeAddress(x) ?? new Bad(`${key} is not a compact address (6 or 18 bytes)`)
 }
 
 function token (x: unknown, key: string): Uint8Array | Bad {

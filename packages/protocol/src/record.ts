@@ -1,11 +1,15 @@
 /**
- * Signed peer records: `{id, k, n, a, a2?, s, sig}` where `sig` is the ed25519 signature of the
- * bencoded `{a, a2?, k, n, s}` (n as UTF-8 bytes) and `id` is SHA-1(k). Nobody can forge or
+ * Signed peer records: `{id, k, n, a, a2?, ro?, s, sig}` where `sig` is the ed25519 signature of the
+ * bencoded `{a, a2?, k, n, ro?, s}` (n as UTF-8 bytes) and `id` is SHA-1(k). Nobody can forge or
  * replace another peer's record: a holder keeps the newest sequence it has verified.
  *
  * `a2` is a dual-stack node's address of the other family (an IPv6 address when `a` is IPv4, and
  * the other way round), so that a peer with only one family can reach it. A record without it
  * signs exactly the bytes records signed before it existed: old records stay valid.
+ *
+ * `ro: 1` says the peer runs in read-only mode (BEP 43): it found it cannot be reached from
+ * outside (behind a NAT), so it is in no routing table; it is reached only through the
+ * directory. Added the way `a2` was: a record without it signs the bytes it always did.
  *
  * `verifyRecord` never throws; its rejections carry distinct codes (see errors.ts).
  * On the wire (inside KRPC messages) the name travels as bytes: `recordToWire` / `recordFromWire`.
@@ -30,6 +34,8 @@ export interface PeerRecord {
   readonly a: Uint8Array
   /** Optional second compact address, of the other family than `a`. */
   readonly a2?: Uint8Array
+  /** 1: the peer runs in read-only mode (behind a NAT, not reachable from outside); absent otherwise. */
+  readonly ro?: 1
   /** Sequence number, a non-negative safe integer; a newer record has a larger one. */
   readonly s: number
   readonly sig: Uint8Array
@@ -42,6 +48,7 @@ export interface WireRecord {
   readonly n: Uint8Array
   readonly a: Uint8Array
   readonly a2?: Uint8Array
+  readonly ro?: 1
   readonly s: number
   readonly sig: Uint8Array
 }
@@ -59,7 +66,7 @@ export interface VerifyOptions {
  * Creates and signs `identity`'s record. Throws NameTooLongError (ERR_NAME_TOO_LONG),
  * BadAddressError (ERR_BAD_ADDRESS) or RecordMalformedError (bad name text or sequence).
  */
-export function createRecord (identity: Identity, opts: { name: string, host: string, port: number, seq: number, also?: { host: string, port: number } }): PeerRecord {
+export function createRecord (identity: Identity, opts: { name: string, host: string, port: number, seq: number, also?: { host: string, port: number }, readOnly?: boolean }): PeerRecord {
   const nameBytes = utf8Bytes(opts.name)
   if (nameBytes === undefined) throw new RecordMalformedError('peer name is not well-formed Unicode text')
   if (nameBytes.length > MAX_NAME_BYTES) throw new NameTooLongError()
@@ -68,9 +75,10 @@ export function createRecord (identity: Identity, opts: { name: string, host: st
   if (!isSequence(opts.seq)) throw new RecordMalformedError('sequence must be a non-negative safe integer')
   const a2 = opts.also === undefined ? undefined : encodeAddress(opts.also.host, opts.also.port)
   if (opts.also !== undefined && (a2 === undefined || a2.length === a.length)) throw new BadAddressError(`bad second address ${opts.also.host}:${opts.also.port}: it must be of the other family`)
-  const unsigned = a2 === undefined
+  const base = a2 === undefined
     ? { id: identity.id, k: identity.publicKey, n: opts.name, a, s: opts.seq }
     : { id: identity.id, k: identity.publicKey, n: opts.name, a, a2, s: opts.seq }
+  const unsigned: Omit<PeerRecord, 'sig'> = opts.readOnly === true ? { ...base, ro: 1 } : base
   return { ...unsigned, sig: signBytes(identity, signedBytes(nameBytes, unsigned)) }
 }
 
@@ -89,16 +97,15 @@ export function verifyRecord (rec: unknown, opts: VerifyOptions = {}): VerifyRes
   return { ok: true, record: rec }
 }
 
-/** The bytes `sig` signs: bencoded `{a, a2?, k, n, s}` with n as UTF-8. Undefined for a name that is not well-formed. */
+/** The bytes `sig` signs: bencoded `{a, a2?, k, n, ro?, s}` with n as UTF-8. Undefined for a name that is not well-formed. */
 export function recordSignedBytes (rec: Omit<PeerRecord, 'sig' | 'id'>): Uint8Array | undefined {
   const nameBytes = utf8Bytes(rec.n)
   return nameBytes === undefined ? undefined : signedBytes(nameBytes, rec)
 }
 
-/** The dict put inside KRPC messages: `{id, k, n (bytes), a, a2?, s, sig}`. */
+/** The dict put inside KRPC messages: `{id, k, n (bytes), a, a2?, ro?, s, sig}`. */
 export function recordToWire (rec: PeerRecord): WireRecord {
-  const w = { id: rec.id, k: rec.k, n: encoder.encode(rec.n), a: rec.a, s: rec.s, sig: rec.sig }
-  return rec.a2 === undefined ? w : { ...w, a2: rec.a2 }
+  return withOptional({ id: rec.id, k: rec.k, n: encoder.encode(rec.n), a: rec.a, s: rec.s, sig: rec.sig }, rec)
 }
 
 /** A record from a KRPC dict, by structure only (call verifyRecord for the rest); undefined if malformed. */
@@ -108,7 +115,7 @@ export function recordFromWire (x: unknown): PeerRecord | undefined {
   if (!(w.n instanceof Uint8Array)) return undefined
   let n: string
   try { n = strictDecoder.decode(w.n) } catch { return undefined }
-  const rec = w.a2 === undefined ? { id: w.id, k: w.k, n, a: w.a, s: w.s, sig: w.sig } : { id: w.id, k: w.k, n, a: w.a, a2: w.a2, s: w.s, sig: w.sig }
+  const rec = withOptional({ id: w.id, k: w.k, n, a: w.a, s: w.s, sig: w.sig }, w)
   return isPeerRecord(rec) ? rec : undefined
 }
 
@@ -120,8 +127,7 @@ export function isWireRecord (x: unknown): x is WireRecord {
 /** A clean copy of a wire-form record's fields (other keys dropped), or undefined if malformed. */
 export function wireRecordOf (x: unknown): WireRecord | undefined {
   if (!isWireRecord(x)) return undefined
-  const w = { id: x.id, k: x.k, n: x.n, a: x.a, s: x.s, sig: x.sig }
-  return x.a2 === undefined ? w : { ...w, a2: x.a2 }
+  return withOptional({ id: x.id, k: x.k, n: x.n, a: x.a, s: x.s, sig: x.sig }, x)
 }
 
 /** The record's `{host, port}`, or undefined when its compact address is malformed. */
@@ -147,13 +153,14 @@ export function isPeerRecord (x: unknown): x is PeerRecord {
   if (typeof x !== 'object' || x === null) return false
   const r = x as Partial<Record<keyof PeerRecord, unknown>>
   return isBytesOf(r.id, ID_LENGTH) && isBytesOf(r.k, PUBLIC_KEY_LENGTH) && typeof r.n === 'string' &&
-    r.a instanceof Uint8Array && (r.a2 === undefined || r.a2 instanceof Uint8Array) && isSequence(r.s) && isBytesOf(r.sig, SIGNATURE_LENGTH)
+    r.a instanceof Uint8Array && (r.a2 === undefined || r.a2 instanceof Uint8Array) && (r.ro === undefined || r.ro === 1) &&
+    isSequence(r.s) && isBytesOf(r.sig, SIGNATURE_LENGTH)
 }
 
 /** True when two records are byte-identical. */
 export function recordsEqual (a: PeerRecord, b: PeerRecord): boolean {
   return a.s === b.s && a.n === b.n && idsEqual(a.id, b.id) && idsEqual(a.k, b.k) && idsEqual(a.a, b.a) &&
-    (a.a2 === undefined ? b.a2 === undefined : b.a2 !== undefined && idsEqual(a.a2, b.a2)) && idsEqual(a.sig, b.sig)
+    (a.a2 === undefined ? b.a2 === undefined : b.a2 !== undefined && idsEqual(a.a2, b.a2)) && a.ro === b.ro && idsEqual(a.sig, b.sig)
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
@@ -161,8 +168,17 @@ export function recordsEqual (a: PeerRecord, b: PeerRecord): boolean {
 const encoder = new TextEncoder()
 const strictDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 
-function signedBytes (nameBytes: Uint8Array, rec: Pick<PeerRecord, 'a' | 'a2' | 'k' | 's'>): Uint8Array {
-  return bencode(rec.a2 === undefined ? { a: rec.a, k: rec.k, n: nameBytes, s: rec.s } : { a: rec.a, a2: rec.a2, k: rec.k, n: nameBytes, s: rec.s })
+function signedBytes (nameBytes: Uint8Array, rec: Pick<PeerRecord, 'a' | 'a2' | 'ro' | 'k' | 's'>): Uint8Array {
+  // bencode sorts the keys and leaves out undefined ones: without a2 and ro, the bytes of old records.
+  return bencode({ a: rec.a, a2: rec.a2, k: rec.k, n: nameBytes, ro: rec.ro, s: rec.s })
+}
+
+/** `base` with the optional fields `a2` and `ro` of `from` added when they are present (only then: a record without them is byte-identical to an old one). */
+function withOptional<T extends object> (base: T, from: { a2?: unknown, ro?: unknown }): T {
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) }
+  if (from.a2 !== undefined) out.a2 = from.a2
+  if (from.ro !== undefined) out.ro = from.ro
+  return out as T
 }
 
 /** UTF-8 bytes of a well-formed string (no lone surrogates), else undefined. */

@@ -26,6 +26,8 @@ const VALID_ARGS: Record<KrpcMethod, Record<string, unknown>> = {
   pc_handoff: { id: ID, list: 5, records: [WIRE, WIRE] },
   pc_search: { id: ID, q: 'ålesund', cursor: new Uint8Array([3]) },
   pc_gossip: { id: ID, m: { kind: bytes('note'), hops: 1 } },
+  pc_reach: { id: ID, n: new Uint8Array(8) },
+  pc_probe: { id: ID, n: new Uint8Array(8) },
   get_peers: { id: ID, info_hash: TARGET },
   announce_peer: { id: ID, info_hash: TARGET, port: 6881, token: bytes('tok') }
 }
@@ -55,7 +57,7 @@ function badReply (q: string, r: Record<string, unknown>, reason: string): void 
 const methods = suite('krpc-methods - query arguments')
 
 methods('krpc-methods - the table has one entry per method of docs/PROTOCOL.md', () => {
-  assert.equal([...KRPC_METHODS].sort(), ['announce_peer', 'find_node', 'get_peers', 'pc_announce', 'pc_gossip', 'pc_handoff', 'pc_list', 'pc_record', 'pc_search', 'ping'])
+  assert.equal([...KRPC_METHODS].sort(), ['announce_peer', 'find_node', 'get_peers', 'pc_announce', 'pc_gossip', 'pc_handoff', 'pc_list', 'pc_probe', 'pc_reach', 'pc_record', 'pc_search', 'ping'])
   for (const m of KRPC_METHODS) assert.ok(isKrpcMethod(m))
   for (const m of ['sample_infohashes', 'get', 'put', 'toString', '__proto__', 'constructor', '']) assert.not.ok(isKrpcMethod(m), m)
 })
@@ -89,6 +91,19 @@ methods('krpc-methods - pc_gossip m may be bytes or a dict', () => {
   badArgs('pc_gossip', wireArgs('pc_gossip', { id: ID, m: 5 }), 'm is not bytes or a dict')
   badArgs('pc_gossip', wireArgs('pc_gossip', { id: ID, m: [] }), 'm is not bytes or a dict')
   badArgs('pc_gossip', { id: ID }, 'm missing')
+})
+
+methods('krpc-methods - pc_reach / pc_probe: a nonce of 1..20 bytes; the pc_reach reply names a compact address', () => {
+  for (const m of ['pc_reach', 'pc_probe'] as const) {
+    badArgs(m, { id: ID }, 'n missing')
+    badArgs(m, { id: ID, n: new Uint8Array(0) }, 'n length not 1..20')
+    badArgs(m, { id: ID, n: new Uint8Array(21) }, 'n length not 1..20')
+    badArgs(m, { id: ID, n: 5 }, 'n is not a byte string')
+  }
+  const a = new Uint8Array([10, 231, 0, 200, 0x1b, 0x58])
+  assert.equal(parseReply('pc_reach', wireReply({ id: ID, a })), { ok: true, method: 'pc_reach', reply: { id: ID, a: { host: '10.231.0.200', port: 7000 } } })
+  badReply('pc_reach', { id: ID }, 'a missing')
+  badReply('pc_reach', { id: ID, a: new Uint8Array(5) }, 'a is not a compact address (6 or 18 bytes)')
 })
 
 methods('krpc-methods - an unknown method is a 204', () => {

@@ -2,6 +2,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import codec from 'bencode'
 import { CLIENT_VERSION, KRPC_ERROR, MAX_PACKET, decodeKrpc, encodeError, encodeKrpc, encodeQuery, encodeResponse } from '../src/krpc.js'
+import { bencode } from '../src/bencode.js'
 import type { KrpcDecodeResult, KrpcMessage, KrpcQuery } from '../src/krpc.js'
 import { encodeNodes } from '../src/compact.js'
 import { bytes, concat, filledId, latin1 } from './fixtures.js'
@@ -86,6 +87,18 @@ roundTrip('krpc - encodeQuery round trip, with our version', () => {
   const t = new Uint8Array([1, 2])
   const a = { id: ID_A, target: ID_M, list: 7, cursor: new Uint8Array([1, 0]), tags: [bytes('x'), 3, { deep: [] }] }
   assert.equal(decoded(encodeQuery(t, 'pc_test', a)), { y: 'q', t, q: 'pc_test', a, v: CLIENT_VERSION })
+})
+
+roundTrip('krpc - BEP 43 ro: encodeQuery puts ro: 1 at the top level; decodeKrpc reads ro = 1 on queries only', () => {
+  const t = new Uint8Array([1, 2])
+  const packet = encodeQuery(t, 'ping', { id: ID_A }, { ro: true })
+  assert.ok(Buffer.from(packet).toString('latin1').includes('2:roi1e1:t'), 'a top-level key, sorted')
+  assert.equal(decoded(packet), { y: 'q', t, q: 'ping', a: { id: ID_A }, v: CLIENT_VERSION, ro: true })
+  assert.equal(decoded(encodeQuery(t, 'ping', { id: ID_A }, { ro: false })), { y: 'q', t, q: 'ping', a: { id: ID_A }, v: CLIENT_VERSION })
+  for (const ro of [0, 2, new Uint8Array([1])]) {
+    assert.equal(decoded(bencode({ t, y: 'q', q: 'ping', a: { id: ID_A }, ro })), { y: 'q', t, q: 'ping', a: { id: ID_A } }, `ro ${String(ro)} ignored`)
+  }
+  assert.equal(decoded(bencode({ t, y: 'r', r: { id: ID_A }, ro: 1 })), { y: 'r', t, r: { id: ID_A } }, 'not on replies')
 })
 
 roundTrip('krpc - strings in arguments are sent as UTF-8 bytes', () => {

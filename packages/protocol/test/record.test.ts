@@ -83,7 +83,7 @@ const reject = suite('record - rejections, each with its own code')
 
 reject('record - forged signature: ERR_BAD_SIGNATURE', () => {
   const sig = aliceRec.sig.slice()
-  sig[0] ^= 0x80
+  sig[0] = (sig[0] ?? 0) ^ 0x80
   assert.is(codeOf(verifyRecord({ ...aliceRec, sig })), 'ERR_BAD_SIGNATURE')
   assert.is(codeOf(verifyRecord({ ...aliceRec, sig: new Uint8Array(64) })), 'ERR_BAD_SIGNATURE')
 })
@@ -261,3 +261,37 @@ dual('a2 - a changed, removed or same-family second address fails; it survives t
 })
 
 dual.run()
+
+const readOnly = suite('record - the read-only flag (ro: 1, behind a NAT)')
+
+readOnly('ro - signed over {a, k, n, ro, s}, checked with node:crypto; without it the old bytes; removing or adding it breaks the signature', () => {
+  const rec = createRecord(alice, { name: 'alice', host: '10.231.0.200', port: 7000, seq: 6, readOnly: true })
+  assert.is(rec.ro, 1)
+  const signed = codec.encode({ a: Buffer.from(rec.a), k: Buffer.from(rec.k), n: Buffer.from('alice'), ro: 1, s: 6 })
+  const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(rec.k)])
+  assert.ok(nodeVerify(null, signed, createPublicKey({ key: spki, format: 'der', type: 'spki' }), Buffer.from(rec.sig)), 'the signature covers ro')
+  assert.is(codeOf(verifyRecord(rec)), 'ok')
+  const plain = createRecord(alice, { name: 'alice', host: '192.168.1.7', port: 4000, seq: 3, readOnly: false })
+  assert.equal(plain, aliceRec, 'readOnly false: the very record made before ro existed')
+  const { ro: _dropped, ...stripped } = rec
+  assert.is(codeOf(verifyRecord(stripped)), 'ERR_BAD_SIGNATURE')
+  assert.is(codeOf(verifyRecord({ ...aliceRec, ro: 1 })), 'ERR_BAD_SIGNATURE')
+  assert.is(codeOf(verifyRecord({ ...rec, ro: 2 })), 'ERR_RECORD_MALFORMED')
+  assert.not.ok(recordsEqual(stripped as PeerRecord, rec))
+})
+
+readOnly('ro - survives the wire and KRPC next to a2; a wire ro other than 1 is malformed', () => {
+  const rec = createRecord(bob, { name: 'bob', host: '10.231.0.200', port: 7000, seq: 2, also: { host: 'fd31::9', port: 7000 }, readOnly: true })
+  const packet = encodeQuery(new Uint8Array([1, 2]), 'pc_announce', { id: bob.id, list: 4, record: recordToWire(rec), token: bytes('tok') })
+  const res = decodeKrpc(packet)
+  if (!res.ok || res.msg.y !== 'q') { assert.unreachable('does not decode'); return }
+  const args = parseQueryArgs('pc_announce', res.msg.a)
+  if (!args.ok) { assert.unreachable('bad args'); return }
+  const back = recordFromWire(args.args.record)
+  assert.equal(back, rec)
+  assert.is(codeOf(verifyRecord(back)), 'ok')
+  assert.is(recordFromWire({ ...recordToWire(rec), ro: 0 }), undefined)
+  assert.not.ok(isWireRecord({ ...recordToWire(rec), ro: new Uint8Array(1) }))
+})
+
+readOnly.run()

@@ -18,9 +18,11 @@ import { PING_BACK_CONCURRENCY, PING_BACK_MAX, PING_BACK_WINDOW } from './consta
 import type { RoutingContext } from './context.js'
 import { answersChanged, changed } from './context.js'
 import type { AddResult } from './table.js'
+import { onReadOnly } from './read-only.js'
 
 export function onSeen (msg: Message, ctx: RoutingContext): Observable<Message> {
   if (!isTransportSeen(msg)) return EMPTY
+  if (msg.ro === true) return onReadOnly(msg, ctx)     // BEP 43: never in the table
   const contact: Contact = { id: msg.id, host: msg.host, port: msg.port, lastSeen: ctx.deps.clock.now() }
   if (msg.rtt !== undefined) contact.rtt = msg.rtt
   if (msg.pc !== undefined) contact.pc = msg.pc

@@ -1,11 +1,11 @@
-import { defer, EMPTY, from, ignoreElements, merge, mergeMap, Observable, of, shareReplay, Subject, finalize, map } from 'rxjs'
+import { defer, EMPTY, from, ignoreElements, merge, mergeMap, Observable, of, shareReplay, Subject, finalize, map, tap } from 'rxjs'
 import type { Subscription } from 'rxjs'
-import { errorReply, isActorCancel, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR, normalizeHost, reply, rpcType } from '@peerconnect/protocol'
-import type { Address, Message, NodeId, RpcRequest, TransportFailed, TransportInfoReply, TransportResponse, TransportSeen } from '@peerconnect/protocol'
+import { BadRequestError, errorReply, isActorCancel, isRoutingView, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR, normalizeHost, reply, rpcType } from '@peerconnect/protocol'
+import type { Address, Message, NodeId, RpcRequest, ViewContactData, TransportFailed, TransportInfoReply, TransportResponse, TransportSeen } from '@peerconnect/protocol'
 import type { ActorDeps, ActorFn, Logger } from '@peerconnect/runtime'
-import { simulationRandom } from '@peerconnect/runtime'
+import { randomSecret, simulationRandom } from '@peerconnect/runtime'
 import { ANSWER_TIMEOUT, VIEW_MAX_AGE } from './constants.js'
-import { BadRequestError, RpcUnsupportedError } from './errors.js'
+import { RpcUnsupportedError } from './errors.js'
 import { createKrpcSocket } from './socket.js'
 import type { InboundQuery, KrpcSocket } from './socket.js'
 import { createSeenThrottle } from './seen-throttle.js'
@@ -18,6 +18,8 @@ import { createExternalTally } from './external.js'
 import type { FindNodeView } from './view.js'
 import { createSpeaks } from './speaks.js'
 import type { Speaks } from './speaks.js'
+import { createReachRun } from './reach-run.js'
+import { createReadOnlyPeers } from './read-only-peers.js'
 
 /**
  * The transport actor: binds the KRPC socket (and the TCP liveness listener) when `out$` is
@@ -43,6 +45,8 @@ export function transportActor (init: TransportInit): ActorFn {
     // transaction ids come from deps; in real time, plain timers, performance.now and node:crypto.
     const random = simulationRandom(deps)
     const virtual = random === undefined ? {} : { scheduler: deps.scheduler, random }
+    const roPeers = createReadOnlyPeers()
+    let viewContacts: readonly ViewContactData[] = []
     const socket = createKrpcSocket({
       ...virtual,
       id: init.id,
@@ -52,12 +56,14 @@ export function transportActor (init: TransportInit): ActorFn {
       rtt: init.rtt,
       bufferSize: init.bufferSize,
       createSocket: init.network === undefined ? undefined : type => init.network!.createSocket(type),
-      onQuery: q => inbound$.next(q),
+      onQuery: q => { if (!reach.handle(q)) inbound$.next(q) },
       // Replies and queries are throttled apart: a query seen first must not hide the reply that proves the contact.
-      onSeen: (id, host, port, rtt, v, answered) => {
+      onSeen: (id, host, port, rtt, v, answered, ro) => {
         const key = `${host}:${port}`
         const pc = speaks.heard(key, id, v, answered)
-        if ((rtt === undefined ? queried : throttle).pass(key, id, deps.clock.now())) seen$.next(seenMessage(id, host, port, rtt, pc))
+        // BEP 43: a query says whether its sender is read-only; its replies are judged by its last query.
+        const flipped = rtt === undefined && roPeers.heard(key, ro)
+        if ((rtt === undefined ? queried : throttle).pass(key, id, deps.clock.now()) || flipped) seen$.next(seenMessage(id, host, port, rtt, pc, roPeers.has(key)))
       },
       onExternal: (ip, host, port) => external.report(ip, host, port),
       onTimeout: (host, port, method) => {
@@ -71,9 +77,29 @@ export function transportActor (init: TransportInit): ActorFn {
     const view = createFindNodeView(init.id, { maxAge: init.viewMaxAge ?? VIEW_MAX_AGE })
     const external = createExternalTally()
     const tcp: TcpState = { listener: undefined, closed: false }
+    let reachable: Address | undefined
+    const reach = createReachRun({
+      id: init.id,
+      socket,
+      now: () => deps.clock.now(),
+      random: deps.random,
+      scheduler: deps.scheduler,
+      log: deps.log,
+      bytes: random === undefined ? undefined : length => randomSecret(random, length),
+      createSocket: init.network === undefined ? undefined : type => init.network!.createSocket(type),
+      candidates: () => viewContacts.filter(c => speaks.pc(`${c.host}:${c.port}`) !== false).map(c => ({ host: c.host, port: c.port })),
+      ours: () => {
+        const udp = socket.address()
+        if (udp === undefined || reachable === undefined) return undefined
+        const advertised = external.best() ?? reachable
+        const also = otherFamilyAddress(udp, advertised)
+        return also === undefined ? [advertised] : [advertised, also]
+      }
+    }, init.reachability)
     // The bound address, and where others can reach us unless they tell us better (looked up once: it may read the interfaces).
     const ready$ = from(bindAll(socket, init, { log: deps.log, tcp })).pipe(
       map(udp => ({ udp, reachable: advertisedAddress(udp, { advertise: init.advertise }) })),
+      tap(r => { reachable = r.reachable }),
       shareReplay(1)
     )
     const open = new Map<number, () => void>()
@@ -82,13 +108,17 @@ export function transportActor (init: TransportInit): ActorFn {
       'actor.cancel': m => { if (isActorCancel(m)) open.get(m.ask)?.(); return EMPTY },
       'transport.info': m => ready$.pipe(map(({ udp, reachable }) => {
         const advertised = external.best() ?? reachable
-        return onInfo(m, { socket, id: init.id, udp, advertised, alsoAt: otherFamilyAddress(udp, advertised), tcp: tcp.listener, view: { ...view.stats(deps.clock.now()), externalVotes: external.size, speaksContacts: speaks.size, refusedUnsupported: tally.refused, timeoutsNotCounted: tally.timeoutsNotCounted } })
+        return onInfo(m, { socket, id: init.id, udp, advertised, alsoAt: otherFamilyAddress(udp, advertised), readOnly: reach.readOnly, tcp: tcp.listener, view: { ...view.stats(deps.clock.now()), externalVotes: external.size, speaksContacts: speaks.size, refusedUnsupported: tally.refused, timeoutsNotCounted: tally.timeoutsNotCounted, readOnlyPeers: roPeers.size, ...reach.stats() } })
       })),
-      'routing.view': m => { view.take(m, deps.clock.now()); return EMPTY }
+      'routing.view': m => {
+        if (view.take(m, deps.clock.now()) && isRoutingView(m)) viewContacts = m.contacts
+        return EMPTY
+      }
     }
     const answering = { socket, deps, timeout: init.answerTimeout ?? ANSWER_TIMEOUT, view }
     return merge(
       ready$.pipe(ignoreElements()),
+      reach.run$,
       in$.pipe(mergeMap(m => handlers[m.type]?.(m) ?? EMPTY)),
       answerAll(inbound$, answering),
       seen$
@@ -136,17 +166,20 @@ function onQuery (socket: KrpcSocket, m: Message, { open, speaks, tally }: { ope
   })
 }
 
-function onInfo (m: Message, ctx: { socket: KrpcSocket, id: NodeId, udp: Address, advertised: Address, alsoAt: Address | undefined, tcp: TcpListener | undefined, view: Record<string, number> }): Message {
+function onInfo (m: Message, ctx: { socket: KrpcSocket, id: NodeId, udp: Address, advertised: Address, alsoAt: Address | undefined, readOnly: boolean, tcp: TcpListener | undefined, view: Record<string, number> }): Message {
   if (!isTransportInfo(m)) return errorReply(m, new BadRequestError('bad transport.info'))
   const body: TransportInfoReply = { type: 'transport.info.reply', id: ctx.id, udp: ctx.udp, advertised: ctx.advertised, stats: { ...ctx.socket.stats(), tcpPort: ctx.tcp?.port ?? 0, ...ctx.view } }
   if (ctx.alsoAt !== undefined) body.alsoAt = ctx.alsoAt
+  if (ctx.readOnly) body.readOnly = true
   return reply(m, body)
 }
 
 /**
  * Answers each inbound query: find_node from routing's view when there is a fresh one (view.ts),
  * else — and every other method — by asking the consumer of `rpc.<method>` and sending its first
- * answer (or the mapped KRPC error) back. Emits nothing. One plain subscription per query, no operator chain
+ * answer (or the mapped KRPC error) back. An ask that failed because its consumer crashed while
+ * answering (ERR_ACTOR_RESTARTED) is asked once more: it waits for the restart instead of the
+ * querier getting a 202. Emits nothing. One plain subscription per query, no operator chain
  * (this runs for every query the node answers); those still open are cancelled on unsubscribe.
  */
 function answerAll (inbound$: Observable<InboundQuery>, ctx: Answering): Observable<never> {
@@ -156,29 +189,33 @@ function answerAll (inbound$: Observable<InboundQuery>, ctx: Answering): Observa
       const local = ctx.view.answer(q, ctx.deps.clock.now())
       if (local !== undefined) { ctx.socket.reply(q, local); return }
       const req: RpcRequest = { type: rpcType(q.method), method: q.method, from: q.from, id: q.id, args: q.args, queryBytes: q.bytes }
-      let settled = false
-      let sub: Subscription | undefined
-      const settle = (): void => {
-        settled = true
-        if (sub !== undefined) { open.delete(sub); sub.unsubscribe() }
+      const ask = (again: boolean): void => {
+        let settled = false
+        let sub: Subscription | undefined
+        const settle = (): void => {
+          settled = true
+          if (sub !== undefined) { open.delete(sub); sub.unsubscribe() }
+        }
+        sub = ctx.deps.ask(req, { timeout: ctx.timeout }).subscribe({
+          next: r => {
+            if (settled) return
+            if (isRpcReply(r)) ctx.socket.reply(q, r.r, { proven: r.proven === true })
+            else ctx.socket.replyError(q, KRPC_ERROR.SERVER, 'server error')
+            settle()
+          },
+          error: (err: unknown) => {
+            if (settled) return
+            settle()
+            if (!again && (err as { code?: unknown } | null)?.code === ACTOR_RESTARTED) return ask(true)
+            const { code, message } = krpcErrorOf(err)
+            ctx.socket.replyError(q, code, message)
+          },
+          complete: settle
+        })
+        if (settled) sub.unsubscribe()
+        else open.add(sub)
       }
-      sub = ctx.deps.ask(req, { timeout: ctx.timeout }).subscribe({
-        next: r => {
-          if (settled) return
-          if (isRpcReply(r)) ctx.socket.reply(q, r.r, { proven: r.proven === true })
-          else ctx.socket.replyError(q, KRPC_ERROR.SERVER, 'server error')
-          settle()
-        },
-        error: (err: unknown) => {
-          if (settled) return
-          const { code, message } = krpcErrorOf(err)
-          ctx.socket.replyError(q, code, message)
-          settle()
-        },
-        complete: settle
-      })
-      if (settled) sub.unsubscribe()
-      else open.add(sub)
+      ask(false)
     })
     return () => {
       each.unsubscribe()
@@ -187,6 +224,9 @@ function answerAll (inbound$: Observable<InboundQuery>, ctx: Answering): Observa
     }
   })
 }
+
+/** The code of an ask whose consumer crashed while answering it (runtime's ActorRestartedError). */
+const ACTOR_RESTARTED = 'ERR_ACTOR_RESTARTED'
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
@@ -212,11 +252,13 @@ function badRequest (m: Message, why: string): Observable<Message> {
 }
 
 /** A sighting: a reply to a query of ours (with its rtt), or a query it sent us (`queried`: not proof that it lives there). */
-function seenMessage (id: NodeId, host: string, port: number, rtt: number | undefined, pc: boolean): TransportSeen {
+function seenMessage (id: NodeId, host: string, port: number, rtt: number | undefined, pc: boolean, ro: boolean): TransportSeen {
   const copy = id.slice()
-  return rtt === undefined
+  const seen: TransportSeen = rtt === undefined
     ? { type: 'transport.seen', id: copy, host, port, queried: true, pc }
     : { type: 'transport.seen', id: copy, host, port, rtt, pc }
+  if (ro) seen.ro = true
+  return seen
 }
 
 function failedMessage (id: NodeId | undefined, host: string, port: number): TransportFailed {

@@ -1,4 +1,4 @@
-import { millisecond, second } from '@peerconnect/protocol'
+import { millisecond, minute, second } from '@peerconnect/protocol'
 
 // ── adaptive timeouts (rtt.ts) ───────────────────────────────────────────────────────────────
 
@@ -67,3 +67,32 @@ export const TID_LENGTH = 4
 /** Addresses remembered as proven (they answered a query of ours), and unproven ones whose bytes in and out are counted; the oldest are forgotten. */
 export const PROVEN_MAX_ADDRESSES = 20_000
 export const CREDIT_MAX_ADDRESSES = 10_000
+
+// ── reachability (reachability.ts, reach-helper.ts) ─────────────────────────────────────────
+
+/** Contacts asked to probe us in one reachability check. */
+export const REACH_HELPERS = 3
+/** Helpers that saw us at our advertised address and answered, with no probe arriving, before we decide we cannot be reached. */
+export const REACH_MIN_ANSWERS = 2
+/** From asking the helpers to deciding: how long their answers and probes are waited for. */
+export const REACH_PROBE_WAIT = 3 * second
+/** The first reachability check, after the transport started (a young node has few contacts: it is retried). */
+export const REACH_FIRST_DELAY = 3 * second
+/** The next check after one that decided nothing (too few contacts, helpers silent or refusing). */
+export const REACH_RETRY = 15 * second
+/** The next check after one that decided: a NAT mapping can change, and a node that becomes reachable leaves read-only mode. */
+export const REACH_RECHECK = 5 * minute
+/** Probes a helper sends to one requesting IP: a burst of this many… */
+export const PROBE_PER_IP_BURST = 3
+/** …then one more each this many ms. */
+export const PROBE_PER_IP_EVERY = 20 * second
+/** Probes a helper sends to everyone together: a burst of this many… */
+export const PROBE_GLOBAL_BURST = 20
+/** …then this many per second. */
+export const PROBE_GLOBAL_RATE = 5
+/** Requesting IPs whose probe budget is remembered (the least recently seen are forgotten). */
+export const PROBE_MAX_SOURCES = 4096
+/** How often the transport ends a reachability check whose time is up and starts one that is due. */
+export const REACH_TICK = 1 * second
+/** Addresses remembered as read-only (BEP 43 `ro` in their last query; read-only-peers.ts). */
+export const READ_ONLY_MAX_PEERS = 10_000

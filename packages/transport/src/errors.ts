@@ -36,12 +36,6 @@ export class RpcUnsupportedError extends Error {
   readonly code = TRANSPORT_ERRORS.UNSUPPORTED
 }
 
-/** A transport.query / transport.info message failed its guard. */
-export class BadRequestError extends Error {
-  override readonly name = 'BadRequestError'
-  readonly code = 'ERR_BAD_REQUEST'
-}
-
 /** The socket could not be bound. Fatal for the actor. */
 export class BindError extends Error {
   override readonly name = 'BindError'

@@ -1,6 +1,7 @@
 import type { RateLimitOptions } from './rate-limit.js'
 import type { RttOptions } from './rtt.js'
 import type { DatagramSocket } from './socket.js'
+import type { ReachabilityOptions } from './reachability.js'
 
 /** Configuration of the transport actor (plain data: it is sent to a worker as is). */
 export interface TransportInit {
@@ -24,6 +25,12 @@ export interface TransportInit {
   readonly seenInterval?: number
   /** Listen on TCP at the same port for liveness checks. Default true. */
   readonly tcp?: boolean
+  /**
+   * Reachability checks (reachability.ts): ask a few contacts to probe us, and run read-only
+   * (BEP 43) while they find we cannot be reached. Default on with the REACH_* constants; false:
+   * never checked, never read-only.
+   */
+  readonly reachability?: ReachabilityOptions | false
   /** Kernel socket buffer sizes to ask for (bytes). Default SOCKET_BUFFER_SIZE (4 MiB). */
   readonly bufferSize?: number
   /**

@@ -15,7 +15,7 @@ import { createRttTable } from './rtt.js'
 import type { RttOptions, RttTable } from './rtt.js'
 import { createCounters, DROP } from './counters.js'
 import { boundedError, encodeFlatResponse } from './response-encoder.js'
-import type { DropReason } from './counters.js'
+import type { CountersSnapshot, DropReason } from './counters.js'
 
 export interface KrpcSocketOptions {
   /** Our node id, sent as `id` in every query and reply. */
@@ -35,8 +35,10 @@ export interface KrpcSocketOptions {
   /**
    * Called for each valid message from a node: queries (no rtt) and matched replies (with rtt and
    * `answered`, the method of our query). `v`: the message's client version, when it has one.
+   * `ro`: a query that said its sender runs in read-only mode (BEP 43). A `pc_probe` (sent from a
+   * throwaway socket, see reach-helper.ts) is not a sighting.
    */
-  readonly onSeen?: (id: NodeId, host: string, port: number, rtt: number | undefined, v: Uint8Array | undefined, answered: string | undefined) => void
+  readonly onSeen?: (id: NodeId, host: string, port: number, rtt: number | undefined, v: Uint8Array | undefined, answered: string | undefined, ro: boolean) => void
   /** Addresses remembered as proven (answered us) and unproven ones whose bytes are counted. Default PROVEN_MAX_ADDRESSES / CREDIT_MAX_ADDRESSES. */
   readonly credit?: { readonly maxProven?: number, readonly maxUnproven?: number }
   /** Called when one of our queries to `host:port` timed out (not when it was cancelled). */
@@ -117,8 +119,10 @@ export interface KrpcSocket {
   reply (query: InboundQuery, r: Obj, opts?: { proven?: boolean }): void
   /** Answers `query` with a KRPC error. */
   replyError (query: InboundQuery, code: number, message: string): void
+  /** Read-only mode (BEP 43): from now on every query we send carries `ro: 1`. */
+  setReadOnly (on: boolean): void
   /** Counters (see counters.ts) plus pending, rttContacts and rateLimitSources. */
-  stats (): Record<string, number>
+  stats (): CountersSnapshot & { pending: number, rttContacts: number, rateLimitSources: number, rateLimitPrefixes: number }
   readonly rtt: RttTable
   /** Fails pending queries (ERR_RPC_SEND) and closes the socket. */
   close (): Promise<void>
@@ -141,6 +145,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
   const sock: DatagramSocket = opts.createSocket?.(type) ?? dgram.createSocket({ type, lookup: literalLookup })
   let bound: Address | undefined
   let closed = false
+  let readOnly = false
 
   sock.on('message', onMessage)
 
@@ -193,6 +198,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     replyError (query, code, message) {
       sendError(query.t, [code, message], query.from, query.bytes)
     },
+    setReadOnly (on) { readOnly = on },
     stats () {
       return { ...counters.snapshot(), pending: pending.size, rttContacts: rtt.size, rateLimitSources: limiter?.size ?? 0, rateLimitPrefixes: limiter?.prefixes ?? 0 }
     },
@@ -221,7 +227,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     let buf: Uint8Array
     const tid = tids.next(pending)
     try {
-      buf = encodeQuery(tid.bytes, q, { ...a, id: self })
+      buf = encodeQuery(tid.bytes, q, { ...a, id: self }, { ro: readOnly })
     } catch (e) {
       counters.sendErrors++
       const err = new RpcSendError(`cannot encode query: ${(e as Error).message}`)
@@ -305,7 +311,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       credit.received(key, buf.length)
       const parsed = parseQueryArgs(msg.q, msg.a)
       if (!parsed.ok) { sendError(msg.t, [parsed.code, parsed.reason], addressOf(rinfo), buf.length); return }
-      opts.onSeen?.(msg.a.id, rinfo.address, rinfo.port, undefined, msg.v, undefined)
+      if (msg.q !== 'pc_probe') opts.onSeen?.(msg.a.id, rinfo.address, rinfo.port, undefined, msg.v, undefined, msg.ro === true)
       const query: InboundQuery = { method: msg.q, args: parsed.args as Obj, id: msg.a.id, from: { host: rinfo.address, port: rinfo.port }, t: msg.t, bytes: buf.length, key }
       if (opts.onQuery === undefined) sendError(msg.t, [KRPC_ERROR.METHOD_UNKNOWN, 'method unknown'], query.from, query.bytes)
       else opts.onQuery(query)
@@ -348,7 +354,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       p.cb(new RpcBadReplyError(`bad ${p.method} reply from ${p.host}:${p.port}`))
       return
     }
-    opts.onSeen?.(msg.r.id, rinfo.address, rinfo.port, ms, msg.v, p.method)
+    opts.onSeen?.(msg.r.id, rinfo.address, rinfo.port, ms, msg.v, p.method, false)
     if (msg.ip !== undefined) opts.onExternal?.(msg.ip, rinfo.address, rinfo.port)
     p.cb(null, { from: { host: p.host, port: p.port }, id: msg.r.id, r: msg.r, rtt: ms, bytes: p.bytes + size })
   }

@@ -27,13 +27,19 @@ export interface Peer {
   nameState?: 'pending' | 'none'
   /** A dual-stack peer's signed address of the other family (`[v6]:port` when `address` is IPv4, and the other way round). */
   alsoAt?: string
+  /**
+   * Its signed record says it runs in read-only mode (BEP 43): it found it cannot be reached from
+   * outside (behind a NAT), so it is in no routing table; it is found through the directory. The
+   * page labels it "behind NAT".
+   */
+  behindNat?: true
 }
 
 /** What the page shows when a peer is opened: its signed record and how this node sees it. */
 export interface PeerDetails {
   peer: Peer
   /** Its verified signed record; null when none is known (a BEP 5 node, or it did not answer). */
-  record: { key: string, fingerprint: string, seq: number, address: string, alsoAt?: string } | null
+  record: { key: string, fingerprint: string, seq: number, address: string, alsoAt?: string, behindNat?: true } | null
   /** The list that holds its record: the list id XOR-closest to its id. */
   list: { index: number, id: string }
   /** Whether it is in this node's routing table now. */
@@ -74,6 +80,8 @@ export interface NodeStatus {
   lists: { held: number, records: number }
   /** Contacts per routing-table bucket, bucket i holding ids that share i leading bits with ours. */
   buckets: number[]
+  /** This node found it cannot be reached from outside (behind a NAT) and runs in read-only mode (BEP 43). Absent otherwise. */
+  behindNat?: true
 }
 
 export type PeerEventType = 'peer.added' | 'peer.removed' | 'peer.status'

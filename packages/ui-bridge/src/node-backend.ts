@@ -17,7 +17,7 @@ import { askFor } from './ask.js'
 import { toAsyncIterable } from './async-iterable.js'
 import type { Bridge } from './bridge.js'
 import { fingerprintOf } from './bridge.js'
-import { alsoAtOf, contactPeer, directoryPeer, formatAddress, keyFingerprint, recordPeer } from './to-peer.js'
+import { alsoAtOf, behindNatOf, contactPeer, directoryPeer, formatAddress, keyFingerprint, recordPeer } from './to-peer.js'
 import { nodeMetrics } from './node-metrics.js'
 import { FIND_TIMEOUT, PAGE_TIMEOUT, SEARCH_ASK_MARGIN, STATUS_TIMEOUT } from './constants.js'
 
@@ -70,7 +70,8 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
         peers: table?.contacts.length ?? view.size,
         actors: (supervisor?.actors ?? []).map(a => ({ name: a.name, host: a.host, threadId: a.threadId, restarts: a.restarts })),
         lists: { held: held?.held ?? 0, records: held?.records ?? 0 },
-        buckets: table?.buckets ?? []
+        buckets: table?.buckets ?? [],
+        ...(transport.readOnly === true ? { behindNat: true as const } : {})
       }
     },
 
@@ -132,7 +133,7 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
       const health = view.health(idHex)
       return {
         peer,
-        record: record === undefined ? null : { key: idToHex(record.k), fingerprint: keyFingerprint(record.k), seq: record.s, address: recordAddressText(record), ...alsoAtOf(record) },
+        record: record === undefined ? null : { key: idToHex(record.k), fingerprint: keyFingerprint(record.k), seq: record.s, address: recordAddressText(record), ...alsoAtOf(record), ...behindNatOf(record) },
         list: { index: home.index, id: idToHex(home.id) },
         inTable,
         rtt: health?.rtt ?? null,

@@ -42,8 +42,14 @@ export function recordPeer (record: PeerRecord, opts: { lastSeen: number, status
     status: opts.status ?? 'online',
     lastSeen: opts.lastSeen,
     key: keyFingerprint(record.k),
-    ...alsoAtOf(record)
+    ...alsoAtOf(record),
+    ...behindNatOf(record)
   }
+}
+
+/** `{behindNat: true}` when the record says its peer runs in read-only mode (behind a NAT), or nothing. */
+export function behindNatOf (record: PeerRecord): { behindNat?: true } {
+  return record.ro === 1 ? { behindNat: true } : {}
 }
 
 /** `{alsoAt}` with a dual-stack record's second address, or nothing. */

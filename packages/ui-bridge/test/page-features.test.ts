@@ -241,6 +241,24 @@ directory('page - a BEP 5 node is labelled "BEP 5 node" in the live list and the
   })
 }))
 
+directory('page - a peer whose record says it is behind a NAT is labelled "behind NAT" in the directory; this node too, when it is', withTimeout(T, async () => {
+  const natted: Peer = { ...peer(9, { name: 'inside' }), behindNat: true }
+  const plain = peer(10, { name: 'outside' })
+  const backend = fakeBackend({ live: [plain], directory: [natted, plain], status: { behindNat: true } })
+  await withServer(backend, {}, async ({ url }) => {
+    const { page, errors, close } = await openPage(browser, url)
+    try {
+      const label = page.locator(`#directory-list [data-peer-id="${natted.id}"] [data-field="behind-nat"]`)
+      await label.waitFor()
+      assert.is(await label.textContent(), 'behind NAT')
+      await page.waitForSelector(`#directory-list [data-peer-id="${plain.id}"]`)
+      assert.is(await page.locator(`#directory-list [data-peer-id="${plain.id}"] [data-field="behind-nat"]`).count(), 0)
+      await page.waitForFunction("(document.getElementById('node-udp')?.textContent ?? '').includes('behind NAT')")
+      assert.equal(errors, [])
+    } finally { await close() }
+  })
+}))
+
 directory.run()
 
 const details = suite('page details and joining')

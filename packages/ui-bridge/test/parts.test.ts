@@ -53,6 +53,9 @@ peers('to-peer - a record: name, id and the address from its compact form; a bad
   const record = createRecord(identity, { name: 'grace', host: '192.168.1.20', port: 7000, seq: 3 })
   assert.equal(recordPeer(record, { lastSeen: 9 }), { id: Buffer.from(identity.id).toString('hex'), name: 'grace', address: '192.168.1.20:7000', status: 'online', lastSeen: 9, key: sha256Fingerprint(record.k) })
   assert.is(recordPeer({ ...record, a: new Uint8Array(3) }, { lastSeen: 9 }), undefined)
+  const natted = createRecord(identity, { name: 'grace', host: '10.231.0.200', port: 7000, seq: 4, readOnly: true })
+  assert.is(recordPeer(natted, { lastSeen: 9 })?.behindNat, true, 'a read-only record: behind NAT')
+  assert.not.ok('behindNat' in recordPeer(record, { lastSeen: 9 })!)
 })
 
 peers('to-peer - a directory entry: online, last seen at its announce, unless the live list knows better', () => {

@@ -47,9 +47,10 @@ export type TransportResponse = { type: 'transport.response', re?: number, end?:
  * Published for every valid message from a node (at most about once a second per contact and
  * kind). `rtt` is set when the message answered a query of ours; `queried`: the node sent us a
  * query — a reason to ping it, not proof that it lives at that address. `pc`: whether it speaks
- * PeerConnect's `pc_*` methods, as far as the transport knows (see Contact).
+ * PeerConnect's `pc_*` methods, as far as the transport knows (see Contact). `ro`: its last query
+ * from that address said it runs in read-only mode (BEP 43): it must not enter a routing table.
  */
-export type TransportSeen = { type: 'transport.seen', id: NodeId, host: string, port: number, rtt?: number, queried?: boolean, pc?: boolean }
+export type TransportSeen = { type: 'transport.seen', id: NodeId, host: string, port: number, rtt?: number, queried?: boolean, pc?: boolean, ro?: boolean }
 /**
  * Published when a query to a node timed out (at most about once a second per contact). `id` is
  * the id last seen at that address, when the transport knows it.
@@ -60,16 +61,18 @@ export type TransportInfo = { type: 'transport.info', cid?: number }
 /**
  * `udp`: the bound address; `advertised`: where others can reach us — what other nodes agree they
  * see (BEP 42), else `udp` unless bound to a wildcard (0.0.0.0 / ::); `alsoAt`: a dual-stack
- * socket's (bound to ::) address of the other family than `advertised`.
+ * socket's (bound to ::) address of the other family than `advertised`. `readOnly`: contacts asked
+ * to probe us found we cannot be reached at `advertised` (behind a NAT): we run in read-only mode
+ * (BEP 43) and our record says so.
  */
-export type TransportInfoReply = { type: 'transport.info.reply', re?: number, end?: boolean, id: NodeId, udp: Address, advertised?: Address, alsoAt?: Address, stats: Record<string, number> }
+export type TransportInfoReply = { type: 'transport.info.reply', re?: number, end?: boolean, id: NodeId, udp: Address, advertised?: Address, alsoAt?: Address, readOnly?: boolean, stats: Record<string, number> }
 
 export const isTransportQuery = isMessageOf<TransportQuery>('transport.query', { to: isAddress, q: isStr, a: isObj, timeout: isOptional(isNat), bounded: isOptional(isBool) })
 export const isTransportResponse = isMessageOf<TransportResponse>('transport.response', { from: isAddress, id: isId, r: isObj, rtt: isNum, bytes: isNat, pc: isOptional(isBool) })
-export const isTransportSeen = isMessageOf<TransportSeen>('transport.seen', { id: isId, host: isHostString, port: isPort, rtt: isOptional(isNum), queried: isOptional(isBool), pc: isOptional(isBool) })
+export const isTransportSeen = isMessageOf<TransportSeen>('transport.seen', { id: isId, host: isHostString, port: isPort, rtt: isOptional(isNum), queried: isOptional(isBool), pc: isOptional(isBool), ro: isOptional(isBool) })
 export const isTransportFailed = isMessageOf<TransportFailed>('transport.failed', { id: isOptional(isId), host: isHostString, port: isPort, reason: (x: unknown) => x === 'timeout' })
 export const isTransportInfo = isMessageOf<TransportInfo>('transport.info', {})
-export const isTransportInfoReply = isMessageOf<TransportInfoReply>('transport.info.reply', { id: isId, udp: isAddress, advertised: isOptional(isAddress), alsoAt: isOptional(isAddress), stats: isObj })
+export const isTransportInfoReply = isMessageOf<TransportInfoReply>('transport.info.reply', { id: isId, udp: isAddress, advertised: isOptional(isAddress), alsoAt: isOptional(isAddress), readOnly: isOptional(isBool), stats: isObj })
 
 /** Error codes of failed transport.query asks (as ErrorData.code). */
 export const TRANSPORT_ERRORS = {
@@ -120,7 +123,7 @@ export type RoutingContacts = { type: 'routing.contacts', cid?: number }
 export type RoutingContactsReply = { type: 'routing.contacts.reply', re?: number, end?: boolean, self: NodeId, contacts: Contact[], buckets: number[] }
 /** Published when a contact enters / leaves the table. */
 export type RoutingPeerAdded = { type: 'routing.peer.added', contact: Contact }
-export type RoutingPeerRemoved = { type: 'routing.peer.removed', contact: Contact, reason: 'evicted' | 'failed' | 'replaced' }
+export type RoutingPeerRemoved = { type: 'routing.peer.removed', contact: Contact, reason: 'evicted' | 'failed' | 'replaced' | 'readonly' }
 
 /**
  * Published by routing after its table changes (at most about once a second) and every few

@@ -8,7 +8,7 @@ import { getDetails } from './api.js'
 import { byId, h, setText } from './dom.js'
 import { ago, shortId } from './format.js'
 import { fact, runLookup } from './lookup.js'
-import { displayName } from './peer-row.js'
+import { displayName, NAT_HINT } from './peer-row.js'
 
 export function detailsDialog (): { open: (id: string) => void } {
   const dialog = byId<HTMLDialogElement>('peer-details')
@@ -66,6 +66,7 @@ function render (d: PeerDetails): HTMLElement {
     fact('Address', h('code', { text: d.peer.address })),
     fact('Signed address', h('code', { text: r?.address ?? '—', attrs: { 'data-field': 'signed-address' } })),
     ...(r?.alsoAt === undefined ? [] : [fact('Also at', h('code', { text: r.alsoAt, title: 'its address of the other IP family (dual stack)', attrs: { 'data-field': 'also-at' } }))]),
+    ...(r?.behindNat === true ? [fact('Reachability', h('span', { class: 'nat', text: 'behind NAT (read-only)', title: NAT_HINT, attrs: { 'data-field': 'behind-nat' } }))] : []),
     fact('Record sequence', h('span', { text: r === null ? '—' : String(r.seq), attrs: { 'data-field': 'seq' } })),
     fact('Held by list', h('span', { text: `list ${d.list.index} (${shortId(d.list.id)})`, title: d.list.id, attrs: { 'data-field': 'list' } })),
     fact('Routing table', h('span', { text: d.inTable ? 'in this node\'s table' : 'not in this node\'s table', attrs: { 'data-field': 'in-table' } })),

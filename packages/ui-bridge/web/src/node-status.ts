@@ -1,6 +1,7 @@
 /** This node: the header facts, the runtime card (actors, lists) and a ticking uptime. */
 import type { NodeStatus } from '../../src/backend.js'
 import { byId, h, setText } from './dom.js'
+import { NAT_HINT } from './peer-row.js'
 import { duration, shortId } from './format.js'
 
 export function showStatus (status: NodeStatus): void {
@@ -8,7 +9,9 @@ export function showStatus (status: NodeStatus): void {
   const id = byId('node-id')
   setText(id, shortId(status.id))
   id.title = status.id
-  setText(byId('node-udp'), status.udp)
+  const udp = byId('node-udp')
+  setText(udp, status.behindNat === true ? `${status.udp} · behind NAT` : status.udp)
+  udp.title = status.behindNat === true ? `this node ${NAT_HINT.replace(/^it /, '')}` : ''
   setText(byId('node-peers'), `${status.peers} contacts`)
   setText(byId('node-api'), status.api ?? location.origin)
   setText(byId('node-lists'), String(status.lists.held))

@@ -13,11 +13,23 @@ export function peerRow (peer: Peer, now: number, extra: Node[] = []): HTMLLIEle
     h('span', { class: `status-dot ${status}`, title: status, attrs: { 'aria-label': status } }),
     nameCell(peer),
     h('code', { class: 'id', text: shortId(peer.id), title: peer.id }),
-    h('code', { class: 'addr', text: peer.address }),
+    addressCell(peer),
     h('span', { class: 'seen', text: ago(peer.lastSeen, now), attrs: { 'data-time': String(peer.lastSeen) } }),
     ...extra
   ])
 }
+
+/** The address and, for a peer whose record says it is behind a NAT (read-only), a label saying so. */
+function addressCell (peer: Peer): HTMLElement {
+  if (peer.behindNat !== true) return h('code', { class: 'addr', text: peer.address })
+  return h('span', { class: 'addr' }, [
+    h('code', { text: peer.address }),
+    h('span', { class: 'nat', text: 'behind NAT', title: NAT_HINT, attrs: { 'data-field': 'behind-nat' } })
+  ])
+}
+
+/** What "behind NAT" means, as the page explains it. */
+export const NAT_HINT = 'it cannot be reached from outside, so it runs read-only (BEP 43): in no routing table, found through the directory'
 
 /** What stands for the name: the name, or why there is none. */
 export function displayName (peer: Peer): string {
