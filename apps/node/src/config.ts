@@ -52,38 +52,38 @@ export class ConfigError extends Error {
 /** Each key: what it must be, and its check (returns the value or throws a message). */
 const KEYS: Readonly<Record<keyof NodeConfig, (v: unknown) => unknown>> = {
   name: v => {
-    if (typeof v !== 'string' || v.length === 0) throw new Error('must be a non-empty string')
-    if (Buffer.byteLength(v, 'utf8') > 64) throw new Error('is longer than 64 UTF-8 bytes')
+    if (typeof v !== 'string' || v.length === 0) throw new ConfigError('must be a non-empty string')
+    if (Buffer.byteLength(v, 'utf8') > 64) throw new ConfigError('is longer than 64 UTF-8 bytes')
     return v
   },
   host: v => {
-    if (typeof v !== 'string') throw new Error('must be a string (an IP address to bind)')
+    if (typeof v !== 'string') throw new ConfigError('must be a string (an IP address to bind)')
     checkHost(v)
     return v
   },
   port: v => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) throw new Error(`must be an integer 0..65535, got ${JSON.stringify(v)}`)
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) throw new ConfigError(`must be an integer 0..65535, got ${JSON.stringify(v)}`)
     return v
   },
   bootstrap: v => {
-    if (!Array.isArray(v)) throw new Error('must be an array of "host:port" strings')
-    if (v.length > MAX_BOOTSTRAP) throw new Error(`lists more than ${MAX_BOOTSTRAP} nodes`)
+    if (!Array.isArray(v)) throw new ConfigError('must be an array of "host:port" strings')
+    if (v.length > MAX_BOOTSTRAP) throw new ConfigError(`lists more than ${MAX_BOOTSTRAP} nodes`)
     return v.map((s: unknown, i) => {
-      try { return parseHostPort(s) } catch (err) { throw new Error(`[${i}]: ${(err as Error).message}`) }
+      try { return parseHostPort(s) } catch (err) { throw new ConfigError(`[${i}]: ${(err as Error).message}`) }
     })
   },
   api: v => {
     if (v === false) return false
-    const bad = new Error(`must be "host:port" or false, got ${JSON.stringify(v)}`)
+    const bad = new ConfigError(`must be "host:port" or false, got ${JSON.stringify(v)}`)
     if (typeof v !== 'string') throw bad
     try { return parseHostPort(v, { allowZero: true }) } catch { throw bad }
   },
   mdns: v => {
-    if (typeof v !== 'boolean') throw new Error(`must be true or false, got ${JSON.stringify(v)}`)
+    if (typeof v !== 'boolean') throw new ConfigError(`must be true or false, got ${JSON.stringify(v)}`)
     return v
   },
   ipLimits: v => {
-    if (!(IP_LIMITS as readonly unknown[]).includes(v)) throw new Error(`must be ${IP_LIMITS.map(l => JSON.stringify(l)).join(' or ')}, got ${JSON.stringify(v)}`)
+    if (!(IP_LIMITS as readonly unknown[]).includes(v)) throw new ConfigError(`must be ${IP_LIMITS.map(l => JSON.stringify(l)).join(' or ')}, got ${JSON.stringify(v)}`)
     return v
   }
 }
@@ -137,7 +137,7 @@ export function checkHost (host: string): void {
   try {
     parseHostPort(`${host.includes(':') ? `[${host}]` : host}:1`)
   } catch {
-    throw new Error(`is not an address: ${JSON.stringify(host)}`)
+    throw new ConfigError(`is not an address: ${JSON.stringify(host)}`)
   }
-  if (!host.includes(':') && !/^[A-Za-z0-9.-]{1,253}$/.test(host)) throw new Error(`is not an address: ${JSON.stringify(host)}`)
+  if (!host.includes(':') && !/^[A-Za-z0-9.-]{1,253}$/.test(host)) throw new ConfigError(`is not an address: ${JSON.stringify(host)}`)
 }

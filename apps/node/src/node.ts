@@ -5,10 +5,11 @@
  * `inline: true` (tests, simulations, swarms).
  */
 import { firstValueFrom, lastValueFrom } from 'rxjs'
-import { idToHex, isTransportInfoReply, isCrawlerBootstrapReply, isUiInfoReply } from '@peerconnect/protocol'
+import { idToHex, isTransportInfoReply, isCrawlerBootstrapReply, isUiInfoReply, UnexpectedReplyError } from '@peerconnect/protocol'
 import type { CrawlerBootstrap, Identity, IpLimitsMode, Message, NodeId } from '@peerconnect/protocol'
 import { createSupervisor } from '@peerconnect/runtime'
-import type { ComputePool, Logger, Supervisor, ActorSpec } from '@peerconnect/runtime'
+import type { ComputePool, Logger, Supervisor, ActorSpec, Clock } from '@peerconnect/runtime'
+import type { SchedulerLike } from 'rxjs'
 import { transport } from '@peerconnect/transport'
 import type { TransportInit } from '@peerconnect/transport'
 import { routing } from '@peerconnect/routing'
@@ -21,7 +22,6 @@ import { lists } from '@peerconnect/lists'
 import type { ListsInit } from '@peerconnect/lists'
 import { gossip } from '@peerconnect/gossip'
 import type { GossipInit } from '@peerconnect/gossip'
-import { uiBridge } from '@peerconnect/ui-bridge'
 import type { UiBridgeInit } from '@peerconnect/ui-bridge'
 import type { HostPort } from './address.js'
 import { isLoopbackHost, startLanDiscovery } from './lan.js'
@@ -40,6 +40,14 @@ export interface NodeOptions {
   /** A compute pool shared with other nodes of the process (default: the supervisor's own, lazily started). */
   readonly pool?: ComputePool
   readonly askTimeout?: number
+  /**
+   * Time and randomness of the inline actors (default: real time, Date.now, Math.random). A
+   * simulation passes its virtual clock (runtime's `createSimClock`) as both `scheduler` and
+   * `clock`, and a seeded `random` (see sim-swarm.ts); worker actors always run in real time.
+   */
+  readonly scheduler?: SchedulerLike
+  readonly clock?: Clock
+  readonly random?: () => number
   /**
    * IP diversity (routing table, lookups, list holders): at most 2 contacts per IPv4 /24 (IPv6 /64)
    * in a bucket, a lookup's result or a list's holders, and 10 in the table. 'default' exempts
@@ -68,6 +76,11 @@ export interface NodeOptions {
   readonly lan?: boolean | { readonly port?: number, readonly interval?: number }
   /** Extra configuration of the ui-bridge actor (check interval, …). */
   readonly ui?: Partial<Omit<UiBridgeInit, 'name' | 'host' | 'port' | 'token'>>
+  /**
+   * Tests only: the supervisor lets `actor.fault` messages through to the actors (throw in a
+   * handler, an uncaught error, process.exit in a worker). No command-line flag or route sets it.
+   */
+  readonly allowFaults?: boolean
 }
 
 export interface PeerNode {
@@ -88,7 +101,7 @@ export interface PeerNode {
 
 export async function createNode (opts: NodeOptions): Promise<PeerNode> {
   const { identity } = opts
-  const supervisor = createSupervisor({ log: opts.log, pool: opts.pool, askTimeout: opts.askTimeout })
+  const supervisor = createSupervisor({ log: opts.log, pool: opts.pool, askTimeout: opts.askTimeout, scheduler: opts.scheduler, clock: opts.clock, random: opts.random, allowFaults: opts.allowFaults === true })
   const workerHost = opts.inline === true ? 'inline' : 'worker'
   const host = opts.host ?? '127.0.0.1'
   const port = opts.port ?? 0
@@ -104,7 +117,7 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
   }
   if (!isTransportInfoReply(info)) {
     await supervisor.stop()
-    throw new Error('transport.info gave an unexpected reply')
+    throw new UnexpectedReplyError('transport.info gave an unexpected reply')
   }
   const ipLimits = opts.ipLimits === undefined ? {} : { ipLimits: { mode: opts.ipLimits } }
   const specs: Array<[ActorSpec, 'inline' | 'worker']> = [
@@ -157,7 +170,7 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
       const timeout = o.timeout ?? BOOTSTRAP_TIMEOUT
       const ask: CrawlerBootstrap = { type: 'crawler.bootstrap', seeds: seeds.map(s => ({ host: s.host, port: s.port })) }
       const res = await request(ask, { timeout })
-      if (!isCrawlerBootstrapReply(res)) throw new Error('crawler.bootstrap gave an unexpected reply')
+      if (!isCrawlerBootstrapReply(res)) throw new UnexpectedReplyError('crawler.bootstrap gave an unexpected reply')
       return { seedsAnswered: res.seedsAnswered, contacts: res.contacts }
     },
     stop: async () => {
@@ -169,9 +182,12 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
 
 /** Starts the ui-bridge actor once the others run, and waits until its server listens. */
 async function startApi (supervisor: Supervisor, init: UiBridgeInit, host: 'inline' | 'worker'): Promise<string> {
+  // Imported here, not at the top: the API's server (fastify and its plugins) takes a while to
+  // load, and a node without an API never needs it (docs/PERFORMANCE.md, bench:node).
+  const { uiBridge } = await import('@peerconnect/ui-bridge')
   await supervisor.start(uiBridge(withoutUndefined(init)), { host })
   const reply = await lastValueFrom(supervisor.ask({ type: 'ui.info' }, { timeout: API_START_TIMEOUT }))
-  if (!isUiInfoReply(reply)) throw new Error('ui.info gave an unexpected reply')
+  if (!isUiInfoReply(reply)) throw new UnexpectedReplyError('ui.info gave an unexpected reply')
   return reply.url
 }
 

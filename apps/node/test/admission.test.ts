@@ -14,6 +14,7 @@ import type { Swarm } from '../src/index.js'
 import { hook } from './fixtures/hook.js'
 import { contactsOf, findNodeVia, transportStats } from './fixtures/node.js'
 import { LOOPBACK } from './fixtures/loopback.js'
+import { rawSocket } from './fixtures/udp.js'
 
 const T = 60_000
 const state = { swarm: undefined as Swarm | undefined }
@@ -44,8 +45,13 @@ admission('admission - 288 pings with made-up ids from one socket: no table entr
       await new Promise<void>((resolve, reject) => sock.send(buf, target.udp.port, target.udp.host, err => err ? reject(err) : resolve()))
       if (i % 32 === 31) await new Promise(resolve => setTimeout(resolve, 20))
     }
-    // Let whatever the pings set off (pings back, handoffs, name look-ups, liveness checks) run.
-    await new Promise(resolve => setTimeout(resolve, 3000))
+    // A barrier: the node reads datagrams in order and hands each ping's transport.seen and
+    // rpc.ping to routing through one ordered mailbox, so once it answers a ping sent after the
+    // others, routing has weighed every one of them, and anything that set off (a ping back to the
+    // socket, a table change) has been sent or made. The reads below go through the same mailboxes.
+    const barrier = await rawSocket()
+    try { await barrier.barrier(target.udp, randomId()) } finally { await barrier.close() }
+    await new Promise(resolve => setImmediate(resolve))
     const stats = await transportStats(target)
     assert.ok(stats.queriesIn! - stats0.queriesIn! >= 250, `the pings arrived (${stats.queriesIn! - stats0.queriesIn!})`)
     const after = (await contactsOf(target)).contacts

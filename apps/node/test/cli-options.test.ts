@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Subject } from 'rxjs'
+import { Subject, VirtualTimeScheduler } from 'rxjs'
 import { generateIdentity } from '@peerconnect/protocol'
 import { silentLogger } from '@peerconnect/runtime'
 import type { LogEntry } from '@peerconnect/runtime'
@@ -42,7 +42,6 @@ async function fails (promise: Promise<unknown>, code: string, message: RegExp):
   const err = await rejects(promise, code)
   assert.match(String(err.message), message)
 }
-const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 function tempDir (): string {
   const dir = mkdtempSync(join(tmpdir(), 'pc-opts-'))
@@ -316,23 +315,28 @@ logging.run()
 const peers = suite('cli options - demo peer count')
 
 peers('a burst of changes is counted once, after it settles; counts equal to the last printed are left out', withTimeout(5_000, async () => {
+  // Virtual time: settle() runs every timer due (the debounce), then lets the count's promise resolve.
+  const time = new VirtualTimeScheduler()
+  const settle = async (): Promise<void> => { time.flush(); await new Promise(resolve => setImmediate(resolve)) }
   const changes = new Subject<void>()
   const sizes = [5, 6, 6, 4, 4, 7]
   let calls = 0
   const out: number[] = []
-  const sub = peerCountChanges(changes, async () => sizes[calls++], { initial: 5, settle: 5 }).subscribe(c => out.push(c))
+  const sub = peerCountChanges(changes, async () => sizes[calls++], { initial: 5, settle: 5, scheduler: time }).subscribe(c => out.push(c))
   try {
     for (let k = 0; k < 10; k++) changes.next()
-    await sleep(40)
+    assert.is(calls, 0, 'nothing counted before the burst settles')
+    await settle()
     assert.is(calls, 1, 'ten changes in a burst, one count')
     assert.equal(out, [], '5 is what the ready line said')
     for (let k = 1; k < sizes.length; k++) {
       changes.next()
-      await sleep(40)
+      await settle()
     }
     assert.equal(out, [6, 4, 7])
-    await sleep(100)
-    assert.is(calls, sizes.length, 'no change, no count: nothing runs on a timer')
+    assert.is(time.actions.length, 0, 'no change, no count: no timer is left')
+    await settle()
+    assert.is(calls, sizes.length)
   } finally {
     sub.unsubscribe()
   }

@@ -1,5 +1,5 @@
 /**
- * The compiled `peerconnect` binary (apps/node/dist/src/cli.js, built by `tsc -b`): `start` and
+ * The `peerconnect` binary (apps/node/bin: the compiled CLI, or its bundle while fresh): `start` and
  * `demo` as child processes — ready lines, joining through --bootstrap, clean stops on SIGINT and
  * SIGTERM, the data dir across restarts, and bad input.
  */
@@ -142,13 +142,20 @@ join2.after(hook(T, async () => {
   await killAll()
 }))
 
-join2('start - a node started with --bootstrap <first udp> reports contacts ≥ 1; both stop with exit 0 and save their table', withTimeout(T, async () => {
+join2('start - a node started with --bootstrap <first udp> reports contacts ≥ 1 and is in the first\'s directory by name; both stop with exit 0 and save their table', withTimeout(T, async () => {
   const udpA = String(net.firstReady!.udp)
   const second = spawnCli(startArgs('second', ['--json', '--host', LOOPBACK, '--bootstrap', udpA], net.dirB))
   const ev = await second.event('ready')
   net.idB = String(ev.id)
   assert.is(ev.seedsAnswered, 1)
   assert.ok(typeof ev.contacts === 'number' && ev.contacts >= 1, `contacts: ${String(ev.contacts)}`)
+  // its record signed in one process and checked in the other (the bin's threads, bundled when fresh)
+  const api = String(net.firstReady!.api)
+  const listed = await waitFor(async () => {
+    const body = await fetch(`${api}/api/peers`).then(async r => await r.json() as { peers: Array<{ id: string, name: string }> }).catch(() => undefined)
+    return body?.peers.find(p => p.id === net.idB)
+  }, { timeout: 40_000, interval: 500, what: 'the first node\'s directory to list the second' })
+  assert.is(listed.name, 'second')
   assert.equal(await second.stop('SIGTERM'), { code: 0, signal: null })
   const savedB = JSON.parse(readFileSync(join(net.dirB, 'routing.json'), 'utf8')) as { self: string, contacts: Array<{ id: string, host: string, port: number }> }
   assert.is(savedB.self, net.idB)
@@ -240,9 +247,14 @@ join2('start - without --exempt-loopback, a loopback flood is rate-limited: a ne
   })
   await new Promise<void>(resolve => sock.bind(0, host, () => resolve()))
   try {
-    for (let i = 0; i < 60; i++) sock.send(encodeQuery(Buffer.from(`f${i}`), 'ping', { id: randomId() }), udpA.port, udpA.host)
+    await Promise.all(Array.from({ length: 60 }, async (_, i) => await new Promise<void>((resolve, reject) =>
+      sock.send(encodeQuery(Buffer.from(`f${i}`), 'ping', { id: randomId() }), udpA.port, udpA.host, err => err ? reject(err) : resolve()))))
     await waitFor(() => got.some(m => m.code === 201) && got.length >= 21 ? true : undefined, { timeout: 5000, what: 'replies and a 201' })
-    await new Promise(resolve => setTimeout(resolve, 200))
+    // The node reads datagrams in order and answers pings in order: once it has answered a ping
+    // sent after the flood (from another /24, with buckets of its own), it has decided and
+    // answered every ping of the flood.
+    await barrierPing(LOOPBACK.replace(/^(\d+\.\d+)\.(\d+)\./, (_m, ab: string, c: string) => `${ab}.${(Number(c) + 1) % 256}.`), udpA)
+    await new Promise(resolve => setImmediate(resolve))
     const replies = got.filter(m => m.y === 'r').length
     assert.ok(replies >= 20 && replies < 60, `${replies} of 60 pings answered`)
     assert.is(got.filter(m => m.code === 201).length, 1, 'one 201 for the second')
@@ -404,3 +416,16 @@ demo('demo - --nodes 6 --json prints 6 joined lines, then ready with nodes 6; SI
 }))
 
 demo.run()
+
+/** Pings `to` from a socket of its own on `host` until it answers (the node reads datagrams in order). */
+async function barrierPing (host: string, to: HostPort): Promise<void> {
+  const sock = dgram.createSocket('udp4')
+  try {
+    await new Promise<void>(resolve => sock.bind(0, host, () => resolve()))
+    const answered = new Promise<void>(resolve => sock.on('message', buf => { if (decodeKrpc(buf).ok) resolve() }))
+    await waitFor(async () => {
+      sock.send(encodeQuery(Buffer.from('bp'), 'ping', { id: randomId() }), to.port, to.host)
+      return await Promise.race([answered.then(() => true), new Promise<false>(resolve => setTimeout(() => resolve(false), 1000))])
+    }, { timeout: 10_000, interval: 0, what: 'an answer to the barrier ping' })
+  } finally { sock.close() }
+}

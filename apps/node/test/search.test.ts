@@ -153,17 +153,13 @@ testnet('search testnet - cancelling a search stops its traffic: the searcher\'s
   })
   await firstHit
   sub.unsubscribe()
-  let last = await searchTraffic(searcher)
-  await waitFor(async () => {
-    const now = await searchTraffic(searcher)
-    const settled = now === last
-    last = now
-    return settled
-  }, { timeout: 30_000, interval: 300, what: 'the search traffic to settle' })
-  await new Promise(resolve => setTimeout(resolve, 1000))
+  // lists.stats reaches the lists actor after the cancel (one mailbox, in order), so it counts what
+  // the search sent before it was cancelled; that nothing is sent later, however long one waits,
+  // is proved on virtual time in packages/lists/test/search/actor.test.ts.
+  const last = await searchTraffic(searcher)
+  await invalidate(searcher)
   assert.is(await searchTraffic(searcher), last, 'nothing more was sent')
   assert.is(done, false, 'no search.done for a cancelled search')
-  await invalidate(searcher)
   const before = await searchTraffic(searcher)
   await search(searcher, 'teamwork', 'lists')
   const full = await searchTraffic(searcher) - before

@@ -69,7 +69,7 @@ function ping (seed: Address, deps: ActorDeps): Observable<Contact | undefined> 
  */
 function refresh (depth: number, met: readonly Contact[], deps: ActorDeps, opts: { init: CrawlerInit, record: (ev: LookupEvent) => void, metrics: CrawlerMetrics | undefined }): Observable<unknown> {
   const { init, record, metrics } = opts
-  const targets = Array.from({ length: depth }, (_, i) => randomIdWithPrefix(init.id, i))
+  const targets = Array.from({ length: depth }, (_, i) => randomIdWithPrefix(init.id, i, deps.random))
   return from(targets).pipe(
     mergeMap(t => runLookup(t, deps, init, metrics === undefined ? { seeds: met } : { seeds: met, metrics }).pipe(last(), tap(record)), init.refreshConcurrency ?? REFRESH_CONCURRENCY),
     toArray()

@@ -1,5 +1,8 @@
-/** A crawler.* request failed its guard. */
-export class BadRequestError extends Error {
-  override readonly name = 'BadRequestError'
-  readonly code = 'ERR_BAD_REQUEST'
+/** One class per condition, each with a `name` and a stable `code`; check `code`, never `instanceof`. */
+
+/** A crawler.find lookup ended without emitting its result (it was cut short). */
+export class NoResultError extends Error {
+  override readonly name = 'NoResultError'
+  readonly code = 'ERR_NO_RESULT'
+  constructor (message = 'lookup ended without a result') { super(message) }
 }

@@ -3,22 +3,16 @@
  * up early, the k closest responsive nodes must answer), find-by-id and bootstrap, as an actor
  * (`crawler(init)`) and as a pure state machine (`createLookup`).
  */
-import { ACTOR_TYPES } from '@peerconnect/protocol'
 import { defineActor } from '@peerconnect/runtime'
-import { crawlerActor } from './actor.js'
-import type { CrawlerInit } from './init.js'
+import { crawlerDefinition } from './actor.js'
 
 export type { CrawlerInit } from './init.js'
 
-/** The crawler actor. */
-export const crawler = defineActor<CrawlerInit>({
-  name: 'crawler',
-  consumes: ['crawler.lookup', 'crawler.find', 'crawler.bootstrap', 'crawler.stats', ACTOR_TYPES.CANCEL],
-  worker: new URL('./worker.js', import.meta.url),
-  create: crawlerActor
-})
+/** The crawler actor: `crawler({ id, … })`. */
+export const crawler = defineActor(crawlerDefinition)
 
-export { crawlerActor, resultOf } from './actor.js'
+export { crawlerActor, crawlerDefinition, resultOf } from './actor.js'
+export type { CrawlerContext } from './actor.js'
 export { createLookup } from './lookup.js'
 export type { Lookup, LookupOptions, LookupReply, LookupStats } from './lookup.js'
 export { runLookup } from './run-lookup.js'
@@ -27,5 +21,5 @@ export { runBootstrap } from './bootstrap.js'
 export { createMetrics, statsBody } from './metrics.js'
 export type { CrawlerMetrics } from './metrics.js'
 export type { BootstrapCounts } from './bootstrap.js'
-export * from './errors.js'
 export * from './constants.js'
+export * from './errors.js'

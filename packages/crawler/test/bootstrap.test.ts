@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import { asyncScheduler, Observable, of, throwError } from 'rxjs'
 import { encodeNodes, idToHex, idsEqual, randomId } from '@peerconnect/protocol'
 import type { Address, Message, NodeId, TransportQuery } from '@peerconnect/protocol'
-import type { ActorDeps, Logger } from '@peerconnect/runtime'
+import { testDeps } from '@peerconnect/runtime/testing'
 import { withTimeout } from '@peerconnect/test-helpers'
 import { runBootstrap } from '../src/bootstrap.js'
 import type { BootstrapCounts } from '../src/bootstrap.js'
@@ -39,16 +39,7 @@ function fakeNet (opts: { seedLosses: number, others?: number, pingsAnswered?: b
     if (seedFindNodes++ < opts.seedLosses) return timeout()
     return respond(node, { nodes: encodeNodes(others.map(o => ({ id: o.id, ...o.address }))) })
   }
-  const deps: ActorDeps = {
-    name: 'crawler',
-    clock: { now: () => Date.now() },
-    random: Math.random,
-    scheduler: asyncScheduler,
-    log: silent,
-    pool: { run: () => Promise.reject(new Error('no pool')) },
-    snapshot: undefined,
-    ask
-  }
+  const deps = testDeps({ name: 'crawler', scheduler: asyncScheduler, ask })
   return { seed, others, deps, asked, seedFindNodes: () => seedFindNodes }
 }
 
@@ -113,4 +104,3 @@ boot('bootstrap - no seed answered the ping: one lookup from routing, no retries
 
 boot.run()
 
-const silent: Logger = { debug () {}, info () {}, warn () {}, error () {}, child: () => silent }

@@ -4,7 +4,7 @@ import { Observable, Subject, Subscription } from 'rxjs'
 import type { SchedulerAction, SchedulerLike } from 'rxjs'
 import { ID_LENGTH } from '@peerconnect/protocol'
 import type { Contact, Message, NodeId, TransportQuery } from '@peerconnect/protocol'
-import type { ActorDeps, Logger } from '@peerconnect/runtime'
+import { testDeps } from '@peerconnect/runtime/testing'
 import { createLookup } from '../src/lookup.js'
 import { runLookup } from '../src/run-lookup.js'
 import type { LookupEvent } from '../src/run-lookup.js'
@@ -70,22 +70,14 @@ function loop () {
   }
   const queries: Array<{ q: TransportQuery, reply: Subject<Message> }> = []
   const asked: Message[] = []
-  const deps: ActorDeps = {
-    name: 'crawler',
-    clock: { now: () => t },
-    random: Math.random,
-    scheduler,
-    log: silent,
-    pool: { run: () => Promise.reject(new Error('no pool')) },
-    snapshot: undefined,
-    ask: (msg: Message) => {
-      asked.push(msg)
-      if (msg.type === 'routing.closest') return new Observable<Message>(s => { s.next({ type: 'routing.closest.reply', re: 1, end: true, contacts: [contact(1), contact(2)] } as Message); s.complete() })
-      const reply = new Subject<Message>()
-      queries.push({ q: msg as TransportQuery, reply })
-      return reply.asObservable()
-    }
+  const ask = (msg: Message): Observable<Message> => {
+    asked.push(msg)
+    if (msg.type === 'routing.closest') return new Observable<Message>(s => { s.next({ type: 'routing.closest.reply', re: 1, end: true, contacts: [contact(1), contact(2)] } as Message); s.complete() })
+    const reply = new Subject<Message>()
+    queries.push({ q: msg as TransportQuery, reply })
+    return reply.asObservable()
   }
+  const deps = testDeps({ name: 'crawler', scheduler, ask })
   return {
     deps,
     queries,
@@ -199,4 +191,3 @@ stall('stall - timers on time change nothing: the silent node expires at its thr
 
 stall.run()
 
-const silent: Logger = { debug () {}, info () {}, warn () {}, error () {}, child: () => silent }

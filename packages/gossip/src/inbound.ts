@@ -13,7 +13,7 @@
  */
 import { concat, EMPTY, mergeMap, of } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { decodeAddress, errorReply, idsEqual, isRpcRequest, KrpcProtocolError, reply } from '@peerconnect/protocol'
+import { BadRequestError, decodeAddress, errorReply, idsEqual, isRpcRequest, KrpcProtocolError, reply } from '@peerconnect/protocol'
 import type { GossipNote, Message, NodeId, RpcReply, RpcRequest } from '@peerconnect/protocol'
 import type { GossipContext } from './context.js'
 import { parseRumor } from './rumor.js'
@@ -22,7 +22,6 @@ import { shouldForward } from './forward.js'
 import { spread } from './spread.js'
 import { answerSearch$, confirmOrigin$, onHit } from './search.js'
 import { idKey } from './view.js'
-import { BadRequestError } from './errors.js'
 
 export function onPcGossip (m: Message, ctx: GossipContext): Observable<Message> {
   if (!isRpcRequest(m)) return m.cid === undefined ? EMPTY : of(errorReply(m, new BadRequestError('bad rpc.pc_gossip')))

@@ -1,7 +1,7 @@
 /**
  * Gossip search. At the origin, `gossip.search` spreads a search rumor carrying our address and
  * streams the hits that come back (verified, matching, one per peer) until its time bound, then
- * `gossip.search.done`; unsubscribing (or actor.cancel) ends it at once and stops its forwards.
+ * `gossip.search.done`; unsubscribing (an actor.cancel does: the actor kit) ends it at once and stops its forwards.
  * Elsewhere, a node whose own name matches sends its record straight to the origin (`hit`), by
  * one pc_gossip query: hits are never spread. Before that it asks the origin's address whether
  * the search is its own (`check`, a small query): a rumor naming someone else's address (a
@@ -11,7 +11,7 @@
  */
 import { catchError, concat, defer, EMPTY, filter, finalize, ignoreElements, map, merge, mergeMap, of, Subject, take, takeUntil, timer } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { decodeAddress, encodeAddress, errorReply, idsEqual, isGossipSearch, matchesName, MAX_GOSSIP_SEARCH_TIMEOUT, recordFromWire, recordToWire, reply, validateQuery, verifyRecord } from '@peerconnect/protocol'
+import { BadRequestError, decodeAddress, encodeAddress, errorReply, idsEqual, isGossipSearch, matchesName, MAX_GOSSIP_SEARCH_TIMEOUT, recordFromWire, recordToWire, reply, validateQuery, verifyRecord } from '@peerconnect/protocol'
 import type { Address, GossipHit, GossipSearchDone, Message, NodeId, TransportQuery } from '@peerconnect/protocol'
 import type { ActiveSearch, GossipContext } from './context.js'
 import { randomBytes } from './context.js'
@@ -20,7 +20,6 @@ import type { CheckRumor, HitRumor, SearchRumor } from './rumor.js'
 import { spread } from './spread.js'
 import { ownAddress$, ownName$, ownRecord$ } from './self.js'
 import { idKey } from './view.js'
-import { BadRequestError } from './errors.js'
 import { ASK_MARGIN, RUMOR_ID_LENGTH } from './constants.js'
 
 /** `gossip.search {q, timeout?}` → gossip.hit (end: false) …, gossip.search.done (end: true). */
@@ -51,7 +50,6 @@ export function onSearch (m: Message, ctx: GossipContext): Observable<Message> {
     const done$ = defer(() => of(reply<GossipSearchDone>(m, {
       type: 'gossip.search.done', hits: search.hits.size, ms: Math.max(0, Math.round(ctx.deps.clock.now() - started))
     })))
-    const cancelled$ = ctx.cancels$.pipe(filter(cid => m.cid !== undefined && cid === m.cid))
     const end = (): void => {
       search.stopped = true
       ctx.searches.delete(idKey(searchId))
@@ -61,7 +59,6 @@ export function onSearch (m: Message, ctx: GossipContext): Observable<Message> {
     }
     return concat(hits$, done$).pipe(
       catchError((err: unknown) => of(errorReply(m, err))),
-      takeUntil(cancelled$),
       finalize(end)
     )
   })

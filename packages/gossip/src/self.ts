@@ -5,10 +5,10 @@
  */
 import { catchError, defer, map, of, take, throwError } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { createRecord, isListsSelfReply, isTransportInfoReply } from '@peerconnect/protocol'
+import { createRecord, isListsSelfReply, isTransportInfoReply, UnexpectedReplyError } from '@peerconnect/protocol'
 import type { Address, PeerRecord } from '@peerconnect/protocol'
 import type { GossipContext } from './context.js'
-import { NoAddressError } from './errors.js'
+import { NoAddressError, NoOwnRecordError } from './errors.js'
 import { ADDRESS_TTL, SELF_ASK_TIMEOUT } from './constants.js'
 
 /** This node's address (kept ADDRESS_TTL); errors with NoAddressError when the transport does not say. */
@@ -35,7 +35,7 @@ export function ownRecord$ (ctx: GossipContext): Observable<PeerRecord> {
   return ctx.deps.ask({ type: 'lists.self' }, { timeout: SELF_ASK_TIMEOUT }).pipe(
     take(1),
     map(r => {
-      if (!isListsSelfReply(r)) throw new Error('bad lists.self reply')
+      if (!isListsSelfReply(r)) throw new UnexpectedReplyError(`lists.self gave ${r.type}`)
       ctx.name ??= r.record.n
       return r.record
     }),
@@ -55,7 +55,7 @@ function signedHere$ (ctx: GossipContext): Observable<PeerRecord> {
     if (ctx.signed !== undefined) return of(ctx.signed)
     const { identity } = ctx.s
     const name = ctx.name
-    if (identity === undefined || name === undefined) return throwError(() => new Error('no lists.self and no identity and name to sign a record'))
+    if (identity === undefined || name === undefined) return throwError(() => new NoOwnRecordError())
     return ownAddress$(ctx).pipe(map(a => {
       const record = createRecord(identity, { name, host: a.host, port: a.port, seq: Math.max(0, Math.floor(ctx.deps.clock.now())) })
       ctx.signed = record

@@ -96,12 +96,6 @@ export class BadCursorError extends Error {
   constructor (message = 'bad directory cursor') { super(message) }
 }
 
-/** A lists.* ask that failed its guard. */
-export class BadRequestError extends Error {
-  override readonly name = 'BadRequestError'
-  readonly code = 'ERR_BAD_REQUEST'
-}
-
 /** This node has no record yet: the transport has not told its address. */
 export class NoRecordError extends Error {
   override readonly name = 'NoRecordError'

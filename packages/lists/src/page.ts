@@ -1,12 +1,12 @@
 /**
- * Sizing of what goes on the wire: a pc_list page that fits its byte budget (3× the query for an
- * unproven querier, a UDP page for a proven one), the compact nodes that fit when the list is
- * empty, and handoff batches that each fit one datagram. Sizes are exact bencoded sizes, computed
+ * Sizing of what goes on the wire: a pc_list or pc_search page that fits its byte budget (3× the
+ * query for an unproven querier, a UDP page for a proven one), the compact nodes that fit when a
+ * list is empty, and handoff batches that each fit one datagram. Sizes are exact bencoded sizes, computed
  * for the longest transaction id a querier may use.
  */
 import { encodeNodes, encodeQuery, encodeResponse } from '@peerconnect/protocol'
 import type { NodeId, NodeInfo, WireRecord } from '@peerconnect/protocol'
-import type { Entry } from './store.js'
+import type { Entry } from './holding/store.js'
 import { MAX_TID_BYTES } from './constants.js'
 
 export interface ListPage {
@@ -27,21 +27,39 @@ export interface PageOptions {
   readonly cursor: Uint8Array
 }
 
-/** As many of `entries` (in order) as fit in one pc_list reply. */
-export function fillListPage (entries: readonly Entry[], opts: PageOptions): ListPage {
-  let size = replySize(opts.self, { token: opts.token, next: ID_PLACEHOLDER, records: [], ages: [] })
-  const records: WireRecord[] = []
-  const ages: number[] = []
-  for (const e of entries) {
-    const age = Math.max(0, Math.round(opts.now - e.seenAt))
-    size += e.size + intSize(age)
+/** A record ready to go in a page: its bencoded size and its id (the page order). */
+export interface Sized { readonly size: number, readonly record: { readonly id: NodeId } }
+
+/** What `fillPage` took, and where the following page starts. */
+export interface Filled<T> {
+  readonly items: T[]
+  /** The last id taken (the given cursor when none fitted), or undefined when every item was taken. */
+  readonly next: Uint8Array | undefined
+}
+
+/**
+ * The one page filler (pc_list, pc_search): the first of `items` (in order) that fit in a reply of
+ * `budget` bytes whose other keys are `rest` (a `next` cursor is counted in); each item costs its
+ * `size` plus `extra(item)` (a pc_list record's age).
+ */
+export function fillPage<T extends Sized> (items: readonly T[], opts: { self: NodeId, budget: number, cursor: Uint8Array, rest: Record<string, unknown>, extra?: (item: T) => number }): Filled<T> {
+  let size = replySize(opts.self, { ...opts.rest, next: ID_PLACEHOLDER })
+  let n = 0
+  for (const item of items) {
+    size += item.size + (opts.extra?.(item) ?? 0)
     if (size > opts.budget) break
-    records.push(e.wire)
-    ages.push(age)
+    n++
   }
-  const more = records.length < entries.length
-  const last = entries[records.length - 1]
-  return { records, ages, next: !more ? undefined : last === undefined ? opts.cursor : last.record.id }
+  const taken = items.slice(0, n)
+  const last = taken[n - 1]
+  return { items: taken, next: n === items.length ? undefined : last === undefined ? opts.cursor : last.record.id }
+}
+
+/** As many of `entries` (in order) as fit in one pc_list reply, with each record's age. */
+export function fillListPage (entries: readonly Entry[], opts: PageOptions): ListPage {
+  const age = (e: Entry): number => Math.max(0, Math.round(opts.now - e.seenAt))
+  const page = fillPage(entries, { self: opts.self, budget: opts.budget, cursor: opts.cursor, rest: { token: opts.token, records: [], ages: [] }, extra: e => intSize(age(e)) })
+  return { records: page.items.map(e => e.wire), ages: page.items.map(age), next: page.next }
 }
 
 /** The first of `nodes` that fit, with `token`, in a reply of `budget` bytes, as compact node info. */

@@ -3,8 +3,11 @@
  * bad or forged message, 201 for a policy refusal) and whose text starts with our error code, so
  * the querier can tell a bad token from a stale sequence. Every refusal is counted by code.
  */
-import { errorReply } from '@peerconnect/protocol'
+import { of } from 'rxjs'
+import type { Observable } from 'rxjs'
+import { errorReply, KrpcProtocolError } from '@peerconnect/protocol'
 import type { ErrorData, ErrorReply, Message } from '@peerconnect/protocol'
+import type { Context } from './context.js'
 import type { Counts } from './counters.js'
 
 /** Codes answered with KRPC 201 (generic: the message was fine, the holder will not keep it); all others are 203. */
@@ -20,6 +23,12 @@ export function refuse (req: Message, error: ErrorData, rejected: Counts): Error
   rejected.add(error.code)
   const krpc = BUSY_CODES.has(error.code) ? 202 : POLICY_CODES.has(error.code) ? 201 : 203
   return errorReply(req, { name: error.name, code: KRPC_CODES[krpc], message: `${error.code} ${error.message}` })
+}
+
+/** The answer to an rpc.* ask whose request or arguments failed their guard: KRPC 203 (nothing for a published message). */
+export function badQuery (msg: Message, ctx: Context, reason = 'malformed request'): Observable<Message> {
+  if (msg.cid === undefined) return of()
+  return of(refuse(msg, new KrpcProtocolError(reason).toData(), ctx.rejected))
 }
 
 /** A server-side failure (202), not counted as a rejection. */

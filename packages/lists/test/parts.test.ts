@@ -2,18 +2,21 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { firstValueFrom, from, lastValueFrom, mergeMap, of, delay, toArray, Subject } from 'rxjs'
 import { generateIdentity, recordToWire } from '@peerconnect/protocol'
+import type { Message } from '@peerconnect/protocol'
 import { createComputePool } from '@peerconnect/runtime'
 import { withTimeout } from '@peerconnect/test-helpers'
-import { inOrder } from '../src/in-order.js'
+import { inOrder } from '../src/directory/in-order.js'
 import { POLICY_CODES, refuse, remoteCode } from '../src/rejection.js'
 import { createCounts } from '../src/counters.js'
-import { createTokenCache } from '../src/token-cache.js'
+import { createTokenCache } from '../src/holding/token-cache.js'
 import { settingsOf } from '../src/init.js'
 import { verifyMany, TASKS_MODULE } from '../src/verify.js'
 import { verifyRecords } from '../src/tasks.js'
-import { createBuckets, lists, LISTS_CONSUMES, prefixOf } from '../src/index.js'
-import { fakePool } from './fake-net.js'
-import { recordOf, signedBy } from './fixtures.js'
+import { createBuckets } from '../src/holding/buckets.js'
+import { prefixOf } from '../src/holding/prefix.js'
+import { lists, LISTS_CONSUMES } from '../src/index.js'
+import { createFakeNet, fakePool } from './fake-net.js'
+import { codeOf, recordOf, signedBy } from './fixtures.js'
 
 const me = generateIdentity()
 const GOOD = Array.from({ length: 8 }, () => recordToWire(recordOf(generateIdentity())))
@@ -151,8 +154,25 @@ settings('parts - the factory names the actor, its worker and what it consumes',
   assert.is(spec.name, 'lists')
   assert.is(lists.actorName, 'lists')
   assert.equal([...spec.consumes], [...LISTS_CONSUMES])
-  for (const t of ['rpc.pc_record', 'rpc.pc_list', 'rpc.pc_announce', 'rpc.pc_handoff', 'lists.page', 'lists.invalidate', 'lists.stats', 'lists.self', 'routing.peer.added']) assert.ok(spec.consumes.includes(t), t)
+  const all = ['rpc.pc_record', 'rpc.pc_list', 'rpc.pc_announce', 'rpc.pc_handoff', 'rpc.pc_search', 'lists.page', 'lists.invalidate', 'lists.stats', 'lists.self',
+    'search.query', 'search.invalidate', 'routing.peer.added', 'actor.configure', 'actor.cancel']
+  assert.equal([...spec.consumes].sort(), all.sort(), 'its handler table, and actor.cancel')
   assert.match(String(spec.worker), /worker\.js$/)
+})
+
+settings('parts - every type it consumes has a handler: an ask of each (bad or not) is answered', async () => {
+  const net = createFakeNet()
+  const node = net.add()
+  try {
+    for (const type of LISTS_CONSUMES.filter(t => t !== 'actor.cancel' && t !== 'routing.peer.added')) {
+      const answer = await node.request({ type } as Message).then(m => m.type, (err: unknown) => `error ${String(codeOf(err))}`)
+      assert.not.match(answer, /^error undefined/, `${type} is answered, not left to time out: ${answer}`)
+    }
+    const unknown = await node.request({ type: 'lists.nothing' } as Message).then(m => m.type, (err: unknown) => codeOf(err))
+    assert.is(unknown, 'ERR_UNKNOWN_TYPE', 'a type it has no handler for is refused')
+  } finally {
+    net.stopAll()
+  }
 })
 
 settings.run()

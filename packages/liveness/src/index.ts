@@ -3,18 +3,13 @@
  * same peer within a short window share one result.
  */
 import { defineActor } from '@peerconnect/runtime'
-import { livenessActor } from './actor.js'
-import type { LivenessInit } from './actor.js'
+import { livenessDefinition } from './actor.js'
 
-export const liveness = defineActor<LivenessInit>({
-  name: 'liveness',
-  consumes: ['liveness.check'],
-  worker: new URL('./worker.js', import.meta.url),
-  create: livenessActor
-})
+/** The liveness actor: `liveness({ window?, udpTimeout?, tcpTimeout?, tcp?, maxCached? })`. */
+export const liveness = defineActor(livenessDefinition)
 
-export { livenessActor } from './actor.js'
-export type { LivenessInit } from './actor.js'
+export { livenessActor, livenessDefinition } from './actor.js'
+export type { LivenessContext, LivenessInit } from './actor.js'
 export { checkContact } from './check.js'
 export type { CheckOutcome, CheckOptions, CheckTarget } from './check.js'
 export { createCoalescer } from './coalescer.js'

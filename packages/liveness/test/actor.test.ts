@@ -2,12 +2,13 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
-import { Observable, of, Subject } from 'rxjs'
+import { asyncScheduler, Observable, of, Subject } from 'rxjs'
 import { idsEqual, isLivenessResult, isLivenessStatus, randomId } from '@peerconnect/protocol'
 import type { LivenessCheck, LivenessResult, Message, NodeId } from '@peerconnect/protocol'
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { liveness, livenessActor } from '../src/index.js'
-import { fakeClock, fakeDeps, harness, pong, recordingAsk, rpcError } from './fakes.js'
+import { testDeps } from '@peerconnect/runtime/testing'
+import { harness, pong, recordingAsk, rpcError } from './fakes.js'
 
 let cid = 0
 function check (id: NodeId, port = 6881, host = '127.0.0.1'): LivenessCheck {
@@ -41,9 +42,8 @@ const answers = suite('liveness actor answers')
 
 answers('answers - a check is answered with liveness.result (re = cid, end) and a status is published', () => {
   const id = randomId()
-  const clock = fakeClock(42_000)
   const { ask } = recordingAsk(() => of(pong(id, 9)))
-  const h = harness(livenessActor(), fakeDeps(ask, { clock }))
+  const h = harness(livenessActor(), testDeps({ ask, start: 42_000 }))
   const msg = check(id)
   h.in$.next(msg)
   const [r] = results(h.out)
@@ -61,7 +61,7 @@ answers('answers - a dead peer gives alive false and a status saying so', withTi
   const port = (server.address() as AddressInfo).port
   await new Promise(resolve => server.close(resolve))
   const { ask } = recordingAsk(() => rpcError('ERR_RPC_TIMEOUT'))
-  const h = harness(livenessActor({ udpTimeout: 50 }), fakeDeps(ask))
+  const h = harness(livenessActor({ udpTimeout: 50 }), testDeps({ ask }))
   h.in$.next(check(randomId(), port))
   const r = await waitFor(() => results(h.out)[0], { what: 'a result' })
   assert.equal([r.alive, r.via, r.rtt], [false, null, null])
@@ -75,7 +75,7 @@ answers('answers - udp silent, TCP listener on 127.0.0.1: alive via tcp', withTi
   try {
     const port = (server.address() as AddressInfo).port
     const { ask } = recordingAsk(() => rpcError('ERR_RPC_TIMEOUT'))
-    const h = harness(livenessActor(), fakeDeps(ask, { clock: { now: Date.now, advance () {} } }))
+    const h = harness(livenessActor(), testDeps({ ask, scheduler: asyncScheduler }))
     h.in$.next(check(randomId(), port))
     const r = await waitFor(() => results(h.out)[0], { what: 'a result' })
     assert.equal([r.alive, r.via], [true, 'tcp'])
@@ -85,7 +85,7 @@ answers('answers - udp silent, TCP listener on 127.0.0.1: alive via tcp', withTi
 
 answers('answers - a malformed check gets ERR_INVALID_CHECK; a published one is ignored', () => {
   const { ask, asked } = recordingAsk(() => of(pong(randomId())))
-  const h = harness(livenessActor(), fakeDeps(ask))
+  const h = harness(livenessActor(), testDeps({ ask }))
   h.in$.next({ type: 'liveness.check', cid: 77, id: 'nope', host: '127.0.0.1', port: 1 } as Message)
   h.in$.next({ type: 'liveness.check', cid: 78, id: randomId(), host: '', port: 1 } as Message)
   h.in$.next({ type: 'liveness.check', cid: 79, id: randomId(), host: '127.0.0.1', port: 0 } as Message)
@@ -103,7 +103,7 @@ answers('answers - a malformed check gets ERR_INVALID_CHECK; a published one is 
 answers('answers - a published check (no cid) runs and publishes a status but replies nothing', () => {
   const id = randomId()
   const { ask } = recordingAsk(() => of(pong(id)))
-  const h = harness(livenessActor(), fakeDeps(ask))
+  const h = harness(livenessActor(), testDeps({ ask }))
   h.in$.next({ type: 'liveness.check', id, host: '127.0.0.1', port: 6881 } as Message)
   assert.is(results(h.out).length, 0)
   assert.is(statuses(h.out).length, 1)
@@ -112,7 +112,7 @@ answers('answers - a published check (no cid) runs and publishes a status but re
 
 answers('answers - other message types (actor.configure) are ignored', () => {
   const { ask, asked } = recordingAsk(() => of(pong(randomId())))
-  const h = harness(livenessActor(), fakeDeps(ask))
+  const h = harness(livenessActor(), testDeps({ ask }))
   h.in$.next({ type: 'actor.configure', patch: {} } as Message)
   h.in$.next({ type: 'constructor' } as Message)
   assert.equal(h.out, [])
@@ -127,7 +127,7 @@ const sharing = suite('liveness actor sharing')
 sharing('sharing - concurrent checks of one peer send one ping and all get the result', () => {
   const id = randomId()
   const p = heldPings()
-  const h = harness(livenessActor(), fakeDeps(p.ask))
+  const h = harness(livenessActor(), testDeps({ ask: p.ask }))
   const asks = [check(id), check(id), check(id)]
   for (const a of asks) h.in$.next(a)
   assert.is(pings(p.asked).length, 1)
@@ -141,12 +141,12 @@ sharing('sharing - concurrent checks of one peer send one ping and all get the r
 
 sharing('sharing - within the window later askers get the cached result', () => {
   const id = randomId()
-  const clock = fakeClock()
   const { ask, asked } = recordingAsk(() => of(pong(id)))
-  const h = harness(livenessActor({ window: 5000 }), fakeDeps(ask, { clock }))
+  const deps = testDeps({ ask })
+  const h = harness(livenessActor({ window: 5000 }), deps)
   const first = check(id)
   h.in$.next(first)
-  clock.advance(4999)
+  deps.advance(4999)
   const second = check(id)
   h.in$.next(second)
   assert.is(pings(asked).length, 1)
@@ -159,11 +159,11 @@ sharing('sharing - within the window later askers get the cached result', () => 
 
 sharing('sharing - after the window expires a new check runs', () => {
   const id = randomId()
-  const clock = fakeClock()
   const { ask, asked } = recordingAsk(() => of(pong(id)))
-  const h = harness(livenessActor({ window: 5000 }), fakeDeps(ask, { clock }))
+  const deps = testDeps({ ask })
+  const h = harness(livenessActor({ window: 5000 }), deps)
   h.in$.next(check(id))
-  clock.advance(5000)
+  deps.advance(5000)
   h.in$.next(check(id))
   assert.is(pings(asked).length, 2)
   assert.is(statuses(h.out).length, 2)
@@ -175,7 +175,7 @@ sharing('sharing - after the window expires a new check runs', () => {
 sharing('sharing - the same id at another address is another peer', () => {
   const id = randomId()
   const { ask, asked } = recordingAsk(() => of(pong(id)))
-  const h = harness(livenessActor(), fakeDeps(ask))
+  const h = harness(livenessActor(), testDeps({ ask }))
   h.in$.next(check(id, 6881))
   h.in$.next(check(id, 6882))
   h.in$.next(check(id, 6881, '10.0.0.1'))
@@ -187,7 +187,7 @@ sharing('sharing - the same id at another address is another peer', () => {
 sharing('sharing - a "dead" result (answered by another id) is shared like any other', () => {
   const id = randomId()
   const { ask, asked } = recordingAsk(() => of(pong(randomId())))
-  const h = harness(livenessActor(), fakeDeps(ask))
+  const h = harness(livenessActor(), testDeps({ ask }))
   h.in$.next(check(id))
   h.in$.next(check(id))
   assert.is(pings(asked).length, 1)
@@ -204,7 +204,7 @@ const lifecycle = suite('liveness actor lifecycle')
 
 lifecycle('lifecycle - unsubscribing cancels the checks in flight', () => {
   const p = heldPings()
-  const h = harness(livenessActor(), fakeDeps(p.ask))
+  const h = harness(livenessActor(), testDeps({ ask: p.ask }))
   h.in$.next(check(randomId()))
   h.in$.next(check(randomId()))
   assert.is(pings(p.asked).length, 2)
@@ -212,10 +212,34 @@ lifecycle('lifecycle - unsubscribing cancels the checks in flight', () => {
   assert.is(p.cancelled(), 2)
 })
 
+lifecycle('lifecycle - actor.cancel for a check cancels its ping (the kit)', () => {
+  const p = heldPings()
+  const h = harness(livenessActor(), testDeps({ ask: p.ask }))
+  const a = check(randomId())
+  h.in$.next(a)
+  h.in$.next(check(randomId()))
+  h.in$.next({ type: 'actor.cancel', ask: a.cid } as Message)
+  assert.is(p.cancelled(), 1, 'only the cancelled check')
+  h.stop()
+})
+
+lifecycle('lifecycle - a malformed check is answered ERR_INVALID_CHECK; the actor keeps answering', () => {
+  const id = randomId()
+  const { ask } = recordingAsk(() => of(pong(id)))
+  const h = harness(livenessActor(), testDeps({ ask }))
+  h.in$.next({ type: 'liveness.check', cid: 900, id: 'nope' } as unknown as Message)
+  const ok = check(id)
+  h.in$.next(ok)
+  const err = h.out.find(m => m.re === 900) as Message & { error?: { code?: string } }
+  assert.is(err?.error?.code, 'ERR_INVALID_CHECK')
+  assert.is(results(h.out)[0]?.re, ok.cid)
+  h.stop()
+})
+
 lifecycle('lifecycle - when in$ completes, out$ completes after the checks in flight', () => {
   const id = randomId()
   const p = heldPings()
-  const h = harness(livenessActor(), fakeDeps(p.ask))
+  const h = harness(livenessActor(), testDeps({ ask: p.ask }))
   h.in$.next(check(id))
   h.in$.complete()
   assert.not.ok(h.done())
@@ -228,10 +252,10 @@ lifecycle('lifecycle - each subscription has its own cache', () => {
   const id = randomId()
   const { ask, asked } = recordingAsk(() => of(pong(id)))
   const run = livenessActor()
-  const a = harness(run, fakeDeps(ask))
+  const a = harness(run, testDeps({ ask }))
   a.in$.next(check(id))
   a.stop()
-  const b = harness(run, fakeDeps(ask))
+  const b = harness(run, testDeps({ ask }))
   b.in$.next(check(id))
   assert.is(pings(asked).length, 2)
   b.stop()
@@ -240,7 +264,7 @@ lifecycle('lifecycle - each subscription has its own cache', () => {
 lifecycle('lifecycle - the factory declares name, consumes and a worker module', () => {
   const spec = liveness({ window: 1000 })
   assert.is(spec.name, 'liveness')
-  assert.equal([...spec.consumes], ['liveness.check'])
+  assert.equal([...spec.consumes], ['liveness.check', 'actor.cancel'], 'the handler table and actor.cancel (the kit)')
   assert.equal(spec.init, { window: 1000 })
   assert.ok(String(spec.worker).endsWith('/worker.js'))
   assert.is(liveness.actorName, 'liveness')

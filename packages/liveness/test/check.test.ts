@@ -3,13 +3,14 @@ import * as assert from 'uvu/assert'
 import { EventEmitter } from 'node:events'
 import { createServer } from 'node:net'
 import type { AddressInfo, Server, Socket } from 'node:net'
-import { firstValueFrom, Observable, of } from 'rxjs'
+import { asyncScheduler, firstValueFrom, Observable, of } from 'rxjs'
 import { randomId } from '@peerconnect/protocol'
 import type { Message, TransportQuery } from '@peerconnect/protocol'
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { checkContact } from '../src/check.js'
 import { tcpProbe } from '../src/tcp-probe.js'
-import { fakeClock, fakeDeps, pong, recordingAsk, rpcError } from './fakes.js'
+import { testDeps } from '@peerconnect/runtime/testing'
+import { pong, recordingAsk, rpcError } from './fakes.js'
 
 const OPTS = { udpTimeout: 100, tcpTimeout: 2000, askMargin: 100 }
 
@@ -43,8 +44,7 @@ const udp = suite('check udp')
 udp('udp - a ping answered by the right id is alive via udp with its rtt', async () => {
   const id = randomId()
   const { ask, asked } = recordingAsk(() => of(pong(id, 12)))
-  const clock = fakeClock(5000)
-  const o = await firstValueFrom(checkContact({ id, host: '127.0.0.1', port: 9 }, fakeDeps(ask, { clock }), OPTS))
+  const o = await firstValueFrom(checkContact({ id, host: '127.0.0.1', port: 9 }, testDeps({ ask, start: 5000 }), OPTS))
   assert.equal(o, { alive: true, via: 'udp', rtt: 12, checkedAt: 5000 })
   assert.is(asked.length, 1)
   const q = asked[0] as TransportQuery
@@ -57,7 +57,7 @@ udp('udp - a ping answered by the right id is alive via udp with its rtt', async
 
 udp('udp - a KRPC error reply still proves the node is alive', async () => {
   const { ask } = recordingAsk(() => rpcError('ERR_RPC_REMOTE'))
-  const o = await firstValueFrom(checkContact({ id: randomId(), host: '127.0.0.1', port: 9 }, fakeDeps(ask), OPTS))
+  const o = await firstValueFrom(checkContact({ id: randomId(), host: '127.0.0.1', port: 9 }, testDeps({ ask }), OPTS))
   assert.is(o.alive, true)
   assert.is(o.via, 'udp')
   assert.is(o.rtt, null)
@@ -67,7 +67,7 @@ udp('udp - an answer from another id means the contact is gone, with no TCP atte
   const l = await listener()
   try {
     const { ask } = recordingAsk(() => of(pong(randomId())))
-    const o = await firstValueFrom(checkContact({ id: randomId(), host: '127.0.0.1', port: l.port }, fakeDeps(ask), OPTS))
+    const o = await firstValueFrom(checkContact({ id: randomId(), host: '127.0.0.1', port: l.port }, testDeps({ ask }), OPTS))
     assert.equal([o.alive, o.via, o.rtt], [false, null, null])
     assert.is(l.accepted(), 0)
   } finally { await l.close() }
@@ -76,13 +76,13 @@ udp('udp - an answer from another id means the contact is gone, with no TCP atte
 udp('udp - a reply that is not a transport.response counts as silence', withTimeout(5000, async () => {
   const port = await closedPort()
   const { ask } = recordingAsk(() => of<Message>({ type: 'something.else' }))
-  const o = await firstValueFrom(checkContact({ id: randomId(), host: '127.0.0.1', port }, fakeDeps(ask), OPTS))
+  const o = await firstValueFrom(checkContact({ id: randomId(), host: '127.0.0.1', port }, testDeps({ ask }), OPTS))
   assert.is(o.alive, false)
 }))
 
 udp('udp - the ask is bounded by udpTimeout plus the margin', async () => {
   const seen: Array<number | undefined> = []
-  const deps = { ...fakeDeps(() => of(pong(randomId()))), ask: (_m: Message, o?: { timeout?: number }) => { seen.push(o?.timeout); return of(pong(randomId())) } }
+  const deps = { ...testDeps(), ask: (_m: Message, o?: { timeout?: number }) => { seen.push(o?.timeout); return of(pong(randomId())) } }
   await firstValueFrom(checkContact({ id: randomId(), host: '127.0.0.1', port: 9 }, deps, OPTS))
   assert.equal(seen, [OPTS.udpTimeout + OPTS.askMargin])
 })
@@ -95,7 +95,7 @@ tcp('tcp - udp silent, TCP port open: alive via tcp', withTimeout(5000, async ()
   const l = await listener()
   try {
     const { ask } = recordingAsk(() => rpcError('ERR_RPC_TIMEOUT'))
-    const o = await firstValueFrom(checkContact({ id: randomId(), host: '127.0.0.1', port: l.port }, fakeDeps(ask, { clock: { now: Date.now, advance () {} } }), OPTS))
+    const o = await firstValueFrom(checkContact({ id: randomId(), host: '127.0.0.1', port: l.port }, testDeps({ ask, scheduler: asyncScheduler }), OPTS))
     assert.is(o.alive, true)
     assert.is(o.via, 'tcp')
     assert.type(o.rtt, 'number')
@@ -107,7 +107,7 @@ tcp('tcp - udp silent, TCP port open: alive via tcp', withTimeout(5000, async ()
 tcp('tcp - udp silent, port closed: dead, via null', withTimeout(5000, async () => {
   const port = await closedPort()
   const { ask } = recordingAsk(() => rpcError('ERR_RPC_TIMEOUT'))
-  const o = await firstValueFrom(checkContact({ id: randomId(), host: '127.0.0.1', port }, fakeDeps(ask), OPTS))
+  const o = await firstValueFrom(checkContact({ id: randomId(), host: '127.0.0.1', port }, testDeps({ ask }), OPTS))
   assert.equal([o.alive, o.via, o.rtt], [false, null, null])
 }))
 
@@ -116,7 +116,7 @@ tcp('tcp - any ask failure (no transport, send error) falls back to TCP', withTi
   try {
     for (const code of ['ERR_NO_CONSUMER', 'ERR_ASK_TIMEOUT', 'ERR_RPC_SEND', 'ERR_RPC_BAD_REPLY']) {
       const { ask } = recordingAsk(() => rpcError(code))
-      const o = await firstValueFrom(checkContact({ id: randomId(), host: '127.0.0.1', port: l.port }, fakeDeps(ask), OPTS))
+      const o = await firstValueFrom(checkContact({ id: randomId(), host: '127.0.0.1', port: l.port }, testDeps({ ask }), OPTS))
       assert.is(o.via, 'tcp', code)
     }
   } finally { await l.close() }
@@ -126,7 +126,7 @@ tcp('tcp - tcp: false skips the fallback', withTimeout(5000, async () => {
   const l = await listener()
   try {
     const { ask } = recordingAsk(() => rpcError('ERR_RPC_TIMEOUT'))
-    const o = await firstValueFrom(checkContact({ id: randomId(), host: '127.0.0.1', port: l.port }, fakeDeps(ask), { ...OPTS, tcp: false }))
+    const o = await firstValueFrom(checkContact({ id: randomId(), host: '127.0.0.1', port: l.port }, testDeps({ ask }), { ...OPTS, tcp: false }))
     assert.is(o.alive, false)
     assert.is(l.accepted(), 0)
   } finally { await l.close() }
@@ -135,14 +135,14 @@ tcp('tcp - tcp: false skips the fallback', withTimeout(5000, async () => {
 tcp('tcp - a connect that never finishes is cut by tcpTimeout', withTimeout(5000, async () => {
   const { ask } = recordingAsk(() => rpcError('ERR_RPC_TIMEOUT'))
   // TEST-NET-1 is never routed: the connect either hangs (then times out) or fails at once.
-  const o = await firstValueFrom(checkContact({ id: randomId(), host: '192.0.2.1', port: 9 }, fakeDeps(ask), { ...OPTS, tcpTimeout: 150 }))
+  const o = await firstValueFrom(checkContact({ id: randomId(), host: '192.0.2.1', port: 9 }, testDeps({ ask, scheduler: asyncScheduler }), { ...OPTS, tcpTimeout: 150 }))
   assert.equal([o.alive, o.via], [false, null])
 }))
 
 tcp('tcp - unsubscribing cancels the pending ping ask', () => {
   let cancelled = 0
   const ask = (): Observable<Message> => new Observable<Message>(() => () => { cancelled++ })
-  const sub = checkContact({ id: randomId(), host: '127.0.0.1', port: 9 }, fakeDeps(ask), OPTS).subscribe()
+  const sub = checkContact({ id: randomId(), host: '127.0.0.1', port: 9 }, testDeps({ ask }), OPTS).subscribe()
   assert.is(cancelled, 0)
   sub.unsubscribe()
   assert.is(cancelled, 1)

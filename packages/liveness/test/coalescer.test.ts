@@ -2,7 +2,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { Observable, of, Subject, throwError } from 'rxjs'
 import { createCoalescer } from '../src/coalescer.js'
-import { fakeClock } from './fakes.js'
+import { testDeps } from '@peerconnect/runtime/testing'
 
 /** A start function whose runs are Subjects the test settles by hand. */
 function manualStarts (): { start: () => Observable<string>, runs: Array<Subject<string>>, torn: () => number } {
@@ -28,8 +28,8 @@ function collect<T> (o: Observable<T>): { values: T[], errors: unknown[], done: 
 const sharing = suite('coalescer sharing')
 
 sharing('sharing - callers arriving while a run is in flight join it', () => {
-  const clock = fakeClock()
-  const c = createCoalescer<string>({ window: 5000, max: 10, now: clock.now })
+  const clock = testDeps()
+  const c = createCoalescer<string>({ window: 5000, max: 10, now: clock.clock.now })
   const { start, runs } = manualStarts()
   const a = collect(c.run('peer', start))
   const b = collect(c.run('peer', start))
@@ -43,8 +43,8 @@ sharing('sharing - callers arriving while a run is in flight join it', () => {
 })
 
 sharing('sharing - a caller within the window gets the settled result without a new run', () => {
-  const clock = fakeClock()
-  const c = createCoalescer<string>({ window: 5000, max: 10, now: clock.now })
+  const clock = testDeps()
+  const c = createCoalescer<string>({ window: 5000, max: 10, now: clock.clock.now })
   const { start, runs } = manualStarts()
   collect(c.run('peer', start))
   runs[0]!.next('alive')
@@ -56,8 +56,8 @@ sharing('sharing - a caller within the window gets the settled result without a 
 })
 
 sharing('sharing - the window counts from when the run settled, not when it started', () => {
-  const clock = fakeClock()
-  const c = createCoalescer<string>({ window: 5000, max: 10, now: clock.now })
+  const clock = testDeps()
+  const c = createCoalescer<string>({ window: 5000, max: 10, now: clock.clock.now })
   const { start, runs } = manualStarts()
   collect(c.run('peer', start))
   clock.advance(4000)
@@ -68,8 +68,8 @@ sharing('sharing - the window counts from when the run settled, not when it star
 })
 
 sharing('sharing - after the window a new run starts', () => {
-  const clock = fakeClock()
-  const c = createCoalescer<string>({ window: 5000, max: 10, now: clock.now })
+  const clock = testDeps()
+  const c = createCoalescer<string>({ window: 5000, max: 10, now: clock.clock.now })
   const { start, runs } = manualStarts()
   collect(c.run('peer', start))
   runs[0]!.next('alive')
@@ -82,7 +82,7 @@ sharing('sharing - after the window a new run starts', () => {
 })
 
 sharing('sharing - different keys run separately', () => {
-  const c = createCoalescer<string>({ window: 5000, max: 10, now: fakeClock().now })
+  const c = createCoalescer<string>({ window: 5000, max: 10, now: testDeps().clock.now })
   const { start, runs } = manualStarts()
   const a = collect(c.run('a', start))
   const b = collect(c.run('b', start))
@@ -94,7 +94,7 @@ sharing('sharing - different keys run separately', () => {
 })
 
 sharing('sharing - only the first value counts; the run is then torn down', () => {
-  const c = createCoalescer<string>({ window: 5000, max: 10, now: fakeClock().now })
+  const c = createCoalescer<string>({ window: 5000, max: 10, now: testDeps().clock.now })
   const { start, runs, torn } = manualStarts()
   const a = collect(c.run('peer', start))
   runs[0]!.next('first')
@@ -104,8 +104,8 @@ sharing('sharing - only the first value counts; the run is then torn down', () =
 })
 
 sharing('sharing - nothing runs until subscribed; a late subscriber still shares', () => {
-  const clock = fakeClock()
-  const c = createCoalescer<string>({ window: 5000, max: 10, now: clock.now })
+  const clock = testDeps()
+  const c = createCoalescer<string>({ window: 5000, max: 10, now: clock.clock.now })
   const { start, runs } = manualStarts()
   const early = c.run('peer', start)
   const later = c.run('peer', start)
@@ -118,7 +118,7 @@ sharing('sharing - nothing runs until subscribed; a late subscriber still shares
 })
 
 sharing('sharing - synchronous runs settle and are reused', () => {
-  const c = createCoalescer<number>({ window: 5000, max: 10, now: fakeClock().now })
+  const c = createCoalescer<number>({ window: 5000, max: 10, now: testDeps().clock.now })
   let starts = 0
   const start = (): Observable<number> => { starts++; return of(42) }
   assert.equal(collect(c.run('k', start)).values, [42])
@@ -131,7 +131,7 @@ sharing.run()
 const failures = suite('coalescer failures')
 
 failures('failures - an error reaches every joined caller and is not kept', () => {
-  const c = createCoalescer<string>({ window: 5000, max: 10, now: fakeClock().now })
+  const c = createCoalescer<string>({ window: 5000, max: 10, now: testDeps().clock.now })
   const { start, runs } = manualStarts()
   const a = collect(c.run('peer', start))
   const b = collect(c.run('peer', start))
@@ -144,7 +144,7 @@ failures('failures - an error reaches every joined caller and is not kept', () =
 })
 
 failures('failures - a start that throws synchronously errors the caller, not the coalescer', () => {
-  const c = createCoalescer<string>({ window: 5000, max: 10, now: fakeClock().now })
+  const c = createCoalescer<string>({ window: 5000, max: 10, now: testDeps().clock.now })
   const got = collect(c.run('peer', () => { throw Object.assign(new Error('sync'), { code: 'ERR_SYNC' }) }))
   assert.is((got.errors[0] as { code: string }).code, 'ERR_SYNC')
   const ok = collect(c.run('peer', () => of('fine')))
@@ -152,7 +152,7 @@ failures('failures - a start that throws synchronously errors the caller, not th
 })
 
 failures('failures - a run that completes empty is not kept', () => {
-  const c = createCoalescer<string>({ window: 5000, max: 10, now: fakeClock().now })
+  const c = createCoalescer<string>({ window: 5000, max: 10, now: testDeps().clock.now })
   const got = collect(c.run('peer', () => of()))
   assert.ok(got.done())
   assert.equal(got.values, [])
@@ -160,7 +160,7 @@ failures('failures - a run that completes empty is not kept', () => {
 })
 
 failures('failures - when every caller leaves, the run is cancelled and forgotten', () => {
-  const c = createCoalescer<string>({ window: 5000, max: 10, now: fakeClock().now })
+  const c = createCoalescer<string>({ window: 5000, max: 10, now: testDeps().clock.now })
   const { start, runs, torn } = manualStarts()
   const a = collect(c.run('peer', start))
   const b = collect(c.run('peer', start))
@@ -174,7 +174,7 @@ failures('failures - when every caller leaves, the run is cancelled and forgotte
 })
 
 failures('failures - an error value from throwError is shared too', () => {
-  const c = createCoalescer<string>({ window: 5000, max: 10, now: fakeClock().now })
+  const c = createCoalescer<string>({ window: 5000, max: 10, now: testDeps().clock.now })
   const got = collect(c.run('x', () => throwError(() => new Error('no'))))
   assert.is(got.errors.length, 1)
 })
@@ -184,7 +184,7 @@ failures.run()
 const bounds = suite('coalescer bounds')
 
 bounds('bounds - settled results are capped at max, oldest dropped first', () => {
-  const c = createCoalescer<string>({ window: 60_000, max: 3, now: fakeClock().now })
+  const c = createCoalescer<string>({ window: 60_000, max: 3, now: testDeps().clock.now })
   for (const k of ['a', 'b', 'c', 'd', 'e']) collect(c.run(k, () => of(k)))
   assert.is(c.size, 3)
   let starts = 0
@@ -195,8 +195,8 @@ bounds('bounds - settled results are capped at max, oldest dropped first', () =>
 })
 
 bounds('bounds - expired results are dropped before fresh ones', () => {
-  const clock = fakeClock()
-  const c = createCoalescer<string>({ window: 1000, max: 2, now: clock.now })
+  const clock = testDeps()
+  const c = createCoalescer<string>({ window: 1000, max: 2, now: clock.clock.now })
   collect(c.run('old', () => of('old')))
   clock.advance(2000)
   collect(c.run('new1', () => of('n1')))
@@ -208,7 +208,7 @@ bounds('bounds - expired results are dropped before fresh ones', () => {
 })
 
 bounds('bounds - runs in flight are never dropped', () => {
-  const c = createCoalescer<string>({ window: 60_000, max: 2, now: fakeClock().now })
+  const c = createCoalescer<string>({ window: 60_000, max: 2, now: testDeps().clock.now })
   const { start, runs } = manualStarts()
   const waiting = ['a', 'b', 'c'].map(k => collect(c.run(k, start)))
   assert.is(runs.length, 3)
@@ -220,7 +220,7 @@ bounds('bounds - runs in flight are never dropped', () => {
 })
 
 bounds('bounds - clear forgets everything', () => {
-  const c = createCoalescer<string>({ window: 60_000, max: 10, now: fakeClock().now })
+  const c = createCoalescer<string>({ window: 60_000, max: 10, now: testDeps().clock.now })
   collect(c.run('a', () => of('a')))
   c.clear()
   assert.is(c.size, 0)

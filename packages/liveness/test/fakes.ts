@@ -1,33 +1,8 @@
-/** Hand-rolled collaborators for the liveness tests. */
-import { asyncScheduler, Subject, throwError } from 'rxjs'
-import type { Observable, SchedulerLike } from 'rxjs'
+/** Collaborators for the liveness tests (deps come from `@peerconnect/runtime/testing`'s testDeps). */
+import { Subject, throwError } from 'rxjs'
+import type { Observable } from 'rxjs'
 import type { Message, NodeId, TransportResponse } from '@peerconnect/protocol'
 import type { ActorDeps, Logger } from '@peerconnect/runtime'
-
-export const quietLogger: Logger = {
-  debug () {}, info () {}, warn () {}, error () {},
-  child () { return quietLogger }
-}
-
-export interface FakeClock { now (): number, advance (ms: number): void }
-
-export function fakeClock (start = 1_000_000): FakeClock {
-  let t = start
-  return { now: () => t, advance: ms => { t += ms } }
-}
-
-export function fakeDeps (ask: (msg: Message) => Observable<Message>, opts: { clock?: FakeClock, scheduler?: SchedulerLike } = {}): ActorDeps {
-  return {
-    name: 'liveness',
-    clock: opts.clock ?? fakeClock(),
-    random: Math.random,
-    scheduler: opts.scheduler ?? asyncScheduler,
-    log: quietLogger,
-    pool: { run: async () => { throw new Error('no pool in tests') } },
-    ask,
-    snapshot: undefined
-  }
-}
 
 export function pong (id: NodeId, rtt = 7): TransportResponse {
   return { type: 'transport.response', re: 1, end: true, from: { host: '127.0.0.1', port: 1 }, id, r: {}, rtt, bytes: 80 }

@@ -19,7 +19,9 @@ export const ERROR_CODES = {
   KRPC_GENERIC: 'ERR_KRPC_GENERIC',
   KRPC_SERVER: 'ERR_KRPC_SERVER',
   KRPC_PROTOCOL: 'ERR_KRPC_PROTOCOL',
-  KRPC_METHOD_UNKNOWN: 'ERR_KRPC_METHOD_UNKNOWN'
+  KRPC_METHOD_UNKNOWN: 'ERR_KRPC_METHOD_UNKNOWN',
+  BAD_REQUEST: 'ERR_BAD_REQUEST',
+  UNEXPECTED_REPLY: 'ERR_UNEXPECTED_REPLY'
 } as const
 
 export type ErrorCode = typeof ERROR_CODES[keyof typeof ERROR_CODES]
@@ -121,6 +123,20 @@ export class KrpcMethodUnknownError extends CodedError {
   override readonly name = 'KrpcMethodUnknownError'
   readonly code = ERROR_CODES.KRPC_METHOD_UNKNOWN
   constructor (message = 'Method Unknown') { super(message) }
+}
+
+/** An ask to an actor (crawler.*, lists.*, gossip.*, transport.* …) failed its guard. */
+export class BadRequestError extends CodedError {
+  override readonly name = 'BadRequestError'
+  readonly code = ERROR_CODES.BAD_REQUEST
+  constructor (message = 'bad request') { super(message) }
+}
+
+/** An ask got a reply of a type it does not expect (say, `transport.info` answered with something else). */
+export class UnexpectedReplyError extends CodedError {
+  override readonly name = 'UnexpectedReplyError'
+  readonly code = ERROR_CODES.UNEXPECTED_REPLY
+  constructor (message = 'unexpected reply') { super(message) }
 }
 
 /** The error (as data) for a failed KRPC guard: 204 → method unknown, else protocol error (203). */

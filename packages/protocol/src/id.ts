@@ -18,12 +18,12 @@ export function idsEqual (a: NodeId, b: NodeId): boolean {
   return true
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'))
-
+/**
+ * Lower-case hex of `id`, as one flat string (Buffer's native encoder: appending 20 pairs would
+ * leave a chain of 19 rope nodes, ~600 bytes, behind every hex id kept as a key or a field).
+ */
 export function idToHex (id: Uint8Array): string {
-  let s = ''
-  for (let i = 0; i < id.length; i++) s += HEX[id[i]!]
-  return s
+  return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex')
 }
 
 const HEX_ID = /^[0-9a-fA-F]{40}$/
@@ -43,8 +43,12 @@ export function idFromHex (hex: unknown): NodeId {
   return id
 }
 
-export function randomId (): NodeId {
-  return globalThis.crypto.getRandomValues(new Uint8Array(ID_LENGTH))
+/** A random id; `random` (numbers in [0, 1), a simulation's seeded generator) instead of the system's CSPRNG when given. */
+export function randomId (random?: () => number): NodeId {
+  if (random === undefined) return globalThis.crypto.getRandomValues(new Uint8Array(ID_LENGTH))
+  const out = new Uint8Array(ID_LENGTH)
+  for (let i = 0; i < ID_LENGTH; i++) out[i] = Math.floor(random() * 256)
+  return out
 }
 
 export function xorDistance (a: NodeId, b: NodeId): Uint8Array {
@@ -72,9 +76,9 @@ export function commonPrefixLength (a: NodeId, b: NodeId): number {
   return ID_LENGTH * 8
 }
 
-/** A random id that shares exactly `bits` leading bits with `id` (bits < 160). */
-export function randomIdWithPrefix (id: NodeId, bits: number): NodeId {
-  const out = randomId()
+/** A random id that shares exactly `bits` leading bits with `id` (bits < 160); `random` as for randomId. */
+export function randomIdWithPrefix (id: NodeId, bits: number, random?: () => number): NodeId {
+  const out = randomId(random)
   const whole = bits >> 3
   for (let i = 0; i < whole; i++) out[i] = id[i]!
   if (whole < ID_LENGTH) {

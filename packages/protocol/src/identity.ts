@@ -24,6 +24,19 @@ export function generateIdentity (): Identity {
   return identityOf(privateKey)
 }
 
+/**
+ * The identity whose ed25519 private key is the 32-byte `seed` (RFC 8032): the same seed, the
+ * same identity. For simulations and tests that must be reproducible; a real node's key comes
+ * from `generateIdentity`.
+ */
+export function identityFromSeed (seed: Uint8Array): Identity {
+  if (seed.length !== 32) throw new BadPrivateKeyError(`an ed25519 seed is 32 bytes, got ${seed.length}`)
+  const pkcs8 = new Uint8Array(PKCS8_PREFIX.length + 32)
+  pkcs8.set(PKCS8_PREFIX)
+  pkcs8.set(seed, PKCS8_PREFIX.length)
+  return identityFromPrivateKey(pkcs8)
+}
+
 /** The identity of a PKCS#8 DER ed25519 private key; throws BadPrivateKeyError (ERR_BAD_PRIVATE_KEY) otherwise. */
 export function identityFromPrivateKey (pkcs8: Uint8Array): Identity {
   let key: KeyObject
@@ -60,6 +73,9 @@ export function verifySignature (publicKey: Uint8Array, data: Uint8Array, sig: U
 
 /** DER prefix of an ed25519 SubjectPublicKeyInfo; the raw key follows it. */
 const SPKI_PREFIX = Uint8Array.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00])
+
+/** DER prefix of an ed25519 PKCS#8 private key (RFC 8410); the 32-byte seed follows it. */
+const PKCS8_PREFIX = Uint8Array.from([0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20])
 
 const publicKeys = new Map<string, KeyObject>()
 const privateKeys = new WeakMap<Uint8Array, KeyObject>()

@@ -92,7 +92,7 @@ xor('id - commonPrefixLength agrees with the BigInt bit length of the XOR', () =
     const a = rnd.bytes(20)
     const b = a.slice()
     const bit = rnd.int(161)
-    if (bit < 160) b[bit >> 3] ^= 0x80 >> (bit & 7)
+    if (bit < 160) b[bit >> 3] = (b[bit >> 3] ?? 0) ^ (0x80 >> (bit & 7))
     const x = distance(a, b)
     const want = x === 0n ? 160 : 160 - x.toString(2).length
     assert.is(commonPrefixLength(a, b), want)
@@ -155,3 +155,19 @@ nearest('id - the target itself is nearest; duplicates are kept', () => {
 })
 
 nearest.run()
+
+const seededIds = suite('id - seeded random ids')
+
+seededIds('id - randomId and randomIdWithPrefix draw from a given generator: the same numbers, the same ids', () => {
+  const gen = (): (() => number) => { let x = 0; return () => { x = (x * 9301 + 49297) % 233280; return x / 233280 } }
+  const a = gen()
+  const b = gen()
+  assert.equal(randomId(a), randomId(b))
+  const self = randomId(gen())
+  const p = randomIdWithPrefix(self, 13, a)
+  assert.equal(p, randomIdWithPrefix(self, 13, b))
+  assert.is(commonPrefixLength(p, self), 13)
+  assert.is(idToHex(new Uint8Array([0, 15, 255, 16])), '000fff10')
+})
+
+seededIds.run()

@@ -181,7 +181,10 @@ function randomJunk (rnd: Prng, depth = 0): unknown {
 function flipBits (rnd: Prng, buf: Uint8Array): Uint8Array {
   const out = buf.slice()
   if (out.length === 0) return out
-  for (let n = 1 + rnd.int(3); n > 0; n--) out[rnd.int(out.length)] ^= 1 << rnd.int(8)
+  for (let n = 1 + rnd.int(3); n > 0; n--) {
+    const i = rnd.int(out.length)
+    out[i] = (out[i] ?? 0) ^ (1 << rnd.int(8))
+  }
   return out
 }
 

@@ -8,6 +8,7 @@ import type { Observable } from 'rxjs'
 import { ipLimitsOf } from '@peerconnect/protocol'
 import type { IpLimitsMode, Message, NodeId } from '@peerconnect/protocol'
 import type { ActorDeps, Logger } from '@peerconnect/runtime'
+import { randomSecret, simulationRandom } from '@peerconnect/runtime'
 import { RoutingTable } from './table.js'
 import { PeerStore } from './peer-store.js'
 import type { PeerStoreOptions } from './peer-store.js'
@@ -110,7 +111,7 @@ export function createContext (init: RoutingInit, deps: ActorDeps): RoutingConte
     pending: new Map(),
     changes$: new Subject(),
     answers$: new Subject(),
-    peers: { store: new PeerStore(init.peers), tokens: createPeerTokens({ rotate: init.peers?.tokenRotate }) },
+    peers: { store: new PeerStore(init.peers), tokens: createPeerTokens({ rotate: init.peers?.tokenRotate, ...seededSecret(deps) }) },
     dirty: false
   }
 }
@@ -125,4 +126,10 @@ export function changed (ctx: RoutingContext, opts: { answers?: boolean } = {}):
 /** Records a change that only find_node answers see (a contact failed): a new view goes out. */
 export function answersChanged (ctx: RoutingContext): void {
   ctx.answers$.next()
+}
+
+/** In a simulation on a virtual clock, token secrets come from the run's seed (reproducible runs); otherwise from node:crypto. */
+function seededSecret (deps: ActorDeps): { secret?: () => Uint8Array } {
+  const random = simulationRandom(deps)
+  return random === undefined ? {} : { secret: () => randomSecret(random) }
 }

@@ -9,10 +9,9 @@
  */
 import { of } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { errorReply, fitNodes, isNodeId, isRpcRequest, reply, wantedCount, wantedFamilies } from '@peerconnect/protocol'
+import { errorReply, fitNodes, isNodeId, isRpcRequest, KrpcProtocolError, reply, wantedCount, wantedFamilies } from '@peerconnect/protocol'
 import type { Message, RpcReply } from '@peerconnect/protocol'
 import type { RoutingContext } from './context.js'
-import { KrpcProtocolError } from './errors.js'
 
 export function onFindNode (msg: Message, ctx: RoutingContext): Observable<Message> {
   if (!isRpcRequest(msg) || !isNodeId(msg.args.target)) {

@@ -10,10 +10,9 @@
  */
 import { of } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { errorReply, FIND_NODE_COUNT, isRpcRequest, parseQueryArgs, reply, wantedFamilies } from '@peerconnect/protocol'
+import { errorReply, FIND_NODE_COUNT, isRpcRequest, KrpcProtocolError, KrpcServerError, parseQueryArgs, reply, wantedFamilies } from '@peerconnect/protocol'
 import type { Message, RpcReply } from '@peerconnect/protocol'
 import type { RoutingContext } from './context.js'
-import { KrpcProtocolError, KrpcServerError } from './errors.js'
 import { fitPeersReply } from './peers-reply.js'
 
 export function onGetPeers (msg: Message, ctx: RoutingContext): Observable<Message> {

@@ -32,6 +32,6 @@ export function staleTargets (ctx: RoutingContext): Uint8Array[] {
   const now = ctx.deps.clock.now()
   return ctx.table.staleBuckets(now, ctx.opts.refreshAfter).map(bucket => {
     ctx.table.touchBucket(bucket, now)
-    return randomIdWithPrefix(ctx.table.self, bucket)
+    return randomIdWithPrefix(ctx.table.self, bucket, ctx.deps.random)
   })
 }

@@ -11,6 +11,9 @@ import type { ActorDeps, ActorSpec } from './contract.js'
 import { SNAPSHOT_TYPE } from './contract.js'
 import { createAsker } from './asker.js'
 import { CONFIGURE_TYPE } from './constants.js'
+import { FAULT_TYPE, isActorFault } from './kit.js'
+import type { ActorFault } from './kit.js'
+import { BadFaultError, FaultInjectedError, FaultsDisabledError } from './errors.js'
 
 /** The collaborators a host gives every actor (all of `ActorDeps` but name, ask and snapshot). */
 export type BaseDeps = Pick<ActorDeps, 'clock' | 'random' | 'scheduler' | 'log' | 'pool'>
@@ -29,6 +32,8 @@ export interface ActorCore {
   configure (patch: unknown): void
   snapshot (): unknown
   stats (): ActorThreadStats
+  /** Injects a test fault (throws FaultsDisabledError without `allowFaults`, BadFaultError for one the host cannot do). */
+  fault (fault: ActorFault): void
   /** Completes `in$` and unsubscribes `out$` (releasing the actor's timers). */
   stop (): void
 }
@@ -41,6 +46,13 @@ export interface ActorCoreOptions {
   readonly send: (msg: Message) => void
   readonly onFatal: (err: unknown) => void
   readonly onComplete: () => void
+  /** Let `fault()` inject faults (tests only; default false). */
+  readonly allowFaults?: boolean
+  /**
+   * How this thread really crashes (the worker host): an uncaught error, a `process.exit`.
+   * Without it (the inline host) `uncaught` fails the incarnation and `exit` is refused.
+   */
+  readonly crash?: { uncaught (err: Error): void, exit (code: number): void }
 }
 
 export function createActorCore (spec: ActorSpec, opts: ActorCoreOptions): ActorCore {
@@ -79,6 +91,21 @@ export function createActorCore (spec: ActorSpec, opts: ActorCoreOptions): Actor
     configure: (patch) => deliver({ type: CONFIGURE_TYPE, patch } as Message),
     snapshot: () => lastSnapshot,
     stats: () => ({ name: spec.name, threadId, messagesIn, messagesOut, pendingAsks: asker.pending }),
+    fault (fault) {
+      if (opts.allowFaults !== true) throw new FaultsDisabledError(`faults are not allowed (actor ${spec.name})`)
+      if (!isActorFault(fault)) throw new BadFaultError('a fault is { kind: \'throw\', on } | { kind: \'uncaught\' } | { kind: \'exit\', code? }')
+      if (fault.kind === 'throw') {
+        if (!spec.consumes.includes(fault.on)) throw new BadFaultError(`actor ${spec.name} does not consume ${fault.on}`)
+        deliver({ type: FAULT_TYPE, on: fault.on } as Message)
+      } else if (fault.kind === 'uncaught') {
+        const err = new FaultInjectedError(`uncaught error injected in actor ${spec.name}`)
+        if (opts.crash === undefined) opts.onFatal(err)
+        else opts.crash.uncaught(err)
+      } else {
+        if (opts.crash === undefined) throw new BadFaultError('exit needs the worker host (process.exit would end the whole process)')
+        opts.crash.exit(fault.code ?? 1)
+      }
+    },
     stop () {
       if (stopped) return
       stopped = true

@@ -1,23 +1,26 @@
 /**
  * The actor contract. An actor is a pure stream function over messages, built by a factory from
- * plain-data configuration:
+ * plain-data configuration. It is written with the actor kit (kit.ts), where a handler table is
+ * the actor:
  *
- *   export const routing = defineActor({
- *     name: 'routing',
- *     consumes: ['rpc.ping', 'rpc.find_node', 'routing.closest', 'transport.seen'],
+ *   export const liveness = defineActor({
+ *     name: 'liveness',
  *     worker: new URL('./worker.js', import.meta.url),
- *     create: (init: RoutingInit) => (in$, deps) => out$
+ *     context: (init: LivenessInit, deps, emit) => …,      // the state the handlers share
+ *     handlers: { 'liveness.check': onCheck }                // consumes = these + actor.cancel
  *   })
- *   supervisor.start(routing({ k: 20 }), { host: 'worker' })
+ *   supervisor.start(liveness({ window: 5000 }), { host: 'worker' })
  *
  * `in$` carries the messages of the consumed types (and only those); `out$` carries published
  * messages and replies (messages with `re`). Requests to other actors go through `deps.ask`.
- * Per-request failures are reply values (`errorReply`); only a fatal error errors `out$`, and
- * the supervisor then restarts the actor with its last snapshot. Actor code cannot tell which
- * host it runs on.
+ * Per-request failures are reply values (`errorReply`; the kit turns a throwing handler into
+ * one); only a fatal error errors `out$`, and the supervisor then restarts the actor with its
+ * last snapshot. Actor code cannot tell which host it runs on.
  */
 import type { Observable, SchedulerLike } from 'rxjs'
 import type { Message } from '@peerconnect/protocol'
+import type { ActorDefinition } from './kit.js'
+import { kitSpec } from './kit.js'
 
 export interface Clock { now (): number }
 
@@ -82,20 +85,32 @@ export type ActorFactory<Init> = ((init: Init) => ActorSpec) & { readonly actorN
  */
 export const SNAPSHOT_TYPE = 'actor.snapshot'
 
-export function defineActor<Init> (def: {
-  name: string
-  consumes: readonly string[]
-  worker?: URL | string
-  probe?: string | false
-  create: (init: Init) => ActorFn
-}): ActorFactory<Init> {
-  const factory = (init: Init): ActorSpec => ({
-    name: def.name,
-    consumes: def.consumes,
-    worker: def.worker,
-    ...(def.probe === undefined ? {} : { probe: def.probe }),
-    init,
-    run: def.create(init)
-  })
+/** An actor written as a whole stream function (the kit's handler table is the usual way: see kit.ts). */
+export interface StreamActorDefinition<Init> {
+  readonly name: string
+  readonly consumes: readonly string[]
+  readonly worker?: URL | string
+  readonly probe?: string | false
+  readonly create: (init: Init) => ActorFn
+}
+
+/**
+ * Makes an actor factory. With `handlers` (the kit, kit.ts) the handler table is the actor:
+ * `consumes` is derived from it and the kit runs each message in isolation. With `consumes` and
+ * `create`, the stream function is given whole.
+ */
+export function defineActor<Init, Ctx> (def: ActorDefinition<Init, Ctx>): ActorFactory<Init>
+export function defineActor<Init> (def: StreamActorDefinition<Init>): ActorFactory<Init>
+export function defineActor<Init, Ctx> (def: ActorDefinition<Init, Ctx> | StreamActorDefinition<Init>): ActorFactory<Init> {
+  const factory = 'handlers' in def
+    ? (init: Init): ActorSpec => kitSpec(def, init)
+    : (init: Init): ActorSpec => ({
+        name: def.name,
+        consumes: def.consumes,
+        worker: def.worker,
+        ...(def.probe === undefined ? {} : { probe: def.probe }),
+        init,
+        run: def.create(init)
+      })
   return Object.assign(factory, { actorName: def.name })
 }

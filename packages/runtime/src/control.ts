@@ -10,6 +10,7 @@ import type { MessagePort } from 'node:worker_threads'
 import { toErrorData } from '@peerconnect/protocol'
 import type { ErrorData } from '@peerconnect/protocol'
 import type { ActorCore, ActorThreadStats } from './actor-core.js'
+import type { ActorFault } from './kit.js'
 import { errorFromData } from './errors.js'
 
 export interface ActorControl {
@@ -19,6 +20,8 @@ export interface ActorControl {
   snapshot (): Promise<unknown>
   /** Delivers `{ type: 'actor.configure', patch }` to the actor. */
   configure (patch: unknown): Promise<void>
+  /** Injects a test fault (see `ActorFault`); rejects with ERR_FAULTS_DISABLED unless the supervisor has `allowFaults`. */
+  fault (fault: ActorFault): Promise<void>
 }
 
 /** A result or an error as data: what crosses a thread in the control and services channels. */
@@ -29,7 +32,8 @@ export function localControl (core: ActorCore): ActorControl {
   return {
     stats: async () => core.stats(),
     snapshot: async () => core.snapshot(),
-    configure: async (patch) => { core.configure(patch) }
+    configure: async (patch) => { core.configure(patch) },
+    fault: async (fault) => { core.fault(fault) }
   }
 }
 
@@ -38,7 +42,8 @@ export function exposeControl (control: ActorControl, port: MessagePort): void {
   expose({
     stats: async () => settle(control.stats()),
     snapshot: async () => settle(control.snapshot()),
-    configure: async (patch: unknown) => settle(control.configure(patch))
+    configure: async (patch: unknown) => settle(control.configure(patch)),
+    fault: async (fault: ActorFault) => settle(control.fault(fault))
   }, asEndpoint(port))
 }
 
@@ -53,7 +58,8 @@ export function remoteControl (port: MessagePort, gone: Promise<never>): ActorCo
   return {
     stats: async () => call<ActorThreadStats>('stats'),
     snapshot: async () => call<unknown>('snapshot'),
-    configure: async (patch) => call<void>('configure', patch)
+    configure: async (patch) => call<void>('configure', patch),
+    fault: async (fault) => call<void>('fault', fault)
   }
 }
 

@@ -76,6 +76,30 @@ export class AbortError extends Error {
   readonly code = 'ERR_ABORTED'
 }
 
+/** A request of a type the actor has no handler for (the kit answers it). */
+export class UnknownTypeError extends Error {
+  override readonly name = 'UnknownTypeError'
+  readonly code = 'ERR_UNKNOWN_TYPE'
+}
+
+/** A fault injected by a test (`control(name).fault(…)`, with `allowFaults`). */
+export class FaultInjectedError extends Error {
+  override readonly name = 'FaultInjectedError'
+  readonly code = 'ERR_FAULT_INJECTED'
+}
+
+/** `fault()` was called on a supervisor started without `allowFaults`. */
+export class FaultsDisabledError extends Error {
+  override readonly name = 'FaultsDisabledError'
+  readonly code = 'ERR_FAULTS_DISABLED'
+}
+
+/** A fault the host cannot inject: a malformed one, a type the actor does not consume, `exit` on the inline host. */
+export class BadFaultError extends Error {
+  override readonly name = 'BadFaultError'
+  readonly code = 'ERR_BAD_FAULT'
+}
+
 /** An error made from `ErrorData` (an error reply, an error from another thread). */
 export function errorFromData (data: ErrorData): Error & ErrorData {
   const err = new Error(data.message) as Error & { name: string, code: string }

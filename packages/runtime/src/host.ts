@@ -42,6 +42,8 @@ export interface HostOptions {
   readonly log: Logger
   readonly askTimeout?: number
   readonly stopTimeout?: number
+  /** Let the control plane inject test faults (the supervisor's `allowFaults`). */
+  readonly allowFaults?: boolean
   readonly events: HostEvents
 }
 

@@ -1,4 +1,6 @@
 export * from './contract.js'
+export { FAULT_TYPE, consumesOf, isActorFault, kitActor, kitSpec, snapshotMessage } from './kit.js'
+export type { ActorDefinition, ActorFault, Emit, Handler, HandlerResult } from './kit.js'
 export { createSupervisor } from './supervisor.js'
 export type { Supervisor, SupervisorOptions, StartOptions } from './supervisor.js'
 export type { WatchdogOptions } from './watchdog.js'

@@ -41,6 +41,7 @@ export function startInlineHost (spec: ActorSpec, opts: HostOptions): ActorHost 
     deps: opts.deps,
     snapshot: opts.snapshot,
     askTimeout: opts.askTimeout,
+    allowFaults: opts.allowFaults,
     send: (msg) => { if (alive) events.send(msg) },
     onFatal: (err) => {
       if (!alive) return

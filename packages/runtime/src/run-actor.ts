@@ -14,6 +14,8 @@ export function runActor<Init> (factory: ActorFactory<Init>): void {
     deps: link.deps,
     snapshot: link.data.snapshot,
     askTimeout: link.data.askTimeout,
+    allowFaults: link.data.allowFaults === true,
+    crash: link.crash,
     send: link.send,
     onFatal: link.fatal,
     onComplete: link.complete

@@ -37,7 +37,7 @@ import { createComputePool } from './pool.js'
 import type { LocalComputePool } from './pool.js'
 import { startInlineHost } from './inline-host.js'
 import { startWorkerHost } from './worker-host.js'
-import { ActorNotRunningError, ActorRestartedError, ActorUnresponsiveError, BacklogFullError, DuplicateActorError, NoConsumerError, SupervisorStoppedError, UnknownActorError } from './errors.js'
+import { ActorNotRunningError, ActorRestartedError, ActorUnresponsiveError, BacklogFullError, DuplicateActorError, FaultsDisabledError, NoConsumerError, SupervisorStoppedError, UnknownActorError } from './errors.js'
 import { CANCEL_TYPE, MAX_BACKLOG, SUPERVISOR_STATS } from './constants.js'
 import { withField } from './message-copy.js'
 import { probeTypeOf, startWatch, watchdogSettings } from './watchdog.js'
@@ -64,6 +64,11 @@ export interface SupervisorOptions {
    * reply comes within `deadline` ms (default 10 s). `false` turns it off.
    */
   readonly watchdog?: WatchdogOptions | false
+  /**
+   * Tests only: let `control(name).fault(…)` inject faults into actors (a throwing handler, an
+   * uncaught error, a `process.exit` in a worker). Off by default; the CLI and the HTTP API never set it.
+   */
+  readonly allowFaults?: boolean
 }
 
 export interface StartOptions {
@@ -194,6 +199,7 @@ export function createSupervisor<A = AskCatalogue, P = PublishCatalogue> (opts: 
         log: slot.log,
         askTimeout: opts.askTimeout,
         stopTimeout: opts.stopTimeout,
+        allowFaults: opts.allowFaults === true,
         events: {
           send: (msg) => { if (current()) route(slot, msg) },
           ready: () => { if (current()) ready(slot) },
@@ -349,7 +355,11 @@ export function createSupervisor<A = AskCatalogue, P = PublishCatalogue> (opts: 
       return {
         stats: async () => current().stats(),
         snapshot: async () => current().snapshot(),
-        configure: async (patch) => current().configure(patch)
+        configure: async (patch) => current().configure(patch),
+        fault: async (fault) => {
+          if (opts.allowFaults !== true) throw new FaultsDisabledError('faults are not allowed: the supervisor was started without allowFaults')
+          await current().fault(fault)
+        }
       }
     },
     async remove (name) {

@@ -7,6 +7,7 @@
  */
 import { existsSync } from 'node:fs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { freshBundle } from './worker-bundle.js'
 
 export interface WorkerEntry {
   /** The file the Worker is started with. */
@@ -18,7 +19,8 @@ export interface WorkerEntry {
 export function resolveWorkerEntry (worker: URL | string): WorkerEntry {
   const url = toUrl(worker)
   const ts = typeScriptSource(url)
-  return ts === undefined ? { start: url } : { start: packageFile('bootstrap/tsx-worker.mjs'), entry: ts.href }
+  if (ts !== undefined) return { start: packageFile('bootstrap/tsx-worker.mjs'), entry: ts.href }
+  return { start: freshBundle(url) ?? url }
 }
 
 /** The `.ts` file to run for `url`, or undefined when `url` is runnable JavaScript. */

@@ -35,7 +35,8 @@ export function startWorkerHost (spec: ActorSpec, opts: HostOptions): ActorHost 
     control: control.port2,
     services: services.port2,
     logLevel: (log as Partial<LevelledLogger>).level ?? 'debug',
-    askTimeout: opts.askTimeout
+    askTimeout: opts.askTimeout,
+    allowFaults: opts.allowFaults === true
   }
   let worker: Worker
   try {

@@ -28,6 +28,8 @@ export interface WorkerLink {
   send (msg: Message): void
   fatal (err: unknown): void
   complete (): void
+  /** Really crashes this worker, a tick later (so a control call that asked for it is answered first). */
+  readonly crash: { uncaught (err: Error): void, exit (code: number): void }
   /** Starts feeding `core`: batches in, control plane, stop handshake; then says ready. */
   serve (core: ActorCore): void
 }
@@ -80,6 +82,10 @@ export function connectToHost (): WorkerLink {
     send: (msg) => out.push(msg),
     fatal (err) { post({ kind: 'fatal', error: toErrorData(err) }); close() },
     complete: () => post({ kind: 'completed' }),
+    crash: {
+      uncaught: (err) => { setTimeout(() => { throw err }, 0) },
+      exit: (code) => { setTimeout(() => process.exit(code), 0) }
+    },
     serve (c) {
       if (closed) return
       core = c

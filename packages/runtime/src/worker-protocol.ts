@@ -25,6 +25,8 @@ export interface ActorWorkerData {
   readonly services: MessagePort
   readonly logLevel: LogLevel
   readonly askTimeout?: number
+  /** The supervisor's `allowFaults`: the control plane may inject test faults. */
+  readonly allowFaults?: boolean
 }
 
 export type HostFrame = { readonly kind: 'stop' }
@@ -46,7 +48,8 @@ export function isActorWorkerData (x: unknown): x is ActorWorkerData {
   const d = x as Partial<ActorWorkerData> | null
   return typeof d === 'object' && d !== null && typeof d.name === 'string' &&
     isPort(d.control) && isPort(d.services) && parseLogLevel(d.logLevel) !== undefined &&
-    (d.askTimeout === undefined || typeof d.askTimeout === 'number')
+    (d.askTimeout === undefined || typeof d.askTimeout === 'number') &&
+    (d.allowFaults === undefined || typeof d.allowFaults === 'boolean')
 }
 
 export function isFrame<K extends string> (x: unknown, kind: K): x is { kind: K } {

@@ -15,6 +15,7 @@ function fakeCore (): ActorCore & { patches: unknown[] } {
     configure: (patch) => { patches.push(patch) },
     snapshot: () => ({ table: [1, 2] }),
     stats: () => ({ name: 'fake', threadId: 0, messagesIn: 3, messagesOut: 4, pendingAsks: 1 }),
+    fault: (fault) => { patches.push(fault) },
     stop () {}
   }
 }
@@ -50,6 +51,8 @@ control('control - over a MessageChannel with comlink: stats, snapshot, configur
     assert.equal(await remote.snapshot(), { table: [1, 2] })
     await remote.configure({ alpha: 2 })
     assert.equal(core.patches, [{ alpha: 2 }])
+    await remote.fault({ kind: 'throw', on: 'x' })
+    assert.equal(core.patches, [{ alpha: 2 }, { kind: 'throw', on: 'x' }])
   } finally { close() }
 }))
 
@@ -57,13 +60,15 @@ control('control - an error on the far side keeps its name and code', withTimeou
   const failing: ActorControl = {
     stats: async () => { throw Object.assign(new Error('no stats'), { name: 'StatsError', code: 'ERR_STATS' }) },
     snapshot: async () => undefined,
-    configure: async () => {}
+    configure: async () => {},
+    fault: async () => { throw Object.assign(new Error('no faults'), { name: 'FaultsDisabledError', code: 'ERR_FAULTS_DISABLED' }) }
   }
   const { remote, close } = connect(failing)
   try {
     const err = await rejects(remote.stats(), 'ERR_STATS')
     assert.is(err.name, 'StatsError')
     assert.is(await remote.snapshot(), undefined)
+    await rejects(remote.fault({ kind: 'uncaught' }), 'ERR_FAULTS_DISABLED')
   } finally { close() }
 }))
 
@@ -71,7 +76,8 @@ control('control - calls to a worker that is gone reject instead of hanging', wi
   const never: ActorControl = {
     stats: async () => new Promise(() => {}),
     snapshot: async () => undefined,
-    configure: async () => {}
+    configure: async () => {},
+    fault: async () => {}
   }
   const { remote, close } = connect(never)
   const pending = rejects(remote.stats(), 'ERR_ACTOR_NOT_RUNNING')

@@ -1,10 +1,11 @@
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, writeFileSync, rmSync, statSync, utimesSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { packageFile, resolveWorkerEntry, typeScriptSource } from '../src/worker-entry.js'
+import { forgetBundles } from '../src/worker-bundle.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'pc-entry-'))
 const file = (name: string): URL => pathToFileURL(join(dir, name))
@@ -40,6 +41,42 @@ entry('entry - paths and URL strings are accepted', () => {
 entry('entry - the bootstrap files ship in the package', () => {
   assert.ok(packageFile('bootstrap/tsx-worker.mjs').pathname.endsWith('/packages/runtime/bootstrap/tsx-worker.mjs'))
   assert.ok(packageFile('bootstrap/pool-task.mjs').pathname.endsWith('/packages/runtime/bootstrap/pool-task.mjs'))
+})
+
+entry('entry - a compiled entry with a fresh bundle starts the bundle; a changed input, a missing bundle or manifest start the entry', () => {
+  const sub = mkdtempSync(join(dir, 'bundled-'))
+  const at = (name: string): string => join(sub, name)
+  writeFileSync(at('worker.js'), 'import "./dep.js"\n')
+  writeFileSync(at('dep.js'), 'export const x = 1\n')
+  writeFileSync(at('worker.bundle.mjs'), '// bundle\n')
+  const manifest = (): string => JSON.stringify({ entry: 'worker.js', inputs: ['worker.js', 'dep.js'].map(p => ({ path: p, mtimeMs: statSync(at(p)).mtimeMs, size: statSync(at(p)).size })) })
+  writeFileSync(at('worker.bundle.json'), manifest())
+  const url = pathToFileURL(at('worker.js'))
+  const bundle = pathToFileURL(at('worker.bundle.mjs'))
+  forgetBundles()
+  assert.equal(resolveWorkerEntry(url), { start: bundle }, 'fresh: the bundle')
+  // an input rebuilt since (same size, another mtime)
+  utimesSync(at('dep.js'), new Date(), new Date(Date.now() + 5000))
+  forgetBundles()
+  assert.equal(resolveWorkerEntry(url), { start: url }, 'an input changed: the entry')
+  writeFileSync(at('worker.bundle.json'), manifest())
+  forgetBundles()
+  assert.equal(resolveWorkerEntry(url), { start: bundle }, 'rebundled: the bundle again')
+  writeFileSync(at('dep.js'), 'export const x = 22\n')
+  forgetBundles()
+  assert.equal(resolveWorkerEntry(url), { start: url }, 'an input of another size: the entry')
+  writeFileSync(at('worker.bundle.json'), manifest())
+  rmSync(at('worker.bundle.mjs'))
+  forgetBundles()
+  assert.equal(resolveWorkerEntry(url), { start: url }, 'no bundle: the entry')
+  writeFileSync(at('worker.bundle.mjs'), '// bundle\n')
+  writeFileSync(at('worker.bundle.json'), '{ not json')
+  forgetBundles()
+  assert.equal(resolveWorkerEntry(url), { start: url }, 'an unreadable manifest: the entry')
+  writeFileSync(at('worker.bundle.json'), JSON.stringify({ entry: 'other.js', inputs: [] }))
+  forgetBundles()
+  assert.equal(resolveWorkerEntry(url), { start: url }, 'a manifest of another entry: the entry')
+  forgetBundles()
 })
 
 entry.after(() => rmSync(dir, { recursive: true, force: true }))

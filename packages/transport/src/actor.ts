@@ -1,10 +1,11 @@
 import { defer, EMPTY, from, ignoreElements, merge, mergeMap, Observable, of, shareReplay, Subject, finalize, map, tap } from 'rxjs'
 import type { Subscription } from 'rxjs'
-import { errorReply, isActorCancel, isRoutingView, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR, normalizeHost, reply, rpcType } from '@peerconnect/protocol'
+import { BadRequestError, errorReply, isActorCancel, isRoutingView, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR, normalizeHost, reply, rpcType } from '@peerconnect/protocol'
 import type { Address, Message, NodeId, RpcRequest, ViewContactData, TransportFailed, TransportInfoReply, TransportResponse, TransportSeen } from '@peerconnect/protocol'
 import type { ActorDeps, ActorFn, Logger } from '@peerconnect/runtime'
+import { randomSecret, simulationRandom } from '@peerconnect/runtime'
 import { ANSWER_TIMEOUT, VIEW_MAX_AGE } from './constants.js'
-import { BadRequestError, RpcReadOnlyError, RpcUnsupportedError } from './errors.js'
+import { RpcReadOnlyError, RpcUnsupportedError } from './errors.js'
 import { createKrpcSocket } from './socket.js'
 import type { InboundQuery, KrpcSocket } from './socket.js'
 import { createSeenThrottle } from './seen-throttle.js'
@@ -41,9 +42,14 @@ export function transportActor (init: TransportInit): ActorFn {
     const failures = createSeenThrottle({ interval: init.seenInterval })
     const speaks = createSpeaks()
     const tally: SpeaksTally = { refused: 0, timeoutsNotCounted: 0, refusedReadOnly: 0 }
+    // On a virtual clock (any scheduler but rxjs's real-time one), query timeouts, RTTs and
+    // transaction ids come from deps; in real time, plain timers, performance.now and node:crypto.
+    const random = simulationRandom(deps)
+    const virtual = random === undefined ? {} : { scheduler: deps.scheduler, random }
     const roPeers = createReadOnlyPeers()
     let viewContacts: readonly ViewContactData[] = []
     const socket = createKrpcSocket({
+      ...virtual,
       id: init.id,
       host: init.host,
       port: init.port,
@@ -80,6 +86,7 @@ export function transportActor (init: TransportInit): ActorFn {
       random: deps.random,
       scheduler: deps.scheduler,
       log: deps.log,
+      bytes: random === undefined ? undefined : length => randomSecret(random, length),
       createSocket: init.network === undefined ? undefined : type => init.network!.createSocket(type),
       candidates: () => viewContacts.filter(c => speaks.pc(`${c.host}:${c.port}`) !== false).map(c => ({ host: c.host, port: c.port })),
       ours: () => {
@@ -176,7 +183,9 @@ function onInfo (m: Message, ctx: { socket: KrpcSocket, id: NodeId, udp: Address
 /**
  * Answers each inbound query: find_node from routing's view when there is a fresh one (view.ts),
  * else — and every other method — by asking the consumer of `rpc.<method>` and sending its first
- * answer (or the mapped KRPC error) back. Emits nothing. One plain subscription per query, no operator chain
+ * answer (or the mapped KRPC error) back. An ask that failed because its consumer crashed while
+ * answering (ERR_ACTOR_RESTARTED) is asked once more: it waits for the restart instead of the
+ * querier getting a 202. Emits nothing. One plain subscription per query, no operator chain
  * (this runs for every query the node answers); those still open are cancelled on unsubscribe.
  */
 function answerAll (inbound$: Observable<InboundQuery>, ctx: Answering): Observable<never> {
@@ -186,29 +195,33 @@ function answerAll (inbound$: Observable<InboundQuery>, ctx: Answering): Observa
       const local = ctx.view.answer(q, ctx.deps.clock.now())
       if (local !== undefined) { ctx.socket.reply(q, local); return }
       const req: RpcRequest = { type: rpcType(q.method), method: q.method, from: q.from, id: q.id, args: q.args, queryBytes: q.bytes }
-      let settled = false
-      let sub: Subscription | undefined
-      const settle = (): void => {
-        settled = true
-        if (sub !== undefined) { open.delete(sub); sub.unsubscribe() }
+      const ask = (again: boolean): void => {
+        let settled = false
+        let sub: Subscription | undefined
+        const settle = (): void => {
+          settled = true
+          if (sub !== undefined) { open.delete(sub); sub.unsubscribe() }
+        }
+        sub = ctx.deps.ask(req, { timeout: ctx.timeout }).subscribe({
+          next: r => {
+            if (settled) return
+            if (isRpcReply(r)) ctx.socket.reply(q, r.r, { proven: r.proven === true })
+            else ctx.socket.replyError(q, KRPC_ERROR.SERVER, 'server error')
+            settle()
+          },
+          error: (err: unknown) => {
+            if (settled) return
+            settle()
+            if (!again && (err as { code?: unknown } | null)?.code === ACTOR_RESTARTED) return ask(true)
+            const { code, message } = krpcErrorOf(err)
+            ctx.socket.replyError(q, code, message)
+          },
+          complete: settle
+        })
+        if (settled) sub.unsubscribe()
+        else open.add(sub)
       }
-      sub = ctx.deps.ask(req, { timeout: ctx.timeout }).subscribe({
-        next: r => {
-          if (settled) return
-          if (isRpcReply(r)) ctx.socket.reply(q, r.r, { proven: r.proven === true })
-          else ctx.socket.replyError(q, KRPC_ERROR.SERVER, 'server error')
-          settle()
-        },
-        error: (err: unknown) => {
-          if (settled) return
-          const { code, message } = krpcErrorOf(err)
-          ctx.socket.replyError(q, code, message)
-          settle()
-        },
-        complete: settle
-      })
-      if (settled) sub.unsubscribe()
-      else open.add(sub)
+      ask(false)
     })
     return () => {
       each.unsubscribe()
@@ -217,6 +230,9 @@ function answerAll (inbound$: Observable<InboundQuery>, ctx: Answering): Observa
     }
   })
 }
+
+/** The code of an ask whose consumer crashed while answering it (runtime's ActorRestartedError). */
+const ACTOR_RESTARTED = 'ERR_ACTOR_RESTARTED'
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 

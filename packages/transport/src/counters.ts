@@ -46,8 +46,11 @@ export interface Counters extends Record<DropReason, number> {
   dropped: number
   /** The counters of `method` (of `other` when it is not a known method). */
   method (method: string): MethodCounters
-  snapshot (): Record<string, number>
+  snapshot (): CountersSnapshot
 }
+
+/** Every plain counter by name, plus the flattened per-method ones (any other key may be absent). */
+export type CountersSnapshot = Readonly<Omit<Counters, 'method' | 'snapshot'>> & Readonly<Record<string, number>>
 
 export function createCounters (): Counters {
   const byMethod = new Map<string, MethodCounters>(COUNTED_METHODS.map(m => [m, { sent: 0, in: 0, timeouts: 0 }]))
@@ -78,8 +81,8 @@ export function createCounters (): Counters {
       return byMethod.get(method) ?? other
     },
     snapshot () {
-      const out: Record<string, number> = {}
-      for (const [k, v] of Object.entries(this)) if (typeof v === 'number') out[k] = v
+      const { method: _method, snapshot: _snapshot, ...plain } = this
+      const out: Omit<Counters, 'method' | 'snapshot'> & Record<string, number> = { ...plain }
       for (const [m, c] of byMethod) {
         out[`queriesSent.${m}`] = c.sent
         out[`queriesIn.${m}`] = c.in

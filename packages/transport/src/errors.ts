@@ -42,12 +42,6 @@ export class RpcReadOnlyError extends Error {
   readonly code = TRANSPORT_ERRORS.READ_ONLY
 }
 
-/** A transport.query / transport.info message failed its guard. */
-export class BadRequestError extends Error {
-  override readonly name = 'BadRequestError'
-  readonly code = 'ERR_BAD_REQUEST'
-}
-
 /** The socket could not be bound. Fatal for the actor. */
 export class BindError extends Error {
   override readonly name = 'BindError'

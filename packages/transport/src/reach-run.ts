@@ -33,6 +33,8 @@ export interface ReachRunDeps {
   readonly ours: () => Address[] | undefined
   /** The probe's socket maker: the simulated network's, else a real one. */
   readonly createSocket?: ((type: 'udp4' | 'udp6') => DatagramSocket) | undefined
+  /** Random bytes for nonces and transaction ids (a simulation's seeded source; default node:crypto). */
+  readonly bytes?: ((length: number) => Uint8Array) | undefined
   /** Called when the mode changed. */
   readonly onChange?: (readOnly: boolean) => void
 }
@@ -48,6 +50,7 @@ export interface ReachRun {
 
 export function createReachRun (deps: ReachRunDeps, opts: ReachabilityOptions | false | undefined): ReachRun {
   const reach: Reachability | undefined = opts === false ? undefined : createReachability(deps.now(), opts)
+  const bytes = deps.bytes ?? randomBytes
   const limiter = createProbeLimiter()
   const counts: ReachHelperCounts = { probesSent: 0, probesRefused: 0 }
   /** Helpers' answers to our pc_reach, failures (silent, refused), and answers seeing us at an address we do not advertise. */
@@ -59,7 +62,7 @@ export function createReachRun (deps: ReachRunDeps, opts: ReachabilityOptions | 
     createSocket: deps.createSocket ?? realSocket,
     host: () => deps.socket.address()?.host,
     now: deps.now,
-    tid: () => randomBytes(4)
+    tid: () => bytes(4)
   }
 
   const tick = (): void => {
@@ -69,7 +72,7 @@ export function createReachRun (deps: ReachRunDeps, opts: ReachabilityOptions | 
     if (change !== undefined) apply(change.readOnly)
     const ours = deps.ours()
     if (ours === undefined) return
-    const asks = reach.begin(now, deps.candidates(), deps.random, () => randomBytes(8))
+    const asks = reach.begin(now, deps.candidates(), deps.random, () => bytes(8))
     for (const ask of asks ?? []) {
       deps.socket.request(ask.to, { q: 'pc_reach', a: { n: ask.nonce }, timeout: REACH_ANSWER_TIMEOUT }, (err, res) => {
         if (err !== null || res === undefined) { asking.reachErrors++; return }

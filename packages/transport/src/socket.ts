@@ -1,6 +1,7 @@
 import dgram from 'node:dgram'
 import dns from 'node:dns'
 import { isIP } from 'node:net'
+import type { SchedulerLike, Subscription } from 'rxjs'
 import { AMPLIFICATION_LIMIT, compactAddress, decodeKrpc, encodeQuery, encodeResponse, isKrpcMethod, KRPC_ERROR, normalizeHost, parseQueryArgs, parseReply } from '@peerconnect/protocol'
 import type { Address, KrpcError, KrpcResponse, NodeId, Obj } from '@peerconnect/protocol'
 import { MIN_ANSWERED_BYTES, SOCKET_BUFFER_SIZE, STALL_SLACK } from './constants.js'
@@ -14,7 +15,7 @@ import { createRttTable } from './rtt.js'
 import type { RttOptions, RttTable } from './rtt.js'
 import { createCounters, DROP } from './counters.js'
 import { boundedError, encodeFlatResponse } from './response-encoder.js'
-import type { DropReason } from './counters.js'
+import type { CountersSnapshot, DropReason } from './counters.js'
 
 export interface KrpcSocketOptions {
   /** Our node id, sent as `id` in every query and reply. */
@@ -44,8 +45,12 @@ export interface KrpcSocketOptions {
   readonly onTimeout?: (host: string, port: number, method: string) => void
   /** A reply to one of our queries said (BEP 42 `ip`) what address it came to us from: `ip` compact, as sent by `host:port`. */
   readonly onExternal?: (ip: Uint8Array, host: string, port: number) => void
-  /** Monotonic ms, for RTTs and the rate limiter. Default performance.now. */
+  /** Monotonic ms, for RTTs and the rate limiter. Default performance.now, or the scheduler's time. */
   readonly now?: () => number
+  /** Query timeouts go through this scheduler (a simulation's virtual clock). Default: plain timers. */
+  readonly scheduler?: SchedulerLike
+  /** Random numbers in [0, 1) for transaction ids (a simulation's seeded ones). Default: node:crypto. */
+  readonly random?: () => number
   /** Kernel socket buffer sizes to ask for. Default SOCKET_BUFFER_SIZE. */
   readonly bufferSize?: number
   /** Makes the datagram socket (e.g. a simulated network's). Default: a real `dgram` socket. */
@@ -117,7 +122,7 @@ export interface KrpcSocket {
   /** Read-only mode (BEP 43): from now on every query we send carries `ro: 1`. */
   setReadOnly (on: boolean): void
   /** Counters (see counters.ts) plus pending, rttContacts and rateLimitSources. */
-  stats (): Record<string, number>
+  stats (): CountersSnapshot & { pending: number, rttContacts: number, rateLimitSources: number, rateLimitPrefixes: number }
   readonly rtt: RttTable
   /** Fails pending queries (ERR_RPC_SEND) and closes the socket. */
   close (): Promise<void>
@@ -126,12 +131,14 @@ export interface KrpcSocket {
 export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
   const self = opts.id
   const host = opts.host ?? '127.0.0.1'
-  const now = opts.now ?? (() => performance.now())
+  const scheduler = opts.scheduler
+  const now = opts.now ?? (scheduler === undefined ? () => performance.now() : () => scheduler.now())
+  const startTimer = (fn: () => void, ms: number): Timer => scheduler === undefined ? setTimeout(fn, ms) : scheduler.schedule(fn, ms)
   const limiter = opts.rateLimit === false ? undefined : createRateLimiter(opts.rateLimit)
   const rtt = createRttTable(opts.rtt)
   const counters = createCounters()
   const pending = new Map<number, Pending>()
-  const tids = new TidSource()
+  const tids = new TidSource(opts.random)
   const replyGuard = opts.replyGuard ?? knownReplyGuard
   const credit = createCreditBook(opts.credit)
   const type = host.includes(':') ? 'udp6' : 'udp4'
@@ -200,7 +207,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       if (closed) return Promise.resolve()
       closed = true
       const err = new RpcSendError('socket closed')
-      for (const p of pending.values()) { clearTimeout(p.timer); p.cb(err) }
+      for (const p of pending.values()) { stopTimer(p.timer); p.cb(err) }
       pending.clear()
       sock.off('message', onMessage)
       return new Promise(resolve => {
@@ -236,7 +243,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     }
     const timeout = fixed ?? rtt.timeout(key)
     const p: Pending = { key, host: toHost, port: to.port, method: q, sentAt: now(), bytes: buf.length, cb, timer: undefined, rechecked: false }
-    p.timer = setTimeout(onTimeout, timeout, tid.key, p, timeout)
+    p.timer = startTimer(() => onTimeout(tid.key, p, timeout), timeout)
     pending.set(tid.key, p)
     counters.sent++
     counters.queriesSent++
@@ -257,7 +264,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       // Fired much later than planned: the event loop was stalled and the reply may be waiting
       // to be read. Look again once after the next I/O poll before giving up.
       p.rechecked = true
-      p.timer = setTimeout(onTimeout, STALL_SLACK, key, p, timeout)
+      p.timer = startTimer(() => onTimeout(key, p, timeout), STALL_SLACK)
       return
     }
     pending.delete(key)
@@ -270,7 +277,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
 
   function settle (key: number, p: Pending): void {
     pending.delete(key)
-    clearTimeout(p.timer)
+    stopTimer(p.timer)
   }
 
   function onMessage (buf: Buffer, from: dgram.RemoteInfo): void {
@@ -388,6 +395,15 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
   }
 }
 
+/** A plain timer, or an action on the injected scheduler. */
+type Timer = ReturnType<typeof setTimeout> | Subscription
+
+function stopTimer (t: Timer | undefined): void {
+  if (t === undefined) return
+  if ('unsubscribe' in t) t.unsubscribe()
+  else clearTimeout(t)
+}
+
 interface Pending {
   readonly key: string
   readonly host: string
@@ -396,7 +412,7 @@ interface Pending {
   readonly sentAt: number
   readonly bytes: number
   readonly cb: QueryCallback
-  timer: ReturnType<typeof setTimeout> | undefined
+  timer: Timer | undefined
   /** The timeout fired late (a stall) and was re-armed once. */
   rechecked: boolean
 }

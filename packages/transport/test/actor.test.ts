@@ -191,6 +191,18 @@ inbound('transport actor - error codes map through KRPC_CODE_BY_ERROR', withTime
   }
 }))
 
+inbound('transport actor - an answering actor that crashed while answering (ERR_ACTOR_RESTARTED) is asked once more; twice → 202', withTimeout(T, async () => {
+  let asked = 0
+  const crashOnce: AskHandler = m => ++asked === 1 ? throwError(() => coded('ERR_ACTOR_RESTARTED', 'actor routing crashed and is restarting')) : of(rpcReply(m, {}))
+  const { res } = await queryActor({ 'rpc.ping': crashOnce }, 'ping')
+  assert.ok(res.id instanceof Uint8Array, 'the ping was answered')
+  assert.is(asked, 2)
+  asked = 0
+  const err = await rejects(queryActor({ 'rpc.ping': () => { asked++; return throwError(() => coded('ERR_ACTOR_RESTARTED', 'again')) } }, 'ping'), 'ERR_RPC_REMOTE')
+  assert.match(String(err.message), /^202 /)
+  assert.is(asked, 2, 'asked twice, not more')
+}))
+
 inbound('transport actor - a reply that is not rpc.reply → 202', withTimeout(T, async () => {
   const err = await rejects(queryActor({ 'rpc.ping': m => of({ type: 'something.else', re: m.cid ?? -1, end: true } as Message) }, 'ping'), 'ERR_RPC_REMOTE')
   assert.match(String(err.message), /^202 /)

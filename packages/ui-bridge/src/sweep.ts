@@ -7,7 +7,7 @@
  */
 import { EMPTY, catchError, defer, exhaustMap, from, ignoreElements, mergeMap, of, takeLast, tap, timer } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { isLivenessResult, isRoutingContactsReply } from '@peerconnect/protocol'
+import { isLivenessResult, isRoutingContactsReply, UnexpectedReplyError } from '@peerconnect/protocol'
 import type { LivenessCheck, RoutingContacts } from '@peerconnect/protocol'
 import type { Bridge } from './bridge.js'
 import type { CheckTarget } from './peer-view.js'
@@ -27,7 +27,7 @@ export function sweepOnce$ (bridge: Bridge): Observable<unknown> {
   return defer(() => deps.ask(ask, { timeout: STATUS_TIMEOUT })).pipe(
     takeLast(1),
     tap(reply => {
-      if (!isRoutingContactsReply(reply)) return bridge.failed(ask.type, new Error(`unexpected ${reply.type}`))
+      if (!isRoutingContactsReply(reply)) return bridge.failed(ask.type, new UnexpectedReplyError(`unexpected ${reply.type}`))
       for (const e of view.sync(reply.contacts)) bridge.emit(e)
     }),
     catchError((err: unknown) => {

@@ -29,7 +29,8 @@ if (flags.idle < 0 || flags.idle > 600) throw new RangeError('--idle: 0..600 s')
 if (flags.load < 1 || flags.load > 60) throw new RangeError('--load: 1..60 s')
 if (flags.rate < 1 || flags.rate > 100_000) throw new RangeError('--rate: 1..100000')
 
-const CLI = fileURLToPath(new URL('../../../../apps/node/dist/src/cli.js', import.meta.url))
+/** The `peerconnect` binary, as a person runs it (it starts the CLI's bundle while that is fresh). */
+const CLI = fileURLToPath(new URL('../../../../apps/node/bin/peerconnect.js', import.meta.url))
 const HOST = '127.0.91.1'
 const SENDER = '127.0.92'
 const TICKS = 100

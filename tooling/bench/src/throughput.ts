@@ -12,11 +12,12 @@ import { fork } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
 import { parseFlags } from './lib/argv.js'
 import { printTable } from './lib/table.js'
+import { barChart, lineChart, writeSvg } from './lib/chart.js'
 import { bareResponder, dhtResponder, ourResponder } from './net/responders.js'
 import type { Responder } from './net/responders.js'
 import type { LoadCommand, LoadResult } from './net/load-gen.js'
 
-const flags = parseFlags({ contacts: 400, window: 256, seconds: 2, warmup: 500, prime: 2000, rounds: 5, timeout: 500 })
+const flags = parseFlags({ contacts: 400, window: 256, seconds: 2, warmup: 500, prime: 2000, rounds: 5, timeout: 500, svg: '' })
 
 const child = fork(new URL('./net/load-gen.js', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
 const responders: Responder[] = []
@@ -60,6 +61,22 @@ printTable(
 const paired = (other: string): number => median(runs.get('ours')!.map((r, i) => r.rps / runs.get(other)![i]!.rps))
 process.stdout.write(`\nours / bittorrent-dht: ${(ours.rps / theirs.rps).toFixed(2)}× best rounds, ${paired('bittorrent-dht').toFixed(2)}× median per round (goal ≥ 8×)\n`)
 process.stdout.write(`ours / bare: ${(ours.rps / bare.rps).toFixed(2)} best rounds, ${paired('bare').toFixed(2)} median per round (goal ≥ 0.75)\n`)
+if (flags.svg !== '') {
+  const files = [
+    writeSvg(flags.svg, `throughput-${flags.contacts}.svg`, barChart({
+      title: `find_node replies/s, best of ${flags.rounds} rounds (${flags.contacts} contacts, ${flags.window} outstanding)`,
+      y: { label: 'replies per second' },
+      bars: responders.map(r => ({ label: r.name, value: report[r.name]?.rps ?? 0 }))
+    })),
+    writeSvg(flags.svg, `throughput-rounds-${flags.contacts}.svg`, lineChart({
+      title: 'find_node replies/s, round by round (same load, alternating)',
+      x: { label: 'round', min: 1, max: Math.max(2, flags.rounds) },
+      y: { label: 'replies per second' },
+      series: responders.map(r => ({ name: r.name, points: (runs.get(r.name) ?? []).map((x, i) => [i + 1, x.rps] as const) }))
+    }))
+  ]
+  process.stdout.write(`charts: ${files.join(', ')}\n`)
+}
 process.stdout.write(JSON.stringify({ bench: 'throughput', ours, bittorrentDht: theirs, bare }) + '\n')
 
 function median (xs: readonly number[]): number {

@@ -11,7 +11,7 @@ import type { CommandSpec, Parsed } from '../cli-args.js'
 import { parseHostPort, formatHostPort } from '../address.js'
 import type { HostPort } from '../address.js'
 import { catchSignals } from '../signals.js'
-import type { PeerNode } from '../node.js'
+import type { NodeOptions, PeerNode } from '../node.js'
 import { DEFAULT_HOST, DEFAULT_API, TOKEN_ENV } from '../constants.js'
 import { CONFIG_FILE, checkHost, configIn, loadConfig } from '../config.js'
 import type { NodeConfig } from '../config.js'
@@ -44,7 +44,16 @@ const spec: CommandSpec = {
   }
 }
 
-export const startCommand = { spec, run }
+export const startCommand = { spec, run: async (argv: readonly string[]): Promise<number> => await runStart(argv) }
+
+/**
+ * What a test entry may add to a run of `start` (apps/node/test/fixtures/fault-node.ts): extra node
+ * options (faults allowed) and the node once it is made. The binary never passes any.
+ */
+export interface StartSeams {
+  readonly node?: Pick<NodeOptions, 'allowFaults' | 'transport'>
+  readonly onNode?: (node: PeerNode) => void
+}
 
 export interface StartOptions {
   name: string
@@ -68,7 +77,7 @@ export interface StartOptions {
   allowHosts: string[]
 }
 
-async function run (argv: readonly string[]): Promise<number> {
+export async function runStart (argv: readonly string[], seams: StartSeams = {}): Promise<number> {
   const { values } = parseCommand(spec, argv)
   if (values.help === true) { process.stdout.write(helpText(spec) + '\n'); return 0 }
   const opts = await resolveStart(values)
@@ -85,10 +94,11 @@ async function run (argv: readonly string[]): Promise<number> {
     if (warning !== undefined) log.warn('identity key exposed', { message: warning })
     let node: PeerNode
     try {
-      node = await createNode({ name: opts.name, identity, host: opts.host, port: opts.port, dataDir: opts.dataDir, inline: opts.inline, ipLimits: opts.ipLimits, log, api: opts.api ?? false, lan: opts.mdns, transport: { rateLimit: { exemptLoopback: opts.exemptLoopback } }, ui: { allowedHosts: opts.allowHosts } })
+      node = await createNode({ name: opts.name, identity, host: opts.host, port: opts.port, dataDir: opts.dataDir, inline: opts.inline, ipLimits: opts.ipLimits, log, api: opts.api ?? false, lan: opts.mdns, transport: { rateLimit: { exemptLoopback: opts.exemptLoopback }, ...seams.node?.transport }, ui: { allowedHosts: opts.allowHosts }, allowFaults: seams.node?.allowFaults })
     } catch (err) {
       throw explainListenError(err, '--api')
     }
+    seams.onNode?.(node)
     try {
       await saveName(opts.dataDir, opts.name)
       if (signals.received() === undefined) {

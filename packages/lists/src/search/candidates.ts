@@ -10,8 +10,9 @@ import type { Observable } from 'rxjs'
 import { bencode, idToHex, matchesName, nameTokens, recordToWire } from '@peerconnect/protocol'
 import type { PeerRecord, WireRecord } from '@peerconnect/protocol'
 import type { ComputePool } from '@peerconnect/runtime'
-import type { Store } from '../store.js'
+import type { Store } from '../holding/store.js'
 import { runOnPool } from '../pool-run.js'
+import { firstAfter, firstAtLeast, itself } from '../sorted.js'
 import { matchNames } from './tasks.js'
 
 /** A record ready for a pc_search page: its wire form, bencoded size and hex id (the page order). */
@@ -99,11 +100,11 @@ export function indexMatches (index: SearchIndex, query: string, afterHex?: stri
   if (wanted.length === 0) return []
   let best: { lo: number, hi: number } | undefined
   for (const w of wanted) {
-    const range = { lo: lowerBound(index.tokens, w), hi: lowerBound(index.tokens, w + '\uffff') }
+    const range = { lo: firstAtLeast(index.tokens, w, itself), hi: firstAtLeast(index.tokens, w + '\uffff', itself) }
     if (best === undefined || range.hi - range.lo < best.hi - best.lo) best = range
     if (best.hi === best.lo) return []
   }
-  const from = afterHex === undefined ? 0 : firstAfter(index.candidates, afterHex)
+  const from = afterHex === undefined ? 0 : firstAfter(index.candidates, afterHex, c => c.hex)
   const hits: number[] = []
   for (let i = best!.lo; i < best!.hi; i++) {
     const owner = index.owners[i]!
@@ -156,27 +157,3 @@ function tokensOf (record: PeerRecord): readonly string[] {
 }
 /** The candidates last built from each store, with the store version and own record they came from. */
 const built = new WeakMap<Store, { version: number, own: PeerRecord | undefined, index: SearchIndex }>()
-
-/** The first index whose string is ≥ `key`. */
-function lowerBound (sorted: readonly string[], key: string): number {
-  let lo = 0
-  let hi = sorted.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (sorted[mid]! < key) lo = mid + 1
-    else hi = mid
-  }
-  return lo
-}
-
-/** The index of the first candidate whose id sorts after `hex`. */
-function firstAfter (candidates: readonly Candidate[], hex: string): number {
-  let lo = 0
-  let hi = candidates.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (candidates[mid]!.hex <= hex) lo = mid + 1
-    else hi = mid
-  }
-  return lo
-}

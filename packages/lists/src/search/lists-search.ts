@@ -11,14 +11,14 @@
  * pool when a page brings many), must match the query, and each peer is emitted once, as soon as
  * its first valid record arrives.
  */
-import { catchError, concat, defaultIfEmpty, defer, EMPTY, finalize, from, ignoreElements, merge, mergeMap, share, take, tap, timer } from 'rxjs'
+import { catchError, concat, defaultIfEmpty, defer, EMPTY, finalize, from, ignoreElements, map, merge, mergeMap, share, take, tap, timer } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { idToHex, LIST_COUNT, matchesName } from '@peerconnect/protocol'
 import type { Contact, PeerRecord, WireRecord } from '@peerconnect/protocol'
 import type { Context } from '../context.js'
 import { verifyMany } from '../verify.js'
-import type { HolderCache, Holders } from './holders.js'
-import { searchHolder } from './holder-search.js'
+import type { HolderCache, Holders } from '../holders.js'
+import { readPages } from '../pages.js'
 
 export interface ListsSearchOptions {
   readonly holders: HolderCache
@@ -65,7 +65,7 @@ export function searchLists (ctx: Context, query: string, opts: ListsSearchOptio
           first = false
           wave(list)
         }
-        return searchHolder(ctx, h, query, opts).pipe(tap({ next: answered, error: () => wave(list) }))
+        return readPages(ctx, h, 'pc_search', { q: query }, opts).pipe(map(p => p.reply.records), tap({ next: answered, error: () => wave(list) }))
       })
       const askTop = (closest: readonly Contact[]): Observable<WireRecord[]> => {
         const top = closest[0]

@@ -12,12 +12,11 @@ import type { Observable } from 'rxjs'
 import { AMPLIFICATION_LIMIT, ID_LENGTH, idToHex, isRpcRequest, parseQueryArgs, reply, validateQuery } from '@peerconnect/protocol'
 import type { Message, RpcReply } from '@peerconnect/protocol'
 import type { Context } from '../context.js'
-import { badQuery } from '../rpc/bad-query.js'
-import { dataOf, refuse } from '../rejection.js'
+import { fillPage } from '../page.js'
+import { badQuery, dataOf, refuse } from '../rejection.js'
 import { UDP_PAGE_BYTES } from '../constants.js'
 import { heldIndex, indexMatches } from './candidates.js'
 import { BadSearchCursorError } from './errors.js'
-import { fillSearchPage } from './page.js'
 
 export function onPcSearch (msg: Message, ctx: Context): Observable<Message> {
   if (!isRpcRequest(msg)) return badQuery(msg, ctx)
@@ -32,8 +31,9 @@ export function onPcSearch (msg: Message, ctx: Context): Observable<Message> {
   const fresh = ctx.tokens.issue(msg.from.host, msg.from.port, now)
   const budget = proven ? UDP_PAGE_BYTES : AMPLIFICATION_LIMIT * msg.queryBytes
   const found = indexMatches(heldIndex(ctx.store, ctx.self.record, now), checked.query, cursor.length === 0 ? undefined : idToHex(cursor))
-  const page = fillSearchPage(found, { self: ctx.settings.id, token: fresh, budget, cursor })
-  const r = page.next === undefined ? { records: page.records, token: fresh } : { records: page.records, next: page.next, token: fresh }
+  const page = fillPage(found, { self: ctx.settings.id, budget, cursor, rest: { records: [], token: fresh } })
+  const records = page.items.map(c => c.wire)
+  const r = page.next === undefined ? { records, token: fresh } : { records, next: page.next, token: fresh }
   return of(reply<RpcReply>(msg, proven ? { type: 'rpc.reply', r, proven } : { type: 'rpc.reply', r }))
 }
 

@@ -15,22 +15,21 @@
  */
 import { defer, EMPTY, from, map, merge, mergeMap, of, ReplaySubject, take, timer } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { closestListId, errorReply, idsEqual, isSearchInvalidate, isSearchQuery, reply, validateQuery } from '@peerconnect/protocol'
+import { BadRequestError, closestListId, errorReply, idsEqual, isSearchInvalidate, isSearchQuery, reply, validateQuery } from '@peerconnect/protocol'
 import type { Message, PeerRecord, SearchDone, SearchHit, SearchInvalidateReply, SearchVia } from '@peerconnect/protocol'
 import type { Context } from '../context.js'
-import { BadRequestError } from '../errors.js'
 import { createResultCache, searchKey } from './cache.js'
 import type { CachedSearch } from './cache.js'
 import { heldIndex, indexMatches, matching } from './candidates.js'
 import { searchGossip } from './gossip-search.js'
-import { createHolderCache } from './holders.js'
-import type { HolderCache } from './holders.js'
+import { createHolderCache } from '../holders.js'
+import type { HolderCache } from '../holders.js'
 import { createKnown } from './known.js'
 import type { Known } from './known.js'
 import { searchLists } from './lists-search.js'
 import { mergeHits, tagged } from './merge.js'
 import type { Found } from './merge.js'
-import { MATCH_POOL_THRESHOLD, MAX_CACHED_RESULTS, MAX_KNOWN, MAX_SEARCH_TIMEOUT } from './constants.js'
+import { LOOKUP_SPARE, MATCH_POOL_THRESHOLD, MAX_CACHED_RESULTS, MAX_KNOWN, MAX_SEARCH_TIMEOUT } from './constants.js'
 
 export interface Search {
   /** `search.query` → search.hit (end: false) …, then search.done; a bad query is an ERR_BAD_QUERY error reply. */
@@ -44,7 +43,7 @@ export interface Search {
 export function createSearch (ctx: Context): Search {
   const s = ctx.settings.search
   const cache = createResultCache({ ttl: s.resultTtl, max: MAX_CACHED_RESULTS })
-  const holders = createHolderCache(ctx, { ttl: s.holderTtl })
+  const holders = createSearchHolders(ctx)
   const known = createKnown({ ttl: ctx.settings.cacheTtl, max: MAX_KNOWN })
   const env: Env = { ctx, holders, known }
 
@@ -86,6 +85,15 @@ export function createSearch (ctx: Context): Search {
       known.remember(records, ctx.now())
     }
   }
+}
+
+/**
+ * The search's holder cache: each list's holders kept `ttl` ms (default `holderTtl`); a lookup
+ * wants the holders a search asks plus LOOKUP_SPARE (at most R: every one of the R holds the list,
+ * and a smaller k ends the lookup sooner).
+ */
+export function createSearchHolders (ctx: Context, ttl = ctx.settings.search.holderTtl): HolderCache {
+  return createHolderCache(ctx, { ttl, k: Math.min(ctx.settings.r, ctx.settings.search.holders + LOOKUP_SPARE) })
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────

@@ -6,23 +6,20 @@
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { lastValueFrom, Observable, of, timer, toArray, VirtualAction, VirtualTimeScheduler } from 'rxjs'
+import { lastValueFrom, Observable, of, timer, toArray } from 'rxjs'
+import type { VirtualTimeScheduler } from 'rxjs'
 import { generateIdentity, idToHex, recordToWire } from '@peerconnect/protocol'
 import type { Contact, Message, PeerRecord } from '@peerconnect/protocol'
-import type { ActorDeps } from '@peerconnect/runtime'
+import { manualScheduler, testDeps } from '@peerconnect/runtime/testing'
+import { createContext } from '../../src/context.js'
 import type { Context } from '../../src/context.js'
-import { createBuckets } from '../../src/buckets.js'
-import { createCounts } from '../../src/counters.js'
 import { settingsOf } from '../../src/init.js'
 import type { ListsInit } from '../../src/init.js'
-import { createStore } from '../../src/store.js'
-import { createTokenCache } from '../../src/token-cache.js'
-import { createTokens } from '../../src/tokens.js'
-import { createHolderCache } from '../../src/search/holders.js'
-import type { HolderCache } from '../../src/search/holders.js'
+import type { HolderCache } from '../../src/holders.js'
+import { createSearchHolders } from '../../src/search/search.js'
 import { searchLists } from '../../src/search/lists-search.js'
 import { fakePool } from '../fake-net.js'
-import { quietLogger, recordOf } from '../fixtures.js'
+import { recordOf } from '../fixtures.js'
 
 const T0 = 1_700_000_000_000
 const SILENT_TIMEOUT = 1000
@@ -54,8 +51,7 @@ function contact (port: number): Contact {
 }
 
 function world (script: Script, init: Partial<ListsInit> = {}): World {
-  const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity)
-  const now = (): number => T0 + scheduler.frame
+  const scheduler = manualScheduler()
   const sent: World['sent'] = []
   const lookups: World['lookups'] = []
   const knownAsks: number[] = []
@@ -95,21 +91,8 @@ function world (script: Script, init: Partial<ListsInit> = {}): World {
   }
   const identity = generateIdentity()
   const settings = settingsOf({ identity, name: 'searcher', ...init })
-  const deps: ActorDeps = { name: 'lists', clock: { now }, random: Math.random, scheduler, log: quietLogger, pool: fakePool(), ask, snapshot: undefined }
-  const ctx: Context = {
-    settings,
-    deps,
-    log: quietLogger,
-    store: createStore({ ttl: settings.recordTtl, maxPerList: settings.maxPerList, maxPerIp: settings.maxPerIp }),
-    tokens: createTokens({ rotate: settings.tokenRotate, bytes: 8 }),
-    peerTokens: createTokenCache({ maxAge: settings.tokenRotate, max: 64 }),
-    rejected: createCounts(),
-    sent: createCounts(),
-    handoffBudget: createBuckets({ rate: 64, burst: 512, max: 64 }),
-    verifying: { count: 0 },
-    self: { name: 'searcher', record: undefined, seq: 0 },
-    now
-  }
+  const deps = testDeps({ name: 'lists', scheduler, start: T0, pool: fakePool(), ask })
+  const ctx = createContext({ identity, name: 'searcher', ...init }, settings, deps)
   return { ctx, scheduler, sent, lookups, knownAsks }
 }
 
@@ -134,7 +117,7 @@ function onlyList (cache: HolderCache, list: number): HolderCache {
 order('search holders - the routing table\'s closest at once, the lookup once it answered, each new closest of the lookup next, then the holders not asked yet', async () => {
   const [a, b, c, d, e] = [1, 2, 3, 4, 5].map(contact) as [Contact, Contact, Contact, Contact, Contact]
   const w = world({ known: [a], progress: [{ at: 10, closest: [b, a] }, { at: 20, closest: [b, c] }, { at: 30, closest: [c, b, d] }], result: { at: 40, closest: [c, b, d, e] } })
-  const cache = createHolderCache(w.ctx, { ttl: 60_000 })
+  const cache = createSearchHolders(w.ctx, 60_000)
   await drain(w, searchLists(w.ctx, 'ada', { holders: onlyList(cache, 4), perList: 3, concurrency: 20, maxPages: 4, early: true, headStart: 100 }))
   assert.equal(w.lookups.map(l => l.at), [5], 'the lookup started when the known node answered (one 5 ms round trip)')
   assert.equal(w.sent.map(s => [s.to, s.at]), [['1', 0], ['2', 15], ['3', 35], ['4', 45]])
@@ -143,7 +126,7 @@ order('search holders - the routing table\'s closest at once, the lookup once it
 order('search holders - a silent known node holds the lookup back only for the head start', async () => {
   const [a, b] = [1, 2].map(contact) as [Contact, Contact]
   const w = world({ known: [a], progress: [], result: { at: 10, closest: [b] }, silent: new Set(['1']) })
-  const cache = createHolderCache(w.ctx, { ttl: 60_000 })
+  const cache = createSearchHolders(w.ctx, 60_000)
   await drain(w, searchLists(w.ctx, 'ada', { holders: onlyList(cache, 6), perList: 1, concurrency: 20, maxPages: 4, early: true, headStart: 70 }))
   assert.equal(w.lookups.map(l => l.at), [70])
   assert.equal(w.sent.map(s => [s.to, s.at]), [['1', 0], ['2', 80]])
@@ -152,7 +135,7 @@ order('search holders - a silent known node holds the lookup back only for the h
 order('search holders - with no known node the lookup starts at once; with holders cached, nothing but the holders is asked', async () => {
   const [b, c] = [2, 3].map(contact) as [Contact, Contact]
   const w = world({ known: [], progress: [], result: { at: 10, closest: [b, c] } })
-  const cache = createHolderCache(w.ctx, { ttl: 60_000 })
+  const cache = createSearchHolders(w.ctx, 60_000)
   await drain(w, searchLists(w.ctx, 'ada', { holders: onlyList(cache, 8), perList: 2, concurrency: 20, maxPages: 4, early: true, headStart: 100 }))
   assert.equal(w.lookups.map(l => l.at), [0])
   const knownAsks = w.knownAsks.length
@@ -167,18 +150,18 @@ order('search holders - the first wave is in once every list has answered once (
   const [a, b] = [1, 2].map(contact) as [Contact, Contact]
   const w = world({ known: [a], progress: [], result: { at: 30, closest: [b] } })
   const waves: number[] = []
-  await drain(w, searchLists(w.ctx, 'ada', { holders: createHolderCache(w.ctx, { ttl: 60_000 }), perList: 1, concurrency: 20, maxPages: 4, early: true, headStart: 100, onFirstWave: () => waves.push(w.scheduler.frame) }))
+  await drain(w, searchLists(w.ctx, 'ada', { holders: createSearchHolders(w.ctx, 60_000), perList: 1, concurrency: 20, maxPages: 4, early: true, headStart: 100, onFirstWave: () => waves.push(w.scheduler.frame) }))
   assert.equal(waves, [5], 'all 20 known nodes answered at 5')
   const slow = world({ known: [a], progress: [], result: { at: 30, closest: [b] }, silent: new Set(['1']) })
   const slowWaves: number[] = []
-  await drain(slow, searchLists(slow.ctx, 'ada', { holders: createHolderCache(slow.ctx, { ttl: 60_000 }), perList: 1, concurrency: 20, maxPages: 4, early: true, headStart: 100, onFirstWave: () => slowWaves.push(slow.scheduler.frame) }))
+  await drain(slow, searchLists(slow.ctx, 'ada', { holders: createSearchHolders(slow.ctx, 60_000), perList: 1, concurrency: 20, maxPages: 4, early: true, headStart: 100, onFirstWave: () => slowWaves.push(slow.scheduler.frame) }))
   assert.equal(slowWaves, [135], 'the silent known node: the lookups start at the head start, their holders answer 35 ms later')
 })
 
 order('search holders - with early asks off, only the final holders are asked', async () => {
   const [a, b, c, d] = [1, 2, 3, 4].map(contact) as [Contact, Contact, Contact, Contact]
   const w = world({ known: [a], progress: [{ at: 10, closest: [b] }], result: { at: 40, closest: [c, b, d] } })
-  const cache = createHolderCache(w.ctx, { ttl: 60_000 })
+  const cache = createSearchHolders(w.ctx, 60_000)
   await drain(w, searchLists(w.ctx, 'ada', { holders: onlyList(cache, 2), perList: 2, concurrency: 20, maxPages: 4, early: false, headStart: 100 }))
   assert.equal(w.sent.map(s => [s.to, s.at]), [['3', 40], ['2', 40]])
 })
@@ -188,7 +171,7 @@ order('search holders - hits from an early ask stream before the lookup ends; re
   const ada = recordOf(generateIdentity(), { name: 'Ada Early' })
   const bob = recordOf(generateIdentity(), { name: 'Bob Late' })
   const w = world({ known: [a], progress: [], result: { at: 50, closest: [b] }, answers: new Map([['1', ada], ['2', bob]]) })
-  const cache = createHolderCache(w.ctx, { ttl: 60_000 })
+  const cache = createSearchHolders(w.ctx, 60_000)
   const times: number[] = []
   const got = await drain(w, new Observable<PeerRecord>(sub => searchLists(w.ctx, 'ada', { holders: onlyList(cache, 0), perList: 1, concurrency: 20, maxPages: 4, early: true, headStart: 100 })
     .subscribe({ next: r => { times.push(w.scheduler.frame); sub.next(r) }, complete: () => sub.complete() })))
@@ -202,30 +185,30 @@ const cached = suite('search holders - the cache')
 
 cached('search holders - the lookup asks for the holders a search asks plus two spares (at most R); self is never a holder', async () => {
   const w = world({ known: [], progress: [], result: { at: 1, closest: [1, 2, 3, 4, 5, 6].map(contact) } }, { search: { holders: 3 } })
-  const events = await drain(w, createHolderCache(w.ctx, { ttl: 60_000 }).of(7))
+  const events = await drain(w, createSearchHolders(w.ctx, 60_000).of(7))
   assert.equal(w.lookups.map(l => l.k), [5])
   assert.is(events.at(-1)!.closest.length, 5, 'no more than k')
   const big = world({ known: [], progress: [], result: { at: 1, closest: [] } }, { search: { holders: 8 } })
-  await drain(big, createHolderCache(big.ctx, { ttl: 60_000 }).of(7))
+  await drain(big, createSearchHolders(big.ctx, 60_000).of(7))
   assert.equal(big.lookups.map(l => l.k), [8], 'never more than R')
   const known: Contact[] = []
   const withSelf = world({ known, progress: [], result: { at: 1, closest: [] } })
   known.push({ id: withSelf.ctx.settings.id, host: '127.0.0.1', port: 99, lastSeen: T0 }, contact(98))
-  const mine = await drain(withSelf, createHolderCache(withSelf.ctx, { ttl: 60_000 }).known(7))
+  const mine = await drain(withSelf, createSearchHolders(withSelf.ctx, 60_000).known(7))
   assert.equal(mine.map(ports), [['98']], 'self is not a likely holder')
 })
 
 cached('search holders - only the final holders are kept, for the ttl; progress is passed on but not kept', async () => {
   const [a, b, c] = [1, 2, 3].map(contact) as [Contact, Contact, Contact]
   const w = world({ known: [a], progress: [{ at: 5, closest: [b] }], result: { at: 10, closest: [c, b] } })
-  const cache = createHolderCache(w.ctx, { ttl: 1000 })
+  const cache = createSearchHolders(w.ctx, 1000)
   const first = await drain(w, cache.of(3))
   assert.equal(first.map(h => [h.final, ports(h.closest)]), [[false, ['2']], [true, ['3', '2']]])
   assert.equal(ports((await drain(w, cache.known(3)))[0]!), ['1'], 'known: the routing table\'s closest')
   const again = await drain(w, cache.of(3))
   assert.equal(again.map(h => [h.final, ports(h.closest)]), [[true, ['3', '2']]])
   assert.is(w.lookups.length, 1)
-  assert.is(cache.size(w.ctx.now()), 1)
+  assert.is(cache.size(), 1)
   timer(1000, w.scheduler).subscribe()
   w.scheduler.flush()                           // 1 s of virtual time passes
   await drain(w, cache.of(3))
@@ -234,7 +217,7 @@ cached('search holders - only the final holders are kept, for the ttl; progress 
 
 cached('search holders - concurrent searches share one lookup; forget and clear drop holders', async () => {
   const w = world({ known: [], progress: [], result: { at: 10, closest: [contact(1)] } })
-  const cache = createHolderCache(w.ctx, { ttl: 60_000 })
+  const cache = createSearchHolders(w.ctx, 60_000)
   const both = Promise.all([lastValueFrom(cache.of(5).pipe(toArray())), lastValueFrom(cache.of(5).pipe(toArray()))])
   w.scheduler.flush()
   const [x, y] = await both
@@ -244,17 +227,17 @@ cached('search holders - concurrent searches share one lookup; forget and clear 
   await drain(w, cache.of(5))
   assert.is(w.lookups.length, 2)
   cache.clear()
-  assert.is(cache.size(w.ctx.now()), 0)
+  assert.is(cache.size(), 0)
 })
 
 cached('search holders - a failed or empty lookup is not kept', async () => {
   const w = world({ known: [], progress: [], result: { at: 10, closest: [] } })
-  const cache = createHolderCache(w.ctx, { ttl: 60_000 })
+  const cache = createSearchHolders(w.ctx, 60_000)
   const events = await drain(w, cache.of(1))
   assert.equal(events.at(-1), { final: true, closest: [] })
   await drain(w, cache.of(1))
   assert.is(w.lookups.length, 2)
-  assert.is(cache.size(w.ctx.now()), 0)
+  assert.is(cache.size(), 0)
 })
 
 cached.run()

@@ -5,9 +5,10 @@ import { lastValueFrom } from 'rxjs'
 import { bencode, encodeResponse, generateIdentity, idToHex, matchesName, recordToWire } from '@peerconnect/protocol'
 import type { PeerRecord } from '@peerconnect/protocol'
 import type { ComputePool } from '@peerconnect/runtime'
-import { createStore } from '../../src/store.js'
+import { createStore } from '../../src/holding/store.js'
 import { candidateOf, heldCandidates, heldIndex, indexMatches, indexOf, matching } from '../../src/search/candidates.js'
-import { afterCursor, fillSearchPage } from '../../src/search/page.js'
+import { fillPage } from '../../src/page.js'
+import { firstAfter, firstAtLeast, itself } from '../../src/sorted.js'
 import { createResultCache, searchKey } from '../../src/search/cache.js'
 import { createKnown } from '../../src/search/known.js'
 import { searchSettingsOf } from '../../src/search/init.js'
@@ -315,6 +316,12 @@ function sorted (n: number, name = 'peer'): ReturnType<typeof candidateOf>[] {
   return Array.from({ length: n }, (_, i) => candidateOf(rec(`${name} ${i}`))).sort((a, b) => a.hex < b.hex ? -1 : 1)
 }
 
+/** A pc_search page (as pc-search.ts fills it): the one page filler with the search reply's keys. */
+function fillSearchPage (cs: ReadonlyArray<ReturnType<typeof candidateOf>>, opts: { self: Uint8Array, token: Uint8Array, budget: number, cursor: Uint8Array }): { records: unknown[], next: Uint8Array | undefined } {
+  const p = fillPage(cs, { self: opts.self, budget: opts.budget, cursor: opts.cursor, rest: { records: [], token: opts.token } })
+  return { records: p.items.map(c => c.wire), next: p.next }
+}
+
 function encodedSize (records: unknown[], next: Uint8Array | undefined): number {
   const r: Record<string, unknown> = { id: SELF, records, token: TOKEN }
   if (next !== undefined) r.next = next
@@ -345,13 +352,20 @@ page('search parts - the last page has no next; a page where nothing fits repeat
   assert.equal(fillSearchPage([], { self: SELF, token: TOKEN, budget: 100, cursor }), { records: [], next: undefined })
 })
 
-page('search parts - afterCursor: the candidates whose id sorts after the cursor', () => {
+page('search parts - the one binary search: the first id after a cursor, the first token at or after a key', () => {
   const cs = sorted(10)
-  assert.equal(afterCursor(cs, undefined), cs)
-  assert.equal(afterCursor(cs, cs[3]!.hex), cs.slice(4))
-  assert.equal(afterCursor(cs, cs[9]!.hex), [])
-  assert.equal(afterCursor(cs, '00'.repeat(20)), cs)
-  assert.equal(afterCursor(cs, 'ff'.repeat(20)), [])
+  const hex = (c: { hex: string }): string => c.hex
+  assert.is(firstAfter(cs, cs[3]!.hex, hex), 4)
+  assert.is(firstAfter(cs, cs[9]!.hex, hex), 10)
+  assert.is(firstAfter(cs, '00'.repeat(20), hex), 0)
+  assert.is(firstAfter(cs, 'ff'.repeat(20), hex), 10)
+  assert.is(firstAfter([], 'a', hex), 0)
+  const tokens = ['ada', 'ada', 'bob', 'bobby', 'zoe']
+  assert.is(firstAtLeast(tokens, 'ada', itself), 0)
+  assert.is(firstAfter(tokens, 'ada', itself), 2)
+  assert.is(firstAtLeast(tokens, 'bob', itself), 2)
+  assert.is(firstAtLeast(tokens, 'bob\uffff', itself), 4)
+  assert.is(firstAtLeast(tokens, 'zz', itself), 5)
 })
 
 page.run()

@@ -24,6 +24,17 @@ export interface SimNetworkOptions {
   readonly seed?: number
   /** Where deliveries are scheduled. Default rxjs asyncScheduler (real time). */
   readonly scheduler?: SchedulerLike
+  /** Called for every datagram sent (an event log of the run). */
+  readonly trace?: ((event: SimTraceEvent) => void) | undefined
+}
+
+/** One datagram sent: when, from and to which `host:port`, its bytes, and whether it was dropped at once (`lost`: loss, a host set down, too large). */
+export interface SimTraceEvent {
+  readonly at: number
+  readonly from: string
+  readonly to: string
+  readonly buf: Uint8Array
+  readonly lost: boolean
 }
 
 /** Counters of a simulated network since it was made. */
@@ -89,7 +100,9 @@ export function createSimNetwork (opts: SimNetworkOptions = {}): SimNetwork {
       counters.datagrams++
       counters.bytes += buf.length
       if (buf.length > SIM_MAX_DATAGRAM) { counters.dropped++; return errno('EMSGSIZE', `send EMSGSIZE ${toHost}:${to.port}`) }
-      if (down.has(from.address) || down.has(toHost) || (loss > 0 && random() < loss)) { counters.dropped++; return undefined }
+      const lost = down.has(from.address) || down.has(toHost) || (loss > 0 && random() < loss)
+      opts.trace?.({ at: scheduler.now(), from: key(from.address, from.port), to: key(toHost, to.port), buf, lost })
+      if (lost) { counters.dropped++; return undefined }
       enqueue({ buf: Buffer.from(buf), from, toHost, toPort: to.port }, Math.max(0, latency(from.address, toHost)))
       return undefined
     }
