@@ -9,7 +9,9 @@
  */
 import { ignoreElements, map, of, tap, timer, EMPTY } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { BadRequestError, errorReply, isActorConfigure, isListsPage, isRoutingPeerAdded, MAX_NAME_BYTES, reply } from '@peerconnect/protocol'
+import {
+  BadRequestError, errorReply, isActorConfigure, isListsPage, isRoutingPeerAdded, MAX_NAME_BYTES, reply
+} from '@peerconnect/protocol'
 import type { ListsInvalidateReply, ListsPageReply, ListsSelfReply, ListsStatsReply, Message } from '@peerconnect/protocol'
 import { consumesOf, defineActor } from '@peerconnect/runtime'
 import type { ActorDeps, ActorFactory, ActorFn, Handler } from '@peerconnect/runtime'
@@ -118,8 +120,8 @@ function onConfigure (m: Message, { ctx, announcer }: Run): Observable<Message> 
     ctx.self.name = name
     announcer.kick()
   }
-  if (m.cid === undefined) return EMPTY
-  return of(ok || name === undefined ? reply(m, { type: 'actor.configure.reply' }) : errorReply(m, new BadRequestError('name must be a string of at most 64 bytes')))
+  if (!ok && name !== undefined) return fail(m, new BadRequestError('name must be a string of at most 64 bytes'))
+  return answer(m, { type: 'actor.configure.reply' })
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────

@@ -19,7 +19,10 @@ import { LOOKUP_TIMEOUT } from './constants.js'
 /** The closest nodes to a list id, nearest first: `final` once the lookup has ended (or from the cache). */
 export interface Holders { readonly final: boolean, readonly closest: Contact[] }
 
-/** A crawler lookup of the `k` holders of list `list`: its progress (final: false) …, then its result (final: true); errors when it fails. */
+/**
+ * A crawler lookup of the `k` holders of list `list`: its progress (final: false) …, then its
+ * result (final: true); errors when the lookup fails.
+ */
 export function lookupHolders (ctx: Context, list: number, k: number): Observable<Holders> {
   const ask: CrawlerLookup = { type: 'crawler.lookup', target: listId(list), k }
   return defer(() => {
@@ -51,7 +54,7 @@ export function knownHolders (ctx: Context, list: number, n: number): Observable
 export interface HolderCache {
   /** List `list`'s holders while they are kept (final), else undefined. */
   cached (list: number): Contact[] | undefined
-  /** The routing table's two nodes closest to list `list`'s id (never this node; empty when routing cannot tell): the likely holders before any lookup. */
+  /** The routing table's two nodes closest to list `list`'s id (never this node; empty when routing cannot tell): likely holders. */
   known (list: number): Observable<Contact[]>
   /** Progress of the lookup of list `list` (final: false) …, then its holders (final: true; empty when the lookup failed). */
   of (list: number): Observable<Holders>
@@ -69,7 +72,7 @@ export function createHolderCache (ctx: Context, opts: { ttl: number, k: number 
   return {
     cached: (list) => reads.cached(list)?.closest,
     known: (list) => knownHolders(ctx, list, 2),
-    of: (list) => reads.read(list, () => lookupHolders(ctx, list, opts.k).pipe(catchError(() => of<Holders>({ final: true, closest: [] })))),
+    of: (list) => reads.read(list, () => lookupHolders(ctx, list, opts.k).pipe(catchError(() => of<Holders>(NONE)))),
     forget: (list) => { reads.forget(list) },
     clear: () => { reads.clear() },
     size: () => reads.size()
@@ -77,6 +80,9 @@ export function createHolderCache (ctx: Context, opts: { ttl: number, k: number 
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+/** What a failed lookup gives: no holders, final. */
+const NONE: Holders = { final: true, closest: [] }
 
 function listId (list: number): NodeId {
   return LIST_IDS[list] as NodeId

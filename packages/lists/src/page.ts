@@ -30,6 +30,18 @@ export interface PageOptions {
 /** A record ready to go in a page: its bencoded size and its id (the page order). */
 export interface Sized { readonly size: number, readonly record: { readonly id: NodeId } }
 
+export interface FillOptions<T> {
+  readonly self: NodeId
+  /** Most bytes the whole reply may take. */
+  readonly budget: number
+  /** The cursor this page starts after (empty: the start). */
+  readonly cursor: Uint8Array
+  /** The reply's other keys, empty (`next` is counted in). */
+  readonly rest: Record<string, unknown>
+  /** Bytes an item costs beyond its `size`. */
+  readonly extra?: (item: T) => number
+}
+
 /** What `fillPage` took, and where the following page starts. */
 export interface Filled<T> {
   readonly items: T[]
@@ -42,7 +54,7 @@ export interface Filled<T> {
  * `budget` bytes whose other keys are `rest` (a `next` cursor is counted in); each item costs its
  * `size` plus `extra(item)` (a pc_list record's age).
  */
-export function fillPage<T extends Sized> (items: readonly T[], opts: { self: NodeId, budget: number, cursor: Uint8Array, rest: Record<string, unknown>, extra?: (item: T) => number }): Filled<T> {
+export function fillPage<T extends Sized> (items: readonly T[], opts: FillOptions<T>): Filled<T> {
   let size = replySize(opts.self, { ...opts.rest, next: ID_PLACEHOLDER })
   let n = 0
   for (const item of items) {
@@ -58,7 +70,8 @@ export function fillPage<T extends Sized> (items: readonly T[], opts: { self: No
 /** As many of `entries` (in order) as fit in one pc_list reply, with each record's age. */
 export function fillListPage (entries: readonly Entry[], opts: PageOptions): ListPage {
   const age = (e: Entry): number => Math.max(0, Math.round(opts.now - e.seenAt))
-  const page = fillPage(entries, { self: opts.self, budget: opts.budget, cursor: opts.cursor, rest: { token: opts.token, records: [], ages: [] }, extra: e => intSize(age(e)) })
+  const rest = { token: opts.token, records: [], ages: [] }
+  const page = fillPage(entries, { self: opts.self, budget: opts.budget, cursor: opts.cursor, rest, extra: e => intSize(age(e)) })
   return { records: page.items.map(e => e.wire), ages: page.items.map(age), next: page.next }
 }
 

@@ -23,7 +23,9 @@ export interface HolderPage<M extends PagedMethod> {
 }
 
 /** The pages `holder` answers to `method` with `args` (`cursor` and `token` are added). */
-export function readPages<M extends PagedMethod> (ctx: Context, holder: Address, method: M, args: Record<string, unknown>, opts: { maxPages: number }): Observable<HolderPage<M>> {
+export function readPages<M extends PagedMethod> (
+  ctx: Context, holder: Address, method: M, args: Record<string, unknown>, opts: { maxPages: number }
+): Observable<HolderPage<M>> {
   type Step = HolderPage<M> & { readonly page: number }
   const ask = (cursor: Uint8Array | undefined, page: number): Observable<Step> => defer(() => {
     const token = ctx.peerTokens.get(holder, ctx.now())
