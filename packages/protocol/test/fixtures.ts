@@ -1,5 +1,7 @@
 /** Small shared helpers for this package's tests: a seeded PRNG and byte helpers. */
 
+import { seededRandom } from '../src/random.js'
+
 export interface Prng {
   /** A float in [0, 1). */
   next (): number
@@ -9,16 +11,9 @@ export interface Prng {
   pick<T> (items: readonly T[]): T
 }
 
-/** mulberry32: deterministic, fast, good enough for fuzzing. */
+/** The tree's seeded PRNG (mulberry32: deterministic, fast, good enough for fuzzing), with helpers. */
 export function prng (seed: number): Prng {
-  let s = seed >>> 0
-  const next = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0
-    let t = s
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const next = seededRandom(seed)
   const int = (n: number): number => Math.floor(next() * n)
   return {
     next,

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { idsEqual, idToHex, randomId } from '@peerconnect/protocol'
+import { idsEqual, idToHex, randomId, seededRandom } from '@peerconnect/protocol'
 import type { Message, NodeId, TransportQuery } from '@peerconnect/protocol'
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { routingActor } from '../src/index.js'
@@ -41,16 +41,7 @@ function hasId (list: readonly { id: NodeId }[], id: NodeId): boolean {
 }
 
 /** A seeded PRNG (mulberry32), so the fuzz test is the same every run. */
-function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const prng = seededRandom
 
 // ── the file ────────────────────────────────────────────────────────────────────────────────
 

@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { compareDistance, commonPrefixLength, idsEqual, minute, randomId, randomIdWithPrefix } from '@peerconnect/protocol'
+import { compareDistance, commonPrefixLength, idsEqual, minute, randomId, randomIdWithPrefix, seededRandom } from '@peerconnect/protocol'
 import type { Contact, NodeId } from '@peerconnect/protocol'
 import { RoutingTable, invalidReason } from '../src/table.js'
 
@@ -13,15 +13,7 @@ function contact (id: NodeId, extra: Partial<Contact> = {}): Contact {
 const hexOf = (id: NodeId): string => Buffer.from(id).toString('hex')
 
 /** A small seeded PRNG (mulberry32) for the shapes of the tables and queries. */
-function mulberry (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = Math.imul(a ^ (a >>> 15), a | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const mulberry = seededRandom
 
 function inBucket (bits: number): Contact {
   return contact(randomIdWithPrefix(self, bits))

@@ -25,7 +25,7 @@
  * actor keeps running. Only `context` throwing and a background stream erroring are fatal
  * (the supervisor restarts the actor with its last snapshot).
  */
-import { catchError, defer, EMPTY, finalize, merge, mergeMap, Observable, of, Subject, takeUntil, tap } from 'rxjs'
+import { defer, EMPTY, finalize, merge, mergeMap, Observable, of, Subject, takeUntil, tap } from 'rxjs'
 import type { Subscriber } from 'rxjs'
 import { errorReply } from '@peerconnect/protocol'
 import type { Message } from '@peerconnect/protocol'
@@ -143,18 +143,24 @@ export function kitActor<Init, Ctx> (def: ActorDefinition<Init, Ctx>, init: Init
       let out$: Observable<Message>
       try {
         if (armed.size > 0 && armed.delete(msg.type)) throw new FaultInjectedError(`fault injected in the ${msg.type} handler`)
-        out$ = handler(msg, ctx) ?? EMPTY
+        const result = handler(msg, ctx)
+        if (result === undefined || result === null) return EMPTY
+        out$ = result as Observable<Message>
       } catch (err) {
         return failed(msg, err)
       }
-      out$ = out$.pipe(catchError((err: unknown) => failed(msg, err)))
-      const cid = msg.cid
-      if (typeof cid !== 'number') return out$
+      // One observable per message (no operator chain): errors become `failed`, and a request is
+      // open under its cid until it ends, so `actor.cancel` can complete it.
+      const cid = typeof msg.cid === 'number' ? msg.cid : undefined
       return new Observable<Message>(subscriber => {
-        open.set(cid, subscriber)
-        const inner = out$.subscribe(subscriber)
+        if (cid !== undefined) open.set(cid, subscriber)
+        const inner = out$.subscribe({
+          next: (m) => subscriber.next(m),
+          error: (err: unknown) => { failed(msg, err).subscribe(subscriber) },
+          complete: () => subscriber.complete()
+        })
         return () => {
-          if (open.get(cid) === subscriber) open.delete(cid)
+          if (cid !== undefined && open.get(cid) === subscriber) open.delete(cid)
           inner.unsubscribe()
         }
       })

@@ -3,17 +3,8 @@
  * a pair of hosts for the whole run, so a simulated swarm is reproducible from its seed.
  */
 
-/** mulberry32: a seeded PRNG giving numbers in [0, 1). */
-export function seededRandom (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6D2B79F5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+/** mulberry32, the tree's one seeded PRNG (it lives in @peerconnect/protocol). */
+export { seededRandom } from '@peerconnect/protocol'
 
 /**
  * A latency function for `createSimNetwork`: each pair of hosts gets a fixed one-way latency in
