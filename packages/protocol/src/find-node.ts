@@ -79,9 +79,8 @@ export interface ViewContact extends NodeEntry { readonly goodFor: number }
  * A read-only copy of a routing table for answering find_node: `closest` gives exactly what the
  * table's own `closest(target, n, {goodAt, exclude, topUp: true})` gives for the same contacts —
  * the `n` nearest good ones, topped up with the nearest old ones, nearest first. Contacts are kept
- * by the length of the prefix they share with our id (the table's buckets); a query reads the
- * target's bucket, then the nearer ones, then the farther ones in turn, and stops as soon as it
- * has enough good contacts. Goodness is judged on the reader's own clock from when the view was
+ * by the length of the prefix they share with our id (the table's buckets) and selected by
+ * `selectClosest`, the table's own selection. Goodness is judged on the reader's own clock from when the view was
  * received (`at`): the view never compares clocks across threads.
  */
 export class ContactView {
@@ -102,35 +101,66 @@ export class ContactView {
 
   /** The `n` closest contacts to `target` at time `now` (same clock as `at`), `exclude` left out. */
   closest (target: NodeId, n: number, opts: { now: number, exclude?: NodeId }): ViewContact[] {
-    if (!isNodeId(target) || !(n > 0)) return []
-    const count = Math.floor(n)
     const age = opts.now - this.at
-    const good = new Nearest<ViewContact>(target, count)
-    const old = new Nearest<ViewContact>(target, count)
-    const visit = (bucket: readonly ViewContact[] | undefined): boolean => {
-      if (bucket === undefined) return good.size >= count
-      for (const c of bucket) {
-        if (opts.exclude !== undefined && idsEqual(c.id, opts.exclude)) continue
-        if (age < c.goodFor) good.offer(c, c.id)
-        else old.offer(c, c.id)
-      }
-      return good.size >= count
-    }
-    // Bucket j (j = prefix shared by target and self) holds the contacts nearest the target;
-    // every bucket past j is next (all share exactly j bits with the target); then j-1, j-2 …
-    const j = commonPrefixLength(target, this.self)
-    let enough = visit(this.buckets[j])
-    if (!enough) {
-      for (let i = j + 1; i < this.buckets.length; i++) visit(this.buckets[i])
-      enough = good.size >= count
-    }
-    for (let i = Math.min(j, this.buckets.length) - 1; !enough && i >= 0; i--) enough = visit(this.buckets[i])
-    if (good.size >= count || old.size === 0) return good.items.slice()
-    const all = new Nearest<ViewContact>(target, count)
-    for (const c of good.items) all.offer(c, c.id)
-    for (const c of old.items.slice(0, count - good.size)) all.offer(c, c.id)
-    return all.items
+    const select: SelectOptions<ViewContact> = { good: c => age < c.goodFor, topUp: () => true }
+    return selectClosest(this.self, this.buckets, target, n, opts.exclude === undefined ? select : { ...select, exclude: opts.exclude })
   }
+}
+
+// ── closest-n selection ──────────────────────────────────────────────────────────────────────
+
+/** What `selectClosest` keeps. */
+export interface SelectOptions<T> {
+  /** Whether a contact is good: good ones are chosen first. */
+  readonly good: (c: T) => boolean
+  /** When given: the nearest contacts that are not good but pass this top the answer up to `n`. */
+  readonly topUp?: (c: T) => boolean
+  /** Leave this id out (the querier). */
+  readonly exclude?: NodeId
+  /** Leave out the contacts this holds for (e.g. ones known to speak BEP 5 only). */
+  readonly skip?: (c: T) => boolean
+}
+
+/**
+ * The `n` contacts closest to `target`, nearest first: the nearest good ones, topped up (with
+ * `topUp`) by the nearest others that may top up — the one selection of the routing table's
+ * `closest` and of `ContactView`. `groups[i]` holds the contacts sharing exactly `i` leading bits
+ * with `self` (the table's buckets). Group j (the prefix `target` shares with `self`) holds the
+ * contacts nearest the target; every group past j comes next (each shares exactly j bits with the
+ * target); then j-1, j-2 …, each farther than the last. Reading stops after a group once `n` good
+ * contacts are found, so a query reads a bucket or two, not the table.
+ */
+export function selectClosest<T extends { readonly id: NodeId }> (
+  self: NodeId, groups: ReadonlyArray<Iterable<T> | undefined>, target: NodeId, n: number, opts: SelectOptions<T>
+): T[] {
+  if (!isNodeId(target) || !(n > 0)) return []
+  const count = Math.floor(n)
+  const { good: isGood, topUp, exclude, skip } = opts
+  const good = new Nearest<T>(target, count)
+  const old = topUp === undefined ? undefined : new Nearest<T>(target, count)
+  const visit = (group: Iterable<T> | undefined): boolean => {
+    if (group === undefined) return good.size >= count
+    for (const c of group) {
+      if (exclude !== undefined && idsEqual(c.id, exclude)) continue
+      if (skip?.(c) === true) continue
+      if (isGood(c)) good.offer(c, c.id)
+      else if (old !== undefined && topUp?.(c) === true) old.offer(c, c.id)
+    }
+    return good.size >= count
+  }
+  const j = commonPrefixLength(target, self)
+  let enough = visit(groups[j])
+  if (!enough) {
+    for (let i = j + 1; i < groups.length; i++) visit(groups[i])
+    enough = good.size >= count
+  }
+  for (let i = Math.min(j, groups.length) - 1; !enough && i >= 0; i--) enough = visit(groups[i])
+  if (old === undefined || good.size >= count || old.size === 0) return good.items.slice()
+  // Every good contact stays; the nearest others fill the free places; all in distance order.
+  const all = new Nearest<T>(target, count)
+  for (const c of good.items) all.offer(c, c.id)
+  for (const c of old.items.slice(0, count - good.size)) all.offer(c, c.id)
+  return all.items
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────

@@ -1,18 +1,16 @@
 /**
- * The routing table: k-buckets over `k-bucket`, with no I/O. It validates every contact before
+ * The routing table: k-buckets over `k-bucket` (behind the adapter in buckets.ts), with no I/O. It validates every contact before
  * k-bucket sees it, and it never evicts by itself: a full bucket is *reported* (with its oldest
  * contact and the candidate) and the caller decides, after a liveness check, to evict or not.
  *
  * Buckets are numbered by the length of the prefix their contacts share with our id (0 = the far
  * half of the id space). The bucket that holds our own id covers every longer prefix.
  */
-import KBucket from 'k-bucket'
 import { isIP } from 'node:net'
-import { commonPrefixLength, DEFAULT_IP_LIMITS, idsEqual, isNodeId, isNum, isPort, ID_LENGTH, Nearest, subnetOf } from '@peerconnect/protocol'
-import type { Contact, IpLimits, NodeId, ViewContactData } from '@peerconnect/protocol'
+import { commonPrefixLength, DEFAULT_IP_LIMITS, idsEqual, isNodeId, isNum, isPort, ID_LENGTH, selectClosest, subnetOf } from '@peerconnect/protocol'
+import type { Contact, IpLimits, NodeId, SelectOptions, ViewContactData } from '@peerconnect/protocol'
+import { Buckets } from './buckets.js'
 import { FAIL_AFTER_TIMEOUTS, GOOD_WINDOW, K } from './constants.js'
-import { walkNearestFirst } from './nearest.js'
-import type { BucketTree } from './nearest.js'
 
 export type AddResult =
   | { kind: 'added', contact: Contact }
@@ -65,13 +63,12 @@ export class RoutingTable {
   readonly k: number
   private readonly goodWindow: number
   private readonly createdAt: number
-  private readonly buckets: KBucket<Entry>
+  private readonly buckets: Buckets<Entry>
   private readonly touched = new Map<number, number>()
   private readonly ipLimits: IpLimits
   /** Contacts per subnet in the table (exempt addresses not counted). */
   private readonly subnets = new Map<string, number>()
   private failedCount = 0
-  private event: KBucketEvent | undefined
 
   constructor (self: NodeId, opts: TableOptions = {}) {
     if (!isNodeId(self)) throw Object.assign(new TypeError('self id must be a 20-byte Uint8Array'), { code: 'ERR_INVALID_ID' })
@@ -80,19 +77,11 @@ export class RoutingTable {
     this.goodWindow = opts.goodWindow ?? GOOD_WINDOW
     this.createdAt = opts.createdAt ?? 0
     this.ipLimits = opts.ipLimits ?? DEFAULT_IP_LIMITS
-    this.buckets = new KBucket<Entry>({
-      localNodeId: this.self,
-      numberOfNodesPerKBucket: this.k,
-      numberOfNodesToPing: 1,
-      arbiter: (_incumbent, candidate) => candidate
-    })
-    this.buckets.on('added', () => { this.event = { kind: 'added' } })
-    this.buckets.on('updated', () => { this.event = { kind: 'updated' } })
-    this.buckets.on('ping', (oldest: Entry[]) => { this.event = { kind: 'full', oldest: oldest[0] } })
+    this.buckets = new Buckets<Entry>(this.self, this.k)
   }
 
   get size (): number {
-    return this.buckets.count()
+    return this.buckets.size
   }
 
   /**
@@ -121,7 +110,7 @@ export class RoutingTable {
     if (known !== null && entry.contact.rtt === undefined && known.contact.rtt !== undefined) entry.contact.rtt = known.contact.rtt
     if (known !== null && entry.contact.pc === undefined && known.contact.pc !== undefined && sameAddress(known.contact, contact)) entry.contact.pc = known.contact.pc
     if (known !== null && known.failures > 0) this.failedCount--
-    const event = this.insert(entry)
+    const event = this.buckets.add(entry)
     const bucket = this.bucketOf(entry.id)
     if (event.kind === 'full') {
       const out = inbound ? undefined : this.inboundToReplace(bucket)
@@ -130,7 +119,7 @@ export class RoutingTable {
         const again = this.add(contact, opts)
         return again.kind === 'added' ? { kind: 'replaced', contact: again.contact, removed } : again
       }
-      return { kind: 'full', bucket, oldest: copy(this.oldestIn(bucket, event.oldest).contact), candidate: copy(entry.contact) }
+      return { kind: 'full', bucket, oldest: copy(this.oldestIn(bucket, event.head).contact), candidate: copy(entry.contact) }
     }
     if (moved) {
       if (known !== null) this.countSubnet(known.contact.host, -1)
@@ -214,33 +203,21 @@ export class RoutingTable {
   }
 
   /**
-   * The `n` contacts closest to `target`, nearest first. Walks the bucket tree towards the
-   * target, nearer subtree first (every contact in it is nearer than any in its sibling), and
-   * stops once `n` are found: usually one or two buckets are read, not the table. Not
+   * The `n` contacts closest to `target`, nearest first: protocol's `selectClosest` over the
+   * contacts grouped by the prefix they share with our id (the one selection `ContactView` makes
+   * too), which reads the target's bucket and the nearest others, not the whole table. Not
    * k-bucket's own `closest()`: that one sorts by a float distance that loses precision after
    * 6 bytes.
    */
   closest (target: NodeId, n: number, opts: ClosestOptions = {}): Contact[] {
-    if (!isNodeId(target) || !(n > 0)) return []
-    const count = Math.floor(n)
     const { goodAt, exclude } = opts
-    const pcOnly = opts.pc === true
-    const good = new Nearest<Entry>(target, count)
-    const others = goodAt !== undefined && opts.topUp === true ? new Nearest<Entry>(target, count) : undefined
-    walkNearestFirst(this.buckets.root as unknown as TreeNode, target, {
-      visit: e => {
-        if (exclude !== undefined && idsEqual(e.id, exclude)) return
-        if (pcOnly && e.contact.pc === false) return
-        if (goodAt === undefined || this.isGood(e, goodAt)) good.offer(e, e.id)
-        else if (others !== undefined && e.failures === 0) others.offer(e, e.id)
-      },
-      enough: () => good.size >= count
-    })
-    if (others === undefined || good.size >= count) return good.items.map(e => copy(e.contact))
-    // Every good contact stays; the nearest others fill the free places; all in distance order.
-    const all = new Nearest<Entry>(target, count)
-    for (const e of [...good.items, ...others.items.slice(0, count - good.size)]) all.offer(e, e.id)
-    return all.items.map(e => copy(e.contact))
+    const select: SelectOptions<Entry> = {
+      good: goodAt === undefined ? () => true : e => this.isGood(e, goodAt),
+      ...(goodAt !== undefined && opts.topUp === true ? { topUp: (e: Entry) => e.failures === 0 } : {}),
+      ...(exclude !== undefined ? { exclude } : {}),
+      ...(opts.pc === true ? { skip: (e: Entry) => e.contact.pc === false } : {})
+    }
+    return selectClosest(this.self, this.buckets.byPrefix, target, n, select).map(e => copy(e.contact))
   }
 
   /** Every contact, in no particular order. */
@@ -291,7 +268,7 @@ export class RoutingTable {
 
   /** The bucket an id falls in: its shared prefix length with us, capped by the depth of our own bucket. */
   bucketOf (id: NodeId): number {
-    return Math.min(commonPrefixLength(id, this.self), this.depth())
+    return this.buckets.bucketOf(id)
   }
 
   /** Number of buckets: the far buckets along our id's path, plus our own. */
@@ -364,19 +341,6 @@ export class RoutingTable {
     else this.subnets.delete(net)
   }
 
-  private insert (entry: Entry): KBucketEvent {
-    this.event = undefined
-    this.buckets.add(entry)
-    const event = this.takeEvent() ?? { kind: 'updated' }
-    return event
-  }
-
-  private takeEvent (): KBucketEvent | undefined {
-    const event = this.event
-    this.event = undefined
-    return event
-  }
-
   /** The contact a full bucket should have checked: a failed one if any, else the least recently seen. */
   private oldestIn (bucket: number, head: Entry | undefined): Entry {
     if (this.failedCount > 0) {
@@ -393,18 +357,11 @@ export class RoutingTable {
   }
 
   private entries (): Entry[] {
-    return this.buckets.toArray()
+    return this.buckets.entries()
   }
 
   private depth (): number {
-    let node = this.buckets.root as unknown as TreeNode
-    let bit = 0
-    while (node.contacts === null && node.left !== null && node.right !== null) {
-      const set = (this.self[bit >> 3]! & (0x80 >> (bit & 7))) !== 0
-      node = set ? node.right : node.left
-      bit++
-    }
-    return bit
+    return this.buckets.depth
   }
 }
 
@@ -423,8 +380,6 @@ export function invalidReason (c: unknown): string | undefined {
 }
 
 interface Entry { id: NodeId, vectorClock: number, contact: Contact, failures: number, timeouts: number, inbound: boolean }
-type KBucketEvent = { kind: 'added' | 'updated' } | { kind: 'full', oldest: Entry | undefined }
-type TreeNode = BucketTree<Entry>
 
 function sameAddress (a: Contact, b: Contact): boolean {
   return a.host === b.host && a.port === b.port
