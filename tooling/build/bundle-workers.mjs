@@ -8,9 +8,9 @@
 // while every listed file is unchanged (runtime's worker-bundle.ts); after a plain `tsc -b` that
 // changed one of them it starts `worker.js` as before, so a stale bundle never runs.
 //
-// Run by `pnpm build` after `tsc -b`. Every `import.meta.url` in a bundled module is rewritten
-// to that module's own URL (relative to the bundle), so `new URL('./tasks.js', import.meta.url)`
-// still names the file it named before bundling.
+// Run by `pnpm build` after `tsc -b`. Every `import.meta.url` (and a dependency's `__dirname`)
+// in a bundled module is rewritten to that module's own location (relative to the bundle), so
+// `new URL('./tasks.js', import.meta.url)` still names the file it named before bundling.
 import { readdirSync, existsSync, statSync, writeFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve, sep } from 'node:path'
@@ -33,16 +33,25 @@ const entries = readdirSync(join(root, 'packages'))
 
 const inWorkspace = (f) => !f.split(sep).includes('node_modules')
 
-/** Rewrites `import.meta.url` in each workspace module to that module's URL, relative to the bundle. */
-const ownUrl = (outDir) => ({
-  name: 'own-import-meta-url',
+/**
+ * Keeps each bundled module's idea of where it lives: `import.meta.url` in a workspace module, and
+ * `__dirname` / `__filename` in a CommonJS dependency (piscina starts its own worker file by
+ * `resolve(__dirname, 'worker.js')`), become that module's own location, relative to the bundle.
+ */
+const ownLocation = (outDir) => ({
+  name: 'own-location',
   setup (b) {
-    b.onLoad({ filter: /\.m?js$/ }, async (args) => {
-      if (!inWorkspace(args.path)) return undefined
+    b.onLoad({ filter: /\.[cm]?js$/ }, async (args) => {
       const text = await readFile(args.path, 'utf8')
-      if (!text.includes('import.meta.url')) return undefined
-      const rel = relative(outDir, args.path).split(sep).join('/')
-      return { contents: text.replaceAll('import.meta.url', `new URL(${JSON.stringify(rel)}, import.meta.url).href`), loader: 'js', resolveDir: dirname(args.path) }
+      const rel = (p) => JSON.stringify(relative(outDir, p).split(sep).join('/') || '.')
+      let out = text
+      if (inWorkspace(args.path) && text.includes('import.meta.url')) {
+        out = out.replaceAll('import.meta.url', `new URL(${rel(args.path)}, import.meta.url).href`)
+      }
+      if (/\b__(dirname|filename)\b/.test(text)) {
+        out = out.replace(/\b__dirname\b/g, `__pcPath(${rel(dirname(args.path))})`).replace(/\b__filename\b/g, `__pcPath(${rel(args.path)})`)
+      }
+      return out === text ? undefined : { contents: out, loader: 'js', resolveDir: dirname(args.path) }
     })
   }
 })
@@ -64,8 +73,9 @@ for (const { file: entry, external } of entries) {
     logLevel: 'warning',
     legalComments: 'none',
     // CommonJS dependencies call require() for node: builtins; an ES module has none of its own.
-    banner: { js: "import { createRequire as __pcCreateRequire } from 'node:module'; const require = __pcCreateRequire(import.meta.url);" },
-    plugins: [ownUrl(outDir)]
+    // and __pcPath(rel) is a path relative to the bundle, for the rewritten __dirname / __filename.
+    banner: { js: "import { createRequire as __pcCreateRequire } from 'node:module'; import { fileURLToPath as __pcFileURLToPath } from 'node:url'; const require = __pcCreateRequire(import.meta.url); const __pcPath = (rel) => __pcFileURLToPath(new URL(rel, import.meta.url));" },
+    plugins: [ownLocation(outDir)]
   })
   const inputs = Object.keys(result.metafile.inputs)
     .map(p => resolve(root, p))

@@ -106,7 +106,7 @@ export interface PeerNode {
 
 export async function createNode (opts: NodeOptions): Promise<PeerNode> {
   const { identity } = opts
-  const supervisor = createSupervisor({ log: opts.log, pool: opts.pool, askTimeout: opts.askTimeout, scheduler: opts.scheduler, clock: opts.clock, random: opts.random })
+  const supervisor = createSupervisor({ log: opts.log, pool: opts.pool, askTimeout: opts.askTimeout, scheduler: opts.scheduler, clock: opts.clock, random: opts.random, allowFaults: opts.allowFaults === true })
   const workerHost = opts.inline === true ? 'inline' : 'worker'
   const host = opts.host ?? '127.0.0.1'
   const port = opts.port ?? 0

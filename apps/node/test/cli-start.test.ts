@@ -1,5 +1,5 @@
 /**
- * The compiled `peerconnect` binary (apps/node/dist/src/cli.js, built by `tsc -b`): `start` and
+ * The `peerconnect` binary (apps/node/bin: the compiled CLI, or its bundle while fresh): `start` and
  * `demo` as child processes — ready lines, joining through --bootstrap, clean stops on SIGINT and
  * SIGTERM, the data dir across restarts, and bad input.
  */
@@ -142,13 +142,20 @@ join2.after(hook(T, async () => {
   await killAll()
 }))
 
-join2('start - a node started with --bootstrap <first udp> reports contacts ≥ 1; both stop with exit 0 and save their table', withTimeout(T, async () => {
+join2('start - a node started with --bootstrap <first udp> reports contacts ≥ 1 and is in the first\'s directory by name; both stop with exit 0 and save their table', withTimeout(T, async () => {
   const udpA = String(net.firstReady!.udp)
   const second = spawnCli(startArgs('second', ['--json', '--host', LOOPBACK, '--bootstrap', udpA], net.dirB))
   const ev = await second.event('ready')
   net.idB = String(ev.id)
   assert.is(ev.seedsAnswered, 1)
   assert.ok(typeof ev.contacts === 'number' && ev.contacts >= 1, `contacts: ${String(ev.contacts)}`)
+  // its record signed in one process and checked in the other (the bin's threads, bundled when fresh)
+  const api = String(net.firstReady!.api)
+  const listed = await waitFor(async () => {
+    const body = await fetch(`${api}/api/peers`).then(async r => await r.json() as { peers: Array<{ id: string, name: string }> }).catch(() => undefined)
+    return body?.peers.find(p => p.id === net.idB)
+  }, { timeout: 40_000, interval: 500, what: 'the first node\'s directory to list the second' })
+  assert.is(listed.name, 'second')
   assert.equal(await second.stop('SIGTERM'), { code: 0, signal: null })
   const savedB = JSON.parse(readFileSync(join(net.dirB, 'routing.json'), 'utf8')) as { self: string, contacts: Array<{ id: string, host: string, port: number }> }
   assert.is(savedB.self, net.idB)

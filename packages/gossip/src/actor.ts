@@ -4,16 +4,17 @@
  * (`gossip.search`, search.ts), and reports counters (`gossip.stats`). Every forward goes through
  * one send loop (spread.ts) with a bounded number in flight; everything stops on unsubscribe.
  */
-import { catchError, defer, EMPTY, finalize, ignoreElements, merge, mergeMap, of, retry, share, take, timer } from 'rxjs'
+import { catchError, defer, EMPTY, ignoreElements, mergeMap, of, retry, take, timer } from 'rxjs'
 import type { Observable } from 'rxjs'
 import {
-  errorReply, isActorCancel, isGossipPublish, isGossipStats, isRoutingContactsReply, isRoutingPeerAdded,
+  errorReply, isGossipPublish, isGossipStats, isRoutingContactsReply, isRoutingPeerAdded,
   isRoutingPeerRemoved, reply
 } from '@peerconnect/protocol'
 import type { GossipPublishReply, GossipStatsReply, Message } from '@peerconnect/protocol'
-import type { ActorFn } from '@peerconnect/runtime'
+import { kitActor } from '@peerconnect/runtime'
+import type { ActorDefinition, ActorFn } from '@peerconnect/runtime'
 import { createContext, randomBytes } from './context.js'
-import type { GossipContext, Handler } from './context.js'
+import type { GossipContext } from './context.js'
 import type { GossipInit } from './init.js'
 import { onPcGossip } from './inbound.js'
 import { onSearch } from './search.js'
@@ -24,32 +25,32 @@ import { idKey } from './view.js'
 import { BadRequestError } from '@peerconnect/protocol'
 import { CONTACTS_RETRY, CONTACTS_TRIES, RUMOR_ID_LENGTH, SELF_ASK_TIMEOUT } from './constants.js'
 
-/** The message types the actor consumes, each with its handler. */
-export const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
-  ['rpc.pc_gossip', onPcGossip],
-  ['gossip.publish', onPublish],
-  ['gossip.search', onSearch],
-  ['gossip.stats', onStats],
-  ['routing.peer.added', onPeerAdded],
-  ['routing.peer.removed', onPeerRemoved],
-  ['actor.cancel', onCancel]
-])
+/** The gossip actor: its handlers (this table is what it consumes), its background streams, its stop. */
+export const gossipDefinition = {
+  name: 'gossip',
+  worker: new URL('./worker.js', import.meta.url),
+  /** The supervisor's watchdog asks this; no answer within its deadline → restart. */
+  probe: 'gossip.stats',
+  context: createContext,
+  handlers: {
+    'rpc.pc_gossip': onPcGossip,
+    'gossip.publish': onPublish,
+    'gossip.search': onSearch,
+    'gossip.stats': onStats,
+    'routing.peer.added': onPeerAdded,
+    'routing.peer.removed': onPeerRemoved
+  },
+  background: (ctx) => [sendLoop$(ctx), loadContacts$(ctx)],
+  stop: (ctx) => {
+    for (const search of ctx.searches.values()) search.stopped = true
+    ctx.searches.clear()
+    ctx.sends$.complete()
+  }
+} satisfies ActorDefinition<GossipInit, GossipContext>
 
+/** The actor's stream function (for tests that drive it without a supervisor). */
 export function gossipActor (init: GossipInit): ActorFn {
-  return (in$, deps) => defer(() => {
-    const ctx = createContext(init, deps)
-    const input$ = in$.pipe(share())
-    return merge(
-      sendLoop$(ctx),
-      loadContacts$(ctx),
-      input$.pipe(mergeMap(m => HANDLERS.get(m.type)?.(m, ctx) ?? EMPTY))
-    ).pipe(finalize(() => {
-      for (const search of ctx.searches.values()) search.stopped = true
-      ctx.searches.clear()
-      ctx.sends$.complete()
-      ctx.cancels$.complete()
-    }))
-  })
+  return kitActor(gossipDefinition, init)
 }
 
 // ── handlers ─────────────────────────────────────────────────────────────────────────────────
@@ -82,11 +83,6 @@ function onPeerAdded (m: Message, ctx: GossipContext): Observable<Message> {
 
 function onPeerRemoved (m: Message, ctx: GossipContext): Observable<Message> {
   if (isRoutingPeerRemoved(m)) ctx.view.remove(m.contact.id)
-  return EMPTY
-}
-
-function onCancel (m: Message, ctx: GossipContext): Observable<Message> {
-  if (isActorCancel(m)) ctx.cancels$.next(m.ask)
   return EMPTY
 }
 

@@ -63,8 +63,6 @@ export interface GossipContext {
   readonly sends$: Subject<SendTask>
   /** Active searches by search id key. */
   readonly searches: Map<string, ActiveSearch>
-  /** cids of asks cancelled by their asker (actor.cancel). */
-  readonly cancels$: Subject<number>
   /** pc_gossip queries in flight now. */
   inFlight: number
   /** This node's address (the one the transport advertises), once transport.info answered, and when it did. */
@@ -95,7 +93,6 @@ export function createContext (init: GossipInit, deps: ActorDeps): GossipContext
     },
     sends$: new Subject(),
     searches: new Map(),
-    cancels$: new Subject(),
     inFlight: 0,
     address: undefined,
     addressAt: 0,

@@ -4,22 +4,14 @@
  * bound, forwarding that decays with age (hops and local time); gossip search and notes.
  */
 import { defineActor } from '@peerconnect/runtime'
-import { gossipActor, HANDLERS } from './actor.js'
-import type { GossipInit } from './init.js'
+import { gossipDefinition } from './actor.js'
 
 export type { GossipInit } from './init.js'
 
-/** The gossip actor. */
-export const gossip = defineActor<GossipInit>({
-  name: 'gossip',
-  consumes: [...HANDLERS.keys()],
-  worker: new URL('./worker.js', import.meta.url),
-  /** The supervisor's watchdog asks this; no answer within its deadline → restart. */
-  probe: 'gossip.stats',
-  create: gossipActor
-})
+/** The gossip actor: `gossip({ id, … })`. */
+export const gossip = defineActor(gossipDefinition)
 
-export { gossipActor } from './actor.js'
+export { gossipActor, gossipDefinition } from './actor.js'
 export { createSeenCache } from './seen-cache.js'
 export type { SeenCache } from './seen-cache.js'
 export { forwardProbability, shouldForward, DEFAULT_AGE_LIMITS } from './forward.js'

@@ -1,7 +1,7 @@
 /**
  * Gossip search. At the origin, `gossip.search` spreads a search rumor carrying our address and
  * streams the hits that come back (verified, matching, one per peer) until its time bound, then
- * `gossip.search.done`; unsubscribing (or actor.cancel) ends it at once and stops its forwards.
+ * `gossip.search.done`; unsubscribing (an actor.cancel does: the actor kit) ends it at once and stops its forwards.
  * Elsewhere, a node whose own name matches sends its record straight to the origin (`hit`), by
  * one pc_gossip query: hits are never spread. Before that it asks the origin's address whether
  * the search is its own (`check`, a small query): a rumor naming someone else's address (a
@@ -50,7 +50,6 @@ export function onSearch (m: Message, ctx: GossipContext): Observable<Message> {
     const done$ = defer(() => of(reply<GossipSearchDone>(m, {
       type: 'gossip.search.done', hits: search.hits.size, ms: Math.max(0, Math.round(ctx.deps.clock.now() - started))
     })))
-    const cancelled$ = ctx.cancels$.pipe(filter(cid => m.cid !== undefined && cid === m.cid))
     const end = (): void => {
       search.stopped = true
       ctx.searches.delete(idKey(searchId))
@@ -60,7 +59,6 @@ export function onSearch (m: Message, ctx: GossipContext): Observable<Message> {
     }
     return concat(hits$, done$).pipe(
       catchError((err: unknown) => of(errorReply(m, err))),
-      takeUntil(cancelled$),
       finalize(end)
     )
   })

@@ -10,8 +10,8 @@ import type { SchedulerLike } from 'rxjs'
 import { encodeRumor, extendPath, prefixOf } from '../src/rumor.js'
 import type { CheckRumor, HitRumor, NoteRumor, SearchRumor } from '../src/rumor.js'
 import { HITS_PER_ORIGIN, MAX_HOPS } from '../src/constants.js'
-import { compact, contactOf, fakeDeps, idWith, rpcGossip, runGossip, tick } from './fixtures/fake-deps.js'
-import type { Fake, Running } from './fixtures/fake-deps.js'
+import { compact, contactOf, gossipDeps, idWith, rpcGossip, runGossip, tick } from './fixtures/gossip-deps.js'
+import type { Fake, Running } from './fixtures/gossip-deps.js'
 
 type Any = Message & Record<string, any>
 
@@ -31,8 +31,8 @@ const noteFrom = (origin: Uint8Array, patch: Partial<NoteRumor> = {}): NoteRumor
   return { kind: 'note', id, hops: 1, origin, depth: 0, path: extendPath(new Uint8Array(0), origin), topic: 'chat', data: enc('hello'), ...patch }
 }
 
-async function started (opts: Parameters<typeof fakeDeps>[1] = {}, init: Record<string, unknown> = {}): Promise<{ fake: Fake, actor: Running }> {
-  const fake = fakeDeps(SELF, { contacts: PEERS, udp: UDP, ...opts })
+async function started (opts: Parameters<typeof gossipDeps>[1] = {}, init: Record<string, unknown> = {}): Promise<{ fake: Fake, actor: Running }> {
+  const fake = gossipDeps(SELF, { contacts: PEERS, udp: UDP, ...opts })
   const actor = runGossip({ id: SELF, ...init }, fake)
   await tick()
   return { fake, actor }
@@ -343,7 +343,7 @@ const search = suite('actor - gossip.search at the origin')
 const ADA = generateIdentity()
 const ADA_RECORD = createRecord(ADA, { name: 'Ada Lovelace', host: '10.0.5.5', port: 7000, seq: 1 })
 
-async function searching (q = 'ada', init: Record<string, unknown> = {}, opts: Parameters<typeof fakeDeps>[1] = {}): Promise<{ fake: Fake, actor: Running, rumor: SearchRumor }> {
+async function searching (q = 'ada', init: Record<string, unknown> = {}, opts: Parameters<typeof gossipDeps>[1] = {}): Promise<{ fake: Fake, actor: Running, rumor: SearchRumor }> {
   const { fake, actor } = await started({ fate: 'hold', ...opts }, init)
   actor.send({ type: 'gossip.search', cid: 77, q, timeout: 60_000 } as Message)
   await tick()
@@ -653,7 +653,7 @@ answer.run()
 const init = suite('actor - init')
 
 init('actor - without an id or identity the actor fails with ERR_INVALID_INIT', async () => {
-  const fake = fakeDeps(SELF, {})
+  const fake = gossipDeps(SELF, {})
   const actor = runGossip({}, fake)
   await tick()
   assert.is(actor.errors.length, 1)
@@ -661,7 +661,7 @@ init('actor - without an id or identity the actor fails with ERR_INVALID_INIT', 
 })
 
 init('actor - a bad fanout fails with ERR_INVALID_INIT', async () => {
-  const actor = runGossip({ id: SELF, fanout: 0 }, fakeDeps(SELF, {}))
+  const actor = runGossip({ id: SELF, fanout: 0 }, gossipDeps(SELF, {}))
   await tick()
   assert.is((actor.errors[0] as { code?: string }).code, 'ERR_INVALID_INIT')
 })

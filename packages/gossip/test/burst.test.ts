@@ -14,7 +14,7 @@ import type { Message } from '@peerconnect/protocol'
 import { encodeRumor, extendPath } from '../src/rumor.js'
 import type { NoteRumor } from '../src/rumor.js'
 import { MAX_AGE, MAX_QUEUED } from '../src/constants.js'
-import { contactOf, fakeDeps, idWith, rpcGossip, runGossip, tick } from './fixtures/fake-deps.js'
+import { contactOf, gossipDeps, idWith, rpcGossip, runGossip, tick } from './fixtures/gossip-deps.js'
 
 type Any = Message & Record<string, any>
 
@@ -46,7 +46,7 @@ const burst = suite('burst - a flood of rumors')
 burst('burst - 6,000 notes in a burst: the aged forwards are shed, and gossip still answers, forwards and delivers', async () => {
   const vts = new VirtualTimeScheduler()
   let hold = true
-  const fake = fakeDeps(SELF, { scheduler: vts, contacts: PEERS, fate: () => hold ? 'hold' : 'ok', random: () => 0.5 })
+  const fake = gossipDeps(SELF, { scheduler: vts, contacts: PEERS, fate: () => hold ? 'hold' : 'ok', random: () => 0.5 })
   const actor = runGossip({ id: SELF }, fake)
   await settled()
   const N = 6000
@@ -80,7 +80,7 @@ burst('burst - 6,000 notes in a burst: the aged forwards are shed, and gossip st
 
 burst('burst - the line of waiting forwards is bounded: beyond MAX_QUEUED the oldest are shed at once', async () => {
   const vts = new VirtualTimeScheduler()
-  const fake = fakeDeps(SELF, { scheduler: vts, contacts: PEERS, fate: 'hold', random: () => 0.5 })
+  const fake = gossipDeps(SELF, { scheduler: vts, contacts: PEERS, fate: 'hold', random: () => 0.5 })
   const actor = runGossip({ id: SELF, maxInFlight: 1 }, fake)
   await settled()
   const N = MAX_QUEUED

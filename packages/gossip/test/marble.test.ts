@@ -5,12 +5,13 @@ import { filter, map, NEVER, Observable, of, takeWhile, throwError, VirtualTimeS
 import type { SchedulerLike } from 'rxjs'
 import { bdecode, bencode, createRecord, generateIdentity, recordToWire } from '@peerconnect/protocol'
 import type { Message, TransportQuery } from '@peerconnect/protocol'
-import type { ActorDeps, Logger } from '@peerconnect/runtime'
+import type { ActorDeps } from '@peerconnect/runtime'
+import { testDeps } from '@peerconnect/runtime/testing'
 import { gossipActor } from '../src/actor.js'
 import { encodeRumor, parseRumor } from '../src/rumor.js'
 import type { Rumor, SearchRumor } from '../src/rumor.js'
 import { CONTACTS_RETRY, MAX_AGE, SEARCH_TIMEOUT } from '../src/constants.js'
-import { contactOf, fakeDeps, idWith, rpcGossip, runGossip, tick } from './fixtures/fake-deps.js'
+import { contactOf, gossipDeps, idWith, rpcGossip, runGossip, tick } from './fixtures/gossip-deps.js'
 
 type Any = Message & Record<string, any>
 
@@ -18,7 +19,6 @@ const SELF = idWith(0, 1)
 const PEERS = [0x80, 0x40, 0x20, 0x10].map(b => contactOf(idWith(b, 2)))
 const ADA = generateIdentity()
 const ADA_RECORD = createRecord(ADA, { name: 'Ada', host: '10.0.5.5', port: 7000, seq: 1 })
-const silent: Logger = { debug () {}, info () {}, warn () {}, error () {}, child: () => silent }
 const newScheduler = (): TestScheduler => new TestScheduler((actual, expected) => assert.equal(actual, expected))
 
 /** Deps whose asks answer synchronously (so they work inside TestScheduler.run); records the pc_gossip queries. */
@@ -32,16 +32,8 @@ function syncDeps (scheduler: SchedulerLike, sent: Rumor[], opts: { holdQueries?
       return opts.holdQueries === true ? NEVER : of({ type: 'transport.response', re: 1, end: true } as Message)
     }
   }
-  return {
-    name: 'gossip',
-    clock: { now: () => scheduler.now() },
-    random: () => 0.5,
-    scheduler,
-    log: silent,
-    pool: { run: () => Promise.reject(new Error('no pool')) },
-    ask: m => answers[m.type]?.(m) ?? throwError(() => Object.assign(new Error('none'), { code: 'ERR_NO_CONSUMER' })),
-    snapshot: undefined
-  }
+  const ask = (m: Message): Observable<Message> => answers[m.type]?.(m) ?? throwError(() => Object.assign(new Error('none'), { code: 'ERR_NO_CONSUMER' }))
+  return testDeps({ name: 'gossip', scheduler, random: () => 0.5, ask })
 }
 
 const wire = (r: Rumor): unknown => (bdecode(bencode(encodeRumor(r))) as { value: unknown }).value
@@ -128,7 +120,7 @@ const timing = suite('marble - retries and local age')
 
 timing('marble - routing.contacts is asked again after CONTACTS_RETRY while routing does not answer', async () => {
   const vts = new VirtualTimeScheduler()
-  const fake = fakeDeps(SELF, { scheduler: vts, contacts: PEERS, contactsFailures: 2 })
+  const fake = gossipDeps(SELF, { scheduler: vts, contacts: PEERS, contactsFailures: 2 })
   const actor = runGossip({ id: SELF }, fake)
   const asksAt: number[] = []
   const count = (): number => fake.asks.filter(a => a.type === 'routing.contacts').length
@@ -146,7 +138,7 @@ timing('marble - routing.contacts is asked again after CONTACTS_RETRY while rout
 
 timing('marble - a forward that waited in line past MAX_AGE is dropped, not sent', async () => {
   const vts = new VirtualTimeScheduler()
-  const fake = fakeDeps(SELF, { scheduler: vts, contacts: PEERS, fate: 'hold', random: () => 0.5 })
+  const fake = gossipDeps(SELF, { scheduler: vts, contacts: PEERS, fate: 'hold', random: () => 0.5 })
   const actor = runGossip({ id: SELF, maxInFlight: 1 }, fake)
   await tick()
   actor.send({ type: 'gossip.publish', cid: 1, topic: 'a', data: new Uint8Array(0) } as Message)
@@ -165,7 +157,7 @@ timing('marble - a forward that waited in line past MAX_AGE is dropped, not sent
 timing('marble - a forward that waited past youth goes with probability 0.6 or less', async () => {
   const sentWith = async (random: number): Promise<number> => {
     const vts = new VirtualTimeScheduler()
-    const fake = fakeDeps(SELF, { scheduler: vts, contacts: PEERS, fate: 'hold', random: () => random })
+    const fake = gossipDeps(SELF, { scheduler: vts, contacts: PEERS, fate: 'hold', random: () => random })
     const actor = runGossip({ id: SELF, maxInFlight: 1 }, fake)
     await tick()
     actor.send({ type: 'gossip.publish', cid: 1, topic: 'a', data: new Uint8Array(0) } as Message)
@@ -183,7 +175,7 @@ timing('marble - a forward that waited past youth goes with probability 0.6 or l
 
 timing('marble - a retry after a slow failure is not weighed by local age (only a wait in line is)', async () => {
   const vts = new VirtualTimeScheduler()
-  const fake = fakeDeps(SELF, { scheduler: vts, contacts: [PEERS[0]!], fate: 'hold', random: () => 0.99 })
+  const fake = gossipDeps(SELF, { scheduler: vts, contacts: [PEERS[0]!], fate: 'hold', random: () => 0.99 })
   const actor = runGossip({ id: SELF }, fake)
   await tick()
   actor.send({ type: 'gossip.publish', cid: 1, topic: 'a', data: new Uint8Array(0) } as Message)

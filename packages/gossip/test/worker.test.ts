@@ -8,7 +8,7 @@ import { waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { gossip } from '../src/index.js'
 import { encodeRumor, extendPath, parseRumor } from '../src/rumor.js'
 import type { Rumor, SearchRumor } from '../src/rumor.js'
-import { contactOf, idWith, rpcGossip } from './fixtures/fake-deps.js'
+import { contactOf, idWith, rpcGossip } from './fixtures/gossip-deps.js'
 
 const SELF = idWith(0, 1)
 const PEERS = [0x80, 0x40, 0x20, 0x10].map(b => contactOf(idWith(b, 2)))

@@ -5,19 +5,7 @@
  * `holding/` (store, tokens, announce, handoff, the rpc handlers), `directory/` (paging) and
  * `search/`, on a few shared parts (context, holder lookup, paged reads, page sizing).
  */
-import { defineActor } from '@peerconnect/runtime'
-import { listsActor, LISTS_CONSUMES } from './actor.js'
-import type { ListsInit } from './init.js'
-
-/** The lists actor. */
-export const lists = defineActor<ListsInit>({
-  name: 'lists',
-  consumes: LISTS_CONSUMES,
-  worker: new URL('./worker.js', import.meta.url),
-  create: listsActor
-})
-
-export { listsActor, LISTS_CONSUMES } from './actor.js'
+export { lists, listsActor, LISTS_CONSUMES } from './actor.js'
 export type { ListsInit, Settings } from './init.js'
 export { settingsOf } from './init.js'
 export type { SearchInit, SearchSettings } from './search/init.js'

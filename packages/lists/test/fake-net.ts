@@ -7,17 +7,19 @@
  * `crawler.lookup` and `routing.closest` are answered by an oracle over the live nodes,
  * `transport.info` with the node's address. Nothing touches a socket or a real timer.
  */
-import { defer, Observable, Subject, throwError, VirtualAction, VirtualTimeScheduler } from 'rxjs'
+import { defer, Observable, Subject, throwError } from 'rxjs'
+import type { VirtualTimeScheduler } from 'rxjs'
 import {
   closest, decodeKrpc, encodeQuery, encodeResponse, generateIdentity, idsEqual, idToHex,
   isRpcReply, KRPC_CODE_BY_ERROR, parseQueryArgs, parseReply
 } from '@peerconnect/protocol'
 import type { Address, Contact, Identity, Message, NodeId, Obj } from '@peerconnect/protocol'
-import type { ActorDeps, ActorFn, ComputePool } from '@peerconnect/runtime'
+import type { ActorFn, ComputePool } from '@peerconnect/runtime'
+import { manualScheduler, testDeps } from '@peerconnect/runtime/testing'
 import { listsActor } from '../src/actor.js'
 import type { ListsInit } from '../src/init.js'
 import { verifyRecords } from '../src/tasks.js'
-import { identityIn, quietLogger } from './fixtures.js'
+import { identityIn } from './fixtures.js'
 
 export const T0 = 1_700_000_000_000
 /** Virtual ms a request waits for its reply, in steps. */
@@ -84,7 +86,7 @@ export interface FakePool extends ComputePool {
 }
 
 export function createFakeNet (): FakeNet {
-  const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity)
+  const scheduler = manualScheduler()
   const nodes: FakeNode[] = []
   const queries: SentQuery[] = []
   const asks: Array<{ node: FakeNode, msg: Message }> = []
@@ -213,16 +215,7 @@ export function createFakeNet (): FakeNet {
         publish: (msg) => in$.next(msg),
         stop: () => sub.unsubscribe()
       }
-      const deps: ActorDeps = {
-        name: 'lists',
-        clock: { now },
-        random: Math.random,
-        scheduler,
-        log: quietLogger,
-        pool,
-        ask: (m) => answer(node, m),
-        snapshot: opts.snapshot
-      }
+      const deps = testDeps({ name: 'lists', scheduler, start: T0, seed: nodes.length + 1, pool, ask: (m) => answer(node, m), snapshot: opts.snapshot })
       const init: ListsInit = { identity, name: `node-${nodes.length}`, announceInterval: 1000, ...opts.init }
       nodes.push(node)
       if (opts.wildcard === true) wildcards.add(node)

@@ -1,7 +1,6 @@
 /** Identities, records and small helpers shared by the lists tests. */
 import { closestListId, createRecord, generateIdentity, recordSignedBytes, recordToWire, signBytes } from '@peerconnect/protocol'
 import type { Identity, PeerRecord } from '@peerconnect/protocol'
-import type { Logger } from '@peerconnect/runtime'
 
 /** A fresh identity whose closest list is `list`. */
 export function identityIn (list: number): Identity {
@@ -24,11 +23,6 @@ export function recordOf (who: Identity, opts: { name?: string, host?: string, p
 /** A record signed by `who` over whatever fields it is given (createRecord refuses long names; this does not). */
 export function signedBy (who: Identity, rec: Omit<PeerRecord, 'sig'>): PeerRecord {
   return { ...rec, sig: signBytes(who, recordSignedBytes(rec)!) }
-}
-
-export const quietLogger: Logger = {
-  debug () {}, info () {}, warn () {}, error () {},
-  child () { return quietLogger }
 }
 
 /** The `code` of an error-like value. */

@@ -155,9 +155,8 @@ settings('parts - the factory names the actor, its worker and what it consumes',
   assert.is(lists.actorName, 'lists')
   assert.equal([...spec.consumes], [...LISTS_CONSUMES])
   const all = ['rpc.pc_record', 'rpc.pc_list', 'rpc.pc_announce', 'rpc.pc_handoff', 'rpc.pc_search', 'lists.page', 'lists.invalidate', 'lists.stats', 'lists.self',
-    'search.query', 'search.invalidate', 'routing.peer.added', 'actor.cancel']
-  assert.equal([...spec.consumes].sort(), all.sort())
-  assert.not.ok(spec.consumes.includes('actor.configure'), 'the control plane delivers actor.configure; nobody asks the lists for it')
+    'search.query', 'search.invalidate', 'routing.peer.added', 'actor.configure', 'actor.cancel']
+  assert.equal([...spec.consumes].sort(), all.sort(), 'its handler table, and actor.cancel')
   assert.match(String(spec.worker), /worker\.js$/)
 })
 
@@ -169,8 +168,8 @@ settings('parts - every type it consumes has a handler: an ask of each (bad or n
       const answer = await node.request({ type } as Message).then(m => m.type, (err: unknown) => `error ${String(codeOf(err))}`)
       assert.not.match(answer, /^error undefined/, `${type} is answered, not left to time out: ${answer}`)
     }
-    const unknown = await node.request({ type: 'lists.nothing' } as Message).then(m => m.type, (err: unknown) => String((err as Error).message))
-    assert.match(unknown, /no reply/, 'a type it does not consume is not answered')
+    const unknown = await node.request({ type: 'lists.nothing' } as Message).then(m => m.type, (err: unknown) => codeOf(err))
+    assert.is(unknown, 'ERR_UNKNOWN_TYPE', 'a type it has no handler for is refused')
   } finally {
     net.stopAll()
   }

@@ -155,3 +155,19 @@ nearest('id - the target itself is nearest; duplicates are kept', () => {
 })
 
 nearest.run()
+
+const seededIds = suite('id - seeded random ids')
+
+seededIds('id - randomId and randomIdWithPrefix draw from a given generator: the same numbers, the same ids', () => {
+  const gen = (): (() => number) => { let x = 0; return () => { x = (x * 9301 + 49297) % 233280; return x / 233280 } }
+  const a = gen()
+  const b = gen()
+  assert.equal(randomId(a), randomId(b))
+  const self = randomId(gen())
+  const p = randomIdWithPrefix(self, 13, a)
+  assert.equal(p, randomIdWithPrefix(self, 13, b))
+  assert.is(commonPrefixLength(p, self), 13)
+  assert.is(idToHex(new Uint8Array([0, 15, 255, 16])), '000fff10')
+})
+
+seededIds.run()

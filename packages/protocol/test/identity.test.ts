@@ -2,7 +2,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createHash, generateKeyPairSync, sign as nodeSign } from 'node:crypto'
 import { Encoder, Decoder } from '@msgpack/msgpack'
-import { generateIdentity, idFromPublicKey, identityFromPrivateKey, signBytes, verifySignature } from '../src/identity.js'
+import { generateIdentity, idFromPublicKey, identityFromPrivateKey, identityFromSeed, signBytes, verifySignature } from '../src/identity.js'
 import { bytes, prng } from './fixtures.js'
 
 function codeOf (fn: () => unknown): unknown {
@@ -113,3 +113,24 @@ signatures('identity - verification with a cached key gives the same answers', (
 })
 
 signatures.run()
+
+const seeded = suite('identity - from a seed')
+
+seeded('identity - the same 32-byte seed gives the same identity, another seed another; it signs and verifies', () => {
+  const a = identityFromSeed(new Uint8Array(32).fill(7))
+  const b = identityFromSeed(new Uint8Array(32).fill(7))
+  const c = identityFromSeed(new Uint8Array(32).fill(8))
+  assert.equal(a.id, b.id)
+  assert.equal(a.publicKey, b.publicKey)
+  assert.not.equal(a.id, c.id)
+  assert.equal(a.id, idFromPublicKey(a.publicKey))
+  const data = new Uint8Array([1, 2, 3])
+  assert.ok(verifySignature(a.publicKey, data, signBytes(b, data)))
+  assert.equal(identityFromPrivateKey(a.privateKey).id, a.id)
+})
+
+seeded('identity - a seed that is not 32 bytes is refused with ERR_BAD_PRIVATE_KEY', () => {
+  assert.is(codeOf(() => identityFromSeed(new Uint8Array(31))), 'ERR_BAD_PRIVATE_KEY')
+})
+
+seeded.run()

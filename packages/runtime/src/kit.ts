@@ -25,7 +25,7 @@
  * actor keeps running. Only `context` throwing and a background stream erroring are fatal
  * (the supervisor restarts the actor with its last snapshot).
  */
-import { catchError, defer, EMPTY, endWith, finalize, ignoreElements, merge, mergeMap, Observable, of, share, Subject, takeUntil } from 'rxjs'
+import { catchError, defer, EMPTY, finalize, merge, mergeMap, Observable, of, Subject, takeUntil, tap } from 'rxjs'
 import type { Subscriber } from 'rxjs'
 import { errorReply } from '@peerconnect/protocol'
 import type { Message } from '@peerconnect/protocol'
@@ -160,13 +160,17 @@ export function kitActor<Init, Ctx> (def: ActorDefinition<Init, Ctx>, init: Init
       })
     }
 
-    const input$ = in$.pipe(share())
-    const stop$ = input$.pipe(ignoreElements(), endWith(true))
-    const answers$ = input$.pipe(mergeMap(handle), finalize(() => emitted$.complete()))
+    // Background first (its streams are listening before any handler runs), then the handlers.
     const background = def.background?.(ctx) ?? []
     const streams: ReadonlyArray<Observable<Message>> = Array.isArray(background) ? background : [background as Observable<Message>]
-    const background$ = merge(...streams).pipe(takeUntil(stop$))
-    return merge(emitted$, answers$, background$).pipe(finalize(() => {
+    const inputDone$ = new Subject<void>()
+    const background$ = streams.length === 0 ? EMPTY : merge(...streams).pipe(takeUntil(inputDone$))
+    const answers$ = in$.pipe(
+      tap({ complete: () => inputDone$.next() }),
+      mergeMap(handle),
+      finalize(() => emitted$.complete())
+    )
+    return merge(emitted$, background$, answers$).pipe(finalize(() => {
       emitted$.complete()
       open.clear()
       def.stop?.(ctx)

@@ -4,14 +4,15 @@
  * `ui.info`; it keeps the live peer list from `routing.peer.added/removed` and `liveness.status`
  * plus a sweep every `checkInterval`; unsubscribing closes the server, its sockets and timers.
  * A server that cannot listen does not crash the actor: `ui.info` then answers the error
- * (`ERR_ADDRESS_IN_USE`, `ERR_TOKEN_REQUIRED`, `ERR_API_LISTEN` …).
+ * (`ERR_ADDRESS_IN_USE`, `ERR_TOKEN_REQUIRED`, `ERR_API_LISTEN` …). Written with the runtime's
+ * actor kit: the handler table is what it consumes; a request of another type gets ERR_UNKNOWN_TYPE.
  */
-import { EMPTY, defer, filter, finalize, from, map, merge, mergeMap, of, shareReplay } from 'rxjs'
+import { filter, from, map, mergeMap, shareReplay } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { errorReply, isLivenessStatus, isRoutingPeerAdded, isRoutingPeerRemoved, reply, toErrorData } from '@peerconnect/protocol'
 import type { ErrorData, Message, UiInfoReply, UiReady } from '@peerconnect/protocol'
-import { SNAPSHOT_TYPE } from '@peerconnect/runtime'
-import type { ActorDeps, ActorFn } from '@peerconnect/runtime'
+import { consumesOf, kitActor, snapshotMessage } from '@peerconnect/runtime'
+import type { ActorDefinition, ActorDeps, ActorFn } from '@peerconnect/runtime'
 import { createBridge } from './bridge.js'
 import type { Bridge } from './bridge.js'
 import { AddressInUseError, ApiListenError } from './errors.js'
@@ -24,36 +25,52 @@ import type { UiServer } from './server.js'
 import { sweep$ } from './sweep.js'
 import { REBIND_ATTEMPTS, REBIND_DELAY } from './constants.js'
 
-/** The message types the actor consumes. */
-export const UI_CONSUMES: readonly string[] = ['ui.info', 'routing.peer.added', 'routing.peer.removed', 'liveness.status']
-
 type Listening = { ok: true, url: string } | { ok: false, error: ErrorData }
 
-export function uiBridgeActor (init: UiBridgeInit): ActorFn {
-  const settings = settingsOf(init)
-  return (in$, deps) => defer(() => {
+/** What the handlers share during one run: the bridge (view, names, events), the server, whether it listens. */
+export interface UiContext {
+  readonly bridge: Bridge
+  readonly server: { close (): void }
+  /** Settles once: the URL the server listens on, or why it cannot. */
+  readonly listening$: Observable<Listening>
+}
+
+/** The ui-bridge actor: its handlers, the server started with its context, `ui.ready` and the sweep in the background. */
+export const uiBridgeDefinition = {
+  name: 'ui-bridge',
+  worker: new URL('./worker.js', import.meta.url),
+  context: (init: UiBridgeInit, deps: ActorDeps): UiContext => {
+    const settings = settingsOf(init)
     const bridge = createBridge(settings, deps)
     const server = startServer(bridge, settings, deps)
-    const listening$ = from(server.listening).pipe(shareReplay(1))
-    const handlers: Readonly<Record<string, (m: Message) => Observable<Message>>> = {
-      'ui.info': m => listening$.pipe(map(l => l.ok ? reply<UiInfoReply>(m, { type: 'ui.info.reply', url: l.url }) : errorReply(m, l.error))),
-      'routing.peer.added': m => applied(isRoutingPeerAdded(m) ? bridge.view.add(m.contact) : undefined, bridge),
-      'routing.peer.removed': m => applied(isRoutingPeerRemoved(m) ? bridge.view.remove(m.contact) : undefined, bridge),
-      'liveness.status': m => applied(isLivenessStatus(m) ? bridge.view.checked(m) : undefined, bridge)
-    }
-    return merge(
-      listening$.pipe(filter(l => l.ok), mergeMap(l => [
-        { type: 'ui.ready', url: (l as { url: string }).url } satisfies UiReady,
-        // Kept by the host across a restart: a server on port 0 comes back on the port it had.
-        { type: SNAPSHOT_TYPE, state: { port: portOf((l as { url: string }).url) } } as Message
-      ])),
-      in$.pipe(mergeMap(m => handlers[m.type]?.(m) ?? unknown(m))),
-      sweep$(bridge)
-    ).pipe(finalize(() => {
-      bridge.close()
-      server.close()
-    }))
-  })
+    return { bridge, server, listening$: from(server.listening).pipe(shareReplay(1)) }
+  },
+  handlers: {
+    'ui.info': (m, { listening$ }) => listening$.pipe(map(l => l.ok ? reply<UiInfoReply>(m, { type: 'ui.info.reply', url: l.url }) : errorReply(m, l.error))),
+    'routing.peer.added': (m, { bridge }) => { if (isRoutingPeerAdded(m)) bridge.emit(bridge.view.add(m.contact)) },
+    'routing.peer.removed': (m, { bridge }) => { if (isRoutingPeerRemoved(m)) bridge.emit(bridge.view.remove(m.contact)) },
+    'liveness.status': (m, { bridge }) => { if (isLivenessStatus(m)) bridge.emit(bridge.view.checked(m)) }
+  },
+  background: ({ bridge, listening$ }) => [
+    listening$.pipe(filter(l => l.ok), mergeMap(l => [
+      { type: 'ui.ready', url: (l as { url: string }).url } satisfies UiReady,
+      // Kept by the host across a restart: a server on port 0 comes back on the port it had.
+      snapshotMessage({ port: portOf((l as { url: string }).url) })
+    ])),
+    sweep$(bridge)
+  ],
+  stop: ({ bridge, server }) => {
+    bridge.close()
+    server.close()
+  }
+} satisfies ActorDefinition<UiBridgeInit, UiContext>
+
+/** The message types the actor consumes (its handlers and actor.cancel). */
+export const UI_CONSUMES: readonly string[] = consumesOf(uiBridgeDefinition.handlers)
+
+/** The actor's stream function (for tests that drive it without a supervisor). */
+export function uiBridgeActor (init: UiBridgeInit): ActorFn {
+  return kitActor(uiBridgeDefinition, init)
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
@@ -131,14 +148,4 @@ function previousPort (snapshot: unknown): number | undefined {
 
 function portOf (url: string): number {
   return Number(new URL(url).port)
-}
-
-function applied (e: ReturnType<Bridge['view']['add']>, bridge: Bridge): Observable<never> {
-  bridge.emit(e)
-  return EMPTY
-}
-
-/** A request of a type this actor does not handle gets an error reply; a published one is dropped. */
-function unknown (m: Message): Observable<Message> {
-  return typeof m.cid === 'number' ? of(errorReply(m, { name: 'BadRequestError', code: 'ERR_BAD_REQUEST', message: `ui-bridge does not answer ${m.type}` })) : EMPTY
 }

@@ -4,18 +4,13 @@
  * actor (`uiBridge(init)`), which implements that interface with asks to the other actors.
  */
 import { defineActor } from '@peerconnect/runtime'
-import { uiBridgeActor, UI_CONSUMES } from './actor.js'
-import type { UiBridgeInit } from './init.js'
+import { uiBridgeDefinition } from './actor.js'
 
 /** The ui-bridge actor: the API, the events socket, /metrics and the page of a node. */
-export const uiBridge = defineActor<UiBridgeInit>({
-  name: 'ui-bridge',
-  consumes: UI_CONSUMES,
-  worker: new URL('./worker.js', import.meta.url),
-  create: uiBridgeActor
-})
+export const uiBridge = defineActor(uiBridgeDefinition)
 
-export { uiBridgeActor, UI_CONSUMES } from './actor.js'
+export { uiBridgeActor, uiBridgeDefinition, UI_CONSUMES } from './actor.js'
+export type { UiContext } from './actor.js'
 export type { UiBridgeInit, Settings } from './init.js'
 export { settingsOf } from './init.js'
 export { createPeerView } from './peer-view.js'

@@ -10,7 +10,7 @@ import type { ActorDeps, ActorSpec, Logger, Supervisor } from '@peerconnect/runt
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { uiBridge, uiBridgeActor, UI_CONSUMES } from '../src/index.js'
 import type { UiBridgeInit } from '../src/index.js'
-import { fakeDeps, fakeNode, fakePeer, T0 } from './node-fakes.js'
+import { uiDeps, fakeNode, fakePeer, T0 } from './node-fakes.js'
 import type { FakeNode } from './node-fakes.js'
 import { errorCode, get } from './http.js'
 import { liveMirror } from './live-mirror.js'
@@ -28,7 +28,7 @@ interface Running {
 async function run (node: FakeNode, init: Partial<UiBridgeInit> = {}, deps: Partial<ActorDeps> = {}): Promise<Running> {
   const in$ = new Subject<Message>()
   const out: Message[] = []
-  const sub = uiBridgeActor({ name: 'me', processMetrics: false, ...init })(in$, { ...fakeDeps(node.ask), ...deps }).subscribe({ next: m => out.push(m) })
+  const sub = uiBridgeActor({ name: 'me', processMetrics: false, ...init })(in$, { ...uiDeps(node.ask), ...deps }).subscribe({ next: m => out.push(m) })
   const ready = await waitFor(() => out.find(isUiReady), { what: 'ui.ready' })
   return { in$, out, url: ready.url, stop: () => sub.unsubscribe() }
 }
@@ -44,7 +44,7 @@ life('actor - the factory names the actor, its worker and the messages it consum
   const spec = uiBridge({ name: 'me', port: 0 })
   assert.is(spec.name, 'ui-bridge')
   assert.is(uiBridge.actorName, 'ui-bridge')
-  assert.equal([...spec.consumes].sort(), ['liveness.status', 'routing.peer.added', 'routing.peer.removed', 'ui.info'])
+  assert.equal([...spec.consumes].sort(), ['actor.cancel', 'liveness.status', 'routing.peer.added', 'routing.peer.removed', 'ui.info'])
   assert.equal(spec.consumes, UI_CONSUMES)
   assert.match(String(spec.worker), /worker\.js$/)
   assert.equal(spec.init, { name: 'me', port: 0 })
@@ -72,7 +72,7 @@ life('actor - answers ui.info with the URL', withTimeout(T, async () => {
 life('actor - ui.info asked before the server listens is answered once it does', withTimeout(T, async () => {
   const in$ = new Subject<Message>()
   const out: Message[] = []
-  const sub = uiBridgeActor({ name: 'me', processMetrics: false })(in$, fakeDeps(fakeNode().ask)).subscribe(m => out.push(m))
+  const sub = uiBridgeActor({ name: 'me', processMetrics: false })(in$, uiDeps(fakeNode().ask)).subscribe(m => out.push(m))
   in$.next({ type: 'ui.info', cid: 1 } as Message)
   try {
     const reply = await waitFor(() => out.find(m => m.re === 1), { what: 'ui.info reply' })
@@ -92,7 +92,7 @@ life('actor - unsubscribing before the server listens closes it as soon as it do
   const port = await freePort()
   const logged: string[] = []
   const log: Logger = { debug () {}, info (msg) { logged.push(msg) }, warn () {}, error () {}, child () { return log } }
-  const sub = uiBridgeActor({ name: 'me', port, processMetrics: false })(new Subject<Message>(), { ...fakeDeps(fakeNode().ask), log }).subscribe()
+  const sub = uiBridgeActor({ name: 'me', port, processMetrics: false })(new Subject<Message>(), { ...uiDeps(fakeNode().ask), log }).subscribe()
   sub.unsubscribe()
   await waitFor(() => logged.includes('api listening'), { what: 'the server listened' })
   await waitFor(async () => await canListen(port), { what: `port ${port} released` })
@@ -108,7 +108,7 @@ life('actor - a taken port does not crash the actor: ui.info answers ERR_ADDRESS
   const in$ = new Subject<Message>()
   const out: Message[] = []
   let failed: unknown
-  const sub = uiBridgeActor({ name: 'me', port })(in$, fakeDeps(fakeNode().ask)).subscribe({ next: m => out.push(m), error: err => { failed = err } })
+  const sub = uiBridgeActor({ name: 'me', port })(in$, uiDeps(fakeNode().ask)).subscribe({ next: m => out.push(m), error: err => { failed = err } })
   try {
     in$.next({ type: 'ui.info', cid: 3 } as Message)
     const reply = await waitFor(() => out.find(m => m.re === 3), { what: 'ui.info reply' }) as Message & { error?: { code: string, message: string } }
@@ -169,7 +169,7 @@ life('actor - the port it had is taken after a restart: it takes a free one inst
 life('actor - a non-loopback host without a token is refused: ui.info answers ERR_TOKEN_REQUIRED', withTimeout(T, async () => {
   const in$ = new Subject<Message>()
   const out: Message[] = []
-  const sub = uiBridgeActor({ name: 'me', host: '0.0.0.0' })(in$, fakeDeps(fakeNode().ask)).subscribe(m => out.push(m))
+  const sub = uiBridgeActor({ name: 'me', host: '0.0.0.0' })(in$, uiDeps(fakeNode().ask)).subscribe(m => out.push(m))
   try {
     in$.next({ type: 'ui.info', cid: 4 } as Message)
     const reply = await waitFor(() => out.find(m => m.re === 4), { what: 'reply' }) as Message & { error?: { code: string } }
@@ -188,14 +188,14 @@ life('actor - with a token the API needs it (401 without), the page does not', w
   } finally { r.stop() }
 }))
 
-life('actor - another request type gets an error reply; a malformed published message is dropped', withTimeout(T, async () => {
+life('actor - another request type gets an error reply (ERR_UNKNOWN_TYPE, the kit); a malformed published message is dropped', withTimeout(T, async () => {
   const r = await run(fakeNode())
   try {
     r.in$.next({ type: 'routing.peer.added', contact: { id: 'nope' } } as Message)
     r.in$.next({ type: 'liveness.status', id: randomId() } as Message)
     r.in$.next({ type: 'ui.bogus', cid: 9 } as Message)
     const reply = await waitFor(() => r.out.find(m => m.re === 9), { what: 'reply' }) as Message & { error?: { code: string } }
-    assert.is(reply.error?.code, 'ERR_BAD_REQUEST')
+    assert.is(reply.error?.code, 'ERR_UNKNOWN_TYPE')
     assert.is((await get(r.url + '/api/status')).status, 200, 'still serving')
   } finally { r.stop() }
 }))

@@ -6,7 +6,7 @@ import type { Message } from '@peerconnect/protocol'
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { uiBridgeActor } from '../src/index.js'
 import type { UiBridgeInit } from '../src/index.js'
-import { askError, fakeClock, fakeDeps, fakeNode, fakePeer, searchReplies, sha256Fingerprint, T0 } from './node-fakes.js'
+import { askError, fakeClock, uiDeps, fakeNode, fakePeer, searchReplies, sha256Fingerprint, T0 } from './node-fakes.js'
 import type { FakeClock, FakeNode } from './node-fakes.js'
 import { errorCode, get, ndjson } from './http.js'
 
@@ -16,7 +16,7 @@ const T = 10_000
 async function withActor (node: FakeNode, fn: (url: string) => Promise<void>, opts: { init?: Partial<UiBridgeInit>, clock?: FakeClock } = {}): Promise<void> {
   const in$ = new Subject<Message>()
   const out: Message[] = []
-  const sub = uiBridgeActor({ name: 'me', processMetrics: false, checkInterval: 60_000, ...opts.init })(in$, fakeDeps(node.ask, { clock: opts.clock })).subscribe(m => out.push(m))
+  const sub = uiBridgeActor({ name: 'me', processMetrics: false, checkInterval: 60_000, ...opts.init })(in$, uiDeps(node.ask, { clock: opts.clock })).subscribe(m => out.push(m))
   try {
     const ready = await waitFor(() => out.find(m => m.type === 'ui.ready') as (Message & { url: string }) | undefined, { what: 'ui.ready' })
     await fn(ready.url)

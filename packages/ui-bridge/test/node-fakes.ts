@@ -11,7 +11,7 @@ import {
 } from '@peerconnect/protocol'
 import type { Contact, DirectoryPeer, Identity, Message, NodeId, PeerRecord } from '@peerconnect/protocol'
 import type { ActorDeps } from '@peerconnect/runtime'
-import { silentLogger } from '../src/logger.js'
+import { testDeps } from '@peerconnect/runtime/testing'
 
 export const T0 = 1_700_000_000_000
 
@@ -124,17 +124,9 @@ export function fakeNode (opts: { clock?: FakeClock, peers?: readonly FakePeer[]
   return node
 }
 
-export function fakeDeps (ask: ActorDeps['ask'], opts: { clock?: FakeClock, scheduler?: SchedulerLike } = {}): ActorDeps {
-  return {
-    name: 'ui-bridge',
-    clock: opts.clock ?? fakeClock(),
-    random: Math.random,
-    scheduler: opts.scheduler ?? asyncScheduler,
-    log: silentLogger,
-    pool: { run: async () => { throw new Error('no pool in tests') } },
-    ask,
-    snapshot: undefined
-  }
+/** The runtime's testDeps, in real time unless a scheduler is given, on a clock of the test's own. */
+export function uiDeps (ask: ActorDeps['ask'], opts: { clock?: FakeClock, scheduler?: SchedulerLike } = {}): ActorDeps {
+  return testDeps({ name: 'ui-bridge', ask, clock: opts.clock ?? fakeClock(), scheduler: opts.scheduler ?? asyncScheduler })
 }
 
 /** Search hits then a done reply, `gap` ms apart on the async scheduler (a stream, like the search owner's). */

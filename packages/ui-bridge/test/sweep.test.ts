@@ -11,7 +11,7 @@ import { settingsOf } from '../src/init.js'
 import type { UiBridgeInit } from '../src/init.js'
 import type { PeerEvent } from '../src/backend.js'
 import { sweep$ } from '../src/sweep.js'
-import { askError, fakeDeps, fakePeer } from './node-fakes.js'
+import { askError, uiDeps, fakePeer } from './node-fakes.js'
 
 const T0 = 1_700_000_000_000
 
@@ -33,7 +33,7 @@ function setup (scheduler: TestScheduler, answers: Answers, init: Partial<UiBrid
     const answer = answers[m.type]
     return answer === undefined ? askError('ERR_NO_CONSUMER') : answer(m, scheduler.createColdObservable.bind(scheduler))
   }
-  const bridge = createBridge(settingsOf({ name: 'me', ...init }), fakeDeps(ask, { clock, scheduler }))
+  const bridge = createBridge(settingsOf({ name: 'me', ...init }), uiDeps(ask, { clock, scheduler }))
   bridge.subscribe(e => events.push({ at: scheduler.now(), e }))
   return { bridge, events, asked }
 }

@@ -64,7 +64,7 @@ process.stdout.write(`ours / bare: ${(ours.rps / bare.rps).toFixed(2)} best roun
 if (flags.svg !== '') {
   const files = [
     writeSvg(flags.svg, `throughput-${flags.contacts}.svg`, barChart({
-      title: `find_node replies/s per responder (best of ${flags.rounds} rounds, ${flags.contacts} contacts, ${flags.window} outstanding)`,
+      title: `find_node replies/s, best of ${flags.rounds} rounds (${flags.contacts} contacts, ${flags.window} outstanding)`,
       y: { label: 'replies per second' },
       bars: responders.map(r => ({ label: r.name, value: report[r.name]?.rps ?? 0 }))
     })),

@@ -147,7 +147,7 @@ charts('lineChart - escapes titles, labels and names; drops non-finite and (on l
   assert.is(all(doc, e => e.name === 'title')[0]!.text, 'a &lt; b &amp; &quot;c&quot;')
   assert.is(byClass(doc, 'series-line')[0]!.attrs.points!.split(' ').length, 2, 'x = 0 (log), NaN and ∞ dropped')
   const xTicks = texts(byClass(doc, 'x-ticks')[0]!)
-  assert.ok(xTicks.includes('10') && xTicks.includes('1000'), xTicks.join(' '))
+  assert.ok(xTicks.includes('10') && xTicks.includes('1k'), xTicks.join(' '))
 })
 
 charts('lineChart - empty series and a single point still make a well-formed chart', () => {
@@ -180,7 +180,7 @@ charts('barChart - one bar per label, value printed, taller for larger values', 
   assert.equal(bars.map(b => b.attrs['data-label']), ['ours', 'bittorrent-dht', 'bare'])
   const h = bars.map(b => Number(b.attrs.height))
   assert.ok(h[0]! > h[2]! && h[2]! > h[1]! && h[1]! > 0)
-  assert.ok(texts(doc).includes('55k') && texts(doc).includes('6000'))
+  assert.ok(texts(doc).includes('55k') && texts(doc).includes('6k'), texts(doc).join(' '))
   assert.is(byClass(doc, 'y-axis').length, 1)
 })
 
@@ -191,6 +191,13 @@ charts('ticks - round steps covering the range; log ticks are powers of ten', ()
   assert.equal(logTicks(1, 10_000), [1, 10, 100, 1000, 10_000])
   assert.equal(logTicks(10, 100), [10, 20, 50, 100])
   assert.equal(logTicks(0, 10), [])
+})
+
+charts('a long title gets a smaller font, a short one the full size', () => {
+  const size = (title: string): number => Number(byClass(parseXml(barChart({ title, y: { label: 'y' }, bars: [] })), 'title')[0]!.attrs['font-size'])
+  assert.is(size('short'), 15)
+  const long = size('x'.repeat(90))
+  assert.ok(long < 15 && long * 0.6 * 90 <= 640, String(long))
 })
 
 charts('escapeXml and writeSvg - plain file names only; the file is what was given', () => {

@@ -6,9 +6,10 @@ import { TestScheduler } from 'rxjs/testing'
 import { closest, closestListId, createRecord, generateIdentity, isTransportQuery, LIST_IDS, randomId, recordFromWire, recordToWire, reply, second } from '@peerconnect/protocol'
 import type { Contact, Message, NodeId } from '@peerconnect/protocol'
 import type { ActorDeps } from '@peerconnect/runtime'
+import { testDeps } from '@peerconnect/runtime/testing'
 import { listsActor } from '../../src/actor.js'
 import { ANNOUNCE_INTERVAL } from '../../src/constants.js'
-import { identityIn, quietLogger } from '../fixtures.js'
+import { identityIn } from '../fixtures.js'
 
 const me = generateIdentity()
 const CONTACTS: Contact[] = Array.from({ length: 12 }, (_, i) => ({ id: randomId(), host: '10.0.0.2', port: 2000 + i, lastSeen: 0 }))
@@ -42,7 +43,8 @@ function deps (scheduler: TestScheduler, opts: { silent?: ReadonlySet<number>, r
   return {
     sent,
     lookups,
-    deps: { name: 'lists', clock: { now: () => 1_700_000_000_000 + scheduler.now() }, random: Math.random, scheduler, log: quietLogger, pool: { run: async () => { throw new Error('no pool') } }, ask, snapshot: undefined }
+    // the marble scheduler's time starts at 0; the clock reads it as ms since the epoch, late 2023
+    deps: { ...testDeps({ name: 'lists', scheduler, ask }), clock: { now: () => 1_700_000_000_000 + scheduler.now() } }
   }
 }
 

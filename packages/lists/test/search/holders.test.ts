@@ -6,10 +6,11 @@
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { lastValueFrom, Observable, of, timer, toArray, VirtualAction, VirtualTimeScheduler } from 'rxjs'
+import { lastValueFrom, Observable, of, timer, toArray } from 'rxjs'
+import type { VirtualTimeScheduler } from 'rxjs'
 import { generateIdentity, idToHex, recordToWire } from '@peerconnect/protocol'
 import type { Contact, Message, PeerRecord } from '@peerconnect/protocol'
-import type { ActorDeps } from '@peerconnect/runtime'
+import { manualScheduler, testDeps } from '@peerconnect/runtime/testing'
 import { createContext } from '../../src/context.js'
 import type { Context } from '../../src/context.js'
 import { settingsOf } from '../../src/init.js'
@@ -18,7 +19,7 @@ import type { HolderCache } from '../../src/holders.js'
 import { createSearchHolders } from '../../src/search/search.js'
 import { searchLists } from '../../src/search/lists-search.js'
 import { fakePool } from '../fake-net.js'
-import { quietLogger, recordOf } from '../fixtures.js'
+import { recordOf } from '../fixtures.js'
 
 const T0 = 1_700_000_000_000
 const SILENT_TIMEOUT = 1000
@@ -50,8 +51,7 @@ function contact (port: number): Contact {
 }
 
 function world (script: Script, init: Partial<ListsInit> = {}): World {
-  const scheduler = new VirtualTimeScheduler(VirtualAction, Infinity)
-  const now = (): number => T0 + scheduler.frame
+  const scheduler = manualScheduler()
   const sent: World['sent'] = []
   const lookups: World['lookups'] = []
   const knownAsks: number[] = []
@@ -91,7 +91,7 @@ function world (script: Script, init: Partial<ListsInit> = {}): World {
   }
   const identity = generateIdentity()
   const settings = settingsOf({ identity, name: 'searcher', ...init })
-  const deps: ActorDeps = { name: 'lists', clock: { now }, random: Math.random, scheduler, log: quietLogger, pool: fakePool(), ask, snapshot: undefined }
+  const deps = testDeps({ name: 'lists', scheduler, start: T0, pool: fakePool(), ask })
   const ctx = createContext({ identity, name: 'searcher', ...init }, settings, deps)
   return { ctx, scheduler, sent, lookups, knownAsks }
 }

@@ -76,8 +76,12 @@ export interface TestDepsOptions {
   readonly snapshot?: unknown
   /** Seed of `deps.random` (default 1). */
   readonly seed?: number
+  /** `deps.random` itself, for a test that needs a fixed value (instead of `seed`). */
+  readonly random?: () => number
   /** `clock.now()` at virtual time 0 (default 1_700_000_000_000: ms since the epoch, late 2023). */
   readonly start?: number
+  /** A clock of the test's own, moved apart from the scheduler (default: the scheduler's time). */
+  readonly clock?: Clock
   /** Runs compute-pool tasks (default: every task fails with ERR_NO_POOL). */
   readonly pool?: ComputePool
   /**
@@ -115,8 +119,8 @@ export function testDeps (opts: TestDepsOptions = {}): TestDeps {
   const answer = opts.ask ?? ((msg: Message) => throwError(() => new NoConsumerError(`no actor consumes ${msg.type}`)))
   return {
     name: opts.name ?? 'test',
-    clock: manual === undefined ? { now: () => scheduler.now() } : { now: () => start + manual.now() },
-    random: seededRandom(opts.seed ?? 1),
+    clock: opts.clock ?? (manual === undefined ? { now: () => scheduler.now() } : { now: () => start + manual.now() }),
+    random: opts.random ?? seededRandom(opts.seed ?? 1),
     scheduler,
     log,
     logs: log.lines,

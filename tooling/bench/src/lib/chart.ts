@@ -78,13 +78,13 @@ export function escapeXml (s: string): string {
 /** A number as an SVG coordinate: at most 2 decimals. */
 const n = (v: number): string => String(Math.round(v * 100) / 100)
 
-/** Compact tick label: 1500 → 1.5k, 2e6 → 2M, 0.25 → 0.25. */
+/** Compact tick label: 1500 → 1.5k, 2e6 → 2M, 0.25 → 0.25, 999 → 999. */
 export function compact (v: number): string {
   const a = Math.abs(v)
   const trim = (x: number): string => String(Math.round(x * 100) / 100)
   if (a >= 1e9) return trim(v / 1e9) + 'G'
   if (a >= 1e6) return trim(v / 1e6) + 'M'
-  if (a >= 1e4) return trim(v / 1e3) + 'k'
+  if (a >= 1e3) return trim(v / 1e3) + 'k'
   return trim(v)
 }
 
@@ -155,11 +155,13 @@ function frame (width = 640, height = 400, legendRows = 0): Frame {
 }
 
 function open (f: Frame, title: string): string[] {
+  // a long title gets a smaller font rather than running off the picture (~0.6 em per character)
+  const size = Math.max(9, Math.min(15, Math.floor((f.width - 16) / (0.6 * Math.max(1, title.length)))))
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${f.width}" height="${f.height}" viewBox="0 0 ${f.width} ${f.height}" font-family="sans-serif" font-size="12">`,
     `<title>${escapeXml(title)}</title>`,
     `<rect x="0" y="0" width="${f.width}" height="${f.height}" fill="#ffffff"/>`,
-    `<text class="title" x="${n(f.width / 2)}" y="20" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(title)}</text>`
+    `<text class="title" x="${n(f.width / 2)}" y="20" text-anchor="middle" font-size="${size}" font-weight="bold">${escapeXml(title)}</text>`
   ]
 }
 
