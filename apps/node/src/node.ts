@@ -8,7 +8,7 @@ import { firstValueFrom, lastValueFrom } from 'rxjs'
 import { idToHex, isTransportInfoReply, isCrawlerBootstrapReply, isUiInfoReply, UnexpectedReplyError } from '@peerconnect/protocol'
 import type { CrawlerBootstrap, Identity, IpLimitsMode, Message, NodeId } from '@peerconnect/protocol'
 import { createSupervisor } from '@peerconnect/runtime'
-import type { ComputePool, Logger, Supervisor, ActorSpec, Clock } from '@peerconnect/runtime'
+import type { ComputePool, Logger, Supervisor, ActorSpec, Clock, DatagramNetwork } from '@peerconnect/runtime'
 import type { SchedulerLike } from 'rxjs'
 import { transport } from '@peerconnect/transport'
 import type { TransportInit } from '@peerconnect/transport'
@@ -48,6 +48,11 @@ export interface NodeOptions {
   readonly scheduler?: SchedulerLike
   readonly clock?: Clock
   readonly random?: () => number
+  /**
+   * A simulated datagram network (runtime's `createSimNetwork()`) for the transport instead of
+   * real UDP: it is handed to the transport actor as `deps.network` (see sim-swarm.ts).
+   */
+  readonly network?: DatagramNetwork
   /**
    * IP diversity (routing table, lookups, list holders): at most 2 contacts per IPv4 /24 (IPv6 /64)
    * in a bucket, a lookup's result or a list's holders, and 10 in the table. 'default' exempts
@@ -109,11 +114,11 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
   // createNode at once (the supervisor would otherwise restart the transport forever).
   let info: Message
   try {
-    await supervisor.start(transport({ id: identity.id, host, port, ...opts.transport }), { host: 'inline' })
+    await supervisor.start(transport({ id: identity.id, host, port, ...opts.transport }), opts.network === undefined ? { host: 'inline' } : { host: 'inline', network: opts.network })
     info = await firstValueFrom(supervisor.ask({ type: 'transport.info' }, { timeout: TRANSPORT_START_TIMEOUT }))
   } catch (err) {
     await supervisor.stop()
-    throw opts.transport?.network === undefined ? await transportFailure(host, port, err) : err
+    throw opts.network === undefined ? await transportFailure(host, port, err) : err
   }
   if (!isTransportInfoReply(info)) {
     await supervisor.stop()

@@ -91,7 +91,8 @@ export async function createSimSwarm (n: number, opts: SimSwarmOptions = {}): Pr
       scheduler: clock,
       clock,
       random: seededRandom(mix(seed, i + 1)),
-      transport: { host: '0.0.0.0', port: 0, ...opts.node?.transport, network },
+      network,
+      transport: { host: '0.0.0.0', port: 0, ...opts.node?.transport },
       liveness: { ...opts.node?.liveness, tcp: false }
     })
     index.set(node, i)

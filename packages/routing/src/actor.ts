@@ -3,62 +3,65 @@
  * get_peers / announce_peer (with a small peer store, get-peers.ts) for the transport and routing.closest / routing.get / routing.contacts for the other actors; publishes
  * routing.peer.added / routing.peer.removed and the table's view (routing.view, from which the
  * transport answers find_node); refreshes stale buckets; snapshots and saves itself.
+ *
+ * Written with runtime's actor kit: the handler table is the actor (each message isolated, a
+ * request cancelled by `actor.cancel`); the snapshot, view, refresh and save timers are its
+ * background; the table is saved once more when the run stops.
  */
-import { defer, EMPTY, endWith, finalize, ignoreElements, merge, mergeMap, share, takeUntil } from 'rxjs'
-import type { Observable } from 'rxjs'
-import type { Message } from '@peerconnect/protocol'
-import type { ActorFn } from '@peerconnect/runtime'
+import { EMPTY } from 'rxjs'
+import { kitActor } from '@peerconnect/runtime'
+import type { ActorDefinition, ActorDeps, ActorFn } from '@peerconnect/runtime'
 import { onFailed, onSeen, onStatus } from './admit.js'
 import { createContext } from './context.js'
-import type { Handler, RoutingContext, RoutingInit } from './context.js'
+import type { RoutingContext, RoutingInit } from './context.js'
 import { onFindNode } from './find-node.js'
 import { onAnnouncePeer, onGetPeers } from './get-peers.js'
 import { createPersistence } from './persistence.js'
+import type { Persistence } from './persistence.js'
 import { onPing } from './ping.js'
 import { onClosest, onContacts, onGet } from './queries.js'
 import { refresh$ } from './refresh.js'
 import { restoreSnapshot, snapshot$ } from './snapshot.js'
 import { view$ } from './view.js'
 
-/** The message types the actor consumes, each with its handler. */
-export const HANDLERS: ReadonlyMap<string, Handler> = new Map<string, Handler>([
-  ['rpc.ping', onPing],
-  ['rpc.find_node', onFindNode],
-  ['rpc.get_peers', onGetPeers],
-  ['rpc.announce_peer', onAnnouncePeer],
-  ['routing.closest', onClosest],
-  ['routing.get', onGet],
-  ['routing.contacts', onContacts],
-  ['transport.seen', onSeen],
-  ['transport.failed', onFailed],
-  ['liveness.status', onStatus]
-])
-
-export function routingActor (init: RoutingInit): ActorFn {
-  return (in$, deps) => defer(() => {
-    const ctx = createContext(init, deps)
-    const restored = restoreSnapshot(ctx, deps.snapshot)
-    if (restored > 0) ctx.log.info('restored from snapshot', { contacts: restored })
-    const persistence = createPersistence(ctx)
-    const input$ = in$.pipe(share())
-    const stop$ = input$.pipe(ignoreElements(), endWith(true))
-    const answers$ = input$.pipe(mergeMap(msg => dispatch(msg, ctx)))
-    const background$ = merge(
-      snapshot$(ctx),
-      view$(ctx),
-      refresh$(ctx),
-      persistence.save$,
-      restored > 0 ? EMPTY : persistence.load$
-    ).pipe(takeUntil(stop$))
-    return merge(answers$, background$).pipe(
-      finalize(() => {
-        persistence.saveNow()
-        ctx.changes$.complete()
-      })
-    )
-  })
+/** One run of the actor: the handlers' context, its persistence, and how many contacts a snapshot put back. */
+export interface RoutingRun extends RoutingContext {
+  readonly persistence: Persistence
+  restored: number
 }
 
-function dispatch (msg: Message, ctx: RoutingContext): Observable<Message> {
-  return HANDLERS.get(msg.type)?.(msg, ctx) ?? EMPTY
+export const routingDefinition = {
+  name: 'routing',
+  worker: new URL('./worker.js', import.meta.url),
+  context: (init: RoutingInit, deps: ActorDeps): RoutingRun => {
+    const ctx = createContext(init, deps)
+    return Object.assign(ctx, { persistence: createPersistence(ctx), restored: 0 })
+  },
+  restore: (ctx, snapshot) => {
+    ctx.restored = restoreSnapshot(ctx, snapshot)
+    if (ctx.restored > 0) ctx.log.info('restored from snapshot', { contacts: ctx.restored })
+  },
+  handlers: {
+    'rpc.ping': onPing,
+    'rpc.find_node': onFindNode,
+    'rpc.get_peers': onGetPeers,
+    'rpc.announce_peer': onAnnouncePeer,
+    'routing.closest': onClosest,
+    'routing.get': onGet,
+    'routing.contacts': onContacts,
+    'transport.seen': onSeen,
+    'transport.failed': onFailed,
+    'liveness.status': onStatus
+  },
+  // A table restored from a snapshot is newer than the saved file: the file is not loaded then.
+  background: ctx => [snapshot$(ctx), view$(ctx), refresh$(ctx), ctx.persistence.save$, ctx.restored > 0 ? EMPTY : ctx.persistence.load$],
+  stop: ctx => {
+    ctx.persistence.saveNow()
+    ctx.changes$.complete()
+  }
+} satisfies ActorDefinition<RoutingInit, RoutingRun>
+
+/** The actor's stream function (for tests that drive it without a supervisor). */
+export function routingActor (init: RoutingInit): ActorFn {
+  return kitActor(routingDefinition, init)
 }

@@ -4,17 +4,13 @@
  * refreshes stale buckets, and saves the table in the data dir.
  */
 import { defineActor } from '@peerconnect/runtime'
-import { HANDLERS, routingActor } from './actor.js'
-import type { RoutingInit } from './context.js'
+import { routingDefinition } from './actor.js'
 
-export const routing = defineActor<RoutingInit>({
-  name: 'routing',
-  consumes: [...HANDLERS.keys()],
-  worker: new URL('./worker.js', import.meta.url),
-  create: routingActor
-})
+/** The routing actor: `routing({ id, … })`; its handler table (actor.ts) is what it consumes. */
+export const routing = defineActor(routingDefinition)
 
-export { routingActor } from './actor.js'
+export { routingActor, routingDefinition } from './actor.js'
+export type { RoutingRun } from './actor.js'
 export type { RoutingInit } from './context.js'
 export { RoutingTable, invalidReason } from './table.js'
 export type { AddResult, TableOptions, ClosestOptions } from './table.js'

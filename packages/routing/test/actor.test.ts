@@ -304,10 +304,10 @@ life('lifecycle - a bad own id is a fatal error of the stream', () => {
   assert.is((h.errors[0] as { code?: string }).code, 'ERR_INVALID_ID')
 })
 
-life('lifecycle - the factory consumes exactly what the actor handles', () => {
+life('lifecycle - the factory consumes exactly what the actor handles (its handler table, and actor.cancel from the kit)', () => {
   const spec = routing({ id: self, k: 8 })
   assert.is(spec.name, 'routing')
-  assert.equal([...spec.consumes].sort(), ['liveness.status', 'routing.closest', 'routing.contacts', 'routing.get', 'rpc.announce_peer', 'rpc.find_node', 'rpc.get_peers', 'rpc.ping', 'transport.failed', 'transport.seen'])
+  assert.equal([...spec.consumes].sort(), ['actor.cancel', 'liveness.status', 'routing.closest', 'routing.contacts', 'routing.get', 'rpc.announce_peer', 'rpc.find_node', 'rpc.get_peers', 'rpc.ping', 'transport.failed', 'transport.seen'])
   assert.ok(String(spec.worker).endsWith('/worker.js'))
   assert.equal(spec.init, { id: self, k: 8 })
 })

@@ -4,6 +4,7 @@ import type { SchedulerLike } from 'rxjs'
 import { randomIdWithPrefix } from '@peerconnect/protocol'
 import type { Contact, Message, NodeId, TransportSeen } from '@peerconnect/protocol'
 import type { ActorDeps, ActorFn, Logger } from '@peerconnect/runtime'
+import { testDeps } from '@peerconnect/runtime/testing'
 
 export interface LogLine { level: string, msg: string, fields?: Record<string, unknown> }
 
@@ -23,17 +24,14 @@ export function fakeClock (start = 1_000_000): FakeClock {
 
 export type Ask = (msg: Message, opts?: { timeout?: number }) => Observable<Message>
 
+/**
+ * The runtime's `testDeps()` (seeded random, a pool that refuses, asks recorded) for routing: on
+ * real time unless a scheduler is given, with a clock the test sets by hand (the table's times)
+ * and, when given, the test's own logger.
+ */
 export function fakeDeps (ask: Ask, opts: { clock?: { now (): number }, scheduler?: SchedulerLike, snapshot?: unknown, log?: Logger } = {}): ActorDeps {
-  return {
-    name: 'routing',
-    clock: opts.clock ?? fakeClock(),
-    random: Math.random,
-    scheduler: opts.scheduler ?? asyncScheduler,
-    log: opts.log ?? memoryLogger(),
-    pool: { run: async () => { throw new Error('no pool in tests') } },
-    ask,
-    snapshot: opts.snapshot
-  }
+  const deps = testDeps({ name: 'routing', ask, snapshot: opts.snapshot, scheduler: opts.scheduler ?? asyncScheduler })
+  return { ...deps, clock: opts.clock ?? fakeClock(), log: opts.log ?? memoryLogger() }
 }
 
 /** An ask that nobody answers (like a supervisor with no consumer). */

@@ -16,7 +16,7 @@ import type { ActorFault } from './kit.js'
 import { BadFaultError, FaultInjectedError, FaultsDisabledError } from './errors.js'
 
 /** The collaborators a host gives every actor (all of `ActorDeps` but name, ask and snapshot). */
-export type BaseDeps = Pick<ActorDeps, 'clock' | 'random' | 'scheduler' | 'log' | 'pool'>
+export type BaseDeps = Pick<ActorDeps, 'clock' | 'random' | 'scheduler' | 'log' | 'pool' | 'network'>
 
 /** What an actor's own thread knows about it (the control plane's `stats()`). */
 export interface ActorThreadStats {

@@ -18,6 +18,7 @@
  * last snapshot. Actor code cannot tell which host it runs on.
  */
 import type { Observable, SchedulerLike } from 'rxjs'
+import type { DatagramNetwork } from './sim/network.js'
 import type { Message } from '@peerconnect/protocol'
 import type { ActorDefinition } from './kit.js'
 import { kitSpec } from './kit.js'
@@ -58,6 +59,8 @@ export interface ActorDeps {
   ask (msg: Message, opts?: AskOptions): Observable<Message>
   /** The last `actor.snapshot` state this actor emitted before it was restarted, if any. */
   readonly snapshot: unknown
+  /** A simulated datagram network to open sockets on instead of real UDP (inline actors started with one; see `StartOptions.network`). */
+  readonly network?: DatagramNetwork
 }
 
 export type ActorFn = (in$: Observable<Message>, deps: ActorDeps) => Observable<Message>

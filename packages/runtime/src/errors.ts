@@ -100,6 +100,12 @@ export class BadFaultError extends Error {
   readonly code = 'ERR_BAD_FAULT'
 }
 
+/** `start(spec, { network })` for an actor that would run in a worker: a network object cannot cross threads. */
+export class NetworkNeedsInlineError extends Error {
+  override readonly name = 'NetworkNeedsInlineError'
+  readonly code = 'ERR_NETWORK_NEEDS_INLINE'
+}
+
 /** An error made from `ErrorData` (an error reply, an error from another thread). */
 export function errorFromData (data: ErrorData): Error & ErrorData {
   const err = new Error(data.message) as Error & { name: string, code: string }

@@ -8,6 +8,7 @@ import type { ActorSpec, Logger } from './contract.js'
 import type { ActorHost, HostKind } from './host.js'
 import type { Backoff } from './backoff.js'
 import type { Asking } from './correlation.js'
+import type { DatagramNetwork } from './sim/network.js'
 
 export type ActorState = 'running' | 'restarting' | 'stopped'
 
@@ -26,6 +27,8 @@ export interface ActorStats {
 export interface Slot extends Asking {
   readonly spec: ActorSpec
   readonly kind: HostKind
+  /** The simulated network given at start (inline actors only), handed to each incarnation as `deps.network`. */
+  readonly network?: DatagramNetwork
   readonly log: Logger
   readonly backoff: Backoff
   /** 'starting' until the incarnation is ready. */

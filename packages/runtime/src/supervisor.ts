@@ -37,9 +37,10 @@ import { createComputePool } from './pool.js'
 import type { LocalComputePool } from './pool.js'
 import { startInlineHost } from './inline-host.js'
 import { startWorkerHost } from './worker-host.js'
-import { ActorNotRunningError, ActorRestartedError, ActorUnresponsiveError, BacklogFullError, DuplicateActorError, FaultsDisabledError, NoConsumerError, SupervisorStoppedError, UnknownActorError } from './errors.js'
+import { ActorNotRunningError, ActorRestartedError, ActorUnresponsiveError, BacklogFullError, DuplicateActorError, FaultsDisabledError, NetworkNeedsInlineError, NoConsumerError, SupervisorStoppedError, UnknownActorError } from './errors.js'
 import { CANCEL_TYPE, MAX_BACKLOG, SUPERVISOR_STATS } from './constants.js'
 import { withField } from './message-copy.js'
+import type { DatagramNetwork } from './sim/network.js'
 import { probeTypeOf, startWatch, watchdogSettings } from './watchdog.js'
 import type { WatchdogOptions } from './watchdog.js'
 
@@ -74,6 +75,11 @@ export interface SupervisorOptions {
 export interface StartOptions {
   /** Default: 'worker' when the spec names a worker module, else 'inline'. */
   readonly host?: HostKind
+  /**
+   * The actor's `deps.network`: a simulated datagram network (runtime's `createSimNetwork()`) it
+   * opens its sockets on instead of real UDP. Inline actors only: it cannot cross to a worker.
+   */
+  readonly network?: DatagramNetwork
 }
 
 /**
@@ -195,7 +201,7 @@ export function createSupervisor<A = AskCatalogue, P = PublishCatalogue> (opts: 
     try {
       host = HOSTS[slot.kind](slot.spec, {
         snapshot: slot.snapshot,
-        deps: { clock, random: opts.random ?? Math.random, scheduler, log: slot.log, pool },
+        deps: { clock, random: opts.random ?? Math.random, scheduler, log: slot.log, pool, ...(slot.network === undefined ? {} : { network: slot.network }) },
         log: slot.log,
         askTimeout: opts.askTimeout,
         stopTimeout: opts.stopTimeout,
@@ -304,10 +310,13 @@ export function createSupervisor<A = AskCatalogue, P = PublishCatalogue> (opts: 
     async start (spec, startOpts = {}) {
       if (stopping !== undefined) throw new SupervisorStoppedError('the supervisor is stopping')
       if (slots.has(spec.name)) throw new DuplicateActorError(`an actor named ${spec.name} is already running`)
+      const kind = startOpts.host ?? (spec.worker === undefined ? 'inline' : 'worker')
+      if (startOpts.network !== undefined && kind !== 'inline') throw new NetworkNeedsInlineError(`${spec.name}: a simulated network is only for an inline actor`)
       const slot: Slot = {
         name: spec.name,
         spec,
-        kind: startOpts.host ?? (spec.worker === undefined ? 'inline' : 'worker'),
+        kind,
+        ...(startOpts.network === undefined ? {} : { network: startOpts.network }),
         log: log.child(spec.name),
         backoff: createBackoff(opts.restart),
         state: 'starting',

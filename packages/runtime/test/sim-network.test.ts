@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { VirtualTimeScheduler } from 'rxjs'
+import { NEVER, VirtualTimeScheduler } from 'rxjs'
 import type { RemoteInfo } from 'node:dgram'
 import { withTimeout } from '@peerconnect/test-helpers'
 import { createSimNetwork, linkLatency, seededRandom } from '../src/sim/index.js'
@@ -419,3 +419,28 @@ helpers('sim network - linkLatency refuses a bad range', () => {
 })
 
 helpers.run()
+
+const deps = suite('sim network - handed to an actor as deps.network')
+
+deps('sim network - start(spec, { host: inline, network }) gives that actor deps.network; others get none; a worker actor is refused', async () => {
+  const net = createSimNetwork()
+  const seen = new Map<string, unknown>()
+  const spec = (name: string, worker?: string): runtime.ActorSpec => ({
+    name, consumes: [], init: undefined, probe: false, ...(worker === undefined ? {} : { worker }),
+    run: (_in$, d) => { seen.set(name, d.network); return NEVER }
+  })
+  const sup = runtime.createSupervisor({ log: runtime.silentLogger })
+  try {
+    await sup.start(spec('on-net'), { host: 'inline', network: net })
+    await sup.start(spec('off-net'), { host: 'inline' })
+    assert.is(seen.get('on-net'), net)
+    assert.is(seen.get('off-net'), undefined)
+    const err = await sup.start(spec('in-worker', 'file:///nowhere.js'), { host: 'worker', network: net }).then(() => undefined, (e: unknown) => e as { code?: string })
+    assert.is(err?.code, 'ERR_NETWORK_NEEDS_INLINE')
+  } finally {
+    await sup.stop()
+    net.close()
+  }
+})
+
+deps.run()

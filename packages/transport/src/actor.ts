@@ -45,6 +45,7 @@ export function transportActor (init: TransportInit): ActorFn {
     // On a virtual clock (any scheduler but rxjs's real-time one), query timeouts, RTTs and
     // transaction ids come from deps; in real time, plain timers, performance.now and node:crypto.
     const random = simulationRandom(deps)
+    const network = deps.network
     const virtual = random === undefined ? {} : { scheduler: deps.scheduler, random }
     const roPeers = createReadOnlyPeers()
     let viewContacts: readonly ViewContactData[] = []
@@ -56,7 +57,7 @@ export function transportActor (init: TransportInit): ActorFn {
       rateLimit: init.rateLimit,
       rtt: init.rtt,
       bufferSize: init.bufferSize,
-      createSocket: init.network === undefined ? undefined : type => init.network!.createSocket(type),
+      createSocket: network === undefined ? undefined : type => network.createSocket(type),
       onQuery: q => { if (!reach.handle(q)) inbound$.next(q) },
       // Replies and queries are throttled apart: a query seen first must not hide the reply that proves the contact.
       onSeen: (id, host, port, rtt, v, answered, ro) => {
@@ -87,7 +88,7 @@ export function transportActor (init: TransportInit): ActorFn {
       scheduler: deps.scheduler,
       log: deps.log,
       bytes: random === undefined ? undefined : length => randomSecret(random, length),
-      createSocket: init.network === undefined ? undefined : type => init.network!.createSocket(type),
+      createSocket: network === undefined ? undefined : type => network.createSocket(type),
       candidates: () => viewContacts.filter(c => speaks.pc(`${c.host}:${c.port}`) !== false).map(c => ({ host: c.host, port: c.port })),
       ours: () => {
         const udp = socket.address()
@@ -98,7 +99,7 @@ export function transportActor (init: TransportInit): ActorFn {
       }
     }, init.reachability)
     // The bound address, and where others can reach us unless they tell us better (looked up once: it may read the interfaces).
-    const ready$ = from(bindAll(socket, init, { log: deps.log, tcp })).pipe(
+    const ready$ = from(bindAll(socket, init, { log: deps.log, tcp, sim: network !== undefined })).pipe(
       map(udp => ({ udp, reachable: advertisedAddress(udp, { advertise: init.advertise }) })),
       tap(r => { reachable = r.reachable }),
       shareReplay(1)
@@ -246,10 +247,10 @@ const HOLDER_METHODS: ReadonlySet<string> = new Set(['pc_announce', 'pc_handoff'
 
 interface Answering { readonly socket: KrpcSocket, readonly deps: ActorDeps, readonly timeout: number, readonly view: FindNodeView }
 
-async function bindAll (socket: KrpcSocket, init: TransportInit, { log, tcp }: { log: Logger, tcp: TcpState }): Promise<Address> {
+async function bindAll (socket: KrpcSocket, init: TransportInit, { log, tcp, sim }: { log: Logger, tcp: TcpState, sim: boolean }): Promise<Address> {
   const udp = await socket.bind()
   log.info('udp bound', { host: udp.host, port: udp.port })
-  if (init.tcp === false || init.network !== undefined) return udp
+  if (init.tcp === false || sim) return udp
   const listener = await listenTcp(udp.host, udp.port, log)
   if (tcp.closed) await listener.close()
   else tcp.listener = listener

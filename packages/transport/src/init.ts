@@ -1,9 +1,13 @@
 import type { RateLimitOptions } from './rate-limit.js'
 import type { RttOptions } from './rtt.js'
-import type { DatagramSocket } from './socket.js'
 import type { ReachabilityOptions } from './reachability.js'
 
-/** Configuration of the transport actor (plain data: it is sent to a worker as is). */
+/**
+ * Configuration of the transport actor (plain data: it is sent to a worker as is). A simulated
+ * network is not configuration: it comes in through the actor's deps —
+ * `supervisor.start(transport(init), { host: 'inline', network })` gives it `deps.network` — and
+ * with one the TCP liveness listener is off.
+ */
 export interface TransportInit {
   /** Our node id (20 bytes), sent in every query and reply. */
   readonly id: Uint8Array
@@ -33,9 +37,4 @@ export interface TransportInit {
   readonly reachability?: ReachabilityOptions | false
   /** Kernel socket buffer sizes to ask for (bytes). Default SOCKET_BUFFER_SIZE (4 MiB). */
   readonly bufferSize?: number
-  /**
-   * A datagram network to use instead of real UDP (e.g. runtime's `createSimNetwork()`). Not plain
-   * data: only for the inline host. With it, the TCP liveness listener is off.
-   */
-  readonly network?: { createSocket (type: 'udp4' | 'udp6'): DatagramSocket }
 }

@@ -4,6 +4,7 @@ import { isIP } from 'node:net'
 import type { SchedulerLike, Subscription } from 'rxjs'
 import { AMPLIFICATION_LIMIT, compactAddress, decodeKrpc, encodeQuery, encodeResponse, isKrpcMethod, KRPC_ERROR, normalizeHost, parseQueryArgs, parseReply } from '@peerconnect/protocol'
 import type { Address, KrpcError, KrpcResponse, NodeId, Obj } from '@peerconnect/protocol'
+import type { DatagramSocket } from '@peerconnect/runtime'
 import { MIN_ANSWERED_BYTES, SOCKET_BUFFER_SIZE, STALL_SLACK } from './constants.js'
 import { TidSource, tidKey } from './tid.js'
 import { BindError, RpcBadReplyError, RpcRemoteError, RpcSendError, RpcTimeoutError, RpcUnprovenError } from './errors.js'
@@ -57,20 +58,8 @@ export interface KrpcSocketOptions {
   readonly createSocket?: ((type: 'udp4' | 'udp6') => DatagramSocket) | undefined
 }
 
-/** The part of `dgram.Socket` the KRPC socket uses; a simulated network provides the same. */
-export interface DatagramSocket {
-  bind (opts: { address: string, port: number }, cb: () => void): unknown
-  address (): { address: string, port: number }
-  send (buf: Uint8Array, port: number, host: string, cb?: (err: Error | null) => void): void
-  close (cb: () => void): unknown
-  on (event: 'message', listener: (buf: Buffer, rinfo: dgram.RemoteInfo) => void): unknown
-  on (event: 'error', listener: (err: Error) => void): unknown
-  once (event: 'error', listener: (err: Error) => void): unknown
-  off (event: 'message', listener: (buf: Buffer, rinfo: dgram.RemoteInfo) => void): unknown
-  off (event: 'error', listener: (err: Error) => void): unknown
-  setRecvBufferSize? (size: number): void
-  setSendBufferSize? (size: number): void
-}
+/** The part of `dgram.Socket` the KRPC socket uses: runtime's, which a simulated network's sockets are. */
+export type { DatagramSocket }
 
 /** A well-formed inbound query whose arguments passed `parseQueryArgs`. */
 export interface InboundQuery {

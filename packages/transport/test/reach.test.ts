@@ -8,6 +8,7 @@ import { pickLoopback, waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { transport } from '../src/index.js'
 import type { TransportInit } from '../src/index.js'
 import type { DatagramSocket } from '../src/socket.js'
+import type { DatagramNetwork } from '@peerconnect/runtime'
 import { answerReach, createProbeLimiter } from '../src/reach-helper.js'
 import type { InboundQuery, KrpcSocket } from '../src/socket.js'
 import { fakeDeps, runInProcess } from './fixtures/deps.js'
@@ -47,9 +48,9 @@ function behindNat (type: 'udp4' | 'udp6'): DatagramSocket & { dropped: number }
   return self as unknown as DatagramSocket & { dropped: number }
 }
 
-async function start (host: string, init: Partial<TransportInit> = {}) {
+async function start (host: string, init: Partial<TransportInit> = {}, network?: DatagramNetwork) {
   const id = randomId()
-  const deps = fakeDeps(handlers)
+  const deps = network === undefined ? fakeDeps(handlers) : { ...fakeDeps(handlers), network }
   const node = runInProcess(transport({ host, port: 0, tcp: false, ...init, id }), deps)
   const info = await node.request({ type: 'transport.info' })
   assert.ok(isTransportInfoReply(info))
@@ -86,7 +87,7 @@ reach('a node whose probes arrive stays read-write: probes counted, no ro in its
 reach('behind a NAT that drops unsolicited inbound: read-only; every query then carries ro, and helpers mark it', withTimeout(T, async () => {
   const hs = await helpers(3)
   const nat: Array<DatagramSocket & { dropped: number }> = []
-  const a = await start(await pickLoopback(), { reachability: FAST, network: { createSocket: type => { const s = behindNat(type); nat.push(s); return s } } })
+  const a = await start(await pickLoopback(), { reachability: FAST }, { createSocket: type => { const s = behindNat(type); nat.push(s); return s } })
   try {
     a.in$.next(viewOf(a.id, hs))
     const info = await waitFor(async () => { const i = await a.info(); return i.readOnly === true ? i : undefined }, { timeout: 5000, what: 'read-only' })
@@ -115,7 +116,7 @@ reach('behind a NAT that drops unsolicited inbound: read-only; every query then 
 
 reach('too few contacts (one): no check is decided and the node stays read-write', withTimeout(T, async () => {
   const hs = await helpers(1)
-  const a = await start(await pickLoopback(), { reachability: FAST, network: { createSocket: behindNat } })
+  const a = await start(await pickLoopback(), { reachability: FAST }, { createSocket: behindNat })
   try {
     a.in$.next(viewOf(a.id, hs))
     await waitFor(async () => (await a.info()).stats.reachUndecided! >= 2 ? true : undefined, { timeout: 5000, what: 'two undecided rounds' })

@@ -93,7 +93,7 @@ async function build (sim: SimNetwork, n: number): Promise<BenchNode[]> {
     const id = new Uint8Array(20)
     for (let b = 0; b < 20; b++) id[b] = Math.floor(random() * 256)
     const sup = createSupervisor({ log: silentLogger, pool: noPool })
-    await sup.start(transport({ id, host: '0.0.0.0', port: 0, network: sim }), { host: 'inline' })
+    await sup.start(transport({ id, host: '0.0.0.0', port: 0 }), { host: 'inline', network: sim })
     await sup.start(routing({ id, k: flags.k }), { host: 'inline' })
     await sup.start(gossip({ id }), { host: 'inline' })
     const [info] = await ask(sup, { type: 'transport.info' })

@@ -114,7 +114,7 @@ export function createSimClock (opts: { start?: number } = {}): SimClock {
   }
 
   async function runTo (end: number, stop: (() => boolean) | undefined): Promise<void> {
-    if (running) throw new Error('the sim clock is already running')
+    if (running) throw Object.assign(new Error('the sim clock is already running'), { code: 'ERR_SIM_CLOCK_RUNNING' })
     running = true
     try {
       await settle()

@@ -1,5 +1,5 @@
 export { createSimNetwork } from './network.js'
-export type { SimNetwork, SimNetworkOptions, SimNetworkStats, SimTraceEvent } from './network.js'
+export type { DatagramNetwork, DatagramSocket, SimNetwork, SimNetworkOptions, SimNetworkStats, SimTraceEvent } from './network.js'
 export type { SimSocket, SimSocketType, SimMessageListener, SimErrorListener, RemoteInfoAddress } from './socket.js'
 export { linkLatency, seededRandom } from './random.js'
 export { SIM_LATENCY, SIM_EPHEMERAL_PORT, SIM_MAX_DATAGRAM } from './constants.js'

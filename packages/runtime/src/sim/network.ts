@@ -7,6 +7,7 @@
  *   const net = createSimNetwork({ latency: linkLatency({ min: 5, max: 80 }), loss: 0.01, seed: 7 })
  *   const t = transport({ id, host: '0.0.0.0', port: 0, network: net })   // binds a fresh 10.x.y.z
  */
+import type { RemoteInfo } from 'node:dgram'
 import { isIP } from 'node:net'
 import { asyncScheduler } from 'rxjs'
 import type { SchedulerLike, Subscription } from 'rxjs'
@@ -54,7 +55,32 @@ export interface SimNetworkStats {
   inFlight: number
 }
 
-export interface SimNetwork {
+/**
+ * A datagram network that stands in for real UDP: what an actor that opens sockets (the
+ * transport) takes from `deps.network`. A `SimNetwork` is one. Inline actors only (it is not
+ * plain data): given per actor with `supervisor.start(spec, { host: 'inline', network })`.
+ */
+export interface DatagramNetwork {
+  /** A new unbound socket; bind it to `0.0.0.0` (or `::`) for a fresh host, or to a given IP. */
+  createSocket (type: SimSocketType): DatagramSocket
+}
+
+/** The part of `dgram.Socket` the transport's KRPC socket uses; a `SimSocket` is one. */
+export interface DatagramSocket {
+  bind (opts: { address: string, port: number }, cb: () => void): unknown
+  address (): { address: string, port: number }
+  send (buf: Uint8Array, port: number, host: string, cb?: (err: Error | null) => void): void
+  close (cb: () => void): unknown
+  on (event: 'message', listener: (buf: Buffer, rinfo: RemoteInfo) => void): unknown
+  on (event: 'error', listener: (err: Error) => void): unknown
+  once (event: 'error', listener: (err: Error) => void): unknown
+  off (event: 'message', listener: (buf: Buffer, rinfo: RemoteInfo) => void): unknown
+  off (event: 'error', listener: (err: Error) => void): unknown
+  setRecvBufferSize? (size: number): void
+  setSendBufferSize? (size: number): void
+}
+
+export interface SimNetwork extends DatagramNetwork {
   /** A new unbound socket; bind it to `0.0.0.0` (or `::`) for a fresh host, or to a given IP. */
   createSocket (type?: SimSocketType): SimSocket
   /** A host address no socket uses yet (10.x.y.z, or fd00::x for IPv6). */
