@@ -5,7 +5,7 @@ import type { Address, Message, NodeId, RpcRequest, ViewContactData, TransportFa
 import type { ActorDeps, ActorFn, Logger } from '@peerconnect/runtime'
 import { randomSecret, simulationRandom } from '@peerconnect/runtime'
 import { ANSWER_TIMEOUT, VIEW_MAX_AGE } from './constants.js'
-import { RpcUnsupportedError } from './errors.js'
+import { RpcReadOnlyError, RpcUnsupportedError } from './errors.js'
 import { createKrpcSocket } from './socket.js'
 import type { InboundQuery, KrpcSocket } from './socket.js'
 import { createSeenThrottle } from './seen-throttle.js'
@@ -20,6 +20,7 @@ import { createSpeaks } from './speaks.js'
 import type { Speaks } from './speaks.js'
 import { createReachRun } from './reach-run.js'
 import { createReadOnlyPeers } from './read-only-peers.js'
+import type { ReadOnlyPeers } from './read-only-peers.js'
 
 /**
  * The transport actor: binds the KRPC socket (and the TCP liveness listener) when `out$` is
@@ -40,7 +41,7 @@ export function transportActor (init: TransportInit): ActorFn {
     const queried = createSeenThrottle({ interval: init.seenInterval })
     const failures = createSeenThrottle({ interval: init.seenInterval })
     const speaks = createSpeaks()
-    const tally: SpeaksTally = { refused: 0, timeoutsNotCounted: 0 }
+    const tally: SpeaksTally = { refused: 0, timeoutsNotCounted: 0, refusedReadOnly: 0 }
     // On a virtual clock (any scheduler but rxjs's real-time one), query timeouts, RTTs and
     // transaction ids come from deps; in real time, plain timers, performance.now and node:crypto.
     const random = simulationRandom(deps)
@@ -104,11 +105,11 @@ export function transportActor (init: TransportInit): ActorFn {
     )
     const open = new Map<number, () => void>()
     const handlers: Readonly<Record<string, (m: Message) => Observable<Message>>> = {
-      'transport.query': m => onQuery(socket, m, { open, speaks, tally }),
+      'transport.query': m => onQuery(socket, m, { open, speaks, tally, roPeers }),
       'actor.cancel': m => { if (isActorCancel(m)) open.get(m.ask)?.(); return EMPTY },
       'transport.info': m => ready$.pipe(map(({ udp, reachable }) => {
         const advertised = external.best() ?? reachable
-        return onInfo(m, { socket, id: init.id, udp, advertised, alsoAt: otherFamilyAddress(udp, advertised), readOnly: reach.readOnly, tcp: tcp.listener, view: { ...view.stats(deps.clock.now()), externalVotes: external.size, speaksContacts: speaks.size, refusedUnsupported: tally.refused, timeoutsNotCounted: tally.timeoutsNotCounted, readOnlyPeers: roPeers.size, ...reach.stats() } })
+        return onInfo(m, { socket, id: init.id, udp, advertised, alsoAt: otherFamilyAddress(udp, advertised), readOnly: reach.readOnly, tcp: tcp.listener, view: { ...view.stats(deps.clock.now()), externalVotes: external.size, speaksContacts: speaks.size, refusedUnsupported: tally.refused, timeoutsNotCounted: tally.timeoutsNotCounted, readOnlyPeers: roPeers.size, refusedReadOnly: tally.refusedReadOnly, ...reach.stats() } })
       })),
       'routing.view': m => {
         if (view.take(m, deps.clock.now()) && isRoutingView(m)) viewContacts = m.contacts
@@ -138,9 +139,14 @@ export function transportActor (init: TransportInit): ActorFn {
  * no backoff happens, and nothing is replied (the asker is gone). A `pc_*` query to a contact
  * known to speak BEP 5 only is not sent: ERR_RPC_UNSUPPORTED.
  */
-function onQuery (socket: KrpcSocket, m: Message, { open, speaks, tally }: { open: Map<number, () => void>, speaks: Speaks, tally: SpeaksTally }): Observable<Message> {
+function onQuery (socket: KrpcSocket, m: Message, { open, speaks, tally, roPeers }: { open: Map<number, () => void>, speaks: Speaks, tally: SpeaksTally, roPeers: ReadOnlyPeers }): Observable<Message> {
   if (!isTransportQuery(m)) return badRequest(m, 'transport.query needs to: {host, port}, q: string, a: object, timeout?: ms')
   const key = `${normalizeHost(m.to.host) ?? m.to.host}:${m.to.port}`
+  // A read-only node cannot be reached by the others: it must not hold anyone's record, however it was chosen.
+  if (HOLDER_METHODS.has(m.q) && roPeers.has(key)) {
+    tally.refusedReadOnly++
+    return of(errorReply(m, new RpcReadOnlyError(`${m.to.host}:${m.to.port} runs read-only (BEP 43): no ${m.q} sent`)))
+  }
   if (speaks.refuses(key, m.q)) {
     tally.refused++
     return of(errorReply(m, new RpcUnsupportedError(`${m.to.host}:${m.to.port} speaks BEP 5 only: no ${m.q} query sent`)))
@@ -232,8 +238,11 @@ const ACTOR_RESTARTED = 'ERR_ACTOR_RESTARTED'
 
 interface TcpState { listener: TcpListener | undefined, closed: boolean }
 
-/** pc_* queries refused (BEP 5-only contact), and timeouts not published as failures (a method the contact never answered). */
-interface SpeaksTally { refused: number, timeoutsNotCounted: number }
+/** pc_* queries refused (BEP 5-only contact), timeouts not published as failures (a method the contact never answered), holder queries refused (read-only contact). */
+interface SpeaksTally { refused: number, timeoutsNotCounted: number, refusedReadOnly: number }
+
+/** Queries that ask the receiver to hold records: never sent to a read-only node. */
+const HOLDER_METHODS: ReadonlySet<string> = new Set(['pc_announce', 'pc_handoff'])
 
 interface Answering { readonly socket: KrpcSocket, readonly deps: ActorDeps, readonly timeout: number, readonly view: FindNodeView }
 

@@ -78,8 +78,10 @@ export const REACH_MIN_ANSWERS = 2
 export const REACH_PROBE_WAIT = 3 * second
 /** The first reachability check, after the transport started (a young node has few contacts: it is retried). */
 export const REACH_FIRST_DELAY = 3 * second
-/** The next check after one that decided nothing (too few contacts, helpers silent or refusing). */
-export const REACH_RETRY = 15 * second
+/** The next check after one that decided nothing (too few contacts, helpers silent or refusing, our address not settled); doubled for each such check in a row… */
+export const REACH_RETRY = 5 * second
+/** …up to this. */
+export const REACH_MAX_RETRY = 1 * minute
 /** The next check after one that decided: a NAT mapping can change, and a node that becomes reachable leaves read-only mode. */
 export const REACH_RECHECK = 5 * minute
 /** Probes a helper sends to one requesting IP: a burst of this many… */

@@ -36,6 +36,12 @@ export class RpcUnsupportedError extends Error {
   readonly code = TRANSPORT_ERRORS.UNSUPPORTED
 }
 
+/** Not sent: a query asking a read-only node (BEP 43 `ro`) to hold records (pc_announce, pc_handoff). */
+export class RpcReadOnlyError extends Error {
+  override readonly name = 'RpcReadOnlyError'
+  readonly code = TRANSPORT_ERRORS.READ_ONLY
+}
+
 /** The socket could not be bound. Fatal for the actor. */
 export class BindError extends Error {
   override readonly name = 'BindError'

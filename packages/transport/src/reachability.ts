@@ -14,13 +14,17 @@
  *   helper's own (a probe through the mapping our query opened would prove nothing);
  * - reachable: a counted probe arrived; unreachable: none, and at least `minAnswers` counted
  *   helpers answered; anything else (too few contacts, helpers refusing, rate-limited or silent)
- *   decides nothing, and the mode stays as it is, retried after `retry`.
+ *   decides nothing, and the mode stays as it is. Too few contacts: looked at again after
+ *   `retry` (nothing was sent; a young node is still joining). Helpers asked and undecided:
+ *   retried after `retry`, doubled for each such check in a row, up to `maxRetry` (a young
+ *   node's address votes settle within seconds; a node whose helpers keep refusing is not
+ *   asked about every 5 s).
  * Checked `firstDelay` after start, then every `recheck` (a NAT mapping can change, and a node
  * that becomes reachable leaves read-only mode). Pure: time comes in as arguments, so the tests
  * drive it in virtual time.
  */
 import type { Address } from '@peerconnect/protocol'
-import { REACH_FIRST_DELAY, REACH_HELPERS, REACH_MIN_ANSWERS, REACH_PROBE_WAIT, REACH_RECHECK, REACH_RETRY } from './constants.js'
+import { REACH_FIRST_DELAY, REACH_HELPERS, REACH_MAX_RETRY, REACH_MIN_ANSWERS, REACH_PROBE_WAIT, REACH_RECHECK, REACH_RETRY } from './constants.js'
 
 export interface ReachabilityOptions {
   /** Contacts asked per check. Default REACH_HELPERS (3). */
@@ -31,8 +35,10 @@ export interface ReachabilityOptions {
   readonly probeWait?: number
   /** ms after start before the first check. Default REACH_FIRST_DELAY (3 s). */
   readonly firstDelay?: number
-  /** ms before trying again after a check that decided nothing. Default REACH_RETRY (15 s). */
+  /** ms before trying again after a check that decided nothing, doubled for each in a row up to `maxRetry`. Default REACH_RETRY (5 s). */
   readonly retry?: number
+  /** Longest wait between checks that decide nothing. Default REACH_MAX_RETRY (1 min). */
+  readonly maxRetry?: number
   /** ms between checks once one decided. Default REACH_RECHECK (5 min). */
   readonly recheck?: number
 }
@@ -73,12 +79,18 @@ export function createReachability (start: number, opts: ReachabilityOptions = {
     minAnswers: opts.minAnswers ?? REACH_MIN_ANSWERS,
     probeWait: opts.probeWait ?? REACH_PROBE_WAIT,
     retry: opts.retry ?? REACH_RETRY,
+    maxRetry: opts.maxRetry ?? REACH_MAX_RETRY,
     recheck: opts.recheck ?? REACH_RECHECK
   }
   let dueAt = start + (opts.firstDelay ?? REACH_FIRST_DELAY)
   let readOnly = false
   let verdict: Verdict = 'unknown'
   let check: Map<string, Helper> | undefined
+  let undecided = 0
+  const retryAt = (now: number): number => {
+    counts.reachUndecided++
+    return now + Math.min(o.maxRetry, o.retry * 2 ** Math.min(undecided++, 16))
+  }
   const counts = { reachChecks: 0, reachUndecided: 0, reachProbesIn: 0, reachProbesIgnored: 0 }
 
   return {
@@ -128,10 +140,10 @@ export function createReachability (start: number, opts: ReachabilityOptions = {
         verdict = 'unreachable'
         readOnly = true
       } else {
-        counts.reachUndecided++
-        dueAt = now + o.retry
+        dueAt = retryAt(now)
         return undefined
       }
+      undecided = 0
       dueAt = now + o.recheck
       return readOnly === before ? undefined : { readOnly }
     },

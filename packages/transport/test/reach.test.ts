@@ -99,6 +99,17 @@ reach('behind a NAT that drops unsolicited inbound: read-only; every query then 
       const hi = await h.info()
       assert.is(hi.stats.readOnlyPeers, 1)
     }
+    // A read-only node is never asked to hold a record, however it was chosen; other queries go.
+    const h0 = hs[0]!
+    const sentBefore = (await h0.info()).stats.queriesSent!
+    for (const q of ['pc_announce', 'pc_handoff']) {
+      const res = await h0.request({ type: 'transport.query', to: a.udp, q, a: { list: 1 } } as Message)
+      assert.is((res as Message & { error?: { code: string } }).error?.code, 'ERR_RPC_READ_ONLY', q)
+    }
+    assert.is((await h0.info()).stats.queriesSent, sentBefore, 'nothing sent')
+    assert.is((await h0.info()).stats.refusedReadOnly, 2)
+    const pong = await h0.request({ type: 'transport.query', to: a.udp, q: 'ping', a: {} } as Message)
+    assert.is(pong.type, 'transport.response', 'a ping still goes (and comes back through the mapping A opened)')
   } finally { a.stop(); hs.forEach(h => h.stop()) }
 }))
 

@@ -71,6 +71,23 @@ decide('only 2 of 3 helpers answer, no probe: enough to decide unreachable; only
   assert.is(r2.dueAt, res.at + REACH_RETRY)
 })
 
+decide('helpers asked and undecided again and again: each retry waits twice as long, up to a minute; a decision resets it', () => {
+  const r = createReachability(0)
+  const waits: number[] = []
+  let at = REACH_FIRST_DELAY
+  for (let i = 0; i < 6; i++) {
+    const res = runCheck(r, at, { answering: () => false })
+    assert.is(res.change, undefined)
+    waits.push(r.dueAt - res.at)
+    at = r.dueAt
+  }
+  assert.equal(waits, [1, 2, 4, 8, 12, 12].map(x => x * REACH_RETRY))
+  const decided = runCheck(r, at)
+  assert.ok(r.readOnly)
+  runCheck(r, decided.at + REACH_RECHECK, { answering: () => false })
+  assert.is(r.dueAt, decided.at + REACH_RECHECK + REACH_PROBE_WAIT + REACH_RETRY, 'back to the short retry')
+})
+
 decide('a helper that sees us at another address (our LAN) does not count, nor does its probe', () => {
   const r = createReachability(0)
   // Two outside helpers answer, see our public address, and no probe arrives; the LAN one probes us.
@@ -98,6 +115,10 @@ decide('too few contacts to ask: nothing asked, mode kept (a lone public node ne
   assert.equal(r.begin(REACH_FIRST_DELAY, [HELPERS[0]!, { ...HELPERS[0]!, port: 9 }], fixed, nonce), undefined, 'retry pending')
   assert.is(r.readOnly, false)
   assert.is(r.dueAt, REACH_FIRST_DELAY + REACH_RETRY)
+  // Still too few: looked at again every `retry` (nothing is sent: a young node is still joining).
+  const at = r.dueAt
+  assert.equal(r.begin(at, HELPERS.slice(0, 1), fixed, nonce), [])
+  assert.is(r.dueAt, at + REACH_RETRY)
   // A read-only node whose helpers all go silent stays read-only.
   const ro = createReachability(0)
   const first = runCheck(ro, REACH_FIRST_DELAY)

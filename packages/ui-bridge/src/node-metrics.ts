@@ -89,5 +89,5 @@ export function snake (name: string): string {
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
 /** Transport stats that are levels, not counts. */
-const TRANSPORT_GAUGES = new Set(['pending', 'rttContacts', 'rateLimitSources', 'rateLimitPrefixes'])
+const TRANSPORT_GAUGES = new Set(['pending', 'rttContacts', 'rateLimitSources', 'rateLimitPrefixes', 'readOnly', 'readOnlyPeers'])
 const GOSSIP_GAUGES = new Set(['seenSize', 'viewSize', 'inFlight'])

@@ -12,8 +12,10 @@ export const UDP_PORT = 7000
 export const API_PORT = 7070
 export const TOKEN = 'testbed-token'
 
-export interface NodeStatus { id: string, name: string, udp: string, peers: number, lists: { held: number, records: number } }
-export interface ApiPeer { id: string, name: string, address: string, status: string }
+/** `behindNat`: the node found it cannot be reached from outside and runs read-only (BEP 43). */
+export interface NodeStatus { id: string, name: string, udp: string, peers: number, lists: { held: number, records: number }, behindNat?: true }
+/** `behindNat`: its signed record says it runs read-only (behind a NAT). */
+export interface ApiPeer { id: string, name: string, address: string, status: string, behindNat?: true }
 export interface LookupDone { done: true, peer: ApiPeer | null, closest: string[], queries: number, ms: number }
 
 export interface HostNode {
@@ -29,6 +31,8 @@ export interface HostNode {
   directory (): Promise<string[]>
   /** An iterative lookup through the API: its last line. */
   lookup (idHex: string): Promise<LookupDone>
+  /** `/metrics` (Prometheus text) as name (without the `peerconnect_` prefix) → value; a series labelled `key` as `name.key`. */
+  metrics (): Promise<Record<string, number>>
   /** Search hits' ids (NDJSON through the API). */
   search (q: string, via?: 'hybrid' | 'lists' | 'gossip'): Promise<ApiPeer[]>
   /** SIGTERM, then the exit code. */
@@ -99,6 +103,15 @@ export function startNode (bed: Testbed, host: Host, opts: StartOptions = {}): H
       const done = all.at(-1) as LookupDone | undefined
       if (done?.done !== true) throw new Error(`${name}: the lookup of ${idHex} gave no result line`)
       return done
+    },
+    async metrics () {
+      const text = await (await call('/metrics')).text()
+      const out: Record<string, number> = {}
+      for (const line of text.split('\n')) {
+        const m = /^peerconnect_([a-z0-9_]+)(?:\{key="([^"]*)"\})? (\S+)$/.exec(line)
+        if (m !== null) out[m[2] === undefined ? m[1]! : `${m[1]!}.${m[2]}`] = Number(m[3])
+      }
+      return out
     },
     async search (q, via = 'hybrid') {
       const all = await lines(`/api/search?q=${encodeURIComponent(q)}&via=${via}&timeout=3000`) as Array<{ peer?: ApiPeer }>

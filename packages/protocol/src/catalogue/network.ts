@@ -81,7 +81,8 @@ export const TRANSPORT_ERRORS = {
   SEND: 'ERR_RPC_SEND',                // the datagram could not be sent (bad address, socket closed)
   BAD_REPLY: 'ERR_RPC_BAD_REPLY',      // the reply failed the method's reply guard
   UNSUPPORTED: 'ERR_RPC_UNSUPPORTED',  // not sent: a pc_* query to a contact known to speak BEP 5 only
-  UNPROVEN: 'ERR_RPC_UNPROVEN'         // a bounded query to an address that has not answered us and has not sent us enough
+  UNPROVEN: 'ERR_RPC_UNPROVEN',        // a bounded query to an address that has not answered us and has not sent us enough
+  READ_ONLY: 'ERR_RPC_READ_ONLY'       // not sent: pc_announce / pc_handoff to a node whose queries say it is read-only (BEP 43)
 } as const
 
 // ── inbound KRPC queries, handed by transport to the actor that consumes `rpc.<method>` ───────
