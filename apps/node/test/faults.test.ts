@@ -29,8 +29,8 @@ const T = 120_000
 const WORKER_ACTORS = ['routing', 'crawler', 'liveness', 'lists', 'gossip', 'ui-bridge'] as const
 /** How soon a crashed actor runs again: the supervisor's first restart delay is 100 ms, then a new thread loads its module. */
 const RESTART_BOUND = 1_000
-/** The same on a loaded machine (what the test asserts; the measured times are printed). */
-const RESTART_BOUND_LOADED = 20_000
+/** The same on a loaded machine (what the test asserts; the times are printed): the ui-bridge loads its HTTP server and took 17 s at a load average of 34. */
+const RESTART_BOUND_LOADED = 45_000
 /** Per actor, a request type it consumes and answers at once, to arm a throw in its handler. */
 const HANDLER_PROBES: Readonly<Record<string, string>> = {
   transport: 'transport.info',
@@ -41,8 +41,12 @@ const HANDLER_PROBES: Readonly<Record<string, string>> = {
   gossip: 'gossip.stats',
   'ui-bridge': 'ui.info'
 }
-/** The actors built on the runtime's actor kit, whose handler table turns a throw into an error reply. */
-const KIT_ACTORS = new Set(['crawler', 'liveness'])
+/**
+ * The actors built on the runtime's actor kit, whose handler table turns a throw into an error
+ * reply: for these the fault must land. Another actor that answers normally is noted and skipped
+ * (one moved onto the kit since this list was written is tested all the same).
+ */
+const KIT_ACTORS = new Set(['crawler', 'liveness', 'gossip', 'ui-bridge'])
 
 const state = {
   swarm: undefined as Swarm | undefined,
@@ -93,13 +97,7 @@ faults('faults - every actor but the transport runs on a worker thread; /api/sta
 // ── a throw inside a handler: an error reply, no restart ─────────────────────────────────────
 
 for (const [actor, on] of Object.entries(HANDLER_PROBES)) {
-  const kit = KIT_ACTORS.has(actor)
   faults(`faults - ${actor}: a throw inside its ${on} handler is an error reply to the asker; no restart, the node answering throughout`, withTimeout(T, async () => {
-    if (!kit) {
-      // actor.fault reaches only actors on the runtime's kit (its handler table catches the throw).
-      process.stdout.write(`${actor} is not on the actor kit yet: its handler fault is not tested\n`)
-      return
-    }
     const before = await settledState(actor)
     const old = statsOf(await node().stats(), actor)
     const { value: code, failures } = await answersThroughout(state.client!, { udp: node().udp, id: state.id! }, async () => {
@@ -109,6 +107,11 @@ for (const [actor, on] of Object.entries(HANDLER_PROBES)) {
       await node().ask(probeMessage(on), 10_000)
       return code
     }, { timeout: 25_000 })
+    if (!KIT_ACTORS.has(actor) && code === 'answered') {
+      // actor.fault reaches the handlers of actors built on the runtime's kit only.
+      process.stdout.write(`${actor} is not on the actor kit yet: its handler fault is not tested\n`)
+      return
+    }
     assert.is(code, 'ERR_FAULT_INJECTED', 'the asker got the error reply')
     assert.equal(failures, [], `${actor}: every ping and find_node answered`)
     const now = statsOf(await node().stats(), actor)
