@@ -22,7 +22,9 @@ import { crawler } from '@peerconnect/crawler'
 import { createSwarm, parseHostPort } from '@peerconnect/node'
 import type { Swarm } from '@peerconnect/node'
 
-export interface PeerLogInit { readonly prefix: string }
+export interface PeerLogInit {
+  readonly prefix: string
+}
 
 /**
  * Our own actor: consumes two published types and emits nothing (no replies, no messages). With
@@ -72,10 +74,14 @@ export async function runPipeline (opts: PipelineOptions = {}): Promise<{ contac
     // Every ask below is typed from the catalogue: its fields are checked, its replies known.
     const info = await lastValueFrom(sup.ask({ type: 'transport.info' }))
     console.log(`node ${idToHex(id).slice(0, 12)} on ${info.udp.host}:${info.udp.port}`)
-    const joined = await lastValueFrom(sup.ask({ type: 'crawler.bootstrap', seeds: seeds.map(s => ({ host: s.host, port: s.port })) }, { timeout: 30_000 }))
+    const joined = await lastValueFrom(
+      sup.ask({ type: 'crawler.bootstrap', seeds: seeds.map(s => ({ host: s.host, port: s.port })) }, { timeout: 30_000 })
+    )
     console.log(`joined: ${joined.seedsAnswered} seed(s) answered, ${joined.contacts} contacts`)
     const result = await lastValueFrom(sup.ask({ type: 'crawler.lookup', target: randomId() }, { timeout: 30_000 }))
-    if (result.type === 'crawler.result') console.log(`lookup: ${result.closest.length} closest in ${result.queries} queries, ${result.ms} ms`)
+    if (result.type === 'crawler.result') {
+      console.log(`lookup: ${result.closest.length} closest in ${result.queries} queries, ${result.ms} ms`)
+    }
     await lastValueFrom(timer((opts.seconds ?? 5) * 1000))
     const table = await lastValueFrom(sup.ask({ type: 'routing.contacts' }))
     console.log(`routing table: ${table.contacts.length} contacts`)

@@ -17,7 +17,8 @@ import type { Address, SearchVia } from '@peerconnect/protocol'
 import { createNode, createSwarm, parseHostPort } from '@peerconnect/node'
 import type { Swarm } from '@peerconnect/node'
 
-export const LOCAL_NAMES = ['ada', 'ada-byron', 'alan', 'grace', 'barbara', 'donald', 'edsger', 'frances', 'leslie', 'radia', 'vint', 'hedy']
+export const LOCAL_NAMES = ['ada', 'ada-byron', 'alan', 'grace', 'barbara', 'donald', 'edsger', 'frances', 'leslie', 'radia', 'vint',
+  'hedy']
 
 export interface SearchOptions {
   readonly query: string
@@ -29,7 +30,11 @@ export interface SearchOptions {
   readonly timeout?: number
 }
 
-export interface Hit { readonly name: string, readonly id: string, readonly via: string }
+export interface Hit {
+  readonly name: string
+  readonly id: string
+  readonly via: string
+}
 
 export async function searchPeers (opts: SearchOptions): Promise<Hit[]> {
   const host = opts.host ?? '127.0.0.1'
@@ -52,7 +57,9 @@ export async function searchPeers (opts: SearchOptions): Promise<Hit[]> {
       if (m.type !== 'search.hit') return
       const at = recordAddress(m.record)
       hits.push({ name: m.record.n, id: idToHex(m.record.id), via: m.via })
-      console.log(`hit ${m.record.n}  ${idToHex(m.record.id).slice(0, 12)}  ${at === undefined ? '?' : `${at.host}:${at.port}`}  via ${m.via}`)
+      console.log(
+        `hit ${m.record.n}  ${idToHex(m.record.id).slice(0, 12)}  ${at === undefined ? '?' : `${at.host}:${at.port}`}  via ${m.via}`
+      )
     })))
     if (done.type === 'search.done') console.log(`done: ${done.hits} hit(s) in ${done.ms} ms`)
     return hits
@@ -66,13 +73,16 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   try {
     const { values, positionals } = parseArgs({
       allowPositionals: true,
-      options: { via: { type: 'string' }, host: { type: 'string' }, bootstrap: { type: 'string', multiple: true }, timeout: { type: 'string' } }
+      options: { via: { type: 'string' }, host: { type: 'string' }, bootstrap: { type: 'string', multiple: true },
+        timeout: { type: 'string' } }
     })
     const query = positionals[0]
     if (query === undefined) throw new Error('usage: search.ts <query> [--via hybrid|lists|gossip] [--host h] [--bootstrap host:port]')
     if (values.via !== undefined && !isSearchVia(values.via)) throw new Error('--via: expected hybrid, lists or gossip')
     const timeout = values.timeout === undefined ? undefined : Number(values.timeout)
-    if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 100 && timeout <= 60_000)) throw new Error('--timeout: expected ms from 100 to 60000')
+    if (timeout !== undefined && !(Number.isInteger(timeout) && timeout >= 100 && timeout <= 60_000)) {
+      throw new Error('--timeout: expected ms from 100 to 60000')
+    }
     await searchPeers({ query, via: values.via, host: values.host, bootstrap: values.bootstrap?.map(b => parseHostPort(b)), timeout })
   } catch (err) {
     console.error(`search: ${(err as Error).message}`)

@@ -22,7 +22,9 @@ test('PROTOCOL.md has a section for every KRPC method a node answers', () => {
 
 test('API.md names every HTTP route the ui-bridge registers', () => {
   const dir = join(root, 'packages', 'ui-bridge', 'src', 'routes')
-  const routes = readdirSync(dir).flatMap(f => [...readFileSync(join(dir, f), 'utf8').matchAll(/(?:app\.get\(|url: )'([^']+)'/g)].map(m => m[1]!))
+  const routes = readdirSync(dir).flatMap(f =>
+    [...readFileSync(join(dir, f), 'utf8').matchAll(/(?:app\.get\(|url: )'([^']+)'/g)].map(m => m[1]!)
+  )
   assert.ok(routes.length >= 6, `found ${routes.join(', ')}`)
   // A route is named as `GET /path…` or, in a list of routes, as `/path`.
   const named = (r: string): boolean => api.includes('`GET ' + r) || api.includes('`' + r + '`')
@@ -33,7 +35,13 @@ test('no README or comment cites the design document users never see; they cite 
   const cite = new RegExp('DESIGN ' + '\u00a7')
   const files = execFileSync('git', ['ls-files', '*.md', '*.ts', '*.mjs', '*.js'], { cwd: root, encoding: 'utf8' }).split('\n')
     .filter(f => f !== '' && !f.includes('/assets/static/'))
-  const citing = files.filter(f => { try { return cite.test(readFileSync(join(root, f), 'utf8')) } catch { return false } })
+  const citing = files.filter(f => {
+    try {
+      return cite.test(readFileSync(join(root, f), 'utf8'))
+    } catch {
+      return false
+    }
+  })
   assert.equal(citing, [], 'files citing the design document: cite docs/PROTOCOL.md, docs/API.md or docs/ARCHITECTURE.md')
 })
 

@@ -12,18 +12,33 @@ import { pickLoopback } from '@peerconnect/test-helpers'
 const root = fileURLToPath(new URL('../../', import.meta.url))
 const T = 120_000
 
-interface Run { code: number | null, stdout: string, stderr: string }
+interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
 
 /** Runs an example to its end; killed (and failed) after `ms`. */
 async function run (file: string, args: string[], ms = T - 10_000): Promise<Run> {
   return await new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@peerconnect/source', '--import', 'tsx', file, ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--conditions=@peerconnect/source', '--import', 'tsx', file, ...args], { cwd: root,
+      stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     let stderr = ''
-    child.stdout.on('data', d => { stdout += d })
-    child.stderr.on('data', d => { stderr += d })
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`${file} ran over ${ms} ms\n${stdout}\n${stderr}`)) }, ms)
-    child.on('close', code => { clearTimeout(timer); resolve({ code, stdout, stderr }) })
+    child.stdout.on('data', d => {
+      stdout += d
+    })
+    child.stderr.on('data', d => {
+      stderr += d
+    })
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`${file} ran over ${ms} ms\n${stdout}\n${stderr}`))
+    }, ms)
+    child.on('close', code => {
+      clearTimeout(timer)
+      resolve({ code, stdout, stderr })
+    })
   })
 }
 

@@ -19,7 +19,9 @@ const test = suite('a swarm in a test')
 test.before(withTimeout(60_000, async () => {
   ctx.swarm = await createSwarm(10, { host: await pickLoopback() })
 }))
-test.after(async () => { await ctx.swarm?.stop() })
+test.after(async () => {
+  await ctx.swarm?.stop()
+})
 
 test('every node has met the others', withTimeout(30_000, async () => {
   for (const node of ctx.swarm.nodes) {

@@ -49,7 +49,8 @@ const ownLocation = (outDir) => ({
         out = out.replaceAll('import.meta.url', `new URL(${rel(args.path)}, import.meta.url).href`)
       }
       if (/\b__(dirname|filename)\b/.test(text)) {
-        out = out.replace(/\b__dirname\b/g, `__pcPath(${rel(dirname(args.path))})`).replace(/\b__filename\b/g, `__pcPath(${rel(args.path)})`)
+        out = out.replace(/\b__dirname\b/g, `__pcPath(${rel(dirname(args.path))})`).replace(/\b__filename\b/g,
+          `__pcPath(${rel(args.path)})`)
       }
       return out === text ? undefined : { contents: out, loader: 'js', resolveDir: dirname(args.path) }
     })
@@ -74,13 +75,19 @@ for (const { file: entry, external } of entries) {
     legalComments: 'none',
     // CommonJS dependencies call require() for node: builtins; an ES module has none of its own.
     // and __pcPath(rel) is a path relative to the bundle, for the rewritten __dirname / __filename.
-    banner: { js: "import { createRequire as __pcCreateRequire } from 'node:module'; import { fileURLToPath as __pcFileURLToPath } from 'node:url'; const require = __pcCreateRequire(import.meta.url); const __pcPath = (rel) => __pcFileURLToPath(new URL(rel, import.meta.url));" },
+    banner: {
+      js:
+        'import { createRequire as __pcCreateRequire } from \'node:module\'; import { fileURLToPath as __pcFileURLToPath } from \'node:url\'; const require = __pcCreateRequire(import.meta.url); const __pcPath = (rel) => __pcFileURLToPath(new URL(rel, import.meta.url));'
+    },
     plugins: [ownLocation(outDir)]
   })
   const inputs = Object.keys(result.metafile.inputs)
     .map(p => resolve(root, p))
     .filter(inWorkspace)
-    .map(f => { const s = statSync(f); return { path: relative(outDir, f).split(sep).join('/'), mtimeMs: s.mtimeMs, size: s.size } })
+    .map(f => {
+      const s = statSync(f)
+      return { path: relative(outDir, f).split(sep).join('/'), mtimeMs: s.mtimeMs, size: s.size }
+    })
   writeFileSync(join(outDir, `${name}.bundle.json`), JSON.stringify({ entry: `${name}.js`, inputs }, null, 1) + '\n')
 }
 process.stdout.write(`bundled ${entries.length} entries in ${Math.round(performance.now() - started)} ms\n`)

@@ -2,15 +2,31 @@
 declare module 'bittorrent-dht' {
   import { EventEmitter } from 'node:events'
 
-  interface DhtNode { id: Uint8Array, host: string, port: number }
-  interface KrpcMessage { t?: Uint8Array, y?: Uint8Array, r?: Record<string, unknown>, e?: unknown }
-  interface Peer { host?: string, address?: string, port: number, id?: Uint8Array }
+  interface DhtNode {
+    id: Uint8Array
+    host: string
+    port: number
+  }
+  interface KrpcMessage {
+    t?: Uint8Array
+    y?: Uint8Array
+    r?: Record<string, unknown>
+    e?: unknown
+  }
+  interface Peer {
+    host?: string
+    address?: string
+    port: number
+    id?: Uint8Array
+  }
 
   export default class DHT extends EventEmitter {
-    constructor (opts?: { bootstrap?: boolean | string[], host?: string | false, nodeId?: Uint8Array, concurrency?: number, timeout?: number })
+    constructor (
+      opts?: { bootstrap?: boolean | string[], host?: string | false, nodeId?: Uint8Array, concurrency?: number, timeout?: number }
+    )
     readonly nodeId: Uint8Array
     readonly ready: boolean
-    readonly nodes: { toArray (): DhtNode[], get (id: Uint8Array): DhtNode | null, count (): number }
+    readonly nodes: { toArray(): DhtNode[], get(id: Uint8Array): DhtNode | null, count(): number }
     listen (port: number, host: string, cb?: () => void): void
     address (): { address: string, family: string, port: number }
     addNode (node: { host: string, port: number, id?: Uint8Array }): void
@@ -21,9 +37,11 @@ declare module 'bittorrent-dht' {
     lookup (infoHash: Uint8Array, cb?: (err?: Error | null, replies?: number) => void): void
     readonly _rpc: {
       readonly id: Uint8Array
-      query (peer: { host: string, port: number }, msg: { q: string, a?: Record<string, unknown> }, cb: (err: Error | null, res: KrpcMessage) => void): void
+      query(peer: { host: string, port: number }, msg: { q: string, a?: Record<string, unknown> },
+        cb: (err: Error | null, res: KrpcMessage) => void): void
       /** An iterative walk towards `target`: `visit` sees every reply; `cb` gets the number of replies. */
-      closest (target: Uint8Array, msg: { q: string, a: Record<string, unknown> }, visit: ((res: KrpcMessage, peer: Peer) => boolean | undefined) | null, cb: (err: Error | null, replies: number) => void): void
+      closest(target: Uint8Array, msg: { q: string, a: Record<string, unknown> },
+        visit: ((res: KrpcMessage, peer: Peer) => boolean | undefined) | null, cb: (err: Error | null, replies: number) => void): void
     }
   }
 }

@@ -22,7 +22,10 @@ function fresh (bundle, manifestUrl) {
     const manifest = JSON.parse(readFileSync(fileURLToPath(manifestUrl), 'utf8'))
     if (manifest.entry !== 'cli.js' || !Array.isArray(manifest.inputs) || manifest.inputs.length === 0) return false
     statSync(fileURLToPath(bundle))
-    return manifest.inputs.every(i => { const s = statSync(fileURLToPath(new URL(i.path, manifestUrl))); return s.mtimeMs === i.mtimeMs && s.size === i.size })
+    return manifest.inputs.every(i => {
+      const s = statSync(fileURLToPath(new URL(i.path, manifestUrl)))
+      return s.mtimeMs === i.mtimeMs && s.size === i.size
+    })
   } catch {
     return false
   }

@@ -1,7 +1,10 @@
 /** Parsing of `host:port` strings from the command line and the API. */
 import { isIP } from 'node:net'
 
-export interface HostPort { host: string, port: number }
+export interface HostPort {
+  host: string
+  port: number
+}
 
 export class AddressError extends Error {
   override readonly name = 'AddressError'

@@ -35,8 +35,13 @@ export interface Parsed {
 }
 
 export function parseCommand (spec: CommandSpec, argv: readonly string[]): Parsed {
-  const options: Record<string, { type: 'string' | 'boolean', multiple?: boolean, short?: string }> = { help: { type: 'boolean', short: 'h' } }
-  for (const [name, o] of Object.entries(spec.options)) options[name] = { type: o.type, ...(o.multiple === true ? { multiple: true } : {}), ...(o.short !== undefined ? { short: o.short } : {}) }
+  const options: Record<string, { type: 'string' | 'boolean', multiple?: boolean, short?: string }> = {
+    help: { type: 'boolean', short: 'h' }
+  }
+  for (const [name, o] of Object.entries(spec.options)) {
+    options[name] = { type: o.type, ...(o.multiple === true ? { multiple: true } : {}),
+      ...(o.short !== undefined ? { short: o.short } : {}) }
+  }
   let parsed
   try {
     parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true })
@@ -48,7 +53,9 @@ export function parseCommand (spec: CommandSpec, argv: readonly string[]): Parse
   const positionals = parsed.positionals
   const want = spec.positionals ?? { min: 0, max: 0 }
   if (values.help !== true && (positionals.length < want.min || positionals.length > want.max)) {
-    throw new UsageError(positionals.length > want.max ? `unexpected argument ${JSON.stringify(positionals[want.max])}` : 'missing argument')
+    throw new UsageError(
+      positionals.length > want.max ? `unexpected argument ${JSON.stringify(positionals[want.max])}` : 'missing argument'
+    )
   }
   return { values, positionals }
 }
@@ -58,7 +65,9 @@ export function helpText (spec: CommandSpec): string {
     const flag = `--${name}${o.type === 'string' ? ` <${o.value ?? 'value'}>` : ''}${o.multiple === true ? '…' : ''}`
     return `  ${flag.padEnd(30)} ${o.help}${o.default !== undefined ? ` (default: ${o.default})` : ''}`
   })
-  return [`Usage: peerconnect ${spec.usage}`, '', spec.summary, '', 'Options:', ...rows, `  ${'--help'.padEnd(30)} Show this help`].join('\n')
+  return [`Usage: peerconnect ${spec.usage}`, '', spec.summary, '', 'Options:', ...rows, `  ${'--help'.padEnd(30)} Show this help`].join(
+    '\n'
+  )
 }
 
 export function str (v: Parsed['values'][string]): string | undefined {

@@ -17,17 +17,21 @@ import { clean } from './commands/format.js'
 export interface CliLogger {
   readonly log: LevelledLogger
   /** Writes the held entries and stops holding. */
-  release (): void
+  release(): void
   /**
    * Drops the held entries and every later one (a failed start: the command's error is the one
    * message; a worker's entry about the same failure may still be on its way). Not with --verbose.
    */
-  drop (): void
+  drop(): void
 }
 
-export function createCliLogger (opts: { json: boolean, verbose: boolean, env?: NodeJS.ProcessEnv, write?: (line: string) => void }): CliLogger {
+export function createCliLogger (
+  opts: { json: boolean, verbose: boolean, env?: NodeJS.ProcessEnv, write?: (line: string) => void }
+): CliLogger {
   const env = opts.env ?? process.env
-  const write = opts.write ?? ((line: string) => { process.stderr.write(line + '\n') })
+  const write = opts.write ?? ((line: string) => {
+    process.stderr.write(line + '\n')
+  })
   const level = parseLogLevel(env.PEERCONNECT_LOG) ?? (opts.verbose ? 'info' : 'warn')
   const format = opts.json || opts.verbose ? formatEntry : readable
   let held: LogEntry[] | undefined = opts.verbose ? undefined : []
@@ -44,7 +48,10 @@ export function createCliLogger (opts: { json: boolean, verbose: boolean, env?: 
       held = undefined
       for (const e of entries) write(format(e))
     },
-    drop () { held = undefined; dropped = !(opts.verbose) }
+    drop () {
+      held = undefined
+      dropped = !(opts.verbose)
+    }
   }
 }
 
@@ -58,7 +65,13 @@ export function readable (entry: LogEntry): string {
 
 function fieldText (v: unknown): string {
   if (v instanceof Error) return v.message
-  if (typeof v === 'object' && v !== null && typeof (v as { message?: unknown }).message === 'string') return (v as { message: string }).message
+  if (typeof v === 'object' && v !== null && typeof (v as { message?: unknown }).message === 'string') {
+    return (v as { message: string }).message
+  }
   if (typeof v === 'string') return v
-  try { return JSON.stringify(v) ?? String(v) } catch { return String(v) }
+  try {
+    return JSON.stringify(v) ?? String(v)
+  } catch {
+    return String(v)
+  }
 }

@@ -12,7 +12,10 @@ import { clean } from './commands/format.js'
 import { invocation } from './commands/invocation.js'
 import { readFileSync } from 'node:fs'
 
-export interface Command { readonly spec: CommandSpec, run (argv: readonly string[]): Promise<number> }
+export interface Command {
+  readonly spec: CommandSpec
+  run(argv: readonly string[]): Promise<number>
+}
 
 const COMMANDS: Readonly<Record<string, Command>> = {
   start: startCommand,
@@ -87,12 +90,15 @@ function version (): string {
 
 function overview (): string {
   const rows = Object.values(COMMANDS).map(c => `  ${c.spec.name.padEnd(10)} ${c.spec.summary}`)
-  return ['Usage: peerconnect <command> [options]', '', 'Commands:', ...rows, '', 'Options:', '  --version  print the version', '  --help     show this help', '', `Run \`${invocation()} <command> --help\` for a command's options.`].join('\n')
+  return ['Usage: peerconnect <command> [options]', '', 'Commands:', ...rows, '', 'Options:', '  --version  print the version',
+    '  --help     show this help', '', `Run \`${invocation()} <command> --help\` for a command's options.`].join('\n')
 }
 
 export { UsageError }
 
-main(process.argv.slice(2)).then(code => { process.exitCode = code }, (err: unknown) => {
+main(process.argv.slice(2)).then(code => {
+  process.exitCode = code
+}, (err: unknown) => {
   process.stderr.write(`peerconnect: ${String((err as Error)?.stack ?? err)}\n`)
   process.exitCode = 1
 })

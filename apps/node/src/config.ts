@@ -62,28 +62,40 @@ const KEYS: Readonly<Record<keyof NodeConfig, (v: unknown) => unknown>> = {
     return v
   },
   port: v => {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) throw new ConfigError(`must be an integer 0..65535, got ${JSON.stringify(v)}`)
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 65535) {
+      throw new ConfigError(`must be an integer 0..65535, got ${JSON.stringify(v)}`)
+    }
     return v
   },
   bootstrap: v => {
     if (!Array.isArray(v)) throw new ConfigError('must be an array of "host:port" strings')
     if (v.length > MAX_BOOTSTRAP) throw new ConfigError(`lists more than ${MAX_BOOTSTRAP} nodes`)
     return v.map((s: unknown, i) => {
-      try { return parseHostPort(s) } catch (err) { throw new ConfigError(`[${i}]: ${(err as Error).message}`) }
+      try {
+        return parseHostPort(s)
+      } catch (err) {
+        throw new ConfigError(`[${i}]: ${(err as Error).message}`)
+      }
     })
   },
   api: v => {
     if (v === false) return false
     const bad = new ConfigError(`must be "host:port" or false, got ${JSON.stringify(v)}`)
     if (typeof v !== 'string') throw bad
-    try { return parseHostPort(v, { allowZero: true }) } catch { throw bad }
+    try {
+      return parseHostPort(v, { allowZero: true })
+    } catch {
+      throw bad
+    }
   },
   mdns: v => {
     if (typeof v !== 'boolean') throw new ConfigError(`must be true or false, got ${JSON.stringify(v)}`)
     return v
   },
   ipLimits: v => {
-    if (!(IP_LIMITS as readonly unknown[]).includes(v)) throw new ConfigError(`must be ${IP_LIMITS.map(l => JSON.stringify(l)).join(' or ')}, got ${JSON.stringify(v)}`)
+    if (!(IP_LIMITS as readonly unknown[]).includes(v)) {
+      throw new ConfigError(`must be ${IP_LIMITS.map(l => JSON.stringify(l)).join(' or ')}, got ${JSON.stringify(v)}`)
+    }
     return v
   }
 }
@@ -94,7 +106,9 @@ export function parseConfig (x: unknown, where: string): NodeConfig {
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(x)) {
     const check = KEYS[key as keyof NodeConfig]
-    if (check === undefined || !Object.hasOwn(KEYS, key)) throw new ConfigError(`${where}: unknown key ${JSON.stringify(key)} (known: ${Object.keys(KEYS).join(', ')})`)
+    if (check === undefined || !Object.hasOwn(KEYS, key)) {
+      throw new ConfigError(`${where}: unknown key ${JSON.stringify(key)} (known: ${Object.keys(KEYS).join(', ')})`)
+    }
     try {
       out[key] = check(value)
     } catch (err) {

@@ -29,7 +29,9 @@ export async function loadOrCreateIdentity (dataDir: string): Promise<{ identity
     try {
       identity = identityFromPrivateKey(bytes)
     } catch (err) {
-      throw new IdentityFileError(`${file} is not an ed25519 private key (${(err as Error).message}); move it away to create a new identity`)
+      throw new IdentityFileError(
+        `${file} is not an ed25519 private key (${(err as Error).message}); move it away to create a new identity`
+      )
     }
     const warning = await exposure(file)
     return warning === undefined ? { identity, created: false } : { identity, created: false, warning }
@@ -48,7 +50,9 @@ async function exposure (file: string): Promise<string | undefined> {
   try {
     const mode = (await stat(file)).mode & 0o777
     if ((mode & 0o077) === 0) return undefined
-    return `${file} is readable by others (mode ${mode.toString(8).padStart(4, '0')}): anyone who reads it can act as this node; run chmod 600 ${file}`
+    return `${file} is readable by others (mode ${
+      mode.toString(8).padStart(4, '0')
+    }): anyone who reads it can act as this node; run chmod 600 ${file}`
   } catch {
     return undefined
   }

@@ -31,7 +31,11 @@ export const MAX_NEW_PER_MINUTE = 32
 export const SEEN_FOR = 60_000
 const TTL = 120
 
-export interface LanPeer { readonly idHex: string, readonly host: string, readonly port: number }
+export interface LanPeer {
+  readonly idHex: string
+  readonly host: string
+  readonly port: number
+}
 
 export interface LanOptions {
   readonly idHex: string
@@ -49,7 +53,7 @@ export interface LanOptions {
 export interface LanDiscovery {
   /** Peers handed on, packets ignored. */
   readonly counters: { readonly found: number, readonly ignored: number, readonly limited: number }
-  close (): Promise<void>
+  close(): Promise<void>
 }
 
 export function startLanDiscovery (opts: LanOptions): LanDiscovery {
@@ -76,16 +80,24 @@ export function startLanDiscovery (opts: LanOptions): LanDiscovery {
     { name: SERVICE, type: 'PTR', ttl: TTL, data: instance },
     { name: instance, type: 'SRV', ttl: TTL, data: { port: udp.port, target, priority: 0, weight: 0 } },
     { name: instance, type: 'TXT', ttl: TTL, data: [`id=${idHex}`, 'v=1'] },
-    ...addresses.map((a): Answer => isIP(a) === 4 ? { name: target, type: 'A', ttl: TTL, data: a } : { name: target, type: 'AAAA', ttl: TTL, data: a })
+    ...addresses.map((a): Answer =>
+      isIP(a) === 4 ? { name: target, type: 'A', ttl: TTL, data: a } : { name: target, type: 'AAAA', ttl: TTL, data: a }
+    )
   ]
-  const announce = (): void => { if (!closed) mdns.respond({ answers: records() }, warnOnError) }
-  const ask = (): void => { if (!closed) mdns.query({ questions: [{ name: SERVICE, type: 'PTR' }] }, warnOnError) }
+  const announce = (): void => {
+    if (!closed) mdns.respond({ answers: records() }, warnOnError)
+  }
+  const ask = (): void => {
+    if (!closed) mdns.query({ questions: [{ name: SERVICE, type: 'PTR' }] }, warnOnError)
+  }
   function warnOnError (err: Error | null): void {
     if (err !== null && err !== undefined) log?.debug('mdns send failed', { err: err.message })
   }
 
   mdns.on('query', (query: Packet) => {
-    if ((query.questions ?? []).some(q => q.name.toLowerCase() === SERVICE && (q.type === 'PTR' || (q.type as string) === 'ANY'))) announce()
+    if ((query.questions ?? []).some(q => q.name.toLowerCase() === SERVICE && (q.type === 'PTR' || (q.type as string) === 'ANY'))) {
+      announce()
+    }
   })
   mdns.on('response', (response: Packet, rinfo: { address: string }) => {
     const found = peersOf(response, idHex, rinfo.address)

@@ -98,15 +98,16 @@ export interface PeerNode {
   /** The API URL (`http://127.0.0.1:7070`), or null without an API. */
   readonly api: string | null
   /** Asks one actor and resolves with its last reply (rejects on an error reply or a timeout). */
-  request (msg: Message, opts?: { timeout?: number }): Promise<Message>
+  request(msg: Message, opts?: { timeout?: number }): Promise<Message>
   /** Pings the seeds, looks up our own id and refreshes the buckets. */
-  bootstrap (seeds: readonly HostPort[], opts?: { timeout?: number }): Promise<{ seedsAnswered: number, contacts: number }>
-  stop (): Promise<void>
+  bootstrap(seeds: readonly HostPort[], opts?: { timeout?: number }): Promise<{ seedsAnswered: number, contacts: number }>
+  stop(): Promise<void>
 }
 
 export async function createNode (opts: NodeOptions): Promise<PeerNode> {
   const { identity } = opts
-  const supervisor = createSupervisor({ log: opts.log, pool: opts.pool, askTimeout: opts.askTimeout, scheduler: opts.scheduler, clock: opts.clock, random: opts.random, allowFaults: opts.allowFaults === true })
+  const supervisor = createSupervisor({ log: opts.log, pool: opts.pool, askTimeout: opts.askTimeout, scheduler: opts.scheduler,
+    clock: opts.clock, random: opts.random, allowFaults: opts.allowFaults === true })
   const workerHost = opts.inline === true ? 'inline' : 'worker'
   const host = opts.host ?? '127.0.0.1'
   const port = opts.port ?? 0
@@ -114,7 +115,8 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
   // createNode at once (the supervisor would otherwise restart the transport forever).
   let info: Message
   try {
-    await supervisor.start(transport({ id: identity.id, host, port, ...opts.transport }), opts.network === undefined ? { host: 'inline' } : { host: 'inline', network: opts.network })
+    await supervisor.start(transport({ id: identity.id, host, port, ...opts.transport }),
+      opts.network === undefined ? { host: 'inline' } : { host: 'inline', network: opts.network })
     info = await firstValueFrom(supervisor.ask({ type: 'transport.info' }, { timeout: TRANSPORT_START_TIMEOUT }))
   } catch (err) {
     await supervisor.stop()
@@ -159,7 +161,9 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
     ...(opts.log === undefined ? {} : { log: opts.log.child('lan') }),
     onPeer: peer => {
       const join: CrawlerBootstrap = { type: 'crawler.bootstrap', seeds: [{ host: peer.host, port: peer.port }] }
-      supervisor.ask(join, { timeout: BOOTSTRAP_TIMEOUT }).subscribe({ error: (err: unknown) => opts.log?.debug('LAN peer did not answer', { host: peer.host, port: peer.port, err: String(err) }) })
+      supervisor.ask(join, { timeout: BOOTSTRAP_TIMEOUT }).subscribe({
+        error: (err: unknown) => opts.log?.debug('LAN peer did not answer', { host: peer.host, port: peer.port, err: String(err) })
+      })
     }
   })
   return {

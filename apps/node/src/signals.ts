@@ -11,16 +11,18 @@ export interface Signals {
   /** Resolves with the first signal received. */
   readonly first: Promise<NodeJS.Signals>
   /** The first signal, if one has arrived. */
-  received (): NodeJS.Signals | undefined
+  received(): NodeJS.Signals | undefined
   /** Removes the handlers. */
-  dispose (): void
+  dispose(): void
 }
 
 export function catchSignals (force: () => void = () => process.exit(1), now: () => number = () => performance.now()): Signals {
   let got: NodeJS.Signals | undefined
   let at = 0
   let resolve!: (s: NodeJS.Signals) => void
-  const first = new Promise<NodeJS.Signals>(r => { resolve = r })
+  const first = new Promise<NodeJS.Signals>(r => {
+    resolve = r
+  })
   const onSignal = (signal: NodeJS.Signals): void => {
     if (got !== undefined) {
       if (now() - at >= SIGNAL_GRACE) force()
@@ -30,8 +32,12 @@ export function catchSignals (force: () => void = () => process.exit(1), now: ()
     at = now()
     resolve(signal)
   }
-  const onInt = (): void => { onSignal('SIGINT') }
-  const onTerm = (): void => { onSignal('SIGTERM') }
+  const onInt = (): void => {
+    onSignal('SIGINT')
+  }
+  const onTerm = (): void => {
+    onSignal('SIGTERM')
+  }
   process.on('SIGINT', onInt)
   process.on('SIGTERM', onTerm)
   return {

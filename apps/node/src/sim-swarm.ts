@@ -54,23 +54,24 @@ export interface SimSwarm {
   /** Live nodes (joined and not killed), in the order they joined. */
   readonly nodes: readonly PeerNode[]
   /** Makes one more node and joins it through random live nodes, driving the clock until it has. */
-  add (): Promise<PeerNode>
+  add(): Promise<PeerNode>
   /** Makes and joins a node without driving the clock (for a caller already inside `clock.run`). */
-  join (): Promise<PeerNode>
+  join(): Promise<PeerNode>
   /** Takes a node off the network at once, without a word to the others (a crash, a closed laptop); the promise (its actors stopping) settles as the clock runs. */
-  kill (node: PeerNode): Promise<void>
+  kill(node: PeerNode): Promise<void>
   /** Nodes made so far (the next node's index). */
   readonly made: number
   /** The index (order of making) of a node of this swarm. */
-  indexOf (node: PeerNode): number
-  stop (): Promise<void>
+  indexOf(node: PeerNode): number
+  stop(): Promise<void>
 }
 
 export async function createSimSwarm (n: number, opts: SimSwarmOptions = {}): Promise<SimSwarm> {
   const seed = opts.seed ?? 1
   const clock = opts.clock ?? createSimClock()
   const random = seededRandom(mix(seed, 0x5eed))
-  const network = createSimNetwork({ scheduler: clock, latency: opts.latency ?? internetLatency({ seed }), loss: opts.loss ?? 0, seed, trace: opts.trace })
+  const network = createSimNetwork({ scheduler: clock, latency: opts.latency ?? internetLatency({ seed }), loss: opts.loss ?? 0, seed,
+    trace: opts.trace })
   const pool: ComputePool = createInlinePool({ hold: p => clock.hold(p) })
   const live: PeerNode[] = []
   const index = new Map<PeerNode, number>()
@@ -123,17 +124,22 @@ export async function createSimSwarm (n: number, opts: SimSwarmOptions = {}): Pr
       network.setDown(node.udp.host, true)
       await node.stop()
     },
-    get made () { return made },
+    get made () {
+      return made
+    },
     indexOf: node => index.get(node) ?? -1,
-    stop: async () => await (stopping ??= (async () => {
-      await clock.until(Promise.allSettled(live.splice(0).map(async node => await node.stop())))
-      network.close()
-    })())
+    stop: async () =>
+      await (stopping ??= (async () => {
+        await clock.until(Promise.allSettled(live.splice(0).map(async node => await node.stop())))
+        network.close()
+      })())
   }
   try {
     if (n > 0) await clock.until(join())
     const concurrency = Math.max(1, opts.concurrency ?? 16)
-    const joiner = async (): Promise<void> => { while (made < n) await join() }
+    const joiner = async (): Promise<void> => {
+      while (made < n) await join()
+    }
     await clock.until(Promise.all(Array.from({ length: Math.min(concurrency, n - 1) }, joiner)))
   } catch (err) {
     await swarm.stop().catch(() => {})

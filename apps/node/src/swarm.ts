@@ -26,7 +26,7 @@ export interface SwarmOptions {
 export interface Swarm {
   readonly nodes: PeerNode[]
   /** Stops every node (and the shared pool); a second call returns the same promise. */
-  stop (): Promise<void>
+  stop(): Promise<void>
 }
 
 export async function createSwarm (n: number, opts: SwarmOptions = {}): Promise<Swarm> {
@@ -34,21 +34,26 @@ export async function createSwarm (n: number, opts: SwarmOptions = {}): Promise<
   const concurrency = opts.concurrency ?? 8
   return await createTestnet<PeerNode>(n, {
     concurrency,
-    create: async (i) => await createNode({
-      name: opts.names?.[i] ?? `node-${i}`,
-      identity: generateIdentity(),
-      host: opts.host ?? '127.0.0.1',
-      port: 0,
-      inline: true,
-      log: opts.log ?? silentLogger,
-      pool,
-      ...opts.node
-    }),
+    create: async (i) =>
+      await createNode({
+        name: opts.names?.[i] ?? `node-${i}`,
+        identity: generateIdentity(),
+        host: opts.host ?? '127.0.0.1',
+        port: 0,
+        inline: true,
+        log: opts.log ?? silentLogger,
+        pool,
+        ...opts.node
+      }),
     join: async (node, first, i) => await join(node, [first.udp], Math.min(i, JOIN_MIN_CONTACTS)),
     onJoined: opts.onJoined,
     // The early joiners learned of few peers; a second bootstrap round fills their tables.
-    settle: async (nodes) => { await Promise.all(nodes.slice(0, Math.min(n, concurrency)).map(async node => await node.bootstrap([]))) },
-    teardown: async () => { await pool.close() }
+    settle: async (nodes) => {
+      await Promise.all(nodes.slice(0, Math.min(n, concurrency)).map(async node => await node.bootstrap([])))
+    },
+    teardown: async () => {
+      await pool.close()
+    }
   })
 }
 

@@ -12,7 +12,9 @@ export class UdpBindError extends Error {
   override readonly name = 'UdpBindError'
   readonly code = 'ERR_UDP_BIND'
   readonly exitCode = 1
-  constructor (message: string, readonly reason: string | undefined) { super(message) }
+  constructor (message: string, readonly reason: string | undefined) {
+    super(message)
+  }
 }
 
 /** Resolves when `host:port` can be bound for UDP; rejects with a UdpBindError saying why not. */
@@ -21,12 +23,17 @@ export async function probeUdp (host: string, port: number): Promise<void> {
   try {
     await new Promise<void>((resolve, reject) => {
       sock.once('error', reject)
-      sock.bind({ address: host, port, exclusive: true }, () => { sock.off('error', reject); resolve() })
+      sock.bind({ address: host, port, exclusive: true }, () => {
+        sock.off('error', reject)
+        resolve()
+      })
     })
   } catch (err) {
     throw bindError(host, port, err)
   } finally {
-    try { sock.close() } catch {}
+    try {
+      sock.close()
+    } catch {}
   }
 }
 
@@ -36,15 +43,23 @@ export function bindError (host: string, port: number, err: unknown): UdpBindErr
   const at = formatHostPort({ host, port })
   switch (code) {
     case 'EADDRINUSE':
-      return new UdpBindError(`the UDP address ${at} is in use by another program (EADDRINUSE). Is another node running? Stop it, or pass --port <port> (0 picks a free port)`, code)
+      return new UdpBindError(
+        `the UDP address ${at} is in use by another program (EADDRINUSE). Is another node running? Stop it, or pass --port <port> (0 picks a free port)`,
+        code
+      )
     case 'EADDRNOTAVAIL':
-      return new UdpBindError(`cannot bind UDP ${at}: ${host} is not an address of this machine (EADDRNOTAVAIL); pass --host with one of its addresses, or 0.0.0.0`, code)
+      return new UdpBindError(
+        `cannot bind UDP ${at}: ${host} is not an address of this machine (EADDRNOTAVAIL); pass --host with one of its addresses, or 0.0.0.0`,
+        code
+      )
     case 'EACCES':
-      return new UdpBindError(`cannot bind UDP ${at}: permission denied (EACCES); ports below 1024 need privileges, pick a higher --port`, code)
+      return new UdpBindError(`cannot bind UDP ${at}: permission denied (EACCES); ports below 1024 need privileges, pick a higher --port`,
+        code)
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
       return new UdpBindError(`cannot bind UDP ${at}: the host name ${host} does not resolve (${code})`, code)
     default:
-      return new UdpBindError(`cannot bind UDP ${at}: ${String((err as Error | null)?.message ?? err)}`, typeof code === 'string' ? code : undefined)
+      return new UdpBindError(`cannot bind UDP ${at}: ${String((err as Error | null)?.message ?? err)}`,
+        typeof code === 'string' ? code : undefined)
   }
 }

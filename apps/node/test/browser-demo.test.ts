@@ -53,7 +53,8 @@ page('page - lists the swarm\'s peers with their names, online, and this node', 
   await waitFor(async () => (await rowsShown(p)) === 24, { timeout: 30_000, interval: 100, what: '24 live rows' })
   for (const n of demo.swarm.nodes) {
     await p.waitForSelector(`${row(n.idHex)} .name-text:text-is("${n.name}")`)
-    assert.match(await p.locator(`${row(n.idHex)} code.key`).textContent() ?? '', /^[0-9a-f]{4} [0-9a-f]{4}$/, `${n.name}: its key fingerprint beside the name`)
+    assert.match(await p.locator(`${row(n.idHex)} code.key`).textContent() ?? '', /^[0-9a-f]{4} [0-9a-f]{4}$/,
+      `${n.name}: its key fingerprint beside the name`)
     assert.is(await p.locator(row(n.idHex)).getAttribute('data-status'), 'online', n.name)
     assert.is(await p.locator(`${row(n.idHex)} .addr`).textContent(), `${LOOPBACK}:${n.udp.port}`)
   }
@@ -84,7 +85,9 @@ page('page - a peer that stops turns offline after its liveness check; the other
   await p.waitForSelector(`${row(victim.idHex)}[data-status="online"]`)
   await victim.stop()
   await p.waitForSelector(`${row(victim.idHex)}[data-status="offline"]`, { timeout: 30_000 })
-  const statuses = await p.locator('#live-list [data-peer-id]').evaluateAll(els => els.map(e => [e.getAttribute('data-peer-id'), e.getAttribute('data-status')]))
+  const statuses = await p.locator('#live-list [data-peer-id]').evaluateAll(els =>
+    els.map(e => [e.getAttribute('data-peer-id'), e.getAttribute('data-status')])
+  )
   const offline = statuses.filter(([, s]) => s === 'offline').map(([id]) => id)
   assert.equal(offline, [victim.idHex], 'only the stopped one')
   assert.match(await p.locator('#live-counts').textContent() ?? '', /24 peers · 23 online/)
@@ -98,7 +101,11 @@ page('page - a search streams its hits in, each tagged with its source, and ends
   const grace = demo.swarm.nodes.find(n => n.name === 'grace')!
   await p.waitForSelector(`#search-results [data-search-result="${grace.idHex}"]`)
   await p.waitForSelector('#search[data-state="done"]')
-  assert.ok(['local', 'lists', 'gossip'].includes(await p.locator(`#search-results [data-search-result="${grace.idHex}"]`).getAttribute('data-via') ?? ''))
+  assert.ok(
+    ['local', 'lists', 'gossip'].includes(
+      await p.locator(`#search-results [data-search-result="${grace.idHex}"]`).getAttribute('data-via') ?? ''
+    )
+  )
   assert.is(await p.locator('#search-results [data-search-result]').count(), 1, 'grace only')
   assert.equal(view.errors, [])
 }))
@@ -112,7 +119,9 @@ page('page - a screenshot of the demo for the README', withTimeout(T, async () =
     await p.waitForSelector('#directory-list [data-peer-id]')
   }
   await p.locator('#search-q').blur()
-  await p.evaluate(() => { (globalThis as unknown as { scrollTo: (x: number, y: number) => void }).scrollTo(0, 0) })
+  await p.evaluate(() => {
+    ;(globalThis as unknown as { scrollTo: (x: number, y: number) => void }).scrollTo(0, 0)
+  })
   mkdirSync(dirname(SCREENSHOT), { recursive: true })
   const png = await p.screenshot({ path: SCREENSHOT, fullPage: false })
   assert.ok(png.length > 20_000, `a real picture (${png.length} bytes)`)
@@ -143,7 +152,8 @@ names('page - a peer named <img src=x onerror=…> shows as that text and runs n
     const evil = hostile.swarm.nodes[1]!
     await p.waitForSelector('#conn[data-state="live"]')
     await p.waitForSelector(`${row(evil.idHex)} .name-text`)
-    await waitFor(async () => (await p.locator(`${row(evil.idHex)} .name-text`).textContent()) === HOSTILE_NAME, { timeout: 30_000, interval: 100, what: 'the hostile name shown' })
+    await waitFor(async () => (await p.locator(`${row(evil.idHex)} .name-text`).textContent()) === HOSTILE_NAME, { timeout: 30_000,
+      interval: 100, what: 'the hostile name shown' })
     assert.is(await p.locator('#live-list img').count(), 0, 'no element was made from the name')
     assert.is(await p.evaluate(() => (globalThis as unknown as { __pwned?: unknown }).__pwned), undefined, 'its script never ran')
     await p.fill('#lookup-id', evil.idHex)

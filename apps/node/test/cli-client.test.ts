@@ -23,7 +23,11 @@ const T = 60_000
 const TERMINAL_NAME = 'evil\u001b[31mred\u001b]0;pwned\u0007'
 const NAMES = ['ada', 'alan', 'grace', 'barbara', TERMINAL_NAME]
 
-interface Run { code: number | null, stdout: string, stderr: string }
+interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
 
 /** Runs the compiled binary to its end with extra environment variables (none of the runner's PEERCONNECT_*). */
 async function cli (args: readonly string[], env: Record<string, string> = {}): Promise<Run> {
@@ -31,8 +35,12 @@ async function cli (args: readonly string[], env: Record<string, string> = {}): 
   const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...base, NO_COLOR: '1', ...env } })
   let stdout = ''
   let stderr = ''
-  child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d })
-  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d })
+  child.stdout.setEncoding('utf8').on('data', (d: string) => {
+    stdout += d
+  })
+  child.stderr.setEncoding('utf8').on('data', (d: string) => {
+    stderr += d
+  })
   const timer = setTimeout(() => child.kill('SIGKILL'), 45_000)
   const code = await new Promise<number | null>(resolve => child.once('close', resolve))
   clearTimeout(timer)
@@ -48,10 +56,16 @@ const client = suite('cli client - against a running node')
 client.before(hook(T, async () => {
   net = await startUiNet({ names: NAMES, inline: true })
   const mirror = await liveMirror(net.url)
-  try { await waitForNames(net, mirror) } finally { mirror.close() }
+  try {
+    await waitForNames(net, mirror)
+  } finally {
+    mirror.close()
+  }
   await waitForDirectory(net)
 }))
-client.after(hook(T, async () => { await net?.stop() }))
+client.after(hook(T, async () => {
+  await net?.stop()
+}))
 
 client('status - the node\'s name, id, addresses and actors, readable; --json is the API\'s object', withTimeout(T, async () => {
   const text = await cli(['status', '--api', net.url])
@@ -72,7 +86,9 @@ client('peers - a table of the directory with every swarm node; --json; --limit 
   const all = await cli(['peers', '--api', net.url, '--all'])
   assert.is(all.code, 0, all.stderr)
   assert.match(all.stdout, /^NAME\s+ID\s+ADDRESS\s+STATUS\s+LAST SEEN$/m)
-  for (const n of net.swarm.nodes.slice(0, 4)) assert.match(all.stdout, new RegExp(`^${n.name}\\s+${n.idHex}\\s+${HOST}:${n.udp.port}\\s+online\\s`, 'm'))
+  for (const n of net.swarm.nodes.slice(0, 4)) {
+    assert.match(all.stdout, new RegExp(`^${n.name}\\s+${n.idHex}\\s+${HOST}:${n.udp.port}\\s+online\\s`, 'm'))
+  }
   const json = await cli(['peers', '--api', net.url, '--all', '--json'])
   const body = JSON.parse(json.stdout) as { peers: Array<{ id: string }>, next: null }
   assert.is(body.next, null)
@@ -108,7 +124,8 @@ client('lookup - one peer by id: name, id, address, status; --json is the Peer',
   assert.match(text.stdout, /^name\s+grace$/m)
   assert.match(text.stdout, new RegExp(`^address\\s+${HOST}:${grace.udp.port}$`, 'm'))
   assert.match(text.stdout, /^status\s+online$/m)
-  const json = JSON.parse((await cli(['lookup', grace.idHex.toUpperCase(), '--api', net.url, '--json'])).stdout) as { id: string, name: string }
+  const json = JSON.parse((await cli(['lookup', grace.idHex.toUpperCase(), '--api', net.url, '--json'])).stdout) as { id: string,
+    name: string }
   assert.equal([json.id, json.name], [grace.idHex, 'grace'])
 }))
 
@@ -121,36 +138,39 @@ client('lookup - an id nobody has is exit 1 with the API\'s message; a malformed
   assert.match(bad.stderr, /peerconnect lookup: an id is 40 hex characters/)
 }))
 
-client('search - hits as lines (name, id, address, status, source) and a one-hit summary; --via picks the source', withTimeout(T, async () => {
-  await waitForDirectory(net)
-  const grace = net.swarm.nodes[2]!
-  const out = await cli(['search', 'grace', '--timeout', '1500', '--api', net.url])
-  assert.is(out.code, 0, out.stderr)
-  assert.match(out.stdout, /^searching for "grace" \(hybrid, up to 1500 ms\)…$/m)
-  assert.match(out.stdout, new RegExp(`^  grace\\s+${grace.idHex}\\s+${HOST}:${grace.udp.port}\\s+\\w+\\s+via (local|lists|gossip)$`, 'm'))
-  assert.match(out.stdout, /^1 hit in \d+ ms(, \d+ list holders? answered)?$/m)
-  const lists = await cli(['search', 'grace', '--via', 'lists', '--timeout', '1500', '--api', net.url])
-  assert.is(lists.code, 0, lists.stderr)
-  assert.match(lists.stdout, new RegExp(`^  grace\\s+${grace.idHex}\\s.*via lists$`, 'm'))
-  const m = /^1 hit in \d+ ms, (\d+) list holders? answered$/m.exec(lists.stdout)
-  assert.ok(m !== null, `a lists search says how many list holders answered: ${lists.stdout}`)
-}))
+client('search - hits as lines (name, id, address, status, source) and a one-hit summary; --via picks the source',
+  withTimeout(T, async () => {
+    await waitForDirectory(net)
+    const grace = net.swarm.nodes[2]!
+    const out = await cli(['search', 'grace', '--timeout', '1500', '--api', net.url])
+    assert.is(out.code, 0, out.stderr)
+    assert.match(out.stdout, /^searching for "grace" \(hybrid, up to 1500 ms\)…$/m)
+    assert.match(out.stdout,
+      new RegExp(`^  grace\\s+${grace.idHex}\\s+${HOST}:${grace.udp.port}\\s+\\w+\\s+via (local|lists|gossip)$`, 'm'))
+    assert.match(out.stdout, /^1 hit in \d+ ms(, \d+ list holders? answered)?$/m)
+    const lists = await cli(['search', 'grace', '--via', 'lists', '--timeout', '1500', '--api', net.url])
+    assert.is(lists.code, 0, lists.stderr)
+    assert.match(lists.stdout, new RegExp(`^  grace\\s+${grace.idHex}\\s.*via lists$`, 'm'))
+    const m = /^1 hit in \d+ ms, (\d+) list holders? answered$/m.exec(lists.stdout)
+    assert.ok(m !== null, `a lists search says how many list holders answered: ${lists.stdout}`)
+  }))
 
-client('search - bad input: --via and --timeout checked locally (exit 2, with help); an empty query is the API\'s 400 (exit 2)', withTimeout(T, async () => {
-  const via = await cli(['search', 'grace', '--via', 'pigeon', '--api', net.url])
-  assert.is(via.code, 2)
-  assert.match(via.stderr, /--via must be hybrid, lists or gossip/)
-  assert.match(via.stderr, /Usage: peerconnect search/)
-  const timeout = await cli(['search', 'grace', '--timeout', '50', '--api', net.url])
-  assert.is(timeout.code, 2)
-  assert.match(timeout.stderr, /--timeout must be 100\.\.30000/)
-  const empty = await cli(['search', '', '--api', net.url])
-  assert.is(empty.code, 2)
-  assert.match(empty.stderr, /peerconnect search: the query is empty/)
-  const none = await cli(['search', '--api', net.url])
-  assert.is(none.code, 2)
-  assert.match(none.stderr, /missing argument/)
-}))
+client('search - bad input: --via and --timeout checked locally (exit 2, with help); an empty query is the API\'s 400 (exit 2)',
+  withTimeout(T, async () => {
+    const via = await cli(['search', 'grace', '--via', 'pigeon', '--api', net.url])
+    assert.is(via.code, 2)
+    assert.match(via.stderr, /--via must be hybrid, lists or gossip/)
+    assert.match(via.stderr, /Usage: peerconnect search/)
+    const timeout = await cli(['search', 'grace', '--timeout', '50', '--api', net.url])
+    assert.is(timeout.code, 2)
+    assert.match(timeout.stderr, /--timeout must be 100\.\.30000/)
+    const empty = await cli(['search', '', '--api', net.url])
+    assert.is(empty.code, 2)
+    assert.match(empty.stderr, /peerconnect search: the query is empty/)
+    const none = await cli(['search', '--api', net.url])
+    assert.is(none.code, 2)
+    assert.match(none.stderr, /missing argument/)
+  }))
 
 client('peers - bad input: --limit checked locally; a cursor the node cannot read is the API\'s 400', withTimeout(T, async () => {
   const limit = await cli(['peers', '--limit', '0', '--api', net.url])
@@ -185,58 +205,62 @@ edges('client - no node at the address: "cannot reach the node at …", exit 1, 
   for (const args of [['status'], ['peers'], ['lookup', 'ab'.repeat(20)], ['search', 'grace']]) {
     const out = await cli([...args, '--api', `http://127.0.0.1:${port}`])
     assert.is(out.code, 1, args[0])
-    assert.match(out.stderr, new RegExp(`^peerconnect ${args[0]!}: cannot reach the node at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`, 'm'))
+    assert.match(out.stderr,
+      new RegExp(`^peerconnect ${args[0]!}: cannot reach the node at http://127\\.0\\.0\\.1:${port} \\(ECONNREFUSED\\)`, 'm'))
     assert.not.match(out.stderr, /\n\s+at /, 'no stack trace')
   }
 }))
 
-edges('client - --json errors are one JSON line on stdout, nothing on stderr; bad ids and queries are refused before the node is contacted', withTimeout(T, async () => {
-  const port = await closedPort()
-  const api = `http://127.0.0.1:${port}`
-  const down = await cli(['status', '--json', '--api', api])
-  assert.is(down.code, 1)
-  const body = JSON.parse(down.stdout) as { error: { code: string, message: string } }
-  assert.is(body.error.code, 'ERR_UNREACHABLE')
-  assert.match(body.error.message, /cannot reach the node/)
-  assert.is(down.stderr, '')
-  // Exit 2 with a usage error, not 1 with "cannot reach": nothing was sent.
-  const cases: Array<[string[], RegExp]> = [
-    [['lookup', 'xyz'], /an id is 40 hex characters, got "xyz"/],
-    [['lookup', 'ab'.repeat(19) + 'zz'], /an id is 40 hex characters/],
-    [['search', '   '], /the query is empty/],
-    [['search', 'x'.repeat(65)], /the query is 65 bytes of UTF-8; at most 64/],
-    [['search', 'a\u0007b'], /control characters/],
-    [['search', '!!!'], /the query has no letter or digit/]
-  ]
-  for (const [args, message] of cases) {
-    const text = await cli([...args, '--api', api])
-    assert.is(text.code, 2, `${args.join(' ')}: ${text.stderr}`)
-    assert.match(text.stderr, message)
-    assert.is(text.stderr.match(/^peerconnect /gm)?.length, 1, 'one error message')
-    const json = await cli([...args, '--api', api, '--json'])
-    assert.is(json.code, 2)
-    const e = JSON.parse(json.stdout) as { error: { code: string, message: string } }
-    assert.is(e.error.code, 'ERR_USAGE')
-    assert.match(e.error.message, message)
-  }
-}))
+edges('client - --json errors are one JSON line on stdout, nothing on stderr; bad ids and queries are refused before the node is contacted',
+  withTimeout(T, async () => {
+    const port = await closedPort()
+    const api = `http://127.0.0.1:${port}`
+    const down = await cli(['status', '--json', '--api', api])
+    assert.is(down.code, 1)
+    const body = JSON.parse(down.stdout) as { error: { code: string, message: string } }
+    assert.is(body.error.code, 'ERR_UNREACHABLE')
+    assert.match(body.error.message, /cannot reach the node/)
+    assert.is(down.stderr, '')
+    // Exit 2 with a usage error, not 1 with "cannot reach": nothing was sent.
+    const cases: Array<[string[], RegExp]> = [
+      [['lookup', 'xyz'], /an id is 40 hex characters, got "xyz"/],
+      [['lookup', 'ab'.repeat(19) + 'zz'], /an id is 40 hex characters/],
+      [['search', '   '], /the query is empty/],
+      [['search', 'x'.repeat(65)], /the query is 65 bytes of UTF-8; at most 64/],
+      [['search', 'a\u0007b'], /control characters/],
+      [['search', '!!!'], /the query has no letter or digit/]
+    ]
+    for (const [args, message] of cases) {
+      const text = await cli([...args, '--api', api])
+      assert.is(text.code, 2, `${args.join(' ')}: ${text.stderr}`)
+      assert.match(text.stderr, message)
+      assert.is(text.stderr.match(/^peerconnect /gm)?.length, 1, 'one error message')
+      const json = await cli([...args, '--api', api, '--json'])
+      assert.is(json.code, 2)
+      const e = JSON.parse(json.stdout) as { error: { code: string, message: string } }
+      assert.is(e.error.code, 'ERR_USAGE')
+      assert.match(e.error.message, message)
+    }
+  }))
 
-edges('client - a node with a token: refused without it (exit 1, says how), served with --token or PEERCONNECT_API_TOKEN', withTimeout(T, async () => {
-  let node: PeerNode | undefined
-  try {
-    node = await createNode({ name: 'locked', host: LOOPBACK, identity: generateIdentity(), log: silentLogger, inline: true, api: { port: 0, token: 'tok-9' } })
-    const denied = await cli(['status', '--api', node.api!])
-    assert.is(denied.code, 1)
-    assert.match(denied.stderr, /pass --token or set PEERCONNECT_API_TOKEN/)
-    const flag = await cli(['status', '--api', node.api!, '--token', 'tok-9', '--json'])
-    assert.is(flag.code, 0, flag.stderr)
-    assert.is((JSON.parse(flag.stdout) as { name: string }).name, 'locked')
-    const env = await cli(['peers', '--api', node.api!, '--json'], { PEERCONNECT_API_TOKEN: 'tok-9' })
-    assert.is(env.code, 0, env.stderr)
-  } finally {
-    await node?.stop()
-  }
-}))
+edges('client - a node with a token: refused without it (exit 1, says how), served with --token or PEERCONNECT_API_TOKEN',
+  withTimeout(T, async () => {
+    let node: PeerNode | undefined
+    try {
+      node = await createNode({ name: 'locked', host: LOOPBACK, identity: generateIdentity(), log: silentLogger, inline: true,
+        api: { port: 0, token: 'tok-9' } })
+      const denied = await cli(['status', '--api', node.api!])
+      assert.is(denied.code, 1)
+      assert.match(denied.stderr, /pass --token or set PEERCONNECT_API_TOKEN/)
+      const flag = await cli(['status', '--api', node.api!, '--token', 'tok-9', '--json'])
+      assert.is(flag.code, 0, flag.stderr)
+      assert.is((JSON.parse(flag.stdout) as { name: string }).name, 'locked')
+      const env = await cli(['peers', '--api', node.api!, '--json'], { PEERCONNECT_API_TOKEN: 'tok-9' })
+      assert.is(env.code, 0, env.stderr)
+    } finally {
+      await node?.stop()
+    }
+  }))
 
 edges('client - --help everywhere: usage and options, exit 0; the overview lists the four commands', withTimeout(T, async () => {
   for (const name of ['search', 'peers', 'lookup', 'status']) {
@@ -259,7 +283,9 @@ const stream = suite('cli client - search streams')
 
 stream('search - each hit is printed as it arrives, before the search has ended', withTimeout(T, async () => {
   let release: () => void = () => {}
-  const released = new Promise<void>(resolve => { release = resolve })
+  const released = new Promise<void>(resolve => {
+    release = resolve
+  })
   const peer = { id: 'ab'.repeat(20), name: 'grace', address: '127.0.0.1:4000', status: 'online', lastSeen: Date.now() }
   const server = await scripted(async (res) => {
     res.writeHead(200, { 'content-type': 'application/x-ndjson' })
@@ -295,7 +321,8 @@ stream('search - --json prints each NDJSON line as it comes; a stream that break
   try {
     const json = await cli(['search', 'ada', '--json', '--api', server.url])
     assert.is(json.code, 0, json.stderr)
-    assert.equal(json.stdout.trim().split('\n').map(l => JSON.parse(l) as unknown), [{ peer, via: 'gossip' }, { done: true, hits: 1, ms: 5 }])
+    assert.equal(json.stdout.trim().split('\n').map(l => JSON.parse(l) as unknown), [{ peer, via: 'gossip' }, { done: true, hits: 1,
+      ms: 5 }])
     const broken = await cli(['search', 'broken', '--api', server.url])
     assert.is(broken.code, 1)
     assert.match(broken.stderr, /ended without its done line/)
@@ -333,8 +360,10 @@ stream.run()
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
 /** An HTTP server on 127.0.0.1:0 answering every request with `handle`. */
-async function scripted (handle: (res: ServerResponse, url: string) => Promise<void>): Promise<{ url: string, close (): Promise<void> }> {
-  const server = createServer((req, res) => { void handle(res, req.url ?? '/') })
+async function scripted (handle: (res: ServerResponse, url: string) => Promise<void>): Promise<{ url: string, close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    void handle(res, req.url ?? '/')
+  })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,

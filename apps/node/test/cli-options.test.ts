@@ -32,7 +32,9 @@ import { probeUdp } from '../src/udp-probe.js'
 import { createNode } from '../src/index.js'
 import { LOOPBACK } from './fixtures/loopback.js'
 
-const SPECS: readonly CommandSpec[] = [startCommand, demoCommand, searchCommand, peersCommand, lookupCommand, statusCommand].map(c => c.spec)
+const SPECS: readonly CommandSpec[] = [startCommand, demoCommand, searchCommand, peersCommand, lookupCommand, statusCommand].map(c =>
+  c.spec
+)
 /** Enough positionals for commands that need one. */
 const ARGS: Readonly<Record<string, string[]>> = { search: ['grace'], lookup: ['ab'.repeat(20)] }
 const dirs: string[] = []
@@ -68,7 +70,8 @@ flags('every boolean flag of every command is true when given and absent when no
       assert.is(off[name], undefined, `${spec.name} without --${name}`)
     }
   }
-  assert.is(seen, 13, 'start: no-api, no-mdns, inline, exempt-loopback, json, verbose; demo: json, verbose; peers: all, json; search, lookup, status: json')
+  assert.is(seen, 13,
+    'start: no-api, no-mdns, inline, exempt-loopback, json, verbose; demo: json, verbose; peers: all, json; search, lookup, status: json')
 })
 
 flags('--no-<option> exists only where declared: --no-api is its own flag, --no-port and --no-json are unknown', () => {
@@ -79,7 +82,8 @@ flags('--no-<option> exists only where declared: --no-api is its own flag, --no-
   for (const spec of SPECS) {
     for (const name of Object.keys(spec.options)) {
       if (name.startsWith('no-') || Object.hasOwn(spec.options, `no-${name}`)) continue
-      assert.throws(() => parseCommand(spec, [...(ARGS[spec.name] ?? []), `--no-${name}`]), (e: Error & { code?: string }) => e.code === 'ERR_USAGE', `${spec.name} --no-${name}`)
+      assert.throws(() => parseCommand(spec, [...(ARGS[spec.name] ?? []), `--no-${name}`]),
+        (e: Error & { code?: string }) => e.code === 'ERR_USAGE', `${spec.name} --no-${name}`)
     }
   }
 })
@@ -90,7 +94,11 @@ flags('start --no-api: no API; with --api too it is a usage error', async () => 
   assert.is(o.api, null)
   const d = await resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', dir]).values, {})
   assert.equal(d.api, { host: '127.0.0.1', port: 7070 })
-  await fails(resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', dir, '--no-api', '--api', '127.0.0.1:1']).values, {}), 'ERR_USAGE', /--api and --no-api cannot be used together/)
+  await fails(
+    resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', dir, '--no-api', '--api', '127.0.0.1:1']).values, {}),
+    'ERR_USAGE',
+    /--api and --no-api cannot be used together/
+  )
 })
 
 flags('start --no-mdns turns LAN discovery off, as the config\'s "mdns": false does; it is on by default', async () => {
@@ -104,21 +112,34 @@ flags('start --no-mdns turns LAN discovery off, as the config\'s "mdns": false d
   const fromConfig = await resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', dir, '--config', file]).values, {})
   assert.is(fromConfig.mdns, false)
   writeFileSync(file, JSON.stringify({ mdns: 'yes' }))
-  await fails(resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', dir, '--config', file]).values, {}), 'ERR_CONFIG', /mdns must be true or false/)
+  await fails(resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', dir, '--config', file]).values, {}), 'ERR_CONFIG',
+    /mdns must be true or false/)
 })
 
-flags('start --exempt-loopback and --api-allow-host reach the options (off and none by default); a bad host name is a usage error', async () => {
-  const o = await resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', tempDir(), '--exempt-loopback', '--api-allow-host', 'a.example', '--api-allow-host', 'b']).values, {})
-  assert.equal([o.exemptLoopback, o.allowHosts], [true, ['a.example', 'b']])
-  const d = await resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', tempDir()]).values, {})
-  assert.equal([d.exemptLoopback, d.allowHosts], [false, []])
-  for (const bad of ['a b', 'evil/x', 'x-', 'a:1']) {
-    await fails(resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', tempDir(), '--api-allow-host', bad]).values, {}), 'ERR_USAGE', /--api-allow-host must be a host name/)
-  }
-})
+flags('start --exempt-loopback and --api-allow-host reach the options (off and none by default); a bad host name is a usage error',
+  async () => {
+    const o = await resolveStart(
+      parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', tempDir(), '--exempt-loopback', '--api-allow-host', 'a.example',
+        '--api-allow-host', 'b']).values,
+      {}
+    )
+    assert.equal([o.exemptLoopback, o.allowHosts], [true, ['a.example', 'b']])
+    const d = await resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', tempDir()]).values, {})
+    assert.equal([d.exemptLoopback, d.allowHosts], [false, []])
+    for (const bad of ['a b', 'evil/x', 'x-', 'a:1']) {
+      await fails(
+        resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', tempDir(), '--api-allow-host', bad]).values, {}),
+        'ERR_USAGE',
+        /--api-allow-host must be a host name/
+      )
+    }
+  })
 
 flags('start --inline, --json, --verbose reach the options', async () => {
-  const o = await resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', tempDir(), '--inline', '--json', '--verbose']).values, {})
+  const o = await resolveStart(
+    parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', tempDir(), '--inline', '--json', '--verbose']).values,
+    {}
+  )
   assert.equal([o.inline, o.json, o.verbose], [true, true, true])
   const d = await resolveStart(parseCommand(startCommand.spec, ['--name', 'n', '--data-dir', tempDir()]).values, {})
   assert.equal([d.inline, d.json, d.verbose], [false, false, false])
@@ -144,8 +165,10 @@ flags.run()
 const config = suite('cli options - config file')
 
 config('a full config is read; every key is optional', () => {
-  const c = parseConfig({ name: 'alice', host: '127.0.0.1', port: 7000, bootstrap: ['127.0.0.2:6881', '[::1]:7'], api: '127.0.0.1:0', ipLimits: 'strict' }, 'x.json')
-  assert.equal(c, { name: 'alice', host: '127.0.0.1', port: 7000, bootstrap: [{ host: '127.0.0.2', port: 6881 }, { host: '::1', port: 7 }], api: { host: '127.0.0.1', port: 0 }, ipLimits: 'strict' })
+  const c = parseConfig({ name: 'alice', host: '127.0.0.1', port: 7000, bootstrap: ['127.0.0.2:6881', '[::1]:7'], api: '127.0.0.1:0',
+    ipLimits: 'strict' }, 'x.json')
+  assert.equal(c, { name: 'alice', host: '127.0.0.1', port: 7000, bootstrap: [{ host: '127.0.0.2', port: 6881 }, { host: '::1', port: 7 }],
+    api: { host: '127.0.0.1', port: 0 }, ipLimits: 'strict' })
   assert.equal(parseConfig({}, 'x.json'), {})
   assert.equal(parseConfig({ api: false }, 'x.json'), { api: false })
 })
@@ -172,56 +195,73 @@ config('bad configs: unknown key, wrong types, bad addresses — each names the 
     [{ __proto__: 1, constructor: 1 }, /unknown key "constructor"/]
   ]
   for (const [input, message] of cases) {
-    assert.throws(() => parseConfig(input, 'c.json'), (e: Error & { code?: string, exitCode?: number }) => e.code === 'ERR_CONFIG' && e.exitCode === 2 && message.test(e.message), JSON.stringify(input))
+    assert.throws(() => parseConfig(input, 'c.json'),
+      (e: Error & { code?: string, exitCode?: number }) => e.code === 'ERR_CONFIG' && e.exitCode === 2 && message.test(e.message),
+      JSON.stringify(input))
   }
 })
 
-config('loadConfig: a missing --config file, invalid JSON and a too-large file are errors; a missing optional file is undefined', async () => {
-  const dir = tempDir()
-  await fails(loadConfig(join(dir, 'none.json')), 'ERR_CONFIG', /none\.json: no such file/)
-  assert.is(await loadConfig(join(dir, 'none.json'), { optional: true }), undefined)
-  writeFileSync(join(dir, 'bad.json'), '{ "port": 7000, }')
-  await fails(loadConfig(join(dir, 'bad.json')), 'ERR_CONFIG', /bad\.json is not valid JSON/)
-  writeFileSync(join(dir, 'big.json'), JSON.stringify({ name: 'x'.repeat(70_000) }))
-  await fails(loadConfig(join(dir, 'big.json')), 'ERR_CONFIG', /larger than 64 KiB/)
-})
+config('loadConfig: a missing --config file, invalid JSON and a too-large file are errors; a missing optional file is undefined',
+  async () => {
+    const dir = tempDir()
+    await fails(loadConfig(join(dir, 'none.json')), 'ERR_CONFIG', /none\.json: no such file/)
+    assert.is(await loadConfig(join(dir, 'none.json'), { optional: true }), undefined)
+    writeFileSync(join(dir, 'bad.json'), '{ "port": 7000, }')
+    await fails(loadConfig(join(dir, 'bad.json')), 'ERR_CONFIG', /bad\.json is not valid JSON/)
+    writeFileSync(join(dir, 'big.json'), JSON.stringify({ name: 'x'.repeat(70_000) }))
+    await fails(loadConfig(join(dir, 'big.json')), 'ERR_CONFIG', /larger than 64 KiB/)
+  })
 
 config('start: the data dir\'s peerconnect.json gives the options; flags override it', async () => {
   const dir = tempDir()
-  writeFileSync(join(dir, CONFIG_FILE), JSON.stringify({ name: 'cfg', host: '127.0.0.9', port: 7001, bootstrap: ['127.0.0.2:6881'], api: '127.0.0.1:7071', ipLimits: 'strict' }))
+  writeFileSync(join(dir, CONFIG_FILE),
+    JSON.stringify({ name: 'cfg', host: '127.0.0.9', port: 7001, bootstrap: ['127.0.0.2:6881'], api: '127.0.0.1:7071',
+      ipLimits: 'strict' }))
   const fromFile = await resolveStart(parseCommand(startCommand.spec, ['--data-dir', dir]).values, {})
   assert.equal(
     [fromFile.name, fromFile.host, fromFile.port, fromFile.bootstrap, fromFile.api, fromFile.ipLimits, fromFile.config],
-    ['cfg', '127.0.0.9', 7001, [{ host: '127.0.0.2', port: 6881 }], { host: '127.0.0.1', port: 7071 }, 'strict', join(dir, CONFIG_FILE)])
-  const flagsWin = await resolveStart(parseCommand(startCommand.spec, ['--data-dir', dir, '--name', 'flag', '--host', '127.0.0.3', '--port', '0', '--bootstrap', '127.0.0.4:1', '--api', '127.0.0.1:0', '--ip-limits', 'off']).values, {})
+    ['cfg', '127.0.0.9', 7001, [{ host: '127.0.0.2', port: 6881 }], { host: '127.0.0.1', port: 7071 }, 'strict', join(dir, CONFIG_FILE)]
+  )
+  const flagsWin = await resolveStart(
+    parseCommand(startCommand.spec, ['--data-dir', dir, '--name', 'flag', '--host', '127.0.0.3', '--port', '0', '--bootstrap',
+      '127.0.0.4:1', '--api', '127.0.0.1:0', '--ip-limits', 'off']).values,
+    {}
+  )
   assert.equal(
     [flagsWin.name, flagsWin.host, flagsWin.port, flagsWin.bootstrap, flagsWin.api, flagsWin.ipLimits],
-    ['flag', '127.0.0.3', 0, [{ host: '127.0.0.4', port: 1 }], { host: '127.0.0.1', port: 0 }, 'off'])
+    ['flag', '127.0.0.3', 0, [{ host: '127.0.0.4', port: 1 }], { host: '127.0.0.1', port: 0 }, 'off']
+  )
   const noApi = await resolveStart(parseCommand(startCommand.spec, ['--data-dir', dir, '--no-api']).values, {})
   assert.is(noApi.api, null)
   writeFileSync(join(dir, CONFIG_FILE), JSON.stringify({ name: 'cfg', api: '0.0.0.0:7070' }))
-  await fails(resolveStart(parseCommand(startCommand.spec, ['--data-dir', dir]).values, {}), 'ERR_USAGE', /^"api" of .*peerconnect\.json, 0\.0\.0\.0:7070 is reachable from other hosts, so it needs a token/)
+  await fails(resolveStart(parseCommand(startCommand.spec, ['--data-dir', dir]).values, {}), 'ERR_USAGE',
+    /^"api" of .*peerconnect\.json, 0\.0\.0\.0:7070 is reachable from other hosts, so it needs a token/)
   const token = await resolveStart(parseCommand(startCommand.spec, ['--data-dir', dir]).values, { PEERCONNECT_API_TOKEN: 'tok' })
   assert.equal(token.api, { host: '0.0.0.0', port: 7070, token: 'tok' })
 })
 
-config('start: --config replaces the data dir\'s file; "api": false is no API unless --api is given; a bad config is a ConfigError', async () => {
-  const dir = tempDir()
-  writeFileSync(join(dir, CONFIG_FILE), JSON.stringify({ name: 'in-dir', port: 7001 }))
-  const other = join(tempDir(), 'other.json')
-  writeFileSync(other, JSON.stringify({ name: 'other', api: false }))
-  const o = await resolveStart(parseCommand(startCommand.spec, ['--data-dir', dir, '--config', other]).values, {})
-  assert.equal([o.name, o.port, o.api, o.config], ['other', 0, null, other])
-  const api = await resolveStart(parseCommand(startCommand.spec, ['--data-dir', dir, '--config', other, '--api', '127.0.0.1:0']).values, {})
-  assert.equal(api.api, { host: '127.0.0.1', port: 0 })
-  writeFileSync(join(dir, CONFIG_FILE), JSON.stringify({ name: 'in-dir', prot: 7001 }))
-  await fails(resolveStart(parseCommand(startCommand.spec, ['--data-dir', dir]).values, {}), 'ERR_CONFIG', /peerconnect\.json: unknown key "prot"/)
-  await fails(resolveStart(parseCommand(startCommand.spec, ['--data-dir', dir, '--config', join(dir, 'missing.json')]).values, {}), 'ERR_CONFIG', /missing\.json: no such file/)
-})
+config('start: --config replaces the data dir\'s file; "api": false is no API unless --api is given; a bad config is a ConfigError',
+  async () => {
+    const dir = tempDir()
+    writeFileSync(join(dir, CONFIG_FILE), JSON.stringify({ name: 'in-dir', port: 7001 }))
+    const other = join(tempDir(), 'other.json')
+    writeFileSync(other, JSON.stringify({ name: 'other', api: false }))
+    const o = await resolveStart(parseCommand(startCommand.spec, ['--data-dir', dir, '--config', other]).values, {})
+    assert.equal([o.name, o.port, o.api, o.config], ['other', 0, null, other])
+    const api = await resolveStart(parseCommand(startCommand.spec, ['--data-dir', dir, '--config', other, '--api', '127.0.0.1:0']).values,
+      {})
+    assert.equal(api.api, { host: '127.0.0.1', port: 0 })
+    writeFileSync(join(dir, CONFIG_FILE), JSON.stringify({ name: 'in-dir', prot: 7001 }))
+    await fails(resolveStart(parseCommand(startCommand.spec, ['--data-dir', dir]).values, {}), 'ERR_CONFIG',
+      /peerconnect\.json: unknown key "prot"/)
+    await fails(resolveStart(parseCommand(startCommand.spec, ['--data-dir', dir, '--config', join(dir, 'missing.json')]).values, {}),
+      'ERR_CONFIG', /missing\.json: no such file/)
+  })
 
 config('start: without --name, the name the data dir last ran under; with neither, a clear usage error', async () => {
   const dir = tempDir()
-  await fails(resolveStart(parseCommand(startCommand.spec, ['--data-dir', dir]).values, {}), 'ERR_USAGE', /--name is required: .* has no node that ran before/)
+  await fails(resolveStart(parseCommand(startCommand.spec, ['--data-dir', dir]).values, {}), 'ERR_USAGE',
+    /--name is required: .* has no node that ran before/)
   await fails(resolveStart(parseCommand(startCommand.spec, []).values, {}), 'ERR_USAGE', /--name is required \(or --data-dir/)
   await saveName(dir, 'saved')
   assert.is(await readSavedName(dir), 'saved')
@@ -230,7 +270,8 @@ config('start: without --name, the name the data dir last ran under; with neithe
   const flag = await resolveStart(parseCommand(startCommand.spec, ['--data-dir', dir, '--name', 'new']).values, {})
   assert.is(flag.name, 'new', '--name wins over the saved name')
   writeFileSync(join(dir, CONFIG_FILE), JSON.stringify({ name: 'configured' }))
-  assert.is((await resolveStart(parseCommand(startCommand.spec, ['--data-dir', dir]).values, {})).name, 'configured', 'the config wins over the saved name')
+  assert.is((await resolveStart(parseCommand(startCommand.spec, ['--data-dir', dir]).values, {})).name, 'configured',
+    'the config wins over the saved name')
   writeFileSync(join(dir, 'node.json'), '{"name": 7}')
   assert.is(await readSavedName(dir), undefined, 'a saved name that is not one is ignored')
 })
@@ -249,7 +290,9 @@ config('start: bad flags are usage errors', async () => {
   }
 })
 
-config.after(() => { for (const dir of dirs) rmSync(dir, { recursive: true, force: true }) })
+config.after(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true })
+})
 
 config.run()
 
@@ -257,7 +300,9 @@ config.run()
 
 const logging = suite('cli options - logging')
 
-function capture (opts: { json: boolean, verbose: boolean, env?: NodeJS.ProcessEnv }): { lines: string[], cli: ReturnType<typeof createCliLogger> } {
+function capture (
+  opts: { json: boolean, verbose: boolean, env?: NodeJS.ProcessEnv }
+): { lines: string[], cli: ReturnType<typeof createCliLogger> } {
   const lines: string[] = []
   return { lines, cli: createCliLogger({ ...opts, env: opts.env ?? {}, write: l => lines.push(l) }) }
 }
@@ -304,7 +349,8 @@ logging('--json: JSON lines; --verbose: info too, as JSON, not held; PEERCONNECT
 })
 
 logging('readable(): namespace without the peerconnect prefix, fields in brackets', () => {
-  const e: LogEntry = { time: 't', level: 'info', ns: 'peerconnect:routing:persistence', msg: 'saved', fields: { contacts: 3, dir: '/tmp/x' } }
+  const e: LogEntry = { time: 't', level: 'info', ns: 'peerconnect:routing:persistence', msg: 'saved',
+    fields: { contacts: 3, dir: '/tmp/x' } }
   assert.is(readable(e), 'info routing:persistence: saved (contacts: 3, dir: /tmp/x)')
 })
 
@@ -314,33 +360,39 @@ logging.run()
 
 const peers = suite('cli options - demo peer count')
 
-peers('a burst of changes is counted once, after it settles; counts equal to the last printed are left out', withTimeout(5_000, async () => {
-  // Virtual time: settle() runs every timer due (the debounce), then lets the count's promise resolve.
-  const time = new VirtualTimeScheduler()
-  const settle = async (): Promise<void> => { time.flush(); await new Promise(resolve => setImmediate(resolve)) }
-  const changes = new Subject<void>()
-  const sizes = [5, 6, 6, 4, 4, 7]
-  let calls = 0
-  const out: number[] = []
-  const sub = peerCountChanges(changes, async () => sizes[calls++], { initial: 5, settle: 5, scheduler: time }).subscribe(c => out.push(c))
-  try {
-    for (let k = 0; k < 10; k++) changes.next()
-    assert.is(calls, 0, 'nothing counted before the burst settles')
-    await settle()
-    assert.is(calls, 1, 'ten changes in a burst, one count')
-    assert.equal(out, [], '5 is what the ready line said')
-    for (let k = 1; k < sizes.length; k++) {
-      changes.next()
-      await settle()
+peers('a burst of changes is counted once, after it settles; counts equal to the last printed are left out',
+  withTimeout(5_000, async () => {
+    // Virtual time: settle() runs every timer due (the debounce), then lets the count's promise resolve.
+    const time = new VirtualTimeScheduler()
+    const settle = async (): Promise<void> => {
+      time.flush()
+      await new Promise(resolve => setImmediate(resolve))
     }
-    assert.equal(out, [6, 4, 7])
-    assert.is(time.actions.length, 0, 'no change, no count: no timer is left')
-    await settle()
-    assert.is(calls, sizes.length)
-  } finally {
-    sub.unsubscribe()
-  }
-}))
+    const changes = new Subject<void>()
+    const sizes = [5, 6, 6, 4, 4, 7]
+    let calls = 0
+    const out: number[] = []
+    const sub = peerCountChanges(changes, async () => sizes[calls++], { initial: 5, settle: 5, scheduler: time }).subscribe(c =>
+      out.push(c)
+    )
+    try {
+      for (let k = 0; k < 10; k++) changes.next()
+      assert.is(calls, 0, 'nothing counted before the burst settles')
+      await settle()
+      assert.is(calls, 1, 'ten changes in a burst, one count')
+      assert.equal(out, [], '5 is what the ready line said')
+      for (let k = 1; k < sizes.length; k++) {
+        changes.next()
+        await settle()
+      }
+      assert.equal(out, [6, 4, 7])
+      assert.is(time.actions.length, 0, 'no change, no count: no timer is left')
+      await settle()
+      assert.is(calls, sizes.length)
+    } finally {
+      sub.unsubscribe()
+    }
+  }))
 
 peers.run()
 
@@ -365,7 +417,11 @@ bind('createNode on a taken UDP port rejects within seconds with the reason (no 
   await new Promise<void>(resolve => sock.bind(0, LOOPBACK, resolve))
   try {
     const t0 = Date.now()
-    await fails(createNode({ name: 'x', identity: generateIdentity(), host: LOOPBACK, port: sock.address().port, inline: true, log: silentLogger }), 'ERR_UDP_BIND', /EADDRINUSE/)
+    await fails(
+      createNode({ name: 'x', identity: generateIdentity(), host: LOOPBACK, port: sock.address().port, inline: true, log: silentLogger }),
+      'ERR_UDP_BIND',
+      /EADDRINUSE/
+    )
     assert.ok(Date.now() - t0 < 10_000, `took ${Date.now() - t0} ms`)
   } finally {
     sock.close()

@@ -41,7 +41,9 @@ function startArgs (name: string, extra: readonly string[] = [], dir = dataDir()
 
 const ready = suite('cli - start')
 
-ready.after(hook(T, async () => { await killAll() }))
+ready.after(hook(T, async () => {
+  await killAll()
+}))
 
 ready('start - --json prints one ready object: event, id, udp, api; SIGINT stops it with exit 0', withTimeout(T, async () => {
   const dir = dataDir()
@@ -65,7 +67,7 @@ ready('start - --json prints one ready object: event, id, udp, api; SIGINT stops
 }))
 
 ready('start - the text ready line holds "ready", the id and the UDP address; SIGTERM stops it with exit 0', withTimeout(T, async () => {
-  const name = 'é'.repeat(32)   // 64 bytes of UTF-8: the longest name allowed
+  const name = 'é'.repeat(32) // 64 bytes of UTF-8: the longest name allowed
   const p = spawnCli(startArgs(name))
   const line = await p.line(l => l.startsWith('ready'))
   const m = /^ready ([0-9a-f]{40}) udp=(127\.0\.0\.1:\d{1,5})\b/.exec(line)
@@ -79,42 +81,51 @@ ready('start - the text ready line holds "ready", the id and the UDP address; SI
   assert.ok(p.stderr().split('\n').every(l => !l.startsWith('{')), `nor on stderr: ${p.stderr()}`)
 }))
 
-ready('start - --no-api runs without the API (ready says api null); --verbose --json logs info as JSON lines on stderr', withTimeout(T, async () => {
-  const p = spawnCli(['start', '--name', 'quiet', '--host', LOOPBACK, '--port', '0', '--no-api', '--data-dir', dataDir(), '--json', '--verbose'])
-  const ev = await p.event('ready')
-  assert.is(ev.api, null)
-  assert.equal(await p.stop('SIGINT'), { code: 0, signal: null })
-  const logs = p.stderr().split('\n').filter(l => l !== '').map(parseEvent)
-  assert.ok(logs.length > 0 && logs.every(l => l !== undefined), `stderr is JSON lines: ${p.stderr()}`)
-  assert.ok(logs.some(l => l!.msg === 'udp bound' && l!.level === 'info'), 'the info lines are there')
-}))
+ready('start - --no-api runs without the API (ready says api null); --verbose --json logs info as JSON lines on stderr',
+  withTimeout(T, async () => {
+    const p = spawnCli(['start', '--name', 'quiet', '--host', LOOPBACK, '--port', '0', '--no-api', '--data-dir', dataDir(), '--json',
+      '--verbose'])
+    const ev = await p.event('ready')
+    assert.is(ev.api, null)
+    assert.equal(await p.stop('SIGINT'), { code: 0, signal: null })
+    const logs = p.stderr().split('\n').filter(l => l !== '').map(parseEvent)
+    assert.ok(logs.length > 0 && logs.every(l => l !== undefined), `stderr is JSON lines: ${p.stderr()}`)
+    assert.ok(logs.some(l => l!.msg === 'udp bound' && l!.level === 'info'), 'the info lines are there')
+  }))
 
-ready('start - without --name, a data dir that ran before starts under its saved name; a config in the data dir is read', withTimeout(T, async () => {
-  const dir = dataDir()
-  const first = spawnCli(['start', '--name', 'kept', '--host', LOOPBACK, '--port', '0', '--no-api', '--data-dir', dir, '--json'])
-  const ev1 = await first.event('ready')
-  assert.equal(await first.stop('SIGINT'), { code: 0, signal: null })
-  const again = spawnCli(['start', '--host', LOOPBACK, '--port', '0', '--no-api', '--data-dir', dir, '--json'])
-  const ev2 = await again.event('ready')
-  assert.equal([ev2.name, ev2.id, ev2.identityCreated], ['kept', ev1.id, false])
-  assert.equal(await again.stop('SIGINT'), { code: 0, signal: null })
-  writeFileSync(join(dir, 'peerconnect.json'), JSON.stringify({ name: 'configured', host: LOOPBACK, port: 0, api: false }))
-  const configured = spawnCli(['start', '--data-dir', dir, '--json'])
-  const ev3 = await configured.event('ready')
-  assert.equal([ev3.name, ev3.api, ev3.config], ['configured', null, join(dir, 'peerconnect.json')])
-  assert.ok(String(ev3.udp).startsWith(`${LOOPBACK}:`), `udp: ${String(ev3.udp)}`)
-  assert.equal(await configured.stop('SIGINT'), { code: 0, signal: null })
-}))
+ready('start - without --name, a data dir that ran before starts under its saved name; a config in the data dir is read',
+  withTimeout(T, async () => {
+    const dir = dataDir()
+    const first = spawnCli(['start', '--name', 'kept', '--host', LOOPBACK, '--port', '0', '--no-api', '--data-dir', dir, '--json'])
+    const ev1 = await first.event('ready')
+    assert.equal(await first.stop('SIGINT'), { code: 0, signal: null })
+    const again = spawnCli(['start', '--host', LOOPBACK, '--port', '0', '--no-api', '--data-dir', dir, '--json'])
+    const ev2 = await again.event('ready')
+    assert.equal([ev2.name, ev2.id, ev2.identityCreated], ['kept', ev1.id, false])
+    assert.equal(await again.stop('SIGINT'), { code: 0, signal: null })
+    writeFileSync(join(dir, 'peerconnect.json'), JSON.stringify({ name: 'configured', host: LOOPBACK, port: 0, api: false }))
+    const configured = spawnCli(['start', '--data-dir', dir, '--json'])
+    const ev3 = await configured.event('ready')
+    assert.equal([ev3.name, ev3.api, ev3.config], ['configured', null, join(dir, 'peerconnect.json')])
+    assert.ok(String(ev3.udp).startsWith(`${LOOPBACK}:`), `udp: ${String(ev3.udp)}`)
+    assert.equal(await configured.stop('SIGINT'), { code: 0, signal: null })
+  }))
 
 ready('start - the API refuses a foreign Host; --api-allow-host adds a name it answers to', withTimeout(T, async () => {
-  const p = spawnCli(startArgs('named', ['--json', '--host', LOOPBACK, '--api-allow-host', 'node.example', '--api-allow-host', 'Other.Example']))
+  const p = spawnCli(
+    startArgs('named', ['--json', '--host', LOOPBACK, '--api-allow-host', 'node.example', '--api-allow-host', 'Other.Example'])
+  )
   const ev = await p.event('ready')
   const api = new URL(String(ev.api))
-  const status = async (host: string): Promise<number> => await new Promise((resolve, reject) => {
-    const req = httpRequest({ host: api.hostname, port: api.port, path: '/api/status', headers: { host } }, res => { res.resume(); resolve(res.statusCode ?? 0) })
-    req.on('error', reject)
-    req.end()
-  })
+  const status = async (host: string): Promise<number> =>
+    await new Promise((resolve, reject) => {
+      const req = httpRequest({ host: api.hostname, port: api.port, path: '/api/status', headers: { host } }, res => {
+        res.resume()
+        resolve(res.statusCode ?? 0)
+      })
+      req.on('error', reject)
+      req.end()
+    })
   assert.is(await status(`evil.example:${api.port}`), 421)
   assert.is(await status(`node.example:${api.port}`), 200)
   assert.is(await status('other.example'), 200)
@@ -126,7 +137,14 @@ ready.run()
 
 // ── start: joining, saving, restarting ───────────────────────────────────────────────────────
 
-interface Net { first?: ReturnType<typeof spawnCli>, firstReady?: Record<string, unknown>, dirA: string, dirB: string, idB?: string, probe?: PeerNode }
+interface Net {
+  first?: ReturnType<typeof spawnCli>
+  firstReady?: Record<string, unknown>
+  dirA: string
+  dirB: string
+  idB?: string
+  probe?: PeerNode
+}
 const net: Net = { dirA: '', dirB: '' }
 
 const join2 = suite('cli - start with --bootstrap and a data dir')
@@ -142,26 +160,32 @@ join2.after(hook(T, async () => {
   await killAll()
 }))
 
-join2('start - a node started with --bootstrap <first udp> reports contacts ≥ 1 and is in the first\'s directory by name; both stop with exit 0 and save their table', withTimeout(T, async () => {
-  const udpA = String(net.firstReady!.udp)
-  const second = spawnCli(startArgs('second', ['--json', '--host', LOOPBACK, '--bootstrap', udpA], net.dirB))
-  const ev = await second.event('ready')
-  net.idB = String(ev.id)
-  assert.is(ev.seedsAnswered, 1)
-  assert.ok(typeof ev.contacts === 'number' && ev.contacts >= 1, `contacts: ${String(ev.contacts)}`)
-  // its record signed in one process and checked in the other (the bin's threads, bundled when fresh)
-  const api = String(net.firstReady!.api)
-  const listed = await waitFor(async () => {
-    const body = await fetch(`${api}/api/peers`).then(async r => await r.json() as { peers: Array<{ id: string, name: string }> }).catch(() => undefined)
-    return body?.peers.find(p => p.id === net.idB)
-  }, { timeout: 40_000, interval: 500, what: 'the first node\'s directory to list the second' })
-  assert.is(listed.name, 'second')
-  assert.equal(await second.stop('SIGTERM'), { code: 0, signal: null })
-  const savedB = JSON.parse(readFileSync(join(net.dirB, 'routing.json'), 'utf8')) as { self: string, contacts: Array<{ id: string, host: string, port: number }> }
-  assert.is(savedB.self, net.idB)
-  assert.ok(savedB.contacts.some(c => c.id === net.firstReady!.id && `${c.host}:${c.port}` === udpA), 'the second node saved the first')
-  assert.ok(existsSync(join(net.dirB, 'identity.key')))
-}))
+join2(
+  'start - a node started with --bootstrap <first udp> reports contacts ≥ 1 and is in the first\'s directory by name; both stop with exit 0 and save their table',
+  withTimeout(T, async () => {
+    const udpA = String(net.firstReady!.udp)
+    const second = spawnCli(startArgs('second', ['--json', '--host', LOOPBACK, '--bootstrap', udpA], net.dirB))
+    const ev = await second.event('ready')
+    net.idB = String(ev.id)
+    assert.is(ev.seedsAnswered, 1)
+    assert.ok(typeof ev.contacts === 'number' && ev.contacts >= 1, `contacts: ${String(ev.contacts)}`)
+    // its record signed in one process and checked in the other (the bin's threads, bundled when fresh)
+    const api = String(net.firstReady!.api)
+    const listed = await waitFor(async () => {
+      const body = await fetch(`${api}/api/peers`).then(async r => await r.json() as { peers: Array<{ id: string, name: string }> }).catch(
+        () => undefined
+      )
+      return body?.peers.find(p => p.id === net.idB)
+    }, { timeout: 40_000, interval: 500, what: 'the first node\'s directory to list the second' })
+    assert.is(listed.name, 'second')
+    assert.equal(await second.stop('SIGTERM'), { code: 0, signal: null })
+    const savedB = JSON.parse(readFileSync(join(net.dirB, 'routing.json'), 'utf8')) as { self: string,
+      contacts: Array<{ id: string, host: string, port: number }> }
+    assert.is(savedB.self, net.idB)
+    assert.ok(savedB.contacts.some(c => c.id === net.firstReady!.id && `${c.host}:${c.port}` === udpA), 'the second node saved the first')
+    assert.ok(existsSync(join(net.dirB, 'identity.key')))
+  })
+)
 
 join2('start - restarted on the same data dir, a node keeps its id and reloads its table', withTimeout(T, async () => {
   const again = spawnCli(startArgs('second', ['--json', '--host', LOOPBACK], net.dirB))
@@ -191,35 +215,38 @@ join2('start - with --exempt-loopback, the same loopback flood is answered in fu
   sock.on('message', buf => {
     const res = decodeKrpc(buf)
     if (res.ok && res.msg.y === 'r') replies++
-    else if (!res.ok || res.msg.y === 'e') errors++         // its one ping back to a new querier is neither
+    else if (!res.ok || res.msg.y === 'e') errors++ // its one ping back to a new querier is neither
   })
   await new Promise<void>(resolve => sock.bind(0, host, () => resolve()))
   try {
     for (let i = 0; i < 60; i++) sock.send(encodeQuery(Buffer.from(`e${i}`), 'ping', { id: randomId() }), to.port, to.host)
     await waitFor(() => replies === 60 ? true : undefined, { timeout: 5000, what: '60 replies' })
     assert.is(errors, 0)
-  } finally { sock.close() }
+  } finally {
+    sock.close()
+  }
   assert.equal(await p.stop('SIGINT'), { code: 0, signal: null })
 }))
 
-join2('start - two SIGTERMs at once (GNU timeout sends two): it exits 0 and the table is saved every time, 0600', withTimeout(T, async () => {
-  const udpA = String(net.firstReady!.udp)
-  for (let run = 1; run <= 3; run++) {
-    const dir = dataDir()
-    const p = spawnCli(startArgs(`twice-${run}`, ['--json', '--host', LOOPBACK, '--bootstrap', udpA], dir))
-    const ev = await p.event('ready')
-    assert.ok(typeof ev.contacts === 'number' && ev.contacts >= 1, `run ${run}: contacts ${String(ev.contacts)}`)
-    const exited = new Promise<number | null>(resolve => p.child.once('close', code => resolve(code)))
-    p.child.kill('SIGTERM')
-    p.child.kill('SIGTERM')
-    assert.is(await exited, 0, `run ${run}: exit code`)
-    const file = join(dir, 'routing.json')
-    const saved = JSON.parse(readFileSync(file, 'utf8')) as { self: string, contacts: Array<{ id: string }> }
-    assert.is(saved.self, ev.id, `run ${run}: our own table`)
-    assert.ok(saved.contacts.some(c => c.id === net.firstReady!.id), `run ${run}: the first node was saved`)
-    assert.is(statSync(file).mode & 0o777, 0o600, `run ${run}: routing.json is 0600`)
-  }
-}))
+join2('start - two SIGTERMs at once (GNU timeout sends two): it exits 0 and the table is saved every time, 0600',
+  withTimeout(T, async () => {
+    const udpA = String(net.firstReady!.udp)
+    for (let run = 1; run <= 3; run++) {
+      const dir = dataDir()
+      const p = spawnCli(startArgs(`twice-${run}`, ['--json', '--host', LOOPBACK, '--bootstrap', udpA], dir))
+      const ev = await p.event('ready')
+      assert.ok(typeof ev.contacts === 'number' && ev.contacts >= 1, `run ${run}: contacts ${String(ev.contacts)}`)
+      const exited = new Promise<number | null>(resolve => p.child.once('close', code => resolve(code)))
+      p.child.kill('SIGTERM')
+      p.child.kill('SIGTERM')
+      assert.is(await exited, 0, `run ${run}: exit code`)
+      const file = join(dir, 'routing.json')
+      const saved = JSON.parse(readFileSync(file, 'utf8')) as { self: string, contacts: Array<{ id: string }> }
+      assert.is(saved.self, ev.id, `run ${run}: our own table`)
+      assert.ok(saved.contacts.some(c => c.id === net.firstReady!.id), `run ${run}: the first node was saved`)
+      assert.is(statSync(file).mode & 0o777, 0o600, `run ${run}: routing.json is 0600`)
+    }
+  }))
 
 join2('start - an identity.key others can read still loads, with a warning on stderr', withTimeout(T, async () => {
   const dir = dataDir()
@@ -235,31 +262,41 @@ join2('start - an identity.key others can read still loads, with a warning on st
   assert.match(again.stderr(), /readable by others \(mode 0644\).*chmod 600/)
 }))
 
-join2('start - without --exempt-loopback, a loopback flood is rate-limited: a new source gets its first queries answered, then one 201', withTimeout(T, async () => {
-  const udpA = parseHostPort(String(net.firstReady!.udp))
-  // A loopback address no node of this file uses: a source the first node has never seen.
-  const host = LOOPBACK.replace(/\.(\d+)$/, (_m, d: string) => `.${Number(d) % 254 + 1}`)
-  const sock = dgram.createSocket('udp4')
-  const got: Array<{ y: string, code?: number }> = []
-  sock.on('message', buf => {
-    const res = decodeKrpc(buf)
-    if (res.ok) got.push({ y: res.msg.y, code: res.msg.y === 'e' ? res.msg.e[0] : undefined })
-  })
-  await new Promise<void>(resolve => sock.bind(0, host, () => resolve()))
-  try {
-    await Promise.all(Array.from({ length: 60 }, async (_, i) => await new Promise<void>((resolve, reject) =>
-      sock.send(encodeQuery(Buffer.from(`f${i}`), 'ping', { id: randomId() }), udpA.port, udpA.host, err => err ? reject(err) : resolve()))))
-    await waitFor(() => got.some(m => m.code === 201) && got.length >= 21 ? true : undefined, { timeout: 5000, what: 'replies and a 201' })
-    // The node reads datagrams in order and answers pings in order: once it has answered a ping
-    // sent after the flood (from another /24, with buckets of its own), it has decided and
-    // answered every ping of the flood.
-    await barrierPing(LOOPBACK.replace(/^(\d+\.\d+)\.(\d+)\./, (_m, ab: string, c: string) => `${ab}.${(Number(c) + 1) % 256}.`), udpA)
-    await new Promise(resolve => setImmediate(resolve))
-    const replies = got.filter(m => m.y === 'r').length
-    assert.ok(replies >= 20 && replies < 60, `${replies} of 60 pings answered`)
-    assert.is(got.filter(m => m.code === 201).length, 1, 'one 201 for the second')
-  } finally { sock.close() }
-}))
+join2('start - without --exempt-loopback, a loopback flood is rate-limited: a new source gets its first queries answered, then one 201',
+  withTimeout(T, async () => {
+    const udpA = parseHostPort(String(net.firstReady!.udp))
+    // A loopback address no node of this file uses: a source the first node has never seen.
+    const host = LOOPBACK.replace(/\.(\d+)$/, (_m, d: string) => `.${Number(d) % 254 + 1}`)
+    const sock = dgram.createSocket('udp4')
+    const got: Array<{ y: string, code?: number }> = []
+    sock.on('message', buf => {
+      const res = decodeKrpc(buf)
+      if (res.ok) got.push({ y: res.msg.y, code: res.msg.y === 'e' ? res.msg.e[0] : undefined })
+    })
+    await new Promise<void>(resolve => sock.bind(0, host, () => resolve()))
+    try {
+      await Promise.all(
+        Array.from({ length: 60 },
+          async (_, i) =>
+            await new Promise<void>((resolve, reject) =>
+              sock.send(encodeQuery(Buffer.from(`f${i}`), 'ping', { id: randomId() }), udpA.port, udpA.host,
+                err => err ? reject(err) : resolve())
+            ))
+      )
+      await waitFor(() => got.some(m => m.code === 201) && got.length >= 21 ? true : undefined, { timeout: 5000,
+        what: 'replies and a 201' })
+      // The node reads datagrams in order and answers pings in order: once it has answered a ping
+      // sent after the flood (from another /24, with buckets of its own), it has decided and
+      // answered every ping of the flood.
+      await barrierPing(LOOPBACK.replace(/^(\d+\.\d+)\.(\d+)\./, (_m, ab: string, c: string) => `${ab}.${(Number(c) + 1) % 256}.`), udpA)
+      await new Promise(resolve => setImmediate(resolve))
+      const replies = got.filter(m => m.y === 'r').length
+      assert.ok(replies >= 20 && replies < 60, `${replies} of 60 pings answered`)
+      assert.is(got.filter(m => m.code === 201).length, 1, 'one 201 for the second')
+    } finally {
+      sock.close()
+    }
+  }))
 
 join2('start - the first node stops on SIGINT with exit 0 and has saved the second', withTimeout(T, async () => {
   assert.equal(await net.first!.stop('SIGINT'), { code: 0, signal: null })
@@ -317,45 +354,55 @@ bad('start - a bad config file exits 2 naming the file and the key, before anyth
   assert.not.ok(existsSync(join(dir, 'identity.key')), 'no identity was created')
   const json = await runCli(['start', '--data-dir', dir, '--json'])
   assert.is(json.code, 2)
-  assert.equal(JSON.parse(json.stdout), { error: { code: 'ERR_CONFIG', message: `${join(dir, 'peerconnect.json')}: unknown key "prot" (known: name, host, port, bootstrap, api, mdns, ipLimits)` } })
+  assert.equal(JSON.parse(json.stdout), {
+    error: { code: 'ERR_CONFIG',
+      message: `${join(dir, 'peerconnect.json')}: unknown key "prot" (known: name, host, port, bootstrap, api, mdns, ipLimits)` }
+  })
   assert.is(json.stderr, '')
 }))
 
-bad('start - a UDP port that is taken fails at once: exit 1, one clear line (or one JSON error with --json), nothing left running', withTimeout(T, async () => {
-  const sock = dgram.createSocket('udp4')
-  await new Promise<void>(resolve => sock.bind(0, LOOPBACK, resolve))
-  try {
-    const port = sock.address().port
-    const t0 = Date.now()
-    const r = await runCli(['start', '--name', 'late', '--host', LOOPBACK, '--port', String(port), '--no-api', '--data-dir', dataDir()], 20_000)
-    assert.is(r.code, 1, r.stderr)
-    assert.ok(Date.now() - t0 < 15_000, `took ${Date.now() - t0} ms`)
-    assert.is(r.stderr, `peerconnect start: the UDP address ${LOOPBACK}:${port} is in use by another program (EADDRINUSE). Is another node running? Stop it, or pass --port <port> (0 picks a free port)\n`)
-    assert.is(r.stdout, '')
-    const json = await runCli(['start', '--name', 'late', '--host', LOOPBACK, '--port', String(port), '--no-api', '--data-dir', dataDir(), '--json'], 20_000)
-    assert.is(json.code, 1)
-    const err = JSON.parse(json.stdout) as { error: { code: string, message: string } }
-    assert.is(err.error.code, 'ERR_UDP_BIND')
-    assert.match(err.error.message, /EADDRINUSE/)
-    assert.is(json.stderr, '')
-  } finally {
-    sock.close()
-  }
-}))
+bad('start - a UDP port that is taken fails at once: exit 1, one clear line (or one JSON error with --json), nothing left running',
+  withTimeout(T, async () => {
+    const sock = dgram.createSocket('udp4')
+    await new Promise<void>(resolve => sock.bind(0, LOOPBACK, resolve))
+    try {
+      const port = sock.address().port
+      const t0 = Date.now()
+      const r = await runCli(['start', '--name', 'late', '--host', LOOPBACK, '--port', String(port), '--no-api', '--data-dir', dataDir()],
+        20_000)
+      assert.is(r.code, 1, r.stderr)
+      assert.ok(Date.now() - t0 < 15_000, `took ${Date.now() - t0} ms`)
+      assert.is(r.stderr,
+        `peerconnect start: the UDP address ${LOOPBACK}:${port} is in use by another program (EADDRINUSE). Is another node running? Stop it, or pass --port <port> (0 picks a free port)\n`)
+      assert.is(r.stdout, '')
+      const json = await runCli(['start', '--name', 'late', '--host', LOOPBACK, '--port', String(port), '--no-api', '--data-dir', dataDir(),
+        '--json'], 20_000)
+      assert.is(json.code, 1)
+      const err = JSON.parse(json.stdout) as { error: { code: string, message: string } }
+      assert.is(err.error.code, 'ERR_UDP_BIND')
+      assert.match(err.error.message, /EADDRINUSE/)
+      assert.is(json.stderr, '')
+    } finally {
+      sock.close()
+    }
+  }))
 
-bad('start - an API address that is taken: exit 1 and one line on stderr (the API worker\'s own log entry is not a second message)', withTimeout(T, async () => {
-  const server = createTcpServer()
-  await new Promise<void>(resolve => server.listen(0, LOOPBACK, resolve))
-  try {
-    const port = (server.address() as AddressInfo).port
-    const r = await runCli(['start', '--name', 'clash', '--host', LOOPBACK, '--port', '0', '--api', `${LOOPBACK}:${port}`, '--data-dir', dataDir()], 30_000)
-    assert.is(r.code, 1, r.stderr)
-    assert.is(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`)
-    assert.match(r.stderr, new RegExp(`^peerconnect start: the API address ${LOOPBACK.replaceAll('.', '\\.')}:${port} is in use .*pass --api`))
-  } finally {
-    await new Promise(resolve => server.close(resolve))
-  }
-}))
+bad('start - an API address that is taken: exit 1 and one line on stderr (the API worker\'s own log entry is not a second message)',
+  withTimeout(T, async () => {
+    const server = createTcpServer()
+    await new Promise<void>(resolve => server.listen(0, LOOPBACK, resolve))
+    try {
+      const port = (server.address() as AddressInfo).port
+      const r = await runCli(['start', '--name', 'clash', '--host', LOOPBACK, '--port', '0', '--api', `${LOOPBACK}:${port}`, '--data-dir',
+        dataDir()], 30_000)
+      assert.is(r.code, 1, r.stderr)
+      assert.is(r.stderr.trim().split('\n').length, 1, `one line: ${r.stderr}`)
+      assert.match(r.stderr,
+        new RegExp(`^peerconnect start: the API address ${LOOPBACK.replaceAll('.', '\\.')}:${port} is in use .*pass --api`))
+    } finally {
+      await new Promise(resolve => server.close(resolve))
+    }
+  }))
 
 bad('--version prints the version and exits 0', withTimeout(T, async () => {
   const r = await runCli(['--version'])
@@ -393,7 +440,9 @@ bad.run()
 
 const demo = suite('cli - demo')
 
-demo.after(hook(T, async () => { await killAll() }))
+demo.after(hook(T, async () => {
+  await killAll()
+}))
 
 demo('demo - --nodes 6 --json prints 6 joined lines, then ready with nodes 6; SIGINT stops it with exit 0', withTimeout(T, async () => {
   const p = spawnCli(['demo', '--nodes', '6', '--json', '--api', '127.0.0.1:0'])
@@ -422,10 +471,16 @@ async function barrierPing (host: string, to: HostPort): Promise<void> {
   const sock = dgram.createSocket('udp4')
   try {
     await new Promise<void>(resolve => sock.bind(0, host, () => resolve()))
-    const answered = new Promise<void>(resolve => sock.on('message', buf => { if (decodeKrpc(buf).ok) resolve() }))
+    const answered = new Promise<void>(resolve =>
+      sock.on('message', buf => {
+        if (decodeKrpc(buf).ok) resolve()
+      })
+    )
     await waitFor(async () => {
       sock.send(encodeQuery(Buffer.from('bp'), 'ping', { id: randomId() }), to.port, to.host)
       return await Promise.race([answered.then(() => true), new Promise<false>(resolve => setTimeout(() => resolve(false), 1000))])
     }, { timeout: 10_000, interval: 0, what: 'an answer to the barrier ping' })
-  } finally { sock.close() }
+  } finally {
+    sock.close()
+  }
 }

@@ -63,8 +63,8 @@ const faults = suite('faults - a running peerconnect start node in worker mode')
 faults.before(hook(T, async () => {
   state.swarm = await createSwarm(12, { host: LOOPBACK, node: { lists: { announceInterval: 2_000 } } })
   const seed = state.swarm.nodes[0]!.udp
-  state.node = await startFaultNode(['--name', 'faulty', '--host', LOOPBACK, '--port', '0', '--api', `${LOOPBACK}:0`, '--data-dir', state.dir,
-    '--no-mdns', '--exempt-loopback', '--json', '--bootstrap', `${seed.host}:${seed.port}`])
+  state.node = await startFaultNode(['--name', 'faulty', '--host', LOOPBACK, '--port', '0', '--api', `${LOOPBACK}:0`, '--data-dir',
+    state.dir, '--no-mdns', '--exempt-loopback', '--json', '--bootstrap', `${seed.host}:${seed.port}`])
   state.id = parseIdHex(String(node().ready.id))
   state.client = await krpcClient(LOOPBACK, randomId())
   // The node has a table and holds records (the swarm announces every 2 s to each list's 8 closest).
@@ -80,46 +80,48 @@ faults.after(hook(T, async () => {
   rmSync(state.dir, { recursive: true, force: true })
 }))
 
-faults('faults - every actor but the transport runs on a worker thread; /api/status lists them with no restart', withTimeout(T, async () => {
-  const stats = await node().stats()
-  for (const name of WORKER_ACTORS) {
-    const s = stats.find(x => x.name === name)
-    assert.ok(s !== undefined, name)
-    assert.is(s.host, 'worker', `${name} on a worker thread`)
-    assert.is(s.state, 'running')
-  }
-  assert.is(stats.find(x => x.name === 'transport')?.host, 'inline')
-  const status = await apiStatus()
-  assert.equal(status.actors.map(a => a.restarts), status.actors.map(() => 0))
-  assert.ok(WORKER_ACTORS.every(name => status.actors.some(a => a.name === name)))
-}))
+faults('faults - every actor but the transport runs on a worker thread; /api/status lists them with no restart',
+  withTimeout(T, async () => {
+    const stats = await node().stats()
+    for (const name of WORKER_ACTORS) {
+      const s = stats.find(x => x.name === name)
+      assert.ok(s !== undefined, name)
+      assert.is(s.host, 'worker', `${name} on a worker thread`)
+      assert.is(s.state, 'running')
+    }
+    assert.is(stats.find(x => x.name === 'transport')?.host, 'inline')
+    const status = await apiStatus()
+    assert.equal(status.actors.map(a => a.restarts), status.actors.map(() => 0))
+    assert.ok(WORKER_ACTORS.every(name => status.actors.some(a => a.name === name)))
+  }))
 
 // ── a throw inside a handler: an error reply, no restart ─────────────────────────────────────
 
 for (const [actor, on] of Object.entries(HANDLER_PROBES)) {
-  faults(`faults - ${actor}: a throw inside its ${on} handler is an error reply to the asker; no restart, the node answering throughout`, withTimeout(T, async () => {
-    const before = await settledState(actor)
-    const old = statsOf(await node().stats(), actor)
-    const { value: code, failures } = await answersThroughout(state.client!, { udp: node().udp, id: state.id! }, async () => {
-      await node().fault(actor, { kind: 'throw', on })
-      const code = await node().ask(probeMessage(on), 10_000).then(() => 'answered', (err: { code?: string }) => err.code)
-      // The actor kept running: the same request is answered now.
-      await node().ask(probeMessage(on), 10_000)
-      return code
-    }, { timeout: 25_000 })
-    if (!KIT_ACTORS.has(actor) && code === 'answered') {
-      // actor.fault reaches the handlers of actors built on the runtime's kit only.
-      process.stdout.write(`${actor} is not on the actor kit yet: its handler fault is not tested\n`)
-      return
-    }
-    assert.is(code, 'ERR_FAULT_INJECTED', 'the asker got the error reply')
-    assert.equal(failures, [], `${actor}: every ping and find_node answered`)
-    const now = statsOf(await node().stats(), actor)
-    assert.is(now.restarts, old.restarts, 'not restarted')
-    assert.is(now.threadId, old.threadId, 'the same thread')
-    await assertSurvived(actor, before)
-    assert.is((await apiStatus()).actors.find(a => a.name === actor)?.restarts, old.restarts)
-  }))
+  faults(`faults - ${actor}: a throw inside its ${on} handler is an error reply to the asker; no restart, the node answering throughout`,
+    withTimeout(T, async () => {
+      const before = await settledState(actor)
+      const old = statsOf(await node().stats(), actor)
+      const { value: code, failures } = await answersThroughout(state.client!, { udp: node().udp, id: state.id! }, async () => {
+        await node().fault(actor, { kind: 'throw', on })
+        const code = await node().ask(probeMessage(on), 10_000).then(() => 'answered', (err: { code?: string }) => err.code)
+        // The actor kept running: the same request is answered now.
+        await node().ask(probeMessage(on), 10_000)
+        return code
+      }, { timeout: 25_000 })
+      if (!KIT_ACTORS.has(actor) && code === 'answered') {
+        // actor.fault reaches the handlers of actors built on the runtime's kit only.
+        process.stdout.write(`${actor} is not on the actor kit yet: its handler fault is not tested\n`)
+        return
+      }
+      assert.is(code, 'ERR_FAULT_INJECTED', 'the asker got the error reply')
+      assert.equal(failures, [], `${actor}: every ping and find_node answered`)
+      const now = statsOf(await node().stats(), actor)
+      assert.is(now.restarts, old.restarts, 'not restarted')
+      assert.is(now.threadId, old.threadId, 'the same thread')
+      await assertSurvived(actor, before)
+      assert.is((await apiStatus()).actors.find(a => a.name === actor)?.restarts, old.restarts)
+    }))
 }
 
 // ── an uncaught error and process.exit in its worker: restarted with its snapshot ───────────
@@ -127,49 +129,54 @@ for (const [actor, on] of Object.entries(HANDLER_PROBES)) {
 for (const kind of ['uncaught', 'exit'] as const) {
   for (const actor of WORKER_ACTORS) {
     const what = kind === 'uncaught' ? 'an uncaught error in its worker' : 'process.exit in its worker'
-    faults(`faults - ${actor}: ${what}: restarted with its snapshot, /api/status counts it, the node answering throughout`, withTimeout(T, async () => {
-      const before = await settledState(actor)
-      const old = statsOf(await node().stats(), actor)
-      const { value: ms, failures, asked } = await answersThroughout(state.client!, { udp: node().udp, id: state.id! }, async () => {
-        const t0 = performance.now()
-        // The worker may die before its control plane answers the call (then it rejects): the
-        // restart below is what shows the fault took.
-        await node().fault(actor, kind === 'uncaught' ? { kind } : { kind, code: 3 }).catch(() => {})
-        await waitFor(async () => {
-          const s = statsOf(await node().stats(), actor)
-          return s.restarts === old.restarts + 1 && s.state === 'running' && s.threadId !== old.threadId
-        }, { timeout: RESTART_BOUND_LOADED, interval: 10, what: `${actor} to run again` })
-        return performance.now() - t0
-      }, { timeout: 25_000 })
-      state.times.push({ actor, fault: kind, ms: Math.round(ms) })
-      assert.equal(failures, [], `${actor}: every ping and find_node answered (${asked} rounds)`)
-      await assertSurvived(actor, before)
-      if (actor === 'ui-bridge') {
-        // Running again means subscribed; its server listens a moment later, on the port it had (its snapshot).
-        const [info] = await node().ask({ type: 'ui.info' } as Message, 10_000)
-        assert.is((info as Message & { url?: string } | undefined)?.url, node().api, 'the API came back on its address')
-      }
-      const status = await apiStatus()
-      assert.is(status.actors.find(a => a.name === actor)?.restarts, old.restarts + 1, '/api/status counts the restart')
-    }))
+    faults(`faults - ${actor}: ${what}: restarted with its snapshot, /api/status counts it, the node answering throughout`,
+      withTimeout(T, async () => {
+        const before = await settledState(actor)
+        const old = statsOf(await node().stats(), actor)
+        const { value: ms, failures, asked } = await answersThroughout(state.client!, { udp: node().udp, id: state.id! }, async () => {
+          const t0 = performance.now()
+          // The worker may die before its control plane answers the call (then it rejects): the
+          // restart below is what shows the fault took.
+          await node().fault(actor, kind === 'uncaught' ? { kind } : { kind, code: 3 }).catch(() => {})
+          await waitFor(async () => {
+            const s = statsOf(await node().stats(), actor)
+            return s.restarts === old.restarts + 1 && s.state === 'running' && s.threadId !== old.threadId
+          }, { timeout: RESTART_BOUND_LOADED, interval: 10, what: `${actor} to run again` })
+          return performance.now() - t0
+        }, { timeout: 25_000 })
+        state.times.push({ actor, fault: kind, ms: Math.round(ms) })
+        assert.equal(failures, [], `${actor}: every ping and find_node answered (${asked} rounds)`)
+        await assertSurvived(actor, before)
+        if (actor === 'ui-bridge') {
+          // Running again means subscribed; its server listens a moment later, on the port it had (its snapshot).
+          const [info] = await node().ask({ type: 'ui.info' } as Message, 10_000)
+          assert.is((info as Message & { url?: string } | undefined)?.url, node().api, 'the API came back on its address')
+        }
+        const status = await apiStatus()
+        assert.is(status.actors.find(a => a.name === actor)?.restarts, old.restarts + 1, '/api/status counts the restart')
+      }))
   }
 }
 
-faults('faults - each worker actor was restarted twice (its own two faults), the transport never; the node stops cleanly', withTimeout(T, async () => {
-  const status = await apiStatus()
-  for (const name of WORKER_ACTORS) assert.is(status.actors.find(a => a.name === name)?.restarts, 2, name)
-  assert.is(status.actors.find(a => a.name === 'transport')?.restarts, 0)
-  const worst = Math.max(...state.times.map(t => t.ms))
-  process.stdout.write(`slowest restart ${worst} ms (goal ${RESTART_BOUND} ms)\n`)
-  const exit = await node().stop()
-  assert.equal(exit, { code: 0, signal: null }, `stopped cleanly; stderr: ${node().stderr().slice(-2000)}`)
-}))
+faults('faults - each worker actor was restarted twice (its own two faults), the transport never; the node stops cleanly',
+  withTimeout(T, async () => {
+    const status = await apiStatus()
+    for (const name of WORKER_ACTORS) assert.is(status.actors.find(a => a.name === name)?.restarts, 2, name)
+    assert.is(status.actors.find(a => a.name === 'transport')?.restarts, 0)
+    const worst = Math.max(...state.times.map(t => t.ms))
+    process.stdout.write(`slowest restart ${worst} ms (goal ${RESTART_BOUND} ms)\n`)
+    const exit = await node().stop()
+    assert.equal(exit, { code: 0, signal: null }, `stopped cleanly; stderr: ${node().stderr().slice(-2000)}`)
+  }))
 
 faults.run()
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
-interface Before { contacts: string[], records: number }
+interface Before {
+  contacts: string[]
+  records: number
+}
 
 /**
  * What must survive `actor`'s restart, once its snapshot holds it: the routing table (routing's
@@ -179,12 +186,15 @@ async function settledState (actor: string): Promise<Before> {
   const table = await contacts()
   const records = (await listsStats()).records
   if (actor === 'routing') {
-    await waitFor(async () => keys(snapshotContacts(await node().snapshot('routing'))).join() === keys(await contacts()).join(),
-      { timeout: 30_000, interval: 100, what: 'a routing snapshot holding the whole table' })
+    await waitFor(async () => keys(snapshotContacts(await node().snapshot('routing'))).join() === keys(await contacts()).join(), {
+      timeout: 30_000,
+      interval: 100,
+      what: 'a routing snapshot holding the whole table'
+    })
   }
   if (actor === 'lists') {
-    await waitFor(async () => heldIn(await node().snapshot('lists')) >= (await listsStats()).records,
-      { timeout: 30_000, interval: 100, what: 'a lists snapshot holding every record' })
+    await waitFor(async () => heldIn(await node().snapshot('lists')) >= (await listsStats()).records, { timeout: 30_000, interval: 100,
+      what: 'a lists snapshot holding every record' })
   }
   return { contacts: keys(table), records: actor === 'lists' ? heldIn(await node().snapshot('lists')) : records }
 }

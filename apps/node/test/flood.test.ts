@@ -33,7 +33,9 @@ flood.before(hook(T, async () => {
   state.swarm = await createSwarm(8, { host: LOOPBACK })
   state.raw = await rawSocket()
 }))
-flood.after(hook(T, async () => { await release() }))
+flood.after(hook(T, async () => {
+  await release()
+}))
 
 flood('flood - 30 000 hostile packets leave the routing table as it was and every actor running', withTimeout(T, async () => {
   const target = swarm().nodes[2]!

@@ -35,7 +35,9 @@ const swarmOf = (): Swarm => ours.swarm!
 
 const visitor = suite('interop - bittorrent-dht nodes use our swarm')
 
-visitor.before(hook(T, async () => { ours.swarm = await createSwarm(20, { host: LOOPBACK }) }))
+visitor.before(hook(T, async () => {
+  ours.swarm = await createSwarm(20, { host: LOOPBACK })
+}))
 visitor.after(hook(T, async () => {
   await destroyDhts(ours.dhts)
   await ours.swarm?.stop()
@@ -46,7 +48,8 @@ visitor('bittorrent-dht - it pings one of our nodes and gets its id; we add it t
   const us = swarmOf().nodes[3]!
   const r = await dhtQuery(dht, us.udp, 'ping')
   assert.ok(r.id instanceof Uint8Array && idsEqual(r.id, us.id), 'the reply carries our id')
-  const seen = await waitFor(async () => await contactOf(us, dht.id), { timeout: 10_000, what: 'our routing to add the bittorrent-dht node' })
+  const seen = await waitFor(async () => await contactOf(us, dht.id), { timeout: 10_000,
+    what: 'our routing to add the bittorrent-dht node' })
   assert.is(seen.host, dht.address.host)
   assert.is(seen.port, dht.address.port)
 }))
@@ -113,7 +116,8 @@ visitor('bittorrent-dht - it bootstraps through our swarm, then our lookups find
   assert.ok(res.found !== null, 'crawler.find reaches the bittorrent-dht node')
   assert.ok(idsEqual(res.found.id, dht.id))
   assert.is(res.found.port, dht.address.port)
-  const around = await retryOnce(async () => await lookup(from, dht.id), r => r.closest[0] !== undefined && idsEqual(r.closest[0].id, dht.id))
+  const around = await retryOnce(async () => await lookup(from, dht.id),
+    r => r.closest[0] !== undefined && idsEqual(r.closest[0].id, dht.id))
   assert.ok(idsEqual(around.closest[0]!.id, dht.id), 'a lookup of its id ends at it')
 }))
 
@@ -171,31 +175,37 @@ guest('bittorrent-dht - crawler.find of a bittorrent-dht node finds it', withTim
   assert.is(res.found.port, wanted.address.port)
 }))
 
-guest('bittorrent-dht - a pc_record query to a node known to speak BEP 5 only is refused at once (ERR_RPC_UNSUPPORTED), nothing sent', withTimeout(T, async () => {
-  const dht = theirs.dhts[7]!
-  const pong = await query(node(), dht.address, 'ping')   // it answers without a "PC" v: BEP 5 only
-  assert.is(pong.pc, false)
-  const before = (await transportStats(node()))['queriesSent.pc_record']!
-  const err = await rejects(query(node(), dht.address, 'pc_record', {}, 30_000), 'ERR_RPC_UNSUPPORTED')
-  assert.match(String(err.message), /BEP 5 only/)
-  assert.is((await transportStats(node()))['queriesSent.pc_record'], before, 'no pc_record went out')
-  const again = await query(node(), dht.address, 'ping')
-  assert.ok(idsEqual(again.id, dht.id), 'the contact still answers what it knows')
-}))
+guest('bittorrent-dht - a pc_record query to a node known to speak BEP 5 only is refused at once (ERR_RPC_UNSUPPORTED), nothing sent',
+  withTimeout(T, async () => {
+    const dht = theirs.dhts[7]!
+    const pong = await query(node(), dht.address, 'ping') // it answers without a "PC" v: BEP 5 only
+    assert.is(pong.pc, false)
+    const before = (await transportStats(node()))['queriesSent.pc_record']!
+    const err = await rejects(query(node(), dht.address, 'pc_record', {}, 30_000), 'ERR_RPC_UNSUPPORTED')
+    assert.match(String(err.message), /BEP 5 only/)
+    assert.is((await transportStats(node()))['queriesSent.pc_record'], before, 'no pc_record went out')
+    const again = await query(node(), dht.address, 'ping')
+    assert.ok(idsEqual(again.id, dht.id), 'the contact still answers what it knows')
+  }))
 
-guest('bittorrent-dht - a pc_record query to a node never heard from goes out and fails by the transport\'s own timeout, not the ask\'s', withTimeout(T, async () => {
-  const stranger = await startDht()
-  try {
-    const t0 = Date.now()
-    const err = await rejects(query(node(), stranger.address, 'pc_record', {}, 30_000), 'ERR_RPC_TIMEOUT')
-    const ms = Date.now() - t0
-    assert.ok(ms < 5000, `gave up after ${ms} ms, within the transport's ceiling, long before the 30 s ask bound`)
-    assert.match(String(err.message), /no reply/)
-  } finally { await destroyDhts([stranger]) }
-}))
+guest('bittorrent-dht - a pc_record query to a node never heard from goes out and fails by the transport\'s own timeout, not the ask\'s',
+  withTimeout(T, async () => {
+    const stranger = await startDht()
+    try {
+      const t0 = Date.now()
+      const err = await rejects(query(node(), stranger.address, 'pc_record', {}, 30_000), 'ERR_RPC_TIMEOUT')
+      const ms = Date.now() - t0
+      assert.ok(ms < 5000, `gave up after ${ms} ms, within the transport's ceiling, long before the 30 s ask bound`)
+      assert.match(String(err.message), /no reply/)
+    } finally {
+      await destroyDhts([stranger])
+    }
+  }))
 
 guest('bittorrent-dht - pc_* queries left unanswered do not stall lookups running beside them', withTimeout(T, async () => {
-  const silent = theirs.dhts.slice(10, 16).map(async d => await query(node(), d.address, 'pc_list', { list: 3 }, 30_000).then(() => 'answered', (e: unknown) => (e as { code?: string }).code))
+  const silent = theirs.dhts.slice(10, 16).map(async d =>
+    await query(node(), d.address, 'pc_list', { list: 3 }, 30_000).then(() => 'answered', (e: unknown) => (e as { code?: string }).code)
+  )
   const targets = [idFrom(random), idFrom(random), idFrom(random)]
   const truths = targets.map(t => trueClosest(theirs.ids, t, K))
   const results = await Promise.all(targets.map(async (t, i) => await lookupExpecting(node(), t, truths[i]!)))
@@ -203,7 +213,10 @@ guest('bittorrent-dht - pc_* queries left unanswered do not stall lookups runnin
   // Refused at once when the transport already heard the node speak BEP 5 only, else left unanswered.
   for (const code of await Promise.all(silent)) assert.ok(code === 'ERR_RPC_UNSUPPORTED' || code === 'ERR_RPC_TIMEOUT', String(code))
   // Queries a finished lookup no longer needs settle on their own (reply or adaptive timeout).
-  const stats = await waitFor(async () => { const s = await transportStats(node()); return s.pending === 0 ? s : undefined }, { timeout: 15_000, what: 'the transport to have nothing pending' })
+  const stats = await waitFor(async () => {
+    const s = await transportStats(node())
+    return s.pending === 0 ? s : undefined
+  }, { timeout: 15_000, what: 'the transport to have nothing pending' })
   assert.is(stats.badReplies, 0, 'every bittorrent-dht reply passed our guards')
 }))
 

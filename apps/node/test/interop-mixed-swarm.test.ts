@@ -67,7 +67,7 @@ async function startDht (host: string, bootstrap: string[]): Promise<DhtNode> {
   const dht = new DHT({ bootstrap, host })
   dht.on('error', () => {})
   dht.on('warning', () => {})
-  const rpc = dht._rpc as unknown as { on (event: 'query', listener: (q: { q?: Uint8Array }) => void): void }
+  const rpc = dht._rpc as unknown as { on(event: 'query', listener: (q: { q?: Uint8Array }) => void): void }
   rpc.on('query', q => {
     const method = q.q === undefined ? '?' : Buffer.from(q.q).toString()
     m.methods.set(method, (m.methods.get(method) ?? 0) + 1)
@@ -117,7 +117,11 @@ mixed.before(hook(T, async () => {
   // through our first and one of theirs each.
   m.ours.push(await startOurs(0, hosts[0]!, true))
   const seed0 = `${m.ours[0]!.udp.host}:${m.ours[0]!.udp.port}`
-  for (let j = 0; j < N; j++) m.theirs.push(await startDht(hosts[N + j]!, j === 0 ? [seed0] : [seed0, `${m.theirs[j - 1]!.address.host}:${m.theirs[j - 1]!.address.port}`]))
+  for (let j = 0; j < N; j++) {
+    m.theirs.push(
+      await startDht(hosts[N + j]!, j === 0 ? [seed0] : [seed0, `${m.theirs[j - 1]!.address.host}:${m.theirs[j - 1]!.address.port}`])
+    )
+  }
   for (let i = 1; i < N; i += 6) {
     const batch = Array.from({ length: Math.min(6, N - i) }, (_, b) => i + b)
     const joined = await Promise.all(batch.map(async k => {
@@ -140,45 +144,53 @@ mixed.after(hook(T, async () => {
   await m.pool?.close()
 }))
 
-mixed('mixed swarm - lookups from both sides find the true closest; theirs find our nodes as often as their own kind; no pc_* reaches them', withTimeout(T, async () => {
-  const ids = allIds()
-  assert.is(new Set(ids.map(idToHex)).size, 2 * N)
-  const tally = { pc: { truth: 0, found: 0 }, bt: { truth: 0, found: 0 } }
-  const misses: string[] = []
-  for (let round = 0; round < ROUNDS; round++) {
-    const ourLookups = Array.from({ length: LOOKUPS }, async () => {
-      const node = m.ours[Math.floor(random() * N)]!
-      const target = idFrom(random)
-      const truth = trueClosest(ids, target, K, node.id)
-      const res = await lookupExpecting(node, target, truth)
-      const got = res.closest.slice(0, K).map(c => idToHex(c.id))
-      if (got.join() !== truth.map(idToHex).join()) misses.push(`round ${round}: ${got.filter(h => !truth.map(idToHex).includes(h)).length} of 8 wrong (kinds of the truth: ${truth.map(id => kindOf.get(idToHex(id))).join(' ')})`)
-    })
-    const theirLookups = Array.from({ length: LOOKUPS }, async () => {
-      const node = m.theirs[Math.floor(random() * N)]!
-      const target = idFrom(random)
-      const truth = trueClosest(ids, target, K, node.id)
-      const found = await theirLookup(node, target)
-      for (const id of truth) {
-        const kind = kindOf.get(idToHex(id))!
-        tally[kind].truth++
-        if (found.has(idToHex(id))) tally[kind].found++
-      }
-    })
-    await Promise.all([...ourLookups, ...theirLookups])
-    if (round < ROUNDS - 1) await sleep(PAUSE)
-  }
-  assert.equal(misses, [], 'every lookup of ours found the true 8 closest of all 60')
-  const share = (k: 'pc' | 'bt'): number => tally[k].truth === 0 ? 1 : tally[k].found / tally[k].truth
-  const summary = `ours found ${tally.pc.found}/${tally.pc.truth}, theirs ${tally.bt.found}/${tally.bt.truth}`
-  assert.ok(tally.pc.truth >= 10 && tally.bt.truth >= 10, `both kinds among the truths: ${summary}`)
-  // Both shares are near 1 when both kinds answer find_node alike; 0.1 is about four standard
-  // errors of the difference at the default rounds (~96 truths of each kind, shares ≥ 0.95), and a
-  // node kind that bittorrent-dht dropped or never heard of would miss by far more.
-  assert.ok(share('pc') >= share('bt') - 0.1, `bittorrent-dht's lookups find our nodes as often as theirs: ${summary}`)
-  assert.ok(share('bt') >= 0.8, `and they work at all: ${summary}`)
-  assert.equal(Object.fromEntries(m.pcQueries), {}, `no pc_* query reached a bittorrent-dht node (they got: ${JSON.stringify(Object.fromEntries(m.methods))})`)
-}))
+mixed('mixed swarm - lookups from both sides find the true closest; theirs find our nodes as often as their own kind; no pc_* reaches them',
+  withTimeout(T, async () => {
+    const ids = allIds()
+    assert.is(new Set(ids.map(idToHex)).size, 2 * N)
+    const tally = { pc: { truth: 0, found: 0 }, bt: { truth: 0, found: 0 } }
+    const misses: string[] = []
+    for (let round = 0; round < ROUNDS; round++) {
+      const ourLookups = Array.from({ length: LOOKUPS }, async () => {
+        const node = m.ours[Math.floor(random() * N)]!
+        const target = idFrom(random)
+        const truth = trueClosest(ids, target, K, node.id)
+        const res = await lookupExpecting(node, target, truth)
+        const got = res.closest.slice(0, K).map(c => idToHex(c.id))
+        if (got.join() !== truth.map(idToHex).join()) {
+          misses.push(
+            `round ${round}: ${got.filter(h => !truth.map(idToHex).includes(h)).length} of 8 wrong (kinds of the truth: ${
+              truth.map(id => kindOf.get(idToHex(id))).join(' ')
+            })`
+          )
+        }
+      })
+      const theirLookups = Array.from({ length: LOOKUPS }, async () => {
+        const node = m.theirs[Math.floor(random() * N)]!
+        const target = idFrom(random)
+        const truth = trueClosest(ids, target, K, node.id)
+        const found = await theirLookup(node, target)
+        for (const id of truth) {
+          const kind = kindOf.get(idToHex(id))!
+          tally[kind].truth++
+          if (found.has(idToHex(id))) tally[kind].found++
+        }
+      })
+      await Promise.all([...ourLookups, ...theirLookups])
+      if (round < ROUNDS - 1) await sleep(PAUSE)
+    }
+    assert.equal(misses, [], 'every lookup of ours found the true 8 closest of all 60')
+    const share = (k: 'pc' | 'bt'): number => tally[k].truth === 0 ? 1 : tally[k].found / tally[k].truth
+    const summary = `ours found ${tally.pc.found}/${tally.pc.truth}, theirs ${tally.bt.found}/${tally.bt.truth}`
+    assert.ok(tally.pc.truth >= 10 && tally.bt.truth >= 10, `both kinds among the truths: ${summary}`)
+    // Both shares are near 1 when both kinds answer find_node alike; 0.1 is about four standard
+    // errors of the difference at the default rounds (~96 truths of each kind, shares ≥ 0.95), and a
+    // node kind that bittorrent-dht dropped or never heard of would miss by far more.
+    assert.ok(share('pc') >= share('bt') - 0.1, `bittorrent-dht's lookups find our nodes as often as theirs: ${summary}`)
+    assert.ok(share('bt') >= 0.8, `and they work at all: ${summary}`)
+    assert.equal(Object.fromEntries(m.pcQueries), {},
+      `no pc_* query reached a bittorrent-dht node (they got: ${JSON.stringify(Object.fromEntries(m.methods))})`)
+  }))
 
 mixed('mixed swarm - at the end our find_node answers name bittorrent-dht contacts and theirs name ours', withTimeout(T, async () => {
   const theirHexes = new Set(m.theirs.map(n => idToHex(n.id)))
@@ -213,17 +225,18 @@ mixed('mixed swarm - at the end our find_node answers name bittorrent-dht contac
   assert.equal(Object.fromEntries(m.pcQueries), {}, 'still no pc_* query reached them')
 }))
 
-mixed('mixed swarm - the API shows a bittorrent-dht contact as a BEP 5 node without a name, and asks it nothing', withTimeout(T, async () => {
-  const node = m.ours[0]!
-  const { contacts } = await contactsOf(node)
-  const bt = contacts.find(c => c.pc === false)
-  assert.ok(bt !== undefined)
-  const res = await fetch(`${node.api!}/api/peers/${idToHex(bt.id)}`)
-  assert.is(res.status, 200)
-  const peer = await res.json() as Record<string, unknown>
-  assert.is(peer.name, '')
-  assert.is(peer.kind, 'bep5')
-  assert.equal(Object.fromEntries(m.pcQueries), {}, 'the name book asked no bittorrent-dht node for a record')
-}))
+mixed('mixed swarm - the API shows a bittorrent-dht contact as a BEP 5 node without a name, and asks it nothing',
+  withTimeout(T, async () => {
+    const node = m.ours[0]!
+    const { contacts } = await contactsOf(node)
+    const bt = contacts.find(c => c.pc === false)
+    assert.ok(bt !== undefined)
+    const res = await fetch(`${node.api!}/api/peers/${idToHex(bt.id)}`)
+    assert.is(res.status, 200)
+    const peer = await res.json() as Record<string, unknown>
+    assert.is(peer.name, '')
+    assert.is(peer.kind, 'bep5')
+    assert.equal(Object.fromEntries(m.pcQueries), {}, 'the name book asked no bittorrent-dht node for a record')
+  }))
 
 mixed.run()

@@ -75,25 +75,28 @@ testnet.before(withTimeout(T, async () => {
   ctx.dead = new Set()
 }))
 
-testnet.after(withTimeout(T, async () => { await ctx.swarm?.stop() }))
-
-testnet('lists testnet - within two announce rounds every live peer is listed by paging, once, visiting all 20 lists', withTimeout(T, async () => {
-  await rounds(live(), 2)
-  const reader = ctx.swarm.nodes[37]!
-  const lookupsBefore = (await stats(reader)).sent.lookup ?? 0
-  const { peers, pages } = await walk(reader, 10)
-  const got = hexesOf(peers)
-  const want = live().map(n => n.idHex).sort()
-  const missing = want.filter(h => !got.includes(h))
-  assert.equal(missing, [], `${missing.length} peers missing: ${missing.length === 0 ? '' : await whyMissing(missing)}`)
-  assert.is(new Set(got).size, got.length, 'no duplicates')
-  assert.is(got.length, SIZE)
-  assert.ok(pages >= 10, `${pages} pages`)
-  assert.ok((await stats(reader)).sent.lookup! - lookupsBefore >= 20, 'every one of the 20 lists was looked up')
-  for (const p of peers) assert.is(closestListId(p.record.id).index, p.list)
-  const names = new Map(ctx.swarm.nodes.map(n => [n.idHex, n.name]))
-  for (const p of peers) assert.is(p.record.n, names.get(idToHex(p.record.id)), 'each record carries its node\'s name')
+testnet.after(withTimeout(T, async () => {
+  await ctx.swarm?.stop()
 }))
+
+testnet('lists testnet - within two announce rounds every live peer is listed by paging, once, visiting all 20 lists',
+  withTimeout(T, async () => {
+    await rounds(live(), 2)
+    const reader = ctx.swarm.nodes[37]!
+    const lookupsBefore = (await stats(reader)).sent.lookup ?? 0
+    const { peers, pages } = await walk(reader, 10)
+    const got = hexesOf(peers)
+    const want = live().map(n => n.idHex).sort()
+    const missing = want.filter(h => !got.includes(h))
+    assert.equal(missing, [], `${missing.length} peers missing: ${missing.length === 0 ? '' : await whyMissing(missing)}`)
+    assert.is(new Set(got).size, got.length, 'no duplicates')
+    assert.is(got.length, SIZE)
+    assert.ok(pages >= 10, `${pages} pages`)
+    assert.ok((await stats(reader)).sent.lookup! - lookupsBefore >= 20, 'every one of the 20 lists was looked up')
+    for (const p of peers) assert.is(closestListId(p.record.id).index, p.list)
+    const names = new Map(ctx.swarm.nodes.map(n => [n.idHex, n.name]))
+    for (const p of peers) assert.is(p.record.n, names.get(idToHex(p.record.id)), 'each record carries its node\'s name')
+  }))
 
 testnet('lists testnet - every node holds records and nobody refused an honest announce', withTimeout(T, async () => {
   const all = await Promise.all(live().map(stats))
@@ -109,30 +112,31 @@ testnet('lists testnet - every node holds records and nobody refused an honest a
   assert.equal(refused, [])
 }))
 
-testnet('lists testnet - a forged record and a record for someone else are refused over UDP, each with its code', withTimeout(T, async () => {
-  const [sender, holder, victim] = [ctx.swarm.nodes[3]!, ctx.swarm.nodes[4]!, ctx.swarm.nodes[5]!]
-  const list = closestListId(sender.id).index
-  const query = async (a: Record<string, unknown>, q: string): Promise<Message> =>
-    await sender.request({ type: 'transport.query', to: holder.udp, q, a } as TransportQuery, { timeout: 10_000 })
-  const tokenReply = await query({ list }, 'pc_list')
-  if (!isTransportResponse(tokenReply)) throw new Error(`pc_list gave ${tokenReply.type}`)
-  const token = tokenReply.r.token as Uint8Array
-  const own = (await sender.request({ type: 'lists.self' }) as Message & { record: PeerRecord }).record
-  // A newer sequence, so a holder that already has the real record cannot refuse it as stale:
-  // the signature is the only thing wrong with it.
-  const forged = { ...recordToWire(own), s: own.s + 1000, sig: own.sig.map((b, i) => i === 5 ? b ^ 0x40 : b) }
-  const theirs = (await victim.request({ type: 'lists.self' }) as Message & { record: PeerRecord }).record
-  const errors: string[] = []
-  for (const record of [forged, recordToWire(theirs)]) {
-    try {
-      await query({ list: closestListId(record.id).index, record, token }, 'pc_announce')
-      errors.push('accepted')
-    } catch (err) {
-      errors.push(String((err as Error).message).split(' ').slice(0, 2).join(' '))
+testnet('lists testnet - a forged record and a record for someone else are refused over UDP, each with its code',
+  withTimeout(T, async () => {
+    const [sender, holder, victim] = [ctx.swarm.nodes[3]!, ctx.swarm.nodes[4]!, ctx.swarm.nodes[5]!]
+    const list = closestListId(sender.id).index
+    const query = async (a: Record<string, unknown>, q: string): Promise<Message> =>
+      await sender.request({ type: 'transport.query', to: holder.udp, q, a } as TransportQuery, { timeout: 10_000 })
+    const tokenReply = await query({ list }, 'pc_list')
+    if (!isTransportResponse(tokenReply)) throw new Error(`pc_list gave ${tokenReply.type}`)
+    const token = tokenReply.r.token as Uint8Array
+    const own = (await sender.request({ type: 'lists.self' }) as Message & { record: PeerRecord }).record
+    // A newer sequence, so a holder that already has the real record cannot refuse it as stale:
+    // the signature is the only thing wrong with it.
+    const forged = { ...recordToWire(own), s: own.s + 1000, sig: own.sig.map((b, i) => i === 5 ? b ^ 0x40 : b) }
+    const theirs = (await victim.request({ type: 'lists.self' }) as Message & { record: PeerRecord }).record
+    const errors: string[] = []
+    for (const record of [forged, recordToWire(theirs)]) {
+      try {
+        await query({ list: closestListId(record.id).index, record, token }, 'pc_announce')
+        errors.push('accepted')
+      } catch (err) {
+        errors.push(String((err as Error).message).split(' ').slice(0, 2).join(' '))
+      }
     }
-  }
-  assert.equal(errors, ['203 ERR_BAD_SIGNATURE', '203 ERR_NOT_SENDER'])
-}))
+    assert.equal(errors, ['203 ERR_BAD_SIGNATURE', '203 ERR_NOT_SENDER'])
+  }))
 
 testnet('lists testnet - killed peers are gone within RECORD_TTL + one interval; the others stay listed', withTimeout(T, async () => {
   const victims = ctx.swarm.nodes.slice(60, 65)

@@ -11,7 +11,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import dgram from 'node:dgram'
 import { firstValueFrom, filter, take, toArray } from 'rxjs'
-import { commonPrefixLength, generateIdentity, idsEqual, isLivenessStatus, isRoutingPeerAdded, isRoutingPeerRemoved, randomIdWithPrefix } from '@peerconnect/protocol'
+import { commonPrefixLength, generateIdentity, idsEqual, isLivenessStatus, isRoutingPeerAdded, isRoutingPeerRemoved,
+  randomIdWithPrefix } from '@peerconnect/protocol'
 import type { Identity, Message, NodeId, TransportSeen } from '@peerconnect/protocol'
 import { silentLogger } from '@peerconnect/runtime'
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
@@ -27,30 +28,35 @@ const nodes: PeerNode[] = []
 
 const eviction = suite('liveness - eviction from a full bucket')
 
-eviction.after(hook(T, async () => { await Promise.all(nodes.map(async n => await n.stop())) }))
-
-eviction('eviction - the oldest contact is dead: a failed check evicts it (reason failed) and admits the newcomer', withTimeout(T, async () => {
-  const { self, oldest } = await fullBucket()
-  const newcomer = randomIdWithPrefix(self.id, 0)
-  const events = collect(self, 2, [oldest.id, newcomer])
-  await oldest.stop()
-  await publishNewcomer(self, newcomer)
-  const [removed, added] = await events
-  assert.ok(isRoutingPeerRemoved(removed), `first routing.peer.removed, got ${removed?.type}`)
-  assert.ok(idsEqual(removed.contact.id, oldest.id), 'the oldest contact was removed')
-  assert.is(removed.reason, 'failed')
-  assert.is(removed.contact.port, oldest.udp.port)
-  assert.ok(isRoutingPeerAdded(added), `then routing.peer.added, got ${added?.type}`)
-  assert.ok(idsEqual(added.contact.id, newcomer), 'the newcomer was admitted')
-  assert.is(await contactOf(self, oldest.id), null)
-  assert.ok(await contactOf(self, newcomer) !== null)
-  const table = await contactsOf(self)
-  assert.is(table.buckets[0], K, 'the bucket is still full')
+eviction.after(hook(T, async () => {
+  await Promise.all(nodes.map(async n => await n.stop()))
 }))
+
+eviction('eviction - the oldest contact is dead: a failed check evicts it (reason failed) and admits the newcomer',
+  withTimeout(T, async () => {
+    const { self, oldest } = await fullBucket()
+    const newcomer = randomIdWithPrefix(self.id, 0)
+    const events = collect(self, 2, [oldest.id, newcomer])
+    await oldest.stop()
+    await publishNewcomer(self, newcomer)
+    const [removed, added] = await events
+    assert.ok(isRoutingPeerRemoved(removed), `first routing.peer.removed, got ${removed?.type}`)
+    assert.ok(idsEqual(removed.contact.id, oldest.id), 'the oldest contact was removed')
+    assert.is(removed.reason, 'failed')
+    assert.is(removed.contact.port, oldest.udp.port)
+    assert.ok(isRoutingPeerAdded(added), `then routing.peer.added, got ${added?.type}`)
+    assert.ok(idsEqual(added.contact.id, newcomer), 'the newcomer was admitted')
+    assert.is(await contactOf(self, oldest.id), null)
+    assert.ok(await contactOf(self, newcomer) !== null)
+    const table = await contactsOf(self)
+    assert.is(table.buckets[0], K, 'the bucket is still full')
+  }))
 
 eviction('eviction - the dead contact was checked over UDP, then TCP, and reported offline', withTimeout(T, async () => {
   const { self, oldest } = await fullBucket()
-  const status = firstValueFrom(self.supervisor.messages$(['liveness.status']).pipe(filter(isLivenessStatus), filter(s => idsEqual(s.id, oldest.id)), take(1)))
+  const status = firstValueFrom(
+    self.supervisor.messages$(['liveness.status']).pipe(filter(isLivenessStatus), filter(s => idsEqual(s.id, oldest.id)), take(1))
+  )
   await oldest.stop()
   await publishNewcomer(self)
   const s = await status
@@ -65,15 +71,20 @@ eviction('eviction - the oldest contact is alive: it stays, refreshed, and the n
   const removals: Message[] = []
   const sub = self.supervisor.messages$(['routing.peer.removed']).subscribe(m => removals.push(m))
   try {
-    const status = firstValueFrom(self.supervisor.messages$(['liveness.status']).pipe(filter(isLivenessStatus), filter(s => idsEqual(s.id, oldest.id)), take(1)))
+    const status = firstValueFrom(
+      self.supervisor.messages$(['liveness.status']).pipe(filter(isLivenessStatus), filter(s => idsEqual(s.id, oldest.id)), take(1))
+    )
     const newcomer = await publishNewcomer(self)
     assert.is((await status).alive, true, 'the check found it alive')
     // Routing settles the check by refreshing the oldest contact: wait for that, then look.
-    await waitFor(async () => ((await contactOf(self, oldest.id))?.lastSeen ?? 0) > seenBefore, { timeout: 10_000, what: 'the oldest contact to be refreshed' })
+    await waitFor(async () => ((await contactOf(self, oldest.id))?.lastSeen ?? 0) > seenBefore, { timeout: 10_000,
+      what: 'the oldest contact to be refreshed' })
     assert.is(await contactOf(self, newcomer), null, 'the newcomer was dropped')
     assert.equal(removals, [], 'nobody was removed')
     assert.is((await contactsOf(self)).buckets[0], K)
-  } finally { sub.unsubscribe() }
+  } finally {
+    sub.unsubscribe()
+  }
 }))
 
 eviction('eviction - while the bucket has room, a newcomer is admitted without any check', withTimeout(T, async () => {
@@ -83,10 +94,15 @@ eviction('eviction - while the bucket has room, a newcomer is admitted without a
   try {
     const ports = await closedPorts(K)
     for (let i = 0; i < K; i++) self.supervisor.publish(seen(randomIdWithPrefix(self.id, 0), ports[i]!))
-    const table = await waitFor(async () => { const t = await contactsOf(self); return t.contacts.length === K ? t : undefined }, { what: `${K} contacts` })
+    const table = await waitFor(async () => {
+      const t = await contactsOf(self)
+      return t.contacts.length === K ? t : undefined
+    }, { what: `${K} contacts` })
     assert.is(table.buckets[0], K)
     assert.equal(checks, [], 'no liveness check while the bucket filled')
-  } finally { sub.unsubscribe() }
+  } finally {
+    sub.unsubscribe()
+  }
 }))
 
 eviction.run()

@@ -23,7 +23,8 @@ import { LOOPBACK } from './fixtures/loopback.js'
 const T = 60_000
 const ACTORS = ['routing', 'crawler', 'liveness'] as const
 
-const state = { swarm: undefined as Swarm | undefined, node: undefined as PeerNode | undefined, workers: undefined as WorkerTracker | undefined }
+const state = { swarm: undefined as Swarm | undefined, node: undefined as PeerNode | undefined,
+  workers: undefined as WorkerTracker | undefined }
 const swarm = (): Swarm => state.swarm!
 const node = (): PeerNode => state.node!
 const random = prng(0x3ead)
@@ -34,7 +35,8 @@ workers.before(hook(T, async () => {
   state.workers = trackWorkers()
   state.swarm = await createSwarm(12, { host: LOOPBACK })
   // Snapshots soon after each change, so a killed routing worker comes back with the whole table.
-  state.node = await createNode({ name: 'threaded', host: LOOPBACK, identity: generateIdentity(), log: silentLogger, routing: { snapshotDelay: 100 } })
+  state.node = await createNode({ name: 'threaded', host: LOOPBACK, identity: generateIdentity(), log: silentLogger,
+    routing: { snapshotDelay: 100 } })
   await state.node.bootstrap([state.swarm.nodes[0]!.udp])
 }))
 workers.after(hook(T, async () => {
@@ -69,37 +71,41 @@ workers('workers - the node joined the swarm: contacts, find_node answers and lo
   assert.ok(isTransportInfoReply(info))
   assert.ok(info.stats.viewAnswers! >= 1, 'answered on the main thread from routing\'s published view, not by a trip to its worker')
   const later = await contactsOf(node())
-  assert.ok(info.stats.viewContacts! >= 8 && info.stats.viewContacts! <= later.contacts.length, 'the view holds the table (less any failed contact)')
+  assert.ok(info.stats.viewContacts! >= 8 && info.stats.viewContacts! <= later.contacts.length,
+    'the view holds the table (less any failed contact)')
   const truth = trueClosest(swarm().nodes.map(n => n.id), target, 8)
   const res = await lookupExpecting(node(), target, truth)
   assert.equal(hexes(res.closest.slice(0, 8)), hexes(truth))
 }))
 
-workers('workers - a killed routing worker is restarted with its snapshot and answers find_node with its contacts', withTimeout(T, async () => {
-  const before = await contactsOf(node())
-  const control = node().supervisor.control('routing')
-  await waitFor(async () => contactKeys(snapshotContacts(await control.snapshot())).join() === contactKeys(before.contacts).join(),
-    { timeout: 10_000, what: 'a routing snapshot holding the whole table' })
-  const old = statsOf(node(), 'routing')
-  await state.workers!.byThreadId(old.threadId)!.terminate()
-  const now = await waitFor(() => {
-    const s = statsOf(node(), 'routing')
-    return s.restarts === 1 && s.state === 'running' && s.threadId !== old.threadId ? s : undefined
-  }, { timeout: 20_000, what: 'routing to be restarted' })
-  assert.is(now.host, 'worker')
-  assert.ok(state.workers!.byThreadId(now.threadId) !== undefined, 'in a new Worker')
-  const after = await contactsOf(node())
-  assert.equal(contactKeys(after.contacts), contactKeys(before.contacts), 'the same table, from the snapshot')
-  const asker = swarm().nodes[7]!
-  const target = idFrom(random)
-  const { nodes, table: answer } = await findNodeAgainstTable(asker, node(), target)
-  assert.is(nodes.length, 8)
-  assert.equal(hexes(nodes), hexes(answer), 'find_node answered from the restored table')
-  const known = new Set(contactKeys(after.contacts).map(k => k.slice(0, 40)))
-  assert.ok(nodes.every(n => known.has(hexes([n])[0]!)), 'every node named is in the restored table')
-  const pong = await query(asker, node().udp, 'ping')
-  assert.ok(idsEqual(pong.id, node().id))
-}))
+workers('workers - a killed routing worker is restarted with its snapshot and answers find_node with its contacts',
+  withTimeout(T, async () => {
+    const before = await contactsOf(node())
+    const control = node().supervisor.control('routing')
+    await waitFor(async () => contactKeys(snapshotContacts(await control.snapshot())).join() === contactKeys(before.contacts).join(), {
+      timeout: 10_000,
+      what: 'a routing snapshot holding the whole table'
+    })
+    const old = statsOf(node(), 'routing')
+    await state.workers!.byThreadId(old.threadId)!.terminate()
+    const now = await waitFor(() => {
+      const s = statsOf(node(), 'routing')
+      return s.restarts === 1 && s.state === 'running' && s.threadId !== old.threadId ? s : undefined
+    }, { timeout: 20_000, what: 'routing to be restarted' })
+    assert.is(now.host, 'worker')
+    assert.ok(state.workers!.byThreadId(now.threadId) !== undefined, 'in a new Worker')
+    const after = await contactsOf(node())
+    assert.equal(contactKeys(after.contacts), contactKeys(before.contacts), 'the same table, from the snapshot')
+    const asker = swarm().nodes[7]!
+    const target = idFrom(random)
+    const { nodes, table: answer } = await findNodeAgainstTable(asker, node(), target)
+    assert.is(nodes.length, 8)
+    assert.equal(hexes(nodes), hexes(answer), 'find_node answered from the restored table')
+    const known = new Set(contactKeys(after.contacts).map(k => k.slice(0, 40)))
+    assert.ok(nodes.every(n => known.has(hexes([n])[0]!)), 'every node named is in the restored table')
+    const pong = await query(asker, node().udp, 'ping')
+    assert.ok(idsEqual(pong.id, node().id))
+  }))
 
 workers('workers - a killed crawler or liveness worker comes back, and lookups and checks work again', withTimeout(T, async () => {
   for (const name of ['crawler', 'liveness'] as const) {

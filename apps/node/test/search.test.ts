@@ -88,20 +88,23 @@ testnet.before(withTimeout(T, async () => {
   }, { timeout: 90_000, interval: 200, what: 'two announce rounds on every node' })
 }))
 
-testnet.after(withTimeout(T, async () => { await ctx.swarm?.stop() }))
+testnet.after(withTimeout(T, async () => {
+  await ctx.swarm?.stop()
+}))
 
 for (const via of ['lists', 'gossip', 'hybrid'] as const) {
-  testnet(`search testnet - a unique name is found through ${via}, from a node far from it, tagged with its source`, withTimeout(T, async () => {
-    const name = UNIQUE[via]
-    const searcher = ctx.swarm.nodes[SIZE - 1 - ['lists', 'gossip', 'hybrid'].indexOf(via)]!
-    const r = await searchFor(searcher, name.split(' ')[1]!.slice(0, 6).toLowerCase(), via, [name])
-    assert.equal(r.hits.map(h => h.name), [name])
-    assert.is(r.hits[0]!.id, byName(name).idHex)
-    if (via === 'hybrid') assert.ok(['local', 'lists', 'gossip'].includes(r.hits[0]!.via))
-    else assert.is(r.hits[0]!.via, via)
-    assert.is(r.done.hits, 1)
-    assert.ok(r.hits[0]!.at <= r.done.at, 'the hit came before the done')
-  }))
+  testnet(`search testnet - a unique name is found through ${via}, from a node far from it, tagged with its source`,
+    withTimeout(T, async () => {
+      const name = UNIQUE[via]
+      const searcher = ctx.swarm.nodes[SIZE - 1 - ['lists', 'gossip', 'hybrid'].indexOf(via)]!
+      const r = await searchFor(searcher, name.split(' ')[1]!.slice(0, 6).toLowerCase(), via, [name])
+      assert.equal(r.hits.map(h => h.name), [name])
+      assert.is(r.hits[0]!.id, byName(name).idHex)
+      if (via === 'hybrid') assert.ok(['local', 'lists', 'gossip'].includes(r.hits[0]!.via))
+      else assert.is(r.hits[0]!.via, via)
+      assert.is(r.done.hits, 1)
+      assert.ok(r.hits[0]!.at <= r.done.at, 'the hit came before the done')
+    }))
 }
 
 for (const via of ['lists', 'gossip', 'hybrid'] as const) {
@@ -114,15 +117,16 @@ for (const via of ['lists', 'gossip', 'hybrid'] as const) {
   }))
 }
 
-testnet('search testnet - hybrid: the first hit arrives before the search ends; the search ends when its parts do, before the bound', withTimeout(T, async () => {
-  const searcher = ctx.swarm.nodes[81]!
-  await invalidate(searcher)
-  const r = await search(searcher, 'teamwork member', 'hybrid', 10_000)
-  assert.is(r.hits.length, 10)
-  assert.ok(r.hits[0]!.at < r.done.at, `first hit at ${r.hits[0]!.at.toFixed(0)} ms, done at ${r.done.at.toFixed(0)} ms`)
-  assert.ok(r.done.ms < 10_000, `done after ${r.done.ms} ms: every part ended before the 10 s bound`)
-  for (const h of r.hits) assert.ok(['local', 'lists', 'gossip'].includes(h.via))
-}))
+testnet('search testnet - hybrid: the first hit arrives before the search ends; the search ends when its parts do, before the bound',
+  withTimeout(T, async () => {
+    const searcher = ctx.swarm.nodes[81]!
+    await invalidate(searcher)
+    const r = await search(searcher, 'teamwork member', 'hybrid', 10_000)
+    assert.is(r.hits.length, 10)
+    assert.ok(r.hits[0]!.at < r.done.at, `first hit at ${r.hits[0]!.at.toFixed(0)} ms, done at ${r.done.at.toFixed(0)} ms`)
+    assert.ok(r.done.ms < 10_000, `done after ${r.done.ms} ms: every part ended before the 10 s bound`)
+    for (const h of r.hits) assert.ok(['local', 'lists', 'gossip'].includes(h.via))
+  }))
 
 testnet('search testnet - a search is replayed from the cache, and search.invalidate reads the network again', withTimeout(T, async () => {
   const searcher = ctx.swarm.nodes[82]!
@@ -136,35 +140,38 @@ testnet('search testnet - a search is replayed from the cache, and search.invali
   assert.ok(await searchTraffic(searcher) > before, 'queries again after search.invalidate')
 }))
 
-testnet('search testnet - cancelling a search stops its traffic: the searcher\'s pc_search queries stop, no done arrives', withTimeout(T, async () => {
-  const searcher = ctx.swarm.nodes[83]!
-  await invalidate(searcher)
-  const base = await searchTraffic(searcher)
-  let done = false
-  const msg: SearchQuery = { type: 'search.query', q: 'teamwork', via: 'lists', timeout: 20_000 }
-  let hit!: () => void
-  const firstHit = new Promise<void>(resolve => { hit = resolve })
-  const sub = searcher.supervisor.ask(msg, { timeout: 30_000 }).subscribe({
-    next: m => {
-      if (isSearchDone(m)) done = true
-      if (isSearchHit(m)) hit()
-    },
-    error: () => hit()
-  })
-  await firstHit
-  sub.unsubscribe()
-  // lists.stats reaches the lists actor after the cancel (one mailbox, in order), so it counts what
-  // the search sent before it was cancelled; that nothing is sent later, however long one waits,
-  // is proved on virtual time in packages/lists/test/search/actor.test.ts.
-  const last = await searchTraffic(searcher)
-  await invalidate(searcher)
-  assert.is(await searchTraffic(searcher), last, 'nothing more was sent')
-  assert.is(done, false, 'no search.done for a cancelled search')
-  const before = await searchTraffic(searcher)
-  await search(searcher, 'teamwork', 'lists')
-  const full = await searchTraffic(searcher) - before
-  assert.ok(last - base <= full, `the cancelled search sent ${last - base}, a whole one ${full}`)
-}))
+testnet('search testnet - cancelling a search stops its traffic: the searcher\'s pc_search queries stop, no done arrives',
+  withTimeout(T, async () => {
+    const searcher = ctx.swarm.nodes[83]!
+    await invalidate(searcher)
+    const base = await searchTraffic(searcher)
+    let done = false
+    const msg: SearchQuery = { type: 'search.query', q: 'teamwork', via: 'lists', timeout: 20_000 }
+    let hit!: () => void
+    const firstHit = new Promise<void>(resolve => {
+      hit = resolve
+    })
+    const sub = searcher.supervisor.ask(msg, { timeout: 30_000 }).subscribe({
+      next: m => {
+        if (isSearchDone(m)) done = true
+        if (isSearchHit(m)) hit()
+      },
+      error: () => hit()
+    })
+    await firstHit
+    sub.unsubscribe()
+    // lists.stats reaches the lists actor after the cancel (one mailbox, in order), so it counts what
+    // the search sent before it was cancelled; that nothing is sent later, however long one waits,
+    // is proved on virtual time in packages/lists/test/search/actor.test.ts.
+    const last = await searchTraffic(searcher)
+    await invalidate(searcher)
+    assert.is(await searchTraffic(searcher), last, 'nothing more was sent')
+    assert.is(done, false, 'no search.done for a cancelled search')
+    const before = await searchTraffic(searcher)
+    await search(searcher, 'teamwork', 'lists')
+    const full = await searchTraffic(searcher) - before
+    assert.ok(last - base <= full, `the cancelled search sent ${last - base}, a whole one ${full}`)
+  }))
 
 testnet('search testnet - no reply anywhere broke the 3× amplification bound, and nobody refused a search', withTimeout(T, async () => {
   const infos = await Promise.all(ctx.swarm.nodes.map(async n => await n.request({ type: 'transport.info' }, { timeout: 10_000 })))

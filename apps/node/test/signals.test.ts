@@ -24,20 +24,23 @@ signals('signals - a signal that came before anyone awaited is not lost', withTi
   s.dispose()
 }))
 
-signals('signals - a second signal within a second of the first is ignored (GNU timeout sends two); a later one forces', withTimeout(2000, async () => {
-  let forced = 0
-  let t = 5000
-  const s = catchSignals(() => { forced++ }, () => t)
-  process.emit('SIGTERM')
-  process.emit('SIGTERM')
-  t += 999
-  process.emit('SIGINT')
-  assert.is(forced, 0, 'the stop goes on')
-  t += 1
-  process.emit('SIGINT')
-  assert.is(forced, 1)
-  assert.is(s.received(), 'SIGTERM', 'the first signal stays the one reported')
-  s.dispose()
-}))
+signals('signals - a second signal within a second of the first is ignored (GNU timeout sends two); a later one forces',
+  withTimeout(2000, async () => {
+    let forced = 0
+    let t = 5000
+    const s = catchSignals(() => {
+      forced++
+    }, () => t)
+    process.emit('SIGTERM')
+    process.emit('SIGTERM')
+    t += 999
+    process.emit('SIGINT')
+    assert.is(forced, 0, 'the stop goes on')
+    t += 1
+    process.emit('SIGINT')
+    assert.is(forced, 1)
+    assert.is(s.received(), 'SIGTERM', 'the first signal stays the one reported')
+    s.dispose()
+  }))
 
 signals.run()

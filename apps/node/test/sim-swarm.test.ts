@@ -42,7 +42,11 @@ async function scenario (seed: number): Promise<Run> {
     loss: 0.01,
     trace: e => {
       datagrams++
-      while (e.at >= minuteStart + 60_000) { minutes.push(minute.digest('hex')); minute = createHash('sha1'); minuteStart += 60_000 }
+      while (e.at >= minuteStart + 60_000) {
+        minutes.push(minute.digest('hex'))
+        minute = createHash('sha1')
+        minuteStart += 60_000
+      }
       const line = `${e.at} ${e.from} ${e.to} ${e.lost ? 1 : 0} ${e.buf.length}\n`
       all.update(line).update(e.buf)
       minute.update(line).update(e.buf)
@@ -79,7 +83,8 @@ const DIST = fileURLToPath(new URL('../dist/test/sim-swarm.test.js', import.meta
 /** One scenario in a child process running this file compiled (PC_SIM_CHILD=seed); its Run as JSON on the last line. */
 async function runIn (seed: number): Promise<Run> {
   if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run pnpm build first`)
-  const out = execFileSync(process.execPath, [DIST], { env: { ...process.env, PC_SIM_CHILD: String(seed) }, encoding: 'utf8', maxBuffer: 64 * 2 ** 20 })
+  const out = execFileSync(process.execPath, [DIST], { env: { ...process.env, PC_SIM_CHILD: String(seed) }, encoding: 'utf8',
+    maxBuffer: 64 * 2 ** 20 })
   return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as Run
 }
 

@@ -34,7 +34,9 @@ import { idFrom, prng } from './fixtures/ids.js'
 import { LOOPBACK } from './fixtures/loopback.js'
 
 const DURATION = Number(process.env.PC_SOAK_MS ?? 10 * 60_000)
-if (!(Number.isFinite(DURATION) && DURATION >= 10_000)) throw new RangeError(`PC_SOAK_MS must be at least 10000, got ${process.env.PC_SOAK_MS}`)
+if (!(Number.isFinite(DURATION) && DURATION >= 10_000)) {
+  throw new RangeError(`PC_SOAK_MS must be at least 10000, got ${process.env.PC_SOAK_MS}`)
+}
 const SIZE = 50
 const API_NODES = 2
 const SAMPLE_EVERY = Math.min(30_000, DURATION / 4)
@@ -95,7 +97,8 @@ soak.before(withTimeout(5 * 60_000, async () => {
   ctx.swarm = await createSwarm(SIZE - API_NODES, { host: LOOPBACK, node: { pool: ctx.pool } })
   ctx.made = SIZE - API_NODES
   for (let i = 0; i < API_NODES; i++) {
-    const node = await createNode({ name: `api-${i}`, identity: generateIdentity(), host: LOOPBACK, inline: true, log: silentLogger, pool: ctx.pool, api: { host: LOOPBACK, port: 0 } })
+    const node = await createNode({ name: `api-${i}`, identity: generateIdentity(), host: LOOPBACK, inline: true, log: silentLogger,
+      pool: ctx.pool, api: { host: LOOPBACK, port: 0 } })
     ctx.api.push(node)
     ctx.made++
     await node.bootstrap([ctx.swarm.nodes[1 + i]!.udp])
@@ -122,7 +125,11 @@ soak('soak - sizes stay within their bounds while nodes come and go', withTimeou
       await new Promise(resolve => setTimeout(resolve, Math.min(SAMPLE_EVERY, end - Date.now())))
       const s = await sample()
       ctx.samples.push(s)
-      process.stdout.write(`soak ${Math.round((s.at - end + DURATION) / 1000)}s ${JSON.stringify({ ...s, at: undefined, heap: `${Math.round(s.heap / 2 ** 20)} MB` })}\n`)
+      process.stdout.write(
+        `soak ${Math.round((s.at - end + DURATION) / 1000)}s ${
+          JSON.stringify({ ...s, at: undefined, heap: `${Math.round(s.heap / 2 ** 20)} MB` })
+        }\n`
+      )
       check(s)
     }
   } finally {
@@ -131,7 +138,9 @@ soak('soak - sizes stay within their bounds while nodes come and go', withTimeou
   }
   // Once the load and churn stop, what they left open drains: a leaked transaction or ask never would.
   const drained = await waitFor(async () => {
-    const per = await Promise.all(live().map(async n => ({ pending: (await transportStats(n)).pending ?? 0, asks: n.supervisor.pendingAsks() })))
+    const per = await Promise.all(
+      live().map(async n => ({ pending: (await transportStats(n)).pending ?? 0, asks: n.supervisor.pendingAsks() }))
+    )
     const most = Math.max(0, ...per.flatMap(p => [p.pending, p.asks]))
     return most <= DRAINED_MAX ? { most } : undefined
   }, { timeout: 60_000, interval: 1_000, what: `pending transactions and open asks to drain to ${DRAINED_MAX} per node` })
@@ -180,7 +189,8 @@ async function sample (): Promise<Sample> {
   const nodes = live()
   const per = await Promise.all(nodes.map(async n => {
     const [t, g, l, c] = await Promise.all([transportStats(n), gossipStats(n), listsStats(n), contactsOf(n)])
-    return { pending: t.pending ?? 0, rtt: t.rttContacts ?? 0, rateLimit: t.rateLimitSources ?? 0, seen: g.seenSize, gossipInFlight: g.inFlight, records: l.records, contacts: c.contacts.length, openAsks: n.supervisor.pendingAsks() }
+    return { pending: t.pending ?? 0, rtt: t.rttContacts ?? 0, rateLimit: t.rateLimitSources ?? 0, seen: g.seenSize,
+      gossipInFlight: g.inFlight, records: l.records, contacts: c.contacts.length, openAsks: n.supervisor.pendingAsks() }
   }))
   const names = await Promise.all(ctx.api.map(async n => await nameBook(n)))
   const max = (pick: (x: typeof per[number]) => number): number => Math.max(0, ...per.map(pick))
@@ -215,7 +225,8 @@ async function churnOnce (): Promise<void> {
     await v.stop()
   }))
   await Promise.all(victims.map(async () => {
-    const node = await createNode({ name: `churn-${ctx.made}`, identity: generateIdentity(), host: LOOPBACK, inline: true, log: silentLogger, pool: ctx.pool })
+    const node = await createNode({ name: `churn-${ctx.made}`, identity: generateIdentity(), host: LOOPBACK, inline: true,
+      log: silentLogger, pool: ctx.pool })
     ctx.made++
     ctx.churned.push(node)
     const seed = pick(live().filter(n => n !== node))
@@ -230,13 +241,19 @@ async function loadOnce (): Promise<void> {
   const note: GossipPublish = { type: 'gossip.publish', topic: 'soak', data: new TextEncoder().encode(`note ${ctx.rumors.length}`) }
   ctx.rumors.push(Date.now())
   const tasks: Array<Promise<unknown>> = [
-    lookup(pick(nodes), idFrom(random), 20_000).catch(() => { ctx.failures.lookups++ }),
-    pick(nodes).request(note, { timeout: 20_000 }).catch(() => { ctx.failures.loads++ })
+    lookup(pick(nodes), idFrom(random), 20_000).catch(() => {
+      ctx.failures.lookups++
+    }),
+    pick(nodes).request(note, { timeout: 20_000 }).catch(() => {
+      ctx.failures.loads++
+    })
   ]
   if (random() < 0.2) {
     ctx.rumors.push(Date.now())
     const search: SearchQuery = { type: 'search.query', q: `churn-${Math.floor(random() * ctx.made)}`, via: 'hybrid', timeout: 3_000 }
-    tasks.push(pick(nodes).request(search, { timeout: 20_000 }).catch(() => { ctx.failures.loads++ }))
+    tasks.push(pick(nodes).request(search, { timeout: 20_000 }).catch(() => {
+      ctx.failures.loads++
+    }))
   }
   await Promise.all(tasks)
 }

@@ -8,10 +8,8 @@
 import dgram from 'node:dgram'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import {
-  closest, closestListId, decodeKrpc, encodeError, encodeNodes, encodeQuery, encodeResponse, generateIdentity,
-  idToHex, isListsPageReply, LIST_IDS, randomIdWithPrefix
-} from '@peerconnect/protocol'
+import { closest, closestListId, decodeKrpc, encodeError, encodeNodes, encodeQuery, encodeResponse, generateIdentity, idToHex,
+  isListsPageReply, LIST_IDS, randomIdWithPrefix } from '@peerconnect/protocol'
 import type { Identity, ListsPageReply, Message, NodeId } from '@peerconnect/protocol'
 import { createComputePool, silentLogger } from '@peerconnect/runtime'
 import { withTimeout } from '@peerconnect/test-helpers'
@@ -25,12 +23,17 @@ const T = 240_000
 const HONEST = 60
 const SYBILS = 300
 const LIST = 12
-const X = Number(LOOPBACK.split('.')[2])              // this process's own third byte: no other test file uses these /24s
+const X = Number(LOOPBACK.split('.')[2]) // this process's own third byte: no other test file uses these /24s
 const honestHost = (i: number): string => `127.${10 + i}.${X}.1`
 const sybilNet = `127.77.${X}.`
 const isSybil = (c: { host: string }): boolean => c.host.startsWith(sybilNet)
 
-interface Sybil { id: NodeId, sock: dgram.Socket, host: string, port: number }
+interface Sybil {
+  id: NodeId
+  sock: dgram.Socket
+  host: string
+  port: number
+}
 
 const state = { nodes: [] as PeerNode[], sybils: [] as Sybil[], members: [] as PeerNode[], pool: createComputePool() }
 const sybil = suite('sybil - one /24 next to a list id')
@@ -44,8 +47,15 @@ sybil.before(hook(T, async () => {
   }
   for (let i = 0; i < HONEST; i++) {
     state.nodes.push(await createNode({
-      name: `honest-${i}`, identity: identities[i] ?? generateIdentity(), host: honestHost(i), port: 0, inline: true, log: silentLogger,
-      pool: state.pool, ipLimits: 'strict', lists: { announceInterval: 2000 }
+      name: `honest-${i}`,
+      identity: identities[i] ?? generateIdentity(),
+      host: honestHost(i),
+      port: 0,
+      inline: true,
+      log: silentLogger,
+      pool: state.pool,
+      ipLimits: 'strict',
+      lists: { announceInterval: 2000 }
     }))
   }
   state.members = state.nodes.slice(0, 4)
@@ -78,7 +88,11 @@ sybil.before(hook(T, async () => {
 }))
 
 sybil.after(hook(T, async () => {
-  for (const s of state.sybils) { try { s.sock.close() } catch {} }
+  for (const s of state.sybils) {
+    try {
+      s.sock.close()
+    } catch {}
+  }
   await Promise.all(state.nodes.map(async n => await n.stop()))
   await state.pool.close()
 }))
@@ -106,24 +120,25 @@ sybil('sybil - lookups of list 12\'s id return honest nodes among the closest', 
   }
 }))
 
-sybil('sybil - the directory still reads every honest record of list 12 (the sybils answer pc_list with nothing)', withTimeout(T, async () => {
-  const reader = state.nodes[40]!
-  const want = state.members.map(m => idToHex(m.id))
-  let page: ListsPageReply | undefined
-  let missing = want
-  for (let attempt = 0; attempt < 10 && missing.length > 0; attempt++) {
-    if (attempt > 0) await new Promise(resolve => setTimeout(resolve, 2000))
-    await reader.request({ type: 'lists.invalidate' })
-    const r = await reader.request({ type: 'lists.page', limit: 500 } as Message, { timeout: 60_000 })
-    assert.ok(isListsPageReply(r))
-    page = r
-    const listed = new Set(r.peers.filter(p => p.list === LIST).map(p => idToHex(p.record.id)))
-    missing = want.filter(h => !listed.has(h))
-  }
-  assert.equal(missing, [], 'every honest member of list 12 is listed')
-  const h = page!.holders?.find(x => x.list === LIST)
-  assert.ok(h !== undefined && h.answered >= 3, `list 12 read from ${JSON.stringify(h)} holders`)
-}))
+sybil('sybil - the directory still reads every honest record of list 12 (the sybils answer pc_list with nothing)',
+  withTimeout(T, async () => {
+    const reader = state.nodes[40]!
+    const want = state.members.map(m => idToHex(m.id))
+    let page: ListsPageReply | undefined
+    let missing = want
+    for (let attempt = 0; attempt < 10 && missing.length > 0; attempt++) {
+      if (attempt > 0) await new Promise(resolve => setTimeout(resolve, 2000))
+      await reader.request({ type: 'lists.invalidate' })
+      const r = await reader.request({ type: 'lists.page', limit: 500 } as Message, { timeout: 60_000 })
+      assert.ok(isListsPageReply(r))
+      page = r
+      const listed = new Set(r.peers.filter(p => p.list === LIST).map(p => idToHex(p.record.id)))
+      missing = want.filter(h => !listed.has(h))
+    }
+    assert.equal(missing, [], 'every honest member of list 12 is listed')
+    const h = page!.holders?.find(x => x.list === LIST)
+    assert.ok(h !== undefined && h.answered >= 3, `list 12 read from ${JSON.stringify(h)} holders`)
+  }))
 
 sybil.run()
 
@@ -132,7 +147,9 @@ function answer (s: Sybil, buf: Buffer, rinfo: dgram.RemoteInfo): void {
   const res = decodeKrpc(buf)
   if (!res.ok || res.msg.y !== 'q') return
   const { t, q, a } = res.msg
-  const send = (out: Uint8Array): void => { s.sock.send(out, rinfo.port, rinfo.address) }
+  const send = (out: Uint8Array): void => {
+    s.sock.send(out, rinfo.port, rinfo.address)
+  }
   if (q === 'ping' || q === 'pc_announce') send(encodeResponse(t, { id: s.id }))
   else if (q === 'find_node' || q === 'get_peers') {
     const target = (a as { target?: NodeId, info_hash?: NodeId }).target ?? (a as { info_hash?: NodeId }).info_hash ?? s.id

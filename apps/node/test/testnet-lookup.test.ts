@@ -21,7 +21,11 @@ const K = 8
 const T = 60_000
 
 /** The swarm under test, its ids (the ground truth) and a seeded PRNG for picks and targets. */
-interface Net { swarm: Swarm, ids: NodeId[], random: () => number }
+interface Net {
+  swarm: Swarm
+  ids: NodeId[]
+  random: () => number
+}
 
 const ctx = {} as Net
 
@@ -33,7 +37,9 @@ testnet.before(hook(T, async () => {
   ctx.random = prng(0x5eed)
 }))
 
-testnet.after(hook(T, async () => { await ctx.swarm?.stop() }))
+testnet.after(hook(T, async () => {
+  await ctx.swarm?.stop()
+}))
 
 testnet('testnet - the swarm has 100 nodes with distinct ids and addresses', () => {
   assert.is(ctx.swarm.nodes.length, SIZE)
@@ -48,7 +54,8 @@ testnet('testnet - 25 lookups of random targets from random nodes find the true 
     const target = idFrom(ctx.random)
     const truth = trueClosest(ctx.ids, target, K, from.id)
     const res = await lookupExpecting(from, target, truth)
-    assert.is(recall(res.closest.slice(0, K), truth), 1, `lookup ${i} from ${from.name}: got ${hexes(res.closest.slice(0, K)).join(',')}, want ${hexes(truth).join(',')}`)
+    assert.is(recall(res.closest.slice(0, K), truth), 1,
+      `lookup ${i} from ${from.name}: got ${hexes(res.closest.slice(0, K)).join(',')}, want ${hexes(truth).join(',')}`)
     assert.equal(hexes(res.closest.slice(0, K)), hexes(truth), 'nearest first, in XOR order')
     assert.ok(idsEqual(res.target, target))
     assert.ok(res.queries > 0, 'queries reported')
@@ -78,7 +85,9 @@ testnet('testnet - 20 lookups at once from 20 nodes all find the true closest 8'
 testnet('testnet - a lookup streams progress, then one result', withTimeout(T, async () => {
   const from = pick(ctx.swarm.nodes, ctx.random)
   const target = idFrom(ctx.random)
-  const msgs = await lastValueFrom(from.supervisor.ask({ type: 'crawler.lookup', target } as CrawlerLookup, { timeout: 30_000 }).pipe(toArray()))
+  const msgs = await lastValueFrom(
+    from.supervisor.ask({ type: 'crawler.lookup', target } as CrawlerLookup, { timeout: 30_000 }).pipe(toArray())
+  )
   const last = msgs[msgs.length - 1]
   assert.ok(isCrawlerResult(last), `last message is the result, got ${String(last?.type)}`)
   const progress = msgs.slice(0, -1)
@@ -130,7 +139,9 @@ churn.before(hook(T, async () => {
   net.random = prng(0xdead)
 }))
 
-churn.after(hook(T, async () => { await net.swarm?.stop() }))
+churn.after(hook(T, async () => {
+  await net.swarm?.stop()
+}))
 
 churn('testnet - with 8 of 40 nodes stopped, lookups end with live nodes only, nearest first', withTimeout(T, async () => {
   const dead = net.swarm.nodes.slice(30, 38)
@@ -142,7 +153,8 @@ churn('testnet - with 8 of 40 nodes stopped, lookups end with live nodes only, n
     // Aim at a dead node's id too: the lookup must close in on the hole and still end.
     const target = i % 2 === 0 ? dead[i]!.id : idFrom(net.random)
     const nearest = trueClosest(live.map(n => n.id), target, 1, from.id)[0]!
-    const res = await retryOnce(async () => await lookup(from, target), r => r.closest[0] !== undefined && idsEqual(r.closest[0].id, nearest))
+    const res = await retryOnce(async () => await lookup(from, target),
+      r => r.closest[0] !== undefined && idsEqual(r.closest[0].id, nearest))
     assert.ok(res.closest.length >= K, `lookup ${i} found ${res.closest.length} responsive nodes`)
     assert.ok(res.closest.every(c => liveHex.has(idToHex(c.id))), 'only live nodes answer, so only they are in the result')
     assert.equal(hexes(res.closest), hexes(trueClosest(res.closest.map(c => c.id), target, res.closest.length)), 'nearest first')

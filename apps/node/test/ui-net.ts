@@ -19,7 +19,7 @@ export interface UiNet {
   readonly full: PeerNode
   /** The full node's API URL. */
   readonly url: string
-  stop (): Promise<void>
+  stop(): Promise<void>
 }
 
 export interface UiNetOptions {
@@ -66,13 +66,22 @@ export async function startUiNet (opts: UiNetOptions): Promise<UiNet> {
   }
 }
 
-export interface Answer { status: number, headers: Headers, text: string, json: unknown }
+export interface Answer {
+  status: number
+  headers: Headers
+  text: string
+  json: unknown
+}
 
 export async function get (url: string, headers: Record<string, string> = {}): Promise<Answer> {
   const res = await fetch(url, { headers })
   const text = await res.text()
   let json: unknown
-  try { json = JSON.parse(text) } catch { json = undefined }
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = undefined
+  }
   return { status: res.status, headers: res.headers, text, json }
 }
 
@@ -81,14 +90,20 @@ export function errorCode (a: Answer): unknown {
   return (a.json as { error?: { code?: unknown } } | undefined)?.error?.code
 }
 
-export interface MirrorPeer { id: string, name: string, address: string, status: string, lastSeen: number }
+export interface MirrorPeer {
+  id: string
+  name: string
+  address: string
+  status: string
+  lastSeen: number
+}
 
 /** The live peer list kept from /api/events the way the page keeps it. */
 export interface LiveMirror {
-  get (id: string): MirrorPeer | undefined
-  peers (): MirrorPeer[]
+  get(id: string): MirrorPeer | undefined
+  peers(): MirrorPeer[]
   readonly events: Array<{ type: string, peer: MirrorPeer }>
-  close (): void
+  close(): void
 }
 
 export async function liveMirror (httpUrl: string, opts: { token?: string } = {}): Promise<LiveMirror> {
@@ -105,14 +120,16 @@ export async function liveMirror (httpUrl: string, opts: { token?: string } = {}
   await new Promise<void>((resolve, reject) => {
     socket.once('open', () => resolve())
     socket.once('error', reject)
-    socket.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`unexpected ${res.statusCode}`), { status: res.statusCode })))
+    socket.once('unexpected-response',
+      (_req, res) => reject(Object.assign(new Error(`unexpected ${res.statusCode}`), { status: res.statusCode })))
   })
   return { get: id => peers.get(id), peers: () => [...peers.values()], events, close: () => socket.close() }
 }
 
 /** Waits until the full node's live list names every swarm node (names come from their records). */
 export async function waitForNames (net: UiNet, mirror: LiveMirror, timeout = 30_000): Promise<void> {
-  await waitFor(() => net.swarm.nodes.every(n => mirror.get(n.idHex)?.name === n.name), { timeout, interval: 50, what: 'every swarm node named on the live list' })
+  await waitFor(() => net.swarm.nodes.every(n => mirror.get(n.idHex)?.name === n.name), { timeout, interval: 50,
+    what: 'every swarm node named on the live list' })
 }
 
 /** Waits until the directory (all pages) lists every swarm node by name. */

@@ -1,7 +1,9 @@
 import { last, map, of } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { BadRequestError, errorReply, isCrawlerBootstrap, isCrawlerFind, isCrawlerLookup, isCrawlerStats, reply } from '@peerconnect/protocol'
-import type { CrawlerBootstrapReply, CrawlerFind, CrawlerLookup, CrawlerProgress, CrawlerResult, Message, NodeId } from '@peerconnect/protocol'
+import { BadRequestError, errorReply, isCrawlerBootstrap, isCrawlerFind, isCrawlerLookup, isCrawlerStats,
+  reply } from '@peerconnect/protocol'
+import type { CrawlerBootstrapReply, CrawlerFind, CrawlerLookup, CrawlerProgress, CrawlerResult, Message,
+  NodeId } from '@peerconnect/protocol'
 import { kitActor } from '@peerconnect/runtime'
 import type { ActorDefinition, ActorDeps, ActorFn } from '@peerconnect/runtime'
 import { runLookup } from './run-lookup.js'
@@ -34,9 +36,12 @@ export const crawlerDefinition = {
   handlers: {
     'crawler.lookup': (m, ctx) => isCrawlerLookup(m) ? lookupReplies(m, ctx) : bad(m, 'crawler.lookup needs target: 20 bytes, k?: number'),
     'crawler.find': (m, ctx) => isCrawlerFind(m) ? findReply(m, ctx) : bad(m, 'crawler.find needs id: 20 bytes'),
-    'crawler.bootstrap': (m, { init, deps, metrics }) => isCrawlerBootstrap(m)
-      ? runBootstrap(m.seeds, deps, init, { metrics }).pipe(map(counts => reply(m, { type: 'crawler.bootstrap.reply', ...counts } satisfies CrawlerBootstrapReply)))
-      : bad(m, 'crawler.bootstrap needs seeds: [{host, port}]'),
+    'crawler.bootstrap': (m, { init, deps, metrics }) =>
+      isCrawlerBootstrap(m)
+        ? runBootstrap(m.seeds, deps, init, { metrics }).pipe(
+          map(counts => reply(m, { type: 'crawler.bootstrap.reply', ...counts } satisfies CrawlerBootstrapReply))
+        )
+        : bad(m, 'crawler.bootstrap needs seeds: [{host, port}]'),
     'crawler.stats': (m, ctx) => isCrawlerStats(m) ? of(reply(m, statsBody(ctx.metrics))) : bad(m, 'bad crawler.stats')
   }
 } satisfies ActorDefinition<CrawlerInit, CrawlerContext>
@@ -48,9 +53,12 @@ export function crawlerActor (init: CrawlerInit): ActorFn {
 
 function lookupReplies (m: CrawlerLookup, { init, deps, metrics }: CrawlerContext): Observable<Message> {
   const k = m.k
-  return runLookup(m.target, deps, init, k === undefined ? { metrics } : { k, metrics }).pipe(map(ev => ev.kind === 'progress'
-    ? reply(m, { type: 'crawler.progress', queried: ev.queried, responded: ev.responded, closest: ev.closest } satisfies CrawlerProgress, false)
-    : reply(m, resultOf(m.target, ev))))
+  return runLookup(m.target, deps, init, k === undefined ? { metrics } : { k, metrics }).pipe(map(ev =>
+    ev.kind === 'progress'
+      ? reply(m, { type: 'crawler.progress', queried: ev.queried, responded: ev.responded, closest: ev.closest } satisfies CrawlerProgress,
+        false)
+      : reply(m, resultOf(m.target, ev))
+  ))
 }
 
 function findReply (m: CrawlerFind, { init, deps, metrics }: CrawlerContext): Observable<Message> {
@@ -63,7 +71,8 @@ function findReply (m: CrawlerFind, { init, deps, metrics }: CrawlerContext): Ob
 /** The crawler.result of a finished lookup. */
 export function resultOf (target: NodeId, ev: Extract<LookupEvent, { kind: 'result' }>): CrawlerResult {
   const s = ev.lookup.stats()
-  return { type: 'crawler.result', target, closest: ev.lookup.closest(), found: ev.lookup.found, queries: s.queries, bytes: s.bytes, ms: ev.ms }
+  return { type: 'crawler.result', target, closest: ev.lookup.closest(), found: ev.lookup.found, queries: s.queries, bytes: s.bytes,
+    ms: ev.ms }
 }
 
 function bad (m: Message, why: string): Observable<Message> {

@@ -9,7 +9,10 @@ import type { CrawlerInit } from './init.js'
 import type { CrawlerMetrics } from './metrics.js'
 
 /** What a bootstrap reports: seeds that answered the ping, distinct responsive contacts met. */
-export interface BootstrapCounts { readonly seedsAnswered: number, readonly contacts: number }
+export interface BootstrapCounts {
+  readonly seedsAnswered: number
+  readonly contacts: number
+}
 
 /**
  * Joins the network: pings every seed (`transport.query` ping), looks up our own id starting
@@ -18,10 +21,11 @@ export interface BootstrapCounts { readonly seedsAnswered: number, readonly cont
  * our closest neighbour (shared prefix lengths 0 … depth−1) with a lookup of a random id in it.
  * `contacts` counts the distinct nodes that answered along the way.
  */
-export function runBootstrap (seeds: readonly Address[], deps: ActorDeps, init: CrawlerInit, { metrics }: { metrics?: CrawlerMetrics } = {}): Observable<BootstrapCounts> {
+export function runBootstrap (seeds: readonly Address[], deps: ActorDeps, init: CrawlerInit,
+  { metrics }: { metrics?: CrawlerMetrics } = {}): Observable<BootstrapCounts> {
   const met = new Set<string>()
   const record = (ev: LookupEvent): void => {
-    if (ev.kind === 'result') for (const c of ev.lookup.closest(Infinity)) met.add(idToHex(c.id))
+    if (ev.kind === 'result') { for (const c of ev.lookup.closest(Infinity)) met.add(idToHex(c.id)) }
   }
   return from(seeds).pipe(
     mergeMap(seed => ping(seed, deps), PING_CONCURRENCY),
@@ -31,7 +35,9 @@ export function runBootstrap (seeds: readonly Address[], deps: ActorDeps, init: 
       for (const c of pinged) met.add(idToHex(c.id))
       const retries = pinged.length === 0 ? 0 : Math.max(0, init.bootstrapRetries ?? BOOTSTRAP_RETRIES)
       return ownLookup(pinged, deps, { init, record, retries, metrics }).pipe(
-        mergeMap(ev => refresh(depthOf(ev, init.id), ev.kind === 'result' ? ev.lookup.closest(Infinity) : pinged, deps, { init, record, metrics })),
+        mergeMap(ev =>
+          refresh(depthOf(ev, init.id), ev.kind === 'result' ? ev.lookup.closest(Infinity) : pinged, deps, { init, record, metrics })
+        ),
         map(() => ({ seedsAnswered: pinged.length, contacts: met.size }))
       )
     })
@@ -43,14 +49,18 @@ export function runBootstrap (seeds: readonly Address[], deps: ActorDeps, init: 
  * nobody answered its find_node queries: one lost datagram to a lone seed would otherwise leave
  * the node knowing only that seed.
  */
-function ownLookup (pinged: readonly Contact[], deps: ActorDeps, opts: { init: CrawlerInit, record: (ev: LookupEvent) => void, retries: number, metrics: CrawlerMetrics | undefined }): Observable<LookupEvent> {
+function ownLookup (pinged: readonly Contact[], deps: ActorDeps,
+  opts: { init: CrawlerInit, record: (ev: LookupEvent) => void, retries: number, metrics: CrawlerMetrics | undefined }
+): Observable<LookupEvent> {
   const { init, record, retries, metrics } = opts
   return runLookup(init.id, deps, init, metrics === undefined ? { seeds: pinged } : { seeds: pinged, metrics }).pipe(
     last(),
     tap(record),
-    mergeMap(ev => ev.kind === 'result' && ev.lookup.stats().responded === 0 && retries > 0
-      ? ownLookup(pinged, deps, { ...opts, retries: retries - 1 })
-      : of(ev))
+    mergeMap(ev =>
+      ev.kind === 'result' && ev.lookup.stats().responded === 0 && retries > 0
+        ? ownLookup(pinged, deps, { ...opts, retries: retries - 1 })
+        : of(ev)
+    )
   )
 }
 
@@ -58,7 +68,9 @@ function ping (seed: Address, deps: ActorDeps): Observable<Contact | undefined> 
   const q: TransportQuery = { type: 'transport.query', to: seed, q: 'ping', a: {} }
   return deps.ask(q, { timeout: QUERY_ASK_TIMEOUT }).pipe(
     take(1),
-    map(m => isTransportResponse(m) ? { id: m.id, host: m.from.host, port: m.from.port, lastSeen: deps.clock.now(), rtt: m.rtt } : undefined),
+    map(m =>
+      isTransportResponse(m) ? { id: m.id, host: m.from.host, port: m.from.port, lastSeen: deps.clock.now(), rtt: m.rtt } : undefined
+    ),
     catchError(() => of(undefined))
   )
 }
@@ -67,11 +79,13 @@ function ping (seed: Address, deps: ActorDeps): Observable<Contact | undefined> 
  * Lookups of a random id in each bucket 0 … depth−1, a few at a time, seeded with the contacts
  * met so far (routing may not have admitted them yet); emits once when all are done.
  */
-function refresh (depth: number, met: readonly Contact[], deps: ActorDeps, opts: { init: CrawlerInit, record: (ev: LookupEvent) => void, metrics: CrawlerMetrics | undefined }): Observable<unknown> {
+function refresh (depth: number, met: readonly Contact[], deps: ActorDeps,
+  opts: { init: CrawlerInit, record: (ev: LookupEvent) => void, metrics: CrawlerMetrics | undefined }): Observable<unknown> {
   const { init, record, metrics } = opts
   const targets = Array.from({ length: depth }, (_, i) => randomIdWithPrefix(init.id, i, deps.random))
   return from(targets).pipe(
-    mergeMap(t => runLookup(t, deps, init, metrics === undefined ? { seeds: met } : { seeds: met, metrics }).pipe(last(), tap(record)), init.refreshConcurrency ?? REFRESH_CONCURRENCY),
+    mergeMap(t => runLookup(t, deps, init, metrics === undefined ? { seeds: met } : { seeds: met, metrics }).pipe(last(), tap(record)),
+      init.refreshConcurrency ?? REFRESH_CONCURRENCY),
     toArray()
   )
 }

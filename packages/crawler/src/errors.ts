@@ -4,5 +4,7 @@
 export class NoResultError extends Error {
   override readonly name = 'NoResultError'
   readonly code = 'ERR_NO_RESULT'
-  constructor (message = 'lookup ended without a result') { super(message) }
+  constructor (message = 'lookup ended without a result') {
+    super(message)
+  }
 }

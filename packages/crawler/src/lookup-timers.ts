@@ -11,7 +11,7 @@ export interface LookupTimers {
   readonly slow: number
   readonly expire: number
   /** Adds one RTT sample (ms); ignores negative and non-finite ones. */
-  observe (rtt: number): void
+  observe(rtt: number): void
 }
 
 export function createLookupTimers (opts: { slowAfter?: number, expireAfter?: number } = {}): LookupTimers {
@@ -21,8 +21,12 @@ export function createLookupTimers (opts: { slowAfter?: number, expireAfter?: nu
   let slow = slowInitial
   let expire = expireInitial
   return {
-    get slow () { return slow },
-    get expire () { return expire },
+    get slow () {
+      return slow
+    },
+    get expire () {
+      return expire
+    },
     observe (rtt) {
       if (!(rtt >= 0) || !Number.isFinite(rtt)) return
       insertSorted(rtts, rtt)

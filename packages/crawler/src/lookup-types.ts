@@ -81,23 +81,23 @@ export interface Lookup {
   /** The contact whose id equals the target, once it has answered. */
   readonly found: Contact | null
   /** Marks slow and expired queries, then fills free slots: the contacts to query now. */
-  take (now: number): Contact[]
+  take(now: number): Contact[]
   /** The contact with `queriedId` answered. True when the k closest responsive set changed. */
-  reply (queriedId: NodeId, now: number, r: LookupReply): boolean
+  reply(queriedId: NodeId, now: number, r: LookupReply): boolean
   /** The query to `queriedId` failed. */
-  fail (queriedId: NodeId, now: number, bytes?: number): void
+  fail(queriedId: NodeId, now: number, bytes?: number): void
   /**
    * Pushes the deadlines of every query in flight back by `ms`: the event loop was stalled that
    * long, so their replies may be waiting to be read rather than lost.
    */
-  postpone (ms: number): void
+  postpone(ms: number): void
   /** When (ms) the next in-flight query turns slow or expires, if any. */
-  nextDeadline (): number | undefined
+  nextDeadline(): number | undefined
   /** The slot-release threshold (ms) in use. */
-  slowThreshold (): number
+  slowThreshold(): number
   /** The presumed-lost threshold (ms) in use. */
-  expireThreshold (): number
+  expireThreshold(): number
   /** Up to `n` (default `keep`) closest responsive contacts, nearest first. */
-  closest (n?: number): Contact[]
-  stats (): LookupStats
+  closest(n?: number): Contact[]
+  stats(): LookupStats
 }

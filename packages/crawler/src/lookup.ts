@@ -44,8 +44,12 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
 
   return {
     target,
-    get done () { return done },
-    get found () { return found },
+    get done () {
+      return done
+    },
+    get found () {
+      return found
+    },
     take (now) {
       markLate(now)
       if (done) return []
@@ -79,7 +83,10 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
         c.state = STATE.FAILED
         failed++
         const real = add({ id: r.id, host: c.host, port: c.port }, rtt)
-        if (real === undefined || real.state !== STATE.NEW) { updateDone(); return false }
+        if (real === undefined || real.state !== STATE.NEW) {
+          updateDone()
+          return false
+        }
         if (r.pc !== undefined) real.pc = r.pc
         return answered(real, now, rtt)
       }
@@ -141,7 +148,8 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
     const key = idToHex(n.id)
     const known = byKey.get(key)
     if (known !== undefined) return known
-    const c: Candidate = { id: n.id, host: n.host, port: n.port, key, net: subnetOf(n.host, subnets.mode), state: STATE.NEW, sentAt: 0, lastSeen: n.lastSeen ?? 0, rtt }
+    const c: Candidate = { id: n.id, host: n.host, port: n.port, key, net: subnetOf(n.host, subnets.mode), state: STATE.NEW, sentAt: 0,
+      lastSeen: n.lastSeen ?? 0, rtt }
     let lo = 0
     let hi = sorted.length
     while (lo < hi) {
@@ -154,7 +162,10 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
     byKey.set(key, c)
     if (sorted.length > maxCandidates) {
       const last = sorted[sorted.length - 1]!
-      if (last.state === STATE.NEW || last.state === STATE.FAILED) { sorted.pop(); byKey.delete(last.key) }
+      if (last.state === STATE.NEW || last.state === STATE.FAILED) {
+        sorted.pop()
+        byKey.delete(last.key)
+      }
     }
     return c
   }
@@ -187,14 +198,20 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
   }
 
   function updateDone (): void {
-    if (opts.stopWhenFound === true && found !== null) { done = true; return }
+    if (opts.stopWhenFound === true && found !== null) {
+      done = true
+      return
+    }
     let rank = 0
     const counts = new Map<string, number>()
     for (let i = 0; i < sorted.length && rank < k; i++) {
       const c = sorted[i]!
       if (c.state === STATE.FAILED || c.state === STATE.EXPIRED || (c.state === STATE.SLOW && opts.finalRound === true)) continue
       if (crowded(c, counts)) continue
-      if (c.state !== STATE.DONE) { done = false; return }
+      if (c.state !== STATE.DONE) {
+        done = false
+        return
+      }
       rank++
     }
     done = true

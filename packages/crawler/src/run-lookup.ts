@@ -42,11 +42,15 @@ export function runLookup (target: NodeId, deps: ActorDeps, init: CrawlerInit, o
   )
   const k = Math.max(1, opts.k ?? init.k ?? K)
   return seeds$.pipe(
-    mergeMap(fromRouting => drive(createLookup(target, [...(opts.seeds ?? []), ...fromRouting], lookupOptions(init, opts)), deps, { init, k, metrics: opts.metrics }))
+    mergeMap(fromRouting =>
+      drive(createLookup(target, [...(opts.seeds ?? []), ...fromRouting], lookupOptions(init, opts)), deps, { init, k,
+        metrics: opts.metrics })
+    )
   )
 }
 
-function drive (lookup: Lookup, deps: ActorDeps, { init, k, metrics }: { init: CrawlerInit, k: number, metrics: CrawlerMetrics | undefined }): Observable<LookupEvent> {
+function drive (lookup: Lookup, deps: ActorDeps,
+  { init, k, metrics }: { init: CrawlerInit, k: number, metrics: CrawlerMetrics | undefined }): Observable<LookupEvent> {
   return new Observable<LookupEvent>(sub => {
     const started = deps.clock.now()
     const stallSlack = init.stallSlack ?? STALL_SLACK
@@ -70,10 +74,16 @@ function drive (lookup: Lookup, deps: ActorDeps, { init, k, metrics }: { init: C
     const step = (): void => {
       const now = deps.clock.now()
       // A wake overdue by more than the slack (a reply got in first) means a stall, as in `onWake`.
-      if (now - wakeAt > stallSlack) { wake?.unsubscribe(); stalled(now - wakeAt) }
+      if (now - wakeAt > stallSlack) {
+        wake?.unsubscribe()
+        stalled(now - wakeAt)
+      }
       for (const c of lookup.take(now)) send(c)
       if (again) return // an answer came synchronously (an inline ask): take again before judging
-      if (lookup.done || (lookup.stats().active === 0 && lookup.stats().slow === 0)) { finish(); return }
+      if (lookup.done || (lookup.stats().active === 0 && lookup.stats().slow === 0)) {
+        finish()
+        return
+      }
       const at = lookup.nextDeadline()
       if (at !== undefined && at < wakeAt) {
         wake?.unsubscribe()
@@ -104,11 +114,19 @@ function drive (lookup: Lookup, deps: ActorDeps, { init, k, metrics }: { init: C
 
     const pump = (): void => {
       if (finished) return
-      if (pumping) { again = true; return }
+      if (pumping) {
+        again = true
+        return
+      }
       pumping = true
       try {
-        do { again = false; step() } while (again && !finished)
-      } finally { pumping = false }
+        do {
+          again = false
+          step()
+        } while (again && !finished)
+      } finally {
+        pumping = false
+      }
     }
 
     const args = findNodeArgs(lookup.target, k)
@@ -117,7 +135,10 @@ function drive (lookup: Lookup, deps: ActorDeps, { init, k, metrics }: { init: C
         ? { type: 'transport.query', to: { host: c.host, port: c.port }, q: 'find_node', a: args }
         : { type: 'transport.query', to: { host: c.host, port: c.port }, q: 'find_node', a: args, timeout: init.queryTimeout }
       queries.add(deps.ask(q, { timeout: QUERY_ASK_TIMEOUT }).pipe(take(1)).subscribe({
-        next: m => { onAnswer(c, m); pump() },
+        next: m => {
+          onAnswer(c, m)
+          pump()
+        },
         error: (err: unknown) => {
           if (metrics !== undefined && isTimeout(err)) metrics.timeouts++
           lookup.fail(c.id, deps.clock.now())
@@ -128,11 +149,18 @@ function drive (lookup: Lookup, deps: ActorDeps, { init, k, metrics }: { init: C
 
     const onAnswer = (c: Contact, m: Message): void => {
       const now = deps.clock.now()
-      if (!isTransportResponse(m)) { lookup.fail(c.id, now); return }
+      if (!isTransportResponse(m)) {
+        lookup.fail(c.id, now)
+        return
+      }
       const parsed = parseReply('find_node', m.r)
-      if (!parsed.ok) { lookup.fail(c.id, now, m.bytes); return }
+      if (!parsed.ok) {
+        lookup.fail(c.id, now, m.bytes)
+        return
+      }
       const nodes: NodeInfo[] = parsed.reply.nodes6.length === 0 ? parsed.reply.nodes : [...parsed.reply.nodes, ...parsed.reply.nodes6]
-      const changed = lookup.reply(c.id, now, m.pc === undefined ? { id: m.id, nodes, bytes: m.bytes, rtt: m.rtt } : { id: m.id, nodes, bytes: m.bytes, rtt: m.rtt, pc: m.pc })
+      const changed = lookup.reply(c.id, now,
+        m.pc === undefined ? { id: m.id, nodes, bytes: m.bytes, rtt: m.rtt } : { id: m.id, nodes, bytes: m.bytes, rtt: m.rtt, pc: m.pc })
       if (changed && !lookup.done) {
         const s = lookup.stats()
         sub.next({ kind: 'progress', queried: s.queries, responded: s.responded, closest: lookup.closest(k) })

@@ -2,7 +2,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { Subject } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
-import { commonPrefixLength, idToHex, idsEqual, isCrawlerBootstrapReply, isCrawlerProgress, isCrawlerResult, randomId } from '@peerconnect/protocol'
+import { commonPrefixLength, idToHex, idsEqual, isCrawlerBootstrapReply, isCrawlerProgress, isCrawlerResult,
+  randomId } from '@peerconnect/protocol'
 import type { Message, NodeId, TransportQuery } from '@peerconnect/protocol'
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { crawler } from '../src/index.js'
@@ -28,7 +29,11 @@ function start (net: SimNetwork, origin: SimNode, init: Partial<CrawlerInit> = {
     out,
     in$,
     stop: () => sub.unsubscribe(),
-    send (msg: Message): number { const id = ++cid; in$.next({ ...msg, cid: id }); return id },
+    send (msg: Message): number {
+      const id = ++cid
+      in$.next({ ...msg, cid: id })
+      return id
+    },
     async request (msg: Message): Promise<Message> {
       const id = this.send(msg)
       return await waitFor(() => out.find(m => m.re === id && m.end === true), { timeout: T, what: `reply to ${msg.type}` })
@@ -38,7 +43,8 @@ function start (net: SimNetwork, origin: SimNode, init: Partial<CrawlerInit> = {
 }
 
 const fastNet = (n: number, seed: number): SimNetwork => createSimNetwork(n, { seed, latency: [1, 3] })
-const findNodeAsks = (deps: SimDeps) => deps.asks.filter(a => a.msg.type === 'transport.query' && (a.msg as TransportQuery).q === 'find_node')
+const findNodeAsks = (deps: SimDeps) =>
+  deps.asks.filter(a => a.msg.type === 'transport.query' && (a.msg as TransportQuery).q === 'find_node')
 
 // ── crawler.lookup ───────────────────────────────────────────────────────────────────────────
 
@@ -63,7 +69,9 @@ lookup('crawler.lookup - streams progress, then a result with the true closest',
     assert.is(all[all.length - 1], res, 'the result comes last')
     for (let i = 1; i < progress.length; i++) assert.ok(progress[i]!.responded >= progress[i - 1]!.responded)
     assert.ok(res.closest.every(x => x.lastSeen > 0 && typeof x.rtt === 'number'))
-  } finally { c.stop() }
+  } finally {
+    c.stop()
+  }
 }))
 
 lookup('crawler.lookup - reports queries and bytes', withTimeout(T, async () => {
@@ -77,9 +85,12 @@ lookup('crawler.lookup - reports queries and bytes', withTimeout(T, async () => 
     assert.ok(res.queries > 0 && res.queries < 60)
     const answered = sent.filter(a => a.done && !a.cancelled).length
     assert.ok(answered > 0 && answered <= sent.length)
-    assert.is(res.bytes, answered * (REPLY_OVERHEAD + 26 * 8), 'bytes of every answer (8 nodes each); queries still in flight at the end count none')
+    assert.is(res.bytes, answered * (REPLY_OVERHEAD + 26 * 8),
+      'bytes of every answer (8 nodes each); queries still in flight at the end count none')
     assert.ok(res.ms >= 0)
-  } finally { c.stop() }
+  } finally {
+    c.stop()
+  }
 }))
 
 lookup('crawler.lookup - k in the request and in init', withTimeout(T, async () => {
@@ -95,7 +106,9 @@ lookup('crawler.lookup - k in the request and in init', withTimeout(T, async () 
     const wider = await c.request({ type: 'crawler.lookup', target, k: 8 } as Message)
     assert.ok(isCrawlerResult(wider))
     assert.equal(hex(wider.closest.slice(0, 8)), hex(net.trueClosest(target, 8, origin)))
-  } finally { c.stop() }
+  } finally {
+    c.stop()
+  }
 }))
 
 lookup('crawler.lookup - seeds come from routing.closest and our own id is never queried', withTimeout(T, async () => {
@@ -108,7 +121,9 @@ lookup('crawler.lookup - seeds come from routing.closest and our own id is never
     assert.is(routing.length, 1)
     assert.is((routing[0]!.msg as Message & { n: number }).n, 12)
     assert.not.ok(findNodeAsks(c.deps).some(a => a.node === origin))
-  } finally { c.stop() }
+  } finally {
+    c.stop()
+  }
 }))
 
 lookup('crawler.lookup - without routing and seeds it ends at once, empty', withTimeout(T, async () => {
@@ -119,7 +134,9 @@ lookup('crawler.lookup - without routing and seeds it ends at once, empty', with
     assert.ok(isCrawlerResult(res))
     assert.equal(res.closest, [])
     assert.is(res.queries, 0)
-  } finally { c.stop() }
+  } finally {
+    c.stop()
+  }
 }))
 
 lookup('crawler.lookup - dead nodes and bad replies are dropped, the lookup still ends', withTimeout(T, async () => {
@@ -127,7 +144,8 @@ lookup('crawler.lookup - dead nodes and bad replies are dropped, the lookup stil
   for (const n of net.nodes) if (n.index % 5 === 1) n.dead = true
   const liar = new Set(net.nodes.filter(n => n.index % 7 === 2))
   const origin = net.nodes[0]!
-  const c = start(net, origin, {}, { timeout: 30, reply: (node, _t) => liar.has(node) ? { id: node.id, nodes: new Uint8Array(25) } : undefined })
+  const c = start(net, origin, {}, { timeout: 30,
+    reply: (node, _t) => liar.has(node) ? { id: node.id, nodes: new Uint8Array(25) } : undefined })
   try {
     const res = await c.request({ type: 'crawler.lookup', target: net.randomId() } as Message)
     assert.ok(isCrawlerResult(res))
@@ -137,7 +155,9 @@ lookup('crawler.lookup - dead nodes and bad replies are dropped, the lookup stil
       assert.not.ok(node.dead, 'no dead node in the result')
       assert.not.ok(liar.has(node), 'no node with a malformed reply in the result')
     }
-  } finally { c.stop() }
+  } finally {
+    c.stop()
+  }
 }))
 
 lookup('crawler.lookup - lookups run concurrently and each gets its own result', withTimeout(T, async () => {
@@ -152,19 +172,24 @@ lookup('crawler.lookup - lookups run concurrently and each gets its own result',
       assert.ok(idsEqual(res.target, targets[i]!))
       assert.equal(hex(res.closest.slice(0, 8)), hex(net.trueClosest(targets[i]!, 8, origin)))
     })
-  } finally { c.stop() }
+  } finally {
+    c.stop()
+  }
 }))
 
 lookup('crawler.lookup - a malformed request gets ERR_BAD_REQUEST', withTimeout(T, async () => {
   const net = fastNet(10, 8)
   const c = start(net, net.nodes[0]!)
   try {
-    for (const msg of [{ type: 'crawler.lookup', target: new Uint8Array(3) }, { type: 'crawler.find' }, { type: 'crawler.bootstrap', seeds: [{ host: 'x' }] }]) {
+    for (const msg of [{ type: 'crawler.lookup', target: new Uint8Array(3) }, { type: 'crawler.find' }, { type: 'crawler.bootstrap',
+      seeds: [{ host: 'x' }] }]) {
       const res = await c.request(msg as Message)
       assert.is(res.type, 'error')
       assert.is((res as Message & { error: { code: string } }).error.code, 'ERR_BAD_REQUEST')
     }
-  } finally { c.stop() }
+  } finally {
+    c.stop()
+  }
 }))
 
 // ── crawler.find ─────────────────────────────────────────────────────────────────────────────
@@ -184,7 +209,9 @@ find('crawler.find - finds a node by id and stops as soon as it answers', withTi
     assert.is(res.found.host, wanted.host)
     assert.is(res.found.port, wanted.port)
     assert.is(c.repliesTo(1).length, 1, 'find replies once')
-  } finally { c.stop() }
+  } finally {
+    c.stop()
+  }
 }))
 
 find('crawler.find - an id nobody has gives found: null', withTimeout(T, async () => {
@@ -195,7 +222,9 @@ find('crawler.find - an id nobody has gives found: null', withTimeout(T, async (
     assert.ok(isCrawlerResult(res))
     assert.is(res.found, null)
     assert.ok(res.closest.length > 0)
-  } finally { c.stop() }
+  } finally {
+    c.stop()
+  }
 }))
 
 find('crawler.find - a dead node is not found', withTimeout(T, async () => {
@@ -207,7 +236,9 @@ find('crawler.find - a dead node is not found', withTimeout(T, async () => {
     const res = await c.request({ type: 'crawler.find', id: wanted.id } as Message)
     assert.ok(isCrawlerResult(res))
     assert.is(res.found, null)
-  } finally { c.stop() }
+  } finally {
+    c.stop()
+  }
 }))
 
 // ── crawler.bootstrap ────────────────────────────────────────────────────────────────────────
@@ -226,7 +257,9 @@ boot('crawler.bootstrap - pings the seeds and meets the network', withTimeout(T,
     assert.ok(isCrawlerBootstrapReply(res), JSON.stringify(res))
     assert.is(res.seedsAnswered, 2)
     assert.ok(res.contacts >= 20, `met ${res.contacts} contacts`)
-  } finally { c.stop() }
+  } finally {
+    c.stop()
+  }
 }))
 
 boot('crawler.bootstrap - no seed answers: zero counts, no crash', withTimeout(T, async () => {
@@ -239,7 +272,9 @@ boot('crawler.bootstrap - no seed answers: zero counts, no crash', withTimeout(T
     assert.ok(isCrawlerBootstrapReply(res))
     assert.is(res.seedsAnswered, 0)
     assert.is(res.contacts, 0)
-  } finally { c.stop() }
+  } finally {
+    c.stop()
+  }
 }))
 
 // ── cancellation ─────────────────────────────────────────────────────────────────────────────
@@ -283,7 +318,9 @@ cancel('crawler - actor.cancel for a request stops that lookup only', withTimeou
     await waitFor(() => c.out.find(m => m.re === kept && m.end === true), { timeout: T, what: 'the other lookup to end' })
     assert.not.ok(c.out.some(m => m.re === doomed && m.end === true), 'the cancelled lookup never replied')
     assert.is(c.deps.inFlight(), 0)
-  } finally { c.stop() }
+  } finally {
+    c.stop()
+  }
 }))
 
 lookup.run()
@@ -398,14 +435,20 @@ virtual('crawler.bootstrap - pings the seeds, looks up our id, refreshes farther
   assert.ok(depth > 3)
   assert.is(targets.length, 1 + depth, 'then one lookup per bucket farther than our closest neighbour')
   targets.slice(1).forEach((t, i) => assert.is(commonPrefixLength(t, origin.id), i, `refresh target ${i} lies in bucket ${i}`))
-  const answered = new Set(deps.asks.filter(a => a.msg.type === 'transport.query' && a.done && !a.cancelled && a.node !== undefined && !a.node.dead).map(a => a.node!.index))
+  const answered = new Set(
+    deps.asks.filter(a => a.msg.type === 'transport.query' && a.done && !a.cancelled && a.node !== undefined && !a.node.dead).map(a =>
+      a.node!.index
+    )
+  )
   assert.is(res.contacts, answered.size, 'contacts = distinct nodes that answered')
 })
 
 virtual('crawler - lookupTimeout bounds a lookup that cannot finish', () => {
   const net = createSimNetwork(50, { seed: 18, latency: [10, 10] })
   for (const n of net.nodes) n.latency = 10_000
-  const { out } = runVirtual(net, net.nodes[0]!, { type: 'crawler.lookup', target: net.randomId() } as Message, { lookupTimeout: 3000 }, { timeout: 60_000 })
+  const { out } = runVirtual(net, net.nodes[0]!, { type: 'crawler.lookup', target: net.randomId() } as Message, { lookupTimeout: 3000 }, {
+    timeout: 60_000
+  })
   const result = out.find(o => isCrawlerResult(o.m))!
   assert.is(result.at, 3000)
   assert.ok(isCrawlerResult(result.m))

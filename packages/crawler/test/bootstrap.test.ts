@@ -12,7 +12,10 @@ import type { CrawlerInit } from '../src/init.js'
 
 const T = 5000
 
-interface FakeNode { id: NodeId, address: Address }
+interface FakeNode {
+  id: NodeId
+  address: Address
+}
 
 /**
  * A fake transport: every node answers ping; the seed's first `seedLosses` find_node queries
@@ -21,13 +24,18 @@ interface FakeNode { id: NodeId, address: Address }
  */
 function fakeNet (opts: { seedLosses: number, others?: number, pingsAnswered?: boolean }) {
   const seed: FakeNode = { id: randomId(), address: { host: '10.0.0.1', port: 6881 } }
-  const others: FakeNode[] = Array.from({ length: opts.others ?? 5 }, (_, i) => ({ id: randomId(), address: { host: '10.0.1.' + (i + 1), port: 6881 } }))
+  const others: FakeNode[] = Array.from({ length: opts.others ?? 5 },
+    (_, i) => ({ id: randomId(), address: { host: '10.0.1.' + (i + 1), port: 6881 } }))
   const all = [seed, ...others]
   const asked: Message[] = []
   let seedFindNodes = 0
   const respond = (node: FakeNode, r: Record<string, unknown>): Observable<Message> =>
-    of({ type: 'transport.response', re: 1, end: true, from: node.address, id: node.id, r: { id: node.id, ...r }, rtt: 5, bytes: 100 } as Message)
-  const timeout = (): Observable<Message> => throwError(() => Object.assign(new Error('no reply'), { code: 'ERR_RPC_TIMEOUT', name: 'ERR_RPC_TIMEOUT' }))
+    of(
+      { type: 'transport.response', re: 1, end: true, from: node.address, id: node.id, r: { id: node.id, ...r }, rtt: 5,
+        bytes: 100 } as Message
+    )
+  const timeout = (): Observable<Message> =>
+    throwError(() => Object.assign(new Error('no reply'), { code: 'ERR_RPC_TIMEOUT', name: 'ERR_RPC_TIMEOUT' }))
   const ask = (msg: Message): Observable<Message> => {
     asked.push(msg)
     if (msg.type === 'routing.closest') return of({ type: 'routing.closest.reply', re: 1, end: true, contacts: [] } as Message)
@@ -54,7 +62,7 @@ const ownLookups = (net: ReturnType<typeof fakeNet>, self: NodeId): number =>
 
 const boot = suite('crawler bootstrap - one seed')
 
-boot("bootstrap - the lone seed's find_node lost once: the own-id lookup runs again and meets the network", withTimeout(T, async () => {
+boot('bootstrap - the lone seed\'s find_node lost once: the own-id lookup runs again and meets the network', withTimeout(T, async () => {
   const net = fakeNet({ seedLosses: 1 })
   const id = randomId()
   const res = await bootstrap(net, { id })
@@ -63,15 +71,16 @@ boot("bootstrap - the lone seed's find_node lost once: the own-id lookup runs ag
   assert.is(ownLookups(net, id), 2, 'one retry')
 }))
 
-boot('bootstrap - a seed whose find_node never answers is retried BOOTSTRAP_RETRIES times, then the bootstrap ends', withTimeout(T, async () => {
-  const net = fakeNet({ seedLosses: Infinity })
-  const id = randomId()
-  const res = await bootstrap(net, { id })
-  assert.equal(res, { seedsAnswered: 1, contacts: 1 })
-  assert.is(BOOTSTRAP_RETRIES, 2)
-  assert.is(ownLookups(net, id), 1 + BOOTSTRAP_RETRIES)
-  assert.is(net.seedFindNodes(), 1 + BOOTSTRAP_RETRIES, 'one find_node per attempt')
-}))
+boot('bootstrap - a seed whose find_node never answers is retried BOOTSTRAP_RETRIES times, then the bootstrap ends',
+  withTimeout(T, async () => {
+    const net = fakeNet({ seedLosses: Infinity })
+    const id = randomId()
+    const res = await bootstrap(net, { id })
+    assert.equal(res, { seedsAnswered: 1, contacts: 1 })
+    assert.is(BOOTSTRAP_RETRIES, 2)
+    assert.is(ownLookups(net, id), 1 + BOOTSTRAP_RETRIES)
+    assert.is(net.seedFindNodes(), 1 + BOOTSTRAP_RETRIES, 'one find_node per attempt')
+  }))
 
 boot('bootstrap - bootstrapRetries is an option; 0 restores the single attempt', withTimeout(T, async () => {
   const once = fakeNet({ seedLosses: 1 })
@@ -90,7 +99,9 @@ boot('bootstrap - a seed that answers at once is not asked again for our id', wi
   const res = await bootstrap(net, { id })
   assert.is(res.contacts, 1 + net.others.length)
   assert.is(ownLookups(net, id), 1)
-  const met = new Set(net.asked.filter(m => m.type === 'transport.query' && (m as TransportQuery).q === 'find_node').map(m => (m as TransportQuery).to.host))
+  const met = new Set(
+    net.asked.filter(m => m.type === 'transport.query' && (m as TransportQuery).q === 'find_node').map(m => (m as TransportQuery).to.host)
+  )
   assert.ok(met.has(net.others[0]!.address.host), 'the named nodes were queried')
   assert.ok(net.others.every(o => idToHex(o.id).length === 40))
 }))
@@ -103,4 +114,3 @@ boot('bootstrap - no seed answered the ping: one lookup from routing, no retries
 }))
 
 boot.run()
-

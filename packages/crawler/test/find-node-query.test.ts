@@ -1,7 +1,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { Subject } from 'rxjs'
-import { decodeKrpc, encodeQuery, encodeResponse, idToHex, isCrawlerResult, MAX_FIND_NODE_COUNT, MAX_TID_LENGTH, parseQueryArgs, randomId } from '@peerconnect/protocol'
+import { decodeKrpc, encodeQuery, encodeResponse, idToHex, isCrawlerResult, MAX_FIND_NODE_COUNT, MAX_TID_LENGTH, parseQueryArgs,
+  randomId } from '@peerconnect/protocol'
 import type { Message, NodeId, TransportQuery } from '@peerconnect/protocol'
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { crawler } from '../src/index.js'
@@ -16,9 +17,11 @@ const T = 10_000
 const hex = (xs: Array<{ id: NodeId }>): string[] => xs.map(x => idToHex(x.id))
 
 /** Bytes on the wire of a find_node query with these args and a `tid`-byte transaction id. */
-const queryBytes = (a: Record<string, unknown>, tid: number): number => encodeQuery(new Uint8Array(tid), 'find_node', { ...a, id: randomId() }).length
+const queryBytes = (a: Record<string, unknown>, tid: number): number =>
+  encodeQuery(new Uint8Array(tid), 'find_node', { ...a, id: randomId() }).length
 /** Bytes of a reply with `n` IPv4 nodes, for a `tid`-byte transaction id. */
-const replyBytes = (n: number, tid: number): number => encodeResponse(new Uint8Array(tid), { id: randomId(), nodes: new Uint8Array(26 * n) }).length
+const replyBytes = (n: number, tid: number): number =>
+  encodeResponse(new Uint8Array(tid), { id: randomId(), nodes: new Uint8Array(26 * n) }).length
 
 // ── the args ─────────────────────────────────────────────────────────────────────────────────
 
@@ -93,7 +96,9 @@ function start (net: SimNetwork, origin: SimNode, init: Partial<CrawlerInit> = {
 }
 
 const findNodeArgsSent = (deps: SimDeps): Array<Record<string, unknown>> =>
-  deps.asks.map(a => a.msg).filter((m): m is TransportQuery => m.type === 'transport.query' && (m as TransportQuery).q === 'find_node').map(q => q.a)
+  deps.asks.map(a => a.msg).filter((m): m is TransportQuery => m.type === 'transport.query' && (m as TransportQuery).q === 'find_node').map(
+    q => q.a
+  )
 
 const wide = suite('crawler - lookups wanting more than 8')
 
@@ -106,7 +111,9 @@ wide('wide - the default k sends plain BEP 5 queries', withTimeout(T, async () =
     const sent = findNodeArgsSent(c.deps)
     assert.ok(sent.length > 0)
     for (const a of sent) assert.equal(Object.keys(a), ['target'])
-  } finally { c.stop() }
+  } finally {
+    c.stop()
+  }
 }))
 
 wide('wide - k 20 (in the request or in init) sends n 20 with the pad', withTimeout(T, async () => {
@@ -114,7 +121,9 @@ wide('wide - k 20 (in the request or in init) sends n 20 with the pad', withTime
   for (const init of [{}, { k: 20 }]) {
     const c = start(net, net.nodes[1]!, init)
     try {
-      const ask = init.k === undefined ? { type: 'crawler.lookup', target: net.randomId(), k: 20 } : { type: 'crawler.lookup', target: net.randomId() }
+      const ask = init.k === undefined
+        ? { type: 'crawler.lookup', target: net.randomId(), k: 20 }
+        : { type: 'crawler.lookup', target: net.randomId() }
       assert.ok(isCrawlerResult(await c.request(ask as Message)))
       const sent = findNodeArgsSent(c.deps)
       assert.ok(sent.length >= 20)
@@ -122,7 +131,9 @@ wide('wide - k 20 (in the request or in init) sends n 20 with the pad', withTime
         assert.is(a.n, 20)
         assert.is((a.pad as Uint8Array).length, padBytes(20))
       }
-    } finally { c.stop() }
+    } finally {
+      c.stop()
+    }
   }
 }))
 
@@ -132,7 +143,9 @@ wide('wide - k 12 asks for 12', withTimeout(T, async () => {
   try {
     assert.ok(isCrawlerResult(await c.request({ type: 'crawler.lookup', target: net.randomId(), k: 12 } as Message)))
     assert.ok(findNodeArgsSent(c.deps).every(a => a.n === 12))
-  } finally { c.stop() }
+  } finally {
+    c.stop()
+  }
 }))
 
 wide('wide - with nodes answering n, a k 20 lookup returns the true 20 closest, for many targets', withTimeout(T, async () => {
@@ -146,7 +159,9 @@ wide('wide - with nodes answering n, a k 20 lookup returns the true 20 closest, 
       assert.ok(isCrawlerResult(res))
       assert.equal(hex(res.closest), hex(net.trueClosest(target, 20, origin)), `target ${i}`)
     }
-  } finally { c.stop() }
+  } finally {
+    c.stop()
+  }
 }))
 
 wide('wide - with dead nodes in the tables, the result holds only live nodes', withTimeout(T, async () => {
@@ -161,7 +176,9 @@ wide('wide - with dead nodes in the tables, the result holds only live nodes', w
       assert.ok(res.closest.length >= 10, `${res.closest.length} nodes`)
       assert.ok(res.closest.every(x => net.byAddress(x.host, x.port)?.dead === false), 'only live nodes')
     }
-  } finally { c.stop() }
+  } finally {
+    c.stop()
+  }
 }))
 
 wide.run()

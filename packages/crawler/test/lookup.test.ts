@@ -11,8 +11,13 @@ import { driveLookup, QUERY_BYTES, REPLY_BYTES } from './fixtures/drive-lookup.j
 // ── ids at known distances: id(d) is at XOR distance d (in the last byte) from TARGET ─────────
 
 const TARGET = new Uint8Array(ID_LENGTH)
-const id = (d: number): NodeId => { const x = new Uint8Array(ID_LENGTH); x[ID_LENGTH - 1] = d; return x }
-const contact = (d: number, extra: Partial<Contact> = {}): Contact => ({ id: id(d), host: '10.0.0.' + d, port: 1000 + d, lastSeen: 0, ...extra })
+const id = (d: number): NodeId => {
+  const x = new Uint8Array(ID_LENGTH)
+  x[ID_LENGTH - 1] = d
+  return x
+}
+const contact = (d: number, extra: Partial<Contact> = {}): Contact => ({ id: id(d), host: '10.0.0.' + d, port: 1000 + d, lastSeen: 0,
+  ...extra })
 const dist = (c: { id: NodeId }): number => c.id[ID_LENGTH - 1]!
 const node = (d: number) => ({ id: id(d), host: '10.0.0.' + d, port: 1000 + d })
 
@@ -280,7 +285,8 @@ const lost = suite('lookup - presumed lost')
 lost('lookup - the expiry starts at expireAfter and follows 3× the median RTT, clamped', () => {
   assert.is(createLookup(TARGET, [contact(1)]).expireThreshold(), EXPIRE_INITIAL)
   assert.is(createLookup(TARGET, [contact(1)], { expireAfter: 700 }).expireThreshold(), 700)
-  assert.is(createLookup(TARGET, [contact(1)], { slowAfter: 900, expireAfter: 700 }).expireThreshold(), 900, 'never before the slot release')
+  assert.is(createLookup(TARGET, [contact(1)], { slowAfter: 900, expireAfter: 700 }).expireThreshold(), 900,
+    'never before the slot release')
   assert.is(createLookup(TARGET, [contact(1, { rtt: 100 })]).expireThreshold(), 300)
   assert.is(createLookup(TARGET, [contact(1, { rtt: 1 })]).expireThreshold(), EXPIRE_MIN, 'clamped from below')
   assert.is(createLookup(TARGET, [contact(1, { rtt: 5000 })]).expireThreshold(), EXPIRE_MAX, 'clamped from above')
@@ -571,7 +577,10 @@ final('final round - the end does not wait for a slow query to expire; without i
     assert.equal(l.take(100), [], 'no candidate left to replace the slow one')
     assert.is(l.stats().slow, 1)
     assert.is(l.done, finalRound, `slow at 100 ms, finalRound ${String(finalRound)}`)
-    if (!finalRound) { l.take(300); assert.ok(l.done, 'ends once it is presumed lost') }
+    if (!finalRound) {
+      l.take(300)
+      assert.ok(l.done, 'ends once it is presumed lost')
+    }
     assert.equal(l.closest().map(dist), [1, 2])
   }
 })
@@ -601,7 +610,8 @@ const subnets = suite('lookup - subnets')
 
 subnets('lookup - at most 2 of a /24 are asked, counted and returned; the others are asked instead', () => {
   const same = (d: number): Contact => ({ id: id(d), host: `127.77.0.${d}`, port: 1000 + d, lastSeen: 0 })
-  const l = createLookup(TARGET, [same(1), same(2), same(3), same(4), contact(10), contact(11), contact(12)], { k: 4, alpha: 10, subnets: { perSubnet: 2, mode: 'strict' } })
+  const l = createLookup(TARGET, [same(1), same(2), same(3), same(4), contact(10), contact(11), contact(12)], { k: 4, alpha: 10,
+    subnets: { perSubnet: 2, mode: 'strict' } })
   assert.equal(l.take(0).map(dist), [1, 2, 10, 11], 'the 3rd and 4th of 127.77.0.0/24 hold no rank')
   for (const d of [1, 2, 10, 11]) l.reply(id(d), 5, { id: id(d), nodes: [] })
   assert.ok(l.done)

@@ -12,7 +12,11 @@ import { EXPIRE_INITIAL, SLOW_INITIAL, STALL_SLACK } from '../src/constants.js'
 
 // ids at a known XOR distance d (last byte) from TARGET
 const TARGET = new Uint8Array(ID_LENGTH)
-const id = (d: number): NodeId => { const x = new Uint8Array(ID_LENGTH); x[ID_LENGTH - 1] = d; return x }
+const id = (d: number): NodeId => {
+  const x = new Uint8Array(ID_LENGTH)
+  x[ID_LENGTH - 1] = d
+  return x
+}
 const contact = (d: number): Contact => ({ id: id(d), host: '10.0.0.' + d, port: 1000 + d, lastSeen: 0 })
 const dist = (c: { id: NodeId }): number => c.id[ID_LENGTH - 1]!
 
@@ -65,14 +69,21 @@ function loop () {
     schedule<T> (work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
       const timer = { at: t + delay, work: () => work.call(undefined as unknown as SchedulerAction<T>, state), live: true }
       timers.push(timer)
-      return new Subscription(() => { timer.live = false })
+      return new Subscription(() => {
+        timer.live = false
+      })
     }
   }
   const queries: Array<{ q: TransportQuery, reply: Subject<Message> }> = []
   const asked: Message[] = []
   const ask = (msg: Message): Observable<Message> => {
     asked.push(msg)
-    if (msg.type === 'routing.closest') return new Observable<Message>(s => { s.next({ type: 'routing.closest.reply', re: 1, end: true, contacts: [contact(1), contact(2)] } as Message); s.complete() })
+    if (msg.type === 'routing.closest') {
+      return new Observable<Message>(s => {
+        s.next({ type: 'routing.closest.reply', re: 1, end: true, contacts: [contact(1), contact(2)] } as Message)
+        s.complete()
+      })
+    }
     const reply = new Subject<Message>()
     queries.push({ q: msg as TransportQuery, reply })
     return reply.asObservable()
@@ -82,7 +93,9 @@ function loop () {
     deps,
     queries,
     /** The clock jumps by `ms` while nothing runs (a busy-wait). */
-    stall (ms: number) { t += ms },
+    stall (ms: number) {
+      t += ms
+    },
     /** Runs every live timer due by now, earliest first (including ones they schedule that are due). */
     runTimers () {
       for (;;) {
@@ -102,10 +115,14 @@ function loop () {
     },
     answer (d: number, nodes: Uint8Array = new Uint8Array(0)) {
       const q = queries.find(x => x.q.to.port === 1000 + d)!
-      q.reply.next({ type: 'transport.response', re: 1, end: true, from: q.q.to, id: id(d), r: { id: id(d), nodes }, rtt: 250, bytes: 100 } as Message)
+      q.reply.next(
+        { type: 'transport.response', re: 1, end: true, from: q.q.to, id: id(d), r: { id: id(d), nodes }, rtt: 250, bytes: 100 } as Message
+      )
       q.reply.complete()
     },
-    get now () { return t }
+    get now () {
+      return t
+    }
   }
 }
 
@@ -190,4 +207,3 @@ stall('stall - timers on time change nothing: the silent node expires at its thr
 })
 
 stall.run()
-

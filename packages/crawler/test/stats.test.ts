@@ -76,7 +76,9 @@ function statsAfterLookups (timeout: number) {
   assert.is(stats.lookups, 4)
   assert.is(stats.queries, results.reduce((a, r) => a + r.queries, 0))
   assert.is(stats.meanQueries, Math.round(stats.queries / 4 * 100) / 100)
-  const toDead = deps.asks.filter(a => a.msg.type === 'transport.query' && (a.msg as TransportQuery).q === 'find_node' && a.node?.dead === true)
+  const toDead = deps.asks.filter(a =>
+    a.msg.type === 'transport.query' && (a.msg as TransportQuery).q === 'find_node' && a.node?.dead === true
+  )
   return { stats, toDead, timedOut: toDead.filter(a => a.done && !a.cancelled).length }
 }
 
@@ -95,7 +97,7 @@ actor('crawler.stats - with a slow transport timeout the dead are presumed lost 
   assert.ok(stats.expired > 0 && stats.expired <= toDead.length, `expired ${stats.expired} of ${toDead.length}`)
 })
 
-actor("crawler.stats - zero before any lookup; a bootstrap's lookups count too", () => {
+actor('crawler.stats - zero before any lookup; a bootstrap\'s lookups count too', () => {
   const net = createSimNetwork(100, { seed: 32, latency: [5, 20] })
   const origin = net.nodes[0]!
   origin.table.length = 0

@@ -27,7 +27,8 @@ const fakeTransport = defineActor<null>({
   create: () => in$ => in$.pipe(mergeMap(m => {
     const q = m as TransportQuery
     const node = net.byAddress(q.to.host, q.to.port)!
-    const body: TransportResponse = { type: 'transport.response', from: q.to, id: node.id, r: { id: node.id, nodes: encodeNodes(net.findNode(node, q.a.target as NodeId)) }, rtt: node.latency, bytes: 300 }
+    const body: TransportResponse = { type: 'transport.response', from: q.to, id: node.id,
+      r: { id: node.id, nodes: encodeNodes(net.findNode(node, q.a.target as NodeId)) }, rtt: node.latency, bytes: 300 }
     return of(reply(m, body)).pipe(delay(node.latency))
   }))
 })
@@ -47,10 +48,14 @@ worker('crawler - runs in a worker thread and streams a lookup through the super
     assert.ok(replies.slice(0, -1).every(isCrawlerProgress))
     assert.equal(result.closest.slice(0, 8).map(c => idToHex(c.id)), net.trueClosest(target, 8, origin).map(n => idToHex(n.id)))
     assert.ok(result.closest[0]!.id instanceof Uint8Array, 'ids survive the thread hop as Uint8Array')
-    const found = await firstValueFrom(sup.ask({ type: 'crawler.find', id: net.nodes[77]!.id } as Message, { timeout: 20_000 }).pipe(last()))
+    const found = await firstValueFrom(
+      sup.ask({ type: 'crawler.find', id: net.nodes[77]!.id } as Message, { timeout: 20_000 }).pipe(last())
+    )
     assert.ok(isCrawlerResult(found) && found.found !== null && found.found.port === net.nodes[77]!.port)
     assert.is(sup.stats().find(s => s.name === 'crawler')!.host, 'worker')
-  } finally { await sup.stop() }
+  } finally {
+    await sup.stop()
+  }
 }))
 
 worker.run()

@@ -6,10 +6,8 @@
  */
 import { catchError, defer, EMPTY, ignoreElements, mergeMap, of, retry, take, timer } from 'rxjs'
 import type { Observable } from 'rxjs'
-import {
-  errorReply, isGossipPublish, isGossipStats, isRoutingContactsReply, isRoutingPeerAdded,
-  isRoutingPeerRemoved, reply
-} from '@peerconnect/protocol'
+import { errorReply, isGossipPublish, isGossipStats, isRoutingContactsReply, isRoutingPeerAdded, isRoutingPeerRemoved,
+  reply } from '@peerconnect/protocol'
 import type { GossipPublishReply, GossipStatsReply, Message } from '@peerconnect/protocol'
 import { kitActor } from '@peerconnect/runtime'
 import type { ActorDefinition, ActorFn } from '@peerconnect/runtime'
@@ -62,8 +60,14 @@ function onPublish (m: Message, ctx: GossipContext): Observable<Message> {
   if (bad !== undefined) return of(errorReply(m, bad))
   const now = ctx.deps.clock.now()
   const rumor: NoteRumor = {
-    kind: 'note', id: randomBytes(RUMOR_ID_LENGTH, ctx.deps.random), hops: 0, topic: m.topic, data: m.data,
-    origin: ctx.s.id, depth: 0, path: new Uint8Array(0)
+    kind: 'note',
+    id: randomBytes(RUMOR_ID_LENGTH, ctx.deps.random),
+    hops: 0,
+    topic: m.topic,
+    data: m.data,
+    origin: ctx.s.id,
+    depth: 0,
+    path: new Uint8Array(0)
   }
   ctx.seen.add(idKey(rumor.id), now)
   ctx.counts.notesPublished++
@@ -73,7 +77,10 @@ function onPublish (m: Message, ctx: GossipContext): Observable<Message> {
 
 function onStats (m: Message, ctx: GossipContext): Observable<Message> {
   if (!isGossipStats(m)) return of(errorReply(m, new BadRequestError('bad gossip.stats')))
-  return of(reply<GossipStatsReply>(m, { type: 'gossip.stats.reply', ...ctx.counts, seenSize: ctx.seen.size, viewSize: ctx.view.size, inFlight: ctx.inFlight }))
+  return of(
+    reply<GossipStatsReply>(m, { type: 'gossip.stats.reply', ...ctx.counts, seenSize: ctx.seen.size, viewSize: ctx.view.size,
+      inFlight: ctx.inFlight })
+  )
 }
 
 function onPeerAdded (m: Message, ctx: GossipContext): Observable<Message> {
@@ -98,7 +105,7 @@ function loadContacts$ (ctx: GossipContext): Observable<never> {
       return EMPTY
     }),
     mergeMap(r => {
-      if (isRoutingContactsReply(r)) for (const c of r.contacts) ctx.view.add(c)
+      if (isRoutingContactsReply(r)) { for (const c of r.contacts) ctx.view.add(c) }
       return EMPTY
     }),
     ignoreElements()

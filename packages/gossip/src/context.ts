@@ -88,8 +88,17 @@ export function createContext (init: GossipInit, deps: ActorDeps): GossipContext
     answered: createSeenCache({ ttl: s.seenTtl, max: s.seenMax }),
     hitBudget: createOriginBudget({ max: HITS_PER_ORIGIN, window: HIT_WINDOW, size: ORIGINS_KEPT }),
     counts: {
-      received: 0, duplicates: 0, forwarded: 0, failed: 0, dropped: 0, malformed: 0, notesPublished: 0,
-      notesDelivered: 0, searches: 0, hitsSent: 0, hitsReceived: 0
+      received: 0,
+      duplicates: 0,
+      forwarded: 0,
+      failed: 0,
+      dropped: 0,
+      malformed: 0,
+      notesPublished: 0,
+      notesDelivered: 0,
+      searches: 0,
+      hitsSent: 0,
+      hitsReceived: 0
     },
     sends$: new Subject(),
     searches: new Map(),

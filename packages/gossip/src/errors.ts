@@ -16,7 +16,9 @@ export class InvalidInitError extends Error {
 export class NoOwnRecordError extends Error {
   override readonly name = 'NoOwnRecordError'
   readonly code = 'ERR_NO_OWN_RECORD'
-  constructor (message = 'no lists.self and no identity and name to sign a record') { super(message) }
+  constructor (message = 'no lists.self and no identity and name to sign a record') {
+    super(message)
+  }
 }
 
 /** A search could not start: this node's UDP address is unknown (transport.info failed). */

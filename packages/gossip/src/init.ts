@@ -55,9 +55,13 @@ export function settingsOf (init: GossipInit): Settings {
   const fanout = init.fanout ?? FANOUT
   if (!(Number.isSafeInteger(fanout) && fanout >= 1)) throw new InvalidInitError(`fanout must be a positive integer, got ${fanout}`)
   const maxInFlight = init.maxInFlight ?? MAX_IN_FLIGHT
-  if (!(Number.isSafeInteger(maxInFlight) && maxInFlight >= 1)) throw new InvalidInitError(`maxInFlight must be a positive integer, got ${maxInFlight}`)
+  if (!(Number.isSafeInteger(maxInFlight) && maxInFlight >= 1)) {
+    throw new InvalidInitError(`maxInFlight must be a positive integer, got ${maxInFlight}`)
+  }
   const maxQueued = init.maxQueued ?? MAX_QUEUED
-  if (!(Number.isSafeInteger(maxQueued) && maxQueued >= 1)) throw new InvalidInitError(`maxQueued must be a positive integer, got ${maxQueued}`)
+  if (!(Number.isSafeInteger(maxQueued) && maxQueued >= 1)) {
+    throw new InvalidInitError(`maxQueued must be a positive integer, got ${maxQueued}`)
+  }
   return {
     id,
     identity: init.identity,

@@ -6,7 +6,7 @@
  */
 export interface OriginBudget {
   /** Spends one hit to `host` at `now`; false when its budget for the window is spent. */
-  take (host: string, now: number): boolean
+  take(host: string, now: number): boolean
   readonly size: number
 }
 
@@ -26,7 +26,9 @@ export function createOriginBudget (opts: { max: number, window: number, size: n
       e.n++
       return true
     },
-    get size () { return spent.size }
+    get size () {
+      return spent.size
+    }
   }
 }
 

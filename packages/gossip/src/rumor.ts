@@ -117,7 +117,9 @@ function utf8 (s: string): Uint8Array {
 function spreadOf (m: Record<string, unknown>): Spread | string {
   if (!isBytesOf(m.o, 20)) return 'o is not a node id'
   if (!isCount(m.d, ID_BITS)) return `d is not a depth 0..${ID_BITS}`
-  if (!(m.p instanceof Uint8Array) || m.p.length % PATH_PREFIX_BYTES !== 0 || m.p.length > PATH_LENGTH * PATH_PREFIX_BYTES) return 'p is not a path of id prefixes'
+  if (!(m.p instanceof Uint8Array) || m.p.length % PATH_PREFIX_BYTES !== 0 || m.p.length > PATH_LENGTH * PATH_PREFIX_BYTES) {
+    return 'p is not a path of id prefixes'
+  }
   return { origin: m.o, depth: m.d, path: m.p }
 }
 
@@ -129,7 +131,11 @@ function kindOf (x: unknown): RumorKind | undefined {
 /** UTF-8 text of at most `max` bytes, or undefined. */
 function text (x: unknown, max: number): string | undefined {
   if (!(x instanceof Uint8Array) || x.length > max) return undefined
-  try { return decoder.decode(x) } catch { return undefined }
+  try {
+    return decoder.decode(x)
+  } catch {
+    return undefined
+  }
 }
 
 function isDict (x: unknown): x is Record<string, unknown> {

@@ -9,9 +9,11 @@
  * address) is answered once, and at most HITS_PER_ORIGIN checks go to one origin IP per
  * HIT_WINDOW (origin-budget.ts).
  */
-import { catchError, concat, defer, EMPTY, filter, finalize, ignoreElements, map, merge, mergeMap, of, Subject, take, takeUntil, timer } from 'rxjs'
+import { catchError, concat, defer, EMPTY, filter, finalize, ignoreElements, map, merge, mergeMap, of, Subject, take, takeUntil,
+  timer } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { BadRequestError, decodeAddress, encodeAddress, errorReply, idsEqual, isGossipSearch, matchesName, MAX_GOSSIP_SEARCH_TIMEOUT, recordFromWire, recordToWire, reply, validateQuery, verifyRecord } from '@peerconnect/protocol'
+import { BadRequestError, decodeAddress, encodeAddress, errorReply, idsEqual, isGossipSearch, matchesName, MAX_GOSSIP_SEARCH_TIMEOUT,
+  recordFromWire, recordToWire, reply, validateQuery, verifyRecord } from '@peerconnect/protocol'
 import type { Address, GossipHit, GossipSearchDone, Message, NodeId, TransportQuery } from '@peerconnect/protocol'
 import type { ActiveSearch, GossipContext } from './context.js'
 import { randomBytes } from './context.js'
@@ -38,8 +40,15 @@ export function onSearch (m: Message, ctx: GossipContext): Observable<Message> {
     const start$ = ownAddress$(ctx).pipe(
       map(address => {
         const rumor: SearchRumor = {
-          kind: 'search', id: randomBytes(RUMOR_ID_LENGTH, ctx.deps.random), hops: 0, query: checked.query,
-          address: encodeAddress(address.host, address.port)!, search: searchId, origin: ctx.s.id, depth: 0, path: new Uint8Array(0)
+          kind: 'search',
+          id: randomBytes(RUMOR_ID_LENGTH, ctx.deps.random),
+          hops: 0,
+          query: checked.query,
+          address: encodeAddress(address.host, address.port)!,
+          search: searchId,
+          origin: ctx.s.id,
+          depth: 0,
+          path: new Uint8Array(0)
         }
         ctx.seen.add(idKey(rumor.id), started)
         spread(ctx, rumor, { receivedAt: started, stop: stop$, stopped: () => search.stopped })
@@ -48,7 +57,9 @@ export function onSearch (m: Message, ctx: GossipContext): Observable<Message> {
     )
     const hits$ = merge(start$, search.found$).pipe(takeUntil(timer(timeout, ctx.deps.scheduler)))
     const done$ = defer(() => of(reply<GossipSearchDone>(m, {
-      type: 'gossip.search.done', hits: search.hits.size, ms: Math.max(0, Math.round(ctx.deps.clock.now() - started))
+      type: 'gossip.search.done',
+      hits: search.hits.size,
+      ms: Math.max(0, Math.round(ctx.deps.clock.now() - started))
     })))
     const end = (): void => {
       search.stopped = true
@@ -67,7 +78,10 @@ export function onSearch (m: Message, ctx: GossipContext): Observable<Message> {
 /** A hit for one of our searches: verified, from the node it names, matching, new → streamed. */
 export function onHit (rumor: HitRumor, sender: NodeId, ctx: GossipContext): void {
   const search = ctx.searches.get(idKey(rumor.search))
-  if (search === undefined || search.stopped) { ctx.counts.dropped++; return }
+  if (search === undefined || search.stopped) {
+    ctx.counts.dropped++
+    return
+  }
   const checked = verifyRecord(recordFromWire(rumor.record))
   if (!checked.ok || !idsEqual(checked.record.id, sender) || !matchesName(checked.record.n, search.query)) {
     ctx.counts.malformed++
@@ -101,8 +115,10 @@ export function answerSearch$ (rumor: SearchRumor, ctx: GossipContext, opts: { c
     mergeMap(() => opts.confirmed === true ? of(true) : confirmOrigin$(rumor, to, ctx)),
     mergeMap(() => ownRecord$(ctx)),
     mergeMap(record => {
-      const hit: HitRumor = { kind: 'hit', id: randomBytes(RUMOR_ID_LENGTH, ctx.deps.random), hops: 1, search: rumor.search, record: recordToWire(record) }
-      const query: TransportQuery = { type: 'transport.query', to, q: 'pc_gossip', a: { m: encodeRumor(hit) }, timeout: ctx.s.forwardTimeout }
+      const hit: HitRumor = { kind: 'hit', id: randomBytes(RUMOR_ID_LENGTH, ctx.deps.random), hops: 1, search: rumor.search,
+        record: recordToWire(record) }
+      const query: TransportQuery = { type: 'transport.query', to, q: 'pc_gossip', a: { m: encodeRumor(hit) },
+        timeout: ctx.s.forwardTimeout }
       ctx.counts.hitsSent++
       return ctx.deps.ask(query, { timeout: ctx.s.forwardTimeout + ASK_MARGIN }).pipe(take(1))
     }),
@@ -122,7 +138,8 @@ export function confirmOrigin$ (rumor: SearchRumor, to: Address, ctx: GossipCont
     take(1),
     catchError((err: unknown) => {
       ctx.counts.dropped++
-      ctx.log.debug('the origin did not confirm the search; no hit', { to: `${to.host}:${to.port}`, code: (err as { code?: unknown })?.code })
+      ctx.log.debug('the origin did not confirm the search; no hit', { to: `${to.host}:${to.port}`,
+        code: (err as { code?: unknown })?.code })
       return EMPTY
     })
   )
@@ -134,4 +151,3 @@ export function confirmOrigin$ (rumor: SearchRumor, to: Address, ctx: GossipCont
 function searchRequest (search: ActiveSearch): Message {
   return search.cid === undefined ? { type: 'gossip.search' } : { type: 'gossip.search', cid: search.cid }
 }
-

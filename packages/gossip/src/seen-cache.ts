@@ -5,9 +5,9 @@
  */
 export interface SeenCache {
   /** The local receipt time of `key`, or undefined if it is unknown or expired. */
-  get (key: string, now: number): number | undefined
+  get(key: string, now: number): number | undefined
   /** Records the first receipt of `key` at `now`; false if it was already there (and not expired). */
-  add (key: string, now: number): boolean
+  add(key: string, now: number): boolean
   readonly size: number
 }
 
@@ -29,7 +29,10 @@ export function createSeenCache (opts: { ttl: number, max: number }): SeenCache 
     get (key, now) {
       const at = entries.get(key)
       if (at === undefined) return undefined
-      if (now - at >= ttl) { entries.delete(key); return undefined }
+      if (now - at >= ttl) {
+        entries.delete(key)
+        return undefined
+      }
       return at
     },
     add (key, now) {
@@ -41,6 +44,8 @@ export function createSeenCache (opts: { ttl: number, max: number }): SeenCache 
       while (entries.size > max) entries.delete(entries.keys().next().value!)
       return true
     },
-    get size () { return entries.size }
+    get size () {
+      return entries.size
+    }
   }
 }

@@ -20,7 +20,7 @@ export function ownAddress$ (ctx: GossipContext): Observable<Address> {
       take(1),
       map(r => {
         if (!isTransportInfoReply(r)) throw new NoAddressError('transport.info gave no address')
-        const address = r.advertised ?? r.udp               // never a wildcard: hits must reach us
+        const address = r.advertised ?? r.udp // never a wildcard: hits must reach us
         ctx.address = address
         ctx.addressAt = now
         return address

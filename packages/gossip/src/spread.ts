@@ -51,7 +51,8 @@ export interface ForwardPlan {
   readonly prefixes: ReadonlySet<number>
 }
 
-export function planForwards (view: PeerView, rumor: SpreadRumor, opts: { sender?: NodeId | undefined, fanout: number, random: () => number }): ForwardPlan {
+export function planForwards (view: PeerView, rumor: SpreadRumor,
+  opts: { sender?: NodeId | undefined, fanout: number, random: () => number }): ForwardPlan {
   const excluded = new Set<string>([idKey(rumor.origin)])
   if (opts.sender !== undefined) excluded.add(idKey(opts.sender))
   const prefixes = new Set(pathPrefixes(rumor.path))
@@ -90,12 +91,18 @@ export function sendLoop$ (ctx: GossipContext): Observable<never> {
       try {
         while (!closed && sending.size < ctx.s.maxInFlight && queue.size > 0) {
           const task = queue.shift()!
-          if (aged(task, ctx.deps.clock.now())) { ctx.counts.dropped++; continue }
+          if (aged(task, ctx.deps.clock.now())) {
+            ctx.counts.dropped++
+            continue
+          }
           const slot: Slot = { sub: undefined, done: false }
           sending.add(slot)
           const sub = send$(task, ctx, ctx.s.retries).subscribe({
             error: (err: unknown) => subscriber.error(err),
-            complete: () => { slot.done = true; release(slot) }
+            complete: () => {
+              slot.done = true
+              release(slot)
+            }
           })
           if (slot.done) sending.delete(slot)
           else slot.sub = sub
@@ -108,7 +115,10 @@ export function sendLoop$ (ctx: GossipContext): Observable<never> {
     }
     const input = ctx.sends$.subscribe(task => {
       const now = ctx.deps.clock.now()
-      if (aged(task, now)) { ctx.counts.dropped++; return }
+      if (aged(task, now)) {
+        ctx.counts.dropped++
+        return
+      }
       ctx.counts.dropped += queue.shed(t => aged(t, now))
       if (queue.push(task) !== undefined) ctx.counts.dropped++
       pump()
@@ -124,16 +134,19 @@ export function sendLoop$ (ctx: GossipContext): Observable<never> {
 }
 
 /** A forward holding a slot. */
-interface Slot { sub: Subscription | undefined, done: boolean }
+interface Slot {
+  sub: Subscription | undefined
+  done: boolean
+}
 
 /** A FIFO line of at most `max` items; O(1) push and shift. */
 export interface SendQueue<T> {
   /** Adds `item` at the end; when the line was full, the oldest goes and is returned. */
-  push (item: T): T | undefined
-  shift (): T | undefined
+  push(item: T): T | undefined
+  shift(): T | undefined
   /** Drops items from the front while `gone(item)` holds; returns how many. */
-  shed (gone: (item: T) => boolean): number
-  clear (): void
+  shed(gone: (item: T) => boolean): number
+  clear(): void
   readonly size: number
 }
 
@@ -145,7 +158,10 @@ export function createSendQueue<T> (max: number): SendQueue<T> {
     if (head >= items.length) return undefined
     const item = items[head]
     items[head++] = undefined
-    if (head >= 1024 && head * 2 >= items.length) { items = items.slice(head); head = 0 }
+    if (head >= 1024 && head * 2 >= items.length) {
+      items = items.slice(head)
+      head = 0
+    }
     return item
   }
   return {
@@ -157,11 +173,19 @@ export function createSendQueue<T> (max: number): SendQueue<T> {
     shift: take,
     shed (gone) {
       let n = 0
-      while (head < items.length && gone(items[head]!)) { take(); n++ }
+      while (head < items.length && gone(items[head]!)) {
+        take()
+        n++
+      }
       return n
     },
-    clear () { items = []; head = 0 },
-    get size () { return items.length - head }
+    clear () {
+      items = []
+      head = 0
+    },
+    get size () {
+      return items.length - head
+    }
   }
 }
 
@@ -192,7 +216,12 @@ function send$ (task: SendTask, ctx: GossipContext, retriesLeft: number): Observ
     let done = false
     const sent$ = ctx.deps.ask(query, { timeout: ctx.s.forwardTimeout + ASK_MARGIN }).pipe(
       ignoreElements(),
-      finalize(() => { if (!done) { done = true; ctx.inFlight-- } }),
+      finalize(() => {
+        if (!done) {
+          done = true
+          ctx.inFlight--
+        }
+      }),
       catchError(() => {
         ctx.counts.failed++
         const next = retriesLeft > 0 ? replacement(task, ctx) : undefined

@@ -67,7 +67,12 @@ export function pickReplacement (view: PeerView, target: Target, opts: Omit<Pick
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
 /** A binary subtree: the ids sharing `level` bits with `anchor`; `own` when it holds us; `list` our candidates in it. */
-interface Part { readonly anchor: NodeId, readonly level: number, readonly own: boolean, readonly list: Contact[] }
+interface Part {
+  readonly anchor: NodeId
+  readonly level: number
+  readonly own: boolean
+  readonly list: Contact[]
+}
 
 /** `parts` with its largest splittable part split in two, or undefined when none can be. */
 function splitLargest (parts: Part[], self: NodeId): Part[] | undefined {
@@ -87,7 +92,8 @@ function split (part: Part, self: NodeId): [Part, Part] | undefined {
       if (beside.length === 0) continue
       const inner = part.list.filter(c => commonPrefixLength(c.id, self) > level)
       if (inner.length === 0) return split({ anchor: beside[0]!.id, level: level + 1, own: false, list: beside }, self)
-      return [{ anchor: beside[0]!.id, level: level + 1, own: false, list: beside }, { anchor: self, level: level + 1, own: true, list: inner }]
+      return [{ anchor: beside[0]!.id, level: level + 1, own: false, list: beside }, { anchor: self, level: level + 1, own: true,
+        list: inner }]
     }
     return undefined
   }
@@ -97,7 +103,8 @@ function split (part: Part, self: NodeId): [Part, Part] | undefined {
   const one: Contact[] = []
   for (const c of part.list) (bitAt(c.id, part.level) === 0 ? zero : one).push(c)
   if (zero.length === 0 || one.length === 0) return undefined
-  return [{ anchor: zero[0]!.id, level: part.level + 1, own: false, list: zero }, { anchor: one[0]!.id, level: part.level + 1, own: false, list: one }]
+  return [{ anchor: zero[0]!.id, level: part.level + 1, own: false, list: zero }, { anchor: one[0]!.id, level: part.level + 1, own: false,
+    list: one }]
 }
 
 function bitAt (id: Uint8Array, bit: number): number {

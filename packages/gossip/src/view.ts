@@ -11,13 +11,13 @@ import { ID_BITS } from './constants.js'
 
 export interface PeerView {
   /** Adds a contact, or updates its address; false for our own id, a malformed one or a BEP 5-only one. */
-  add (contact: Contact): boolean
+  add(contact: Contact): boolean
   /** Removes the contact with this id; false if it was not there. */
-  remove (id: NodeId): boolean
-  has (id: NodeId): boolean
+  remove(id: NodeId): boolean
+  has(id: NodeId): boolean
   /** Contacts sharing exactly `cpl` leading bits with us (0 ≤ cpl < 160). Do not mutate. */
-  bucket (cpl: number): readonly Contact[]
-  contacts (): Contact[]
+  bucket(cpl: number): readonly Contact[]
+  contacts(): Contact[]
   readonly size: number
   readonly self: NodeId
 }
@@ -29,7 +29,9 @@ export function createPeerView (self: NodeId): PeerView {
   return {
     self,
     add (contact) {
-      if (!(contact.id instanceof Uint8Array) || contact.id.length !== self.length || idsEqual(contact.id, self) || contact.pc === false) return false
+      if (!(contact.id instanceof Uint8Array) || contact.id.length !== self.length || idsEqual(contact.id, self) || contact.pc === false) {
+        return false
+      }
       const key = idKey(contact.id)
       const at = where.get(key)
       if (at !== undefined) {
@@ -59,7 +61,9 @@ export function createPeerView (self: NodeId): PeerView {
     has: id => id instanceof Uint8Array && where.has(idKey(id)),
     bucket: cpl => buckets[cpl] ?? [],
     contacts: () => buckets.flat(),
-    get size () { return where.size }
+    get size () {
+      return where.size
+    }
   }
 }
 

@@ -1,9 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import {
-  bdecode, bencode, createRecord, decodeAddress, generateIdentity, idsEqual, isGossipNote, isGossipPublishReply, isGossipStatsReply,
-  recordToWire, verifyRecord
-} from '@peerconnect/protocol'
+import { bdecode, bencode, createRecord, decodeAddress, generateIdentity, idsEqual, isGossipNote, isGossipPublishReply, isGossipStatsReply,
+  recordToWire, verifyRecord } from '@peerconnect/protocol'
 import type { Message, PeerRecord } from '@peerconnect/protocol'
 import { asyncScheduler } from 'rxjs'
 import type { SchedulerLike } from 'rxjs'
@@ -28,10 +26,12 @@ const noteFrom = (origin: Uint8Array, patch: Partial<NoteRumor> = {}): NoteRumor
   serial++
   const id = new Uint8Array(8)
   new DataView(id.buffer).setUint32(4, serial)
-  return { kind: 'note', id, hops: 1, origin, depth: 0, path: extendPath(new Uint8Array(0), origin), topic: 'chat', data: enc('hello'), ...patch }
+  return { kind: 'note', id, hops: 1, origin, depth: 0, path: extendPath(new Uint8Array(0), origin), topic: 'chat', data: enc('hello'),
+    ...patch }
 }
 
-async function started (opts: Parameters<typeof gossipDeps>[1] = {}, init: Record<string, unknown> = {}): Promise<{ fake: Fake, actor: Running }> {
+async function started (opts: Parameters<typeof gossipDeps>[1] = {},
+  init: Record<string, unknown> = {}): Promise<{ fake: Fake, actor: Running }> {
   const fake = gossipDeps(SELF, { contacts: PEERS, udp: UDP, ...opts })
   const actor = runGossip({ id: SELF, ...init }, fake)
   await tick()
@@ -275,7 +275,8 @@ inbound('actor - at MAX_HOPS a note is still delivered but not forwarded', async
 
 inbound('actor - a failed forward is retried with another peer of the same part, never the same one twice', async () => {
   const near = [0x10, 0x11, 0x12, 0x13, 0x14].map(b => contactOf(idWith(b, 3)))
-  const { fake, actor } = await started({ contacts: [PEERS[0]!, ...near], fate: (q, r) => r.kind === 'note' && near.some(n => n.host === q.to.host) ? 'fail' : 'ok' }, { retries: 2, fanout: 2 })
+  const { fake, actor } = await started({ contacts: [PEERS[0]!, ...near],
+    fate: (q, r) => r.kind === 'note' && near.some(n => n.host === q.to.host) ? 'fail' : 'ok' }, { retries: 2, fanout: 2 })
   actor.send({ type: 'gossip.publish', cid: 1, topic: 't', data: new Uint8Array(0) } as Message)
   for (let i = 0; i < 10; i++) await tick()
   const toNear = fake.sent.filter(q => near.some(n => n.host === q.to.host))
@@ -343,7 +344,8 @@ const search = suite('actor - gossip.search at the origin')
 const ADA = generateIdentity()
 const ADA_RECORD = createRecord(ADA, { name: 'Ada Lovelace', host: '10.0.5.5', port: 7000, seq: 1 })
 
-async function searching (q = 'ada', init: Record<string, unknown> = {}, opts: Parameters<typeof gossipDeps>[1] = {}): Promise<{ fake: Fake, actor: Running, rumor: SearchRumor }> {
+async function searching (q = 'ada', init: Record<string, unknown> = {},
+  opts: Parameters<typeof gossipDeps>[1] = {}): Promise<{ fake: Fake, actor: Running, rumor: SearchRumor }> {
   const { fake, actor } = await started({ fate: 'hold', ...opts }, init)
   actor.send({ type: 'gossip.search', cid: 77, q, timeout: 60_000 } as Message)
   await tick()
@@ -397,7 +399,7 @@ search('actor - our address is asked again after 30 s: a better one the transpor
     return fake.sent[sent]!.rumor as SearchRumor
   }
   assert.equal(decodeAddress((await rumorOf(1)).address), { host: '192.0.2.7', port: UDP.port })
-  advertised.host = '203.0.113.5'                               // the transport learned where it is seen
+  advertised.host = '203.0.113.5' // the transport learned where it is seen
   now = 29_000
   assert.equal(decodeAddress((await rumorOf(2)).address), { host: '192.0.2.7', port: UDP.port }, 'kept for 30 s')
   now = 30_000
@@ -488,10 +490,19 @@ search.run()
 const answer = suite('actor - answering a search')
 
 /** A search rumor relayed to us (2 hops from its origin), unless `patch` says otherwise. */
-const searchFrom = (q: string, origin = idWith(0x99), address = compact('10.7.7.7', 7777), patch: Partial<SearchRumor> = {}): SearchRumor => ({
-  kind: 'search', id: new Uint8Array(8).fill(serial++ & 255), hops: 2, origin, depth: 0, path: extendPath(new Uint8Array(0), origin),
-  query: q, address, search: new Uint8Array(8).fill(0x5e), ...patch
-})
+const searchFrom = (q: string, origin = idWith(0x99), address = compact('10.7.7.7', 7777),
+  patch: Partial<SearchRumor> = {}): SearchRumor => ({
+    kind: 'search',
+    id: new Uint8Array(8).fill(serial++ & 255),
+    hops: 2,
+    origin,
+    depth: 0,
+    path: extendPath(new Uint8Array(0), origin),
+    query: q,
+    address,
+    search: new Uint8Array(8).fill(0x5e),
+    ...patch
+  })
 
 answer('actor - a matching name sends our record (from lists.self) straight to the origin', async () => {
   const { fake, actor } = await started({ selfRecord: ADA_RECORD }, { name: 'Ada Lovelace' })
@@ -520,7 +531,9 @@ answer('actor - the origin is asked first (check: is the search yours?), then se
 
 answer('actor - an origin that does not confirm the search (refusal or silence) gets no record', async () => {
   for (const fate of ['fail', 'hold'] as const) {
-    const { fake, actor } = await started({ selfRecord: ADA_RECORD, fate: (_q, r) => r.kind === 'check' ? fate : 'ok' }, { name: 'Ada Lovelace' })
+    const { fake, actor } = await started({ selfRecord: ADA_RECORD, fate: (_q, r) => r.kind === 'check' ? fate : 'ok' }, {
+      name: 'Ada Lovelace'
+    })
     actor.send(rpcGossip(wire(searchFrom('lov')), { id: PEERS[0]!.id }))
     for (let i = 0; i < 5; i++) await tick()
     assert.is(fake.sent.filter(q => q.rumor.kind === 'check').length, 1, fate)
@@ -530,31 +543,40 @@ answer('actor - an origin that does not confirm the search (refusal or silence) 
   }
 })
 
-answer('actor - a search straight from its origin must come from the origin; another IP than the named one must confirm it first', async () => {
-  const origin = PEERS[0]!
-  type Case = [string, SearchRumor, { id: Uint8Array, host: string }, 'ok' | 'fail', boolean, number]
-  const cases: Case[] = [
-    ['from its origin at its address', searchFrom('ada', origin.id, compact(origin.host, 7777), { hops: 1 }), { id: origin.id, host: origin.host }, 'ok', true, 0],
-    ['naming another address, which confirms', searchFrom('ada', origin.id, compact('10.7.7.7', 7777), { hops: 1 }), { id: origin.id, host: origin.host }, 'ok', true, 1],
-    ['naming another address, which refuses', searchFrom('ada', origin.id, compact('10.7.7.7', 7777), { hops: 1 }), { id: origin.id, host: origin.host }, 'fail', false, 1],
-    ['from another node', searchFrom('ada', origin.id, compact(origin.host, 7777), { hops: 1 }), { id: PEERS[1]!.id, host: origin.host }, 'ok', false, 0],
-    ['claiming 0 hops', searchFrom('ada', idWith(0x99), compact('10.7.7.7', 7777), { hops: 0 }), { id: PEERS[1]!.id, host: PEERS[1]!.host }, 'ok', false, 0]
-  ]
-  for (const [what, rumor, from, fate, taken, firstChecks] of cases) {
-    const { fake, actor } = await started({ selfRecord: ADA_RECORD, fate: (_q, r) => r.kind === 'check' ? fate : 'ok' }, { name: 'Ada Lovelace' })
-    actor.send(rpcGossip(wire(rumor), from, 9))
-    for (let i = 0; i < 6; i++) await tick()
-    assert.is((actor.out.find(m => m.re === 9) as Any).type, 'rpc.reply', `${what}: acknowledged`)
-    assert.is(fake.sent.filter(q => q.rumor.kind === 'search').length, taken ? 3 : 0, `${what}: spread`)
-    const checks = fake.sent.filter(q => q.rumor.kind === 'check').length
-    const hits = fake.sent.filter(q => q.rumor.kind === 'hit').length
-    if (taken) assert.is(hits, 1, `${what}: answered`)
-    else assert.is(hits, 0, `${what}: not answered`)
-    assert.is(checks, taken && firstChecks === 0 ? 1 : firstChecks, `${what}: checks (a confirmed first hop does not ask again before its hit)`)
-    if (!taken) assert.ok((await stats(actor)).dropped >= 1)
-    actor.stop()
-  }
-})
+answer('actor - a search straight from its origin must come from the origin; another IP than the named one must confirm it first',
+  async () => {
+    const origin = PEERS[0]!
+    type Case = [string, SearchRumor, { id: Uint8Array, host: string }, 'ok' | 'fail', boolean, number]
+    const cases: Case[] = [
+      ['from its origin at its address', searchFrom('ada', origin.id, compact(origin.host, 7777), { hops: 1 }), { id: origin.id,
+        host: origin.host }, 'ok', true, 0],
+      ['naming another address, which confirms', searchFrom('ada', origin.id, compact('10.7.7.7', 7777), { hops: 1 }), { id: origin.id,
+        host: origin.host }, 'ok', true, 1],
+      ['naming another address, which refuses', searchFrom('ada', origin.id, compact('10.7.7.7', 7777), { hops: 1 }), { id: origin.id,
+        host: origin.host }, 'fail', false, 1],
+      ['from another node', searchFrom('ada', origin.id, compact(origin.host, 7777), { hops: 1 }), { id: PEERS[1]!.id, host: origin.host },
+        'ok', false, 0],
+      ['claiming 0 hops', searchFrom('ada', idWith(0x99), compact('10.7.7.7', 7777), { hops: 0 }), { id: PEERS[1]!.id,
+        host: PEERS[1]!.host }, 'ok', false, 0]
+    ]
+    for (const [what, rumor, from, fate, taken, firstChecks] of cases) {
+      const { fake, actor } = await started({ selfRecord: ADA_RECORD, fate: (_q, r) => r.kind === 'check' ? fate : 'ok' }, {
+        name: 'Ada Lovelace'
+      })
+      actor.send(rpcGossip(wire(rumor), from, 9))
+      for (let i = 0; i < 6; i++) await tick()
+      assert.is((actor.out.find(m => m.re === 9) as Any).type, 'rpc.reply', `${what}: acknowledged`)
+      assert.is(fake.sent.filter(q => q.rumor.kind === 'search').length, taken ? 3 : 0, `${what}: spread`)
+      const checks = fake.sent.filter(q => q.rumor.kind === 'check').length
+      const hits = fake.sent.filter(q => q.rumor.kind === 'hit').length
+      if (taken) assert.is(hits, 1, `${what}: answered`)
+      else assert.is(hits, 0, `${what}: not answered`)
+      assert.is(checks, taken && firstChecks === 0 ? 1 : firstChecks,
+        `${what}: checks (a confirmed first hop does not ask again before its hit)`)
+      if (!taken) assert.ok((await stats(actor)).dropped >= 1)
+      actor.stop()
+    }
+  })
 
 answer('actor - hits per origin IP are bounded, and a search is answered once whatever its rumor id', async () => {
   const { fake, actor } = await started({ selfRecord: ADA_RECORD }, { name: 'Ada Lovelace' })
@@ -562,10 +584,20 @@ answer('actor - hits per origin IP are bounded, and a search is answered once wh
   actor.send(rpcGossip(wire(searchFrom('ada')), { id: PEERS[1]!.id }, 2))
   for (let i = 0; i < 5; i++) await tick()
   assert.is(fake.sent.filter(q => q.rumor.kind === 'check').length, 1, 'the same search under a second rumor id: not again')
-  for (let n = 0; n < 10; n++) actor.send(rpcGossip(wire(searchFrom('ada', idWith(0x99), compact('10.7.7.7', 7000 + n), { search: new Uint8Array(8).fill(n) })), { id: PEERS[0]!.id }, 10 + n))
+  for (let n = 0; n < 10; n++) {
+    actor.send(
+      rpcGossip(wire(searchFrom('ada', idWith(0x99), compact('10.7.7.7', 7000 + n), { search: new Uint8Array(8).fill(n) })), {
+        id: PEERS[0]!.id
+      }, 10 + n)
+    )
+  }
   for (let i = 0; i < 5; i++) await tick()
   assert.is(fake.sent.filter(q => q.rumor.kind === 'check').length, HITS_PER_ORIGIN, 'at most HITS_PER_ORIGIN to one IP, whatever the port')
-  actor.send(rpcGossip(wire(searchFrom('ada', idWith(0x99), compact('10.7.7.8', 7777), { search: new Uint8Array(8).fill(0xaa) })), { id: PEERS[0]!.id }, 30))
+  actor.send(
+    rpcGossip(wire(searchFrom('ada', idWith(0x99), compact('10.7.7.8', 7777), { search: new Uint8Array(8).fill(0xaa) })), {
+      id: PEERS[0]!.id
+    }, 30)
+  )
   for (let i = 0; i < 5; i++) await tick()
   assert.is(fake.sent.filter(q => q.rumor.kind === 'check').length, HITS_PER_ORIGIN + 1, 'another IP has its own budget')
   actor.stop()
@@ -574,7 +606,9 @@ answer('actor - hits per origin IP are bounded, and a search is answered once wh
 answer('actor - the origin answers a check {} for its running search, 203 otherwise', async () => {
   const { actor, rumor } = await searching('ada')
   actor.send(rpcGossip(wire({ kind: 'check', id: new Uint8Array(8).fill(1), hops: 1, search: rumor.search }), { id: ADA.id }, 1))
-  actor.send(rpcGossip(wire({ kind: 'check', id: new Uint8Array(8).fill(2), hops: 1, search: new Uint8Array(8).fill(0xee) }), { id: ADA.id }, 2))
+  actor.send(
+    rpcGossip(wire({ kind: 'check', id: new Uint8Array(8).fill(2), hops: 1, search: new Uint8Array(8).fill(0xee) }), { id: ADA.id }, 2)
+  )
   await tick()
   assert.is((actor.out.find(m => m.re === 1) as Any).type, 'rpc.reply')
   const refused = actor.out.find(m => m.re === 2) as Any
@@ -597,7 +631,9 @@ answer('actor - a name that does not match sends nothing to the origin', async (
 })
 
 answer('actor - accents and case do not matter', async () => {
-  const { fake, actor } = await started({ selfRecord: createRecord(ADA, { name: 'Zoë Éloïse', host: '10.0.5.5', port: 7000, seq: 1 }) }, { name: 'Zoë Éloïse' })
+  const { fake, actor } = await started({ selfRecord: createRecord(ADA, { name: 'Zoë Éloïse', host: '10.0.5.5', port: 7000, seq: 1 }) }, {
+    name: 'Zoë Éloïse'
+  })
   actor.send(rpcGossip(wire(searchFrom('ZOE elo')), { id: PEERS[0]!.id }))
   for (let i = 0; i < 3; i++) await tick()
   assert.is(fake.sent.filter(q => q.rumor.kind === 'hit').length, 1)

@@ -27,7 +27,8 @@ function note (n: number): NoteRumor {
   const id = new Uint8Array(8)
   new DataView(id.buffer).setUint32(4, n + 1)
   const origin = idWith(0x7f, n & 255)
-  return { kind: 'note', id, hops: 1, origin, depth: 0, path: extendPath(new Uint8Array(0), origin), topic: 'flood', data: new Uint8Array(8) }
+  return { kind: 'note', id, hops: 1, origin, depth: 0, path: extendPath(new Uint8Array(0), origin), topic: 'flood',
+    data: new Uint8Array(8) }
 }
 
 /** Moves virtual time to `t` (running every timer due by then). */
@@ -73,7 +74,13 @@ burst('burst - 6,000 notes in a burst: the aged forwards are shed, and gossip st
   assert.ok(stats.inFlight <= 64)
   assert.is((actor.out.find(m => m.re === 2) as Any)?.type, 'error', 'a malformed rumor still gets its 203')
   assert.is((actor.out.find(m => m.re === 3) as Any)?.type, 'rpc.reply', 'a new rumor is acknowledged')
-  assert.ok(actor.out.some(m => m.type === 'gossip.note' && (m as Any).hops === 1 && new DataView((m as Any).id.buffer, (m as Any).id.byteOffset).getUint32(4) === N + 2), 'and delivered')
+  assert.ok(
+    actor.out.some(m =>
+      m.type === 'gossip.note' && (m as Any).hops === 1 &&
+      new DataView((m as Any).id.buffer, (m as Any).id.byteOffset).getUint32(4) === N + 2
+    ),
+    'and delivered'
+  )
   assert.ok(fake.sent.length > before, 'and forwarded')
   actor.stop()
 })

@@ -50,9 +50,11 @@ probability('forward - hops and local age combine', () => {
 })
 
 probability('forward - always within [0, 1]; nonsense ages give 0', () => {
-  for (let hops = 0; hops < 40; hops++) for (let age = 0; age < 8000; age += 333) {
-    const p = forwardProbability(hops, age)
-    assert.ok(p >= 0 && p <= 1)
+  for (let hops = 0; hops < 40; hops++) {
+    for (let age = 0; age < 8000; age += 333) {
+      const p = forwardProbability(hops, age)
+      assert.ok(p >= 0 && p <= 1)
+    }
   }
   for (const [h, a] of [[-1, 0], [0, -1], [Number.NaN, 0], [0, Number.NaN]]) assert.is(forwardProbability(h!, a!), 0)
 })
@@ -71,7 +73,10 @@ const draw = suite('forward - shouldForward')
 
 draw('forward - probability 1 never consults random; 0 never forwards', () => {
   let calls = 0
-  const random = (): number => { calls++; return 0.999 }
+  const random = (): number => {
+    calls++
+    return 0.999
+  }
   assert.ok(shouldForward(0, 0, { random }))
   assert.is(calls, 0)
   assert.not.ok(shouldForward(MAX_HOPS, 0, { random: () => 0 }))
@@ -84,7 +89,10 @@ draw('forward - in between, a draw below the probability forwards', () => {
 
 draw('forward - over many draws the rate follows the probability', () => {
   let x = 7
-  const random = (): number => { x = (x * 48271) % 2147483647; return x / 2147483647 }
+  const random = (): number => {
+    x = (x * 48271) % 2147483647
+    return x / 2147483647
+  }
   const hops = YOUNG_HOPS + 8
   const n = 20_000
   let yes = 0

@@ -24,7 +24,8 @@ const newScheduler = (): TestScheduler => new TestScheduler((actual, expected) =
 /** Deps whose asks answer synchronously (so they work inside TestScheduler.run); records the pc_gossip queries. */
 function syncDeps (scheduler: SchedulerLike, sent: Rumor[], opts: { holdQueries?: boolean } = {}): ActorDeps {
   const answers: Record<string, (m: Message) => Observable<Message>> = {
-    'transport.info': () => of({ type: 'transport.info.reply', re: 1, end: true, id: SELF, udp: { host: '10.0.0.1', port: 6881 }, stats: {} } as Message),
+    'transport.info': () =>
+      of({ type: 'transport.info.reply', re: 1, end: true, id: SELF, udp: { host: '10.0.0.1', port: 6881 }, stats: {} } as Message),
     'routing.contacts': () => of({ type: 'routing.contacts.reply', re: 1, end: true, self: SELF, contacts: PEERS, buckets: [] } as Message),
     'transport.query': m => {
       const parsed = parseRumor(((m as TransportQuery).a as { m: unknown }).m)
@@ -32,7 +33,8 @@ function syncDeps (scheduler: SchedulerLike, sent: Rumor[], opts: { holdQueries?
       return opts.holdQueries === true ? NEVER : of({ type: 'transport.response', re: 1, end: true } as Message)
     }
   }
-  const ask = (m: Message): Observable<Message> => answers[m.type]?.(m) ?? throwError(() => Object.assign(new Error('none'), { code: 'ERR_NO_CONSUMER' }))
+  const ask = (m: Message): Observable<Message> =>
+    answers[m.type]?.(m) ?? throwError(() => Object.assign(new Error('none'), { code: 'ERR_NO_CONSUMER' }))
   return testDeps({ name: 'gossip', scheduler, random: () => 0.5, ask })
 }
 
@@ -41,15 +43,17 @@ const wire = (r: Rumor): unknown => (bdecode(bencode(encodeRumor(r))) as { value
 /** A hit for the search that `sent` shows, arriving as an rpc.pc_gossip. */
 const hitMessage = (sent: Rumor[], cid: number): Message => {
   const search = sent.find(r => r.kind === 'search') as SearchRumor
-  return rpcGossip(wire({ kind: 'hit', id: new Uint8Array(8).fill(cid), hops: 1, search: search.search, record: recordToWire(ADA_RECORD) }), { id: ADA.id }, cid)
+  return rpcGossip(wire({ kind: 'hit', id: new Uint8Array(8).fill(cid), hops: 1, search: search.search, record: recordToWire(ADA_RECORD) }),
+    { id: ADA.id }, cid)
 }
 
 /** A search's own replies, as letters: h = hit, d = done (with its hit count). */
-const searchReplies = (out$: Observable<Message>, cid: number): Observable<string> => out$.pipe(
-  filter(m => m.re === cid),
-  takeWhile(m => m.end !== true, true),
-  map(m => m.type === 'gossip.hit' ? 'h' : m.type === 'gossip.search.done' ? `d${(m as Any).hits}` : m.type)
-)
+const searchReplies = (out$: Observable<Message>, cid: number): Observable<string> =>
+  out$.pipe(
+    filter(m => m.re === cid),
+    takeWhile(m => m.end !== true, true),
+    map(m => m.type === 'gossip.hit' ? 'h' : m.type === 'gossip.search.done' ? `d${(m as Any).hits}` : m.type)
+  )
 
 const bound = suite('marble - the time bound of a search')
 
@@ -79,7 +83,8 @@ bound('marble - init.searchTimeout sets the default bound; at most 60 s may be a
   const ts = newScheduler()
   ts.run(({ cold, expectObservable }) => {
     const deps = syncDeps(ts, [])
-    const in$ = cold<Message>('a b', { a: { type: 'gossip.search', cid: 1, q: 'ada' } as Message, b: { type: 'gossip.search', cid: 2, q: 'ada', timeout: 3_600_000 } as Message })
+    const in$ = cold<Message>('a b', { a: { type: 'gossip.search', cid: 1, q: 'ada' } as Message,
+      b: { type: 'gossip.search', cid: 2, q: 'ada', timeout: 3_600_000 } as Message })
     const out$ = gossipActor({ id: SELF, searchTimeout: 1000 })(in$, deps)
     expectObservable(searchReplies(out$, 1)).toBe('1000ms (d|)', { d: 'd0' })
     expectObservable(searchReplies(out$, 2)).toBe('-- 59999ms (d|)', { d: 'd0' })
@@ -91,11 +96,14 @@ bound('marble - a hit after the bound is not streamed', () => {
   ts.run(({ cold, expectObservable }) => {
     const sent: Rumor[] = []
     const deps = syncDeps(ts, sent)
-    const in$ = cold<Message>('a 600ms b', { a: { type: 'gossip.search', cid: 9, q: 'ada', timeout: 500 } as Message, b: { type: 'x' } as Message }).pipe(
-      map(m => m.type === 'x' ? hitMessage(sent, 22) : m)
-    )
+    const in$ = cold<Message>('a 600ms b', { a: { type: 'gossip.search', cid: 9, q: 'ada', timeout: 500 } as Message,
+      b: { type: 'x' } as Message }).pipe(
+        map(m => m.type === 'x' ? hitMessage(sent, 22) : m)
+      )
     const out$ = gossipActor({ id: SELF })(in$, deps)
-    expectObservable(out$.pipe(filter(m => m.type === 'gossip.hit' || m.type === 'gossip.search.done'), map(m => m.type))).toBe('500ms d', { d: 'gossip.search.done' })
+    expectObservable(out$.pipe(filter(m => m.type === 'gossip.hit' || m.type === 'gossip.search.done'), map(m => m.type))).toBe('500ms d', {
+      d: 'gossip.search.done'
+    })
   })
 })
 

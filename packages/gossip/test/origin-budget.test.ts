@@ -53,7 +53,10 @@ queue('send queue - 200,000 random pushes, shifts and sheds behave as a plain bo
   const q = createSendQueue<number>(1000)
   const model: number[] = []
   let seed = 7
-  const random = (): number => { seed = (seed * 1103515245 + 12345) % 2147483648; return seed / 2147483648 }
+  const random = (): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return seed / 2147483648
+  }
   for (let i = 0; i < 200_000; i++) {
     const r = random()
     if (r < 0.6) {
@@ -65,7 +68,10 @@ queue('send queue - 200,000 random pushes, shifts and sheds behave as a plain bo
     } else {
       const cut = i - 500
       let n = 0
-      while (model.length > 0 && model[0]! < cut) { model.shift(); n++ }
+      while (model.length > 0 && model[0]! < cut) {
+        model.shift()
+        n++
+      }
       assert.is(q.shed(x => x < cut), n)
     }
     assert.is(q.size, model.length)

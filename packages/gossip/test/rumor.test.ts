@@ -1,8 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import {
-  bdecode, bencode, createRecord, decodeKrpc, encodeAddress, encodeQuery, generateIdentity, MAX_PACKET, parseQueryArgs, recordToWire
-} from '@peerconnect/protocol'
+import { bdecode, bencode, createRecord, decodeKrpc, encodeAddress, encodeQuery, generateIdentity, MAX_PACKET, parseQueryArgs,
+  recordToWire } from '@peerconnect/protocol'
 import { seededRandom } from '@peerconnect/runtime'
 import { encodeRumor, extendPath, MAX_WIRE_HOPS, parseRumor, pathPrefixes, prefixOf } from '../src/rumor.js'
 import type { HitRumor, NoteRumor, Rumor, SearchRumor } from '../src/rumor.js'
@@ -12,8 +11,10 @@ const ORIGIN = new Uint8Array(20).fill(9)
 const IDENTITY = generateIdentity()
 const RECORD = createRecord(IDENTITY, { name: 'Zoë Éloïse', host: '10.0.0.7', port: 6881, seq: 4 })
 
-const search: SearchRumor = { kind: 'search', id: ID, hops: 2, origin: ORIGIN, depth: 5, path: new Uint8Array([1, 2, 3, 4]), query: 'zoë', address: encodeAddress('10.0.0.1', 7000)!, search: new Uint8Array(8).fill(3) }
-const note: NoteRumor = { kind: 'note', id: ID, hops: 1, origin: ORIGIN, depth: 0, path: new Uint8Array(0), topic: 'chat/général', data: new Uint8Array([0, 255, 7]) }
+const search: SearchRumor = { kind: 'search', id: ID, hops: 2, origin: ORIGIN, depth: 5, path: new Uint8Array([1, 2, 3, 4]), query: 'zoë',
+  address: encodeAddress('10.0.0.1', 7000)!, search: new Uint8Array(8).fill(3) }
+const note: NoteRumor = { kind: 'note', id: ID, hops: 1, origin: ORIGIN, depth: 0, path: new Uint8Array(0), topic: 'chat/général',
+  data: new Uint8Array([0, 255, 7]) }
 const hit: HitRumor = { kind: 'hit', id: ID, hops: 1, search: new Uint8Array(8).fill(3), record: recordToWire(RECORD) }
 
 /** Through bencode and back, as over the wire. */
@@ -49,9 +50,11 @@ codec('rumor - inside a real pc_gossip query: encodeQuery → decodeKrpc → par
 })
 
 codec('rumor - the largest rumors fit one packet', () => {
-  const bigSearch: SearchRumor = { ...search, query: 'é'.repeat(32), path: new Uint8Array(32), address: encodeAddress('2001:db8::1', 7000)! }
+  const bigSearch: SearchRumor = { ...search, query: 'é'.repeat(32), path: new Uint8Array(32),
+    address: encodeAddress('2001:db8::1', 7000)! }
   const bigNote: NoteRumor = { ...note, topic: 't'.repeat(64), data: new Uint8Array(512), path: new Uint8Array(32) }
-  const bigHit: HitRumor = { ...hit, record: recordToWire(createRecord(IDENTITY, { name: 'n'.repeat(64), host: '2001:db8::1', port: 1, seq: Number.MAX_SAFE_INTEGER })) }
+  const bigHit: HitRumor = { ...hit,
+    record: recordToWire(createRecord(IDENTITY, { name: 'n'.repeat(64), host: '2001:db8::1', port: 1, seq: Number.MAX_SAFE_INTEGER })) }
   for (const r of [bigSearch, bigNote, bigHit]) {
     const size = encodeQuery(new Uint8Array(4), 'pc_gossip', { id: ORIGIN, m: encodeRumor(r) }).length
     assert.ok(size < MAX_PACKET, `${r.kind}: ${size} bytes`)
@@ -70,7 +73,11 @@ codec.run()
 const bad = suite('rumor - malformed rumors')
 
 const broken = (r: Rumor, patch: Record<string, unknown>): unknown => ({ ...(wire(r) as object), ...patch })
-const reasonOf = (m: unknown): string => { const p = parseRumor(m); assert.not.ok(p.ok); return p.ok ? '' : p.reason }
+const reasonOf = (m: unknown): string => {
+  const p = parseRumor(m)
+  assert.not.ok(p.ok)
+  return p.ok ? '' : p.reason
+}
 
 bad('rumor - not a dict', () => {
   for (const m of [undefined, null, 7, 'x', [], new Uint8Array(3)]) assert.ok(reasonOf(m).includes('dict'))
@@ -96,7 +103,9 @@ bad('rumor - spread fields: origin, depth, path', () => {
 
 bad('rumor - search fields: query, address, search id', () => {
   const enc = new TextEncoder()
-  for (const q of ['', '   ', '!!!', 'a'.repeat(65)]) assert.ok(reasonOf(broken(search, { q: enc.encode(q) })).startsWith('q '), JSON.stringify(q))
+  for (const q of ['', '   ', '!!!', 'a'.repeat(65)]) {
+    assert.ok(reasonOf(broken(search, { q: enc.encode(q) })).startsWith('q '), JSON.stringify(q))
+  }
   assert.ok(reasonOf(broken(search, { q: new Uint8Array([0xff, 0xfe]) })).startsWith('q '), 'not UTF-8')
   assert.ok(reasonOf(broken(search, { a: new Uint8Array(5) })).startsWith('a '))
   assert.ok(reasonOf(broken(search, { a: new Uint8Array([10, 0, 0, 1, 0, 0]) })).startsWith('a '), 'port 0')
@@ -120,7 +129,8 @@ bad('rumor - hit fields: search id and a record', () => {
 
 bad('rumor - never throws on random dicts', () => {
   const random = seededRandom(99)
-  const values = [undefined, null, 0, -1, 2 ** 60, 1.5, 'x', new Uint8Array(0), new Uint8Array(8), new Uint8Array(20), new Uint8Array(64), [], {}, { a: 1 }]
+  const values = [undefined, null, 0, -1, 2 ** 60, 1.5, 'x', new Uint8Array(0), new Uint8Array(8), new Uint8Array(20), new Uint8Array(64),
+    [], {}, { a: 1 }]
   const keys = ['i', 'k', 'h', 'o', 'd', 'p', 'q', 'a', 's', 't', 'x', 'r']
   const kinds = ['search', 'hit', 'note', 'nope'].map(k => new TextEncoder().encode(k))
   for (let n = 0; n < 3000; n++) {
@@ -136,7 +146,12 @@ bad.run()
 const path = suite('rumor - path of recent senders')
 
 path('rumor - extendPath appends a 4-byte prefix and keeps the last 8', () => {
-  const ids = Array.from({ length: 12 }, (_, i) => { const id = new Uint8Array(20); id[0] = i + 1; id[3] = 0xaa; return id })
+  const ids = Array.from({ length: 12 }, (_, i) => {
+    const id = new Uint8Array(20)
+    id[0] = i + 1
+    id[3] = 0xaa
+    return id
+  })
   let p: Uint8Array = new Uint8Array(0)
   for (const [i, id] of ids.entries()) {
     p = extendPath(p, id)

@@ -27,7 +27,12 @@ basics('seen-cache - the defaults are a minute and ten thousand ids', () => {
 
 basics('seen-cache - bad options are refused', () => {
   for (const opts of [{ ttl: 0, max: 5 }, { ttl: -1, max: 5 }, { ttl: 10, max: 0 }, { ttl: 10, max: 2.5 }, { ttl: Number.NaN, max: 5 }]) {
-    try { createSeenCache(opts); assert.unreachable(JSON.stringify(opts)) } catch (err) { assert.instance(err, RangeError) }
+    try {
+      createSeenCache(opts)
+      assert.unreachable(JSON.stringify(opts))
+    } catch (err) {
+      assert.instance(err, RangeError)
+    }
   }
 })
 

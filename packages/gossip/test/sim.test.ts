@@ -1,7 +1,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { firstValueFrom, filter, take, toArray, lastValueFrom, Subscription } from 'rxjs'
-import { bdecode, closest, encodeAddress, encodeQuery, idsEqual, idToHex, isCrawlerResult, isGossipSearchDone, isGossipStatsReply, randomId } from '@peerconnect/protocol'
+import { bdecode, closest, encodeAddress, encodeQuery, idsEqual, idToHex, isCrawlerResult, isGossipSearchDone, isGossipStatsReply,
+  randomId } from '@peerconnect/protocol'
 import type { Message, NodeId } from '@peerconnect/protocol'
 import { createSimNetwork, linkLatency } from '@peerconnect/runtime'
 import type { SimNetwork, SimSocket, Testnet } from '@peerconnect/runtime'
@@ -69,7 +70,9 @@ sim('sim - a note reaches every node once, about one message each', withTimeout(
   }))
   try {
     const before = await Promise.all(swarm.nodes.map(gossipStats))
-    const [reply] = await swarm.nodes[13]!.request({ type: 'gossip.publish', topic: 'weather', data: new TextEncoder().encode('sunny') } as Message)
+    const [reply] = await swarm.nodes[13]!.request(
+      { type: 'gossip.publish', topic: 'weather', data: new TextEncoder().encode('sunny') } as Message
+    )
     assert.is((reply as Any).sent, 3)
     await waitFor(() => got.size === N - 1, { timeout: 30_000, what: 'every other node got the note' })
     assert.not.ok(got.has(13), 'the publisher gets no note of its own')
@@ -78,7 +81,8 @@ sim('sim - a note reaches every node once, about one message each', withTimeout(
       assert.is(notes[0]!.topic, 'weather')
       assert.ok(idsEqual(notes[0]!.from, swarm.nodes[13]!.identity.id))
     }
-    await waitFor(async () => (await Promise.all(swarm.nodes.map(gossipStats))).every(s => s.inFlight === 0), { timeout: 20_000, what: 'forwards settled' })
+    await waitFor(async () => (await Promise.all(swarm.nodes.map(gossipStats))).every(s => s.inFlight === 0), { timeout: 20_000,
+      what: 'forwards settled' })
     const after = await Promise.all(swarm.nodes.map(gossipStats))
     const received = after.reduce((n, s, i) => n + s.received - before[i]!.received, 0)
     const duplicates = after.reduce((n, s, i) => n + s.duplicates - before[i]!.duplicates, 0)
@@ -105,56 +109,81 @@ sim('sim - a gossip search finds exactly the matching nodes', withTimeout(60_000
   await waitFor(() => origin.sup.pendingAsks() === 0, { what: 'taking three hits and unsubscribing cancelled the ask' })
 }))
 
-sim('sim - a search rumor with a forged origin address makes no node send a hit to the victim; an honest search still gets its hits', withTimeout(60_000, async () => {
-  const bound = async (): Promise<SimSocket> => await new Promise(resolve => { const s = net.createSocket(); s.bind({}, () => resolve(s)) })
-  const victim = await bound()
-  const attacker = await bound()
-  const toVictim: string[] = []
-  let victimBytes = 0
-  victim.on('message', (buf: Uint8Array) => {
-    victimBytes += buf.length
-    const m = (bdecode(buf) as { value?: { a?: { m?: unknown } } }).value?.a?.m
-    const parsed = parseRumor(m)
-    toVictim.push(parsed.ok ? parsed.rumor.kind : 'other')
-  })
-  const v = victim.address()
-  const forged = (patch: Partial<SearchRumor>): SearchRumor => ({
-    kind: 'search', id: randomId().subarray(0, 8), hops: 1, origin: randomId(), depth: 0, path: new Uint8Array(0),
-    query: 'ada lov', address: encodeAddress(v.address, v.port)!, search: randomId().subarray(0, 8), ...patch
-  })
-  let attackerBytes = 0
-  const send = (rumor: SearchRumor, to: SimNode, id = randomId()): void => {
-    const packet = encodeQuery(new Uint8Array([0x61, 0x61]), 'pc_gossip', { id, m: encodeRumor(rumor) })
-    attackerBytes += packet.length
-    attacker.send(packet, to.udp.port, to.udp.host)
-  }
-  const adas = swarm.nodes.filter((_, i) => ADAS.has(i))
-  const before = await Promise.all(swarm.nodes.map(gossipStats))
-  // Straight from a claimed origin (hops 1) to 20 nodes: not from the origin's id, refused at once;
-  // from it (the attacker claims that id too), but not from the named IP: the victim is asked first.
-  for (let i = 30; i < 40; i++) send(forged({}), swarm.nodes[i]!)
-  for (let i = 40; i < 50; i++) { const origin = randomId(); send(forged({ origin }), swarm.nodes[i]!, origin) }
-  // Relayed (hops 2), to one node, which spreads it to everyone: the matching nodes ask the victim first.
-  send(forged({ hops: 2 }), swarm.nodes[60]!)
-  await waitFor(() => toVictim.length >= 11, { timeout: 20_000, what: 'the first hops asked the victim, and a matching node did' })
-  const gaveUp = async (): Promise<number> => (await Promise.all(swarm.nodes.map(gossipStats))).reduce((n, s, i) => n + s.dropped - before[i]!.dropped, 0)
-  await waitFor(async () => await gaveUp() >= 10 + toVictim.length, { timeout: 20_000, what: 'the 10 refused, and every node that asked the silent victim gave up' })
-  assert.is(toVictim.filter(k => k === 'hit').length, 0, 'no record reached the victim')
-  assert.ok(toVictim.every(k => k === 'check'), `only checks: ${toVictim.join(' ')}`)
-  assert.ok(toVictim.length <= 10 + ADAS.size, `one check per first hop asked and per matching node at most (${toVictim.length})`)
-  assert.ok(victimBytes <= attackerBytes, `${victimBytes} bytes to the victim for ${attackerBytes} sent by the attacker`)
-  assert.is((await Promise.all(adas.map(gossipStats))).reduce((n, s, i) => n + s.hitsSent - before[ADA_INDEX[i]!]!.hitsSent, 0), 0)
+sim('sim - a search rumor with a forged origin address makes no node send a hit to the victim; an honest search still gets its hits',
+  withTimeout(60_000, async () => {
+    const bound = async (): Promise<SimSocket> =>
+      await new Promise(resolve => {
+        const s = net.createSocket()
+        s.bind({}, () => resolve(s))
+      })
+    const victim = await bound()
+    const attacker = await bound()
+    const toVictim: string[] = []
+    let victimBytes = 0
+    victim.on('message', (buf: Uint8Array) => {
+      victimBytes += buf.length
+      const m = (bdecode(buf) as { value?: { a?: { m?: unknown } } }).value?.a?.m
+      const parsed = parseRumor(m)
+      toVictim.push(parsed.ok ? parsed.rumor.kind : 'other')
+    })
+    const v = victim.address()
+    const forged = (patch: Partial<SearchRumor>): SearchRumor => ({
+      kind: 'search',
+      id: randomId().subarray(0, 8),
+      hops: 1,
+      origin: randomId(),
+      depth: 0,
+      path: new Uint8Array(0),
+      query: 'ada lov',
+      address: encodeAddress(v.address, v.port)!,
+      search: randomId().subarray(0, 8),
+      ...patch
+    })
+    let attackerBytes = 0
+    const send = (rumor: SearchRumor, to: SimNode, id = randomId()): void => {
+      const packet = encodeQuery(new Uint8Array([0x61, 0x61]), 'pc_gossip', { id, m: encodeRumor(rumor) })
+      attackerBytes += packet.length
+      attacker.send(packet, to.udp.port, to.udp.host)
+    }
+    const adas = swarm.nodes.filter((_, i) => ADAS.has(i))
+    const before = await Promise.all(swarm.nodes.map(gossipStats))
+    // Straight from a claimed origin (hops 1) to 20 nodes: not from the origin's id, refused at once;
+    // from it (the attacker claims that id too), but not from the named IP: the victim is asked first.
+    for (let i = 30; i < 40; i++) send(forged({}), swarm.nodes[i]!)
+    for (let i = 40; i < 50; i++) {
+      const origin = randomId()
+      send(forged({ origin }), swarm.nodes[i]!, origin)
+    }
+    // Relayed (hops 2), to one node, which spreads it to everyone: the matching nodes ask the victim first.
+    send(forged({ hops: 2 }), swarm.nodes[60]!)
+    await waitFor(() => toVictim.length >= 11, { timeout: 20_000, what: 'the first hops asked the victim, and a matching node did' })
+    const gaveUp = async (): Promise<number> =>
+      (await Promise.all(swarm.nodes.map(gossipStats))).reduce((n, s, i) => n + s.dropped - before[i]!.dropped, 0)
+    await waitFor(async () => await gaveUp() >= 10 + toVictim.length, { timeout: 20_000,
+      what: 'the 10 refused, and every node that asked the silent victim gave up' })
+    assert.is(toVictim.filter(k => k === 'hit').length, 0, 'no record reached the victim')
+    assert.ok(toVictim.every(k => k === 'check'), `only checks: ${toVictim.join(' ')}`)
+    assert.ok(toVictim.length <= 10 + ADAS.size, `one check per first hop asked and per matching node at most (${toVictim.length})`)
+    assert.ok(victimBytes <= attackerBytes, `${victimBytes} bytes to the victim for ${attackerBytes} sent by the attacker`)
+    assert.is((await Promise.all(adas.map(gossipStats))).reduce((n, s, i) => n + s.hitsSent - before[ADA_INDEX[i]!]!.hitsSent, 0), 0)
 
-  const found = await firstValueFrom(swarm.nodes[0]!.sup.ask({ type: 'gossip.search', q: 'ada lov', timeout: 60_000 } as Message).pipe(
-    filter(m => m.type === 'gossip.hit'), take(ADAS.size), toArray()))
-  assert.equal(found.map(m => (m as Any).record.n as string).sort(), [...ADAS].map(nameOf).sort(), 'the honest search gets its hits')
-  victim.close()
-  attacker.close()
-}))
+    const found = await firstValueFrom(swarm.nodes[0]!.sup.ask({ type: 'gossip.search', q: 'ada lov', timeout: 60_000 } as Message).pipe(
+      filter(m => m.type === 'gossip.hit'),
+      take(ADAS.size),
+      toArray()
+    ))
+    assert.equal(found.map(m => (m as Any).record.n as string).sort(), [...ADAS].map(nameOf).sort(), 'the honest search gets its hits')
+    victim.close()
+    attacker.close()
+  }))
 
 sim('sim - a search ends at its bound with its hit count', withTimeout(30_000, async () => {
   const t0 = Date.now()
-  const replies = await lastValueFrom(swarm.nodes[5]!.sup.ask({ type: 'gossip.search', q: 'nobody-has-this-name', timeout: 300 } as Message, { timeout: 10_000 }).pipe(toArray()))
+  const replies = await lastValueFrom(
+    swarm.nodes[5]!.sup.ask({ type: 'gossip.search', q: 'nobody-has-this-name', timeout: 300 } as Message, { timeout: 10_000 }).pipe(
+      toArray()
+    )
+  )
   assert.is(replies.length, 1)
   assert.ok(isGossipSearchDone(replies[0]))
   assert.is((replies[0] as Any).hits, 0)
@@ -184,7 +213,11 @@ sim('sim - with 5% of the nodes down, a note still reaches the live ones (failed
   try {
     await swarm.nodes[1]!.request({ type: 'gossip.publish', topic: 'storm', data: new Uint8Array(1) } as Message)
     const live = N - down.size - 1
-    await waitFor(async () => (await Promise.all(swarm.nodes.filter((_, i) => !down.has(i)).map(gossipStats))).every(s => s.inFlight === 0) && got.size > 0, { timeout: 40_000, what: 'forwards settled' })
+    await waitFor(
+      async () =>
+        (await Promise.all(swarm.nodes.filter((_, i) => !down.has(i)).map(gossipStats))).every(s => s.inFlight === 0) && got.size > 0,
+      { timeout: 40_000, what: 'forwards settled' }
+    )
     assert.ok(got.size >= 0.97 * live, `reached ${got.size} of ${live} live nodes`)
     for (const i of down) assert.not.ok(got.has(i))
     const failed = (await Promise.all(swarm.nodes.map(gossipStats))).reduce((n, s) => n + s.failed, 0)

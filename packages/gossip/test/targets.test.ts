@@ -23,13 +23,18 @@ const at = (cpl: number): Contact => {
   if (cpl >= 144) id[17] = 1
   return { id, host: '10.0.0.1', port: 6881, lastSeen: 0 }
 }
-const viewOf = (contacts: Contact[]) => { const v = createPeerView(SELF); for (const c of contacts) v.add(c); return v }
+const viewOf = (contacts: Contact[]) => {
+  const v = createPeerView(SELF)
+  for (const c of contacts) v.add(c)
+  return v
+}
 const none = (): boolean => false
 const keys = (cs: Contact[]): string[] => cs.map(c => idKey(c.id))
 
 const pick = suite('targets - pickTargets')
 
-const depthOf = (t: Array<{ contact: Contact, depth: number }>, c: Contact): number => t.find(x => idKey(x.contact.id) === idKey(c.id))?.depth ?? -1
+const depthOf = (t: Array<{ contact: Contact, depth: number }>, c: Contact): number =>
+  t.find(x => idKey(x.contact.id) === idKey(c.id))?.depth ?? -1
 const partOf = (t: Array<{ contact: Contact }>, group: Contact[]): number => t.filter(x => keys(group).includes(idKey(x.contact.id))).length
 
 pick('targets - at the top: the half we are not in, the quarter beside us, and our own quarter', () => {
@@ -66,10 +71,12 @@ pick('targets - the parts do not overlap', () => {
   const swarm = makeSwarm(500, { seed: 6 })
   for (let i = 0; i < 100; i++) {
     const t = pickTargets(swarm.views[i]!, 0, { fanout: 3, excluded: none, random: seededRandom(i) })
-    for (const a of t) for (const b of t) {
-      if (a === b) continue
-      const nested = commonPrefixLength(a.anchor, b.anchor) >= Math.min(a.depth, b.depth)
-      assert.not.ok(nested, 'one part inside another')
+    for (const a of t) {
+      for (const b of t) {
+        if (a === b) continue
+        const nested = commonPrefixLength(a.anchor, b.anchor) >= Math.min(a.depth, b.depth)
+        assert.not.ok(nested, 'one part inside another')
+      }
     }
   }
 })
@@ -173,7 +180,8 @@ replace('targets - a sub-part of a far bucket: only its own half', () => {
   right2.id[0] = 0xc0
   const v = viewOf([left, right, right2])
   for (let seed = 1; seed < 20; seed++) {
-    const r = pickReplacement(v, { contact: right, depth: 2, anchor: right.id }, { excluded: c => idKey(c.id) === idKey(right.id), random: seededRandom(seed) })
+    const r = pickReplacement(v, { contact: right, depth: 2, anchor: right.id }, { excluded: c => idKey(c.id) === idKey(right.id),
+      random: seededRandom(seed) })
     assert.is(idKey(r!.contact.id), idKey(right2.id))
   }
 })
@@ -181,7 +189,11 @@ replace('targets - a sub-part of a far bucket: only its own half', () => {
 replace('targets - nothing left in the part: no replacement', () => {
   const only = at(3)
   const v = viewOf([only, at(4)])
-  assert.is(pickReplacement(v, { contact: only, depth: 4, anchor: only.id }, { excluded: c => idKey(c.id) === idKey(only.id), random: Math.random }), undefined)
+  assert.is(
+    pickReplacement(v, { contact: only, depth: 4, anchor: only.id }, { excluded: c => idKey(c.id) === idKey(only.id),
+      random: Math.random }),
+    undefined
+  )
   assert.is(pickReplacement(v, { contact: only, depth: 160, anchor: only.id }, { excluded: none, random: Math.random }), undefined)
 })
 
@@ -198,7 +210,8 @@ plan('targets - the sender, the origin and everyone on the path are left out', (
   const origin = all[1]!
   let path: Uint8Array = new Uint8Array(0)
   for (const c of all.slice(2, 8)) path = extendPath(path, c.id)
-  const rumor: NoteRumor = { kind: 'note', id: new Uint8Array(8), hops: 3, topic: 't', data: new Uint8Array(0), origin: origin.id, depth: 0, path }
+  const rumor: NoteRumor = { kind: 'note', id: new Uint8Array(8), hops: 3, topic: 't', data: new Uint8Array(0), origin: origin.id, depth: 0,
+    path }
   const banned = new Set(keys([sender, origin, ...all.slice(2, 8)]))
   for (let seed = 1; seed < 100; seed++) {
     const p = planForwards(view, rumor, { sender: sender.id, fanout: 3, random: seededRandom(seed) })

@@ -1,7 +1,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { firstValueFrom, lastValueFrom, map, toArray } from 'rxjs'
-import { bdecode, bencode, createRecord, generateIdentity, isGossipHit, isGossipNote, isGossipSearchDone, isGossipStatsReply, recordToWire, reply } from '@peerconnect/protocol'
+import { bdecode, bencode, createRecord, generateIdentity, isGossipHit, isGossipNote, isGossipSearchDone, isGossipStatsReply, recordToWire,
+  reply } from '@peerconnect/protocol'
 import type { Message, RoutingContactsReply, TransportInfoReply, TransportQuery, TransportResponse } from '@peerconnect/protocol'
 import { createSupervisor, defineActor, silentLogger } from '@peerconnect/runtime'
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
@@ -20,7 +21,9 @@ const fakeTransport = defineActor<null>({
   name: 'transport',
   consumes: ['transport.query', 'transport.info'],
   create: () => in$ => in$.pipe(map(m => {
-    if (m.type === 'transport.info') return reply(m, { type: 'transport.info.reply', id: SELF, udp: UDP, stats: {} } satisfies TransportInfoReply)
+    if (m.type === 'transport.info') {
+      return reply(m, { type: 'transport.info.reply', id: SELF, udp: UDP, stats: {} } satisfies TransportInfoReply)
+    }
     const q = m as TransportQuery
     const parsed = parseRumor((q.a as { m?: unknown }).m)
     if (parsed.ok) sent.push(parsed.rumor)
@@ -31,7 +34,10 @@ const fakeTransport = defineActor<null>({
 const fakeRouting = defineActor<null>({
   name: 'routing',
   consumes: ['routing.contacts'],
-  create: () => in$ => in$.pipe(map(m => reply(m, { type: 'routing.contacts.reply', self: SELF, contacts: PEERS, buckets: [] } satisfies RoutingContactsReply)))
+  create: () => in$ =>
+    in$.pipe(
+      map(m => reply(m, { type: 'routing.contacts.reply', self: SELF, contacts: PEERS, buckets: [] } satisfies RoutingContactsReply))
+    )
 })
 
 const wire = (r: Rumor): unknown => (bdecode(bencode(encodeRumor(r))) as { value: unknown }).value
@@ -45,16 +51,20 @@ worker('gossip - runs in a worker thread: publish, notes in, search with hits, s
     await sup.start(fakeRouting(null), { host: 'inline' })
     await sup.start(gossip({ id: SELF }), { host: 'worker' })
     assert.is(sup.stats().find(s => s.name === 'gossip')!.host, 'worker')
-    const viewSize = async (): Promise<number> => ((await lastValueFrom(sup.ask({ type: 'gossip.stats' }))) as Message & { viewSize: number }).viewSize
+    const viewSize = async (): Promise<number> =>
+      ((await lastValueFrom(sup.ask({ type: 'gossip.stats' }))) as Message & { viewSize: number }).viewSize
     await waitFor(async () => await viewSize() === PEERS.length, { what: 'the view loaded from routing.contacts' })
 
-    const [published] = await lastValueFrom(sup.ask({ type: 'gossip.publish', topic: 'chat', data: new Uint8Array([1, 2]) } as Message).pipe(toArray()))
+    const [published] = await lastValueFrom(
+      sup.ask({ type: 'gossip.publish', topic: 'chat', data: new Uint8Array([1, 2]) } as Message).pipe(toArray())
+    )
     assert.is((published as Message & { sent: number }).sent, 3)
     assert.ok(sent.length === 3 && sent.every(r => r.kind === 'note'), 'rumors crossed the thread as bytes and parse')
 
     const note$ = firstValueFrom(sup.messages$(['gossip.note']))
     const origin = idWith(0x99)
-    const incoming: Rumor = { kind: 'note', id: new Uint8Array(8).fill(4), hops: 1, origin, depth: 0, path: extendPath(new Uint8Array(0), origin), topic: 'weather', data: new Uint8Array([7]) }
+    const incoming: Rumor = { kind: 'note', id: new Uint8Array(8).fill(4), hops: 1, origin, depth: 0,
+      path: extendPath(new Uint8Array(0), origin), topic: 'weather', data: new Uint8Array([7]) }
     const [ack] = await lastValueFrom(sup.ask(rpcGossip(wire(incoming), { id: PEERS[1]!.id })).pipe(toArray()))
     assert.is(ack!.type, 'rpc.reply')
     const note = await note$
@@ -66,14 +76,22 @@ worker('gossip - runs in a worker thread: publish, notes in, search with hits, s
     const record = createRecord(ada, { name: 'Ada', host: '10.0.9.9', port: 7000, seq: 1 })
     const hit$ = firstValueFrom(sup.ask({ type: 'gossip.search', q: 'ada', timeout: 60_000 } as Message, { timeout: 60_000 }))
     const search = await waitForSearch()
-    await lastValueFrom(sup.ask(rpcGossip(wire({ kind: 'hit', id: new Uint8Array(8).fill(5), hops: 1, search: search.search, record: recordToWire(record) }), { id: ada.id })).pipe(toArray()))
+    await lastValueFrom(
+      sup.ask(
+        rpcGossip(wire({ kind: 'hit', id: new Uint8Array(8).fill(5), hops: 1, search: search.search, record: recordToWire(record) }), {
+          id: ada.id
+        })
+      ).pipe(toArray())
+    )
     const hit = await hit$
     assert.ok(isGossipHit(hit), hit.type)
     assert.is(hit.record.n, 'Ada')
     assert.ok(hit.record.sig instanceof Uint8Array)
     await waitFor(() => sup.pendingAsks() === 0, { what: 'the first hit ended the ask (cancelled across the thread)' })
 
-    const bounded = await lastValueFrom(sup.ask({ type: 'gossip.search', q: 'nobody', timeout: 300 } as Message, { timeout: 10_000 }).pipe(toArray()))
+    const bounded = await lastValueFrom(
+      sup.ask({ type: 'gossip.search', q: 'nobody', timeout: 300 } as Message, { timeout: 10_000 }).pipe(toArray())
+    )
     assert.is(bounded.length, 1)
     assert.ok(isGossipSearchDone(bounded[0]))
     assert.is(bounded[0].hits, 0)

@@ -9,9 +9,8 @@
  */
 import { ignoreElements, map, of, tap, timer, EMPTY } from 'rxjs'
 import type { Observable } from 'rxjs'
-import {
-  BadRequestError, errorReply, isActorConfigure, isListsPage, isRoutingPeerAdded, MAX_NAME_BYTES, reply
-} from '@peerconnect/protocol'
+import { BadRequestError, errorReply, isActorConfigure, isListsPage, isRoutingPeerAdded, MAX_NAME_BYTES,
+  reply } from '@peerconnect/protocol'
 import type { ListsInvalidateReply, ListsPageReply, ListsSelfReply, ListsStatsReply, Message } from '@peerconnect/protocol'
 import { consumesOf, defineActor } from '@peerconnect/runtime'
 import type { ActorDeps, ActorFactory, ActorFn, Handler } from '@peerconnect/runtime'
@@ -61,9 +60,10 @@ export const LISTS_HANDLERS: Readonly<Record<string, Handler<Run>>> = {
     return answer(m, { type: 'lists.invalidate.reply' } satisfies ListsInvalidateReply)
   },
   'lists.stats': (m, run) => answer(m, statsOf(run)),
-  'lists.self': (m, { ctx }) => ctx.self.record === undefined
-    ? fail(m, new NoRecordError())
-    : answer(m, { type: 'lists.self.reply', record: ctx.self.record } satisfies ListsSelfReply),
+  'lists.self': (m, { ctx }) =>
+    ctx.self.record === undefined
+      ? fail(m, new NoRecordError())
+      : answer(m, { type: 'lists.self.reply', record: ctx.self.record } satisfies ListsSelfReply),
   'routing.peer.added': (m, { announcer, handoff }) => {
     if (isRoutingPeerAdded(m)) announcer.onContact(m.contact)
     return handoff.onPeerAdded(m)
@@ -84,7 +84,9 @@ const definition = defineActor<ListsInit, Run>({
     if (restored > 0) run.ctx.log.info('restored from snapshot', { records: restored })
   },
   background: ({ ctx, announcer }) => [announcer.run$, sweep$(ctx), heldSnapshots$(ctx)],
-  stop: ({ ctx }) => { ctx.store.clear() }
+  stop: ({ ctx }) => {
+    ctx.store.clear()
+  }
 })
 
 /** The lists actor. An identity whose id is not SHA-1 of its key is refused at once (ERR_INVALID_INIT). */

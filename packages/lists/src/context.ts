@@ -35,7 +35,7 @@ export interface Context {
   readonly verifying: { count: number }
   /** Our own record and what it was made from; the announcer keeps it current. */
   readonly self: SelfState
-  now (): number
+  now(): number
 }
 
 export interface SelfState {

@@ -17,7 +17,10 @@ import { createSharedReads } from './shared-reads.js'
 import { LOOKUP_TIMEOUT } from './constants.js'
 
 /** The closest nodes to a list id, nearest first: `final` once the lookup has ended (or from the cache). */
-export interface Holders { readonly final: boolean, readonly closest: Contact[] }
+export interface Holders {
+  readonly final: boolean
+  readonly closest: Contact[]
+}
 
 /**
  * A crawler lookup of the `k` holders of list `list`: its progress (final: false) …, then its
@@ -53,17 +56,17 @@ export function knownHolders (ctx: Context, list: number, n: number): Observable
 
 export interface HolderCache {
   /** List `list`'s holders while they are kept (final), else undefined. */
-  cached (list: number): Contact[] | undefined
+  cached(list: number): Contact[] | undefined
   /** The routing table's two nodes closest to list `list`'s id (never this node; empty when routing cannot tell): likely holders. */
-  known (list: number): Observable<Contact[]>
+  known(list: number): Observable<Contact[]>
   /** Progress of the lookup of list `list` (final: false) …, then its holders (final: true; empty when the lookup failed). */
-  of (list: number): Observable<Holders>
+  of(list: number): Observable<Holders>
   /** Drops list `list`'s holders: the next reader looks them up again. */
-  forget (list: number): void
+  forget(list: number): void
   /** Forgets every list's holders; lookups already running do not fill the cache. */
-  clear (): void
+  clear(): void
   /** Lists whose holders are kept now. */
-  size (): number
+  size(): number
 }
 
 /** Holders of each list, `k` per lookup, kept `ttl` ms. */
@@ -73,8 +76,12 @@ export function createHolderCache (ctx: Context, opts: { ttl: number, k: number 
     cached: (list) => reads.cached(list)?.closest,
     known: (list) => knownHolders(ctx, list, 2),
     of: (list) => reads.read(list, () => lookupHolders(ctx, list, opts.k).pipe(catchError(() => of<Holders>(NONE)))),
-    forget: (list) => { reads.forget(list) },
-    clear: () => { reads.clear() },
+    forget: (list) => {
+      reads.forget(list)
+    },
+    clear: () => {
+      reads.clear()
+    },
     size: () => reads.size()
   }
 }

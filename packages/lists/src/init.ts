@@ -1,10 +1,8 @@
 /** Configuration of the lists actor (plain data: it is sent to a worker as is), and its defaults. */
 import { idFromPublicKey, idsEqual, ipLimitsOf, isNodeId } from '@peerconnect/protocol'
 import type { Address, IpLimits, IpLimitsMode, NodeId } from '@peerconnect/protocol'
-import {
-  ANNOUNCE_INTERVAL, CACHE_TTL, HANDOFF_VERIFY_RATE, LOOKUP_EVERY, MAX_PER_HANDOFF, MAX_PER_IP, MAX_PER_LIST, POOL_THRESHOLD, QUERY_TIMEOUT,
-  R, READ_HOLDERS, TOKEN_ROTATE
-} from './constants.js'
+import { ANNOUNCE_INTERVAL, CACHE_TTL, HANDOFF_VERIFY_RATE, LOOKUP_EVERY, MAX_PER_HANDOFF, MAX_PER_IP, MAX_PER_LIST, POOL_THRESHOLD,
+  QUERY_TIMEOUT, R, READ_HOLDERS, TOKEN_ROTATE } from './constants.js'
 import { InvalidInitError } from './errors.js'
 import { searchSettingsOf } from './search/init.js'
 import type { SearchInit, SearchSettings } from './search/init.js'
@@ -75,7 +73,8 @@ export interface Settings {
 /** The settings of `init` with defaults filled in. Throws InvalidInitError for an identity whose id is not SHA-1 of its key. */
 export function settingsOf (init: ListsInit): Settings {
   const { identity } = init
-  if (!isNodeId(identity?.id) || !(identity.publicKey instanceof Uint8Array) || !idsEqual(identity.id, idFromPublicKey(identity.publicKey))) {
+  if (!isNodeId(identity?.id) || !(identity.publicKey instanceof Uint8Array) ||
+    !idsEqual(identity.id, idFromPublicKey(identity.publicKey))) {
     throw new InvalidInitError('identity.id must be SHA-1 of identity.publicKey')
   }
   const announceInterval = positive(init.announceInterval, ANNOUNCE_INTERVAL)

@@ -28,7 +28,10 @@ export interface PageOptions {
 }
 
 /** A record ready to go in a page: its bencoded size and its id (the page order). */
-export interface Sized { readonly size: number, readonly record: { readonly id: NodeId } }
+export interface Sized {
+  readonly size: number
+  readonly record: { readonly id: NodeId }
+}
 
 export interface FillOptions<T> {
   readonly self: NodeId
@@ -85,7 +88,8 @@ export function fitNodes (nodes: readonly NodeInfo[], opts: { self: NodeId, toke
 }
 
 /** `entries` cut into pc_handoff queries of at most `budget` bytes each (a record too big for any is left out). */
-export function handoffBatches (entries: readonly Entry[], opts: { self: NodeId, list: number, budget: number, now: number }): Array<{ records: WireRecord[], ages: number[] }> {
+export function handoffBatches (entries: readonly Entry[],
+  opts: { self: NodeId, list: number, budget: number, now: number }): Array<{ records: WireRecord[], ages: number[] }> {
   const base = querySize(opts.self, 'pc_handoff', { list: opts.list, records: [], ages: [] })
   const batches: Array<{ records: WireRecord[], ages: number[] }> = []
   let batch = { records: [] as WireRecord[], ages: [] as number[] }

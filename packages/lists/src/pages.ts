@@ -24,7 +24,11 @@ export interface HolderPage<M extends PagedMethod> {
 
 /** The pages `holder` answers to `method` with `args` (`cursor` and `token` are added). */
 export function readPages<M extends PagedMethod> (
-  ctx: Context, holder: Address, method: M, args: Record<string, unknown>, opts: { maxPages: number }
+  ctx: Context,
+  holder: Address,
+  method: M,
+  args: Record<string, unknown>,
+  opts: { maxPages: number }
 ): Observable<HolderPage<M>> {
   type Step = HolderPage<M> & { readonly page: number }
   const ask = (cursor: Uint8Array | undefined, page: number): Observable<Step> => defer(() => {
@@ -43,7 +47,7 @@ export function readPages<M extends PagedMethod> (
       const next = step.reply.next
       if (next === undefined || step.page >= opts.maxPages) return EMPTY
       const empty = (step.reply.records ?? []).length === 0
-      if (empty && (step.page > 1 || ctx.peerTokens.get(holder, ctx.now()) === undefined)) return EMPTY    // proven and still nothing: stop
+      if (empty && (step.page > 1 || ctx.peerTokens.get(holder, ctx.now()) === undefined)) return EMPTY // proven and still nothing: stop
       return ask(next, step.page + 1).pipe(catchError(() => EMPTY))
     }),
     map(({ reply, at }) => ({ reply, at }))

@@ -11,9 +11,18 @@ export function runOnPool<R> (pool: ComputePool, task: { module: string, name: s
     const controller = new AbortController()
     let settled = false
     pool.run<R>(task, arg, { signal: controller.signal }).then(
-      (value) => { settled = true; sub.next(value); sub.complete() },
-      (err: unknown) => { settled = true; sub.error(err) }
+      (value) => {
+        settled = true
+        sub.next(value)
+        sub.complete()
+      },
+      (err: unknown) => {
+        settled = true
+        sub.error(err)
+      }
     )
-    return () => { if (!settled) controller.abort() }
+    return () => {
+      if (!settled) controller.abort()
+    }
   })
 }

@@ -11,7 +11,8 @@ import type { Context } from './context.js'
 import type { Counts } from './counters.js'
 
 /** Codes answered with KRPC 201 (generic: the message was fine, the holder will not keep it); all others are 203. */
-export const POLICY_CODES: ReadonlySet<string> = new Set(['ERR_STALE_SEQUENCE', 'ERR_LIST_FULL', 'ERR_IP_CAP', 'ERR_RECORD_EXPIRED', 'ERR_NOT_HOLDER', 'ERR_NOT_CLOSEST'])
+export const POLICY_CODES: ReadonlySet<string> = new Set(['ERR_STALE_SEQUENCE', 'ERR_LIST_FULL', 'ERR_IP_CAP', 'ERR_RECORD_EXPIRED',
+  'ERR_NOT_HOLDER', 'ERR_NOT_CLOSEST'])
 /** Codes answered with KRPC 202 (server: try later). */
 export const BUSY_CODES: ReadonlySet<string> = new Set(['ERR_BUSY'])
 

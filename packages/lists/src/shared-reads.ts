@@ -10,15 +10,15 @@ import { defer, finalize, of, share, tap } from 'rxjs'
 import type { Observable } from 'rxjs'
 
 export interface SharedReads<K, V> {
-  read (key: K, load: () => Observable<V>): Observable<V>
+  read(key: K, load: () => Observable<V>): Observable<V>
   /** What is kept for `key`, while younger than `ttl`. */
-  cached (key: K): V | undefined
+  cached(key: K): V | undefined
   /** Drops what is kept for `key`: the next read loads again. */
-  forget (key: K): void
+  forget(key: K): void
   /** Drops everything kept; reads already running keep nothing. */
-  clear (): void
+  clear(): void
   /** Keys whose value is kept now. */
-  size (): number
+  size(): number
 }
 
 export function createSharedReads<K, V> (opts: { ttl: number, now: () => number, keep?: (value: V) => boolean }): SharedReads<K, V> {
@@ -40,15 +40,21 @@ export function createSharedReads<K, V> (opts: { ttl: number, now: () => number,
       if (joined !== undefined) return joined
       const gen = generation
       const read: Observable<V> = load().pipe(
-        tap(value => { if (gen === generation && (opts.keep?.(value) ?? true)) kept.set(key, { at: opts.now(), value }) }),
-        finalize(() => { if (running.get(key) === read) running.delete(key) }),
+        tap(value => {
+          if (gen === generation && (opts.keep?.(value) ?? true)) kept.set(key, { at: opts.now(), value })
+        }),
+        finalize(() => {
+          if (running.get(key) === read) running.delete(key)
+        }),
         share()
       )
       running.set(key, read)
       return read
     }),
     cached,
-    forget: (key) => { kept.delete(key) },
+    forget: (key) => {
+      kept.delete(key)
+    },
     clear () {
       generation++
       kept.clear()

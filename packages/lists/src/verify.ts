@@ -19,12 +19,15 @@ export type Verified = { ok: true, record: PeerRecord } | { ok: false, error: Er
 /** The module (file URL) holding the pool tasks. */
 export const TASKS_MODULE = new URL('./tasks.js', import.meta.url).href
 
-export function verifyMany (records: readonly WireRecord[], pool: ComputePool, opts: { threshold: number, shed?: boolean }): Observable<Verified[]> {
+export function verifyMany (records: readonly WireRecord[], pool: ComputePool,
+  opts: { threshold: number, shed?: boolean }): Observable<Verified[]> {
   if (records.length === 0) return of([])
   if (records.length <= opts.threshold) return of(withRecords(records, verifyRecords(records)))
   return runOnPool<RecordCheck[]>(pool, { module: TASKS_MODULE, name: 'verifyRecords' }, records).pipe(
     map(checks => checks.length === records.length ? checks : verifyRecords(records)),
-    catchError((err: unknown) => opts.shed === true && (err as { code?: unknown })?.code === 'ERR_POOL_BUSY' ? throwError(() => err) : of(verifyRecords(records))),
+    catchError((err: unknown) =>
+      opts.shed === true && (err as { code?: unknown })?.code === 'ERR_POOL_BUSY' ? throwError(() => err) : of(verifyRecords(records))
+    ),
     map(checks => withRecords(records, checks))
   )
 }
@@ -35,7 +38,9 @@ function withRecords (records: readonly WireRecord[], checks: readonly RecordChe
   return records.map((w, i) => {
     const check = checks[i]
     const rec = recordFromWire(w)
-    if (check === undefined || rec === undefined) return { ok: false, error: { name: 'RecordMalformedError', code: 'ERR_RECORD_MALFORMED', message: 'malformed peer record' } }
+    if (check === undefined || rec === undefined) {
+      return { ok: false, error: { name: 'RecordMalformedError', code: 'ERR_RECORD_MALFORMED', message: 'malformed peer record' } }
+    }
     return check.ok ? { ok: true, record: rec } : check
   })
 }

@@ -34,9 +34,10 @@ actorCompliance({
   request: { type: 'lists.stats' },
   // The transport tells our address when asked to (the announcer makes our record from it); lookups and queries fail at once (no consumer).
   peers: {
-    'transport.info': (m) => telling
-      ? of(reply(m, { type: 'transport.info.reply', id: identity.id, udp: { host: '127.0.0.1', port: 9 }, stats: {} }))
-      : throwError(() => Object.assign(new Error('no address yet'), { code: 'ERR_NO_ADDRESS' }))
+    'transport.info': (m) =>
+      telling
+        ? of(reply(m, { type: 'transport.info.reply', id: identity.id, udp: { host: '127.0.0.1', port: 9 }, stats: {} }))
+        : throwError(() => Object.assign(new Error('no address yet'), { code: 'ERR_NO_ADDRESS' }))
   },
   // A page waits on the crawler's lookups of the first lists' holders: cancelling the page cancels them.
   cancel: { request: { type: 'lists.page', limit: 10 }, holds: 'crawler.lookup' },

@@ -9,10 +9,8 @@
  */
 import { defer, Observable, Subject, throwError } from 'rxjs'
 import type { VirtualTimeScheduler } from 'rxjs'
-import {
-  closest, decodeKrpc, encodeQuery, encodeResponse, generateIdentity, idsEqual, idToHex,
-  isRpcReply, KRPC_CODE_BY_ERROR, parseQueryArgs, parseReply
-} from '@peerconnect/protocol'
+import { closest, decodeKrpc, encodeQuery, encodeResponse, generateIdentity, idsEqual, idToHex, isRpcReply, KRPC_CODE_BY_ERROR,
+  parseQueryArgs, parseReply } from '@peerconnect/protocol'
 import type { Address, Contact, Identity, Message, NodeId, Obj } from '@peerconnect/protocol'
 import type { ActorFn, ComputePool } from '@peerconnect/runtime'
 import { manualScheduler, testDeps } from '@peerconnect/runtime/testing'
@@ -37,11 +35,11 @@ export interface FakeNode {
   readonly pool: FakePool
   alive: boolean
   /** Asks this node's actor; resolves with the last reply (the one with `end`), rejects on an error reply. */
-  request (msg: Message): Promise<Message>
+  request(msg: Message): Promise<Message>
   /** Publishes `msg` into this node's actor. */
-  publish (msg: Message): void
+  publish(msg: Message): void
   /** Stops the actor (its timers and subscriptions end). */
-  stop (): void
+  stop(): void
 }
 
 export interface SentQuery {
@@ -61,21 +59,24 @@ export interface FakeNet {
   readonly queries: SentQuery[]
   /** Every ask a node made that the net answered, in order (transport.query ones are also in `queries`). */
   readonly asks: Array<{ node: FakeNode, msg: Message }>
-  now (): number
+  now(): number
   /** Adds and starts a node (id in list `list` when given); `knows` limits what its routing.closest sees. */
   /** `wildcard`: its transport says it is bound to 0.0.0.0 and advertises its address (transport.info `advertised`). */
-  add (opts?: { identity?: Identity, list?: number, init?: Partial<ListsInit>, host?: string, port?: number, snapshot?: unknown, actor?: ActorFn, wildcard?: boolean }): FakeNode
+  add(
+    opts?: { identity?: Identity, list?: number, init?: Partial<ListsInit>, host?: string, port?: number, snapshot?: unknown,
+      actor?: ActorFn, wildcard?: boolean }
+  ): FakeNode
   /** Kills a node: its actor stops and queries to it time out. */
-  kill (node: FakeNode): void
+  kill(node: FakeNode): void
   /** Sends a KRPC query from `from` as the real transport would; resolves with the transport.response. */
-  send (from: { id: NodeId, address: Address }, to: Address, q: string, a: Obj): Promise<Message>
+  send(from: { id: NodeId, address: Address }, to: Address, q: string, a: Obj): Promise<Message>
   /** Advances virtual time by `ms`, letting promises (the pool) settle on the way. */
-  advance (ms: number): Promise<void>
+  advance(ms: number): Promise<void>
   /** Limits what `routing.closest` returns to `node` (default: every live node). */
-  setView (node: FakeNode, knows: (other: FakeNode) => boolean): void
+  setView(node: FakeNode, knows: (other: FakeNode) => boolean): void
   /** Limits what `node`'s crawler lookups find (a lossy lookup under load); default: every live node. */
-  setLookupView (node: FakeNode, finds: (other: FakeNode) => boolean): void
-  stopAll (): void
+  setLookupView(node: FakeNode, finds: (other: FakeNode) => boolean): void
+  stopAll(): void
 }
 
 export interface FakePool extends ComputePool {
@@ -113,13 +114,23 @@ export function createFakeNet (): FakeNet {
     queries.push(log)
     const target = byAddress(to)
     if (target === undefined || !target.alive) {
-      const action = scheduler.schedule(() => { log.error = 'ERR_RPC_TIMEOUT'; sub.error(coded('ERR_RPC_TIMEOUT', 'no reply')) }, timeout)
+      const action = scheduler.schedule(() => {
+        log.error = 'ERR_RPC_TIMEOUT'
+        sub.error(coded('ERR_RPC_TIMEOUT', 'no reply'))
+      }, timeout)
       return () => action.unsubscribe()
     }
     const decoded = decodeKrpc(bytes)
-    if (!decoded.ok || decoded.msg.y !== 'q') { sub.error(coded('ERR_RPC_SEND', 'cannot encode')); return }
+    if (!decoded.ok || decoded.msg.y !== 'q') {
+      sub.error(coded('ERR_RPC_SEND', 'cannot encode'))
+      return
+    }
     const args = parseQueryArgs(q, decoded.msg.a)
-    if (!args.ok) { log.error = `${args.code}`; sub.error(coded('ERR_RPC_REMOTE', `${args.code} ${args.reason}`)); return }
+    if (!args.ok) {
+      log.error = `${args.code}`
+      sub.error(coded('ERR_RPC_REMOTE', `${args.code} ${args.reason}`))
+      return
+    }
     const cid = ++cids
     const inner = target.out$.subscribe(r => {
       if (r.re !== cid) return
@@ -140,14 +151,25 @@ export function createFakeNet (): FakeNet {
         return
       }
       const back = decodeKrpc(out)
-      if (!back.ok || back.msg.y !== 'r' || !parseReply(q, back.msg.r).ok) { sub.error(coded('ERR_RPC_BAD_REPLY', 'bad reply')); return }
-      sub.next({ type: 'transport.response', re: m.cid as number, end: true, from: to, id: target.id, r: back.msg.r, rtt: 1, bytes: bytes.length + out.length } as Message)
+      if (!back.ok || back.msg.y !== 'r' || !parseReply(q, back.msg.r).ok) {
+        sub.error(coded('ERR_RPC_BAD_REPLY', 'bad reply'))
+        return
+      }
+      sub.next(
+        { type: 'transport.response', re: m.cid as number, end: true, from: to, id: target.id, r: back.msg.r, rtt: 1,
+          bytes: bytes.length + out.length } as Message
+      )
       sub.complete()
     })
     const action = scheduler.schedule(() => {
-      target.in$.next({ type: `rpc.${q}`, cid, method: q, from: from.address, id: from.id, args: args.args as Obj, queryBytes: bytes.length } as Message)
+      target.in$.next(
+        { type: `rpc.${q}`, cid, method: q, from: from.address, id: from.id, args: args.args as Obj, queryBytes: bytes.length } as Message
+      )
     }, 0)
-    return () => { inner.unsubscribe(); action.unsubscribe() }
+    return () => {
+      inner.unsubscribe()
+      action.unsubscribe()
+    }
   })
 
   const answer = (node: FakeNode, m: Message): Observable<Message> => defer(() => {
@@ -155,20 +177,25 @@ export function createFakeNet (): FakeNet {
     const o = m as Message & Obj
     if (m.type === 'transport.query') return transportQuery(node, o)
     if (m.type === 'transport.info') {
-      if (!wildcards.has(node)) return of1({ type: 'transport.info.reply', re: m.cid, end: true, id: node.id, udp: node.address, stats: {} })
-      return of1({ type: 'transport.info.reply', re: m.cid, end: true, id: node.id, udp: { host: '0.0.0.0', port: node.address.port }, advertised: node.address, stats: {} })
+      if (!wildcards.has(node)) {
+        return of1({ type: 'transport.info.reply', re: m.cid, end: true, id: node.id, udp: node.address, stats: {} })
+      }
+      return of1({ type: 'transport.info.reply', re: m.cid, end: true, id: node.id, udp: { host: '0.0.0.0', port: node.address.port },
+        advertised: node.address, stats: {} })
     }
     if (m.type === 'crawler.lookup') {
       const target = o.target as NodeId
       const finds = lookupViews.get(node) ?? (() => true)
       const live = nodes.filter(n => n.alive && n !== node && finds(n))
       const found = closest(live, target, typeof o.k === 'number' ? o.k : 8, n => n.id).map(contactOf)
-      return of1({ type: 'crawler.result', re: m.cid, end: true, target, closest: found, found: null, queries: found.length, bytes: 0, ms: 1 })
+      return of1({ type: 'crawler.result', re: m.cid, end: true, target, closest: found, found: null, queries: found.length, bytes: 0,
+        ms: 1 })
     }
     if (m.type === 'routing.closest') {
       const view = views.get(node) ?? (() => true)
       const live = nodes.filter(n => n.alive && n !== node && view(n))
-      return of1({ type: 'routing.closest.reply', re: m.cid, end: true, contacts: closest(live, o.target as NodeId, o.n as number, n => n.id).map(contactOf) })
+      return of1({ type: 'routing.closest.reply', re: m.cid, end: true,
+        contacts: closest(live, o.target as NodeId, o.n as number, n => n.id).map(contactOf) })
     }
     return throwError(() => coded('ERR_NO_CONSUMER', `nobody consumes ${m.type}`))
   })
@@ -202,24 +229,33 @@ export function createFakeNet (): FakeNet {
               if (r.re !== cid || r.end !== true) return
               s.unsubscribe()
               settled = true
-              if (r.type === 'error') reject(Object.assign(new Error(String((r as { error?: { message?: string } }).error?.message)), (r as { error?: object }).error))
-              else resolve(r)
+              if (r.type === 'error') {
+                reject(
+                  Object.assign(new Error(String((r as { error?: { message?: string } }).error?.message)), (r as { error?: object }).error)
+                )
+              } else resolve(r)
             })
           })
-          result.catch(() => {})      // handled by the caller; not an unhandled rejection meanwhile
+          result.catch(() => {}) // handled by the caller; not an unhandled rejection meanwhile
           in$.next({ ...msg, cid } as Message)
-          for (let waited = 0; !settled && waited <= REQUEST_LIMIT; waited += REQUEST_STEP) await net.advance(waited === 0 ? 0 : REQUEST_STEP)
+          for (let waited = 0; !settled && waited <= REQUEST_LIMIT; waited += REQUEST_STEP) {
+            await net.advance(waited === 0 ? 0 : REQUEST_STEP)
+          }
           if (!settled) throw new Error(`no reply to ${msg.type} within ${REQUEST_LIMIT} virtual ms`)
           return await result
         },
         publish: (msg) => in$.next(msg),
         stop: () => sub.unsubscribe()
       }
-      const deps = testDeps({ name: 'lists', scheduler, start: T0, seed: nodes.length + 1, pool, ask: (m) => answer(node, m), snapshot: opts.snapshot })
+      const deps = testDeps({ name: 'lists', scheduler, start: T0, seed: nodes.length + 1, pool, ask: (m) => answer(node, m),
+        snapshot: opts.snapshot })
       const init: ListsInit = { identity, name: `node-${nodes.length}`, announceInterval: 1000, ...opts.init }
       nodes.push(node)
       if (opts.wildcard === true) wildcards.add(node)
-      const sub = (opts.actor ?? listsActor(init))(in$, deps).subscribe({ next: m => { out.push(m); out$.next(m) } })
+      const sub = (opts.actor ?? listsActor(init))(in$, deps).subscribe({ next: m => {
+        out.push(m)
+        out$.next(m)
+      } })
       return node
     },
     kill (node) {
@@ -230,8 +266,14 @@ export function createFakeNet (): FakeNet {
       let settled = false
       const result = new Promise<Message>((resolve, reject) => {
         transportQuery(from, { to, q, a, cid: ++cids }).subscribe({
-          next: m => { settled = true; resolve(m) },
-          error: (e: unknown) => { settled = true; reject(e) }
+          next: m => {
+            settled = true
+            resolve(m)
+          },
+          error: (e: unknown) => {
+            settled = true
+            reject(e)
+          }
         })
       })
       result.catch(() => {})
@@ -249,9 +291,15 @@ export function createFakeNet (): FakeNet {
       }
       scheduler.frame = target
     },
-    setView (node, knows) { views.set(node, knows) },
-    setLookupView (node, finds) { lookupViews.set(node, finds) },
-    stopAll () { for (const n of nodes) n.stop() }
+    setView (node, knows) {
+      views.set(node, knows)
+    },
+    setLookupView (node, finds) {
+      lookupViews.set(node, finds)
+    },
+    stopAll () {
+      for (const n of nodes) n.stop()
+    }
   }
   return net
 }
@@ -269,7 +317,9 @@ export function fakePool (onStart: () => void = () => {}, onEnd: () => void = ()
       try {
         await Promise.resolve()
         if (pool.failing) throw Object.assign(new Error('pool closed'), { code: 'ERR_POOL_CLOSED' })
-        if (!task.module.endsWith('/tasks.js') || task.name !== 'verifyRecords') throw Object.assign(new Error('no such task'), { code: 'ERR_POOL_TASK_NOT_FOUND' })
+        if (!task.module.endsWith('/tasks.js') || task.name !== 'verifyRecords') {
+          throw Object.assign(new Error('no such task'), { code: 'ERR_POOL_TASK_NOT_FOUND' })
+        }
         return verifyRecords(arg) as R
       } finally {
         onEnd()
@@ -298,5 +348,8 @@ function coded (code: string, message: string): Error {
 }
 
 function of1 (m: Record<string, unknown>): Observable<Message> {
-  return new Observable<Message>(sub => { sub.next(m as unknown as Message); sub.complete() })
+  return new Observable<Message>(sub => {
+    sub.next(m as unknown as Message)
+    sub.complete()
+  })
 }

@@ -31,7 +31,8 @@ export function codeOf (x: unknown): unknown {
 }
 
 /** A lists snapshot state holding `records` in `list`, each last announced at `seenAt`: fills a holder as if it had held them before a restart. */
-export function heldState (list: number, records: readonly PeerRecord[], seenAt: number, self: { seq?: number, name?: string } = {}): Record<string, unknown> {
+export function heldState (list: number, records: readonly PeerRecord[], seenAt: number,
+  self: { seq?: number, name?: string } = {}): Record<string, unknown> {
   const state: Record<string, unknown> = { held: [{ list, records: records.map(recordToWire), seen: records.map(() => seenAt) }] }
   if (self.seq !== undefined) state.seq = self.seq
   if (self.name !== undefined) state.name = self.name

@@ -15,7 +15,9 @@ const TID16 = new Uint8Array(16)
 /** `n` held entries in id order, names of `nameLength` characters, seen at various times. */
 function entries (n: number, nameLength = 8): Entry[] {
   const s = createStore({ ttl: 60_000, maxPerList: 1000, maxPerIp: 1000 })
-  for (let i = 0; i < n; i++) s.put(0, recordOf(generateIdentity(), { name: 'x'.repeat(nameLength), port: 1000 + i }), { now: NOW, seenAt: NOW - i * 997 })
+  for (let i = 0; i < n; i++) {
+    s.put(0, recordOf(generateIdentity(), { name: 'x'.repeat(nameLength), port: 1000 + i }), { now: NOW, seenAt: NOW - i * 997 })
+  }
   return s.entries(0, NOW)
 }
 
@@ -35,7 +37,8 @@ pages('page - a proven page fills a datagram and no more', () => {
   const page = fillListPage(ALL, { self: SELF, token: TOKEN, budget: 1200, now: NOW, cursor: new Uint8Array(0) })
   assert.ok(page.records.length >= 5, `${page.records.length} records`)
   assert.ok(realSize(page) <= 1200, `size ${realSize(page)}`)
-  const oneMore = fillListPage(ALL, { self: SELF, token: TOKEN, budget: 1200 + ALL[page.records.length]!.size + 8, now: NOW, cursor: new Uint8Array(0) })
+  const oneMore = fillListPage(ALL, { self: SELF, token: TOKEN, budget: 1200 + ALL[page.records.length]!.size + 8, now: NOW,
+    cursor: new Uint8Array(0) })
   assert.is(oneMore.records.length, page.records.length + 1, 'the budget was the only limit')
 })
 
@@ -51,7 +54,8 @@ pages('page - the last page has no next', () => {
   const page = fillListPage(few, { self: SELF, token: TOKEN, budget: 1200, now: NOW, cursor: new Uint8Array(0) })
   assert.is(page.records.length, 3)
   assert.is(page.next, undefined)
-  assert.equal(fillListPage([], { self: SELF, token: TOKEN, budget: 1200, now: NOW, cursor: new Uint8Array(0) }), { records: [], ages: [], next: undefined })
+  assert.equal(fillListPage([], { self: SELF, token: TOKEN, budget: 1200, now: NOW, cursor: new Uint8Array(0) }), { records: [], ages: [],
+    next: undefined })
 })
 
 pages('page - paging through with next visits every entry once', () => {
@@ -106,7 +110,8 @@ nodes('page - an unproven reply gets as many nodes as fit 3× the query', () => 
   const n = compact.length / 26
   assert.ok(n >= 1 && n < 8, `${n} nodes`)
   assert.ok(encodeResponse(TID16, { id: SELF, token: TOKEN, nodes: compact }).length <= budget)
-  assert.ok(encodeResponse(TID16, { id: SELF, token: TOKEN, nodes: new Uint8Array((n + 1) * 26) }).length > budget, 'one more would not fit')
+  assert.ok(encodeResponse(TID16, { id: SELF, token: TOKEN, nodes: new Uint8Array((n + 1) * 26) }).length > budget,
+    'one more would not fit')
   assert.equal(fitNodes(NODES, { self: SELF, token: TOKEN, budget: 10 }), new Uint8Array(0))
 })
 

@@ -71,9 +71,12 @@ const rejection = suite('parts - rejections on the wire')
 
 rejection('parts - refusals map to KRPC 203 or 201 with our code first in the text, and are counted', () => {
   const counts = createCounts()
-  const bad = refuse({ type: 'rpc.pc_announce', cid: 4 }, { name: 'BadTokenError', code: 'ERR_BAD_TOKEN', message: 'bad or foreign token' }, counts)
-  assert.equal(bad, { type: 'error', re: 4, end: true, error: { name: 'BadTokenError', code: 'ERR_KRPC_PROTOCOL', message: 'ERR_BAD_TOKEN bad or foreign token' } })
-  const stale = refuse({ type: 'rpc.pc_announce', cid: 5 }, { name: 'StaleSequenceError', code: 'ERR_STALE_SEQUENCE', message: 'old' }, counts)
+  const bad = refuse({ type: 'rpc.pc_announce', cid: 4 }, { name: 'BadTokenError', code: 'ERR_BAD_TOKEN', message: 'bad or foreign token' },
+    counts)
+  assert.equal(bad, { type: 'error', re: 4, end: true,
+    error: { name: 'BadTokenError', code: 'ERR_KRPC_PROTOCOL', message: 'ERR_BAD_TOKEN bad or foreign token' } })
+  const stale = refuse({ type: 'rpc.pc_announce', cid: 5 }, { name: 'StaleSequenceError', code: 'ERR_STALE_SEQUENCE', message: 'old' },
+    counts)
   assert.is(stale.error.code, 'ERR_KRPC_GENERIC')
   refuse({ type: 'x', cid: 6 }, { name: 'BadTokenError', code: 'ERR_BAD_TOKEN', message: '' }, counts)
   assert.equal(counts.snapshot(), { ERR_BAD_TOKEN: 2, ERR_STALE_SEQUENCE: 1 })
@@ -123,12 +126,14 @@ const settings = suite('parts - settings')
 settings('parts - defaults: 10 s interval, TTL 3 intervals, R = 8, caps, cache shorter than an interval', () => {
   const s = settingsOf({ identity: me, name: 'x' })
   assert.equal(
-    [s.announceInterval, s.recordTtl, s.r, s.maxPerList, s.maxPerIp, s.announce, s.cacheTtl, s.readHolders, s.lookupEvery, s.tokenRotate, s.poolThreshold],
+    [s.announceInterval, s.recordTtl, s.r, s.maxPerList, s.maxPerIp, s.announce, s.cacheTtl, s.readHolders, s.lookupEvery, s.tokenRotate,
+      s.poolThreshold],
     [10_000, 30_000, 8, 512, 16, true, 5000, 3, 6, 300_000, 4]
   )
   const fast = settingsOf({ identity: me, name: 'x', announceInterval: 1000 })
   assert.equal([fast.recordTtl, fast.cacheTtl], [3000, 500])
-  const custom = settingsOf({ identity: me, name: 'x', announceInterval: 1000, recordTtl: 9000, r: 4, cacheTtl: 0, poolThreshold: 0, maxPerIp: 1e6 })
+  const custom = settingsOf({ identity: me, name: 'x', announceInterval: 1000, recordTtl: 9000, r: 4, cacheTtl: 0, poolThreshold: 0,
+    maxPerIp: 1e6 })
   assert.equal([custom.recordTtl, custom.r, custom.cacheTtl, custom.poolThreshold, custom.maxPerIp], [9000, 4, 0, 0, 1e6])
 })
 
@@ -154,8 +159,8 @@ settings('parts - the factory names the actor, its worker and what it consumes',
   assert.is(spec.name, 'lists')
   assert.is(lists.actorName, 'lists')
   assert.equal([...spec.consumes], [...LISTS_CONSUMES])
-  const all = ['rpc.pc_record', 'rpc.pc_list', 'rpc.pc_announce', 'rpc.pc_handoff', 'rpc.pc_search', 'lists.page', 'lists.invalidate', 'lists.stats', 'lists.self',
-    'search.query', 'search.invalidate', 'routing.peer.added', 'actor.configure', 'actor.cancel']
+  const all = ['rpc.pc_record', 'rpc.pc_list', 'rpc.pc_announce', 'rpc.pc_handoff', 'rpc.pc_search', 'lists.page', 'lists.invalidate',
+    'lists.stats', 'lists.self', 'search.query', 'search.invalidate', 'routing.peer.added', 'actor.configure', 'actor.cancel']
   assert.equal([...spec.consumes].sort(), all.sort(), 'its handler table, and actor.cancel')
   assert.match(String(spec.worker), /worker\.js$/)
 })
@@ -205,18 +210,19 @@ verify('parts - when the pool fails the records are checked in place', async () 
   assert.is(pool.runs, 1)
 })
 
-verify('parts - with the runtime\'s real compute pool the task runs in a thread from the TypeScript source', withTimeout(30_000, async () => {
-  const pool = createComputePool({ threads: 1 })
-  try {
-    assert.match(TASKS_MODULE, /\/tasks\.js$/)
-    const res = await firstValueFrom(verifyMany([...GOOD, FORGED], pool, { threshold: 2 }))
-    assert.equal(res.map(v => v.ok), [true, true, true, true, true, true, true, true, false])
-    const direct = await pool.run<Array<{ ok: boolean }>>({ module: TASKS_MODULE, name: 'verifyRecords' }, [FORGED])
-    assert.equal(direct.map(r => r.ok), [false], 'the result came from the pool, not a fallback')
-  } finally {
-    await pool.close()
-  }
-}))
+verify('parts - with the runtime\'s real compute pool the task runs in a thread from the TypeScript source',
+  withTimeout(30_000, async () => {
+    const pool = createComputePool({ threads: 1 })
+    try {
+      assert.match(TASKS_MODULE, /\/tasks\.js$/)
+      const res = await firstValueFrom(verifyMany([...GOOD, FORGED], pool, { threshold: 2 }))
+      assert.equal(res.map(v => v.ok), [true, true, true, true, true, true, true, true, false])
+      const direct = await pool.run<Array<{ ok: boolean }>>({ module: TASKS_MODULE, name: 'verifyRecords' }, [FORGED])
+      assert.equal(direct.map(r => r.ok), [false], 'the result came from the pool, not a fallback')
+    } finally {
+      await pool.close()
+    }
+  }))
 
 verify.run()
 

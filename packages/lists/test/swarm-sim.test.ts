@@ -37,7 +37,9 @@ sim.before(() => {
   for (let i = 0; i < SIZE; i++) ctx.net.add({ init: { announceInterval: INTERVAL } })
 })
 
-sim.after(() => { ctx.net.stopAll() })
+sim.after(() => {
+  ctx.net.stopAll()
+})
 
 sim('swarm-sim - within two announce intervals every peer is listed by paging, once, over all 20 lists', async () => {
   const { net } = ctx

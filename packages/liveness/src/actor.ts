@@ -61,14 +61,16 @@ function createContext (init: LivenessInit, deps: ActorDeps, emit: Emit): Livene
     tcp: init.tcp ?? true
   }
   const log = deps.log.child('liveness')
-  const cache = createCoalescer<CheckOutcome>({ window: init.window ?? CHECK_WINDOW, max: init.maxCached ?? MAX_CACHED, now: () => deps.clock.now() })
+  const cache = createCoalescer<CheckOutcome>({ window: init.window ?? CHECK_WINDOW, max: init.maxCached ?? MAX_CACHED,
+    now: () => deps.clock.now() })
   const check = (t: LivenessCheck): Observable<CheckOutcome> =>
-    cache.run(keyOf(t), () => checkContact(t, deps, opts).pipe(
-      tap(o => {
-        log.debug('checked', { id: idToHex(t.id), host: t.host, port: t.port, alive: o.alive, via: o.via })
-        emit(toStatus(t, o))
-      })
-    ))
+    cache.run(keyOf(t), () =>
+      checkContact(t, deps, opts).pipe(
+        tap(o => {
+          log.debug('checked', { id: idToHex(t.id), host: t.host, port: t.port, alive: o.alive, via: o.via })
+          emit(toStatus(t, o))
+        })
+      ))
   return { deps, cache, check }
 }
 

@@ -10,7 +10,11 @@ import type { ActorDeps } from '@peerconnect/runtime'
 import type { NodeId, TransportQuery } from '@peerconnect/protocol'
 import { tcpProbe } from './tcp-probe.js'
 
-export interface CheckTarget { readonly id: NodeId, readonly host: string, readonly port: number }
+export interface CheckTarget {
+  readonly id: NodeId
+  readonly host: string
+  readonly port: number
+}
 
 /** What a check found. `checkedAt` is when it settled (ms since the epoch, from deps.clock). */
 export interface CheckOutcome {
@@ -28,9 +32,10 @@ export interface CheckOptions {
   readonly tcp?: boolean
 }
 
-export function checkContact (target: CheckTarget, deps: Pick<ActorDeps, 'ask' | 'clock' | 'scheduler'>, opts: CheckOptions): Observable<CheckOutcome> {
-  const outcome = (alive: boolean, via: CheckOutcome['via'], rtt: number | null): CheckOutcome =>
-    ({ alive, via, rtt, checkedAt: deps.clock.now() })
+export function checkContact (target: CheckTarget, deps: Pick<ActorDeps, 'ask' | 'clock' | 'scheduler'>,
+  opts: CheckOptions): Observable<CheckOutcome> {
+  const outcome = (alive: boolean, via: CheckOutcome['via'], rtt: number | null): CheckOutcome => ({ alive, via, rtt,
+    checkedAt: deps.clock.now() })
   return udpPing(target, deps, opts).pipe(
     switchMap(udp => {
       if (udp.kind === 'answered') return of(outcome(true, 'udp', udp.rtt))
@@ -50,7 +55,8 @@ export function checkContact (target: CheckTarget, deps: Pick<ActorDeps, 'ask' |
 type UdpOutcome = { kind: 'answered', rtt: number | null } | { kind: 'other-node' } | { kind: 'silent' }
 
 function udpPing (target: CheckTarget, deps: Pick<ActorDeps, 'ask'>, opts: CheckOptions): Observable<UdpOutcome> {
-  const query: TransportQuery = { type: 'transport.query', to: { host: target.host, port: target.port }, q: 'ping', a: {}, timeout: opts.udpTimeout }
+  const query: TransportQuery = { type: 'transport.query', to: { host: target.host, port: target.port }, q: 'ping', a: {},
+    timeout: opts.udpTimeout }
   return deps.ask(query, { timeout: opts.udpTimeout + opts.askMargin }).pipe(
     first(),
     map((m): UdpOutcome => {
@@ -58,7 +64,9 @@ function udpPing (target: CheckTarget, deps: Pick<ActorDeps, 'ask'>, opts: Check
       return idsEqual(m.id, target.id) ? { kind: 'answered', rtt: m.rtt } : { kind: 'other-node' }
     }),
     // A KRPC error reply still proves the node is there and speaks KRPC.
-    catchError((err: unknown) => of<UdpOutcome>(codeOf(err) === TRANSPORT_ERRORS.REMOTE ? { kind: 'answered', rtt: null } : { kind: 'silent' }))
+    catchError((err: unknown) =>
+      of<UdpOutcome>(codeOf(err) === TRANSPORT_ERRORS.REMOTE ? { kind: 'answered', rtt: null } : { kind: 'silent' })
+    )
   )
 }
 

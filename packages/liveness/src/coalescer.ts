@@ -20,10 +20,10 @@ export interface Coalescer<R> {
    * The shared result for `key`, starting `start()` when there is none (its first value is the
    * result). Lazy: nothing happens until it is subscribed.
    */
-  run (key: string, start: () => Observable<R>): Observable<R>
+  run(key: string, start: () => Observable<R>): Observable<R>
   /** Keys held (running or settled). */
   readonly size: number
-  clear (): void
+  clear(): void
 }
 
 export function createCoalescer<R> (opts: CoalescerOptions): Coalescer<R> {
@@ -38,7 +38,10 @@ export function createCoalescer<R> (opts: CoalescerOptions): Coalescer<R> {
     const slot: Slot<R> = {}
     slot.pending = defer(start).pipe(
       take(1),
-      tap(value => { slot.settled = { value, at: opts.now() }; slot.pending = undefined }),
+      tap(value => {
+        slot.settled = { value, at: opts.now() }
+        slot.pending = undefined
+      }),
       finalize(() => {
         slot.pending = undefined
         if (slot.settled === undefined && slots.get(key) === slot) slots.delete(key)
@@ -55,7 +58,9 @@ export function createCoalescer<R> (opts: CoalescerOptions): Coalescer<R> {
 
   return {
     run,
-    get size () { return slots.size },
+    get size () {
+      return slots.size
+    },
     clear: () => slots.clear()
   }
 }

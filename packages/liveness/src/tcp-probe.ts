@@ -8,11 +8,11 @@ import { Observable } from 'rxjs'
 
 /** The part of a `net.Socket` the probe uses. */
 export interface ProbeSocket {
-  once (event: 'connect', fn: () => void): unknown
-  once (event: 'error', fn: (err: Error) => void): unknown
-  on (event: 'error', fn: (err: Error) => void): unknown
-  removeAllListeners (): unknown
-  destroy (): unknown
+  once(event: 'connect', fn: () => void): unknown
+  once(event: 'error', fn: (err: Error) => void): unknown
+  on(event: 'error', fn: (err: Error) => void): unknown
+  removeAllListeners(): unknown
+  destroy(): unknown
 }
 
 export interface TcpProbeOptions {

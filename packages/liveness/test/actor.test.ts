@@ -20,7 +20,8 @@ const statuses = (out: Message[]): Message[] => out.filter(isLivenessStatus)
 const pings = (asked: Message[]): Message[] => asked.filter(m => m.type === 'transport.query')
 
 /** An ask whose ping replies the test releases by hand. */
-function heldPings (): { ask: (m: Message) => Observable<Message>, asked: Message[], answer: (m: Message) => void, cancelled: () => number } {
+function heldPings (): { ask: (m: Message) => Observable<Message>, asked: Message[], answer: (m: Message) => void,
+  cancelled: () => number } {
   const asked: Message[] = []
   const pending: Array<Subject<Message>> = []
   let cancelled = 0
@@ -30,11 +31,22 @@ function heldPings (): { ask: (m: Message) => Observable<Message>, asked: Messag
       const s = new Subject<Message>()
       let settled = false
       pending.push(s)
-      const inner = s.subscribe({ next: v => sub.next(v), error: e => sub.error(e), complete: () => { settled = true; sub.complete() } })
-      return () => { if (!settled) cancelled++; inner.unsubscribe() }
+      const inner = s.subscribe({ next: v => sub.next(v), error: e => sub.error(e), complete: () => {
+        settled = true
+        sub.complete()
+      } })
+      return () => {
+        if (!settled) cancelled++
+        inner.unsubscribe()
+      }
     })
   }
-  const answer = (m: Message): void => { for (const s of pending.splice(0)) { s.next(m); s.complete() } }
+  const answer = (m: Message): void => {
+    for (const s of pending.splice(0)) {
+      s.next(m)
+      s.complete()
+    }
+  }
   return { ask, asked, answer, cancelled: () => cancelled }
 }
 
@@ -48,7 +60,8 @@ answers('answers - a check is answered with liveness.result (re = cid, end) and 
   h.in$.next(msg)
   const [r] = results(h.out)
   assert.ok(r)
-  assert.equal(r, { type: 'liveness.result', id, host: '127.0.0.1', port: 6881, alive: true, via: 'udp', rtt: 9, checkedAt: 42_000, re: msg.cid, end: true })
+  assert.equal(r, { type: 'liveness.result', id, host: '127.0.0.1', port: 6881, alive: true, via: 'udp', rtt: 9, checkedAt: 42_000,
+    re: msg.cid, end: true })
   const [s] = statuses(h.out)
   assert.equal(s, { type: 'liveness.status', id, host: '127.0.0.1', port: 6881, alive: true, checkedAt: 42_000 })
   assert.is((s as { re?: number }).re, undefined, 'the status is published, not a reply')
@@ -80,7 +93,9 @@ answers('answers - udp silent, TCP listener on 127.0.0.1: alive via tcp', withTi
     const r = await waitFor(() => results(h.out)[0], { what: 'a result' })
     assert.equal([r.alive, r.via], [true, 'tcp'])
     h.stop()
-  } finally { await new Promise(resolve => server.close(resolve)) }
+  } finally {
+    await new Promise(resolve => server.close(resolve))
+  }
 }))
 
 answers('answers - a malformed check gets ERR_INVALID_CHECK; a published one is ignored', () => {

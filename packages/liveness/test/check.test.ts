@@ -70,7 +70,9 @@ udp('udp - an answer from another id means the contact is gone, with no TCP atte
     const o = await firstValueFrom(checkContact({ id: randomId(), host: '127.0.0.1', port: l.port }, testDeps({ ask }), OPTS))
     assert.equal([o.alive, o.via, o.rtt], [false, null, null])
     assert.is(l.accepted(), 0)
-  } finally { await l.close() }
+  } finally {
+    await l.close()
+  }
 }))
 
 udp('udp - a reply that is not a transport.response counts as silence', withTimeout(5000, async () => {
@@ -82,7 +84,10 @@ udp('udp - a reply that is not a transport.response counts as silence', withTime
 
 udp('udp - the ask is bounded by udpTimeout plus the margin', async () => {
   const seen: Array<number | undefined> = []
-  const deps = { ...testDeps(), ask: (_m: Message, o?: { timeout?: number }) => { seen.push(o?.timeout); return of(pong(randomId())) } }
+  const deps = { ...testDeps(), ask: (_m: Message, o?: { timeout?: number }) => {
+    seen.push(o?.timeout)
+    return of(pong(randomId()))
+  } }
   await firstValueFrom(checkContact({ id: randomId(), host: '127.0.0.1', port: 9 }, deps, OPTS))
   assert.equal(seen, [OPTS.udpTimeout + OPTS.askMargin])
 })
@@ -95,13 +100,17 @@ tcp('tcp - udp silent, TCP port open: alive via tcp', withTimeout(5000, async ()
   const l = await listener()
   try {
     const { ask } = recordingAsk(() => rpcError('ERR_RPC_TIMEOUT'))
-    const o = await firstValueFrom(checkContact({ id: randomId(), host: '127.0.0.1', port: l.port }, testDeps({ ask, scheduler: asyncScheduler }), OPTS))
+    const o = await firstValueFrom(
+      checkContact({ id: randomId(), host: '127.0.0.1', port: l.port }, testDeps({ ask, scheduler: asyncScheduler }), OPTS)
+    )
     assert.is(o.alive, true)
     assert.is(o.via, 'tcp')
     assert.type(o.rtt, 'number')
     assert.ok((o.rtt ?? -1) >= 0)
     await waitFor(() => l.accepted() === 1, { what: 'the listener saw the connect' })
-  } finally { await l.close() }
+  } finally {
+    await l.close()
+  }
 }))
 
 tcp('tcp - udp silent, port closed: dead, via null', withTimeout(5000, async () => {
@@ -119,29 +128,40 @@ tcp('tcp - any ask failure (no transport, send error) falls back to TCP', withTi
       const o = await firstValueFrom(checkContact({ id: randomId(), host: '127.0.0.1', port: l.port }, testDeps({ ask }), OPTS))
       assert.is(o.via, 'tcp', code)
     }
-  } finally { await l.close() }
+  } finally {
+    await l.close()
+  }
 }))
 
 tcp('tcp - tcp: false skips the fallback', withTimeout(5000, async () => {
   const l = await listener()
   try {
     const { ask } = recordingAsk(() => rpcError('ERR_RPC_TIMEOUT'))
-    const o = await firstValueFrom(checkContact({ id: randomId(), host: '127.0.0.1', port: l.port }, testDeps({ ask }), { ...OPTS, tcp: false }))
+    const o = await firstValueFrom(
+      checkContact({ id: randomId(), host: '127.0.0.1', port: l.port }, testDeps({ ask }), { ...OPTS, tcp: false })
+    )
     assert.is(o.alive, false)
     assert.is(l.accepted(), 0)
-  } finally { await l.close() }
+  } finally {
+    await l.close()
+  }
 }))
 
 tcp('tcp - a connect that never finishes is cut by tcpTimeout', withTimeout(5000, async () => {
   const { ask } = recordingAsk(() => rpcError('ERR_RPC_TIMEOUT'))
   // TEST-NET-1 is never routed: the connect either hangs (then times out) or fails at once.
-  const o = await firstValueFrom(checkContact({ id: randomId(), host: '192.0.2.1', port: 9 }, testDeps({ ask, scheduler: asyncScheduler }), { ...OPTS, tcpTimeout: 150 }))
+  const o = await firstValueFrom(
+    checkContact({ id: randomId(), host: '192.0.2.1', port: 9 }, testDeps({ ask, scheduler: asyncScheduler }), { ...OPTS, tcpTimeout: 150 })
+  )
   assert.equal([o.alive, o.via], [false, null])
 }))
 
 tcp('tcp - unsubscribing cancels the pending ping ask', () => {
   let cancelled = 0
-  const ask = (): Observable<Message> => new Observable<Message>(() => () => { cancelled++ })
+  const ask = (): Observable<Message> =>
+    new Observable<Message>(() => () => {
+      cancelled++
+    })
   const sub = checkContact({ id: randomId(), host: '127.0.0.1', port: 9 }, testDeps({ ask }), OPTS).subscribe()
   assert.is(cancelled, 0)
   sub.unsubscribe()
@@ -156,33 +176,46 @@ probe('tcpProbe - emits once and completes on connect', withTimeout(5000, async 
   const l = await listener()
   try {
     const values: unknown[] = []
-    await new Promise<void>((resolve, reject) => tcpProbe('127.0.0.1', l.port).subscribe({ next: v => values.push(v), error: reject, complete: resolve }))
+    await new Promise<void>((resolve, reject) =>
+      tcpProbe('127.0.0.1', l.port).subscribe({ next: v => values.push(v), error: reject, complete: resolve })
+    )
     assert.equal(values, [true])
-  } finally { await l.close() }
+  } finally {
+    await l.close()
+  }
 }))
 
 probe('tcpProbe - closes its socket after the connect even if the peer keeps it open', withTimeout(5000, async () => {
   let peerSawClose = false
   const server = createServer(socket => {
     socket.on('error', () => {})
-    socket.on('close', () => { peerSawClose = true })
+    socket.on('close', () => {
+      peerSawClose = true
+    })
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   try {
     await firstValueFrom(tcpProbe('127.0.0.1', (server.address() as AddressInfo).port))
     await waitFor(() => peerSawClose, { what: 'the peer saw the probe close its socket' })
-  } finally { await new Promise(resolve => server.close(resolve)) }
+  } finally {
+    await new Promise(resolve => server.close(resolve))
+  }
 }))
 
 probe('tcpProbe - errors with the socket error on a closed port', withTimeout(5000, async () => {
   const port = await closedPort()
-  const err = await new Promise<unknown>(resolve => tcpProbe('127.0.0.1', port).subscribe({ error: resolve, complete: () => resolve(undefined) }))
+  const err = await new Promise<unknown>(resolve =>
+    tcpProbe('127.0.0.1', port).subscribe({ error: resolve, complete: () => resolve(undefined) })
+  )
   assert.is((err as { code?: string }).code, 'ECONNREFUSED')
 }))
 
 probe('tcpProbe - unsubscribing before connect destroys the socket and silences its errors', () => {
   const socket = fakeSocket()
-  const sub = tcpProbe('10.1.2.3', 4567, { connect: to => { socket.to = to; return socket } }).subscribe()
+  const sub = tcpProbe('10.1.2.3', 4567, { connect: to => {
+    socket.to = to
+    return socket
+  } }).subscribe()
   assert.equal(socket.to, { host: '10.1.2.3', port: 4567 })
   assert.is(socket.destroyed, 0)
   sub.unsubscribe()
@@ -196,7 +229,9 @@ probe('tcpProbe - a fake socket that connects completes the probe and is destroy
   const socket = fakeSocket()
   const values: unknown[] = []
   let done = false
-  tcpProbe('10.1.2.3', 4567, { connect: () => socket }).subscribe({ next: v => values.push(v), complete: () => { done = true } })
+  tcpProbe('10.1.2.3', 4567, { connect: () => socket }).subscribe({ next: v => values.push(v), complete: () => {
+    done = true
+  } })
   socket.emit('connect')
   assert.equal(values, [true])
   assert.ok(done)
@@ -205,7 +240,9 @@ probe('tcpProbe - a fake socket that connects completes the probe and is destroy
 
 probe.run()
 
-function fakeSocket (): EventEmitter & { destroyed: number, to?: unknown, destroy (): void } {
-  const socket = Object.assign(new EventEmitter(), { destroyed: 0, to: undefined as unknown, destroy () { socket.destroyed++ } })
+function fakeSocket (): EventEmitter & { destroyed: number, to?: unknown, destroy(): void } {
+  const socket = Object.assign(new EventEmitter(), { destroyed: 0, to: undefined as unknown, destroy () {
+    socket.destroyed++
+  } })
   return socket
 }

@@ -12,7 +12,10 @@ function manualStarts (): { start: () => Observable<string>, runs: Array<Subject
     const s = new Subject<string>()
     runs.push(s)
     const inner = s.subscribe(sub)
-    return () => { torn++; inner.unsubscribe() }
+    return () => {
+      torn++
+      inner.unsubscribe()
+    }
   })
   return { start, runs, torn: () => torn }
 }
@@ -21,7 +24,9 @@ function collect<T> (o: Observable<T>): { values: T[], errors: unknown[], done: 
   const values: T[] = []
   const errors: unknown[] = []
   let done = false
-  const sub = o.subscribe({ next: v => values.push(v), error: e => errors.push(e), complete: () => { done = true } })
+  const sub = o.subscribe({ next: v => values.push(v), error: e => errors.push(e), complete: () => {
+    done = true
+  } })
   return { values, errors, done: () => done, unsubscribe: () => sub.unsubscribe() }
 }
 
@@ -120,7 +125,10 @@ sharing('sharing - nothing runs until subscribed; a late subscriber still shares
 sharing('sharing - synchronous runs settle and are reused', () => {
   const c = createCoalescer<number>({ window: 5000, max: 10, now: testDeps().clock.now })
   let starts = 0
-  const start = (): Observable<number> => { starts++; return of(42) }
+  const start = (): Observable<number> => {
+    starts++
+    return of(42)
+  }
   assert.equal(collect(c.run('k', start)).values, [42])
   assert.equal(collect(c.run('k', start)).values, [42])
   assert.is(starts, 1)
@@ -145,7 +153,9 @@ failures('failures - an error reaches every joined caller and is not kept', () =
 
 failures('failures - a start that throws synchronously errors the caller, not the coalescer', () => {
   const c = createCoalescer<string>({ window: 5000, max: 10, now: testDeps().clock.now })
-  const got = collect(c.run('peer', () => { throw Object.assign(new Error('sync'), { code: 'ERR_SYNC' }) }))
+  const got = collect(c.run('peer', () => {
+    throw Object.assign(new Error('sync'), { code: 'ERR_SYNC' })
+  }))
   assert.is((got.errors[0] as { code: string }).code, 'ERR_SYNC')
   const ok = collect(c.run('peer', () => of('fine')))
   assert.equal(ok.values, ['fine'])
@@ -188,9 +198,15 @@ bounds('bounds - settled results are capped at max, oldest dropped first', () =>
   for (const k of ['a', 'b', 'c', 'd', 'e']) collect(c.run(k, () => of(k)))
   assert.is(c.size, 3)
   let starts = 0
-  collect(c.run('e', () => { starts++; return of('e2') }))
+  collect(c.run('e', () => {
+    starts++
+    return of('e2')
+  }))
   assert.is(starts, 0, 'the newest result is kept')
-  collect(c.run('a', () => { starts++; return of('a2') }))
+  collect(c.run('a', () => {
+    starts++
+    return of('a2')
+  }))
   assert.is(starts, 1, 'the oldest result was dropped')
 })
 
@@ -203,7 +219,10 @@ bounds('bounds - expired results are dropped before fresh ones', () => {
   collect(c.run('new2', () => of('n2')))
   assert.is(c.size, 2)
   let starts = 0
-  collect(c.run('new1', () => { starts++; return of('x') }))
+  collect(c.run('new1', () => {
+    starts++
+    return of('x')
+  }))
   assert.is(starts, 0)
 })
 
@@ -225,7 +244,10 @@ bounds('bounds - clear forgets everything', () => {
   c.clear()
   assert.is(c.size, 0)
   let starts = 0
-  collect(c.run('a', () => { starts++; return of('a') }))
+  collect(c.run('a', () => {
+    starts++
+    return of('a')
+  }))
   assert.is(starts, 1)
 })
 

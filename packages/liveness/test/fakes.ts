@@ -13,18 +13,28 @@ export function rpcError (code: string): Observable<never> {
 }
 
 /** An `ask` that records every request and answers with `answer(msg)`. */
-export function recordingAsk (answer: (msg: Message) => Observable<Message>): { ask: (msg: Message) => Observable<Message>, asked: Message[] } {
+export function recordingAsk (
+  answer: (msg: Message) => Observable<Message>
+): { ask: (msg: Message) => Observable<Message>, asked: Message[] } {
   const asked: Message[] = []
-  return { asked, ask: (msg) => { asked.push(msg); return answer(msg) } }
+  return { asked, ask: (msg) => {
+    asked.push(msg)
+    return answer(msg)
+  } }
 }
 
 /** Runs an actor fn over a Subject and collects what it emits. */
 export function harness (run: (in$: Observable<Message>, deps: ActorDeps) => Observable<Message>, deps: ActorDeps): {
-  in$: Subject<Message>, out: Message[], done: () => boolean, stop: () => void
+  in$: Subject<Message>
+  out: Message[]
+  done: () => boolean
+  stop: () => void
 } {
   const in$ = new Subject<Message>()
   const out: Message[] = []
   let completed = false
-  const sub = run(in$, deps).subscribe({ next: m => out.push(m), complete: () => { completed = true } })
+  const sub = run(in$, deps).subscribe({ next: m => out.push(m), complete: () => {
+    completed = true
+  } })
   return { in$, out, done: () => completed, stop: () => sub.unsubscribe() }
 }

@@ -13,7 +13,12 @@ const fakeTransport = defineActor<{ id: NodeId }>({
   name: 'transport',
   consumes: ['transport.query'],
   create: (init) => (in$) => in$.pipe(map((m: Message) => reply(m, {
-    type: 'transport.response', from: { host: '127.0.0.1', port: 1 }, id: init.id, r: {}, rtt: 4, bytes: 60
+    type: 'transport.response',
+    from: { host: '127.0.0.1', port: 1 },
+    id: init.id,
+    r: {},
+    rtt: 4,
+    bytes: 60
   })))
 })
 

@@ -9,7 +9,9 @@
 import { BDECODE_MAX_DEPTH, BDECODE_MAX_ITEMS, BDECODE_MAX_LENGTH } from './constants.js'
 
 export type BValue = Uint8Array | number | BValue[] | BDict
-export interface BDict { [key: string]: BValue }
+export interface BDict {
+  [key: string]: BValue
+}
 
 export interface BdecodeOptions {
   /** Deepest nesting of lists/dicts (the outermost container is 1). Default BDECODE_MAX_DEPTH. */
@@ -127,14 +129,23 @@ function readInteger (st: State): number | Fail {
   const { bytes } = st
   let pos = st.pos + 1
   let negative = false
-  if (bytes[pos] === CH_MINUS) { negative = true; pos++ }
+  if (bytes[pos] === CH_MINUS) {
+    negative = true
+    pos++
+  }
   const start = pos
   let n = 0
   while (pos < bytes.length) {
     const c = bytes[pos]!
     if (c === CH_E) break
-    if (c < CH_0 || c > CH_9) { st.pos = pos; return fail(st, BDECODE_REASON.BAD_INTEGER) }
-    if (pos - start >= MAX_DIGITS) { st.pos = pos; return fail(st, BDECODE_REASON.INTEGER_RANGE) }
+    if (c < CH_0 || c > CH_9) {
+      st.pos = pos
+      return fail(st, BDECODE_REASON.BAD_INTEGER)
+    }
+    if (pos - start >= MAX_DIGITS) {
+      st.pos = pos
+      return fail(st, BDECODE_REASON.INTEGER_RANGE)
+    }
     n = n * 10 + (c - CH_0)
     pos++
   }
@@ -157,7 +168,10 @@ function readSpan (st: State): number | Fail {
   let len = 0
   while (pos < bytes.length && bytes[pos] !== CH_COLON) {
     const c = bytes[pos]!
-    if (c < CH_0 || c > CH_9 || pos - start >= MAX_DIGITS) { st.pos = pos; return fail(st, BDECODE_REASON.BAD_LENGTH) }
+    if (c < CH_0 || c > CH_9 || pos - start >= MAX_DIGITS) {
+      st.pos = pos
+      return fail(st, BDECODE_REASON.BAD_LENGTH)
+    }
     len = len * 10 + (c - CH_0)
     pos++
   }
@@ -204,7 +218,10 @@ function readList (st: State, depth: number): BValue[] | Fail {
   st.pos++
   for (;;) {
     if (st.pos >= st.bytes.length) return fail(st, BDECODE_REASON.TRUNCATED)
-    if (st.bytes[st.pos] === CH_E) { st.pos++; return list }
+    if (st.bytes[st.pos] === CH_E) {
+      st.pos++
+      return list
+    }
     const value = readValue(st, depth)
     if (value === FAIL) return FAIL
     list.push(value)
@@ -217,12 +234,21 @@ function readDict (st: State, depth: number): BDict | Fail {
   st.pos++
   for (;;) {
     if (st.pos >= st.bytes.length) return fail(st, BDECODE_REASON.TRUNCATED)
-    if (st.bytes[st.pos] === CH_E) { st.pos++; return dict }
+    if (st.bytes[st.pos] === CH_E) {
+      st.pos++
+      return dict
+    }
     const keyAt = st.pos
     const key = readKey(st)
     if (key === FAIL) return FAIL
-    if (key === '__proto__') { st.pos = keyAt; return fail(st, BDECODE_REASON.FORBIDDEN_KEY) }
-    if (Object.hasOwn(dict, key)) { st.pos = keyAt; return fail(st, BDECODE_REASON.DUPLICATE_KEY) }
+    if (key === '__proto__') {
+      st.pos = keyAt
+      return fail(st, BDECODE_REASON.FORBIDDEN_KEY)
+    }
+    if (Object.hasOwn(dict, key)) {
+      st.pos = keyAt
+      return fail(st, BDECODE_REASON.DUPLICATE_KEY)
+    }
     const value = readValue(st, depth)
     if (value === FAIL) return FAIL
     dict[key] = value

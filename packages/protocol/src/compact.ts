@@ -9,7 +9,11 @@ import { ID_LENGTH, isNodeId } from './id.js'
 import type { NodeId } from './id.js'
 import { COMPACT_NODE_LENGTH, COMPACT_NODE6_LENGTH } from './constants.js'
 
-export interface NodeInfo { id: NodeId, host: string, port: number }
+export interface NodeInfo {
+  id: NodeId
+  host: string
+  port: number
+}
 
 /** Compact IPv4 node info, 26 bytes per node; nodes that are not IPv4 (or are invalid) are skipped. */
 export function encodeNodes (nodes: readonly NodeInfo[]): Uint8Array {
@@ -56,7 +60,11 @@ export function compactAddress (host: string, port: number): Uint8Array | undefi
   let ports = addresses.get(host)
   const known = ports?.get(port)
   if (known !== undefined) return known ?? undefined
-  if (addressCount >= MAX_ADDRESSES) { addresses.clear(); addressCount = 0; ports = undefined }
+  if (addressCount >= MAX_ADDRESSES) {
+    addresses.clear()
+    addressCount = 0
+    ports = undefined
+  }
   const addr = encodeAddress(host, port) ?? null
   if (ports === undefined) addresses.set(host, ports = new Map())
   ports.set(port, addr)
@@ -161,8 +169,15 @@ function parseIPv6 (host: string): Uint8Array | undefined {
   const total = head.length + tail.length
   if (halves.length === 1 ? total !== 8 : total > 7) return undefined
   const out = new Uint8Array(16)
-  head.forEach((g, i) => { out[i * 2] = g >>> 8; out[i * 2 + 1] = g & 0xff })
-  tail.forEach((g, i) => { const at = (8 - tail.length + i) * 2; out[at] = g >>> 8; out[at + 1] = g & 0xff })
+  head.forEach((g, i) => {
+    out[i * 2] = g >>> 8
+    out[i * 2 + 1] = g & 0xff
+  })
+  tail.forEach((g, i) => {
+    const at = (8 - tail.length + i) * 2
+    out[at] = g >>> 8
+    out[at + 1] = g & 0xff
+  })
   return out
 }
 
@@ -200,10 +215,16 @@ function formatHost (buf: Uint8Array, at: number, length: number): string {
   let bestStart = -1
   let bestLength = 1
   for (let i = 0; i < 8;) {
-    if (groups[i] !== 0) { i++; continue }
+    if (groups[i] !== 0) {
+      i++
+      continue
+    }
     let j = i
     while (j < 8 && groups[j] === 0) j++
-    if (j - i > bestLength) { bestStart = i; bestLength = j - i }
+    if (j - i > bestLength) {
+      bestStart = i
+      bestLength = j - i
+    }
     i = j
   }
   const hex = groups.map(g => g.toString(16))

@@ -14,9 +14,9 @@ import type { Message } from './message.js'
 
 export interface EnvelopeCodec {
   /** One batch as msgpack bytes whose buffer is exactly its own (transferable). Throws on values msgpack cannot encode (bigint, functions). */
-  encode (msgs: readonly Message[]): Uint8Array<ArrayBuffer>
+  encode(msgs: readonly Message[]): Uint8Array<ArrayBuffer>
   /** The batch in `buf`, or undefined when it is not an array of messages. Never throws. */
-  decode (buf: Uint8Array | ArrayBuffer): Message[] | undefined
+  decode(buf: Uint8Array | ArrayBuffer): Message[] | undefined
 }
 
 export interface EnvelopeOptions {
@@ -42,7 +42,7 @@ export function createEnvelopeCodec (opts: EnvelopeOptions = {}): EnvelopeCodec 
       }
       if (!Array.isArray(batch)) return undefined
       for (let i = 0; i < batch.length; i++) if (!isMessage(batch[i])) return undefined
-      if (copyBytes) for (let i = 0; i < batch.length; i++) detachBytes(batch[i])
+      if (copyBytes) { for (let i = 0; i < batch.length; i++) detachBytes(batch[i]) }
       return batch as Message[]
     }
   }

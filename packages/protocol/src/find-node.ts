@@ -15,10 +15,17 @@ import { MAX_FIND_NODE_COUNT } from './krpc-methods.js'
 /** Contacts in a find_node reply unless the query asks for another count (BEP 5: 8). */
 export const FIND_NODE_COUNT = 8
 
-export interface Families { readonly v4: boolean, readonly v6: boolean }
+export interface Families {
+  readonly v4: boolean
+  readonly v6: boolean
+}
 
 /** A contact as a find_node answer needs it. */
-export interface NodeEntry { readonly id: NodeId, readonly host: string, readonly port: number }
+export interface NodeEntry {
+  readonly id: NodeId
+  readonly host: string
+  readonly port: number
+}
 
 /** Contacts to answer with: `n` when it is an integer 1..MAX_FIND_NODE_COUNT, else BEP 5's FIND_NODE_COUNT (8). */
 export function wantedCount (n: unknown): number {
@@ -49,11 +56,13 @@ export function fitNodes (nodes: readonly NodeEntry[], families: Families, query
   for (const c of nodes) {
     const addr = compactAddress(c.host, c.port)
     if (addr === undefined || !isNodeId(c.id)) continue
-    if (addr.length === 6) { if (families.v4) v4.push({ id: c.id, addr }) } else if (families.v6) v6.push({ id: c.id, addr })
+    if (addr.length === 6) { if (families.v4) v4.push({ id: c.id, addr }) }
+    else if (families.v6) v6.push({ id: c.id, addr })
   }
   const budget = AMPLIFICATION_LIMIT * queryBytes
   const tid = Math.min(MAX_TID_LENGTH, Math.max(1, queryBytes - minimalQueryBytes()))
-  while (v4.length + v6.length > 0 && replyBytes(tid, families.v4 ? v4.length * V4_NODE : -1, families.v6 ? v6.length * V6_NODE : -1) > budget) {
+  while (v4.length + v6.length > 0 &&
+    replyBytes(tid, families.v4 ? v4.length * V4_NODE : -1, families.v6 ? v6.length * V6_NODE : -1) > budget) {
     if (v6.length > 0 && v6.length >= v4.length) v6.pop()
     else v4.pop()
   }
@@ -73,7 +82,9 @@ export function replyBytes (tid: number, nodes: number, nodes6: number): number 
  * window, not failed) counted from when the view was made; 0 for a contact that is merely old (it
  * only tops an answer up). Failed contacts are never in a view.
  */
-export interface ViewContact extends NodeEntry { readonly goodFor: number }
+export interface ViewContact extends NodeEntry {
+  readonly goodFor: number
+}
 
 /**
  * A read-only copy of a routing table for answering find_node: `closest` gives exactly what the
@@ -131,7 +142,11 @@ export interface SelectOptions<T> {
  * contacts are found, so a query reads a bucket or two, not the table.
  */
 export function selectClosest<T extends { readonly id: NodeId }> (
-  self: NodeId, groups: ReadonlyArray<Iterable<T> | undefined>, target: NodeId, n: number, opts: SelectOptions<T>
+  self: NodeId,
+  groups: ReadonlyArray<Iterable<T> | undefined>,
+  target: NodeId,
+  n: number,
+  opts: SelectOptions<T>
 ): T[] {
   if (!isNodeId(target) || !(n > 0)) return []
   const count = Math.floor(n)
@@ -182,7 +197,10 @@ function bstr (n: number): number {
   return String(n).length + 1 + n
 }
 
-interface Packed { readonly id: NodeId, readonly addr: Uint8Array }
+interface Packed {
+  readonly id: NodeId
+  readonly addr: Uint8Array
+}
 
 /** Compact node info (BEP 5 / BEP 32): id then address, per node (byte loops: cheaper than `set` for 20 bytes). */
 function pack (list: readonly Packed[], size: number): Uint8Array {

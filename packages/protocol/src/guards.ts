@@ -65,7 +65,8 @@ export function hasShape<T> (shape: { [K in keyof T]-?: (x: unknown) => boolean 
 }
 
 /** A guard for a message of one `type` whose fields pass their guards. */
-export function isMessageOf<T extends { type: string }> (type: T['type'], shape: { [K in Exclude<keyof T, 'type' | 'cid' | 're' | 'end'>]-?: (x: unknown) => boolean }): (x: unknown) => x is T {
+export function isMessageOf<T extends { type: string }> (type: T['type'],
+  shape: { [K in Exclude<keyof T, 'type' | 'cid' | 're' | 'end'>]-?: (x: unknown) => boolean }): (x: unknown) => x is T {
   const fields = hasShape<Obj>(shape as { [k: string]: (x: unknown) => boolean })
   return (x: unknown): x is T => isObj(x) && x.type === type && fields(x)
 }

@@ -83,8 +83,8 @@ export function randomIdWithPrefix (id: NodeId, bits: number, random?: () => num
   for (let i = 0; i < whole; i++) out[i] = id[i]!
   if (whole < ID_LENGTH) {
     const rest = bits & 7
-    const keep = (0xff00 >> rest) & 0xff          // the `rest` high bits of the byte
-    const flip = 0x80 >> rest                      // the first differing bit
+    const keep = (0xff00 >> rest) & 0xff // the `rest` high bits of the byte
+    const flip = 0x80 >> rest // the first differing bit
     out[whole] = (id[whole]! & keep) | (~id[whole]! & flip) | (out[whole]! & ~(keep | flip) & 0xff)
   }
   return out
@@ -95,7 +95,8 @@ export function randomIdWithPrefix (id: NodeId, bits: number, random?: () => num
  * insertion into a sorted window of size n (O(len · log n) comparisons, most rejected at the
  * first byte).
  */
-export function closest<T> (items: Iterable<T>, target: NodeId, n: number, idOf: (item: T) => NodeId = identity as (item: T) => NodeId): T[] {
+export function closest<T> (items: Iterable<T>, target: NodeId, n: number,
+  idOf: (item: T) => NodeId = identity as (item: T) => NodeId): T[] {
   const nearest = new Nearest<T>(target, n)
   for (const item of items) nearest.offer(item, idOf(item))
   return nearest.items
@@ -129,8 +130,13 @@ export class Nearest<T> {
     }
     items.splice(lo, 0, item)
     ids.splice(lo, 0, id)
-    if (items.length > n) { items.pop(); ids.pop() }
+    if (items.length > n) {
+      items.pop()
+      ids.pop()
+    }
   }
 }
 
-function identity<T> (x: T): T { return x }
+function identity<T> (x: T): T {
+  return x
+}

@@ -101,7 +101,7 @@ function publicKeyObject (raw: Uint8Array): KeyObject {
   const cacheKey = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64')
   let key = publicKeys.get(cacheKey)
   if (key !== undefined) {
-    publicKeys.delete(cacheKey)           // re-insert: the Map's order is the eviction order
+    publicKeys.delete(cacheKey) // re-insert: the Map's order is the eviction order
     publicKeys.set(cacheKey, key)
     return key
   }

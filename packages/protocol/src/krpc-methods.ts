@@ -60,7 +60,8 @@ export interface ReplyByMethod {
   find_node: { id: NodeId, nodes: NodeInfo[], nodes6: NodeInfo[] }
   pc_record: { id: NodeId, record: WireRecord }
   /** `ages[i]`: ms since `records[i]`'s peer last announced (same length as records). */
-  pc_list: { id: NodeId, token: Uint8Array, records?: WireRecord[], ages?: number[], next?: Uint8Array, nodes?: NodeInfo[], nodes6?: NodeInfo[] }
+  pc_list: { id: NodeId, token: Uint8Array, records?: WireRecord[], ages?: number[], next?: Uint8Array, nodes?: NodeInfo[],
+    nodes6?: NodeInfo[] }
   pc_announce: { id: NodeId }
   pc_handoff: { id: NodeId, stored: number }
   /** `next`: the cursor of the following page; `token`: bound to the querier's address, for its next query. */
@@ -77,7 +78,8 @@ export interface ReplyByMethod {
 export type KrpcMethod = keyof QueryArgsByMethod
 
 /** Every method this node answers. */
-export const KRPC_METHODS: readonly KrpcMethod[] = ['ping', 'find_node', 'get_peers', 'announce_peer', 'pc_record', 'pc_list', 'pc_announce', 'pc_handoff', 'pc_search', 'pc_gossip', 'pc_reach', 'pc_probe']
+export const KRPC_METHODS: readonly KrpcMethod[] = ['ping', 'find_node', 'get_peers', 'announce_peer', 'pc_record', 'pc_list',
+  'pc_announce', 'pc_handoff', 'pc_search', 'pc_gossip', 'pc_reach', 'pc_probe']
 
 export type ArgsResult<M extends KrpcMethod = KrpcMethod> =
   | { [K in M]: { ok: true, method: K, args: QueryArgsByMethod[K] } }[M]
@@ -128,7 +130,8 @@ const QUERY_GUARDS: Guards<QueryArgsByMethod> = {
   pc_reach: (a) => fields(a, { id: nodeId, n: nonce }),
   pc_probe: (a) => fields(a, { id: nodeId, n: nonce }),
   get_peers: (a) => fields(a, { id: nodeId, info_hash: nodeId, want: optional(wantList) }),
-  announce_peer: (a) => portGiven(fields(a, { id: nodeId, info_hash: nodeId, port: optional(portNumber), token, implied_port: optional(flag) }))
+  announce_peer: (a) =>
+    portGiven(fields(a, { id: nodeId, info_hash: nodeId, port: optional(portNumber), token, implied_port: optional(flag) }))
 }
 
 const REPLY_GUARDS: Guards<ReplyByMethod> = {
@@ -138,14 +141,19 @@ const REPLY_GUARDS: Guards<ReplyByMethod> = {
     return fields(r, { id: nodeId, nodes: orEmpty(nodes4), nodes6: orEmpty(nodes6) })
   },
   pc_record: (r) => fields(r, { id: nodeId, record }),
-  pc_list: (r) => agesMatch(fields(r, { id: nodeId, token, records: optional(records), ages: optional(ages), next: optional(bytes), nodes: optional(nodes4), nodes6: optional(nodes6) })),
+  pc_list: (r) =>
+    agesMatch(
+      fields(r, { id: nodeId, token, records: optional(records), ages: optional(ages), next: optional(bytes), nodes: optional(nodes4),
+        nodes6: optional(nodes6) })
+    ),
   pc_announce: (r) => fields(r, { id: nodeId }),
   pc_handoff: (r) => fields(r, { id: nodeId, stored: count }),
   pc_search: (r) => fields(r, { id: nodeId, records, next: optional(bytes), token: optional(token) }),
   pc_gossip: (r) => fields(r, { id: nodeId }),
   pc_reach: (r) => fields(r, { id: nodeId, a: compactAddress }),
   pc_probe: (r) => fields(r, { id: nodeId }),
-  get_peers: (r) => fields(r, { id: nodeId, token: optional(token), values: optional(peers), nodes: orEmpty(nodes4), nodes6: orEmpty(nodes6) }),
+  get_peers: (r) =>
+    fields(r, { id: nodeId, token: optional(token), values: optional(peers), nodes: orEmpty(nodes4), nodes6: orEmpty(nodes6) }),
   announce_peer: (r) => fields(r, { id: nodeId })
 }
 
@@ -154,7 +162,9 @@ const REPLY_GUARDS: Guards<ReplyByMethod> = {
 type Check<T> = (x: unknown, key: string) => T | Bad
 
 /** A reason a field is bad; a class so it cannot be confused with a checked value. */
-class Bad { constructor (readonly reason: string) {} }
+class Bad {
+  constructor (readonly reason: string) {}
+}
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
 const textEncoder = new TextEncoder()
@@ -209,7 +219,9 @@ function count (x: unknown, key: string): number | Bad {
 }
 
 function wantedCount (x: unknown, key: string): number | Bad {
-  return Number.isSafeInteger(x) && (x as number) >= 1 && (x as number) <= MAX_FIND_NODE_COUNT ? x as number : new Bad(`${key} is not an integer 1..${MAX_FIND_NODE_COUNT}`)
+  return Number.isSafeInteger(x) && (x as number) >= 1 && (x as number) <= MAX_FIND_NODE_COUNT
+    ? x as number
+    : new Bad(`${key} is not an integer 1..${MAX_FIND_NODE_COUNT}`)
 }
 
 /** BEP 32 `want`: a list (its items are read by whoever answers; unknown ones are ignored there). */
@@ -223,7 +235,11 @@ function searchText (x: unknown, key: string): string | Bad {
   if (b instanceof Bad) return b
   if (b.length < 1 || b.length > MAX_QUERY_BYTES) return new Bad(`${key} length not 1..${MAX_QUERY_BYTES} bytes`)
   let text: string
-  try { text = utf8.decode(b) } catch { return new Bad(`${key} is not UTF-8`) }
+  try {
+    text = utf8.decode(b)
+  } catch {
+    return new Bad(`${key} is not UTF-8`)
+  }
   return typeof x === 'string' && text !== x ? new Bad(`${key} is not UTF-8`) : text
 }
 

@@ -20,10 +20,29 @@ export const KRPC_ERROR = { GENERIC: 201, SERVER: 202, PROTOCOL: 203, METHOD_UNK
 export const CLIENT_VERSION: Uint8Array = new Uint8Array([0x50, 0x43, 0, 1])
 
 /** `ro`: the querier runs in read-only mode (BEP 43: top-level `ro: 1`): do not add it to a routing table. */
-export interface KrpcQuery { y: 'q', t: Uint8Array, q: string, a: { id: NodeId, [k: string]: unknown }, v?: Uint8Array, ro?: true }
+export interface KrpcQuery {
+  y: 'q'
+  t: Uint8Array
+  q: string
+  a: { id: NodeId, [k: string]: unknown }
+  v?: Uint8Array
+  ro?: true
+}
 /** `ip`: the querier's compact address as the responder saw it (BEP 42), when sent. */
-export interface KrpcResponse { y: 'r', t: Uint8Array, r: { id: NodeId, [k: string]: unknown }, v?: Uint8Array, ip?: Uint8Array }
-export interface KrpcError { y: 'e', t: Uint8Array, e: [number, string], v?: Uint8Array, ip?: Uint8Array }
+export interface KrpcResponse {
+  y: 'r'
+  t: Uint8Array
+  r: { id: NodeId, [k: string]: unknown }
+  v?: Uint8Array
+  ip?: Uint8Array
+}
+export interface KrpcError {
+  y: 'e'
+  t: Uint8Array
+  e: [number, string]
+  v?: Uint8Array
+  ip?: Uint8Array
+}
 export type KrpcMessage = KrpcQuery | KrpcResponse | KrpcError
 
 export type KrpcDecodeResult =
@@ -53,7 +72,7 @@ export function decodeKrpc (buf: Uint8Array): KrpcDecodeResult {
   if (typeof msg === 'string') return reject(msg, t)
   if (extra.v !== undefined) msg.v = extra.v
   if (extra.ip !== undefined && msg.y !== 'q') msg.ip = extra.ip
-  if (msg.y === 'q' && top.ro === 1) msg.ro = true          // BEP 43; any other value is ignored
+  if (msg.y === 'q' && top.ro === 1) msg.ro = true // BEP 43; any other value is ignored
   return { ok: true, msg }
 }
 

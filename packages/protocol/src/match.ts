@@ -12,7 +12,9 @@ export type ValidatedQuery = { ok: true, query: string } | { ok: false, error: E
 export class BadQueryError extends Error {
   override readonly name = 'BadQueryError'
   readonly code = 'ERR_BAD_QUERY'
-  constructor (message = 'bad search query') { super(message) }
+  constructor (message = 'bad search query') {
+    super(message)
+  }
   toData (): ErrorData {
     return { name: this.name, code: this.code, message: this.message }
   }
@@ -59,7 +61,8 @@ export function matchesName (name: string, query: string): boolean {
 
 const COMBINING_MARKS = /\p{M}+/gu
 /** Lower-case letters with no canonical decomposition that people type without their stroke. */
-const FOLDS: Readonly<Record<string, string>> = { ł: 'l', ø: 'o', đ: 'd', ð: 'd', ħ: 'h', ŧ: 't', ß: 'ss', æ: 'ae', œ: 'oe', ı: 'i', ŀ: 'l', ƒ: 'f', þ: 'th' }
+const FOLDS: Readonly<Record<string, string>> = { ł: 'l', ø: 'o', đ: 'd', ð: 'd', ħ: 'h', ŧ: 't', ß: 'ss', æ: 'ae', œ: 'oe', ı: 'i', ŀ: 'l',
+  ƒ: 'f', þ: 'th' }
 const STROKED = /[łøđðħŧßæœıŀƒþ]/g
 const SEPARATORS = /[^\p{L}\p{N}]+/u
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/

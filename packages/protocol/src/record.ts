@@ -20,7 +20,8 @@ import { ID_LENGTH, idsEqual } from './id.js'
 import type { NodeId } from './id.js'
 import { idFromPublicKey, signBytes, verifySignature } from './identity.js'
 import type { Identity } from './identity.js'
-import { BadAddressError, BadSignatureError, IdMismatchError, NameTooLongError, RecordMalformedError, StaleSequenceError } from './errors.js'
+import { BadAddressError, BadSignatureError, IdMismatchError, NameTooLongError, RecordMalformedError,
+  StaleSequenceError } from './errors.js'
 import type { ErrorData } from './message.js'
 import { MAX_NAME_BYTES, PUBLIC_KEY_LENGTH, SIGNATURE_LENGTH } from './constants.js'
 
@@ -66,7 +67,8 @@ export interface VerifyOptions {
  * Creates and signs `identity`'s record. Throws NameTooLongError (ERR_NAME_TOO_LONG),
  * BadAddressError (ERR_BAD_ADDRESS) or RecordMalformedError (bad name text or sequence).
  */
-export function createRecord (identity: Identity, opts: { name: string, host: string, port: number, seq: number, also?: { host: string, port: number }, readOnly?: boolean }): PeerRecord {
+export function createRecord (identity: Identity,
+  opts: { name: string, host: string, port: number, seq: number, also?: { host: string, port: number }, readOnly?: boolean }): PeerRecord {
   const nameBytes = utf8Bytes(opts.name)
   if (nameBytes === undefined) throw new RecordMalformedError('peer name is not well-formed Unicode text')
   if (nameBytes.length > MAX_NAME_BYTES) throw new NameTooLongError()
@@ -74,7 +76,9 @@ export function createRecord (identity: Identity, opts: { name: string, host: st
   if (a === undefined) throw new BadAddressError(`bad peer address ${opts.host}:${opts.port}`)
   if (!isSequence(opts.seq)) throw new RecordMalformedError('sequence must be a non-negative safe integer')
   const a2 = opts.also === undefined ? undefined : encodeAddress(opts.also.host, opts.also.port)
-  if (opts.also !== undefined && (a2 === undefined || a2.length === a.length)) throw new BadAddressError(`bad second address ${opts.also.host}:${opts.also.port}: it must be of the other family`)
+  if (opts.also !== undefined && (a2 === undefined || a2.length === a.length)) {
+    throw new BadAddressError(`bad second address ${opts.also.host}:${opts.also.port}: it must be of the other family`)
+  }
   const base = a2 === undefined
     ? { id: identity.id, k: identity.publicKey, n: opts.name, a, s: opts.seq }
     : { id: identity.id, k: identity.publicKey, n: opts.name, a, a2, s: opts.seq }
@@ -89,7 +93,9 @@ export function verifyRecord (rec: unknown, opts: VerifyOptions = {}): VerifyRes
   if (nameBytes === undefined) return { ok: false, error: new RecordMalformedError('peer name is not well-formed Unicode text').toData() }
   if (nameBytes.length > MAX_NAME_BYTES) return { ok: false, error: new NameTooLongError().toData() }
   if (decodeAddress(rec.a) === undefined) return { ok: false, error: new BadAddressError().toData() }
-  if (rec.a2 !== undefined && (decodeAddress(rec.a2) === undefined || rec.a2.length === rec.a.length)) return { ok: false, error: new BadAddressError('the second address is malformed or of the same family').toData() }
+  if (rec.a2 !== undefined && (decodeAddress(rec.a2) === undefined || rec.a2.length === rec.a.length)) {
+    return { ok: false, error: new BadAddressError('the second address is malformed or of the same family').toData() }
+  }
   if (!idsEqual(rec.id, idFromPublicKey(rec.k))) return { ok: false, error: new IdMismatchError().toData() }
   const stale = staleness(rec, opts)
   if (stale !== undefined) return { ok: false, error: new StaleSequenceError(stale).toData() }
@@ -114,7 +120,11 @@ export function recordFromWire (x: unknown): PeerRecord | undefined {
   const w = x as Partial<Record<keyof WireRecord, unknown>>
   if (!(w.n instanceof Uint8Array)) return undefined
   let n: string
-  try { n = strictDecoder.decode(w.n) } catch { return undefined }
+  try {
+    n = strictDecoder.decode(w.n)
+  } catch {
+    return undefined
+  }
   const rec = withOptional({ id: w.id, k: w.k, n, a: w.a, s: w.s, sig: w.sig }, w)
   return isPeerRecord(rec) ? rec : undefined
 }
@@ -206,6 +216,8 @@ function isBytesOf (x: unknown, length: number): x is Uint8Array {
 function staleness (rec: PeerRecord, opts: VerifyOptions): string | undefined {
   const heldSeq = opts.held?.s ?? opts.heldSeq
   if (heldSeq !== undefined && rec.s < heldSeq) return `sequence ${rec.s} is older than the held ${heldSeq}`
-  if (opts.held !== undefined && rec.s === opts.held.s && !recordsEqual(rec, opts.held)) return `a different record with the held sequence ${rec.s}`
+  if (opts.held !== undefined && rec.s === opts.held.s && !recordsEqual(rec, opts.held)) {
+    return `a different record with the held sequence ${rec.s}`
+  }
   return undefined
 }

@@ -17,9 +17,9 @@ export interface RotatingTokenOptions {
 
 export interface RotatingTokens {
   /** The token for `subject` now. */
-  issue (subject: string, now: number): Uint8Array
+  issue(subject: string, now: number): Uint8Array
   /** True when `token` is the current or the previous secret's token for `subject`. Never throws. */
-  check (token: unknown, subject: string, now: number): boolean
+  check(token: unknown, subject: string, now: number): boolean
 }
 
 export function createRotatingTokens (opts: RotatingTokenOptions): RotatingTokens {

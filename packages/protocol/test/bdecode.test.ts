@@ -94,7 +94,9 @@ values.run()
 
 const rejections = suite('bdecode - rejections')
 
-rejections('bdecode - empty input', () => { rejects('', BDECODE_REASON.EMPTY) })
+rejections('bdecode - empty input', () => {
+  rejects('', BDECODE_REASON.EMPTY)
+})
 
 rejections('bdecode - input over maxLength', () => {
   rejects('4:spam', BDECODE_REASON.TOO_LONG, { maxLength: 5 })
@@ -116,7 +118,9 @@ rejections('bdecode - unexpected bytes where a value belongs', () => {
 })
 
 rejections('bdecode - malformed integers: empty, leading zeros, negative zero, junk', () => {
-  for (const t of ['ie', 'i-e', 'i03e', 'i00e', 'i-0e', 'i-01e', 'i1.5e', 'i+1e', 'i--1e', 'i1-e', 'i e', 'i0xffe']) rejects(t, BDECODE_REASON.BAD_INTEGER)
+  for (const t of ['ie', 'i-e', 'i03e', 'i00e', 'i-0e', 'i-01e', 'i1.5e', 'i+1e', 'i--1e', 'i1-e', 'i e', 'i0xffe']) {
+    rejects(t, BDECODE_REASON.BAD_INTEGER)
+  }
 })
 
 rejections('bdecode - integers beyond the safe range', () => {

@@ -27,7 +27,9 @@ actor('catalogue - actor.snapshot carries any state, even none', () => {
 actor('catalogue - actor.configure needs a patch object', () => {
   assert.ok(isActorConfigure({ type: 'actor.configure', patch: { k: 20 } }))
   assert.ok(isActorConfigure(trip({ type: 'actor.configure', cid: 4, patch: {} })))
-  for (const patch of [undefined, null, 1, 'k=20', [], new Uint8Array(1)]) assert.not.ok(isActorConfigure({ type: 'actor.configure', patch }), String(patch))
+  for (const patch of [undefined, null, 1, 'k=20', [], new Uint8Array(1)]) {
+    assert.not.ok(isActorConfigure({ type: 'actor.configure', patch }), String(patch))
+  }
 })
 
 actor('catalogue - actor.cancel needs the cancelled ask id', () => {
@@ -87,10 +89,10 @@ exports('catalogue - the catalogue index and the package index export the actor 
 })
 
 exports('catalogue - the package index exports the whole protocol API', () => {
-  for (const name of ['decodeKrpc', 'encodeQuery', 'encodeResponse', 'encodeError', 'encodeNodes', 'decodeNodes', 'encodeNodes6', 'decodeNodes6',
-    'encodeAddress', 'decodeAddress', 'parseQueryArgs', 'parseReply', 'bdecode', 'bencode', 'LIST_IDS', 'closestListId', 'generateIdentity',
-    'identityFromPrivateKey', 'createRecord', 'verifyRecord', 'recordToWire', 'recordFromWire', 'recordAddress', 'createEnvelopeCodec',
-    'InvalidIdError', 'ERROR_CODES', 'KRPC_ERROR', 'MAX_PACKET', 'CLIENT_VERSION', 'isObj', 'isMessage']) {
+  for (const name of ['decodeKrpc', 'encodeQuery', 'encodeResponse', 'encodeError', 'encodeNodes', 'decodeNodes', 'encodeNodes6',
+    'decodeNodes6', 'encodeAddress', 'decodeAddress', 'parseQueryArgs', 'parseReply', 'bdecode', 'bencode', 'LIST_IDS', 'closestListId',
+    'generateIdentity', 'identityFromPrivateKey', 'createRecord', 'verifyRecord', 'recordToWire', 'recordFromWire', 'recordAddress',
+    'createEnvelopeCodec', 'InvalidIdError', 'ERROR_CODES', 'KRPC_ERROR', 'MAX_PACKET', 'CLIENT_VERSION', 'isObj', 'isMessage']) {
     assert.ok(name in protocol, name)
   }
 })

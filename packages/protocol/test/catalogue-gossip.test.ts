@@ -1,9 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import {
-  GOSSIP_COUNTER_NAMES, GOSSIP_ERRORS, isGossipHit, isGossipNote, isGossipPublish, isGossipPublishReply,
-  isGossipSearch, isGossipSearchDone, isGossipStats, isGossipStatsReply, MAX_NOTE_BYTES, MAX_TOPIC_BYTES
-} from '../src/catalogue/gossip.js'
+import { GOSSIP_COUNTER_NAMES, GOSSIP_ERRORS, isGossipHit, isGossipNote, isGossipPublish, isGossipPublishReply, isGossipSearch,
+  isGossipSearchDone, isGossipStats, isGossipStatsReply, MAX_NOTE_BYTES, MAX_TOPIC_BYTES } from '../src/catalogue/gossip.js'
 import * as protocol from '../src/index.js'
 import { createEnvelopeCodec } from '../src/envelope.js'
 import type { Message } from '../src/message.js'

@@ -1,9 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import {
-  isDirectoryPeer, isListsInvalidate, isListsInvalidateReply, isListsPage, isListsPageReply,
-  isListsSelf, isListsSelfReply, isListsStats, isListsStatsReply
-} from '../src/catalogue/lists.js'
+import { isDirectoryPeer, isListsInvalidate, isListsInvalidateReply, isListsPage, isListsPageReply, isListsSelf, isListsSelfReply,
+  isListsStats, isListsStatsReply } from '../src/catalogue/lists.js'
 import * as protocol from '../src/index.js'
 import { createEnvelopeCodec } from '../src/envelope.js'
 import type { Message } from '../src/message.js'
@@ -50,7 +48,8 @@ others('catalogue - invalidate and its reply', () => {
 })
 
 others('catalogue - stats counts are natural numbers', () => {
-  const ok = { type: 'lists.stats.reply', held: 2, records: 9, rejected: { ERR_BAD_SIGNATURE: 1 }, sent: { pc_announce: 8 }, rounds: 3, announced: 2 }
+  const ok = { type: 'lists.stats.reply', held: 2, records: 9, rejected: { ERR_BAD_SIGNATURE: 1 }, sent: { pc_announce: 8 }, rounds: 3,
+    announced: 2 }
   assert.ok(isListsStats({ type: 'lists.stats' }))
   assert.ok(isListsStatsReply(ok))
   assert.ok(isListsStatsReply(trip(ok)))

@@ -1,9 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import {
-  HIT_SOURCES, isHitSource, isSearchDone, isSearchHit, isSearchInvalidate, isSearchInvalidateReply, isSearchQuery,
-  isSearchVia, SEARCH_VIAS
-} from '../src/catalogue/search.js'
+import { HIT_SOURCES, isHitSource, isSearchDone, isSearchHit, isSearchInvalidate, isSearchInvalidateReply, isSearchQuery, isSearchVia,
+  SEARCH_VIAS } from '../src/catalogue/search.js'
 import * as protocol from '../src/index.js'
 import { createEnvelopeCodec } from '../src/envelope.js'
 import type { Message } from '../src/message.js'

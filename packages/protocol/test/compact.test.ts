@@ -1,6 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { decodeAddress, decodeNodes, decodeNodes6, encodeAddress, encodeNodes, encodeNodes6, normalizeHost, parseHost } from '../src/compact.js'
+import { decodeAddress, decodeNodes, decodeNodes6, encodeAddress, encodeNodes, encodeNodes6, normalizeHost,
+  parseHost } from '../src/compact.js'
 import type { NodeInfo } from '../src/compact.js'
 import { filledId, prng } from './fixtures.js'
 
@@ -116,8 +117,8 @@ address('compact - encodeAddress rejects bad ports', () => {
 
 address('compact - encodeAddress rejects what is not an IP address', () => {
   const bad = ['', 'localhost', 'example.com', '1.2.3', '1.2.3.4.5', '256.1.1.1', '01.2.3.4', '1.2.3.04', ' 1.2.3.4', '1.2.3.4 ',
-    '-1.2.3.4', 'fe80::1%eth0', '1::2::3', ':::', '::1:', ':1::', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7::8',
-    '12345::', 'g::1', '::1.2.3', '1.2.3.4::', '::1.2.3.4:5', '[::1]', 'x'.repeat(46)]
+    '-1.2.3.4', 'fe80::1%eth0', '1::2::3', ':::', '::1:', ':1::', '1:2:3:4:5:6:7:8:9', '1:2:3:4:5:6:7', '1:2:3:4:5:6:7::8', '12345::',
+    'g::1', '::1.2.3', '1.2.3.4::', '::1.2.3.4:5', '[::1]', 'x'.repeat(46)]
   for (const host of bad) assert.is(encodeAddress(host, 80), undefined, host)
 })
 
@@ -133,7 +134,7 @@ address('compact - random IPv4 and IPv6 addresses round trip', () => {
   for (let i = 0; i < 2000; i++) {
     const v6 = rnd.int(2) === 1
     const buf = rnd.bytes(v6 ? 18 : 6)
-    if (v6 && rnd.int(3) === 0) buf.fill(0, 2 + rnd.int(6), 2 + rnd.int(16))          // zero runs
+    if (v6 && rnd.int(3) === 0) buf.fill(0, 2 + rnd.int(6), 2 + rnd.int(16)) // zero runs
     if (buf[buf.length - 1] === 0 && buf[buf.length - 2] === 0) buf[buf.length - 1] = 1
     const decoded = decodeAddress(buf)!
     assert.ok(decoded, 'decodes')

@@ -22,13 +22,15 @@ trips('envelope - a batch of plain messages', () => {
   const batch: Message[] = [
     { type: 'routing.closest', cid: 1 },
     { type: 'routing.closest.reply', re: 1, end: true },
-    { type: 'x', n: 1.5, neg: -7, big: 2 ** 40, s: 'żółw', ok: true, no: false, nil: null, list: [1, 'a', null], nested: { deep: { deeper: [[]] } } } as Message
+    { type: 'x', n: 1.5, neg: -7, big: 2 ** 40, s: 'żółw', ok: true, no: false, nil: null, list: [1, 'a', null],
+      nested: { deep: { deeper: [[]] } } } as Message
   ]
   assert.equal(codec.decode(codec.encode(batch)), batch)
 })
 
 trips('envelope - Uint8Array fields survive as Uint8Array, nested too', () => {
-  const msg = { type: 'transport.seen', id: filledId(7), a: { record: { k: new Uint8Array(32).fill(3), sig: new Uint8Array(64) }, list: [bytes('x'), [new Uint8Array(0)]] } }
+  const msg = { type: 'transport.seen', id: filledId(7),
+    a: { record: { k: new Uint8Array(32).fill(3), sig: new Uint8Array(64) }, list: [bytes('x'), [new Uint8Array(0)]] } }
   const [out] = decodeAs<typeof msg>(codec.encode([msg]))
   assert.equal(out, msg)
   assert.is(Object.getPrototypeOf(out!.id), Uint8Array.prototype)
@@ -62,7 +64,9 @@ trips('envelope - an empty batch', () => {
 
 trips('envelope - a bigger batch: 5,000 messages with ids', () => {
   const rnd = prng(11)
-  const batch = Array.from({ length: 5000 }, (_, i) => ({ type: 'routing.peer.added', cid: i, contact: { id: rnd.bytes(20), host: `10.0.${i >> 8}.${i & 255}`, port: 1 + rnd.int(65535), lastSeen: 1_700_000_000_000 + i } }))
+  const batch = Array.from({ length: 5000 },
+    (_, i) => ({ type: 'routing.peer.added', cid: i,
+      contact: { id: rnd.bytes(20), host: `10.0.${i >> 8}.${i & 255}`, port: 1 + rnd.int(65535), lastSeen: 1_700_000_000_000 + i } }))
   const buf = codec.encode(batch)
   assert.equal(codec.decode(buf), batch)
 })
@@ -144,13 +148,13 @@ garbage('envelope - trailing bytes after a batch give undefined', () => {
 
 garbage('envelope - a hostile message nested 100,000 deep does not throw', () => {
   const depth = 100_000
-  const head = [0x91, 0x82, 0xa4, ...bytes('type'), 0xa1, 0x78, 0xa1, 0x64]     // [ { type: 'x', d: ...
+  const head = [0x91, 0x82, 0xa4, ...bytes('type'), 0xa1, 0x78, 0xa1, 0x64] // [ { type: 'x', d: ...
   const buf = new Uint8Array(head.length + depth + 1)
   buf.set(head)
-  buf.fill(0x91, head.length, head.length + depth)                               // [[[[…
-  buf[buf.length - 1] = 0xc4                                                    // bin 8 … truncated
+  buf.fill(0x91, head.length, head.length + depth) // [[[[…
+  buf[buf.length - 1] = 0xc4 // bin 8 … truncated
   assert.is(codec.decode(buf), undefined)
-  buf[buf.length - 1] = 0xc0                                                    // nil
+  buf[buf.length - 1] = 0xc0 // nil
   const res = codec.decode(buf)
   assert.ok(res !== undefined && res.length === 1 && res[0]!.type === 'x')
 })

@@ -6,8 +6,10 @@ import type { CodedError } from '../src/errors.js'
 import { KRPC_CODE_BY_ERROR } from '../src/catalogue/network.js'
 import { KRPC_ERROR } from '../src/krpc.js'
 
-type ErrorClass = new (message?: string) => CodedError
-const classes = Object.entries(errors).filter(([name, v]) => typeof v === 'function' && name.endsWith('Error') && name !== 'CodedError') as Array<[string, ErrorClass]>
+type ErrorClass = new(message?: string) => CodedError
+const classes = Object.entries(errors).filter(([name, v]) =>
+  typeof v === 'function' && name.endsWith('Error') && name !== 'CodedError'
+) as Array<[string, ErrorClass]>
 
 const each = suite('errors - one class per condition')
 

@@ -5,7 +5,8 @@
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { AMPLIFICATION_LIMIT, decodeNodes, decodeNodes6, encodeKrpc, encodeNodes, encodeNodes6, encodeResponse, FIND_NODE_COUNT, fitNodes, MAX_FIND_NODE_COUNT, randomId, replyBytes, wantedCount, wantedFamilies } from '../src/index.js'
+import { AMPLIFICATION_LIMIT, decodeNodes, decodeNodes6, encodeKrpc, encodeNodes, encodeNodes6, encodeResponse, FIND_NODE_COUNT, fitNodes,
+  MAX_FIND_NODE_COUNT, randomId, replyBytes, wantedCount, wantedFamilies } from '../src/index.js'
 import type { Contact } from '../src/index.js'
 
 const v4 = (i: number): Contact => ({ id: randomId(), host: `10.0.0.${i + 1}`, port: 6881 + i, lastSeen: 0 })
@@ -14,7 +15,8 @@ const v6 = (i: number): Contact => ({ id: randomId(), host: `2001:db8::${i + 1}`
 function query (tidLength: number, extra: { v?: boolean, want?: string[] } = {}): number {
   const a: Record<string, unknown> = { id: randomId(), target: randomId() }
   if (extra.want !== undefined) a.want = extra.want
-  const msg = { y: 'q' as const, t: new Uint8Array(tidLength), q: 'find_node', a: a as { id: Uint8Array }, ...(extra.v === true ? { v: new Uint8Array([80, 67, 0, 1]) } : {}) }
+  const msg = { y: 'q' as const, t: new Uint8Array(tidLength), q: 'find_node', a: a as { id: Uint8Array },
+    ...(extra.v === true ? { v: new Uint8Array([80, 67, 0, 1]) } : {}) }
   return encodeKrpc(msg).length
 }
 
@@ -90,7 +92,8 @@ fit('fit - the lists are the compact encoding of the contacts, byte for byte', (
 fit('fit - addresses stay right for one host on many ports and past the cache bound', () => {
   const hex = (b: Uint8Array | undefined): string => Buffer.from(b ?? []).toString('hex')
   const same = Array.from({ length: 300 }, (_, i): Contact => ({ id: randomId(), host: '10.0.0.1', port: 1000 + i, lastSeen: 0 }))
-  const many = Array.from({ length: 5000 }, (_, i): Contact => ({ id: randomId(), host: `10.${(i >> 8) & 255}.${i & 255}.7`, port: 6881, lastSeen: 0 }))
+  const many = Array.from({ length: 5000 },
+    (_, i): Contact => ({ id: randomId(), host: `10.${(i >> 8) & 255}.${i & 255}.7`, port: 6881, lastSeen: 0 }))
   for (const list of [same, many, same]) {
     for (let i = 0; i < list.length; i += 8) {
       const chunk = list.slice(i, i + 8)
@@ -123,7 +126,6 @@ fit('fit - only nodes of a wanted family are sent', () => {
 })
 
 fit.run()
-
 
 const count = suite('find_node count')
 

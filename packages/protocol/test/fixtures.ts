@@ -4,11 +4,11 @@ import { seededRandom } from '../src/random.js'
 
 export interface Prng {
   /** A float in [0, 1). */
-  next (): number
+  next(): number
   /** An integer in [0, n). */
-  int (n: number): number
-  bytes (n: number): Uint8Array
-  pick<T> (items: readonly T[]): T
+  int(n: number): number
+  bytes(n: number): Uint8Array
+  pick<T>(items: readonly T[]): T
 }
 
 /** The tree's seeded PRNG (mulberry32: deterministic, fast, good enough for fuzzing), with helpers. */
@@ -18,7 +18,11 @@ export function prng (seed: number): Prng {
   return {
     next,
     int,
-    bytes: (n) => { const b = new Uint8Array(n); for (let i = 0; i < n; i++) b[i] = int(256); return b },
+    bytes: (n) => {
+      const b = new Uint8Array(n)
+      for (let i = 0; i < n; i++) b[i] = int(256)
+      return b
+    },
     pick: (items) => items[int(items.length)]!
   }
 }
@@ -37,7 +41,10 @@ export function latin1 (b: Uint8Array): string {
 export function concat (...parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0))
   let at = 0
-  for (const p of parts) { out.set(p, at); at += p.length }
+  for (const p of parts) {
+    out.set(p, at)
+    at += p.length
+  }
   return out
 }
 

@@ -1,6 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { ID_LENGTH, closest, commonPrefixLength, compareDistance, idFromHex, idToHex, idsEqual, isNodeId, parseIdHex, randomId, randomIdWithPrefix, xorDistance } from '../src/id.js'
+import { ID_LENGTH, closest, commonPrefixLength, compareDistance, idFromHex, idToHex, idsEqual, isNodeId, parseIdHex, randomId,
+  randomIdWithPrefix, xorDistance } from '../src/id.js'
 import type { NodeId } from '../src/id.js'
 import { filledId, prng } from './fixtures.js'
 import type { Prng } from './fixtures.js'
@@ -15,7 +16,9 @@ basics('id - isNodeId: exactly 20 bytes of Uint8Array', () => {
   assert.is(ID_LENGTH, 20)
   assert.ok(isNodeId(new Uint8Array(20)))
   assert.ok(isNodeId(Buffer.alloc(20)))
-  for (const x of [new Uint8Array(19), new Uint8Array(21), new Uint16Array(10), 'a'.repeat(20), null, undefined, Array(20).fill(0)]) assert.not.ok(isNodeId(x))
+  for (const x of [new Uint8Array(19), new Uint8Array(21), new Uint16Array(10), 'a'.repeat(20), null, undefined, Array(20).fill(0)]) {
+    assert.not.ok(isNodeId(x))
+  }
 })
 
 basics('id - idsEqual', () => {
@@ -39,7 +42,8 @@ basics('id - hex round trip, lower case out, either case in', () => {
 })
 
 basics('id - parseIdHex gives undefined for anything but 40 hex characters', () => {
-  for (const x of ['', '0'.repeat(39), '0'.repeat(41), 'g'.repeat(40), ' ' + '0'.repeat(39), '0x' + '0'.repeat(38), 42, null, undefined, filledId(1)]) {
+  for (const x of ['', '0'.repeat(39), '0'.repeat(41), 'g'.repeat(40), ' ' + '0'.repeat(39), '0x' + '0'.repeat(38), 42, null, undefined,
+    filledId(1)]) {
     assert.is(parseIdHex(x), undefined, String(x))
   }
 })
@@ -47,7 +51,11 @@ basics('id - parseIdHex gives undefined for anything but 40 hex characters', () 
 basics('id - idFromHex throws ERR_INVALID_ID where parseIdHex gives undefined', () => {
   assert.equal(idFromHex('ff'.repeat(20)), filledId(0xff))
   let err: { code?: unknown, name?: unknown } | undefined
-  try { idFromHex('nope') } catch (e) { err = e as typeof err }
+  try {
+    idFromHex('nope')
+  } catch (e) {
+    err = e as typeof err
+  }
   assert.is(err?.code, 'ERR_INVALID_ID')
   assert.is(err?.name, 'InvalidIdError')
 })
@@ -78,7 +86,7 @@ xor('id - compareDistance has the sign of the BigInt comparison', () => {
   const rnd = prng(3)
   for (let i = 0; i < 2000; i++) {
     const [a, b, t] = ids(rnd, 3) as [NodeId, NodeId, NodeId]
-    if (i % 10 === 0) b.set(a.subarray(0, rnd.int(20)))                                     // shared prefixes
+    if (i % 10 === 0) b.set(a.subarray(0, rnd.int(20))) // shared prefixes
     const want = distance(a, t) < distance(b, t) ? -1 : distance(a, t) > distance(b, t) ? 1 : 0
     assert.is(Math.sign(compareDistance(a, b, t)), want)
   }
@@ -159,7 +167,13 @@ nearest.run()
 const seededIds = suite('id - seeded random ids')
 
 seededIds('id - randomId and randomIdWithPrefix draw from a given generator: the same numbers, the same ids', () => {
-  const gen = (): (() => number) => { let x = 0; return () => { x = (x * 9301 + 49297) % 233280; return x / 233280 } }
+  const gen = (): () => number => {
+    let x = 0
+    return () => {
+      x = (x * 9301 + 49297) % 233280
+      return x / 233280
+    }
+  }
   const a = gen()
   const b = gen()
   assert.equal(randomId(a), randomId(b))

@@ -6,7 +6,11 @@ import { generateIdentity, idFromPublicKey, identityFromPrivateKey, identityFrom
 import { bytes, prng } from './fixtures.js'
 
 function codeOf (fn: () => unknown): unknown {
-  try { fn() } catch (err) { return (err as { code?: unknown }).code }
+  try {
+    fn()
+  } catch (err) {
+    return (err as { code?: unknown }).code
+  }
   return undefined
 }
 
@@ -17,7 +21,8 @@ keys('identity - generateIdentity gives a 32-byte public key, PKCS#8 private key
   assert.is(me.publicKey.length, 32)
   assert.is(me.id.length, 20)
   assert.equal(me.id, new Uint8Array(createHash('sha1').update(me.publicKey).digest()))
-  assert.equal([...me.privateKey.subarray(0, 16)], [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20])
+  assert.equal([...me.privateKey.subarray(0, 16)], [0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22,
+    0x04, 0x20])
 })
 
 keys('identity - fields are plain Uint8Arrays (they go through msgpack and postMessage)', () => {

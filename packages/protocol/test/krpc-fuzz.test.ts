@@ -14,7 +14,11 @@ import type { Prng } from './fixtures.js'
 
 const RUNS = 30_000
 
-interface Tally { ok: number, rejected: number, reasons: Map<string, number> }
+interface Tally {
+  ok: number
+  rejected: number
+  reasons: Map<string, number>
+}
 
 function check (buf: Uint8Array, tally: Tally): void {
   let res: KrpcDecodeResult
@@ -64,7 +68,10 @@ function assertWellTyped (msg: KrpcMessage): void {
 function assertBValues (x: unknown, depth: number): void {
   assert.ok(depth <= 8, 'depth')
   if (x instanceof Uint8Array || Number.isSafeInteger(x)) return
-  if (Array.isArray(x)) { for (const v of x) assertBValues(v, depth + 1); return }
+  if (Array.isArray(x)) {
+    for (const v of x) assertBValues(v, depth + 1)
+    return
+  }
   assert.ok(isPlainDict(x), `unexpected value ${String(x)}`)
   for (const v of Object.values(x as object)) assertBValues(v, depth + 1)
 }
@@ -142,7 +149,9 @@ function validCorpus (): Uint8Array[] {
     bytes('d1:eli201e23:A Generic Error Ocurrede1:t2:aa1:y1:ee'),
     encodeResponse(t, { id, nodes, nodes6 }, { ip: new Uint8Array([1, 2, 3, 4, 0x1a, 0xe1]) }),
     encodeQuery(t, 'pc_list', { id, list: 7, cursor: new Uint8Array([7, 0, 12]) }),
-    encodeQuery(t, 'pc_announce', { id, list: 3, token: bytes('token123'), record: { id, k: new Uint8Array(32).fill(9), n: bytes('alice'), a: new Uint8Array([127, 0, 0, 1, 0x1f, 0x90]), s: 12, sig: new Uint8Array(64).fill(5) } }),
+    encodeQuery(t, 'pc_announce', { id, list: 3, token: bytes('token123'),
+      record: { id, k: new Uint8Array(32).fill(9), n: bytes('alice'), a: new Uint8Array([127, 0, 0, 1, 0x1f, 0x90]), s: 12,
+        sig: new Uint8Array(64).fill(5) } }),
     encodeQuery(t, 'pc_gossip', { id, m: { kind: bytes('search'), hops: 2, q: bytes('bob'), origin: [bytes('x'), [1, [2]]] } }),
     encodeResponse(t, { id, records: [{ id, n: bytes('a') }, { id, n: bytes('b') }], next: new Uint8Array([1, 2]) }),
     encodeError(new Uint8Array([9]), 204, 'Method Unknown')
@@ -194,7 +203,9 @@ function truncate (rnd: Prng, buf: Uint8Array): Uint8Array {
 
 function insert (rnd: Prng, buf: Uint8Array): Uint8Array {
   const at = rnd.int(buf.length + 1)
-  const extra = rnd.int(2) === 0 ? rnd.bytes(1 + rnd.int(8)) : bytes(rnd.pick(['i1e', 'le', 'de', '0:', '1:x', 'l', 'd', 'e', ':', '-', '0']))
+  const extra = rnd.int(2) === 0
+    ? rnd.bytes(1 + rnd.int(8))
+    : bytes(rnd.pick(['i1e', 'le', 'de', '0:', '1:x', 'l', 'd', 'e', ':', '-', '0']))
   const out = new Uint8Array(buf.length + extra.length)
   out.set(buf.subarray(0, at))
   out.set(extra, at)
@@ -209,18 +220,23 @@ function remove (rnd: Prng, buf: Uint8Array): Uint8Array {
 
 /** Rewrites one `<digits>:` length prefix: bigger, smaller, zero-padded or huge. */
 function editLengthPrefix (rnd: Prng, buf: Uint8Array): Uint8Array {
-  return editDigits(rnd, buf, 0x3a, (n) => rnd.pick([String(n + 1), String(Math.max(0, n - 1)), '0' + String(n), String(n * 1000), '99999999999999999', '']))
+  return editDigits(rnd, buf, 0x3a,
+    (n) => rnd.pick([String(n + 1), String(Math.max(0, n - 1)), '0' + String(n), String(n * 1000), '99999999999999999', '']))
 }
 
 /** Rewrites one `i<digits>e` integer: leading zero, negative zero, huge, empty. */
 function editInteger (rnd: Prng, buf: Uint8Array): Uint8Array {
-  return editDigits(rnd, buf, 0x65, (n) => rnd.pick(['0' + String(n), '-0', '-' + String(n), '12345678901234567890', '', '1.5', String(n + 1)]))
+  return editDigits(rnd, buf, 0x65,
+    (n) => rnd.pick(['0' + String(n), '-0', '-' + String(n), '12345678901234567890', '', '1.5', String(n + 1)]))
 }
 
 function editDigits (rnd: Prng, buf: Uint8Array, terminator: number, replace: (n: number) => string): Uint8Array {
   const runs: Array<[number, number]> = []
   for (let i = 0; i < buf.length;) {
-    if (buf[i]! < 0x30 || buf[i]! > 0x39) { i++; continue }
+    if (buf[i]! < 0x30 || buf[i]! > 0x39) {
+      i++
+      continue
+    }
     let j = i
     while (j < buf.length && buf[j]! >= 0x30 && buf[j]! <= 0x39) j++
     if (buf[j] === terminator) runs.push([i, j])

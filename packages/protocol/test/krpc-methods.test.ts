@@ -57,7 +57,8 @@ function badReply (q: string, r: Record<string, unknown>, reason: string): void 
 const methods = suite('krpc-methods - query arguments')
 
 methods('krpc-methods - the table has one entry per method of docs/PROTOCOL.md', () => {
-  assert.equal([...KRPC_METHODS].sort(), ['announce_peer', 'find_node', 'get_peers', 'pc_announce', 'pc_gossip', 'pc_handoff', 'pc_list', 'pc_probe', 'pc_reach', 'pc_record', 'pc_search', 'ping'])
+  assert.equal([...KRPC_METHODS].sort(), ['announce_peer', 'find_node', 'get_peers', 'pc_announce', 'pc_gossip', 'pc_handoff', 'pc_list',
+    'pc_probe', 'pc_reach', 'pc_record', 'pc_search', 'ping'])
   for (const m of KRPC_METHODS) assert.ok(isKrpcMethod(m))
   for (const m of ['sample_infohashes', 'get', 'put', 'toString', '__proto__', 'constructor', '']) assert.not.ok(isKrpcMethod(m), m)
 })
@@ -101,7 +102,8 @@ methods('krpc-methods - pc_reach / pc_probe: a nonce of 1..20 bytes; the pc_reac
     badArgs(m, { id: ID, n: 5 }, 'n is not a byte string')
   }
   const a = new Uint8Array([10, 231, 0, 200, 0x1b, 0x58])
-  assert.equal(parseReply('pc_reach', wireReply({ id: ID, a })), { ok: true, method: 'pc_reach', reply: { id: ID, a: { host: '10.231.0.200', port: 7000 } } })
+  assert.equal(parseReply('pc_reach', wireReply({ id: ID, a })), { ok: true, method: 'pc_reach',
+    reply: { id: ID, a: { host: '10.231.0.200', port: 7000 } } })
   badReply('pc_reach', { id: ID }, 'a missing')
   badReply('pc_reach', { id: ID, a: new Uint8Array(5) }, 'a is not a compact address (6 or 18 bytes)')
 })
@@ -141,7 +143,8 @@ methods('krpc-methods - find_node without n stays BEP 5 (no n in the args), any 
   const plain = parseQueryArgs('find_node', wireArgs('find_node', { id: ID, target: TARGET }))
   assert.equal(plain, { ok: true, method: 'find_node', args: { id: ID, target: TARGET } })
   for (const pad of [new Uint8Array(0), 5, [1, 2], { x: 1 }]) {
-    assert.equal(parseQueryArgs('find_node', { id: ID, target: TARGET, pad }), { ok: true, method: 'find_node', args: { id: ID, target: TARGET } })
+    assert.equal(parseQueryArgs('find_node', { id: ID, target: TARGET, pad }), { ok: true, method: 'find_node',
+      args: { id: ID, target: TARGET } })
   }
 })
 
@@ -217,8 +220,10 @@ methods('krpc-methods - pc_list may carry a token proving the querier', () => {
 })
 
 methods('krpc-methods - pc_record may carry a token too', () => {
-  assert.equal(parseQueryArgs('pc_record', wireArgs('pc_record', { id: ID, token: bytes('t') })), { ok: true, method: 'pc_record', args: { id: ID, token: bytes('t') } })
-  assert.equal(parseQueryArgs('pc_record', wireArgs('pc_record', { id: ID, pad: new Uint8Array(40) })), { ok: true, method: 'pc_record', args: { id: ID } })
+  assert.equal(parseQueryArgs('pc_record', wireArgs('pc_record', { id: ID, token: bytes('t') })), { ok: true, method: 'pc_record',
+    args: { id: ID, token: bytes('t') } })
+  assert.equal(parseQueryArgs('pc_record', wireArgs('pc_record', { id: ID, pad: new Uint8Array(40) })), { ok: true, method: 'pc_record',
+    args: { id: ID } })
   badArgs('pc_record', { id: ID, token: 5 }, 'token is not a byte string')
 })
 
@@ -240,11 +245,15 @@ methods('krpc-methods - get_peers (BEP 5): a 20-byte info_hash, BEP 32 want kept
 })
 
 methods('krpc-methods - announce_peer (BEP 5): token, port 1..65535 unless implied_port, which is an integer', () => {
-  const res = parseQueryArgs('announce_peer', wireArgs('announce_peer', { id: ID, info_hash: TARGET, port: 6881, token: bytes('tok'), seed: 1, name: 'x' }))
+  const res = parseQueryArgs('announce_peer',
+    wireArgs('announce_peer', { id: ID, info_hash: TARGET, port: 6881, token: bytes('tok'), seed: 1, name: 'x' }))
   assert.equal(res, { ok: true, method: 'announce_peer', args: { id: ID, info_hash: TARGET, port: 6881, token: bytes('tok') } })
-  const implied = parseQueryArgs('announce_peer', wireArgs('announce_peer', { id: ID, info_hash: TARGET, port: 0, token: bytes('tok'), implied_port: 1 }))
-  assert.equal(implied, { ok: true, method: 'announce_peer', args: { id: ID, info_hash: TARGET, port: 0, token: bytes('tok'), implied_port: 1 } })
-  assert.ok(parseQueryArgs('announce_peer', { id: ID, info_hash: TARGET, token: bytes('tok'), implied_port: 1 }).ok, 'no port with implied_port')
+  const implied = parseQueryArgs('announce_peer',
+    wireArgs('announce_peer', { id: ID, info_hash: TARGET, port: 0, token: bytes('tok'), implied_port: 1 }))
+  assert.equal(implied, { ok: true, method: 'announce_peer',
+    args: { id: ID, info_hash: TARGET, port: 0, token: bytes('tok'), implied_port: 1 } })
+  assert.ok(parseQueryArgs('announce_peer', { id: ID, info_hash: TARGET, token: bytes('tok'), implied_port: 1 }).ok,
+    'no port with implied_port')
   if (implied.ok) assert.equal(parseQueryArgs('announce_peer', implied.args as unknown as Record<string, unknown>), implied, 'idempotent')
   const base = VALID_ARGS.announce_peer
   badArgs('announce_peer', { ...base, port: undefined }, 'port missing')
@@ -279,9 +288,12 @@ replies('krpc-methods - find_node reply decodes nodes and nodes6', () => {
 })
 
 replies('krpc-methods - find_node reply with only one of nodes / nodes6, or an empty nodes', () => {
-  assert.equal(parseReply('find_node', { id: ID, nodes: encodeNodes([NODE]) }), { ok: true, method: 'find_node', reply: { id: ID, nodes: [NODE], nodes6: [] } })
-  assert.equal(parseReply('find_node', { id: ID, nodes6: encodeNodes6([NODE6]) }), { ok: true, method: 'find_node', reply: { id: ID, nodes: [], nodes6: [NODE6] } })
-  assert.equal(parseReply('find_node', { id: ID, nodes: new Uint8Array(0) }), { ok: true, method: 'find_node', reply: { id: ID, nodes: [], nodes6: [] } })
+  assert.equal(parseReply('find_node', { id: ID, nodes: encodeNodes([NODE]) }), { ok: true, method: 'find_node',
+    reply: { id: ID, nodes: [NODE], nodes6: [] } })
+  assert.equal(parseReply('find_node', { id: ID, nodes6: encodeNodes6([NODE6]) }), { ok: true, method: 'find_node',
+    reply: { id: ID, nodes: [], nodes6: [NODE6] } })
+  assert.equal(parseReply('find_node', { id: ID, nodes: new Uint8Array(0) }), { ok: true, method: 'find_node',
+    reply: { id: ID, nodes: [], nodes6: [] } })
 })
 
 replies('krpc-methods - find_node reply: nodes a multiple of 26, nodes6 of 38', () => {
@@ -289,7 +301,8 @@ replies('krpc-methods - find_node reply: nodes a multiple of 26, nodes6 of 38', 
   badReply('find_node', { id: ID, nodes: bytes('def456...') }, 'nodes is not compact IPv4 nodes (26 bytes each)')
   badReply('find_node', { id: ID, nodes: new Uint8Array(27) }, 'nodes is not compact IPv4 nodes (26 bytes each)')
   badReply('find_node', { id: ID, nodes: 'x'.repeat(26) }, 'nodes is not compact IPv4 nodes (26 bytes each)')
-  badReply('find_node', { id: ID, nodes: encodeNodes([NODE]), nodes6: encodeNodes([NODE]) }, 'nodes6 is not compact IPv6 nodes (38 bytes each)')
+  badReply('find_node', { id: ID, nodes: encodeNodes([NODE]), nodes6: encodeNodes([NODE]) },
+    'nodes6 is not compact IPv6 nodes (38 bytes each)')
   badReply('find_node', { id: ID, nodes6: new Uint8Array(76) }, 'nodes6 is not compact IPv6 nodes (38 bytes each)')
 })
 
@@ -300,7 +313,8 @@ replies('krpc-methods - the BEP 5 find_node response example is rejected by the 
 })
 
 replies('krpc-methods - pc_record, pc_announce, pc_handoff, pc_gossip replies', () => {
-  assert.equal(parseReply('pc_record', wireReply({ id: ID, record: WIRE })), { ok: true, method: 'pc_record', reply: { id: ID, record: WIRE } })
+  assert.equal(parseReply('pc_record', wireReply({ id: ID, record: WIRE })), { ok: true, method: 'pc_record',
+    reply: { id: ID, record: WIRE } })
   badReply('pc_record', { id: ID }, 'record missing')
   assert.ok(parseReply('pc_announce', { id: ID }).ok)
   assert.equal(parseReply('pc_handoff', { id: ID, stored: 2 }), { ok: true, method: 'pc_handoff', reply: { id: ID, stored: 2 } })
@@ -311,7 +325,8 @@ replies('krpc-methods - pc_record, pc_announce, pc_handoff, pc_gossip replies', 
 
 replies('krpc-methods - pc_list reply: a token, then records or nodes', () => {
   const withRecords = parseReply('pc_list', wireReply({ id: ID, token: bytes('t'), records: [WIRE], next: new Uint8Array([0, 1]) }))
-  assert.equal(withRecords, { ok: true, method: 'pc_list', reply: { id: ID, token: bytes('t'), records: [WIRE], next: new Uint8Array([0, 1]) } })
+  assert.equal(withRecords, { ok: true, method: 'pc_list',
+    reply: { id: ID, token: bytes('t'), records: [WIRE], next: new Uint8Array([0, 1]) } })
   const withNodes = parseReply('pc_list', wireReply({ id: ID, token: bytes('t'), nodes: encodeNodes([NODE]) }))
   assert.equal(withNodes, { ok: true, method: 'pc_list', reply: { id: ID, token: bytes('t'), nodes: [NODE] } })
   badReply('pc_list', { id: ID }, 'token missing')
@@ -346,11 +361,14 @@ replies('krpc-methods - get_peers reply: token, compact values (6 / 18 bytes) de
   const v4 = new Uint8Array([10, 0, 0, 1, 0x1a, 0xe1])
   const v6 = new Uint8Array([0xfe, 0x80, ...new Uint8Array(13), 1, 0x1a, 0xe2])
   const res = parseReply('get_peers', wireReply({ id: ID, token: bytes('tok'), values: [v4, v6], nodes: encodeNodes([NODE]) }))
-  assert.equal(res, { ok: true, method: 'get_peers', reply: { id: ID, token: bytes('tok'), values: [{ host: '10.0.0.1', port: 6881 }, { host: 'fe80::1', port: 6882 }], nodes: [NODE], nodes6: [] } })
+  assert.equal(res, { ok: true, method: 'get_peers',
+    reply: { id: ID, token: bytes('tok'), values: [{ host: '10.0.0.1', port: 6881 }, { host: 'fe80::1', port: 6882 }], nodes: [NODE],
+      nodes6: [] } })
   assert.equal(parseReply('get_peers', { id: ID }), { ok: true, method: 'get_peers', reply: { id: ID, nodes: [], nodes6: [] } })
   badReply('get_peers', { id: ID, values: v4 }, 'values is not a list')
   badReply('get_peers', { id: ID, values: [new Uint8Array(7)] }, 'values holds something that is not a compact peer (6 or 18 bytes)')
-  badReply('get_peers', { id: ID, values: [new Uint8Array([10, 0, 0, 1, 0, 0])] }, 'values holds something that is not a compact peer (6 or 18 bytes)')
+  badReply('get_peers', { id: ID, values: [new Uint8Array([10, 0, 0, 1, 0, 0])] },
+    'values holds something that is not a compact peer (6 or 18 bytes)')
   badReply('get_peers', { id: ID, nodes: new Uint8Array(5) }, 'nodes is not compact IPv4 nodes (26 bytes each)')
   assert.equal(parseReply('announce_peer', { id: ID }), { ok: true, method: 'announce_peer', reply: { id: ID } })
 })

@@ -67,9 +67,17 @@ bep5('krpc - generic error', () => {
 })
 
 bep5('krpc - get_peers and announce_peer queries decode (method checked later)', () => {
-  assert.is((decoded(bytes('d1:ad2:id20:abcdefghij01234567899:info_hash20:mnopqrstuvwxyz123456e1:q9:get_peers1:t2:aa1:y1:qe')) as { q: string }).q, 'get_peers')
-  const announce = decoded(bytes('d1:ad2:id20:abcdefghij012345678912:implied_porti1e9:info_hash20:mnopqrstuvwxyz1234564:porti6881e5:token8:aoeusnthe1:q13:announce_peer1:t2:aa1:y1:qe'))
-  assert.equal(announce, { y: 'q', t: TID, q: 'announce_peer', a: { id: ID_A, implied_port: 1, info_hash: ID_M, port: 6881, token: bytes('aoeusnth') } })
+  assert.is(
+    (decoded(bytes('d1:ad2:id20:abcdefghij01234567899:info_hash20:mnopqrstuvwxyz123456e1:q9:get_peers1:t2:aa1:y1:qe')) as { q: string }).q,
+    'get_peers'
+  )
+  const announce = decoded(
+    bytes(
+      'd1:ad2:id20:abcdefghij012345678912:implied_porti1e9:info_hash20:mnopqrstuvwxyz1234564:porti6881e5:token8:aoeusnthe1:q13:announce_peer1:t2:aa1:y1:qe'
+    )
+  )
+  assert.equal(announce, { y: 'q', t: TID, q: 'announce_peer',
+    a: { id: ID_A, implied_port: 1, info_hash: ID_M, port: 6881, token: bytes('aoeusnth') } })
 })
 
 bep5('krpc - a bittorrent-dht style message with v and a 4-byte tid', () => {
@@ -96,7 +104,8 @@ roundTrip('krpc - BEP 43 ro: encodeQuery puts ro: 1 at the top level; decodeKrpc
   assert.equal(decoded(packet), { y: 'q', t, q: 'ping', a: { id: ID_A }, v: CLIENT_VERSION, ro: true })
   assert.equal(decoded(encodeQuery(t, 'ping', { id: ID_A }, { ro: false })), { y: 'q', t, q: 'ping', a: { id: ID_A }, v: CLIENT_VERSION })
   for (const ro of [0, 2, new Uint8Array([1])]) {
-    assert.equal(decoded(bencode({ t, y: 'q', q: 'ping', a: { id: ID_A }, ro })), { y: 'q', t, q: 'ping', a: { id: ID_A } }, `ro ${String(ro)} ignored`)
+    assert.equal(decoded(bencode({ t, y: 'q', q: 'ping', a: { id: ID_A }, ro })), { y: 'q', t, q: 'ping', a: { id: ID_A } },
+      `ro ${String(ro)} ignored`)
   }
   assert.equal(decoded(bencode({ t, y: 'r', r: { id: ID_A }, ro: 1 })), { y: 'r', t, r: { id: ID_A } }, 'not on replies')
 })
@@ -124,7 +133,8 @@ roundTrip('krpc - tids of 1 and 16 bytes', () => {
 })
 
 roundTrip('krpc - encodeKrpc re-encodes a decoded message byte for byte', () => {
-  const inputs = [encodeQuery(TID, 'find_node', { id: ID_A, target: ID_M }), encodeResponse(TID, { id: ID_M, token: bytes('tok') }, { ip: new Uint8Array(6).fill(1) }), encodeError(TID, 203, 'bad')]
+  const inputs = [encodeQuery(TID, 'find_node', { id: ID_A, target: ID_M }),
+    encodeResponse(TID, { id: ID_M, token: bytes('tok') }, { ip: new Uint8Array(6).fill(1) }), encodeError(TID, 203, 'bad')]
   for (const buf of inputs) assert.equal(encodeKrpc(decoded(buf)), buf)
 })
 
@@ -156,7 +166,11 @@ const encodeErrors = suite('krpc - values that cannot be bencoded')
 encodeErrors('krpc - floats, booleans, bigints, symbols, functions throw ERR_KRPC_ENCODE', () => {
   for (const bad of [1.5, NaN, Infinity, true, 10n, Symbol('x'), () => 1, new Date(0), new Map()]) {
     let code: unknown
-    try { encodeQuery(TID, 'ping', { id: ID_A, bad }) } catch (err) { code = (err as { code?: unknown }).code }
+    try {
+      encodeQuery(TID, 'ping', { id: ID_A, bad })
+    } catch (err) {
+      code = (err as { code?: unknown }).code
+    }
     assert.is(code, 'ERR_KRPC_ENCODE', String(typeof bad))
   }
 })
@@ -166,7 +180,11 @@ encodeErrors('krpc - null or undefined inside a list throws, and so does a cycle
   const cyclic: Record<string, unknown> = { id: ID_A }
   cyclic.self = cyclic
   for (const a of [{ id: ID_A, l: [1, null] }, { id: ID_A, l: [undefined] }, cyclic]) {
-    try { encodeResponse(TID, a) } catch (err) { codes.push((err as { code?: unknown }).code) }
+    try {
+      encodeResponse(TID, a)
+    } catch (err) {
+      codes.push((err as { code?: unknown }).code)
+    }
   }
   assert.equal(codes, ['ERR_KRPC_ENCODE', 'ERR_KRPC_ENCODE', 'ERR_KRPC_ENCODE'])
 })

@@ -43,7 +43,7 @@ normalize.run()
 const tokens = suite('match - nameTokens')
 
 tokens('match - split on anything but letters and digits', () => {
-  assert.equal(nameTokens("Jean-Luc O'Neil"), ['jean', 'luc', 'o', 'neil'])
+  assert.equal(nameTokens('Jean-Luc O\'Neil'), ['jean', 'luc', 'o', 'neil'])
   assert.equal(nameTokens('  node_42 / Zoë  '), ['node', '42', 'zoe'])
   assert.equal(nameTokens('a.b,c;d'), ['a', 'b', 'c', 'd'])
 })
@@ -105,7 +105,9 @@ validate('match - lone surrogates are refused', () => {
 })
 
 validate('match - never throws on hostile input', () => {
-  const hostile: unknown[] = [Symbol('x'), { toString: () => { throw new Error('boom') } }, Object.create(null), () => 'ada', 10n]
+  const hostile: unknown[] = [Symbol('x'), { toString: () => {
+    throw new Error('boom')
+  } }, Object.create(null), () => 'ada', 10n]
   for (const q of hostile) assert.not.ok(validateQuery(q).ok)
 })
 
@@ -148,7 +150,7 @@ matching('match - case and accents are ignored on both sides', () => {
 
 matching('match - punctuation separates tokens', () => {
   assert.ok(matchesName('node-42.example', '42'))
-  assert.ok(matchesName("O'Neil", 'neil'))
+  assert.ok(matchesName('O\'Neil', 'neil'))
   assert.ok(matchesName('jean-luc', 'jean luc'))
   assert.not.ok(matchesName('jeanluc', 'luc'))
 })

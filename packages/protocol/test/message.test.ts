@@ -23,7 +23,8 @@ const replies = suite('message - replies')
 
 replies('message - reply copies the body and correlates with cid', () => {
   const req = { type: 'routing.closest', cid: 42 }
-  assert.equal(reply(req, { type: 'routing.closest.reply', contacts: [] }), { type: 'routing.closest.reply', contacts: [], re: 42, end: true })
+  assert.equal(reply(req, { type: 'routing.closest.reply', contacts: [] }), { type: 'routing.closest.reply', contacts: [], re: 42,
+    end: true })
   assert.equal(reply(req, { type: 'crawler.progress' }, false), { type: 'crawler.progress', re: 42, end: false })
 })
 
@@ -34,7 +35,8 @@ replies('message - a request without cid is answered with re -1', () => {
 
 replies('message - errorReply carries the error as data', () => {
   const r = errorReply({ type: 'x', cid: 7 }, new BadSignatureError())
-  assert.equal(r, { type: 'error', re: 7, end: true, error: { name: 'BadSignatureError', code: 'ERR_BAD_SIGNATURE', message: 'peer record signature does not verify' } })
+  assert.equal(r, { type: 'error', re: 7, end: true,
+    error: { name: 'BadSignatureError', code: 'ERR_BAD_SIGNATURE', message: 'peer record signature does not verify' } })
 })
 
 replies.run()

@@ -2,7 +2,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import codec from 'bencode'
 import { createPublicKey, verify as nodeVerify } from 'node:crypto'
-import { createRecord, isPeerRecord, isWireRecord, recordAddress, recordAddresses, recordHasAddress, recordFromWire, recordSignedBytes, recordToWire, recordsEqual, verifyRecord, wireRecordOf } from '../src/record.js'
+import { createRecord, isPeerRecord, isWireRecord, recordAddress, recordAddresses, recordHasAddress, recordFromWire, recordSignedBytes,
+  recordToWire, recordsEqual, verifyRecord, wireRecordOf } from '../src/record.js'
 import type { PeerRecord, VerifyResult } from '../src/record.js'
 import { generateIdentity, idFromPublicKey, signBytes } from '../src/identity.js'
 import type { Identity } from '../src/identity.js'
@@ -20,7 +21,11 @@ function codeOf (res: VerifyResult): string {
 }
 
 function thrownCode (fn: () => unknown): unknown {
-  try { fn() } catch (err) { return (err as { code?: unknown }).code }
+  try {
+    fn()
+  } catch (err) {
+    return (err as { code?: unknown }).code
+  }
   return undefined
 }
 
@@ -117,7 +122,8 @@ reject('record - 65-byte names, also at multibyte boundaries: ERR_NAME_TOO_LONG'
 })
 
 reject('record - bad address lengths and port 0: ERR_BAD_ADDRESS', () => {
-  for (const a of [new Uint8Array(0), new Uint8Array(5).fill(1), new Uint8Array(7).fill(1), new Uint8Array(17).fill(1), new Uint8Array([1, 2, 3, 4, 0, 0])]) {
+  for (const a of [new Uint8Array(0), new Uint8Array(5).fill(1), new Uint8Array(7).fill(1), new Uint8Array(17).fill(1),
+    new Uint8Array([1, 2, 3, 4, 0, 0])]) {
     const rec = signedBy(alice, { id: alice.id, k: alice.publicKey, n: 'alice', a, s: 1 })
     assert.is(codeOf(verifyRecord(rec)), 'ERR_BAD_ADDRESS', String(a.length))
   }
@@ -141,22 +147,38 @@ reject('record - same sequence: identical is fine, different is stale', () => {
 
 reject('record - malformed structure: ERR_RECORD_MALFORMED', () => {
   const bad: unknown[] = [
-    null, undefined, 'record', 42, [], {},
-    { ...aliceRec, id: aliceRec.id.subarray(1) }, { ...aliceRec, k: aliceRec.k.subarray(1) }, { ...aliceRec, sig: aliceRec.sig.subarray(1) },
-    { ...aliceRec, s: -1 }, { ...aliceRec, s: 1.5 }, { ...aliceRec, s: NaN }, { ...aliceRec, s: '3' }, { ...aliceRec, s: 2 ** 53 },
-    { ...aliceRec, n: 5 }, { ...aliceRec, n: bytes('alice') }, { ...aliceRec, a: [1, 2, 3, 4, 0, 1] }, { ...aliceRec, n: 'a\udc00b' }
+    null,
+    undefined,
+    'record',
+    42,
+    [],
+    {},
+    { ...aliceRec, id: aliceRec.id.subarray(1) },
+    { ...aliceRec, k: aliceRec.k.subarray(1) },
+    { ...aliceRec, sig: aliceRec.sig.subarray(1) },
+    { ...aliceRec, s: -1 },
+    { ...aliceRec, s: 1.5 },
+    { ...aliceRec, s: NaN },
+    { ...aliceRec, s: '3' },
+    { ...aliceRec, s: 2 ** 53 },
+    { ...aliceRec, n: 5 },
+    { ...aliceRec, n: bytes('alice') },
+    { ...aliceRec, a: [1, 2, 3, 4, 0, 1] },
+    { ...aliceRec, n: 'a\udc00b' }
   ]
   for (const rec of bad) assert.is(codeOf(verifyRecord(rec)), 'ERR_RECORD_MALFORMED', JSON.stringify(rec)?.slice(0, 60))
 })
 
 reject('record - rejections carry name, code and message as plain data', () => {
   const res = verifyRecord({ ...aliceRec, k: bob.publicKey })
-  assert.equal(res, { ok: false, error: { name: 'IdMismatchError', code: 'ERR_ID_MISMATCH', message: 'peer record id is not SHA-1 of its public key' } })
+  assert.equal(res, { ok: false,
+    error: { name: 'IdMismatchError', code: 'ERR_ID_MISMATCH', message: 'peer record id is not SHA-1 of its public key' } })
 })
 
 reject('record - nothing throws on garbage (3,000 random shapes)', () => {
   const rnd = prng(31)
-  const pieces = (): unknown => rnd.pick([undefined, null, 0, -1, 1.5, 'x', rnd.bytes(rnd.int(70)), rnd.bytes(20), rnd.bytes(32), rnd.bytes(64), rnd.bytes(6), [], {}])
+  const pieces = (): unknown =>
+    rnd.pick([undefined, null, 0, -1, 1.5, 'x', rnd.bytes(rnd.int(70)), rnd.bytes(20), rnd.bytes(32), rnd.bytes(64), rnd.bytes(6), [], {}])
   for (let i = 0; i < 3000; i++) {
     const base: Record<string, unknown> = rnd.int(2) === 0 ? { ...aliceRec } : {}
     for (const key of ['id', 'k', 'n', 'a', 's', 'sig']) if (rnd.int(3) === 0) base[key] = pieces()
@@ -181,7 +203,8 @@ wire('record - recordToWire / recordFromWire round trip, name as UTF-8 bytes', (
 })
 
 wire('record - through a KRPC pc_announce: encode, decode, guard, verify', () => {
-  const packet = encodeQuery(new Uint8Array([1, 2]), 'pc_announce', { id: alice.id, list: 4, record: recordToWire(aliceRec), token: bytes('tok') })
+  const packet = encodeQuery(new Uint8Array([1, 2]), 'pc_announce', { id: alice.id, list: 4, record: recordToWire(aliceRec),
+    token: bytes('tok') })
   const res = decodeKrpc(packet)
   assert.ok(res.ok && res.msg.y === 'q')
   if (!res.ok || res.msg.y !== 'q') return
@@ -227,7 +250,8 @@ dual('a2 - signed over {a, a2, k, n, s}, checked with node:crypto; a record with
   assert.equal(rec.a2, encodeAddress('fd31::2', 7000))
   const signed = codec.encode({ a: Buffer.from(rec.a), a2: Buffer.from(rec.a2!), k: Buffer.from(rec.k), n: Buffer.from('alice'), s: 5 })
   const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(rec.k)])
-  assert.ok(nodeVerify(null, signed, createPublicKey({ key: spki, format: 'der', type: 'spki' }), Buffer.from(rec.sig)), 'the signature covers a2')
+  assert.ok(nodeVerify(null, signed, createPublicKey({ key: spki, format: 'der', type: 'spki' }), Buffer.from(rec.sig)),
+    'the signature covers a2')
   assert.is(codeOf(verifyRecord(rec)), 'ok')
   const old = codec.encode({ a: Buffer.from(aliceRec.a), k: Buffer.from(aliceRec.k), n: Buffer.from('alice'), s: 3 })
   assert.equal(recordSignedBytes(aliceRec), new Uint8Array(old), 'no a2: the bytes records signed before a2 existed')
@@ -244,7 +268,8 @@ dual('a2 - a changed, removed or same-family second address fails; it survives t
   assert.is(codeOf(verifyRecord(stripped)), 'ERR_BAD_SIGNATURE')
   assert.is(codeOf(verifyRecord(signedBy(bob, { ...stripped, a2: encodeAddress('fd31::10', 7000)! }))), 'ERR_BAD_ADDRESS')
   assert.is(codeOf(verifyRecord(signedBy(bob, { ...stripped, a2: new Uint8Array(5) }))), 'ERR_BAD_ADDRESS')
-  assert.is(thrownCode(() => createRecord(bob, { name: 'bob', host: '10.0.0.1', port: 1, seq: 1, also: { host: '10.0.0.2', port: 1 } })), 'ERR_BAD_ADDRESS')
+  assert.is(thrownCode(() => createRecord(bob, { name: 'bob', host: '10.0.0.1', port: 1, seq: 1, also: { host: '10.0.0.2', port: 1 } })),
+    'ERR_BAD_ADDRESS')
   const packet = encodeQuery(new Uint8Array([1, 2]), 'pc_announce', { id: bob.id, list: 4, record: recordToWire(rec), token: bytes('tok') })
   const res = decodeKrpc(packet)
   assert.ok(res.ok && res.msg.y === 'q')
@@ -264,29 +289,40 @@ dual.run()
 
 const readOnly = suite('record - the read-only flag (ro: 1, behind a NAT)')
 
-readOnly('ro - signed over {a, k, n, ro, s}, checked with node:crypto; without it the old bytes; removing or adding it breaks the signature', () => {
-  const rec = createRecord(alice, { name: 'alice', host: '10.231.0.200', port: 7000, seq: 6, readOnly: true })
-  assert.is(rec.ro, 1)
-  const signed = codec.encode({ a: Buffer.from(rec.a), k: Buffer.from(rec.k), n: Buffer.from('alice'), ro: 1, s: 6 })
-  const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(rec.k)])
-  assert.ok(nodeVerify(null, signed, createPublicKey({ key: spki, format: 'der', type: 'spki' }), Buffer.from(rec.sig)), 'the signature covers ro')
-  assert.is(codeOf(verifyRecord(rec)), 'ok')
-  const plain = createRecord(alice, { name: 'alice', host: '192.168.1.7', port: 4000, seq: 3, readOnly: false })
-  assert.equal(plain, aliceRec, 'readOnly false: the very record made before ro existed')
-  const { ro: _dropped, ...stripped } = rec
-  assert.is(codeOf(verifyRecord(stripped)), 'ERR_BAD_SIGNATURE')
-  assert.is(codeOf(verifyRecord({ ...aliceRec, ro: 1 })), 'ERR_BAD_SIGNATURE')
-  assert.is(codeOf(verifyRecord({ ...rec, ro: 2 })), 'ERR_RECORD_MALFORMED')
-  assert.not.ok(recordsEqual(stripped as PeerRecord, rec))
-})
+readOnly(
+  'ro - signed over {a, k, n, ro, s}, checked with node:crypto; without it the old bytes; removing or adding it breaks the signature',
+  () => {
+    const rec = createRecord(alice, { name: 'alice', host: '10.231.0.200', port: 7000, seq: 6, readOnly: true })
+    assert.is(rec.ro, 1)
+    const signed = codec.encode({ a: Buffer.from(rec.a), k: Buffer.from(rec.k), n: Buffer.from('alice'), ro: 1, s: 6 })
+    const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(rec.k)])
+    assert.ok(nodeVerify(null, signed, createPublicKey({ key: spki, format: 'der', type: 'spki' }), Buffer.from(rec.sig)),
+      'the signature covers ro')
+    assert.is(codeOf(verifyRecord(rec)), 'ok')
+    const plain = createRecord(alice, { name: 'alice', host: '192.168.1.7', port: 4000, seq: 3, readOnly: false })
+    assert.equal(plain, aliceRec, 'readOnly false: the very record made before ro existed')
+    const { ro: _dropped, ...stripped } = rec
+    assert.is(codeOf(verifyRecord(stripped)), 'ERR_BAD_SIGNATURE')
+    assert.is(codeOf(verifyRecord({ ...aliceRec, ro: 1 })), 'ERR_BAD_SIGNATURE')
+    assert.is(codeOf(verifyRecord({ ...rec, ro: 2 })), 'ERR_RECORD_MALFORMED')
+    assert.not.ok(recordsEqual(stripped as PeerRecord, rec))
+  }
+)
 
 readOnly('ro - survives the wire and KRPC next to a2; a wire ro other than 1 is malformed', () => {
-  const rec = createRecord(bob, { name: 'bob', host: '10.231.0.200', port: 7000, seq: 2, also: { host: 'fd31::9', port: 7000 }, readOnly: true })
+  const rec = createRecord(bob, { name: 'bob', host: '10.231.0.200', port: 7000, seq: 2, also: { host: 'fd31::9', port: 7000 },
+    readOnly: true })
   const packet = encodeQuery(new Uint8Array([1, 2]), 'pc_announce', { id: bob.id, list: 4, record: recordToWire(rec), token: bytes('tok') })
   const res = decodeKrpc(packet)
-  if (!res.ok || res.msg.y !== 'q') { assert.unreachable('does not decode'); return }
+  if (!res.ok || res.msg.y !== 'q') {
+    assert.unreachable('does not decode')
+    return
+  }
   const args = parseQueryArgs('pc_announce', res.msg.a)
-  if (!args.ok) { assert.unreachable('bad args'); return }
+  if (!args.ok) {
+    assert.unreachable('bad args')
+    return
+  }
   const back = recordFromWire(args.args.record)
   assert.equal(back, rec)
   assert.is(codeOf(verifyRecord(back)), 'ok')

@@ -13,7 +13,8 @@
 import { catchError, EMPTY, finalize, from, ignoreElements, map, mergeMap, of, take } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { idToHex, isLivenessResult, isLivenessStatus, isTransportFailed, isTransportSeen } from '@peerconnect/protocol'
-import type { Contact, LivenessCheck, LivenessResult, Message, RoutingPeerAdded, RoutingPeerRemoved, TransportQuery, TransportSeen } from '@peerconnect/protocol'
+import type { Contact, LivenessCheck, LivenessResult, Message, RoutingPeerAdded, RoutingPeerRemoved, TransportQuery,
+  TransportSeen } from '@peerconnect/protocol'
 import { PING_BACK_CONCURRENCY, PING_BACK_MAX, PING_BACK_WINDOW } from './constants.js'
 import type { RoutingContext } from './context.js'
 import { answersChanged, changed } from './context.js'
@@ -22,7 +23,7 @@ import { onReadOnly } from './read-only.js'
 
 export function onSeen (msg: Message, ctx: RoutingContext): Observable<Message> {
   if (!isTransportSeen(msg)) return EMPTY
-  if (msg.ro === true) return onReadOnly(msg, ctx)     // BEP 43: never in the table
+  if (msg.ro === true) return onReadOnly(msg, ctx) // BEP 43: never in the table
   const contact: Contact = { id: msg.id, host: msg.host, port: msg.port, lastSeen: ctx.deps.clock.now() }
   if (msg.rtt !== undefined) contact.rtt = msg.rtt
   if (msg.pc !== undefined) contact.pc = msg.pc
@@ -52,7 +53,10 @@ function onQueried (msg: TransportSeen, contact: Contact, ctx: RoutingContext): 
   if (pinged !== undefined && now - pinged < PING_BACK_WINDOW) return EMPTY
   if (ctx.pingsBack >= PING_BACK_CONCURRENCY) return EMPTY
   const refused = ctx.table.refusal(contact, { inbound: true })
-  if (refused !== undefined) { ctx.log.debug('querier not pinged back', { reason: refused }); return EMPTY }
+  if (refused !== undefined) {
+    ctx.log.debug('querier not pinged back', { reason: refused })
+    return EMPTY
+  }
   if (pinged !== undefined) ctx.pingedBack.delete(key)
   else if (ctx.pingedBack.size >= PING_BACK_MAX) forgetOldest(ctx.pingedBack, now)
   ctx.pingedBack.set(key, now)
@@ -61,8 +65,10 @@ function onQueried (msg: TransportSeen, contact: Contact, ctx: RoutingContext): 
   return ctx.deps.ask(ping).pipe(
     take(1),
     ignoreElements(),
-    catchError(() => EMPTY),                        // silence or refused: it stays out
-    finalize(() => { ctx.pingsBack-- })
+    catchError(() => EMPTY), // silence or refused: it stays out
+    finalize(() => {
+      ctx.pingsBack--
+    })
   )
 }
 
@@ -90,7 +96,7 @@ export function onFailed (msg: Message, ctx: RoutingContext): Observable<Message
   const known = byId !== null && byId.host === msg.host && byId.port === msg.port ? byId : ctx.table.findByAddress(msg.host, msg.port)
   if (known !== null && ctx.table.markTimeout(known.id, ctx.opts.failAfterTimeouts)) {
     ctx.log.debug('contact failed after timeouts', { host: msg.host, port: msg.port })
-    answersChanged(ctx)                           // the view drops it at once, not at the next heartbeat
+    answersChanged(ctx) // the view drops it at once, not at the next heartbeat
   }
   return EMPTY
 }
@@ -101,7 +107,7 @@ function admit (result: AddResult, ctx: RoutingContext, wasGood: boolean, inboun
     return of(added(result.contact))
   }
   if (result.kind === 'updated') {
-    changed(ctx, { answers: !wasGood })             // failed or old before: good again now
+    changed(ctx, { answers: !wasGood }) // failed or old before: good again now
     return EMPTY
   }
   if (result.kind === 'replaced') {
@@ -109,7 +115,7 @@ function admit (result: AddResult, ctx: RoutingContext, wasGood: boolean, inboun
     const removed: RoutingPeerRemoved = { type: 'routing.peer.removed', contact: result.removed, reason: 'replaced' }
     return from([removed, added(result.contact)])
   }
-  if (result.kind === 'full') return inbound ? EMPTY : checkOldest(result, ctx)   // an inbound contact pushes no one out
+  if (result.kind === 'full') return inbound ? EMPTY : checkOldest(result, ctx) // an inbound contact pushes no one out
   if (result.kind === 'invalid' || result.kind === 'limited') ctx.log.debug('contact refused', { reason: result.reason })
   return EMPTY
 }
@@ -142,7 +148,7 @@ function settle (full: Full, result: LivenessResult | undefined, ctx: RoutingCon
   if (result === undefined || seenSince) return []
   if (result.alive) {
     ctx.table.touch(oldest.id, ctx.deps.clock.now(), result.rtt ?? undefined)
-    changed(ctx, { answers: true })                // a failed contact found alive is good again
+    changed(ctx, { answers: true }) // a failed contact found alive is good again
     return []
   }
   ctx.table.remove(oldest.id)

@@ -16,7 +16,10 @@ import { commonPrefixLength, idsEqual } from '@peerconnect/protocol'
 import type { NodeId } from '@peerconnect/protocol'
 
 /** What an entry needs for k-bucket: an id, and the vector clock its default arbiter would read. */
-export interface BucketEntry { readonly id: NodeId, vectorClock: number }
+export interface BucketEntry {
+  readonly id: NodeId
+  vectorClock: number
+}
 
 export type BucketsAdd<E> = { kind: 'added' | 'updated' } | { kind: 'full', head: E | undefined }
 
@@ -28,7 +31,8 @@ export class Buckets<E extends BucketEntry> {
 
   constructor (readonly self: NodeId, readonly k: number) {
     // The newer version of a contact always wins, and a full bucket names its one oldest contact.
-    this.kb = new KBucket<E>({ localNodeId: self, numberOfNodesPerKBucket: k, numberOfNodesToPing: 1, arbiter: (_incumbent, candidate) => candidate })
+    this.kb = new KBucket<E>({ localNodeId: self, numberOfNodesPerKBucket: k, numberOfNodesToPing: 1,
+      arbiter: (_incumbent, candidate) => candidate })
   }
 
   get size (): number {

@@ -14,7 +14,8 @@ import { PeerStore } from './peer-store.js'
 import type { PeerStoreOptions } from './peer-store.js'
 import { createPeerTokens } from './peer-tokens.js'
 import type { PeerTokens } from './peer-tokens.js'
-import { CHECK_ASK_TIMEOUT, FAIL_AFTER_TIMEOUTS, GOOD_WINDOW, K, REFRESH_AFTER, REFRESH_CHECK_INTERVAL, SAVE_INTERVAL, SNAPSHOT_DELAY, VIEW_HEARTBEAT, VIEW_INTERVAL } from './constants.js'
+import { CHECK_ASK_TIMEOUT, FAIL_AFTER_TIMEOUTS, GOOD_WINDOW, K, REFRESH_AFTER, REFRESH_CHECK_INTERVAL, SAVE_INTERVAL, SNAPSHOT_DELAY,
+  VIEW_HEARTBEAT, VIEW_INTERVAL } from './constants.js'
 
 /** The routing actor's configuration (plain data: it is sent to the worker as is). */
 export interface RoutingInit {
@@ -89,7 +90,8 @@ export interface RoutingContext {
 export type Handler = (msg: Message, ctx: RoutingContext) => Observable<Message>
 
 export function createContext (init: RoutingInit, deps: ActorDeps): RoutingContext {
-  const table = new RoutingTable(init.id, { k: init.k ?? K, goodWindow: init.goodWindow ?? GOOD_WINDOW, createdAt: deps.clock.now(), ipLimits: ipLimitsOf(init.ipLimits) })
+  const table = new RoutingTable(init.id, { k: init.k ?? K, goodWindow: init.goodWindow ?? GOOD_WINDOW, createdAt: deps.clock.now(),
+    ipLimits: ipLimitsOf(init.ipLimits) })
   return {
     table,
     deps,

@@ -10,7 +10,8 @@
  */
 import { of } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { errorReply, FIND_NODE_COUNT, isRpcRequest, KrpcProtocolError, KrpcServerError, parseQueryArgs, reply, wantedFamilies } from '@peerconnect/protocol'
+import { errorReply, FIND_NODE_COUNT, isRpcRequest, KrpcProtocolError, KrpcServerError, parseQueryArgs, reply,
+  wantedFamilies } from '@peerconnect/protocol'
 import type { Message, RpcReply } from '@peerconnect/protocol'
 import type { RoutingContext } from './context.js'
 import { fitPeersReply } from './peers-reply.js'
@@ -40,6 +41,8 @@ export function onAnnouncePeer (msg: Message, ctx: RoutingContext): Observable<M
   const now = ctx.deps.clock.now()
   if (!ctx.peers.tokens.check(token, msg.from.host, now)) return of(errorReply(msg, new KrpcProtocolError('bad token')))
   const peerPort = implied !== undefined && implied !== 0 ? msg.from.port : port!
-  if (ctx.peers.store.add(infoHash, msg.from.host, peerPort, now) === 'full') return of(errorReply(msg, new KrpcServerError('peer store full')))
+  if (ctx.peers.store.add(infoHash, msg.from.host, peerPort, now) === 'full') {
+    return of(errorReply(msg, new KrpcServerError('peer store full')))
+  }
   return of(reply<RpcReply>(msg, { type: 'rpc.reply', r: {} }))
 }

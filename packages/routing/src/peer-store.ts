@@ -31,7 +31,11 @@ export interface PeerStoreOptions {
 /** What `add` did: stored a new peer, refreshed one already held, or refused (the store is full of other info-hashes). */
 export type AddOutcome = 'stored' | 'refreshed' | 'full'
 
-export interface PeerStoreStats { hashes: number, peers: number, ips: number }
+export interface PeerStoreStats {
+  hashes: number
+  peers: number
+  ips: number
+}
 
 export const PEER_STORE_DEFAULTS: Required<PeerStoreOptions> = {
   maxAge: 30 * 60_000,
@@ -43,7 +47,12 @@ export const PEER_STORE_DEFAULTS: Required<PeerStoreOptions> = {
   sweepInterval: 60_000
 }
 
-interface Entry { readonly ip: string, readonly port: number, readonly hash: string, at: number }
+interface Entry {
+  readonly ip: string
+  readonly port: number
+  readonly hash: string
+  at: number
+}
 
 export class PeerStore {
   private readonly opts: Required<PeerStoreOptions>
@@ -55,7 +64,9 @@ export class PeerStore {
   private lastSweep = -Infinity
 
   constructor (opts: PeerStoreOptions = {}) {
-    const given = Object.fromEntries(Object.entries(opts).filter(([k, v]) => Object.hasOwn(PEER_STORE_DEFAULTS, k) && typeof v === 'number' && v > 0))
+    const given = Object.fromEntries(
+      Object.entries(opts).filter(([k, v]) => Object.hasOwn(PEER_STORE_DEFAULTS, k) && typeof v === 'number' && v > 0)
+    )
     this.opts = { ...PEER_STORE_DEFAULTS, ...given }
   }
 

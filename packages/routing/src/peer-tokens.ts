@@ -18,9 +18,9 @@ export interface PeerTokenOptions {
 
 export interface PeerTokens {
   /** The token for `host` now. */
-  issue (host: string, now: number): Uint8Array
+  issue(host: string, now: number): Uint8Array
   /** True when `token` is the current or the previous secret's token for `host`. Never throws. */
-  check (token: unknown, host: string, now: number): boolean
+  check(token: unknown, host: string, now: number): boolean
 }
 
 export const PEER_TOKEN_ROTATE = 5 * 60_000
@@ -28,7 +28,8 @@ export const PEER_TOKEN_BYTES = 8
 
 /** protocol's rotating tokens, bound to the IP alone (in its canonical form). */
 export function createPeerTokens (opts: PeerTokenOptions = {}): PeerTokens {
-  const tokens = createRotatingTokens({ rotate: opts.rotate ?? PEER_TOKEN_ROTATE, bytes: opts.bytes ?? PEER_TOKEN_BYTES, ...(opts.secret === undefined ? {} : { secret: opts.secret }) })
+  const tokens = createRotatingTokens({ rotate: opts.rotate ?? PEER_TOKEN_ROTATE, bytes: opts.bytes ?? PEER_TOKEN_BYTES,
+    ...(opts.secret === undefined ? {} : { secret: opts.secret }) })
   const subject = (host: string): string => normalizeHost(host) ?? host
   return {
     issue: (host, now) => tokens.issue(subject(host), now),

@@ -18,7 +18,7 @@ export interface Persistence {
   /** Saves a changed table every `saveInterval`. Emits nothing. */
   readonly save$: Observable<never>
   /** Saves now, synchronously, if the table changed since the last completed save. */
-  saveNow (): void
+  saveNow(): void
 }
 
 export function createPersistence (ctx: RoutingContext): Persistence {
@@ -39,7 +39,8 @@ export function createPersistence (ctx: RoutingContext): Persistence {
       }
       if (!idsEqual(result.self, ctx.table.self)) {
         // Another node's table (a copied data dir, a replaced identity): its contacts were chosen around another id.
-        log.warn('routing file ignored: it was saved by another node id', { dir, saved: idToHex(result.self), self: idToHex(ctx.table.self) })
+        log.warn('routing file ignored: it was saved by another node id', { dir, saved: idToHex(result.self),
+          self: idToHex(ctx.table.self) })
         return EMPTY
       }
       if (result.skipped > 0) log.warn('bad routing file entries skipped', { skipped: result.skipped })
@@ -64,7 +65,9 @@ export function createPersistence (ctx: RoutingContext): Persistence {
           return EMPTY
         }),
         // not finalize: on unsubscribe it would run before the stop's saveNow
-        tap({ complete: () => { inFlight = false } })
+        tap({ complete: () => {
+          inFlight = false
+        } })
       )
     }),
     ignoreElements()

@@ -20,7 +20,8 @@ export function onGet (msg: Message, ctx: RoutingContext): Observable<Message> {
 
 export function onContacts (msg: Message, ctx: RoutingContext): Observable<Message> {
   if (!isRoutingContacts(msg)) return invalid(msg, 'bad routing.contacts')
-  const body: RoutingContactsReply = { type: 'routing.contacts.reply', self: ctx.table.self, contacts: ctx.table.all(), buckets: ctx.table.bucketFill() }
+  const body: RoutingContactsReply = { type: 'routing.contacts.reply', self: ctx.table.self, contacts: ctx.table.all(),
+    buckets: ctx.table.bucketFill() }
   return of(reply(msg, body))
 }
 

@@ -14,7 +14,11 @@ import type { NodeId } from '@peerconnect/protocol'
 import { MAX_SAVED_CONTACTS, ROUTING_FILE, ROUTING_FILE_VERSION } from './constants.js'
 import { invalidReason } from './table.js'
 
-export interface SavedContact { readonly id: NodeId, readonly host: string, readonly port: number }
+export interface SavedContact {
+  readonly id: NodeId
+  readonly host: string
+  readonly port: number
+}
 
 export type LoadResult =
   | { ok: true, self: NodeId, contacts: SavedContact[], skipped: number }
@@ -37,7 +41,9 @@ export function parseRoutingFile (text: string): LoadResult {
   } catch {
     return { ok: false, missing: false, reason: 'not JSON' }
   }
-  if (!isObj(data) || data.version !== ROUTING_FILE_VERSION) return { ok: false, missing: false, reason: 'not a routing file of a known version' }
+  if (!isObj(data) || data.version !== ROUTING_FILE_VERSION) {
+    return { ok: false, missing: false, reason: 'not a routing file of a known version' }
+  }
   const self = parseIdHex(data.self)
   if (self === undefined || !Array.isArray(data.contacts)) return { ok: false, missing: false, reason: 'self or contacts missing' }
   const contacts: SavedContact[] = []
@@ -104,7 +110,9 @@ export function saveRoutingFileSync (dataDir: string, text: string): void {
     renameSync(tmp, routingFilePath(dataDir))
     syncDir(dataDir)
   } catch (err) {
-    try { unlinkSync(tmp) } catch {}
+    try {
+      unlinkSync(tmp)
+    } catch {}
     throw err
   }
 }
@@ -120,8 +128,14 @@ function syncDir (dir: string): void {
   try {
     fd = openSync(dir, 'r')
     fsyncSync(fd)
-  } catch { /* not supported here */ } finally {
-    if (fd !== undefined) try { closeSync(fd) } catch {}
+  } catch {
+    /* not supported here */
+  } finally {
+    if (fd !== undefined) {
+      try {
+        closeSync(fd)
+      } catch {}
+    }
   }
 }
 

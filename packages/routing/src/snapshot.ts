@@ -11,7 +11,9 @@ import type { Contact, Message } from '@peerconnect/protocol'
 import { SNAPSHOT_TYPE } from '@peerconnect/runtime'
 import type { RoutingContext } from './context.js'
 
-export interface RoutingState { readonly contacts: Contact[] }
+export interface RoutingState {
+  readonly contacts: Contact[]
+}
 
 export function snapshot$ (ctx: RoutingContext): Observable<Message> {
   return ctx.changes$.pipe(

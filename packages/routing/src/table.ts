@@ -7,7 +7,8 @@
  * half of the id space). The bucket that holds our own id covers every longer prefix.
  */
 import { isIP } from 'node:net'
-import { commonPrefixLength, DEFAULT_IP_LIMITS, idsEqual, isNodeId, isNum, isPort, ID_LENGTH, selectClosest, subnetOf } from '@peerconnect/protocol'
+import { commonPrefixLength, DEFAULT_IP_LIMITS, idsEqual, isNodeId, isNum, isPort, ID_LENGTH, selectClosest,
+  subnetOf } from '@peerconnect/protocol'
 import type { Contact, IpLimits, NodeId, SelectOptions, ViewContactData } from '@peerconnect/protocol'
 import { Buckets } from './buckets.js'
 import { FAIL_AFTER_TIMEOUTS, GOOD_WINDOW, K } from './constants.js'
@@ -26,7 +27,9 @@ export type AddResult =
   | { kind: 'replaced', contact: Contact, removed: Contact }
 
 /** How a contact came to us: `found` answered a query we sent on our own (a lookup, a bootstrap); `inbound` answered the ping we sent because it queried us. */
-export interface AddOptions { readonly inbound?: boolean }
+export interface AddOptions {
+  readonly inbound?: boolean
+}
 
 export interface TableOptions {
   /** Contacts per bucket (default 20). */
@@ -108,7 +111,9 @@ export class RoutingTable {
     const own = clean(contact)
     const entry: Entry = { id: own.id, vectorClock: 0, contact: own, failures: 0, timeouts: 0, inbound }
     if (known !== null && entry.contact.rtt === undefined && known.contact.rtt !== undefined) entry.contact.rtt = known.contact.rtt
-    if (known !== null && entry.contact.pc === undefined && known.contact.pc !== undefined && sameAddress(known.contact, contact)) entry.contact.pc = known.contact.pc
+    if (known !== null && entry.contact.pc === undefined && known.contact.pc !== undefined && sameAddress(known.contact, contact)) {
+      entry.contact.pc = known.contact.pc
+    }
     if (known !== null && known.failures > 0) this.failedCount--
     const event = this.buckets.add(entry)
     const bucket = this.bucketOf(entry.id)
@@ -304,7 +309,9 @@ export class RoutingTable {
     const net = subnetOf(contact.host, this.ipLimits.mode)
     if (net === undefined) return undefined
     const mine = known !== null && subnetOf(known.contact.host, this.ipLimits.mode) === net ? 1 : 0
-    if ((this.subnets.get(net) ?? 0) - mine >= this.ipLimits.table) return `more than ${this.ipLimits.table} contacts of ${net} in the table`
+    if ((this.subnets.get(net) ?? 0) - mine >= this.ipLimits.table) {
+      return `more than ${this.ipLimits.table} contacts of ${net} in the table`
+    }
     const bucket = this.bucketOf(contact.id)
     let sameNet = 0
     for (const e of this.entries()) {
@@ -379,7 +386,14 @@ export function invalidReason (c: unknown): string | undefined {
   return undefined
 }
 
-interface Entry { id: NodeId, vectorClock: number, contact: Contact, failures: number, timeouts: number, inbound: boolean }
+interface Entry {
+  id: NodeId
+  vectorClock: number
+  contact: Contact
+  failures: number
+  timeouts: number
+  inbound: boolean
+}
 
 function sameAddress (a: Contact, b: Contact): boolean {
   return a.host === b.host && a.port === b.port

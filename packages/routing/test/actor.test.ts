@@ -1,7 +1,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { compareDistance, decodeNodes, decodeNodes6, encodeKrpc, idsEqual, randomId } from '@peerconnect/protocol'
-import type { Contact, Message, NodeId, RoutingClosestReply, RoutingContactsReply, RoutingGetReply, RoutingPeerAdded, RpcReply, RpcRequest } from '@peerconnect/protocol'
+import type { Contact, Message, NodeId, RoutingClosestReply, RoutingContactsReply, RoutingGetReply, RoutingPeerAdded, RpcReply,
+  RpcRequest } from '@peerconnect/protocol'
 import { routing, routingActor } from '../src/index.js'
 import { fakeClock, fakeDeps, harness, idIn, ofType, recordingAsk, seen } from './fakes.js'
 
@@ -11,7 +12,8 @@ let cid = 0
 function rpc (method: string, args: Record<string, unknown>, extra: Partial<RpcRequest> = {}): RpcRequest {
   const id = extra.id ?? randomId()
   const queryBytes = encodeKrpc({ y: 'q', t: new Uint8Array(2), q: method, a: { ...args, id } }).length
-  return { type: `rpc.${method}`, cid: ++cid, method, from: { host: '10.9.9.9', port: 5000 }, id, args: { ...args, id }, queryBytes, ...extra }
+  return { type: `rpc.${method}`, cid: ++cid, method, from: { host: '10.9.9.9', port: 5000 }, id, args: { ...args, id }, queryBytes,
+    ...extra }
 }
 
 /** Actors started by a test, stopped after it even when it fails (their timers would keep the process alive). */
@@ -28,14 +30,14 @@ function start (opts: { k?: number } = {}) {
   return { ...h, clock, asked }
 }
 
-function tableOf (h: { in$: { next (m: Message): void }, out: Message[] }): Contact[] {
+function tableOf (h: { in$: { next(m: Message): void }, out: Message[] }): Contact[] {
   const q = { type: 'routing.contacts', cid: ++cid } as Message
   h.in$.next(q)
   return lastReply<RoutingContactsReply>(h.out, q.cid).contacts
 }
 
 /** Feeds `n` contacts through transport.seen; returns them. */
-function feed (h: { in$: { next (m: Message): void } }, n: number, host = (i: number) => `10.0.${i >> 8}.${(i & 255) + 1}`): Contact[] {
+function feed (h: { in$: { next(m: Message): void } }, n: number, host = (i: number) => `10.0.${i >> 8}.${(i & 255) + 1}`): Contact[] {
   const out: Contact[] = []
   for (let i = 0; i < n; i++) {
     const id = randomId()
@@ -95,7 +97,7 @@ krpc('krpc - find_node leaves the querier out', () => {
 
 krpc('krpc - find_node over IPv6 answers nodes6', () => {
   const h = start()
-  feed(h, 3, i => `2001:db8:${i + 1}::1`)  // a /64 each: 2 per /64 per bucket
+  feed(h, 3, i => `2001:db8:${i + 1}::1`) // a /64 each: 2 per /64 per bucket
   feed(h, 2)
   const q = rpc('find_node', { target: randomId() }, { from: { host: '2001:db8::99', port: 1 } })
   h.in$.next(q)
@@ -107,7 +109,7 @@ krpc('krpc - find_node over IPv6 answers nodes6', () => {
 
 krpc('krpc - find_node with want n4+n6 answers both lists', () => {
   const h = start()
-  feed(h, 3, i => `2001:db8:${i + 1}::1`)  // a /64 each: 2 per /64 per bucket
+  feed(h, 3, i => `2001:db8:${i + 1}::1`) // a /64 each: 2 per /64 per bucket
   feed(h, 2)
   const q = rpc('find_node', { target: randomId(), want: ['n4', 'n6'] })
   h.in$.next(q)
@@ -307,7 +309,8 @@ life('lifecycle - a bad own id is a fatal error of the stream', () => {
 life('lifecycle - the factory consumes exactly what the actor handles (its handler table, and actor.cancel from the kit)', () => {
   const spec = routing({ id: self, k: 8 })
   assert.is(spec.name, 'routing')
-  assert.equal([...spec.consumes].sort(), ['actor.cancel', 'liveness.status', 'routing.closest', 'routing.contacts', 'routing.get', 'rpc.announce_peer', 'rpc.find_node', 'rpc.get_peers', 'rpc.ping', 'transport.failed', 'transport.seen'])
+  assert.equal([...spec.consumes].sort(), ['actor.cancel', 'liveness.status', 'routing.closest', 'routing.contacts', 'routing.get',
+    'rpc.announce_peer', 'rpc.find_node', 'rpc.get_peers', 'rpc.ping', 'transport.failed', 'transport.seen'])
   assert.ok(String(spec.worker).endsWith('/worker.js'))
   assert.equal(spec.init, { id: self, k: 8 })
 })

@@ -17,7 +17,7 @@ function start (opts: { k?: number } = {}) {
   return { ...h, clock, asked, pings: () => asked.filter((m): m is TransportQuery => m.type === 'transport.query') }
 }
 
-function tableOf (h: { in$: { next (m: Message): void }, out: Message[] }): Contact[] {
+function tableOf (h: { in$: { next(m: Message): void }, out: Message[] }): Contact[] {
   const q = { type: 'routing.contacts', cid: ++cid } as Message
   h.in$.next(q)
   return (h.out.find(x => x.re === q.cid) as RoutingContactsReply).contacts
@@ -140,7 +140,9 @@ ip('a known id moving to a full subnet keeps its old address', () => {
   assert.is(t.get(a)!.host, '127.5.0.1')
 })
 
-const stopAll = (): void => { for (const stop of running.splice(0)) stop() }
+const stopAll = (): void => {
+  for (const stop of running.splice(0)) stop()
+}
 proof.after.each(stopAll)
 share.after.each(stopAll)
 proof.run()

@@ -11,8 +11,16 @@ import { commonPrefixLength, randomId, randomIdWithPrefix } from '@peerconnect/p
 import type { NodeId } from '@peerconnect/protocol'
 import { Buckets } from '../src/buckets.js'
 
-interface E { id: NodeId, vectorClock: number, n: number }
-interface Tree { contacts: E[] | null, left: Tree | null, right: Tree | null }
+interface E {
+  id: NodeId
+  vectorClock: number
+  n: number
+}
+interface Tree {
+  contacts: E[] | null
+  left: Tree | null
+  right: Tree | null
+}
 
 function mulberry (seed: number): () => number {
   let a = seed >>> 0
@@ -27,12 +35,22 @@ function mulberry (seed: number): () => number {
 function reference (self: NodeId, k: number): { kb: KBucket<E>, add: (e: E) => { kind: string, head?: E }, depth: () => number } {
   const kb = new KBucket<E>({ localNodeId: self, numberOfNodesPerKBucket: k, numberOfNodesToPing: 1, arbiter: (_a, b) => b })
   let last: { kind: string, head?: E } = { kind: 'none' }
-  kb.on('added', () => { last = { kind: 'added' } })
-  kb.on('updated', () => { last = { kind: 'updated' } })
-  kb.on('ping', (old: E[]) => { last = old[0] === undefined ? { kind: 'full' } : { kind: 'full', head: old[0] } })
+  kb.on('added', () => {
+    last = { kind: 'added' }
+  })
+  kb.on('updated', () => {
+    last = { kind: 'updated' }
+  })
+  kb.on('ping', (old: E[]) => {
+    last = old[0] === undefined ? { kind: 'full' } : { kind: 'full', head: old[0] }
+  })
   return {
     kb,
-    add: e => { last = { kind: 'none' }; kb.add(e); return last },
+    add: e => {
+      last = { kind: 'none' }
+      kb.add(e)
+      return last
+    },
     depth: () => {
       let node = (kb as unknown as { root: Tree }).root
       let bit = 0

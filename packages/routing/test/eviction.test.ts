@@ -1,7 +1,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { idsEqual, randomId } from '@peerconnect/protocol'
-import type { LivenessCheck, Message, NodeId, RoutingContactsReply, RoutingGetReply, RoutingPeerAdded, RoutingPeerRemoved } from '@peerconnect/protocol'
+import type { LivenessCheck, Message, NodeId, RoutingContactsReply, RoutingGetReply, RoutingPeerAdded,
+  RoutingPeerRemoved } from '@peerconnect/protocol'
 import { routingActor } from '../src/index.js'
 import { alive, fakeClock, fakeDeps, harness, idIn, manualAsk, ofType, seen } from './fakes.js'
 
@@ -20,11 +21,14 @@ function fullBucket () {
   const h = harness(routingActor({ id: self, k: 2 }), fakeDeps(m.ask, { clock }))
   running.push(h.stop)
   const members: NodeId[] = [idIn(self, 0), idIn(self, 0)]
-  for (const id of members) { h.in$.next(seen(id)); clock.advance(1000) }
+  for (const id of members) {
+    h.in$.next(seen(id))
+    clock.advance(1000)
+  }
   return { ...h, ...m, clock, members }
 }
 
-function get (h: { in$: { next (m: Message): void }, out: Message[] }, id: NodeId): RoutingGetReply['contact'] {
+function get (h: { in$: { next(m: Message): void }, out: Message[] }, id: NodeId): RoutingGetReply['contact'] {
   const q = { type: 'routing.get', cid: ++cid, id } as Message
   h.in$.next(q)
   return (h.out.find(x => x.re === q.cid) as RoutingGetReply).contact
@@ -141,7 +145,10 @@ checks('checks - the check asks with the configured bound', () => {
   const clock = fakeClock()
   const seenOpts: Array<number | undefined> = []
   const m = manualAsk()
-  const h = harness(routingActor({ id: self, k: 1, checkTimeout: 1234 }), fakeDeps((msg, o) => { seenOpts.push(o?.timeout); return m.ask(msg, o) }, { clock }))
+  const h = harness(routingActor({ id: self, k: 1, checkTimeout: 1234 }), fakeDeps((msg, o) => {
+    seenOpts.push(o?.timeout)
+    return m.ask(msg, o)
+  }, { clock }))
   running.push(h.stop)
   h.in$.next(seen(idIn(self, 0)))
   h.in$.next(seen(idIn(self, 0)))

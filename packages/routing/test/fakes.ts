@@ -6,20 +6,35 @@ import type { Contact, Message, NodeId, TransportSeen } from '@peerconnect/proto
 import type { ActorDeps, ActorFn, Logger } from '@peerconnect/runtime'
 import { testDeps } from '@peerconnect/runtime/testing'
 
-export interface LogLine { level: string, msg: string, fields?: Record<string, unknown> }
+export interface LogLine {
+  level: string
+  msg: string
+  fields?: Record<string, unknown>
+}
 
 /** A logger that keeps what it was told. */
 export function memoryLogger (lines: LogLine[] = []): Logger & { lines: LogLine[] } {
-  const at = (level: string) => (msg: string, fields?: Record<string, unknown>): void => { lines.push({ level, msg, ...(fields ? { fields } : {}) }) }
-  const log: Logger & { lines: LogLine[] } = { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: () => log }
+  const at = (level: string) => (msg: string, fields?: Record<string, unknown>): void => {
+    lines.push({ level, msg, ...(fields ? { fields } : {}) })
+  }
+  const log: Logger & { lines: LogLine[] } = { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'),
+    child: () => log }
   return log
 }
 
-export interface FakeClock { now (): number, advance (ms: number): void, set (ms: number): void }
+export interface FakeClock {
+  now(): number
+  advance(ms: number): void
+  set(ms: number): void
+}
 
 export function fakeClock (start = 1_000_000): FakeClock {
   let t = start
-  return { now: () => t, advance: ms => { t += ms }, set: ms => { t = ms } }
+  return { now: () => t, advance: ms => {
+    t += ms
+  }, set: ms => {
+    t = ms
+  } }
 }
 
 export type Ask = (msg: Message, opts?: { timeout?: number }) => Observable<Message>
@@ -29,22 +44,28 @@ export type Ask = (msg: Message, opts?: { timeout?: number }) => Observable<Mess
  * real time unless a scheduler is given, with a clock the test sets by hand (the table's times)
  * and, when given, the test's own logger.
  */
-export function fakeDeps (ask: Ask, opts: { clock?: { now (): number }, scheduler?: SchedulerLike, snapshot?: unknown, log?: Logger } = {}): ActorDeps {
+export function fakeDeps (ask: Ask,
+  opts: { clock?: { now(): number }, scheduler?: SchedulerLike, snapshot?: unknown, log?: Logger } = {}): ActorDeps {
   const deps = testDeps({ name: 'routing', ask, snapshot: opts.snapshot, scheduler: opts.scheduler ?? asyncScheduler })
   return { ...deps, clock: opts.clock ?? fakeClock(), log: opts.log ?? memoryLogger() }
 }
 
 /** An ask that nobody answers (like a supervisor with no consumer). */
-export const noConsumer: Ask = () => throwError(() => Object.assign(new Error('no consumer'), { name: 'NoConsumerError', code: 'ERR_NO_CONSUMER' }))
+export const noConsumer: Ask = () =>
+  throwError(() => Object.assign(new Error('no consumer'), { name: 'NoConsumerError', code: 'ERR_NO_CONSUMER' }))
 
 /** An ask that records every request and answers with `answer(msg)`. */
 export function recordingAsk (answer: Ask = noConsumer): { ask: Ask, asked: Message[] } {
   const asked: Message[] = []
-  return { asked, ask: (msg, o) => { asked.push(msg); return answer(msg, o) } }
+  return { asked, ask: (msg, o) => {
+    asked.push(msg)
+    return answer(msg, o)
+  } }
 }
 
 /** An ask whose answers the test gives by hand, per request, in any order. */
-export function manualAsk (): { ask: Ask, asked: Message[], answer: (i: number, m: Message) => void, fail: (i: number, code: string) => void, cancelled: () => number } {
+export function manualAsk (): { ask: Ask, asked: Message[], answer: (i: number, m: Message) => void,
+  fail: (i: number, code: string) => void, cancelled: () => number } {
   const asked: Message[] = []
   const pending: Array<Subject<Message>> = []
   let cancelled = 0
@@ -54,22 +75,37 @@ export function manualAsk (): { ask: Ask, asked: Message[], answer: (i: number, 
     pending.push(s)
     return new Observable<Message>(sub => {
       let settled = false
-      const inner = s.subscribe({ next: v => sub.next(v), error: e => { settled = true; sub.error(e) }, complete: () => { settled = true; sub.complete() } })
-      return () => { if (!settled) cancelled++; inner.unsubscribe() }
+      const inner = s.subscribe({ next: v => sub.next(v), error: e => {
+        settled = true
+        sub.error(e)
+      }, complete: () => {
+        settled = true
+        sub.complete()
+      } })
+      return () => {
+        if (!settled) cancelled++
+        inner.unsubscribe()
+      }
     })
   }
-  const answer = (i: number, m: Message): void => { pending[i]!.next(m); pending[i]!.complete() }
+  const answer = (i: number, m: Message): void => {
+    pending[i]!.next(m)
+    pending[i]!.complete()
+  }
   const fail = (i: number, code: string): void => pending[i]!.error(Object.assign(new Error(code), { code }))
   return { ask, asked, answer, fail, cancelled: () => cancelled }
 }
 
 /** Runs an actor fn over a Subject and collects what it emits. */
-export function harness (run: ActorFn, deps: ActorDeps): { in$: Subject<Message>, out: Message[], errors: unknown[], done: () => boolean, stop: () => void } {
+export function harness (run: ActorFn,
+  deps: ActorDeps): { in$: Subject<Message>, out: Message[], errors: unknown[], done: () => boolean, stop: () => void } {
   const in$ = new Subject<Message>()
   const out: Message[] = []
   const errors: unknown[] = []
   let completed = false
-  const sub = run(in$, deps).subscribe({ next: m => out.push(m), error: e => errors.push(e), complete: () => { completed = true } })
+  const sub = run(in$, deps).subscribe({ next: m => out.push(m), error: e => errors.push(e), complete: () => {
+    completed = true
+  } })
   return { in$, out, errors, done: () => completed, stop: () => sub.unsubscribe() }
 }
 
@@ -88,6 +124,6 @@ export function ofType<T extends Message> (out: Message[], type: string): T[] {
 
 export function alive (check: Message, isAlive: boolean, at = 0): Message {
   const c = check as unknown as Contact
-  return { type: 'liveness.result', re: 1, end: true, id: c.id, host: c.host, port: c.port, alive: isAlive, via: isAlive ? 'udp' : null, rtt: isAlive ? 5 : null, checkedAt: at } as Message
+  return { type: 'liveness.result', re: 1, end: true, id: c.id, host: c.host, port: c.port, alive: isAlive, via: isAlive ? 'udp' : null,
+    rtt: isAlive ? 5 : null, checkedAt: at } as Message
 }
-

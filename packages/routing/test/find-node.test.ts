@@ -1,6 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { AMPLIFICATION_LIMIT, compareDistance, decodeNodes, encodeKrpc, encodeResponse, MAX_TID_LENGTH, randomId, replyBytes } from '@peerconnect/protocol'
+import { AMPLIFICATION_LIMIT, compareDistance, decodeNodes, encodeKrpc, encodeResponse, MAX_TID_LENGTH, randomId,
+  replyBytes } from '@peerconnect/protocol'
 import type { Contact, Message, NodeId, RoutingContactsReply, RpcReply, RpcRequest } from '@peerconnect/protocol'
 import { routingActor } from '../src/index.js'
 import { fakeClock, fakeDeps, harness, recordingAsk, seen } from './fakes.js'
@@ -12,7 +13,8 @@ let cid = 0
 function findNode (args: Record<string, unknown>): RpcRequest {
   const id = randomId()
   const queryBytes = encodeKrpc({ y: 'q', t: new Uint8Array(2), q: 'find_node', a: { ...args, id } }).length
-  return { type: 'rpc.find_node', cid: ++cid, method: 'find_node', from: { host: '10.9.9.9', port: 5000 }, id, args: { ...args, id }, queryBytes }
+  return { type: 'rpc.find_node', cid: ++cid, method: 'find_node', from: { host: '10.9.9.9', port: 5000 }, id, args: { ...args, id },
+    queryBytes }
 }
 
 /** A routing actor holding `n` contacts; `ask(args)` answers one find_node. */
@@ -40,8 +42,10 @@ function responder (n: number) {
 /** Zero bytes enough that 3x the query fits `n` nodes for the longest tid (what the crawler sends, found here by search). */
 function padFor (n: number): Uint8Array {
   const reply = replyBytes(MAX_TID_LENGTH, 26 * n, -1)
-  for (let len = 0; ; len++) {
-    const q = encodeKrpc({ y: 'q', t: new Uint8Array(1), q: 'find_node', a: { id: randomId(), target: randomId(), n, pad: new Uint8Array(len) } }).length
+  for (let len = 0;; len++) {
+    const q =
+      encodeKrpc({ y: 'q', t: new Uint8Array(1), q: 'find_node', a: { id: randomId(), target: randomId(), n, pad: new Uint8Array(len) } })
+        .length
     if (AMPLIFICATION_LIMIT * q >= reply) return new Uint8Array(len)
   }
 }

@@ -1,6 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { AMPLIFICATION_LIMIT, compareDistance, decodeNodes, decodeNodes6, encodeKrpc, encodeResponse, MAX_TID_LENGTH, parseReply, randomId } from '@peerconnect/protocol'
+import { AMPLIFICATION_LIMIT, compareDistance, decodeNodes, decodeNodes6, encodeKrpc, encodeResponse, MAX_TID_LENGTH, parseReply,
+  randomId } from '@peerconnect/protocol'
 import type { Address, Contact, ErrorReply, Message, NodeId, RoutingContactsReply, RpcReply, RpcRequest } from '@peerconnect/protocol'
 import { routingActor } from '../src/index.js'
 import { fakeClock, fakeDeps, harness, recordingAsk, seen } from './fakes.js'
@@ -166,7 +167,8 @@ gp('get_peers - many peers: values first, as many as fit in 3x (newest first), n
   assert.ok(values.length >= 15 && values.length < 60, `${values.length} values`)
   assert.equal(values.map(v => v.port), Array.from({ length: values.length }, (_, i) => 5059 - i), 'newest first')
   assert.ok(got.bytes <= AMPLIFICATION_LIMIT * got.queryBytes, `${got.bytes} > 3 x ${got.queryBytes}`)
-  assert.ok(got.bytes > AMPLIFICATION_LIMIT * got.queryBytes - 30, `the reply fills its bound (${got.bytes} of ${AMPLIFICATION_LIMIT * got.queryBytes})`)
+  assert.ok(got.bytes > AMPLIFICATION_LIMIT * got.queryBytes - 30,
+    `the reply fills its bound (${got.bytes} of ${AMPLIFICATION_LIMIT * got.queryBytes})`)
   n.stop()
 })
 

@@ -7,7 +7,8 @@ import { idsEqual, idToHex, randomId, seededRandom } from '@peerconnect/protocol
 import type { Message, NodeId, TransportQuery } from '@peerconnect/protocol'
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { routingActor } from '../src/index.js'
-import { encodeRoutingFile, loadRoutingFile, parseRoutingFile, routingFilePath, saveRoutingFile, saveRoutingFileSync } from '../src/routing-file.js'
+import { encodeRoutingFile, loadRoutingFile, parseRoutingFile, routingFilePath, saveRoutingFile,
+  saveRoutingFileSync } from '../src/routing-file.js'
 import type { SavedContact } from '../src/routing-file.js'
 import { MAX_SAVED_CONTACTS } from '../src/constants.js'
 import { fakeDeps, harness, manualAsk, memoryLogger, recordingAsk, seen } from './fakes.js'
@@ -66,7 +67,9 @@ file('file - bad entries are skipped and counted', () => {
       { id: 'zz', host: '10.0.0.1', port: 1 },
       { id: idToHex(randomId()), host: 'example.org', port: 1 },
       { id: idToHex(randomId()), host: '10.0.0.1', port: 70000 },
-      null, 5, 'x'
+      null,
+      5,
+      'x'
     ]
   })
   const r = parseRoutingFile(text)
@@ -98,7 +101,7 @@ file('file - parsing never throws on 3,000 mutations of a valid file', () => {
       else chars.splice(at, 0, '{}[]",:0-e'[Math.floor(rand() * 10)]!)
     }
     const r = parseRoutingFile(chars.join(''))
-    if (r.ok) for (const c of r.contacts) assert.is(c.id.length, 20)
+    if (r.ok) { for (const c of r.contacts) assert.is(c.id.length, 20) }
   }
 })
 
@@ -156,7 +159,11 @@ file('file - a failed save throws and leaves no temp file', withTimeout(5000, as
   const dir = tempDir()
   mkdirSync(routingFilePath(dir))
   let threw = false
-  try { await saveRoutingFile(dir, '{}') } catch { threw = true }
+  try {
+    await saveRoutingFile(dir, '{}')
+  } catch {
+    threw = true
+  }
   assert.ok(threw)
   assert.equal(readdirSync(dir), ['routing.json'])
   assert.throws(() => saveRoutingFileSync(dir, '{}'))
@@ -249,7 +256,9 @@ persist('persist - a file saved by another node id is logged and ignored: its co
   const lines: LogLine[] = []
   const { ask, asked } = recordingAsk()
   const h = harness(routingActor({ id: self, dataDir: dir }), fakeDeps(ask, { log: memoryLogger(lines) }))
-  await waitFor(() => lines.some(l => l.level === 'warn' && l.msg === 'routing file ignored: it was saved by another node id'), { what: 'a warning' })
+  await waitFor(() => lines.some(l => l.level === 'warn' && l.msg === 'routing file ignored: it was saved by another node id'), {
+    what: 'a warning'
+  })
   // The load ends with that warning: pings would have been sent in the same step.
   assert.is(pings(asked).length, 0)
   assert.not.ok(lines.some(l => l.msg === 're-pinging saved contacts'))

@@ -17,7 +17,7 @@ function start () {
   return { ...h, clock, asked, pings: () => asked.filter((m): m is TransportQuery => m.type === 'transport.query') }
 }
 
-function tableOf (h: { in$: { next (m: Message): void }, out: Message[] }): Contact[] {
+function tableOf (h: { in$: { next(m: Message): void }, out: Message[] }): Contact[] {
   const q = { type: 'routing.contacts', cid: ++cid } as Message
   h.in$.next(q)
   return (h.out.find(x => x.re === q.cid) as RoutingContactsReply).contacts
@@ -35,27 +35,28 @@ ro('a read-only querier is not pinged back, and its replies do not admit it', ()
   assert.is(ofType(h.out, 'routing.peer.added').length, 0)
 })
 
-ro('a contact that goes read-only is removed (reason readonly) and leaves the find_node view; back to read-write it may enter again', async () => {
-  const h = start()
-  const id = randomId()
-  h.in$.next(seen(id, { host: '10.7.0.2', port: 7000, rtt: 4 }))
-  assert.is(tableOf(h).length, 1)
-  h.clock.advance(1000)
-  h.in$.next(seen(id, { host: '10.7.0.2', port: 7000, queried: true, ro: true }))
-  assert.is(tableOf(h).length, 0)
-  const removed = ofType(h.out, 'routing.peer.removed') as RoutingPeerRemoved[]
-  assert.is(removed.length, 1)
-  assert.is(removed[0]!.reason, 'readonly')
-  await new Promise(resolve => setTimeout(resolve, 50))
-  const views = ofType(h.out, 'routing.view') as RoutingView[]
-  assert.ok(views.length > 0)
-  assert.is(views.at(-1)!.contacts.length, 0, 'the transport stops naming it')
-  h.clock.advance(61_000)
-  h.in$.next(seen(id, { host: '10.7.0.2', port: 7000, queried: true }))
-  assert.is(h.pings().length, 1, 'no ro: pinged back as anyone')
-  h.in$.next(seen(id, { host: '10.7.0.2', port: 7000, rtt: 3 }))
-  assert.is(tableOf(h).length, 1)
-})
+ro('a contact that goes read-only is removed (reason readonly) and leaves the find_node view; back to read-write it may enter again',
+  async () => {
+    const h = start()
+    const id = randomId()
+    h.in$.next(seen(id, { host: '10.7.0.2', port: 7000, rtt: 4 }))
+    assert.is(tableOf(h).length, 1)
+    h.clock.advance(1000)
+    h.in$.next(seen(id, { host: '10.7.0.2', port: 7000, queried: true, ro: true }))
+    assert.is(tableOf(h).length, 0)
+    const removed = ofType(h.out, 'routing.peer.removed') as RoutingPeerRemoved[]
+    assert.is(removed.length, 1)
+    assert.is(removed[0]!.reason, 'readonly')
+    await new Promise(resolve => setTimeout(resolve, 50))
+    const views = ofType(h.out, 'routing.view') as RoutingView[]
+    assert.ok(views.length > 0)
+    assert.is(views.at(-1)!.contacts.length, 0, 'the transport stops naming it')
+    h.clock.advance(61_000)
+    h.in$.next(seen(id, { host: '10.7.0.2', port: 7000, queried: true }))
+    assert.is(h.pings().length, 1, 'no ro: pinged back as anyone')
+    h.in$.next(seen(id, { host: '10.7.0.2', port: 7000, rtt: 3 }))
+    assert.is(tableOf(h).length, 1)
+  })
 
 ro('an ro sighting of an address we do not hold changes nothing', () => {
   const h = start()
@@ -66,5 +67,7 @@ ro('an ro sighting of an address we do not hold changes nothing', () => {
   assert.is(ofType(h.out, 'routing.peer.removed').length, 0)
 })
 
-ro.after(() => { for (const stop of running) stop() })
+ro.after(() => {
+  for (const stop of running) stop()
+})
 ro.run()

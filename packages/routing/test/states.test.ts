@@ -8,7 +8,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { idsEqual, minute, randomId } from '@peerconnect/protocol'
-import type { Contact, Message, NodeId, RoutingClosestReply, RoutingContactsReply, RoutingPeerAdded, TransportFailed } from '@peerconnect/protocol'
+import type { Contact, Message, NodeId, RoutingClosestReply, RoutingContactsReply, RoutingPeerAdded,
+  TransportFailed } from '@peerconnect/protocol'
 import { FAIL_AFTER_TIMEOUTS, GOOD_WINDOW, RoutingTable, routingActor } from '../src/index.js'
 import { fakeClock, fakeDeps, harness, manualAsk, ofType, seen } from './fakes.js'
 
@@ -78,7 +79,8 @@ function start (opts: { failAfterTimeouts?: number } = {}) {
 
 type Started = ReturnType<typeof start>
 
-const failed = (c: { id: NodeId, host: string, port: number }): TransportFailed => ({ type: 'transport.failed', id: c.id, host: c.host, port: c.port, reason: 'timeout' })
+const failed = (c: { id: NodeId, host: string, port: number }): TransportFailed => ({ type: 'transport.failed', id: c.id, host: c.host,
+  port: c.port, reason: 'timeout' })
 
 function closest (h: Started, target: NodeId, extra: Record<string, unknown> = {}): Contact[] {
   const q = { type: 'routing.closest', cid: ++cid, target, n: 20, ...extra } as Message
@@ -90,22 +92,25 @@ const has = (cs: Contact[], id: NodeId): boolean => cs.some(c => idsEqual(c.id, 
 
 const actor = suite('contact states - the routing actor')
 
-actor(`states - with the default threshold one lost reply keeps a contact in answers; ${FAIL_AFTER_TIMEOUTS} in a row take it out until it is seen`, () => {
-  const h = start()
-  const a = { id: randomId(), host: '10.2.0.1', port: 8001 }
-  h.in$.next(seen(a.id, { host: a.host, port: a.port, rtt: 20, pc: true }))
-  for (let i = 1; i < FAIL_AFTER_TIMEOUTS; i++) {
+actor(
+  `states - with the default threshold one lost reply keeps a contact in answers; ${FAIL_AFTER_TIMEOUTS} in a row take it out until it is seen`,
+  () => {
+    const h = start()
+    const a = { id: randomId(), host: '10.2.0.1', port: 8001 }
+    h.in$.next(seen(a.id, { host: a.host, port: a.port, rtt: 20, pc: true }))
+    for (let i = 1; i < FAIL_AFTER_TIMEOUTS; i++) {
+      h.clock.advance(1000)
+      h.in$.next(failed(a))
+      assert.ok(has(closest(h, a.id), a.id), `${i} timeout(s): still answered`)
+    }
     h.clock.advance(1000)
     h.in$.next(failed(a))
-    assert.ok(has(closest(h, a.id), a.id), `${i} timeout(s): still answered`)
+    assert.not.ok(has(closest(h, a.id), a.id), 'bad: left out')
+    h.clock.advance(1000)
+    h.in$.next(seen(a.id, { host: a.host, port: a.port }))
+    assert.ok(has(closest(h, a.id), a.id), 'seen again: good')
   }
-  h.clock.advance(1000)
-  h.in$.next(failed(a))
-  assert.not.ok(has(closest(h, a.id), a.id), 'bad: left out')
-  h.clock.advance(1000)
-  h.in$.next(seen(a.id, { host: a.host, port: a.port }))
-  assert.ok(has(closest(h, a.id), a.id), 'seen again: good')
-})
+)
 
 actor('states - a questionable contact (15 idle minutes) only fills places no good contact takes', () => {
   const h = start()
@@ -140,5 +145,7 @@ actor('states - transport.seen `pc` is kept on the contact; routing.closest with
   assert.is(contacts.find(c => idsEqual(c.id, bt.id))!.pc, false)
 })
 
-actor.after.each(() => { for (const stop of running.splice(0)) stop() })
+actor.after.each(() => {
+  for (const stop of running.splice(0)) stop()
+})
 actor.run()

@@ -37,7 +37,8 @@ const validation = suite('table validation')
 
 validation('validation - rejects ids that are not 20-byte Uint8Arrays without throwing', () => {
   const table = new RoutingTable(self)
-  const bad: unknown[] = ['abcdefghij0123456789', null, undefined, 42, new Uint8Array(19), new Uint8Array(21), Array.from({ length: 20 }, () => 1), { length: 20 }]
+  const bad: unknown[] = ['abcdefghij0123456789', null, undefined, 42, new Uint8Array(19), new Uint8Array(21),
+    Array.from({ length: 20 }, () => 1), { length: 20 }]
   for (const id of bad) {
     const r = table.add({ ...contact(randomId()), id } as unknown as Contact)
     assert.is(r.kind, 'invalid', `id ${String(id)}`)
@@ -48,8 +49,17 @@ validation('validation - rejects ids that are not 20-byte Uint8Arrays without th
 validation('validation - rejects bad hosts and ports', () => {
   const table = new RoutingTable(self)
   const cases: Array<Partial<Contact>> = [
-    { host: 'localhost' }, { host: '' }, { host: '999.1.1.1' }, { host: '0.0.0.0' }, { host: '::' },
-    { port: 0 }, { port: 65536 }, { port: 1.5 }, { port: -1 }, { lastSeen: Number.NaN }, { rtt: -3 }
+    { host: 'localhost' },
+    { host: '' },
+    { host: '999.1.1.1' },
+    { host: '0.0.0.0' },
+    { host: '::' },
+    { port: 0 },
+    { port: 65536 },
+    { port: 1.5 },
+    { port: -1 },
+    { lastSeen: Number.NaN },
+    { rtt: -3 }
   ]
   for (const extra of cases) {
     const r = table.add(contact(randomId(), extra))
@@ -275,11 +285,18 @@ near('closest - the tree walk agrees with brute force for every filter, table sh
       const c = contact(randomIdWithPrefix(self, bits), { lastSeen: rnd() < 0.3 ? 1 * minute : 20 * minute, port: 1000 + i })
       if (table.add(c).kind !== 'added') continue
       added.push(c)
-      if (rnd() < 0.15) { table.markFailed(c.id); failed.add(hexOf(c.id)) }
+      if (rnd() < 0.15) {
+        table.markFailed(c.id)
+        failed.add(hexOf(c.id))
+      }
     }
     const isGood = (c: Contact): boolean => !failed.has(hexOf(c.id)) && 21 * minute - c.lastSeen < 10 * minute
     for (let t = 0; t < 25; t++) {
-      const target = t % 3 === 0 ? randomId() : t % 3 === 1 ? randomIdWithPrefix(self, Math.floor(rnd() * 30)) : added[Math.floor(rnd() * added.length)]!.id
+      const target = t % 3 === 0
+        ? randomId()
+        : t % 3 === 1
+        ? randomIdWithPrefix(self, Math.floor(rnd() * 30))
+        : added[Math.floor(rnd() * added.length)]!.id
       const n = 1 + Math.floor(rnd() * 20)
       const exclude = rnd() < 0.5 ? added[Math.floor(rnd() * added.length)]!.id : undefined
       const pool = added.filter(c => exclude === undefined || !idsEqual(c.id, exclude))
@@ -287,8 +304,12 @@ near('closest - the tree walk agrees with brute force for every filter, table sh
       assert.equal(ids(table.closest(target, n, { exclude })), ids(bruteClosest(pool, target, n)), `round ${round} target ${t}: plain`)
       const good = bruteClosest(pool.filter(isGood), target, n)
       assert.equal(ids(table.closest(target, n, { goodAt: 21 * minute, exclude })), ids(good), `round ${round} target ${t}: good only`)
-      const topped = good.length >= n ? good : bruteClosest([...good, ...bruteClosest(pool.filter(c => !isGood(c) && !failed.has(hexOf(c.id))), target, n - good.length)], target, n)
-      assert.equal(ids(table.closest(target, n, { goodAt: 21 * minute, exclude, topUp: true })), ids(topped), `round ${round} target ${t}: top-up`)
+      const topped = good.length >= n
+        ? good
+        : bruteClosest([...good, ...bruteClosest(pool.filter(c => !isGood(c) && !failed.has(hexOf(c.id))), target, n - good.length)],
+          target, n)
+      assert.equal(ids(table.closest(target, n, { goodAt: 21 * minute, exclude, topUp: true })), ids(topped),
+        `round ${round} target ${t}: top-up`)
     }
   }
 })
@@ -401,7 +422,10 @@ buckets('buckets - bucketOf is the shared prefix length, capped by our own bucke
   assert.is(table.bucketCount(), 1)
   const deep = randomIdWithPrefix(self, 30)
   assert.is(table.bucketOf(deep), 0)
-  for (let b = 0; b < 6; b++) { table.add(inBucket(b)); table.add(inBucket(b)) }
+  for (let b = 0; b < 6; b++) {
+    table.add(inBucket(b))
+    table.add(inBucket(b))
+  }
   const count = table.bucketCount()
   assert.ok(count > 1)
   assert.is(table.bucketOf(deep), count - 1)
@@ -419,7 +443,13 @@ buckets('buckets - untouched buckets count from createdAt', () => {
 buckets('buckets - adding a contact touches its bucket; stale ones are listed', () => {
   const table = new RoutingTable(self, { k: 2 })
   const members: Contact[] = []
-  for (let b = 0; b < 4; b++) for (let i = 0; i < 2; i++) { const c = inBucket(b); members.push(c); table.add(c) }
+  for (let b = 0; b < 4; b++) {
+    for (let i = 0; i < 2; i++) {
+      const c = inBucket(b)
+      members.push(c)
+      table.add(c)
+    }
+  }
   const n = table.bucketCount()
   assert.ok(n >= 4)
   table.touch(members[2]!.id, 20 * minute)

@@ -1,7 +1,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { decodeNodes, encodeKrpc, idsEqual, randomId } from '@peerconnect/protocol'
-import type { Contact, LivenessCheck, Message, NodeId, RoutingClosestReply, RpcReply, RpcRequest, TransportFailed } from '@peerconnect/protocol'
+import type { Contact, LivenessCheck, Message, NodeId, RoutingClosestReply, RpcReply, RpcRequest,
+  TransportFailed } from '@peerconnect/protocol'
 import { RoutingTable } from '../src/table.js'
 import { routingActor } from '../src/index.js'
 import { alive, fakeClock, fakeDeps, harness, idIn, manualAsk, ofType, seen } from './fakes.js'
@@ -107,7 +108,8 @@ function closestIds (h: Started, target: NodeId): NodeId[] {
 function findNodeIds (h: Started, target: NodeId): NodeId[] {
   const id = randomId()
   const queryBytes = encodeKrpc({ y: 'q', t: new Uint8Array(2), q: 'find_node', a: { target, id } }).length
-  const q: RpcRequest = { type: 'rpc.find_node', cid: ++cid, method: 'find_node', from: { host: '10.9.9.9', port: 5000 }, id, args: { target, id }, queryBytes }
+  const q: RpcRequest = { type: 'rpc.find_node', cid: ++cid, method: 'find_node', from: { host: '10.9.9.9', port: 5000 }, id,
+    args: { target, id }, queryBytes }
   h.in$.next(q)
   return (decodeNodes((h.out.find(x => x.re === q.cid) as RpcReply).r.nodes) ?? []).map(n => n.id)
 }

@@ -17,7 +17,8 @@ function scheduler (): TestScheduler {
 }
 
 /** Runs the actor in virtual time; `script` schedules inputs; returns the lookups it asked for as [time, bucket]. */
-function runVirtual (init: Partial<RoutingInit>, until: number, script: (ts: TestScheduler, in$: Subject<Message>) => void, opts: { snapshot?: unknown } = {}) {
+function runVirtual (init: Partial<RoutingInit>, until: number, script: (ts: TestScheduler, in$: Subject<Message>) => void,
+  opts: { snapshot?: unknown } = {}) {
   const ts = scheduler()
   const lookups: Array<[number, number]> = []
   const out: Array<[number, Message]> = []
@@ -31,7 +32,10 @@ function runVirtual (init: Partial<RoutingInit>, until: number, script: (ts: Tes
     const out$ = routingActor({ id: self, ...init })(in$, deps)
     script(ts, in$)
     ts.schedule(() => {}, until)
-    expectObservable(out$.pipe(map(m => { out.push([ts.now(), m]); return m }), filter(() => false)), `^ ${until}ms !`).toBe('')
+    expectObservable(out$.pipe(map(m => {
+      out.push([ts.now(), m])
+      return m
+    }), filter(() => false)), `^ ${until}ms !`).toBe('')
   })
   return { lookups, out }
 }
@@ -73,7 +77,10 @@ refresh('refresh - a failing lookup does not stop the timer', () => {
   const ts = scheduler()
   const times: number[] = []
   ts.run(({ cold, expectObservable }) => {
-    const ask = (): Observable<Message> => { times.push(ts.now()); return cold<Message>('10ms #', {}, Object.assign(new Error('nope'), { code: 'ERR_NO_CONSUMER' })) }
+    const ask = (): Observable<Message> => {
+      times.push(ts.now())
+      return cold<Message>('10ms #', {}, Object.assign(new Error('nope'), { code: 'ERR_NO_CONSUMER' }))
+    }
     const deps = fakeDeps(ask, { clock: { now: () => ts.now() }, scheduler: ts })
     const out$ = routingActor({ id: self, refreshAfter: 1 * minute })(new Subject<Message>(), deps)
     expectObservable(out$.pipe(filter(m => m.type !== 'routing.view')), `^ ${3 * minute + 1}ms !`).toBe('')
@@ -110,9 +117,13 @@ snapshots('snapshots - no change, no snapshot', () => {
 })
 
 snapshots('snapshots - the state restores into a new run without announcing the contacts again', () => {
-  const contacts = [idIn(self, 0), idIn(self, 1), idIn(self, 2)].map((id, i): Contact => ({ id, host: '10.0.0.1', port: 7000 + i, lastSeen: 0 }))
+  const contacts = [idIn(self, 0), idIn(self, 1), idIn(self, 2)].map((id, i): Contact => ({ id, host: '10.0.0.1', port: 7000 + i,
+    lastSeen: 0 })
+  )
   const first = runVirtual({}, 1 * minute, (ts, in$) => {
-    ts.schedule(() => { for (const c of contacts) in$.next(seen(c.id, { host: c.host, port: c.port })) }, 1)
+    ts.schedule(() => {
+      for (const c of contacts) in$.next(seen(c.id, { host: c.host, port: c.port }))
+    }, 1)
   })
   const snap = first.out.map(([, m]) => m).filter(m => m.type === SNAPSHOT_TYPE).pop() as unknown as { state: unknown }
   assert.ok(snap)
@@ -142,24 +153,30 @@ const views = suite('routing view (virtual time)')
 const viewsOf = (out: Array<[number, Message]>): Array<[number, RoutingView]> =>
   out.filter((e): e is [number, RoutingView] => e[1].type === 'routing.view')
 
-views('view - one at the start; a change to the answers goes out at once, a burst as one more (within 20 ms); a heartbeat every 5 s', () => {
-  const a = idIn(self, 0)
-  const { out } = runVirtual({}, 12 * second, (ts, in$) => {
-    ts.schedule(() => in$.next(seen(a, { port: 7001 })), 100)
-    ts.schedule(() => in$.next(seen(idIn(self, 1), { port: 7002 })), 105)
-    ts.schedule(() => in$.next(seen(idIn(self, 2), { port: 7003 })), 110)
-    ts.schedule(() => in$.next(seen(a, { port: 7001 })), 3 * second)        // a good contact seen again: answers unchanged
+views('view - one at the start; a change to the answers goes out at once, a burst as one more (within 20 ms); a heartbeat every 5 s',
+  () => {
+    const a = idIn(self, 0)
+    const { out } = runVirtual({}, 12 * second, (ts, in$) => {
+      ts.schedule(() => in$.next(seen(a, { port: 7001 })), 100)
+      ts.schedule(() => in$.next(seen(idIn(self, 1), { port: 7002 })), 105)
+      ts.schedule(() => in$.next(seen(idIn(self, 2), { port: 7003 })), 110)
+      ts.schedule(() => in$.next(seen(a, { port: 7001 })), 3 * second) // a good contact seen again: answers unchanged
+    })
+    const got = viewsOf(out).map(([t, v]) => [t, v.contacts.length])
+    assert.equal(got, [[0, 0], [100, 1], [120, 3], [5000, 3], [10000, 3]])
+    assert.ok(viewsOf(out).every(([, v]) => idsEqual(v.self, self)))
   })
-  const got = viewsOf(out).map(([t, v]) => [t, v.contacts.length])
-  assert.equal(got, [[0, 0], [100, 1], [120, 3], [5000, 3], [10000, 3]])
-  assert.ok(viewsOf(out).every(([, v]) => idsEqual(v.self, self)))
-})
 
 views('view - every contact that has not failed, with the ms it stays good; failed ones are left out', () => {
   const [a, b, c] = [idIn(self, 0), idIn(self, 1), idIn(self, 2)]
   const { out } = runVirtual({ goodWindow: 10 * second, viewHeartbeat: 4 * second, failAfterTimeouts: 1 }, 8 * second + 1, (ts, in$) => {
-    ts.schedule(() => { in$.next(seen(a, { port: 7001 })); in$.next(seen(b, { port: 7002 })); in$.next(seen(c, { port: 7003 })) }, 1)
-    ts.schedule(() => in$.next({ type: 'transport.failed', id: b, host: '127.0.0.1', port: 7002, reason: 'timeout' } as Message), 2 * second)
+    ts.schedule(() => {
+      in$.next(seen(a, { port: 7001 }))
+      in$.next(seen(b, { port: 7002 }))
+      in$.next(seen(c, { port: 7003 }))
+    }, 1)
+    ts.schedule(() => in$.next({ type: 'transport.failed', id: b, host: '127.0.0.1', port: 7002, reason: 'timeout' } as Message),
+      2 * second)
   })
   const failedAt = viewsOf(out).find(([t]) => t >= 2 * second)!
   assert.is(failedAt[0], 2 * second, 'a failure goes out at once (the view before it was at 1 ms)')
@@ -167,7 +184,8 @@ views('view - every contact that has not failed, with the ms it stays good; fail
   const last = viewsOf(out).at(-1)!
   assert.is(last[0], 8 * second)
   const hex = (id: Uint8Array): string => Buffer.from(id).toString('hex')
-  assert.equal(last[1].contacts.map(v => [hex(v.id), v.goodFor]).sort(), [[hex(a), 10 * second - (8 * second - 1)], [hex(c), 10 * second - (8 * second - 1)]].sort())
+  assert.equal(last[1].contacts.map(v => [hex(v.id), v.goodFor]).sort(),
+    [[hex(a), 10 * second - (8 * second - 1)], [hex(c), 10 * second - (8 * second - 1)]].sort())
   assert.ok(last[1].contacts.every(isViewContact))
 })
 

@@ -19,7 +19,8 @@ function tableOf (self: NodeId, size: number, failEvery: number): RoutingTable {
   for (let i = 0; i < size; i++) {
     const id = i % 4 === 0 ? randomIdWithPrefix(self, 1 + (i % 24)) : randomId()
     const old = i % 3 === 0
-    table.add({ id, host: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${(i & 255) + 1}`, port: 1000 + i, lastSeen: old ? NOW - GOOD - 1000 - i : NOW - i * 100 })
+    table.add({ id, host: `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${(i & 255) + 1}`, port: 1000 + i,
+      lastSeen: old ? NOW - GOOD - 1000 - i : NOW - i * 100 })
     if (failEvery > 0 && i % failEvery === 0) table.markFailed(id)
   }
   return table
@@ -39,7 +40,7 @@ parity('view - the same contacts in the same order as the table, for random tabl
       const target = t % 3 === 0 ? randomIdWithPrefix(self, t % 40) : t % 11 === 0 ? self : randomId()
       const n = [1, 8, 20][t % 3]!
       const exclude = t % 5 === 0 && all.length > 0 ? all[t % all.length]!.id : undefined
-      const at = NOW + (t % 7) * 60_000                // later reads: some good contacts have turned old since the view
+      const at = NOW + (t % 7) * 60_000 // later reads: some good contacts have turned old since the view
       const want = table.closest(target, n, { goodAt: at, exclude, topUp: true })
       const got = view.closest(target, n, { now: at, exclude })
       assert.equal(hexes(got), hexes(want), `size ${size}, target #${t}, n ${n}`)
@@ -61,7 +62,8 @@ parity('view - failed contacts are not in it; the view of an empty table answers
 
 parity('view - a view naming our own id leaves it out', () => {
   const self = randomId()
-  const view = new ContactView(self, [{ id: self, host: '10.0.0.1', port: 1, goodFor: GOOD }, { id: randomId(), host: '10.0.0.2', port: 2, goodFor: GOOD }], NOW)
+  const view = new ContactView(self, [{ id: self, host: '10.0.0.1', port: 1, goodFor: GOOD }, { id: randomId(), host: '10.0.0.2', port: 2,
+    goodFor: GOOD }], NOW)
   assert.is(view.size, 1)
   assert.is(view.closest(self, 8, { now: NOW }).length, 1)
 })

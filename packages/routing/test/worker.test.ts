@@ -17,7 +17,8 @@ const deadLiveness = defineActor<Record<string, never>>({
   consumes: ['liveness.check'],
   create: () => (in$) => in$.pipe(map((m: Message) => {
     const c = m as LivenessCheck
-    return reply(m, { type: 'liveness.result', id: c.id, host: c.host, port: c.port, alive: false, via: null, rtt: null, checkedAt: Date.now() })
+    return reply(m, { type: 'liveness.result', id: c.id, host: c.host, port: c.port, alive: false, via: null, rtt: null,
+      checkedAt: Date.now() })
   }))
 })
 
@@ -40,7 +41,8 @@ smoke('worker - runs in a worker: learns contacts, answers find_node, saves the 
     const table = await contacts(sup)
     assert.ok(idsEqual(table.self, self))
     assert.is(table.contacts.length, 3)
-    const q = { type: 'rpc.find_node', method: 'find_node', from: { host: '10.0.0.1', port: 1 }, id: randomId(), args: { target: ids[0] }, queryBytes: 92 }
+    const q = { type: 'rpc.find_node', method: 'find_node', from: { host: '10.0.0.1', port: 1 }, id: randomId(), args: { target: ids[0] },
+      queryBytes: 92 }
     const r = await firstValueFrom(sup.ask(q as Message)) as RpcReply
     const nodes = decodeNodes(r.r.nodes) ?? []
     assert.is(nodes.length, 3)

@@ -14,11 +14,14 @@ export default async function runTask ({ module, name = 'default', arg }) {
     const mod = await load(module)
     const fn = mod[name]
     if (typeof fn !== 'function') {
-      throw Object.assign(new Error(`${module} exports no function ${name}`), { name: 'PoolTaskNotFoundError', code: 'ERR_POOL_TASK_NOT_FOUND' })
+      throw Object.assign(new Error(`${module} exports no function ${name}`), { name: 'PoolTaskNotFoundError',
+        code: 'ERR_POOL_TASK_NOT_FOUND' })
     }
     return { ok: true, value: await fn(arg) }
   } catch (err) {
-    return { ok: false, error: { name: String(err?.name ?? 'Error'), code: typeof err?.code === 'string' ? err.code : 'ERR_POOL_TASK', message: String(err?.message ?? err) } }
+    return { ok: false,
+      error: { name: String(err?.name ?? 'Error'), code: typeof err?.code === 'string' ? err.code : 'ERR_POOL_TASK',
+        message: String(err?.message ?? err) } }
   }
 }
 
@@ -31,7 +34,10 @@ async function load (href) {
       register()
       tsxRegistered = true
     }
-    mod = import(ts?.href ?? href).catch(err => { modules.delete(href); throw err })
+    mod = import(ts?.href ?? href).catch(err => {
+      modules.delete(href)
+      throw err
+    })
     modules.set(href, mod)
   }
   return mod

@@ -28,14 +28,14 @@ export interface ActorThreadStats {
 }
 
 export interface ActorCore {
-  deliver (msg: Message): void
-  configure (patch: unknown): void
-  snapshot (): unknown
-  stats (): ActorThreadStats
+  deliver(msg: Message): void
+  configure(patch: unknown): void
+  snapshot(): unknown
+  stats(): ActorThreadStats
   /** Injects a test fault (throws FaultsDisabledError without `allowFaults`, BadFaultError for one the host cannot do). */
-  fault (fault: ActorFault): void
+  fault(fault: ActorFault): void
   /** Completes `in$` and unsubscribes `out$` (releasing the actor's timers). */
-  stop (): void
+  stop(): void
 }
 
 export interface ActorCoreOptions {
@@ -52,7 +52,7 @@ export interface ActorCoreOptions {
    * How this thread really crashes (the worker host): an uncaught error, a `process.exit`.
    * Without it (the inline host) `uncaught` fails the incarnation and `exit` is refused.
    */
-  readonly crash?: { uncaught (err: Error): void, exit (code: number): void }
+  readonly crash?: { uncaught(err: Error): void, exit(code: number): void }
 }
 
 export function createActorCore (spec: ActorSpec, opts: ActorCoreOptions): ActorCore {
@@ -72,8 +72,12 @@ export function createActorCore (spec: ActorSpec, opts: ActorCoreOptions): Actor
         if (msg.type === SNAPSHOT_TYPE) lastSnapshot = (msg as Message & { state?: unknown }).state
         opts.send(msg)
       },
-      error (err) { if (!stopped) opts.onFatal(err) },
-      complete () { if (!stopped) opts.onComplete() }
+      error (err) {
+        if (!stopped) opts.onFatal(err)
+      },
+      complete () {
+        if (!stopped) opts.onComplete()
+      }
     })
   } catch (err) {
     opts.onFatal(err)
@@ -93,7 +97,9 @@ export function createActorCore (spec: ActorSpec, opts: ActorCoreOptions): Actor
     stats: () => ({ name: spec.name, threadId, messagesIn, messagesOut, pendingAsks: asker.pending }),
     fault (fault) {
       if (opts.allowFaults !== true) throw new FaultsDisabledError(`faults are not allowed (actor ${spec.name})`)
-      if (!isActorFault(fault)) throw new BadFaultError('a fault is { kind: \'throw\', on } | { kind: \'uncaught\' } | { kind: \'exit\', code? }')
+      if (!isActorFault(fault)) {
+        throw new BadFaultError('a fault is { kind: \'throw\', on } | { kind: \'uncaught\' } | { kind: \'exit\', code? }')
+      }
       if (fault.kind === 'throw') {
         if (!spec.consumes.includes(fault.on)) throw new BadFaultError(`actor ${spec.name} does not consume ${fault.on}`)
         deliver({ type: FAULT_TYPE, on: fault.on } as Message)

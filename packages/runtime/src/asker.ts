@@ -18,11 +18,11 @@ import type { Deadlines } from './deadlines.js'
 import { withField } from './message-copy.js'
 
 export interface Asker {
-  ask (msg: Message, opts?: AskOptions): Observable<Message>
+  ask(msg: Message, opts?: AskOptions): Observable<Message>
   /** Takes a reply (a message with `re` = one of this asker's cids); unknown cids are dropped. */
-  handle (reply: Message): void
+  handle(reply: Message): void
   /** Errors every pending ask (the asker's host is going away). */
-  failAll (err: Error): void
+  failAll(err: Error): void
   readonly pending: number
 }
 
@@ -32,7 +32,8 @@ export interface CancelMessage extends Message {
   readonly ask: number
 }
 
-export function createAsker (send: (msg: Message) => void, scheduler: SchedulerLike, opts: { timeout?: number, nextCid?: () => number } = {}): Asker {
+export function createAsker (send: (msg: Message) => void, scheduler: SchedulerLike,
+  opts: { timeout?: number, nextCid?: () => number } = {}): Asker {
   const pending = new Map<number, Ask>()
   const deadlines = createDeadlines(scheduler)
   const defaultTimeout = opts.timeout ?? DEFAULT_ASK_TIMEOUT
@@ -68,7 +69,9 @@ export function createAsker (send: (msg: Message) => void, scheduler: SchedulerL
       deadlines.clear()
       for (const a of asks) a.subscriber.error(err)
     },
-    get pending () { return pending.size }
+    get pending () {
+      return pending.size
+    }
   }
 }
 
@@ -80,7 +83,8 @@ interface AskTable {
 
 /** One open ask: its deadline, and the teardown of its subscription. */
 class Ask extends Timed implements Unsubscribable {
-  constructor (readonly cid: number, readonly subscriber: Subscriber<Message>, readonly type: string, readonly timeout: number, private readonly table: AskTable) {
+  constructor (readonly cid: number, readonly subscriber: Subscriber<Message>, readonly type: string, readonly timeout: number,
+    private readonly table: AskTable) {
     super()
   }
 

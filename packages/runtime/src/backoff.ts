@@ -12,9 +12,9 @@ export interface BackoffOptions {
 
 export interface Backoff {
   /** The incarnation started at `now`. */
-  started (now: number): void
+  started(now: number): void
   /** It crashed at `now`: the delay before the next start. */
-  crashed (now: number): number
+  crashed(now: number): number
 }
 
 export function createBackoff (opts: BackoffOptions = {}): Backoff {
@@ -24,7 +24,9 @@ export function createBackoff (opts: BackoffOptions = {}): Backoff {
   let failures = 0
   let since = -Infinity
   return {
-    started (now) { since = now },
+    started (now) {
+      since = now
+    },
     crashed (now) {
       if (now - since >= reset) failures = 0
       const delay = Math.min(max, min * 2 ** failures)

@@ -7,11 +7,11 @@
 import type { Message } from '@peerconnect/protocol'
 
 export interface Batcher {
-  push (msg: Message): void
+  push(msg: Message): void
   /** Flushes now (used before a stop handshake). */
-  flush (): void
+  flush(): void
   /** Drops what is queued and cancels the scheduled flush. */
-  clear (): void
+  clear(): void
   readonly size: number
 }
 
@@ -45,6 +45,8 @@ export function createBatcher (flush: (msgs: Message[]) => void, opts: { max?: n
       immediate = undefined
       queue = []
     },
-    get size () { return queue.length }
+    get size () {
+      return queue.length
+    }
   }
 }

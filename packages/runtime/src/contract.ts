@@ -23,19 +23,21 @@ import type { Message } from '@peerconnect/protocol'
 import type { ActorDefinition } from './kit.js'
 import { kitSpec } from './kit.js'
 
-export interface Clock { now (): number }
+export interface Clock {
+  now(): number
+}
 
 export interface Logger {
-  debug (msg: string, fields?: Record<string, unknown>): void
-  info (msg: string, fields?: Record<string, unknown>): void
-  warn (msg: string, fields?: Record<string, unknown>): void
-  error (msg: string, fields?: Record<string, unknown>): void
-  child (namespace: string): Logger
+  debug(msg: string, fields?: Record<string, unknown>): void
+  info(msg: string, fields?: Record<string, unknown>): void
+  warn(msg: string, fields?: Record<string, unknown>): void
+  error(msg: string, fields?: Record<string, unknown>): void
+  child(namespace: string): Logger
 }
 
 /** The shared piscina pool: `task` names a module (file URL) exporting `name` as a function. */
 export interface ComputePool {
-  run<R = unknown> (task: { module: string, name?: string }, arg: unknown, opts?: { signal?: AbortSignal }): Promise<R>
+  run<R = unknown>(task: { module: string, name?: string }, arg: unknown, opts?: { signal?: AbortSignal }): Promise<R>
 }
 
 export interface AskOptions {
@@ -56,7 +58,7 @@ export interface ActorDeps {
    * (an Error with the reply's name/code/message), and so do a timeout (ERR_ASK_TIMEOUT) and a
    * type nobody consumes (ERR_NO_CONSUMER). Unsubscribing cancels: later replies are dropped.
    */
-  ask (msg: Message, opts?: AskOptions): Observable<Message>
+  ask(msg: Message, opts?: AskOptions): Observable<Message>
   /** The last `actor.snapshot` state this actor emitted before it was restarted, if any. */
   readonly snapshot: unknown
   /** A simulated datagram network to open sockets on instead of real UDP (inline actors started with one; see `StartOptions.network`). */
@@ -108,12 +110,12 @@ export function defineActor<Init, Ctx> (def: ActorDefinition<Init, Ctx> | Stream
   const factory = 'handlers' in def
     ? (init: Init): ActorSpec => kitSpec(def, init)
     : (init: Init): ActorSpec => ({
-        name: def.name,
-        consumes: def.consumes,
-        worker: def.worker,
-        ...(def.probe === undefined ? {} : { probe: def.probe }),
-        init,
-        run: def.create(init)
-      })
+      name: def.name,
+      consumes: def.consumes,
+      worker: def.worker,
+      ...(def.probe === undefined ? {} : { probe: def.probe }),
+      init,
+      run: def.create(init)
+    })
   return Object.assign(factory, { actorName: def.name })
 }

@@ -15,13 +15,13 @@ import { errorFromData } from './errors.js'
 
 export interface ActorControl {
   /** Counters kept by the actor's own thread for its current incarnation. */
-  stats (): Promise<ActorThreadStats>
+  stats(): Promise<ActorThreadStats>
   /** The last `actor.snapshot` state the actor emitted (or the one it was started with). */
-  snapshot (): Promise<unknown>
+  snapshot(): Promise<unknown>
   /** Delivers `{ type: 'actor.configure', patch }` to the actor. */
-  configure (patch: unknown): Promise<void>
+  configure(patch: unknown): Promise<void>
   /** Injects a test fault (see `ActorFault`); rejects with ERR_FAULTS_DISABLED unless the supervisor has `allowFaults`. */
-  fault (fault: ActorFault): Promise<void>
+  fault(fault: ActorFault): Promise<void>
 }
 
 /** A result or an error as data: what crosses a thread in the control and services channels. */
@@ -32,8 +32,12 @@ export function localControl (core: ActorCore): ActorControl {
   return {
     stats: async () => core.stats(),
     snapshot: async () => core.snapshot(),
-    configure: async (patch) => { core.configure(patch) },
-    fault: async (fault) => { core.fault(fault) }
+    configure: async (patch) => {
+      core.configure(patch)
+    },
+    fault: async (fault) => {
+      core.fault(fault)
+    }
   }
 }
 

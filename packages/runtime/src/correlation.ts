@@ -12,27 +12,27 @@ import { withField } from './message-copy.js'
 /** Anyone who asks: an actor's slot, or the supervisor's outside callers. */
 export interface Asking {
   readonly name: string
-  deliver (msg: Message): void
+  deliver(msg: Message): void
 }
 
 export interface Correlation<C> {
   /** Opens an ask and returns the cid the consumer must see. */
-  open (asker: Asking, askerCid: number, consumer: C): number
+  open(asker: Asking, askerCid: number, consumer: C): number
   /** A fresh global cid, for an asker that numbers its asks with them (no renumbering then). */
-  reserve (): number
+  reserve(): number
   /** Opens an ask whose asker cid is a reserved global cid. */
-  openAs (cid: number, asker: Asking, consumer: C): void
+  openAs(cid: number, asker: Asking, consumer: C): void
   /** A reply from `consumer`: forwarded to its asker, or dropped when it is not theirs to give. */
-  reply (consumer: C, msg: Message): void
+  reply(consumer: C, msg: Message): void
   /** Forgets the ask; returns its consumer and the cid the consumer saw, so it can be told. */
-  cancel (asker: Asking, askerCid: number): { consumer: C, cid: number } | undefined
+  cancel(asker: Asking, askerCid: number): { consumer: C, cid: number } | undefined
   /** The ask `cid` fails with `err` (an error reply to its asker). */
-  fail (cid: number, err: unknown): void
+  fail(cid: number, err: unknown): void
   /** Every ask `consumer` holds fails with `err`. */
-  failConsumer (consumer: C, err: unknown): void
+  failConsumer(consumer: C, err: unknown): void
   /** Forgets the asks `asker` made (it died; nobody is waiting). */
-  dropAsker (asker: Asking): void
-  failAll (err: unknown): void
+  dropAsker(asker: Asking): void
+  failAll(err: unknown): void
   readonly size: number
 }
 
@@ -104,7 +104,9 @@ export function createCorrelation<C> (): Correlation<C> {
     failAll (err) {
       for (const cid of [...open.keys()]) fail(cid, err)
     },
-    get size () { return open.size }
+    get size () {
+      return open.size
+    }
   }
 }
 

@@ -19,10 +19,10 @@ export class Timed {
 
 export interface Deadlines {
   /** `timed.expire()` runs after `delay` ms unless it is cancelled first. Add each Timed once. */
-  add (delay: number, timed: Timed): void
-  cancel (timed: Timed): void
+  add(delay: number, timed: Timed): void
+  cancel(timed: Timed): void
   /** Cancels everything. */
-  clear (): void
+  clear(): void
   /** Deadlines neither expired nor cancelled. */
   readonly size: number
 }
@@ -97,6 +97,8 @@ export function createDeadlines (scheduler: SchedulerLike): Deadlines {
       }
       size = 0
     },
-    get size () { return size }
+    get size () {
+      return size
+    }
   }
 }

@@ -22,7 +22,10 @@ export function encodeBatch (msgs: readonly Message[], log: Logger): Uint8Array<
     return codec.encode(msgs)
   } catch {
     const ok = msgs.filter(m => {
-      try { codec.encode([m]); return true } catch (err) {
+      try {
+        codec.encode([m])
+        return true
+      } catch (err) {
         log.error('message dropped: it cannot be encoded', { type: m.type, error: err })
         return false
       }

@@ -16,24 +16,24 @@ export interface ActorHost {
   readonly threadId: number
   readonly control: ActorControl
   /** Queues one message for the actor (published, a request, a reply to one of its asks). */
-  deliver (msg: Message): void
+  deliver(msg: Message): void
   /** Messages handed to this host that the actor has not taken yet. */
-  queueDepth (): number
+  queueDepth(): number
   /** Stops the actor cleanly (in$ completes, out$ is unsubscribed, the worker exits). */
-  stop (): Promise<void>
+  stop(): Promise<void>
   /** Tears a crashed incarnation down at once. */
-  kill (): Promise<void>
+  kill(): Promise<void>
 }
 
 export interface HostEvents {
   /** Every message the actor sends: out$ (published, replies, snapshots) and its asks and cancels. */
-  send (msg: Message): void
+  send(msg: Message): void
   /** The actor is ready to take messages. */
-  ready (): void
+  ready(): void
   /** The incarnation died: out$ errored, the worker threw or exited. */
-  crash (err: unknown): void
+  crash(err: unknown): void
   /** out$ completed on its own. */
-  complete (): void
+  complete(): void
 }
 
 export interface HostOptions {

@@ -42,15 +42,28 @@ export function startInlineHost (spec: ActorSpec, opts: HostOptions): ActorHost 
     snapshot: opts.snapshot,
     askTimeout: opts.askTimeout,
     allowFaults: opts.allowFaults,
-    send: (msg) => { if (alive) events.send(msg) },
+    send: (msg) => {
+      if (alive) events.send(msg)
+    },
     onFatal: (err) => {
       if (!alive) return
       alive = false
-      queueMicrotask(() => { core?.stop(); events.crash(err) })
+      queueMicrotask(() => {
+        core?.stop()
+        events.crash(err)
+      })
     },
-    onComplete: () => { queueMicrotask(() => { if (alive) events.complete() }) }
+    onComplete: () => {
+      queueMicrotask(() => {
+        if (alive) events.complete()
+      })
+    }
   })
-  if (alive) queueMicrotask(() => { if (alive) events.ready() })
+  if (alive) {
+    queueMicrotask(() => {
+      if (alive) events.ready()
+    })
+  }
 
   return {
     kind: 'inline',

@@ -156,7 +156,9 @@ export function kitActor<Init, Ctx> (def: ActorDefinition<Init, Ctx>, init: Init
         if (cid !== undefined) open.set(cid, subscriber)
         const inner = out$.subscribe({
           next: (m) => subscriber.next(m),
-          error: (err: unknown) => { failed(msg, err).subscribe(subscriber) },
+          error: (err: unknown) => {
+            failed(msg, err).subscribe(subscriber)
+          },
           complete: () => subscriber.complete()
         })
         return () => {

@@ -21,10 +21,11 @@ export interface LogEntry {
 export interface LevelledLogger extends Logger {
   readonly namespace: string
   readonly level: LogLevel
-  child (namespace: string): LevelledLogger
+  child(namespace: string): LevelledLogger
 }
 
-export function createLogger (namespace = 'peerconnect', opts: { level?: LogLevel, sink?: (entry: LogEntry) => void } = {}): LevelledLogger {
+export function createLogger (namespace = 'peerconnect',
+  opts: { level?: LogLevel, sink?: (entry: LogEntry) => void } = {}): LevelledLogger {
   const level = opts.level ?? parseLogLevel(process.env[LOG_ENV]) ?? DEFAULT_LOG_LEVEL
   const sink = opts.sink ?? writeJsonLine
   const rank = LOG_LEVELS.indexOf(level)

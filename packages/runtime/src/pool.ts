@@ -36,7 +36,7 @@ export interface ComputePoolOptions {
 
 /** A pool this code owns: `close()` ends its threads. */
 export interface LocalComputePool extends ComputePool {
-  close (): Promise<void>
+  close(): Promise<void>
   /** Threads at most. */
   readonly threads: number
   /** Tasks waiting for a thread now (at most `maxQueue`). */
@@ -65,7 +65,13 @@ export function createComputePool (opts: ComputePoolOptions = {}): LocalComputeP
   const start = (w: Waiting): void => {
     running++
     started().run(w.job).then(
-      (outcome) => { try { w.settle.resolve(unwrap(outcome as Outcome<unknown>)) } catch (err) { w.settle.reject(err) } },
+      (outcome) => {
+        try {
+          w.settle.resolve(unwrap(outcome as Outcome<unknown>))
+        } catch (err) {
+          w.settle.reject(err)
+        }
+      },
       (err: unknown) => w.settle.reject(err)
     ).finally(() => {
       running--
@@ -77,19 +83,25 @@ export function createComputePool (opts: ComputePoolOptions = {}): LocalComputeP
   }
   return {
     threads,
-    get queued () { return waiting.length },
-    get running () { return running },
+    get queued () {
+      return waiting.length
+    },
+    get running () {
+      return running
+    },
     async run<R> (task: { module: string, name?: string }, arg: unknown, runOpts: { signal?: AbortSignal } = {}): Promise<R> {
       if (closed) throw new PoolClosedError('the compute pool is closed')
       const { signal } = runOpts
       if (signal?.aborted === true) throw new AbortError('the task was aborted before it started')
-      if (running >= threads && waiting.length >= maxQueue) throw new PoolBusyError(`the compute pool is busy: ${waiting.length} tasks wait`)
+      if (running >= threads && waiting.length >= maxQueue) {
+        throw new PoolBusyError(`the compute pool is busy: ${waiting.length} tasks wait`)
+      }
       const job = { module: task.module, name: task.name ?? 'default', arg }
       return await new Promise<R>((resolve, reject) => {
         let done = false
         const onAbort = (): void => {
           const i = waiting.indexOf(w)
-          if (i >= 0) waiting.splice(i, 1)   // queued: it never runs; running: it finishes, its result is dropped
+          if (i >= 0) waiting.splice(i, 1) // queued: it never runs; running: it finishes, its result is dropped
           finish(() => reject(new AbortError('the task was aborted')))
         }
         const finish = (f: () => void): void => {
@@ -124,5 +136,5 @@ export function createComputePool (opts: ComputePoolOptions = {}): LocalComputeP
 
 interface Waiting {
   readonly job: { module: string, name: string, arg: unknown }
-  readonly settle: { resolve (v: unknown): void, reject (e: unknown): void }
+  readonly settle: { resolve(v: unknown): void, reject(e: unknown): void }
 }

@@ -47,7 +47,7 @@ export interface Slot extends Asking {
   /** The watchdog of the running incarnation, if the actor is watched. */
   watch: Unsubscribable | undefined
   /** Settles `start()` on the first ready (or the first failure). */
-  started: { resolve (): void, reject (err: unknown): void } | undefined
+  started: { resolve(): void, reject(err: unknown): void } | undefined
 }
 
 export function statsOf (slot: Slot): ActorStats {

@@ -37,7 +37,8 @@ import { createComputePool } from './pool.js'
 import type { LocalComputePool } from './pool.js'
 import { startInlineHost } from './inline-host.js'
 import { startWorkerHost } from './worker-host.js'
-import { ActorNotRunningError, ActorRestartedError, ActorUnresponsiveError, BacklogFullError, DuplicateActorError, FaultsDisabledError, NetworkNeedsInlineError, NoConsumerError, SupervisorStoppedError, UnknownActorError } from './errors.js'
+import { ActorNotRunningError, ActorRestartedError, ActorUnresponsiveError, BacklogFullError, DuplicateActorError, FaultsDisabledError,
+  NetworkNeedsInlineError, NoConsumerError, SupervisorStoppedError, UnknownActorError } from './errors.js'
 import { CANCEL_TYPE, MAX_BACKLOG, SUPERVISOR_STATS } from './constants.js'
 import { withField } from './message-copy.js'
 import type { DatagramNetwork } from './sim/network.js'
@@ -89,32 +90,33 @@ export interface StartOptions {
  */
 export interface Supervisor<A = AskCatalogue, P = PublishCatalogue> {
   /** Starts an actor; resolves once it is ready, rejects if its first incarnation fails. */
-  start (spec: ActorSpec, opts?: StartOptions): Promise<void>
+  start(spec: ActorSpec, opts?: StartOptions): Promise<void>
   /** Sends `msg` to every actor consuming `msg.type` and to `messages$` observers. A catalogued type is checked against its message. */
-  publish<T extends PublishType<P>> (msg: P[T] & { type: T }): void
+  publish<T extends PublishType<P>>(msg: P[T] & { type: T }): void
   /** Any other type (a custom actor's own, or a message only known as `Message`) goes untyped. */
-  publish<T extends string, M extends Message & { type: T }> (msg: M & { type: T } & Uncatalogued<T, PublishType<P>>): void
+  publish<T extends string, M extends Message & { type: T }>(msg: M & { type: T } & Uncatalogued<T, PublishType<P>>): void
   /**
    * Asks the consumer of `msg.type`; see `ActorDeps.ask`. A catalogued type is checked against
    * its request, and the stream is typed with its replies: `ask({ type: 'routing.closest', target, n })`
    * gives `Observable<RoutingClosestReply>`.
    */
-  ask<T extends AskType<A>> (msg: RequestOf<T, A> & { type: T }, opts?: AskOptions): Observable<ReplyOf<T, A>>
+  ask<T extends AskType<A>>(msg: RequestOf<T, A> & { type: T }, opts?: AskOptions): Observable<ReplyOf<T, A>>
   /** Any other type (a custom actor's own, or a message only known as `Message`) goes untyped. */
-  ask<T extends string, M extends Message & { type: T }> (msg: M & { type: T } & Uncatalogued<T, AskType<A>>, opts?: AskOptions): Observable<Message>
+  ask<T extends string, M extends Message & { type: T }>(msg: M & { type: T } & Uncatalogued<T, AskType<A>>,
+    opts?: AskOptions): Observable<Message>
   /** Published messages (from actors and from `publish`) of these catalogued types, typed: `messages$(['routing.peer.added'])` gives `Observable<RoutingPeerAdded>`. */
-  messages$<T extends PublishType<P>> (types: readonly T[]): Observable<P[T]>
+  messages$<T extends PublishType<P>>(types: readonly T[]): Observable<P[T]>
   /** Every published message, or only these types (any, catalogued or not). */
-  messages$ (types?: readonly string[]): Observable<Message>
-  stats (): ActorStats[]
+  messages$(types?: readonly string[]): Observable<Message>
+  stats(): ActorStats[]
   /** The control plane of an actor (it follows the actor across restarts). */
-  control (name: string): ActorControl
+  control(name: string): ActorControl
   /** Stops one actor and forgets it. */
-  remove (name: string): Promise<void>
+  remove(name: string): Promise<void>
   /** Asks open in the supervisor (a leak check). */
-  pendingAsks (): number
+  pendingAsks(): number
   /** Stops every actor, terminates workers, clears timers; a second call returns the same promise. */
-  stop (): Promise<void>
+  stop(): Promise<void>
 }
 
 const HOSTS: Record<HostKind, StartHost> = { inline: startInlineHost, worker: startWorkerHost }
@@ -153,24 +155,33 @@ export function createSupervisor<A = AskCatalogue, P = PublishCatalogue> (opts: 
       slot.host.deliver(msg)
     } else if (slot.state !== 'stopped') {
       if (slot.backlog.length < MAX_BACKLOG) slot.backlog.push(msg)
-      else if (typeof msg.cid === 'number') correlation.fail(msg.cid, new BacklogFullError(`actor ${slot.name} is restarting and its backlog is full`))
+      else if (typeof msg.cid === 'number') {
+        correlation.fail(msg.cid, new BacklogFullError(`actor ${slot.name} is restarting and its backlog is full`))
+      }
     }
   }
 
   /** The asker gave up: forget the ask, and tell its consumer when it asked to be told (consumes actor.cancel). */
   function cancel (from: Asking, askerCid: number): void {
     const open = correlation.cancel(from, askerCid)
-    if (open !== undefined && open.consumer.spec.consumes.includes(CANCEL_TYPE)) deliverTo(open.consumer, { type: CANCEL_TYPE, ask: open.cid } as Message)
+    if (open !== undefined && open.consumer.spec.consumes.includes(CANCEL_TYPE)) {
+      deliverTo(open.consumer, { type: CANCEL_TYPE, ask: open.cid } as Message)
+    }
   }
 
   function request (from: Asking, msg: Message): void {
     if (msg.type === SUPERVISOR_STATS) {
-      from.deliver({ type: 'supervisor.stats.reply', re: msg.cid, end: true, actors: [...slots.values()].map(statsOf), pendingAsks: correlation.size - probes.size } as Message)
+      from.deliver(
+        { type: 'supervisor.stats.reply', re: msg.cid, end: true, actors: [...slots.values()].map(statsOf),
+          pendingAsks: correlation.size - probes.size } as Message
+      )
       return
     }
     const consumer = stopping === undefined ? consumers.get(msg.type)?.[0] : undefined
     if (consumer === undefined) {
-      const err = stopping === undefined ? new NoConsumerError(`no actor consumes ${msg.type}`) : new SupervisorStoppedError('the supervisor is stopping')
+      const err = stopping === undefined
+        ? new NoConsumerError(`no actor consumes ${msg.type}`)
+        : new SupervisorStoppedError('the supervisor is stopping')
       from.deliver(errorReply(msg, err))
       return
     }
@@ -180,7 +191,7 @@ export function createSupervisor<A = AskCatalogue, P = PublishCatalogue> (opts: 
 
   function publishFrom (from: Slot | undefined, msg: Message): void {
     const list = consumers.get(msg.type)
-    if (list !== undefined) for (let i = 0; i < list.length; i++) if (list[i] !== from) deliverTo(list[i]!, msg)
+    if (list !== undefined) { for (let i = 0; i < list.length; i++) if (list[i] !== from) deliverTo(list[i]!, msg) }
     if (published$.observed) published$.next(msg)
   }
 
@@ -201,16 +212,25 @@ export function createSupervisor<A = AskCatalogue, P = PublishCatalogue> (opts: 
     try {
       host = HOSTS[slot.kind](slot.spec, {
         snapshot: slot.snapshot,
-        deps: { clock, random: opts.random ?? Math.random, scheduler, log: slot.log, pool, ...(slot.network === undefined ? {} : { network: slot.network }) },
+        deps: { clock, random: opts.random ?? Math.random, scheduler, log: slot.log, pool,
+          ...(slot.network === undefined ? {} : { network: slot.network }) },
         log: slot.log,
         askTimeout: opts.askTimeout,
         stopTimeout: opts.stopTimeout,
         allowFaults: opts.allowFaults === true,
         events: {
-          send: (msg) => { if (current()) route(slot, msg) },
-          ready: () => { if (current()) ready(slot) },
-          crash: (err) => { if (current()) crash(slot, err) },
-          complete: () => { if (current()) void retire(slot, new ActorNotRunningError(`actor ${slot.name} completed`)) }
+          send: (msg) => {
+            if (current()) route(slot, msg)
+          },
+          ready: () => {
+            if (current()) ready(slot)
+          },
+          crash: (err) => {
+            if (current()) crash(slot, err)
+          },
+          complete: () => {
+            if (current()) void retire(slot, new ActorNotRunningError(`actor ${slot.name} completed`))
+          }
         }
       })
     } catch (err) {
@@ -245,8 +265,14 @@ export function createSupervisor<A = AskCatalogue, P = PublishCatalogue> (opts: 
     slot.watch = startWatch(watchdog, {
       later,
       probe (answered) {
-        const forget = (): void => { correlation.cancel(asking, 0); probes.delete(asking) }
-        const asking: Asking = { name: `${slot.name} watchdog`, deliver: () => { forget(); answered() } }
+        const forget = (): void => {
+          correlation.cancel(asking, 0)
+          probes.delete(asking)
+        }
+        const asking: Asking = { name: `${slot.name} watchdog`, deliver: () => {
+          forget()
+          answered()
+        } }
         probes.add(asking)
         const cid = correlation.open(asking, 0, slot)
         deliverTo(slot, { type, cid })
@@ -280,7 +306,10 @@ export function createSupervisor<A = AskCatalogue, P = PublishCatalogue> (opts: 
     slot.restarts++
     slot.state = 'restarting'
     slot.log.warn('actor crashed; restarting', { error: err, delay, restarts: slot.restarts })
-    slot.timer = scheduler.schedule(() => { slot.timer = undefined; launch(slot) }, delay)
+    slot.timer = scheduler.schedule(() => {
+      slot.timer = undefined
+      launch(slot)
+    }, delay)
   }
 
   async function retire (slot: Slot, why: Error): Promise<void> {
@@ -311,7 +340,9 @@ export function createSupervisor<A = AskCatalogue, P = PublishCatalogue> (opts: 
       if (stopping !== undefined) throw new SupervisorStoppedError('the supervisor is stopping')
       if (slots.has(spec.name)) throw new DuplicateActorError(`an actor named ${spec.name} is already running`)
       const kind = startOpts.host ?? (spec.worker === undefined ? 'inline' : 'worker')
-      if (startOpts.network !== undefined && kind !== 'inline') throw new NetworkNeedsInlineError(`${spec.name}: a simulated network is only for an inline actor`)
+      if (startOpts.network !== undefined && kind !== 'inline') {
+        throw new NetworkNeedsInlineError(`${spec.name}: a simulated network is only for an inline actor`)
+      }
       const slot: Slot = {
         name: spec.name,
         spec,
@@ -335,7 +366,9 @@ export function createSupervisor<A = AskCatalogue, P = PublishCatalogue> (opts: 
       }
       slots.set(spec.name, slot)
       for (const type of spec.consumes) consumers.set(type, [...(consumers.get(type) ?? []), slot])
-      const started = new Promise<void>((resolve, reject) => { slot.started = { resolve, reject } })
+      const started = new Promise<void>((resolve, reject) => {
+        slot.started = { resolve, reject }
+      })
       launch(slot)
       try {
         await started
@@ -366,7 +399,9 @@ export function createSupervisor<A = AskCatalogue, P = PublishCatalogue> (opts: 
         snapshot: async () => current().snapshot(),
         configure: async (patch) => current().configure(patch),
         fault: async (fault) => {
-          if (opts.allowFaults !== true) throw new FaultsDisabledError('faults are not allowed: the supervisor was started without allowFaults')
+          if (opts.allowFaults !== true) {
+            throw new FaultsDisabledError('faults are not allowed: the supervisor was started without allowFaults')
+          }
           await current().fault(fault)
         }
       }

@@ -11,7 +11,9 @@
  * Nodes join `concurrency` at a time; if anything fails, every node made so far is stopped
  * before the error is thrown, so a failed test leaves no sockets or workers behind.
  */
-export interface TestnetNode { stop (): Promise<void> }
+export interface TestnetNode {
+  stop(): Promise<void>
+}
 
 export interface TestnetOptions<N extends TestnetNode> {
   /** Makes node `index` (not yet joined). */
@@ -32,7 +34,7 @@ export interface Testnet<N extends TestnetNode> {
   /** Node i at index i. */
   readonly nodes: N[]
   /** Stops every node, then runs `teardown`; a second call returns the same promise. */
-  stop (): Promise<void>
+  stop(): Promise<void>
 }
 
 export async function createTestnet<N extends TestnetNode> (n: number, opts: TestnetOptions<N>): Promise<Testnet<N>> {

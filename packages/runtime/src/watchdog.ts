@@ -56,7 +56,9 @@ export function startWatch (s: WatchdogSettings, hooks: WatchHooks): Unsubscriba
   let forget: (() => void) | undefined
   let ended = false
 
-  const schedule = (): void => { timer = hooks.later(probe, s.interval) }
+  const schedule = (): void => {
+    timer = hooks.later(probe, s.interval)
+  }
   const probe = (): void => {
     if (ended) return
     let answered = false

@@ -9,7 +9,10 @@
 import { readFileSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 
-interface Manifest { entry: string, inputs: Array<{ path: string, mtimeMs: number, size: number }> }
+interface Manifest {
+  entry: string
+  inputs: Array<{ path: string, mtimeMs: number, size: number }>
+}
 
 const checked = new Map<string, URL | null>()
 
@@ -24,11 +27,15 @@ export function freshBundle (entry: URL): URL | undefined {
 }
 
 /** Forgets what freshBundle found (tests, and a process that rebuilt). */
-export function forgetBundles (): void { checked.clear() }
+export function forgetBundles (): void {
+  checked.clear()
+}
 
 function isFresh (entry: URL): boolean {
   try {
-    const manifest = JSON.parse(readFileSync(fileURLToPath(new URL(entry.href.replace(/\.js$/, '.bundle.json'))), 'utf8')) as Partial<Manifest>
+    const manifest = JSON.parse(readFileSync(fileURLToPath(new URL(entry.href.replace(/\.js$/, '.bundle.json'))), 'utf8')) as Partial<
+      Manifest
+    >
     const name = entry.pathname.slice(entry.pathname.lastIndexOf('/') + 1)
     if (manifest.entry !== name || !Array.isArray(manifest.inputs) || manifest.inputs.length === 0) return false
     statSync(fileURLToPath(new URL(entry.href.replace(/\.js$/, '.bundle.mjs'))))

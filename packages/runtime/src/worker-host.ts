@@ -50,7 +50,9 @@ export function startWorkerHost (spec: ActorSpec, opts: HostOptions): ActorHost 
   let posted = 0
   let taken = 0
   let failGone: (err: Error) => void = () => {}
-  const gone = new Promise<never>((_resolve, reject) => { failGone = reject })
+  const gone = new Promise<never>((_resolve, reject) => {
+    failGone = reject
+  })
   gone.catch(() => {})
   const exited = new Promise<void>(resolve => worker.once('exit', () => resolve()))
 
@@ -76,8 +78,15 @@ export function startWorkerHost (spec: ActorSpec, opts: HostOptions): ActorHost 
     events.crash(err)
   }
   const frames: Record<string, (frame: unknown) => void> = {
-    ready: () => { if (state === 'starting') { state = 'running'; events.ready() } },
-    completed: () => { if (state === 'running') events.complete() },
+    ready: () => {
+      if (state === 'starting') {
+        state = 'running'
+        events.ready()
+      }
+    },
+    completed: () => {
+      if (state === 'running') events.complete()
+    },
     fatal: (frame) => die(errorFromData(toErrorData((frame as { error?: unknown }).error))),
     stopped: () => {}
   }
@@ -104,21 +113,28 @@ export function startWorkerHost (spec: ActorSpec, opts: HostOptions): ActorHost 
     kind: 'worker',
     threadId: worker.threadId,
     control: remoteControl(control.port1, gone),
-    deliver (msg) { if (state !== 'dead') out.push(msg) },
+    deliver (msg) {
+      if (state !== 'dead') out.push(msg)
+    },
     queueDepth: () => out.size + posted - taken,
     async stop () {
       if (state === 'dead') return
       state = 'stopping'
       out.flush()
       worker.postMessage({ kind: 'stop' })
-      const timer = setTimeout(() => { void worker.terminate() }, opts.stopTimeout ?? STOP_TIMEOUT)
+      const timer = setTimeout(() => {
+        void worker.terminate()
+      }, opts.stopTimeout ?? STOP_TIMEOUT)
       await exited
       clearTimeout(timer)
       release()
       state = 'dead'
     },
     async kill () {
-      if (state !== 'dead') { state = 'dead'; release() }
+      if (state !== 'dead') {
+        state = 'dead'
+        release()
+      }
       await worker.terminate()
       await exited
     }
@@ -138,6 +154,8 @@ function servicesOf (pool: ComputePool): WorkerServices {
         running.delete(id)
       }
     },
-    cancel: async (id) => { running.get(id)?.abort() }
+    cancel: async (id) => {
+      running.get(id)?.abort()
+    }
   }
 }

@@ -25,25 +25,30 @@ import { BATCH_MAX } from './constants.js'
 export interface WorkerLink {
   readonly data: ActorWorkerData
   readonly deps: BaseDeps
-  send (msg: Message): void
-  fatal (err: unknown): void
-  complete (): void
+  send(msg: Message): void
+  fatal(err: unknown): void
+  complete(): void
   /** Really crashes this worker, a tick later (so a control call that asked for it is answered first). */
-  readonly crash: { uncaught (err: Error): void, exit (code: number): void }
+  readonly crash: { uncaught(err: Error): void, exit(code: number): void }
   /** Starts feeding `core`: batches in, control plane, stop handshake; then says ready. */
-  serve (core: ActorCore): void
+  serve(core: ActorCore): void
 }
 
 export function connectToHost (): WorkerLink {
   const port = parentPort
   const data: unknown = workerData
-  if (port === null || !isActorWorkerData(data)) throw new TypeError('runActor() must run in a worker started by the PeerConnect worker host')
+  if (port === null || !isActorWorkerData(data)) {
+    throw new TypeError('runActor() must run in a worker started by the PeerConnect worker host')
+  }
   const log = createRemoteLogger(entry => postLog(port, entry), data.logLevel)
   const out = createBatcher(msgs => {
     const buf = encodeBatch(msgs, log)
     if (buf !== undefined) port.postMessage(buf, [buf.buffer])
   }, { max: BATCH_MAX })
-  const post = (frame: WorkerFrame): void => { out.flush(); port.postMessage(frame) }
+  const post = (frame: WorkerFrame): void => {
+    out.flush()
+    port.postMessage(frame)
+  }
   let core: ActorCore | undefined
   let closed = false
   let taken = 0
@@ -80,11 +85,20 @@ export function connectToHost (): WorkerLink {
     data,
     deps: { clock: { now: Date.now }, random: Math.random, scheduler: asyncScheduler, log, pool: remotePool(data.services) },
     send: (msg) => out.push(msg),
-    fatal (err) { post({ kind: 'fatal', error: toErrorData(err) }); close() },
+    fatal (err) {
+      post({ kind: 'fatal', error: toErrorData(err) })
+      close()
+    },
     complete: () => post({ kind: 'completed' }),
     crash: {
-      uncaught: (err) => { setTimeout(() => { throw err }, 0) },
-      exit: (code) => { setTimeout(() => process.exit(code), 0) }
+      uncaught: (err) => {
+        setTimeout(() => {
+          throw err
+        }, 0)
+      },
+      exit: (code) => {
+        setTimeout(() => process.exit(code), 0)
+      }
     },
     serve (c) {
       if (closed) return
@@ -104,11 +118,13 @@ function remotePool (port: MessagePort): ComputePool {
       const { signal } = opts
       if (signal?.aborted === true) throw new AbortError('the task was aborted before it started')
       const id = ++ids
-      const call = services.run({ module: task.module, name: task.name }, arg, signal === undefined ? undefined : id).then(o => unwrap(o) as R)
+      const call = services.run({ module: task.module, name: task.name }, arg, signal === undefined ? undefined : id).then(o =>
+        unwrap(o) as R
+      )
       if (signal === undefined) return call
       return Promise.race([call, new Promise<never>((_resolve, reject) => {
         signal.addEventListener('abort', () => {
-          void services.cancel(id).catch(() => {})      // the main thread drops the task if it still waits
+          void services.cancel(id).catch(() => {}) // the main thread drops the task if it still waits
           reject(new AbortError('the task was aborted'))
         }, { once: true })
       })])

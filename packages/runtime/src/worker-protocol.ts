@@ -40,8 +40,8 @@ export type WorkerFrame =
 /** What the main thread serves a worker actor over the services port. */
 export interface WorkerServices {
   /** `id` (the worker's own numbering) lets `cancel(id)` abort the task while it waits for a thread. */
-  run (task: { module: string, name?: string }, arg: unknown, id?: number): Promise<Outcome<unknown>>
-  cancel (id: number): Promise<void>
+  run(task: { module: string, name?: string }, arg: unknown, id?: number): Promise<Outcome<unknown>>
+  cancel(id: number): Promise<void>
 }
 
 export function isActorWorkerData (x: unknown): x is ActorWorkerData {

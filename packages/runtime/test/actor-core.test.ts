@@ -29,7 +29,9 @@ function harness (run: (in$: Observable<Message>, deps: ActorDeps) => Observable
     snapshot: undefined,
     send: (m) => sent.push(m as Any),
     onFatal: (e) => fatal.push(e),
-    onComplete: () => { completed++ },
+    onComplete: () => {
+      completed++
+    },
     ...over
   })
   return { core, sent, fatal, completed: () => completed }
@@ -51,7 +53,10 @@ core('core - replies go to the actor\'s own asks, not to in$', () => {
   const seen: Message[] = []
   const { core: c, sent } = harness((in$, deps) => {
     deps.ask({ type: 'other.q' }).subscribe(m => got.push(m))
-    return in$.pipe(mergeMap(m => { seen.push(m); return EMPTY }))
+    return in$.pipe(mergeMap(m => {
+      seen.push(m)
+      return EMPTY
+    }))
   })
   assert.equal(sent.map(m => [m.type, m.cid]), [['other.q', 1]])
   assert.is(c.stats().pendingAsks, 1)
@@ -71,7 +76,10 @@ core('core - the last snapshot is remembered, starting from the one it was given
 
 core('core - deps carry the name, the base deps and the snapshot', () => {
   let deps: ActorDeps | undefined
-  harness((_in$, d) => { deps = d; return NEVER }, { snapshot: { n: 1 } })
+  harness((_in$, d) => {
+    deps = d
+    return NEVER
+  }, { snapshot: { n: 1 } })
   assert.is(deps!.name, 'core')
   assert.equal(deps!.snapshot, { n: 1 })
   assert.is(deps!.scheduler, asyncScheduler)
@@ -85,9 +93,15 @@ core('core - configure puts actor.configure with the patch into in$', () => {
 })
 
 core('core - a run that throws, and an out$ that errors, are fatal', () => {
-  const thrown = harness(() => { throw new Error('build') })
+  const thrown = harness(() => {
+    throw new Error('build')
+  })
   assert.is((thrown.fatal[0] as Error).message, 'build')
-  const errored = harness((in$) => in$.pipe(mergeMap(() => { throw new Error('later') })))
+  const errored = harness((in$) =>
+    in$.pipe(mergeMap(() => {
+      throw new Error('later')
+    }))
+  )
   errored.core.deliver({ type: 'x' })
   assert.is((errored.fatal[0] as Error).message, 'later')
 })
@@ -99,7 +113,11 @@ core('core - out$ completing on its own is reported once', () => {
 
 core('core - stop completes in$, unsubscribes out$, and ignores later deliveries', () => {
   let finalized = false
-  const { core: c, sent, completed, fatal } = harness((in$) => in$.pipe(finalize(() => { finalized = true })))
+  const { core: c, sent, completed, fatal } = harness((in$) =>
+    in$.pipe(finalize(() => {
+      finalized = true
+    }))
+  )
   c.stop()
   c.stop()
   assert.ok(finalized)

@@ -107,7 +107,9 @@ ask('asker - failAll errors every pending ask', async () => {
 
 ask('asker - a reply that arrives while subscribing is delivered and its timer released', async () => {
   let asker: ReturnType<typeof createAsker> | undefined
-  asker = createAsker(m => { if (m.cid !== undefined) asker!.handle({ type: 'sync', re: m.cid, end: true }) }, asyncScheduler, { timeout: 60_000 })
+  asker = createAsker(m => {
+    if (m.cid !== undefined) asker!.handle({ type: 'sync', re: m.cid, end: true })
+  }, asyncScheduler, { timeout: 60_000 })
   const r = await firstValueFrom(asker.ask({ type: 'x' }))
   assert.is(r.type, 'sync')
   assert.is(asker.pending, 0)

@@ -20,7 +20,10 @@ backoff('backoff - doubles from the minimum while crashes come quickly', () => {
 backoff('backoff - never waits longer than the maximum', () => {
   const b = createBackoff({ min: 100, max: 1000, reset: 30_000 })
   let last = 0
-  for (let i = 0; i < 100; i++) { b.started(i); last = b.crashed(i) }
+  for (let i = 0; i < 100; i++) {
+    b.started(i)
+    last = b.crashed(i)
+  }
   assert.is(last, 1000)
 })
 

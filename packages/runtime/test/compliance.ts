@@ -26,18 +26,25 @@ const HELD = 3_600_000
  * The real scheduler, except that work scheduled HELD ms ahead (a restart, with
  * `restart: { min: HELD, max: HELD }`) waits until `release()`: restarts happen when the test says.
  */
-function holdRestarts (): SchedulerLike & { waiting (): number, release (): void } {
+function holdRestarts (): SchedulerLike & { waiting(): number, release(): void } {
   const held: Array<() => void> = []
   return {
     now: () => asyncScheduler.now(),
     schedule (work: (this: SchedulerAction<unknown>, state?: unknown) => void, delay?: number, state?: unknown): Subscription {
       if (delay !== HELD) return asyncScheduler.schedule(work, delay, state)
-      const run = (): void => { work.call(undefined as unknown as SchedulerAction<unknown>, state) }
+      const run = (): void => {
+        work.call(undefined as unknown as SchedulerAction<unknown>, state)
+      }
       held.push(run)
-      return new Subscription(() => { const i = held.indexOf(run); if (i >= 0) held.splice(i, 1) })
+      return new Subscription(() => {
+        const i = held.indexOf(run)
+        if (i >= 0) held.splice(i, 1)
+      })
     },
     waiting: () => held.length,
-    release: () => { for (const run of held.splice(0)) run() }
+    release: () => {
+      for (const run of held.splice(0)) run()
+    }
   }
 }
 
@@ -46,7 +53,11 @@ export function complianceSuite (host: HostKind): void {
   const test = (name: string, s: ReturnType<typeof suite>, fn: (sup: Supervisor) => Promise<void>, opts: SupervisorOptions = {}): void => {
     s(name, withTimeout(ms, async () => {
       const sup = createSupervisor({ log: silentLogger, restart: { min: 10 }, ...opts })
-      try { await fn(sup) } finally { await sup.stop() }
+      try {
+        await fn(sup)
+      } finally {
+        await sup.stop()
+      }
     }))
   }
   const one = async (sup: Supervisor, msg: Message, timeout?: number): Promise<Any> => await lastValueFrom(sup.ask(msg, { timeout })) as Any
@@ -152,8 +163,10 @@ export function complianceSuite (host: HostKind): void {
 
   test(`ask - concurrent asks from an actor are correlated to the right asker (${host})`, ask, async (sup) => {
     await startProbe(sup)
-    const replies = await Promise.all(Array.from({ length: 20 }, async (_, i) =>
-      one(sup, { type: 'probe.relay', ask: { type: 'probe.echo', payload: `p${i}` } } as Message)))
+    const replies = await Promise.all(
+      Array.from({ length: 20 },
+        async (_, i) => one(sup, { type: 'probe.relay', ask: { type: 'probe.echo', payload: `p${i}` } } as Message))
+    )
     assert.equal(replies.map(r => r.got.payload), Array.from({ length: 20 }, (_, i) => `p${i}`))
   })
 
@@ -206,7 +219,11 @@ export function complianceSuite (host: HostKind): void {
   test(`control - an unknown actor is refused with ERR_UNKNOWN_ACTOR (${host})`, state, async (sup) => {
     await startProbe(sup)
     let code: unknown
-    try { sup.control('nobody') } catch (err) { code = (err as { code?: unknown }).code }
+    try {
+      sup.control('nobody')
+    } catch (err) {
+      code = (err as { code?: unknown }).code
+    }
     assert.is(code, 'ERR_UNKNOWN_ACTOR')
   })
 

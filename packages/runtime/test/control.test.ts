@@ -12,10 +12,14 @@ function fakeCore (): ActorCore & { patches: unknown[] } {
   return {
     patches,
     deliver () {},
-    configure: (patch) => { patches.push(patch) },
+    configure: (patch) => {
+      patches.push(patch)
+    },
     snapshot: () => ({ table: [1, 2] }),
     stats: () => ({ name: 'fake', threadId: 0, messagesIn: 3, messagesOut: 4, pendingAsks: 1 }),
-    fault: (fault) => { patches.push(fault) },
+    fault: (fault) => {
+      patches.push(fault)
+    },
     stop () {}
   }
 }
@@ -24,11 +28,17 @@ function connect (control: ActorControl) {
   const channel = new MessageChannel()
   exposeControl(control, channel.port2)
   let fail: (err: Error) => void = () => {}
-  const gone = new Promise<never>((_resolve, reject) => { fail = reject })
+  const gone = new Promise<never>((_resolve, reject) => {
+    fail = reject
+  })
   gone.catch(() => {})
   return {
     remote: remoteControl(channel.port1, gone),
-    close: () => { fail(new ActorNotRunningError('gone')); channel.port1.close(); channel.port2.close() }
+    close: () => {
+      fail(new ActorNotRunningError('gone'))
+      channel.port1.close()
+      channel.port2.close()
+    }
   }
 }
 
@@ -53,15 +63,21 @@ control('control - over a MessageChannel with comlink: stats, snapshot, configur
     assert.equal(core.patches, [{ alpha: 2 }])
     await remote.fault({ kind: 'throw', on: 'x' })
     assert.equal(core.patches, [{ alpha: 2 }, { kind: 'throw', on: 'x' }])
-  } finally { close() }
+  } finally {
+    close()
+  }
 }))
 
 control('control - an error on the far side keeps its name and code', withTimeout(5000, async () => {
   const failing: ActorControl = {
-    stats: async () => { throw Object.assign(new Error('no stats'), { name: 'StatsError', code: 'ERR_STATS' }) },
+    stats: async () => {
+      throw Object.assign(new Error('no stats'), { name: 'StatsError', code: 'ERR_STATS' })
+    },
     snapshot: async () => undefined,
     configure: async () => {},
-    fault: async () => { throw Object.assign(new Error('no faults'), { name: 'FaultsDisabledError', code: 'ERR_FAULTS_DISABLED' }) }
+    fault: async () => {
+      throw Object.assign(new Error('no faults'), { name: 'FaultsDisabledError', code: 'ERR_FAULTS_DISABLED' })
+    }
   }
   const { remote, close } = connect(failing)
   try {
@@ -69,7 +85,9 @@ control('control - an error on the far side keeps its name and code', withTimeou
     assert.is(err.name, 'StatsError')
     assert.is(await remote.snapshot(), undefined)
     await rejects(remote.fault({ kind: 'uncaught' }), 'ERR_FAULTS_DISABLED')
-  } finally { close() }
+  } finally {
+    close()
+  }
 }))
 
 control('control - calls to a worker that is gone reject instead of hanging', withTimeout(5000, async () => {

@@ -80,7 +80,8 @@ table('correlation - a consumer that dies fails every ask it holds, and only tho
   c.open(b, 1, 'dead')
   const alive = c.open(a, 2, 'alive')
   c.failConsumer('dead', new ActorRestartedError('gone'))
-  assert.equal(a.got, [{ type: 'error', re: 1, end: true, error: { name: 'ActorRestartedError', code: 'ERR_ACTOR_RESTARTED', message: 'gone' } }])
+  assert.equal(a.got, [{ type: 'error', re: 1, end: true,
+    error: { name: 'ActorRestartedError', code: 'ERR_ACTOR_RESTARTED', message: 'gone' } }])
   assert.is(b.got[0]!.error.code, 'ERR_ACTOR_RESTARTED')
   assert.is(c.size, 1)
   c.reply('alive', { type: 'ok', re: alive, end: true })

@@ -22,8 +22,17 @@ function counting (inner: SchedulerLike): SchedulerLike & { active: number, sche
       self.active++
       self.scheduled++
       let done = false
-      const sub = inner.schedule(() => { done = true; self.active--; work() }, delay)
-      sub.add(() => { if (!done) { done = true; self.active-- } })
+      const sub = inner.schedule(() => {
+        done = true
+        self.active--
+        work()
+      }, delay)
+      sub.add(() => {
+        if (!done) {
+          done = true
+          self.active--
+        }
+      })
       return sub
     }
   }
@@ -31,8 +40,12 @@ function counting (inner: SchedulerLike): SchedulerLike & { active: number, sche
 }
 
 /** A deadline that runs `fire`, with its cancel. */
-function after (d: Deadlines, delay: number, fire: () => void): { cancel (): void } {
-  const timed = new (class extends Timed { override expire (): void { fire() } })()
+function after (d: Deadlines, delay: number, fire: () => void): { cancel(): void } {
+  const timed = new (class extends Timed {
+    override expire (): void {
+      fire()
+    }
+  })()
   d.add(delay, timed)
   return { cancel: () => d.cancel(timed) }
 }
@@ -104,7 +117,11 @@ deadlines('deadlines - firing may add and cancel others', () => {
   const d = createDeadlines(ts)
   const fired: string[] = []
   const b = after(d, 10, () => fired.push('b'))
-  after(d, 10, () => { fired.push('a'); b.cancel(); after(d, 10, () => fired.push(`c@${ts.now()}`)) })
+  after(d, 10, () => {
+    fired.push('a')
+    b.cancel()
+    after(d, 10, () => fired.push(`c@${ts.now()}`))
+  })
   ts.flush()
   assert.equal(fired, ['b', 'a', 'c@20'])
 })

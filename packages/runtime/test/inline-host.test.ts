@@ -14,17 +14,17 @@ function start (run: ActorSpec['run']) {
   const log: string[] = []
   const sent: Message[] = []
   const events: HostEvents = {
-    send: (m) => { sent.push(m); log.push(`send:${m.type}`) },
+    send: (m) => {
+      sent.push(m)
+      log.push(`send:${m.type}`)
+    },
     ready: () => log.push('ready'),
     crash: (e) => log.push(`crash:${(e as Error).message}`),
     complete: () => log.push('complete')
   }
-  const host = startInlineHost({ name: 'h', consumes: ['x'], init: undefined, run }, {
-    snapshot: undefined,
-    deps: { clock: { now: Date.now }, random: Math.random, scheduler: asyncScheduler, log: silentLogger, pool: { run: async () => undefined as never } },
-    log: silentLogger,
-    events
-  })
+  const host = startInlineHost({ name: 'h', consumes: ['x'], init: undefined, run }, { snapshot: undefined,
+    deps: { clock: { now: Date.now }, random: Math.random, scheduler: asyncScheduler, log: silentLogger,
+      pool: { run: async () => undefined as never } }, log: silentLogger, events })
   return { host, log, sent }
 }
 
@@ -63,7 +63,9 @@ inline('inline host - a delivery made while draining is taken in the same drain'
 })
 
 inline('inline host - a fatal error is reported on a microtask, once, and the mailbox stops', async () => {
-  const { host, log, sent } = start((in$) => in$.pipe(mergeMap(m => m.type === 'boom' ? throwError(() => new Error('boom')) : of({ type: 'ok' }))))
+  const { host, log, sent } = start((in$) =>
+    in$.pipe(mergeMap(m => m.type === 'boom' ? throwError(() => new Error('boom')) : of({ type: 'ok' })))
+  )
   await Promise.resolve()
   host.deliver({ type: 'boom' })
   host.deliver({ type: 'after' })
@@ -75,7 +77,9 @@ inline('inline host - a fatal error is reported on a microtask, once, and the ma
 })
 
 inline('inline host - a run that throws crashes before ready', async () => {
-  const { log } = start(() => { throw new Error('no') })
+  const { log } = start(() => {
+    throw new Error('no')
+  })
   await tick()
   assert.equal(log, ['crash:no'])
 })

@@ -14,39 +14,63 @@ import type { TestDeps } from '../src/testing/index.js'
 
 type Any = Message & Record<string, any>
 
-interface Ctx { readonly scheduler: SchedulerLike, readonly n: { value: number }, readonly opened: { value: number }, readonly closed: { value: number }, stopped: number, restored: unknown }
+interface Ctx {
+  readonly scheduler: SchedulerLike
+  readonly n: { value: number }
+  readonly opened: { value: number }
+  readonly closed: { value: number }
+  stopped: number
+  restored: unknown
+}
 
 /** A small kit actor: `k.add` counts and replies; `k.boom` throws; `k.fail` errors; `k.hold` stays open; `k.seen` is published. */
 const definition = {
   name: 'k',
-  context: (init: { start: number }, deps: ActorDeps): Ctx => ({ scheduler: deps.scheduler, n: { value: init.start }, opened: { value: 0 }, closed: { value: 0 }, stopped: 0, restored: undefined }),
-  restore: (ctx: Ctx, snapshot: unknown) => { ctx.restored = snapshot; ctx.n.value = (snapshot as { n: number }).n },
+  context: (init: { start: number }, deps: ActorDeps): Ctx => ({ scheduler: deps.scheduler, n: { value: init.start }, opened: { value: 0 },
+    closed: { value: 0 }, stopped: 0, restored: undefined }),
+  restore: (ctx: Ctx, snapshot: unknown) => {
+    ctx.restored = snapshot
+    ctx.n.value = (snapshot as { n: number }).n
+  },
   handlers: {
     'k.add': (msg: Message, ctx: Ctx) => {
       ctx.n.value += (msg as Any).by as number
       return of(reply(msg, { type: 'k.added', n: ctx.n.value }), snapshotMessage({ n: ctx.n.value }))
     },
-    'k.boom': (): never => { throw new Error('boom') },
-    'k.coded': (): never => { throw Object.assign(new Error('nope'), { name: 'NopeError', code: 'ERR_NOPE' }) },
+    'k.boom': (): never => {
+      throw new Error('boom')
+    },
+    'k.coded': (): never => {
+      throw Object.assign(new Error('nope'), { name: 'NopeError', code: 'ERR_NOPE' })
+    },
     'k.fail': () => throwError(() => new Error('async boom')),
     'k.hold': (_msg: Message, ctx: Ctx) => new Observable<Message>(() => {
       ctx.opened.value++
-      return () => { ctx.closed.value++ }
+      return () => {
+        ctx.closed.value++
+      }
     }),
-    'k.seen': (_msg: Message, ctx: Ctx) => { ctx.n.value++ }
+    'k.seen': (_msg: Message, ctx: Ctx) => {
+      ctx.n.value++
+    }
   },
   background: (ctx: Ctx) => [timer(1000, 1000, ctx.scheduler).pipe(map(i => ({ type: 'k.tick', i, n: ctx.n.value } as Message)))],
-  stop: (ctx: Ctx) => { ctx.stopped++ }
+  stop: (ctx: Ctx) => {
+    ctx.stopped++
+  }
 } satisfies ActorDefinition<{ start: number }, Ctx>
 
 const kActor = defineActor(definition)
 
-function drive (run: ActorFn, deps: TestDeps): { in$: Subject<Message>, out: Any[], errors: unknown[], completed: () => boolean, stop: () => void } {
+function drive (run: ActorFn,
+  deps: TestDeps): { in$: Subject<Message>, out: Any[], errors: unknown[], completed: () => boolean, stop: () => void } {
   const in$ = new Subject<Message>()
   const out: Any[] = []
   const errors: unknown[] = []
   let completed = false
-  const sub = run(in$, deps).subscribe({ next: m => out.push(m as Any), error: e => errors.push(e), complete: () => { completed = true } })
+  const sub = run(in$, deps).subscribe({ next: m => out.push(m as Any), error: e => errors.push(e), complete: () => {
+    completed = true
+  } })
   return { in$, out, errors, completed: () => completed, stop: () => sub.unsubscribe() }
 }
 
@@ -78,12 +102,16 @@ kit('kit - a handler that throws, or whose stream errors, becomes an error reply
   h.in$.next({ type: 'k.add', cid: 4, by: 1 } as Message)
   const errors = h.out.filter(m => m.type === 'error')
   assert.equal(errors.map(m => [m.re, m.end, m.error.code, m.error.message]), [
-    [1, true, 'ERR_HANDLER', 'boom'], [2, true, 'ERR_HANDLER', 'async boom'], [3, true, 'ERR_NOPE', 'nope']
+    [1, true, 'ERR_HANDLER', 'boom'],
+    [2, true, 'ERR_HANDLER', 'async boom'],
+    [3, true, 'ERR_NOPE', 'nope']
   ])
   assert.is(h.out.find(m => m.type === 'k.added')?.n, 1, 'still answering')
   assert.equal(h.errors, [])
   assert.equal(deps.logs.map(l => [l.level, l.msg, l.fields?.['type']]), [
-    ['warn', 'handler failed', 'k.boom'], ['warn', 'handler failed', 'k.fail'], ['debug', 'handler failed', 'k.coded']
+    ['warn', 'handler failed', 'k.boom'],
+    ['warn', 'handler failed', 'k.fail'],
+    ['debug', 'handler failed', 'k.coded']
   ], 'logged once each')
   h.stop()
 })
@@ -109,7 +137,10 @@ kit('kit - an unknown request gets ERR_UNKNOWN_TYPE; an unknown published messag
 kit('kit - actor.cancel unsubscribes the request it names, and only that one', () => {
   const deps = testDeps()
   let ctx: Ctx | undefined
-  const def = { ...definition, context: (init: { start: number }, d: ActorDeps) => { ctx = definition.context(init, d); return ctx } }
+  const def = { ...definition, context: (init: { start: number }, d: ActorDeps) => {
+    ctx = definition.context(init, d)
+    return ctx
+  } }
   const h = drive(kitActor(def, { start: 0 }), deps)
   h.in$.next({ type: 'k.hold', cid: 1 })
   h.in$.next({ type: 'k.hold', cid: 2 })
@@ -126,7 +157,10 @@ kit('kit - actor.cancel unsubscribes the request it names, and only that one', (
 kit('kit - background streams run until in$ completes; stop runs once; no timers left', () => {
   const deps = testDeps()
   let ctx: Ctx | undefined
-  const def = { ...definition, context: (init: { start: number }, d: ActorDeps) => { ctx = definition.context(init, d); return ctx } }
+  const def = { ...definition, context: (init: { start: number }, d: ActorDeps) => {
+    ctx = definition.context(init, d)
+    return ctx
+  } }
   const h = drive(kitActor(def, { start: 0 }), deps)
   deps.advance(2500)
   assert.equal(h.out.filter(m => m.type === 'k.tick').map(m => m.i), [0, 1])
@@ -148,7 +182,10 @@ kit('kit - emit publishes from outside a handler until the handlers are done', (
   const def = {
     name: 'e',
     context: (_init: undefined, _deps: unknown, emit: (m: Message) => void) => ({ emit }),
-    handlers: { 'e.go': (msg: Message, ctx: { emit: (m: Message) => void }) => { ctx.emit({ type: 'e.went' }); return of(reply(msg, { type: 'e.ok' })) } }
+    handlers: { 'e.go': (msg: Message, ctx: { emit: (m: Message) => void }) => {
+      ctx.emit({ type: 'e.went' })
+      return of(reply(msg, { type: 'e.ok' }))
+    } }
   } satisfies ActorDefinition<undefined, { emit: (m: Message) => void }>
   const h = drive(kitActor(def, undefined), testDeps())
   h.in$.next({ type: 'e.go', cid: 1 })
@@ -158,7 +195,9 @@ kit('kit - emit publishes from outside a handler until the handlers are done', (
 })
 
 kit('kit - a context that throws fails the run (the start fails)', () => {
-  const def = { name: 'x', context: (): never => { throw new Error('bad init') }, handlers: {} } satisfies ActorDefinition<undefined, never>
+  const def = { name: 'x', context: (): never => {
+    throw new Error('bad init')
+  }, handlers: {} } satisfies ActorDefinition<undefined, never>
   const h = drive(kitActor(def, undefined), testDeps())
   assert.is((h.errors[0] as Error).message, 'bad init')
 })
@@ -174,21 +213,26 @@ faults('faults - without allowFaults, control().fault rejects with ERR_FAULTS_DI
     await rejects(sup.control('k').fault({ kind: 'throw', on: 'k.add' }), 'ERR_FAULTS_DISABLED')
     await rejects(sup.control('k').fault({ kind: 'uncaught' }), 'ERR_FAULTS_DISABLED')
     assert.is(sup.stats()[0]?.restarts, 0)
-  } finally { await sup.stop() }
+  } finally {
+    await sup.stop()
+  }
 }))
 
-faults('faults - throw: the next request of that type gets ERR_FAULT_INJECTED, then all is as before, no restart', withTimeout(5000, async () => {
-  const sup = createSupervisor({ log: silentLogger, allowFaults: true })
-  try {
-    await sup.start(kActor({ start: 0 }), { host: 'inline' })
-    await sup.control('k').fault({ kind: 'throw', on: 'k.add' })
-    await rejects(lastValueFrom(sup.ask({ type: 'k.add', by: 1 } as Message)), 'ERR_FAULT_INJECTED')
-    const r = await lastValueFrom(sup.ask({ type: 'k.add', by: 1 } as Message)) as Any
-    assert.is(r.n, 1, 'the faulted request did not run')
-    assert.is(sup.stats()[0]?.restarts, 0)
-    assert.is(sup.stats()[0]?.state, 'running')
-  } finally { await sup.stop() }
-}))
+faults('faults - throw: the next request of that type gets ERR_FAULT_INJECTED, then all is as before, no restart',
+  withTimeout(5000, async () => {
+    const sup = createSupervisor({ log: silentLogger, allowFaults: true })
+    try {
+      await sup.start(kActor({ start: 0 }), { host: 'inline' })
+      await sup.control('k').fault({ kind: 'throw', on: 'k.add' })
+      await rejects(lastValueFrom(sup.ask({ type: 'k.add', by: 1 } as Message)), 'ERR_FAULT_INJECTED')
+      const r = await lastValueFrom(sup.ask({ type: 'k.add', by: 1 } as Message)) as Any
+      assert.is(r.n, 1, 'the faulted request did not run')
+      assert.is(sup.stats()[0]?.restarts, 0)
+      assert.is(sup.stats()[0]?.state, 'running')
+    } finally {
+      await sup.stop()
+    }
+  }))
 
 faults('faults - a bad fault or a type the actor does not consume is refused', withTimeout(5000, async () => {
   const sup = createSupervisor({ log: silentLogger, allowFaults: true })
@@ -197,7 +241,9 @@ faults('faults - a bad fault or a type the actor does not consume is refused', w
     await rejects(sup.control('k').fault({ kind: 'throw', on: 'x.nope' }), 'ERR_BAD_FAULT')
     await rejects(sup.control('k').fault({ kind: 'melt' } as never), 'ERR_BAD_FAULT')
     await rejects(sup.control('k').fault({ kind: 'exit' }), 'ERR_BAD_FAULT')
-  } finally { await sup.stop() }
+  } finally {
+    await sup.stop()
+  }
 }))
 
 faults('faults - uncaught on the inline host: the incarnation fails and restarts with its last snapshot', withTimeout(5000, async () => {
@@ -209,7 +255,9 @@ faults('faults - uncaught on the inline host: the incarnation fails and restarts
     await waitFor(() => sup.stats()[0]?.restarts === 1 && sup.stats()[0]?.state === 'running', { what: 'a restart' })
     const r = await lastValueFrom(sup.ask({ type: 'k.add', by: 1 } as Message)) as Any
     assert.is(r.n, 6, 'restored from the snapshot')
-  } finally { await sup.stop() }
+  } finally {
+    await sup.stop()
+  }
 }))
 
 faults.run()

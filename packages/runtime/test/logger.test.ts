@@ -58,15 +58,18 @@ logger('logger - parseLogLevel accepts only the four levels', () => {
 })
 
 logger('logger - entries format as one JSON line; bytes as hex, bigint as text, errors as data', () => {
-  const line = formatEntry({ time: 't', level: 'warn', ns: 'a:b', msg: 'm', fields: { id: new Uint8Array([0xab, 1]), n: 10n, error: Object.assign(new Error('boom'), { code: 'ERR_X' }) } })
+  const line = formatEntry({ time: 't', level: 'warn', ns: 'a:b', msg: 'm',
+    fields: { id: new Uint8Array([0xab, 1]), n: 10n, error: Object.assign(new Error('boom'), { code: 'ERR_X' }) } })
   assert.not.ok(line.includes('\n'))
-  assert.equal(JSON.parse(line), { time: 't', level: 'warn', ns: 'a:b', msg: 'm', id: 'ab01', n: '10', error: { name: 'Error', code: 'ERR_X', message: 'boom' } })
+  assert.equal(JSON.parse(line), { time: 't', level: 'warn', ns: 'a:b', msg: 'm', id: 'ab01', n: '10',
+    error: { name: 'Error', code: 'ERR_X', message: 'boom' } })
 })
 
 logger('logger - by default writes JSON lines to stderr, nothing to stdout', () => {
   const code = `import { createLogger } from ${JSON.stringify(new URL('../src/logger.ts', import.meta.url).href)}
 createLogger('peerconnect').child('t').warn('to stderr', { k: 1 }); createLogger('peerconnect').debug('hidden')`
-  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8', env: { ...process.env, PEERCONNECT_LOG: '' } })
+  const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { encoding: 'utf8',
+    env: { ...process.env, PEERCONNECT_LOG: '' } })
   assert.is(r.stdout, '')
   const lines = r.stderr.trim().split('\n')
   assert.is(lines.length, 1, r.stderr)

@@ -20,8 +20,12 @@ function depsFor (scheduler: SchedulerLike): ActorDeps {
     random: () => 0.5,
     scheduler,
     log: silentLogger,
-    pool: { run: async () => { throw new Error('no pool in marble tests') } },
-    ask: () => { throw new Error('no asks in marble tests') },
+    pool: { run: async () => {
+      throw new Error('no pool in marble tests')
+    } },
+    ask: () => {
+      throw new Error('no asks in marble tests')
+    },
     snapshot: undefined
   }
 }

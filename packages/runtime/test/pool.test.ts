@@ -20,7 +20,11 @@ const TASKS_TS = new URL('./fixtures/tasks.ts', import.meta.url).href
 function withPool (fn: (pool: LocalComputePool) => Promise<void>): () => Promise<void> {
   return withTimeout(T, async () => {
     const pool = createComputePool({ threads: 2 })
-    try { await fn(pool) } finally { await pool.close() }
+    try {
+      await fn(pool)
+    } finally {
+      await pool.close()
+    }
   })
 }
 
@@ -77,7 +81,8 @@ direct('pool - an aborted task rejects with ERR_ABORTED', withPool(async (pool) 
 direct('pool - a burst beyond maxQueue is refused with ERR_POOL_BUSY at once; the queue never grows past it', withTimeout(T, async () => {
   const pool = createComputePool({ threads: 1, maxQueue: 4 })
   try {
-    const results = Array.from({ length: 50 }, async () => await pool.run({ module: TASKS, name: 'sleep' }, 30).then(() => 'ran', (e: { code?: string }) => e.code))
+    const results = Array.from({ length: 50 },
+      async () => await pool.run({ module: TASKS, name: 'sleep' }, 30).then(() => 'ran', (e: { code?: string }) => e.code))
     assert.is(pool.running, 1)
     assert.is(pool.queued, 4, 'one running, four waiting, the rest refused')
     const codes = await Promise.all(results)
@@ -127,7 +132,10 @@ for (const host of ['inline', 'worker'] as const) {
   fromActors(`pool - an ${host} actor runs a task on the shared pool, off its thread`, withTimeout(T, async () => {
     const pool = createComputePool({ threads: 1 })
     const calls: string[] = []
-    const counted: ComputePool = { run: async (task, arg, opts) => { calls.push(task.name ?? ''); return pool.run(task, arg, opts) } }
+    const counted: ComputePool = { run: async (task, arg, opts) => {
+      calls.push(task.name ?? '')
+      return pool.run(task, arg, opts)
+    } }
     const sup = createSupervisor({ log: silentLogger, pool: counted })
     try {
       await sup.start(probe({}), { host: host as HostKind })
@@ -151,7 +159,9 @@ fromActors('pool - a worker actor that gives up a task frees its place in the ma
   try {
     await sup.start(probe({}), { host: 'worker' })
     const blocker = pool.run({ module: TASKS, name: 'sleep' }, 1000)
-    const given = lastValueFrom(sup.ask({ type: 'probe.pool', module: TASKS, name: 'square', arg: 2, abortAfter: 100 } as Message)).catch((e: { code?: string }) => e.code)
+    const given = lastValueFrom(sup.ask({ type: 'probe.pool', module: TASKS, name: 'square', arg: 2, abortAfter: 100 } as Message)).catch((
+      e: { code?: string }
+    ) => e.code)
     for (let i = 0; i < 100 && pool.queued === 0; i++) await new Promise(resolve => setTimeout(resolve, 5))
     assert.is(pool.queued, 1, 'the worker actor\'s task waits behind the blocker')
     assert.is(await given, 'ERR_ABORTED')

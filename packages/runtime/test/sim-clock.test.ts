@@ -25,7 +25,9 @@ test('sim clock - actions run in time order, same-instant ones in the order sche
 test('sim clock - promise jobs run out between instants; rxjs timers and intervals run on it', async () => {
   const clock = createSimClock()
   const order: string[] = []
-  clock.schedule(() => { void Promise.resolve().then(() => Promise.resolve()).then(() => order.push('job of 1')) }, 1)
+  clock.schedule(() => {
+    void Promise.resolve().then(() => Promise.resolve()).then(() => order.push('job of 1'))
+  }, 1)
   clock.schedule(() => order.push('action at 2'), 2)
   const ticks = firstValueFrom(interval(1000, clock).pipe(take(3), toArray()))
   const late = firstValueFrom(timer(60_000, clock))
@@ -40,11 +42,21 @@ test('sim clock - until rejects with ERR_SIM_STALLED when nothing is left to run
   const clock = createSimClock()
   const never = new Promise(() => {})
   let code: unknown
-  try { await clock.until(never) } catch (err) { code = (err as { code?: unknown }).code }
+  try {
+    await clock.until(never)
+  } catch (err) {
+    code = (err as { code?: unknown }).code
+  }
   assert.is(code, 'ERR_SIM_STALLED')
-  clock.schedule(function (this: { schedule: (s?: unknown, d?: number) => unknown }) { this.schedule(undefined, 1000) }, 1000)
+  clock.schedule(function (this: { schedule: (s?: unknown, d?: number) => unknown }) {
+    this.schedule(undefined, 1000)
+  }, 1000)
   code = undefined
-  try { await clock.until(never, 10_000) } catch (err) { code = (err as { code?: unknown }).code }
+  try {
+    await clock.until(never, 10_000)
+  } catch (err) {
+    code = (err as { code?: unknown }).code
+  }
   assert.is(code, 'ERR_SIM_STALLED')
 })
 
@@ -56,7 +68,11 @@ test('sim clock - the inline pool runs a task on this thread, and keeps an error
   assert.is(await pool.run<number>({ module: mod, name: 'square' }, 7), 49)
   assert.equal(await pool.run({ module: mod, name: 'whereAmI' }, undefined), { threadId })
   let code: unknown
-  try { await pool.run({ module: mod, name: 'noSuchTask' }, 1) } catch (err) { code = (err as { code?: unknown }).code }
+  try {
+    await pool.run({ module: mod, name: 'noSuchTask' }, 1)
+  } catch (err) {
+    code = (err as { code?: unknown }).code
+  }
   assert.is(code, 'ERR_POOL_TASK_NOT_FOUND')
 })
 

@@ -11,9 +11,13 @@ const tick = (): Promise<void> => new Promise(resolve => setImmediate(resolve))
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
 const text = (b: Uint8Array): string => new TextDecoder().decode(b)
 
-interface Got { data: string, from: RemoteInfo }
+interface Got {
+  data: string
+  from: RemoteInfo
+}
 
-async function bound (net: SimNetwork, address?: string, port?: number): Promise<{ sock: SimSocket, got: Got[], host: string, port: number }> {
+async function bound (net: SimNetwork, address?: string,
+  port?: number): Promise<{ sock: SimSocket, got: Got[], host: string, port: number }> {
   const sock = net.createSocket()
   const got: Got[] = []
   sock.on('message', (buf, rinfo) => got.push({ data: text(buf), from: rinfo }))
@@ -26,7 +30,11 @@ async function bound (net: SimNetwork, address?: string, port?: number): Promise
 }
 
 function errorOf (fn: () => unknown): { code?: string } {
-  try { fn() } catch (err) { return err as { code?: string } }
+  try {
+    fn()
+  } catch (err) {
+    return err as { code?: string }
+  }
   assert.unreachable('expected a throw')
   return {}
 }
@@ -80,7 +88,9 @@ bind('sim network - binding twice throws; address() before bind throws', async (
 bind('sim network - the bind callback runs later, never inside bind()', async () => {
   const net = createSimNetwork({ scheduler: new VirtualTimeScheduler() })
   let called = false
-  net.createSocket().bind({}, () => { called = true })
+  net.createSocket().bind({}, () => {
+    called = true
+  })
   assert.not.ok(called)
   await tick()
   assert.ok(called)
@@ -128,7 +138,10 @@ delivery('sim network - a datagram arrives after its latency, with the sender ad
 delivery('sim network - per-link latency: the function gets both hosts', async () => {
   const vts = new VirtualTimeScheduler()
   const calls: string[] = []
-  const net = createSimNetwork({ scheduler: vts, latency: (from, to) => { calls.push(`${from}>${to}`); return to.endsWith('.3') ? 100 : 10 } })
+  const net = createSimNetwork({ scheduler: vts, latency: (from, to) => {
+    calls.push(`${from}>${to}`)
+    return to.endsWith('.3') ? 100 : 10
+  } })
   const a = await bound(net)
   const b = await bound(net)
   const c = await bound(net)
@@ -147,7 +160,9 @@ delivery('sim network - the send callback runs later with null and the byte coun
   const net = createSimNetwork({ scheduler: new VirtualTimeScheduler() })
   const a = await bound(net)
   let result: unknown[] | undefined
-  a.sock.send(bytes('abc'), 9, '10.0.0.99', (...args) => { result = args })
+  a.sock.send(bytes('abc'), 9, '10.0.0.99', (...args) => {
+    result = args
+  })
   assert.is(result, undefined)
   await tick()
   assert.equal(result, [null, 3])
@@ -180,7 +195,9 @@ delivery('sim network - nobody bound there: counted unreachable, nothing thrown'
 delivery('sim network - a datagram larger than UDP allows fails with EMSGSIZE', async () => {
   const net = createSimNetwork({ scheduler: new VirtualTimeScheduler() })
   const a = await bound(net)
-  const err = await new Promise<{ code?: string } | null>(resolve => a.sock.send(new Uint8Array(runtime.SIM_MAX_DATAGRAM + 1), 7, '10.0.0.1', e => resolve(e as { code?: string } | null)))
+  const err = await new Promise<{ code?: string } | null>(resolve =>
+    a.sock.send(new Uint8Array(runtime.SIM_MAX_DATAGRAM + 1), 7, '10.0.0.1', e => resolve(e as { code?: string } | null))
+  )
   assert.is(err?.code, 'EMSGSIZE')
   assert.is(net.stats().dropped, 1)
 })
@@ -214,7 +231,10 @@ delivery('sim network - thousands of sockets in a ring all receive', async () =>
   const n = 3000
   const nodes: Array<Awaited<ReturnType<typeof bound>>> = []
   for (let i = 0; i < n; i++) nodes.push(await bound(net))
-  nodes.forEach((x, i) => { const next = nodes[(i + 1) % n]!; x.sock.send(bytes(String(i)), next.port, next.host) })
+  nodes.forEach((x, i) => {
+    const next = nodes[(i + 1) % n]!
+    x.sock.send(bytes(String(i)), next.port, next.host)
+  })
   await tick()
   vts.flush()
   assert.ok(nodes.every((x, i) => x.got.length === 1 && x.got[0]!.data === String((i + n - 1) % n)))
@@ -249,7 +269,12 @@ faults('sim network - loss drops about that fraction, the same ones for the same
 
 faults('sim network - loss must be in [0, 1)', () => {
   for (const loss of [-0.1, 1, Number.NaN]) {
-    try { createSimNetwork({ loss }); assert.unreachable(String(loss)) } catch (err) { assert.instance(err, RangeError) }
+    try {
+      createSimNetwork({ loss })
+      assert.unreachable(String(loss))
+    } catch (err) {
+      assert.instance(err, RangeError)
+    }
   }
 })
 
@@ -293,7 +318,9 @@ faults('sim network - a closed socket frees its address and gets nothing more; s
   a.sock.send(bytes('late'), b.port, b.host)
   await tick()
   let closed = false
-  b.sock.close(() => { closed = true })
+  b.sock.close(() => {
+    closed = true
+  })
   vts.flush()
   await tick()
   assert.ok(closed)
@@ -307,7 +334,9 @@ faults('sim network - a closed socket frees its address and gets nothing more; s
 faults('sim network - a bad port throws ERR_SOCKET_BAD_PORT as dgram does', async () => {
   const net = createSimNetwork({ scheduler: new VirtualTimeScheduler() })
   const a = await bound(net)
-  for (const port of [0, 65536, 1.5, Number.NaN]) assert.is(errorOf(() => a.sock.send(bytes('x'), port, '10.0.0.1')).code, 'ERR_SOCKET_BAD_PORT', String(port))
+  for (const port of [0, 65536, 1.5, Number.NaN]) {
+    assert.is(errorOf(() => a.sock.send(bytes('x'), port, '10.0.0.1')).code, 'ERR_SOCKET_BAD_PORT', String(port))
+  }
 })
 
 faults('sim network - close() drops everything in flight and closes every socket', async () => {
@@ -321,7 +350,8 @@ faults('sim network - close() drops everything in flight and closes every socket
   net.close()
   vts.flush()
   assert.is(a.got.length + b.got.length, 0)
-  assert.equal({ ...net.stats(), datagrams: 0, bytes: 0 }, { sockets: 0, datagrams: 0, bytes: 0, delivered: 0, dropped: 2, unreachable: 0, inFlight: 0 })
+  assert.equal({ ...net.stats(), datagrams: 0, bytes: 0 }, { sockets: 0, datagrams: 0, bytes: 0, delivered: 0, dropped: 2, unreachable: 0,
+    inFlight: 0 })
 })
 
 faults.run()
@@ -337,8 +367,12 @@ listeners('sim network - once listeners fire once; off removes a listener', asyn
   const b = await bound(net)
   let once = 0
   let removed = 0
-  const gone = (): void => { removed++ }
-  b.sock.once('message', () => { once++ })
+  const gone = (): void => {
+    removed++
+  }
+  b.sock.once('message', () => {
+    once++
+  })
   b.sock.on('message', gone)
   b.sock.off('message', gone)
   a.sock.send(bytes('1'), b.port, b.host)
@@ -414,7 +448,12 @@ helpers('sim network - linkLatency is symmetric, stable, within bounds and sprea
 
 helpers('sim network - linkLatency refuses a bad range', () => {
   for (const [min, max] of [[-1, 5], [10, 5]] as const) {
-    try { linkLatency({ min, max }); assert.unreachable() } catch (err) { assert.instance(err, RangeError) }
+    try {
+      linkLatency({ min, max })
+      assert.unreachable()
+    } catch (err) {
+      assert.instance(err, RangeError)
+    }
   }
 })
 
@@ -422,25 +461,34 @@ helpers.run()
 
 const deps = suite('sim network - handed to an actor as deps.network')
 
-deps('sim network - start(spec, { host: inline, network }) gives that actor deps.network; others get none; a worker actor is refused', async () => {
-  const net = createSimNetwork()
-  const seen = new Map<string, unknown>()
-  const spec = (name: string, worker?: string): runtime.ActorSpec => ({
-    name, consumes: [], init: undefined, probe: false, ...(worker === undefined ? {} : { worker }),
-    run: (_in$, d) => { seen.set(name, d.network); return NEVER }
+deps('sim network - start(spec, { host: inline, network }) gives that actor deps.network; others get none; a worker actor is refused',
+  async () => {
+    const net = createSimNetwork()
+    const seen = new Map<string, unknown>()
+    const spec = (name: string, worker?: string): runtime.ActorSpec => ({
+      name,
+      consumes: [],
+      init: undefined,
+      probe: false,
+      ...(worker === undefined ? {} : { worker }),
+      run: (_in$, d) => {
+        seen.set(name, d.network)
+        return NEVER
+      }
+    })
+    const sup = runtime.createSupervisor({ log: runtime.silentLogger })
+    try {
+      await sup.start(spec('on-net'), { host: 'inline', network: net })
+      await sup.start(spec('off-net'), { host: 'inline' })
+      assert.is(seen.get('on-net'), net)
+      assert.is(seen.get('off-net'), undefined)
+      const err = await sup.start(spec('in-worker', 'file:///nowhere.js'), { host: 'worker', network: net }).then(() => undefined,
+        (e: unknown) => e as { code?: string })
+      assert.is(err?.code, 'ERR_NETWORK_NEEDS_INLINE')
+    } finally {
+      await sup.stop()
+      net.close()
+    }
   })
-  const sup = runtime.createSupervisor({ log: runtime.silentLogger })
-  try {
-    await sup.start(spec('on-net'), { host: 'inline', network: net })
-    await sup.start(spec('off-net'), { host: 'inline' })
-    assert.is(seen.get('on-net'), net)
-    assert.is(seen.get('off-net'), undefined)
-    const err = await sup.start(spec('in-worker', 'file:///nowhere.js'), { host: 'worker', network: net }).then(() => undefined, (e: unknown) => e as { code?: string })
-    assert.is(err?.code, 'ERR_NETWORK_NEEDS_INLINE')
-  } finally {
-    await sup.stop()
-    net.close()
-  }
-})
 
 deps.run()

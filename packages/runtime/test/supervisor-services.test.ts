@@ -15,7 +15,11 @@ type Any = Message & Record<string, any>
 function withSupervisor (fn: (sup: Supervisor) => Promise<void>): () => Promise<void> {
   return withTimeout(15_000, async () => {
     const sup = createSupervisor({ log: silentLogger })
-    try { await fn(sup) } finally { await sup.stop() }
+    try {
+      await fn(sup)
+    } finally {
+      await sup.stop()
+    }
   })
 }
 
@@ -31,7 +35,11 @@ function ticker (name: string, consumes: string[]): { spec: ActorSpec, cancels: 
       const cancel$ = new Subject<number>()
       return in$.pipe(
         mergeMap((msg: Any) => {
-          if (msg.type === 'actor.cancel') { cancels.push(msg.ask); cancel$.next(msg.ask); return NEVER.pipe(takeUntil(cancel$)) }
+          if (msg.type === 'actor.cancel') {
+            cancels.push(msg.ask)
+            cancel$.next(msg.ask)
+            return NEVER.pipe(takeUntil(cancel$))
+          }
           seen.push(msg.cid!)
           return new Observable<Message>(sub => {
             let n = 0
@@ -63,7 +71,10 @@ stats('supervisor.stats - answered to an actor on a worker thread too', withSupe
     name: 'asker',
     consumes: ['asker.go'],
     init: undefined,
-    run: (in$, deps) => in$.pipe(mergeMap(msg => deps.ask({ type: 'supervisor.stats' }).pipe(map(r => ({ ...(r as Any), re: msg.cid, end: true } as Message)))))
+    run: (in$, deps) =>
+      in$.pipe(
+        mergeMap(msg => deps.ask({ type: 'supervisor.stats' }).pipe(map(r => ({ ...(r as Any), re: msg.cid, end: true } as Message))))
+      )
   }
   await sup.start(asker, { host: 'inline' })
   const reply = await lastValueFrom(sup.ask({ type: 'asker.go' })) as Any
@@ -80,7 +91,9 @@ cancel('actor.cancel - an actor that consumes it is told the cid it saw when the
   const t = ticker('ticker', ['ticker.run', 'actor.cancel'])
   await sup.start(t.spec, { host: 'inline' })
   let ticks = 0
-  const sub = sup.ask({ type: 'ticker.run' }, { timeout: 10_000 }).subscribe({ next: () => { ticks++ } })
+  const sub = sup.ask({ type: 'ticker.run' }, { timeout: 10_000 }).subscribe({ next: () => {
+    ticks++
+  } })
   await waitFor(() => ticks >= 3)
   sub.unsubscribe()
   await waitFor(() => t.cancels.length === 1)
@@ -91,10 +104,16 @@ cancel('actor.cancel - an actor that consumes it is told the cid it saw when the
 cancel('actor.cancel - an actor that does not consume it is not sent one', withSupervisor(async (sup) => {
   const t = ticker('quiet', ['quiet.run'])
   const got: string[] = []
-  const spy: ActorSpec = { ...t.spec, run: (in$, deps) => t.spec.run(in$.pipe(map(m => { got.push(m.type); return m })), deps) }
+  const spy: ActorSpec = { ...t.spec, run: (in$, deps) =>
+    t.spec.run(in$.pipe(map(m => {
+      got.push(m.type)
+      return m
+    })), deps) }
   await sup.start(spy, { host: 'inline' })
   let ticks = 0
-  const sub = sup.ask({ type: 'quiet.run' }, { timeout: 10_000 }).subscribe({ next: () => { ticks++ } })
+  const sub = sup.ask({ type: 'quiet.run' }, { timeout: 10_000 }).subscribe({ next: () => {
+    ticks++
+  } })
   await waitFor(() => ticks >= 2)
   sub.unsubscribe()
   assert.is(sup.pendingAsks(), 0)
@@ -114,7 +133,13 @@ cancel('actor.cancel - an actor asking another actor cancels it by unsubscribing
     init: undefined,
     run: (in$, deps) => in$.pipe(mergeMap(msg => new Observable<Message>(sub => {
       let n = 0
-      const inner = deps.ask({ type: 'ticker.run' }, { timeout: 10_000 }).subscribe(() => { if (++n === 3) { inner.unsubscribe(); sub.next({ type: 'middle.done', re: msg.cid, end: true } as Message); sub.complete() } })
+      const inner = deps.ask({ type: 'ticker.run' }, { timeout: 10_000 }).subscribe(() => {
+        if (++n === 3) {
+          inner.unsubscribe()
+          sub.next({ type: 'middle.done', re: msg.cid, end: true } as Message)
+          sub.complete()
+        }
+      })
       return () => inner.unsubscribe()
     })))
   }

@@ -7,7 +7,8 @@ import * as assert from 'uvu/assert'
 import { lastValueFrom, map, toArray } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { randomId, reply } from '@peerconnect/protocol'
-import type { AskCatalogue, Contact, CrawlerProgress, CrawlerResult, Message, RoutingClosestReply, RoutingPeerAdded, SupervisorStatsReply } from '@peerconnect/protocol'
+import type { AskCatalogue, Contact, CrawlerProgress, CrawlerResult, Message, RoutingClosestReply, RoutingPeerAdded,
+  SupervisorStatsReply } from '@peerconnect/protocol'
 import { withTimeout } from '@peerconnect/test-helpers'
 import { createSupervisor } from '../src/supervisor.js'
 import type { Supervisor } from '../src/supervisor.js'
@@ -24,7 +25,9 @@ export function typeChecks (sup: Supervisor): void {
   const lookup: Observable<CrawlerProgress | CrawlerResult> = sup.ask({ type: 'crawler.lookup', target }, { timeout: 10_000 })
   lookup.pipe(map(r => r.type === 'crawler.result' ? r.found : r.queried))
   sup.ask({ type: 'search.query', q: 'ada', via: 'lists' }).pipe(map(r => r.type === 'search.hit' ? r.record.n : r.hits))
-  sup.ask({ type: 'rpc.ping', method: 'ping', from: { host: '127.0.0.1', port: 1 }, id: target, args: {}, queryBytes: 40 }).pipe(map(r => r.r))
+  sup.ask({ type: 'rpc.ping', method: 'ping', from: { host: '127.0.0.1', port: 1 }, id: target, args: {}, queryBytes: 40 }).pipe(
+    map(r => r.r)
+  )
 
   // @ts-expect-error n is missing
   sup.ask({ type: 'routing.closest', target })
@@ -50,7 +53,9 @@ export function typeChecks (sup: Supervisor): void {
 
   // published messages seen from outside: typed for catalogued types
   const added: Observable<RoutingPeerAdded> = sup.messages$(['routing.peer.added'])
-  sup.messages$(['routing.peer.added', 'routing.peer.removed']).pipe(map(m => m.type === 'routing.peer.removed' ? m.reason : m.contact.port))
+  sup.messages$(['routing.peer.added', 'routing.peer.removed']).pipe(
+    map(m => m.type === 'routing.peer.removed' ? m.reason : m.contact.port)
+  )
   // @ts-expect-error a peer.added has no reason
   sup.messages$(['routing.peer.added']).pipe(map(m => m.reason))
   const anyType: Observable<Message> = sup.messages$(['echo.heard', 'routing.peer.added'])
@@ -95,7 +100,9 @@ test('a catalogued ask is answered with its typed reply', withTimeout(10_000, as
     await sup.start(echo, { host: 'inline' })
     const stats: SupervisorStatsReply = await lastValueFrom(sup.ask({ type: 'supervisor.stats' }))
     assert.equal(stats.actors.map(a => a.name), ['echo'])
-  } finally { await sup.stop() }
+  } finally {
+    await sup.stop()
+  }
 }))
 
 test('an extended catalogue types a custom actor; the untyped path reaches it too', withTimeout(10_000, async () => {
@@ -109,8 +116,12 @@ test('an extended catalogue types a custom actor; the untyped path reaches it to
       await plain.start(echo, { host: 'inline' })
       const untyped = await lastValueFrom(plain.ask({ type: 'echo.say', text: 'yo' }).pipe(toArray()))
       assert.equal(untyped.map(m => (m as EchoSaid).text), ['echo: yo'])
-    } finally { await plain.stop() }
-  } finally { await sup.stop() }
+    } finally {
+      await plain.stop()
+    }
+  } finally {
+    await sup.stop()
+  }
 }))
 
 test.run()

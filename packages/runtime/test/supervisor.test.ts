@@ -16,11 +16,16 @@ type Any = Message & Record<string, any>
 function withSupervisor (fn: (sup: Supervisor) => Promise<void>, opts: SupervisorOptions = {}): () => Promise<void> {
   return withTimeout(10_000, async () => {
     const sup = createSupervisor({ log: silentLogger, restart: { min: 10 }, ...opts })
-    try { await fn(sup) } finally { await sup.stop() }
+    try {
+      await fn(sup)
+    } finally {
+      await sup.stop()
+    }
   })
 }
 const one = async (sup: Supervisor, msg: Message, timeout?: number): Promise<Any> => await lastValueFrom(sup.ask(msg, { timeout })) as Any
-const spec = (name: string, run: ActorSpec['run'], consumes: string[] = [`${name}.x`]): ActorSpec => ({ name, consumes, init: undefined, run })
+const spec = (name: string, run: ActorSpec['run'], consumes: string[] = [`${name}.x`]): ActorSpec => ({ name, consumes, init: undefined,
+  run })
 
 const inline = suite('supervisor: inline specifics')
 
@@ -41,7 +46,9 @@ inline('inline - deps carry the injected clock, random and scheduler', withSuper
 }, { clock: { now: () => 1234 }, random: () => 0.25 }))
 
 inline('inline - an actor whose run throws fails start() and is forgotten', withSupervisor(async (sup) => {
-  const bad = spec('bad', () => { throw Object.assign(new Error('cannot build'), { code: 'ERR_BUILD' }) })
+  const bad = spec('bad', () => {
+    throw Object.assign(new Error('cannot build'), { code: 'ERR_BUILD' })
+  })
   await rejects(sup.start(bad), 'ERR_BUILD')
   assert.is(sup.stats().length, 0)
   await sup.start(bad).catch(() => {})
@@ -68,15 +75,16 @@ inline('inline - control of an actor that is restarting rejects with ERR_ACTOR_N
   await rejects(sup.control('probe').stats(), 'ERR_ACTOR_NOT_RUNNING')
 }, { restart: { min: 60_000, max: 60_000 } }))
 
-inline('inline - the backlog of a restarting actor is bounded; an ask beyond it fails with ERR_BACKLOG_FULL', withSupervisor(async (sup) => {
-  await sup.start(probe({}), { host: 'inline' })
-  sup.publish({ type: 'probe.crash' })
-  await waitFor(() => sup.stats()[0]!.state === 'restarting')
-  for (let i = 0; i < MAX_BACKLOG; i++) sup.publish({ type: 'probe.note' })
-  assert.is(sup.stats()[0]!.queueDepth, MAX_BACKLOG)
-  await rejects(one(sup, { type: 'probe.echo' }), 'ERR_BACKLOG_FULL')
-  assert.is(sup.pendingAsks(), 0)
-}, { restart: { min: 60_000, max: 60_000 } }))
+inline('inline - the backlog of a restarting actor is bounded; an ask beyond it fails with ERR_BACKLOG_FULL',
+  withSupervisor(async (sup) => {
+    await sup.start(probe({}), { host: 'inline' })
+    sup.publish({ type: 'probe.crash' })
+    await waitFor(() => sup.stats()[0]!.state === 'restarting')
+    for (let i = 0; i < MAX_BACKLOG; i++) sup.publish({ type: 'probe.note' })
+    assert.is(sup.stats()[0]!.queueDepth, MAX_BACKLOG)
+    await rejects(one(sup, { type: 'probe.echo' }), 'ERR_BACKLOG_FULL')
+    assert.is(sup.pendingAsks(), 0)
+  }, { restart: { min: 60_000, max: 60_000 } }))
 
 inline('inline - remove and control of an unknown actor are refused with ERR_UNKNOWN_ACTOR', withSupervisor(async (sup) => {
   await rejects(sup.remove('nobody'), 'ERR_UNKNOWN_ACTOR')
@@ -101,7 +109,12 @@ lifecycle('stop - is idempotent, completes messages$, and publish after it is a 
 lifecycle('stop - unsubscribes the actors\' streams (their timers are released)', withTimeout(10_000, async () => {
   let tornDown = 0
   const sup = createSupervisor({ log: silentLogger })
-  for (let i = 0; i < 3; i++) await sup.start(spec(`t${i}`, () => new Observable<Message>(() => () => { tornDown++ })))
+  for (let i = 0; i < 3; i++) {
+    await sup.start(spec(`t${i}`, () =>
+      new Observable<Message>(() => () => {
+        tornDown++
+      })))
+  }
   assert.is(tornDown, 0)
   await sup.stop()
   assert.is(tornDown, 3)

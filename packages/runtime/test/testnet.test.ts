@@ -3,13 +3,21 @@ import * as assert from 'uvu/assert'
 import { withTimeout, rejects } from '@peerconnect/test-helpers'
 import { createTestnet } from '../src/testnet.js'
 
-interface FakeNode { index: number, joinedVia?: number, stopped: number, stop (): Promise<void> }
+interface FakeNode {
+  index: number
+  joinedVia?: number
+  stopped: number
+  stop(): Promise<void>
+}
 
 function fake (index: number, log: string[]): FakeNode {
   const node: FakeNode = {
     index,
     stopped: 0,
-    async stop () { node.stopped++; log.push(`stop ${index}`) }
+    async stop () {
+      node.stopped++
+      log.push(`stop ${index}`)
+    }
   }
   return node
 }
@@ -21,8 +29,14 @@ net('createTestnet - makes n nodes at their index, each joined through the first
   const joined: number[] = []
   const t = await createTestnet<FakeNode>(12, {
     concurrency: 3,
-    create: async (i) => { await new Promise(resolve => setTimeout(resolve, (i * 7) % 5)); return fake(i, log) },
-    join: async (node, first, i) => { node.joinedVia = first.index; joined.push(i) },
+    create: async (i) => {
+      await new Promise(resolve => setTimeout(resolve, (i * 7) % 5))
+      return fake(i, log)
+    },
+    join: async (node, first, i) => {
+      node.joinedVia = first.index
+      joined.push(i)
+    },
     onJoined: (node) => log.push(`joined ${node.index}`)
   })
   assert.equal(t.nodes.map(n => n.index), [...Array(12).keys()])
@@ -38,8 +52,12 @@ net('createTestnet - settle runs once after every join; stop stops every node on
   let settled = -1
   const t = await createTestnet<FakeNode>(5, {
     create: async (i) => fake(i, log),
-    settle: async (nodes) => { settled = nodes.length },
-    teardown: async () => { log.push('teardown') }
+    settle: async (nodes) => {
+      settled = nodes.length
+    },
+    teardown: async () => {
+      log.push('teardown')
+    }
   })
   assert.is(settled, 5)
   const a = t.stop()
@@ -55,9 +73,17 @@ net('createTestnet - a failing join stops every node made so far and rethrows', 
   const made: FakeNode[] = []
   await rejects(createTestnet<FakeNode>(6, {
     concurrency: 1,
-    create: async (i) => { const n = fake(i, log); made.push(n); return n },
-    join: async (_node, _first, i) => { if (i === 3) throw Object.assign(new Error('join failed'), { code: 'ERR_JOIN' }) },
-    teardown: async () => { log.push('teardown') }
+    create: async (i) => {
+      const n = fake(i, log)
+      made.push(n)
+      return n
+    },
+    join: async (_node, _first, i) => {
+      if (i === 3) throw Object.assign(new Error('join failed'), { code: 'ERR_JOIN' })
+    },
+    teardown: async () => {
+      log.push('teardown')
+    }
   }), 'ERR_JOIN')
   assert.is(made.length, 4)
   assert.ok(made.every(n => n.stopped === 1), 'every node made was stopped')

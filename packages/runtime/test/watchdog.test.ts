@@ -21,7 +21,9 @@ type Any = Message & Record<string, any>
 const one = async (sup: Supervisor, msg: Message, timeout?: number): Promise<Any> => await lastValueFrom(sup.ask(msg, { timeout })) as Any
 /** The probe actor, watched through `probe.echo`. */
 const watched = (): ActorSpec => ({ ...probe({}), probe: 'probe.echo' })
-const tick = async (): Promise<void> => { for (let i = 0; i < 5; i++) await new Promise(resolve => setImmediate(resolve)) }
+const tick = async (): Promise<void> => {
+  for (let i = 0; i < 5; i++) await new Promise(resolve => setImmediate(resolve))
+}
 
 /**
  * Moves virtual time to `t` in steps of 100 ms, letting microtasks run after each (replies travel
@@ -39,38 +41,43 @@ async function runUntil (vts: VirtualTimeScheduler, t: number): Promise<void> {
 
 const inline = suite('watchdog: inline host, virtual time')
 
-inline('watchdog - an actor that stops answering while its input flows is restarted with its last snapshot', withTimeout(10_000, async () => {
-  const vts = new VirtualTimeScheduler()
-  const sup = createSupervisor({ log: silentLogger, scheduler: vts, restart: { min: 10 }, watchdog: { interval: 1000, deadline: 500 } })
-  try {
-    await sup.start(watched(), { host: 'inline' })
-    await one(sup, { type: 'probe.set', value: 42 } as Message)
-    await runUntil(vts, 2100)
-    assert.is(sup.stats()[0]!.restarts, 0, 'answered probes: left alone')
-    assert.ok(sup.stats()[0]!.messagesIn >= 3, 'it was probed')
+inline('watchdog - an actor that stops answering while its input flows is restarted with its last snapshot',
+  withTimeout(10_000, async () => {
+    const vts = new VirtualTimeScheduler()
+    const sup = createSupervisor({ log: silentLogger, scheduler: vts, restart: { min: 10 }, watchdog: { interval: 1000, deadline: 500 } })
+    try {
+      await sup.start(watched(), { host: 'inline' })
+      await one(sup, { type: 'probe.set', value: 42 } as Message)
+      await runUntil(vts, 2100)
+      assert.is(sup.stats()[0]!.restarts, 0, 'answered probes: left alone')
+      assert.ok(sup.stats()[0]!.messagesIn >= 3, 'it was probed')
 
-    sup.publish({ type: 'probe.mute' })
-    await tick()
-    let outcome: unknown
-    sup.ask({ type: 'probe.get' }, { timeout: 60_000 }).subscribe({ next: m => { outcome = m }, error: (e: unknown) => { outcome = e } })
-    sup.publish({ type: 'probe.note' })
-    await runUntil(vts, 3400)
-    assert.is(outcome, undefined, 'the muted actor takes its input but answers nothing')
-    assert.is(sup.stats()[0]!.restarts, 0, 'not yet: the probe is within its deadline')
-    assert.is(sup.pendingAsks(), 1, 'the probe waiting for its reply is not counted, probe.get is')
-    await runUntil(vts, 3600)
-    const s = sup.stats()[0]!
-    assert.is(s.restarts, 1, 'restarted after the missed deadline')
-    assert.is(s.state, 'running')
-    assert.is((outcome as { code?: unknown })?.code, 'ERR_ACTOR_RESTARTED', 'the ask it held fails')
-    assert.is((await one(sup, { type: 'probe.get' })).value, 42, 'the new incarnation has the last snapshot')
+      sup.publish({ type: 'probe.mute' })
+      await tick()
+      let outcome: unknown
+      sup.ask({ type: 'probe.get' }, { timeout: 60_000 }).subscribe({ next: m => {
+        outcome = m
+      }, error: (e: unknown) => {
+        outcome = e
+      } })
+      sup.publish({ type: 'probe.note' })
+      await runUntil(vts, 3400)
+      assert.is(outcome, undefined, 'the muted actor takes its input but answers nothing')
+      assert.is(sup.stats()[0]!.restarts, 0, 'not yet: the probe is within its deadline')
+      assert.is(sup.pendingAsks(), 1, 'the probe waiting for its reply is not counted, probe.get is')
+      await runUntil(vts, 3600)
+      const s = sup.stats()[0]!
+      assert.is(s.restarts, 1, 'restarted after the missed deadline')
+      assert.is(s.state, 'running')
+      assert.is((outcome as { code?: unknown })?.code, 'ERR_ACTOR_RESTARTED', 'the ask it held fails')
+      assert.is((await one(sup, { type: 'probe.get' })).value, 42, 'the new incarnation has the last snapshot')
 
-    await runUntil(vts, 6000)
-    assert.is(sup.stats()[0]!.restarts, 1, 'the new incarnation answers its probes')
-  } finally {
-    await sup.stop()
-  }
-}))
+      await runUntil(vts, 6000)
+      assert.is(sup.stats()[0]!.restarts, 1, 'the new incarnation answers its probes')
+    } finally {
+      await sup.stop()
+    }
+  }))
 
 inline('watchdog - off with watchdog: false, and an actor with no probe request is not watched', withTimeout(10_000, async () => {
   for (const [opts, spec] of [[false, watched()], [{ interval: 1000, deadline: 500 }, probe({})]] as const) {
@@ -89,7 +96,9 @@ inline('watchdog - off with watchdog: false, and an actor with no probe request 
 }))
 
 inline('watchdog - the probe request: the spec’s, else <name>.stats when consumed; settings are checked', () => {
-  const spec = (consumes: string[], p?: string | false): ActorSpec => ({ name: 'w', consumes, init: undefined, run: () => { throw new Error('unused') }, ...(p === undefined ? {} : { probe: p }) })
+  const spec = (consumes: string[], p?: string | false): ActorSpec => ({ name: 'w', consumes, init: undefined, run: () => {
+    throw new Error('unused')
+  }, ...(p === undefined ? {} : { probe: p }) })
   assert.is(probeTypeOf(spec(['w.stats', 'w.x'])), 'w.stats')
   assert.is(probeTypeOf(spec(['w.x'])), undefined)
   assert.is(probeTypeOf(spec(['w.stats', 'w.x'], 'w.x')), 'w.x')

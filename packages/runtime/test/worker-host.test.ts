@@ -16,7 +16,11 @@ const T = 30_000
 function withSupervisor (fn: (sup: Supervisor) => Promise<void>, opts: SupervisorOptions = {}): () => Promise<void> {
   return withTimeout(T, async () => {
     const sup = createSupervisor({ log: silentLogger, restart: { min: 10 }, ...opts })
-    try { await fn(sup) } finally { await sup.stop() }
+    try {
+      await fn(sup)
+    } finally {
+      await sup.stop()
+    }
   })
 }
 const one = async (sup: Supervisor, msg: Message, timeout?: number): Promise<Any> => await lastValueFrom(sup.ask(msg, { timeout })) as Any
@@ -66,11 +70,14 @@ crashes('crash - a supervisor that is stopping does not restart a worker', withT
     assert.ok(probeStats(sup).restarts <= 1)
     time.flush()
     assert.is(probeStats(sup).state, 'stopped', 'no restart timer was left to fire')
-  } finally { await sup.stop() }
+  } finally {
+    await sup.stop()
+  }
 }))
 
 crashes('start - a worker module that does not exist fails start() and leaves no actor', withSupervisor(async (sup) => {
-  const ghost = defineActor({ name: 'ghost', consumes: ['ghost.x'], worker: new URL('./fixtures/ghost/worker.js', import.meta.url), create: () => (in$) => in$ })
+  const ghost = defineActor({ name: 'ghost', consumes: ['ghost.x'], worker: new URL('./fixtures/ghost/worker.js', import.meta.url),
+    create: () => (in$) => in$ })
   const err = await rejects(sup.start(ghost(undefined), { host: 'worker' }), 'ERR_MODULE_NOT_FOUND')
   assert.ok(String(err.message).includes('ghost'))
   assert.is(sup.stats().length, 0)
@@ -123,7 +130,8 @@ data('thread - the actor runs on its own thread, with its init and the package s
   assert.is(info.tag, 'from-init')
   assert.is(info.name, 'probe')
   assert.is(info.hex, 'cafe')
-  assert.ok(String(info.protocol).endsWith('/packages/protocol/src/index.ts'), `@peerconnect/protocol resolved to its sources, not dist: ${String(info.protocol)}`)
+  assert.ok(String(info.protocol).endsWith('/packages/protocol/src/index.ts'),
+    `@peerconnect/protocol resolved to its sources, not dist: ${String(info.protocol)}`)
 }))
 
 data('stop - leaves no handles behind: no worker, port, timer or immediate', withTimeout(T, async () => {

@@ -1,7 +1,9 @@
 import { defer, EMPTY, from, ignoreElements, merge, mergeMap, Observable, of, shareReplay, Subject, finalize, map, tap } from 'rxjs'
 import type { Subscription } from 'rxjs'
-import { BadRequestError, errorReply, isActorCancel, isRoutingView, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR, normalizeHost, reply, rpcType } from '@peerconnect/protocol'
-import type { Address, Message, NodeId, RpcRequest, ViewContactData, TransportFailed, TransportInfoReply, TransportResponse, TransportSeen } from '@peerconnect/protocol'
+import { BadRequestError, errorReply, isActorCancel, isRoutingView, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR,
+  KRPC_ERROR, normalizeHost, reply, rpcType } from '@peerconnect/protocol'
+import type { Address, Message, NodeId, RpcRequest, ViewContactData, TransportFailed, TransportInfoReply, TransportResponse,
+  TransportSeen } from '@peerconnect/protocol'
 import type { ActorDeps, ActorFn, Logger } from '@peerconnect/runtime'
 import { randomSecret, simulationRandom } from '@peerconnect/runtime'
 import { ANSWER_TIMEOUT, VIEW_MAX_AGE } from './constants.js'
@@ -58,20 +60,27 @@ export function transportActor (init: TransportInit): ActorFn {
       rtt: init.rtt,
       bufferSize: init.bufferSize,
       createSocket: network === undefined ? undefined : type => network.createSocket(type),
-      onQuery: q => { if (!reach.handle(q)) inbound$.next(q) },
+      onQuery: q => {
+        if (!reach.handle(q)) inbound$.next(q)
+      },
       // Replies and queries are throttled apart: a query seen first must not hide the reply that proves the contact.
       onSeen: (id, host, port, rtt, v, answered, ro) => {
         const key = `${host}:${port}`
         const pc = speaks.heard(key, id, v, answered)
         // BEP 43: a query says whether its sender is read-only; its replies are judged by its last query.
         const flipped = rtt === undefined && roPeers.heard(key, ro)
-        if ((rtt === undefined ? queried : throttle).pass(key, id, deps.clock.now()) || flipped) seen$.next(seenMessage(id, host, port, rtt, pc, roPeers.has(key)))
+        if ((rtt === undefined ? queried : throttle).pass(key, id, deps.clock.now()) || flipped) {
+          seen$.next(seenMessage(id, host, port, rtt, pc, roPeers.has(key)))
+        }
       },
       onExternal: (ip, host, port) => external.report(ip, host, port),
       onTimeout: (host, port, method) => {
         const key = `${host}:${port}`
         // Silence to a method the contact never showed it answers says nothing about it.
-        if (!speaks.counts(key, method)) { tally.timeoutsNotCounted++; return }
+        if (!speaks.counts(key, method)) {
+          tally.timeoutsNotCounted++
+          return
+        }
         const id = throttle.idAt(key) ?? queried.idAt(key)
         if (failures.pass(key, id ?? NO_ID, deps.clock.now())) seen$.next(failedMessage(id, host, port))
       }
@@ -101,16 +110,32 @@ export function transportActor (init: TransportInit): ActorFn {
     // The bound address, and where others can reach us unless they tell us better (looked up once: it may read the interfaces).
     const ready$ = from(bindAll(socket, init, { log: deps.log, tcp, sim: network !== undefined })).pipe(
       map(udp => ({ udp, reachable: advertisedAddress(udp, { advertise: init.advertise }) })),
-      tap(r => { reachable = r.reachable }),
+      tap(r => {
+        reachable = r.reachable
+      }),
       shareReplay(1)
     )
     const open = new Map<number, () => void>()
     const handlers: Readonly<Record<string, (m: Message) => Observable<Message>>> = {
       'transport.query': m => onQuery(socket, m, { open, speaks, tally, roPeers }),
-      'actor.cancel': m => { if (isActorCancel(m)) open.get(m.ask)?.(); return EMPTY },
+      'actor.cancel': m => {
+        if (isActorCancel(m)) open.get(m.ask)?.()
+        return EMPTY
+      },
       'transport.info': m => ready$.pipe(map(({ udp, reachable }) => {
         const advertised = external.best() ?? reachable
-        return onInfo(m, { socket, id: init.id, udp, advertised, alsoAt: otherFamilyAddress(udp, advertised), readOnly: reach.readOnly, tcp: tcp.listener, view: { ...view.stats(deps.clock.now()), externalVotes: external.size, speaksContacts: speaks.size, refusedUnsupported: tally.refused, timeoutsNotCounted: tally.timeoutsNotCounted, readOnlyPeers: roPeers.size, refusedReadOnly: tally.refusedReadOnly, ...reach.stats() } })
+        return onInfo(m, {
+          socket,
+          id: init.id,
+          udp,
+          advertised,
+          alsoAt: otherFamilyAddress(udp, advertised),
+          readOnly: reach.readOnly,
+          tcp: tcp.listener,
+          view: { ...view.stats(deps.clock.now()), externalVotes: external.size, speaksContacts: speaks.size,
+            refusedUnsupported: tally.refused, timeoutsNotCounted: tally.timeoutsNotCounted, readOnlyPeers: roPeers.size,
+            refusedReadOnly: tally.refusedReadOnly, ...reach.stats() }
+        })
       })),
       'routing.view': m => {
         if (view.take(m, deps.clock.now()) && isRoutingView(m)) viewContacts = m.contacts
@@ -140,7 +165,9 @@ export function transportActor (init: TransportInit): ActorFn {
  * no backoff happens, and nothing is replied (the asker is gone). A `pc_*` query to a contact
  * known to speak BEP 5 only is not sent: ERR_RPC_UNSUPPORTED.
  */
-function onQuery (socket: KrpcSocket, m: Message, { open, speaks, tally, roPeers }: { open: Map<number, () => void>, speaks: Speaks, tally: SpeaksTally, roPeers: ReadOnlyPeers }): Observable<Message> {
+function onQuery (socket: KrpcSocket, m: Message,
+  { open, speaks, tally, roPeers }: { open: Map<number, () => void>, speaks: Speaks, tally: SpeaksTally,
+    roPeers: ReadOnlyPeers }): Observable<Message> {
   if (!isTransportQuery(m)) return badRequest(m, 'transport.query needs to: {host, port}, q: string, a: object, timeout?: ms')
   const key = `${normalizeHost(m.to.host) ?? m.to.host}:${m.to.port}`
   // A read-only node cannot be reached by the others: it must not hold anyone's record, however it was chosen.
@@ -158,14 +185,20 @@ function onQuery (socket: KrpcSocket, m: Message, { open, speaks, tally, roPeers
       if (cid !== undefined) open.delete(cid)
       if (err !== null) sub.next(errorReply(m, err))
       else {
-        const body: TransportResponse = { type: 'transport.response', from: res!.from, id: res!.id, r: res!.r, rtt: res!.rtt, bytes: res!.bytes }
+        const body: TransportResponse = { type: 'transport.response', from: res!.from, id: res!.id, r: res!.r, rtt: res!.rtt,
+          bytes: res!.bytes }
         const pc = speaks.pc(key)
         if (pc !== undefined) body.pc = pc
         sub.next(reply(m, body))
       }
       sub.complete()
     })
-    if (cid !== undefined && !sub.closed) open.set(cid, () => { cancel(); sub.complete() })
+    if (cid !== undefined && !sub.closed) {
+      open.set(cid, () => {
+        cancel()
+        sub.complete()
+      })
+    }
     return () => {
       if (cid !== undefined) open.delete(cid)
       cancel()
@@ -173,9 +206,12 @@ function onQuery (socket: KrpcSocket, m: Message, { open, speaks, tally, roPeers
   })
 }
 
-function onInfo (m: Message, ctx: { socket: KrpcSocket, id: NodeId, udp: Address, advertised: Address, alsoAt: Address | undefined, readOnly: boolean, tcp: TcpListener | undefined, view: Record<string, number> }): Message {
+function onInfo (m: Message,
+  ctx: { socket: KrpcSocket, id: NodeId, udp: Address, advertised: Address, alsoAt: Address | undefined, readOnly: boolean,
+    tcp: TcpListener | undefined, view: Record<string, number> }): Message {
   if (!isTransportInfo(m)) return errorReply(m, new BadRequestError('bad transport.info'))
-  const body: TransportInfoReply = { type: 'transport.info.reply', id: ctx.id, udp: ctx.udp, advertised: ctx.advertised, stats: { ...ctx.socket.stats(), tcpPort: ctx.tcp?.port ?? 0, ...ctx.view } }
+  const body: TransportInfoReply = { type: 'transport.info.reply', id: ctx.id, udp: ctx.udp, advertised: ctx.advertised,
+    stats: { ...ctx.socket.stats(), tcpPort: ctx.tcp?.port ?? 0, ...ctx.view } }
   if (ctx.alsoAt !== undefined) body.alsoAt = ctx.alsoAt
   if (ctx.readOnly) body.readOnly = true
   return reply(m, body)
@@ -194,14 +230,20 @@ function answerAll (inbound$: Observable<InboundQuery>, ctx: Answering): Observa
     const open = new Set<Subscription>()
     const each = inbound$.subscribe(q => {
       const local = ctx.view.answer(q, ctx.deps.clock.now())
-      if (local !== undefined) { ctx.socket.reply(q, local); return }
+      if (local !== undefined) {
+        ctx.socket.reply(q, local)
+        return
+      }
       const req: RpcRequest = { type: rpcType(q.method), method: q.method, from: q.from, id: q.id, args: q.args, queryBytes: q.bytes }
       const ask = (again: boolean): void => {
         let settled = false
         let sub: Subscription | undefined
         const settle = (): void => {
           settled = true
-          if (sub !== undefined) { open.delete(sub); sub.unsubscribe() }
+          if (sub !== undefined) {
+            open.delete(sub)
+            sub.unsubscribe()
+          }
         }
         sub = ctx.deps.ask(req, { timeout: ctx.timeout }).subscribe({
           next: r => {
@@ -237,17 +279,30 @@ const ACTOR_RESTARTED = 'ERR_ACTOR_RESTARTED'
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
-interface TcpState { listener: TcpListener | undefined, closed: boolean }
+interface TcpState {
+  listener: TcpListener | undefined
+  closed: boolean
+}
 
 /** pc_* queries refused (BEP 5-only contact), timeouts not published as failures (a method the contact never answered), holder queries refused (read-only contact). */
-interface SpeaksTally { refused: number, timeoutsNotCounted: number, refusedReadOnly: number }
+interface SpeaksTally {
+  refused: number
+  timeoutsNotCounted: number
+  refusedReadOnly: number
+}
 
 /** Queries that ask the receiver to hold records: never sent to a read-only node. */
 const HOLDER_METHODS: ReadonlySet<string> = new Set(['pc_announce', 'pc_handoff'])
 
-interface Answering { readonly socket: KrpcSocket, readonly deps: ActorDeps, readonly timeout: number, readonly view: FindNodeView }
+interface Answering {
+  readonly socket: KrpcSocket
+  readonly deps: ActorDeps
+  readonly timeout: number
+  readonly view: FindNodeView
+}
 
-async function bindAll (socket: KrpcSocket, init: TransportInit, { log, tcp, sim }: { log: Logger, tcp: TcpState, sim: boolean }): Promise<Address> {
+async function bindAll (socket: KrpcSocket, init: TransportInit,
+  { log, tcp, sim }: { log: Logger, tcp: TcpState, sim: boolean }): Promise<Address> {
   const udp = await socket.bind()
   log.info('udp bound', { host: udp.host, port: udp.port })
   if (init.tcp === false || sim) return udp
@@ -258,7 +313,10 @@ async function bindAll (socket: KrpcSocket, init: TransportInit, { log, tcp, sim
 }
 
 function badRequest (m: Message, why: string): Observable<Message> {
-  return new Observable(sub => { sub.next(errorReply(m, new BadRequestError(why))); sub.complete() })
+  return new Observable(sub => {
+    sub.next(errorReply(m, new BadRequestError(why)))
+    sub.complete()
+  })
 }
 
 /** A sighting: a reply to a query of ours (with its rtt), or a query it sent us (`queried`: not proof that it lives there). */

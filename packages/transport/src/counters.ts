@@ -10,7 +10,11 @@ export const DROP = {
 export type DropReason = typeof DROP[keyof typeof DROP]
 
 /** Counters of one KRPC method: our queries sent, queries received, our queries that timed out. */
-export interface MethodCounters { sent: number, in: number, timeouts: number }
+export interface MethodCounters {
+  sent: number
+  in: number
+  timeouts: number
+}
 
 /** Methods counted one by one; every other method name is counted under `other` (names come off the wire: the set stays bounded). */
 export const COUNTED_METHODS: readonly string[] = [...KRPC_METHODS, 'other']
@@ -45,8 +49,8 @@ export interface Counters extends Record<DropReason, number> {
   /** Every dropped inbound packet, whatever the reason. */
   dropped: number
   /** The counters of `method` (of `other` when it is not a known method). */
-  method (method: string): MethodCounters
-  snapshot (): CountersSnapshot
+  method(method: string): MethodCounters
+  snapshot(): CountersSnapshot
 }
 
 /** Every plain counter by name, plus the flattened per-method ones (any other key may be absent). */

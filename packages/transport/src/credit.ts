@@ -9,22 +9,22 @@ import { CREDIT_MAX_ADDRESSES, PROVEN_MAX_ADDRESSES } from './constants.js'
  * makes it unproven again.
  */
 export interface CreditBook {
-  isProven (key: string): boolean
-  prove (key: string): void
+  isProven(key: string): boolean
+  prove(key: string): void
   /** Bytes received from an unproven address. */
-  received (key: string, bytes: number): void
+  received(key: string, bytes: number): void
   /** Bytes sent to an address (counted only while unproven). */
-  sent (key: string, bytes: number): void
+  sent(key: string, bytes: number): void
   /** What we may still send an unproven address (Infinity when proven). */
-  room (key: string): number
+  room(key: string): number
   /**
    * Whether a query of our own initiative (`bytes`) may go to the address: always when proven;
    * else once after it first reached us (a ping back: without it a newcomer whose queries drew
    * 3× replies would never be asked, so never proven), then only within `room`.
    */
-  allowInitiated (key: string, bytes: number): boolean
+  allowInitiated(key: string, bytes: number): boolean
   /** What a reply's optional parts (BEP 42 `ip`) may make it: unbounded when proven or for the first reply to an address (so a node behind a NAT learns its address from its first contacts), else `room`. */
-  optionalRoom (key: string): number
+  optionalRoom(key: string): number
   readonly size: number
 }
 
@@ -46,7 +46,11 @@ export function createCreditBook (opts: { maxProven?: number, maxUnproven?: numb
     isProven: key => proven.has(key),
     prove (key) {
       credit.delete(key)
-      if (proven.has(key)) { proven.delete(key); proven.add(key); return }
+      if (proven.has(key)) {
+        proven.delete(key)
+        proven.add(key)
+        return
+      }
       if (proven.size >= maxProven) proven.delete(proven.keys().next().value as string)
       proven.add(key)
     },
@@ -65,17 +69,30 @@ export function createCreditBook (opts: { maxProven?: number, maxUnproven?: numb
       if (proven.has(key)) return true
       const c = credit.get(key)
       if (c === undefined || c.in === 0) return false
-      if (!c.asked) { c.asked = true; return true }
+      if (!c.asked) {
+        c.asked = true
+        return true
+      }
       return c.in - c.out >= bytes
     },
     optionalRoom (key) {
       if (proven.has(key)) return Infinity
       const c = entry(key)
-      if (!c.told) { c.told = true; return Infinity }
+      if (!c.told) {
+        c.told = true
+        return Infinity
+      }
       return c.in - c.out
     },
-    get size () { return proven.size + credit.size }
+    get size () {
+      return proven.size + credit.size
+    }
   }
 }
 
-interface Credit { in: number, out: number, asked: boolean, told: boolean }
+interface Credit {
+  in: number
+  out: number
+  asked: boolean
+  told: boolean
+}

@@ -12,9 +12,9 @@ import type { Address } from '@peerconnect/protocol'
 
 export interface ExternalTally {
   /** One reply from `host:port` said we came from `ip` (compact); malformed ones are ignored. */
-  report (ip: Uint8Array, host: string, port: number): void
+  report(ip: Uint8Array, host: string, port: number): void
   /** The address enough responders agree on, if any. */
-  best (): Address | undefined
+  best(): Address | undefined
   /** Responders whose vote is kept. */
   readonly size: number
 }
@@ -28,7 +28,7 @@ export function createExternalTally (opts: { window?: number, minSources?: numbe
       const address = decodeAddress(ip)
       if (address === undefined) return
       const responder = `${host}:${port}`
-      votes.delete(responder)                                    // its latest vote, at the end
+      votes.delete(responder) // its latest vote, at the end
       votes.set(responder, { address, key: `${address.host}:${address.port}`, host })
       while (votes.size > window) votes.delete(votes.keys().next().value!)
     },
@@ -45,11 +45,18 @@ export function createExternalTally (opts: { window?: number, minSources?: numbe
         if (e.count * 2 <= votes.size || e.hosts.size < minSources) continue
         let port = 0
         let most = 0
-        for (const [p, n] of e.ports) if (n > most) { port = p; most = n }         // ties: the port voted first
+        for (const [p, n] of e.ports) {
+          if (n > most) {
+            port = p
+            most = n
+          } // ties: the port voted first
+        }
         return { host, port }
       }
       return undefined
     },
-    get size () { return votes.size }
+    get size () {
+      return votes.size
+    }
   }
 }

@@ -1,7 +1,5 @@
-import {
-  RATE_LIMIT_BURST, RATE_LIMIT_GLOBAL_BURST, RATE_LIMIT_GLOBAL_RATE, RATE_LIMIT_INITIAL, RATE_LIMIT_MAX_SOURCES,
-  RATE_LIMIT_NOTICE_INTERVAL, RATE_LIMIT_PREFIX_BURST, RATE_LIMIT_PREFIX_RATE, RATE_LIMIT_RATE
-} from './constants.js'
+import { RATE_LIMIT_BURST, RATE_LIMIT_GLOBAL_BURST, RATE_LIMIT_GLOBAL_RATE, RATE_LIMIT_INITIAL, RATE_LIMIT_MAX_SOURCES,
+  RATE_LIMIT_NOTICE_INTERVAL, RATE_LIMIT_PREFIX_BURST, RATE_LIMIT_PREFIX_RATE, RATE_LIMIT_RATE } from './constants.js'
 import { second } from '@peerconnect/protocol'
 
 export interface RateLimitOptions {
@@ -42,9 +40,9 @@ export type Verdict = typeof VERDICT[keyof typeof VERDICT]
  */
 export interface RateLimiter {
   /** Takes one token from `ip`'s buckets at time `now` (ms); false when any of them is empty. */
-  allow (ip: string, now: number): boolean
+  allow(ip: string, now: number): boolean
   /** Like `allow`, and says whether a refused query is due a 201 notice (one per `noticeInterval` per refusing bucket). */
-  check (ip: string, now: number): Verdict
+  check(ip: string, now: number): Verdict
   /** Source IPs currently tracked. */
   readonly size: number
   /** Prefixes (/24, /64) currently tracked. */
@@ -89,8 +87,12 @@ export function createRateLimiter (opts: RateLimitOptions = {}): RateLimiter {
   return {
     check,
     allow: (ip, now) => check(ip, now) === VERDICT.ALLOW,
-    get size () { return sources.size },
-    get prefixes () { return prefixes.size }
+    get size () {
+      return sources.size
+    },
+    get prefixes () {
+      return prefixes.size
+    }
   }
 
   /** The bucket of `key`, refilled to `now` and moved to the most recently seen end (created small when new). */
@@ -140,4 +142,8 @@ export function prefixOf (ip: string): string {
   return groups.slice(0, 4).map(g => g.replace(/^0+(?=.)/, '')).join(':') + '::/64'
 }
 
-interface Bucket { tokens: number, at: number, noticeAt: number }
+interface Bucket {
+  tokens: number
+  at: number
+  noticeAt: number
+}

@@ -30,7 +30,7 @@ export interface ProbeLimitOptions {
 
 export interface ProbeLimiter {
   /** True (and one probe taken from the IP's and the global budget) when a probe to `ip` may go now. */
-  allow (ip: string, now: number): boolean
+  allow(ip: string, now: number): boolean
   /** IPs tracked. */
   readonly size: number
 }
@@ -48,7 +48,7 @@ export function createProbeLimiter (opts: ProbeLimitOptions = {}): ProbeLimiter 
       global = refill(global, now, globalBurst, globalRate)
       const known = sources.get(ip)
       const mine = refill(known, now, perIpBurst, perIpRate)
-      if (known !== undefined) sources.delete(ip)                       // least recently seen first
+      if (known !== undefined) sources.delete(ip) // least recently seen first
       else if (sources.size >= maxSources) sources.delete(sources.keys().next().value as string)
       sources.set(ip, mine)
       if (global.tokens < 1 || mine.tokens < 1) return false
@@ -56,7 +56,9 @@ export function createProbeLimiter (opts: ProbeLimitOptions = {}): ProbeLimiter 
       mine.tokens--
       return true
     },
-    get size () { return sources.size }
+    get size () {
+      return sources.size
+    }
   }
 }
 
@@ -73,14 +75,20 @@ export interface ReachHelperDeps {
 }
 
 /** Counters for transport.info. */
-export interface ReachHelperCounts { probesSent: number, probesRefused: number }
+export interface ReachHelperCounts {
+  probesSent: number
+  probesRefused: number
+}
 
 /** Answers one inbound `pc_reach` (its args passed `parseQueryArgs`), and probes back when allowed. */
 export function answerReach (q: InboundQuery, deps: ReachHelperDeps, counts: ReachHelperCounts): void {
   const n = q.args.n
   const a = compactAddress(q.from.host, q.from.port)
   const host = deps.host()
-  if (!(n instanceof Uint8Array) || a === undefined || host === undefined) { deps.socket.replyError(q, KRPC_ERROR.PROTOCOL, 'bad pc_reach'); return }
+  if (!(n instanceof Uint8Array) || a === undefined || host === undefined) {
+    deps.socket.replyError(q, KRPC_ERROR.PROTOCOL, 'bad pc_reach')
+    return
+  }
   const probe = encodeQuery(deps.tid(), 'pc_probe', { id: deps.id, n })
   const answer = encodeResponse(q.t, { a, id: deps.id }, { ip: a })
   if (answer.length + probe.length > AMPLIFICATION_LIMIT * q.bytes) {
@@ -102,15 +110,29 @@ export function answerReach (q: InboundQuery, deps: ReachHelperDeps, counts: Rea
 export function sendOnce (createSocket: (type: 'udp4' | 'udp6') => DatagramSocket, host: string, to: Address, buf: Uint8Array): void {
   const type = host.includes(':') ? 'udp6' : 'udp4'
   let sock: DatagramSocket
-  try { sock = createSocket(type) } catch { return }
-  const close = (): void => { try { sock.close(() => {}) } catch { /* closed already */ } }
+  try {
+    sock = createSocket(type)
+  } catch {
+    return
+  }
+  const close = (): void => {
+    try {
+      sock.close(() => {})
+    } catch { /* closed already */ }
+  }
   sock.on('error', close)
   try {
     sock.bind({ address: host, port: 0 }, () => {
       const dest = type === 'udp6' && isIP(to.host) === 4 ? `::ffff:${to.host}` : to.host
-      try { sock.send(buf, to.port, dest, close) } catch { close() }
+      try {
+        sock.send(buf, to.port, dest, close)
+      } catch {
+        close()
+      }
     })
-  } catch { close() }
+  } catch {
+    close()
+  }
 }
 
 /** A real UDP socket, for `sendOnce`. */
@@ -120,7 +142,10 @@ export function realSocket (type: 'udp4' | 'udp6'): DatagramSocket {
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
-interface Bucket { tokens: number, at: number }
+interface Bucket {
+  tokens: number
+  at: number
+}
 
 function refill (b: Bucket | undefined, now: number, burst: number, perMs: number): Bucket {
   if (b === undefined) return { tokens: burst, at: now }

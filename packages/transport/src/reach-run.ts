@@ -41,11 +41,11 @@ export interface ReachRunDeps {
 
 export interface ReachRun {
   /** Takes an inbound `pc_reach` (answered as a helper) or `pc_probe` (a probe for our check); false for any other query. */
-  handle (q: InboundQuery): boolean
+  handle(q: InboundQuery): boolean
   readonly readOnly: boolean
   /** The checks: runs until unsubscribed; emits nothing. */
   readonly run$: Observable<never>
-  stats (): Record<string, number>
+  stats(): Record<string, number>
 }
 
 export function createReachRun (deps: ReachRunDeps, opts: ReachabilityOptions | false | undefined): ReachRun {
@@ -75,15 +75,22 @@ export function createReachRun (deps: ReachRunDeps, opts: ReachabilityOptions | 
     const asks = reach.begin(now, deps.candidates(), deps.random, () => bytes(8))
     for (const ask of asks ?? []) {
       deps.socket.request(ask.to, { q: 'pc_reach', a: { n: ask.nonce }, timeout: REACH_ANSWER_TIMEOUT }, (err, res) => {
-        if (err !== null || res === undefined) { asking.reachErrors++; return }
+        if (err !== null || res === undefined) {
+          asking.reachErrors++
+          return
+        }
         asking.reachAnswers++
-        const saw = decodeAddress(res.r.a)                        // checked by the reply guard (parseReply)
+        const saw = decodeAddress(res.r.a) // checked by the reply guard (parseReply)
         const current = deps.ours()
         if (saw === undefined || current === undefined) return
         reach.answered(ask.nonce, saw, current)
         if (!current.some(a => a.host === saw.host)) {
           asking.reachElsewhere++
-          deps.log.debug('reachability: a helper sees us at an IP we do not advertise (not counted)', { helper: `${ask.to.host}:${ask.to.port}`, saw: `${saw.host}:${saw.port}`, ours: current.map(a => `${a.host}:${a.port}`).join(' ') })
+          deps.log.debug('reachability: a helper sees us at an IP we do not advertise (not counted)', {
+            helper: `${ask.to.host}:${ask.to.port}`,
+            saw: `${saw.host}:${saw.port}`,
+            ours: current.map(a => `${a.host}:${a.port}`).join(' ')
+          })
         }
       })
     }
@@ -92,19 +99,24 @@ export function createReachRun (deps: ReachRunDeps, opts: ReachabilityOptions | 
   const apply = (readOnly: boolean): void => {
     deps.socket.setReadOnly(readOnly)
     deps.log.info(readOnly ? 'not reachable from outside (behind a NAT?): read-only mode' : 'reachable: leaving read-only mode')
-    if (readOnly) for (const to of deps.candidates()) deps.socket.request(to, { q: 'ping', a: {} }, noop)
+    if (readOnly) { for (const to of deps.candidates()) deps.socket.request(to, { q: 'ping', a: {} }, noop) }
     deps.onChange?.(readOnly)
   }
 
   return {
     handle (q) {
-      if (q.method === 'pc_reach') { answerReach(q, helper, counts); return true }
+      if (q.method === 'pc_reach') {
+        answerReach(q, helper, counts)
+        return true
+      }
       if (q.method !== 'pc_probe') return false
       const n = q.args.n
       if (n instanceof Uint8Array) reach?.probed(n, q.from)
-      return true                                                   // a probe is never answered
+      return true // a probe is never answered
     },
-    get readOnly () { return reach?.readOnly ?? false },
+    get readOnly () {
+      return reach?.readOnly ?? false
+    },
     run$: new Observable<never>(() => {
       const sub = timer(REACH_TICK, REACH_TICK, deps.scheduler).subscribe(tick)
       return () => sub.unsubscribe()

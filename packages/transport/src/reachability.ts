@@ -26,7 +26,8 @@
  * drive it in virtual time.
  */
 import type { Address } from '@peerconnect/protocol'
-import { REACH_FIRST_DELAY, REACH_HELPERS, REACH_MAX_RETRY, REACH_MIN_ANSWERS, REACH_PROBE_WAIT, REACH_RECHECK, REACH_RETRY } from './constants.js'
+import { REACH_FIRST_DELAY, REACH_HELPERS, REACH_MAX_RETRY, REACH_MIN_ANSWERS, REACH_PROBE_WAIT, REACH_RECHECK,
+  REACH_RETRY } from './constants.js'
 
 export interface ReachabilityOptions {
   /** Contacts asked per check. Default REACH_HELPERS (3). */
@@ -46,7 +47,10 @@ export interface ReachabilityOptions {
 }
 
 /** One helper to ask: send it `pc_reach {n: nonce}`. */
-export interface HelperAsk { readonly to: Address, readonly nonce: Uint8Array }
+export interface HelperAsk {
+  readonly to: Address
+  readonly nonce: Uint8Array
+}
 
 export type Verdict = 'unknown' | 'reachable' | 'unreachable'
 
@@ -64,15 +68,15 @@ export interface Reachability {
    * host, picked with `random`), each with a fresh nonce from `nonce`. Undefined when not due;
    * [] when there are fewer candidates than `minAnswers` (nothing asked, retried later).
    */
-  begin (now: number, candidates: readonly Address[], random: () => number, nonce: () => Uint8Array): HelperAsk[] | undefined
+  begin(now: number, candidates: readonly Address[], random: () => number, nonce: () => Uint8Array): HelperAsk[] | undefined
   /** The helper asked with `nonce` answered: it sees us at `saw`. `ours`: the addresses we advertise now. */
-  answered (nonce: Uint8Array, saw: Address, ours: readonly Address[]): void
+  answered(nonce: Uint8Array, saw: Address, ours: readonly Address[]): void
   /** A `pc_probe` with `nonce` arrived from `from`; true when it belongs to the running check. */
-  probed (nonce: Uint8Array, from: Address): boolean
+  probed(nonce: Uint8Array, from: Address): boolean
   /** Ends the running check when its time is up: the new mode when it changed, else undefined. */
-  settle (now: number): { readOnly: boolean } | undefined
+  settle(now: number): { readOnly: boolean } | undefined
   /** Counters for transport.info. */
-  stats (): Record<string, number>
+  stats(): Record<string, number>
 }
 
 export function createReachability (start: number, opts: ReachabilityOptions = {}): Reachability {
@@ -96,10 +100,18 @@ export function createReachability (start: number, opts: ReachabilityOptions = {
   const counts = { reachChecks: 0, reachUndecided: 0, reachProbesIn: 0, reachProbesIgnored: 0 }
 
   return {
-    get readOnly () { return readOnly },
-    get verdict () { return verdict },
-    get running () { return check !== undefined },
-    get dueAt () { return dueAt },
+    get readOnly () {
+      return readOnly
+    },
+    get verdict () {
+      return verdict
+    },
+    get running () {
+      return check !== undefined
+    },
+    get dueAt () {
+      return dueAt
+    },
     begin (now, candidates, random, nonce) {
       if (check !== undefined || now < dueAt) return undefined
       const picked = pick(candidates, o.helpers, random)
@@ -125,7 +137,10 @@ export function createReachability (start: number, opts: ReachabilityOptions = {
     },
     probed (nonce, from) {
       const h = check?.get(hex(nonce))
-      if (h === undefined || sameAddress(h.to, from)) { counts.reachProbesIgnored++; return false }
+      if (h === undefined || sameAddress(h.to, from)) {
+        counts.reachProbesIgnored++
+        return false
+      }
       counts.reachProbesIn++
       h.probed = true
       return true

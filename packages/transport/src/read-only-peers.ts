@@ -8,8 +8,8 @@ import { READ_ONLY_MAX_PEERS } from './constants.js'
 
 export interface ReadOnlyPeers {
   /** A query from `key` (`host:port`) said `ro` or not; true when that changed what is known of it. */
-  heard (key: string, ro: boolean): boolean
-  has (key: string): boolean
+  heard(key: string, ro: boolean): boolean
+  has(key: string): boolean
   readonly size: number
 }
 
@@ -24,6 +24,8 @@ export function createReadOnlyPeers (max = READ_ONLY_MAX_PEERS): ReadOnlyPeers {
       return !known
     },
     has: (key) => marked.has(key),
-    get size () { return marked.size }
+    get size () {
+      return marked.size
+    }
   }
 }

@@ -10,7 +10,8 @@ import type { NodeId, Obj } from '@peerconnect/protocol'
  * querier's compact address, BEP 42) the top-level `ip` key is written too — unless the reply would
  * then be larger than `budget`: `encodeResponse(t, {...r, id}, {ip})` or without it, byte for byte.
  */
-export function encodeFlatResponse (t: Uint8Array, r: Obj, id: NodeId, opts: { ip?: Uint8Array, budget?: number } = {}): Uint8Array | undefined {
+export function encodeFlatResponse (t: Uint8Array, r: Obj, id: NodeId, opts: { ip?: Uint8Array, budget?: number } = {}): Uint8Array
+  | undefined {
   const keys = Object.keys(r)
   if (!Object.hasOwn(r, 'id')) keys.push('id')
   keys.sort()
@@ -23,12 +24,13 @@ export function encodeFlatResponse (t: Uint8Array, r: Obj, id: NodeId, opts: { i
     if (n < 0) return undefined
     body += stringBytes(Buffer.byteLength(k)) + n
   }
-  const base = HEAD.length + body + MIDDLE.length + stringBytes(t.length) + VERSION_KEY.length + stringBytes(CLIENT_VERSION.length) + TAIL.length
+  const base = HEAD.length + body + MIDDLE.length + stringBytes(t.length) + VERSION_KEY.length + stringBytes(CLIENT_VERSION.length) +
+    TAIL.length
   const ipEntry = opts.ip === undefined ? 0 : IP_KEY.length + stringBytes(opts.ip.length)
   const ip = ipEntry > 0 && (opts.budget === undefined || base + ipEntry <= opts.budget) ? opts.ip : undefined
   const out = Buffer.allocUnsafe(ip === undefined ? base : base + ipEntry)
   let o = 0
-  out[o++] = 0x64                                  // 'd'
+  out[o++] = 0x64 // 'd'
   if (ip !== undefined) {
     out.set(IP_KEY, o)
     o = writeBytes(out, o + IP_KEY.length, ip)

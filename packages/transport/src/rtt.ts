@@ -1,4 +1,5 @@
-import { RTO_CEILING, RTO_FLOOR, RTO_INITIAL, RTO_UNKNOWN_FACTOR, RTO_UNKNOWN_FLOOR, RTT_MAX_CONTACTS, RTT_RECENT_SAMPLES } from './constants.js'
+import { RTO_CEILING, RTO_FLOOR, RTO_INITIAL, RTO_UNKNOWN_FACTOR, RTO_UNKNOWN_FLOOR, RTT_MAX_CONTACTS,
+  RTT_RECENT_SAMPLES } from './constants.js'
 
 export interface RttOptions {
   /** Lowest timeout handed out (ms). Default RTO_FLOOR. */
@@ -26,15 +27,15 @@ export interface RttOptions {
  */
 export interface RttTable {
   /** Records one measured round trip (ms) to `key` (and ends any backoff). */
-  observe (key: string, sample: number): void
+  observe(key: string, sample: number): void
   /** A query to `key` timed out: its timeout doubles (up to 64×, within the ceiling) until the next sample. */
-  backoff (key: string): void
+  backoff(key: string): void
   /** The timeout (ms) for the next query to `key`. */
-  timeout (key: string): number
+  timeout(key: string): number
   /** The smoothed RTT of `key`, if measured. */
-  srtt (key: string): number | undefined
+  srtt(key: string): number | undefined
   /** The timeout an unknown contact gets right now. */
-  unknownTimeout (): number
+  unknownTimeout(): number
   /** Contacts currently remembered. */
   readonly size: number
 }
@@ -94,11 +95,17 @@ export function createRttTable (opts: RttOptions = {}): RttTable {
       return entries.get(key)?.srtt
     },
     unknownTimeout,
-    get size () { return entries.size }
+    get size () {
+      return entries.size
+    }
   }
 }
 
-interface Estimate { srtt: number, rttvar: number, backoff: number }
+interface Estimate {
+  srtt: number
+  rttvar: number
+  backoff: number
+}
 
 const MAX_BACKOFF = 64
 

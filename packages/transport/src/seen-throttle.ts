@@ -16,9 +16,9 @@ export interface SeenThrottleOptions {
  */
 export interface SeenThrottle {
   /** True when this sighting at time `now` (ms) should be reported. */
-  pass (key: string, id: NodeId, now: number): boolean
+  pass(key: string, id: NodeId, now: number): boolean
   /** The id last reported at `key`, if it is still remembered. */
-  idAt (key: string): NodeId | undefined
+  idAt(key: string): NodeId | undefined
   readonly size: number
 }
 
@@ -45,8 +45,13 @@ export function createSeenThrottle (opts: SeenThrottleOptions = {}): SeenThrottl
     idAt (key) {
       return last.get(key)?.id
     },
-    get size () { return last.size }
+    get size () {
+      return last.size
+    }
   }
 }
 
-interface Sighting { id: NodeId, at: number }
+interface Sighting {
+  id: NodeId
+  at: number
+}

@@ -2,7 +2,8 @@ import dgram from 'node:dgram'
 import dns from 'node:dns'
 import { isIP } from 'node:net'
 import type { SchedulerLike, Subscription } from 'rxjs'
-import { AMPLIFICATION_LIMIT, compactAddress, decodeKrpc, encodeQuery, encodeResponse, isKrpcMethod, KRPC_ERROR, normalizeHost, parseQueryArgs, parseReply } from '@peerconnect/protocol'
+import { AMPLIFICATION_LIMIT, compactAddress, decodeKrpc, encodeQuery, encodeResponse, isKrpcMethod, KRPC_ERROR, normalizeHost,
+  parseQueryArgs, parseReply } from '@peerconnect/protocol'
 import type { Address, KrpcError, KrpcResponse, NodeId, Obj } from '@peerconnect/protocol'
 import type { DatagramSocket } from '@peerconnect/runtime'
 import { MIN_ANSWERED_BYTES, SOCKET_BUFFER_SIZE, STALL_SLACK } from './constants.js'
@@ -39,7 +40,8 @@ export interface KrpcSocketOptions {
    * `ro`: a query that said its sender runs in read-only mode (BEP 43). A `pc_probe` (sent from a
    * throwaway socket, see reach-helper.ts) is not a sighting.
    */
-  readonly onSeen?: (id: NodeId, host: string, port: number, rtt: number | undefined, v: Uint8Array | undefined, answered: string | undefined, ro: boolean) => void
+  readonly onSeen?: (id: NodeId, host: string, port: number, rtt: number | undefined, v: Uint8Array | undefined,
+    answered: string | undefined, ro: boolean) => void
   /** Addresses remembered as proven (answered us) and unproven ones whose bytes are counted. Default PROVEN_MAX_ADDRESSES / CREDIT_MAX_ADDRESSES. */
   readonly credit?: { readonly maxProven?: number, readonly maxUnproven?: number }
   /** Called when one of our queries to `host:port` timed out (not when it was cancelled). */
@@ -75,7 +77,13 @@ export interface InboundQuery {
 }
 
 /** A reply to one of our queries. `bytes` = query + reply sizes on the wire. */
-export interface QueryResult { from: Address, id: NodeId, r: Obj, rtt: number, bytes: number }
+export interface QueryResult {
+  from: Address
+  id: NodeId
+  r: Obj
+  rtt: number
+  bytes: number
+}
 
 export type QueryCallback = (err: Error | null, res?: QueryResult) => void
 
@@ -85,7 +93,12 @@ export type QueryCallback = (err: Error | null, res?: QueryResult) => void
  * that has not answered us it goes once, then only while all we sent it stays within what it sent
  * us; else it fails with ERR_RPC_UNPROVEN and nothing is sent.
  */
-export interface OutboundQuery { readonly q: string, readonly a: Obj, readonly timeout?: number | undefined, readonly bounded?: boolean | undefined }
+export interface OutboundQuery {
+  readonly q: string
+  readonly a: Obj
+  readonly timeout?: number | undefined
+  readonly bounded?: boolean | undefined
+}
 
 /**
  * A KRPC socket over UDP (BEP 5 framing). Our queries get random 4-byte transaction ids and
@@ -97,24 +110,24 @@ export interface OutboundQuery { readonly q: string, readonly a: Obj, readonly t
  */
 export interface KrpcSocket {
   /** Binds the socket; resolves with the bound address. Rejects with ERR_BIND. */
-  bind (): Promise<Address>
+  bind(): Promise<Address>
   /** The bound address, once bound. */
-  address (): Address | undefined
+  address(): Address | undefined
   /** Sends query `q` with arguments `a` (our id is added) to `to`; `cb` gets the outcome. Returns a function that cancels it. */
-  request (to: Address, query: OutboundQuery, cb: QueryCallback): () => void
+  request(to: Address, query: OutboundQuery, cb: QueryCallback): () => void
   /** `request` as a promise. */
-  query (to: Address, q: string, a: Obj, opts?: { timeout?: number }): Promise<QueryResult>
+  query(to: Address, q: string, a: Obj, opts?: { timeout?: number }): Promise<QueryResult>
   /** Answers `query` with `r` (our id is added); `proven` lifts the 3× size bound. */
-  reply (query: InboundQuery, r: Obj, opts?: { proven?: boolean }): void
+  reply(query: InboundQuery, r: Obj, opts?: { proven?: boolean }): void
   /** Answers `query` with a KRPC error. */
-  replyError (query: InboundQuery, code: number, message: string): void
+  replyError(query: InboundQuery, code: number, message: string): void
   /** Read-only mode (BEP 43): from now on every query we send carries `ro: 1`. */
-  setReadOnly (on: boolean): void
+  setReadOnly(on: boolean): void
   /** Counters (see counters.ts) plus pending, rttContacts and rateLimitSources. */
-  stats (): CountersSnapshot & { pending: number, rttContacts: number, rateLimitSources: number, rateLimitPrefixes: number }
+  stats(): CountersSnapshot & { pending: number, rttContacts: number, rateLimitSources: number, rateLimitPrefixes: number }
   readonly rtt: RttTable
   /** Fails pending queries (ERR_RPC_SEND) and closes the socket. */
-  close (): Promise<void>
+  close(): Promise<void>
 }
 
 export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
@@ -141,7 +154,9 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
   return {
     bind () {
       return new Promise((resolve, reject) => {
-        const onError = (err: Error): void => { reject(new BindError(`cannot bind ${host}:${opts.port ?? 0}: ${err.message}`)) }
+        const onError = (err: Error): void => {
+          reject(new BindError(`cannot bind ${host}:${opts.port ?? 0}: ${err.message}`))
+        }
         sock.once('error', onError)
         sock.bind({ address: host, port: opts.port ?? 0 }, () => {
           sock.off('error', onError)
@@ -157,7 +172,10 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     request,
     query (to, q, a, qopts = {}) {
       return new Promise((resolve, reject) => {
-        request(to, { q, a, timeout: qopts.timeout }, (err, res) => { if (err !== null) reject(err); else resolve(res!) })
+        request(to, { q, a, timeout: qopts.timeout }, (err, res) => {
+          if (err !== null) reject(err)
+          else resolve(res!)
+        })
       })
     },
     reply (query, r, ropts = {}) {
@@ -187,20 +205,30 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     replyError (query, code, message) {
       sendError(query.t, [code, message], query.from, query.bytes)
     },
-    setReadOnly (on) { readOnly = on },
+    setReadOnly (on) {
+      readOnly = on
+    },
     stats () {
-      return { ...counters.snapshot(), pending: pending.size, rttContacts: rtt.size, rateLimitSources: limiter?.size ?? 0, rateLimitPrefixes: limiter?.prefixes ?? 0 }
+      return { ...counters.snapshot(), pending: pending.size, rttContacts: rtt.size, rateLimitSources: limiter?.size ?? 0,
+        rateLimitPrefixes: limiter?.prefixes ?? 0 }
     },
     rtt,
     close () {
       if (closed) return Promise.resolve()
       closed = true
       const err = new RpcSendError('socket closed')
-      for (const p of pending.values()) { stopTimer(p.timer); p.cb(err) }
+      for (const p of pending.values()) {
+        stopTimer(p.timer)
+        p.cb(err)
+      }
       pending.clear()
       sock.off('message', onMessage)
       return new Promise(resolve => {
-        try { sock.close(() => resolve()) } catch { resolve() }
+        try {
+          sock.close(() => resolve())
+        } catch {
+          resolve()
+        }
       })
     }
   }
@@ -231,7 +259,8 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       return noop
     }
     const timeout = fixed ?? rtt.timeout(key)
-    const p: Pending = { key, host: toHost, port: to.port, method: q, sentAt: now(), bytes: buf.length, cb, timer: undefined, rechecked: false }
+    const p: Pending = { key, host: toHost, port: to.port, method: q, sentAt: now(), bytes: buf.length, cb, timer: undefined,
+      rechecked: false }
     p.timer = startTimer(() => onTimeout(tid.key, p, timeout), timeout)
     pending.set(tid.key, p)
     counters.sent++
@@ -244,7 +273,9 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       settle(tid.key, p)
       p.cb(new RpcSendError(err.message))
     })
-    return () => { if (pending.get(tid.key) === p) settle(tid.key, p) }
+    return () => {
+      if (pending.get(tid.key) === p) settle(tid.key, p)
+    }
   }
 
   function onTimeout (key: number, p: Pending, timeout: number): void {
@@ -280,28 +311,44 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     // A query (canonical bencode ends `1:y1:qe`) meets the rate limit before it is decoded: a
     // refused flood costs a map look-up (~1 µs), not a decode (~10 µs). Others are limited below.
     const early = limiter !== undefined && endsLikeQuery(buf) ? limiter.check(rinfo.address, now()) : undefined
-    if (early !== undefined && early !== VERDICT.ALLOW) { refuse(early, buf, rinfo); return }
+    if (early !== undefined && early !== VERDICT.ALLOW) {
+      refuse(early, buf, rinfo)
+      return
+    }
     const res = decodeKrpc(buf)
     if (!res.ok) {
       drop(DROP.MALFORMED)
       if (res.t === undefined) return
       const p = matchPending(res.t, rinfo)
-      if (p !== undefined) { settle(tidKey(res.t), p); p.cb(new RpcBadReplyError(`malformed reply: ${res.reason}`)); return }
-      if (limiter === undefined || early === VERDICT.ALLOW || limiter.allow(rinfo.address, now())) sendError(res.t, [KRPC_ERROR.PROTOCOL, res.reason], addressOf(rinfo), buf.length)
+      if (p !== undefined) {
+        settle(tidKey(res.t), p)
+        p.cb(new RpcBadReplyError(`malformed reply: ${res.reason}`))
+        return
+      }
+      if (limiter === undefined || early === VERDICT.ALLOW || limiter.allow(rinfo.address, now())) {
+        sendError(res.t, [KRPC_ERROR.PROTOCOL, res.reason], addressOf(rinfo), buf.length)
+      }
       return
     }
     const msg = res.msg
     if (msg.y === 'q') {
       const verdict = early ?? (limiter === undefined ? VERDICT.ALLOW : limiter.check(rinfo.address, now()))
-      if (verdict !== VERDICT.ALLOW) { refuse(verdict, buf, rinfo, msg.t); return }
+      if (verdict !== VERDICT.ALLOW) {
+        refuse(verdict, buf, rinfo, msg.t)
+        return
+      }
       counters.queriesIn++
       counters.method(msg.q).in++
       const key = `${rinfo.address}:${rinfo.port}`
       credit.received(key, buf.length)
       const parsed = parseQueryArgs(msg.q, msg.a)
-      if (!parsed.ok) { sendError(msg.t, [parsed.code, parsed.reason], addressOf(rinfo), buf.length); return }
+      if (!parsed.ok) {
+        sendError(msg.t, [parsed.code, parsed.reason], addressOf(rinfo), buf.length)
+        return
+      }
       if (msg.q !== 'pc_probe') opts.onSeen?.(msg.a.id, rinfo.address, rinfo.port, undefined, msg.v, undefined, msg.ro === true)
-      const query: InboundQuery = { method: msg.q, args: parsed.args as Obj, id: msg.a.id, from: { host: rinfo.address, port: rinfo.port }, t: msg.t, bytes: buf.length, key }
+      const query: InboundQuery = { method: msg.q, args: parsed.args as Obj, id: msg.a.id, from: { host: rinfo.address, port: rinfo.port },
+        t: msg.t, bytes: buf.length, key }
       if (opts.onQuery === undefined) sendError(msg.t, [KRPC_ERROR.METHOD_UNKNOWN, 'method unknown'], query.from, query.bytes)
       else opts.onQuery(query)
       return
@@ -326,10 +373,16 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
   function onAnswer (msg: KrpcResponse | KrpcError, size: number, rinfo: dgram.RemoteInfo): void {
     const key = tidKey(msg.t)
     const p = key < 0 ? undefined : pending.get(key)
-    if (p === undefined) { drop(DROP.UNKNOWN_TID); return }
-    if (!sameAddress(p, rinfo)) { drop(DROP.WRONG_ADDRESS); return }
+    if (p === undefined) {
+      drop(DROP.UNKNOWN_TID)
+      return
+    }
+    if (!sameAddress(p, rinfo)) {
+      drop(DROP.WRONG_ADDRESS)
+      return
+    }
     settle(key, p)
-    credit.prove(p.key)                             // alive at that address (an error reply too; not proof of an id)
+    credit.prove(p.key) // alive at that address (an error reply too; not proof of an id)
     const ms = now() - p.sentAt
     rtt.observe(p.key, ms)
     if (msg.y === 'e') {
@@ -357,7 +410,10 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
   /** Sends a KRPC error to a query of `queryBytes`: never more than 3× of it (the reason is cut, then left out), nothing to one under MIN_ANSWERED_BYTES. */
   function sendError (t: Uint8Array, [code, message]: readonly [number, string], to: Address, queryBytes: number): void {
     const out = queryBytes < MIN_ANSWERED_BYTES ? undefined : boundedError(t, code, message, AMPLIFICATION_LIMIT * queryBytes)
-    if (out === undefined) { counters.errorsWithheld++; return }
+    if (out === undefined) {
+      counters.errorsWithheld++
+      return
+    }
     counters.errorsSent++
     send(out, to.host, to.port)
   }
@@ -407,7 +463,8 @@ interface Pending {
 }
 
 /** Addresses we send to are IP literals (checked in `request`): no DNS and no extra tick for them. */
-function literalLookup (address: string, options: dns.LookupOneOptions, cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
+function literalLookup (address: string, options: dns.LookupOneOptions,
+  cb: (err: NodeJS.ErrnoException | null, address: string, family: number) => void): void {
   const v = isIP(address)
   if (v !== 0) cb(null, address, v)
   else dns.lookup(address, options, cb)
@@ -429,8 +486,12 @@ function knownReplyGuard (method: string, r: Obj): boolean {
 }
 
 function setBufferSizes (sock: DatagramSocket, size: number): void {
-  try { sock.setRecvBufferSize?.(size) } catch { /* the kernel may refuse; the default works */ }
-  try { sock.setSendBufferSize?.(size) } catch { /* idem */ }
+  try {
+    sock.setRecvBufferSize?.(size)
+  } catch { /* the kernel may refuse; the default works */ }
+  try {
+    sock.setSendBufferSize?.(size)
+  } catch { /* idem */ }
 }
 
 function noop (): void {}
@@ -442,7 +503,6 @@ function endsLikeQuery (buf: Buffer): boolean {
   const n = buf.length
   return n >= QUERY_TAIL.length && buf[n - 2] === 0x71 && buf.compare(QUERY_TAIL, 0, QUERY_TAIL.length, n - QUERY_TAIL.length) === 0
 }
-
 
 /** `encodeResponse` with the BEP 42 `ip` when the reply stays within `budget` with it, else without. */
 function withIpIfRoom (t: Uint8Array, r: Obj, ip: Uint8Array | undefined, budget: number | undefined): Uint8Array {

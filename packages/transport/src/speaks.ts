@@ -19,13 +19,13 @@ export interface Speaks {
    * A message from `key` (`host:port`) with id `id` and version `v`; `answered`: the method of our
    * query it answered (undefined for a query it sent us). Returns what it speaks now (see `pc`).
    */
-  heard (key: string, id: NodeId, v: Uint8Array | undefined, answered?: string): boolean
+  heard(key: string, id: NodeId, v: Uint8Array | undefined, answered?: string): boolean
   /** True: it speaks PeerConnect (a "PC" `v`, or it answered a `pc_*` query); false: BEP 5 only; undefined: never heard. */
-  pc (key: string): boolean | undefined
+  pc(key: string): boolean | undefined
   /** Whether a silence of `key` to `method` counts against it: a BEP 5 core method, or one it answered before. */
-  counts (key: string, method: string): boolean
+  counts(key: string, method: string): boolean
   /** Whether a `method` query to `key` is refused: a `pc_*` method to a contact known to speak BEP 5 only. */
-  refuses (key: string, method: string): boolean
+  refuses(key: string, method: string): boolean
   readonly size: number
 }
 
@@ -39,7 +39,7 @@ export function createSpeaks (opts: { maxContacts?: number } = {}): Speaks {
       if (e === undefined || !idsEqual(e.id, id)) {
         e = { id: id.slice(), pcVersion: false, answered: 0 }
       }
-      known.delete(key)                     // re-inserted last: the map's order is least recently heard first
+      known.delete(key) // re-inserted last: the map's order is least recently heard first
       known.set(key, e)
       if (known.size > max) known.delete(known.keys().next().value!)
       if (isPcVersion(v)) e.pcVersion = true
@@ -60,7 +60,9 @@ export function createSpeaks (opts: { maxContacts?: number } = {}): Speaks {
       const e = known.get(key)
       return e !== undefined && !pcOf(e)
     },
-    get size () { return known.size }
+    get size () {
+      return known.size
+    }
   }
 }
 

@@ -4,7 +4,7 @@ import type { Logger } from '@peerconnect/runtime'
 /** The TCP listener other nodes' liveness checks connect to. `port` is undefined when it could not listen. */
 export interface TcpListener {
   readonly port: number | undefined
-  close (): Promise<void>
+  close(): Promise<void>
 }
 
 /**
@@ -14,7 +14,9 @@ export interface TcpListener {
  */
 export function listenTcp (host: string, port: number, log: Logger): Promise<TcpListener> {
   return new Promise(resolve => {
-    const server = net.createServer({ pauseOnConnect: true }, socket => { socket.destroy() })
+    const server = net.createServer({ pauseOnConnect: true }, socket => {
+      socket.destroy()
+    })
     const onError = (err: NodeJS.ErrnoException): void => {
       log.warn('tcp liveness listener unavailable; going on without it', { host, port, code: err.code, message: err.message })
       server.close()
@@ -23,11 +25,16 @@ export function listenTcp (host: string, port: number, log: Logger): Promise<Tcp
     server.once('error', onError)
     server.listen({ host, port, exclusive: true }, () => {
       server.off('error', onError)
-      server.on('error', err => { log.warn('tcp liveness listener error', { message: err.message }) })
+      server.on('error', err => {
+        log.warn('tcp liveness listener error', { message: err.message })
+      })
       const address = server.address()
       resolve({
         port: typeof address === 'object' && address !== null ? address.port : port,
-        close: () => new Promise(done => { server.close(() => done()) })
+        close: () =>
+          new Promise(done => {
+            server.close(() => done())
+          })
       })
     })
   })

@@ -10,7 +10,10 @@ export class TidSource {
 
   next (inUse: Map<number, unknown>): { bytes: Uint8Array, key: number } {
     for (;;) {
-      if (this.at + TID_LENGTH > this.pool.length) { this.refill(); this.at = 0 }
+      if (this.at + TID_LENGTH > this.pool.length) {
+        this.refill()
+        this.at = 0
+      }
       const bytes = this.pool.slice(this.at, this.at + TID_LENGTH)
       this.at += TID_LENGTH
       const key = tidKey(bytes)
@@ -30,4 +33,3 @@ export function tidKey (t: Uint8Array): number {
   if (t.length !== TID_LENGTH) return -1
   return ((t[0]! << 24) | (t[1]! << 16) | (t[2]! << 8) | t[3]!) >>> 0
 }
-

@@ -14,11 +14,11 @@ import type { InboundQuery } from './socket.js'
 
 export interface FindNodeView {
   /** Takes a routing.view message (others, and views of another node, are ignored); true when it was taken. */
-  take (m: Message, now: number): boolean
+  take(m: Message, now: number): boolean
   /** The reply's `r` for a find_node query, or undefined when there is no usable view. */
-  answer (q: InboundQuery, now: number): Record<string, Uint8Array> | undefined
+  answer(q: InboundQuery, now: number): Record<string, Uint8Array> | undefined
   /** Counters for transport.info: viewAnswers, viewContacts, viewAge (ms, -1 without a view). */
-  stats (now: number): Record<string, number>
+  stats(now: number): Record<string, number>
 }
 
 export function createFindNodeView (self: NodeId, opts: { maxAge: number }): FindNodeView {
@@ -35,7 +35,7 @@ export function createFindNodeView (self: NodeId, opts: { maxAge: number }): Fin
       if (q.method !== 'find_node' || !isNodeId(q.args.target)) return undefined
       const v = fresh(now)
       const n = wantedCount(q.args.n)
-      if (v === undefined || v.size <= n) return undefined            // a young table: routing may know a newcomer the view has not shown yet
+      if (v === undefined || v.size <= n) return undefined // a young table: routing may know a newcomer the view has not shown yet
       answers++
       const nodes = v.closest(q.args.target, n, { now, exclude: q.id })
       return fitNodes(nodes, wantedFamilies(q.args.want, q.from.host), q.bytes)

@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert'
 import net from 'node:net'
 import dgram from 'node:dgram'
 import { EMPTY, NEVER, Observable, of, throwError, delay } from 'rxjs'
-import { decodeNodes, encodeNodes, idsEqual, isTransportFailed, isTransportInfoReply, isTransportResponse, isTransportSeen, randomId } from '@peerconnect/protocol'
+import { decodeNodes, encodeNodes, idsEqual, isTransportFailed, isTransportInfoReply, isTransportResponse, isTransportSeen,
+  randomId } from '@peerconnect/protocol'
 import type { Message, NodeId, RpcRequest, TransportFailed, TransportSeen } from '@peerconnect/protocol'
 import { rejects, waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { transport } from '../src/index.js'
@@ -20,10 +21,12 @@ const rpcReply = (msg: Message, r: Record<string, unknown>, extra: Record<string
 /** Answers ping with {} and find_node with one node whose id is the target. */
 const routingLike: Record<string, AskHandler> = {
   'rpc.ping': m => of(rpcReply(m, {})),
-  'rpc.find_node': m => of(rpcReply(m, { nodes: encodeNodes([{ id: (m as RpcRequest).args.target as NodeId, host: '10.9.8.7', port: 6881 }]) }))
+  'rpc.find_node': m =>
+    of(rpcReply(m, { nodes: encodeNodes([{ id: (m as RpcRequest).args.target as NodeId, host: '10.9.8.7', port: 6881 }]) }))
 }
 
-async function startActor (handlers: Record<string, AskHandler> = routingLike, init: Partial<TransportInit> = {}, opts: Parameters<typeof fakeDeps>[1] = {}) {
+async function startActor (handlers: Record<string, AskHandler> = routingLike, init: Partial<TransportInit> = {},
+  opts: Parameters<typeof fakeDeps>[1] = {}) {
   const id = init.id ?? randomId()
   const deps = fakeDeps(handlers, opts)
   const node = runInProcess(transport({ host: '127.0.0.1', port: 0, ...init, id }), deps)
@@ -48,10 +51,14 @@ life('transport actor - subscribing binds UDP and TCP on the same port; info rep
     assert.is(info.stats.tcpPort, a.udp.port)
     assert.is(info.stats.sent, 0)
     await new Promise<void>((resolve, reject) => {
-      const c = net.connect(a.udp.port, '127.0.0.1', () => { c.on('close', () => resolve()) })
+      const c = net.connect(a.udp.port, '127.0.0.1', () => {
+        c.on('close', () => resolve())
+      })
       c.on('error', reject)
     })
-  } finally { a.stop() }
+  } finally {
+    a.stop()
+  }
 }))
 
 life('transport actor - unsubscribing closes the UDP socket and the TCP listener', withTimeout(T, async () => {
@@ -77,7 +84,9 @@ life('transport actor - a taken TCP port is logged and the node goes on without 
     try {
       const res = await probe.socket.query(a.udp, 'ping', {})
       assert.ok(idsEqual(res.id, a.id), 'UDP works')
-    } finally { await closeAll(probe.socket) }
+    } finally {
+      await closeAll(probe.socket)
+    }
   } finally {
     a?.stop()
     await new Promise(resolve => blocker.close(resolve))
@@ -88,7 +97,9 @@ life('transport actor - tcp: false does not listen', withTimeout(T, async () => 
   const a = await startActor(routingLike, { tcp: false })
   try {
     assert.is((a.info as Message & { stats: Record<string, number> }).stats.tcpPort, 0)
-  } finally { a.stop() }
+  } finally {
+    a.stop()
+  }
 }))
 
 life('transport actor - a UDP port that cannot be bound errors out$ with ERR_BIND', withTimeout(T, async () => {
@@ -99,7 +110,9 @@ life('transport actor - a UDP port that cannot be bound errors out$ with ERR_BIN
     await waitFor(() => node.errors.length > 0, { what: 'out$ to error' })
     assert.is((node.errors[0] as { code?: string }).code, 'ERR_BIND')
     node.stop()
-  } finally { await new Promise<void>(resolve => taken.close(() => resolve())) }
+  } finally {
+    await new Promise<void>(resolve => taken.close(() => resolve()))
+  }
 }))
 
 // ── outbound queries ─────────────────────────────────────────────────────────────────────────
@@ -124,7 +137,10 @@ out('transport actor - transport.query between two actors gives transport.respon
     assert.equal(asked.from, a.udp)
     assert.ok(idsEqual(asked.args.target as NodeId, target))
     assert.ok(asked.queryBytes > 40)
-  } finally { a.stop(); b.stop() }
+  } finally {
+    a.stop()
+    b.stop()
+  }
 }))
 
 out('transport actor - a query nobody answers gives an ERR_RPC_TIMEOUT error reply', withTimeout(T, async () => {
@@ -132,20 +148,30 @@ out('transport actor - a query nobody answers gives an ERR_RPC_TIMEOUT error rep
   const silent = dgram.createSocket('udp4')
   await new Promise<void>(resolve => silent.bind(0, '127.0.0.1', resolve))
   try {
-    const res = await a.request({ type: 'transport.query', to: { host: '127.0.0.1', port: silent.address().port }, q: 'ping', a: {}, timeout: 100 } as Message)
+    const res = await a.request(
+      { type: 'transport.query', to: { host: '127.0.0.1', port: silent.address().port }, q: 'ping', a: {}, timeout: 100 } as Message
+    )
     assert.is(res.type, 'error')
     assert.is((res as Message & { error: { code: string } }).error.code, 'ERR_RPC_TIMEOUT')
-  } finally { a.stop(); await new Promise<void>(resolve => silent.close(() => resolve())) }
+  } finally {
+    a.stop()
+    await new Promise<void>(resolve => silent.close(() => resolve()))
+  }
 }))
 
 out('transport actor - a malformed transport.query gets ERR_BAD_REQUEST', withTimeout(T, async () => {
   const a = await startActor()
   try {
-    for (const bad of [{ to: 'x', q: 'ping', a: {} }, { to: { host: '127.0.0.1', port: 1 }, q: 5, a: {} }, { to: { host: '127.0.0.1', port: 1 }, q: 'ping' }]) {
+    for (const bad of [{ to: 'x', q: 'ping', a: {} }, { to: { host: '127.0.0.1', port: 1 }, q: 5, a: {} }, {
+      to: { host: '127.0.0.1', port: 1 },
+      q: 'ping'
+    }]) {
       const res = await a.request({ type: 'transport.query', ...bad } as Message)
       assert.is((res as Message & { error: { code: string } }).error.code, 'ERR_BAD_REQUEST')
     }
-  } finally { a.stop() }
+  } finally {
+    a.stop()
+  }
 }))
 
 out('transport actor - a bad address gives ERR_RPC_SEND', withTimeout(T, async () => {
@@ -153,19 +179,25 @@ out('transport actor - a bad address gives ERR_RPC_SEND', withTimeout(T, async (
   try {
     const res = await a.request({ type: 'transport.query', to: { host: 'no.such.host', port: 6881 }, q: 'ping', a: {} } as Message)
     assert.is((res as Message & { error: { code: string } }).error.code, 'ERR_RPC_SEND')
-  } finally { a.stop() }
+  } finally {
+    a.stop()
+  }
 }))
 
 // ── inbound queries ──────────────────────────────────────────────────────────────────────────
 
 const inbound = suite('transport actor - inbound queries')
 
-async function queryActor (handlers: Record<string, AskHandler>, q: string, args: Record<string, unknown> = {}, init: Partial<TransportInit> = {}) {
+async function queryActor (handlers: Record<string, AskHandler>, q: string, args: Record<string, unknown> = {},
+  init: Partial<TransportInit> = {}) {
   const a = await startActor(handlers, { answerTimeout: 300, ...init })
   const probe = await boundSocket()
   try {
     return { res: await probe.socket.query(a.udp, q, args, { timeout: 3000 }), a }
-  } finally { await closeAll(probe.socket); a.stop() }
+  } finally {
+    await closeAll(probe.socket)
+    a.stop()
+  }
 }
 
 inbound('transport actor - the rpc.reply r goes back with our id', withTimeout(T, async () => {
@@ -184,27 +216,36 @@ inbound('transport actor - the answering actor times out → 202', withTimeout(T
 }))
 
 inbound('transport actor - error codes map through KRPC_CODE_BY_ERROR', withTimeout(T, async () => {
-  const cases: Array<[string, number]> = [['ERR_KRPC_PROTOCOL', 203], ['ERR_KRPC_GENERIC', 201], ['ERR_KRPC_METHOD_UNKNOWN', 204], ['ERR_SOMETHING_ELSE', 202]]
+  const cases: Array<[string, number]> = [['ERR_KRPC_PROTOCOL', 203], ['ERR_KRPC_GENERIC', 201], ['ERR_KRPC_METHOD_UNKNOWN', 204], [
+    'ERR_SOMETHING_ELSE',
+    202
+  ]]
   for (const [code, krpc] of cases) {
     const err = await rejects(queryActor({ 'rpc.ping': () => throwError(() => coded(code, 'because')) }, 'ping'), 'ERR_RPC_REMOTE')
     assert.match(String(err.message), new RegExp(`^${krpc} `), code)
   }
 }))
 
-inbound('transport actor - an answering actor that crashed while answering (ERR_ACTOR_RESTARTED) is asked once more; twice → 202', withTimeout(T, async () => {
-  let asked = 0
-  const crashOnce: AskHandler = m => ++asked === 1 ? throwError(() => coded('ERR_ACTOR_RESTARTED', 'actor routing crashed and is restarting')) : of(rpcReply(m, {}))
-  const { res } = await queryActor({ 'rpc.ping': crashOnce }, 'ping')
-  assert.ok(res.id instanceof Uint8Array, 'the ping was answered')
-  assert.is(asked, 2)
-  asked = 0
-  const err = await rejects(queryActor({ 'rpc.ping': () => { asked++; return throwError(() => coded('ERR_ACTOR_RESTARTED', 'again')) } }, 'ping'), 'ERR_RPC_REMOTE')
-  assert.match(String(err.message), /^202 /)
-  assert.is(asked, 2, 'asked twice, not more')
-}))
+inbound('transport actor - an answering actor that crashed while answering (ERR_ACTOR_RESTARTED) is asked once more; twice → 202',
+  withTimeout(T, async () => {
+    let asked = 0
+    const crashOnce: AskHandler = m =>
+      ++asked === 1 ? throwError(() => coded('ERR_ACTOR_RESTARTED', 'actor routing crashed and is restarting')) : of(rpcReply(m, {}))
+    const { res } = await queryActor({ 'rpc.ping': crashOnce }, 'ping')
+    assert.ok(res.id instanceof Uint8Array, 'the ping was answered')
+    assert.is(asked, 2)
+    asked = 0
+    const err = await rejects(queryActor({ 'rpc.ping': () => {
+      asked++
+      return throwError(() => coded('ERR_ACTOR_RESTARTED', 'again'))
+    } }, 'ping'), 'ERR_RPC_REMOTE')
+    assert.match(String(err.message), /^202 /)
+    assert.is(asked, 2, 'asked twice, not more')
+  }))
 
 inbound('transport actor - a reply that is not rpc.reply → 202', withTimeout(T, async () => {
-  const err = await rejects(queryActor({ 'rpc.ping': m => of({ type: 'something.else', re: m.cid ?? -1, end: true } as Message) }, 'ping'), 'ERR_RPC_REMOTE')
+  const err = await rejects(queryActor({ 'rpc.ping': m => of({ type: 'something.else', re: m.cid ?? -1, end: true } as Message) }, 'ping'),
+    'ERR_RPC_REMOTE')
   assert.match(String(err.message), /^202 /)
 }))
 
@@ -227,7 +268,10 @@ inbound('transport actor - answers that arrive out of order go to the right quer
     const targets = Array.from({ length: 40 }, () => randomId())
     const results = await Promise.all(targets.map(target => probe.socket.query(a.udp, 'find_node', { target })))
     results.forEach((r, i) => assert.ok(idsEqual(decodeNodes(r.r.nodes)![0]!.id, targets[i]!)))
-  } finally { await closeAll(probe.socket); a.stop() }
+  } finally {
+    await closeAll(probe.socket)
+    a.stop()
+  }
 }))
 
 inbound('transport actor - of a stream of answers only the first goes back, then the ask is cancelled', withTimeout(T, async () => {
@@ -235,7 +279,10 @@ inbound('transport actor - of a stream of answers only the first goes back, then
   const stream: AskHandler = m => new Observable<Message>(sub => {
     sub.next({ type: 'rpc.reply', re: m.cid ?? -1, end: false, r: { n: 1 } } as Message)
     const later = setTimeout(() => sub.next(rpcReply(m, { n: 2 })), 50)
-    return () => { clearTimeout(later); cancelled++ }
+    return () => {
+      clearTimeout(later)
+      cancelled++
+    }
   })
   const { res } = await queryActor({ 'rpc.ping': stream }, 'ping')
   assert.is(res.r.n, 1)
@@ -249,12 +296,21 @@ inbound('transport actor - an ask that ends without an answer leaves the query u
     await rejects(probe.socket.query(a.udp, 'ping', {}, { timeout: 300 }), 'ERR_RPC_TIMEOUT')
     assert.is(a.deps.asked.filter(m => m.type === 'rpc.ping').length, 1)
     assert.is(a.errors.length, 0)
-  } finally { await closeAll(probe.socket); a.stop() }
+  } finally {
+    await closeAll(probe.socket)
+    a.stop()
+  }
 }))
 
 inbound('transport actor - stopping the actor cancels the asks still open', withTimeout(T, async () => {
   let open = 0
-  const hang: AskHandler = () => new Observable<Message>(() => { open++; return () => { open-- } })
+  const hang: AskHandler = () =>
+    new Observable<Message>(() => {
+      open++
+      return () => {
+        open--
+      }
+    })
   const a = await startActor({ 'rpc.ping': hang })
   const probe = await boundSocket()
   try {
@@ -263,7 +319,10 @@ inbound('transport actor - stopping the actor cancels the asks still open', with
     a.stop()
     assert.is(open, 0, 'every open ask was unsubscribed')
     await Promise.all(queries)
-  } finally { await closeAll(probe.socket); a.stop() }
+  } finally {
+    await closeAll(probe.socket)
+    a.stop()
+  }
 }))
 
 // ── transport.seen ───────────────────────────────────────────────────────────────────────────
@@ -293,7 +352,11 @@ seen('transport actor - queries and replies publish transport.seen, at most once
     assert.type(fromB[0]!.rtt, 'number', 'a reply carries its rtt')
     assert.not.ok('queried' in fromB[0]!, 'a reply to our query is not marked')
     assert.not.ok(fromB[0]!.id === (b.id as unknown), 'the id is a copy')
-  } finally { await closeAll(probe.socket); a.stop(); b.stop() }
+  } finally {
+    await closeAll(probe.socket)
+    a.stop()
+    b.stop()
+  }
 }))
 
 seen('transport actor - a reply right after a query from the same node is reported too (throttled apart)', withTimeout(T, async () => {
@@ -304,7 +367,10 @@ seen('transport actor - a reply right after a query from the same node is report
     await a.request({ type: 'transport.query', to: b.udp, q: 'ping', a: {} } as Message)
     const fromB = a.out.filter(isTransportSeen).filter(s => s.port === b.udp.port)
     assert.equal(fromB.map(s => s.queried === true), [true, false])
-  } finally { a.stop(); b.stop() }
+  } finally {
+    a.stop()
+    b.stop()
+  }
 }))
 
 seen('transport actor - malformed queries publish nothing', withTimeout(T, async () => {
@@ -313,73 +379,90 @@ seen('transport actor - malformed queries publish nothing', withTimeout(T, async
   try {
     await rejects(probe.socket.query(a.udp, 'find_node', {}), 'ERR_RPC_REMOTE')
     assert.is(a.out.filter(isTransportSeen).length, 0)
-  } finally { await closeAll(probe.socket); a.stop() }
+  } finally {
+    await closeAll(probe.socket)
+    a.stop()
+  }
 }))
 
 // ── transport.failed ─────────────────────────────────────────────────────────────────────────
 
 const failed = suite('transport actor - transport.failed')
 
-failed('transport actor - a timed-out query publishes transport.failed with the id last seen there, once a second per contact', withTimeout(T, async () => {
-  let now = 1_000_000
-  const a = await startActor(routingLike, {}, { now: () => now })
-  const mute = await boundSocket({ onQuery: () => {} })
-  try {
-    await mute.socket.query(a.udp, 'ping', {})
-    const query = { type: 'transport.query', to: mute.address, q: 'find_node', a: { target: randomId() }, timeout: 50 } as Message
-    const first = await a.request(query)
-    assert.is((first as { error?: { code?: string } }).error?.code, 'ERR_RPC_TIMEOUT')
-    const reports = (): TransportFailed[] => a.out.filter(isTransportFailed)
-    assert.is(reports().length, 1)
-    assert.ok(idsEqual(reports()[0]!.id!, mute.id), 'the id the transport saw at that address')
-    assert.is(reports()[0]!.port, mute.address.port)
-    assert.is(reports()[0]!.reason, 'timeout')
-    await a.request(query)
-    assert.is(reports().length, 1, 'a second timeout within the second: no report')
-    now += 1000
-    await a.request(query)
-    assert.is(reports().length, 2, 'a second later: another report')
-  } finally { await closeAll(mute.socket); a.stop() }
-}))
+failed('transport actor - a timed-out query publishes transport.failed with the id last seen there, once a second per contact',
+  withTimeout(T, async () => {
+    let now = 1_000_000
+    const a = await startActor(routingLike, {}, { now: () => now })
+    const mute = await boundSocket({ onQuery: () => {} })
+    try {
+      await mute.socket.query(a.udp, 'ping', {})
+      const query = { type: 'transport.query', to: mute.address, q: 'find_node', a: { target: randomId() }, timeout: 50 } as Message
+      const first = await a.request(query)
+      assert.is((first as { error?: { code?: string } }).error?.code, 'ERR_RPC_TIMEOUT')
+      const reports = (): TransportFailed[] => a.out.filter(isTransportFailed)
+      assert.is(reports().length, 1)
+      assert.ok(idsEqual(reports()[0]!.id!, mute.id), 'the id the transport saw at that address')
+      assert.is(reports()[0]!.port, mute.address.port)
+      assert.is(reports()[0]!.reason, 'timeout')
+      await a.request(query)
+      assert.is(reports().length, 1, 'a second timeout within the second: no report')
+      now += 1000
+      await a.request(query)
+      assert.is(reports().length, 2, 'a second later: another report')
+    } finally {
+      await closeAll(mute.socket)
+      a.stop()
+    }
+  }))
 
-failed('transport actor - a contact never heard from fails without an id; answered and refused queries publish nothing', withTimeout(T, async () => {
-  const a = await startActor()
-  const b = await startActor()
-  const silent = await boundSocket({ onQuery: () => {} })
-  try {
-    await a.request({ type: 'transport.query', to: silent.address, q: 'ping', a: {}, timeout: 50 } as Message)
-    const reports = a.out.filter(isTransportFailed)
-    assert.is(reports.length, 1)
-    assert.not.ok('id' in reports[0]!, 'no undefined fields in messages')
-    assert.ok(isTransportResponse(await a.request({ type: 'transport.query', to: b.udp, q: 'ping', a: {} } as Message)))
-    await a.request({ type: 'transport.query', to: b.udp, q: 'find_node', a: {} } as Message)
-    assert.is(a.out.filter(isTransportFailed).length, 1, 'only the timeout was reported')
-  } finally { await closeAll(silent.socket); a.stop(); b.stop() }
-}))
+failed('transport actor - a contact never heard from fails without an id; answered and refused queries publish nothing',
+  withTimeout(T, async () => {
+    const a = await startActor()
+    const b = await startActor()
+    const silent = await boundSocket({ onQuery: () => {} })
+    try {
+      await a.request({ type: 'transport.query', to: silent.address, q: 'ping', a: {}, timeout: 50 } as Message)
+      const reports = a.out.filter(isTransportFailed)
+      assert.is(reports.length, 1)
+      assert.not.ok('id' in reports[0]!, 'no undefined fields in messages')
+      assert.ok(isTransportResponse(await a.request({ type: 'transport.query', to: b.udp, q: 'ping', a: {} } as Message)))
+      await a.request({ type: 'transport.query', to: b.udp, q: 'find_node', a: {} } as Message)
+      assert.is(a.out.filter(isTransportFailed).length, 1, 'only the timeout was reported')
+    } finally {
+      await closeAll(silent.socket)
+      a.stop()
+      b.stop()
+    }
+  }))
 
 // ── actor.cancel ─────────────────────────────────────────────────────────────────────────────
 
 const cancel = suite('transport actor - actor.cancel')
 
-cancel('transport actor - actor.cancel for a pending query cancels it: nothing pending, no timeout, no reply, no transport.failed', withTimeout(T, async () => {
-  const a = await startActor()
-  const mute = await boundSocket({ onQuery: () => {} })
-  try {
-    a.in$.next({ type: 'transport.query', cid: 500, to: mute.address, q: 'ping', a: {}, timeout: 150 } as Message)
-    await waitFor(() => mute.socket.stats().queriesIn === 1, { what: 'the query to arrive' })
-    const stats = async (): Promise<Record<string, number>> => ((await a.request({ type: 'transport.info' })) as Message & { stats: Record<string, number> }).stats
-    assert.is((await stats()).pending, 1)
-    a.in$.next({ type: 'actor.cancel', ask: 500 } as Message)
-    assert.is((await stats()).pending, 0, 'cancelled at once')
-    // A later query to the same contact, answered by timing out, proves the first one's timer is gone:
-    const later = await a.request({ type: 'transport.query', to: mute.address, q: 'ping', a: {}, timeout: 300 } as Message)
-    assert.is((later as { error?: { code?: string } }).error?.code, 'ERR_RPC_TIMEOUT')
-    const after = await stats()
-    assert.is(after.timeouts, 1, 'only the later query timed out')
-    assert.is(a.out.filter(m => m.re === 500).length, 0, 'the cancelled ask got no reply')
-    assert.is(a.out.filter(isTransportFailed).length, 1, 'one transport.failed, for the later query')
-  } finally { await closeAll(mute.socket); a.stop() }
-}))
+cancel('transport actor - actor.cancel for a pending query cancels it: nothing pending, no timeout, no reply, no transport.failed',
+  withTimeout(T, async () => {
+    const a = await startActor()
+    const mute = await boundSocket({ onQuery: () => {} })
+    try {
+      a.in$.next({ type: 'transport.query', cid: 500, to: mute.address, q: 'ping', a: {}, timeout: 150 } as Message)
+      await waitFor(() => mute.socket.stats().queriesIn === 1, { what: 'the query to arrive' })
+      const stats = async (): Promise<Record<string, number>> =>
+        ((await a.request({ type: 'transport.info' })) as Message & { stats: Record<string, number> }).stats
+      assert.is((await stats()).pending, 1)
+      a.in$.next({ type: 'actor.cancel', ask: 500 } as Message)
+      assert.is((await stats()).pending, 0, 'cancelled at once')
+      // A later query to the same contact, answered by timing out, proves the first one's timer is gone:
+      const later = await a.request({ type: 'transport.query', to: mute.address, q: 'ping', a: {}, timeout: 300 } as Message)
+      assert.is((later as { error?: { code?: string } }).error?.code, 'ERR_RPC_TIMEOUT')
+      const after = await stats()
+      assert.is(after.timeouts, 1, 'only the later query timed out')
+      assert.is(a.out.filter(m => m.re === 500).length, 0, 'the cancelled ask got no reply')
+      assert.is(a.out.filter(isTransportFailed).length, 1, 'one transport.failed, for the later query')
+    } finally {
+      await closeAll(mute.socket)
+      a.stop()
+    }
+  }))
 
 cancel('transport actor - actor.cancel for an unknown or finished ask, or malformed, changes nothing', withTimeout(T, async () => {
   const a = await startActor()
@@ -393,7 +476,10 @@ cancel('transport actor - actor.cancel for an unknown or finished ask, or malfor
     a.in$.next({ type: 'actor.cancel' } as Message)
     assert.ok(isTransportResponse(await a.request({ type: 'transport.query', to: b.udp, q: 'ping', a: {} } as Message)), 'still works')
     assert.is(a.errors.length, 0)
-  } finally { a.stop(); b.stop() }
+  } finally {
+    a.stop()
+    b.stop()
+  }
 }))
 
 life.run()
@@ -408,7 +494,10 @@ cancel.run()
 function canBindUdp (port: number): Promise<boolean> {
   return new Promise(resolve => {
     const s = dgram.createSocket('udp4')
-    s.once('error', () => { s.close(); resolve(false) })
+    s.once('error', () => {
+      s.close()
+      resolve(false)
+    })
     s.bind(port, '127.0.0.1', () => s.close(() => resolve(true)))
   })
 }
@@ -420,5 +509,3 @@ function canListenTcp (port: number): Promise<boolean> {
     s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)))
   })
 }
-
-

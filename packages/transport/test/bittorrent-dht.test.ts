@@ -2,7 +2,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import DHT from 'bittorrent-dht'
 import { of } from 'rxjs'
-import { closest, decodeNodes, encodeNodes, idsEqual, isTransportResponse, isTransportSeen, parseReply, randomId } from '@peerconnect/protocol'
+import { closest, decodeNodes, encodeNodes, idsEqual, isTransportResponse, isTransportSeen, parseReply,
+  randomId } from '@peerconnect/protocol'
 import type { Message, NodeId, NodeInfo, RpcRequest } from '@peerconnect/protocol'
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { transport } from '../src/index.js'
@@ -24,7 +25,11 @@ async function dhtNode (): Promise<{ dht: DHT, address: { host: string, port: nu
 async function ourNode (table: NodeInfo[]) {
   const handlers: Record<string, AskHandler> = {
     'rpc.ping': m => of({ type: 'rpc.reply', re: m.cid ?? -1, end: true, r: {} } as Message),
-    'rpc.find_node': m => of({ type: 'rpc.reply', re: m.cid ?? -1, end: true, r: { nodes: encodeNodes(closest(table, (m as RpcRequest).args.target as NodeId, 8, n => n.id)) } } as Message)
+    'rpc.find_node': m =>
+      of(
+        { type: 'rpc.reply', re: m.cid ?? -1, end: true,
+          r: { nodes: encodeNodes(closest(table, (m as RpcRequest).args.target as NodeId, 8, n => n.id)) } } as Message
+      )
   }
   const id = randomId()
   const node = runInProcess(transport({ id, host: '127.0.0.1', port: 0 }), fakeDeps(handlers))
@@ -32,7 +37,8 @@ async function ourNode (table: NodeInfo[]) {
   return { ...node, id, udp: info.udp }
 }
 
-function query (dht: DHT, to: { host: string, port: number }, q: string, a: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+function query (dht: DHT, to: { host: string, port: number }, q: string,
+  a: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => dht._rpc.query(to, { q, a }, (err, res) => err ? reject(err) : resolve(res.r ?? {})))
 }
 
@@ -49,12 +55,16 @@ interop('bittorrent-dht - a BEP 5 node pings us and adds us to its table', withT
     dht.addNode(us.udp)
     await waitFor(() => dht.nodes.get(Buffer.from(us.id)) !== null, { what: 'bittorrent-dht to add us' })
     await waitFor(() => us.out.filter(isTransportSeen).some(s => idsEqual(s.id, dht.nodeId)), { what: 'transport.seen for the dht node' })
-  } finally { us.stop(); await destroy(dht) }
+  } finally {
+    us.stop()
+    await destroy(dht)
+  }
 }))
 
 interop('bittorrent-dht - a BEP 5 node finds nodes through us', withTimeout(T, async () => {
   const other = await dhtNode()
-  const table: NodeInfo[] = [{ id: other.dht.nodeId, ...other.address }, ...Array.from({ length: 20 }, (_, i) => ({ id: randomId(), host: `10.0.0.${i + 1}`, port: 6881 }))]
+  const table: NodeInfo[] = [{ id: other.dht.nodeId, ...other.address },
+    ...Array.from({ length: 20 }, (_, i) => ({ id: randomId(), host: `10.0.0.${i + 1}`, port: 6881 }))]
   const us = await ourNode(table)
   const { dht } = await dhtNode()
   try {
@@ -63,13 +73,18 @@ interop('bittorrent-dht - a BEP 5 node finds nodes through us', withTimeout(T, a
     const nodes = decodeNodes(r.nodes)
     assert.ok(nodes !== undefined)
     assert.is(nodes.length, 8)
-    assert.equal(nodes.map(n => Buffer.from(n.id).toString('hex')), closest(table, target, 8, n => n.id).map(n => Buffer.from(n.id).toString('hex')))
+    assert.equal(nodes.map(n => Buffer.from(n.id).toString('hex')),
+      closest(table, target, 8, n => n.id).map(n => Buffer.from(n.id).toString('hex')))
     const near = await query(dht, us.udp, 'find_node', { target: other.dht.nodeId })
     const first = decodeNodes(near.nodes)![0]!
     assert.ok(idsEqual(first.id, other.dht.nodeId), 'the closest node to its own id is itself')
     const pong = await query(dht, { host: first.host, port: first.port }, 'ping')
     assert.ok(idsEqual(pong.id as Uint8Array, other.dht.nodeId), 'a node learned through us answers')
-  } finally { us.stop(); await destroy(dht); await destroy(other.dht) }
+  } finally {
+    us.stop()
+    await destroy(dht)
+    await destroy(other.dht)
+  }
 }))
 
 interop('bittorrent-dht - an unknown method from a BEP 5 node gets 204', withTimeout(T, async () => {
@@ -79,7 +94,10 @@ interop('bittorrent-dht - an unknown method from a BEP 5 node gets 204', withTim
     const err = await query(dht, us.udp, 'get_peers', { info_hash: randomId() }).then(() => undefined, (e: unknown) => e as Error)
     assert.ok(err !== undefined)
     assert.match(String(err.message), /204/)
-  } finally { us.stop(); await destroy(dht) }
+  } finally {
+    us.stop()
+    await destroy(dht)
+  }
 }))
 
 interop('bittorrent-dht - it serves as a routing contact for us: ping and find_node', withTimeout(T, async () => {
@@ -96,7 +114,11 @@ interop('bittorrent-dht - it serves as a routing contact for us: ping and find_n
     const parsed = parseReply('find_node', found.r)
     assert.ok(parsed.ok)
     assert.ok(parsed.ok && parsed.reply.nodes.some(n => idsEqual(n.id, peer.dht.nodeId) && n.port === peer.address.port))
-  } finally { us.stop(); await destroy(dht); await destroy(peer.dht) }
+  } finally {
+    us.stop()
+    await destroy(dht)
+    await destroy(peer.dht)
+  }
 }))
 
 interop.run()

@@ -4,18 +4,19 @@ import { createCreditBook } from '../src/credit.js'
 
 const credit = suite('transport credit')
 
-credit('credit - an unknown address gets nothing sent on our own; one that queried us gets one ping back, then only within what it sent', () => {
-  const book = createCreditBook()
-  assert.not.ok(book.allowInitiated('a:1', 60))
-  book.received('a:1', 56)
-  book.sent('a:1', 56)                             // our reply
-  assert.ok(book.allowInitiated('a:1', 67))         // the one ping back
-  book.sent('a:1', 67)
-  assert.not.ok(book.allowInitiated('a:1', 67))
-  for (let i = 0; i < 3; i++) book.received('a:1', 63)
-  assert.is(book.room('a:1'), 56 + 189 - 123)
-  assert.ok(book.allowInitiated('a:1', 67))
-})
+credit('credit - an unknown address gets nothing sent on our own; one that queried us gets one ping back, then only within what it sent',
+  () => {
+    const book = createCreditBook()
+    assert.not.ok(book.allowInitiated('a:1', 60))
+    book.received('a:1', 56)
+    book.sent('a:1', 56) // our reply
+    assert.ok(book.allowInitiated('a:1', 67)) // the one ping back
+    book.sent('a:1', 67)
+    assert.not.ok(book.allowInitiated('a:1', 67))
+    for (let i = 0; i < 3; i++) book.received('a:1', 63)
+    assert.is(book.room('a:1'), 56 + 189 - 123)
+    assert.ok(book.allowInitiated('a:1', 67))
+  })
 
 credit('credit - a reply\'s optional parts: unbounded in the first reply, then within room; a proven address is unbounded', () => {
   const book = createCreditBook()

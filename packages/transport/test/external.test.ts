@@ -39,7 +39,7 @@ tally('external - a minority of liars cannot move it; a majority can; each respo
   for (let i = 1; i <= 5; i++) t.report(ip('203.0.113.5', 6881), `198.51.100.${i}`, 1)
   for (let i = 6; i <= 8; i++) t.report(ip('192.0.2.66', 1), `198.51.100.${i}`, 1)
   assert.equal(t.best(), { host: '203.0.113.5', port: 6881 }, '5 of 8')
-  for (let i = 1; i <= 2; i++) t.report(ip('192.0.2.66', 1), `198.51.100.${i}`, 1)   // two change their minds
+  for (let i = 1; i <= 2; i++) t.report(ip('192.0.2.66', 1), `198.51.100.${i}`, 1) // two change their minds
   assert.equal(t.best(), { host: '192.0.2.66', port: 1 }, '5 of 8 now')
   assert.is(t.size, 8)
 })
@@ -66,7 +66,7 @@ tally('external - only the last `window` responders count; malformed ips are ign
   assert.is(t.size, 4)
   assert.equal(t.best(), { host: '192.0.2.66', port: 1 }, '3 of the last 4')
   t.report(new Uint8Array(5), '198.51.100.9', 1)
-  t.report(new Uint8Array([1, 2, 3, 4, 0, 0]), '198.51.100.9', 1)     // port 0
+  t.report(new Uint8Array([1, 2, 3, 4, 0, 0]), '198.51.100.9', 1) // port 0
   assert.is(t.size, 4)
 })
 
@@ -89,7 +89,10 @@ wire('external - our replies carry the querier\'s address (BEP 42) when it fits'
     const res = decodeKrpc(await got)
     assert.ok(res.ok && res.msg.y === 'r')
     assert.equal(decodeAddress(res.msg.ip!), { host: '127.0.0.1', port: probe.address().port })
-  } finally { node.stop(); probe.close() }
+  } finally {
+    node.stop()
+    probe.close()
+  }
 }))
 
 wire('external - replies from three distinct IPs naming one address make transport.info advertise it', withTimeout(10_000, async () => {
@@ -109,7 +112,9 @@ wire('external - replies from three distinct IPs naming one address make transpo
     assert.ok(isTransportInfoReply(before))
     assert.equal(before.advertised, before.udp, 'nothing learned yet')
     for (const r of responders) {
-      const res = await node.request({ type: 'transport.query', to: { host: r.address().address, port: r.address().port }, q: 'ping', a: {} } as Message)
+      const res = await node.request(
+        { type: 'transport.query', to: { host: r.address().address, port: r.address().port }, q: 'ping', a: {} } as Message
+      )
       assert.is(res.type, 'transport.response')
     }
     const after = await waitFor(async () => {

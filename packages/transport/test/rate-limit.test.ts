@@ -110,8 +110,8 @@ shared('rate-limit - a refused query takes no token from the other buckets', () 
 shared('rate-limit - a limited source is due one notice per interval, the rest is dropped', () => {
   const l = createRateLimiter({ rate: 0.001, burst: 1, initial: 1, noticeInterval: 1000 })
   const at = (t: number): number => l.check('1.2.3.4', t)
-  assert.equal([at(0), at(0), at(10), at(999), at(1000), at(1500), at(2000)],
-    [VERDICT.ALLOW, VERDICT.NOTICE, VERDICT.DROP, VERDICT.DROP, VERDICT.NOTICE, VERDICT.DROP, VERDICT.NOTICE])
+  assert.equal([at(0), at(0), at(10), at(999), at(1000), at(1500), at(2000)], [VERDICT.ALLOW, VERDICT.NOTICE, VERDICT.DROP, VERDICT.DROP,
+    VERDICT.NOTICE, VERDICT.DROP, VERDICT.NOTICE])
 })
 
 shared('rate-limit - a limited prefix or the global ceiling gives one notice per interval, not one per address', () => {

@@ -8,14 +8,17 @@ import { REACH_FIRST_DELAY, REACH_PROBE_WAIT, REACH_RECHECK, REACH_RETRY } from 
 
 const OURS = [{ host: '203.0.113.7', port: 7000 }]
 const LAN = { host: '192.168.77.2', port: 7000 }
-const HELPERS = [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7000 }, { host: '10.0.0.3', port: 7000 }, { host: '10.0.0.4', port: 7000 }]
+const HELPERS = [{ host: '10.0.0.1', port: 7000 }, { host: '10.0.0.2', port: 7000 }, { host: '10.0.0.3', port: 7000 }, { host: '10.0.0.4',
+  port: 7000 }]
 const fixed = (): number => 0.5
 let nonces = 0
 const nonce = (): Uint8Array => new Uint8Array([0, 0, 0, 0, 0, 0, 0, ++nonces])
 const probeFrom = (to: { host: string }) => ({ host: to.host, port: 40_001 })
 
 /** Runs one check from `now`: every helper answers seeing us at `saw`, and those in `probing` probe; returns the settle result and the time it settled. */
-function runCheck (r: ReturnType<typeof createReachability>, now: number, opts: { saw?: (i: number) => { host: string, port: number }, probing?: (i: number) => boolean, answering?: (i: number) => boolean } = {}) {
+function runCheck (r: ReturnType<typeof createReachability>, now: number,
+  opts: { saw?: (i: number) => { host: string, port: number }, probing?: (i: number) => boolean, answering?: (i: number) => boolean } =
+    {}) {
   const asks = r.begin(now, HELPERS, fixed, nonce)
   assert.ok(asks !== undefined && asks.length > 0, 'a check starts')
   asks!.forEach((ask, i) => {

@@ -50,7 +50,9 @@ const fallback = suite('response encoder - other shapes fall back')
 fallback('response encoder - lists, dicts and non-integers are not written here', () => {
   const t = new Uint8Array([1])
   const id = randomId()
-  for (const r of [{ values: [new Uint8Array(6)] }, { d: { a: 1 } }, { f: 1.5 }, { b: true }, { x: 2n ** 60n }, { u: new Uint16Array(2) }, { n: Number.MAX_SAFE_INTEGER + 1 }] as Obj[]) {
+  for (const r of [{ values: [new Uint8Array(6)] }, { d: { a: 1 } }, { f: 1.5 }, { b: true }, { x: 2n ** 60n }, { u: new Uint16Array(2) }, {
+    n: Number.MAX_SAFE_INTEGER + 1
+  }] as Obj[]) {
     assert.is(encodeFlatResponse(t, r, id), undefined, JSON.stringify(Object.keys(r)))
   }
 })
@@ -72,7 +74,8 @@ bep42('response encoder - with ip: the same bytes as encodeResponse with ip, for
     for (const tl of [1, 2, 4, 16]) {
       const t = new Uint8Array(tl).fill(tl)
       const id = randomId()
-      assert.is(hex(encodeFlatResponse(t, { nodes }, id, { ip })), hex(encodeResponse(t, { nodes, id }, { ip })), `ip ${ip.length}, tid ${tl}`)
+      assert.is(hex(encodeFlatResponse(t, { nodes }, id, { ip })), hex(encodeResponse(t, { nodes, id }, { ip })),
+        `ip ${ip.length}, tid ${tl}`)
       const back = decodeKrpc(encodeFlatResponse(t, {}, id, { ip })!)
       assert.ok(back.ok && back.msg.y === 'r' && hex(back.msg.ip) === hex(ip), 'decodes with its ip')
     }

@@ -20,7 +20,10 @@ function answering (opts: Parameters<typeof boundSocket>[0] = {}, handler?: (s: 
       else if (q.method === 'find_node') s!.reply(q, { nodes: encodeNodes([{ id: q.args.target as NodeId, host: '10.0.0.1', port: 1 }]) })
       else s!.reply(q, {})
     }
-  }).then(b => { s = b.socket; return b })
+  }).then(b => {
+    s = b.socket
+    return b
+  })
 }
 
 /** Sends `packets` in small bursts, waiting for the socket to drain between them. */
@@ -36,7 +39,9 @@ async function stillAnswers (b: { address: { host: string, port: number } }): Pr
   try {
     const res = await probe.socket.query(b.address, 'ping', {}, { timeout: 3000 })
     assert.ok(res.id instanceof Uint8Array)
-  } finally { await closeAll(probe.socket) }
+  } finally {
+    await closeAll(probe.socket)
+  }
 }
 
 // ── garbage ──────────────────────────────────────────────────────────────────────────────────
@@ -61,7 +66,9 @@ garbage('socket - thousands of random packets neither throw nor stop it answerin
     const s = b.socket.stats()
     assert.ok(s.droppedMalformed > 0, 'garbage is counted')
     assert.is(s.dropped, s.droppedMalformed + s.droppedUnknownTid + s.droppedWrongAddress + s.droppedRateLimited)
-  } finally { await closeAll(b.socket, raw) }
+  } finally {
+    await closeAll(b.socket, raw)
+  }
 }))
 
 garbage('socket - thousands of mutated valid packets neither throw nor stop it answering', withTimeout(T, async () => {
@@ -83,7 +90,9 @@ garbage('socket - thousands of mutated valid packets neither throw nor stop it a
     const s = b.socket.stats()
     assert.ok(s.droppedMalformed > 0)
     assert.ok(s.errorsSent > 0, 'malformed queries with a readable tid were answered with errors')
-  } finally { await closeAll(b.socket, raw) }
+  } finally {
+    await closeAll(b.socket, raw)
+  }
 }))
 
 garbage('socket - an oversized packet is dropped', withTimeout(T, async () => {
@@ -94,7 +103,9 @@ garbage('socket - an oversized packet is dropped', withTimeout(T, async () => {
     await raw.send(big, b.address)
     await waitFor(() => b.socket.stats().droppedMalformed === 1)
     assert.is(b.socket.stats().repliesSent, 0)
-  } finally { await closeAll(b.socket, raw) }
+  } finally {
+    await closeAll(b.socket, raw)
+  }
 }))
 
 // ── rate limit ───────────────────────────────────────────────────────────────────────────────
@@ -117,7 +128,9 @@ limit('socket - excess queries from one source are dropped (loopback exemption o
     const notice = raw.received[5]!
     assert.is(notice.msg?.y === 'e' && notice.msg.e[0], 201)
     assert.ok(notice.bytes <= pings[5]!.length, 'the notice is no larger than the query')
-  } finally { await closeAll(b.socket, raw) }
+  } finally {
+    await closeAll(b.socket, raw)
+  }
 }))
 
 limit('socket - a limited source\'s queries are refused before they are decoded', withTimeout(T, async () => {
@@ -133,18 +146,24 @@ limit('socket - a limited source\'s queries are refused before they are decoded'
     assert.is(s.droppedRateLimited, 10)
     assert.is(s.droppedMalformed, 0, 'none was decoded')
     assert.is(s.rateLimitNotices, 0, 'no tid to answer: no 201')
-  } finally { await closeAll(b.socket, raw) }
+  } finally {
+    await closeAll(b.socket, raw)
+  }
 }))
 
 limit('socket - get_peers and announce_peer share the source\'s bucket with every other query', withTimeout(T, async () => {
   const methods: string[] = []
-  const b = await answering({ rateLimit: { rate: 0.001, burst: 5, exemptLoopback: false } }, (s, q) => { methods.push(q.method); s.reply(q, {}) })
+  const b = await answering({ rateLimit: { rate: 0.001, burst: 5, exemptLoopback: false } }, (s, q) => {
+    methods.push(q.method)
+    s.reply(q, {})
+  })
   const raw = await rawSocket()
   try {
     const ih = randomId()
-    const queries = Array.from({ length: 20 }, (_, i) => i % 2 === 0
-      ? encodeQuery(enc.encode(`g${i}`), 'get_peers', { id: randomId(), info_hash: ih })
-      : encodeQuery(enc.encode(`a${i}`), 'announce_peer', { id: randomId(), info_hash: ih, port: 6881, token: enc.encode('tok') }))
+    const queries = Array.from({ length: 20 }, (_, i) =>
+      i % 2 === 0
+        ? encodeQuery(enc.encode(`g${i}`), 'get_peers', { id: randomId(), info_hash: ih })
+        : encodeQuery(enc.encode(`a${i}`), 'announce_peer', { id: randomId(), info_hash: ih, port: 6881, token: enc.encode('tok') }))
     for (const q of queries) await raw.send(q, b.address)
     await waitFor(() => b.socket.stats().received === 20, { what: 'all 20 queries to arrive' })
     assert.is(b.socket.stats().droppedRateLimited, 15)
@@ -152,7 +171,9 @@ limit('socket - get_peers and announce_peer share the source\'s bucket with ever
     const s = b.socket.stats()
     assert.is(s['queriesIn.get_peers'], 3)
     assert.is(s['queriesIn.announce_peer'], 2)
-  } finally { await closeAll(b.socket, raw) }
+  } finally {
+    await closeAll(b.socket, raw)
+  }
 }))
 
 limit('socket - loopback is exempt by default', withTimeout(T, async () => {
@@ -162,7 +183,9 @@ limit('socket - loopback is exempt by default', withTimeout(T, async () => {
     for (let i = 0; i < 20; i++) await raw.send(encodeQuery(enc.encode(`p${i}`), 'ping', { id: randomId() }), b.address)
     await waitFor(() => raw.received.length === 20, { what: '20 replies' })
     assert.is(b.socket.stats().droppedRateLimited, 0)
-  } finally { await closeAll(b.socket, raw) }
+  } finally {
+    await closeAll(b.socket, raw)
+  }
 }))
 
 limit('socket - replies to our own queries are not rate limited', withTimeout(T, async () => {
@@ -171,7 +194,9 @@ limit('socket - replies to our own queries are not rate limited', withTimeout(T,
   try {
     for (let i = 0; i < 10; i++) await a.socket.query(b.address, 'ping', {})
     assert.is(a.socket.stats().droppedRateLimited, 0)
-  } finally { await closeAll(a.socket, b.socket) }
+  } finally {
+    await closeAll(a.socket, b.socket)
+  }
 }))
 
 // ── amplification ────────────────────────────────────────────────────────────────────────────
@@ -191,7 +216,9 @@ amp('socket - a reply over 3× its query is refused with 202 unless proven', wit
     const res = await a.socket.query(b.address, 'ping', {})
     assert.is((res.r.pad as Uint8Array).length, 600)
     assert.is(b.socket.stats().amplificationRefused, 1)
-  } finally { await closeAll(a.socket, b.socket) }
+  } finally {
+    await closeAll(a.socket, b.socket)
+  }
 }))
 
 amp('socket - a reply within 3× its query goes out', withTimeout(T, async () => {
@@ -201,7 +228,9 @@ amp('socket - a reply within 3× its query goes out', withTimeout(T, async () =>
     const res = await a.socket.query(b.address, 'ping', {})
     assert.ok(res.bytes - (res.r.pad as Uint8Array).length > 0)
     assert.is(b.socket.stats().amplificationRefused, 0)
-  } finally { await closeAll(a.socket, b.socket) }
+  } finally {
+    await closeAll(a.socket, b.socket)
+  }
 }))
 
 amp('socket - an unencodable reply becomes 202', withTimeout(T, async () => {
@@ -211,7 +240,9 @@ amp('socket - an unencodable reply becomes 202', withTimeout(T, async () => {
     const err = await a.socket.query(b.address, 'ping', {}).then(() => undefined, (e: unknown) => e as Error & { code?: string })
     assert.match(String(err?.message), /^202 /)
     assert.is(b.socket.stats().replyEncodeErrors, 1)
-  } finally { await closeAll(a.socket, b.socket) }
+  } finally {
+    await closeAll(a.socket, b.socket)
+  }
 }))
 
 garbage.run()
@@ -223,10 +254,26 @@ amp.run()
 function mutate (p: Uint8Array, random: () => number): Uint8Array {
   const kind = Math.floor(random() * 5)
   const at = Math.floor(random() * p.length)
-  if (kind === 0) { const q = Uint8Array.from(p); q[at] = q[at]! ^ (1 << Math.floor(random() * 8)); return q }
+  if (kind === 0) {
+    const q = Uint8Array.from(p)
+    q[at] = q[at]! ^ (1 << Math.floor(random() * 8))
+    return q
+  }
   if (kind === 1) return p.slice(0, at)
-  if (kind === 2) { const q = new Uint8Array(p.length + 1); q.set(p.subarray(0, at)); q[at] = Math.floor(random() * 256); q.set(p.subarray(at), at + 1); return q }
-  if (kind === 3) { const q = Uint8Array.from(p); for (let i = 0; i < q.length; i++) if (q[i]! >= 0x30 && q[i]! <= 0x39 && random() < 0.3) { q[i] = 0x30 + Math.floor(random() * 10) } return q }
-  const q = Uint8Array.from(p); q[at] = Math.floor(random() * 256); q[Math.floor(random() * q.length)] = Math.floor(random() * 256); return q
+  if (kind === 2) {
+    const q = new Uint8Array(p.length + 1)
+    q.set(p.subarray(0, at))
+    q[at] = Math.floor(random() * 256)
+    q.set(p.subarray(at), at + 1)
+    return q
+  }
+  if (kind === 3) {
+    const q = Uint8Array.from(p)
+    for (let i = 0; i < q.length; i++) if (q[i]! >= 0x30 && q[i]! <= 0x39 && random() < 0.3) q[i] = 0x30 + Math.floor(random() * 10)
+    return q
+  }
+  const q = Uint8Array.from(p)
+  q[at] = Math.floor(random() * 256)
+  q[Math.floor(random() * q.length)] = Math.floor(random() * 256)
+  return q
 }
-

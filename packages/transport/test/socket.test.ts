@@ -1,6 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { bencode, decodeNodes, encodeError, encodeNodes, encodeQuery, encodeResponse, idsEqual, KRPC_METHODS, randomId } from '@peerconnect/protocol'
+import { bencode, decodeNodes, encodeError, encodeNodes, encodeQuery, encodeResponse, idsEqual, KRPC_METHODS,
+  randomId } from '@peerconnect/protocol'
 import type { KrpcMessage, NodeId } from '@peerconnect/protocol'
 import { rejects, waitFor, withTimeout } from '@peerconnect/test-helpers'
 import type { InboundQuery, KrpcSocket } from '../src/socket.js'
@@ -15,15 +16,17 @@ const bytes = (s: string): Uint8Array => enc.encode(s)
 function echoHandler (socket: () => KrpcSocket) {
   return (q: InboundQuery): void => {
     if (q.method === 'ping') socket().reply(q, {})
-    else if (q.method === 'find_node') socket().reply(q, { nodes: encodeNodes([{ id: q.args.target as NodeId, host: '10.1.2.3', port: 4567 }]) })
-    else socket().replyError(q, 204, 'method unknown')
+    else if (q.method === 'find_node') {
+      socket().reply(q, { nodes: encodeNodes([{ id: q.args.target as NodeId, host: '10.1.2.3', port: 4567 }]) })
+    } else socket().replyError(q, 204, 'method unknown')
   }
 }
 
 async function pair () {
   let bs: KrpcSocket | undefined
   const seenByB: Array<{ id: NodeId, host: string, port: number, rtt: number | undefined }> = []
-  const b = await boundSocket({ onQuery: q => echoHandler(() => bs!)(q), onSeen: (id, host, port, rtt) => seenByB.push({ id, host, port, rtt }) })
+  const b = await boundSocket({ onQuery: q => echoHandler(() => bs!)(q),
+    onSeen: (id, host, port, rtt) => seenByB.push({ id, host, port, rtt }) })
   bs = b.socket
   const seenByA: typeof seenByB = []
   const a = await boundSocket({ onSeen: (id, host, port, rtt) => seenByA.push({ id, host, port, rtt }) })
@@ -49,7 +52,9 @@ trip('socket - ping round trip between two sockets on 127.0.0.1', withTimeout(T,
     assert.is(sa.pending, 0)
     assert.is(p.b.socket.stats().queriesIn, 1)
     assert.is(p.b.socket.stats().repliesSent, 1)
-  } finally { await p.close() }
+  } finally {
+    await p.close()
+  }
 }))
 
 trip('socket - a dual-stack socket (bound to ::) queries an IPv4-only node and an IPv6 one, and answers both', withTimeout(T, async () => {
@@ -74,7 +79,9 @@ trip('socket - a dual-stack socket (bound to ::) queries an IPv4-only node and a
     assert.ok(seenByDual.includes('127.0.0.1'), 'the IPv4 node is seen as 127.0.0.1 ...')
     assert.not.ok(seenByDual.some(h => h.startsWith('::ffff:')), '... never as ::ffff:127.0.0.1: one peer, one address')
     assert.is(dual.socket.stats().sendErrors, 0)
-  } finally { await closeAll(v4.socket, v6.socket, dual.socket) }
+  } finally {
+    await closeAll(v4.socket, v6.socket, dual.socket)
+  }
 }))
 
 trip('socket - find_node round trip carries the handler\'s nodes and our id in the query', withTimeout(T, async () => {
@@ -90,7 +97,9 @@ trip('socket - find_node round trip carries the handler\'s nodes and our id in t
     assert.is(p.seenByB[0]!.rtt, undefined, 'a query carries no rtt')
     assert.ok(idsEqual(p.seenByA[0]!.id, p.b.id), 'A saw B\'s id in the reply')
     assert.type(p.seenByA[0]!.rtt, 'number')
-  } finally { await p.close() }
+  } finally {
+    await p.close()
+  }
 }))
 
 trip('socket - a thousand queries, a hundred in flight at a time, each get their own reply', withTimeout(2 * T, async () => {
@@ -101,11 +110,15 @@ trip('socket - a thousand queries, a hundred in flight at a time, each get their
     for (let batch = 0; batch < 10; batch++) {
       const targets = Array.from({ length: 100 }, () => randomId())
       const results = await Promise.all(targets.map(target => p.a.socket.query(p.b.address, 'find_node', { target }, { timeout: 4000 })))
-      results.forEach((res, i) => assert.ok(idsEqual(decodeNodes(res.r.nodes)![0]!.id, targets[i]!), `reply ${batch}/${i} matched its query`))
+      results.forEach((res, i) =>
+        assert.ok(idsEqual(decodeNodes(res.r.nodes)![0]!.id, targets[i]!), `reply ${batch}/${i} matched its query`)
+      )
     }
     assert.is(p.a.socket.stats().pending, 0)
     assert.is(p.a.socket.stats().repliesIn, 1000)
-  } finally { await p.close() }
+  } finally {
+    await p.close()
+  }
 }))
 
 trip('socket - a handler may answer later', withTimeout(T, async () => {
@@ -116,7 +129,9 @@ trip('socket - a handler may answer later', withTimeout(T, async () => {
   try {
     const res = await a.socket.query(b.address, 'ping', {})
     assert.ok(idsEqual(res.id, b.id))
-  } finally { await closeAll(a.socket, b.socket) }
+  } finally {
+    await closeAll(a.socket, b.socket)
+  }
 }))
 
 trip('socket - a KRPC error reply rejects with ERR_RPC_REMOTE "<code> <text>"', withTimeout(T, async () => {
@@ -128,7 +143,9 @@ trip('socket - a KRPC error reply rejects with ERR_RPC_REMOTE "<code> <text>"', 
     const err = await rejects(a.socket.query(b.address, 'ping', {}), 'ERR_RPC_REMOTE')
     assert.is(err.message, '201 nope')
     assert.is(a.socket.stats().errorsIn, 1)
-  } finally { await closeAll(a.socket, b.socket) }
+  } finally {
+    await closeAll(a.socket, b.socket)
+  }
 }))
 
 trip('socket - a reply failing the method\'s reply guard rejects with ERR_RPC_BAD_REPLY', withTimeout(T, async () => {
@@ -139,7 +156,9 @@ trip('socket - a reply failing the method\'s reply guard rejects with ERR_RPC_BA
   try {
     await rejects(a.socket.query(b.address, 'find_node', { target: randomId() }), 'ERR_RPC_BAD_REPLY')
     assert.is(a.socket.stats().badReplies, 1)
-  } finally { await closeAll(a.socket, b.socket) }
+  } finally {
+    await closeAll(a.socket, b.socket)
+  }
 }))
 
 trip('socket - replies to methods without a guard pass as they are', withTimeout(T, async () => {
@@ -152,7 +171,9 @@ trip('socket - replies to methods without a guard pass as they are', withTimeout
     await peer.send(encodeResponse(q.t, { id: randomId(), anything: new Uint8Array(25) }), a.address)
     const res = await pending
     assert.is((res.r.anything as Uint8Array).length, 25)
-  } finally { await closeAll(a.socket, peer) }
+  } finally {
+    await closeAll(a.socket, peer)
+  }
 }))
 
 trip('socket - a socket without a handler answers 204', withTimeout(T, async () => {
@@ -161,7 +182,9 @@ trip('socket - a socket without a handler answers 204', withTimeout(T, async () 
   try {
     const err = await rejects(a.socket.query(b.address, 'ping', {}), 'ERR_RPC_REMOTE')
     assert.match(String(err.message), /^204 /)
-  } finally { await closeAll(a.socket, b.socket) }
+  } finally {
+    await closeAll(a.socket, b.socket)
+  }
 }))
 
 // ── which replies are accepted ───────────────────────────────────────────────────────────────
@@ -181,7 +204,9 @@ accept('socket - a reply from another address with the right tid is ignored', wi
     await peer.send(encodeResponse(q.t, { id: bId }), a.address)
     const res = await pending
     assert.ok(idsEqual(res.id, bId), 'the real reply is still accepted after the forged one')
-  } finally { await closeAll(a.socket, peer, other) }
+  } finally {
+    await closeAll(a.socket, peer, other)
+  }
 }))
 
 accept('socket - a reply with a wrong tid is ignored', withTimeout(T, async () => {
@@ -200,7 +225,9 @@ accept('socket - a reply with a wrong tid is ignored', withTimeout(T, async () =
     assert.ok(idsEqual((await pending).id, id))
     await peer.send(encodeResponse(q.t, { id }), a.address)
     await waitFor(() => a.socket.stats().droppedUnknownTid === 3, { what: 'a duplicate reply is dropped' })
-  } finally { await closeAll(a.socket, peer) }
+  } finally {
+    await closeAll(a.socket, peer)
+  }
 }))
 
 accept('socket - transaction ids are 4 random bytes', withTimeout(T, async () => {
@@ -212,7 +239,9 @@ accept('socket - transaction ids are 4 random bytes', withTimeout(T, async () =>
     const tids = peer.received.map(r => Buffer.from(r.msg!.t).toString('hex'))
     assert.ok(tids.every(t => t.length === 8))
     assert.is(new Set(tids).size, 20)
-  } finally { await closeAll(a.socket, peer) }
+  } finally {
+    await closeAll(a.socket, peer)
+  }
 }))
 
 accept('socket - a malformed reply to a pending query fails it with ERR_RPC_BAD_REPLY', withTimeout(T, async () => {
@@ -224,7 +253,9 @@ accept('socket - a malformed reply to a pending query fails it with ERR_RPC_BAD_
     await peer.send(bencode({ t: q.t, y: 'r', r: { id: new Uint8Array(5) } }), a.address)
     await rejects(pending, 'ERR_RPC_BAD_REPLY')
     assert.is(peer.received.length, 1, 'no 203 is sent back for a bad reply to our own query')
-  } finally { await closeAll(a.socket, peer) }
+  } finally {
+    await closeAll(a.socket, peer)
+  }
 }))
 
 accept('socket - a cancelled query ignores its late reply', withTimeout(T, async () => {
@@ -232,14 +263,18 @@ accept('socket - a cancelled query ignores its late reply', withTimeout(T, async
   const peer = await rawSocket()
   try {
     let called = 0
-    const cancel = a.socket.request(peer.address, { q: 'ping', a: {}, timeout: 3000 }, () => { called++ })
+    const cancel = a.socket.request(peer.address, { q: 'ping', a: {}, timeout: 3000 }, () => {
+      called++
+    })
     const q = (await peer.nth(1)).msg!
     cancel()
     assert.is(a.socket.stats().pending, 0)
     await peer.send(encodeResponse(q.t, { id: randomId() }), a.address)
     await waitFor(() => a.socket.stats().droppedUnknownTid === 1)
     assert.is(called, 0)
-  } finally { await closeAll(a.socket, peer) }
+  } finally {
+    await closeAll(a.socket, peer)
+  }
 }))
 
 // ── timeouts ─────────────────────────────────────────────────────────────────────────────────
@@ -256,13 +291,17 @@ time('socket - a query nobody answers rejects with ERR_RPC_TIMEOUT after its tim
     assert.is((err as { timeout?: number }).timeout, 120)
     assert.is(a.socket.stats().timeouts, 1)
     assert.is(a.socket.stats().pending, 0)
-  } finally { await closeAll(a.socket, silent) }
+  } finally {
+    await closeAll(a.socket, silent)
+  }
 }))
 
 time('socket - an unknown contact gets the default timeout, a fast known one a short one', withTimeout(T, async () => {
   let answer = true
   let bs: KrpcSocket | undefined
-  const b = await boundSocket({ onQuery: q => { if (answer) bs!.reply(q, {}) } })
+  const b = await boundSocket({ onQuery: q => {
+    if (answer) bs!.reply(q, {})
+  } })
   bs = b.socket
   const a = await boundSocket({ rtt: { initial: 400, unknownFloor: 1500 } })
   const silent = await rawSocket()
@@ -278,12 +317,16 @@ time('socket - an unknown contact gets the default timeout, a fast known one a s
     assert.is((fast as { timeout?: number }).timeout, measured, 'the fast contact timed out after its own short timeout')
     const stranger = a.socket.rtt.timeout(`${silent.address.host}:${silent.address.port}`)
     assert.ok(stranger >= 1500, `a stranger now gets the unknown timeout (${stranger} ms), not the initial one`)
-  } finally { await closeAll(a.socket, b.socket, silent) }
+  } finally {
+    await closeAll(a.socket, b.socket, silent)
+  }
 }))
 
 time('socket - onTimeout names the silent contact and the method; a cancelled query does not call it', withTimeout(T, async () => {
   const calls: Array<[string, number, string]> = []
-  const a = await boundSocket({ onTimeout: (host, port, method) => { calls.push([host, port, method]) } })
+  const a = await boundSocket({ onTimeout: (host, port, method) => {
+    calls.push([host, port, method])
+  } })
   const silent = await rawSocket()
   try {
     await rejects(a.socket.query(silent.address, 'find_node', { target: randomId() }, { timeout: 60 }), 'ERR_RPC_TIMEOUT')
@@ -294,7 +337,9 @@ time('socket - onTimeout names the silent contact and the method; a cancelled qu
     await rejects(a.socket.query(silent.address, 'ping', {}, { timeout: 150 }), 'ERR_RPC_TIMEOUT')
     assert.is(calls.length, 2, 'the cancelled query never timed out')
     assert.is(a.socket.stats().timeouts, 2)
-  } finally { await closeAll(a.socket, silent) }
+  } finally {
+    await closeAll(a.socket, silent)
+  }
 }))
 
 time('socket - stats count queries sent, received and timed out per method; unknown methods as other', withTimeout(T, async () => {
@@ -323,7 +368,9 @@ time('socket - stats count queries sent, received and timed out per method; unkn
     assert.is(sb['queriesIn.pc_search'], 0, 'every known method has its keys, zeros included')
     const methodKeys = Object.keys(sb).filter(k => k.includes('.'))
     assert.is(methodKeys.length, 3 * (KRPC_METHODS.length + 1))
-  } finally { await closeAll(a.socket, b.socket, silent) }
+  } finally {
+    await closeAll(a.socket, b.socket, silent)
+  }
 }))
 
 time('socket - method names off the wire do not grow the stats', withTimeout(T, async () => {
@@ -334,7 +381,9 @@ time('socket - method names off the wire do not grow the stats', withTimeout(T, 
     for (let i = 0; i < 20; i++) await rejects(a.socket.query(b.address, `m${i}`, {}, { timeout: 500 }), 'ERR_RPC_REMOTE')
     assert.is(Object.keys(b.socket.stats()).length, before)
     assert.is(b.socket.stats()['queriesIn.other'], 20)
-  } finally { await closeAll(a.socket, b.socket) }
+  } finally {
+    await closeAll(a.socket, b.socket)
+  }
 }))
 
 // ── sending errors and closing ───────────────────────────────────────────────────────────────
@@ -349,7 +398,9 @@ life('socket - a host name or a bad port fails with ERR_RPC_SEND, without DNS', 
     await rejects(a.socket.query({ host: '300.1.1.1', port: 1 }, 'ping', {}), 'ERR_RPC_SEND')
     assert.is(a.socket.stats().sendErrors, 3)
     assert.is(a.socket.stats().pending, 0)
-  } finally { await closeAll(a.socket) }
+  } finally {
+    await closeAll(a.socket)
+  }
 }))
 
 life('socket - close fails pending queries and later ones with ERR_RPC_SEND', withTimeout(T, async () => {
@@ -362,7 +413,9 @@ life('socket - close fails pending queries and later ones with ERR_RPC_SEND', wi
     await rejects(pending, 'ERR_RPC_SEND')
     await rejects(a.socket.query(silent.address, 'ping', {}), 'ERR_RPC_SEND')
     await a.socket.close()
-  } finally { await closeAll(silent) }
+  } finally {
+    await closeAll(silent)
+  }
 }))
 
 life('socket - binding a taken port rejects with ERR_BIND', withTimeout(T, async () => {
@@ -371,21 +424,26 @@ life('socket - binding a taken port rejects with ERR_BIND', withTimeout(T, async
   const b = createKrpcSocket({ id: randomId(), host: '127.0.0.1', port: a.address.port })
   try {
     await rejects(b.bind(), 'ERR_BIND')
-  } finally { await closeAll(a.socket, b) }
+  } finally {
+    await closeAll(a.socket, b)
+  }
 }))
 
 life('socket - unencodable arguments fail with ERR_RPC_SEND', withTimeout(T, async () => {
   const a = await boundSocket()
   try {
     await rejects(a.socket.query({ host: '127.0.0.1', port: 9 }, 'ping', { bad: 1.5 }), 'ERR_RPC_SEND')
-  } finally { await closeAll(a.socket) }
+  } finally {
+    await closeAll(a.socket)
+  }
 }))
 
 // ── inbound errors: 203, 204 ─────────────────────────────────────────────────────────────────
 
 const inbound = suite('socket - inbound errors')
 
-async function ask (raw: Awaited<ReturnType<typeof rawSocket>>, to: { host: string, port: number }, packet: Uint8Array, n: number): Promise<KrpcMessage> {
+async function ask (raw: Awaited<ReturnType<typeof rawSocket>>, to: { host: string, port: number }, packet: Uint8Array,
+  n: number): Promise<KrpcMessage> {
   await raw.send(packet, to)
   const got = await raw.nth(n)
   assert.ok(got.msg !== undefined, 'the answer decodes')
@@ -402,7 +460,9 @@ inbound('socket - an unknown method gets error 204 with the query\'s tid', withT
     assert.is(m.y, 'e')
     assert.equal(m.t, bytes('ab'))
     assert.is(m.y === 'e' && m.e[0], 204)
-  } finally { await closeAll(b.socket, raw) }
+  } finally {
+    await closeAll(b.socket, raw)
+  }
 }))
 
 inbound('socket - malformed queries that carry a tid get error 203', withTimeout(T, async () => {
@@ -425,7 +485,9 @@ inbound('socket - malformed queries that carry a tid get error 203', withTimeout
       assert.is(m.y === 'e' && m.e[0], 203, `case ${i + 1}`)
     }
     assert.ok(b.socket.stats().errorsSent >= 5)
-  } finally { await closeAll(b.socket, raw) }
+  } finally {
+    await closeAll(b.socket, raw)
+  }
 }))
 
 inbound('socket - no error reply passes 3× its query, and packets under 20 bytes get none', withTimeout(T, async () => {
@@ -439,7 +501,8 @@ inbound('socket - no error reply passes 3× its query, and packets under 20 byte
     for (const p of tiny) await raw.send(bytes(p), b.address)
     await waitFor(() => b.socket.stats().errorsWithheld === tiny.length, { what: 'the tiny packets withheld' })
     // 20+ bytes: a 203 whose reason is cut to fit within 3×.
-    const small = ['d1:t1:x1:y1:q1:q1:qe', 'd1:t4:abcd1:y1:q1:z1:ze', bencode({ t: bytes('c3'), y: 'q', q: 'ping', a: { id: new Uint8Array(3) } })]
+    const small = ['d1:t1:x1:y1:q1:q1:qe', 'd1:t4:abcd1:y1:q1:z1:ze',
+      bencode({ t: bytes('c3'), y: 'q', q: 'ping', a: { id: new Uint8Array(3) } })]
       .map(p => typeof p === 'string' ? bytes(p) : p)
     for (let i = 0; i < small.length; i++) {
       const got = await raw.send(small[i]!, b.address).then(async () => await raw.nth(i + 1))
@@ -448,7 +511,9 @@ inbound('socket - no error reply passes 3× its query, and packets under 20 byte
     }
     const m = await ask(raw, b.address, encodeQuery(bytes('ok'), 'ping', { id: randomId() }), small.length + 1)
     assert.is(m.y, 'r', 'nothing was sent for the tiny packets')
-  } finally { await closeAll(b.socket, raw) }
+  } finally {
+    await closeAll(b.socket, raw)
+  }
 }))
 
 inbound('socket - garbage without a readable tid is dropped silently', withTimeout(T, async () => {
@@ -463,7 +528,9 @@ inbound('socket - garbage without a readable tid is dropped silently', withTimeo
     await waitFor(() => b.socket.stats().droppedMalformed === 3)
     const m = await ask(raw, b.address, encodeQuery(bytes('ok'), 'ping', { id: randomId() }), 1)
     assert.is(m.y, 'r', 'the first answer it sent is the reply to the ping')
-  } finally { await closeAll(b.socket, raw) }
+  } finally {
+    await closeAll(b.socket, raw)
+  }
 }))
 
 inbound('socket - error packets from strangers are never answered', withTimeout(T, async () => {
@@ -477,7 +544,9 @@ inbound('socket - error packets from strangers are never answered', withTimeout(
     await waitFor(() => b.socket.stats().droppedUnknownTid === 2)
     const m = await ask(raw, b.address, encodeQuery(bytes('ok'), 'ping', { id: randomId() }), 1)
     assert.equal(m.t, bytes('ok'))
-  } finally { await closeAll(b.socket, raw) }
+  } finally {
+    await closeAll(b.socket, raw)
+  }
 }))
 
 trip.run()

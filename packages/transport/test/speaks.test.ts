@@ -7,7 +7,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import dgram from 'node:dgram'
 import { of } from 'rxjs'
-import { CLIENT_VERSION, decodeKrpc, encodeKrpc, encodeNodes, isTransportFailed, isTransportInfoReply, isTransportResponse, isTransportSeen, randomId } from '@peerconnect/protocol'
+import { CLIENT_VERSION, decodeKrpc, encodeKrpc, encodeNodes, isTransportFailed, isTransportInfoReply, isTransportResponse, isTransportSeen,
+  randomId } from '@peerconnect/protocol'
 import type { Address, Message, NodeId } from '@peerconnect/protocol'
 import { withTimeout } from '@peerconnect/test-helpers'
 import { createSpeaks, isPcVersion, transport } from '../src/index.js'
@@ -17,7 +18,7 @@ import { fakeDeps, runInProcess } from './fixtures/deps.js'
 import type { AskHandler } from './fixtures/deps.js'
 
 const T = 8000
-const BEP5_V = new Uint8Array([0x4c, 0x54, 1, 2])          // "LT" 1.2, as libtorrent sends
+const BEP5_V = new Uint8Array([0x4c, 0x54, 1, 2]) // "LT" 1.2, as libtorrent sends
 
 // ── the table ────────────────────────────────────────────────────────────────────────────────
 
@@ -100,7 +101,8 @@ async function bep5Node (): Promise<{ id: NodeId, address: Address, got: Map<str
     if (r !== undefined) sock.send(encodeKrpc({ y: 'r', t: res.msg.t, r }), rinfo.port, rinfo.address)
   })
   await new Promise<void>(resolve => sock.bind(0, '127.0.0.1', resolve))
-  return { id, address: { host: '127.0.0.1', port: sock.address().port }, got, close: async () => await new Promise<void>(resolve => sock.close(() => resolve())) }
+  return { id, address: { host: '127.0.0.1', port: sock.address().port }, got,
+    close: async () => await new Promise<void>(resolve => sock.close(() => resolve())) }
 }
 
 const routingLike: Record<string, AskHandler> = {
@@ -125,27 +127,31 @@ const stats = async (a: Awaited<ReturnType<typeof startActor>>): Promise<Record<
 
 const actor = suite('speaks - the transport actor')
 
-actor('speaks - a pc_* query to a BEP 5-only contact is refused with ERR_RPC_UNSUPPORTED and never sent; seen and response say pc false', withTimeout(T, async () => {
-  const a = await startActor()
-  const bt = await bep5Node()
-  try {
-    const pong = await a.request(query(bt.address, 'ping'))
-    assert.ok(isTransportResponse(pong))
-    assert.is(pong.pc, false)
-    const seen = a.out.filter(isTransportSeen)
-    assert.is(seen.length, 1)
-    assert.is(seen[0]!.pc, false)
-    for (const q of ['pc_record', 'pc_handoff', 'pc_list', 'pc_search', 'pc_gossip']) {
-      assert.is(codeOf(await a.request(query(bt.address, q, { list: 1 }))), 'ERR_RPC_UNSUPPORTED', q)
+actor('speaks - a pc_* query to a BEP 5-only contact is refused with ERR_RPC_UNSUPPORTED and never sent; seen and response say pc false',
+  withTimeout(T, async () => {
+    const a = await startActor()
+    const bt = await bep5Node()
+    try {
+      const pong = await a.request(query(bt.address, 'ping'))
+      assert.ok(isTransportResponse(pong))
+      assert.is(pong.pc, false)
+      const seen = a.out.filter(isTransportSeen)
+      assert.is(seen.length, 1)
+      assert.is(seen[0]!.pc, false)
+      for (const q of ['pc_record', 'pc_handoff', 'pc_list', 'pc_search', 'pc_gossip']) {
+        assert.is(codeOf(await a.request(query(bt.address, q, { list: 1 }))), 'ERR_RPC_UNSUPPORTED', q)
+      }
+      assert.ok(isTransportResponse(await a.request(query(bt.address, 'find_node', { target: randomId() }))), 'BEP 5 methods still go')
+      assert.equal([...bt.got.keys()].sort(), ['find_node', 'ping'], 'no pc_* reached it')
+      const s = await stats(a)
+      assert.is(s.refusedUnsupported, 5)
+      assert.is(s['queriesSent.pc_record'], 0)
+      assert.is(a.out.filter(isTransportFailed).length, 0)
+    } finally {
+      await bt.close()
+      a.stop()
     }
-    assert.ok(isTransportResponse(await a.request(query(bt.address, 'find_node', { target: randomId() }))), 'BEP 5 methods still go')
-    assert.equal([...bt.got.keys()].sort(), ['find_node', 'ping'], 'no pc_* reached it')
-    const s = await stats(a)
-    assert.is(s.refusedUnsupported, 5)
-    assert.is(s['queriesSent.pc_record'], 0)
-    assert.is(a.out.filter(isTransportFailed).length, 0)
-  } finally { await bt.close(); a.stop() }
-}))
+  }))
 
 actor('speaks - a PeerConnect contact gets pc_* queries; seen and response say pc true', withTimeout(T, async () => {
   const a = await startActor()
@@ -155,37 +161,44 @@ actor('speaks - a PeerConnect contact gets pc_* queries; seen and response say p
     assert.ok(isTransportResponse(r), JSON.stringify(r))
     assert.is(r.pc, true)
     assert.is(a.out.filter(isTransportSeen)[0]!.pc, true)
-  } finally { await closeAll(b.socket); a.stop() }
+  } finally {
+    await closeAll(b.socket)
+    a.stop()
+  }
 }))
 
-actor('speaks - a timed-out pc_* the contact never answered is no failure; once it answered that method, its silence is one; ping always', withTimeout(T, async () => {
-  let now = 1_000_000
-  const a = await startActor({}, { now: () => now })
-  let answerGossip = true
-  const b = await boundSocket({
-    onQuery: q => {
-      if (q.method === 'pc_gossip' && !answerGossip) return
-      if (q.method === 'pc_record') return
-      b.socket.reply(q, {})
+actor('speaks - a timed-out pc_* the contact never answered is no failure; once it answered that method, its silence is one; ping always',
+  withTimeout(T, async () => {
+    let now = 1_000_000
+    const a = await startActor({}, { now: () => now })
+    let answerGossip = true
+    const b = await boundSocket({
+      onQuery: q => {
+        if (q.method === 'pc_gossip' && !answerGossip) return
+        if (q.method === 'pc_record') return
+        b.socket.reply(q, {})
+      }
+    })
+    const failures = (): number => a.out.filter(isTransportFailed).length
+    const gossip = (timeout?: number): Message => query(b.address, 'pc_gossip', { m: new Uint8Array(1) }, timeout)
+    try {
+      assert.ok(isTransportResponse(await a.request(query(b.address, 'ping'))))
+      assert.is(codeOf(await a.request(query(b.address, 'pc_record', {}, 50))), 'ERR_RPC_TIMEOUT')
+      assert.is(failures(), 0, 'never answered pc_record: its silence says nothing')
+      assert.is((await stats(a)).timeoutsNotCounted, 1)
+      assert.ok(isTransportResponse(await a.request(gossip())))
+      answerGossip = false
+      now += 1000
+      assert.is(codeOf(await a.request(gossip(50))), 'ERR_RPC_TIMEOUT')
+      assert.is(failures(), 1, 'it answered pc_gossip before: this silence counts')
+      await b.socket.close()
+      now += 1000
+      assert.is(codeOf(await a.request(query(b.address, 'ping', {}, 50))), 'ERR_RPC_TIMEOUT')
+      assert.is(failures(), 2, 'ping always counts')
+    } finally {
+      await closeAll(b.socket)
+      a.stop()
     }
-  })
-  const failures = (): number => a.out.filter(isTransportFailed).length
-  const gossip = (timeout?: number): Message => query(b.address, 'pc_gossip', { m: new Uint8Array(1) }, timeout)
-  try {
-    assert.ok(isTransportResponse(await a.request(query(b.address, 'ping'))))
-    assert.is(codeOf(await a.request(query(b.address, 'pc_record', {}, 50))), 'ERR_RPC_TIMEOUT')
-    assert.is(failures(), 0, 'never answered pc_record: its silence says nothing')
-    assert.is((await stats(a)).timeoutsNotCounted, 1)
-    assert.ok(isTransportResponse(await a.request(gossip())))
-    answerGossip = false
-    now += 1000
-    assert.is(codeOf(await a.request(gossip(50))), 'ERR_RPC_TIMEOUT')
-    assert.is(failures(), 1, 'it answered pc_gossip before: this silence counts')
-    await b.socket.close()
-    now += 1000
-    assert.is(codeOf(await a.request(query(b.address, 'ping', {}, 50))), 'ERR_RPC_TIMEOUT')
-    assert.is(failures(), 2, 'ping always counts')
-  } finally { await closeAll(b.socket); a.stop() }
-}))
+  }))
 
 actor.run()

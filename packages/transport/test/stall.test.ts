@@ -33,11 +33,17 @@ parentPort.on('message', () => sock.close(() => process.exit(0)))
 async function responder (): Promise<{ port: number, flag: Int32Array, stop: () => Promise<void> }> {
   const shared = new SharedArrayBuffer(4)
   const w = new Worker(RESPONDER, { eval: true, workerData: shared })
-  const port = await new Promise<number>((resolve, reject) => { w.once('message', resolve); w.once('error', reject) })
+  const port = await new Promise<number>((resolve, reject) => {
+    w.once('message', resolve)
+    w.once('error', reject)
+  })
   return {
     port,
     flag: new Int32Array(shared),
-    stop: async () => { w.postMessage('stop'); await new Promise(resolve => w.once('exit', resolve)) }
+    stop: async () => {
+      w.postMessage('stop')
+      await new Promise(resolve => w.once('exit', resolve))
+    }
   }
 }
 
@@ -56,7 +62,10 @@ stall('socket - a reply that arrived while the event loop was blocked past the t
     assert.ok(idsEqual(res.id, new Uint8Array(20).fill(7)))
     assert.is(a.socket.stats().timeouts, 0)
     assert.is(a.socket.stats().pending, 0)
-  } finally { await closeAll(a.socket); await peer.stop() }
+  } finally {
+    await closeAll(a.socket)
+    await peer.stop()
+  }
 }))
 
 stall('socket - a silent contact still times out after a stall, once, with its own timeout', withTimeout(T, async () => {
@@ -71,7 +80,9 @@ stall('socket - a silent contact still times out after a stall, once, with its o
     assert.is(err?.timeout, 40, 'the error names the timeout asked for')
     assert.is(a.socket.stats().timeouts, 1)
     assert.is(a.socket.stats().pending, 0)
-  } finally { await closeAll(a.socket, silent.socket) }
+  } finally {
+    await closeAll(a.socket, silent.socket)
+  }
 }))
 
 stall.run()

@@ -11,8 +11,12 @@ function connectAndWaitClose (port: number): Promise<{ connected: boolean, bytes
   return new Promise((resolve, reject) => {
     let connected = false
     let bytes = 0
-    const c = net.connect(port, '127.0.0.1', () => { connected = true })
-    c.on('data', d => { bytes += d.length })
+    const c = net.connect(port, '127.0.0.1', () => {
+      connected = true
+    })
+    c.on('data', d => {
+      bytes += d.length
+    })
     c.on('close', () => resolve({ connected, bytes }))
     c.on('error', err => (err as NodeJS.ErrnoException).code === 'ECONNRESET' ? undefined : reject(err))
   })
@@ -27,7 +31,9 @@ tcp('tcp - accepts a connection and closes it at once', withTimeout(5000, async 
     assert.is(r.bytes, 0)
     const again = await connectAndWaitClose(l.port)
     assert.ok(again.connected, 'and keeps accepting')
-  } finally { await l.close() }
+  } finally {
+    await l.close()
+  }
 }))
 
 tcp('tcp - a taken port is logged, not thrown', withTimeout(5000, async () => {
@@ -40,7 +46,9 @@ tcp('tcp - a taken port is logged, not thrown', withTimeout(5000, async () => {
     assert.is(log.lines[0]!.level, 'warn')
     assert.is(log.lines[0]!.fields?.code, 'EADDRINUSE')
     await second.close()
-  } finally { await first.close() }
+  } finally {
+    await first.close()
+  }
 }))
 
 tcp('tcp - close frees the port', withTimeout(5000, async () => {
@@ -49,7 +57,9 @@ tcp('tcp - close frees the port', withTimeout(5000, async () => {
   const again = await listenTcp('127.0.0.1', l.port!, recordingLogger())
   try {
     assert.is(again.port, l.port)
-  } finally { await again.close() }
+  } finally {
+    await again.close()
+  }
 }))
 
 tcp.run()

@@ -6,7 +6,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { of } from 'rxjs'
-import { ContactView, decodeNodes, decodeNodes6, encodeKrpc, encodeNodes, fitNodes, hour, idToHex, isTransportInfoReply, randomId, randomIdWithPrefix } from '@peerconnect/protocol'
+import { ContactView, decodeNodes, decodeNodes6, encodeKrpc, encodeNodes, fitNodes, hour, idToHex, isTransportInfoReply, randomId,
+  randomIdWithPrefix } from '@peerconnect/protocol'
 import type { Message, NodeId, RoutingView, RpcRequest, ViewContactData } from '@peerconnect/protocol'
 import { withTimeout } from '@peerconnect/test-helpers'
 import { createFindNodeView, transport } from '../src/index.js'
@@ -48,7 +49,8 @@ unit('view - answers what routing would: ContactView\'s selection, fitted within
   for (let i = 0; i < 50; i++) {
     const q = inbound({ target: i % 2 === 0 ? randomIdWithPrefix(self, i % 30) : randomId() })
     const r = v.answer(q, 10)!
-    const want = fitNodes(new ContactView(self, contacts, 0).closest(q.args.target as NodeId, 8, { now: 10, exclude: q.id }), { v4: true, v6: false }, q.bytes)
+    const want = fitNodes(new ContactView(self, contacts, 0).closest(q.args.target as NodeId, 8, { now: 10, exclude: q.id }), { v4: true,
+      v6: false }, q.bytes)
     assert.equal([...r.nodes!], [...want.nodes!])
     assert.ok(decodeNodes(r.nodes)!.length >= 7, 'as many as 3× a plain query fits')
   }
@@ -71,7 +73,7 @@ unit('view - the querier is left out; n (padded) and BEP 32 want are honoured', 
   v4only.take(viewMsg(self, contactsNear(self, 60)), 0)
   const wide = v4only.answer(inbound({ target: randomId(), n: 12, pad: new Uint8Array(400) }), 0)!
   assert.is(decodeNodes(wide.nodes)!.length, 12)
-  const six = v.answer(inbound({ target: contacts[3]!.id, want: ['n6'] }), 0)!   // contacts[3] is IPv6: the nearest
+  const six = v.answer(inbound({ target: contacts[3]!.id, want: ['n6'] }), 0)! // contacts[3] is IPv6: the nearest
   assert.is(six.nodes, undefined)
   assert.ok(decodeNodes6(six.nodes6)!.length > 0)
 })
@@ -84,7 +86,10 @@ unit('view - no view, a view of another node, a malformed one, or a stale one: n
   assert.is(v.stats(0).viewAge, -1)
   assert.not.ok(v.take(viewMsg(randomId(), contactsNear(self, 5)), 0), 'another node\'s view')
   assert.not.ok(v.take({ type: 'routing.view', self, contacts: [{ id: 'x' }] } as unknown as Message, 0), 'malformed')
-  assert.not.ok(v.take({ type: 'routing.view', self, contacts: [{ id: randomId(), host: '10.0.0.1', port: 1, goodFor: -5 }] } as unknown as Message, 0), 'negative goodFor')
+  assert.not.ok(
+    v.take({ type: 'routing.view', self, contacts: [{ id: randomId(), host: '10.0.0.1', port: 1, goodFor: -5 }] } as unknown as Message, 0),
+    'negative goodFor'
+  )
   assert.is(v.answer(q, 0), undefined)
   assert.ok(v.take(viewMsg(self, contactsNear(self, 8)), 100))
   assert.is(v.answer(q, 100), undefined, 'no more contacts than wanted: routing may know more')
@@ -97,7 +102,7 @@ unit('view - no view, a view of another node, a malformed one, or a stale one: n
 unit('view - a contact turns old on the reader\'s clock: good ones first, the old one only tops up', () => {
   const self = randomId()
   const target = randomId()
-  const near = { id: target.slice(), host: '10.0.0.1', port: 1, goodFor: 500 }   // the nearest: good for 500 ms
+  const near = { id: target.slice(), host: '10.0.0.1', port: 1, goodFor: 500 } // the nearest: good for 500 ms
   near.id[19] = near.id[19]! ^ 1
   const others = contactsNear(self, 30)
   const v = createFindNodeView(self, { maxAge: 10_000 })
@@ -114,7 +119,11 @@ unit.run()
 const udp = suite('transport view - over UDP')
 
 const routingAnswer: Record<string, AskHandler> = {
-  'rpc.find_node': m => of({ type: 'rpc.reply', re: m.cid ?? -1, end: true, r: { nodes: encodeNodes([{ id: (m as RpcRequest).args.target as NodeId, host: '10.9.8.7', port: 6881 }]) } } as Message)
+  'rpc.find_node': m =>
+    of(
+      { type: 'rpc.reply', re: m.cid ?? -1, end: true,
+        r: { nodes: encodeNodes([{ id: (m as RpcRequest).args.target as NodeId, host: '10.9.8.7', port: 6881 }]) } } as Message
+    )
 }
 
 udp('view - with a view, find_node is answered from it and routing is never asked; ping still goes to routing', withTimeout(T, async () => {
@@ -139,7 +148,10 @@ udp('view - with a view, find_node is answered from it and routing is never aske
     assert.ok(isTransportInfoReply(after))
     assert.is(after.stats.viewAnswers, 1)
     assert.is(after.stats.viewContacts, 50)
-  } finally { node.stop(); await closeAll(probe.socket) }
+  } finally {
+    node.stop()
+    await closeAll(probe.socket)
+  }
 }))
 
 udp('view - without a view, or once it is older than viewMaxAge, routing answers find_node', withTimeout(T, async () => {
@@ -152,14 +164,18 @@ udp('view - without a view, or once it is older than viewMaxAge, routing answers
     const info = await node.request({ type: 'transport.info' })
     assert.ok(isTransportInfoReply(info))
     const target = randomId()
-    const ask = async (): Promise<string> => idToHex(decodeNodes((await probe.socket.query(info.udp, 'find_node', { target })).r.nodes)![0]!.id)
+    const ask = async (): Promise<string> =>
+      idToHex(decodeNodes((await probe.socket.query(info.udp, 'find_node', { target })).r.nodes)![0]!.id)
     assert.is(await ask(), idToHex(target), 'no view yet: routing answered (its node is the target itself)')
     node.in$.next(viewMsg(id, contactsNear(id, 20)))
     assert.not.equal(await ask(), idToHex(target), 'from the view')
     now += 5001
     assert.is(await ask(), idToHex(target), 'stale view: routing again')
     assert.is(deps.asked.filter(m => m.type === 'rpc.find_node').length, 2)
-  } finally { node.stop(); await closeAll(probe.socket) }
+  } finally {
+    node.stop()
+    await closeAll(probe.socket)
+  }
 }))
 
 udp.run()

@@ -54,7 +54,8 @@ worker('transport - a query whose asker unsubscribed is cancelled through the su
       return info.stats
     }
     const replies: Message[] = []
-    const sub = sup.ask({ type: 'transport.query', to: mute.address, q: 'find_node', a: { target: randomId() }, timeout: 4000 } as Message, { timeout: 10_000 })
+    const sub = sup.ask({ type: 'transport.query', to: mute.address, q: 'find_node', a: { target: randomId() }, timeout: 4000 } as Message,
+      { timeout: 10_000 })
       .subscribe({ next: m => replies.push(m), error: e => replies.push(e as Message) })
     await waitFor(() => mute.socket.stats().queriesIn === 1, { what: 'the query to reach the silent node' })
     assert.is((await stats()).pending, 1)

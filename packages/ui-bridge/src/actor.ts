@@ -30,7 +30,7 @@ type Listening = { ok: true, url: string } | { ok: false, error: ErrorData }
 /** What the handlers share during one run: the bridge (view, names, events), the server, whether it listens. */
 export interface UiContext {
   readonly bridge: Bridge
-  readonly server: { close (): void }
+  readonly server: { close(): void }
   /** Settles once: the URL the server listens on, or why it cannot. */
   readonly listening$: Observable<Listening>
 }
@@ -46,10 +46,17 @@ export const uiBridgeDefinition = {
     return { bridge, server, listening$: from(server.listening).pipe(shareReplay(1)) }
   },
   handlers: {
-    'ui.info': (m, { listening$ }) => listening$.pipe(map(l => l.ok ? reply<UiInfoReply>(m, { type: 'ui.info.reply', url: l.url }) : errorReply(m, l.error))),
-    'routing.peer.added': (m, { bridge }) => { if (isRoutingPeerAdded(m)) bridge.emit(bridge.view.add(m.contact)) },
-    'routing.peer.removed': (m, { bridge }) => { if (isRoutingPeerRemoved(m)) bridge.emit(bridge.view.remove(m.contact)) },
-    'liveness.status': (m, { bridge }) => { if (isLivenessStatus(m)) bridge.emit(bridge.view.checked(m)) }
+    'ui.info': (m, { listening$ }) =>
+      listening$.pipe(map(l => l.ok ? reply<UiInfoReply>(m, { type: 'ui.info.reply', url: l.url }) : errorReply(m, l.error))),
+    'routing.peer.added': (m, { bridge }) => {
+      if (isRoutingPeerAdded(m)) bridge.emit(bridge.view.add(m.contact))
+    },
+    'routing.peer.removed': (m, { bridge }) => {
+      if (isRoutingPeerRemoved(m)) bridge.emit(bridge.view.remove(m.contact))
+    },
+    'liveness.status': (m, { bridge }) => {
+      if (isLivenessStatus(m)) bridge.emit(bridge.view.checked(m))
+    }
   },
   background: ({ bridge, listening$ }) => [
     listening$.pipe(filter(l => l.ok), mergeMap(l => [
@@ -79,18 +86,19 @@ export function uiBridgeActor (init: UiBridgeInit): ActorFn {
  * Starts the server; `close()` at any time (before it listens too) stops it. Asked for port 0
  * after a restart, it first tries the port it had (the snapshot), then a free one.
  */
-function startServer (bridge: Bridge, settings: Settings, deps: ActorDeps): { listening: Promise<Listening>, close (): void } {
+function startServer (bridge: Bridge, settings: Settings, deps: ActorDeps): { listening: Promise<Listening>, close(): void } {
   let server: UiServer | undefined
   let closed = false
   const backend = createNodeBackend(bridge)
-  const start = async (port: number): Promise<UiServer> => await createUiServer(backend, {
-    host: settings.host,
-    port,
-    token: settings.token,
-    logger: deps.log,
-    processMetrics: settings.processMetrics,
-    allowedHosts: settings.allowedHosts
-  })
+  const start = async (port: number): Promise<UiServer> =>
+    await createUiServer(backend, {
+      host: settings.host,
+      port,
+      token: settings.token,
+      logger: deps.log,
+      processMetrics: settings.processMetrics,
+      allowedHosts: settings.allowedHosts
+    })
   const had = settings.port === 0 ? previousPort(deps.snapshot) : undefined
   const first = had === undefined ? start(settings.port) : takeBack(had, start, deps)
   const listening = first.then((s): Listening => {
@@ -118,12 +126,14 @@ function listenError (err: unknown, { host, port }: Settings): ErrorData {
   const where = `${host.includes(':') ? `[${host}]` : host}:${port}`
   if (code === 'EADDRINUSE') return toErrorData(new AddressInUseError(`the API address ${where} is in use by another program (EADDRINUSE)`))
   if (code?.startsWith('ERR_') === true) return toErrorData(err)
-  return toErrorData(new ApiListenError(`the API cannot listen on ${where}: ${String((err as { message?: unknown } | null)?.message ?? err)}`))
+  return toErrorData(
+    new ApiListenError(`the API cannot listen on ${where}: ${String((err as { message?: unknown } | null)?.message ?? err)}`)
+  )
 }
 
 /** Listens on `port` again; the crashed incarnation may still be closing it, so EADDRINUSE is retried a while before a free port is taken. */
 async function takeBack (port: number, start: (port: number) => Promise<UiServer>, deps: ActorDeps): Promise<UiServer> {
-  for (let attempt = 1; ; attempt++) {
+  for (let attempt = 1;; attempt++) {
     try {
       return await start(port)
     } catch (err) {

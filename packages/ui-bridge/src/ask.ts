@@ -31,7 +31,9 @@ export function askFor<T> (ask: Ask, msg: Message, opts: AskForOptions<T>): Prom
     }
     const done = (): void => signal?.removeEventListener('abort', onAbort)
     const sub = ask(msg, { timeout: opts.timeout }).subscribe({
-      next: m => { last = m },
+      next: m => {
+        last = m
+      },
       error: (err: unknown) => {
         done()
         reject(err)

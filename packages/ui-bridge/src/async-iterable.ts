@@ -18,9 +18,19 @@ export function toAsyncIterable<T> (source: Observable<T>, signal?: AbortSignal)
         w?.()
       }
       const sub = source.subscribe({
-        next: v => { queue.push(v); notify() },
-        error: (err: unknown) => { failure = { err }; finished = true; notify() },
-        complete: () => { finished = true; notify() }
+        next: v => {
+          queue.push(v)
+          notify()
+        },
+        error: (err: unknown) => {
+          failure = { err }
+          finished = true
+          notify()
+        },
+        complete: () => {
+          finished = true
+          notify()
+        }
       })
       const onAbort = (): void => {
         sub.unsubscribe()
@@ -45,7 +55,9 @@ export function toAsyncIterable<T> (source: Observable<T>, signal?: AbortSignal)
               release()
               return { value: undefined, done: true }
             }
-            await new Promise<void>(resolve => { wake = resolve })
+            await new Promise<void>(resolve => {
+              wake = resolve
+            })
           }
         },
         async return () {

@@ -85,7 +85,10 @@ export interface NodeStatus {
 }
 
 export type PeerEventType = 'peer.added' | 'peer.removed' | 'peer.status'
-export interface PeerEvent { type: PeerEventType, peer: Peer }
+export interface PeerEvent {
+  type: PeerEventType
+  peer: Peer
+}
 
 export interface SearchOptions {
   via: SearchVia
@@ -98,24 +101,26 @@ export interface SearchOptions {
 export type MetricValue = number | Record<string, number>
 
 export interface UiBackend {
-  status (): Promise<NodeStatus>
+  status(): Promise<NodeStatus>
   /** The routing table's peers now. */
-  livePeers (): Promise<Peer[]>
+  livePeers(): Promise<Peer[]>
   /** One directory page. Throws an error with code `ERR_BAD_CURSOR` for a cursor it cannot read. */
-  peers (page: { cursor?: string, limit: number }): Promise<{ peers: Peer[], next: string | null, holders?: Array<{ list: number, answered: number }> }>
+  peers(
+    page: { cursor?: string, limit: number }
+  ): Promise<{ peers: Peer[], next: string | null, holders?: Array<{ list: number, answered: number }> }>
   /** Lookup by id (40 lowercase hex). */
-  peer (id: string): Promise<Peer | null>
+  peer(id: string): Promise<Peer | null>
   /** The details of a peer this node knows (table, directory, names), or null. Asks for its record if needed. */
-  details (id: string): Promise<PeerDetails | null>
+  details(id: string): Promise<PeerDetails | null>
   /** An iterative lookup of `id`, its progress as it runs and the peer (or null) last. */
-  lookup (id: string, signal: AbortSignal): AsyncIterable<LookupStep>
+  lookup(id: string, signal: AbortSignal): AsyncIterable<LookupStep>
   /**
    * Hits as they arrive, de-duplicated, each tagged with its source; ends at the time bound. It may
    * also yield `{holders}` (how many list holders answered), which the done line carries.
    */
-  search (q: string, opts: SearchOptions): AsyncIterable<{ peer: Peer, via: HitSource } | { holders: number }>
+  search(q: string, opts: SearchOptions): AsyncIterable<{ peer: Peer, via: HitSource } | { holders: number }>
   /** Calls `listener` for every change of the live peer list; returns the unsubscribe function. */
-  events (listener: (e: PeerEvent) => void): () => void
+  events(listener: (e: PeerEvent) => void): () => void
   /** Counters and gauges for /metrics; names ending in `_total` are counters. */
-  metrics (): Promise<Record<string, MetricValue>>
+  metrics(): Promise<Record<string, MetricValue>>
 }

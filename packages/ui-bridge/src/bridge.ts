@@ -36,14 +36,14 @@ export interface Bridge {
   /** The API URL, once the server listens ('' before). */
   url: string
   /** Sends an event of the view to every listener; a new peer gets its name looked up. */
-  emit (e: PeerEvent | undefined): void
-  subscribe (listener: (e: PeerEvent) => void): () => void
+  emit(e: PeerEvent | undefined): void
+  subscribe(listener: (e: PeerEvent) => void): () => void
   /** Looks up the names still unknown (the name book spaces out retries). */
-  nameUnnamed (): void
+  nameUnnamed(): void
   /** Counts and logs a failed ask. */
-  failed (type: string, err: unknown): void
+  failed(type: string, err: unknown): void
   /** Stops the name queries and drops the listeners. */
-  close (): void
+  close(): void
 }
 
 export function createBridge (settings: Settings, deps: ActorDeps): Bridge {
@@ -92,11 +92,13 @@ export function createBridge (settings: Settings, deps: ActorDeps): Bridge {
       send(e)
     },
     nameUnnamed () {
-      if (!closed) for (const idHex of view.unnamed()) lookUpName(idHex)
+      if (!closed) { for (const idHex of view.unnamed()) lookUpName(idHex) }
     },
     subscribe (listener) {
       listeners.add(listener)
-      return () => { listeners.delete(listener) }
+      return () => {
+        listeners.delete(listener)
+      }
     },
     failed (type, err) {
       counters.askFailures[type] = (counters.askFailures[type] ?? 0) + 1

@@ -5,10 +5,15 @@
  */
 import { UNAVAILABLE_CODES } from './constants.js'
 
-export interface ApiError { code: string, message: string }
+export interface ApiError {
+  code: string
+  message: string
+}
 
 /** The JSON body of every error response. */
-export interface ErrorBody { error: ApiError }
+export interface ErrorBody {
+  error: ApiError
+}
 
 export class TokenRequiredError extends Error {
   override readonly name = 'TokenRequiredError'

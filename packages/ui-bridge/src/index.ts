@@ -24,16 +24,15 @@ export { sweep$, sweepOnce$ } from './sweep.js'
 export { contactPeer, recordPeer, directoryPeer, formatAddress, keyFingerprint } from './to-peer.js'
 export { createUiServer } from './server.js'
 export type { UiServer, UiServerOptions } from './server.js'
-export type {
-  UiBackend, Peer, PeerDetails, LookupStep, SearchVia, HitSource, NodeStatus, ActorStatus, PeerEvent, PeerEventType, SearchOptions, MetricValue
-} from './backend.js'
-export { TokenRequiredError, InvalidServerOptionError, UnexpectedReplyError, AbortedError, AddressInUseError, ApiListenError, backendFailure } from './errors.js'
+export type { UiBackend, Peer, PeerDetails, LookupStep, SearchVia, HitSource, NodeStatus, ActorStatus, PeerEvent, PeerEventType,
+  SearchOptions, MetricValue } from './backend.js'
+export { TokenRequiredError, InvalidServerOptionError, UnexpectedReplyError, AbortedError, AddressInUseError, ApiListenError,
+  backendFailure } from './errors.js'
 export type { ApiError, ErrorBody } from './errors.js'
 export { parseId, parseQuery, parseVia, parseTimeout, parseCursor, parseLimit, parsePageParams, parseSearchParams } from './params.js'
 export type { Parsed, PageParams, SearchParams } from './params.js'
 export { isLoopback } from './auth.js'
 export { loadAssets, defaultAssetsDir } from './static-files.js'
-export {
-  DEFAULT_HOST, DEFAULT_PORT, MIN_LIMIT, MAX_LIMIT, DEFAULT_LIMIT, MIN_SEARCH_TIMEOUT, MAX_SEARCH_TIMEOUT,
-  DEFAULT_SEARCH_TIMEOUT, SEARCH_GRACE, SEARCH_VIAS, DEFAULT_VIA, CHECK_INTERVAL, STALE_AFTER, MAX_CHECKS, NAME_TIMEOUT, NAME_TTL, NAME_RETRY
-} from './constants.js'
+export { DEFAULT_HOST, DEFAULT_PORT, MIN_LIMIT, MAX_LIMIT, DEFAULT_LIMIT, MIN_SEARCH_TIMEOUT, MAX_SEARCH_TIMEOUT, DEFAULT_SEARCH_TIMEOUT,
+  SEARCH_GRACE, SEARCH_VIAS, DEFAULT_VIA, CHECK_INTERVAL, STALE_AFTER, MAX_CHECKS, NAME_TIMEOUT, NAME_TTL,
+  NAME_RETRY } from './constants.js'

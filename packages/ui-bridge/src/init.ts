@@ -1,7 +1,5 @@
 /** The ui-bridge actor's configuration (plain data, sent to its worker as is) and its defaults. */
-import {
-  CHECK_CONCURRENCY, CHECK_INTERVAL, DEFAULT_HOST, DEFAULT_PORT, MAX_CHECKS, NAME_TIMEOUT, STALE_AFTER
-} from './constants.js'
+import { CHECK_CONCURRENCY, CHECK_INTERVAL, DEFAULT_HOST, DEFAULT_PORT, MAX_CHECKS, NAME_TIMEOUT, STALE_AFTER } from './constants.js'
 
 export interface UiBridgeInit {
   /** This node's name, shown on the page and in /api/status. */

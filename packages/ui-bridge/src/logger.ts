@@ -6,5 +6,7 @@ export const silentLogger: Logger = {
   info () {},
   warn () {},
   error () {},
-  child () { return silentLogger }
+  child () {
+    return silentLogger
+  }
 }

@@ -11,24 +11,29 @@ export interface ServerMetrics {
   readonly registry: Registry
   readonly contentType: string
   /** Counts one finished HTTP request. `route` is the route pattern, never the raw URL. */
-  request (route: string, method: string, status: number, seconds: number): void
+  request(route: string, method: string, status: number, seconds: number): void
   readonly wsClients: Gauge
   readonly searches: Gauge
   readonly searchHits: Counter
   /** The text exposition, after asking the backend for its numbers. Never rejects. */
-  render (): Promise<string>
+  render(): Promise<string>
 }
 
 export function createMetrics (backend: UiBackend, log: Logger, opts: { process?: boolean } = {}): ServerMetrics {
   const registry = new Registry()
   if (opts.process !== false) collectDefaultMetrics({ register: registry, prefix: METRIC_PREFIX })
   const registers = [registry]
-  const requests = new Counter({ name: `${METRIC_PREFIX}http_requests_total`, help: 'HTTP requests answered, by route pattern, method and status.', labelNames: ['route', 'method', 'status'], registers })
-  const duration = new Histogram({ name: `${METRIC_PREFIX}http_request_duration_seconds`, help: 'Time to answer an HTTP request (a search stream counts until its last line).', labelNames: ['route'], buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2, 10, 30], registers })
+  const requests = new Counter({ name: `${METRIC_PREFIX}http_requests_total`,
+    help: 'HTTP requests answered, by route pattern, method and status.', labelNames: ['route', 'method', 'status'], registers })
+  const duration = new Histogram({ name: `${METRIC_PREFIX}http_request_duration_seconds`,
+    help: 'Time to answer an HTTP request (a search stream counts until its last line).', labelNames: ['route'],
+    buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2, 10, 30], registers })
   const wsClients = new Gauge({ name: `${METRIC_PREFIX}ws_clients`, help: 'Open /api/events WebSockets.', registers })
   const searches = new Gauge({ name: `${METRIC_PREFIX}search_streams`, help: 'Search streams in progress.', registers })
-  const searchHits = new Counter({ name: `${METRIC_PREFIX}search_hits_total`, help: 'Search hits streamed to clients, by source.', labelNames: ['via'], registers })
-  const backendUp = new Gauge({ name: `${METRIC_PREFIX}backend_metrics_up`, help: '1 when the node answered the last metrics scrape, else 0.', registers })
+  const searchHits = new Counter({ name: `${METRIC_PREFIX}search_hits_total`, help: 'Search hits streamed to clients, by source.',
+    labelNames: ['via'], registers })
+  const backendUp = new Gauge({ name: `${METRIC_PREFIX}backend_metrics_up`,
+    help: '1 when the node answered the last metrics scrape, else 0.', registers })
   const mirror = backendMirror(registry, log)
 
   return {

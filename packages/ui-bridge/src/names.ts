@@ -22,28 +22,38 @@ export interface NameBookOptions {
   readonly max?: number
 }
 
-export interface NameCounters { queries: number, verified: number, none: number, rejected: number, failed: number }
+export interface NameCounters {
+  queries: number
+  verified: number
+  none: number
+  rejected: number
+  failed: number
+}
 
 export interface NameBook {
   /** The name known for this id (`''`: the node has no record), or undefined. */
-  known (idHex: string): string | undefined
+  known(idHex: string): string | undefined
   /** A record verified elsewhere (directory pages, search hits). */
-  learn (idHex: string, record: PeerRecord): void
+  learn(idHex: string, record: PeerRecord): void
   /** The verified record behind the known name, if any (newest sequence seen). */
-  record (idHex: string): PeerRecord | undefined
+  record(idHex: string): PeerRecord | undefined
   /**
    * The peer's name from its record: `''` when it has none or gave a bad one, undefined when it
    * did not answer (or the book was closed). Coalesced per id; a few queries in flight at once.
    */
-  resolve (target: CheckTarget, idHex: string): Promise<string | undefined>
+  resolve(target: CheckTarget, idHex: string): Promise<string | undefined>
   readonly counters: NameCounters
   /** Ids the book holds an entry for (at most `max`), and queries waiting or in flight. */
-  sizes (): { entries: number, inFlight: number }
+  sizes(): { entries: number, inFlight: number }
   /** Cancels the queries in flight. */
-  close (): void
+  close(): void
 }
 
-interface Known { name: string | undefined, at: number, record?: PeerRecord }
+interface Known {
+  name: string | undefined
+  at: number
+  record?: PeerRecord
+}
 
 export function createNameBook (opts: NameBookOptions): NameBook {
   const ttl = opts.ttl ?? NAME_TTL
@@ -84,7 +94,8 @@ export function createNameBook (opts: NameBookOptions): NameBook {
     }
     let res: TransportResponse
     try {
-      res = await askFor(opts.ask, msg, { guard: isTransportResponse, timeout: (opts.timeout ?? NAME_TIMEOUT) + 1000, signal: closing.signal })
+      res = await askFor(opts.ask, msg, { guard: isTransportResponse, timeout: (opts.timeout ?? NAME_TIMEOUT) + 1000,
+        signal: closing.signal })
     } catch (err) {
       if (closing.signal.aborted) return undefined
       const none = errorCode(err) === 'ERR_RPC_UNSUPPORTED' ||
@@ -136,14 +147,15 @@ function createLimit (n: number): <T>(task: () => Promise<T>) => Promise<T> {
     const start = queue.shift()
     if (start !== undefined) start()
   }
-  return async <T>(task: () => Promise<T>): Promise<T> => await new Promise<T>((resolve, reject) => {
-    queue.push(() => {
-      running++
-      task().then(resolve, reject).finally(() => {
-        running--
-        next()
+  return async <T>(task: () => Promise<T>): Promise<T> =>
+    await new Promise<T>((resolve, reject) => {
+      queue.push(() => {
+        running++
+        task().then(resolve, reject).finally(() => {
+          running--
+          next()
+        })
       })
+      next()
     })
-    next()
-  })
 }

@@ -7,11 +7,11 @@
  * other ask that fails just leaves its part out.
  */
 import { concatMap, filter, map, of } from 'rxjs'
-import {
-  closestListId, idToHex, idsEqual, isCrawlerProgress, isCrawlerResult, recordAddress, isListsPageReply, isListsStatsReply, isRoutingContactsReply, isRoutingGetReply,
-  isSearchDone, isSearchHit, isSupervisorStatsReply, isTransportInfoReply, parseIdHex
-} from '@peerconnect/protocol'
-import type { Contact, CrawlerFind, CrawlerLookup, PeerRecord, ListsPage, ListsStats, RoutingContacts, RoutingGet, SearchQuery, SupervisorStats, TransportInfo } from '@peerconnect/protocol'
+import { closestListId, idToHex, idsEqual, isCrawlerProgress, isCrawlerResult, recordAddress, isListsPageReply, isListsStatsReply,
+  isRoutingContactsReply, isRoutingGetReply, isSearchDone, isSearchHit, isSupervisorStatsReply, isTransportInfoReply,
+  parseIdHex } from '@peerconnect/protocol'
+import type { Contact, CrawlerFind, CrawlerLookup, PeerRecord, ListsPage, ListsStats, RoutingContacts, RoutingGet, SearchQuery,
+  SupervisorStats, TransportInfo } from '@peerconnect/protocol'
 import type { HitSource, LookupStep, NodeStatus, Peer, UiBackend } from './backend.js'
 import { askFor } from './ask.js'
 import { toAsyncIterable } from './async-iterable.js'
@@ -35,7 +35,7 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
   const contacts = async (): Promise<{ contacts: Contact[], buckets: number[] } | undefined> => {
     const msg: RoutingContacts = { type: 'routing.contacts' }
     const reply = await optional(msg.type, askFor(ask, msg, { guard: isRoutingContactsReply, timeout: STATUS_TIMEOUT }))
-    if (reply !== undefined) for (const e of view.sync(reply.contacts)) bridge.emit(e)
+    if (reply !== undefined) { for (const e of view.sync(reply.contacts)) bridge.emit(e) }
     return reply
   }
   let synced: Promise<unknown> | undefined
@@ -45,9 +45,10 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
   }
   /** A peer's name for a lookup, or '' when it has not come within the lookup's name deadline (it may still come later, as an event). */
   const nameOf = async (contact: Contact): Promise<string> => {
-    if (contact.pc === false) return ''                     // BEP 5 only: no record to ask for
+    if (contact.pc === false) return '' // BEP 5 only: no record to ask for
     const idHex = idToHex(contact.id)
-    return (await withDeadline(names.resolve({ id: contact.id, host: contact.host, port: contact.port }, idHex), bridge.settings.nameTimeout)) ?? ''
+    return (await withDeadline(names.resolve({ id: contact.id, host: contact.host, port: contact.port }, idHex),
+      bridge.settings.nameTimeout)) ?? ''
   }
 
   return {
@@ -99,9 +100,11 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
       if (id === undefined) return null
       const live = view.target(idHex)
       if (live !== undefined) {
-        if (view.get(idHex)?.kind === 'bep5') return view.get(idHex) ?? null   // no record to ask for
+        if (view.get(idHex)?.kind === 'bep5') return view.get(idHex) ?? null // no record to ask for
         const resolving = names.resolve(live, idHex)
-        resolving.then(name => { if (name !== undefined) bridge.emit(view.named(idHex, name, fingerprintOf(names, idHex))) }, () => {})
+        resolving.then(name => {
+          if (name !== undefined) bridge.emit(view.named(idHex, name, fingerprintOf(names, idHex)))
+        }, () => {})
         await withDeadline(resolving, bridge.settings.nameTimeout)
         return view.get(idHex) ?? null
       }
@@ -121,7 +124,7 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
       let peer = view.get(idHex)
       const inTable = peer !== undefined
       const target = view.target(idHex)
-      if (target !== undefined && peer?.kind !== 'bep5' && names.record(idHex) === undefined) {   // a BEP 5 node has no record to ask for
+      if (target !== undefined && peer?.kind !== 'bep5' && names.record(idHex) === undefined) { // a BEP 5 node has no record to ask for
         const name = await names.resolve(target, idHex)
         if (name !== undefined) bridge.emit(view.named(idHex, name, fingerprintOf(names, idHex)))
         peer = view.get(idHex)
@@ -133,7 +136,10 @@ export function createNodeBackend (bridge: Bridge): UiBackend {
       const health = view.health(idHex)
       return {
         peer,
-        record: record === undefined ? null : { key: idToHex(record.k), fingerprint: keyFingerprint(record.k), seq: record.s, address: recordAddressText(record), ...alsoAtOf(record), ...behindNatOf(record) },
+        record: record === undefined
+          ? null
+          : { key: idToHex(record.k), fingerprint: keyFingerprint(record.k), seq: record.s, address: recordAddressText(record),
+            ...alsoAtOf(record), ...behindNatOf(record) },
         list: { index: home.index, id: idToHex(home.id) },
         inTable,
         rtt: health?.rtt ?? null,
@@ -189,7 +195,9 @@ function recordAddressText (record: PeerRecord): string {
 /** `p`'s value, or undefined when it has not settled within `ms` (names queue behind other look-ups: a lookup never waits for them without bound). */
 async function withDeadline<T> (p: Promise<T | undefined>, ms: number): Promise<T | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined
-  const late = new Promise<undefined>(resolve => { timer = setTimeout(resolve, ms, undefined) })
+  const late = new Promise<undefined>(resolve => {
+    timer = setTimeout(resolve, ms, undefined)
+  })
   try {
     return await Promise.race([p.catch(() => undefined), late])
   } finally {

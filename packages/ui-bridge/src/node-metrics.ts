@@ -5,7 +5,8 @@
  * records held and queries by method (lists.stats), gossip traffic (gossip.stats), and the
  * ui-bridge's own counters. An actor that does not answer is left out.
  */
-import { GOSSIP_COUNTER_NAMES, isCrawlerStatsReply, isGossipStatsReply, isListsStatsReply, isSupervisorStatsReply, isTransportInfoReply } from '@peerconnect/protocol'
+import { GOSSIP_COUNTER_NAMES, isCrawlerStatsReply, isGossipStatsReply, isListsStatsReply, isSupervisorStatsReply,
+  isTransportInfoReply } from '@peerconnect/protocol'
 import type { ActorStatsData, CrawlerStats, GossipStats, ListsStats, Message, SupervisorStats, TransportInfo } from '@peerconnect/protocol'
 import type { MetricValue } from './backend.js'
 import { askFor } from './ask.js'
@@ -76,7 +77,8 @@ export async function nodeMetrics (bridge: Bridge): Promise<Metrics> {
   const book = names.sizes()
   out.ui_names = book.entries
   out.ui_names_in_flight = book.inFlight
-  out.ui_name_results_total = { verified: names.counters.verified, none: names.counters.none, rejected: names.counters.rejected, failed: names.counters.failed }
+  out.ui_name_results_total = { verified: names.counters.verified, none: names.counters.none, rejected: names.counters.rejected,
+    failed: names.counters.failed }
   out.ui_ask_failures_total = { ...counters.askFailures }
   return out
 }

@@ -13,11 +13,11 @@ import { isIP } from 'node:net'
 
 export interface HostGuard {
   /** The `Host` header (absent: an HTTP/1.0 client, which no browser is) is one the server answers to. */
-  hostAllowed (host: unknown): boolean
+  hostAllowed(host: unknown): boolean
   /** The `Origin` header is absent or the server's own. */
-  originAllowed (origin: unknown): boolean
+  originAllowed(origin: unknown): boolean
   /** The `Sec-Fetch-Site` header is absent (not a browser, or an old one), `same-origin` or `none`. */
-  fetchSiteAllowed (site: unknown): boolean
+  fetchSiteAllowed(site: unknown): boolean
 }
 
 /**
@@ -25,7 +25,9 @@ export interface HostGuard {
  * Host names it answers to. `listening(address)` adds the address it actually listens on (asked
  * for `localhost`, it is 127.0.0.1 or ::1, which its URL then names).
  */
-export function createHostGuard (bound: string, port: () => number, names: readonly string[] = []): HostGuard & { listening (address: string): void } {
+export function createHostGuard (bound: string, port: () => number, names: readonly string[] = []): HostGuard & {
+  listening(address: string): void
+} {
   const wildcard = bound === '0.0.0.0' || bound === '::' || bound === '[::]'
   const configured = new Set(names.map(normalize).filter(n => n.length > 0))
   const fixed = new Set([normalize(bound), 'localhost'])
@@ -41,14 +43,20 @@ export function createHostGuard (bound: string, port: () => number, names: reado
       if (origin === undefined) return true
       if (typeof origin !== 'string') return false
       let url: URL
-      try { url = new URL(origin) } catch { return false }
+      try {
+        url = new URL(origin)
+      } catch {
+        return false
+      }
       const name = normalize(url.hostname)
       if (configured.has(name)) return url.protocol === 'http:' || url.protocol === 'https:'
       if (url.protocol !== 'http:' || !known(name)) return false
       return Number(url.port === '' ? 80 : url.port) === port()
     },
     fetchSiteAllowed: (site) => site === undefined || site === 'same-origin' || site === 'none',
-    listening (address) { fixed.add(normalize(address)) }
+    listening (address) {
+      fixed.add(normalize(address))
+    }
   }
 }
 

@@ -5,15 +5,20 @@
 import { isSearchVia, SEARCH_VIAS } from '@peerconnect/protocol'
 import type { SearchVia } from '@peerconnect/protocol'
 import type { ApiError } from './errors.js'
-import {
-  DEFAULT_LIMIT, DEFAULT_SEARCH_TIMEOUT, DEFAULT_VIA, MAX_CURSOR_LENGTH, MAX_LIMIT, MAX_QUERY_BYTES,
-  MAX_SEARCH_TIMEOUT, MIN_LIMIT, MIN_SEARCH_TIMEOUT
-} from './constants.js'
+import { DEFAULT_LIMIT, DEFAULT_SEARCH_TIMEOUT, DEFAULT_VIA, MAX_CURSOR_LENGTH, MAX_LIMIT, MAX_QUERY_BYTES, MAX_SEARCH_TIMEOUT, MIN_LIMIT,
+  MIN_SEARCH_TIMEOUT } from './constants.js'
 
 export type Parsed<T> = { ok: true, value: T } | { ok: false, error: ApiError }
 
-export interface PageParams { cursor?: string, limit: number }
-export interface SearchParams { q: string, via: SearchVia, timeoutMs: number }
+export interface PageParams {
+  cursor?: string
+  limit: number
+}
+export interface SearchParams {
+  q: string
+  via: SearchVia
+  timeoutMs: number
+}
 
 /** `GET /api/peers` query: `cursor` (optional, opaque), `limit` (1..200, default 50). */
 export function parsePageParams (query: unknown): Parsed<PageParams> {

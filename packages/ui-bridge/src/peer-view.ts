@@ -11,29 +11,33 @@ import { formatAddress } from './to-peer.js'
 import { SEEN_STEP } from './constants.js'
 
 /** Who to check: the id and address `liveness.check` needs. */
-export interface CheckTarget { id: NodeId, host: string, port: number }
+export interface CheckTarget {
+  id: NodeId
+  host: string
+  port: number
+}
 
 export interface PeerView {
   /** A contact entered the table, or routing reported it again (newer `lastSeen`, new address). */
-  add (contact: Contact): PeerEvent | undefined
-  remove (contact: Pick<Contact, 'id'>): PeerEvent | undefined
+  add(contact: Contact): PeerEvent | undefined
+  remove(contact: Pick<Contact, 'id'>): PeerEvent | undefined
   /** The result of a liveness check (published `liveness.status` or our own check's result). */
-  checked (status: Omit<LivenessStatus, 'type'>): PeerEvent | undefined
+  checked(status: Omit<LivenessStatus, 'type'>): PeerEvent | undefined
   /** Reconciles with the whole table: adds, updates and removes. */
-  sync (contacts: readonly Contact[]): PeerEvent[]
+  sync(contacts: readonly Contact[]): PeerEvent[]
   /** Sets a peer's name (and its key's fingerprint, when its record is known); an event only when either changed. */
-  named (idHex: string, name: string, key?: string): PeerEvent | undefined
-  get (idHex: string): Peer | undefined
+  named(idHex: string, name: string, key?: string): PeerEvent | undefined
+  get(idHex: string): Peer | undefined
   /** What the view knows beyond the Peer: the last round trip routing measured and the last liveness check. */
-  health (idHex: string): { rtt: number | null, lastChecked: number | null } | undefined
+  health(idHex: string): { rtt: number | null, lastChecked: number | null } | undefined
   /** The contact behind a peer (its id bytes and address), for checks and record queries. */
-  target (idHex: string): CheckTarget | undefined
-  peers (): Peer[]
+  target(idHex: string): CheckTarget | undefined
+  peers(): Peer[]
   readonly size: number
   /** Peers neither seen nor checked since `before`, least recently first, at most `max`. */
-  stale (before: number, max: number): CheckTarget[]
+  stale(before: number, max: number): CheckTarget[]
   /** Ids whose name is not known yet. */
-  unnamed (): string[]
+  unnamed(): string[]
 }
 
 interface Entry {
@@ -65,8 +69,17 @@ export function createPeerView (): PeerView {
     if (e === undefined) {
       const bep5 = contact.pc === false
       const fresh: Entry = {
-        id: contact.id.slice(), host: contact.host, port: contact.port, name: bep5 ? '' : undefined, bep5, key: undefined, rtt: contact.rtt,
-        seen: contact.lastSeen, shown: contact.lastSeen, checkedAt: 0, failedAt: undefined
+        id: contact.id.slice(),
+        host: contact.host,
+        port: contact.port,
+        name: bep5 ? '' : undefined,
+        bep5,
+        key: undefined,
+        rtt: contact.rtt,
+        seen: contact.lastSeen,
+        shown: contact.lastSeen,
+        checkedAt: 0,
+        failedAt: undefined
       }
       entries.set(key, fresh)
       return event('peer.added', fresh)
@@ -79,7 +92,7 @@ export function createPeerView (): PeerView {
     }
     if (contact.pc !== undefined && contact.pc !== !e.bep5) {
       e.bep5 = !contact.pc
-      e.name = e.bep5 ? '' : undefined              // a PeerConnect node after all: its name is looked up
+      e.name = e.bep5 ? '' : undefined // a PeerConnect node after all: its name is looked up
     }
     e.seen = Math.max(e.seen, contact.lastSeen)
     if (contact.rtt !== undefined) e.rtt = contact.rtt
@@ -146,7 +159,9 @@ export function createPeerView (): PeerView {
       return e === undefined ? undefined : { id: e.id, host: e.host, port: e.port }
     },
     peers: () => [...entries.values()].map(peerOf),
-    get size () { return entries.size },
+    get size () {
+      return entries.size
+    },
     stale (before, max) {
       return [...entries.values()]
         .filter(e => Math.max(e.seen, e.checkedAt) < before)

@@ -9,16 +9,25 @@ import type { HitSource, Peer } from './backend.js'
 import type { ApiError } from './errors.js'
 import { backendFailure } from './errors.js'
 
-export interface Hit { peer: Peer, via: HitSource }
-export interface DoneLine { done: true, hits: number, ms: number, holders?: number, error?: ApiError }
+export interface Hit {
+  peer: Peer
+  via: HitSource
+}
+export interface DoneLine {
+  done: true
+  hits: number
+  ms: number
+  holders?: number
+  error?: ApiError
+}
 
 export interface SearchPump {
   /** Resolves with the first result: a hit, the end, or a failure (before anything was written). */
   readonly first: Promise<{ kind: 'hit', hit: Hit } | { kind: 'end' } | { kind: 'failed', err: unknown }>
   /** Streams the rest through `write` and returns the done line (not yet written). */
-  rest (write: (hit: Hit) => void): Promise<DoneLine>
+  rest(write: (hit: Hit) => void): Promise<DoneLine>
   /** Releases the backend's iterator without waiting for it. */
-  release (): void
+  release(): void
 }
 
 export function pumpSearch (source: AsyncIterable<unknown>, signal: AbortSignal, opts: { now: () => number }): SearchPump {
@@ -100,8 +109,14 @@ function nextOrAbort<T> (it: AsyncIterator<T>, signal: AbortSignal): Promise<Ite
     signal.addEventListener('abort', onAbort, { once: true })
     const settle = (): void => signal.removeEventListener('abort', onAbort)
     Promise.resolve().then(() => it.next()).then(
-      r => { settle(); resolve(r) },
-      (err: unknown) => { settle(); reject(err) }
+      r => {
+        settle()
+        resolve(r)
+      },
+      (err: unknown) => {
+        settle()
+        reject(err)
+      }
     )
   })
 }

@@ -14,7 +14,8 @@ import type { WebSocket } from 'ws'
 import type { Logger } from '@peerconnect/runtime'
 import type { UiBackend } from './backend.js'
 import { isLoopback, tokenCheck } from './auth.js'
-import { BODY_LIMIT, DEFAULT_HOST, DEFAULT_PORT, MAX_LOOKUPS, MAX_PARAM_LENGTH, MAX_SEARCHES, REQUEST_TIMEOUT, WS_HEARTBEAT, WS_MAX_PAYLOAD } from './constants.js'
+import { BODY_LIMIT, DEFAULT_HOST, DEFAULT_PORT, MAX_LOOKUPS, MAX_PARAM_LENGTH, MAX_SEARCHES, REQUEST_TIMEOUT, WS_HEARTBEAT,
+  WS_MAX_PAYLOAD } from './constants.js'
 import { InvalidServerOptionError, TokenRequiredError, backendFailure, errorBody } from './errors.js'
 import { silentLogger } from './logger.js'
 import { createHostGuard } from './origin.js'
@@ -54,7 +55,7 @@ export interface UiServer {
   /** `http://host:port`, the port the server actually got. */
   readonly url: string
   /** Ends searches, closes WebSockets and connections. Safe to call twice. */
-  close (): Promise<void>
+  close(): Promise<void>
 }
 
 /**
@@ -84,7 +85,9 @@ export async function createUiServer (backend: UiBackend, opts: UiServerOptions 
     requestTimeout: REQUEST_TIMEOUT,
     forceCloseConnections: true,
     return503OnClosing: true,
-    frameworkErrors: (err, _request, reply) => { void (reply as unknown as FastifyReply).code(400).send(errorBody('ERR_BAD_REQUEST', err.message)) },
+    frameworkErrors: (err, _request, reply) => {
+      void (reply as unknown as FastifyReply).code(400).send(errorBody('ERR_BAD_REQUEST', err.message))
+    },
     clientErrorHandler: answerClientError
   })
   await app.register(websocket, { options: { maxPayload: WS_MAX_PAYLOAD } })
@@ -122,7 +125,9 @@ export async function createUiServer (backend: UiBackend, opts: UiServerOptions 
 
 function checkOptions (host: string, port: number, token: string | undefined): void {
   if (typeof host !== 'string' || host.length === 0) throw new InvalidServerOptionError('host must be a non-empty string')
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidServerOptionError(`port must be an integer 0..65535, got ${String(port)}`)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidServerOptionError(`port must be an integer 0..65535, got ${String(port)}`)
+  }
   if (token !== undefined && (typeof token !== 'string' || !/^\S{1,1024}$/.test(token))) {
     throw new InvalidServerOptionError('token must be 1..1024 characters without spaces')
   }
@@ -140,7 +145,8 @@ function installHooks (app: FastifyInstance, ctx: RouteContext, token: string | 
     if (!guard.hostAllowed(request.headers.host)) {
       return reply.code(421).send(errorBody('ERR_BAD_HOST', 'this server does not answer to that Host name (use its address or localhost)'))
     }
-    if (PRIVATE.test(request.raw.url) && (!guard.originAllowed(request.headers.origin) || !guard.fetchSiteAllowed(request.headers['sec-fetch-site']))) {
+    if (PRIVATE.test(request.raw.url) &&
+      (!guard.originAllowed(request.headers.origin) || !guard.fetchSiteAllowed(request.headers['sec-fetch-site']))) {
       return reply.code(403).send(errorBody('ERR_FOREIGN_ORIGIN', 'requests from other sites are refused'))
     }
     const config = request.routeOptions.config
@@ -162,7 +168,10 @@ function installHooks (app: FastifyInstance, ctx: RouteContext, token: string | 
   app.setErrorHandler((err, _request, reply) => {
     const status = (err as { statusCode?: unknown }).statusCode
     if (typeof status === 'number' && status >= 400 && status < 500) {
-      return reply.code(status).send(errorBody('ERR_BAD_REQUEST', (err as { message?: unknown }).message === undefined ? 'bad request' : String((err as { message?: unknown }).message)))
+      return reply.code(status).send(
+        errorBody('ERR_BAD_REQUEST',
+          (err as { message?: unknown }).message === undefined ? 'bad request' : String((err as { message?: unknown }).message))
+      )
     }
     ctx.log.error('request failed', { err: describe(err) })
     const failure = backendFailure(err)
@@ -203,10 +212,14 @@ function answerClientError (err: Error & { code?: string }, socket: Socket): voi
   const [status, code, reason] = err.code === 'HPE_HEADER_OVERFLOW'
     ? [431, 'ERR_HEADERS_TOO_LARGE', 'Request Header Fields Too Large']
     : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-      ? [408, 'ERR_REQUEST_TIMEOUT', 'Request Timeout']
-      : [400, 'ERR_BAD_REQUEST', 'Bad Request']
+    ? [408, 'ERR_REQUEST_TIMEOUT', 'Request Timeout']
+    : [400, 'ERR_BAD_REQUEST', 'Bad Request']
   const body = JSON.stringify(errorBody(code, reason.toLowerCase()))
-  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`)
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${
+      Buffer.byteLength(body)
+    }\r\nConnection: close\r\n\r\n${body}`
+  )
 }
 
 function urlOf (address: AddressInfo): string {

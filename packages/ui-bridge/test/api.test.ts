@@ -21,7 +21,8 @@ status('status - answers the node, its actors and lists', withTimeout(T, async (
     assert.is(body.udp, '127.0.0.1:6881')
     assert.is(body.peers, 2)
     assert.equal(body.lists, { held: 2, records: 17 })
-    assert.equal(body.actors, [{ name: 'routing', host: 'worker', threadId: 2, restarts: 0 }, { name: 'transport', host: 'inline', threadId: 0, restarts: 1 }])
+    assert.equal(body.actors, [{ name: 'routing', host: 'worker', threadId: 2, restarts: 0 }, { name: 'transport', host: 'inline',
+      threadId: 0, restarts: 1 }])
     assert.equal(body.buckets, [0, 0, 1, 3, 8, 8, 5, 2])
     assert.is(a.headers.get('cache-control'), 'no-store')
     assert.is(a.headers.get('x-content-type-options'), 'nosniff')
@@ -74,7 +75,9 @@ status('status - backend failures are logged through the injected logger', withT
 status.run()
 
 function recorder (lines: Array<[string, string, Record<string, unknown> | undefined]>, ns: string): Logger {
-  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) => { lines.push([level, msg, fields]) }
+  const at = (level: string) => (msg: string, fields?: Record<string, unknown>) => {
+    lines.push([level, msg, fields])
+  }
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error'), child: (n: string) => recorder(lines, `${ns}:${n}`) }
 }
 
@@ -198,7 +201,8 @@ lookup('lookup - an unknown id is a 404 JSON error', withTimeout(T, async () => 
 lookup('lookup - bad ids are a 400 and never reach the backend', withTimeout(T, async () => {
   const backend = fakeBackend()
   await withServer(backend, {}, async ({ url }) => {
-    for (const id of ['abc', '0'.repeat(39), '0'.repeat(41), 'g'.repeat(40), '%20'.repeat(40), '0'.repeat(38) + '%00%00', '..%2F..%2Fetc%2Fpasswd']) {
+    for (const id of ['abc', '0'.repeat(39), '0'.repeat(41), 'g'.repeat(40), '%20'.repeat(40), '0'.repeat(38) + '%00%00',
+      '..%2F..%2Fetc%2Fpasswd']) {
       const a = await get(`${url}/api/peers/${id}`)
       assert.is(a.status, 400, id)
       assert.is(errorCode(a), 'ERR_BAD_ID', id)

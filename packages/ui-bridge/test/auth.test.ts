@@ -14,7 +14,9 @@ const units = suite('auth units')
 
 units('auth - loopback hosts', () => {
   for (const h of ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '[::1]', '::ffff:127.0.0.1']) assert.ok(isLoopback(h), h)
-  for (const h of ['0.0.0.0', '::', '192.168.1.4', '10.0.0.1', 'example.org', '128.0.0.1', '127.0.0.1.example.org', '1127.0.0.1']) assert.not.ok(isLoopback(h), h)
+  for (const h of ['0.0.0.0', '::', '192.168.1.4', '10.0.0.1', 'example.org', '128.0.0.1', '127.0.0.1.example.org', '1127.0.0.1']) {
+    assert.not.ok(isLoopback(h), h)
+  }
 })
 
 units('auth - bearer header parsing', () => {

@@ -11,8 +11,13 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 
 export const CHROMIUM = process.env.PC_CHROMIUM ?? '/usr/bin/chromium'
 export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync'
 ]
 
 /** `packages/ui-bridge/test-results/` (gitignored): screenshots and other artefacts. */
@@ -28,10 +33,11 @@ export interface OpenPage {
   readonly context: BrowserContext
   /** Console errors and uncaught exceptions seen so far. */
   readonly errors: string[]
-  close (): Promise<void>
+  close(): Promise<void>
 }
 
-export async function openPage (browser: Browser, url: string, opts: { width?: number, height?: number, colorScheme?: 'light' | 'dark' } = {}): Promise<OpenPage> {
+export async function openPage (browser: Browser, url: string,
+  opts: { width?: number, height?: number, colorScheme?: 'light' | 'dark' } = {}): Promise<OpenPage> {
   const context = await browser.newContext({
     viewport: { width: opts.width ?? 1440, height: opts.height ?? 1000 },
     colorScheme: opts.colorScheme ?? 'light'
@@ -39,8 +45,12 @@ export async function openPage (browser: Browser, url: string, opts: { width?: n
   const page = await context.newPage()
   page.setDefaultTimeout(10_000)
   const errors: string[] = []
-  page.on('console', m => { if (m.type() === 'error') errors.push(`console: ${m.text()}`) })
-  page.on('pageerror', e => { errors.push(`pageerror: ${e.message}`) })
+  page.on('console', m => {
+    if (m.type() === 'error') errors.push(`console: ${m.text()}`)
+  })
+  page.on('pageerror', e => {
+    errors.push(`pageerror: ${e.message}`)
+  })
   await page.goto(url)
   return { page, context, errors, close: async () => await context.close() }
 }

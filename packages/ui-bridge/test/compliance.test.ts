@@ -16,7 +16,9 @@ actorCompliance({
   request: { type: 'ui.info' },
   // Started on port 0, it keeps the port it got in its snapshot and listens there again after a restart.
   snapshot: {
-    prepare: async (sup) => { await urlOf(sup) },
+    prepare: async (sup) => {
+      await urlOf(sup)
+    },
     verify: async (sup, state) => {
       assert.is(Number(new URL(await urlOf(sup)).port), (state as { port: number }).port)
     }

@@ -18,8 +18,12 @@ const T = 60_000
 let browser: Browser
 
 const cross = suite('local API - a page of another origin in Chromium')
-cross.before(async () => { browser = await launchBrowser() })
-cross.after(async () => { await browser.close() })
+cross.before(async () => {
+  browser = await launchBrowser()
+})
+cross.after(async () => {
+  await browser.close()
+})
 
 cross('cross-site - another origin cannot read the API, start a search or open the events socket', withTimeout(T, async () => {
   const b = fakeBackend({ live: [peer(1)] })
@@ -33,18 +37,23 @@ cross('cross-site - another origin cannot read the API, start a search or open t
       const at = `http://127.0.0.1:${(evil.address() as AddressInfo).port}/`
       const p = await openPage(browser, at)
       try {
-        const result = await p.page.waitForFunction("window.result", undefined, { timeout: 20_000 })
+        const result = await p.page.waitForFunction('window.result', undefined, { timeout: 20_000 })
         const r = await result.jsonValue() as { status: string, events: number, wsOpened: boolean }
         assert.is(r.status, 'blocked', 'the cross-origin read failed')
         assert.is(r.events, 0, 'no event reached the page')
         assert.is(r.wsOpened, false, 'the events socket did not open')
-      } finally { await p.close() }
+      } finally {
+        await p.close()
+      }
       assert.is(b.searches.length, 0, 'no search ran (no-cors fetch and <img src> included)')
       const metrics = (await get(server.url + '/metrics')).text
       for (const route of ['/api/status', '/api/search', '/api/events']) {
-        assert.match(metrics, new RegExp(`http_requests_total\\{[^}]*route="${route.replace(/\//g, '\\/')}"[^}]*status="403"`), `${route} was refused with 403`)
+        assert.match(metrics, new RegExp(`http_requests_total\\{[^}]*route="${route.replace(/\//g, '\\/')}"[^}]*status="403"`),
+          `${route} was refused with 403`)
       }
-    } finally { await new Promise(resolve => evil.close(resolve)) }
+    } finally {
+      await new Promise(resolve => evil.close(resolve))
+    }
   })
 }))
 

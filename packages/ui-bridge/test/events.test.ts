@@ -16,7 +16,9 @@ snapshot('events - on connect, one peer.added per live peer', withTimeout(T, asy
     try {
       const got = [await ws.next(), await ws.next(), await ws.next()]
       assert.equal(got, live.map(p => ({ type: 'peer.added', peer: p })))
-    } finally { ws.close() }
+    } finally {
+      ws.close()
+    }
   })
 }))
 
@@ -25,7 +27,10 @@ snapshot('events - events during the snapshot come after it, none lost', withTim
   const release = gate()
   const backend = fakeBackend({
     live: [peer(1)],
-    onLivePeers: async () => { inSnapshot.open(); await release.promise }
+    onLivePeers: async () => {
+      inSnapshot.open()
+      await release.promise
+    }
   })
   await withServer(backend, {}, async ({ url }) => {
     const connecting = connectWs(wsUrl(url))
@@ -41,7 +46,9 @@ snapshot('events - events during the snapshot come after it, none lost', withTim
         { type: 'peer.added', peer: peer(9) },
         { type: 'peer.status', peer: peer(1, { status: 'offline' }) }
       ])
-    } finally { ws.close() }
+    } finally {
+      ws.close()
+    }
   })
 }))
 
@@ -53,7 +60,9 @@ snapshot('events - an empty routing table sends nothing until an event', withTim
       await waitFor(() => backend.listenerCount === 1, { what: 'subscribed' })
       backend.emit({ type: 'peer.added', peer: peer(5) })
       assert.equal(await ws.next(), { type: 'peer.added', peer: peer(5) })
-    } finally { ws.close() }
+    } finally {
+      ws.close()
+    }
   })
 }))
 
@@ -75,7 +84,10 @@ live('events - added, status and removed events reach every client in order', wi
       ]
       for (const e of events) backend.emit(e)
       for (const ws of [a, b]) assert.equal([await ws.next(), await ws.next(), await ws.next()], events)
-    } finally { a.close(); b.close() }
+    } finally {
+      a.close()
+      b.close()
+    }
   })
 }))
 
@@ -90,7 +102,9 @@ live('events - malformed events from the backend are not sent', withTimeout(T, a
       backend.emit(null as unknown as PeerEvent)
       backend.emit({ type: 'peer.added', peer: peer(2) })
       assert.equal(await ws.next(), { type: 'peer.added', peer: peer(2) })
-    } finally { ws.close() }
+    } finally {
+      ws.close()
+    }
   })
 }))
 

@@ -2,11 +2,12 @@
  * A hand-rolled UiBackend for tests: peers and a directory in memory, events pushed by the test,
  * searches scripted by the test, and every call recorded.
  */
-import type { HitSource, LookupStep, MetricValue, NodeStatus, Peer, PeerDetails, PeerEvent, SearchOptions, UiBackend } from '../src/backend.js'
+import type { HitSource, LookupStep, MetricValue, NodeStatus, Peer, PeerDetails, PeerEvent, SearchOptions,
+  UiBackend } from '../src/backend.js'
 
 export interface FakeBackend extends UiBackend {
   /** Sends an event to every subscriber. */
-  emit (e: PeerEvent): void
+  emit(e: PeerEvent): void
   /** Subscribers now. */
   readonly listenerCount: number
   /** Every search call, in order. */
@@ -47,8 +48,12 @@ export function fakeBackend (init: FakeInit = {}): FakeBackend {
     searches,
     pages,
     lookups,
-    get listenerCount () { return listeners.size },
-    emit (e) { for (const l of [...listeners]) l(e) },
+    get listenerCount () {
+      return listeners.size
+    },
+    emit (e) {
+      for (const l of [...listeners]) l(e)
+    },
     async status () {
       if ('status' in fail) throw fail.status
       return {
@@ -58,7 +63,8 @@ export function fakeBackend (init: FakeInit = {}): FakeBackend {
         api: 'http://127.0.0.1:0',
         uptime: 61_000,
         peers: backend.live.length,
-        actors: [{ name: 'routing', host: 'worker', threadId: 2, restarts: 0 }, { name: 'transport', host: 'inline', threadId: 0, restarts: 1 }],
+        actors: [{ name: 'routing', host: 'worker', threadId: 2, restarts: 0 }, { name: 'transport', host: 'inline', threadId: 0,
+          restarts: 1 }],
         lists: { held: 2, records: 17 },
         buckets: [0, 0, 1, 3, 8, 8, 5, 2],
         ...init.status
@@ -103,7 +109,8 @@ export function fakeBackend (init: FakeInit = {}): FakeBackend {
       lookups.push(id)
       if (init.lookup !== undefined) return init.lookup(id, signal)
       const found = [...backend.live, ...directory].find(p => p.id === id) ?? null
-      return steps([{ queried: 3, responded: 2, closest: 2 }, { done: true, peer: found, closest: found === null ? [] : [found.id], queries: 3, ms: 5 }])
+      return steps([{ queried: 3, responded: 2, closest: 2 }, { done: true, peer: found, closest: found === null ? [] : [found.id],
+        queries: 3, ms: 5 }])
     },
     search (q, opts) {
       searches.push({ q, opts })
@@ -113,7 +120,9 @@ export function fakeBackend (init: FakeInit = {}): FakeBackend {
     events (listener) {
       if ('events' in fail) throw fail.events
       listeners.add(listener)
-      return () => { listeners.delete(listener) }
+      return () => {
+        listeners.delete(listener)
+      }
     },
     async metrics () {
       if ('metrics' in fail) throw fail.metrics
@@ -139,7 +148,9 @@ export function peer (i: number, over: Partial<Peer> = {}): Peer {
 /** A promise the test resolves by hand. */
 export function gate<T = void> (): { promise: Promise<T>, open: (value: T) => void } {
   let open!: (value: T) => void
-  const promise = new Promise<T>(resolve => { open = resolve })
+  const promise = new Promise<T>(resolve => {
+    open = resolve
+  })
   return { promise, open }
 }
 
@@ -153,6 +164,8 @@ export function coded (code: string, message = code): Error & { code: string } {
   return Object.assign(new Error(message), { code })
 }
 
-async function * empty (): AsyncIterable<{ peer: Peer, via: HitSource }> {}
+async function* empty (): AsyncIterable<{ peer: Peer, via: HitSource }> {}
 
-async function * steps (list: LookupStep[]): AsyncIterable<LookupStep> { yield * list }
+async function* steps (list: LookupStep[]): AsyncIterable<LookupStep> {
+  yield* list
+}

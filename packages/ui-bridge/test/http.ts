@@ -4,13 +4,22 @@ import type { FakeBackend } from './fake-backend.js'
 import { createUiServer } from '../src/server.js'
 import type { UiServer, UiServerOptions } from '../src/server.js'
 
-export interface Answer { status: number, headers: Headers, text: string, json: unknown }
+export interface Answer {
+  status: number
+  headers: Headers
+  text: string
+  json: unknown
+}
 
 export async function get (url: string, headers: Record<string, string> = {}, init: RequestInit = {}): Promise<Answer> {
   const res = await fetch(url, { headers, ...init })
   const text = await res.text()
   let json: unknown
-  try { json = JSON.parse(text) } catch { json = undefined }
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = undefined
+  }
   return { status: res.status, headers: res.headers, text, json }
 }
 
@@ -30,7 +39,7 @@ export async function withServer<T> (backend: FakeBackend, opts: UiServerOptions
 }
 
 /** Reads an NDJSON body line by line, parsed. */
-export async function * ndjson (res: Response): AsyncGenerator<unknown> {
+export async function* ndjson (res: Response): AsyncGenerator<unknown> {
   const reader = res.body!.getReader()
   const decoder = new TextDecoder()
   let buffer = ''
@@ -55,10 +64,10 @@ export async function * ndjson (res: Response): AsyncGenerator<unknown> {
 /** A WebSocket client that queues messages so a test can await them one by one. */
 export interface WsClient {
   readonly socket: WebSocket
-  next (): Promise<unknown>
+  next(): Promise<unknown>
   /** Resolves with the close code. */
   readonly closed: Promise<number>
-  close (): void
+  close(): void
 }
 
 export function wsUrl (httpUrl: string, path = '/api/events'): string {
@@ -71,7 +80,9 @@ export function connectWs (url: string, headers: Record<string, string> = {}): P
     const queue: unknown[] = []
     const waiting: Array<(m: unknown) => void> = []
     let closeCode: (code: number) => void
-    const closed = new Promise<number>(resolve => { closeCode = resolve })
+    const closed = new Promise<number>(resolve => {
+      closeCode = resolve
+    })
     socket.on('message', data => {
       const m: unknown = JSON.parse(String(data))
       const w = waiting.shift()
@@ -80,7 +91,8 @@ export function connectWs (url: string, headers: Record<string, string> = {}): P
     })
     socket.on('close', code => closeCode(code))
     socket.once('error', reject)
-    socket.once('unexpected-response', (_req, res) => reject(Object.assign(new Error(`unexpected ${res.statusCode}`), { status: res.statusCode })))
+    socket.once('unexpected-response',
+      (_req, res) => reject(Object.assign(new Error(`unexpected ${res.statusCode}`), { status: res.statusCode })))
     socket.once('open', () => resolve({
       socket,
       next: () => queue.length > 0 ? Promise.resolve(queue.shift()) : new Promise(resolve => waiting.push(resolve)),

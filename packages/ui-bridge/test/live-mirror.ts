@@ -4,14 +4,20 @@
  */
 import { WebSocket } from 'ws'
 
-export interface MirrorPeer { id: string, name: string, address: string, status: string, lastSeen: number }
+export interface MirrorPeer {
+  id: string
+  name: string
+  address: string
+  status: string
+  lastSeen: number
+}
 
 export interface LiveMirror {
-  peers (): MirrorPeer[]
-  get (id: string): MirrorPeer | undefined
+  peers(): MirrorPeer[]
+  get(id: string): MirrorPeer | undefined
   /** Every event received, in order. */
   readonly events: Array<{ type: string, peer: MirrorPeer }>
-  close (): void
+  close(): void
 }
 
 export async function liveMirror (httpUrl: string, headers: Record<string, string> = {}): Promise<LiveMirror> {

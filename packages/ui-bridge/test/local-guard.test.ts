@@ -14,7 +14,9 @@ function raw (url: string, headers: Record<string, string>): Promise<{ status: n
     const req = request(url, { headers }, res => {
       let body = ''
       res.setEncoding('utf8')
-      res.on('data', d => { body += d })
+      res.on('data', d => {
+        body += d
+      })
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
     })
     req.on('error', reject)
@@ -75,7 +77,8 @@ origin('local API - a foreign Origin is refused on every /api route and /metrics
   const b = fakeBackend({ live: [peer(1)], directory: [peer(1)] })
   await withServer(b, {}, async server => {
     const routes = ['/api/status', '/api/peers', `/api/peers/${peer(1).id}`, '/api/search?q=peer', '/api/events', '/metrics', '/api']
-    for (const o of ['http://evil.example', 'null', 'http://127.0.0.1:1', 'https://127.0.0.1:' + new URL(server.url).port, 'http://localhost.evil.example', 'not a url']) {
+    for (const o of ['http://evil.example', 'null', 'http://127.0.0.1:1', 'https://127.0.0.1:' + new URL(server.url).port,
+      'http://localhost.evil.example', 'not a url']) {
       for (const path of routes) {
         const a = await get(server.url + path, { origin: o })
         assert.is(a.status, 403, `${o} ${path}`)
@@ -93,28 +96,34 @@ origin('local API - a foreign Origin is refused on every /api route and /metrics
   })
 }))
 
-origin('local API - Sec-Fetch-Site other than same-origin or none is refused (a cross-site GET carries no Origin)', withTimeout(T, async () => {
-  const b = fakeBackend()
-  await withServer(b, {}, async server => {
-    for (const site of ['cross-site', 'same-site', 'bogus']) {
-      const a = await get(server.url + '/api/search?q=peer', { 'sec-fetch-site': site })
-      assert.is(a.status, 403, site)
-      assert.is((a.json as { error: { code: string } }).error.code, 'ERR_FOREIGN_ORIGIN')
-    }
-    assert.is(b.searches.length, 0)
-    for (const site of ['same-origin', 'none']) assert.is((await get(server.url + '/api/status', { 'sec-fetch-site': site })).status, 200, site)
-    assert.is((await get(server.url + '/', { 'sec-fetch-site': 'cross-site' })).status, 200, 'the page itself')
-  })
-}))
+origin('local API - Sec-Fetch-Site other than same-origin or none is refused (a cross-site GET carries no Origin)',
+  withTimeout(T, async () => {
+    const b = fakeBackend()
+    await withServer(b, {}, async server => {
+      for (const site of ['cross-site', 'same-site', 'bogus']) {
+        const a = await get(server.url + '/api/search?q=peer', { 'sec-fetch-site': site })
+        assert.is(a.status, 403, site)
+        assert.is((a.json as { error: { code: string } }).error.code, 'ERR_FOREIGN_ORIGIN')
+      }
+      assert.is(b.searches.length, 0)
+      for (const site of ['same-origin', 'none']) {
+        assert.is((await get(server.url + '/api/status', { 'sec-fetch-site': site })).status, 200, site)
+      }
+      assert.is((await get(server.url + '/', { 'sec-fetch-site': 'cross-site' })).status, 200, 'the page itself')
+    })
+  }))
 
 origin('local API - the events WebSocket refuses a foreign Origin and takes its own', withTimeout(T, async () => {
   await withServer(fakeBackend({ live: [peer(1)] }), {}, async server => {
-    const err = await connectWs(wsUrl(server.url), { origin: 'http://evil.example' }).then(() => undefined, (e: unknown) => e as { status?: number })
+    const err = await connectWs(wsUrl(server.url), { origin: 'http://evil.example' }).then(() => undefined,
+      (e: unknown) => e as { status?: number })
     assert.is(err?.status, 403)
     const ws = await connectWs(wsUrl(server.url), { origin: server.url })
     try {
       assert.equal(await ws.next(), { type: 'peer.added', peer: peer(1) })
-    } finally { ws.close() }
+    } finally {
+      ws.close()
+    }
   })
 }))
 
@@ -124,11 +133,15 @@ const caps = suite('local API - concurrency caps')
 
 caps('local API - searches beyond the cap get 429 ERR_TOO_MANY_SEARCHES; a finished one frees its slot', withTimeout(T, async () => {
   const b = fakeBackend({
-    search: async function * (_q, opts) { await aborted(opts.signal) }
+    search: async function* (_q, opts) {
+      await aborted(opts.signal)
+    }
   })
   await withServer(b, { maxSearches: 2 }, async server => {
     const clients = [new AbortController(), new AbortController()]
-    const running = clients.map(async c => await fetch(`${server.url}/api/search?q=a&timeout=30000`, { signal: c.signal }).catch(() => undefined))
+    const running = clients.map(async c =>
+      await fetch(`${server.url}/api/search?q=a&timeout=30000`, { signal: c.signal }).catch(() => undefined)
+    )
     await waitFor(() => b.searches.length === 2, { what: 'two searches running' })
     const third = await get(`${server.url}/api/search?q=a`)
     assert.is(third.status, 429)
@@ -151,7 +164,11 @@ caps('local API - lookups and directory pages beyond the cap get 429 ERR_TOO_MAN
   const b = fakeBackend({ directory: [peer(1)] })
   const hold = gate()
   let asked = 0
-  b.peer = async () => { asked++; await hold.promise; return null }
+  b.peer = async () => {
+    asked++
+    await hold.promise
+    return null
+  }
   await withServer(b, { maxLookups: 2 }, async server => {
     const running = [get(`${server.url}/api/peers/${peer(1).id}`), get(`${server.url}/api/peers/${peer(2).id}`)]
     await waitFor(() => asked === 2, { what: 'two lookups running' })

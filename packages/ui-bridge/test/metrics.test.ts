@@ -74,7 +74,8 @@ format('metrics - every scrape shows the backend numbers of that moment', withTi
 
 format('metrics - bad backend values are skipped, clashing names too', withTimeout(T, async () => {
   const backend = fakeBackend({
-    metrics: async () => ({ ok: 1, nan: Number.NaN, inf: Number.POSITIVE_INFINITY, neg_total: -5, str: 'x' as unknown as number, http_requests_total: 99, nested: { a: 1, b: 'x' as unknown as number } })
+    metrics: async () => ({ ok: 1, nan: Number.NaN, inf: Number.POSITIVE_INFINITY, neg_total: -5, str: 'x' as unknown as number,
+      http_requests_total: 99, nested: { a: 1, b: 'x' as unknown as number } })
   })
   await withServer(backend, {}, async ({ url }) => {
     const a = await get(`${url}/metrics`)
@@ -131,7 +132,7 @@ server('metrics - requests are counted by route pattern, not raw URL', withTimeo
 
 server('metrics - open WebSockets and search hits are counted', withTimeout(T, async () => {
   const backend = fakeBackend({
-    search: async function * () {
+    search: async function* () {
       yield { peer: peer(1), via: 'local' }
       yield { peer: peer(2), via: 'gossip' }
       yield { peer: peer(3), via: 'gossip' }

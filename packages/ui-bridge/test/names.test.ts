@@ -46,7 +46,11 @@ verified('names - a record of another id is not believed: the name stays empty',
 verified('names - a record with a bad signature is not believed', withTimeout(T, async () => {
   const ada = fakePeer('ada', 4000)
   const forged = { ...recordToWire(ada.record), n: new TextEncoder().encode('admin') }
-  const ask = (m: Message): Observable<Message> => of(reply(m, { type: 'transport.response', from: { host: '127.0.0.1', port: 4000 }, id: ada.id, r: { id: ada.id, record: forged }, rtt: 1, bytes: 300 }))
+  const ask = (m: Message): Observable<Message> =>
+    of(
+      reply(m, { type: 'transport.response', from: { host: '127.0.0.1', port: 4000 }, id: ada.id, r: { id: ada.id, record: forged }, rtt: 1,
+        bytes: 300 })
+    )
   const book = createNameBook({ ask, now: Date.now })
   assert.is(await book.resolve(target(ada), ada.hex), '')
   assert.is(book.counters.rejected, 1)
@@ -54,7 +58,11 @@ verified('names - a record with a bad signature is not believed', withTimeout(T,
 
 verified('names - a malformed record (not a record at all) gives an empty name, never a throw', withTimeout(T, async () => {
   const ada = fakePeer('ada', 4000)
-  const ask = (m: Message): Observable<Message> => of(reply(m, { type: 'transport.response', from: { host: '127.0.0.1', port: 4000 }, id: ada.id, r: { id: ada.id, record: 'nope' }, rtt: 1, bytes: 30 }))
+  const ask = (m: Message): Observable<Message> =>
+    of(
+      reply(m, { type: 'transport.response', from: { host: '127.0.0.1', port: 4000 }, id: ada.id, r: { id: ada.id, record: 'nope' }, rtt: 1,
+        bytes: 30 })
+    )
   const book = createNameBook({ ask, now: Date.now })
   assert.is(await book.resolve(target(ada), ada.hex), '')
 }))
@@ -70,27 +78,31 @@ verified.run()
 
 const failures = suite('names - nodes without records, silence, retries')
 
-failures('names - a node that does not know pc_record (204, a plain BEP 5 node) keeps an empty name, and is not asked again', withTimeout(T, async () => {
-  const bep5 = fakePeer('x', 4000)
-  const node = fakeNode()
-  const book = createNameBook({ ask: node.ask, now: Date.now })
-  assert.is(await book.resolve(target(bep5), bep5.hex), '')
-  assert.is(await book.resolve(target(bep5), bep5.hex), '')
-  assert.is(node.asks('transport.query').length, 1)
-  assert.is(book.counters.none, 1)
-}))
+failures('names - a node that does not know pc_record (204, a plain BEP 5 node) keeps an empty name, and is not asked again',
+  withTimeout(T, async () => {
+    const bep5 = fakePeer('x', 4000)
+    const node = fakeNode()
+    const book = createNameBook({ ask: node.ask, now: Date.now })
+    assert.is(await book.resolve(target(bep5), bep5.hex), '')
+    assert.is(await book.resolve(target(bep5), bep5.hex), '')
+    assert.is(node.asks('transport.query').length, 1)
+    assert.is(book.counters.none, 1)
+  }))
 
-failures('names - a node the transport knows speaks BEP 5 only (ERR_RPC_UNSUPPORTED: nothing sent) keeps an empty name, and is not asked again', withTimeout(T, async () => {
-  const bep5 = fakePeer('x', 4000)
-  const node = fakeNode()
-  node.answers.set('transport.query', () => askError('ERR_RPC_UNSUPPORTED', '127.0.0.1:4000 speaks BEP 5 only'))
-  const book = createNameBook({ ask: node.ask, now: Date.now })
-  assert.is(await book.resolve(target(bep5), bep5.hex), '')
-  assert.is(await book.resolve(target(bep5), bep5.hex), '')
-  assert.is(node.asks('transport.query').length, 1)
-  assert.is(book.counters.none, 1)
-  assert.is(book.counters.failed, 0)
-}))
+failures(
+  'names - a node the transport knows speaks BEP 5 only (ERR_RPC_UNSUPPORTED: nothing sent) keeps an empty name, and is not asked again',
+  withTimeout(T, async () => {
+    const bep5 = fakePeer('x', 4000)
+    const node = fakeNode()
+    node.answers.set('transport.query', () => askError('ERR_RPC_UNSUPPORTED', '127.0.0.1:4000 speaks BEP 5 only'))
+    const book = createNameBook({ ask: node.ask, now: Date.now })
+    assert.is(await book.resolve(target(bep5), bep5.hex), '')
+    assert.is(await book.resolve(target(bep5), bep5.hex), '')
+    assert.is(node.asks('transport.query').length, 1)
+    assert.is(book.counters.none, 1)
+    assert.is(book.counters.failed, 0)
+  })
+)
 
 failures('names - a silent node gives undefined, is not asked again within NAME_RETRY, and is after it', withTimeout(T, async () => {
   const clock = fakeClock()
@@ -146,7 +158,8 @@ sharing('names - resolves of one id while its query runs share it', withTimeout(
   const ada = fakePeer('ada', 4000)
   const node = fakeNode({ peers: [ada] })
   const book = createNameBook({ ask: node.ask, now: Date.now })
-  const all = await Promise.all([book.resolve(target(ada), ada.hex), book.resolve(target(ada), ada.hex), book.resolve(target(ada), ada.hex)])
+  const all = await Promise.all([book.resolve(target(ada), ada.hex), book.resolve(target(ada), ada.hex),
+    book.resolve(target(ada), ada.hex)])
   assert.equal(all, ['ada', 'ada', 'ada'])
   assert.is(node.asks('transport.query').length, 1)
 }))
@@ -162,7 +175,10 @@ sharing('names - at most `concurrency` queries run at once; the rest wait their 
     const peer = peers[port - 4000]!
     const t = setTimeout(() => {
       running--
-      sub.next(reply(m, { type: 'transport.response', from: { host: '127.0.0.1', port }, id: peer.id, r: { id: peer.id, record: recordToWire(peer.record) }, rtt: 1, bytes: 300 }))
+      sub.next(
+        reply(m, { type: 'transport.response', from: { host: '127.0.0.1', port }, id: peer.id,
+          r: { id: peer.id, record: recordToWire(peer.record) }, rtt: 1, bytes: 300 })
+      )
       sub.complete()
     }, 5)
     return () => clearTimeout(t)
@@ -193,9 +209,10 @@ sharing('names - the newer record wins; a failed query keeps the record, a 204 f
   const ada = fakePeer('ada', 4100)
   const renamed = createRecord(ada.identity, { name: 'ada-2', host: '127.0.0.1', port: 4100, seq: 2 })
   let answer: 'timeout' | '204' = 'timeout'
-  const ask = (): Observable<Message> => answer === 'timeout'
-    ? askError('ERR_RPC_TIMEOUT')
-    : askError('ERR_RPC_REMOTE', '204 Method Unknown')
+  const ask = (): Observable<Message> =>
+    answer === 'timeout'
+      ? askError('ERR_RPC_TIMEOUT')
+      : askError('ERR_RPC_REMOTE', '204 Method Unknown')
   const book = createNameBook({ ask, now: () => now, retry: 10 })
   book.learn(ada.hex, renamed)
   book.learn(ada.hex, ada.record)
@@ -210,23 +227,26 @@ sharing('names - the newer record wins; a failed query keeps the record, a 204 f
   assert.is(book.record(ada.hex), undefined)
 }))
 
-sharing('names - close() cancels the queries in flight (they resolve undefined) and later resolves ask nothing', withTimeout(T, async () => {
-  const ada = fakePeer('ada', 4000)
-  let unsubscribed = 0
-  let asked = 0
-  const ask = (): Observable<Message> => new Observable<Message>(() => {
-    asked++
-    return () => { unsubscribed++ }
-  })
-  const book = createNameBook({ ask, now: Date.now })
-  const pending = book.resolve(target(ada), ada.hex)
-  book.close()
-  assert.is(await pending, undefined)
-  assert.is(unsubscribed, 1)
-  assert.is(await book.resolve(target(ada), ada.hex), undefined)
-  assert.is(asked, 1)
-  assert.is(book.counters.failed, 0, 'a cancelled query is not a failure')
-}))
+sharing('names - close() cancels the queries in flight (they resolve undefined) and later resolves ask nothing',
+  withTimeout(T, async () => {
+    const ada = fakePeer('ada', 4000)
+    let unsubscribed = 0
+    let asked = 0
+    const ask = (): Observable<Message> => new Observable<Message>(() => {
+      asked++
+      return () => {
+        unsubscribed++
+      }
+    })
+    const book = createNameBook({ ask, now: Date.now })
+    const pending = book.resolve(target(ada), ada.hex)
+    book.close()
+    assert.is(await pending, undefined)
+    assert.is(unsubscribed, 1)
+    assert.is(await book.resolve(target(ada), ada.hex), undefined)
+    assert.is(asked, 1)
+    assert.is(book.counters.failed, 0, 'a cancelled query is not a failure')
+  }))
 
 sharing('names - an ask that never answers is bounded by the ask timeout it is given', withTimeout(T, async () => {
   const ada = fakePeer('ada', 4000)

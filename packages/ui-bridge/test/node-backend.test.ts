@@ -13,10 +13,12 @@ import { errorCode, get, ndjson } from './http.js'
 const T = 10_000
 
 /** Runs the actor over `node`, calls `fn` with the server URL, always stops it. */
-async function withActor (node: FakeNode, fn: (url: string) => Promise<void>, opts: { init?: Partial<UiBridgeInit>, clock?: FakeClock } = {}): Promise<void> {
+async function withActor (node: FakeNode, fn: (url: string) => Promise<void>,
+  opts: { init?: Partial<UiBridgeInit>, clock?: FakeClock } = {}): Promise<void> {
   const in$ = new Subject<Message>()
   const out: Message[] = []
-  const sub = uiBridgeActor({ name: 'me', processMetrics: false, checkInterval: 60_000, ...opts.init })(in$, uiDeps(node.ask, { clock: opts.clock })).subscribe(m => out.push(m))
+  const sub = uiBridgeActor({ name: 'me', processMetrics: false, checkInterval: 60_000, ...opts.init })(in$,
+    uiDeps(node.ask, { clock: opts.clock })).subscribe(m => out.push(m))
   try {
     const ready = await waitFor(() => out.find(m => m.type === 'ui.ready') as (Message & { url: string }) | undefined, { what: 'ui.ready' })
     await fn(ready.url)
@@ -41,7 +43,8 @@ status('status - composed from transport.info, routing.contacts, supervisor.stat
       api: url,
       uptime: 61_000,
       peers: 2,
-      actors: [{ name: 'transport', host: 'inline', threadId: 0, restarts: 0 }, { name: 'routing', host: 'worker', threadId: 2, restarts: 1 }],
+      actors: [{ name: 'transport', host: 'inline', threadId: 0, restarts: 0 }, { name: 'routing', host: 'worker', threadId: 2,
+        restarts: 1 }],
       lists: { held: 2, records: 9 },
       buckets: [1, 2, 3]
     })
@@ -101,15 +104,18 @@ directory('peers - a page of the directory as Peers, with the next cursor; the c
   await withActor(node, async (url) => {
     const first = await get(url + '/api/peers?limit=3')
     assert.is(first.status, 200)
-    const body = first.json as { peers: Array<{ id: string, name: string, address: string, status: string, lastSeen: number }>, next: string }
+    const body = first.json as { peers: Array<{ id: string, name: string, address: string, status: string, lastSeen: number }>,
+      next: string }
     assert.equal(body.peers.map(p => p.name), ['p0', 'p1', 'p2'])
-    assert.equal(body.peers[0], { id: peers[0]!.hex, name: 'p0', address: '127.0.0.1:4000', status: 'online', lastSeen: T0, key: sha256Fingerprint(peers[0]!.record.k) }, 'seen by routing at T0, after its last announce')
+    assert.equal(body.peers[0], { id: peers[0]!.hex, name: 'p0', address: '127.0.0.1:4000', status: 'online', lastSeen: T0,
+      key: sha256Fingerprint(peers[0]!.record.k) }, 'seen by routing at T0, after its last announce')
     assert.is(body.next, '3')
     assert.equal((first.json as { holders: unknown }).holders, [{ list: 0, answered: 3 }], 'how many holders of each list read answered')
     const second = await get(url + `/api/peers?limit=3&cursor=${body.next}`)
     assert.equal((second.json as { peers: Array<{ name: string }> }).peers.map(p => p.name), ['p3', 'p4'])
     assert.is((second.json as { next: unknown }).next, null)
-    assert.equal(node.asks('lists.page').map(m => [(m as Message & { cursor?: string }).cursor, (m as Message & { limit: number }).limit]), [[undefined, 3], ['3', 3]])
+    assert.equal(node.asks('lists.page').map(m => [(m as Message & { cursor?: string }).cursor, (m as Message & { limit: number }).limit]),
+      [[undefined, 3], ['3', 3]])
   })
 }))
 
@@ -129,7 +135,8 @@ directory('peers - a directory peer known offline by the live list is shown offl
   node.dead.add(4000)
   await withActor(node, async (url) => {
     await waitFor(() => node.asks('liveness.check').length === 1, { what: 'the check' })
-    await waitFor(async () => ((await get(url + '/api/peers')).json as { peers: Array<{ status: string }> }).peers[0]?.status === 'offline', { what: 'offline' })
+    await waitFor(async () => ((await get(url + '/api/peers')).json as { peers: Array<{ status: string }> }).peers[0]?.status === 'offline',
+      { what: 'offline' })
   }, { init: { staleAfter: 1000 } })
 }))
 
@@ -183,7 +190,8 @@ lookup('lookup - a live peer is answered from the live list, with its name', wit
     await waitFor(() => node.asks('routing.contacts').length > 0, { what: 'first sweep' })
     const res = await get(url + `/api/peers/${ada.hex.toUpperCase()}`)
     assert.is(res.status, 200)
-    assert.equal(res.json, { id: ada.hex, name: 'ada', address: '127.0.0.1:4000', status: 'online', lastSeen: T0, key: sha256Fingerprint(ada.record.k) })
+    assert.equal(res.json, { id: ada.hex, name: 'ada', address: '127.0.0.1:4000', status: 'online', lastSeen: T0,
+      key: sha256Fingerprint(ada.record.k) })
     assert.is(node.asks('crawler.find').length, 0)
   })
 }))
@@ -206,7 +214,8 @@ lookup('lookup - unknown locally: crawler.find on the network, then its record f
   const far = fakePeer('far-away', 4100)
   const node = fakeNode()
   node.peers.set(4100, far)
-  node.answers.set('crawler.find', m => of(reply(m, { type: 'crawler.result', target: far.id, closest: [], found: far.contact, queries: 9, bytes: 900, ms: 30 })))
+  node.answers.set('crawler.find',
+    m => of(reply(m, { type: 'crawler.result', target: far.id, closest: [], found: far.contact, queries: 9, bytes: 900, ms: 30 })))
   await withActor(node, async (url) => {
     const res = await get(url + `/api/peers/${far.hex}`)
     assert.is(res.status, 200)
@@ -242,7 +251,8 @@ lookup('lookup - a name that does not come within the deadline: the peer is answ
   const node = fakeNode({ peers: [ada] })
   node.peers.set(4100, far)
   node.answers.set('transport.query', () => NEVER)
-  node.answers.set('crawler.find', m => of(reply(m, { type: 'crawler.result', target: far.id, closest: [], found: far.contact, queries: 9, bytes: 900, ms: 30 })))
+  node.answers.set('crawler.find',
+    m => of(reply(m, { type: 'crawler.result', target: far.id, closest: [], found: far.contact, queries: 9, bytes: 900, ms: 30 })))
   await withActor(node, async (url) => {
     await waitFor(() => node.asks('routing.contacts').length > 0, { what: 'first sweep' })
     for (const p of [ada, far]) {
@@ -268,24 +278,28 @@ function homeList (idHex: string): number {
   return best
 }
 
-details('details - a table peer: its verified record (fingerprint, key, sequence, signed address), its list, in the table', withTimeout(T, async () => {
-  const ada = fakePeer('ada', 4000)
-  const node = fakeNode({ peers: [ada] })
-  await withActor(node, async (url) => {
-    await waitFor(() => node.asks('routing.contacts').length > 0, { what: 'first sweep' })
-    const res = await get(url + `/api/peers/${ada.hex}/details`)
-    assert.is(res.status, 200)
-    const d = res.json as { peer: { name: string, key: string }, record: { key: string, fingerprint: string, seq: number, address: string }, list: { index: number }, inTable: boolean, lastChecked: number | null }
-    assert.is(d.peer.name, 'ada')
-    assert.equal(d.record, { key: Buffer.from(ada.record.k).toString('hex'), fingerprint: sha256Fingerprint(ada.record.k), seq: 1, address: '127.0.0.1:4000' })
-    assert.is(d.peer.key, d.record.fingerprint)
-    assert.is(d.list.index, homeList(ada.hex))
-    assert.is(d.inTable, true)
-    const missing = await get(url + `/api/peers/${'ab'.repeat(20)}/details`)
-    assert.is(missing.status, 404)
-    assert.is(errorCode(await get(url + '/api/peers/xyz/details')), 'ERR_BAD_ID')
-  })
-}))
+details('details - a table peer: its verified record (fingerprint, key, sequence, signed address), its list, in the table',
+  withTimeout(T, async () => {
+    const ada = fakePeer('ada', 4000)
+    const node = fakeNode({ peers: [ada] })
+    await withActor(node, async (url) => {
+      await waitFor(() => node.asks('routing.contacts').length > 0, { what: 'first sweep' })
+      const res = await get(url + `/api/peers/${ada.hex}/details`)
+      assert.is(res.status, 200)
+      const d = res.json as { peer: { name: string, key: string },
+        record: { key: string, fingerprint: string, seq: number, address: string }, list: { index: number }, inTable: boolean,
+        lastChecked: number | null }
+      assert.is(d.peer.name, 'ada')
+      assert.equal(d.record, { key: Buffer.from(ada.record.k).toString('hex'), fingerprint: sha256Fingerprint(ada.record.k), seq: 1,
+        address: '127.0.0.1:4000' })
+      assert.is(d.peer.key, d.record.fingerprint)
+      assert.is(d.list.index, homeList(ada.hex))
+      assert.is(d.inTable, true)
+      const missing = await get(url + `/api/peers/${'ab'.repeat(20)}/details`)
+      assert.is(missing.status, 404)
+      assert.is(errorCode(await get(url + '/api/peers/xyz/details')), 'ERR_BAD_ID')
+    })
+  }))
 
 details('details - a BEP 5 node (204 to pc_record) has no record and the name state "none"', withTimeout(T, async () => {
   const plain = fakePeer('plain', 4001)
@@ -293,7 +307,8 @@ details('details - a BEP 5 node (204 to pc_record) has no record and the name st
   node.answers.set('transport.query', () => askError('ERR_RPC_REMOTE', '204 Method Unknown'))
   await withActor(node, async (url) => {
     await waitFor(() => node.asks('routing.contacts').length > 0, { what: 'first sweep' })
-    const d = (await get(url + `/api/peers/${plain.hex}/details`)).json as { peer: { name: string, nameState?: string, key?: string }, record: unknown }
+    const d = (await get(url + `/api/peers/${plain.hex}/details`)).json as { peer: { name: string, nameState?: string, key?: string },
+      record: unknown }
     assert.is(d.record, null)
     assert.equal([d.peer.name, d.peer.nameState, d.peer.key], ['', 'none', undefined])
   })
@@ -303,11 +318,12 @@ details('lookup stream - progress lines as the crawler reports them, then the pe
   const far = fakePeer('far-away', 4100)
   const node = fakeNode()
   node.peers.set(4100, far)
-  node.answers.set('crawler.lookup', m => of(
-    reply(m, { type: 'crawler.progress', queried: 3, responded: 2, closest: [] }, false),
-    reply(m, { type: 'crawler.progress', queried: 7, responded: 5, closest: [far.contact] }, false),
-    reply(m, { type: 'crawler.result', target: far.id, closest: [far.contact], found: null, queries: 7, bytes: 700, ms: 21 })
-  ))
+  node.answers.set('crawler.lookup', m =>
+    of(
+      reply(m, { type: 'crawler.progress', queried: 3, responded: 2, closest: [] }, false),
+      reply(m, { type: 'crawler.progress', queried: 7, responded: 5, closest: [far.contact] }, false),
+      reply(m, { type: 'crawler.result', target: far.id, closest: [far.contact], found: null, queries: 7, bytes: 700, ms: 21 })
+    ))
   await withActor(node, async (url) => {
     const res = await fetch(url + `/api/lookup/${far.hex}`)
     assert.is(res.status, 200)
@@ -315,7 +331,8 @@ details('lookup stream - progress lines as the crawler reports them, then the pe
     for await (const line of ndjson(res)) lines.push(line)
     assert.equal(lines.slice(0, 2), [{ queried: 3, responded: 2, closest: 0 }, { queried: 7, responded: 5, closest: 1 }])
     const done = lines[2] as { done: boolean, peer: { id: string, name: string, address: string }, queries: number, ms: number }
-    assert.equal([done.done, done.peer.id, done.peer.name, done.peer.address, done.queries, done.ms], [true, far.hex, 'far-away', '127.0.0.1:4100', 7, 21])
+    assert.equal([done.done, done.peer.id, done.peer.name, done.peer.address, done.queries, done.ms], [true, far.hex, 'far-away',
+      '127.0.0.1:4100', 7, 21])
     assert.equal((lines[2] as { closest: string[] }).closest, [far.hex])
     assert.is(lines.length, 3)
     assert.is(errorCode(await get(url + '/api/lookup/nope')), 'ERR_BAD_ID')
@@ -335,8 +352,10 @@ search('search - hits stream from search.query as NDJSON, then the done line', w
     assert.is(res.status, 200)
     const lines: unknown[] = []
     for await (const line of ndjson(res)) lines.push(line)
-    assert.equal(lines.slice(0, 2).map(l => [(l as { peer: { name: string } }).peer.name, (l as { via: string }).via]), [['grace', 'gossip'], ['grace-2', 'gossip']])
-    assert.equal((lines[1] as { peer: unknown }).peer, { id: peers[1]!.hex, name: 'grace-2', address: '127.0.0.1:4001', status: 'online', lastSeen: (lines[1] as { peer: { lastSeen: number } }).peer.lastSeen, key: sha256Fingerprint(peers[1]!.record.k) })
+    assert.equal(lines.slice(0, 2).map(l => [(l as { peer: { name: string } }).peer.name, (l as { via: string }).via]), [['grace',
+      'gossip'], ['grace-2', 'gossip']])
+    assert.equal((lines[1] as { peer: unknown }).peer, { id: peers[1]!.hex, name: 'grace-2', address: '127.0.0.1:4001', status: 'online',
+      lastSeen: (lines[1] as { peer: { lastSeen: number } }).peer.lastSeen, key: sha256Fingerprint(peers[1]!.record.k) })
     assert.equal({ ...(lines[2] as object), ms: 0 }, { done: true, hits: 2, ms: 0 })
     const [q] = node.asks('search.query') as Array<Message & { q: string, via: string, timeout: number }>
     assert.equal([q!.q, q!.via, q!.timeout], ['grace', 'gossip', 800])
@@ -369,7 +388,9 @@ search('search - the client going away cancels the ask (unsubscribed)', withTime
   const ada = fakePeer('ada', 4000)
   node.answers.set('search.query', m => new Observable<Message>(sub => {
     sub.next(reply(m, { type: 'search.hit', record: ada.record, via: 'local' }, false))
-    return () => { cancelled = true }
+    return () => {
+      cancelled = true
+    }
   }))
   await withActor(node, async (url) => {
     const controller = new AbortController()
@@ -424,7 +445,8 @@ metrics('metrics - per-actor messages, queues and restarts; transport counters; 
 
 metrics('metrics - gossip counters when a gossip actor answers', withTimeout(T, async () => {
   const node = fakeNode()
-  const counters = { received: 5, duplicates: 1, forwarded: 9, failed: 0, dropped: 2, malformed: 0, notesPublished: 0, notesDelivered: 0, searches: 1, hitsSent: 0, hitsReceived: 3, seenSize: 4, viewSize: 7, inFlight: 0 }
+  const counters = { received: 5, duplicates: 1, forwarded: 9, failed: 0, dropped: 2, malformed: 0, notesPublished: 0, notesDelivered: 0,
+    searches: 1, hitsSent: 0, hitsReceived: 3, seenSize: 4, viewSize: 7, inFlight: 0 }
   node.answers.set('gossip.stats', m => of(reply(m, { type: 'gossip.stats.reply', ...counters })))
   await withActor(node, async (url) => {
     const text = (await get(url + '/metrics')).text

@@ -6,20 +6,26 @@
 import { createHash } from 'node:crypto'
 import { asyncScheduler, Observable, of, throwError } from 'rxjs'
 import type { SchedulerLike } from 'rxjs'
-import {
-  createRecord, generateIdentity, idsEqual, idToHex, isTransportQuery, recordToWire, reply
-} from '@peerconnect/protocol'
+import { createRecord, generateIdentity, idsEqual, idToHex, isTransportQuery, recordToWire, reply } from '@peerconnect/protocol'
 import type { Contact, DirectoryPeer, Identity, Message, NodeId, PeerRecord } from '@peerconnect/protocol'
 import type { ActorDeps } from '@peerconnect/runtime'
 import { testDeps } from '@peerconnect/runtime/testing'
 
 export const T0 = 1_700_000_000_000
 
-export interface FakeClock { now (): number, advance (ms: number): void, set (ms: number): void }
+export interface FakeClock {
+  now(): number
+  advance(ms: number): void
+  set(ms: number): void
+}
 
 export function fakeClock (start = T0): FakeClock {
   let t = start
-  return { now: () => t, advance: ms => { t += ms }, set: ms => { t = ms } }
+  return { now: () => t, advance: ms => {
+    t += ms
+  }, set: ms => {
+    t = ms
+  } }
 }
 
 export interface FakePeer {
@@ -35,7 +41,8 @@ export interface FakePeer {
 export function fakePeer (name: string, port: number, lastSeen = T0): FakePeer {
   const identity = generateIdentity()
   const record = createRecord(identity, { name, host: '127.0.0.1', port, seq: 1 })
-  return { identity, id: identity.id, hex: idToHex(identity.id), name, record, contact: { id: identity.id, host: '127.0.0.1', port, lastSeen } }
+  return { identity, id: identity.id, hex: idToHex(identity.id), name, record,
+    contact: { id: identity.id, host: '127.0.0.1', port, lastSeen } }
 }
 
 /** An error as `deps.ask` delivers it: an Error with name and code. */
@@ -61,7 +68,7 @@ export interface FakeNode {
   /** Every ask, in order. */
   readonly asked: Message[]
   readonly ask: ActorDeps['ask']
-  asks (type: string): Message[]
+  asks(type: string): Message[]
 }
 
 export function fakeNode (opts: { clock?: FakeClock, peers?: readonly FakePeer[] } = {}): FakeNode {
@@ -84,8 +91,13 @@ export function fakeNode (opts: { clock?: FakeClock, peers?: readonly FakePeer[]
     asks: (type) => node.asked.filter(m => m.type === type)
   }
   const defaults: Record<string, Answer> = {
-    'transport.info': m => of(reply(m, { type: 'transport.info.reply', id: self.id, udp: { host: '127.0.0.1', port: 6881 }, stats: { queriesSent: 12, timeouts: 2, pending: 1, tcpPort: 6881 } })),
-    'routing.contacts': m => of(reply(m, { type: 'routing.contacts.reply', self: self.id, contacts: node.contacts.map(c => ({ ...c })), buckets: [1, 2, 3] })),
+    'transport.info': m =>
+      of(
+        reply(m, { type: 'transport.info.reply', id: self.id, udp: { host: '127.0.0.1', port: 6881 },
+          stats: { queriesSent: 12, timeouts: 2, pending: 1, tcpPort: 6881 } })
+      ),
+    'routing.contacts': m =>
+      of(reply(m, { type: 'routing.contacts.reply', self: self.id, contacts: node.contacts.map(c => ({ ...c })), buckets: [1, 2, 3] })),
     'routing.get': m => {
       const id = (m as Message & { id: NodeId }).id
       return of(reply(m, { type: 'routing.get.reply', contact: node.contacts.find(c => idsEqual(c.id, id)) ?? null }))
@@ -98,7 +110,11 @@ export function fakeNode (opts: { clock?: FakeClock, peers?: readonly FakePeer[]
         { name: 'routing', host: 'worker', threadId: 2, restarts: 1, messagesIn: 20, messagesOut: 21, queueDepth: 4, state: 'running' }
       ]
     })),
-    'lists.stats': m => of(reply(m, { type: 'lists.stats.reply', held: 2, records: 9, rejected: { ERR_BAD_SIGNATURE: 1 }, sent: { pc_list: 5 }, rounds: 4, announced: 3 })),
+    'lists.stats': m =>
+      of(
+        reply(m, { type: 'lists.stats.reply', held: 2, records: 9, rejected: { ERR_BAD_SIGNATURE: 1 }, sent: { pc_list: 5 }, rounds: 4,
+          announced: 3 })
+      ),
     'lists.page': m => {
       const { cursor, limit } = m as Message & { cursor?: string, limit: number }
       if (cursor !== undefined && !/^\d+$/.test(cursor)) return askError('ERR_BAD_CURSOR', 'bad cursor')
@@ -112,14 +128,24 @@ export function fakeNode (opts: { clock?: FakeClock, peers?: readonly FakePeer[]
       if (node.silent.has(m.to.port)) return askError('ERR_RPC_TIMEOUT', 'no reply')
       const peer = node.peers.get(m.to.port)
       if (peer === undefined) return askError('ERR_RPC_REMOTE', '204 method unknown')
-      return of(reply(m, { type: 'transport.response', from: m.to, id: peer.id, r: { id: peer.id, record: recordToWire(peer.record) }, rtt: 3, bytes: 300 }))
+      return of(
+        reply(m, { type: 'transport.response', from: m.to, id: peer.id, r: { id: peer.id, record: recordToWire(peer.record) }, rtt: 3,
+          bytes: 300 })
+      )
     },
     'liveness.check': m => {
       const { id, host, port } = m as Message & { id: NodeId, host: string, port: number }
       const alive = !node.dead.has(port)
-      return of(reply(m, { type: 'liveness.result', id, host, port, alive, via: alive ? 'udp' : null, rtt: alive ? 2 : null, checkedAt: clock.now() }))
+      return of(
+        reply(m, { type: 'liveness.result', id, host, port, alive, via: alive ? 'udp' : null, rtt: alive ? 2 : null,
+          checkedAt: clock.now() })
+      )
     },
-    'crawler.find': m => of(reply(m, { type: 'crawler.result', target: (m as Message & { id: NodeId }).id, closest: [], found: null, queries: 3, bytes: 600, ms: 12 }))
+    'crawler.find': m =>
+      of(
+        reply(m, { type: 'crawler.result', target: (m as Message & { id: NodeId }).id, closest: [], found: null, queries: 3, bytes: 600,
+          ms: 12 })
+      )
   }
   return node
 }
@@ -130,17 +156,26 @@ export function uiDeps (ask: ActorDeps['ask'], opts: { clock?: FakeClock, schedu
 }
 
 /** Search hits then a done reply, `gap` ms apart on the async scheduler (a stream, like the search owner's). */
-export function searchReplies (m: Message, records: readonly PeerRecord[], opts: { via?: 'local' | 'lists' | 'gossip', gap?: number, holders?: number } = {}): Observable<Message> {
+export function searchReplies (m: Message, records: readonly PeerRecord[],
+  opts: { via?: 'local' | 'lists' | 'gossip', gap?: number, holders?: number } = {}): Observable<Message> {
   return new Observable<Message>(sub => {
     const timers: NodeJS.Timeout[] = []
     records.forEach((record, i) => {
-      timers.push(setTimeout(() => sub.next(reply(m, { type: 'search.hit', record, via: opts.via ?? 'lists' }, false)), (opts.gap ?? 5) * (i + 1)))
+      timers.push(
+        setTimeout(() => sub.next(reply(m, { type: 'search.hit', record, via: opts.via ?? 'lists' }, false)), (opts.gap ?? 5) * (i + 1))
+      )
     })
     timers.push(setTimeout(() => {
-      sub.next(reply(m, opts.holders === undefined ? { type: 'search.done', hits: records.length, ms: 42 } : { type: 'search.done', hits: records.length, ms: 42, holders: opts.holders }))
+      sub.next(
+        reply(m, opts.holders === undefined
+          ? { type: 'search.done', hits: records.length, ms: 42 }
+          : { type: 'search.done', hits: records.length, ms: 42, holders: opts.holders })
+      )
       sub.complete()
     }, (opts.gap ?? 5) * (records.length + 1)))
-    return () => { for (const t of timers) clearTimeout(t) }
+    return () => {
+      for (const t of timers) clearTimeout(t)
+    }
   })
 }
 

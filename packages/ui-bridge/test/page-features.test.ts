@@ -19,12 +19,14 @@ async function live (backend: FakeBackend, page: Page): Promise<void> {
 }
 
 const search = suite('page search')
-search.before(async () => { browser = await launchBrowser() })
+search.before(async () => {
+  browser = await launchBrowser()
+})
 
 search('page - search hits stream in; the first is visible before the search is done', withTimeout(T, async () => {
   const release = gate()
   const backend = fakeBackend({
-    search: async function * (_q: string, opts: SearchOptions) {
+    search: async function* (_q: string, opts: SearchOptions) {
       yield { peer: peer(1, { name: 'alice' }), via: 'local' as HitSource }
       await Promise.race([release.promise, new Promise(resolve => opts.signal.addEventListener('abort', resolve))])
       yield { peer: peer(2, { name: 'alicia' }), via: 'lists' as HitSource }
@@ -45,17 +47,21 @@ search('page - search hits stream in; the first is visible before the search is 
       assert.equal([backend.searches[0]!.q, backend.searches[0]!.opts.via], ['ali', 'lists'])
       release.open()
       await page.waitForSelector('#search[data-state="done"]')
-      const rows = await page.locator('#search-results [data-search-result]').evaluateAll(els => els.map(e => [e.getAttribute('data-search-result'), e.getAttribute('data-via'), e.querySelector('.name-text')?.textContent]))
+      const rows = await page.locator('#search-results [data-search-result]').evaluateAll(els =>
+        els.map(e => [e.getAttribute('data-search-result'), e.getAttribute('data-via'), e.querySelector('.name-text')?.textContent])
+      )
       assert.equal(rows, [[peer(1).id, 'local', 'alice'], [peer(2).id, 'lists', 'alicia'], [peer(3).id, 'gossip', 'alina']])
       assert.match(await page.locator('#search-status').textContent() ?? '', /^3 hits in \d+ ms$/)
       assert.equal(errors, [])
-    } finally { await close() }
+    } finally {
+      await close()
+    }
   })
 }))
 
 search('page - a new search cancels the running one', withTimeout(T, async () => {
   const backend = fakeBackend({
-    search: async function * (q: string, opts: SearchOptions) {
+    search: async function* (q: string, opts: SearchOptions) {
       yield { peer: peer(q.length, { name: q }), via: 'local' as HitSource }
       if (q === 'first') await new Promise(resolve => opts.signal.addEventListener('abort', resolve))
     }
@@ -71,7 +77,9 @@ search('page - a new search cancels the running one', withTimeout(T, async () =>
       await page.waitForSelector('#search[data-state="done"]')
       assert.equal(await page.locator('#search-results .name-text').allTextContents(), ['second!'])
       await waitFor(() => backend.searches[0]?.opts.signal.aborted, { what: 'first search aborted' })
-    } finally { await close() }
+    } finally {
+      await close()
+    }
   })
 }))
 
@@ -80,11 +88,15 @@ search('page - an over-long query is refused on the page', withTimeout(T, async 
   await withServer(backend, {}, async ({ url }) => {
     const { page, close } = await openPage(browser, url)
     try {
-      await page.locator('#search-q').evaluate((el, v) => { (el as unknown as { value: string }).value = v }, 'é'.repeat(40))
+      await page.locator('#search-q').evaluate((el, v) => {
+        ;(el as unknown as { value: string }).value = v
+      }, 'é'.repeat(40))
       await page.press('#search-q', 'Enter')
       await page.waitForSelector('#search-status:text("at most 64 bytes")')
       assert.is(backend.searches.length, 0)
-    } finally { await close() }
+    } finally {
+      await close()
+    }
   })
 }))
 
@@ -97,7 +109,9 @@ safety('page - a hostile peer name is shown as text and runs nothing', withTimeo
   const backend = fakeBackend({
     live: [evil],
     directory: [evil],
-    search: async function * () { yield { peer: evil, via: 'gossip' as HitSource } }
+    search: async function* () {
+      yield { peer: evil, via: 'gossip' as HitSource }
+    }
   })
   await withServer(backend, {}, async ({ url }) => {
     const { page, errors, close } = await openPage(browser, url)
@@ -121,7 +135,9 @@ safety('page - a hostile peer name is shown as text and runs nothing', withTimeo
       assert.is(await page.locator('#ring img').count(), 0)
       assert.is(await page.evaluate(() => (globalThis as { __pwned?: unknown }).__pwned), undefined)
       assert.equal(errors, [])
-    } finally { await close() }
+    } finally {
+      await close()
+    }
   })
 }))
 
@@ -133,7 +149,9 @@ safety('page - the API needs the token: the page asks for it, and #token= works'
     try {
       await without.page.waitForSelector('#auth', { state: 'visible' })
       assert.is(await without.page.locator('#live-list [data-peer-id]').count(), 0)
-    } finally { await without.close() }
+    } finally {
+      await without.close()
+    }
 
     const withToken = await openPage(browser, `${url}/#token=${token}`)
     try {
@@ -142,7 +160,9 @@ safety('page - the API needs the token: the page asks for it, and #token= works'
       await withToken.page.waitForSelector('#node-name:text("test-node")')
       assert.is(await withToken.page.locator('#auth').isHidden(), true)
       assert.not.match(withToken.page.url(), token, 'the token is taken out of the address bar')
-    } finally { await withToken.close() }
+    } finally {
+      await withToken.close()
+    }
 
     const viaForm = await openPage(browser, url)
     try {
@@ -151,7 +171,9 @@ safety('page - the API needs the token: the page asks for it, and #token= works'
       await viaForm.page.press('#auth-token', 'Enter')
       await viaForm.page.waitForSelector('#node-name:text("test-node")')
       await waitFor(async () => (await viaForm.page.locator('#live-list [data-peer-id]').count()) === 2, { what: 'two live rows' })
-    } finally { await viaForm.close() }
+    } finally {
+      await viaForm.close()
+    }
   })
 }))
 
@@ -176,7 +198,9 @@ directory('page - the directory loads page by page with "load more"', withTimeou
       const ids = await rows.evaluateAll(els => els.map(e => e.getAttribute('data-peer-id')))
       assert.equal(ids, all.map(p => p.id))
       assert.equal(backend.pages.map(p => [p.cursor, p.limit]), [[undefined, 50], ['p50', 50], ['p100', 50]])
-    } finally { await close() }
+    } finally {
+      await close()
+    }
   })
 }))
 
@@ -187,7 +211,9 @@ directory('page - an empty directory says so and offers no "load more"', withTim
     try {
       await page.waitForSelector('#directory-empty', { state: 'visible' })
       assert.is(await page.locator('#directory-more').isHidden(), true)
-    } finally { await close() }
+    } finally {
+      await close()
+    }
   })
 }))
 
@@ -216,78 +242,89 @@ directory('page - lookup by id finds a peer, reports a missing one, refuses a ba
       await page.waitForSelector('#lookup-result .note.error')
       assert.is(backend.lookups.length, before)
       assert.equal(backend.lookups, [target.id, missing])
-    } finally { await close() }
+    } finally {
+      await close()
+    }
   })
 }))
 
-directory('page - a BEP 5 node is labelled "BEP 5 node" in the live list and the lookup card; an unnamed PeerConnect node "(unnamed)"', withTimeout(T, async () => {
-  const bt: Peer = { ...peer(7, { name: '' }), kind: 'bep5' }
-  const anon = peer(8, { name: '' })
-  const backend = fakeBackend({ live: [bt, anon], directory: [bt] })
-  await withServer(backend, {}, async ({ url }) => {
-    const { page, errors, close } = await openPage(browser, url)
-    try {
-      await live(backend, page)
-      const row = page.locator(`#live-list [data-peer-id="${bt.id}"] .name`)
-      await row.waitFor()
-      assert.is(await row.textContent(), 'BEP 5 node')
-      assert.is(await page.locator(`#live-list [data-peer-id="${anon.id}"] .name`).textContent(), '(unnamed)')
-      await page.fill('#lookup-id', bt.id)
-      await page.press('#lookup-id', 'Enter')
-      await page.waitForSelector(`[data-lookup-result="${bt.id}"]`)
-      assert.ok((await page.locator('[data-lookup-result]').textContent() ?? '').includes('BEP 5 node'))
-      assert.equal(errors, [])
-    } finally { await close() }
-  })
-}))
+directory('page - a BEP 5 node is labelled "BEP 5 node" in the live list and the lookup card; an unnamed PeerConnect node "(unnamed)"',
+  withTimeout(T, async () => {
+    const bt: Peer = { ...peer(7, { name: '' }), kind: 'bep5' }
+    const anon = peer(8, { name: '' })
+    const backend = fakeBackend({ live: [bt, anon], directory: [bt] })
+    await withServer(backend, {}, async ({ url }) => {
+      const { page, errors, close } = await openPage(browser, url)
+      try {
+        await live(backend, page)
+        const row = page.locator(`#live-list [data-peer-id="${bt.id}"] .name`)
+        await row.waitFor()
+        assert.is(await row.textContent(), 'BEP 5 node')
+        assert.is(await page.locator(`#live-list [data-peer-id="${anon.id}"] .name`).textContent(), '(unnamed)')
+        await page.fill('#lookup-id', bt.id)
+        await page.press('#lookup-id', 'Enter')
+        await page.waitForSelector(`[data-lookup-result="${bt.id}"]`)
+        assert.ok((await page.locator('[data-lookup-result]').textContent() ?? '').includes('BEP 5 node'))
+        assert.equal(errors, [])
+      } finally {
+        await close()
+      }
+    })
+  }))
 
-directory('page - a peer whose record says it is behind a NAT is labelled "behind NAT" in the directory; this node too, when it is', withTimeout(T, async () => {
-  const natted: Peer = { ...peer(9, { name: 'inside' }), behindNat: true }
-  const plain = peer(10, { name: 'outside' })
-  const backend = fakeBackend({ live: [plain], directory: [natted, plain], status: { behindNat: true } })
-  await withServer(backend, {}, async ({ url }) => {
-    const { page, errors, close } = await openPage(browser, url)
-    try {
-      const label = page.locator(`#directory-list [data-peer-id="${natted.id}"] [data-field="behind-nat"]`)
-      await label.waitFor()
-      assert.is(await label.textContent(), 'behind NAT')
-      await page.waitForSelector(`#directory-list [data-peer-id="${plain.id}"]`)
-      assert.is(await page.locator(`#directory-list [data-peer-id="${plain.id}"] [data-field="behind-nat"]`).count(), 0)
-      await page.waitForFunction("(document.getElementById('node-udp')?.textContent ?? '').includes('behind NAT')")
-      assert.equal(errors, [])
-    } finally { await close() }
-  })
-}))
+directory('page - a peer whose record says it is behind a NAT is labelled "behind NAT" in the directory; this node too, when it is',
+  withTimeout(T, async () => {
+    const natted: Peer = { ...peer(9, { name: 'inside' }), behindNat: true }
+    const plain = peer(10, { name: 'outside' })
+    const backend = fakeBackend({ live: [plain], directory: [natted, plain], status: { behindNat: true } })
+    await withServer(backend, {}, async ({ url }) => {
+      const { page, errors, close } = await openPage(browser, url)
+      try {
+        const label = page.locator(`#directory-list [data-peer-id="${natted.id}"] [data-field="behind-nat"]`)
+        await label.waitFor()
+        assert.is(await label.textContent(), 'behind NAT')
+        await page.waitForSelector(`#directory-list [data-peer-id="${plain.id}"]`)
+        assert.is(await page.locator(`#directory-list [data-peer-id="${plain.id}"] [data-field="behind-nat"]`).count(), 0)
+        await page.waitForFunction('(document.getElementById(\'node-udp\')?.textContent ?? \'\').includes(\'behind NAT\')')
+        assert.equal(errors, [])
+      } finally {
+        await close()
+      }
+    })
+  }))
 
 directory.run()
 
 const details = suite('page details and joining')
 
-details('page - while the swarm joins: the directory says why it is empty and fills by itself; names say what is pending', withTimeout(T, async () => {
-  const dir: Peer[] = []
-  const backend = fakeBackend({
-    live: [peer(1, { name: '', nameState: 'pending' }), peer(2, { name: '', nameState: 'none' })],
-    directory: dir
-  })
-  await withServer(backend, {}, async ({ url }) => {
-    const { page, errors, close } = await openPage(browser, url)
-    try {
-      await page.waitForSelector('#directory-empty[data-state="joining"]', { state: 'visible' })
-      assert.match(await page.locator('#directory-empty').textContent() ?? '', 'peers announce their signed records')
-      assert.match(await page.locator('#live-title').textContent() ?? '', 'routing table')
-      assert.match(await page.locator('#live-caption').textContent() ?? '', 'not every peer')
-      await page.waitForSelector(`#live-list [data-peer-id="${peer(1).id}"]`)
-      assert.is(await page.locator(`#live-list [data-peer-id="${peer(1).id}"] .name-text`).textContent(), 'looking up name…')
-      assert.is(await page.locator(`#live-list [data-peer-id="${peer(2).id}"] .name-text`).textContent(), 'BEP 5 node')
-      assert.is(await page.locator('#live-list').textContent().then(t => t?.includes('(unnamed)')), false)
-      dir.push(peer(3, { name: 'late', key: 'aaaa bbbb cccc dddd' }))
-      await page.waitForSelector(`#directory-list [data-peer-id="${peer(3).id}"]`, { timeout: 10_000 })
-      assert.is(await page.locator('#directory-empty').isHidden(), true)
-      assert.is(await page.locator(`#directory-list [data-peer-id="${peer(3).id}"] code.key`).textContent(), 'aaaa bbbb')
-      assert.equal(errors, [])
-    } finally { await close() }
-  })
-}))
+details('page - while the swarm joins: the directory says why it is empty and fills by itself; names say what is pending',
+  withTimeout(T, async () => {
+    const dir: Peer[] = []
+    const backend = fakeBackend({
+      live: [peer(1, { name: '', nameState: 'pending' }), peer(2, { name: '', nameState: 'none' })],
+      directory: dir
+    })
+    await withServer(backend, {}, async ({ url }) => {
+      const { page, errors, close } = await openPage(browser, url)
+      try {
+        await page.waitForSelector('#directory-empty[data-state="joining"]', { state: 'visible' })
+        assert.match(await page.locator('#directory-empty').textContent() ?? '', 'peers announce their signed records')
+        assert.match(await page.locator('#live-title').textContent() ?? '', 'routing table')
+        assert.match(await page.locator('#live-caption').textContent() ?? '', 'not every peer')
+        await page.waitForSelector(`#live-list [data-peer-id="${peer(1).id}"]`)
+        assert.is(await page.locator(`#live-list [data-peer-id="${peer(1).id}"] .name-text`).textContent(), 'looking up name…')
+        assert.is(await page.locator(`#live-list [data-peer-id="${peer(2).id}"] .name-text`).textContent(), 'BEP 5 node')
+        assert.is(await page.locator('#live-list').textContent().then(t => t?.includes('(unnamed)')), false)
+        dir.push(peer(3, { name: 'late', key: 'aaaa bbbb cccc dddd' }))
+        await page.waitForSelector(`#directory-list [data-peer-id="${peer(3).id}"]`, { timeout: 10_000 })
+        assert.is(await page.locator('#directory-empty').isHidden(), true)
+        assert.is(await page.locator(`#directory-list [data-peer-id="${peer(3).id}"] code.key`).textContent(), 'aaaa bbbb')
+        assert.equal(errors, [])
+      } finally {
+        await close()
+      }
+    })
+  }))
 
 details('page - the directory\'s "last seen" and status follow the live list', withTimeout(T, async () => {
   const old = Date.now() - 3_600_000
@@ -304,57 +341,65 @@ details('page - the directory\'s "last seen" and status follow the live list', w
       await waitFor(async () => (await seen.getAttribute('data-time')) === String(now), { what: 'directory row moved on' })
       assert.is(await seen.textContent(), 'just now')
       assert.is(await page.locator(`#directory-list [data-peer-id="${p.id}"]`).getAttribute('data-status'), 'offline')
-    } finally { await close() }
+    } finally {
+      await close()
+    }
   })
 }))
 
-details('page - a click on a peer opens its details: key fingerprint, sequence, list, round trip, last check; and a lookup with progress', withTimeout(T, async () => {
-  const p = peer(7, { name: 'grace', key: '3f2a 9c41 07be d5e0' })
-  const release = gate()
-  const backend = fakeBackend({
-    live: [p],
-    details: async (id) => id !== p.id
-      ? null
-      : { peer: p, record: { key: 'ef'.repeat(32), fingerprint: '3f2a 9c41 07be d5e0', seq: 42, address: '10.0.0.8:6888' }, list: { index: 12, id: '99'.repeat(20) }, inTable: true, rtt: 23.4, lastChecked: Date.now() - 65_000 },
-    lookup: async function * (id, signal) {
-      yield { queried: 4, responded: 3, closest: 3 }
-      await Promise.race([release.promise, aborted(signal)])
-      yield { done: true as const, peer: id === p.id ? p : null, closest: [p.id], queries: 11, ms: 40 }
-    }
-  })
-  await withServer(backend, {}, async ({ url }) => {
-    const { page, errors, close } = await openPage(browser, url)
-    try {
-      await page.click(`#live-list [data-peer-id="${p.id}"]`)
-      await page.waitForSelector(`#peer-details[open] [data-details="${p.id}"]`)
-      const field = async (name: string): Promise<string | null> => await page.locator(`#peer-details [data-field="${name}"]`).textContent()
-      assert.is(await field('fingerprint'), '3f2a 9c41 07be d5e0')
-      assert.is(await field('seq'), '42')
-      assert.is(await field('signed-address'), '10.0.0.8:6888')
-      assert.match(await field('list') ?? '', /^list 12 /)
-      assert.is(await field('rtt'), '23 ms')
-      assert.is(await field('checked'), '1 min ago')
-      assert.is(await field('in-table'), 'in this node\'s table')
-      assert.is(await page.locator('#peer-details-title').textContent(), 'grace')
-      await page.click('#peer-details-lookup-button')
-      await page.waitForSelector('#peer-details-lookup [data-lookup-progress="4"]')
-      assert.match(await page.locator('#peer-details-lookup').textContent() ?? '', 'asked 4 nodes, 3 answered')
-      release.open()
-      await page.waitForSelector(`#peer-details-lookup [data-lookup-result="${p.id}"]`)
-      assert.match(await page.locator('#peer-details-lookup').textContent() ?? '', 'found with 11 queries in 40 ms')
-      await page.click('#peer-details-close')
-      await page.waitForSelector('#peer-details', { state: 'hidden' })
-      assert.equal(errors, [])
-    } finally { await close() }
-  })
-}))
+details('page - a click on a peer opens its details: key fingerprint, sequence, list, round trip, last check; and a lookup with progress',
+  withTimeout(T, async () => {
+    const p = peer(7, { name: 'grace', key: '3f2a 9c41 07be d5e0' })
+    const release = gate()
+    const backend = fakeBackend({
+      live: [p],
+      details: async (id) =>
+        id !== p.id
+          ? null
+          : { peer: p, record: { key: 'ef'.repeat(32), fingerprint: '3f2a 9c41 07be d5e0', seq: 42, address: '10.0.0.8:6888' },
+            list: { index: 12, id: '99'.repeat(20) }, inTable: true, rtt: 23.4, lastChecked: Date.now() - 65_000 },
+      lookup: async function* (id, signal) {
+        yield { queried: 4, responded: 3, closest: 3 }
+        await Promise.race([release.promise, aborted(signal)])
+        yield { done: true as const, peer: id === p.id ? p : null, closest: [p.id], queries: 11, ms: 40 }
+      }
+    })
+    await withServer(backend, {}, async ({ url }) => {
+      const { page, errors, close } = await openPage(browser, url)
+      try {
+        await page.click(`#live-list [data-peer-id="${p.id}"]`)
+        await page.waitForSelector(`#peer-details[open] [data-details="${p.id}"]`)
+        const field = async (name: string): Promise<string | null> =>
+          await page.locator(`#peer-details [data-field="${name}"]`).textContent()
+        assert.is(await field('fingerprint'), '3f2a 9c41 07be d5e0')
+        assert.is(await field('seq'), '42')
+        assert.is(await field('signed-address'), '10.0.0.8:6888')
+        assert.match(await field('list') ?? '', /^list 12 /)
+        assert.is(await field('rtt'), '23 ms')
+        assert.is(await field('checked'), '1 min ago')
+        assert.is(await field('in-table'), 'in this node\'s table')
+        assert.is(await page.locator('#peer-details-title').textContent(), 'grace')
+        await page.click('#peer-details-lookup-button')
+        await page.waitForSelector('#peer-details-lookup [data-lookup-progress="4"]')
+        assert.match(await page.locator('#peer-details-lookup').textContent() ?? '', 'asked 4 nodes, 3 answered')
+        release.open()
+        await page.waitForSelector(`#peer-details-lookup [data-lookup-result="${p.id}"]`)
+        assert.match(await page.locator('#peer-details-lookup').textContent() ?? '', 'found with 11 queries in 40 ms')
+        await page.click('#peer-details-close')
+        await page.waitForSelector('#peer-details', { state: 'hidden' })
+        assert.equal(errors, [])
+      } finally {
+        await close()
+      }
+    })
+  }))
 
 details('page - the lookup box shows its progress while the lookup runs', withTimeout(T, async () => {
   const target = peer(9, { name: 'far' })
   const release = gate()
   const backend = fakeBackend({
     directory: [target],
-    lookup: async function * (_id, signal) {
+    lookup: async function* (_id, signal) {
       yield { queried: 2, responded: 1, closest: 1 }
       yield { queried: 9, responded: 6, closest: 8 }
       await Promise.race([release.promise, aborted(signal)])
@@ -370,7 +415,9 @@ details('page - the lookup box shows its progress while the lookup runs', withTi
       assert.match(await page.locator('#lookup-result').textContent() ?? '', 'asked 9 nodes, 6 answered, 8 closest so far')
       release.open()
       await page.waitForSelector(`#lookup-result [data-lookup-result="${target.id}"]`)
-    } finally { await close() }
+    } finally {
+      await close()
+    }
   })
 }))
 
@@ -379,15 +426,20 @@ details.run()
 const look = suite('page look')
 
 look('page - screenshots of a populated page (wide, dark, narrow)', withTimeout(T, async () => {
-  const names = ['atlas', 'borealis', 'cinder', 'delta-relay', 'ember', 'fjord', 'granite', 'harbor', 'ion', 'juniper', 'kestrel', 'lumen', 'meridian', 'nimbus', 'onyx', 'polaris', 'quartz', 'raven', 'sable', 'tundra', 'umbra', 'vesper']
+  const names = ['atlas', 'borealis', 'cinder', 'delta-relay', 'ember', 'fjord', 'granite', 'harbor', 'ion', 'juniper', 'kestrel', 'lumen',
+    'meridian', 'nimbus', 'onyx', 'polaris', 'quartz', 'raven', 'sable', 'tundra', 'umbra', 'vesper']
   const now = Date.now()
-  const livePeers: Peer[] = names.map((name, i) => peer(i + 1, { name, status: i % 6 === 4 ? 'offline' : 'online', lastSeen: now - i * 9_000 }))
-  const dir: Peer[] = Array.from({ length: 80 }, (_, i) => peer(100 + i, { name: `node-${(100 + i).toString(36)}`, lastSeen: now - i * 60_000 }))
+  const livePeers: Peer[] = names.map((name, i) =>
+    peer(i + 1, { name, status: i % 6 === 4 ? 'offline' : 'online', lastSeen: now - i * 9_000 })
+  )
+  const dir: Peer[] = Array.from({ length: 80 },
+    (_, i) => peer(100 + i, { name: `node-${(100 + i).toString(36)}`, lastSeen: now - i * 60_000 }))
   const backend = fakeBackend({
     live: livePeers,
     directory: dir,
-    status: { buckets: [0, 0, 0, 0, 1, 2, 4, 8, 8, 8, 7, 5, 3, 2, 1, 1, 0, 0, 0, 0].concat(Array(140).fill(0)), uptime: 3 * 3600_000 + 17 * 60_000 },
-    search: async function * () {
+    status: { buckets: [0, 0, 0, 0, 1, 2, 4, 8, 8, 8, 7, 5, 3, 2, 1, 1, 0, 0, 0, 0].concat(Array(140).fill(0)),
+      uptime: 3 * 3600_000 + 17 * 60_000 },
+    search: async function* () {
       yield { peer: livePeers[1]!, via: 'local' as HitSource }
       yield { peer: dir[3]!, via: 'lists' as HitSource }
       yield { peer: dir[9]!, via: 'gossip' as HitSource }
@@ -415,10 +467,14 @@ look('page - screenshots of a populated page (wide, dark, narrow)', withTimeout(
         const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth')
         assert.is(overflow, 0, `${shot.file}: no horizontal scrolling`)
         assert.equal(errors, [])
-      } finally { await close() }
+      } finally {
+        await close()
+      }
     }
   })
 }))
 
-look.after(async () => { await browser.close() })
+look.after(async () => {
+  await browser.close()
+})
 look.run()

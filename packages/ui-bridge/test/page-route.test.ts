@@ -34,13 +34,15 @@ page('page - GET / is the page with a strict CSP', withTimeout(T, async () => {
       assert.is(a.text, HTML)
       assert.is(a.headers.get('content-type'), 'text/html; charset=utf-8')
       const csp = a.headers.get('content-security-policy') ?? ''
-      assert.match(csp, "script-src 'self'")
-      assert.match(csp, "frame-ancestors 'none'")
+      assert.match(csp, 'script-src \'self\'')
+      assert.match(csp, 'frame-ancestors \'none\'')
       assert.not.match(csp, 'unsafe-inline')
       assert.is(a.headers.get('x-frame-options'), 'DENY')
       assert.is(a.headers.get('cache-control'), 'no-cache')
     })
-  } finally { s.remove() }
+  } finally {
+    s.remove()
+  }
 }))
 
 page('page - fingerprinted assets are served with long caching and the right type', withTimeout(T, async () => {
@@ -58,7 +60,9 @@ page('page - fingerprinted assets are served with long caching and the right typ
       assert.is(icon.status, 200)
       assert.is(icon.headers.get('content-type'), 'image/svg+xml')
     })
-  } finally { s.remove() }
+  } finally {
+    s.remove()
+  }
 }))
 
 page('page - an unchanged file answers 304 to its etag', withTimeout(T, async () => {
@@ -74,21 +78,26 @@ page('page - an unchanged file answers 304 to its etag', withTimeout(T, async ()
       const other = await get(`${url}/static/app-abc123.js`, { 'if-none-match': '"other"' })
       assert.is(other.status, 200)
     })
-  } finally { s.remove() }
+  } finally {
+    s.remove()
+  }
 }))
 
 page('page - nothing outside the built files is reachable', withTimeout(T, async () => {
   const s = site()
   try {
     await withServer(fakeBackend(), { assetsDir: s.dir }, async ({ url }) => {
-      for (const path of ['/static/../secret.txt', '/static/%2e%2e/secret.txt', '/static/..%2fsecret.txt', '/static/..%5csecret.txt', '/secret.txt', '/index.html/', '/static/', '/static/nope.js', '/static/app-abc123.js%00.png', '/static//etc/passwd']) {
+      for (const path of ['/static/../secret.txt', '/static/%2e%2e/secret.txt', '/static/..%2fsecret.txt', '/static/..%5csecret.txt',
+        '/secret.txt', '/index.html/', '/static/', '/static/nope.js', '/static/app-abc123.js%00.png', '/static//etc/passwd']) {
         const a = await get(url + path)
         assert.ok(a.status === 404 || a.status === 400, `${path} gave ${a.status}`)
         assert.not.match(a.text, 'not under static', path)
       }
       assert.is(errorCode(await get(`${url}/static/nope.js`)), 'ERR_NOT_FOUND')
     })
-  } finally { s.remove() }
+  } finally {
+    s.remove()
+  }
 }))
 
 page('page - an unbuilt page is a 503 that says how to build it', withTimeout(T, async () => {
@@ -101,7 +110,9 @@ page('page - an unbuilt page is a 503 that says how to build it', withTimeout(T,
       assert.match(a.text, 'build:web')
       assert.is((await get(`${url}/api/status`)).status, 200)
     })
-  } finally { rmSync(dir, { recursive: true, force: true }) }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 }))
 
 page('page - loads without the token when the API needs one', withTimeout(T, async () => {
@@ -112,7 +123,9 @@ page('page - loads without the token when the API needs one', withTimeout(T, asy
       assert.is((await get(`${url}/static/app-abc123.js`)).status, 200)
       assert.is((await get(`${url}/api/status`)).status, 401)
     })
-  } finally { s.remove() }
+  } finally {
+    s.remove()
+  }
 }))
 
 page.run()
@@ -127,7 +140,9 @@ assets('assets - every file is keyed by its URL path; a missing directory is emp
     assert.is(map.get('/static/app-abc123.js')?.immutable, true)
     assert.is(map.get('/index.html')?.immutable, false)
     assert.is(loadAssets(join(s.dir, 'missing')).size, 0)
-  } finally { s.remove() }
+  } finally {
+    s.remove()
+  }
 })
 
 assets('assets - the committed build has the page and its scripts', () => {

@@ -13,9 +13,11 @@ const T = 45_000
 let browser: Browser
 
 function livePeersOf (n: number): Peer[] {
-  const names = ['atlas', 'borealis', 'cinder', 'delta-relay', 'ember', 'fjord', 'granite', 'harbor', 'ion', 'juniper', 'kestrel', 'lumen', 'meridian', 'nimbus', 'onyx', 'polaris', 'quartz', 'raven', 'sable', 'tundra', 'umbra', 'vesper', 'willow', 'zephyr']
+  const names = ['atlas', 'borealis', 'cinder', 'delta-relay', 'ember', 'fjord', 'granite', 'harbor', 'ion', 'juniper', 'kestrel', 'lumen',
+    'meridian', 'nimbus', 'onyx', 'polaris', 'quartz', 'raven', 'sable', 'tundra', 'umbra', 'vesper', 'willow', 'zephyr']
   const now = Date.now()
-  return Array.from({ length: n }, (_, i) => peer(i + 1, { name: names[i % names.length]!, status: i % 5 === 3 ? 'offline' : 'online', lastSeen: now - i * 7_000 }))
+  return Array.from({ length: n },
+    (_, i) => peer(i + 1, { name: names[i % names.length]!, status: i % 5 === 3 ? 'offline' : 'online', lastSeen: now - i * 7_000 }))
 }
 
 /** The list (0..19) whose id floor(i · 2^160 / 20) is closest by XOR to `idHex`, computed exactly. */
@@ -33,7 +35,9 @@ async function ready (backend: FakeBackend, page: import('playwright-core').Page
 }
 
 const live = suite('page live peers')
-live.before(async () => { browser = await launchBrowser() })
+live.before(async () => {
+  browser = await launchBrowser()
+})
 
 live('page - shows this node and lists the live peers', withTimeout(T, async () => {
   const peers = livePeersOf(6)
@@ -58,7 +62,9 @@ live('page - shows this node and lists the live peers', withTimeout(T, async () 
       assert.is(await page.locator('#buckets [data-bucket="4"]').getAttribute('data-count'), '8')
       assert.is(await page.locator('#actors [data-actor]').count(), 2)
       assert.equal(errors, [])
-    } finally { await close() }
+    } finally {
+      await close()
+    }
   })
 }))
 
@@ -77,7 +83,9 @@ live('page - a peer.status offline event turns the peer offline', withTimeout(T,
       assert.match(await page.locator('#live-counts').textContent() ?? '', '3 peers · 2 online')
       assert.is(await page.locator(`#ring [data-ring-peer="${target.id}"]`).getAttribute('class'), 'ring-peer offline')
       assert.equal(errors, [])
-    } finally { await close() }
+    } finally {
+      await close()
+    }
   })
 }))
 
@@ -94,7 +102,9 @@ live('page - peer.added and peer.removed events add and remove rows', withTimeou
       backend.emit({ type: 'peer.removed', peer: peers[0]! })
       await page.waitForSelector(`#live-list [data-peer-id="${peers[0]!.id}"]`, { state: 'detached' })
       assert.is(await page.locator('#live-list [data-peer-id]').count(), 2)
-    } finally { await close() }
+    } finally {
+      await close()
+    }
   })
 }))
 
@@ -107,7 +117,9 @@ live('page - the live list can be filtered', withTimeout(T, async () => {
       await page.fill('#live-filter', 'ember')
       await waitFor(async () => (await page.locator('#live-list [data-peer-id]').count()) === 1, { what: 'filtered' })
       assert.is(await page.locator('#live-list .name-text').textContent(), 'ember')
-    } finally { await close() }
+    } finally {
+      await close()
+    }
   })
 }))
 
@@ -133,5 +145,7 @@ live('page - the WebSocket reconnects when the server comes back', withTimeout(T
   }
 }))
 
-live.after(async () => { await browser.close() })
+live.after(async () => {
+  await browser.close()
+})
 live.run()

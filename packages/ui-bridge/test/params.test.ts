@@ -21,7 +21,8 @@ id('id - 40 hex characters, lower-cased', () => {
 })
 
 id('id - anything else is ERR_BAD_ID', () => {
-  for (const x of ['', 'a', 'a'.repeat(39), 'a'.repeat(41), 'g'.repeat(40), ' ' + 'a'.repeat(39), 'a'.repeat(39) + '\n', '0x' + 'a'.repeat(38), ...WEIRD]) {
+  for (const x of ['', 'a', 'a'.repeat(39), 'a'.repeat(41), 'g'.repeat(40), ' ' + 'a'.repeat(39), 'a'.repeat(39) + '\n',
+    '0x' + 'a'.repeat(38), ...WEIRD]) {
     assert.is(code(parseId(x)), 'ERR_BAD_ID', String(typeof x === 'symbol' ? 'symbol' : x))
   }
 })
@@ -65,7 +66,8 @@ small('timeout - 3000 by default, else an integer 100..30000', () => {
   assert.is(value(parseTimeout('100')), 100)
   assert.is(value(parseTimeout('30000')), 30000)
   assert.is(value(parseTimeout('0250')), 250)
-  for (const x of ['99', '30001', '-1', '1.5', '1e3', ' 500', '500 ', '0x100', 'Infinity', 'NaN', '9'.repeat(20), ...WEIRD.filter(w => w !== undefined)]) {
+  for (const x of ['99', '30001', '-1', '1.5', '1e3', ' 500', '500 ', '0x100', 'Infinity', 'NaN', '9'.repeat(20),
+    ...WEIRD.filter(w => w !== undefined)]) {
     assert.is(code(parseTimeout(x)), 'ERR_BAD_TIMEOUT', String(typeof x === 'symbol' ? 'symbol' : x))
   }
 })
@@ -83,7 +85,9 @@ small('cursor - absent or empty is the first page; printable ASCII up to 512', (
   assert.is(value(parseCursor('')), undefined)
   assert.is(value(parseCursor('3:17')), '3:17')
   assert.is(value(parseCursor('x'.repeat(512))), 'x'.repeat(512))
-  for (const x of ['x'.repeat(513), 'a b', 'é', 'a\u0000', ...WEIRD.filter(w => w !== undefined)]) assert.is(code(parseCursor(x)), 'ERR_BAD_CURSOR')
+  for (const x of ['x'.repeat(513), 'a b', 'é', 'a\u0000', ...WEIRD.filter(w => w !== undefined)]) {
+    assert.is(code(parseCursor(x)), 'ERR_BAD_CURSOR')
+  }
 })
 
 small.run()
@@ -108,7 +112,9 @@ whole('search params - defaults and values; the first bad field is reported', ()
 })
 
 whole('guards never throw, whatever they are given', () => {
-  const inputs: unknown[] = [...WEIRD, Object.create(null), new Proxy({}, { get: () => 'x' }), { q: { toString: () => { throw new Error('x') } } }]
+  const inputs: unknown[] = [...WEIRD, Object.create(null), new Proxy({}, { get: () => 'x' }), { q: { toString: () => {
+    throw new Error('x')
+  } } }]
   for (const x of inputs) {
     for (const fn of [parseId, parseQuery, parseVia, parseTimeout, parseCursor, parseLimit, parsePageParams, parseSearchParams]) {
       const r = fn(x as never) as Parsed<unknown>

@@ -22,9 +22,19 @@ catalogue('catalogue - ui.ready / ui.info / ui.info.reply guards accept the real
 
 catalogue('catalogue - and refuse everything else, never throwing', () => {
   for (const x of [
-    null, undefined, 7, 'ui.ready', {}, { type: 'ui.ready' }, { type: 'ui.ready', url: 42 }, { type: 'ui.ready', url: 'ftp://x' },
-    { type: 'ui.ready', url: 'http://a b' }, { type: 'ui.ready', url: 'http://' + 'x'.repeat(400) }, { type: 'ui.info.reply', url: '' },
-    { type: 'ui.info.reply' }, { type: 'ui.info.other', url: 'http://x' }
+    null,
+    undefined,
+    7,
+    'ui.ready',
+    {},
+    { type: 'ui.ready' },
+    { type: 'ui.ready', url: 42 },
+    { type: 'ui.ready', url: 'ftp://x' },
+    { type: 'ui.ready', url: 'http://a b' },
+    { type: 'ui.ready', url: 'http://' + 'x'.repeat(400) },
+    { type: 'ui.info.reply', url: '' },
+    { type: 'ui.info.reply' },
+    { type: 'ui.info.other', url: 'http://x' }
   ]) {
     assert.not.ok(isUiReady(x) || isUiInfoReply(x), JSON.stringify(x))
   }
@@ -51,7 +61,8 @@ peers('to-peer - a contact with a name; online unless told', () => {
 peers('to-peer - a record: name, id and the address from its compact form; a bad address gives undefined', () => {
   const identity = generateIdentity()
   const record = createRecord(identity, { name: 'grace', host: '192.168.1.20', port: 7000, seq: 3 })
-  assert.equal(recordPeer(record, { lastSeen: 9 }), { id: Buffer.from(identity.id).toString('hex'), name: 'grace', address: '192.168.1.20:7000', status: 'online', lastSeen: 9, key: sha256Fingerprint(record.k) })
+  assert.equal(recordPeer(record, { lastSeen: 9 }), { id: Buffer.from(identity.id).toString('hex'), name: 'grace',
+    address: '192.168.1.20:7000', status: 'online', lastSeen: 9, key: sha256Fingerprint(record.k) })
   assert.is(recordPeer({ ...record, a: new Uint8Array(3) }, { lastSeen: 9 }), undefined)
   const natted = createRecord(identity, { name: 'grace', host: '10.231.0.200', port: 7000, seq: 4, readOnly: true })
   assert.is(recordPeer(natted, { lastSeen: 9 })?.behindNat, true, 'a read-only record: behind NAT')
@@ -60,7 +71,8 @@ peers('to-peer - a record: name, id and the address from its compact form; a bad
 
 peers('to-peer - a directory entry: online, last seen at its announce, unless the live list knows better', () => {
   const record = createRecord(generateIdentity(), { name: 'x', host: '127.0.0.1', port: 1, seq: 1 })
-  assert.equal([directoryPeer({ record, list: 0, seenAt: 100 }, undefined)?.status, directoryPeer({ record, list: 0, seenAt: 100 }, undefined)?.lastSeen], ['online', 100])
+  assert.equal([directoryPeer({ record, list: 0, seenAt: 100 }, undefined)?.status,
+    directoryPeer({ record, list: 0, seenAt: 100 }, undefined)?.lastSeen], ['online', 100])
   const live = { id: '', name: 'x', address: '', status: 'offline' as const, lastSeen: 300 }
   const p = directoryPeer({ record, list: 0, seenAt: 100 }, live)
   assert.equal([p?.status, p?.lastSeen], ['offline', 300])
@@ -72,26 +84,39 @@ const asking = suite('parts - askFor')
 
 asking('askFor - resolves with the last reply when it passes the guard', withTimeout(2000, async () => {
   const info = { type: 'transport.info.reply', re: 1, end: true, id: randomId(), udp: { host: '127.0.0.1', port: 1 }, stats: {} }
-  const got = await askFor(() => of({ type: 'x', re: 1, end: false } as Message, info as Message), { type: 'transport.info' }, { guard: isTransportInfoReply, timeout: 100 })
+  const got = await askFor(() => of({ type: 'x', re: 1, end: false } as Message, info as Message), { type: 'transport.info' }, {
+    guard: isTransportInfoReply,
+    timeout: 100
+  })
   assert.is(got, info)
 }))
 
 asking('askFor - passes the timeout on; the ask\'s error rejects with its code', withTimeout(2000, async () => {
   const seen: Array<number | undefined> = []
-  const p = askFor((_m, o) => { seen.push(o?.timeout); return throwError(() => Object.assign(new Error('x'), { code: 'ERR_ASK_TIMEOUT' })) }, { type: 'a' }, { guard: isUiReady, timeout: 1234 })
+  const p = askFor((_m, o) => {
+    seen.push(o?.timeout)
+    return throwError(() => Object.assign(new Error('x'), { code: 'ERR_ASK_TIMEOUT' }))
+  }, { type: 'a' }, { guard: isUiReady, timeout: 1234 })
   await rejects(p, 'ERR_ASK_TIMEOUT')
   assert.equal(seen, [1234])
 }))
 
 asking('askFor - a reply that fails the guard, or no reply, is ERR_UNEXPECTED_REPLY', withTimeout(2000, async () => {
-  await rejects(askFor(() => of({ type: 'wrong', re: 1, end: true } as Message), { type: 'a' }, { guard: isUiReady, timeout: 100 }), 'ERR_UNEXPECTED_REPLY')
+  await rejects(askFor(() => of({ type: 'wrong', re: 1, end: true } as Message), { type: 'a' }, { guard: isUiReady, timeout: 100 }),
+    'ERR_UNEXPECTED_REPLY')
   await rejects(askFor(() => of(), { type: 'a' }, { guard: isUiReady, timeout: 100 }), 'ERR_UNEXPECTED_REPLY')
 }))
 
 asking('askFor - aborting unsubscribes and rejects ERR_ABORTED; an already aborted signal asks nothing', withTimeout(2000, async () => {
   let unsubscribed = false
   let asked = 0
-  const ask = (): Observable<Message> => new Observable<Message>(() => { asked++; return () => { unsubscribed = true } })
+  const ask = (): Observable<Message> =>
+    new Observable<Message>(() => {
+      asked++
+      return () => {
+        unsubscribed = true
+      }
+    })
   const controller = new AbortController()
   const p = askFor(ask, { type: 'a' }, { guard: isUiReady, timeout: 100, signal: controller.signal })
   controller.abort()
@@ -121,7 +146,10 @@ iterable('iterable - values pushed later wake the reader; leaving the loop early
   let unsubscribed = false
   const tracked = new Observable<number>(sub => {
     const inner = source.subscribe(sub)
-    return () => { unsubscribed = true; inner.unsubscribe() }
+    return () => {
+      unsubscribed = true
+      inner.unsubscribe()
+    }
   })
   const got: number[] = []
   const reading = (async () => {
@@ -130,7 +158,11 @@ iterable('iterable - values pushed later wake the reader; leaving the loop early
       if (v === 2) break
     }
   })()
-  setTimeout(() => { source.next(1); source.next(2); source.next(3) }, 5)
+  setTimeout(() => {
+    source.next(1)
+    source.next(2)
+    source.next(3)
+  }, 5)
   await reading
   assert.equal(got, [1, 2])
   assert.ok(unsubscribed)
@@ -139,7 +171,9 @@ iterable('iterable - values pushed later wake the reader; leaving the loop early
 iterable('iterable - the signal ends the iteration and unsubscribes', withTimeout(2000, async () => {
   const controller = new AbortController()
   let unsubscribed = false
-  const it = toAsyncIterable(new Observable<number>(() => () => { unsubscribed = true }), controller.signal)[Symbol.asyncIterator]()
+  const it = toAsyncIterable(new Observable<number>(() => () => {
+    unsubscribed = true
+  }), controller.signal)[Symbol.asyncIterator]()
   const next = it.next()
   controller.abort()
   assert.equal(await next, { value: undefined, done: true })
@@ -154,15 +188,16 @@ const misc = suite('parts - settings and names of metrics')
 
 misc('settings - defaults, and bad numbers fall back to them', () => {
   const s = settingsOf({ name: 'x' })
-  assert.equal([s.host, s.port, s.token, s.checkInterval, s.staleAfter, s.processMetrics], ['127.0.0.1', 0, undefined, CHECK_INTERVAL, STALE_AFTER, true])
+  assert.equal([s.host, s.port, s.token, s.checkInterval, s.staleAfter, s.processMetrics], ['127.0.0.1', 0, undefined, CHECK_INTERVAL,
+    STALE_AFTER, true])
   const bad = settingsOf({ name: 'x', checkInterval: -1, staleAfter: Number.NaN, maxChecks: 0, processMetrics: false })
   assert.equal([bad.checkInterval, bad.staleAfter, bad.maxChecks > 0, bad.processMetrics], [CHECK_INTERVAL, STALE_AFTER, true, false])
   assert.is(settingsOf({ name: 42 as unknown as string }).name, '')
 })
 
 misc('snake - camelCase counter names become snake_case', () => {
-  assert.equal(['queriesSent', 'droppedRateLimited', 'sent', 'rttContacts', 'hitsReceived'].map(snake),
-    ['queries_sent', 'dropped_rate_limited', 'sent', 'rtt_contacts', 'hits_received'])
+  assert.equal(['queriesSent', 'droppedRateLimited', 'sent', 'rttContacts', 'hitsReceived'].map(snake), ['queries_sent',
+    'dropped_rate_limited', 'sent', 'rtt_contacts', 'hits_received'])
 })
 
 misc.run()

@@ -17,7 +17,8 @@ adding('view - a new contact is a peer.added with an empty name, online, its add
   const view = createPeerView()
   const c = contact(4000, T0 + 5)
   const e = view.add(c)
-  assert.equal(e, { type: 'peer.added', peer: { id: idToHex(c.id), name: '', address: '127.0.0.1:4000', status: 'online', lastSeen: T0 + 5, nameState: 'pending' } })
+  assert.equal(e, { type: 'peer.added',
+    peer: { id: idToHex(c.id), name: '', address: '127.0.0.1:4000', status: 'online', lastSeen: T0 + 5, nameState: 'pending' } })
   assert.is(view.size, 1)
   assert.equal(view.get(idToHex(c.id)), e!.peer)
 })
@@ -131,7 +132,8 @@ status('view - a check of another address, of an unknown id, or older than the l
   assert.is(view.checked({ id: c.id, host: '127.0.0.2', port: c.port, alive: false, checkedAt: T0 + 100 }), undefined)
   assert.is(view.checked({ id: randomId(), host: c.host, port: c.port, alive: false, checkedAt: T0 + 100 }), undefined)
   view.checked({ id: c.id, host: c.host, port: c.port, alive: true, checkedAt: T0 + 300 })
-  assert.is(view.checked({ id: c.id, host: c.host, port: c.port, alive: false, checkedAt: T0 + 200 }), undefined, 'older than the last check')
+  assert.is(view.checked({ id: c.id, host: c.host, port: c.port, alive: false, checkedAt: T0 + 200 }), undefined,
+    'older than the last check')
   assert.is(view.get(idToHex(c.id))?.status, 'online')
 })
 
@@ -155,7 +157,9 @@ sync('view - sync adds the new, updates the known and removes the gone, each wit
   view.add(b)
   const events = view.sync([{ ...b, port: 5001 }, c])
   assert.equal(events.map(e => [e.type, e.peer.id]).sort(), [
-    ['peer.added', idToHex(c.id)], ['peer.removed', idToHex(a.id)], ['peer.status', idToHex(b.id)]
+    ['peer.added', idToHex(c.id)],
+    ['peer.removed', idToHex(a.id)],
+    ['peer.status', idToHex(b.id)]
   ].sort())
   assert.equal(view.peers().map(p => p.id).sort(), [idToHex(b.id), idToHex(c.id)].sort())
 })
@@ -222,7 +226,8 @@ bep5('view - a BEP 5-only contact is added named \'\' with kind bep5, and is nev
   const bt = { ...contact(4000), pc: false }
   const ours = { ...contact(4001), pc: true }
   const e = view.add(bt)
-  assert.equal(e?.peer, { id: idToHex(bt.id), name: '', address: '127.0.0.1:4000', status: 'online', lastSeen: T0, nameState: 'none', kind: 'bep5' })
+  assert.equal(e?.peer, { id: idToHex(bt.id), name: '', address: '127.0.0.1:4000', status: 'online', lastSeen: T0, nameState: 'none',
+    kind: 'bep5' })
   view.add(ours)
   assert.equal(view.unnamed(), [idToHex(ours.id)], 'only the PeerConnect node waits for a name')
   assert.is(view.named(idToHex(bt.id), 'mallory'), undefined, 'a BEP 5 node has no record: no name sticks')

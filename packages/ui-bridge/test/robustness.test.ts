@@ -15,7 +15,9 @@ function raw (port: number, bytes: string | Buffer): Promise<string> {
     const socket = connect(port, '127.0.0.1')
     let got = ''
     socket.setEncoding('latin1')
-    socket.on('data', d => { got += d })
+    socket.on('data', d => {
+      got += d
+    })
     socket.on('error', () => {})
     socket.on('close', () => resolve(got))
     socket.on('connect', () => {
@@ -111,7 +113,8 @@ flood('robustness - a parallel flood of malformed and valid requests leaves the 
     }
     const results = await Promise.allSettled(jobs)
     assert.is(results.length, 6 * (MALFORMED.length + 3))
-    const answers = await Promise.all([get(`${url}/api/status`), get(`${url}/api/peers`), get(`${url}/api/peers/${peer(1).id}`), get(`${url}/metrics`)])
+    const answers = await Promise.all([get(`${url}/api/status`), get(`${url}/api/peers`), get(`${url}/api/peers/${peer(1).id}`),
+      get(`${url}/metrics`)])
     assert.equal(answers.map(a => a.status), [200, 200, 200, 200])
     const metrics = answers[3]!.text
     assert.not.match(metrics, /status="5\d\d"/, 'no request was answered with a 5xx')
@@ -121,12 +124,14 @@ flood('robustness - a parallel flood of malformed and valid requests leaves the 
 flood('robustness - many clients that connect and vanish mid-search leave nothing running', withTimeout(T, async () => {
   let running = 0
   const backend = fakeBackend({
-    search: async function * (_q, opts) {
+    search: async function* (_q, opts) {
       running++
       try {
         yield { peer: peer(1), via: 'local' }
         await new Promise<void>(resolve => opts.signal.addEventListener('abort', () => resolve(), { once: true }))
-      } finally { running-- }
+      } finally {
+        running--
+      }
     }
   })
   await withServer(backend, {}, async ({ url }) => {
@@ -138,7 +143,9 @@ flood('robustness - many clients that connect and vanish mid-search leave nothin
       await reader.read()
       client.abort()
     }))
-    await Promise.all(Array.from({ length: 40 }, async () => await raw(port, 'GET /api/search?q=x&timeout=30000 HTTP/1.1\r\nHost: x\r\n\r\n')))
+    await Promise.all(
+      Array.from({ length: 40 }, async () => await raw(port, 'GET /api/search?q=x&timeout=30000 HTTP/1.1\r\nHost: x\r\n\r\n'))
+    )
     const deadline = Date.now() + 10_000
     while (running > 0 && Date.now() < deadline) await new Promise(resolve => setTimeout(resolve, 20))
     assert.is(running, 0)
@@ -151,15 +158,18 @@ flood.run()
 
 const logs = suite('ui-bridge - logging')
 
-logs('ui-bridge - the server logs under its logger\'s namespace plus http (ui-bridge:http under the actor), once', withTimeout(10_000, async () => {
-  const entries: LogEntry[] = []
-  const logger = createLogger('ui-bridge', { level: 'info', sink: e => { entries.push(e) } })
-  await withServer(fakeBackend(), { port: 0, logger }, async server => {
-    const listening = entries.find(e => e.msg === 'listening')
-    assert.ok(listening !== undefined, 'a listening entry')
-    assert.is(listening.ns, 'ui-bridge:http')
-    assert.is(listening.fields?.url, server.url)
-  })
-}))
+logs('ui-bridge - the server logs under its logger\'s namespace plus http (ui-bridge:http under the actor), once',
+  withTimeout(10_000, async () => {
+    const entries: LogEntry[] = []
+    const logger = createLogger('ui-bridge', { level: 'info', sink: e => {
+      entries.push(e)
+    } })
+    await withServer(fakeBackend(), { port: 0, logger }, async server => {
+      const listening = entries.find(e => e.msg === 'listening')
+      assert.ok(listening !== undefined, 'a listening entry')
+      assert.is(listening.ns, 'ui-bridge:http')
+      assert.is(listening.fields?.url, server.url)
+    })
+  }))
 
 logs.run()

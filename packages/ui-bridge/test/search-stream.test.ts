@@ -9,7 +9,9 @@ const T = 5_000
 let t = 0
 const clock = { now: () => t }
 
-async function * hits (...list: unknown[]): AsyncGenerator<unknown> { yield * list }
+async function* hits (...list: unknown[]): AsyncGenerator<unknown> {
+  yield* list
+}
 
 const pump = suite('search pump')
 
@@ -28,7 +30,10 @@ pump('pump - first hit, then the rest, then done with count and time', withTimeo
 pump('pump - an empty search ends at once and rest() does not pull again', withTimeout(T, async () => {
   let pulls = 0
   const source: AsyncIterable<unknown> = {
-    [Symbol.asyncIterator]: () => ({ next: async () => { pulls++; return { done: true, value: undefined } } })
+    [Symbol.asyncIterator]: () => ({ next: async () => {
+      pulls++
+      return { done: true, value: undefined }
+    } })
   }
   const p = pumpSearch(source, new AbortController().signal, clock)
   assert.equal(await p.first, { kind: 'end' })
@@ -37,14 +42,19 @@ pump('pump - an empty search ends at once and rest() does not pull again', withT
 }))
 
 pump('pump - a failure before the first hit is reported as failed', withTimeout(T, async () => {
-  const p = pumpSearch((async function * () { throw coded('ERR_NO_CONSUMER') })(), new AbortController().signal, clock)
+  const p = pumpSearch((async function* () {
+    throw coded('ERR_NO_CONSUMER')
+  })(), new AbortController().signal, clock)
   const first = await p.first
   assert.is(first.kind, 'failed')
   assert.is((first as { err: { code: string } }).err.code, 'ERR_NO_CONSUMER')
 }))
 
 pump('pump - a failure later is the error on the done line', withTimeout(T, async () => {
-  const p = pumpSearch((async function * () { yield { peer: peer(1), via: 'local' }; throw new Error('x') })(), new AbortController().signal, clock)
+  const p = pumpSearch((async function* () {
+    yield { peer: peer(1), via: 'local' }
+    throw new Error('x')
+  })(), new AbortController().signal, clock)
   await p.first
   const done = await p.rest(() => {})
   assert.is(done.hits, 1)
@@ -58,7 +68,10 @@ pump('pump - abort ends a stuck iterator at once and release() returns it', with
   const source: AsyncIterable<unknown> = {
     [Symbol.asyncIterator]: () => ({
       next: async () => await pending.promise,
-      return: async () => { returned = true; return { done: true, value: undefined } }
+      return: async () => {
+        returned = true
+        return { done: true, value: undefined }
+      }
     })
   }
   const p = pumpSearch(source, controller.signal, clock)
@@ -72,13 +85,17 @@ pump('pump - abort ends a stuck iterator at once and release() returns it', with
 
 pump('pump - release survives an iterator whose return throws or is missing', withTimeout(T, async () => {
   const throwing: AsyncIterable<unknown> = {
-    [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }), return: () => { throw new Error('x') } })
+    [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }), return: () => {
+      throw new Error('x')
+    } })
   }
   const p1 = pumpSearch(throwing, new AbortController().signal, clock)
   await p1.first
   p1.release()
   const rejecting: AsyncIterable<unknown> = {
-    [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }), return: async () => { throw new Error('x') } })
+    [Symbol.asyncIterator]: () => ({ next: async () => ({ done: true, value: undefined }), return: async () => {
+      throw new Error('x')
+    } })
   }
   const p2 = pumpSearch(rejecting, new AbortController().signal, clock)
   await p2.first
@@ -93,7 +110,11 @@ pump('pump - release survives an iterator whose return throws or is missing', wi
 
 pump('pump - duplicates and malformed values are skipped', withTimeout(T, async () => {
   const p = pumpSearch(hits(
-    { peer: peer(1), via: 'local' }, 42, { via: 'local' }, { peer: peer(1), via: 'gossip' }, { peer: peer(2), via: 'gossip' }
+    { peer: peer(1), via: 'local' },
+    42,
+    { via: 'local' },
+    { peer: peer(1), via: 'gossip' },
+    { peer: peer(2), via: 'gossip' }
   ), new AbortController().signal, clock)
   const got: Hit[] = []
   const first = await p.first
@@ -104,7 +125,9 @@ pump('pump - duplicates and malformed values are skipped', withTimeout(T, async 
 }))
 
 pump('pump - an iterable whose iterator getter throws fails cleanly', withTimeout(T, async () => {
-  const source = { [Symbol.asyncIterator]: () => { throw new Error('nope') } } as AsyncIterable<unknown>
+  const source = { [Symbol.asyncIterator]: () => {
+    throw new Error('nope')
+  } } as AsyncIterable<unknown>
   const p = pumpSearch(source, new AbortController().signal, clock)
   assert.is((await p.first).kind, 'failed')
 }))
@@ -115,7 +138,8 @@ const guard = suite('search hit guard')
 
 guard('isHit - shape check', () => {
   assert.ok(isHit({ peer: peer(1), via: 'local' }))
-  for (const x of [null, undefined, 1, 'x', {}, { peer: peer(1) }, { via: 'local' }, { peer: null, via: 'x' }, { peer: { id: 1 }, via: 'x' }, { peer: peer(1), via: 3 }]) {
+  for (const x of [null, undefined, 1, 'x', {}, { peer: peer(1) }, { via: 'local' }, { peer: null, via: 'x' }, { peer: { id: 1 },
+    via: 'x' }, { peer: peer(1), via: 3 }]) {
     assert.not.ok(isHit(x), JSON.stringify(x))
   }
 })

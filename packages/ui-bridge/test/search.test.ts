@@ -13,7 +13,7 @@ const streaming = suite('search stream')
 streaming('search - the first line arrives before the search ends', withTimeout(T, async () => {
   const release = gate()
   const backend = fakeBackend({
-    search: async function * () {
+    search: async function* () {
       yield { peer: peer(1), via: 'local' }
       await release.promise
       yield { peer: peer(2), via: 'lists' }
@@ -42,7 +42,9 @@ streaming('search - the first line arrives before the search ends', withTimeout(
 
 streaming('search - lines keep the order the backend gave them', withTimeout(T, async () => {
   const hits: Hit[] = Array.from({ length: 40 }, (_, i) => ({ peer: peer(i), via: (['local', 'lists', 'gossip'] as const)[i % 3]! }))
-  const backend = fakeBackend({ search: async function * () { yield * hits } })
+  const backend = fakeBackend({ search: async function* () {
+    yield* hits
+  } })
   await withServer(backend, {}, async ({ url }) => {
     const res = await fetch(`${url}/api/search?q=x`)
     const lines: unknown[] = []
@@ -54,7 +56,7 @@ streaming('search - lines keep the order the backend gave them', withTimeout(T, 
 
 streaming('search - a peer seen twice is streamed once', withTimeout(T, async () => {
   const backend = fakeBackend({
-    search: async function * () {
+    search: async function* () {
       yield { peer: peer(1), via: 'local' }
       yield { peer: peer(1), via: 'gossip' }
       yield { peer: peer(2), via: 'lists' }
@@ -63,13 +65,14 @@ streaming('search - a peer seen twice is streamed once', withTimeout(T, async ()
   await withServer(backend, {}, async ({ url }) => {
     const lines: unknown[] = []
     for await (const line of ndjson(await fetch(`${url}/api/search?q=x`))) lines.push(line)
-    assert.equal(lines, [{ peer: peer(1), via: 'local' }, { peer: peer(2), via: 'lists' }, { done: true, hits: 2, ms: (lines[2] as { ms: number }).ms }])
+    assert.equal(lines, [{ peer: peer(1), via: 'local' }, { peer: peer(2), via: 'lists' }, { done: true, hits: 2,
+      ms: (lines[2] as { ms: number }).ms }])
   })
 }))
 
 streaming('search - malformed hits from the backend are skipped', withTimeout(T, async () => {
   const backend = fakeBackend({
-    search: async function * () {
+    search: async function* () {
       yield null as unknown as Hit
       yield { peer: 'nope', via: 'local' } as unknown as Hit
       yield { peer: { id: 7 }, via: 'local' } as unknown as Hit
@@ -157,7 +160,7 @@ const cancel = suite('search cancellation')
 cancel('search - a client disconnect aborts the search through its signal', withTimeout(T, async () => {
   let signal: AbortSignal | undefined
   const backend = fakeBackend({
-    search: async function * (_q: string, opts: SearchOptions) {
+    search: async function* (_q: string, opts: SearchOptions) {
       signal = opts.signal
       yield { peer: peer(1), via: 'local' }
       await aborted(opts.signal)
@@ -177,7 +180,7 @@ cancel('search - a client disconnect aborts the search through its signal', with
 cancel('search - the server ends a search that outlives its time bound', withTimeout(T, async () => {
   let signal: AbortSignal | undefined
   const backend = fakeBackend({
-    search: async function * (_q: string, opts: SearchOptions) {
+    search: async function* (_q: string, opts: SearchOptions) {
       signal = opts.signal
       yield { peer: peer(1), via: 'local' }
       await new Promise(() => {})
@@ -198,7 +201,7 @@ cancel('search - a client that leaves before the first hit aborts the search', w
   const started = gate()
   let signal: AbortSignal | undefined
   const backend = fakeBackend({
-    search: async function * (_q: string, opts: SearchOptions) {
+    search: async function* (_q: string, opts: SearchOptions) {
       signal = opts.signal
       started.open()
       await aborted(opts.signal)
@@ -219,7 +222,7 @@ cancel('search - closing the server ends a running search', withTimeout(T, async
   let signal: AbortSignal | undefined
   const started = gate()
   const backend = fakeBackend({
-    search: async function * (_q: string, opts: SearchOptions) {
+    search: async function* (_q: string, opts: SearchOptions) {
       signal = opts.signal
       started.open()
       await new Promise(() => {})
@@ -248,7 +251,7 @@ failures('search - a backend that throws at once is a 500', withTimeout(T, async
 
 failures('search - a backend that fails before the first hit is a 503 when unavailable', withTimeout(T, async () => {
   const backend = fakeBackend({
-    search: async function * () {
+    search: async function* () {
       throw coded('ERR_NO_CONSUMER')
     }
   })
@@ -261,7 +264,7 @@ failures('search - a backend that fails before the first hit is a 503 when unava
 
 failures('search - a failure after the first hit ends the stream with an error on the done line', withTimeout(T, async () => {
   const backend = fakeBackend({
-    search: async function * () {
+    search: async function* () {
       yield { peer: peer(1), via: 'local' }
       throw coded('ERR_ASK_TIMEOUT')
     }
@@ -281,7 +284,7 @@ failures('search - a failure after the first hit ends the stream with an error o
 
 failures('search - the server keeps answering after many failed searches', withTimeout(T, async () => {
   const backend = fakeBackend({
-    search: async function * () {
+    search: async function* () {
       yield { peer: peer(1), via: 'local' }
       throw new Error('boom')
     }

@@ -43,7 +43,10 @@ const table = (contacts: () => Contact[]) => (m: Message, cold: TestScheduler['c
 
 const liveness = (dead: Set<number>, delay = '500ms') => (m: Message, cold: TestScheduler['createColdObservable']): Observable<Message> => {
   const { id, host, port } = m as Message & { id: NodeId, host: string, port: number }
-  return cold(`${delay} (a|)`, { a: reply(m, { type: 'liveness.result', id, host, port, alive: !dead.has(port), via: dead.has(port) ? null : 'udp', rtt: null, checkedAt: T0 + 10 * second }) })
+  return cold(`${delay} (a|)`, {
+    a: reply(m, { type: 'liveness.result', id, host, port, alive: !dead.has(port), via: dead.has(port) ? null : 'udp', rtt: null,
+      checkedAt: T0 + 10 * second })
+  })
 }
 
 const noRecord = (): Observable<never> => askError('ERR_RPC_REMOTE', '204 method unknown')
@@ -75,11 +78,13 @@ cadence('sweep - a sweep still running when the next is due is not overlapped: t
   let s: Setup | undefined
   scheduler.run(({ expectObservable }) => {
     s = setup(scheduler, {
-      'routing.contacts': (m, cold) => cold('15s (a|)', { a: reply(m, { type: 'routing.contacts.reply', self: new Uint8Array(20), contacts: [], buckets: [] }) })
+      'routing.contacts': (m, cold) =>
+        cold('15s (a|)', { a: reply(m, { type: 'routing.contacts.reply', self: new Uint8Array(20), contacts: [], buckets: [] }) })
     })
     expectObservable(sweep$(s.bridge).pipe(takeUntil(timer(31 * second, scheduler)))).toBe('31s |')
   })
-  assert.equal(s!.asked.filter(a => a.m.type === 'routing.contacts').map(a => a.at), [0, 20_000], 'the 10 s tick fell inside the first sweep')
+  assert.equal(s!.asked.filter(a => a.m.type === 'routing.contacts').map(a => a.at), [0, 20_000],
+    'the 10 s tick fell inside the first sweep')
 })
 
 cadence.run()
@@ -99,7 +104,8 @@ checks('sweep - the table fills the view (peer.added at once); only peers quiet 
     })
     expectObservable(sweep$(s.bridge).pipe(takeUntil(timer(5 * second, scheduler)))).toBe('5s |')
   })
-  assert.equal(s!.events.filter(x => x.e.type === 'peer.added').map(x => [x.at, x.e.peer.id]).sort(), [[0, quiet.hex], [0, busy.hex]].sort())
+  assert.equal(s!.events.filter(x => x.e.type === 'peer.added').map(x => [x.at, x.e.peer.id]).sort(),
+    [[0, quiet.hex], [0, busy.hex]].sort())
   const checked = s!.asked.filter(a => a.m.type === 'liveness.check')
   assert.equal(checked.map(a => [a.at, (a.m as Message & { port: number }).port]), [[0, 4000]])
 })
@@ -128,14 +134,13 @@ checks('sweep - a checked peer is not checked again before staleAfter has passed
   const quiet = fakePeer('quiet', 4000, T0 - 60 * second)
   let s: Setup | undefined
   scheduler.run(({ expectObservable }) => {
-    s = setup(scheduler, {
-      'routing.contacts': table(() => [quiet.contact]),
+    s = setup(scheduler, { 'routing.contacts': table(() => [quiet.contact]),
       'liveness.check': (m, cold) => {
         const { id, host, port } = m as Message & { id: NodeId, host: string, port: number }
-        return cold('(a|)', { a: reply(m, { type: 'liveness.result', id, host, port, alive: false, via: null, rtt: null, checkedAt: T0 + scheduler.now() }) })
-      },
-      'transport.query': noRecord
-    }, { checkInterval: 10 * second, staleAfter: 25 * second })
+        return cold('(a|)', {
+          a: reply(m, { type: 'liveness.result', id, host, port, alive: false, via: null, rtt: null, checkedAt: T0 + scheduler.now() })
+        })
+      }, 'transport.query': noRecord }, { checkInterval: 10 * second, staleAfter: 25 * second })
     expectObservable(sweep$(s.bridge).pipe(takeUntil(timer(45 * second, scheduler)))).toBe('45s |')
   })
   assert.equal(s!.asked.filter(a => a.m.type === 'liveness.check').map(a => a.at), [0, 30_000])
@@ -146,7 +151,8 @@ checks('sweep - at most maxChecks peers per sweep, least recently seen first', (
   const peers = Array.from({ length: 5 }, (_, i) => fakePeer(`p${i}`, 4000 + i, T0 - (60 - i) * second))
   let s: Setup | undefined
   scheduler.run(({ expectObservable }) => {
-    s = setup(scheduler, { 'routing.contacts': table(() => peers.map(p => p.contact)), 'liveness.check': liveness(new Set()), 'transport.query': noRecord }, { maxChecks: 2 })
+    s = setup(scheduler, { 'routing.contacts': table(() => peers.map(p => p.contact)), 'liveness.check': liveness(new Set()),
+      'transport.query': noRecord }, { maxChecks: 2 })
     expectObservable(sweep$(s.bridge).pipe(takeUntil(timer(1 * second, scheduler)))).toBe('1s |')
   })
   assert.equal(s!.asked.filter(a => a.m.type === 'liveness.check').map(a => (a.m as Message & { port: number }).port), [4000, 4001])
@@ -173,7 +179,8 @@ checks('sweep - a failing liveness check is counted and the sweep goes on to the
   scheduler.run(({ expectObservable }) => {
     s = setup(scheduler, {
       'routing.contacts': table(() => peers.map(p => p.contact)),
-      'liveness.check': (m, cold) => (m as Message & { port: number }).port === 4000 ? askError('ERR_ASK_TIMEOUT') : liveness(new Set([4001]))(m, cold),
+      'liveness.check': (m, cold) =>
+        (m as Message & { port: number }).port === 4000 ? askError('ERR_ASK_TIMEOUT') : liveness(new Set([4001]))(m, cold),
       'transport.query': noRecord
     })
     expectObservable(sweep$(s.bridge).pipe(takeUntil(timer(3 * second, scheduler)))).toBe('3s |')

@@ -18,9 +18,16 @@ const fakeCore = defineActor<{ contacts: Contact[] }>({
   name: 'core',
   consumes: ['transport.info', 'routing.contacts', 'transport.query'],
   create: (init) => (in$) => in$.pipe(mergeMap((m: Message) => {
-    if (m.type === 'transport.info') return of(reply(m, { type: 'transport.info.reply', id: self.id, udp: { host: '127.0.0.1', port: 6881 }, stats: { sent: 1 } }))
-    if (m.type === 'routing.contacts') return of(reply(m, { type: 'routing.contacts.reply', self: self.id, contacts: init.contacts, buckets: [1] }))
-    if (m.type === 'transport.query') return of({ type: 'error', re: m.cid, end: true, error: { name: 'RpcRemoteError', code: 'ERR_RPC_REMOTE', message: '204 method unknown' } })
+    if (m.type === 'transport.info') {
+      return of(reply(m, { type: 'transport.info.reply', id: self.id, udp: { host: '127.0.0.1', port: 6881 }, stats: { sent: 1 } }))
+    }
+    if (m.type === 'routing.contacts') {
+      return of(reply(m, { type: 'routing.contacts.reply', self: self.id, contacts: init.contacts, buckets: [1] }))
+    }
+    if (m.type === 'transport.query') {
+      return of({ type: 'error', re: m.cid, end: true,
+        error: { name: 'RpcRemoteError', code: 'ERR_RPC_REMOTE', message: '204 method unknown' } })
+    }
     return EMPTY
   }))
 })
@@ -42,12 +49,21 @@ smoke('worker - the actor serves the API from a worker thread, its asks going th
     const mirror = await liveMirror(url)
     try {
       await waitFor(() => mirror.get(idToHex(peer.id)) !== undefined, { what: 'the contact on the events socket' })
-    } finally { mirror.close() }
+    } finally {
+      mirror.close()
+    }
     const stats = sup.stats().find(s => s.name === 'ui-bridge')
     assert.is(stats?.host, 'worker')
     assert.ok(stats !== undefined && stats.threadId !== threadId, 'runs off the main thread')
     await sup.remove('ui-bridge')
-    await waitFor(async () => { try { await fetch(url); return false } catch { return true } }, { what: 'the server closed with the worker' })
+    await waitFor(async () => {
+      try {
+        await fetch(url)
+        return false
+      } catch {
+        return true
+      }
+    }, { what: 'the server closed with the worker' })
   } finally {
     await sup.stop()
   }

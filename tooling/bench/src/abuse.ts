@@ -36,7 +36,11 @@ const ROTATING_PREFIX = '127.72.0'
 const OTHERS_PREFIX = '127.73'
 
 const gc = (globalThis as { gc?: () => void }).gc
-const heap = (): number => { gc?.(); gc?.(); return process.memoryUsage().heapUsed }
+const heap = (): number => {
+  gc?.()
+  gc?.()
+  return process.memoryUsage().heapUsed
+}
 
 const child = fork(new URL('./net/flood-gen.js', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
 const othersChild = fork(new URL('./net/others-gen.js', import.meta.url), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
@@ -58,27 +62,35 @@ try {
   }
   const held = await firstValueFrom(node.supervisor.ask({ type: 'routing.contacts' }))
   const contacts = isRoutingContactsReply(held) ? held.contacts.length : 0
-  const open: OthersCommand = { kind: 'open', host: node.udp.host, port: node.udp.port, prefix: OTHERS_PREFIX, count: flags.others, timeout: flags.timeout }
+  const open: OthersCommand = { kind: 'open', host: node.udp.host, port: node.udp.port, prefix: OTHERS_PREFIX, count: flags.others,
+    timeout: flags.timeout }
   othersChild.send(open)
   const opened = await message(othersChild)
   if (opened !== 'open') throw new Error(`others: ${JSON.stringify(opened)}`)
 
   const ms = flags.seconds * 1000
-  process.stdout.write(`abuse bench: node ${node.udp.host}:${node.udp.port} (${flags.inline ? 'inline' : 'actors in workers'}, ${contacts} contacts, loopback not exempt); ` +
-    `${flags.others} others × ${flags['others-rate']} q/s; flood ${flags['flood-rate']} find_node/s for ${flags.seconds} s per phase\n\n`)
+  process.stdout.write(
+    `abuse bench: node ${node.udp.host}:${node.udp.port} (${
+      flags.inline ? 'inline' : 'actors in workers'
+    }, ${contacts} contacts, loopback not exempt); ` +
+      `${flags.others} others × ${flags['others-rate']} q/s; flood ${flags['flood-rate']} find_node/s for ${flags.seconds} s per phase\n\n`
+  )
 
   await phase(ms, undefined) // warm-up, not counted
   const baseline = await phase(ms, undefined)
   const heapBefore = heap()
   const rssBefore = process.memoryUsage().rss
-  const one = await phase(ms, { host: node.udp.host, port: node.udp.port, prefix: ONE_PREFIX, sources: 1, rate: flags['flood-rate'], ms, drain: flags.timeout })
-  const rotating = await phase(ms, { host: node.udp.host, port: node.udp.port, prefix: ROTATING_PREFIX, sources: 256, rate: flags['flood-rate'], ms, drain: flags.timeout })
+  const one = await phase(ms, { host: node.udp.host, port: node.udp.port, prefix: ONE_PREFIX, sources: 1, rate: flags['flood-rate'], ms,
+    drain: flags.timeout })
+  const rotating = await phase(ms, { host: node.udp.host, port: node.udp.port, prefix: ROTATING_PREFIX, sources: 256,
+    rate: flags['flood-rate'], ms, drain: flags.timeout })
   const heapAfter = heap()
   const rssAfter = process.memoryUsage().rss
 
   const rows = [['no flood', baseline], ['one address', one], ['256 addresses (one /24)', rotating]] as const
   printTable(
-    ['phase', 'others sent/s', 'others answered/s', 'answered', 'flood sent', 'flood answered', '201s', 'bytes in', 'bytes out', 'out/in', 'kernel drops'],
+    ['phase', 'others sent/s', 'others answered/s', 'answered', 'flood sent', 'flood answered', '201s', 'bytes in', 'bytes out', 'out/in',
+      'kernel drops'],
     rows.map(([name, p]) => [
       name,
       Math.round(p.others.sent / flags.seconds),
@@ -91,23 +103,38 @@ try {
       p.flood?.bytesReceived ?? 0,
       p.flood === undefined ? '-' : ratio(p.flood.bytesReceived, p.flood.bytesSent),
       p.kernelDrops ?? '-'
-    ]))
+    ])
+  )
   const rate = (p: Phase): number => p.others.answered / Math.max(1, p.others.sent)
   const othersServedRatio = Math.min(rate(one), rate(rotating)) / Math.max(rate(baseline), 1e-9)
   const bytesIn = one.flood!.bytesSent + rotating.flood!.bytesSent
   const bytesOut = one.flood!.bytesReceived + rotating.flood!.bytesReceived
   const amplification = bytesOut / Math.max(1, bytesIn)
   const stats = (await node.request({ type: 'transport.info' })) as { stats?: Record<string, number> }
-  process.stdout.write(`\nmemory (bench process, ${gc === undefined ? 'no gc between' : 'after gc'}): heap ${mb(heapBefore)} → ${mb(heapAfter)} MB, rss ${mb(rssBefore)} → ${mb(rssAfter)} MB; ` +
-    `node: droppedRateLimited ${stats.stats?.droppedRateLimited ?? '?'}, rateLimitNotices ${stats.stats?.rateLimitNotices ?? '?'}, sources tracked ${stats.stats?.rateLimitSources ?? '?'}\n`)
-  process.stdout.write(`others served under flood / without: ${othersServedRatio.toFixed(3)} (goal ≥ 0.95); amplification ${amplification.toFixed(4)} (goal ≤ 1)\n`)
+  process.stdout.write(
+    `\nmemory (bench process, ${gc === undefined ? 'no gc between' : 'after gc'}): heap ${mb(heapBefore)} → ${mb(heapAfter)} MB, rss ${
+      mb(rssBefore)
+    } → ${mb(rssAfter)} MB; ` +
+      `node: droppedRateLimited ${stats.stats?.droppedRateLimited ?? '?'}, rateLimitNotices ${
+        stats.stats?.rateLimitNotices ?? '?'
+      }, sources tracked ${stats.stats?.rateLimitSources ?? '?'}\n`
+  )
+  process.stdout.write(
+    `others served under flood / without: ${othersServedRatio.toFixed(3)} (goal ≥ 0.95); amplification ${
+      amplification.toFixed(4)
+    } (goal ≤ 1)\n`
+  )
   process.stdout.write(JSON.stringify({
     bench: 'abuse',
     othersServedRatio: round3(othersServedRatio),
     amplification: round3(amplification),
     heapGrowthBytes: heapAfter - heapBefore,
     rssGrowthBytes: rssAfter - rssBefore,
-    phases: Object.fromEntries(rows.map(([name, p]) => [name, { othersSent: p.others.sent, othersAnswered: p.others.answered, kernelDrops: p.kernelDrops, flood: p.flood }]))
+    phases: Object.fromEntries(
+      rows.map((
+        [name, p]
+      ) => [name, { othersSent: p.others.sent, othersAnswered: p.others.answered, kernelDrops: p.kernelDrops, flood: p.flood }])
+    )
   }) + '\n')
 } finally {
   if (othersChild.connected) othersChild.send('exit')
@@ -117,7 +144,11 @@ try {
 
 // ── phases ───────────────────────────────────────────────────────────────────────────────────
 
-interface Phase { others: { sent: number, answered: number }, flood: FloodResult | undefined, kernelDrops: number | undefined }
+interface Phase {
+  others: { sent: number, answered: number }
+  flood: FloodResult | undefined
+  kernelDrops: number | undefined
+}
 
 /** `ms` of the others' traffic, with a flood alongside when given; answers counted up to `timeout` after the last query. */
 async function phase (ms: number, flood: FloodCommand | undefined): Promise<Phase> {

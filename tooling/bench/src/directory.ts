@@ -37,7 +37,8 @@ const builtMs = performance.now() - t0
 const dead = new Set<PeerNode>()
 const extra: PeerNode[] = []
 const live = (): PeerNode[] => swarm.nodes.concat(extra).filter(n => !dead.has(n))
-let result: { completeSeconds: number, joinSeconds: number, msgsPerNodeMinute: number, listsPerNodeMinute: number, staleSeconds: number, walkMs: number, walkQueries: number, pages: number }
+let result: { completeSeconds: number, joinSeconds: number, msgsPerNodeMinute: number, listsPerNodeMinute: number, staleSeconds: number,
+  walkMs: number, walkQueries: number, pages: number }
 try {
   const reader = swarm.nodes[0]!
   const ready = performance.now()
@@ -48,7 +49,8 @@ try {
   }
   const completeSeconds = (performance.now() - ready) / 1000
 
-  const joiner = await createNode({ name: 'joiner', identity: generateIdentity(), inline: true, log: silentLogger, lists: { announceInterval: interval } })
+  const joiner = await createNode({ name: 'joiner', identity: generateIdentity(), inline: true, log: silentLogger,
+    lists: { announceInterval: interval } })
   extra.push(joiner)
   const joinedAt = performance.now()
   await joiner.bootstrap([swarm.nodes[1]!.udp])
@@ -95,11 +97,16 @@ try {
 process.stdout.write(`directory bench: ${flags.nodes} nodes (inline, UDP on 127.0.0.1), announce every ${flags.interval} s, ` +
   `swarm built in ${Math.round(builtMs)} ms; ${Math.round(flags.kill * flags.nodes)} killed for the staleness run\n\n`)
 printTable(
-  ['complete s', 'join listed s', 'queries/node/min', 'lists pc_*/node/min', 'stale s', 'walk ms', 'walk queries', 'pages of ' + String(flags.limit)],
-  [[result.completeSeconds, result.joinSeconds, result.msgsPerNodeMinute, result.listsPerNodeMinute, result.staleSeconds, result.walkMs, result.walkQueries, result.pages]]
+  ['complete s', 'join listed s', 'queries/node/min', 'lists pc_*/node/min', 'stale s', 'walk ms', 'walk queries',
+    'pages of ' + String(flags.limit)],
+  [[result.completeSeconds, result.joinSeconds, result.msgsPerNodeMinute, result.listsPerNodeMinute, result.staleSeconds, result.walkMs,
+    result.walkQueries, result.pages]]
 )
 process.stdout.write(`\nbounds: stale ≤ RECORD_TTL + one interval = ${4 * flags.interval} s (plus one walk)\n`)
-process.stdout.write(JSON.stringify({ bench: 'directory', nodes: flags.nodes, completeSeconds: result.completeSeconds, msgsPerNodeMinute: result.msgsPerNodeMinute, staleSeconds: result.staleSeconds }) + '\n')
+process.stdout.write(
+  JSON.stringify({ bench: 'directory', nodes: flags.nodes, completeSeconds: result.completeSeconds,
+    msgsPerNodeMinute: result.msgsPerNodeMinute, staleSeconds: result.staleSeconds }) + '\n'
+)
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
@@ -112,7 +119,9 @@ async function walkOnce (node: PeerNode): Promise<{ ids: string[], ms: number, q
   let cursor: string | undefined
   let pages = 0
   for (;;) {
-    const msg: ListsPage = cursor === undefined ? { type: 'lists.page', limit: flags.limit } : { type: 'lists.page', limit: flags.limit, cursor }
+    const msg: ListsPage = cursor === undefined
+      ? { type: 'lists.page', limit: flags.limit }
+      : { type: 'lists.page', limit: flags.limit, cursor }
     const r = await node.request(msg, { timeout: 120_000 })
     if (!isListsPageReply(r)) throw new Error(`lists.page gave ${r.type}`)
     pages++

@@ -28,17 +28,34 @@ import { parseFlags } from './lib/argv.js'
 import { round } from './lib/stats.js'
 import { printTable } from './lib/table.js'
 
-const flags = parseFlags({ nodes: 1000, k: 8, fill: 1, rumors: 3, warmup: 1, latencyMin: 10, latencyMax: 60, loss: 0, seed: 1, timeout: 60, seconds: 900 })
+const flags = parseFlags({ nodes: 1000, k: 8, fill: 1, rumors: 3, warmup: 1, latencyMin: 10, latencyMax: 60, loss: 0, seed: 1, timeout: 60,
+  seconds: 900 })
 if (!(flags.nodes >= 2)) throw new RangeError('--nodes needs at least 2')
 if (!(flags.fill > 0 && flags.fill <= 1)) throw new RangeError('--fill is a fraction in (0, 1]')
 const deadline = performance.now() + flags.seconds * 1000
 const random = seededRandom(flags.seed)
-const noPool: ComputePool = { run: async () => { throw new Error('no compute pool in the gossip bench') } }
+const noPool: ComputePool = { run: async () => {
+  throw new Error('no compute pool in the gossip bench')
+} }
 
-interface BenchNode { readonly id: NodeId, readonly sup: Supervisor, udp: Address }
-interface RumorResult { origin: number, reached: number, rounds99: number | null, maxHops: number, ms99: number | null, msgsPerNode: number, dupsPerNode: number, datagramsPerNode: number }
+interface BenchNode {
+  readonly id: NodeId
+  readonly sup: Supervisor
+  udp: Address
+}
+interface RumorResult {
+  origin: number
+  reached: number
+  rounds99: number | null
+  maxHops: number
+  ms99: number | null
+  msgsPerNode: number
+  dupsPerNode: number
+  datagramsPerNode: number
+}
 
-const net = createSimNetwork({ latency: linkLatency({ min: flags.latencyMin, max: flags.latencyMax, seed: flags.seed }), loss: flags.loss, seed: flags.seed })
+const net = createSimNetwork({ latency: linkLatency({ min: flags.latencyMin, max: flags.latencyMax, seed: flags.seed }), loss: flags.loss,
+  seed: flags.seed })
 const t0 = performance.now()
 const nodes = await build(net, flags.nodes)
 const buildMs = performance.now() - t0
@@ -49,20 +66,41 @@ const results: RumorResult[] = []
 try {
   const seen = watchNotes(nodes)
   for (let r = 0; r < flags.warmup && performance.now() < deadline; r++) await spreadOne(nodes, seen, Math.floor(random() * nodes.length))
-  for (let r = 0; r < flags.rumors && performance.now() < deadline; r++) results.push(await spreadOne(nodes, seen, Math.floor(random() * nodes.length)))
+  for (let r = 0; r < flags.rumors && performance.now() < deadline; r++) {
+    results.push(await spreadOne(nodes, seen, Math.floor(random() * nodes.length)))
+  }
 } finally {
   await Promise.all(nodes.map(async n => await n.sup.stop()))
   net.close()
 }
 
-printTable(['rumor', 'origin', 'reached %', 'rounds99', 'max hops', 'ms99', 'msgs/node', 'dups/node', 'datagrams/node'], results.map((x, i) => [
-  i + 1, x.origin, round(100 * x.reached / flags.nodes), x.rounds99 ?? '-', x.maxHops, x.ms99 === null ? '-' : Math.round(x.ms99), round(x.msgsPerNode), round(x.dupsPerNode), round(x.datagramsPerNode)
-]))
+printTable(['rumor', 'origin', 'reached %', 'rounds99', 'max hops', 'ms99', 'msgs/node', 'dups/node', 'datagrams/node'],
+  results.map((x, i) => [
+    i + 1,
+    x.origin,
+    round(100 * x.reached / flags.nodes),
+    x.rounds99 ?? '-',
+    x.maxHops,
+    x.ms99 === null ? '-' : Math.round(x.ms99),
+    round(x.msgsPerNode),
+    round(x.dupsPerNode),
+    round(x.datagramsPerNode)
+  ]))
 const goal = Math.log(flags.nodes) / Math.log(3) + 3
 const worst = results.some(x => x.rounds99 === null) ? null : Math.max(...results.map(x => x.rounds99!))
 const mean = (f: (x: RumorResult) => number): number => round(results.reduce((s, x) => s + f(x), 0) / Math.max(1, results.length))
-process.stdout.write(`${flags.nodes} nodes, k ${flags.k}, ${round(contacts / flags.nodes)} contacts per node, ${flags.warmup} warm-up rumor(s) not shown; built in ${Math.round(buildMs)} ms, tables filled in ${Math.round(fillMs)} ms; heap ${mb(memory.heapUsed)} MB, rss ${mb(memory.rss)} MB\n`)
-process.stdout.write(`goal: 99% within log3(N) + 3 = ${round(goal)} rounds, at most 4 messages per node → ${worst !== null && worst <= goal && mean(x => x.msgsPerNode) <= 4 ? 'met' : 'NOT met'}\n`)
+process.stdout.write(
+  `${flags.nodes} nodes, k ${flags.k}, ${
+    round(contacts / flags.nodes)
+  } contacts per node, ${flags.warmup} warm-up rumor(s) not shown; built in ${Math.round(buildMs)} ms, tables filled in ${
+    Math.round(fillMs)
+  } ms; heap ${mb(memory.heapUsed)} MB, rss ${mb(memory.rss)} MB\n`
+)
+process.stdout.write(
+  `goal: 99% within log3(N) + 3 = ${round(goal)} rounds, at most 4 messages per node → ${
+    worst !== null && worst <= goal && mean(x => x.msgsPerNode) <= 4 ? 'met' : 'NOT met'
+  }\n`
+)
 process.stdout.write(JSON.stringify({
   bench: 'gossip',
   nodes: flags.nodes,
@@ -171,9 +209,21 @@ async function spreadOne (all: BenchNode[], seen: Seen, origin: number): Promise
   const need = Math.ceil(0.99 * n)
   if (process.env.GOSSIP_BENCH_DEBUG !== undefined) {
     const byHop = new Map<number, number[]>()
-    entry.hops.forEach((h, i) => { if (h >= 0) { const l = byHop.get(h) ?? []; l.push(entry.at[i]! - start); byHop.set(h, l) } })
-    for (const [h, l] of [...byHop].sort((a, b) => a[0] - b[0])) process.stderr.write(`hop ${h}: ${l.length} nodes, first ${Math.round(Math.min(...l))} ms, last ${Math.round(Math.max(...l))} ms\n`)
-    process.stderr.write(`forwarded ${sum('forwarded')}, failed ${sum('failed')}, dropped ${sum('dropped')}, in flight ${after.reduce((x, y) => x + y.inFlight, 0)}\n`)
+    entry.hops.forEach((h, i) => {
+      if (h >= 0) {
+        const l = byHop.get(h) ?? []
+        l.push(entry.at[i]! - start)
+        byHop.set(h, l)
+      }
+    })
+    for (const [h, l] of [...byHop].sort((a, b) => a[0] - b[0])) {
+      process.stderr.write(`hop ${h}: ${l.length} nodes, first ${Math.round(Math.min(...l))} ms, last ${Math.round(Math.max(...l))} ms\n`)
+    }
+    process.stderr.write(
+      `forwarded ${sum('forwarded')}, failed ${sum('failed')}, dropped ${sum('dropped')}, in flight ${
+        after.reduce((x, y) => x + y.inFlight, 0)
+      }\n`
+    )
   }
   return {
     origin,

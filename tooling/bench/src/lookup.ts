@@ -28,10 +28,13 @@ import type { LookupSummary } from './net/lookup-run.js'
 import { liveIndices } from './net/swarm.js'
 import type { BenchSwarm } from './net/swarm.js'
 
-const flags = parseFlags({ nodes: 200, delay: 0, churn: 0, lookups: 60, parallel: 4, k: 0, settle: 2, seconds: 120, timeout: 30, 'fail-after': 0, svg: '' })
+const flags = parseFlags({ nodes: 200, delay: 0, churn: 0, lookups: 60, parallel: 4, k: 0, settle: 2, seconds: 120, timeout: 30,
+  'fail-after': 0, svg: '' })
 if (!(flags.churn >= 0 && flags.churn < 1)) throw new RangeError('--churn is a fraction in [0, 1)')
 if (flags.nodes < 2) throw new RangeError('--nodes needs at least 2')
-if (!(Number.isInteger(flags.k) && flags.k >= 0 && flags.k <= KEEP)) throw new RangeError(`--k is 0 (by the run: ${K}, or ${KEEP} with --churn) or 1..${KEEP}`)
+if (!(Number.isInteger(flags.k) && flags.k >= 0 && flags.k <= KEEP)) {
+  throw new RangeError(`--k is 0 (by the run: ${K}, or ${KEEP} with --churn) or 1..${KEEP}`)
+}
 /** The crawler's default k; a churn run asks for as many as a result carries (its goal scores the 20 closest live). */
 const k = flags.k > 0 ? flags.k : flags.churn > 0 ? KEEP : K
 
@@ -45,7 +48,10 @@ const latencies: Record<string, number[]> = {}
 const queryCounts: Record<string, number[]> = {}
 try {
   for (const [name, make] of [
-    ['ours', async () => await ourSwarm(flags.nodes, { k: k === K ? undefined : k, lookupTimeout: flags.timeout * 1000, ...(flags['fail-after'] > 0 ? { failAfter: flags['fail-after'] } : {}) })],
+    ['ours',
+      async () =>
+        await ourSwarm(flags.nodes, { k: k === K ? undefined : k, lookupTimeout: flags.timeout * 1000,
+          ...(flags['fail-after'] > 0 ? { failAfter: flags['fail-after'] } : {}) })],
     ['bittorrent-dht', async () => await dhtSwarm(flags.nodes)]
   ] as const) {
     const t0 = performance.now()
@@ -70,19 +76,32 @@ const ours = results.ours!
 const theirs = results['bittorrent-dht']!
 const ratio = Number((ours.queriesPerLookup / theirs.queriesPerLookup).toFixed(3))
 const live = liveIndices(swarms[0]!).length
-process.stdout.write(`lookup bench: ${flags.nodes} nodes per swarm (${live} live after churn ${flags.churn}), one-way delay ${flags.delay} ms, ` +
-  `${flags.lookups} random targets, ${flags.parallel} at once; ours k = ${k}${flags['fail-after'] > 0 ? `, failAfterTimeouts ${flags['fail-after']}` : ''}${flags.k > 0 ? '' : k === K ? ' (the crawler\'s default)' : ' (churn: the 20 closest live are scored)'}; swarms built in ${built.ours} / ${built['bittorrent-dht']} ms\n\n`)
+process.stdout.write(
+  `lookup bench: ${flags.nodes} nodes per swarm (${live} live after churn ${flags.churn}), one-way delay ${flags.delay} ms, ` +
+    `${flags.lookups} random targets, ${flags.parallel} at once; ours k = ${k}${
+      flags['fail-after'] > 0 ? `, failAfterTimeouts ${flags['fail-after']}` : ''
+    }${
+      flags.k > 0 ? '' : k === K ? ' (the crawler\'s default)' : ' (churn: the 20 closest live are scored)'
+    }; swarms built in ${built.ours} / ${built['bittorrent-dht']} ms\n\n`
+)
 printTable(
   ['swarm', 'lookups', 'failed', 'queries', 'min', 'max', 'bytes', 'median ms', 'p95 ms', 'recall', 'recall20', 'exact'],
   [['ours', ours], ['bittorrent-dht', theirs]].map(([name, r]) => {
     const s = r as LookupSummary
-    return [name as string, s.lookups, s.failed, s.queriesPerLookup, s.minQueries, s.maxQueries, s.bytesPerLookup, s.medianMs, s.p95Ms, s.recall.toFixed(3), s.recall20.toFixed(3), s.exact.toFixed(2)]
-  }))
+    return [name as string, s.lookups, s.failed, s.queriesPerLookup, s.minQueries, s.maxQueries, s.bytesPerLookup, s.medianMs, s.p95Ms,
+      s.recall.toFixed(3), s.recall20.toFixed(3), s.exact.toFixed(2)]
+  })
+)
 process.stdout.write(`\nratio ours/bittorrent-dht queries per lookup: ${ratio} ` + (flags.churn > 0
   ? `(churn run, ours asks for ${k}; goals here: median ≤ 400 ms and recall20 ≥ 0.95 — the ratio goal is for runs without churn)\n`
   : '(goal ≤ 0.5 with recall 1 at 200 and 500 nodes)\n'))
 const pick = (s: LookupSummary): Record<string, number> => ({
-  queriesPerLookup: s.queriesPerLookup, bytesPerLookup: s.bytesPerLookup, medianMs: s.medianMs, p95Ms: s.p95Ms, recall: s.recall, recall20: s.recall20
+  queriesPerLookup: s.queriesPerLookup,
+  bytesPerLookup: s.bytesPerLookup,
+  medianMs: s.medianMs,
+  p95Ms: s.p95Ms,
+  recall: s.recall,
+  recall20: s.recall20
 })
 if (flags.svg !== '') {
   const run = `${flags.nodes} nodes, one-way delay ${flags.delay} ms${flags.churn > 0 ? `, churn ${flags.churn}` : ''}`
@@ -104,7 +123,9 @@ if (flags.svg !== '') {
   ]
   process.stdout.write(`charts: ${files.join(', ')}\n`)
 }
-process.stdout.write(JSON.stringify({ bench: 'lookup', nodes: flags.nodes, ours: { k, ...pick(ours) }, bittorrentDht: pick(theirs), ratio }) + '\n')
+process.stdout.write(
+  JSON.stringify({ bench: 'lookup', nodes: flags.nodes, ours: { k, ...pick(ours) }, bittorrentDht: pick(theirs), ratio }) + '\n'
+)
 
 /** A random `fraction` of the swarm's nodes, node 0 (everyone's bootstrap seed) included like any other. */
 function pickDead (s: BenchSwarm, fraction: number): number[] {

@@ -41,14 +41,19 @@ process.on('exit', () => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true })
 })
 
-interface Started { child: ChildProcess, ready: { udp: string }, ms: number }
+interface Started {
+  child: ChildProcess
+  ready: { udp: string }
+  ms: number
+}
 
 /** Starts a node and resolves at its `ready` line (rejects after 60 s or if it exits first). */
 async function start (extra: readonly string[] = []): Promise<Started> {
   const dir = mkdtempSync(join(tmpdir(), 'pc-bench-node-'))
   dirs.push(dir)
   const t0 = performance.now()
-  const child = spawn(process.execPath, [CLI, 'start', '--name', 'bench', '--host', HOST, '--port', '0', '--no-api', '--no-mdns', '--data-dir', dir, '--json', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [CLI, 'start', '--name', 'bench', '--host', HOST, '--port', '0', '--no-api', '--no-mdns',
+    '--data-dir', dir, '--json', ...extra], { stdio: ['ignore', 'pipe', 'pipe'] })
   running.add(child)
   child.on('exit', () => running.delete(child))
   return await new Promise<Started>((resolve, reject) => {
@@ -63,13 +68,19 @@ async function start (extra: readonly string[] = []): Promise<Started> {
         return
       }
     })
-    child.on('exit', code => { clearTimeout(timer); reject(new Error(`the node exited with ${String(code)} before it was ready`)) })
+    child.on('exit', code => {
+      clearTimeout(timer)
+      reject(new Error(`the node exited with ${String(code)} before it was ready`))
+    })
   })
 }
 
 async function stop (child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return
-  await new Promise<void>(resolve => { child.once('exit', () => resolve()); child.kill('SIGTERM') })
+  await new Promise<void>(resolve => {
+    child.once('exit', () => resolve())
+    child.kill('SIGTERM')
+  })
 }
 
 /** VmRSS of a process, bytes. */
@@ -84,7 +95,9 @@ function cpuTicks (pid: number): number {
   return Number(fields[11]) + Number(fields[12])
 }
 
-const sleep = async (ms: number): Promise<void> => { await new Promise(resolve => setTimeout(resolve, ms)) }
+const sleep = async (ms: number): Promise<void> => {
+  await new Promise(resolve => setTimeout(resolve, ms))
+}
 
 // 1. Time to ready.
 const readyTimes: number[] = []
@@ -120,12 +133,13 @@ sender.send('exit')
 await stop(loaded.child)
 
 const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MB`
-printTable(['measure', 'value', 'goal'], [
-  ['ready, no bootstrap (median of ' + String(flags.starts) + ')', `${Math.round(readyMs)} ms (${readyTimes.map(t => Math.round(t)).join(', ')})`, '≤ 1000 ms'],
-  [`idle RSS after ${flags.idle} s`, mb(idleRssBytes), '≤ 120 MB'],
-  [`RSS under ${flags.rate} find_node/s`, mb(loadRssBytes), ''],
-  ['CPU under load (% of one core)', `${loadCpuPercent} %`, ''],
-  ['datagrams back per query under load', `${result.replies} for ${result.sent} (${(100 * result.replies / Math.max(1, result.sent)).toFixed(1)} %)`, '']
-])
-console.log(JSON.stringify({ bench: 'node', readyMs: Math.round(readyMs), idleRssBytes, loadRssBytes, loadCpuPercent, answeredRatio: Math.min(1, Math.round(1000 * result.replies / Math.max(1, result.sent)) / 1000) }))
+printTable(['measure', 'value', 'goal'], [['ready, no bootstrap (median of ' + String(flags.starts) + ')',
+  `${Math.round(readyMs)} ms (${readyTimes.map(t => Math.round(t)).join(', ')})`, '≤ 1000 ms'], [`idle RSS after ${flags.idle} s`,
+  mb(idleRssBytes), '≤ 120 MB'], [`RSS under ${flags.rate} find_node/s`, mb(loadRssBytes), ''], ['CPU under load (% of one core)',
+  `${loadCpuPercent} %`, ''], ['datagrams back per query under load',
+  `${result.replies} for ${result.sent} (${(100 * result.replies / Math.max(1, result.sent)).toFixed(1)} %)`, '']])
+console.log(
+  JSON.stringify({ bench: 'node', readyMs: Math.round(readyMs), idleRssBytes, loadRssBytes, loadCpuPercent,
+    answeredRatio: Math.min(1, Math.round(1000 * result.replies / Math.max(1, result.sent)) / 1000) })
+)
 process.exit(0)

@@ -27,8 +27,8 @@ const message = (): EchoRequest => ({ type: 'bench.echo', seq: seq++, payload: P
 
 interface Path {
   readonly name: string
-  request (): Promise<unknown>
-  close (): Promise<void>
+  request(): Promise<unknown>
+  close(): Promise<void>
 }
 
 interface Measured {
@@ -55,14 +55,23 @@ try {
 const report = Object.fromEntries([...results].map(([name, m]) => {
   const lat = summarize(m.latency)
   const win = summarize(m.best!.samples)
-  return [name, { rps: Math.round(m.best!.rps), p50us: round(lat.p50), p99us: round(lat.p99), windowP50us: round(win.p50), windowP99us: round(win.p99), completed: m.best!.completed }]
-})) as Record<'supervisor' | 'raw', { rps: number, p50us: number, p99us: number, windowP50us: number, windowP99us: number, completed: number }>
+  return [name, { rps: Math.round(m.best!.rps), p50us: round(lat.p50), p99us: round(lat.p99), windowP50us: round(win.p50),
+    windowP99us: round(win.p99), completed: m.best!.completed }]
+})) as Record<'supervisor' | 'raw',
+  { rps: number, p50us: number, p99us: number, windowP50us: number, windowP99us: number, completed: number }>
 const ratio = Number((report.supervisor.rps / report.raw.rps).toFixed(3))
 
-process.stdout.write(`runtime bench: ~${Buffer.byteLength(JSON.stringify(message()))}-byte message, window ${flags.window}, best of ${flags.rounds} rounds; latency from one-at-a-time round trips\n\n`)
+process.stdout.write(
+  `runtime bench: ~${
+    Buffer.byteLength(JSON.stringify(message()))
+  }-byte message, window ${flags.window}, best of ${flags.rounds} rounds; latency from one-at-a-time round trips\n\n`
+)
 printTable(
   ['path', 'req/s (windowed)', 'p50 µs', 'p99 µs', 'windowed p50 µs', 'windowed p99 µs', 'requests'],
-  (['supervisor', 'raw'] as const).map(n => [n, report[n].rps, report[n].p50us, report[n].p99us, report[n].windowP50us, report[n].windowP99us, report[n].completed]))
+  (['supervisor', 'raw'] as const).map(
+    n => [n, report[n].rps, report[n].p50us, report[n].p99us, report[n].windowP50us, report[n].windowP99us, report[n].completed]
+  )
+)
 process.stdout.write(`\nratio supervisor/raw throughput: ${ratio} (goal ≥ 0.5)\n`)
 process.stdout.write(JSON.stringify({
   bench: 'runtime',
@@ -97,6 +106,8 @@ async function rawPath (): Promise<Path> {
       waiting.set(m.seq, resolve)
       worker.postMessage(m)
     }),
-    close: async () => { await worker.terminate() }
+    close: async () => {
+      await worker.terminate()
+    }
   }
 }

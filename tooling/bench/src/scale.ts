@@ -29,7 +29,8 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
-import { closest, decodeKrpc, decodeNodes, idToHex, isCrawlerResult, isListsPageReply, isRoutingContactsReply, isSearchDone, isSearchHit, LIST_IDS, randomId } from '@peerconnect/protocol'
+import { closest, decodeKrpc, decodeNodes, idToHex, isCrawlerResult, isListsPageReply, isRoutingContactsReply, isSearchDone, isSearchHit,
+  LIST_IDS, randomId } from '@peerconnect/protocol'
 import type { CrawlerLookup, ListsPage, Message, NodeId, SearchQuery } from '@peerconnect/protocol'
 import { seededRandom, SIM_EPOCH } from '@peerconnect/runtime'
 import type { SimTraceEvent } from '@peerconnect/runtime'
@@ -42,12 +43,23 @@ import { lineChart, writeSvg } from './lib/chart.js'
 import { sampleSession, residualSession } from './net/churn.js'
 
 const flags = parseFlags({
-  nodes: 1000, minutes: 10, churn: 'none', seed: 1, loss: 0.01, sample: 60, lookups: 20, searches: 5,
-  health: 500, concurrency: 32, seconds: 6 * 3600, sweep: false, 'max-nodes': 10_000, svg: ''
+  nodes: 1000,
+  minutes: 10,
+  churn: 'none',
+  seed: 1,
+  loss: 0.01,
+  sample: 60,
+  lookups: 20,
+  searches: 5,
+  health: 500,
+  concurrency: 32,
+  seconds: 6 * 3600,
+  sweep: false,
+  'max-nodes': 10_000,
+  svg: ''
 })
 if (flags.churn !== 'none' && flags.churn !== 'ipfs') throw new RangeError('--churn is ipfs or none')
 if (!(flags.nodes >= 2)) throw new RangeError('--nodes needs at least 2')
-
 
 // ── one run ──────────────────────────────────────────────────────────────────────────────────
 
@@ -86,7 +98,9 @@ async function single (): Promise<void> {
   })
   const buildMs = performance.now() - wallStart
   const buildVirtual = swarm.clock.now()
-  process.stderr.write(`built ${flags.nodes} nodes in ${Math.round(buildMs / 1000)} s (${round((buildVirtual - SIM_EPOCH) / 1000)} s simulated)\n`)
+  process.stderr.write(
+    `built ${flags.nodes} nodes in ${Math.round(buildMs / 1000)} s (${round((buildVirtual - SIM_EPOCH) / 1000)} s simulated)\n`
+  )
 
   const joinedAt = new Map<PeerNode, number>()
   const notes = new Map<string, Set<PeerNode>>()
@@ -100,7 +114,7 @@ async function single (): Promise<void> {
   for (const node of swarm.nodes) watch(node)
   // churn: when each node leaves
   const leaves = new Map<PeerNode, number>()
-  if (flags.churn === 'ipfs') for (const node of swarm.nodes) leaves.set(node, swarm.clock.now() + residualSession(random) * 60_000)
+  if (flags.churn === 'ipfs') { for (const node of swarm.nodes) leaves.set(node, swarm.clock.now() + residualSession(random) * 60_000) }
 
   const samples: Sample[] = []
   const t0 = swarm.clock.now()
@@ -111,14 +125,20 @@ async function single (): Promise<void> {
   let left = 0
   let joined = 0
   const busy = new Set<Promise<unknown>>()
-  const track = (p: Promise<unknown>): void => { busy.add(p); void p.finally(() => busy.delete(p)) }
+  const track = (p: Promise<unknown>): void => {
+    busy.add(p)
+    void p.finally(() => busy.delete(p))
+  }
   let stoppedEarly = false
 
   try {
     for (;;) {
       const now = swarm.clock.now()
       if (now >= end && nextSample > end) break
-      if (performance.now() > deadline) { stoppedEarly = true; break }
+      if (performance.now() > deadline) {
+        stoppedEarly = true
+        break
+      }
       if (flags.churn === 'ipfs') {
         for (const [node, at] of leaves) {
           if (at > now) continue
@@ -126,7 +146,11 @@ async function single (): Promise<void> {
           joinedAt.delete(node)
           left++
           track(swarm.kill(node))
-          track(swarm.join().then(fresh => { joined++; watch(fresh); leaves.set(fresh, swarm.clock.now() + sampleSession(random) * 60_000) }))
+          track(swarm.join().then(fresh => {
+            joined++
+            watch(fresh)
+            leaves.set(fresh, swarm.clock.now() + sampleSession(random) * 60_000)
+          }))
         }
       }
       if (now >= nextSample) {
@@ -160,7 +184,10 @@ async function single (): Promise<void> {
           sample.gossipCoverage = still.length === 0 ? null : still.filter(n => got?.has(n) === true).length / still.length
           notes.delete(lastNote.id)
         }
-        await swarm.clock.until(measure(swarm, sample, { random, joinedAt, hops, publish: note => { lastNote = note; notes.set(note.id, new Set()) } }), 5 * 60_000)
+        await swarm.clock.until(measure(swarm, sample, { random, joinedAt, hops, publish: note => {
+          lastNote = note
+          notes.set(note.id, new Set())
+        } }), 5 * 60_000)
         printRow(sample)
         continue
       }
@@ -172,7 +199,8 @@ async function single (): Promise<void> {
     gc()
     const memory = process.memoryUsage()
     await swarm.stop()
-    report({ samples, live, memory, heapBase, buildMs, wallMs: performance.now() - wallStart, left, joined, stoppedEarly, minutesRun: (swarm.clock.now() - t0) / 60_000 })
+    report({ samples, live, memory, heapBase, buildMs, wallMs: performance.now() - wallStart, left, joined, stoppedEarly,
+      minutesRun: (swarm.clock.now() - t0) / 60_000 })
   }
 }
 
@@ -261,8 +289,17 @@ async function measure (swarm: SimSwarm, s: Sample, ctx: MeasureContext): Promis
       const q: SearchQuery = { type: 'search.query', q: wanted.name }
       let found = false
       from.supervisor.ask(q, { timeout: 120_000 }).subscribe({
-        next: (m: Message) => { if (isSearchHit(m) && sameId(m.record.id, wanted.id)) found = true; if (isSearchDone(m)) { s.searches++; if (found) s.searchFound++ } },
-        error: () => { s.searches++; resolve() },
+        next: (m: Message) => {
+          if (isSearchHit(m) && sameId(m.record.id, wanted.id)) found = true
+          if (isSearchDone(m)) {
+            s.searches++
+            if (found) s.searchFound++
+          }
+        },
+        error: () => {
+          s.searches++
+          resolve()
+        },
         complete: () => resolve()
       })
     }))
@@ -282,10 +319,10 @@ async function measure (swarm: SimSwarm, s: Sample, ctx: MeasureContext): Promis
 // ── hops, from the datagrams ─────────────────────────────────────────────────────────────────
 
 interface HopTracer {
-  see (e: SimTraceEvent): void
+  see(e: SimTraceEvent): void
   /** Starts following `from`'s find_node queries for `target`; the result gives the depth at which an id was reached. */
-  start (from: PeerNode, target: NodeId): (id: NodeId) => number
-  stop (from: PeerNode): void
+  start(from: PeerNode, target: NodeId): (id: NodeId) => number
+  stop(from: PeerNode): void
 }
 
 /**
@@ -293,7 +330,12 @@ interface HopTracer {
  * its own table) is at depth 1; a node first named in the reply of a node at depth d is at d + 1.
  */
 function createHopTracer (): HopTracer {
-  interface Watch { target: NodeId, tids: Map<string, string>, depth: Map<string, number>, idDepth: Map<string, number> }
+  interface Watch {
+    target: NodeId
+    tids: Map<string, string>
+    depth: Map<string, number>
+    idDepth: Map<string, number>
+  }
   const watching = new Map<string, Watch>()
   return {
     see (e) {
@@ -304,7 +346,8 @@ function createHopTracer (): HopTracer {
       const res = decodeKrpc(e.buf)
       if (!res.ok) return
       const msg = res.msg
-      if (out !== undefined && msg.y === 'q' && msg.q === 'find_node' && msg.a.target instanceof Uint8Array && sameId(msg.a.target, out.target)) {
+      if (out !== undefined && msg.y === 'q' && msg.q === 'find_node' && msg.a.target instanceof Uint8Array &&
+        sameId(msg.a.target, out.target)) {
         out.tids.set(hex(msg.t), e.to)
         if (!out.depth.has(e.to)) out.depth.set(e.to, 1)
       } else if (into !== undefined && msg.y === 'r') {
@@ -323,13 +366,16 @@ function createHopTracer (): HopTracer {
       watching.set(`${from.udp.host}:${from.udp.port}`, w)
       return id => w.idDepth.get(idToHex(id)) ?? 1
     },
-    stop (from) { watching.delete(`${from.udp.host}:${from.udp.port}`) }
+    stop (from) {
+      watching.delete(`${from.udp.host}:${from.udp.port}`)
+    }
   }
 }
 
 // ── the report ───────────────────────────────────────────────────────────────────────────────
 
-const HEADER = ['min', 'live', 'lookup ok %', 'hops p50', 'queries p50', 'all 20 %', '≥ 18 %', 'directory %', 'stale %', 'search', 'gossip %', 'datagrams/node/min', 'bytes/node/min']
+const HEADER = ['min', 'live', 'lookup ok %', 'hops p50', 'queries p50', 'all 20 %', '≥ 18 %', 'directory %', 'stale %', 'search',
+  'gossip %', 'datagrams/node/min', 'bytes/node/min']
 
 function printRow (s: Sample): void {
   process.stderr.write(HEADER.map((h, i) => `${h}=${String(rowOf(s)[i])}`).join(' ') + '\n')
@@ -338,16 +384,19 @@ function printRow (s: Sample): void {
 function rowOf (s: Sample): Array<string | number> {
   const pct = (x: number | null): string | number => x === null ? '-' : round(100 * x)
   return [
-    s.minute, s.live,
+    s.minute,
+    s.live,
     s.lookups === 0 ? '-' : round(100 * s.lookupOk / s.lookups),
     s.hops.length === 0 ? '-' : percentile([...s.hops].sort((a, b) => a - b), 50),
     s.queries.length === 0 ? '-' : percentile([...s.queries].sort((a, b) => a - b), 50),
     s.healthNodes === 0 ? '-' : round(100 * s.all20 / s.healthNodes),
     s.healthNodes === 0 ? '-' : round(100 * s.atLeast18 / s.healthNodes),
-    pct(s.directoryComplete), pct(s.directoryStale),
+    pct(s.directoryComplete),
+    pct(s.directoryStale),
     s.searches === 0 ? '-' : `${s.searchFound}/${s.searches}`,
     pct(s.gossipCoverage),
-    Math.round(s.datagramsPerNodeMinute), Math.round(s.bytesPerNodeMinute)
+    Math.round(s.datagramsPerNodeMinute),
+    Math.round(s.bytesPerNodeMinute)
   ]
 }
 
@@ -415,14 +464,28 @@ function report (o: Outcome): void {
     ['search recall ≥ 0.99', result.searchRecall !== null && result.searchRecall >= 0.99],
     ['heap ≤ 300 KB per node', result.heapBytesPerNode <= 300 * 1024]
   ] as const
-  process.stdout.write(`${n} nodes, ${round(o.minutesRun)} simulated minutes, churn ${flags.churn} (${o.left} left, ${o.joined} joined), loss ${flags.loss}, seed ${flags.seed}; built in ${result.buildSeconds} s, ran in ${result.wallSeconds} s${o.stoppedEarly ? ' (stopped early: --seconds)' : ''}; heap ${result.heapMB} MB, rss ${result.rssMB} MB\n`)
+  process.stdout.write(
+    `${n} nodes, ${
+      round(o.minutesRun)
+    } simulated minutes, churn ${flags.churn} (${o.left} left, ${o.joined} joined), loss ${flags.loss}, seed ${flags.seed}; built in ${result.buildSeconds} s, ran in ${result.wallSeconds} s${
+      o.stoppedEarly ? ' (stopped early: --seconds)' : ''
+    }; heap ${result.heapMB} MB, rss ${result.rssMB} MB\n`
+  )
   for (const [goal, met] of goals) process.stdout.write(`goal: ${goal} → ${met ? 'met' : 'NOT met'}\n`)
   if (flags.svg !== '') {
     mkdirSync(flags.svg, { recursive: true })
-    const curves = samples.map(s => ({ minute: s.minute, live: s.live, lookupSuccess: ratio(s.lookupOk, s.lookups), tableHealthAll20: ratio(s.all20, s.healthNodes), tableHealth18: ratio(s.atLeast18, s.healthNodes), directoryComplete: s.directoryComplete, gossipCoverage: s.gossipCoverage }))
+    const curves = samples.map(s => ({ minute: s.minute, live: s.live, lookupSuccess: ratio(s.lookupOk, s.lookups),
+      tableHealthAll20: ratio(s.all20, s.healthNodes), tableHealth18: ratio(s.atLeast18, s.healthNodes),
+      directoryComplete: s.directoryComplete, gossipCoverage: s.gossipCoverage })
+    )
     writeFileSync(join(flags.svg, `scale-${n}.json`), JSON.stringify({ ...result, curves }, null, 1) + '\n')
-    const curve = (name: string, f: (c: typeof curves[number]) => number | null): { name: string, points: Array<[number, number]> } =>
-      ({ name, points: curves.flatMap(c => { const y = f(c); return y === null ? [] : [[c.minute, y] as [number, number]] }) })
+    const curve = (name: string, f: (c: typeof curves[number]) => number | null): { name: string, points: Array<[number, number]> } => ({
+      name,
+      points: curves.flatMap(c => {
+        const y = f(c)
+        return y === null ? [] : [[c.minute, y] as [number, number]]
+      })
+    })
     writeSvg(flags.svg, `scale-${n}-over-time.svg`, lineChart({
       title: `${n} nodes, churn ${flags.churn}: health over time`,
       x: { label: 'simulated minutes', min: 0 },
@@ -446,34 +509,60 @@ async function sweep (): Promise<void> {
   const sizes = [1000, 2000, 5000, 10_000].filter(n => n <= flags['max-nodes'])
   const rows: Array<Record<string, unknown>> = []
   const self = fileURLToPath(import.meta.url)
-  const pass = process.argv.slice(2).filter((a, i, all) => a !== '--sweep' && a !== '--nodes' && all[i - 1] !== '--nodes' && a !== '--max-nodes' && all[i - 1] !== '--max-nodes')
+  const pass = process.argv.slice(2).filter((a, i, all) =>
+    a !== '--sweep' && a !== '--nodes' && all[i - 1] !== '--nodes' && a !== '--max-nodes' && all[i - 1] !== '--max-nodes'
+  )
   for (const n of sizes) {
     process.stderr.write(`── ${n} nodes ──\n`)
-    const child = spawnSync(process.execPath, [...process.execArgv, self, '--nodes', String(n), ...pass], { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 64 * 2 ** 20 })
+    const child = spawnSync(process.execPath, [...process.execArgv, self, '--nodes', String(n), ...pass], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      encoding: 'utf8',
+      maxBuffer: 64 * 2 ** 20
+    })
     process.stdout.write(child.stdout)
     const last = child.stdout.trim().split('\n').at(-1) ?? ''
-    try { rows.push(JSON.parse(last) as Record<string, unknown>) } catch { process.stderr.write(`${n} nodes: no result (exit ${String(child.status)})\n`) }
+    try {
+      rows.push(JSON.parse(last) as Record<string, unknown>)
+    } catch {
+      process.stderr.write(`${n} nodes: no result (exit ${String(child.status)})\n`)
+    }
   }
-  printTable(['nodes', 'lookup ok', 'hops p50', 'goal hops', 'queries', 'all 20', 'directory', 'search', 'bytes/node/min', 'heap/node KB', 'rss/node KB'], rows.map(r => [
-    String(r.nodes), String(r.lookupSuccess), String(r.hopsP50), round(Math.log2(Number(r.nodes) / 20) + 1), String(r.queriesPerLookup), String(r.tableHealthAll20), String(r.directoryComplete), String(r.searchRecall), String(r.bytesPerNodeMinute), Math.round(Number(r.heapBytesPerNode) / 1024), Math.round(Number(r.rssBytesPerNode) / 1024)
-  ]))
+  printTable(['nodes', 'lookup ok', 'hops p50', 'goal hops', 'queries', 'all 20', 'directory', 'search', 'bytes/node/min', 'heap/node KB',
+    'rss/node KB'], rows.map(r => [
+      String(r.nodes),
+      String(r.lookupSuccess),
+      String(r.hopsP50),
+      round(Math.log2(Number(r.nodes) / 20) + 1),
+      String(r.queriesPerLookup),
+      String(r.tableHealthAll20),
+      String(r.directoryComplete),
+      String(r.searchRecall),
+      String(r.bytesPerNodeMinute),
+      Math.round(Number(r.heapBytesPerNode) / 1024),
+      Math.round(Number(r.rssBytesPerNode) / 1024)
+    ]))
   if (flags.svg !== '') {
     mkdirSync(flags.svg, { recursive: true })
     writeFileSync(join(flags.svg, 'scale-sweep.json'), JSON.stringify(rows, null, 1) + '\n')
     const over = (f: (r: Record<string, unknown>) => unknown): Array<[number, number]> =>
-      rows.flatMap(r => { const y = Number(f(r)); return Number.isFinite(y) ? [[Number(r.nodes), y] as [number, number]] : [] })
+      rows.flatMap(r => {
+        const y = Number(f(r))
+        return Number.isFinite(y) ? [[Number(r.nodes), y] as [number, number]] : []
+      })
     writeSvg(flags.svg, 'scale-heap-per-node.svg', lineChart({
       title: 'Heap per node over N',
       x: { label: 'nodes', log: true },
       y: { label: 'KB per node', min: 0 },
-      series: [{ name: 'heap / node', points: over(r => Number(r.heapBytesPerNode) / 1024) }, { name: 'rss / node', points: over(r => Number(r.rssBytesPerNode) / 1024), dashed: true }],
+      series: [{ name: 'heap / node', points: over(r => Number(r.heapBytesPerNode) / 1024) }, { name: 'rss / node',
+        points: over(r => Number(r.rssBytesPerNode) / 1024), dashed: true }],
       marks: [{ y: 300, label: 'goal 300 KB' }]
     }))
     writeSvg(flags.svg, 'scale-hops.svg', lineChart({
       title: 'Lookup hops over N',
       x: { label: 'nodes', log: true },
       y: { label: 'hops (p50)', min: 0 },
-      series: [{ name: 'hops p50', points: over(r => r.hopsP50) }, { name: 'goal log2(N/20) + 1', points: over(r => Math.log2(Number(r.nodes) / 20) + 1), dashed: true }]
+      series: [{ name: 'hops p50', points: over(r => r.hopsP50) }, { name: 'goal log2(N/20) + 1',
+        points: over(r => Math.log2(Number(r.nodes) / 20) + 1), dashed: true }]
     }))
   }
   process.stdout.write(JSON.stringify({ bench: 'scale-sweep', runs: rows }) + '\n')
@@ -503,7 +592,7 @@ function hex (b: Uint8Array): string {
 }
 
 function gc (): void {
-  (globalThis as { gc?: () => void }).gc?.()
+  ;(globalThis as { gc?: () => void }).gc?.()
 }
 
 // ── main (last: everything above is initialised) ─────────────────────────────────────────────

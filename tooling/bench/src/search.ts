@@ -22,7 +22,8 @@
  */
 import { performance } from 'node:perf_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { isGossipStatsReply, isListsStatsReply, isSearchDone, isSearchHit, isTransportInfoReply, idToHex, matchesName } from '@peerconnect/protocol'
+import { isGossipStatsReply, isListsStatsReply, isSearchDone, isSearchHit, isTransportInfoReply, idToHex,
+  matchesName } from '@peerconnect/protocol'
 import type { Message, SearchQuery, SearchVia } from '@peerconnect/protocol'
 import { createSwarm } from '@peerconnect/node'
 import type { PeerNode } from '@peerconnect/node'
@@ -36,13 +37,20 @@ if (flags.nodes < flags.team + 2) throw new RangeError(`--nodes needs at least $
 const VIAS: readonly SearchVia[] = ['lists', 'gossip', 'hybrid']
 const names = Array.from({ length: flags.nodes }, (_, i) => `${i < flags.team ? 'Teamwork' : 'Peer'} n${String(i).padStart(4, '0')}`)
 
-interface Sample { readonly recall: number, readonly firstHitMs: number, readonly doneMs: number, readonly msgs: number, readonly hits: number }
+interface Sample {
+  readonly recall: number
+  readonly firstHitMs: number
+  readonly doneMs: number
+  readonly msgs: number
+  readonly hits: number
+}
 type Figures = { recall: number, minRecall: number, firstHitMs: number, doneMs: number, msgs: number, searches: number }
 
 const t0 = performance.now()
 const swarm = await createSwarm(flags.nodes, { names, node: { lists: { announceInterval: flags.interval * 1000 } } })
 const builtMs = performance.now() - t0
-const results: Record<'cold' | 'warm', Record<SearchVia, Figures>> = { cold: {} as Record<SearchVia, Figures>, warm: {} as Record<SearchVia, Figures> }
+const results: Record<'cold' | 'warm', Record<SearchVia, Figures>> = { cold: {} as Record<SearchVia, Figures>,
+  warm: {} as Record<SearchVia, Figures> }
 let background = 0
 try {
   await settle(swarm.nodes)
@@ -59,7 +67,9 @@ try {
 }
 
 process.stdout.write(`search bench: ${flags.nodes} nodes (inline, UDP on 127.0.0.1), announce every ${flags.interval} s, ` +
-  `swarm built in ${Math.round(builtMs)} ms; per via ${flags.queries} unique-name and ${flags.shared} shared-prefix (${flags.team} peers) searches, bound ${flags.timeout} ms\n\n`)
+  `swarm built in ${
+    Math.round(builtMs)
+  } ms; per via ${flags.queries} unique-name and ${flags.shared} shared-prefix (${flags.team} peers) searches, bound ${flags.timeout} ms\n\n`)
 printTable(
   ['caches', 'via', 'recall (mean)', 'recall (min)', 'first hit ms (p50)', 'done ms (p50)', 'msgs/search (mean)'],
   (['cold', 'warm'] as const).flatMap(mode => VIAS.map(via => {
@@ -67,7 +77,9 @@ printTable(
     return [mode, via, f.recall, f.minRecall, f.firstHitMs, f.doneMs, f.msgs]
   }))
 )
-process.stdout.write(`\nsearcher background: ${background.toFixed(1)} queries/s (subtracted); goals (hybrid): recall 1, first hit ≤ 50 ms, done ≤ 1 s\n`)
+process.stdout.write(
+  `\nsearcher background: ${background.toFixed(1)} queries/s (subtracted); goals (hybrid): recall 1, first hit ≤ 50 ms, done ≤ 1 s\n`
+)
 const json = (f: Figures): Record<string, number> => ({ recall: f.recall, firstHitMs: f.firstHitMs, doneMs: f.doneMs, msgs: f.msgs })
 process.stdout.write(JSON.stringify({
   bench: 'search',
@@ -82,7 +94,8 @@ process.stdout.write(JSON.stringify({
 
 /** The queries of one via: unique names of random peers outside the team, then the team's prefix. */
 function workload (): string[] {
-  const unique = Array.from({ length: flags.queries }, () => `n${String(flags.team + Math.floor(Math.random() * (flags.nodes - flags.team))).padStart(4, '0')}`)
+  const unique = Array.from({ length: flags.queries },
+    () => `n${String(flags.team + Math.floor(Math.random() * (flags.nodes - flags.team))).padStart(4, '0')}`)
   return [...unique, ...Array.from({ length: flags.shared }, () => 'teamw')]
 }
 
@@ -92,7 +105,7 @@ async function measure (q: string, via: SearchVia, mode: 'cold' | 'warm'): Promi
   const candidates = swarm.nodes.filter(n => !want.has(n.idHex))
   const searcher = candidates[Math.floor(Math.random() * candidates.length)]!
   await searcher.request({ type: 'search.invalidate' }, { timeout: 10_000 })
-  if (mode === 'warm' && via !== 'gossip') await run(searcher, 'zzzwarmup', 'lists')     // fills the holder cache; no peer matches
+  if (mode === 'warm' && via !== 'gossip') await run(searcher, 'zzzwarmup', 'lists') // fills the holder cache; no peer matches
   const before = await counters(searcher)
   const r = await run(searcher, q, via)
   const after = await counters(searcher)
@@ -142,7 +155,9 @@ async function settle (nodes: readonly PeerNode[]): Promise<void> {
       return isListsStatsReply(s) ? s.rounds : 0
     }))
     if (rounds.every(r => r >= 2)) return
-    if (performance.now() > deadline) throw new Error(`nodes did not complete two announce rounds: ${rounds.filter(r => r < 2).length} behind`)
+    if (performance.now() > deadline) {
+      throw new Error(`nodes did not complete two announce rounds: ${rounds.filter(r => r < 2).length} behind`)
+    }
     await sleep(500)
   }
 }
@@ -150,10 +165,11 @@ async function settle (nodes: readonly PeerNode[]): Promise<void> {
 /** Queries per second a node sends with no search running (announces, lookups of its own holders, routing upkeep), over 5 nodes × 5 s. */
 async function backgroundRate (nodes: readonly PeerNode[]): Promise<number> {
   const sample = nodes.slice(0, 5)
-  const sent = async (): Promise<number> => (await Promise.all(sample.map(async n => {
-    const info = await n.request({ type: 'transport.info' }, { timeout: 10_000 })
-    return isTransportInfoReply(info) ? info.stats.queriesSent ?? 0 : 0
-  }))).reduce((a, b) => a + b, 0)
+  const sent = async (): Promise<number> =>
+    (await Promise.all(sample.map(async n => {
+      const info = await n.request({ type: 'transport.info' }, { timeout: 10_000 })
+      return isTransportInfoReply(info) ? info.stats.queriesSent ?? 0 : 0
+    }))).reduce((a, b) => a + b, 0)
   const a = await sent()
   await sleep(5000)
   return (await sent() - a) / sample.length / 5

@@ -49,18 +49,28 @@ const ours = report.ours!
 const theirs = report['bittorrent-dht']!
 const bare = report.bare!
 
-process.stdout.write(`throughput bench: find_node from a separate process, ${flags.window} outstanding, ${flags.contacts} contacts per table, ` +
-  `best of ${flags.rounds} × ${flags.seconds} s, alternating (each after ${flags.warmup} ms of load; a ${flags.prime} ms uncounted pass first)\n\n`)
+process.stdout.write(
+  `throughput bench: find_node from a separate process, ${flags.window} outstanding, ${flags.contacts} contacts per table, ` +
+    `best of ${flags.rounds} × ${flags.seconds} s, alternating (each after ${flags.warmup} ms of load; a ${flags.prime} ms uncounted pass first)\n\n`
+)
 printTable(
   ['responder', 'contacts', 'replies/s', 'all rounds', 'reply bytes', 'query bytes', 'errors', 'lost'],
   responders.map(r => {
     const all = runs.get(r.name)!
     const b = best(r.name)
-    return [r.name, r.contacts, Math.round(b.rps), all.map(x => `${(x.rps / 1000).toFixed(1)}k`).join(' '), b.replyBytes, b.queryBytes, b.errors, b.lost]
-  }))
+    return [r.name, r.contacts, Math.round(b.rps), all.map(x => `${(x.rps / 1000).toFixed(1)}k`).join(' '), b.replyBytes, b.queryBytes,
+      b.errors, b.lost]
+  })
+)
 const paired = (other: string): number => median(runs.get('ours')!.map((r, i) => r.rps / runs.get(other)![i]!.rps))
-process.stdout.write(`\nours / bittorrent-dht: ${(ours.rps / theirs.rps).toFixed(2)}× best rounds, ${paired('bittorrent-dht').toFixed(2)}× median per round (goal ≥ 8×)\n`)
-process.stdout.write(`ours / bare: ${(ours.rps / bare.rps).toFixed(2)} best rounds, ${paired('bare').toFixed(2)} median per round (goal ≥ 0.75)\n`)
+process.stdout.write(
+  `\nours / bittorrent-dht: ${(ours.rps / theirs.rps).toFixed(2)}× best rounds, ${
+    paired('bittorrent-dht').toFixed(2)
+  }× median per round (goal ≥ 8×)\n`
+)
+process.stdout.write(
+  `ours / bare: ${(ours.rps / bare.rps).toFixed(2)} best rounds, ${paired('bare').toFixed(2)} median per round (goal ≥ 0.75)\n`
+)
 if (flags.svg !== '') {
   const files = [
     writeSvg(flags.svg, `throughput-${flags.contacts}.svg`, barChart({
@@ -93,8 +103,14 @@ function once (proc: ChildProcess, expected: unknown): Promise<unknown> {
       cleanup()
       resolve(m)
     }
-    const onExit = (code: number | null): void => { cleanup(); reject(new Error(`the load generator exited (${String(code)})`)) }
-    const cleanup = (): void => { proc.off('message', onMessage); proc.off('exit', onExit) }
+    const onExit = (code: number | null): void => {
+      cleanup()
+      reject(new Error(`the load generator exited (${String(code)})`))
+    }
+    const cleanup = (): void => {
+      proc.off('message', onMessage)
+      proc.off('exit', onExit)
+    }
     proc.on('message', onMessage)
     proc.on('exit', onExit)
   })

@@ -11,7 +11,12 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { barChart, cdfChart, cdfPoints, escapeXml, lineChart, logTicks, niceTicks, writeSvg } from '../src/lib/chart.js'
 
-interface El { name: string, attrs: Record<string, string>, children: El[], text: string }
+interface El {
+  name: string
+  attrs: Record<string, string>
+  children: El[]
+  text: string
+}
 
 /** Parses an XML document strictly; throws on anything not well-formed. */
 function parseXml (src: string): El {
@@ -34,8 +39,18 @@ function parseXml (src: string): El {
       top.text += checkText(text)
     }
     if (lt < 0) break
-    if (src.startsWith('<?xml', lt)) { const e = src.indexOf('?>', lt); if (e < 0) throw new Error('open <?xml'); i = e + 2; continue }
-    if (src.startsWith('<!--', lt)) { const e = src.indexOf('-->', lt); if (e < 0) throw new Error('open comment'); i = e + 3; continue }
+    if (src.startsWith('<?xml', lt)) {
+      const e = src.indexOf('?>', lt)
+      if (e < 0) throw new Error('open <?xml')
+      i = e + 2
+      continue
+    }
+    if (src.startsWith('<!--', lt)) {
+      const e = src.indexOf('-->', lt)
+      if (e < 0) throw new Error('open comment')
+      i = e + 3
+      continue
+    }
     const gt = src.indexOf('>', lt)
     if (gt < 0) throw new Error('unclosed tag')
     const tag = src.slice(lt + 1, gt)
@@ -126,7 +141,9 @@ charts('lineChart - well-formed, both axes with ticks, one line per series, lege
 })
 
 charts('lineChart - points map inside the plot, larger y is higher up', () => {
-  const doc = parseXml(lineChart({ title: 't', x: { label: 'x' }, y: { label: 'y' }, series: [{ name: 'a', points: [[1, 1], [2, 4], [3, 9]] }] }))
+  const doc = parseXml(
+    lineChart({ title: 't', x: { label: 'x' }, y: { label: 'y' }, series: [{ name: 'a', points: [[1, 1], [2, 4], [3, 9]] }] })
+  )
   const pts = byClass(doc, 'series-line')[0]!.attrs.points!.split(' ').map(p => p.split(',').map(Number))
   const w = Number(doc.attrs.width)
   const h = Number(doc.attrs.height)
@@ -139,7 +156,7 @@ charts('lineChart - escapes titles, labels and names; drops non-finite and (on l
   const svg = lineChart({
     title: 'a < b & "c"',
     x: { label: 'N <nodes>', log: true },
-    y: { label: "it's" },
+    y: { label: 'it\'s' },
     series: [{ name: '<script>', points: [[0, 1], [10, 2], [100, Number.NaN], [1000, 3], [Number.POSITIVE_INFINITY, 4]] }]
   })
   const doc = parseXml(svg)
@@ -159,7 +176,10 @@ charts('lineChart - empty series and a single point still make a well-formed cha
 charts('cdfChart - a step line per implementation, y from 0 to 1, median and p90 marked', () => {
   const ours = Array.from({ length: 50 }, (_, i) => 20 + i)
   const dht = Array.from({ length: 40 }, (_, i) => 100 + 10 * i)
-  const doc = parseXml(cdfChart({ title: 'Lookup latency', x: { label: 'ms', log: true }, series: [{ name: 'ours', samples: ours }, { name: 'bittorrent-dht', samples: dht }], xMarks: [{ x: 550, label: 'IPFS median' }] }))
+  const doc = parseXml(
+    cdfChart({ title: 'Lookup latency', x: { label: 'ms', log: true },
+      series: [{ name: 'ours', samples: ours }, { name: 'bittorrent-dht', samples: dht }], xMarks: [{ x: 550, label: 'IPFS median' }] })
+  )
   const lines = byClass(doc, 'series-line')
   assert.equal(lines.map(l => l.attrs['data-series']), ['ours', 'bittorrent-dht'])
   assert.is(lines[0]!.attrs.points!.split(' ').length, 2 * 50 - 1, 'a step: two vertices per sample but the first')
@@ -175,7 +195,10 @@ charts('cdfPoints - ascending, the share of samples at or below each', () => {
 })
 
 charts('barChart - one bar per label, value printed, taller for larger values', () => {
-  const doc = parseXml(barChart({ title: 'find_node replies/s', y: { label: 'replies/s' }, bars: [{ label: 'ours', value: 55_000 }, { label: 'bittorrent-dht', value: 6_000 }, { label: 'bare', value: 50_000 }] }))
+  const doc = parseXml(
+    barChart({ title: 'find_node replies/s', y: { label: 'replies/s' },
+      bars: [{ label: 'ours', value: 55_000 }, { label: 'bittorrent-dht', value: 6_000 }, { label: 'bare', value: 50_000 }] })
+  )
   const bars = byClass(doc, 'bar')
   assert.equal(bars.map(b => b.attrs['data-label']), ['ours', 'bittorrent-dht', 'bare'])
   const h = bars.map(b => Number(b.attrs.height))
@@ -194,7 +217,8 @@ charts('ticks - round steps covering the range; log ticks are powers of ten', ()
 })
 
 charts('a long title gets a smaller font, a short one the full size', () => {
-  const size = (title: string): number => Number(byClass(parseXml(barChart({ title, y: { label: 'y' }, bars: [] })), 'title')[0]!.attrs['font-size'])
+  const size = (title: string): number =>
+    Number(byClass(parseXml(barChart({ title, y: { label: 'y' }, bars: [] })), 'title')[0]!.attrs['font-size'])
   assert.is(size('short'), 15)
   const long = size('x'.repeat(90))
   assert.ok(long < 15 && long * 0.6 * 90 <= 640, String(long))
@@ -209,7 +233,9 @@ charts('escapeXml and writeSvg - plain file names only; the file is what was giv
     assert.is(readFileSync(path, 'utf8'), svg)
     assert.throws(() => writeSvg(dir, '../evil.svg', svg), /plain file name/)
     assert.throws(() => writeSvg(dir, 'a.png', svg), /svg/)
-  } finally { rmSync(dir, { recursive: true, force: true }) }
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
 })
 
 xml.run()

@@ -13,7 +13,7 @@ import { formatTable } from '../src/lib/table.js'
 const stats = suite('bench lib - stats')
 
 stats('stats - percentile is nearest-rank over ascending samples; NaN when empty', () => {
-  const xs = Array.from({ length: 100 }, (_, i) => i + 1)            // 1..100
+  const xs = Array.from({ length: 100 }, (_, i) => i + 1) // 1..100
   assert.is(percentile(xs, 50), 50)
   assert.is(percentile(xs, 90), 90)
   assert.is(percentile(xs, 99), 99)
@@ -89,7 +89,9 @@ const load = suite('bench lib - load shapes')
 
 load('load - oneAtATime runs requests in order, one sample each, and stops at the count', async () => {
   const order: number[] = []
-  const samples = await oneAtATime(async i => { order.push(i) }, { count: 5, ms: 10_000 })
+  const samples = await oneAtATime(async i => {
+    order.push(i)
+  }, { count: 5, ms: 10_000 })
   assert.equal(order, [0, 1, 2, 3, 4])
   assert.is(samples.length, 5)
   assert.ok(samples.every(s => s >= 0))
@@ -111,7 +113,9 @@ load('load - windowed keeps at most `window` requests outstanding and completes 
 })
 
 load('load - both stop starting requests at the time bound', async () => {
-  const slow = async (): Promise<void> => { await new Promise(resolve => setTimeout(resolve, 20)) }
+  const slow = async (): Promise<void> => {
+    await new Promise(resolve => setTimeout(resolve, 20))
+  }
   const seq = await oneAtATime(slow, { count: 1_000_000, ms: 50 })
   assert.ok(seq.length >= 1 && seq.length <= 4, `${seq.length} sequential requests in 50 ms of 20 ms each`)
   const win = await windowed(slow, { count: 1_000_000, ms: 50, window: 2 })

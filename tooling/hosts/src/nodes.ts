@@ -13,10 +13,29 @@ export const API_PORT = 7070
 export const TOKEN = 'testbed-token'
 
 /** `behindNat`: the node found it cannot be reached from outside and runs read-only (BEP 43). */
-export interface NodeStatus { id: string, name: string, udp: string, peers: number, lists: { held: number, records: number }, behindNat?: true }
+export interface NodeStatus {
+  id: string
+  name: string
+  udp: string
+  peers: number
+  lists: { held: number, records: number }
+  behindNat?: true
+}
 /** `behindNat`: its signed record says it runs read-only (behind a NAT). */
-export interface ApiPeer { id: string, name: string, address: string, status: string, behindNat?: true }
-export interface LookupDone { done: true, peer: ApiPeer | null, closest: string[], queries: number, ms: number }
+export interface ApiPeer {
+  id: string
+  name: string
+  address: string
+  status: string
+  behindNat?: true
+}
+export interface LookupDone {
+  done: true
+  peer: ApiPeer | null
+  closest: string[]
+  queries: number
+  ms: number
+}
 
 export interface HostNode {
   readonly host: Host
@@ -25,18 +44,18 @@ export interface HostNode {
   /** `http://<mgmt>:7070` */
   readonly api: string
   /** Parsed JSON of a GET on the API; throws on a non-2xx answer. */
-  get<T> (path: string): Promise<T>
-  status (): Promise<NodeStatus>
+  get<T>(path: string): Promise<T>
+  status(): Promise<NodeStatus>
   /** Every id in the directory (all pages). */
-  directory (): Promise<string[]>
+  directory(): Promise<string[]>
   /** An iterative lookup through the API: its last line. */
-  lookup (idHex: string): Promise<LookupDone>
+  lookup(idHex: string): Promise<LookupDone>
   /** `/metrics` (Prometheus text) as name (without the `peerconnect_` prefix) → value; a series labelled `key` as `name.key`. */
-  metrics (): Promise<Record<string, number>>
+  metrics(): Promise<Record<string, number>>
   /** Search hits' ids (NDJSON through the API). */
-  search (q: string, via?: 'hybrid' | 'lists' | 'gossip'): Promise<ApiPeer[]>
+  search(q: string, via?: 'hybrid' | 'lists' | 'gossip'): Promise<ApiPeer[]>
   /** SIGTERM, then the exit code. */
-  stop (): Promise<number | string>
+  stop(): Promise<number | string>
 }
 
 export interface StartOptions {
@@ -58,13 +77,21 @@ export interface StartOptions {
 export function startNode (bed: Testbed, host: Host, opts: StartOptions = {}): HostNode {
   const name = opts.name ?? host.name
   const argv = [
-    process.execPath, cliPath(), 'start',
-    '--name', name,
-    '--host', opts.bind ?? host.ip4,
-    '--port', String(opts.port ?? UDP_PORT),
-    '--api', `${host.mgmt}:${opts.apiPort ?? API_PORT}`,
-    '--api-token', TOKEN,
-    '--data-dir', join(bed.dir, opts.dataDir ?? host.name),
+    process.execPath,
+    cliPath(),
+    'start',
+    '--name',
+    name,
+    '--host',
+    opts.bind ?? host.ip4,
+    '--port',
+    String(opts.port ?? UDP_PORT),
+    '--api',
+    `${host.mgmt}:${opts.apiPort ?? API_PORT}`,
+    '--api-token',
+    TOKEN,
+    '--data-dir',
+    join(bed.dir, opts.dataDir ?? host.name),
     '--json',
     ...(opts.mdns === true ? [] : ['--no-mdns']),
     ...(opts.bootstrap ?? []).flatMap(b => ['--bootstrap', b]),
@@ -92,7 +119,9 @@ export function startNode (bed: Testbed, host: Host, opts: StartOptions = {}): H
       const ids: string[] = []
       let cursor: string | null = ''
       while (cursor !== null) {
-        const page: { peers: ApiPeer[], next: string | null } = await node.get(`/api/peers?limit=200${cursor === '' ? '' : `&cursor=${encodeURIComponent(cursor)}`}`)
+        const page: { peers: ApiPeer[], next: string | null } = await node.get(
+          `/api/peers?limit=200${cursor === '' ? '' : `&cursor=${encodeURIComponent(cursor)}`}`
+        )
         ids.push(...page.peers.map(p => p.id))
         cursor = page.next
       }
@@ -136,7 +165,9 @@ export async function within<T> (ms: number, what: string, fn: () => Promise<T |
     } catch (err) {
       last = err
     }
-    if (Date.now() > end) throw new Error(`${what}: not within ${ms} ms${last === undefined ? '' : ` (last error: ${(last as Error).message})`}`)
+    if (Date.now() > end) {
+      throw new Error(`${what}: not within ${ms} ms${last === undefined ? '' : ` (last error: ${(last as Error).message})`}`)
+    }
     await new Promise(resolve => setTimeout(resolve, every))
   }
 }

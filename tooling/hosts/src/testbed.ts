@@ -57,7 +57,7 @@ export interface Spawned {
   readonly host: Host
   readonly child: ChildProcess
   /** Everything the process wrote to stdout and stderr so far. */
-  output (): string
+  output(): string
   /** Resolves with the exit code (or signal name). */
   readonly exited: Promise<number | string>
 }
@@ -72,14 +72,14 @@ export interface Testbed {
   /** A scratch directory for this run (node data dirs), removed by close(). */
   readonly dir: string
   /** Runs a program inside a host's namespace; its process group is killed by close(). */
-  spawn (host: Host, argv: readonly string[], env?: NodeJS.ProcessEnv): Spawned
+  spawn(host: Host, argv: readonly string[], env?: NodeJS.ProcessEnv): Spawned
   /** Runs a command inside a host's namespace and returns its stdout. */
-  exec (host: Host, argv: readonly string[]): string
+  exec(host: Host, argv: readonly string[]): string
   /** Takes the cable between the two segments down (a partition). */
-  cut (): void
-  heal (): void
+  cut(): void
+  heal(): void
   /** Kills every process, removes every namespace, link and the scratch directory. Safe twice. */
-  close (): Promise<void>
+  close(): Promise<void>
 }
 
 /** Why this machine cannot run the testbed, or undefined when it can (root, `ip netns`, bridges). */
@@ -127,8 +127,12 @@ export function createTestbed (opts: TestbedOptions): Testbed {
   const made = { namespaces: [] as string[], links: [] as string[] }
   let closed = false
 
-  const ip = (...args: string[]): void => { run('ip', args) }
-  const inNs = (ns: string, ...args: string[]): void => { run('ip', ['netns', 'exec', ns, ...args]) }
+  const ip = (...args: string[]): void => {
+    run('ip', args)
+  }
+  const inNs = (ns: string, ...args: string[]): void => {
+    run('ip', ['netns', 'exec', ns, ...args])
+  }
   const addNs = (ns: string): void => {
     ip('netns', 'add', ns)
     made.namespaces.push(ns)
@@ -149,7 +153,9 @@ export function createTestbed (opts: TestbedOptions): Testbed {
   }
 
   /** On exit only synchronous work runs: kill, remove, done. */
-  const sync = (): void => { cleanupSync() }
+  const sync = (): void => {
+    cleanupSync()
+  }
   const onSignal = (signal: NodeJS.Signals): void => {
     cleanupSync()
     process.kill(process.pid, signal)
@@ -208,7 +214,8 @@ export function createTestbed (opts: TestbedOptions): Testbed {
       inNs(router, 'sysctl', '-qw', 'net.ipv4.ip_forward=1')
       inNs(router, 'iptables', '-t', 'nat', '-A', 'POSTROUTING', '-o', 'wan', '-j', 'MASQUERADE')
       // A NAT, not a firewall-less router: the outside reaches the LAN only through mappings the inside made.
-      inNs(router, 'iptables', '-A', 'FORWARD', '-i', 'wan', '-o', 'lan', '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT')
+      inNs(router, 'iptables', '-A', 'FORWARD', '-i', 'wan', '-o', 'lan', '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j',
+        'ACCEPT')
       inNs(router, 'iptables', '-A', 'FORWARD', '-i', 'wan', '-o', 'lan', '-j', 'DROP')
     }
 
@@ -251,10 +258,15 @@ export function createTestbed (opts: TestbedOptions): Testbed {
     dir,
     spawn (host, argv, env) {
       if (closed) throw new Error('the testbed is closed')
-      const child = spawn('ip', ['netns', 'exec', host.ns, ...argv], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } })
+      const child = spawn('ip', ['netns', 'exec', host.ns, ...argv], { detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...env } })
       let out = ''
-      child.stdout!.on('data', (d: Buffer) => { out += d.toString() })
-      child.stderr!.on('data', (d: Buffer) => { out += d.toString() })
+      child.stdout!.on('data', (d: Buffer) => {
+        out += d.toString()
+      })
+      child.stderr!.on('data', (d: Buffer) => {
+        out += d.toString()
+      })
       const exited = new Promise<number | string>(resolve => child.on('close', (code, signal) => resolve(code ?? signal ?? 'unknown')))
       const s: Spawned = { host, child, output: () => out, exited }
       children.add(s)
@@ -264,8 +276,12 @@ export function createTestbed (opts: TestbedOptions): Testbed {
     exec (host, argv) {
       return execFileSync('ip', ['netns', 'exec', host.ns, ...argv], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] })
     },
-    cut () { ip('link', 'set', `${tag}-c0`, 'down') },
-    heal () { ip('link', 'set', `${tag}-c0`, 'up') },
+    cut () {
+      ip('link', 'set', `${tag}-c0`, 'down')
+    },
+    heal () {
+      ip('link', 'set', `${tag}-c0`, 'up')
+    },
     close
   }
 }
@@ -292,7 +308,9 @@ function claimSlot (): { n: number, release: () => void } {
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         writeFileSync(file, String(process.pid), { flag: 'wx' })
-        return { n, release: () => { if (readOwner(file) === process.pid) rmSync(file, { force: true }) } }
+        return { n, release: () => {
+          if (readOwner(file) === process.pid) rmSync(file, { force: true })
+        } }
       } catch {
         const owner = readOwner(file)
         if (owner !== undefined && alive(owner)) break
@@ -307,24 +325,32 @@ function readOwner (file: string): number | undefined {
   try {
     const pid = Number(readFileSync(file, 'utf8'))
     return Number.isInteger(pid) && pid > 0 ? pid : undefined
-  } catch { return undefined }
+  } catch {
+    return undefined
+  }
 }
 
 function quiet (cmd: string, args: readonly string[]): void {
-  try { execFileSync(cmd, args, { stdio: 'ignore' }) } catch {}
+  try {
+    execFileSync(cmd, args, { stdio: 'ignore' })
+  } catch {}
 }
 
 function listNamespaces (): string[] {
   if (existsSync('/run/netns')) return readdirSync('/run/netns')
   try {
     return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).split('\n').map(l => l.split(' ')[0]!).filter(Boolean)
-  } catch { return [] }
+  } catch {
+    return []
+  }
 }
 
 function listLinks (): string[] {
   try {
     return readdirSync('/sys/class/net')
-  } catch { return [] }
+  } catch {
+    return []
+  }
 }
 
 function alive (pid: number): boolean {
@@ -338,7 +364,9 @@ function alive (pid: number): boolean {
 
 function killGroup (child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null) return
-  try { process.kill(-child.pid, signal) } catch {}
+  try {
+    process.kill(-child.pid, signal)
+  } catch {}
 }
 
 async function sleep (ms: number): Promise<void> {

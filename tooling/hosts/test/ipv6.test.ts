@@ -50,7 +50,9 @@ if (why !== undefined) {
     ]
     ids = await Promise.all(nodes.map(async n => (await within(BOUND, `${n.name} answers`, async () => await n.status())).id))
   })
-  test.after(async () => { await bed?.close() })
+  test.after(async () => {
+    await bed?.close()
+  })
 
   test('a dual-stack node that joined over IPv4 signs both addresses into its record', withTimeout(BOUND + 10_000, async () => {
     const h1 = bed.hosts[1]!
@@ -69,7 +71,7 @@ if (why !== undefined) {
       const page = await v6only.get<{ peers: Array<{ id: string, address: string, alsoAt?: string }> }>('/api/peers?limit=200')
       return page.peers.find(p => p.id === ids[1])
     }, 1_000)
-    const reachable = [entry.address, entry.alsoAt].find(a => a?.startsWith('[')) 
+    const reachable = [entry.address, entry.alsoAt].find(a => a?.startsWith('['))
     assert.is(reachable, `[${bed.hosts[1]!.ip6!}]:${UDP_PORT}`, 'an IPv6 address is in the directory entry')
     assert.is(pingFrom(bed.hosts[3]!, reachable!), ids[1], 'a BEP 5 ping from the IPv6-only host to that address is answered by h1')
     assert.is(pingFrom(bed.hosts[3]!, entry.address).length > 0, true)

@@ -25,7 +25,9 @@ if (why !== undefined) {
     nodes = bed.hosts.map((h, i) => startNode(bed, h, i === 0 ? {} : { bootstrap: [seed] }))
     ids = await Promise.all(nodes.map(async n => (await within(JOIN_BOUND, `${n.name} answers`, async () => await n.status())).id))
   })
-  test.after(async () => { await bed?.close() })
+  test.after(async () => {
+    await bed?.close()
+  })
 
   test('8 hosts, one bootstrap address: every table holds the other 7', withTimeout(JOIN_BOUND + 10_000, async () => {
     for (const n of nodes) await within(JOIN_BOUND, `${n.name} knows the other 7`, async () => (await n.status()).peers >= 7)
@@ -69,26 +71,29 @@ if (why !== undefined) {
     }
   }))
 
-  test('restart: a node stopped and started again with no bootstrap rejoins from its saved table, keeps its id, and its record\'s sequence rises', withTimeout(180_000, async () => {
-    const i = 3
-    const seqSeenBy = async (n: HostNode): Promise<number | undefined> => {
-      await n.directory()
-      return (await n.get<{ record: { seq: number } | null }>(`/api/peers/${ids[i]}/details`)).record?.seq
-    }
-    const before = await within(30_000, 'h0 knows h3\'s record', async () => await seqSeenBy(nodes[0]!))
-    assert.is(await nodes[i]!.stop(), 0, 'h3 stops cleanly on SIGTERM')
-    nodes[i] = startNode(bed, bed.hosts[i]!)
-    const again = await within(JOIN_BOUND, 'h3 answers again', async () => await nodes[i]!.status())
-    assert.is(again.id, ids[i], 'the same id')
-    await within(JOIN_BOUND, 'h3 knows the other 7 again, with no bootstrap address', async () => (await nodes[i]!.status()).peers >= 7)
-    const done = await nodes[i]!.lookup(ids[0]!)
-    assert.is(done.peer?.id, ids[0])
-    const after = await within(DIRECTORY_BOUND, 'h0 sees a newer record of h3', async () => {
-      const seq = await seqSeenBy(nodes[0]!)
-      return seq !== undefined && seq > before ? seq : undefined
-    }, 1_000)
-    assert.ok(after > before)
-  }))
+  test(
+    'restart: a node stopped and started again with no bootstrap rejoins from its saved table, keeps its id, and its record\'s sequence rises',
+    withTimeout(180_000, async () => {
+      const i = 3
+      const seqSeenBy = async (n: HostNode): Promise<number | undefined> => {
+        await n.directory()
+        return (await n.get<{ record: { seq: number } | null }>(`/api/peers/${ids[i]}/details`)).record?.seq
+      }
+      const before = await within(30_000, 'h0 knows h3\'s record', async () => await seqSeenBy(nodes[0]!))
+      assert.is(await nodes[i]!.stop(), 0, 'h3 stops cleanly on SIGTERM')
+      nodes[i] = startNode(bed, bed.hosts[i]!)
+      const again = await within(JOIN_BOUND, 'h3 answers again', async () => await nodes[i]!.status())
+      assert.is(again.id, ids[i], 'the same id')
+      await within(JOIN_BOUND, 'h3 knows the other 7 again, with no bootstrap address', async () => (await nodes[i]!.status()).peers >= 7)
+      const done = await nodes[i]!.lookup(ids[0]!)
+      assert.is(done.peer?.id, ids[0])
+      const after = await within(DIRECTORY_BOUND, 'h0 sees a newer record of h3', async () => {
+        const seq = await seqSeenBy(nodes[0]!)
+        return seq !== undefined && seq > before ? seq : undefined
+      }, 1_000)
+      assert.ok(after > before)
+    })
+  )
 }
 
 test.run()

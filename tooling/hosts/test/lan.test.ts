@@ -19,7 +19,9 @@ let ids: string[] = []
 function multicastFrom (host: Testbed['hosts'][number], hex: string): void {
   bed.exec(host, [process.execPath, '-e', `
     const s = require('node:dgram').createSocket({ type: 'udp4', reuseAddr: true })
-    s.bind(0, () => { s.setMulticastInterface(${JSON.stringify(host.ip4)}); s.send(Buffer.from(${JSON.stringify(hex)}, 'hex'), 5353, '224.0.0.251', () => s.close()) })`])
+    s.bind(0, () => { s.setMulticastInterface(${JSON.stringify(host.ip4)}); s.send(Buffer.from(${
+      JSON.stringify(hex)
+    }, 'hex'), 5353, '224.0.0.251', () => s.close()) })`])
 }
 
 if (why !== undefined) {
@@ -31,7 +33,9 @@ if (why !== undefined) {
     nodes = bed.hosts.map((h, i) => startNode(bed, h, { mdns: i !== 3 }))
     ids = await Promise.all(nodes.map(async n => (await within(60_000, `${n.name} answers`, async () => await n.status())).id))
   })
-  test.after(async () => { await bed?.close() })
+  test.after(async () => {
+    await bed?.close()
+  })
 
   test('nodes on one LAN find each other with no --bootstrap', withTimeout(FIND_BOUND * 3 + 10_000, async () => {
     for (const n of nodes.slice(0, 3)) {
@@ -62,8 +66,11 @@ if (why !== undefined) {
         const d = await second.get<{ inTable: boolean, peer: { address: string } }>(`/api/peers/${ids[2]}/details`).catch(() => undefined)
         return d?.inTable === true && d.peer.address === `${host.ip4}:7000`
       }, 250)
-      await within(FIND_BOUND, 'and that node holds h2b', async () => (await nodes[2]!.get<{ inTable: boolean }>(`/api/peers/${id}/details`).catch(() => undefined))?.inTable === true, 250)
-    } finally { await second.stop() }
+      await within(FIND_BOUND, 'and that node holds h2b',
+        async () => (await nodes[2]!.get<{ inTable: boolean }>(`/api/peers/${id}/details`).catch(() => undefined))?.inTable === true, 250)
+    } finally {
+      await second.stop()
+    }
   }))
 
   test('malformed and hostile mDNS packets are ignored: the nodes keep running and hold no made-up peer', withTimeout(30_000, async () => {

@@ -25,9 +25,13 @@ if (why !== undefined) {
     const seed = `${bed.hosts[0]!.ip4}:${UDP_PORT}`
     nodes = bed.hosts.map((h, i) => startNode(bed, h, i === 0 ? {} : { bootstrap: [seed] }))
     ids = await Promise.all(nodes.map(async n => (await within(60_000, `${n.name} answers`, async () => await n.status())).id))
-    for (const n of nodes) await within(60_000, `${n.name}'s directory lists all 8`, async () => sorted(await n.directory()) === sorted(ids), 1_000)
+    for (const n of nodes) {
+      await within(60_000, `${n.name}'s directory lists all 8`, async () => sorted(await n.directory()) === sorted(ids), 1_000)
+    }
   })
-  test.after(async () => { await bed?.close() })
+  test.after(async () => {
+    await bed?.close()
+  })
 
   test('cut: each half keeps working, and its directory drops the other half', withTimeout(DROP_BOUND * 2 + 60_000, async () => {
     bed.cut()
@@ -39,21 +43,28 @@ if (why !== undefined) {
         const done = await n.lookup(target)
         assert.is(done.peer?.id, target, `${n.name} finds ${target.slice(0, 8)} in its half ${h}`)
       }
-      for (const n of half) await within(DROP_BOUND, `${n.name}'s directory holds only its half`, async () => sorted(await n.directory()) === sorted(own), 1_000)
+      for (const n of half) {
+        await within(DROP_BOUND, `${n.name}'s directory holds only its half`, async () => sorted(await n.directory()) === sorted(own),
+          1_000)
+      }
     }
   }))
 
-  test('heal: the halves merge with no restart and no bootstrap: lookups across succeed, directories complete', withTimeout(MERGE_BOUND * 2 + 60_000, async () => {
-    bed.heal()
-    const t0 = Date.now()
-    for (const [i, n] of nodes.entries()) {
-      const across = ids[(i + 4) % 8]!
-      await within(MERGE_BOUND, `${n.name} finds ${across.slice(0, 8)} across the healed cable`, async () => (await n.lookup(across)).peer?.id === across, 2_000)
-    }
-    for (const n of nodes) await within(MERGE_BOUND, `${n.name}'s directory lists all 8 again`, async () => sorted(await n.directory()) === sorted(ids), 1_000)
-    console.log(`merged in ${Date.now() - t0} ms`)
-    for (const n of nodes) assert.is(n.proc.child.exitCode, null, `${n.name} still running`)
-  }))
+  test('heal: the halves merge with no restart and no bootstrap: lookups across succeed, directories complete',
+    withTimeout(MERGE_BOUND * 2 + 60_000, async () => {
+      bed.heal()
+      const t0 = Date.now()
+      for (const [i, n] of nodes.entries()) {
+        const across = ids[(i + 4) % 8]!
+        await within(MERGE_BOUND, `${n.name} finds ${across.slice(0, 8)} across the healed cable`,
+          async () => (await n.lookup(across)).peer?.id === across, 2_000)
+      }
+      for (const n of nodes) {
+        await within(MERGE_BOUND, `${n.name}'s directory lists all 8 again`, async () => sorted(await n.directory()) === sorted(ids), 1_000)
+      }
+      console.log(`merged in ${Date.now() - t0} ms`)
+      for (const n of nodes) assert.is(n.proc.child.exitCode, null, `${n.name} still running`)
+    }))
 }
 
 test.run()

@@ -78,7 +78,11 @@ export function actorCompliance (opts: ComplianceOptions): void {
   const test = (title: string, fn: (run: Running) => Promise<void>, holding = false): void => {
     s(`compliance - ${name}: ${title}`, withTimeout(ms, async () => {
       const run = await startRun(opts, holding)
-      try { await fn(run) } finally { await run.stop() }
+      try {
+        await fn(run)
+      } finally {
+        await run.stop()
+      }
     }))
   }
   const answered = async (sup: Supervisor, msg: Request = opts.request): Promise<Message[]> =>
@@ -101,7 +105,9 @@ export function actorCompliance (opts: ComplianceOptions): void {
     scheduler.advance(60_000)
     await sup.stop()
     assert.is(scheduler.pending(), 0, 'no virtual timer left after stop')
-    await waitFor(() => leftOver(before).length === 0, { timeout: 3000, what: `no resources left (${leftOver(before).join(', ')})` }).catch(() => {})
+    await waitFor(() => leftOver(before).length === 0, { timeout: 3000, what: `no resources left (${leftOver(before).join(', ')})` }).catch(
+      () => {}
+    )
     assert.equal(leftOver(before), [], 'no real timer, socket or immediate left after stop')
   })
 
@@ -132,7 +138,8 @@ export function actorCompliance (opts: ComplianceOptions): void {
     const faulted = await outcome(sup)
     assert.is(faulted.code, 'ERR_FAULT_INJECTED')
     const again = await outcome(sup)
-    assert.ok(again.code !== 'ERR_FAULT_INJECTED' && again.code !== 'ERR_ASK_TIMEOUT', `answered again (${again.code ?? again.reply?.type})`)
+    assert.ok(again.code !== 'ERR_FAULT_INJECTED' && again.code !== 'ERR_ASK_TIMEOUT',
+      `answered again (${again.code ?? again.reply?.type})`)
     assert.equal([running(sup)?.state, running(sup)?.restarts], ['running', 0])
   })
 
@@ -166,21 +173,25 @@ export function actorCompliance (opts: ComplianceOptions): void {
   })
 
   if (opts.worker === true) {
-    s(`compliance - ${name}: on the worker host, a throwing handler is answered, an uncaught error and a process.exit restart it`, withTimeout(ms, async () => {
-      const sup = createSupervisor({ log: silentLogger, allowFaults: true, restart: { min: RESTART_DELAY } })
-      try {
-        await startPeers(sup, opts, false)
-        await sup.start(opts.spec(), { host: 'worker' })
-        await sup.control(name).fault({ kind: 'throw', on: opts.request.type })
-        assert.is((await outcome(sup)).code, 'ERR_FAULT_INJECTED')
-        assert.not.equal((await outcome(sup)).code, 'ERR_ASK_TIMEOUT')
-        for (const [i, kind] of (['uncaught', 'exit'] as const).entries()) {
-          await sup.control(name).fault({ kind })
-          await waitFor(() => running(sup)?.restarts === i + 1 && running(sup)?.state === 'running', { timeout: ms / 3, what: `the restart after ${kind}` })
-          assert.not.equal((await outcome(sup)).code, 'ERR_ASK_TIMEOUT', `answers after ${kind}`)
+    s(`compliance - ${name}: on the worker host, a throwing handler is answered, an uncaught error and a process.exit restart it`,
+      withTimeout(ms, async () => {
+        const sup = createSupervisor({ log: silentLogger, allowFaults: true, restart: { min: RESTART_DELAY } })
+        try {
+          await startPeers(sup, opts, false)
+          await sup.start(opts.spec(), { host: 'worker' })
+          await sup.control(name).fault({ kind: 'throw', on: opts.request.type })
+          assert.is((await outcome(sup)).code, 'ERR_FAULT_INJECTED')
+          assert.not.equal((await outcome(sup)).code, 'ERR_ASK_TIMEOUT')
+          for (const [i, kind] of (['uncaught', 'exit'] as const).entries()) {
+            await sup.control(name).fault({ kind })
+            await waitFor(() => running(sup)?.restarts === i + 1 && running(sup)?.state === 'running', { timeout: ms / 3,
+              what: `the restart after ${kind}` })
+            assert.not.equal((await outcome(sup)).code, 'ERR_ASK_TIMEOUT', `answers after ${kind}`)
+          }
+        } finally {
+          await sup.stop()
         }
-      } finally { await sup.stop() }
-    }))
+      }))
   }
 
   s.run()
@@ -193,7 +204,7 @@ interface Running {
   readonly held: { opened: number, closed: number }
   /** Resources of this process before the actor started. */
   readonly before: ReadonlyMap<string, number>
-  stop (): Promise<void>
+  stop(): Promise<void>
 }
 
 async function startRun (opts: ComplianceOptions, holding: boolean): Promise<Running> {
@@ -222,7 +233,9 @@ async function startPeers (sup: Supervisor, opts: ComplianceOptions, holding: bo
   if (holding && opts.cancel !== undefined) {
     handlers[opts.cancel.holds] = () => new Observable<Message>(() => {
       held.opened++
-      return () => { held.closed++ }
+      return () => {
+        held.closed++
+      }
     })
   }
   if (Object.keys(handlers).length > 0) {

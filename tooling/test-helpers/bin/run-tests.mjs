@@ -39,7 +39,11 @@ await pool(files, jobs, async (file) => {
   failed += r.failed
   skipped += r.skipped
   const mark = r.failed > 0 ? 'FAIL' : 'ok  '
-  console.log(`${mark} ${file}  (${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}, ${secs}s)${r.note ? '  ' + r.note : ''}`)
+  console.log(
+    `${mark} ${file}  (${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}, ${secs}s)${
+      r.note ? '  ' + r.note : ''
+    }`
+  )
   if (r.failed > 0) failures.push({ file, output: r.output })
 })
 
@@ -66,13 +70,19 @@ function runFile (file) {
       detached: true
     })
     let output = ''
-    child.stdout.on('data', d => { output += d })
-    child.stderr.on('data', d => { output += d })
+    child.stdout.on('data', d => {
+      output += d
+    })
+    child.stderr.on('data', d => {
+      output += d
+    })
     let timedOut = false
     const bound = timeoutOf(file)
     const timer = setTimeout(() => {
       timedOut = true
-      try { process.kill(-child.pid, 'SIGKILL') } catch {}
+      try {
+        process.kill(-child.pid, 'SIGKILL')
+      } catch {}
     }, bound)
     child.on('close', (code, signal) => {
       clearTimeout(timer)
@@ -83,7 +93,16 @@ function runFile (file) {
       let p = ok ?? 0
       let f = total !== undefined && ok !== undefined ? Math.max(0, total - ok - skip) : 0
       let note = ''
-      if (timedOut) { f += 1; note = `killed after ${bound / 1000}s (a test hung or a handle kept the process alive)` } else if (code !== 0 && f === 0) { f += 1; note = `exited with ${code ?? signal} and no failing test counted` } else if (total === undefined) { f += 1; note = 'printed no uvu summary' }
+      if (timedOut) {
+        f += 1
+        note = `killed after ${bound / 1000}s (a test hung or a handle kept the process alive)`
+      } else if (code !== 0 && f === 0) {
+        f += 1
+        note = `exited with ${code ?? signal} and no failing test counted`
+      } else if (total === undefined) {
+        f += 1
+        note = 'printed no uvu summary'
+      }
       resolve({ passed: p, failed: f, skipped: skip, output: clean + (note ? `\n[runner] ${note}\n` : ''), note })
     })
   })

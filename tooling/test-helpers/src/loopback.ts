@@ -15,11 +15,16 @@ export async function pickLoopback (): Promise<string> {
 async function bindable (host: string): Promise<boolean> {
   const sock = dgram.createSocket('udp4')
   try {
-    await new Promise<void>((resolve, reject) => { sock.once('error', reject); sock.bind(0, host, () => resolve()) })
+    await new Promise<void>((resolve, reject) => {
+      sock.once('error', reject)
+      sock.bind(0, host, () => resolve())
+    })
     return true
   } catch {
     return false
   } finally {
-    try { sock.close() } catch {}
+    try {
+      sock.close()
+    } catch {}
   }
 }

@@ -20,5 +20,9 @@ export async function rejects (promise: Promise<unknown>, code: string): Promise
 }
 
 function safe (v: unknown): string {
-  try { return JSON.stringify(v)?.slice(0, 200) ?? String(v) } catch { return String(v) }
+  try {
+    return JSON.stringify(v)?.slice(0, 200) ?? String(v)
+  } catch {
+    return String(v)
+  }
 }

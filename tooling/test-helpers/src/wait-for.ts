@@ -2,7 +2,8 @@
  * Polls `check` every `interval` ms until it returns a truthy value, and returns it.
  * Rejects after `timeout` ms with the last value seen, so a test never hangs.
  */
-export async function waitFor<T> (check: () => T | Promise<T>, opts: { timeout?: number, interval?: number, what?: string } = {}): Promise<NonNullable<T>> {
+export async function waitFor<T> (check: () => T | Promise<T>,
+  opts: { timeout?: number, interval?: number, what?: string } = {}): Promise<NonNullable<T>> {
   const timeout = opts.timeout ?? 5000
   const interval = opts.interval ?? 20
   const deadline = Date.now() + timeout
@@ -10,7 +11,11 @@ export async function waitFor<T> (check: () => T | Promise<T>, opts: { timeout?:
   for (;;) {
     last = await check()
     if (last) return last as NonNullable<T>
-    if (Date.now() > deadline) throw Object.assign(new Error(`waitFor(${opts.what ?? 'condition'}) timed out after ${timeout} ms; last value: ${String(last)}`), { code: 'ERR_WAIT_TIMEOUT' })
+    if (Date.now() > deadline) {
+      throw Object.assign(new Error(`waitFor(${opts.what ?? 'condition'}) timed out after ${timeout} ms; last value: ${String(last)}`), {
+        code: 'ERR_WAIT_TIMEOUT'
+      })
+    }
     await new Promise(resolve => setTimeout(resolve, interval))
   }
 }

@@ -12,7 +12,9 @@ timeout('withTimeout - resolves with the value of a fast function', async () => 
 timeout('withTimeout - rejects a slow function with ERR_TEST_TIMEOUT and aborts its signal', async () => {
   let aborted = false
   await rejects(withTimeout(30, async (signal) => {
-    signal.addEventListener('abort', () => { aborted = true })
+    signal.addEventListener('abort', () => {
+      aborted = true
+    })
     await new Promise(resolve => setTimeout(resolve, 200))
   })(), 'ERR_TEST_TIMEOUT')
   assert.ok(aborted)
@@ -28,19 +30,29 @@ rej('rejects - passes on the matching code and returns the error', async () => {
 })
 
 rej('rejects - falls back to the error name', async () => {
-  class BadThing extends Error { override name = 'BadThing' }
+  class BadThing extends Error {
+    override name = 'BadThing'
+  }
   await rejects(Promise.reject(new BadThing('y')), 'BadThing')
 })
 
 rej('rejects - fails when the promise resolves', async () => {
   let failed = false
-  try { await rejects(Promise.resolve(1), 'E_X') } catch { failed = true }
+  try {
+    await rejects(Promise.resolve(1), 'E_X')
+  } catch {
+    failed = true
+  }
   assert.ok(failed)
 })
 
 rej('rejects - fails on another code', async () => {
   let failed = false
-  try { await rejects(Promise.reject(Object.assign(new Error('x'), { code: 'E_Y' })), 'E_X') } catch { failed = true }
+  try {
+    await rejects(Promise.reject(Object.assign(new Error('x'), { code: 'E_Y' })), 'E_X')
+  } catch {
+    failed = true
+  }
   assert.ok(failed)
 })
 

@@ -53,8 +53,16 @@ test('the root declares the license, the repository and the engines every packag
 
 test('the packages to publish are the nine of packages/ and apps/node', () => {
   assert.equal(published.map(p => relative(root, p.dir)).sort(), [
-    'apps/node', 'packages/crawler', 'packages/gossip', 'packages/lists', 'packages/liveness', 'packages/protocol',
-    'packages/routing', 'packages/runtime', 'packages/transport', 'packages/ui-bridge'
+    'apps/node',
+    'packages/crawler',
+    'packages/gossip',
+    'packages/lists',
+    'packages/liveness',
+    'packages/protocol',
+    'packages/routing',
+    'packages/runtime',
+    'packages/transport',
+    'packages/ui-bridge'
   ])
 })
 
@@ -86,7 +94,9 @@ for (const { dir, manifest: m } of published) {
 test('pnpm pack ships the built code, README and LICENSE, and no tests', () => {
   const out = execFileSync('pnpm', ['pack', '--dry-run', '--json'], { cwd: join(root, 'packages', 'protocol'), encoding: 'utf8' })
   const paths = (JSON.parse(out) as { files: Array<{ path: string }> }).files.map(f => f.path)
-  for (const p of ['package.json', 'README.md', 'LICENSE', 'dist/src/index.js', 'dist/src/index.d.ts', 'src/index.ts']) assert.ok(paths.includes(p), `${p} in ${paths.length} files`)
+  for (const p of ['package.json', 'README.md', 'LICENSE', 'dist/src/index.js', 'dist/src/index.d.ts', 'src/index.ts']) {
+    assert.ok(paths.includes(p), `${p} in ${paths.length} files`)
+  }
   assert.not.ok(paths.some(p => p.includes('test/') || p.endsWith('.tsbuildinfo')), paths.filter(p => p.includes('test/')).join(', '))
 })
 

@@ -20,7 +20,13 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const out = join(root, 'examples', 'node_modules', '.readme-blocks')
 
-export interface Block { file: string, line: number, path: string, code: string, preludeLines: number }
+export interface Block {
+  file: string
+  line: number
+  path: string
+  code: string
+  preludeLines: number
+}
 
 /** The TypeScript blocks of one Markdown text. `line` is the 1-based line of the block's first code line. */
 export function extractBlocks (file: string, text: string): Block[] {
@@ -53,11 +59,17 @@ function markdownFiles (): string[] {
     return existsSync(d) ? readdirSync(d).map(n => join(d, n)).filter(p => statSync(p).isDirectory()) : []
   })
   const readmes = [root, join(root, 'examples'), ...dirs].map(d => join(d, 'README.md')).filter(existsSync)
-  const docs = existsSync(join(root, 'docs')) ? readdirSync(join(root, 'docs')).filter(n => n.endsWith('.md')).map(n => join(root, 'docs', n)) : []
+  const docs = existsSync(join(root, 'docs'))
+    ? readdirSync(join(root, 'docs')).filter(n => n.endsWith('.md')).map(n => join(root, 'docs', n))
+    : []
   return [...readmes, ...docs].map(f => relative(root, f)).sort()
 }
 
-interface Diagnostic { file: string, line: number, text: string }
+interface Diagnostic {
+  file: string
+  line: number
+  text: string
+}
 
 /** Writes the blocks and runs tsc once; diagnostics are mapped back to Markdown lines. */
 function check (blocks: Block[]): { diagnostics: Diagnostic[], output: string } {
@@ -66,7 +78,8 @@ function check (blocks: Block[]): { diagnostics: Diagnostic[], output: string } 
   writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module', private: true }))
   writeFileSync(join(out, 'tsconfig.json'), JSON.stringify({
     extends: relative(out, join(root, 'tsconfig.base.json')),
-    compilerOptions: { noEmit: true, composite: false, declaration: false, declarationMap: false, sourceMap: false, rootDir: '.', incremental: false },
+    compilerOptions: { noEmit: true, composite: false, declaration: false, declarationMap: false, sourceMap: false, rootDir: '.',
+      incremental: false },
     include: ['**/*.ts']
   }))
   const byPath = new Map<string, Block>()
@@ -100,7 +113,8 @@ const result = check([...blocks, ...canary])
 const test = suite('readme blocks')
 
 test('extract - ts and typescript fences, named paths, preludes and Markdown lines', () => {
-  const md = 'a\n```ts\n// src/worker.ts: the entry\nrunActor(echo)\n```\n<!-- prelude: declare const x: number -->\n```typescript\nx + 1\n```\n```sh\nls\n```\n'
+  const md =
+    'a\n```ts\n// src/worker.ts: the entry\nrunActor(echo)\n```\n<!-- prelude: declare const x: number -->\n```typescript\nx + 1\n```\n```sh\nls\n```\n'
   const got = extractBlocks('x.md', md)
   assert.equal(got.map(b => [b.path, b.line, b.preludeLines]), [['src/worker.ts', 3, 0], ['block-8.ts', 8, 1]])
   assert.is(got[1]!.code, 'declare const x: number\nx + 1\n')

@@ -10,9 +10,9 @@ import { invocation } from './invocation.js'
 export interface ApiClient {
   readonly url: string
   /** GETs `path` and returns its JSON if `guard` accepts it. */
-  get<T> (path: string, guard: (x: unknown) => x is T, opts?: { timeout?: number }): Promise<T>
+  get<T>(path: string, guard: (x: unknown) => x is T, opts?: { timeout?: number }): Promise<T>
   /** GETs `path` and yields each NDJSON line, parsed, as it arrives. */
-  lines (path: string, opts?: { timeout?: number }): AsyncGenerator<unknown>
+  lines(path: string, opts?: { timeout?: number }): AsyncGenerator<unknown>
 }
 
 /** The node did not answer at all (not running, wrong address, timed out). Exit 1. */
@@ -69,7 +69,7 @@ export function createApiClient (url: string, opts: { token?: string } = {}): Ap
       if (!guard(body)) throw new BadAnswerError(`the node at ${url} answered ${path} with an unexpected shape`)
       return body
     },
-    async * lines (path, o = {}) {
+    async *lines (path, o = {}) {
       const timeout = o.timeout ?? DEFAULT_TIMEOUT
       const res = await request(path, timeout)
       if (res.body === null) return
@@ -105,8 +105,14 @@ export function createApiClient (url: string, opts: { token?: string } = {}): Ap
 export function normalizeApiUrl (s: string): string | undefined {
   const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(s) ? s : `http://${s}`
   let u: URL
-  try { u = new URL(withScheme) } catch { return undefined }
-  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.username !== '' || u.password !== '' || u.search !== '' || u.hash !== '') return undefined
+  try {
+    u = new URL(withScheme)
+  } catch {
+    return undefined
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.username !== '' || u.password !== '' || u.search !== '' || u.hash !== '') {
+    return undefined
+  }
   return `${u.protocol}//${u.host}${u.pathname.replace(/\/+$/, '')}`
 }
 
@@ -114,15 +120,23 @@ export function normalizeApiUrl (s: string): string | undefined {
 
 function unreachable (url: string, err: unknown, timeout: number): NodeUnreachableError {
   const e = err as { name?: unknown, cause?: { code?: unknown, message?: unknown } } | null
-  if (e?.name === 'TimeoutError') return new NodeUnreachableError(`the node at ${url} did not answer within ${Math.round(timeout / 1000)} s`)
+  if (e?.name === 'TimeoutError') {
+    return new NodeUnreachableError(`the node at ${url} did not answer within ${Math.round(timeout / 1000)} s`)
+  }
   const reason = typeof e?.cause?.code === 'string' ? e.cause.code : typeof e?.cause?.message === 'string' ? e.cause.message : undefined
   const why = reason === undefined ? '' : ` (${reason})`
-  return new NodeUnreachableError(`cannot reach the node at ${url}${why}: is it running? Start one with \`${invocation()} start\` (or the demo: \`pnpm start\` in the repository), or pass --api`)
+  return new NodeUnreachableError(
+    `cannot reach the node at ${url}${why}: is it running? Start one with \`${invocation()} start\` (or the demo: \`pnpm start\` in the repository), or pass --api`
+  )
 }
 
 async function apiError (res: Response): Promise<ApiError> {
   let body: unknown
-  try { body = await res.json() } catch { body = undefined }
+  try {
+    body = await res.json()
+  } catch {
+    body = undefined
+  }
   const error = (body as { error?: { code?: unknown, message?: unknown } } | undefined)?.error
   const code = typeof error?.code === 'string' ? error.code : `HTTP_${res.status}`
   let message = typeof error?.message === 'string' ? error.message : `HTTP ${res.status} ${res.statusText}`

@@ -1,8 +1,22 @@
 /** Guards for what a node's API answers (docs/API.md): nothing from the network is trusted unchecked. */
 
-export interface ApiPeer { id: string, name: string, address: string, status: 'online' | 'offline', lastSeen: number }
-export interface ApiPage { peers: ApiPeer[], next: string | null }
-export interface ApiActor { name: string, host: string, threadId: number, restarts: number }
+export interface ApiPeer {
+  id: string
+  name: string
+  address: string
+  status: 'online' | 'offline'
+  lastSeen: number
+}
+export interface ApiPage {
+  peers: ApiPeer[]
+  next: string | null
+}
+export interface ApiActor {
+  name: string
+  host: string
+  threadId: number
+  restarts: number
+}
 export interface ApiStatus {
   id: string
   name: string
@@ -13,8 +27,17 @@ export interface ApiStatus {
   actors: ApiActor[]
   lists: { held: number, records: number }
 }
-export interface ApiHit { peer: ApiPeer, via: string }
-export interface ApiDone { done: true, hits: number, ms: number, holders?: number, error?: { code: string, message: string } }
+export interface ApiHit {
+  peer: ApiPeer
+  via: string
+}
+export interface ApiDone {
+  done: true
+  hits: number
+  ms: number
+  holders?: number
+  error?: { code: string, message: string }
+}
 
 export function isApiPeer (x: unknown): x is ApiPeer {
   const p = x as Partial<Record<keyof ApiPeer, unknown>> | null
@@ -24,7 +47,8 @@ export function isApiPeer (x: unknown): x is ApiPeer {
 
 export function isApiPage (x: unknown): x is ApiPage {
   const p = x as { peers?: unknown, next?: unknown } | null
-  return typeof p === 'object' && p !== null && Array.isArray(p.peers) && p.peers.every(isApiPeer) && (p.next === null || typeof p.next === 'string')
+  return typeof p === 'object' && p !== null && Array.isArray(p.peers) && p.peers.every(isApiPeer) &&
+    (p.next === null || typeof p.next === 'string')
 }
 
 export function isApiStatus (x: unknown): x is ApiStatus {

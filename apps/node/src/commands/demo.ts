@@ -21,8 +21,10 @@ const spec: CommandSpec = {
   summary: 'Start a local swarm on 127.0.0.1 plus one full node with the web page, and keep it running.',
   options: {
     nodes: { type: 'string', value: 'n', help: 'swarm size (1–500)', default: '24' },
-    api: { type: 'string', value: 'host:port', help: 'HTTP API and web page of the full node (port 0 picks a free one)', default: DEFAULT_API },
-    'api-token': { type: 'string', value: 'token', help: `bearer token the API requires (or set ${TOKEN_ENV}); needed when --api is not a loopback address` },
+    api: { type: 'string', value: 'host:port', help: 'HTTP API and web page of the full node (port 0 picks a free one)',
+      default: DEFAULT_API },
+    'api-token': { type: 'string', value: 'token',
+      help: `bearer token the API requires (or set ${TOKEN_ENV}); needed when --api is not a loopback address` },
     json: { type: 'boolean', help: 'print events as JSON lines (and log lines as JSON on stderr)' },
     verbose: { type: 'boolean', help: 'log info lines too, as JSON on stderr' }
   }
@@ -32,15 +34,23 @@ export const demoCommand = { spec, run }
 
 async function run (argv: readonly string[]): Promise<number> {
   const { values } = parseCommand(spec, argv)
-  if (values.help === true) { process.stdout.write(helpText(spec) + '\n'); return 0 }
+  if (values.help === true) {
+    process.stdout.write(helpText(spec) + '\n')
+    return 0
+  }
   const n = Number(str(values.nodes))
-  if (!/^\d+$/.test(str(values.nodes) ?? '') || n < 1 || n > 500) throw new UsageError(`--nodes must be 1..500, got ${JSON.stringify(values.nodes)}`)
+  if (!/^\d+$/.test(str(values.nodes) ?? '') || n < 1 || n > 500) {
+    throw new UsageError(`--nodes must be 1..500, got ${JSON.stringify(values.nodes)}`)
+  }
   const api = apiOption(values, DEFAULT_API)
   const json = values.json === true
-  const say = (event: Record<string, unknown>, text: string): void => { process.stdout.write((json ? JSON.stringify(event) : text) + '\n') }
+  const say = (event: Record<string, unknown>, text: string): void => {
+    process.stdout.write((json ? JSON.stringify(event) : text) + '\n')
+  }
   // Loaded here, not at the top: `peerconnect status` and `--help` should not load every actor.
-  const [{ generateIdentity, isRoutingContactsReply }, { createCliLogger }, { createNode }, { createSwarm }, { peerCountChanges }, { concat, of }] =
-    await Promise.all([import('@peerconnect/protocol'), import('../cli-log.js'), import('../node.js'), import('../swarm.js'), import('./peer-count.js'), import('rxjs')])
+  const [{ generateIdentity, isRoutingContactsReply }, { createCliLogger }, { createNode }, { createSwarm }, { peerCountChanges },
+    { concat, of }] = await Promise.all([import('@peerconnect/protocol'), import('../cli-log.js'), import('../node.js'),
+      import('../swarm.js'), import('./peer-count.js'), import('rxjs')])
   const logger = createCliLogger({ json, verbose: values.verbose === true })
   const log = logger.log
   const t0 = Date.now()
@@ -58,11 +68,13 @@ async function run (argv: readonly string[]): Promise<number> {
   let swarm: Swarm
   try {
     swarm = await createSwarm(n, {
-      names: Array.from({ length: n }, (_, i) => DEMO_NAMES[i % DEMO_NAMES.length]! + (i >= DEMO_NAMES.length ? `-${Math.floor(i / DEMO_NAMES.length)}` : '')),
+      names: Array.from({ length: n },
+        (_, i) => DEMO_NAMES[i % DEMO_NAMES.length]! + (i >= DEMO_NAMES.length ? `-${Math.floor(i / DEMO_NAMES.length)}` : '')),
       onJoined: (node, i) => {
         // Join the full node as soon as the first swarm node is up, so later joiners meet it too.
         if (i === 0) early = full.bootstrap([node.udp]).catch(() => {})
-        say({ event: 'joined', index: i, name: node.name, id: node.idHex, udp: formatHostPort(node.udp) }, `joined ${String(i + 1).padStart(3)}/${n}  ${node.name.padEnd(12)} ${node.idHex.slice(0, 12)}…  udp=${formatHostPort(node.udp)}`)
+        say({ event: 'joined', index: i, name: node.name, id: node.idHex, udp: formatHostPort(node.udp) },
+          `joined ${String(i + 1).padStart(3)}/${n}  ${node.name.padEnd(12)} ${node.idHex.slice(0, 12)}…  udp=${formatHostPort(node.udp)}`)
       }
     })
   } catch (err) {
@@ -70,7 +82,10 @@ async function run (argv: readonly string[]): Promise<number> {
     await full.stop()
     throw err
   }
-  const stop = async (): Promise<void> => { await full.stop(); await swarm.stop() }
+  const stop = async (): Promise<void> => {
+    await full.stop()
+    await swarm.stop()
+  }
   let contacts = 0
   try {
     await early
@@ -90,14 +105,22 @@ async function run (argv: readonly string[]): Promise<number> {
     const reply = await full.request({ type: 'routing.contacts' }).catch(() => undefined)
     return reply !== undefined && isRoutingContactsReply(reply) ? reply.contacts.length : undefined
   }
-  const changes = peerCountChanges(concat(of('ready'), full.supervisor.messages$(['routing.peer.added', 'routing.peer.removed'])), count, { initial: contacts, settle: PEERS_SETTLE })
-    .subscribe(c => { say({ event: 'peers', peers: c }, `peers ${c} in the routing table`) })
+  const changes = peerCountChanges(concat(of('ready'), full.supervisor.messages$(['routing.peer.added', 'routing.peer.removed'])), count, {
+    initial: contacts,
+    settle: PEERS_SETTLE
+  })
+    .subscribe(c => {
+      say({ event: 'peers', peers: c }, `peers ${c} in the routing table`)
+    })
   return await new Promise<number>(resolve => {
     const onSignal = (signal: NodeJS.Signals): void => {
       changes.unsubscribe()
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
-      stop().then(() => { say({ event: 'stopped', signal }, `stopped (${signal})`); resolve(0) }, () => resolve(1))
+      stop().then(() => {
+        say({ event: 'stopped', signal }, `stopped (${signal})`)
+        resolve(0)
+      }, () => resolve(1))
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)

@@ -10,15 +10,18 @@ export function clean (s: string): string {
 }
 
 /** A left-aligned table with a header row; numbers may be right-aligned by naming their columns. */
-export function table (header: readonly string[], rows: ReadonlyArray<readonly string[]>, opts: { right?: readonly number[] } = {}): string {
+export function table (header: readonly string[], rows: ReadonlyArray<readonly string[]>,
+  opts: { right?: readonly number[] } = {}): string {
   const cells = [header, ...rows].map(r => r.map(clean))
   const widths = header.map((_, i) => Math.max(...cells.map(r => width(r[i] ?? ''))))
   const right = new Set(opts.right ?? [])
-  return cells.map(r => r.map((c, i) => {
-    const pad = ' '.repeat(Math.max(0, widths[i]! - width(c)))
-    if (i === r.length - 1 && !right.has(i)) return c
-    return right.has(i) ? pad + c : c + pad
-  }).join('  ')).join('\n')
+  return cells.map(r =>
+    r.map((c, i) => {
+      const pad = ' '.repeat(Math.max(0, widths[i]! - width(c)))
+      if (i === r.length - 1 && !right.has(i)) return c
+      return right.has(i) ? pad + c : c + pad
+    }).join('  ')
+  ).join('\n')
 }
 
 /** `name   value` lines, names padded to one column. */

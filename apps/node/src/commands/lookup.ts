@@ -21,9 +21,14 @@ export const lookupCommand = { spec, run }
 
 async function run (argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommand(spec, argv)
-  if (values.help === true) { process.stdout.write(helpText(spec) + '\n'); return 0 }
+  if (values.help === true) {
+    process.stdout.write(helpText(spec) + '\n')
+    return 0
+  }
   const id = positionals[0]!.trim()
-  if (!/^[0-9a-fA-F]{40}$/.test(id)) throw new UsageError(`an id is 40 hex characters, got ${JSON.stringify(clean(id.length > 60 ? `${id.slice(0, 60)}…` : id))}`)
+  if (!/^[0-9a-fA-F]{40}$/.test(id)) {
+    throw new UsageError(`an id is 40 hex characters, got ${JSON.stringify(clean(id.length > 60 ? `${id.slice(0, 60)}…` : id))}`)
+  }
   const client = clientFrom(values)
   const peer = await client.get(`/api/peers/${encodeURIComponent(id)}`, isApiPeer, { timeout: LOOKUP_TIMEOUT })
   if (values.json === true) printJson(peer)

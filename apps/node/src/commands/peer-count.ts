@@ -6,12 +6,16 @@
 import { debounceTime, filter, from, map, switchMap } from 'rxjs'
 import type { Observable, SchedulerLike } from 'rxjs'
 
-export function peerCountChanges (changes$: Observable<unknown>, count: () => Promise<number | undefined>, opts: { initial: number, settle: number, scheduler?: SchedulerLike }): Observable<number> {
+export function peerCountChanges (changes$: Observable<unknown>, count: () => Promise<number | undefined>,
+  opts: { initial: number, settle: number, scheduler?: SchedulerLike }): Observable<number> {
   let last = opts.initial
   return changes$.pipe(
     debounceTime(opts.settle, opts.scheduler),
     switchMap(() => from(count())),
     filter((c): c is number => c !== undefined && c !== last),
-    map(c => { last = c; return c })
+    map(c => {
+      last = c
+      return c
+    })
   )
 }

@@ -27,10 +27,15 @@ export const peersCommand = { spec, run }
 
 async function run (argv: readonly string[]): Promise<number> {
   const { values } = parseCommand(spec, argv)
-  if (values.help === true) { process.stdout.write(helpText(spec) + '\n'); return 0 }
+  if (values.help === true) {
+    process.stdout.write(helpText(spec) + '\n')
+    return 0
+  }
   const limitText = str(values.limit) ?? '50'
   const limit = Number(limitText)
-  if (!/^\d{1,3}$/.test(limitText) || limit < 1 || limit > 200) throw new UsageError(`--limit must be 1..200, got ${JSON.stringify(limitText)}`)
+  if (!/^\d{1,3}$/.test(limitText) || limit < 1 || limit > 200) {
+    throw new UsageError(`--limit must be 1..200, got ${JSON.stringify(limitText)}`)
+  }
   const all = values.all === true
   let cursor = str(values.cursor)
   if (all && cursor !== undefined) throw new UsageError('--all reads from the first page: leave out --cursor')
@@ -51,7 +56,9 @@ async function run (argv: readonly string[]): Promise<number> {
     return 0
   }
   process.stdout.write(formatPeers(peers, Date.now()) + '\n')
-  const more = next === null ? '' : ` · more: ${invocation()} peers --cursor ${clean(next)}${client.url === DEFAULT_API_URL ? '' : ` --api ${client.url}`}`
+  const more = next === null
+    ? ''
+    : ` · more: ${invocation()} peers --cursor ${clean(next)}${client.url === DEFAULT_API_URL ? '' : ` --api ${client.url}`}`
   process.stdout.write(`${plural(peers.length, 'peer')}${more}\n`)
   return 0
 }

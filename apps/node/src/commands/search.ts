@@ -28,12 +28,17 @@ export const searchCommand = { spec, run }
 
 async function run (argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseCommand(spec, argv)
-  if (values.help === true) { process.stdout.write(helpText(spec) + '\n'); return 0 }
+  if (values.help === true) {
+    process.stdout.write(helpText(spec) + '\n')
+    return 0
+  }
   const via = str(values.via) ?? 'hybrid'
   if (!(VIAS as readonly string[]).includes(via)) throw new UsageError(`--via must be hybrid, lists or gossip, got ${JSON.stringify(via)}`)
   const timeoutText = str(values.timeout) ?? '3000'
   const timeout = Number(timeoutText)
-  if (!/^\d{1,6}$/.test(timeoutText) || timeout < 100 || timeout > 30_000) throw new UsageError(`--timeout must be 100..30000 ms, got ${JSON.stringify(timeoutText)}`)
+  if (!/^\d{1,6}$/.test(timeoutText) || timeout < 100 || timeout > 30_000) {
+    throw new UsageError(`--timeout must be 100..30000 ms, got ${JSON.stringify(timeoutText)}`)
+  }
   const checked = validateQuery(positionals[0])
   if (!checked.ok) throw new UsageError(`the ${checked.error.message}`)
   const q = checked.query
@@ -62,7 +67,9 @@ async function run (argv: readonly string[]): Promise<number> {
 }
 
 export function formatHit (h: ApiHit): string {
-  return `  ${clean(nameOf(h.peer.name)).padEnd(20)} ${h.peer.id}  ${clean(h.peer.address).padEnd(21)} ${h.peer.status.padEnd(7)}  via ${clean(h.via)}`
+  return `  ${clean(nameOf(h.peer.name)).padEnd(20)} ${h.peer.id}  ${clean(h.peer.address).padEnd(21)} ${h.peer.status.padEnd(7)}  via ${
+    clean(h.via)
+  }`
 }
 
 export function formatDone (d: ApiDone): string {

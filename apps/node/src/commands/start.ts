@@ -22,23 +22,35 @@ import { explainListenError } from './listen-error.js'
 
 const spec: CommandSpec = {
   name: 'start',
-  usage: 'start [--name <name>] [--host H] [--port P] [--bootstrap host:port]… [--api host:port | --no-api] [--api-token T] [--data-dir D] [--config F] [--ip-limits default|strict|off] [--no-mdns] [--inline] [--json] [--verbose]',
+  usage:
+    'start [--name <name>] [--host H] [--port P] [--bootstrap host:port]… [--api host:port | --no-api] [--api-token T] [--data-dir D] [--config F] [--ip-limits default|strict|off] [--no-mdns] [--inline] [--json] [--verbose]',
   summary: 'Run a node: join the network through the bootstrap nodes and stay until SIGINT/SIGTERM.',
   options: {
-    name: { type: 'string', value: 'name', help: 'this node\'s name, shown to other peers (1–64 UTF-8 bytes); default: the config\'s, else the one the data dir last ran under' },
+    name: { type: 'string', value: 'name',
+      help:
+        'this node\'s name, shown to other peers (1–64 UTF-8 bytes); default: the config\'s, else the one the data dir last ran under' },
     host: { type: 'string', value: 'host', help: `UDP address to bind (default ${DEFAULT_HOST})` },
     port: { type: 'string', value: 'port', help: 'UDP port (default 0: a free one; TCP liveness uses the same number)' },
-    bootstrap: { type: 'string', multiple: true, value: 'host:port', help: 'a node to join through (repeatable; replaces the config\'s list)' },
+    bootstrap: { type: 'string', multiple: true, value: 'host:port',
+      help: 'a node to join through (repeatable; replaces the config\'s list)' },
     api: { type: 'string', value: 'host:port', help: `HTTP API address (default ${DEFAULT_API})` },
     'no-api': { type: 'boolean', help: 'run without the HTTP API' },
-    'api-token': { type: 'string', value: 'token', help: `bearer token the API requires (or set ${TOKEN_ENV}); needed when --api is not a loopback address` },
-    'data-dir': { type: 'string', value: 'dir', help: 'identity key, routing table, saved name and config (default ~/.peerconnect/<name>)' },
-    config: { type: 'string', value: 'file', help: `a config file (JSON: name, host, port, bootstrap, api, mdns, ipLimits); default: ${CONFIG_FILE} in the data dir, if there is one` },
-    'ip-limits': { type: 'string', value: 'mode', help: 'contacts per /24 (/64): 2 per bucket, 10 per table, 2 per lookup and list; default exempts loopback and private ranges, strict does not, off has no limits (default: the config\'s ipLimits, else default)' },
-    'no-mdns': { type: 'boolean', help: 'do not find peers on the LAN by mDNS (it finds them with no --bootstrap; the config\'s "mdns": false does the same)' },
+    'api-token': { type: 'string', value: 'token',
+      help: `bearer token the API requires (or set ${TOKEN_ENV}); needed when --api is not a loopback address` },
+    'data-dir': { type: 'string', value: 'dir',
+      help: 'identity key, routing table, saved name and config (default ~/.peerconnect/<name>)' },
+    config: { type: 'string', value: 'file',
+      help:
+        `a config file (JSON: name, host, port, bootstrap, api, mdns, ipLimits); default: ${CONFIG_FILE} in the data dir, if there is one` },
+    'ip-limits': { type: 'string', value: 'mode',
+      help:
+        'contacts per /24 (/64): 2 per bucket, 10 per table, 2 per lookup and list; default exempts loopback and private ranges, strict does not, off has no limits (default: the config\'s ipLimits, else default)' },
+    'no-mdns': { type: 'boolean',
+      help: 'do not find peers on the LAN by mDNS (it finds them with no --bootstrap; the config\'s "mdns": false does the same)' },
     inline: { type: 'boolean', help: 'run every actor on the main thread instead of worker threads' },
     'exempt-loopback': { type: 'boolean', help: 'do not rate-limit queries from 127.0.0.0/8 and ::1 (local testnets)' },
-    'api-allow-host': { type: 'string', multiple: true, value: 'name', help: 'a Host name the API answers to besides its address and localhost (e.g. a reverse proxy\'s; repeatable)' },
+    'api-allow-host': { type: 'string', multiple: true, value: 'name',
+      help: 'a Host name the API answers to besides its address and localhost (e.g. a reverse proxy\'s; repeatable)' },
     json: { type: 'boolean', help: 'print events as JSON lines (and log lines as JSON on stderr)' },
     verbose: { type: 'boolean', help: 'log info lines too, as JSON on stderr' }
   }
@@ -79,12 +91,19 @@ export interface StartOptions {
 
 export async function runStart (argv: readonly string[], seams: StartSeams = {}): Promise<number> {
   const { values } = parseCommand(spec, argv)
-  if (values.help === true) { process.stdout.write(helpText(spec) + '\n'); return 0 }
+  if (values.help === true) {
+    process.stdout.write(helpText(spec) + '\n')
+    return 0
+  }
   const opts = await resolveStart(values)
   const signals = catchSignals()
   // Loaded here, not at the top: `peerconnect status` and `--help` should not load every actor.
   const [{ createCliLogger }, { loadOrCreateIdentity }, { createNode }, { probeUdp }, { saveName }] = await Promise.all([
-    import('../cli-log.js'), import('../identity-store.js'), import('../node.js'), import('../udp-probe.js'), import('../saved-name.js')
+    import('../cli-log.js'),
+    import('../identity-store.js'),
+    import('../node.js'),
+    import('../udp-probe.js'),
+    import('../saved-name.js')
   ])
   const logger = createCliLogger({ json: opts.json, verbose: opts.verbose })
   const log = logger.log
@@ -94,7 +113,21 @@ export async function runStart (argv: readonly string[], seams: StartSeams = {})
     if (warning !== undefined) log.warn('identity key exposed', { message: warning })
     let node: PeerNode
     try {
-      node = await createNode({ name: opts.name, identity, host: opts.host, port: opts.port, dataDir: opts.dataDir, inline: opts.inline, ipLimits: opts.ipLimits, log, api: opts.api ?? false, lan: opts.mdns, transport: { rateLimit: { exemptLoopback: opts.exemptLoopback }, ...seams.node?.transport }, ui: { allowedHosts: opts.allowHosts }, allowFaults: seams.node?.allowFaults })
+      node = await createNode({
+        name: opts.name,
+        identity,
+        host: opts.host,
+        port: opts.port,
+        dataDir: opts.dataDir,
+        inline: opts.inline,
+        ipLimits: opts.ipLimits,
+        log,
+        api: opts.api ?? false,
+        lan: opts.mdns,
+        transport: { rateLimit: { exemptLoopback: opts.exemptLoopback }, ...seams.node?.transport },
+        ui: { allowedHosts: opts.allowHosts },
+        allowFaults: seams.node?.allowFaults
+      })
     } catch (err) {
       throw explainListenError(err, '--api')
     }
@@ -130,9 +163,12 @@ function ready (node: PeerNode, opts: StartOptions, created: boolean, joined: { 
   const udp = formatHostPort(node.udp)
   const api = node.api
   if (opts.json) {
-    emit({ event: 'ready', id: node.idHex, name: opts.name, udp, api, dataDir: opts.dataDir, config: opts.config ?? null, identityCreated: created, seedsAnswered: joined.seedsAnswered, contacts: joined.contacts })
+    emit({ event: 'ready', id: node.idHex, name: opts.name, udp, api, dataDir: opts.dataDir, config: opts.config ?? null,
+      identityCreated: created, seedsAnswered: joined.seedsAnswered, contacts: joined.contacts })
   } else {
-    process.stdout.write(`ready ${node.idHex} udp=${udp} api=${api ?? 'none'} name=${JSON.stringify(opts.name)} contacts=${joined.contacts}\n`)
+    process.stdout.write(
+      `ready ${node.idHex} udp=${udp} api=${api ?? 'none'} name=${JSON.stringify(opts.name)} contacts=${joined.contacts}\n`
+    )
   }
 }
 
@@ -157,18 +193,27 @@ export async function resolveStart (values: Parsed['values'], env: NodeJS.Proces
   const dataDir = flagDir !== undefined ? resolve(flagDir) : defaultDataDir(dirName!)
   if (configFile === undefined) {
     const inDir = await loadConfig(configIn(dataDir), { optional: true })
-    if (inDir !== undefined) { config = inDir; configFile = configIn(dataDir) }
+    if (inDir !== undefined) {
+      config = inDir
+      configFile = configIn(dataDir)
+    }
   }
   const name = flagName ?? config.name ?? await readSavedName(dataDir)
   if (name === undefined) throw new UsageError(`--name is required: ${dataDir} has no node that ran before, and no config gives a "name"`)
 
   const flagHost = str(values.host)
   if (flagHost !== undefined) {
-    try { checkHost(flagHost) } catch (err) { throw new UsageError(`--host ${(err as Error).message}`) }
+    try {
+      checkHost(flagHost)
+    } catch (err) {
+      throw new UsageError(`--host ${(err as Error).message}`)
+    }
   }
   const host = flagHost ?? config.host ?? DEFAULT_HOST
   const portText = str(values.port)
-  if (portText !== undefined && (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535)) throw new UsageError(`--port must be 0..65535, got ${JSON.stringify(portText)}`)
+  if (portText !== undefined && (!/^\d{1,5}$/.test(portText) || Number(portText) > 65535)) {
+    throw new UsageError(`--port must be 0..65535, got ${JSON.stringify(portText)}`)
+  }
   const port = portText !== undefined ? Number(portText) : config.port ?? 0
   const flagSeeds = list(values.bootstrap).map(s => parseHostPort(s))
   const bootstrap = flagSeeds.length > 0 ? flagSeeds : [...(config.bootstrap ?? [])]
@@ -179,7 +224,11 @@ export async function resolveStart (values: Parsed['values'], env: NodeJS.Proces
   else if (config.api === undefined || config.api === false) api = apiOption(values, DEFAULT_API, env)
   else api = apiOption(values, formatHostPort(config.api), env, `"api" of ${configFile!},`)
   const allowHosts = list(values['api-allow-host'])
-  for (const h of allowHosts) if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9.])?$/.test(h)) throw new UsageError(`--api-allow-host must be a host name, got ${JSON.stringify(h)}`)
+  for (const h of allowHosts) {
+    if (!/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9.])?$/.test(h)) {
+      throw new UsageError(`--api-allow-host must be a host name, got ${JSON.stringify(h)}`)
+    }
+  }
   return {
     name,
     host,
@@ -201,7 +250,9 @@ export async function resolveStart (values: Parsed['values'], env: NodeJS.Proces
 function ipLimitsFlag (values: Parsed['values']): NodeConfig['ipLimits'] {
   const v = str(values['ip-limits'])
   if (v === undefined) return undefined
-  if (v !== 'default' && v !== 'strict' && v !== 'off') throw new UsageError(`--ip-limits must be default, strict or off, got ${JSON.stringify(v)}`)
+  if (v !== 'default' && v !== 'strict' && v !== 'off') {
+    throw new UsageError(`--ip-limits must be default, strict or off, got ${JSON.stringify(v)}`)
+  }
   return v
 }
 

@@ -17,7 +17,10 @@ export const statusCommand = { spec, run }
 
 async function run (argv: readonly string[]): Promise<number> {
   const { values } = parseCommand(spec, argv)
-  if (values.help === true) { process.stdout.write(helpText(spec) + '\n'); return 0 }
+  if (values.help === true) {
+    process.stdout.write(helpText(spec) + '\n')
+    return 0
+  }
   const client = clientFrom(values)
   const status = await client.get('/api/status', isApiStatus)
   if (values.json === true) printJson(status)
@@ -36,7 +39,7 @@ export function formatStatus (s: ApiStatus): string {
     ['lists', `${plural(s.lists.held, 'list')} held, ${plural(s.lists.records, 'record')}`]
   ])
   if (s.actors.length === 0) return about
-  const actors = table(['ACTOR', 'HOST', 'THREAD', 'RESTARTS'],
-    s.actors.map(a => [a.name, a.host, String(a.threadId), String(a.restarts)]), { right: [2, 3] })
+  const actors = table(['ACTOR', 'HOST', 'THREAD', 'RESTARTS'], s.actors.map(a => [a.name, a.host, String(a.threadId), String(a.restarts)]),
+    { right: [2, 3] })
   return `${about}\n\n${actors}`
 }

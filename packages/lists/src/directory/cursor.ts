@@ -9,7 +9,10 @@ import type { ErrorData, NodeId } from '@peerconnect/protocol'
 import { BadCursorError } from '../errors.js'
 
 /** Where the next page starts: in list `list`, after the peer with id `after` (null: from its first peer). */
-export interface DirectoryCursor { readonly list: number, readonly after: NodeId | null }
+export interface DirectoryCursor {
+  readonly list: number
+  readonly after: NodeId | null
+}
 
 export type CursorResult = { ok: true, cursor: DirectoryCursor } | { ok: false, error: ErrorData }
 

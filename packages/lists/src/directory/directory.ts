@@ -23,13 +23,17 @@ import type { DirectoryCursor } from './cursor.js'
 import { inOrder } from './in-order.js'
 
 /** A page, and for each list it read, how many of its holders answered. */
-export interface DirectoryPage { readonly peers: DirectoryPeer[], readonly next: string | null, readonly holders: ListHolders[] }
+export interface DirectoryPage {
+  readonly peers: DirectoryPeer[]
+  readonly next: string | null
+  readonly holders: ListHolders[]
+}
 
 export interface Directory {
   /** At most `limit` peers from `cursor` on (null: from the first list). */
-  page (cursor: DirectoryCursor | null, limit: number): Observable<DirectoryPage>
+  page(cursor: DirectoryCursor | null, limit: number): Observable<DirectoryPage>
   /** Forgets the cached lists; reads already running do not fill the cache. */
-  invalidate (): void
+  invalidate(): void
 }
 
 export function createDirectory (ctx: Context): Directory {
@@ -60,9 +64,18 @@ export function createDirectory (ctx: Context): Directory {
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
 /** One list as read: peers in id order, their hex ids, and how many holders answered. */
-interface Listed { readonly peers: DirectoryPeer[], readonly hexes: string[], readonly answered: number }
+interface Listed {
+  readonly peers: DirectoryPeer[]
+  readonly hexes: string[]
+  readonly answered: number
+}
 
-interface Acc { readonly peers: DirectoryPeer[], readonly next: string | null, readonly done: boolean, readonly holders: ListHolders[] }
+interface Acc {
+  readonly peers: DirectoryPeer[]
+  readonly next: string | null
+  readonly done: boolean
+  readonly holders: ListHolders[]
+}
 
 /** Adds list `list`'s peers after `after` to the page; done (with the next cursor) once it is full. */
 function step (acc: Acc, opts: { list: number, l: Listed, after: string | undefined, limit: number }): Acc {
@@ -75,7 +88,9 @@ function step (acc: Acc, opts: { list: number, l: Listed, after: string | undefi
   const end = from + taken.length >= l.peers.length
   const next = !end
     ? encodeCursor({ list, after: taken[taken.length - 1]!.record.id })
-    : list + 1 < LIST_COUNT ? encodeCursor({ list: list + 1, after: null }) : null
+    : list + 1 < LIST_COUNT
+    ? encodeCursor({ list: list + 1, after: null })
+    : null
   return { peers, next, done: true, holders }
 }
 
@@ -88,10 +103,11 @@ function step (acc: Acc, opts: { list: number, l: Listed, after: string | undefi
  */
 function readList (ctx: Context, list: number): Observable<Listed> {
   const n = ctx.settings.readHolders
-  const read = (h: Contact): Observable<Read> => readHolder(ctx, h, list).pipe(
-    map(records => ({ records, answered: 1 })),
-    catchError(() => of({ records: [] as ReadRecord[], answered: 0 }))
-  )
+  const read = (h: Contact): Observable<Read> =>
+    readHolder(ctx, h, list).pipe(
+      map(records => ({ records, answered: 1 })),
+      catchError(() => of({ records: [] as ReadRecord[], answered: 0 }))
+    )
   const further = (have: Read, rest: Contact[]): Observable<Read> => {
     const [next, ...more] = rest
     if (next === undefined) return of(have)
@@ -103,23 +119,29 @@ function readList (ctx: Context, list: number): Observable<Listed> {
   }
   return finalHolders(ctx, list, ctx.settings.r).pipe(
     catchError(() => of<Contact[]>([])),
-    mergeMap(holders => holders.length === 0 ? of<Read>({ records: [], answered: 0 }) : forkJoin(holders.slice(0, n + 1).map(read)).pipe(
-      // the first `n` and the next one at once (it decides whether to go on), then one by one
-      mergeMap(reads => {
-        const base = { records: reads.slice(0, n).flatMap(r => r.records), answered: reads.slice(0, n).reduce((a, r) => a + r.answered, 0) }
-        const extra = reads[n]
-        if (extra === undefined) return of(base)
-        const known = new Set(base.records.map(r => idToHex(r.wire.id)))
-        const all = { records: base.records.concat(extra.records), answered: base.answered + extra.answered }
-        return all.answered < n || extra.records.some(r => !known.has(idToHex(r.wire.id))) ? further(all, holders.slice(n + 1)) : of(all)
-      })
-    )),
+    mergeMap(holders =>
+      holders.length === 0 ? of<Read>({ records: [], answered: 0 }) : forkJoin(holders.slice(0, n + 1).map(read)).pipe(
+        // the first `n` and the next one at once (it decides whether to go on), then one by one
+        mergeMap(reads => {
+          const base = { records: reads.slice(0, n).flatMap(r => r.records),
+            answered: reads.slice(0, n).reduce((a, r) => a + r.answered, 0) }
+          const extra = reads[n]
+          if (extra === undefined) return of(base)
+          const known = new Set(base.records.map(r => idToHex(r.wire.id)))
+          const all = { records: base.records.concat(extra.records), answered: base.answered + extra.answered }
+          return all.answered < n || extra.records.some(r => !known.has(idToHex(r.wire.id))) ? further(all, holders.slice(n + 1)) : of(all)
+        })
+      )
+    ),
     mergeMap(r => merged(ctx, list, r))
   )
 }
 
 /** A record read from a holder and when its peer last announced (ms since the epoch, by our clock). */
-interface ReadRecord { readonly wire: WireRecord, readonly seenAt: number }
+interface ReadRecord {
+  readonly wire: WireRecord
+  readonly seenAt: number
+}
 
 /** Every record one holder has for list `list` (pc_list pages, each record's age turned into when its peer last announced). */
 function readHolder (ctx: Context, holder: Address, list: number): Observable<ReadRecord[]> {
@@ -130,7 +152,10 @@ function readHolder (ctx: Context, holder: Address, list: number): Observable<Re
 }
 
 /** What the holders of one list gave: their records, and how many of them answered. */
-interface Read { readonly records: ReadRecord[], readonly answered: number }
+interface Read {
+  readonly records: ReadRecord[]
+  readonly answered: number
+}
 
 function merged (ctx: Context, list: number, { records: read, answered }: Read): Observable<Listed> {
   const now = ctx.now()
@@ -138,12 +163,16 @@ function merged (ctx: Context, list: number, { records: read, answered }: Read):
   const offer = (record: PeerRecord, seenAt: number): void => {
     const hex = idToHex(record.id)
     const held = best.get(hex)
-    if (held === undefined || record.s > held.record.s || (record.s === held.record.s && seenAt > held.seenAt)) best.set(hex, { record, list, seenAt })
+    if (held === undefined || record.s > held.record.s || (record.s === held.record.s && seenAt > held.seenAt)) {
+      best.set(hex, { record, list, seenAt })
+    }
   }
   for (const e of ctx.store.entries(list, now)) offer(e.record, e.seenAt)
   const candidates = uniqueCandidates(read, list, best)
   return verifyMany(candidates.map(c => c.wire), ctx.deps.pool, { threshold: ctx.settings.poolThreshold }).pipe(map(checks => {
-    checks.forEach((v, i) => { if (v.ok) offer(v.record, candidates[i]!.seenAt) })
+    checks.forEach((v, i) => {
+      if (v.ok) offer(v.record, candidates[i]!.seenAt)
+    })
     const peers = [...best.values()].sort((a, b) => idToHex(a.record.id) < idToHex(b.record.id) ? -1 : 1)
     return { peers, hexes: peers.map(p => idToHex(p.record.id)), answered }
   }))

@@ -6,9 +6,11 @@
  * a token from its last pc_list reply (fetched again when it is old or refused). The steady cost
  * per interval is one pc_announce per holder.
  */
-import { catchError, concat, concatMap, defer, EMPTY, exhaustMap, from, ignoreElements, map, merge, mergeMap, of, Subject, tap, throwError, timer, toArray } from 'rxjs'
+import { catchError, concat, concatMap, defer, EMPTY, exhaustMap, from, ignoreElements, map, merge, mergeMap, of, Subject, tap, throwError,
+  timer, toArray } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { closest, closestListId, compareDistance, createRecord, encodeAddress, idsEqual, idToHex, isTransportInfoReply, recordToWire, second, TRANSPORT_ERRORS } from '@peerconnect/protocol'
+import { closest, closestListId, compareDistance, createRecord, encodeAddress, idsEqual, idToHex, isTransportInfoReply, recordToWire,
+  second, TRANSPORT_ERRORS } from '@peerconnect/protocol'
 import type { Address, Contact, Message, NodeId, PeerRecord, TransportInfo } from '@peerconnect/protocol'
 import { snapshotOf } from './snapshot.js'
 import type { Context } from '../context.js'
@@ -21,13 +23,13 @@ export interface Announcer {
   /** The loop: subscribe to run it. Emits `actor.snapshot` when our record changes. */
   readonly run$: Observable<Message>
   /** Runs a round now (after a name change); ignored while one runs. */
-  kick (): void
+  kick(): void
   /** A contact routing just met: when it is closer to our list id than a holder, the next round looks the holders up again. */
-  onContact (contact: Contact): void
+  onContact(contact: Contact): void
   /** Rounds that announced our record (to every holder that answered). */
-  completed (): number
+  completed(): number
   /** Rounds in which at least one holder took our record. */
-  announced (): number
+  announced(): number
 }
 
 type Outcome = 'ok' | 'refused' | 'silent'
@@ -62,15 +64,17 @@ export function createAnnouncer (ctx: Context): Announcer {
     }))
   }
 
-  const fetchToken = (h: Contact): Observable<Uint8Array> => query(ctx, h, 'pc_list', { list: list.index }).pipe(
-    map(({ reply }) => {
-      ctx.peerTokens.set(h, reply.token, ctx.now())
-      return reply.token
-    })
-  )
+  const fetchToken = (h: Contact): Observable<Uint8Array> =>
+    query(ctx, h, 'pc_list', { list: list.index }).pipe(
+      map(({ reply }) => {
+        ctx.peerTokens.set(h, reply.token, ctx.now())
+        return reply.token
+      })
+    )
 
   const announceTo = (h: Contact, record: PeerRecord): Observable<Outcome> => {
-    const send = (token: Uint8Array): Observable<unknown> => query(ctx, h, 'pc_announce', { list: list.index, record: recordToWire(record), token })
+    const send = (token: Uint8Array): Observable<unknown> =>
+      query(ctx, h, 'pc_announce', { list: list.index, record: recordToWire(record), token })
     const held = ctx.peerTokens.get(h, ctx.now())
     const token$ = held !== undefined ? of(held) : fetchToken(h)
     return token$.pipe(
@@ -91,7 +95,9 @@ export function createAnnouncer (ctx: Context): Announcer {
 
   const announceAll = (hs: Contact[], record: PeerRecord): Observable<never> => {
     const farthest = hs[settings.r - 1]
-    if (farthest === undefined || compareDistance(settings.id, farthest.id, list.id) < 0) ctx.store.put(list.index, record, { now: ctx.now() })
+    if (farthest === undefined || compareDistance(settings.id, farthest.id, list.id) < 0) {
+      ctx.store.put(list.index, record, { now: ctx.now() })
+    }
     return from(hs).pipe(
       mergeMap(h => announceTo(h, record).pipe(map(outcome => ({ h, outcome }))), settings.r),
       toArray(),
@@ -124,7 +130,7 @@ export function createAnnouncer (ctx: Context): Announcer {
     : merge(timer(0, settings.announceInterval, ctx.deps.scheduler), kick$).pipe(exhaustMap(() => round$))
 
   const onContact = (contact: Contact): void => {
-    if (contact.pc === false) return                  // a BEP 5-only node is never a holder
+    if (contact.pc === false) return // a BEP 5-only node is never a holder
     const farthest = holders[settings.r - 1]
     if (farthest === undefined || compareDistance(contact.id, farthest.id, list.id) < 0) stale = true
   }
@@ -159,7 +165,9 @@ function refreshRecord (ctx: Context, address: Address, also: Address | undefine
   const a2 = also === undefined ? undefined : encodeAddress(also.host, also.port)
   const sameA2 = a2 === undefined ? self.record?.a2 === undefined : self.record?.a2 !== undefined && idsEqual(a2, self.record.a2)
   const sameRo = (self.record?.ro === 1) === readOnly
-  if (self.record !== undefined && self.record.n === self.name && a !== undefined && idsEqual(a, self.record.a) && sameA2 && sameRo) return undefined
+  if (self.record !== undefined && self.record.n === self.name && a !== undefined && idsEqual(a, self.record.a) && sameA2 && sameRo) {
+    return undefined
+  }
   const seq = Math.max(self.seq + 1, Math.floor(ctx.now() / second))
   try {
     const addr = { name: self.name, host: address.host, port: address.port, seq, readOnly }
@@ -169,7 +177,8 @@ function refreshRecord (ctx: Context, address: Address, also: Address | undefine
     return undefined
   }
   self.seq = seq
-  ctx.log.info('record', { seq, name: self.name, host: address.host, port: address.port, also: also === undefined ? undefined : `${also.host}:${also.port}`, readOnly })
+  ctx.log.info('record', { seq, name: self.name, host: address.host, port: address.port,
+    also: also === undefined ? undefined : `${also.host}:${also.port}`, readOnly })
   return snapshotOf(ctx)
 }
 

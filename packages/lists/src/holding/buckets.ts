@@ -5,7 +5,7 @@
  */
 export interface Buckets {
   /** Spends `n` from `key`'s bucket and returns true, or returns false and spends nothing. */
-  take (key: string, n: number, now: number): boolean
+  take(key: string, n: number, now: number): boolean
   readonly size: number
 }
 
@@ -21,6 +21,8 @@ export function createBuckets (opts: { rate: number, burst: number, max: number 
       if (buckets.size > opts.max) buckets.delete(buckets.keys().next().value!)
       return ok
     },
-    get size () { return buckets.size }
+    get size () {
+      return buckets.size
+    }
   }
 }

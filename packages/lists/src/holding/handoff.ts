@@ -19,7 +19,7 @@ import { HANDOFF_CONCURRENCY, HANDOFF_REPEAT, HANDOFF_RETRY, UDP_PAGE_BYTES } fr
 
 export interface Handoff {
   /** Handles a routing.peer.added: emits nothing, sends pc_handoff queries when due. */
-  onPeerAdded (msg: Message): Observable<never>
+  onPeerAdded(msg: Message): Observable<never>
 }
 
 export function createHandoff (ctx: Context): Handoff {
@@ -57,12 +57,15 @@ export function createHandoff (ctx: Context): Handoff {
     let unknown = false
     return concat(
       tokenOf(newcomer, list).pipe(
-        mergeMap(token => from(batches).pipe(mergeMap(b => query(ctx, newcomer, 'pc_handoff', { list, records: b.records, ages: b.ages, token }).pipe(
-          catchError((err: unknown) => {
-            if (remoteCode(err) === 'ERR_NOT_HOLDER') unknown = true
-            return EMPTY
-          })
-        ), HANDOFF_CONCURRENCY)))
+        mergeMap(token =>
+          from(batches).pipe(mergeMap(b =>
+            query(ctx, newcomer, 'pc_handoff', { list, records: b.records, ages: b.ages, token }).pipe(
+              catchError((err: unknown) => {
+                if (remoteCode(err) === 'ERR_NOT_HOLDER') unknown = true
+                return EMPTY
+              })
+            ), HANDOFF_CONCURRENCY))
+        )
       ),
       defer(() => unknown && attempt === 0 ? timer(HANDOFF_RETRY, ctx.deps.scheduler).pipe(mergeMap(() => send(list, newcomer, 1))) : EMPTY)
     )
@@ -74,7 +77,9 @@ export function createHandoff (ctx: Context): Handoff {
     return ctx.deps.ask(ask, { timeout: ctx.settings.queryTimeout }).pipe(
       take(1),
       mergeMap(m => {
-        const known = isRoutingClosestReply(m) ? m.contacts.filter(c => !idsEqual(c.id, newcomer.id) && !idsEqual(c.id, ctx.settings.id)) : []
+        const known = isRoutingClosestReply(m)
+          ? m.contacts.filter(c => !idsEqual(c.id, newcomer.id) && !idsEqual(c.id, ctx.settings.id))
+          : []
         if (!shouldHand(ctx.settings.id, newcomer.id, known.map(c => c.id), { target, r: ctx.settings.r })) {
           ctx.log.debug('no handoff', { list, to: `${newcomer.host}:${newcomer.port}`, known: known.length })
           return EMPTY

@@ -27,7 +27,9 @@ export function prefixOf (host: string): string | undefined {
 function expand (h: string): number[] {
   const bare = h.split('%')[0]!
   const tail = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(bare)
-  const text = tail === null ? bare : bare.slice(0, tail.index) + `${((+tail[1]! << 8) | +tail[2]!).toString(16)}:${((+tail[3]! << 8) | +tail[4]!).toString(16)}`
+  const text = tail === null
+    ? bare
+    : bare.slice(0, tail.index) + `${((+tail[1]! << 8) | +tail[2]!).toString(16)}:${((+tail[3]! << 8) | +tail[4]!).toString(16)}`
   const [head, rest] = text.split('::') as [string, string | undefined]
   const left = head === '' ? [] : head.split(':')
   const right = rest === undefined || rest === '' ? [] : rest.split(':')

@@ -23,7 +23,9 @@ export interface ListsState {
    * Per list: its records (wire form) and, for each, when its peer last announced (ms, our clock);
    * `handed`: the indices of those that only came by handoff (they stay evictable after a restart).
    */
-  readonly held: ReadonlyArray<{ readonly list: number, readonly records: WireRecord[], readonly seen: number[], readonly handed: number[] }>
+  readonly held: ReadonlyArray<
+    { readonly list: number, readonly records: WireRecord[], readonly seen: number[], readonly handed: number[] }
+  >
 }
 
 /** The state to snapshot now. */

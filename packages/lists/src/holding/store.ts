@@ -61,21 +61,21 @@ export interface StoreOptions {
 
 export interface Store {
   /** The live entry for `id` in `list`. */
-  get (list: number, id: NodeId, now: number): Entry | undefined
+  get(list: number, id: NodeId, now: number): Entry | undefined
   /**
    * Holds `record` (signature already verified) in `list`, last announced at `seenAt` (default
    * `now`). Refuses an older sequence, a different record with the held sequence, a record that
    * has already expired, and a new peer over a cap. `fresh` is true for a peer not held before.
    */
-  put (list: number, record: PeerRecord, opts: PutOptions): PutResult
+  put(list: number, record: PeerRecord, opts: PutOptions): PutResult
   /** Live entries of `list` in id order, those after id `afterHex` when given. */
-  entries (list: number, now: number, afterHex?: string): Entry[]
+  entries(list: number, now: number, afterHex?: string): Entry[]
   /** Drops expired entries; returns how many. Cheap when none is due. */
-  expire (now: number): number
+  expire(now: number): number
   /** Indices of the lists holding at least one live record. */
-  lists (now: number): number[]
+  lists(now: number): number[]
   /** Live records held, over all lists. */
-  size (now: number): number
+  size(now: number): number
   /**
    * A count that changes whenever the records held change: a peer added or dropped (expiry
    * included, once `expire`, or any call taking `now`, has run), a new sequence, `clear`. A
@@ -85,7 +85,7 @@ export interface Store {
   readonly version: number
   /** A count that changes on every write: what changes `version`, and a refreshed announce too. */
   readonly writes: number
-  clear (): void
+  clear(): void
 }
 
 export function createStore (opts: StoreOptions): Store {
@@ -111,7 +111,12 @@ export function createStore (opts: StoreOptions): Store {
     nextExpiry = Infinity
     for (const [list, slot] of lists) {
       for (const entry of slot.byHex.values()) {
-        if (entry.expiresAt <= now) { remove(slot, entry); bury(entry, now); dropped++; version++ } else nextExpiry = Math.min(nextExpiry, entry.expiresAt)
+        if (entry.expiresAt <= now) {
+          remove(slot, entry)
+          bury(entry, now)
+          dropped++
+          version++
+        } else nextExpiry = Math.min(nextExpiry, entry.expiresAt)
       }
       if (slot.byHex.size === 0) lists.delete(list)
     }
@@ -136,12 +141,16 @@ export function createStore (opts: StoreOptions): Store {
         const grave = graves.get(hex)
         if (grave !== undefined && grave.until > now && record.s <= grave.s) {
           dropIfEmpty(list, slot)
-          return refuse(new ExpiredRecordError(`the record of this peer (sequence ${grave.s}) expired here; only its own announce brings it back`))
+          return refuse(
+            new ExpiredRecordError(`the record of this peer (sequence ${grave.s}) expired here; only its own announce brings it back`)
+          )
         }
       }
       if (held !== undefined) {
         if (record.s < held.record.s) return refuse(new StaleSequenceError(`sequence ${record.s} is older than the held ${held.record.s}`))
-        if (record.s === held.record.s && !recordsEqual(record, held.record)) return refuse(new StaleSequenceError(`a different record with the held sequence ${record.s}`))
+        if (record.s === held.record.s && !recordsEqual(record, held.record)) {
+          return refuse(new StaleSequenceError(`a different record with the held sequence ${record.s}`))
+        }
         if (handoff && record.s === held.record.s) return { ok: true, entry: held, fresh: false, changed: false }
       } else if (slot.byHex.size >= opts.maxPerList) {
         const evictable = handoff ? undefined : oldestHanded(slot)
@@ -149,7 +158,7 @@ export function createStore (opts: StoreOptions): Store {
           dropIfEmpty(list, slot)
           return refuse(new ListFullError(`list ${list} holds ${opts.maxPerList} records`))
         }
-        remove(slot, evictable)      // a peer's own announce outranks a record only handed over
+        remove(slot, evictable) // a peer's own announce outranks a record only handed over
         version++
       }
       if ((held === undefined || held.path !== path) && path !== undefined && (slot.perPath.get(path) ?? 0) >= cap) {
@@ -187,8 +196,12 @@ export function createStore (opts: StoreOptions): Store {
       for (const slot of lists.values()) n += slot.byHex.size
       return n
     },
-    get version () { return version },
-    get writes () { return writes + version },
+    get version () {
+      return version
+    },
+    get writes () {
+      return writes + version
+    },
     clear () {
       lists.clear()
       graves.clear()
@@ -224,7 +237,8 @@ const GRAVE_TTLS = 10
 /** Expired records remembered at most. */
 const MAX_GRAVES = 16_384
 
-function makeEntry (record: PeerRecord, hex: string, host: string, path: string | undefined, handed: boolean, seenAt: number, expiresAt: number): Entry {
+function makeEntry (record: PeerRecord, hex: string, host: string, path: string | undefined, handed: boolean, seenAt: number,
+  expiresAt: number): Entry {
   const wire = recordToWire(record)
   return { record, wire, size: bencode(wire).length, hex, host, path, handed, seenAt, expiresAt }
 }

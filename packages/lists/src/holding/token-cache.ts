@@ -6,9 +6,9 @@ import type { Address } from '@peerconnect/protocol'
 
 export interface TokenCache {
   /** A token from `a` younger than `maxAge` ms, if we have one. */
-  get (a: Address, now: number): Uint8Array | undefined
-  set (a: Address, token: Uint8Array, now: number): void
-  delete (a: Address): void
+  get(a: Address, now: number): Uint8Array | undefined
+  set(a: Address, token: Uint8Array, now: number): void
+  delete(a: Address): void
   readonly size: number
 }
 
@@ -25,8 +25,12 @@ export function createTokenCache (opts: { maxAge: number, max: number }): TokenC
       tokens.set(key, { token, at: now })
       if (tokens.size > opts.max) tokens.delete(tokens.keys().next().value!)
     },
-    delete: (a) => { tokens.delete(keyOf(a)) },
-    get size () { return tokens.size }
+    delete: (a) => {
+      tokens.delete(keyOf(a))
+    },
+    get size () {
+      return tokens.size
+    }
   }
 }
 

@@ -18,9 +18,9 @@ export interface TokenOptions {
 
 export interface Tokens {
   /** The token for `host:port` now. */
-  issue (host: string, port: number, now: number): Uint8Array
+  issue(host: string, port: number, now: number): Uint8Array
   /** True when `token` is the current or the previous secret's token for `host:port`. Never throws. */
-  check (token: unknown, host: string, port: number, now: number): boolean
+  check(token: unknown, host: string, port: number, now: number): boolean
 }
 
 /** protocol's rotating tokens, bound to `host:port` (the host in its canonical form). */

@@ -20,9 +20,9 @@ export interface CachedSearch {
 
 export interface ResultCache {
   /** The entry for `key` if it is younger than the ttl and good for a search bounded by `bound` ms. */
-  get (key: string, now: number, bound: number): CachedSearch | undefined
-  set (key: string, entry: CachedSearch): void
-  clear (): void
+  get(key: string, now: number, bound: number): CachedSearch | undefined
+  set(key: string, entry: CachedSearch): void
+  clear(): void
   readonly size: number
 }
 
@@ -37,7 +37,10 @@ export function createResultCache (opts: { ttl: number, max: number }): ResultCa
     get (key, now, bound) {
       const e = entries.get(key)
       if (e === undefined) return undefined
-      if (now - e.at >= opts.ttl) { entries.delete(key); return undefined }
+      if (now - e.at >= opts.ttl) {
+        entries.delete(key)
+        return undefined
+      }
       return e.complete || e.bound >= bound ? e : undefined
     },
     set (key, entry) {
@@ -46,7 +49,11 @@ export function createResultCache (opts: { ttl: number, max: number }): ResultCa
       entries.set(key, entry)
       while (entries.size > opts.max) entries.delete(entries.keys().next().value!)
     },
-    clear: () => { entries.clear() },
-    get size () { return entries.size }
+    clear: () => {
+      entries.clear()
+    },
+    get size () {
+      return entries.size
+    }
   }
 }

@@ -81,11 +81,14 @@ export function indexOf (candidates: readonly Candidate[]): SearchIndex {
       else owners.push(owner)
     }
   })
-  const distinct = [...byToken.keys()].sort()      // code-unit order, as `<` compares
+  const distinct = [...byToken.keys()].sort() // code-unit order, as `<` compares
   const tokens: string[] = []
   const owners: number[] = []
   for (const token of distinct) {
-    for (const owner of byToken.get(token)!) { tokens.push(token); owners.push(owner) }
+    for (const owner of byToken.get(token)!) {
+      tokens.push(token)
+      owners.push(owner)
+    }
   }
   return Object.freeze({ candidates, tokens: Object.freeze(tokens), owners: Int32Array.from(owners), names: Object.freeze(names) })
 }
@@ -113,7 +116,7 @@ export function indexMatches (index: SearchIndex, query: string, afterHex?: stri
     if (wanted.every(w => have.some(t => t.startsWith(w)))) hits.push(owner)
   }
   hits.sort((a, b) => a - b)
-  return hits.filter((h, i) => i === 0 || hits[i - 1] !== h).map(i => index.candidates[i]!)   // a name with two tokens in the range is there twice
+  return hits.filter((h, i) => i === 0 || hits[i - 1] !== h).map(i => index.candidates[i]!) // a name with two tokens in the range is there twice
 }
 
 /**
@@ -121,7 +124,8 @@ export function indexMatches (index: SearchIndex, query: string, afterHex?: stri
  * `threshold` (the task is dropped from the pool's queue if the result is no longer wanted), in
  * place when the pool fails or is busy.
  */
-export function matching<T extends { readonly record: PeerRecord }> (candidates: readonly T[], query: string, opts: { pool: ComputePool, threshold: number }): Observable<T[]> {
+export function matching<T extends { readonly record: PeerRecord }> (candidates: readonly T[], query: string,
+  opts: { pool: ComputePool, threshold: number }): Observable<T[]> {
   if (candidates.length <= opts.threshold) return of(candidates.filter(c => matchesName(c.record.n, query)))
   const arg = { names: candidates.map(c => c.record.n), query }
   return runOnPool<number[]>(opts.pool, { module: SEARCH_TASKS_MODULE, name: 'matchNames' }, arg).pipe(

@@ -4,5 +4,7 @@
 export class BadSearchCursorError extends Error {
   override readonly name = 'BadSearchCursorError'
   readonly code = 'ERR_BAD_SEARCH_CURSOR'
-  constructor (message = 'cursor is not a 20-byte id') { super(message) }
+  constructor (message = 'cursor is not a 20-byte id') {
+    super(message)
+  }
 }

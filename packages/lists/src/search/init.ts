@@ -1,5 +1,6 @@
 /** Options of keyword search (part of the lists actor's init, plain data), and their defaults. */
-import { EARLY_HEAD_START, GOSSIP_WINDOW, LISTS_CONCURRENCY, MAX_SEARCH_PAGES, MAX_SEARCH_TIMEOUT, RESULT_TTL, SEARCH_TIMEOUT } from './constants.js'
+import { EARLY_HEAD_START, GOSSIP_WINDOW, LISTS_CONCURRENCY, MAX_SEARCH_PAGES, MAX_SEARCH_TIMEOUT, RESULT_TTL,
+  SEARCH_TIMEOUT } from './constants.js'
 
 export interface SearchInit {
   /** ms a search lasts unless `search.query` says otherwise. Default SEARCH_TIMEOUT (3 s). */
@@ -35,7 +36,8 @@ export interface SearchSettings {
 }
 
 /** `init` with defaults filled in; `lists` gives the defaults taken from the lists' own settings. */
-export function searchSettingsOf (init: SearchInit | undefined, lists: { announceInterval: number, lookupEvery: number, readHolders: number }): SearchSettings {
+export function searchSettingsOf (init: SearchInit | undefined,
+  lists: { announceInterval: number, lookupEvery: number, readHolders: number }): SearchSettings {
   return {
     timeout: Math.min(positive(init?.timeout, SEARCH_TIMEOUT), MAX_SEARCH_TIMEOUT),
     gossipWindow: positive(init?.gossipWindow, GOSSIP_WINDOW),

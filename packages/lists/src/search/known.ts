@@ -8,10 +8,10 @@ import type { PeerRecord } from '@peerconnect/protocol'
 
 export interface Known {
   /** Remembers `records`, shown at `now`. */
-  remember (records: readonly PeerRecord[], now: number): void
+  remember(records: readonly PeerRecord[], now: number): void
   /** The records shown less than `ttl` ms ago. */
-  records (now: number): PeerRecord[]
-  clear (): void
+  records(now: number): PeerRecord[]
+  clear(): void
   readonly size: number
 }
 
@@ -37,7 +37,11 @@ export function createKnown (opts: { ttl: number, max: number }): Known {
       }
       return out
     },
-    clear: () => { byHex.clear() },
-    get size () { return byHex.size }
+    clear: () => {
+      byHex.clear()
+    },
+    get size () {
+      return byHex.size
+    }
   }
 }

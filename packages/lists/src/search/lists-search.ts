@@ -11,7 +11,8 @@
  * pool when a page brings many), must match the query, and each peer is emitted once, as soon as
  * its first valid record arrives.
  */
-import { catchError, concat, defaultIfEmpty, defer, EMPTY, finalize, from, ignoreElements, map, merge, mergeMap, share, take, tap, timer } from 'rxjs'
+import { catchError, concat, defaultIfEmpty, defer, EMPTY, finalize, from, ignoreElements, map, merge, mergeMap, share, take, tap,
+  timer } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { idToHex, LIST_COUNT, matchesName } from '@peerconnect/protocol'
 import type { Contact, PeerRecord, WireRecord } from '@peerconnect/protocol'
@@ -65,7 +66,8 @@ export function searchLists (ctx: Context, query: string, opts: ListsSearchOptio
           first = false
           wave(list)
         }
-        return readPages(ctx, h, 'pc_search', { q: query }, opts).pipe(map(p => p.reply.records), tap({ next: answered, error: () => wave(list) }))
+        return readPages(ctx, h, 'pc_search', { q: query }, opts).pipe(map(p => p.reply.records),
+          tap({ next: answered, error: () => wave(list) }))
       })
       const askTop = (closest: readonly Contact[]): Observable<WireRecord[]> => {
         const top = closest[0]
@@ -84,7 +86,8 @@ export function searchLists (ctx: Context, query: string, opts: ListsSearchOptio
       // The routing table's closest node is asked first; the lookup starts once it has answered
       // (or failed), or after the head start: in a busy swarm its first reply is not queued behind the lookup's.
       const early$ = opts.holders.known(list).pipe(mergeMap(askTop), share())
-      const go$ = merge(early$.pipe(take(1), defaultIfEmpty(null)), timer(opts.headStart, ctx.deps.scheduler)).pipe(take(1), ignoreElements())
+      const go$ = merge(early$.pipe(take(1), defaultIfEmpty(null)), timer(opts.headStart, ctx.deps.scheduler)).pipe(take(1),
+        ignoreElements())
       return merge(early$, concat(go$, crawl$)).pipe(mergeMap(checked), finalize(() => wave(list)))
     })
     return from(Array.from({ length: LIST_COUNT }, (_, i) => i)).pipe(mergeMap(list$, opts.concurrency))
@@ -112,7 +115,8 @@ function chains (holders: readonly Contact[], n: number): Contact[][] {
 }
 
 /** The pages of the first holder of `chain` whose first query is answered; each one that is not calls `onFail` and is replaced by the next. */
-function firstAnswering (chain: readonly Contact[], ask: (h: Contact) => Observable<WireRecord[]>, onFail: () => void): Observable<WireRecord[]> {
+function firstAnswering (chain: readonly Contact[], ask: (h: Contact) => Observable<WireRecord[]>,
+  onFail: () => void): Observable<WireRecord[]> {
   return defer(() => {
     const [first, ...rest] = chain
     if (first === undefined) return EMPTY

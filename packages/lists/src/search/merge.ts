@@ -10,19 +10,25 @@ import { idToHex } from '@peerconnect/protocol'
 import type { HitSource, PeerRecord } from '@peerconnect/protocol'
 
 /** A hit: a verified record and the part of the search that found it. */
-export interface Found { readonly record: PeerRecord, readonly via: HitSource }
+export interface Found {
+  readonly record: PeerRecord
+  readonly via: HitSource
+}
 
 export type MergeEvent = { readonly hit: Found } | { readonly end: 'complete' | 'bound' }
 
 /** The parts' hits merged, each peer once, ended by `complete` or, after `bound` ms, by `bound`. */
-export function mergeHits (parts: ReadonlyArray<Observable<Found>>, opts: { bound: number, scheduler: SchedulerLike }): Observable<MergeEvent> {
+export function mergeHits (parts: ReadonlyArray<Observable<Found>>,
+  opts: { bound: number, scheduler: SchedulerLike }): Observable<MergeEvent> {
   return defer(() => {
     let ended = false
     const body$ = merge(...parts).pipe(
       distinctHits(),
       map((hit): MergeEvent => ({ hit })),
       endWith<MergeEvent>({ end: 'complete' }),
-      tap(e => { if ('end' in e) ended = true }),
+      tap(e => {
+        if ('end' in e) ended = true
+      }),
       takeUntil(timer(opts.bound, opts.scheduler))
     )
     return concat(body$, defer(() => ended ? EMPTY : of<MergeEvent>({ end: 'bound' })))

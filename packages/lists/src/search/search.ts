@@ -15,7 +15,8 @@
  */
 import { defer, EMPTY, from, map, merge, mergeMap, of, ReplaySubject, take, timer } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { BadRequestError, closestListId, errorReply, idsEqual, isSearchInvalidate, isSearchQuery, reply, validateQuery } from '@peerconnect/protocol'
+import { BadRequestError, closestListId, errorReply, idsEqual, isSearchInvalidate, isSearchQuery, reply,
+  validateQuery } from '@peerconnect/protocol'
 import type { Message, PeerRecord, SearchDone, SearchHit, SearchInvalidateReply, SearchVia } from '@peerconnect/protocol'
 import type { Context } from '../context.js'
 import { createResultCache, searchKey } from './cache.js'
@@ -33,11 +34,11 @@ import { LOOKUP_SPARE, MATCH_POOL_THRESHOLD, MAX_CACHED_RESULTS, MAX_KNOWN, MAX_
 
 export interface Search {
   /** `search.query` → search.hit (end: false) …, then search.done; a bad query is an ERR_BAD_QUERY error reply. */
-  query (m: Message): Observable<Message>
+  query(m: Message): Observable<Message>
   /** `search.invalidate` → search.invalidate.reply: cached results and list holders are dropped. */
-  invalidate (m: Message): Observable<Message>
+  invalidate(m: Message): Observable<Message>
   /** Records a directory page showed: local matches of hybrid searches while the directory would reuse them. */
-  remember (records: readonly PeerRecord[]): void
+  remember(records: readonly PeerRecord[]): void
 }
 
 export function createSearch (ctx: Context): Search {
@@ -49,8 +50,10 @@ export function createSearch (ctx: Context): Search {
 
   return {
     query (m) {
-      if (m.cid === undefined) return EMPTY                      // published, not asked: nobody would read the hits
-      if (!isSearchQuery(m)) return of(errorReply(m, new BadRequestError('search.query needs q: string, via?: hybrid | lists | gossip, timeout?: ms')))
+      if (m.cid === undefined) return EMPTY // published, not asked: nobody would read the hits
+      if (!isSearchQuery(m)) {
+        return of(errorReply(m, new BadRequestError('search.query needs q: string, via?: hybrid | lists | gossip, timeout?: ms')))
+      }
       const checked = validateQuery(m.q)
       if (!checked.ok) return of(errorReply(m, checked.error))
       const query = checked.query
@@ -98,9 +101,18 @@ export function createSearchHolders (ctx: Context, ttl = ctx.settings.search.hol
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
-interface Env { readonly ctx: Context, readonly holders: HolderCache, readonly known: Known }
+interface Env {
+  readonly ctx: Context
+  readonly holders: HolderCache
+  readonly known: Known
+}
 /** `answered.holders`: list holders whose pc_search was answered (reported in search.done). */
-interface Plan { readonly env: Env, readonly query: string, readonly bound: number, readonly answered: { holders: number } }
+interface Plan {
+  readonly env: Env
+  readonly query: string
+  readonly bound: number
+  readonly answered: { holders: number }
+}
 
 /** The parts of a search, by via. */
 const PARTS: Readonly<Record<SearchVia, (p: Plan) => Array<Observable<Found>>>> = {
@@ -126,13 +138,20 @@ function held ({ env: { ctx }, query }: Plan): Observable<PeerRecord> {
   return defer(() => {
     const self = ctx.self.record?.id
     const found = indexMatches(heldIndex(ctx.store, ctx.self.record, ctx.now()), query)
-    return from(found.map(c => c.record).filter(r => self === undefined || !idsEqual(r.id, self) || ctx.store.get(closestListId(r.id).index, r.id, ctx.now()) !== undefined))
+    return from(
+      found.map(c => c.record).filter(r =>
+        self === undefined || !idsEqual(r.id, self) || ctx.store.get(closestListId(r.id).index, r.id, ctx.now()) !== undefined
+      )
+    )
   })
 }
 
 function lists ({ env: { ctx, holders }, query, answered }: Plan, onFirstWave?: () => void): Observable<PeerRecord> {
   const s = ctx.settings.search
-  return searchLists(ctx, query, { holders, perList: s.holders, concurrency: s.concurrency, maxPages: s.maxPages, early: s.early, headStart: s.headStart, onFirstWave, onAnswer: () => { answered.holders++ } })
+  return searchLists(ctx, query, { holders, perList: s.holders, concurrency: s.concurrency, maxPages: s.maxPages, early: s.early,
+    headStart: s.headStart, onFirstWave, onAnswer: () => {
+      answered.holders++
+    } })
 }
 
 /**

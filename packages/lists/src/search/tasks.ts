@@ -10,6 +10,8 @@ export function matchNames (arg: unknown): number[] {
   const { names, query } = arg as { names?: unknown, query?: unknown }
   if (!Array.isArray(names) || typeof query !== 'string') return []
   const out: number[] = []
-  names.forEach((name, i) => { if (typeof name === 'string' && matchesName(name, query)) out.push(i) })
+  names.forEach((name, i) => {
+    if (typeof name === 'string' && matchesName(name, query)) out.push(i)
+  })
   return out
 }

@@ -36,8 +36,22 @@ const garbage = suite('cursor - garbage')
 
 garbage('cursor - garbage gets ERR_BAD_CURSOR, never a throw', () => {
   const bad: unknown[] = [
-    '', ' ', '!!!!', 'AQc=', 'AQc===', 'a b', 'AQ', 'A', 'x'.repeat(65), 'AQ\u00e9',
-    undefined, null, 7, {}, [], new Uint8Array(3)
+    '',
+    ' ',
+    '!!!!',
+    'AQc=',
+    'AQc===',
+    'a b',
+    'AQ',
+    'A',
+    'x'.repeat(65),
+    'AQ\u00e9',
+    undefined,
+    null,
+    7,
+    {},
+    [],
+    new Uint8Array(3)
   ]
   for (const x of bad) assert.is(codeOf(decodeCursor(x)), 'ERR_BAD_CURSOR', String(x))
 })
@@ -59,7 +73,10 @@ garbage('cursor - a non-canonical spelling of valid bytes is refused', () => {
 
 garbage('cursor - random strings never throw and never decode to an out-of-range list', () => {
   let seed = 7
-  const rnd = (): number => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x7fffffff }
+  const rnd = (): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff
+    return seed / 0x7fffffff
+  }
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/ .!'
   for (let i = 0; i < 2000; i++) {
     const len = Math.floor(rnd() * 40)

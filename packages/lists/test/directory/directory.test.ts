@@ -1,11 +1,10 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { mergeMap, of } from 'rxjs'
-import {
-  closestListId, compareDistance, generateIdentity, idsEqual, idToHex, isCrawlerLookup, isListsPageReply,
-  LIST_IDS, recordToWire, reply
-} from '@peerconnect/protocol'
-import type { Address, DirectoryPeer, Identity, ListsPageReply, Message, NodeId, PeerRecord, RpcReply, RpcRequest, TransportResponse } from '@peerconnect/protocol'
+import { closestListId, compareDistance, generateIdentity, idsEqual, idToHex, isCrawlerLookup, isListsPageReply, LIST_IDS, recordToWire,
+  reply } from '@peerconnect/protocol'
+import type { Address, DirectoryPeer, Identity, ListsPageReply, Message, NodeId, PeerRecord, RpcReply, RpcRequest,
+  TransportResponse } from '@peerconnect/protocol'
 import type { ActorFn } from '@peerconnect/runtime'
 import { decodeCursor, encodeCursor } from '../../src/directory/cursor.js'
 import { createFakeNet } from '../fake-net.js'
@@ -16,7 +15,7 @@ const INTERVAL = 1000
 
 function swarm (n: number, init: Record<string, unknown> = {}): { net: FakeNet, reader: FakeNode } {
   const net = createFakeNet()
-  net.add({ list: 19, init })                       // someone is always in the last list
+  net.add({ list: 19, init }) // someone is always in the last list
   net.add({ list: 0, init })
   for (let i = 2; i < n; i++) net.add({ init })
   const reader = net.nodes[n - 1]!
@@ -77,7 +76,9 @@ paging('directory - paging a 40-node swarm lists every peer exactly once, walkin
   assert.equal(lists, [...lists].sort((a, b) => a - b), 'list by list')
   for (const p of peers) assert.is(closestListId(p.record.id).index, p.list)
   assert.ok(peers.some(p => p.list === 19), 'the last list is there')
-  const looked = net.asks.slice(before).filter(a => a.node === reader && isCrawlerLookup(a.msg)).map(a => LIST_IDS.findIndex(id => idsEqual(id, (a.msg as Message & { target: Uint8Array }).target)))
+  const looked = net.asks.slice(before).filter(a => a.node === reader && isCrawlerLookup(a.msg)).map(a =>
+    LIST_IDS.findIndex(id => idsEqual(id, (a.msg as Message & { target: Uint8Array }).target))
+  )
   assert.equal([...new Set(looked)].sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i), 'every list id was looked up')
   net.stopAll()
 })
@@ -117,7 +118,11 @@ paging('directory - holders beyond the closest three are read while they still a
     const before = net.queries.length
     await reader.request({ type: 'lists.invalidate' } as Message)
     const listed = ids((await page(reader, 500)).peers)
-    const asked = new Set(net.queries.slice(before).filter(q => q.q === 'pc_list' && q.a.list === LIST && q.from === `127.0.0.1:${reader.address.port}`).map(q => q.to))
+    const asked = new Set(
+      net.queries.slice(before).filter(q => q.q === 'pc_list' && q.a.list === LIST && q.from === `127.0.0.1:${reader.address.port}`).map(
+        q => q.to
+      )
+    )
     return [String(asked.size), ...listed]
   }
   const healthy = await readFrom()
@@ -216,7 +221,8 @@ freshness('directory - within cacheTtl a second walk sends nothing; lists.invali
 freshness('directory - a second read reuses each holder\'s token: one full page per query, no token round trip', async () => {
   const { net, reader } = swarm(20, { cacheTtl: 0 })
   await net.advance(2 * INTERVAL)
-  const mine = (from: number): typeof net.queries => net.queries.slice(from).filter(q => q.q === 'pc_list' && q.from === `127.0.0.1:${reader.address.port}`)
+  const mine = (from: number): typeof net.queries =>
+    net.queries.slice(from).filter(q => q.q === 'pc_list' && q.from === `127.0.0.1:${reader.address.port}`)
   const first = net.queries.length
   await page(reader, 500)
   const cold = mine(first)
@@ -252,7 +258,9 @@ function liar (records: ReturnType<typeof recordToWire>[]): ActorFn {
   return (in$) => in$.pipe(mergeMap(m => {
     if (m.type !== 'rpc.pc_list') return of()
     const req = m as RpcRequest
-    return of(reply<RpcReply>(req, { type: 'rpc.reply', r: { token: new Uint8Array(8), records, ages: records.map(() => 0) }, proven: true }))
+    return of(
+      reply<RpcReply>(req, { type: 'rpc.reply', r: { token: new Uint8Array(8), records, ages: records.map(() => 0) }, proven: true })
+    )
   }))
 }
 
@@ -263,9 +271,9 @@ trust('directory - forged, foreign-list and older records from a lying holder ar
   for (let i = 0; i < 15; i++) net.add({})
   await net.advance(2 * INTERVAL)
   const real = (await victim.request({ type: 'lists.self' }) as Message & { record: ReturnType<typeof recordOf> }).record
-  const forged = { ...recordToWire(real), s: real.s + 1 }                                   // newer sequence, signature does not match
-  const foreign = recordToWire(recordOf(identityIn(12)))                                   // valid, but list 12
-  const older = recordToWire(recordOf(victimId, { seq: real.s - 1, name: 'old' }))         // valid, but older
+  const forged = { ...recordToWire(real), s: real.s + 1 } // newer sequence, signature does not match
+  const foreign = recordToWire(recordOf(identityIn(12))) // valid, but list 12
+  const older = recordToWire(recordOf(victimId, { seq: real.s - 1, name: 'old' })) // valid, but older
   let best = generateIdentity()
   for (let i = 0; i < 400; i++) {
     const c = generateIdentity()
@@ -283,24 +291,27 @@ trust('directory - forged, foreign-list and older records from a lying holder ar
   net.stopAll()
 })
 
-trust('directory - a holder that answers pc_list with nothing hides no record: each list is read from at least 3 holders, and the page says how many answered', async () => {
-  const net = createFakeNet()
-  const members = [11, 11, 11].map(l => net.add({ identity: identityIn(l) }))
-  for (let i = 0; i < 15; i++) net.add({})
-  let best = generateIdentity()
-  for (let i = 0; i < 400; i++) {
-    const c = generateIdentity()
-    if (compareDistance(c.id, best.id, LIST_IDS[11]!) < 0) best = c
+trust(
+  'directory - a holder that answers pc_list with nothing hides no record: each list is read from at least 3 holders, and the page says how many answered',
+  async () => {
+    const net = createFakeNet()
+    const members = [11, 11, 11].map(l => net.add({ identity: identityIn(l) }))
+    for (let i = 0; i < 15; i++) net.add({})
+    let best = generateIdentity()
+    for (let i = 0; i < 400; i++) {
+      const c = generateIdentity()
+      if (compareDistance(c.id, best.id, LIST_IDS[11]!) < 0) best = c
+    }
+    net.add({ identity: best, actor: liar([]) }) // the closest node to list 11 answers with nothing
+    await net.advance(2 * INTERVAL)
+    const reader = net.add({ init: { announce: false } })
+    const p = await page(reader, 500)
+    for (const m of members) assert.ok(p.peers.some(x => idsEqual(x.record.id, m.id)), `${idToHex(m.id).slice(0, 8)} is listed`)
+    const h11 = p.holders?.find(h => h.list === 11)
+    assert.ok(h11 !== undefined && h11.answered >= 3, `list 11: ${JSON.stringify(h11)}`)
+    assert.is(p.holders?.length, 20, 'every list the page read')
+    net.stopAll()
   }
-  net.add({ identity: best, actor: liar([]) })         // the closest node to list 11 answers with nothing
-  await net.advance(2 * INTERVAL)
-  const reader = net.add({ init: { announce: false } })
-  const p = await page(reader, 500)
-  for (const m of members) assert.ok(p.peers.some(x => idsEqual(x.record.id, m.id)), `${idToHex(m.id).slice(0, 8)} is listed`)
-  const h11 = p.holders?.find(h => h.list === 11)
-  assert.ok(h11 !== undefined && h11.answered >= 3, `list 11: ${JSON.stringify(h11)}`)
-  assert.is(p.holders?.length, 20, 'every list the page read')
-  net.stopAll()
-})
+)
 
 trust.run()

@@ -1,6 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { closest, closestListId, compareDistance, generateIdentity, idsEqual, idToHex, LIST_IDS, recordAddress, recordFromWire } from '@peerconnect/protocol'
+import { closest, closestListId, compareDistance, generateIdentity, idsEqual, idToHex, LIST_IDS, recordAddress,
+  recordFromWire } from '@peerconnect/protocol'
 import type { ListsStatsReply, Message, PeerRecord, TransportResponse } from '@peerconnect/protocol'
 import { createFakeNet, T0 } from '../fake-net.js'
 import type { FakeNet, FakeNode } from '../fake-net.js'
@@ -12,7 +13,8 @@ function swarm (passive: number, init: Record<string, unknown> = {}): { net: Fak
   const net = createFakeNet()
   for (let i = 0; i < passive; i++) net.add({ init: { announce: false } })
   const node = net.add({ init: { name: 'ada', announceInterval: INTERVAL, ...init } })
-  const holders = (): FakeNode[] => closest(net.nodes.filter(n => n.alive && n !== node), LIST_IDS[closestListId(node.id).index]!, 8, n => n.id)
+  const holders = (): FakeNode[] =>
+    closest(net.nodes.filter(n => n.alive && n !== node), LIST_IDS[closestListId(node.id).index]!, 8, n => n.id)
   return { net, node, holders }
 }
 
@@ -88,19 +90,22 @@ loop.run()
 
 const recovery = suite('announce - holders that restart or vanish')
 
-recovery('announce - a restarted holder refuses the old token; a fresh one is fetched and the announce lands in the same round', async () => {
-  const { net, node, holders } = swarm(12)
-  await net.advance(10)
-  const victim = holders()[0]!
-  net.kill(victim)
-  const reborn = net.add({ identity: victim.identity, port: victim.address.port, init: { announce: false } })
-  const before = net.queries.length
-  await net.advance(INTERVAL)
-  const round = net.queries.slice(before).filter(q => q.from === key(node) && q.to === key(reborn)).map(q => `${q.q}${q.error === undefined ? '' : ' ' + q.error.slice(0, 17)}`)
-  assert.equal(round, ['pc_announce 203 ERR_BAD_TOKEN', 'pc_list', 'pc_announce'])
-  assert.ok(await heldBy(net, reborn, node))
-  net.stopAll()
-})
+recovery('announce - a restarted holder refuses the old token; a fresh one is fetched and the announce lands in the same round',
+  async () => {
+    const { net, node, holders } = swarm(12)
+    await net.advance(10)
+    const victim = holders()[0]!
+    net.kill(victim)
+    const reborn = net.add({ identity: victim.identity, port: victim.address.port, init: { announce: false } })
+    const before = net.queries.length
+    await net.advance(INTERVAL)
+    const round = net.queries.slice(before).filter(q => q.from === key(node) && q.to === key(reborn)).map(q =>
+      `${q.q}${q.error === undefined ? '' : ' ' + q.error.slice(0, 17)}`
+    )
+    assert.equal(round, ['pc_announce 203 ERR_BAD_TOKEN', 'pc_list', 'pc_announce'])
+    assert.ok(await heldBy(net, reborn, node))
+    net.stopAll()
+  })
 
 recovery('announce - a holder that stops answering is replaced after the next lookup', async () => {
   const { net, node, holders } = swarm(14)
@@ -163,28 +168,34 @@ recovery('announce - a lossy lookup (close holders missed under load) does not d
   net.stopAll()
 })
 
-recovery('announce - routing meeting a node closer than a holder makes the next round look up again, and the newcomer gets the record', async () => {
-  const { net, node, holders } = swarm(14)
-  await net.advance(4 * INTERVAL + 10)
-  const target = LIST_IDS[closestListId(node.id).index]!
-  const farthest = holders()[7]!
-  let closer = generateIdentity()
-  while (compareDistance(closer.id, farthest.id, target) >= 0) closer = generateIdentity()
-  const lookups = async (): Promise<number> => (await stats(node)).sent.lookup!
-  const before = await lookups()
-  await net.advance(INTERVAL)
-  assert.is(await lookups(), before, 'no lookup in a quiet round')
-  const newcomer = net.add({ identity: closer, init: { announce: false } })
-  const far = net.nodes.filter(n => n !== node && n !== newcomer).sort((a, b) => compareDistance(b.id, a.id, target))[0]!
-  node.publish({ type: 'routing.peer.added', contact: { id: far.id, host: far.address.host, port: far.address.port, lastSeen: 0 } } as Message)
-  await net.advance(INTERVAL)
-  assert.is(await lookups(), before, 'a farther contact changes nothing')
-  node.publish({ type: 'routing.peer.added', contact: { id: newcomer.id, host: newcomer.address.host, port: newcomer.address.port, lastSeen: 0 } } as Message)
-  await net.advance(INTERVAL)
-  assert.is(await lookups(), before + 1)
-  assert.ok(await heldBy(net, newcomer, node))
-  net.stopAll()
-})
+recovery('announce - routing meeting a node closer than a holder makes the next round look up again, and the newcomer gets the record',
+  async () => {
+    const { net, node, holders } = swarm(14)
+    await net.advance(4 * INTERVAL + 10)
+    const target = LIST_IDS[closestListId(node.id).index]!
+    const farthest = holders()[7]!
+    let closer = generateIdentity()
+    while (compareDistance(closer.id, farthest.id, target) >= 0) closer = generateIdentity()
+    const lookups = async (): Promise<number> => (await stats(node)).sent.lookup!
+    const before = await lookups()
+    await net.advance(INTERVAL)
+    assert.is(await lookups(), before, 'no lookup in a quiet round')
+    const newcomer = net.add({ identity: closer, init: { announce: false } })
+    const far = net.nodes.filter(n => n !== node && n !== newcomer).sort((a, b) => compareDistance(b.id, a.id, target))[0]!
+    node.publish(
+      { type: 'routing.peer.added', contact: { id: far.id, host: far.address.host, port: far.address.port, lastSeen: 0 } } as Message
+    )
+    await net.advance(INTERVAL)
+    assert.is(await lookups(), before, 'a farther contact changes nothing')
+    node.publish(
+      { type: 'routing.peer.added',
+        contact: { id: newcomer.id, host: newcomer.address.host, port: newcomer.address.port, lastSeen: 0 } } as Message
+    )
+    await net.advance(INTERVAL)
+    assert.is(await lookups(), before + 1)
+    assert.ok(await heldBy(net, newcomer, node))
+    net.stopAll()
+  })
 
 recovery.run()
 
@@ -192,7 +203,7 @@ const changes = suite('announce - record changes')
 
 function snapshots (node: FakeNode): Array<{ seq: number, name: string }> {
   return node.out.filter(m => m.type === 'actor.snapshot').map(m => (m as Message & { state: { seq: number, name: string } }).state)
-    .filter((s, i, all) => i === 0 || s.seq !== all[i - 1]!.seq || s.name !== all[i - 1]!.name)   // record changes (the held records are snapshotted too)
+    .filter((s, i, all) => i === 0 || s.seq !== all[i - 1]!.seq || s.name !== all[i - 1]!.name) // record changes (the held records are snapshotted too)
     .map(({ seq, name }) => ({ seq, name }))
 }
 
@@ -253,7 +264,8 @@ changes('announce - restarted with its snapshot, the sequence keeps growing and 
   await net.advance(10)
   const seq = snapshots(node)[0]!.seq
   net.kill(node)
-  const again = net.add({ identity: node.identity, port: node.address.port, snapshot: { seq: seq + 50, name: 'ada' }, init: { name: 'ignored: the snapshot has the name' } })
+  const again = net.add({ identity: node.identity, port: node.address.port, snapshot: { seq: seq + 50, name: 'ada' },
+    init: { name: 'ignored: the snapshot has the name' } })
   await net.advance(10)
   assert.equal(snapshots(again)[0], { seq: seq + 51, name: 'ada' })
   assert.is((await heldBy(net, holders().find(h => h !== again)!, again))?.s, seq + 51)

@@ -29,7 +29,8 @@ async function stats (node: FakeNode): Promise<ListsStatsReply> {
 }
 
 /** Has each identity announce its own record to `to`. */
-async function feed (net: FakeNet, to: FakeNode, identities: readonly Identity[]): Promise<Array<{ id: NodeId, address: Address, record: PeerRecord }>> {
+async function feed (net: FakeNet, to: FakeNode,
+  identities: readonly Identity[]): Promise<Array<{ id: NodeId, address: Address, record: PeerRecord }>> {
   const out = []
   for (const identity of identities) {
     const s = sender(identity)
@@ -41,11 +42,14 @@ async function feed (net: FakeNet, to: FakeNode, identities: readonly Identity[]
 }
 
 /** A handoff query from `from` (a holder, by default the net's closest node after the receiver), with a token from `to` unless `token` is given (null: none). */
-async function handoff (net: FakeNet, to: FakeNode, records: PeerRecord[], ages?: number[], opts: { from?: { id: NodeId, address: Address }, token?: Uint8Array | null } = {}): Promise<number> {
+async function handoff (net: FakeNet, to: FakeNode, records: PeerRecord[], ages?: number[],
+  opts: { from?: { id: NodeId, address: Address }, token?: Uint8Array | null } = {}): Promise<number> {
   const from = opts.from ?? holderOf(net, to)
   const a: Record<string, unknown> = { list: LIST, records: records.map(recordToWire) }
   if (ages !== undefined) a.ages = ages
-  if (opts.token !== null) a.token = opts.token ?? ((await net.send(from, to.address, 'pc_list', { list: LIST }) as TransportResponse).r.token)
+  if (opts.token !== null) {
+    a.token = opts.token ?? ((await net.send(from, to.address, 'pc_list', { list: LIST }) as TransportResponse).r.token)
+  }
   const res = await net.send(from, to.address, 'pc_handoff', a) as TransportResponse
   return res.r.stored as number
 }
@@ -90,20 +94,21 @@ receive('handoff - a few records are verified in place', async () => {
   net.stopAll()
 })
 
-receive('handoff - every record is checked: forged, foreign-list, stale and repeated ones are refused and counted, the rest stored', async () => {
-  const { net, node } = holderNet()
-  await handoff(net, node, [recordOf(PEERS[0]!, { seq: 5 })])
-  const good = PEERS.slice(1, 5).map(p => recordOf(p))
-  const { sig: _sig, ...unsigned } = recordOf(PEERS[6]!)
-  const forged = signedBy(generateIdentity(), unsigned)
-  const foreign = recordOf(identityIn(LIST + 1))
-  const stale = recordOf(PEERS[0]!, { seq: 4 })
-  assert.is(await handoff(net, node, [...good, forged, foreign, stale, good[0]!]), 4)
-  const s = await stats(node)
-  assert.is(s.records, 5)
-  assert.equal(s.rejected, { ERR_BAD_SIGNATURE: 1, ERR_WRONG_LIST: 1, ERR_STALE_SEQUENCE: 1, ERR_DUPLICATE: 1 })
-  net.stopAll()
-})
+receive('handoff - every record is checked: forged, foreign-list, stale and repeated ones are refused and counted, the rest stored',
+  async () => {
+    const { net, node } = holderNet()
+    await handoff(net, node, [recordOf(PEERS[0]!, { seq: 5 })])
+    const good = PEERS.slice(1, 5).map(p => recordOf(p))
+    const { sig: _sig, ...unsigned } = recordOf(PEERS[6]!)
+    const forged = signedBy(generateIdentity(), unsigned)
+    const foreign = recordOf(identityIn(LIST + 1))
+    const stale = recordOf(PEERS[0]!, { seq: 4 })
+    assert.is(await handoff(net, node, [...good, forged, foreign, stale, good[0]!]), 4)
+    const s = await stats(node)
+    assert.is(s.records, 5)
+    assert.equal(s.rejected, { ERR_BAD_SIGNATURE: 1, ERR_WRONG_LIST: 1, ERR_STALE_SEQUENCE: 1, ERR_DUPLICATE: 1 })
+    net.stopAll()
+  })
 
 receive('handoff - records keep the age their sender saw; an expired one is refused before any check', async () => {
   const { net, node } = holderNet()
@@ -189,7 +194,8 @@ holes('handoff - a sender our routing table does not know near the list id is no
   const far = net.add({ identity: RANKED[299]!, init: { announce: false } })
   assert.match(await refused(handoff(net, node, [recordOf(PEERS[0]!)], undefined, { from: far })), /^201 ERR_NOT_HOLDER/)
   net.setView(node, other => other !== holder)
-  assert.match(await refused(handoff(net, node, [recordOf(PEERS[0]!)], undefined, { from: holder })), /^201 ERR_NOT_HOLDER/, 'a holder we do not know')
+  assert.match(await refused(handoff(net, node, [recordOf(PEERS[0]!)], undefined, { from: holder })), /^201 ERR_NOT_HOLDER/,
+    'a holder we do not know')
   net.stopAll()
 })
 
@@ -216,19 +222,21 @@ holes('handoff - a record that expired here is not brought back by a handoff (ag
   net.stopAll()
 })
 
-holes('handoff - records handed over by one network count against maxPerHandoff for the sender\'s /24, not their own addresses', async () => {
-  const net = createFakeNet()
-  const node = net.add({ identity: RANKED[1]!, init: { announce: false, maxPerHandoff: 10, recordTtl: TTL } })
-  const holder = net.add({ identity: RANKED[0]!, host: '10.9.8.7', init: { announce: false } })
-  const records = identitiesIn(LIST, 24).map((p, i) => recordOf(p, { host: `172.16.${i}.1` }))
-  let stored = 0
-  for (let i = 0; i < 24; i += 6) stored += await handoff(net, node, records.slice(i, i + 6), undefined, { from: holder })
-  assert.is(stored, 10)
-  assert.is((await stats(node)).rejected.ERR_IP_CAP, 14)
-  const neighbour = net.add({ identity: RANKED[2]!, host: '10.9.8.99', init: { announce: false } })
-  assert.is(await handoff(net, node, records.slice(10, 12), undefined, { from: neighbour }), 0, 'another address of the same /24 counts against the same cap')
-  net.stopAll()
-})
+holes('handoff - records handed over by one network count against maxPerHandoff for the sender\'s /24, not their own addresses',
+  async () => {
+    const net = createFakeNet()
+    const node = net.add({ identity: RANKED[1]!, init: { announce: false, maxPerHandoff: 10, recordTtl: TTL } })
+    const holder = net.add({ identity: RANKED[0]!, host: '10.9.8.7', init: { announce: false } })
+    const records = identitiesIn(LIST, 24).map((p, i) => recordOf(p, { host: `172.16.${i}.1` }))
+    let stored = 0
+    for (let i = 0; i < 24; i += 6) stored += await handoff(net, node, records.slice(i, i + 6), undefined, { from: holder })
+    assert.is(stored, 10)
+    assert.is((await stats(node)).rejected.ERR_IP_CAP, 14)
+    const neighbour = net.add({ identity: RANKED[2]!, host: '10.9.8.99', init: { announce: false } })
+    assert.is(await handoff(net, node, records.slice(10, 12), undefined, { from: neighbour }), 0,
+      'another address of the same /24 counts against the same cap')
+    net.stopAll()
+  })
 
 holes('handoff - one network\'s verification budget: past a list\'s worth at once, a 202 busy until it refills', async () => {
   const { net, node, holder } = holderNet({ handoffVerifyRate: 10 })
@@ -240,7 +248,12 @@ holes('handoff - one network\'s verification budget: past a list\'s worth at onc
   const routable = net.add({ identity: RANKED[0]!, host: '10.1.1.1', init: { announce: false } })
   let busy = ''
   for (let k = 1; k <= 100 && busy === ''; k++) {
-    try { await handoff(net, node, wires(k), undefined, { from: routable }); sent += 6 } catch (err) { busy = String((err as Error).message) }
+    try {
+      await handoff(net, node, wires(k), undefined, { from: routable })
+      sent += 6
+    } catch (err) {
+      busy = String((err as Error).message)
+    }
   }
   assert.match(busy, /^202 ERR_BUSY/)
   assert.ok(sent >= 500 && sent <= 540, `${sent} records verified before the budget ran out (512, and what refilled meanwhile)`)
@@ -267,9 +280,15 @@ holes('handoff - records only handed over never lock a peer\'s own announce out 
 holes('handoff - an ask that ends (actor.cancel) drops its verification from the pool\'s queue', async () => {
   const { net, node, holder } = holderNet()
   const signals: AbortSignal[] = []
-  node.pool.run = async (_task, _arg, opts) => { signals.push(opts!.signal!); return await new Promise(() => {}) }   // a pool that never gets to it
+  node.pool.run = async (_task, _arg, opts) => {
+    signals.push(opts!.signal!)
+    return await new Promise(() => {})
+  } // a pool that never gets to it
   const token = (await net.send(holder, node.address, 'pc_list', { list: LIST }) as TransportResponse).r.token
-  node.in$.next({ type: 'rpc.pc_handoff', cid: 9001, method: 'pc_handoff', from: holder.address, id: holder.id, queryBytes: 1200, args: { id: holder.id, list: LIST, records: PEERS.slice(0, 6).map(p => recordToWire(recordOf(p))), token } } as unknown as Message)
+  node.in$.next(
+    { type: 'rpc.pc_handoff', cid: 9001, method: 'pc_handoff', from: holder.address, id: holder.id, queryBytes: 1200,
+      args: { id: holder.id, list: LIST, records: PEERS.slice(0, 6).map(p => recordToWire(recordOf(p))), token } } as unknown as Message
+  )
   await net.advance(10)
   assert.is(signals.length, 1, 'queued on the pool')
   assert.is(signals[0]!.aborted, false)
@@ -290,7 +309,10 @@ function peerAdded (node: FakeNode): Message {
 }
 
 function handoffsFrom (net: FakeNet, from: FakeNode, to?: FakeNode): number {
-  return net.queries.filter(q => q.q === 'pc_handoff' && q.from === `${from.address.host}:${from.address.port}` && (to === undefined || q.to === `${to.address.host}:${to.address.port}`)).length
+  return net.queries.filter(q =>
+    q.q === 'pc_handoff' && q.from === `${from.address.host}:${from.address.port}` &&
+    (to === undefined || q.to === `${to.address.host}:${to.address.port}`)
+  ).length
 }
 
 function sendNet (): { net: FakeNet, holder: FakeNode, second: FakeNode } {
@@ -324,7 +346,7 @@ send('handoff - a newcomer that does not know us yet refuses (ERR_NOT_HOLDER); w
   await net.advance(100)
   assert.is((await stats(newcomer)).rejected.ERR_NOT_HOLDER, 1)
   assert.is((await stats(newcomer)).records, 0)
-  net.setView(newcomer, () => true)          // it has met us meanwhile
+  net.setView(newcomer, () => true) // it has met us meanwhile
   await net.advance(1000)
   assert.is((await stats(newcomer)).records, 6, 'the second try was taken')
   assert.is(handoffsFrom(net, holder, newcomer), 2)
@@ -344,7 +366,7 @@ send('handoff - a holder that knows a closer holder leaves the handoff to it', a
 send('handoff - records in their last third of life stay behind', async () => {
   const { net, holder } = sendNet()
   await feed(net, holder, PEERS.slice(0, 4))
-  await net.advance(2100)                                    // TTL 3 s in the fake net: 0.9 s left for these four
+  await net.advance(2100) // TTL 3 s in the fake net: 0.9 s left for these four
   await feed(net, holder, PEERS.slice(4, 6))
   const newcomer = net.add({ identity: RANKED[0]!, init: { announce: false } })
   holder.publish(peerAdded(newcomer))
@@ -387,7 +409,10 @@ send('handoff - a newcomer known to speak BEP 5 only (pc false) is handed nothin
   const { net, holder } = sendNet()
   await feed(net, holder, PEERS)
   const newcomer = net.add({ identity: RANKED[0]!, init: { announce: false } })
-  holder.publish({ type: 'routing.peer.added', contact: { id: newcomer.id, host: newcomer.address.host, port: newcomer.address.port, lastSeen: 0, pc: false } } as Message)
+  holder.publish(
+    { type: 'routing.peer.added',
+      contact: { id: newcomer.id, host: newcomer.address.host, port: newcomer.address.port, lastSeen: 0, pc: false } } as Message
+  )
   await net.advance(100)
   assert.is(handoffsFrom(net, holder, newcomer), 0)
   holder.publish(peerAdded(newcomer))

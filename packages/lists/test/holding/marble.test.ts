@@ -3,7 +3,8 @@ import * as assert from 'uvu/assert'
 import { distinctUntilChanged, filter, map, of, takeUntil, throwError, timer } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { TestScheduler } from 'rxjs/testing'
-import { closest, closestListId, createRecord, generateIdentity, isTransportQuery, LIST_IDS, randomId, recordFromWire, recordToWire, reply, second } from '@peerconnect/protocol'
+import { closest, closestListId, createRecord, generateIdentity, isTransportQuery, LIST_IDS, randomId, recordFromWire, recordToWire, reply,
+  second } from '@peerconnect/protocol'
 import type { Contact, Message, NodeId } from '@peerconnect/protocol'
 import type { ActorDeps } from '@peerconnect/runtime'
 import { testDeps } from '@peerconnect/runtime/testing'
@@ -14,10 +15,18 @@ import { identityIn } from '../fixtures.js'
 const me = generateIdentity()
 const CONTACTS: Contact[] = Array.from({ length: 12 }, (_, i) => ({ id: randomId(), host: '10.0.0.2', port: 2000 + i, lastSeen: 0 }))
 
-interface Sent { at: number, q: string, to: number, seq?: number, name?: string, ro?: 1 }
+interface Sent {
+  at: number
+  q: string
+  to: number
+  seq?: number
+  name?: string
+  ro?: 1
+}
 
 /** Deps whose asks answer at once (in virtual time) and record what was sent when. */
-function deps (scheduler: TestScheduler, opts: { silent?: ReadonlySet<number>, readOnlyFrom?: number } = {}): { deps: ActorDeps, sent: Sent[], lookups: number[] } {
+function deps (scheduler: TestScheduler,
+  opts: { silent?: ReadonlySet<number>, readOnlyFrom?: number } = {}): { deps: ActorDeps, sent: Sent[], lookups: number[] } {
   const sent: Sent[] = []
   const lookups: number[] = []
   const ask = (m: Message): Observable<Message> => {
@@ -29,11 +38,15 @@ function deps (scheduler: TestScheduler, opts: { silent?: ReadonlySet<number>, r
     if (m.type === 'crawler.lookup') {
       lookups.push(now)
       const target = (m as Message & { target: NodeId }).target
-      return of(reply(m, { type: 'crawler.result', target, closest: closest(CONTACTS, target, 8, c => c.id), found: null, queries: 8, bytes: 0, ms: 1 }))
+      return of(
+        reply(m, { type: 'crawler.result', target, closest: closest(CONTACTS, target, 8, c => c.id), found: null, queries: 8, bytes: 0,
+          ms: 1 })
+      )
     }
     if (isTransportQuery(m)) {
       const rec = m.a.record === undefined ? undefined : recordFromWire(m.a.record)
-      sent.push({ at: now, q: m.q, to: m.to.port, ...(rec === undefined ? {} : { seq: rec.s, name: rec.n }), ...(rec?.ro === undefined ? {} : { ro: rec.ro }) })
+      sent.push({ at: now, q: m.q, to: m.to.port, ...(rec === undefined ? {} : { seq: rec.s, name: rec.n }),
+        ...(rec?.ro === undefined ? {} : { ro: rec.ro }) })
       if (opts.silent?.has(m.to.port) === true) return throwError(() => Object.assign(new Error('timeout'), { code: 'ERR_RPC_TIMEOUT' }))
       const r = m.q === 'pc_list' ? { id: randomId(), token: new Uint8Array(8) } : { id: randomId() }
       return of(reply(m, { type: 'transport.response', from: m.to, id: randomId(), r, rtt: 1, bytes: 100 }))
@@ -58,7 +71,10 @@ cadence('marble - snapshots: the name at start, the new name when it changes at 
     const d = deps(scheduler)
     const in$ = hot<Message>('15s a', { a: configure })
     const out$ = listsActor({ identity: me, name: 'ada' })(in$, d.deps).pipe(takeUntil(timer(25 * second, scheduler)))
-    expectObservable(out$.pipe(filter(m => m.type === 'actor.snapshot'), map(m => (m as Message & { state: { name: string } }).state.name), distinctUntilChanged()))   // the records held are snapshotted too
+    expectObservable(
+      out$.pipe(filter(m => m.type === 'actor.snapshot'), map(m => (m as Message & { state: { name: string } }).state.name),
+        distinctUntilChanged())
+    ) // the records held are snapshotted too
       .toBe('a 14999ms b 9999ms |', { a: 'ada', b: 'renamed' })
   })
 })
@@ -70,7 +86,9 @@ cadence('marble - pc_announce to the 8 holders at 0, 10 s, 20 s; the renamed rec
     const d = deps(scheduler)
     sent = d.sent
     const in$ = hot<Message>('15s a', { a: configure })
-    expectObservable(listsActor({ identity: me, name: 'ada' })(in$, d.deps).pipe(takeUntil(timer(25 * second, scheduler)), filter(() => false))).toBe('25s |')
+    expectObservable(
+      listsActor({ identity: me, name: 'ada' })(in$, d.deps).pipe(takeUntil(timer(25 * second, scheduler)), filter(() => false))
+    ).toBe('25s |')
   })
   const announces = sent.filter(s => s.q === 'pc_announce')
   const times = [...new Set(announces.map(s => s.at))]
@@ -82,20 +100,24 @@ cadence('marble - pc_announce to the 8 holders at 0, 10 s, 20 s; the renamed rec
   assert.equal(sent.filter(s => s.q === 'pc_list').map(s => s.at), new Array(8).fill(0), 'tokens fetched once, at start')
 })
 
-cadence('marble - the transport goes read-only (behind a NAT) at 12 s: from the next round the record signs ro: 1, with a newer sequence', () => {
-  const scheduler = new TestScheduler((a, b) => assert.equal(a, b))
-  let sent: Sent[] = []
-  scheduler.run(({ hot, expectObservable }) => {
-    const d = deps(scheduler, { readOnlyFrom: 12_000 })
-    sent = d.sent
-    expectObservable(listsActor({ identity: me, name: 'ada' })(hot<Message>(''), d.deps).pipe(takeUntil(timer(25 * second, scheduler)), filter(() => false))).toBe('25s |')
+cadence('marble - the transport goes read-only (behind a NAT) at 12 s: from the next round the record signs ro: 1, with a newer sequence',
+  () => {
+    const scheduler = new TestScheduler((a, b) => assert.equal(a, b))
+    let sent: Sent[] = []
+    scheduler.run(({ hot, expectObservable }) => {
+      const d = deps(scheduler, { readOnlyFrom: 12_000 })
+      sent = d.sent
+      expectObservable(
+        listsActor({ identity: me, name: 'ada' })(hot<Message>(''), d.deps).pipe(takeUntil(timer(25 * second, scheduler)),
+          filter(() => false))
+      ).toBe('25s |')
+    })
+    const announces = sent.filter(s => s.q === 'pc_announce')
+    assert.ok(announces.filter(s => s.at < 12_000).every(s => s.ro === undefined && s.seq === 1_700_000_000))
+    const after = announces.filter(s => s.at >= 12_000)
+    assert.is(after.length, 8)
+    assert.ok(after.every(s => s.ro === 1 && s.seq === 1_700_000_020), 'a new record, signed with ro')
   })
-  const announces = sent.filter(s => s.q === 'pc_announce')
-  assert.ok(announces.filter(s => s.at < 12_000).every(s => s.ro === undefined && s.seq === 1_700_000_000))
-  const after = announces.filter(s => s.at >= 12_000)
-  assert.is(after.length, 8)
-  assert.ok(after.every(s => s.ro === 1 && s.seq === 1_700_000_020), 'a new record, signed with ro')
-})
 
 cadence('marble - the interval is configurable; lookups run early and then every lookupEvery rounds', () => {
   const scheduler = new TestScheduler((a, b) => assert.equal(a, b))
@@ -132,7 +154,7 @@ cadence('marble - expiry runs on the scheduler: a held record is dropped RECORD_
   const record = recordToWire(createRecord(peer, { name: 'p', host: '10.0.0.9', port: 9, seq: 1 }))
   scheduler.run(({ expectObservable }) => {
     const d = deps(scheduler)
-    const held = { seq: 1, name: 'ada', held: [{ list: 4, records: [record], seen: [1_700_000_000_000] }] }   // held at 0 (restored from a snapshot)
+    const held = { seq: 1, name: 'ada', held: [{ list: 4, records: [record], seen: [1_700_000_000_000] }] } // held at 0 (restored from a snapshot)
     const stats = (cid: number): Message => ({ type: 'lists.stats', cid } as Message)
     const in$ = scheduler.createHotObservable<Message>('a 29998ms b 1ms c', { a: stats(1), b: stats(2), c: stats(3) })
     const records = listsActor({ identity: me, name: 'ada', announce: false })(in$, { ...d.deps, snapshot: held }).pipe(

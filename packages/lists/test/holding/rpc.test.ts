@@ -1,9 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import {
-  closest, createRecord, decodeNodes, generateIdentity, idsEqual, idToHex, LIST_IDS,
-  parseReply, recordFromWire, recordToWire, verifyRecord
-} from '@peerconnect/protocol'
+import { closest, createRecord, decodeNodes, generateIdentity, idsEqual, idToHex, LIST_IDS, parseReply, recordFromWire, recordToWire,
+  verifyRecord } from '@peerconnect/protocol'
 import type { Address, Identity, ListsStatsReply, Message, NodeId, PeerRecord, TransportResponse } from '@peerconnect/protocol'
 import { createFakeNet } from '../fake-net.js'
 import type { FakeNet, FakeNode } from '../fake-net.js'
@@ -11,13 +9,19 @@ import { codeOf, identityIn, recordOf, signedBy } from '../fixtures.js'
 
 const LIST = 6
 
-interface Peer { identity: Identity, id: NodeId, address: Address, record: PeerRecord }
+interface Peer {
+  identity: Identity
+  id: NodeId
+  address: Address
+  record: PeerRecord
+}
 
 let port = 30_000
 function peer (list = LIST, opts: { name?: string, seq?: number, identity?: Identity, host?: string } = {}): Peer {
   const identity = opts.identity ?? identityIn(list)
   const address = { host: opts.host ?? '127.0.0.1', port: port++ }
-  return { identity, id: identity.id, address, record: recordOf(identity, { name: opts.name ?? 'p', host: address.host, port: address.port, seq: opts.seq ?? 1 }) }
+  return { identity, id: identity.id, address,
+    record: recordOf(identity, { name: opts.name ?? 'p', host: address.host, port: address.port, seq: opts.seq ?? 1 }) }
 }
 
 function setup (init: Record<string, unknown> = {}): { net: FakeNet, holder: FakeNode } {
@@ -31,7 +35,8 @@ async function tokenFor (net: FakeNet, from: { id: NodeId, address: Address }, t
   return res.r.token as Uint8Array
 }
 
-async function announce (net: FakeNet, p: Peer, to: FakeNode, opts: { record?: PeerRecord, token?: Uint8Array | null, list?: number } = {}): Promise<Message> {
+async function announce (net: FakeNet, p: Peer, to: FakeNode,
+  opts: { record?: PeerRecord, token?: Uint8Array | null, list?: number } = {}): Promise<Message> {
   const token = opts.token === undefined ? await tokenFor(net, p, to) : opts.token
   const a: Record<string, unknown> = { list: opts.list ?? LIST, record: recordToWire(opts.record ?? p.record) }
   if (token !== null) a.token = token
@@ -94,7 +99,8 @@ announceOk.run()
 const rejects = suite('rpc - pc_announce refused, each with its own code, nothing stored')
 
 /** Runs one refused announce; checks the KRPC code, our code in the text, the count, and that nothing was stored. */
-async function expectRefusal (name: string, krpc: number, code: string, act: (net: FakeNet, holder: FakeNode) => Promise<unknown>): Promise<void> {
+async function expectRefusal (name: string, krpc: number, code: string,
+  act: (net: FakeNet, holder: FakeNode) => Promise<unknown>): Promise<void> {
   const { net, holder } = setup()
   const message = await refused(act(net, holder))
   assert.ok(message.startsWith(`${krpc} ${code}`), `${name}: ${message}`)
@@ -173,7 +179,10 @@ rejects('rpc - no token: refused (the transport\'s guard says 203 token missing;
   const p = peer()
   const message = await refused(announce(net, p, holder, { token: null }))
   assert.ok(message.startsWith('203 token missing'), message)
-  const direct = await holder.request({ type: 'rpc.pc_announce', method: 'pc_announce', from: p.address, id: p.id, args: { id: p.id, list: LIST, record: recordToWire(p.record) }, queryBytes: 300 } as Message).catch((e: unknown) => e)
+  const direct = await holder.request(
+    { type: 'rpc.pc_announce', method: 'pc_announce', from: p.address, id: p.id,
+      args: { id: p.id, list: LIST, record: recordToWire(p.record) }, queryBytes: 300 } as Message
+  ).catch((e: unknown) => e)
   assert.is(codeOf(direct), 'ERR_KRPC_PROTOCOL')
   assert.ok(String((direct as Error).message).startsWith('ERR_TOKEN_MISSING'), String((direct as Error).message))
   const s = await stats(holder)
@@ -276,7 +285,8 @@ listing('rpc - records come with their age: ms since the peer last announced', a
   await announce(net, p, holder)
   await net.advance(1234)
   const asker = peer()
-  const res = await net.send(asker, holder.address, 'pc_list', { list: LIST, token: await tokenFor(net, asker, holder) }) as TransportResponse
+  const res = await net.send(asker, holder.address, 'pc_list', { list: LIST,
+    token: await tokenFor(net, asker, holder) }) as TransportResponse
   assert.equal(res.r.ages, [1234])
   net.stopAll()
 })
@@ -368,8 +378,10 @@ own('rpc - a malformed rpc ask is a 203, and the actor keeps answering', async (
   const { net, holder } = setup()
   for (const bad of [
     { type: 'rpc.pc_list', method: 'pc_list' },
-    { type: 'rpc.pc_list', method: 'pc_list', from: { host: '127.0.0.1', port: 1 }, id: generateIdentity().id, args: { list: 40 }, queryBytes: 50 },
-    { type: 'rpc.pc_handoff', method: 'pc_handoff', from: { host: '127.0.0.1', port: 1 }, id: generateIdentity().id, args: { list: 1, records: 'x' }, queryBytes: 50 }
+    { type: 'rpc.pc_list', method: 'pc_list', from: { host: '127.0.0.1', port: 1 }, id: generateIdentity().id, args: { list: 40 },
+      queryBytes: 50 },
+    { type: 'rpc.pc_handoff', method: 'pc_handoff', from: { host: '127.0.0.1', port: 1 }, id: generateIdentity().id,
+      args: { list: 1, records: 'x' }, queryBytes: 50 }
   ]) {
     const err = await holder.request(bad as Message).catch((e: unknown) => e)
     assert.is(codeOf(err), 'ERR_KRPC_PROTOCOL', JSON.stringify(bad.type))

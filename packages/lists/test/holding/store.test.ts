@@ -186,8 +186,13 @@ const versions = suite('store - version')
 versions('store - the version changes when the records held change, and only then', () => {
   const s = store({ maxPerList: 1 })
   let v = s.version
-  const changed = (what: string): void => { assert.is.not(s.version, v, `${what} changes it`); v = s.version }
-  const same = (what: string): void => { assert.is(s.version, v, `${what} leaves it`) }
+  const changed = (what: string): void => {
+    assert.is.not(s.version, v, `${what} changes it`)
+    v = s.version
+  }
+  const same = (what: string): void => {
+    assert.is(s.version, v, `${what} leaves it`)
+  }
   const rec1 = recordOf(ada, { name: 'ada', seq: 1 })
   assert.ok(s.put(3, rec1, { now: T0 }).ok)
   changed('a new peer')
@@ -230,15 +235,18 @@ caps('store - a full list takes new peers again once records expire', () => {
   assert.ok(s.put(4, recordOf(bob), { now: T0 + TTL }).ok)
 })
 
-caps('store - at most maxPerIp records per list from one network (ERR_IP_CAP): a /24 counts as one; other networks and lists are fine', () => {
-  const s = store({ maxPerIp: 2 })
-  assert.ok(s.put(1, recordOf(people[0]!, { host: '10.0.0.9', port: 1 }), { now: T0 }).ok)
-  assert.ok(s.put(1, recordOf(people[1]!, { host: '10.0.0.77', port: 2 }), { now: T0 }).ok)
-  assert.is(codeOf(s.put(1, recordOf(people[2]!, { host: '10.0.0.200', port: 3 }), { now: T0 })), 'ERR_IP_CAP', 'another address of the same /24')
-  assert.ok(s.put(1, recordOf(people[2]!, { host: '10.0.1.9', port: 3 }), { now: T0 }).ok)
-  assert.ok(s.put(2, recordOf(people[3]!, { host: '10.0.0.9', port: 4 }), { now: T0 }).ok)
-  assert.ok(s.put(1, recordOf(people[0]!, { host: '10.0.0.10', port: 11, seq: 2 }), { now: T0 }).ok, 'a held peer may move within its network')
-})
+caps('store - at most maxPerIp records per list from one network (ERR_IP_CAP): a /24 counts as one; other networks and lists are fine',
+  () => {
+    const s = store({ maxPerIp: 2 })
+    assert.ok(s.put(1, recordOf(people[0]!, { host: '10.0.0.9', port: 1 }), { now: T0 }).ok)
+    assert.ok(s.put(1, recordOf(people[1]!, { host: '10.0.0.77', port: 2 }), { now: T0 }).ok)
+    assert.is(codeOf(s.put(1, recordOf(people[2]!, { host: '10.0.0.200', port: 3 }), { now: T0 })), 'ERR_IP_CAP',
+      'another address of the same /24')
+    assert.ok(s.put(1, recordOf(people[2]!, { host: '10.0.1.9', port: 3 }), { now: T0 }).ok)
+    assert.ok(s.put(2, recordOf(people[3]!, { host: '10.0.0.9', port: 4 }), { now: T0 }).ok)
+    assert.ok(s.put(1, recordOf(people[0]!, { host: '10.0.0.10', port: 11, seq: 2 }), { now: T0 }).ok,
+      'a held peer may move within its network')
+  })
 
 caps('store - IPv6: one /64 counts as one network', () => {
   const s = store({ maxPerIp: 1 })
@@ -249,41 +257,47 @@ caps('store - IPv6: one /64 counts as one network', () => {
 
 caps('store - the cap counts the path a record came by (from), not its own address', () => {
   const s = store({ maxPerIp: 100 })
-  for (let i = 0; i < 3; i++) assert.ok(s.put(1, recordOf(people[i]!, { host: `172.16.${i}.1` }), { now: T0, from: '10.9.8.7', cap: 3, handoff: true }).ok)
-  assert.is(codeOf(s.put(1, recordOf(people[3]!, { host: '172.16.3.1' }), { now: T0, from: '10.9.8.8', cap: 3, handoff: true })), 'ERR_IP_CAP')
+  for (let i = 0; i < 3; i++) {
+    assert.ok(s.put(1, recordOf(people[i]!, { host: `172.16.${i}.1` }), { now: T0, from: '10.9.8.7', cap: 3, handoff: true }).ok)
+  }
+  assert.is(codeOf(s.put(1, recordOf(people[3]!, { host: '172.16.3.1' }), { now: T0, from: '10.9.8.8', cap: 3, handoff: true })),
+    'ERR_IP_CAP')
   assert.ok(s.put(1, recordOf(people[0]!, { host: '172.16.0.1' }), { now: T0 + 1 }).ok, 'its peer announces it: it moves to its own path')
-  assert.ok(s.put(1, recordOf(people[3]!, { host: '172.16.3.1' }), { now: T0, from: '10.9.8.8', cap: 3, handoff: true }).ok, 'a slot of 10.9.8.0/24 is free again')
+  assert.ok(s.put(1, recordOf(people[3]!, { host: '172.16.3.1' }), { now: T0, from: '10.9.8.8', cap: 3, handoff: true }).ok,
+    'a slot of 10.9.8.0/24 is free again')
 })
 
-caps('store - a handed-over copy never extends a held record, and a record that expired is refused by handoff until its peer announces', () => {
-  const s = store()
-  const r = recordOf(ada)
-  assert.ok(s.put(1, r, { now: T0 }).ok)
-  const again = s.put(1, r, { now: T0 + 10, handoff: true })
-  assert.ok(again.ok && !again.changed)
-  assert.is(s.get(1, ada.id, T0 + 10)!.expiresAt, T0 + TTL)
-  assert.is(s.get(1, ada.id, T0 + TTL), undefined)
-  assert.is(codeOf(s.put(1, r, { now: T0 + TTL + 1, handoff: true })), 'ERR_RECORD_EXPIRED')
-  const newer = s.put(1, recordOf(ada, { seq: 2 }), { now: T0 + TTL + 1, handoff: true })
-  assert.ok(newer.ok, 'a newer sequence than the one that expired is news')
-  assert.ok(s.put(1, recordOf(bob), { now: T0 }).ok)
-  assert.is(s.get(1, bob.id, T0 + TTL), undefined)
-  assert.ok(s.put(1, recordOf(bob), { now: T0 + TTL + 1 }).ok, 'an announce brings it back')
-})
+caps('store - a handed-over copy never extends a held record, and a record that expired is refused by handoff until its peer announces',
+  () => {
+    const s = store()
+    const r = recordOf(ada)
+    assert.ok(s.put(1, r, { now: T0 }).ok)
+    const again = s.put(1, r, { now: T0 + 10, handoff: true })
+    assert.ok(again.ok && !again.changed)
+    assert.is(s.get(1, ada.id, T0 + 10)!.expiresAt, T0 + TTL)
+    assert.is(s.get(1, ada.id, T0 + TTL), undefined)
+    assert.is(codeOf(s.put(1, r, { now: T0 + TTL + 1, handoff: true })), 'ERR_RECORD_EXPIRED')
+    const newer = s.put(1, recordOf(ada, { seq: 2 }), { now: T0 + TTL + 1, handoff: true })
+    assert.ok(newer.ok, 'a newer sequence than the one that expired is news')
+    assert.ok(s.put(1, recordOf(bob), { now: T0 }).ok)
+    assert.is(s.get(1, bob.id, T0 + TTL), undefined)
+    assert.ok(s.put(1, recordOf(bob), { now: T0 + TTL + 1 }).ok, 'an announce brings it back')
+  })
 
-caps('store - a full list drops its oldest handed-over record for a peer\'s own announce; announced records are never dropped for one', () => {
-  const s = store({ maxPerList: 3 })
-  assert.ok(s.put(4, recordOf(people[0]!), { now: T0 + 5, handoff: true }).ok)
-  assert.ok(s.put(4, recordOf(people[1]!), { now: T0, seenAt: T0 - 10, handoff: true }).ok)
-  assert.ok(s.put(4, recordOf(people[2]!), { now: T0 }).ok)
-  assert.is(codeOf(s.put(4, recordOf(people[3]!), { now: T0 + 6, handoff: true })), 'ERR_LIST_FULL', 'a handoff never makes room')
-  const v = s.version
-  assert.ok(s.put(4, recordOf(people[3]!), { now: T0 + 6 }).ok, 'an announce does')
-  assert.ok(s.version > v)
-  assert.is(s.get(4, people[1]!.id, T0 + 6), undefined, 'the handed-over record seen longest ago went')
-  assert.ok(s.put(4, recordOf(people[0]!), { now: T0 + 7 }).ok, 'its peer announces it: now it counts as announced')
-  assert.is(codeOf(s.put(4, recordOf(people[4]!), { now: T0 + 8 })), 'ERR_LIST_FULL', 'every record held was announced by its peer')
-})
+caps('store - a full list drops its oldest handed-over record for a peer\'s own announce; announced records are never dropped for one',
+  () => {
+    const s = store({ maxPerList: 3 })
+    assert.ok(s.put(4, recordOf(people[0]!), { now: T0 + 5, handoff: true }).ok)
+    assert.ok(s.put(4, recordOf(people[1]!), { now: T0, seenAt: T0 - 10, handoff: true }).ok)
+    assert.ok(s.put(4, recordOf(people[2]!), { now: T0 }).ok)
+    assert.is(codeOf(s.put(4, recordOf(people[3]!), { now: T0 + 6, handoff: true })), 'ERR_LIST_FULL', 'a handoff never makes room')
+    const v = s.version
+    assert.ok(s.put(4, recordOf(people[3]!), { now: T0 + 6 }).ok, 'an announce does')
+    assert.ok(s.version > v)
+    assert.is(s.get(4, people[1]!.id, T0 + 6), undefined, 'the handed-over record seen longest ago went')
+    assert.ok(s.put(4, recordOf(people[0]!), { now: T0 + 7 }).ok, 'its peer announces it: now it counts as announced')
+    assert.is(codeOf(s.put(4, recordOf(people[4]!), { now: T0 + 8 })), 'ERR_LIST_FULL', 'every record held was announced by its peer')
+  })
 
 caps('store - a held peer moving to a capped network is refused; moving away frees its slot', () => {
   const s = store({ maxPerIp: 1 })

@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto'
 import { createTokens } from '../../src/holding/tokens.js'
 
 const ROTATE = 300_000
-const T0 = 10 * ROTATE   // the start of an epoch
+const T0 = 10 * ROTATE // the start of an epoch
 
 function fixedSecrets (...secrets: string[]): () => Uint8Array {
   let i = 0
@@ -48,7 +48,8 @@ issue('tokens - a v4-mapped IPv6 host is the same address as its IPv4 form', () 
 issue('tokens - garbage never checks and never throws', () => {
   const t = createTokens({ rotate: ROTATE, bytes: 8 })
   const good = t.issue('10.0.0.1', 1, T0)
-  for (const bad of [undefined, null, 'abcdefgh', 12345678, [], {}, new Uint8Array(0), good.subarray(1), new Uint8Array([...good, 0]), new Uint8Array(8)]) {
+  for (const bad of [undefined, null, 'abcdefgh', 12345678, [], {}, new Uint8Array(0), good.subarray(1), new Uint8Array([...good, 0]),
+    new Uint8Array(8)]) {
     assert.not.ok(t.check(bad, '10.0.0.1', 1, T0), String(bad))
   }
   assert.not.ok(t.check(good, 'not a host', 1, T0))
@@ -60,7 +61,7 @@ const rotation = suite('tokens - rotation')
 
 rotation('tokens - a token stays good through the next secret and dies with the one after', () => {
   const t = createTokens({ rotate: ROTATE, bytes: 8, secret: fixedSecrets('a', 'b', 'c', 'd') })
-  const token = t.issue('10.0.0.1', 1, T0 + ROTATE - 1)          // issued at the very end of epoch 10
+  const token = t.issue('10.0.0.1', 1, T0 + ROTATE - 1) // issued at the very end of epoch 10
   assert.ok(t.check(token, '10.0.0.1', 1, T0 + ROTATE), 'epoch 11 accepts the previous secret')
   assert.ok(t.check(token, '10.0.0.1', 1, T0 + 2 * ROTATE - 1))
   assert.not.ok(t.check(token, '10.0.0.1', 1, T0 + 2 * ROTATE), 'epoch 12 does not')

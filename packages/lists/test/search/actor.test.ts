@@ -18,14 +18,20 @@ import type { GossipLog, GossipScript } from './search-net.js'
 const NO_GOSSIP: GossipScript = { hits: [] }
 
 /** A swarm: 8 nodes in each of lists 3 and 10 (so those lists' holders are known), a few elsewhere, then `extra` named nodes; 3 s of announces. */
-async function swarm (extra: ReadonlyArray<{ name: string, list?: number }>, opts: { searcher?: { name: string, identity?: Identity }, script?: GossipScript | ((q: string) => GossipScript), log?: GossipLog, init?: Record<string, unknown> } = {}): Promise<{ net: FakeNet, searcher: FakeNode, named: Map<string, FakeNode> }> {
+async function swarm (extra: ReadonlyArray<{ name: string, list?: number }>,
+  opts: { searcher?: { name: string, identity?: Identity }, script?: GossipScript | ((q: string) => GossipScript), log?: GossipLog,
+    init?: Record<string, unknown> } = {}): Promise<{ net: FakeNet, searcher: FakeNode, named: Map<string, FakeNode> }> {
   const net = createFakeNet()
   for (const id of [...identitiesIn(3, 8), ...identitiesIn(10, 8)]) net.add({ identity: id, init: opts.init })
   for (let i = 0; i < 4; i++) net.add({ init: opts.init })
   const named = new Map<string, FakeNode>()
-  for (const e of extra) named.set(e.name, net.add({ identity: e.list === undefined ? generateIdentity() : identityIn(e.list), init: { name: e.name, ...opts.init } }))
+  for (const e of extra) {
+    named.set(e.name,
+      net.add({ identity: e.list === undefined ? generateIdentity() : identityIn(e.list), init: { name: e.name, ...opts.init } }))
+  }
   const s = opts.searcher ?? { name: 'the searcher', identity: identityIn(0) }
-  const searcher = addWithGossip(net, { name: s.name, identity: s.identity, script: opts.script ?? NO_GOSSIP, log: opts.log, init: opts.init })
+  const searcher = addWithGossip(net, { name: s.name, identity: s.identity, script: opts.script ?? NO_GOSSIP, log: opts.log,
+    init: opts.init })
   await net.advance(3000)
   return { net, searcher, named }
 }
@@ -36,8 +42,10 @@ function sentBy (net: FakeNet, node: FakeNode, q: string): number {
 }
 
 function lookupsBy (net: FakeNet, node: FakeNode, list?: number): number {
-  return net.asks.filter(a => a.node === node && a.msg.type === 'crawler.lookup' &&
-    (list === undefined || idToHex((a.msg as unknown as { target: Uint8Array }).target) === idToHex(LIST_IDS[list]!))).length
+  return net.asks.filter(a =>
+    a.node === node && a.msg.type === 'crawler.lookup' &&
+    (list === undefined || idToHex((a.msg as unknown as { target: Uint8Array }).target) === idToHex(LIST_IDS[list]!))
+  ).length
 }
 
 function recordOfNode (node: FakeNode, name: string): PeerRecord {
@@ -76,7 +84,7 @@ lists('search actor - many matches in one list are read page by page from its ho
   const ids = identitiesIn(3, 24)
   const records = ids.map((id, i) => recordOf(id, { name: `Crowd ${i}`, host: '127.0.0.1', port: 20_000 + i }))
   for (const h of holders) {
-    for (const [i, r] of records.entries()) {      // each peer announces itself to the holders
+    for (const [i, r] of records.entries()) { // each peer announces itself to the holders
       const from = { id: ids[i]!.id, address: { host: '127.0.0.1', port: 20_000 + i } }
       const tok = await net.send(from, h.address, 'pc_list', { list: 3 }) as TransportResponse
       await net.send(from, h.address, 'pc_announce', { list: 3, record: recordToWire(r), token: tok.r.token })
@@ -98,7 +106,8 @@ lists('search actor - forged, renamed-away and non-matching records from a hosti
   const forged = { ...recordToWire(recordOf(victim, { name: 'Mallory Forged' })), sig: new Uint8Array(64).fill(1) }
   const wrongName = recordToWire(recordOf(generateIdentity(), { name: 'Alice' }))
   const unsigned = recordToWire(signedBy(victim, { ...recordOf(victim, { name: 'x' }), n: 'Mallory Tampered' }))
-  net.add({ identity: liar, actor: hostile(() => [forged, wrongName, { ...unsigned, n: new TextEncoder().encode('Mallory Tampered 2') }, recordToWire(honest)]) })
+  net.add({ identity: liar,
+    actor: hostile(() => [forged, wrongName, { ...unsigned, n: new TextEncoder().encode('Mallory Tampered 2') }, recordToWire(honest)]) })
   for (let i = 0; i < 3; i++) net.add()
   const searcher = addWithGossip(net, { name: 'searcher', script: NO_GOSSIP, init: { search: { holders: 8 } } })
   await net.advance(3000)
@@ -113,7 +122,7 @@ lists('search actor - a silent holder is replaced by the next one, and its list 
   assert.equal(hitsOf(first), ['Quiet Target@lists'])
   const lookups = lookupsBy(net, searcher, 10)
   const holder = closest(net.nodes.filter(n => n !== searcher && n.alive), LIST_IDS[10]!, 1, n => n.id)[0]!
-  net.kill(holder)                           // the first holder asked (perhaps the target itself: the others still hold its record)
+  net.kill(holder) // the first holder asked (perhaps the target itself: the others still hold its record)
   const second = await search(net, searcher, 'quiet target', { via: 'lists' })
   assert.equal(hitsOf(second), ['Quiet Target@lists'], 'found through the next holder')
   assert.is(lookupsBy(net, searcher, 10), lookups, 'the cached holders were used')
@@ -125,7 +134,7 @@ lists('search actor - a silent holder is replaced by the next one, and its list 
 lists('search actor - holders are reused within holderTtl, then looked up again', async () => {
   const { net, searcher } = await swarm([{ name: 'Ada' }], { init: { search: { holderTtl: 5000 } } })
   await search(net, searcher, 'ada', { via: 'lists' })
-  const others = (): number => lookupsBy(net, searcher) - lookupsBy(net, searcher, 0)      // list 0 is the announcer's own
+  const others = (): number => lookupsBy(net, searcher) - lookupsBy(net, searcher, 0) // list 0 is the announcer's own
   const after = others()
   await search(net, searcher, 'ad', { via: 'lists' })
   assert.is(others(), after, 'no lookup within the window')
@@ -146,7 +155,8 @@ hybrid('search actor - local first, then the lists, then gossip; each peer once,
   const log: GossipLog = { asks: [] }
   let twin: PeerRecord | undefined
   const script = (): GossipScript => ({ hits: [{ record: twin!, at: 400 }, { record: outsider, at: 500 }] })
-  const { net, searcher, named } = await swarm([{ name: 'Ada Two', list: 10 }], { searcher: { name: 'Ada Self', identity: identityIn(0) }, script, log })
+  const { net, searcher, named } = await swarm([{ name: 'Ada Two', list: 10 }], { searcher: { name: 'Ada Self', identity: identityIn(0) },
+    script, log })
   twin = recordOfNode(named.get('Ada Two')!, 'Ada Two')
   const s = await search(net, searcher, 'ada')
   assert.equal(hitsOf(s), ['Ada Self@local', 'Ada Two@lists', 'Ada Outside@gossip'])
@@ -182,7 +192,10 @@ hybrid('search actor - the gossip part lasts the gossip window; the search ends 
 hybrid('search actor - the rumor goes out once every list has answered once, not with the first queries', async () => {
   const log: GossipLog = { asks: [] }
   let seen = -1
-  const { net, searcher } = await swarm([{ name: 'Ada' }], { script: () => { seen = net.queries.length; return NO_GOSSIP }, log })
+  const { net, searcher } = await swarm([{ name: 'Ada' }], { script: () => {
+    seen = net.queries.length
+    return NO_GOSSIP
+  }, log })
   const from = `${searcher.address.host}:${searcher.address.port}`
   const mark = net.queries.length
   const started = net.now()
@@ -197,9 +210,14 @@ hybrid('search actor - the rumor goes out once every list has answered once, not
 hybrid('search actor - when the likely holders stay silent the rumor goes out at the head start', async () => {
   const log: GossipLog = { asks: [] }
   const net = createFakeNet()
-  const silent: ActorFn = in$ => new Observable<Message>(() => { const s = in$.subscribe(); return () => s.unsubscribe() })
+  const silent: ActorFn = in$ =>
+    new Observable<Message>(() => {
+      const s = in$.subscribe()
+      return () => s.unsubscribe()
+    })
   for (let i = 0; i < 6; i++) net.add({ actor: silent })
-  const searcher = addWithGossip(net, { name: 'the searcher', identity: identityIn(0), script: NO_GOSSIP, log, init: { search: { headStart: 250 } } })
+  const searcher = addWithGossip(net, { name: 'the searcher', identity: identityIn(0), script: NO_GOSSIP, log,
+    init: { search: { headStart: 250 } } })
   await net.advance(3000)
   const started = net.now()
   await search(net, searcher, 'ada')
@@ -231,7 +249,8 @@ bound('search actor - a part still running at the bound: done at the bound, with
   const log: GossipLog = { asks: [] }
   const early = recordOf(generateIdentity(), { name: 'Early Bird', host: '127.0.0.1', port: 5 })
   const late = recordOf(generateIdentity(), { name: 'Early Late', host: '127.0.0.1', port: 6 })
-  const { net, searcher } = await swarm([], { script: { hits: [{ record: early, at: 100 }, { record: late, at: 900 }], endless: true }, log })
+  const { net, searcher } = await swarm([], { script: { hits: [{ record: early, at: 100 }, { record: late, at: 900 }], endless: true },
+    log })
   const started = net.now()
   const s = await search(net, searcher, 'early', { via: 'gossip', timeout: 500 })
   assert.equal(hitsOf(s), ['Early Bird@gossip'])
@@ -259,19 +278,20 @@ bound.run()
 
 const cache = suite('search actor - result cache')
 
-cache('search actor - the same query (any case, accents or order) and via is replayed from the cache: nothing leaves the node', async () => {
-  const { net, searcher } = await swarm([{ name: 'Éloïse Dupont' }])
-  const first = await search(net, searcher, 'eloise dup', { via: 'lists' })
-  assert.equal(hitsOf(first), ['Éloïse Dupont@lists'])
-  const queries = net.queries.length
-  const lookups = lookupsBy(net, searcher)
-  const again = await search(net, searcher, 'DUP Éloïse', { via: 'lists' })
-  assert.equal(hitsOf(again), hitsOf(first))
-  assert.is(doneOf(again).ms, 0)
-  assert.is(net.queries.length, queries, 'no query at all for the replay')
-  assert.is(lookupsBy(net, searcher), lookups, 'no lookup either')
-  net.stopAll()
-})
+cache('search actor - the same query (any case, accents or order) and via is replayed from the cache: nothing leaves the node',
+  async () => {
+    const { net, searcher } = await swarm([{ name: 'Éloïse Dupont' }])
+    const first = await search(net, searcher, 'eloise dup', { via: 'lists' })
+    assert.equal(hitsOf(first), ['Éloïse Dupont@lists'])
+    const queries = net.queries.length
+    const lookups = lookupsBy(net, searcher)
+    const again = await search(net, searcher, 'DUP Éloïse', { via: 'lists' })
+    assert.equal(hitsOf(again), hitsOf(first))
+    assert.is(doneOf(again).ms, 0)
+    assert.is(net.queries.length, queries, 'no query at all for the replay')
+    assert.is(lookupsBy(net, searcher), lookups, 'no lookup either')
+    net.stopAll()
+  })
 
 cache('search actor - another via is another entry', async () => {
   const log: GossipLog = { asks: [] }
@@ -324,11 +344,12 @@ const cancel = suite('search actor - cancel and bad input')
 
 cancel('search actor - actor.cancel ends a running search: no more replies, no more pc_search, gossip unsubscribed', async () => {
   const log: GossipLog = { asks: [] }
-  const { net, searcher } = await swarm([{ name: 'Target', list: 10 }], { script: { hits: [], endless: true }, log, init: { search: { concurrency: 1 } } })
-  await search(net, searcher, 'warm', { via: 'lists' })                                   // the holders are cached now
-  for (const n of net.nodes.filter(n => n !== searcher).slice(0, 12)) net.kill(n)      // slow the search down: silent holders time out, one by one
+  const { net, searcher } = await swarm([{ name: 'Target', list: 10 }], { script: { hits: [], endless: true }, log,
+    init: { search: { concurrency: 1 } } })
+  await search(net, searcher, 'warm', { via: 'lists' }) // the holders are cached now
+  for (const n of net.nodes.filter(n => n !== searcher).slice(0, 12)) net.kill(n) // slow the search down: silent holders time out, one by one
   const s = ask(net, searcher, { type: 'search.query', q: 'target', timeout: 30_000 } as Message)
-  await net.advance(150)                                                               // past the head start: the rumor is out
+  await net.advance(150) // past the head start: the rumor is out
   assert.is(log.asks.length, 1)
   const sentBefore = sentBy(net, searcher, 'pc_search')
   searcher.publish({ type: 'actor.cancel', ask: s.cid } as Message)
@@ -368,7 +389,8 @@ cancel('search actor - a published search.query (not an ask) starts nothing', as
 
 cancel('search actor - a malformed search.query is ERR_BAD_REQUEST', async () => {
   const { net, searcher } = await swarm([])
-  for (const msg of [{ type: 'search.query' }, { type: 'search.query', q: 'ada', via: 'pigeon' }, { type: 'search.query', q: 'ada', timeout: -1 }, { type: 'search.query', q: 7 }]) {
+  for (const msg of [{ type: 'search.query' }, { type: 'search.query', q: 'ada', via: 'pigeon' }, { type: 'search.query', q: 'ada',
+    timeout: -1 }, { type: 'search.query', q: 7 }]) {
     const s = await ask(net, searcher, msg as Message).run()
     const r = s.replies[0]!.msg as unknown as { type: string, error: { code: string } }
     assert.is(r.error.code, 'ERR_BAD_REQUEST', JSON.stringify(msg))

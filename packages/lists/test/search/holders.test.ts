@@ -56,7 +56,10 @@ function world (script: Script, init: Partial<ListsInit> = {}): World {
   const lookups: World['lookups'] = []
   const knownAsks: number[] = []
   const later = (at: number, msgs: Message[]): Observable<Message> => new Observable<Message>(sub => {
-    const t = timer(at, scheduler).subscribe(() => { for (const m of msgs) sub.next(m); sub.complete() })
+    const t = timer(at, scheduler).subscribe(() => {
+      for (const m of msgs) sub.next(m)
+      sub.complete()
+    })
     return () => t.unsubscribe()
   })
   const ask = (m: Message): Observable<Message> => {
@@ -66,12 +69,21 @@ function world (script: Script, init: Partial<ListsInit> = {}): World {
     if (m.type === 'crawler.lookup') {
       lookups.push({ k: o.k as number | undefined, at: scheduler.frame })
       return new Observable<Message>(sub => {
-        const ts = script.progress.map(p => timer(p.at, scheduler).subscribe(() => sub.next({ type: 'crawler.progress', queried: 1, responded: 1, closest: p.closest } as Message)))
+        const ts = script.progress.map(p =>
+          timer(p.at, scheduler).subscribe(() =>
+            sub.next({ type: 'crawler.progress', queried: 1, responded: 1, closest: p.closest } as Message)
+          )
+        )
         ts.push(timer(script.result.at, scheduler).subscribe(() => {
-          sub.next({ type: 'crawler.result', target: o.target, closest: script.result.closest, found: null, queries: 9, bytes: 0, ms: script.result.at } as Message)
+          sub.next(
+            { type: 'crawler.result', target: o.target, closest: script.result.closest, found: null, queries: 9, bytes: 0,
+              ms: script.result.at } as Message
+          )
           sub.complete()
         }))
-        return () => { for (const t of ts) t.unsubscribe() }
+        return () => {
+          for (const t of ts) t.unsubscribe()
+        }
       })
     }
     if (m.type === 'transport.query' && o.q === 'pc_search') {
@@ -79,7 +91,9 @@ function world (script: Script, init: Partial<ListsInit> = {}): World {
       sent.push({ to: `${to.port}`, at: scheduler.frame })
       if (script.silent?.has(`${to.port}`) === true) {
         return new Observable<Message>(sub => {
-          const t = timer(SILENT_TIMEOUT, scheduler).subscribe(() => sub.error(Object.assign(new Error('no reply'), { code: 'ERR_RPC_TIMEOUT' })))
+          const t = timer(SILENT_TIMEOUT, scheduler).subscribe(() =>
+            sub.error(Object.assign(new Error('no reply'), { code: 'ERR_RPC_TIMEOUT' }))
+          )
           return () => t.unsubscribe()
         })
       }
@@ -111,23 +125,30 @@ const order = suite('search holders - order of asks')
 
 /** `cache` limited to list `list` (the others have no known nodes and an empty lookup). */
 function onlyList (cache: HolderCache, list: number): HolderCache {
-  return { ...cache, known: l => l === list ? cache.known(l) : of([]), of: l => l === list ? cache.of(l) : new Observable(s => s.complete()) }
+  return { ...cache, known: l => l === list ? cache.known(l) : of([]),
+    of: l => l === list ? cache.of(l) : new Observable(s => s.complete()) }
 }
 
-order('search holders - the routing table\'s closest at once, the lookup once it answered, each new closest of the lookup next, then the holders not asked yet', async () => {
-  const [a, b, c, d, e] = [1, 2, 3, 4, 5].map(contact) as [Contact, Contact, Contact, Contact, Contact]
-  const w = world({ known: [a], progress: [{ at: 10, closest: [b, a] }, { at: 20, closest: [b, c] }, { at: 30, closest: [c, b, d] }], result: { at: 40, closest: [c, b, d, e] } })
-  const cache = createSearchHolders(w.ctx, 60_000)
-  await drain(w, searchLists(w.ctx, 'ada', { holders: onlyList(cache, 4), perList: 3, concurrency: 20, maxPages: 4, early: true, headStart: 100 }))
-  assert.equal(w.lookups.map(l => l.at), [5], 'the lookup started when the known node answered (one 5 ms round trip)')
-  assert.equal(w.sent.map(s => [s.to, s.at]), [['1', 0], ['2', 15], ['3', 35], ['4', 45]])
-})
+order(
+  'search holders - the routing table\'s closest at once, the lookup once it answered, each new closest of the lookup next, then the holders not asked yet',
+  async () => {
+    const [a, b, c, d, e] = [1, 2, 3, 4, 5].map(contact) as [Contact, Contact, Contact, Contact, Contact]
+    const w = world({ known: [a], progress: [{ at: 10, closest: [b, a] }, { at: 20, closest: [b, c] }, { at: 30, closest: [c, b, d] }],
+      result: { at: 40, closest: [c, b, d, e] } })
+    const cache = createSearchHolders(w.ctx, 60_000)
+    await drain(w,
+      searchLists(w.ctx, 'ada', { holders: onlyList(cache, 4), perList: 3, concurrency: 20, maxPages: 4, early: true, headStart: 100 }))
+    assert.equal(w.lookups.map(l => l.at), [5], 'the lookup started when the known node answered (one 5 ms round trip)')
+    assert.equal(w.sent.map(s => [s.to, s.at]), [['1', 0], ['2', 15], ['3', 35], ['4', 45]])
+  }
+)
 
 order('search holders - a silent known node holds the lookup back only for the head start', async () => {
   const [a, b] = [1, 2].map(contact) as [Contact, Contact]
   const w = world({ known: [a], progress: [], result: { at: 10, closest: [b] }, silent: new Set(['1']) })
   const cache = createSearchHolders(w.ctx, 60_000)
-  await drain(w, searchLists(w.ctx, 'ada', { holders: onlyList(cache, 6), perList: 1, concurrency: 20, maxPages: 4, early: true, headStart: 70 }))
+  await drain(w,
+    searchLists(w.ctx, 'ada', { holders: onlyList(cache, 6), perList: 1, concurrency: 20, maxPages: 4, early: true, headStart: 70 }))
   assert.equal(w.lookups.map(l => l.at), [70])
   assert.equal(w.sent.map(s => [s.to, s.at]), [['1', 0], ['2', 80]])
 })
@@ -136,11 +157,13 @@ order('search holders - with no known node the lookup starts at once; with holde
   const [b, c] = [2, 3].map(contact) as [Contact, Contact]
   const w = world({ known: [], progress: [], result: { at: 10, closest: [b, c] } })
   const cache = createSearchHolders(w.ctx, 60_000)
-  await drain(w, searchLists(w.ctx, 'ada', { holders: onlyList(cache, 8), perList: 2, concurrency: 20, maxPages: 4, early: true, headStart: 100 }))
+  await drain(w,
+    searchLists(w.ctx, 'ada', { holders: onlyList(cache, 8), perList: 2, concurrency: 20, maxPages: 4, early: true, headStart: 100 }))
   assert.equal(w.lookups.map(l => l.at), [0])
   const knownAsks = w.knownAsks.length
   const sent = w.sent.length
-  await drain(w, searchLists(w.ctx, 'ada', { holders: onlyList(cache, 8), perList: 2, concurrency: 20, maxPages: 4, early: true, headStart: 100 }))
+  await drain(w,
+    searchLists(w.ctx, 'ada', { holders: onlyList(cache, 8), perList: 2, concurrency: 20, maxPages: 4, early: true, headStart: 100 }))
   assert.is(w.lookups.length, 1, 'no second lookup')
   assert.is(w.knownAsks.length, knownAsks, 'routing was not asked again')
   assert.equal(w.sent.slice(sent).map(s => s.to).sort(), ['2', '3'])
@@ -150,11 +173,15 @@ order('search holders - the first wave is in once every list has answered once (
   const [a, b] = [1, 2].map(contact) as [Contact, Contact]
   const w = world({ known: [a], progress: [], result: { at: 30, closest: [b] } })
   const waves: number[] = []
-  await drain(w, searchLists(w.ctx, 'ada', { holders: createSearchHolders(w.ctx, 60_000), perList: 1, concurrency: 20, maxPages: 4, early: true, headStart: 100, onFirstWave: () => waves.push(w.scheduler.frame) }))
+  await drain(w,
+    searchLists(w.ctx, 'ada', { holders: createSearchHolders(w.ctx, 60_000), perList: 1, concurrency: 20, maxPages: 4, early: true,
+      headStart: 100, onFirstWave: () => waves.push(w.scheduler.frame) }))
   assert.equal(waves, [5], 'all 20 known nodes answered at 5')
   const slow = world({ known: [a], progress: [], result: { at: 30, closest: [b] }, silent: new Set(['1']) })
   const slowWaves: number[] = []
-  await drain(slow, searchLists(slow.ctx, 'ada', { holders: createSearchHolders(slow.ctx, 60_000), perList: 1, concurrency: 20, maxPages: 4, early: true, headStart: 100, onFirstWave: () => slowWaves.push(slow.scheduler.frame) }))
+  await drain(slow,
+    searchLists(slow.ctx, 'ada', { holders: createSearchHolders(slow.ctx, 60_000), perList: 1, concurrency: 20, maxPages: 4, early: true,
+      headStart: 100, onFirstWave: () => slowWaves.push(slow.scheduler.frame) }))
   assert.equal(slowWaves, [135], 'the silent known node: the lookups start at the head start, their holders answer 35 ms later')
 })
 
@@ -162,7 +189,8 @@ order('search holders - with early asks off, only the final holders are asked', 
   const [a, b, c, d] = [1, 2, 3, 4].map(contact) as [Contact, Contact, Contact, Contact]
   const w = world({ known: [a], progress: [{ at: 10, closest: [b] }], result: { at: 40, closest: [c, b, d] } })
   const cache = createSearchHolders(w.ctx, 60_000)
-  await drain(w, searchLists(w.ctx, 'ada', { holders: onlyList(cache, 2), perList: 2, concurrency: 20, maxPages: 4, early: false, headStart: 100 }))
+  await drain(w,
+    searchLists(w.ctx, 'ada', { holders: onlyList(cache, 2), perList: 2, concurrency: 20, maxPages: 4, early: false, headStart: 100 }))
   assert.equal(w.sent.map(s => [s.to, s.at]), [['3', 40], ['2', 40]])
 })
 
@@ -173,8 +201,14 @@ order('search holders - hits from an early ask stream before the lookup ends; re
   const w = world({ known: [a], progress: [], result: { at: 50, closest: [b] }, answers: new Map([['1', ada], ['2', bob]]) })
   const cache = createSearchHolders(w.ctx, 60_000)
   const times: number[] = []
-  const got = await drain(w, new Observable<PeerRecord>(sub => searchLists(w.ctx, 'ada', { holders: onlyList(cache, 0), perList: 1, concurrency: 20, maxPages: 4, early: true, headStart: 100 })
-    .subscribe({ next: r => { times.push(w.scheduler.frame); sub.next(r) }, complete: () => sub.complete() })))
+  const got = await drain(w,
+    new Observable<PeerRecord>(sub =>
+      searchLists(w.ctx, 'ada', { holders: onlyList(cache, 0), perList: 1, concurrency: 20, maxPages: 4, early: true, headStart: 100 })
+        .subscribe({ next: r => {
+          times.push(w.scheduler.frame)
+          sub.next(r)
+        }, complete: () => sub.complete() })
+    ))
   assert.equal(got.map(r => r.n), ['Ada Early'])
   assert.equal(times, [5], 'one round trip after the start, long before the lookup ended at 50')
 })
@@ -210,7 +244,7 @@ cached('search holders - only the final holders are kept, for the ttl; progress 
   assert.is(w.lookups.length, 1)
   assert.is(cache.size(), 1)
   timer(1000, w.scheduler).subscribe()
-  w.scheduler.flush()                           // 1 s of virtual time passes
+  w.scheduler.flush() // 1 s of virtual time passes
   await drain(w, cache.of(3))
   assert.is(w.lookups.length, 2, 'looked up again after the ttl')
 })

@@ -37,7 +37,9 @@ function part (cold: RunHelpers['cold'], marble: string, via: Found['via']): Col
 
 /** Expected events: letters are hits of REC with the given source, C/B the end. */
 function events (spec: Record<string, [keyof typeof REC, Found['via']] | 'complete' | 'bound'>): Record<string, MergeEvent> {
-  return Object.fromEntries(Object.entries(spec).map(([k, v]) => [k, typeof v === 'string' ? { end: v } : { hit: { record: REC[v[0]]!, via: v[1] } }]))
+  return Object.fromEntries(
+    Object.entries(spec).map(([k, v]) => [k, typeof v === 'string' ? { end: v } : { hit: { record: REC[v[0]]!, via: v[1] } }])
+  )
 }
 
 const merge = suite('search merge - mergeHits')
@@ -48,7 +50,8 @@ merge('search merge - hits stream as they come, each peer once, the first part t
     const lists = part(cold, '-b-A-c|', 'lists')
     const gossip = part(cold, '--a-b-d|', 'gossip')
     const out = mergeHits([local, lists, gossip], { bound: 100, scheduler: current })
-    expectObservable(out).toBe('ab---cd(x|)', events({ a: ['a', 'local'], b: ['b', 'lists'], c: ['c', 'lists'], d: ['d', 'gossip'], x: 'complete' }))
+    expectObservable(out).toBe('ab---cd(x|)',
+      events({ a: ['a', 'local'], b: ['b', 'lists'], c: ['c', 'lists'], d: ['d', 'gossip'], x: 'complete' }))
   })
 })
 
@@ -107,7 +110,11 @@ const parts = suite('search merge - helpers')
 
 parts('search merge - distinctHits lets the first hit of each id through, whatever the record\'s sequence or source', async () => {
   const hits: Found[] = [
-    { record: ada, via: 'local' }, { record: adaAgain, via: 'lists' }, { record: bob, via: 'gossip' }, { record: ada, via: 'gossip' }, { record: cyd, via: 'lists' }
+    { record: ada, via: 'local' },
+    { record: adaAgain, via: 'lists' },
+    { record: bob, via: 'gossip' },
+    { record: ada, via: 'gossip' },
+    { record: cyd, via: 'lists' }
   ]
   const out = await lastValueFrom(of(...hits).pipe(distinctHits(), toArray()))
   assert.equal(out, [hits[0], hits[2], hits[4]])

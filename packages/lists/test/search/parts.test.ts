@@ -13,7 +13,8 @@ import { createResultCache, searchKey } from '../../src/search/cache.js'
 import { createKnown } from '../../src/search/known.js'
 import { searchSettingsOf } from '../../src/search/init.js'
 import { matchNames } from '../../src/search/tasks.js'
-import { EARLY_HEAD_START, GOSSIP_WINDOW, LISTS_CONCURRENCY, MAX_SEARCH_PAGES, MAX_SEARCH_TIMEOUT, RESULT_TTL, SEARCH_TIMEOUT } from '../../src/search/constants.js'
+import { EARLY_HEAD_START, GOSSIP_WINDOW, LISTS_CONCURRENCY, MAX_SEARCH_PAGES, MAX_SEARCH_TIMEOUT, RESULT_TTL,
+  SEARCH_TIMEOUT } from '../../src/search/constants.js'
 import type { Found } from '../../src/search/merge.js'
 import { identityIn, recordOf } from '../fixtures.js'
 
@@ -50,8 +51,15 @@ const settings = suite('search parts - settings')
 settings('search parts - defaults: 3 s bound, 800 ms gossip window, 10 s results, holders kept one lookup cycle', () => {
   const s = searchSettingsOf(undefined, LISTS)
   assert.equal(s, {
-    timeout: SEARCH_TIMEOUT, gossipWindow: GOSSIP_WINDOW, resultTtl: RESULT_TTL, holderTtl: 60_000,
-    holders: 3, concurrency: LISTS_CONCURRENCY, maxPages: MAX_SEARCH_PAGES, early: true, headStart: EARLY_HEAD_START
+    timeout: SEARCH_TIMEOUT,
+    gossipWindow: GOSSIP_WINDOW,
+    resultTtl: RESULT_TTL,
+    holderTtl: 60_000,
+    holders: 3,
+    concurrency: LISTS_CONCURRENCY,
+    maxPages: MAX_SEARCH_PAGES,
+    early: true,
+    headStart: EARLY_HEAD_START
   })
   assert.is(EARLY_HEAD_START, 100)
   assert.is(SEARCH_TIMEOUT, 3000)
@@ -60,9 +68,12 @@ settings('search parts - defaults: 3 s bound, 800 ms gossip window, 10 s results
 })
 
 settings('search parts - options override; nonsense falls back; the bound is capped', () => {
-  const s = searchSettingsOf({ timeout: 500, gossipWindow: 200, resultTtl: 0, holderTtl: 0, holders: 2, concurrency: 4, maxPages: 3, early: false, headStart: 0 }, LISTS)
-  assert.equal(s, { timeout: 500, gossipWindow: 200, resultTtl: 0, holderTtl: 0, holders: 2, concurrency: 4, maxPages: 3, early: false, headStart: 0 })
-  const bad = searchSettingsOf({ timeout: -1, gossipWindow: Number.NaN, resultTtl: -5, holders: 0, concurrency: 0.5, maxPages: Infinity, headStart: -3 }, LISTS)
+  const s = searchSettingsOf({ timeout: 500, gossipWindow: 200, resultTtl: 0, holderTtl: 0, holders: 2, concurrency: 4, maxPages: 3,
+    early: false, headStart: 0 }, LISTS)
+  assert.equal(s, { timeout: 500, gossipWindow: 200, resultTtl: 0, holderTtl: 0, holders: 2, concurrency: 4, maxPages: 3, early: false,
+    headStart: 0 })
+  const bad = searchSettingsOf({ timeout: -1, gossipWindow: Number.NaN, resultTtl: -5, holders: 0, concurrency: 0.5, maxPages: Infinity,
+    headStart: -3 }, LISTS)
   assert.is(bad.timeout, SEARCH_TIMEOUT)
   assert.is(bad.gossipWindow, GOSSIP_WINDOW)
   assert.is(bad.resultTtl, RESULT_TTL)
@@ -239,7 +250,8 @@ candidates('search parts - a candidate is computed once per record object', () =
 candidates('search parts - matching in place: case, accents and prefixes of name tokens', async () => {
   const pool = matchPool()
   const cs = ['Zoë Éloïse', 'Ada Lovelace', 'Lovelace Ada', 'Adam Smith', 'Bob'].map(n => ({ record: rec(n) }))
-  const names = async (q: string): Promise<string[]> => (await lastValueFrom(matching(cs, q, { pool, threshold: 100 }))).map(c => c.record.n)
+  const names = async (q: string): Promise<string[]> =>
+    (await lastValueFrom(matching(cs, q, { pool, threshold: 100 }))).map(c => c.record.n)
   assert.equal(await names('ada lov'), ['Ada Lovelace', 'Lovelace Ada'])
   assert.equal(await names('ELO'), ['Zoë Éloïse'])
   assert.equal(await names('ada'), ['Ada Lovelace', 'Lovelace Ada', 'Adam Smith'])
@@ -262,8 +274,13 @@ candidates('search parts - matching many names goes to the pool; a failing pool 
 candidates('search parts - the name index finds exactly what matchesName finds, in id order, after a cursor', () => {
   const words = ['Ada', 'Adam', 'Lovelace', 'Zoë', 'Éloïse', 'bob', 'Bobby', 'Łódź', 'a', 'jean-luc', 'o\'neil', '42', 'adele']
   let seed = 7
-  const pick = (): string => { seed = (seed * 1103515245 + 12345) % 2147483648; return words[seed % words.length]! }
-  const cs = Array.from({ length: 300 }, () => candidateOf(rec(`${pick()} ${pick()}${seed % 3 === 0 ? ' ' + pick() : ''}`))).sort((a, b) => a.hex < b.hex ? -1 : 1)
+  const pick = (): string => {
+    seed = (seed * 1103515245 + 12345) % 2147483648
+    return words[seed % words.length]!
+  }
+  const cs = Array.from({ length: 300 }, () => candidateOf(rec(`${pick()} ${pick()}${seed % 3 === 0 ? ' ' + pick() : ''}`))).sort((a, b) =>
+    a.hex < b.hex ? -1 : 1
+  )
   const index = indexOf(cs)
   for (const q of ['ada', 'ADA LOV', 'elo', 'lodz', 'a', 'bob ada', 'jean luc', 'o', '4', 'zz', 'adam adam', 'Ł']) {
     const want = cs.filter(c => matchesName(c.record.n, q))
@@ -288,7 +305,10 @@ candidates('search parts - the index is built with the candidates, once per stor
 
 candidates('search parts - a pool task given up before it starts is aborted (it leaves the pool\'s queue)', async () => {
   const signals: AbortSignal[] = []
-  const stalled: ComputePool = { run: async (_task, _arg, opts) => { signals.push(opts!.signal!); return await new Promise(() => {}) } }
+  const stalled: ComputePool = { run: async (_task, _arg, opts) => {
+    signals.push(opts!.signal!)
+    return await new Promise(() => {})
+  } }
   const cs = Array.from({ length: 30 }, () => ({ record: rec('x') }))
   const sub = matching(cs, 'x', { pool: stalled, threshold: 10 }).subscribe()
   assert.is(signals.length, 1)
@@ -299,7 +319,9 @@ candidates('search parts - a pool task given up before it starts is aborted (it 
 
 candidates('search parts - the pool task: indices of matching names; bad input matches nothing', () => {
   assert.equal(matchNames({ names: ['Ada', 'bob', 'ada b', 7], query: 'ada' }), [0, 2])
-  for (const bad of [null, 1, 'ada', {}, { names: 'ada', query: 'ada' }, { names: ['ada'], query: 1 }]) assert.equal(matchNames(bad), [], JSON.stringify(bad))
+  for (const bad of [null, 1, 'ada', {}, { names: 'ada', query: 'ada' }, { names: ['ada'], query: 1 }]) {
+    assert.equal(matchNames(bad), [], JSON.stringify(bad))
+  }
 })
 
 candidates.run()
@@ -317,7 +339,8 @@ function sorted (n: number, name = 'peer'): ReturnType<typeof candidateOf>[] {
 }
 
 /** A pc_search page (as pc-search.ts fills it): the one page filler with the search reply's keys. */
-function fillSearchPage (cs: ReadonlyArray<ReturnType<typeof candidateOf>>, opts: { self: Uint8Array, token: Uint8Array, budget: number, cursor: Uint8Array }): { records: unknown[], next: Uint8Array | undefined } {
+function fillSearchPage (cs: ReadonlyArray<ReturnType<typeof candidateOf>>,
+  opts: { self: Uint8Array, token: Uint8Array, budget: number, cursor: Uint8Array }): { records: unknown[], next: Uint8Array | undefined } {
   const p = fillPage(cs, { self: opts.self, budget: opts.budget, cursor: opts.cursor, rest: { records: [], token: opts.token } })
   return { records: p.items.map(c => c.wire), next: p.next }
 }

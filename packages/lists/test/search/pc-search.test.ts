@@ -13,7 +13,12 @@ import { codeOf, heldState, identitiesIn, identityIn, recordOf } from '../fixtur
 const LIST = 7
 let port = 40_000
 
-interface Peer { identity: Identity, id: NodeId, address: Address, record: PeerRecord }
+interface Peer {
+  identity: Identity
+  id: NodeId
+  address: Address
+  record: PeerRecord
+}
 
 function peer (name: string, list = LIST): Peer {
   const identity = identityIn(list)
@@ -22,22 +27,24 @@ function peer (name: string, list = LIST): Peer {
 }
 
 /** A holder (alone: it announces to nobody but makes its record) holding `names` in LIST, handed over by a neighbour; and a searcher identity. */
-async function holding (names: readonly string[], init: Record<string, unknown> = {}): Promise<{ net: FakeNet, holder: FakeNode, held: Peer[], asker: Peer }> {
+async function holding (names: readonly string[],
+  init: Record<string, unknown> = {}): Promise<{ net: FakeNet, holder: FakeNode, held: Peer[], asker: Peer }> {
   const net = createFakeNet()
   const ids = identitiesIn(LIST, names.length)
   const held = names.map((name, i) => {
     const address = { host: '127.0.0.1', port: port++ }
     return { identity: ids[i]!, id: ids[i]!.id, address, record: recordOf(ids[i]!, { name, host: address.host, port: address.port }) }
   })
-  const holder = net.add({ init: { name: 'the holder', ...init }, snapshot: heldState(LIST, held.map(p => p.record), T0) })   // as if it had held them before a restart
+  const holder = net.add({ init: { name: 'the holder', ...init }, snapshot: heldState(LIST, held.map(p => p.record), T0) }) // as if it had held them before a restart
   assert.is(((await holder.request({ type: 'lists.stats' })) as ListsStatsReply).records, held.length)
-  await net.advance(1500)      // the holder's record exists once it learned its address
+  await net.advance(1500) // the holder's record exists once it learned its address
   return { net, holder, held, asker: peer('asker') }
 }
 
 type SearchReply = { records: WireRecord[], next?: Uint8Array, token?: Uint8Array }
 
-async function pcSearch (net: FakeNet, from: Peer, to: FakeNode, a: Record<string, unknown>): Promise<{ r: SearchReply, q: FakeNet['queries'][number] }> {
+async function pcSearch (net: FakeNet, from: Peer, to: FakeNode,
+  a: Record<string, unknown>): Promise<{ r: SearchReply, q: FakeNet['queries'][number] }> {
   const res = await net.send(from, to.address, 'pc_search', a) as TransportResponse
   const parsed = parseReply('pc_search', res.r)
   assert.ok(parsed.ok, 'the reply passes the pc_search reply guard')
@@ -60,7 +67,9 @@ async function all (net: FakeNet, from: Peer, to: FakeNode, q: string): Promise<
 }
 
 async function refusal (promise: Promise<unknown>): Promise<string> {
-  try { await promise } catch (err) {
+  try {
+    await promise
+  } catch (err) {
     assert.is(codeOf(err), 'ERR_RPC_REMOTE', String((err as Error).message))
     return (err as Error).message
   }

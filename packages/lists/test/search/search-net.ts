@@ -22,13 +22,16 @@ export interface Stream {
 let cids = 1_000_000
 
 /** Sends `msg` as an ask to `node` and collects its replies; `run` advances virtual time until the stream ends (or `limit` ms). */
-export function ask (net: FakeNet, node: FakeNode, msg: Message): Stream & { run (limit?: number): Promise<Stream> } {
+export function ask (net: FakeNet, node: FakeNode, msg: Message): Stream & { run(limit?: number): Promise<Stream> } {
   const cid = ++cids
   const stream: Stream = { cid, replies: [], ended: false }
   const sub = node.out$.subscribe(m => {
     if (m.re !== cid) return
     stream.replies.push({ msg: m, at: net.now() })
-    if (m.end === true) { stream.ended = true; sub.unsubscribe() }
+    if (m.end === true) {
+      stream.ended = true
+      sub.unsubscribe()
+    }
   })
   node.in$.next({ ...msg, cid } as Message)
   return Object.assign(stream, {
@@ -59,7 +62,11 @@ export function hitsOf (s: Stream): string[] {
 /** The search.done of a stream. */
 export function doneOf (s: Stream): { hits: number, ms: number, at: number } {
   const last = s.replies[s.replies.length - 1]
-  if (last === undefined || last.msg.type !== 'search.done') throw new Error(`the stream did not end with search.done: ${last?.msg.type ?? 'nothing'} ${JSON.stringify((last?.msg as { error?: unknown })?.error)}`)
+  if (last === undefined || last.msg.type !== 'search.done') {
+    throw new Error(
+      `the stream did not end with search.done: ${last?.msg.type ?? 'nothing'} ${JSON.stringify((last?.msg as { error?: unknown })?.error)}`
+    )
+  }
   const m = last.msg as unknown as { hits: number, ms: number }
   return { hits: m.hits, ms: m.ms, at: last.at }
 }
@@ -71,18 +78,25 @@ export interface GossipScript {
 }
 
 /** A log of the gossip searches asked (when, by the node's clock), and whether each was unsubscribed before its end. */
-export interface GossipLog { readonly asks: Array<{ q: string, timeout: number | undefined, at: number, cancelled: boolean, ended: boolean }> }
+export interface GossipLog {
+  readonly asks: Array<{ q: string, timeout: number | undefined, at: number, cancelled: boolean, ended: boolean }>
+}
 
 /** The lists actor with `gossip.search` answered by `script` (other asks go to the net as usual). */
 export function withGossip (init: ListsInit, script: GossipScript | ((q: string) => GossipScript), log: GossipLog = { asks: [] }): ActorFn {
   return (in$, deps) => listsActor(init)(in$, {
     ...deps,
-    ask: (m, o) => m.type === 'gossip.search' ? scripted(m as GossipSearch, typeof script === 'function' ? script((m as GossipSearch).q) : script, deps, log) : deps.ask(m, o)
+    ask: (m, o) =>
+      m.type === 'gossip.search'
+        ? scripted(m as GossipSearch, typeof script === 'function' ? script((m as GossipSearch).q) : script, deps, log)
+        : deps.ask(m, o)
   })
 }
 
 /** Adds a lists node to `net` whose gossip searches follow `script`. */
-export function addWithGossip (net: FakeNet, opts: { name: string, identity?: Identity, init?: Partial<ListsInit>, script: GossipScript | ((q: string) => GossipScript), log?: GossipLog }): FakeNode {
+export function addWithGossip (net: FakeNet,
+  opts: { name: string, identity?: Identity, init?: Partial<ListsInit>, script: GossipScript | ((q: string) => GossipScript),
+    log?: GossipLog }): FakeNode {
   const identity = opts.identity ?? generateIdentity()
   const init: ListsInit = { identity, name: opts.name, announceInterval: 1000, ...opts.init }
   return net.add({ identity, actor: withGossip(init, opts.script, opts.log) })
@@ -106,7 +120,11 @@ function scripted (m: GossipSearch, script: GossipScript, deps: ActorDeps, log: 
   return new Observable<Message>(sub => {
     const entry = { q: m.q, timeout: m.timeout, at: deps.clock.now(), cancelled: false, ended: false }
     log.asks.push(entry)
-    const subs = script.hits.map(h => timer(h.at, deps.scheduler).subscribe(() => sub.next({ type: 'gossip.hit', re: m.cid, end: false, record: h.record, via: 'gossip' } as Message)))
+    const subs = script.hits.map(h =>
+      timer(h.at, deps.scheduler).subscribe(() =>
+        sub.next({ type: 'gossip.hit', re: m.cid, end: false, record: h.record, via: 'gossip' } as Message)
+      )
+    )
     const end = script.endless === true
       ? undefined
       : timer(m.timeout ?? 3000, deps.scheduler).subscribe(() => {

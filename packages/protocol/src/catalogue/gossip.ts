@@ -26,9 +26,9 @@ export const MAX_GOSSIP_SEARCH_TIMEOUT = 60_000
 
 /** Error codes of failed gossip asks (as ErrorData.code). */
 export const GOSSIP_ERRORS = {
-  BAD_QUERY: 'ERR_BAD_QUERY',       // empty, over 64 bytes, or no letter or digit (see match.ts)
-  BAD_NOTE: 'ERR_BAD_NOTE',         // topic not 1..64 bytes of UTF-8, or payload over 512 bytes
-  BAD_REQUEST: 'ERR_BAD_REQUEST'    // a message that fails its guard
+  BAD_QUERY: 'ERR_BAD_QUERY', // empty, over 64 bytes, or no letter or digit (see match.ts)
+  BAD_NOTE: 'ERR_BAD_NOTE', // topic not 1..64 bytes of UTF-8, or payload over 512 bytes
+  BAD_REQUEST: 'ERR_BAD_REQUEST' // a message that fails its guard
 } as const
 
 /** Ask: spread a note to every node. Replies once the first forwards went out. */
@@ -76,8 +76,20 @@ export interface GossipCounters {
 export type GossipStatsReply = { type: 'gossip.stats.reply', re?: number, end?: boolean } & GossipCounters
 
 export const GOSSIP_COUNTER_NAMES = [
-  'received', 'duplicates', 'forwarded', 'failed', 'dropped', 'malformed', 'notesPublished', 'notesDelivered',
-  'searches', 'hitsSent', 'hitsReceived', 'seenSize', 'viewSize', 'inFlight'
+  'received',
+  'duplicates',
+  'forwarded',
+  'failed',
+  'dropped',
+  'malformed',
+  'notesPublished',
+  'notesDelivered',
+  'searches',
+  'hitsSent',
+  'hitsReceived',
+  'seenSize',
+  'viewSize',
+  'inFlight'
 ] as const satisfies ReadonlyArray<keyof GossipCounters>
 
 export const isGossipPublish = isMessageOf<GossipPublish>('gossip.publish', { topic: isStr, data: isBytes })
@@ -87,4 +99,5 @@ export const isGossipSearch = isMessageOf<GossipSearch>('gossip.search', { q: is
 export const isGossipHit = isMessageOf<GossipHit>('gossip.hit', { record: isPeerRecord, via: (x: unknown) => x === 'gossip' })
 export const isGossipSearchDone = isMessageOf<GossipSearchDone>('gossip.search.done', { hits: isNat, ms: isNat })
 export const isGossipStats = isMessageOf<GossipStats>('gossip.stats', {})
-export const isGossipStatsReply = isMessageOf<GossipStatsReply>('gossip.stats.reply', Object.fromEntries(GOSSIP_COUNTER_NAMES.map(k => [k, isNat])) as Record<keyof GossipCounters, typeof isNat>)
+export const isGossipStatsReply = isMessageOf<GossipStatsReply>('gossip.stats.reply',
+  Object.fromEntries(GOSSIP_COUNTER_NAMES.map(k => [k, isNat])) as Record<keyof GossipCounters, typeof isNat>)

@@ -16,20 +16,23 @@
  * or for one supervisor, as its type parameters: `createSupervisor<AskCatalogue & EchoAsks>()`.
  */
 import type { Message } from '../message.js'
-import type {
-  CrawlerBootstrap, CrawlerBootstrapReply, CrawlerFind, CrawlerLookup, CrawlerProgress, CrawlerResult, CrawlerStats,
+import type { CrawlerBootstrap, CrawlerBootstrapReply, CrawlerFind, CrawlerLookup, CrawlerProgress, CrawlerResult, CrawlerStats,
   CrawlerStatsReply, LivenessCheck, LivenessResult, LivenessStatus, RoutingClosest, RoutingClosestReply, RoutingContacts,
   RoutingContactsReply, RoutingGet, RoutingGetReply, RoutingPeerAdded, RoutingPeerRemoved, RoutingView, RpcReply, RpcRequest,
-  TransportFailed, TransportInfo, TransportInfoReply, TransportQuery, TransportResponse, TransportSeen
-} from './network.js'
-import type { ListsInvalidate, ListsInvalidateReply, ListsPage, ListsPageReply, ListsSelf, ListsSelfReply, ListsStats, ListsStatsReply } from './lists.js'
+  TransportFailed, TransportInfo, TransportInfoReply, TransportQuery, TransportResponse, TransportSeen } from './network.js'
+import type { ListsInvalidate, ListsInvalidateReply, ListsPage, ListsPageReply, ListsSelf, ListsSelfReply, ListsStats,
+  ListsStatsReply } from './lists.js'
 import type { SearchDone, SearchHit, SearchInvalidate, SearchInvalidateReply, SearchQuery } from './search.js'
-import type { GossipHit, GossipNote, GossipPublish, GossipPublishReply, GossipSearch, GossipSearchDone, GossipStats, GossipStatsReply } from './gossip.js'
+import type { GossipHit, GossipNote, GossipPublish, GossipPublishReply, GossipSearch, GossipSearchDone, GossipStats,
+  GossipStatsReply } from './gossip.js'
 import type { SupervisorStats, SupervisorStatsReply } from './supervisor.js'
 import type { UiInfo, UiInfoReply, UiReady } from './ui.js'
 
 /** One ask type: the request sent, and the replies it streams (the last has `end: true`). */
-export interface AskEntry { request: Message, reply: Message }
+export interface AskEntry {
+  request: Message
+  reply: Message
+}
 
 /** Every ask type of the catalogue. `rpc.<method>` asks come from the transport (an inbound KRPC query). */
 export interface AskCatalogue {

@@ -30,7 +30,8 @@ export type SearchInvalidateReply = { type: 'search.invalidate.reply', re?: numb
 
 export const isSearchVia = (x: unknown): x is SearchVia => typeof x === 'string' && (SEARCH_VIAS as readonly string[]).includes(x)
 export const isHitSource = (x: unknown): x is HitSource => typeof x === 'string' && (HIT_SOURCES as readonly string[]).includes(x)
-export const isSearchQuery = isMessageOf<SearchQuery>('search.query', { q: isStr, via: isOptional(isSearchVia), timeout: isOptional(isNat) })
+export const isSearchQuery = isMessageOf<SearchQuery>('search.query', { q: isStr, via: isOptional(isSearchVia),
+  timeout: isOptional(isNat) })
 export const isSearchHit = isMessageOf<SearchHit>('search.hit', { record: isPeerRecord, via: isHitSource })
 export const isSearchDone = isMessageOf<SearchDone>('search.done', { hits: isNat, ms: isNat, holders: isOptional(isNat) })
 export const isSearchInvalidate = isMessageOf<SearchInvalidate>('search.invalidate', {})

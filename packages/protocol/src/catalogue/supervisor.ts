@@ -18,7 +18,8 @@ export interface ActorStatsData {
 }
 
 export type SupervisorStats = { type: 'supervisor.stats', cid?: number }
-export type SupervisorStatsReply = { type: 'supervisor.stats.reply', re?: number, end?: boolean, actors: ActorStatsData[], pendingAsks: number }
+export type SupervisorStatsReply = { type: 'supervisor.stats.reply', re?: number, end?: boolean, actors: ActorStatsData[],
+  pendingAsks: number }
 
 export const isActorStatsData = hasShape<ActorStatsData>({
   name: isStr,
@@ -31,4 +32,5 @@ export const isActorStatsData = hasShape<ActorStatsData>({
   state: isStr
 })
 export const isSupervisorStats = isMessageOf<SupervisorStats>('supervisor.stats', {})
-export const isSupervisorStatsReply = isMessageOf<SupervisorStatsReply>('supervisor.stats.reply', { actors: isArrayOf(isActorStatsData), pendingAsks: isNat })
+export const isSupervisorStatsReply = isMessageOf<SupervisorStatsReply>('supervisor.stats.reply', { actors: isArrayOf(isActorStatsData),
+  pendingAsks: isNat })

@@ -23,18 +23,18 @@ import type { SchedulerAction, SchedulerLike } from 'rxjs'
 
 export interface SimClock extends SchedulerLike {
   /** Virtual ms (starts at `start`, default SIM_EPOCH). */
-  now (): number
+  now(): number
   /** Runs every action due within the next `ms` virtual ms; time is then `now() + ms`. */
-  run (ms: number): Promise<void>
+  run(ms: number): Promise<void>
   /** Runs every action due up to time `t` (virtual ms); time is then `t` (if it was earlier). */
-  runUntil (t: number): Promise<void>
+  runUntil(t: number): Promise<void>
   /**
    * Runs actions until `p` settles, and returns its outcome; rejects with SimStalledError when no
    * action is left or `limit` virtual ms (default 1 h) passed and `p` is still pending.
    */
-  until<T> (p: Promise<T>, limit?: number): Promise<T>
+  until<T>(p: Promise<T>, limit?: number): Promise<T>
   /** Time does not move on while `p` is pending (real work the simulation waits for). */
-  hold (p: Promise<unknown>): void
+  hold(p: Promise<unknown>): void
   /** Actions scheduled and not yet run or cancelled (cancelled ones may be counted until due). */
   readonly pending: number
   /** Actions run so far. */
@@ -66,7 +66,9 @@ export function createSimClock (opts: { start?: number } = {}): SimClock {
     /** The latest schedule of this action: an entry with another generation is stale. */
     generation = 0
     state: T | undefined
-    constructor (private readonly work: (this: SchedulerAction<T>, state?: T) => void) { super() }
+    constructor (private readonly work: (this: SchedulerAction<T>, state?: T) => void) {
+      super()
+    }
     schedule (state?: T, delay = 0): Subscription {
       if (this.closed) return this
       this.state = state
@@ -84,24 +86,46 @@ export function createSimClock (opts: { start?: number } = {}): SimClock {
     schedule<T> (work: (this: SchedulerAction<T>, state?: T) => void, delay = 0, state?: T): Subscription {
       return new SimAction<T>(work).schedule(state, delay)
     },
-    run: async (ms) => { await runTo(now + ms, undefined) },
-    runUntil: async (t) => { await runTo(t, undefined) },
+    run: async (ms) => {
+      await runTo(now + ms, undefined)
+    },
+    runUntil: async (t) => {
+      await runTo(t, undefined)
+    },
     async until<T> (p: Promise<T>, limit = 3_600_000): Promise<T> {
       let settled = false
-      const watched = p.then(v => { settled = true; return v }, (err: unknown) => { settled = true; throw err })
+      const watched = p.then(v => {
+        settled = true
+        return v
+      }, (err: unknown) => {
+        settled = true
+        throw err
+      })
       watched.catch(() => {})
       const end = now + limit
       await runTo(end, () => settled)
-      if (!settled) throw new SimStalledError(heap.length === 0 ? 'the simulation ran out of events before the promise settled' : `the promise did not settle within ${limit} virtual ms`)
+      if (!settled) {
+        throw new SimStalledError(
+          heap.length === 0
+            ? 'the simulation ran out of events before the promise settled'
+            : `the promise did not settle within ${limit} virtual ms`
+        )
+      }
       return await watched
     },
     hold (p) {
-      const done = (): void => { held.delete(p) }
+      const done = (): void => {
+        held.delete(p)
+      }
       held.add(p)
       p.then(done, done)
     },
-    get pending () { return heap.length },
-    get executed () { return executed },
+    get pending () {
+      return heap.length
+    },
+    get executed () {
+      return executed
+    },
     onInstant: undefined
   }
   return clock
@@ -178,7 +202,7 @@ export function createSimClock (opts: { start?: number } = {}): SimClock {
 interface Entry {
   readonly due: number
   readonly seq: number
-  readonly action: { closed: boolean, generation: number, execute (): void }
+  readonly action: { closed: boolean, generation: number, execute(): void }
   readonly generation: number
 }
 

@@ -62,34 +62,34 @@ export interface SimNetworkStats {
  */
 export interface DatagramNetwork {
   /** A new unbound socket; bind it to `0.0.0.0` (or `::`) for a fresh host, or to a given IP. */
-  createSocket (type: SimSocketType): DatagramSocket
+  createSocket(type: SimSocketType): DatagramSocket
 }
 
 /** The part of `dgram.Socket` the transport's KRPC socket uses; a `SimSocket` is one. */
 export interface DatagramSocket {
-  bind (opts: { address: string, port: number }, cb: () => void): unknown
-  address (): { address: string, port: number }
-  send (buf: Uint8Array, port: number, host: string, cb?: (err: Error | null) => void): void
-  close (cb: () => void): unknown
-  on (event: 'message', listener: (buf: Buffer, rinfo: RemoteInfo) => void): unknown
-  on (event: 'error', listener: (err: Error) => void): unknown
-  once (event: 'error', listener: (err: Error) => void): unknown
-  off (event: 'message', listener: (buf: Buffer, rinfo: RemoteInfo) => void): unknown
-  off (event: 'error', listener: (err: Error) => void): unknown
-  setRecvBufferSize? (size: number): void
-  setSendBufferSize? (size: number): void
+  bind(opts: { address: string, port: number }, cb: () => void): unknown
+  address(): { address: string, port: number }
+  send(buf: Uint8Array, port: number, host: string, cb?: (err: Error | null) => void): void
+  close(cb: () => void): unknown
+  on(event: 'message', listener: (buf: Buffer, rinfo: RemoteInfo) => void): unknown
+  on(event: 'error', listener: (err: Error) => void): unknown
+  once(event: 'error', listener: (err: Error) => void): unknown
+  off(event: 'message', listener: (buf: Buffer, rinfo: RemoteInfo) => void): unknown
+  off(event: 'error', listener: (err: Error) => void): unknown
+  setRecvBufferSize?(size: number): void
+  setSendBufferSize?(size: number): void
 }
 
 export interface SimNetwork extends DatagramNetwork {
   /** A new unbound socket; bind it to `0.0.0.0` (or `::`) for a fresh host, or to a given IP. */
-  createSocket (type?: SimSocketType): SimSocket
+  createSocket(type?: SimSocketType): SimSocket
   /** A host address no socket uses yet (10.x.y.z, or fd00::x for IPv6). */
-  allocateHost (family?: 'IPv4' | 'IPv6'): string
+  allocateHost(family?: 'IPv4' | 'IPv6'): string
   /** While down, every datagram from or to `host` is dropped (a crashed or cut-off machine). */
-  setDown (host: string, down: boolean): void
-  stats (): SimNetworkStats
+  setDown(host: string, down: boolean): void
+  stats(): SimNetworkStats
   /** Drops every datagram in flight and closes every socket. */
-  close (): void
+  close(): void
 }
 
 export function createSimNetwork (opts: SimNetworkOptions = {}): SimNetwork {
@@ -125,10 +125,16 @@ export function createSimNetwork (opts: SimNetworkOptions = {}): SimNetwork {
       const toHost = unmap(to.host)
       counters.datagrams++
       counters.bytes += buf.length
-      if (buf.length > SIM_MAX_DATAGRAM) { counters.dropped++; return errno('EMSGSIZE', `send EMSGSIZE ${toHost}:${to.port}`) }
+      if (buf.length > SIM_MAX_DATAGRAM) {
+        counters.dropped++
+        return errno('EMSGSIZE', `send EMSGSIZE ${toHost}:${to.port}`)
+      }
       const lost = down.has(from.address) || down.has(toHost) || (loss > 0 && random() < loss)
       opts.trace?.({ at: scheduler.now(), from: key(from.address, from.port), to: key(toHost, to.port), buf, lost })
-      if (lost) { counters.dropped++; return undefined }
+      if (lost) {
+        counters.dropped++
+        return undefined
+      }
       enqueue({ buf: Buffer.from(buf), from, toHost, toPort: to.port }, Math.max(0, latency(from.address, toHost)))
       return undefined
     }
@@ -180,7 +186,10 @@ export function createSimNetwork (opts: SimNetworkOptions = {}): SimNetwork {
     counters.inFlight++
     const due = scheduler.now() + delay
     const batch = queue.get(due)
-    if (batch !== undefined) { batch.push(d); return }
+    if (batch !== undefined) {
+      batch.push(d)
+      return
+    }
     queue.set(due, [d])
     const timer: Subscription = scheduler.schedule(() => {
       timers.delete(timer)
@@ -215,7 +224,12 @@ export function createSimNetwork (opts: SimNetworkOptions = {}): SimNetwork {
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
-interface Datagram { readonly buf: Buffer, readonly from: RemoteInfoAddress, readonly toHost: string, readonly toPort: number }
+interface Datagram {
+  readonly buf: Buffer
+  readonly from: RemoteInfoAddress
+  readonly toHost: string
+  readonly toPort: number
+}
 
 function key (host: string, port: number): string {
   return `${host}:${port}`

@@ -13,37 +13,41 @@ export type SimErrorListener = (err: Error) => void
 export interface SimSocket {
   readonly type: SimSocketType
   /** Binds `address:port`; `0.0.0.0` / `::` (or no address) takes a fresh sim host, port 0 a free port. Errors (EADDRINUSE) go to 'error' listeners. */
-  bind (opts?: { address?: string, port?: number }, cb?: () => void): this
+  bind(opts?: { address?: string, port?: number }, cb?: () => void): this
   /** The bound address; throws ERR_SOCKET_DGRAM_NOT_RUNNING before bind or after close. */
-  address (): RemoteInfoAddress
+  address(): RemoteInfoAddress
   /** Sends one datagram; `cb` runs later with null, or an error (EMSGSIZE). Throws on a bad port or a closed socket, as dgram does. */
-  send (buf: Uint8Array, port: number, host: string, cb?: (err: Error | null, bytes: number) => void): void
-  close (cb?: () => void): this
-  on (event: 'message', listener: SimMessageListener): this
-  on (event: 'error', listener: SimErrorListener): this
-  once (event: 'message', listener: SimMessageListener): this
-  once (event: 'error', listener: SimErrorListener): this
-  off (event: 'message', listener: SimMessageListener): this
-  off (event: 'error', listener: SimErrorListener): this
+  send(buf: Uint8Array, port: number, host: string, cb?: (err: Error | null, bytes: number) => void): void
+  close(cb?: () => void): this
+  on(event: 'message', listener: SimMessageListener): this
+  on(event: 'error', listener: SimErrorListener): this
+  once(event: 'message', listener: SimMessageListener): this
+  once(event: 'error', listener: SimErrorListener): this
+  off(event: 'message', listener: SimMessageListener): this
+  off(event: 'error', listener: SimErrorListener): this
   /** Accepted and ignored: a simulated socket has no kernel buffers. */
-  setRecvBufferSize (size: number): void
-  setSendBufferSize (size: number): void
+  setRecvBufferSize(size: number): void
+  setSendBufferSize(size: number): void
 }
 
-export interface RemoteInfoAddress { address: string, family: 'IPv4' | 'IPv6', port: number }
+export interface RemoteInfoAddress {
+  address: string
+  family: 'IPv4' | 'IPv6'
+  port: number
+}
 
 /** What a socket needs from its network. */
 export interface SocketLink {
   /** Takes `host:port` for `sock`; returns the bound address or an error to emit. */
-  bind (sock: SimSocketInternal, host: string | undefined, port: number): RemoteInfoAddress | Error
-  unbind (sock: SimSocketInternal): void
+  bind(sock: SimSocketInternal, host: string | undefined, port: number): RemoteInfoAddress | Error
+  unbind(sock: SimSocketInternal): void
   /** Queues a datagram; returns an error for the send callback, if any. */
-  send (sock: SimSocketInternal, buf: Uint8Array, to: { host: string, port: number }): Error | undefined
+  send(sock: SimSocketInternal, buf: Uint8Array, to: { host: string, port: number }): Error | undefined
 }
 
 /** The network's handle on a socket: deliver a datagram to its listeners. */
 export interface SimSocketInternal extends SimSocket {
-  deliver (buf: Buffer, rinfo: RemoteInfo): void
+  deliver(buf: Buffer, rinfo: RemoteInfo): void
   readonly bound: RemoteInfoAddress | undefined
 }
 
@@ -54,14 +58,20 @@ export function createSimSocket (type: SimSocketType, link: SocketLink): SimSock
 
   const sock: SimSocketInternal = {
     type,
-    get bound () { return bound },
+    get bound () {
+      return bound
+    },
     bind (opts = {}, cb) {
       if (state !== 'new') throw coded(new Error('Socket is already bound'), 'ERR_SOCKET_ALREADY_BOUND')
       state = 'binding'
       queueMicrotask(() => {
         if (state !== 'binding') return
         const res = link.bind(sock, opts.address, opts.port ?? 0)
-        if (res instanceof Error) { state = 'new'; emitError(res); return }
+        if (res instanceof Error) {
+          state = 'new'
+          emitError(res)
+          return
+        }
         bound = res
         state = 'bound'
         cb?.()
@@ -74,14 +84,22 @@ export function createSimSocket (type: SimSocketType, link: SocketLink): SimSock
     },
     send (buf, port, host, cb) {
       if (state === 'closed') throw coded(new Error('Not running'), 'ERR_SOCKET_DGRAM_NOT_RUNNING')
-      if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) throw coded(new RangeError(`Port should be > 0 and < 65536. Received ${String(port)}.`), 'ERR_SOCKET_BAD_PORT')
+      if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) {
+        throw coded(new RangeError(`Port should be > 0 and < 65536. Received ${String(port)}.`), 'ERR_SOCKET_BAD_PORT')
+      }
       if (state === 'new') sock.bind()
       const send = (): void => {
-        if (state !== 'bound') { cb?.(coded(new Error('Not running'), 'ERR_SOCKET_DGRAM_NOT_RUNNING'), 0); return }
+        if (state !== 'bound') {
+          cb?.(coded(new Error('Not running'), 'ERR_SOCKET_DGRAM_NOT_RUNNING'), 0)
+          return
+        }
         const err = link.send(sock, buf, { host, port })
         cb?.(err ?? null, err === undefined ? buf.length : 0)
       }
-      queueMicrotask(() => { if (state === 'binding') queueMicrotask(send); else send() })
+      queueMicrotask(() => {
+        if (state === 'binding') queueMicrotask(send)
+        else send()
+      })
     },
     close (cb) {
       if (state !== 'closed') {
@@ -132,7 +150,10 @@ export function createSimSocket (type: SimSocketType, link: SocketLink): SimSock
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
-interface Entry<L> { readonly listener: L, readonly once: boolean }
+interface Entry<L> {
+  readonly listener: L
+  readonly once: boolean
+}
 
 /** `list` without the first entry of `listener` (a new array: a delivery in progress keeps its own). */
 function without<L> (list: Array<Entry<L>>, listener: unknown): Array<Entry<L>> {

@@ -49,9 +49,9 @@ export function recordingLogger (lines: LogLine[] = [], ns = ''): RecordingLogge
  */
 export interface ManualScheduler extends VirtualTimeScheduler {
   /** Moves virtual time forward `ms`, running what is due. */
-  advance (ms: number): void
+  advance(ms: number): void
   /** Actions still scheduled. */
-  pending (): number
+  pending(): number
 }
 
 export function manualScheduler (): ManualScheduler {
@@ -99,9 +99,9 @@ export interface TestDeps extends ActorDeps {
   /** Every `deps.ask` message, in order. */
   readonly asked: Message[]
   /** Moves virtual time (scheduler and clock) forward `ms` (a manual scheduler only). */
-  advance (ms: number): void
+  advance(ms: number): void
   /** Timers (scheduler actions) still pending (a manual scheduler only). */
-  timers (): number
+  timers(): number
 }
 
 /**
@@ -113,7 +113,9 @@ export function testDeps (opts: TestDepsOptions = {}): TestDeps {
   const scheduler = opts.scheduler ?? manualScheduler()
   const manual = isManual(scheduler) ? scheduler : undefined
   const start = opts.start ?? 1_700_000_000_000
-  const notManual = (): never => { throw new TypeError('advance() and timers() need the manual scheduler (testDeps without `scheduler`, or a manualScheduler())') }
+  const notManual = (): never => {
+    throw new TypeError('advance() and timers() need the manual scheduler (testDeps without `scheduler`, or a manualScheduler())')
+  }
   const log = recordingLogger()
   const asked: Message[] = []
   const answer = opts.ask ?? ((msg: Message) => throwError(() => new NoConsumerError(`no actor consumes ${msg.type}`)))
@@ -124,14 +126,19 @@ export function testDeps (opts: TestDepsOptions = {}): TestDeps {
     scheduler,
     log,
     logs: log.lines,
-    pool: opts.pool ?? { run: async () => { throw Object.assign(new Error('no compute pool in this test'), { name: 'NoPoolError', code: 'ERR_NO_POOL' }) } },
+    pool: opts.pool ?? { run: async () => {
+      throw Object.assign(new Error('no compute pool in this test'), { name: 'NoPoolError', code: 'ERR_NO_POOL' })
+    } },
     snapshot: opts.snapshot,
     asked,
     ask: (msg, askOpts) => {
       asked.push(msg)
       return answer(msg, askOpts)
     },
-    advance: (ms) => { if (manual === undefined) notManual(); else manual.advance(ms) },
+    advance: (ms) => {
+      if (manual === undefined) notManual()
+      else manual.advance(ms)
+    },
     timers: () => manual === undefined ? notManual() : manual.pending()
   }
 }

@@ -24,8 +24,8 @@ export interface RouteContext {
 /** A count of work running at once, up to a cap. */
 export interface Slots {
   /** Takes a slot; false when all are taken. */
-  take (): boolean
-  release (): void
+  take(): boolean
+  release(): void
   readonly running: number
 }
 
@@ -37,8 +37,12 @@ export function createSlots (max: number): Slots {
       running++
       return true
     },
-    release () { running = Math.max(0, running - 1) },
-    get running () { return running }
+    release () {
+      running = Math.max(0, running - 1)
+    },
+    get running () {
+      return running
+    }
   }
 }
 
@@ -85,7 +89,9 @@ export function streamSignal (reply: FastifyReply, ctx: RouteContext, ms: number
   const controller = new AbortController()
   const abort = (): void => controller.abort()
   const deadline = setTimeout(abort, ms)
-  const onClose = (): void => { if (!reply.raw.writableFinished) abort() }
+  const onClose = (): void => {
+    if (!reply.raw.writableFinished) abort()
+  }
   reply.raw.on('close', onClose)
   ctx.closing.addEventListener('abort', abort)
   return {

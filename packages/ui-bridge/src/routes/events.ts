@@ -21,9 +21,12 @@ export function eventsRoutes (app: FastifyInstance, ctx: RouteContext): void {
     method: 'GET',
     url: '/api/events',
     config: { auth: true, queryToken: true },
-    handler: async (_request, reply) => reply.code(426).header('upgrade', 'websocket')
-      .send(errorBody('ERR_UPGRADE_REQUIRED', 'connect to /api/events with a WebSocket')),
-    wsHandler: (socket) => { void serve(socket, ctx) }
+    handler: async (_request, reply) =>
+      reply.code(426).header('upgrade', 'websocket')
+        .send(errorBody('ERR_UPGRADE_REQUIRED', 'connect to /api/events with a WebSocket')),
+    wsHandler: (socket) => {
+      void serve(socket, ctx)
+    }
   })
 }
 

@@ -10,22 +10,24 @@ import type { Asset } from '../static-files.js'
 
 /** No inline script or style, no framing, connections only back to this server. */
 export const PAGE_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'"
+  'default-src \'self\'',
+  'script-src \'self\'',
+  'style-src \'self\'',
+  'img-src \'self\' data:',
+  'connect-src \'self\'',
+  'object-src \'none\'',
+  'base-uri \'none\'',
+  'form-action \'none\'',
+  'frame-ancestors \'none\''
 ].join('; ')
 
 export function pageRoutes (app: FastifyInstance, ctx: RouteContext): void {
   app.get('/', async (request, reply) => {
     const page = ctx.assets.get('/index.html')
     if (page === undefined) {
-      return reply.code(503).send(errorBody('ERR_PAGE_NOT_BUILT', 'the page is not built: run `pnpm --filter @peerconnect/ui-bridge run build:web`'))
+      return reply.code(503).send(
+        errorBody('ERR_PAGE_NOT_BUILT', 'the page is not built: run `pnpm --filter @peerconnect/ui-bridge run build:web`')
+      )
     }
     reply.header('content-security-policy', PAGE_CSP).header('x-frame-options', 'DENY')
     return serveAsset(request, reply, page)

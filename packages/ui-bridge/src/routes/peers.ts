@@ -75,7 +75,9 @@ export function peersRoutes (app: FastifyInstance, ctx: RouteContext): void {
       return failed(reply, err, ctx, 'lookup')
     }
     const out = new PassThrough()
-    const line = (x: unknown): void => { if (!out.destroyed && !out.writableEnded) out.write(JSON.stringify(x) + '\n') }
+    const line = (x: unknown): void => {
+      if (!out.destroyed && !out.writableEnded) out.write(JSON.stringify(x) + '\n')
+    }
     void (async () => {
       for (let step = first; step.done !== true; step = await steps.next()) line(step.value)
     })().catch((err: unknown) => {

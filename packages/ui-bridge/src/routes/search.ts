@@ -44,7 +44,9 @@ export function searchRoutes (app: FastifyInstance, ctx: RouteContext): void {
     }
 
     const out = new PassThrough()
-    const line = (x: unknown): void => { if (!out.destroyed && !out.writableEnded) out.write(JSON.stringify(x) + '\n') }
+    const line = (x: unknown): void => {
+      if (!out.destroyed && !out.writableEnded) out.write(JSON.stringify(x) + '\n')
+    }
     const write = (hit: { via: string }): void => {
       ctx.metrics.searchHits.inc({ via: hit.via })
       line(hit)

@@ -28,7 +28,9 @@ export function setToken (value: string): void {
 
 /** Called with every 401, so the page can ask for the token. */
 let onUnauthorized: () => void = () => {}
-export function whenUnauthorized (fn: () => void): void { onUnauthorized = fn }
+export function whenUnauthorized (fn: () => void): void {
+  onUnauthorized = fn
+}
 
 export async function getStatus (): Promise<NodeStatus> {
   return await getJson<NodeStatus>('/api/status')
@@ -61,19 +63,21 @@ export async function getDetails (id: string): Promise<PeerDetails | null> {
 }
 
 /** An iterative lookup of `id`: its progress lines as they arrive, the result last. */
-export async function * lookup (id: string, signal: AbortSignal): AsyncGenerator<LookupStep & { error?: { code: string, message: string } }> {
-  yield * ndjson(await call(`/api/lookup/${encodeURIComponent(id)}`, signal))
+export async function* lookup (id: string,
+  signal: AbortSignal): AsyncGenerator<LookupStep & { error?: { code: string, message: string } }> {
+  yield* ndjson(await call(`/api/lookup/${encodeURIComponent(id)}`, signal))
 }
 
-export type SearchLine = { peer: Peer, via: HitSource } | { done: true, hits: number, ms: number, error?: { code: string, message: string } }
+export type SearchLine = { peer: Peer, via: HitSource } | { done: true, hits: number, ms: number,
+  error?: { code: string, message: string } }
 
 /** Streams the NDJSON lines of a search as they arrive. Abort `signal` to stop it. */
-export async function * search (q: string, via: string, signal: AbortSignal): AsyncGenerator<SearchLine> {
-  yield * ndjson<SearchLine>(await call(`/api/search?${new URLSearchParams({ q, via }).toString()}`, signal))
+export async function* search (q: string, via: string, signal: AbortSignal): AsyncGenerator<SearchLine> {
+  yield* ndjson<SearchLine>(await call(`/api/search?${new URLSearchParams({ q, via }).toString()}`, signal))
 }
 
 /** The JSON lines of a streamed answer, as they arrive. */
-async function * ndjson<T> (res: Response): AsyncGenerator<T> {
+async function* ndjson<T> (res: Response): AsyncGenerator<T> {
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader()
   let buffer = ''
   try {

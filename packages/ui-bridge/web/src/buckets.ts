@@ -11,11 +11,13 @@ export function drawBuckets (container: HTMLElement, caption: HTMLElement, bucke
   const shown = Array.from({ length: Math.min(ID_BITS, Math.max(MIN_SHOWN, last + 2)) }, (_, i) => buckets[i] ?? 0)
   const max = Math.max(1, ...shown)
   container.replaceChildren(...shown.map((n, i) => {
-    const bar = h('span', { class: n === 0 ? 'bar empty' : 'bar', title: `bucket ${i}: ${plural(n, 'contact')}`, attrs: { 'data-bucket': String(i), 'data-count': String(n) } })
+    const bar = h('span', { class: n === 0 ? 'bar empty' : 'bar', title: `bucket ${i}: ${plural(n, 'contact')}`,
+      attrs: { 'data-bucket': String(i), 'data-count': String(n) } })
     bar.style.height = `${Math.max(n === 0 ? 2 : 6, Math.round((n / max) * 100))}%`
     return bar
   }))
   const total = buckets.reduce((a, b) => a + b, 0)
   const used = buckets.filter(n => n > 0).length
-  setText(caption, `${plural(total, 'contact')} in ${plural(used, 'bucket')} · deepest bucket ${last < 0 ? '–' : last} · hover a bar for its count`)
+  setText(caption,
+    `${plural(total, 'contact')} in ${plural(used, 'bucket')} · deepest bucket ${last < 0 ? '–' : last} · hover a bar for its count`)
 }

@@ -61,19 +61,36 @@ function render (d: PeerDetails): HTMLElement {
   const r = d.record
   return h('dl', { class: 'facts details', attrs: { 'data-details': d.peer.id } }, [
     fact('Name', h('span', { class: 'strong', text: displayName(d.peer), title: 'chosen by the peer: a hint, not an identity' })),
-    fact('Key fingerprint', h('code', { class: 'key', text: r?.fingerprint ?? 'no signed record', attrs: { 'data-field': 'fingerprint' } })),
+    fact('Key fingerprint',
+      h('code', { class: 'key', text: r?.fingerprint ?? 'no signed record', attrs: { 'data-field': 'fingerprint' } })),
     fact('ID', h('code', { class: 'id wrap', text: d.peer.id })),
     fact('Address', h('code', { text: d.peer.address })),
     fact('Signed address', h('code', { text: r?.address ?? '—', attrs: { 'data-field': 'signed-address' } })),
-    ...(r?.alsoAt === undefined ? [] : [fact('Also at', h('code', { text: r.alsoAt, title: 'its address of the other IP family (dual stack)', attrs: { 'data-field': 'also-at' } }))]),
-    ...(r?.behindNat === true ? [fact('Reachability', h('span', { class: 'nat', text: 'behind NAT (read-only)', title: NAT_HINT, attrs: { 'data-field': 'behind-nat' } }))] : []),
+    ...(r?.alsoAt === undefined
+      ? []
+      : [
+        fact('Also at',
+          h('code', { text: r.alsoAt, title: 'its address of the other IP family (dual stack)', attrs: { 'data-field': 'also-at' } }))
+      ]),
+    ...(r?.behindNat === true
+      ? [
+        fact('Reachability',
+          h('span', { class: 'nat', text: 'behind NAT (read-only)', title: NAT_HINT, attrs: { 'data-field': 'behind-nat' } }))
+      ]
+      : []),
     fact('Record sequence', h('span', { text: r === null ? '—' : String(r.seq), attrs: { 'data-field': 'seq' } })),
-    fact('Held by list', h('span', { text: `list ${d.list.index} (${shortId(d.list.id)})`, title: d.list.id, attrs: { 'data-field': 'list' } })),
-    fact('Routing table', h('span', { text: d.inTable ? 'in this node\'s table' : 'not in this node\'s table', attrs: { 'data-field': 'in-table' } })),
+    fact('Held by list',
+      h('span', { text: `list ${d.list.index} (${shortId(d.list.id)})`, title: d.list.id, attrs: { 'data-field': 'list' } })),
+    fact('Routing table',
+      h('span', { text: d.inTable ? 'in this node\'s table' : 'not in this node\'s table', attrs: { 'data-field': 'in-table' } })),
     fact('Round trip', h('span', { text: d.rtt === null ? 'not measured' : `${Math.round(d.rtt)} ms`, attrs: { 'data-field': 'rtt' } })),
-    fact('Last checked', h('span', { text: d.lastChecked === null ? 'never' : ago(d.lastChecked, now), attrs: d.lastChecked === null ? { 'data-field': 'checked' } : { 'data-field': 'checked', 'data-time': String(d.lastChecked) } })),
+    fact('Last checked',
+      h('span', { text: d.lastChecked === null ? 'never' : ago(d.lastChecked, now),
+        attrs: d.lastChecked === null ? { 'data-field': 'checked' } : { 'data-field': 'checked', 'data-time': String(d.lastChecked) } })),
     fact('Last seen', h('span', { text: ago(d.peer.lastSeen, now), attrs: { 'data-time': String(d.peer.lastSeen) } })),
     fact('Status', h('span', { class: `pill ${d.peer.status}`, text: d.peer.status })),
-    ...(r === null ? [] : [h('div', { class: 'wide' }, [h('dt', { text: 'Public key' }), h('dd', {}, [h('code', { class: 'id wrap', text: r.key })])])])
+    ...(r === null
+      ? []
+      : [h('div', { class: 'wide' }, [h('dt', { text: 'Public key' }), h('dd', {}, [h('code', { class: 'id wrap', text: r.key })])])])
   ])
 }

@@ -77,7 +77,9 @@ export function directory (contacts: () => number | undefined): Directory {
     void load()
   }
 
-  more.addEventListener('click', () => { void load() })
+  more.addEventListener('click', () => {
+    void load()
+  })
   void load()
   return {
     reload,

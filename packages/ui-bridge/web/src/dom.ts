@@ -9,7 +9,8 @@ export interface Props {
   attrs?: Record<string, string>
 }
 
-export function h<K extends keyof HTMLElementTagNameMap> (tag: K, props: Props = {}, children: Array<Node | string> = []): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap> (tag: K, props: Props = {},
+  children: Array<Node | string> = []): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag)
   apply(el, props)
   for (const c of children) el.append(typeof c === 'string' ? document.createTextNode(c) : c)
@@ -19,7 +20,8 @@ export function h<K extends keyof HTMLElementTagNameMap> (tag: K, props: Props =
 const SVG_NS = 'http://www.w3.org/2000/svg'
 
 /** An SVG element; `title` becomes a `<title>` child (the hover tooltip), as text. */
-export function s<K extends keyof SVGElementTagNameMap> (tag: K, attrs: Record<string, string | number> = {}, title?: string): SVGElementTagNameMap[K] {
+export function s<K extends keyof SVGElementTagNameMap> (tag: K, attrs: Record<string, string | number> = {},
+  title?: string): SVGElementTagNameMap[K] {
   const el = document.createElementNS(SVG_NS, tag)
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v))
   if (title !== undefined) {

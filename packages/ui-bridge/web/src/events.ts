@@ -34,7 +34,9 @@ export function connectEvents (opts: EventsOptions): { close: () => void } {
     ws.addEventListener('open', () => {
       opts.onState({ state: 'live' })
       opts.onOpen()
-      stableTimer = setTimeout(() => { attempt = 0 }, STABLE_AFTER)
+      stableTimer = setTimeout(() => {
+        attempt = 0
+      }, STABLE_AFTER)
     })
     ws.addEventListener('message', m => {
       const e = parse(m.data)

@@ -10,10 +10,10 @@ import { plural } from './format.js'
 import { peerRow } from './peer-row.js'
 
 export interface LivePeers {
-  apply (e: PeerEvent): void
+  apply(e: PeerEvent): void
   /** Forget everything (a new connection sends a fresh snapshot). */
-  reset (): void
-  peers (): Peer[]
+  reset(): void
+  peers(): Peer[]
 }
 
 export function livePeers (onChange: (peers: Peer[]) => void): LivePeers {

@@ -20,15 +20,21 @@ export async function runLookup (id: string, out: HTMLElement, signal: AbortSign
       if (signal.aborted) return
       if (!('done' in step)) {
         progress.dataset.lookupProgress = String(step.queried)
-        progress.textContent = `Looking up… asked ${plural(step.queried, 'node')}, ${step.responded} answered, ${step.closest} closest so far`
+        progress.textContent = `Looking up… asked ${
+          plural(step.queried, 'node')
+        }, ${step.responded} answered, ${step.closest} closest so far`
         continue
       }
       if (step.error !== undefined) {
         out.replaceChildren(h('p', { class: 'note error', text: `Lookup failed: ${step.error.message}` }))
       } else if (step.peer === null) {
-        out.replaceChildren(h('p', { class: 'note', text: `No peer with that id was found (${plural(step.queries, 'query', 'queries')}, ${step.ms} ms).`, attrs: { 'data-lookup-missing': id } }))
+        out.replaceChildren(
+          h('p', { class: 'note', text: `No peer with that id was found (${plural(step.queries, 'query', 'queries')}, ${step.ms} ms).`,
+            attrs: { 'data-lookup-missing': id } })
+        )
       } else {
-        out.replaceChildren(peerCard(step.peer), h('p', { class: 'caption', text: `found with ${plural(step.queries, 'query', 'queries')} in ${step.ms} ms` }))
+        out.replaceChildren(peerCard(step.peer),
+          h('p', { class: 'caption', text: `found with ${plural(step.queries, 'query', 'queries')} in ${step.ms} ms` }))
       }
       return
     }
@@ -68,7 +74,8 @@ export function lookupBox (): { lookup: (id: string) => void } {
 }
 
 function peerCard (peer: Peer): HTMLElement {
-  return h('dl', { class: 'facts peer-card', attrs: { 'data-lookup-result': peer.id, 'data-peer-id': peer.id, 'data-status': peer.status } }, [
+  return h('dl', { class: 'facts peer-card',
+    attrs: { 'data-lookup-result': peer.id, 'data-peer-id': peer.id, 'data-status': peer.status } }, [
     fact('Name', h('span', { class: 'strong', text: displayName(peer) })),
     fact('ID', h('code', { class: 'id wrap', text: peer.id })),
     fact('Address', h('code', { text: peer.address })),

@@ -27,7 +27,9 @@ const redrawRing = (): void => drawRing(ring, status === null ? null : { id: sta
 
 token()
 const auth = byId<HTMLFormElement>('auth')
-whenUnauthorized(() => { auth.hidden = false })
+whenUnauthorized(() => {
+  auth.hidden = false
+})
 auth.addEventListener('submit', (ev) => {
   ev.preventDefault()
   const value = byId<HTMLInputElement>('auth-token').value.trim()
@@ -55,7 +57,9 @@ const refreshStatus = async (): Promise<void> => {
   }
 }
 void refreshStatus()
-setInterval(() => { void refreshStatus() }, STATUS_EVERY)
+setInterval(() => {
+  void refreshStatus()
+}, STATUS_EVERY)
 
 const conn = byId('conn')
 const connText = byId('conn-text')

@@ -9,7 +9,9 @@ import { ago, shortId } from './format.js'
 
 export function peerRow (peer: Peer, now: number, extra: Node[] = []): HTMLLIElement {
   const status = peer.status === 'online' ? 'online' : 'offline'
-  return h('li', { class: 'peer-row peer-cols', attrs: { 'data-peer-id': peer.id, 'data-status': status, tabindex: '0', role: 'button', 'aria-label': `details of ${displayName(peer)}` } }, [
+  return h('li', { class: 'peer-row peer-cols',
+    attrs: { 'data-peer-id': peer.id, 'data-status': status, tabindex: '0', role: 'button',
+      'aria-label': `details of ${displayName(peer)}` } }, [
     h('span', { class: `status-dot ${status}`, title: status, attrs: { 'aria-label': status } }),
     nameCell(peer),
     h('code', { class: 'id', text: shortId(peer.id), title: peer.id }),
@@ -42,10 +44,13 @@ export function displayName (peer: Peer): string {
 
 /** The name and, when its record is known, the key fingerprint beside it. */
 export function nameCell (peer: Peer): HTMLSpanElement {
-  const cell = h('span', { class: peer.name === '' ? 'name unnamed' : 'name', title: peer.name === '' ? nameHint(peer) : peer.name, attrs: { 'data-name-state': peer.nameState ?? 'named' } }, [
+  const cell = h('span', { class: peer.name === '' ? 'name unnamed' : 'name', title: peer.name === '' ? nameHint(peer) : peer.name,
+    attrs: { 'data-name-state': peer.nameState ?? 'named' } }, [
     h('span', { class: 'name-text', text: displayName(peer) })
   ])
-  if (peer.key !== undefined) cell.append(h('code', { class: 'key', text: peer.key.slice(0, 9), title: `signing key fingerprint ${peer.key}` }))
+  if (peer.key !== undefined) {
+    cell.append(h('code', { class: 'key', text: peer.key.slice(0, 9), title: `signing key fingerprint ${peer.key}` }))
+  }
   return cell
 }
 

@@ -22,19 +22,28 @@ export function drawRing (svg: SVGSVGElement, self: { id: string, name: string }
   for (let i = 0; i < LIST_COUNT; i++) {
     const a = angle(i / LIST_COUNT)
     const cls = i === home ? 'list-tick home' : 'list-tick'
-    parts.push(s('line', { x1: x(a, R - 9), y1: y(a, R - 9), x2: x(a, R + 9), y2: y(a, R + 9), class: cls }, `list ${i}: ${listIdHex(i)}${i === home ? ' (this node announces here)' : ''}`))
+    parts.push(
+      s('line', { x1: x(a, R - 9), y1: y(a, R - 9), x2: x(a, R + 9), y2: y(a, R + 9), class: cls },
+        `list ${i}: ${listIdHex(i)}${i === home ? ' (this node announces here)' : ''}`)
+    )
     const label = s('text', { x: x(a, R + 22), y: y(a, R + 22), class: i === home ? 'list-label home' : 'list-label' })
     label.textContent = String(i)
     parts.push(label)
   }
   for (const p of peers) {
     const a = angle(fraction(p.id))
-    parts.push(s('circle', { cx: x(a, R), cy: y(a, R), r: 4.5, class: `ring-peer ${p.status}`, 'data-ring-peer': p.id }, `${displayName(p)} · ${shortId(p.id)} · ${p.status}`))
+    parts.push(
+      s('circle', { cx: x(a, R), cy: y(a, R), r: 4.5, class: `ring-peer ${p.status}`, 'data-ring-peer': p.id },
+        `${displayName(p)} · ${shortId(p.id)} · ${p.status}`)
+    )
   }
   if (self !== null) {
     const a = angle(fraction(self.id))
     parts.push(s('line', { x1: C, y1: C, x2: x(a, R - 12), y2: y(a, R - 12), class: 'ring-self-ray' }))
-    parts.push(s('circle', { cx: x(a, R), cy: y(a, R), r: 8, class: 'ring-self', 'data-ring-self': self.id }, `this node: ${self.name} · ${shortId(self.id)}`))
+    parts.push(
+      s('circle', { cx: x(a, R), cy: y(a, R), r: 8, class: 'ring-self', 'data-ring-self': self.id },
+        `this node: ${self.name} · ${shortId(self.id)}`)
+    )
   }
   const online = peers.filter(p => p.status === 'online').length
   const count = s('text', { x: C, y: C - 4, class: 'ring-count' })

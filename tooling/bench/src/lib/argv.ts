@@ -7,8 +7,11 @@ import { parseArgs } from 'node:util'
 
 export type Flags<T extends Record<string, number | boolean | string>> = { [K in keyof T]: T[K] }
 
-export function parseFlags<T extends Record<string, number | boolean | string>> (defaults: T, argv: readonly string[] = process.argv.slice(2)): Flags<T> {
-  const options = Object.fromEntries(Object.entries(defaults).map(([k, v]) => [k, { type: typeof v === 'boolean' ? 'boolean' as const : 'string' as const }]))
+export function parseFlags<T extends Record<string, number | boolean | string>> (defaults: T,
+  argv: readonly string[] = process.argv.slice(2)): Flags<T> {
+  const options = Object.fromEntries(
+    Object.entries(defaults).map(([k, v]) => [k, { type: typeof v === 'boolean' ? 'boolean' as const : 'string' as const }])
+  )
   const { values } = parseArgs({ args: [...argv], options: { ...options, help: { type: 'boolean' } }, strict: true })
   if (values.help === true) {
     process.stdout.write(`flags (defaults): ${Object.entries(defaults).map(([k, v]) => `--${k} ${String(v)}`).join('  ')}\n`)

@@ -42,7 +42,11 @@ export interface LineChartOptions {
   xMarks?: ReadonlyArray<{ x: number, label: string }>
 }
 
-export interface CdfSeries { name: string, samples: readonly number[], dashed?: boolean }
+export interface CdfSeries {
+  name: string
+  samples: readonly number[]
+  dashed?: boolean
+}
 
 export interface CdfChartOptions {
   title: string
@@ -96,7 +100,9 @@ export function niceTicks (min: number, max: number, count = 5): number[] {
   const mag = 10 ** Math.floor(Math.log10(raw))
   const step = ([1, 2, 5, 10].map(m => m * mag).find(s => s >= raw)) ?? 10 * mag
   const out: number[] = []
-  for (let v = Math.ceil(min / step - 1e-9) * step; v <= max + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)))
+  for (let v = Math.ceil(min / step - 1e-9) * step; v <= max + step * 1e-9; v += step) {
+    out.push(Math.abs(v) < step * 1e-9 ? 0 : Number(v.toPrecision(12)))
+  }
   return out
 }
 
@@ -122,7 +128,12 @@ export function cdfPoints (samples: readonly number[]): Point[] {
   return xs.map((x, i) => [x, (i + 1) / xs.length] as const)
 }
 
-interface Scale { map: (v: number) => number, ticks: number[], lo: number, hi: number }
+interface Scale {
+  map: (v: number) => number
+  ticks: number[]
+  lo: number
+  hi: number
+}
 
 function scale (axis: AxisOptions, values: readonly number[], from: number, to: number, zeroBased: boolean): Scale {
   const vs = values.filter(v => Number.isFinite(v) && (axis.log !== true || v > 0))
@@ -148,7 +159,14 @@ function scale (axis: AxisOptions, values: readonly number[], from: number, to: 
   return { lo, hi, ticks, map: v => from + (v - lo) / (hi - lo) * (to - from) }
 }
 
-interface Frame { width: number, height: number, left: number, right: number, top: number, bottom: number }
+interface Frame {
+  width: number
+  height: number
+  left: number
+  right: number
+  top: number
+  bottom: number
+}
 
 function frame (width = 640, height = 400, legendRows = 0): Frame {
   return { width, height, left: 64, right: width - 16, top: 40 + 16 * legendRows, bottom: height - 48 }
@@ -161,17 +179,25 @@ function open (f: Frame, title: string): string[] {
     `<svg xmlns="http://www.w3.org/2000/svg" width="${f.width}" height="${f.height}" viewBox="0 0 ${f.width} ${f.height}" font-family="sans-serif" font-size="12">`,
     `<title>${escapeXml(title)}</title>`,
     `<rect x="0" y="0" width="${f.width}" height="${f.height}" fill="#ffffff"/>`,
-    `<text class="title" x="${n(f.width / 2)}" y="20" text-anchor="middle" font-size="${size}" font-weight="bold">${escapeXml(title)}</text>`
+    `<text class="title" x="${n(f.width / 2)}" y="20" text-anchor="middle" font-size="${size}" font-weight="bold">${
+      escapeXml(title)
+    }</text>`
   ]
 }
 
 function axes (f: Frame, x: Scale | null, y: Scale, xAxis: AxisOptions | null, yAxis: AxisOptions): string[] {
-  const out: string[] = [`<g class="axes" stroke="#333333" fill="none"><line class="x-axis" x1="${f.left}" y1="${f.bottom}" x2="${f.right}" y2="${f.bottom}"/><line class="y-axis" x1="${f.left}" y1="${f.top}" x2="${f.left}" y2="${f.bottom}"/></g>`]
+  const out: string[] = [
+    `<g class="axes" stroke="#333333" fill="none"><line class="x-axis" x1="${f.left}" y1="${f.bottom}" x2="${f.right}" y2="${f.bottom}"/><line class="y-axis" x1="${f.left}" y1="${f.top}" x2="${f.left}" y2="${f.bottom}"/></g>`
+  ]
   const fy = yAxis.format ?? compact
   out.push('<g class="y-ticks">')
   for (const t of y.ticks) {
     const py = y.map(t)
-    out.push(`<line x1="${f.left}" y1="${n(py)}" x2="${f.right}" y2="${n(py)}" stroke="#e5e5e5"/><text x="${f.left - 6}" y="${n(py + 4)}" text-anchor="end">${escapeXml(fy(t))}</text>`)
+    out.push(
+      `<line x1="${f.left}" y1="${n(py)}" x2="${f.right}" y2="${n(py)}" stroke="#e5e5e5"/><text x="${f.left - 6}" y="${
+        n(py + 4)
+      }" text-anchor="end">${escapeXml(fy(t))}</text>`
+    )
   }
   out.push('</g>')
   if (x !== null && xAxis !== null) {
@@ -179,12 +205,22 @@ function axes (f: Frame, x: Scale | null, y: Scale, xAxis: AxisOptions | null, y
     out.push('<g class="x-ticks">')
     for (const t of x.ticks) {
       const px = x.map(t)
-      out.push(`<line x1="${n(px)}" y1="${f.bottom}" x2="${n(px)}" y2="${f.bottom + 5}" stroke="#333333"/><text x="${n(px)}" y="${f.bottom + 18}" text-anchor="middle">${escapeXml(fx(t))}</text>`)
+      out.push(
+        `<line x1="${n(px)}" y1="${f.bottom}" x2="${n(px)}" y2="${f.bottom + 5}" stroke="#333333"/><text x="${n(px)}" y="${
+          f.bottom + 18
+        }" text-anchor="middle">${escapeXml(fx(t))}</text>`
+      )
     }
     out.push('</g>')
-    out.push(`<text class="x-label" x="${n((f.left + f.right) / 2)}" y="${f.height - 10}" text-anchor="middle">${escapeXml(xAxis.label)}</text>`)
+    out.push(
+      `<text class="x-label" x="${n((f.left + f.right) / 2)}" y="${f.height - 10}" text-anchor="middle">${escapeXml(xAxis.label)}</text>`
+    )
   }
-  out.push(`<text class="y-label" x="14" y="${n((f.top + f.bottom) / 2)}" text-anchor="middle" transform="rotate(-90 14 ${n((f.top + f.bottom) / 2)})">${escapeXml(yAxis.label)}</text>`)
+  out.push(
+    `<text class="y-label" x="14" y="${n((f.top + f.bottom) / 2)}" text-anchor="middle" transform="rotate(-90 14 ${
+      n((f.top + f.bottom) / 2)
+    })">${escapeXml(yAxis.label)}</text>`
+  )
   return out
 }
 
@@ -194,9 +230,16 @@ function legend (f: Frame, names: ReadonlyArray<{ name: string, dashed?: boolean
   let row = 0
   for (const [i, s] of names.entries()) {
     const w = 34 + 7 * s.name.length
-    if (x + w > f.right && x > f.left) { x = f.left; row++ }
+    if (x + w > f.right && x > f.left) {
+      x = f.left
+      row++
+    }
     const y = 34 + 16 * row
-    out.push(`<line x1="${x}" y1="${y - 4}" x2="${x + 22}" y2="${y - 4}" stroke="${colour(i)}" stroke-width="2.5"${s.dashed === true ? ' stroke-dasharray="6 4"' : ''}/><text x="${x + 28}" y="${y}">${escapeXml(s.name)}</text>`)
+    out.push(
+      `<line x1="${x}" y1="${y - 4}" x2="${x + 22}" y2="${y - 4}" stroke="${colour(i)}" stroke-width="2.5"${
+        s.dashed === true ? ' stroke-dasharray="6 4"' : ''
+      }/><text x="${x + 28}" y="${y}">${escapeXml(s.name)}</text>`
+    )
     x += w
   }
   out.push('</g>')
@@ -209,7 +252,10 @@ function legendRows (width: number, names: ReadonlyArray<{ name: string }>): num
   let rows = 1
   for (const s of names) {
     const w = 34 + 7 * s.name.length
-    if (x + w > width - 16 && x > 64) { x = 64; rows++ }
+    if (x + w > width - 16 && x > 64) {
+      x = 64
+      rows++
+    }
     x += w
   }
   return rows
@@ -219,7 +265,8 @@ function legendRows (width: number, names: ReadonlyArray<{ name: string }>): num
 export function lineChart (o: LineChartOptions): string {
   const width = o.width ?? 640
   const f = frame(width, o.height, legendRows(width, o.series))
-  const keep = (p: Point): boolean => Number.isFinite(p[0]) && Number.isFinite(p[1]) && (o.x.log !== true || p[0] > 0) && (o.y.log !== true || p[1] > 0)
+  const keep = (p: Point): boolean =>
+    Number.isFinite(p[0]) && Number.isFinite(p[1]) && (o.x.log !== true || p[0] > 0) && (o.y.log !== true || p[1] > 0)
   const series = o.series.map(s => ({ ...s, points: s.points.filter(keep) }))
   const xs = series.flatMap(s => s.points.map(p => p[0])).concat((o.xMarks ?? []).map(m => m.x))
   const ys = series.flatMap(s => s.points.map(p => p[1])).concat((o.marks ?? []).map(m => m.y))
@@ -233,12 +280,20 @@ export function lineChart (o: LineChartOptions): string {
   for (const m of o.marks ?? []) {
     if (!Number.isFinite(m.y)) continue
     const py = clampY(m.y)
-    out.push(`<line x1="${f.left}" y1="${n(py)}" x2="${f.right}" y2="${n(py)}" stroke="#777777" stroke-dasharray="3 3"/><text x="${f.right - 4}" y="${n(py - 4)}" text-anchor="end" fill="#555555">${escapeXml(m.label)}</text>`)
+    out.push(
+      `<line x1="${f.left}" y1="${n(py)}" x2="${f.right}" y2="${n(py)}" stroke="#777777" stroke-dasharray="3 3"/><text x="${
+        f.right - 4
+      }" y="${n(py - 4)}" text-anchor="end" fill="#555555">${escapeXml(m.label)}</text>`
+    )
   }
   for (const m of o.xMarks ?? []) {
     if (!Number.isFinite(m.x) || (o.x.log === true && m.x <= 0)) continue
     const px = clampX(m.x)
-    out.push(`<line x1="${n(px)}" y1="${f.top}" x2="${n(px)}" y2="${f.bottom}" stroke="#777777" stroke-dasharray="3 3"/><text x="${n(px + 4)}" y="${f.top + 12}" fill="#555555">${escapeXml(m.label)}</text>`)
+    out.push(
+      `<line x1="${n(px)}" y1="${f.top}" x2="${n(px)}" y2="${f.bottom}" stroke="#777777" stroke-dasharray="3 3"/><text x="${
+        n(px + 4)
+      }" y="${f.top + 12}" fill="#555555">${escapeXml(m.label)}</text>`
+    )
   }
   out.push('</g>')
   out.push('<g class="series" fill="none" stroke-width="2">')
@@ -295,7 +350,11 @@ export function barChart (o: BarChartOptions): string {
     const top = Math.max(f.top, Math.min(f.bottom, y.map(v)))
     const x0 = f.left + slot * i + slot * 0.15
     const w = slot * 0.7
-    out.push(`<rect class="bar" data-label="${escapeXml(b.label)}" x="${n(x0)}" y="${n(top)}" width="${n(w)}" height="${n(f.bottom - top)}" fill="${colour(i)}"/>`)
+    out.push(
+      `<rect class="bar" data-label="${escapeXml(b.label)}" x="${n(x0)}" y="${n(top)}" width="${n(w)}" height="${
+        n(f.bottom - top)
+      }" fill="${colour(i)}"/>`
+    )
     out.push(`<text x="${n(x0 + w / 2)}" y="${n(top - 5)}" text-anchor="middle">${escapeXml(fy(v))}</text>`)
     out.push(`<text x="${n(x0 + w / 2)}" y="${f.bottom + 18}" text-anchor="middle">${escapeXml(b.label)}</text>`)
   }

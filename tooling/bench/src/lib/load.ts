@@ -32,7 +32,8 @@ export interface WindowedResult {
   readonly samples: number[]
 }
 
-export async function windowed (request: (i: number) => Promise<unknown>, bounds: Bounds & { readonly window: number }): Promise<WindowedResult> {
+export async function windowed (request: (i: number) => Promise<unknown>,
+  bounds: Bounds & { readonly window: number }): Promise<WindowedResult> {
   const samples: number[] = []
   const t0 = performance.now()
   const deadline = t0 + bounds.ms

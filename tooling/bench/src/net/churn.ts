@@ -47,7 +47,9 @@ const residual: Array<readonly [number, number]> = (() => {
   const grid = Array.from({ length: steps + 1 }, (_, i) => max * (i / steps) ** 3)
   const survival = (x: number): number => 1 - cdf(x)
   const area: number[] = [0]
-  for (let i = 1; i < grid.length; i++) area.push(area[i - 1]! + (grid[i]! - grid[i - 1]!) * (survival(grid[i]!) + survival(grid[i - 1]!)) / 2)
+  for (let i = 1; i < grid.length; i++) {
+    area.push(area[i - 1]! + (grid[i]! - grid[i - 1]!) * (survival(grid[i]!) + survival(grid[i - 1]!)) / 2)
+  }
   const total = area.at(-1)!
   return grid.map((x, i) => [x, area[i]! / total] as const)
 })()

@@ -17,12 +17,12 @@ export interface Datagram {
 
 export interface DgramTap {
   /** One-way delay (ms) added to every datagram sent from now on; 0 for none. */
-  setDelay (ms: number): void
+  setDelay(ms: number): void
   /** Calls `fn` for every datagram; returns a function that stops it. */
-  observe (fn: (d: Datagram) => void): () => void
+  observe(fn: (d: Datagram) => void): () => void
   /** Datagrams sent (and bytes) since the tap was made. */
   readonly sent: { count: number, bytes: number }
-  restore (): void
+  restore(): void
 }
 
 type Send = (this: dgram.Socket, ...args: unknown[]) => void
@@ -42,7 +42,10 @@ export function tapDgram (): DgramTap {
       sent.bytes += d.bytes.length
       for (const fn of observers) fn(d)
     }
-    if (delay <= 0) { original.apply(this, args); return }
+    if (delay <= 0) {
+      original.apply(this, args)
+      return
+    }
     setTimeout(() => {
       try {
         original.apply(this, args)
@@ -55,10 +58,14 @@ export function tapDgram (): DgramTap {
   }
 
   return {
-    setDelay (ms) { delay = Math.max(0, ms) },
+    setDelay (ms) {
+      delay = Math.max(0, ms)
+    },
     observe (fn) {
       observers.add(fn)
-      return () => { observers.delete(fn) }
+      return () => {
+        observers.delete(fn)
+      }
     },
     sent,
     restore () {
@@ -85,7 +92,11 @@ function datagramOf (sock: dgram.Socket, args: readonly unknown[], ports: WeakMa
 function localPort (sock: dgram.Socket, ports: WeakMap<dgram.Socket, number>): number {
   let p = ports.get(sock)
   if (p === undefined) {
-    try { p = sock.address().port } catch { return 0 }
+    try {
+      p = sock.address().port
+    } catch {
+      return 0
+    }
     ports.set(sock, p)
   }
   return p

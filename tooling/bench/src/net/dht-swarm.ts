@@ -42,7 +42,9 @@ export async function dhtSwarm (n: number, opts: { concurrency?: number } = {}):
       for (const i of indices) dead.add(i)
       await Promise.all(indices.map(async i => await destroy(nodes[i]!)))
     },
-    stop: async () => { await Promise.all(nodes.map(destroy)) }
+    stop: async () => {
+      await Promise.all(nodes.map(destroy))
+    }
   }
 }
 

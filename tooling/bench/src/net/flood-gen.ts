@@ -40,7 +40,10 @@ const TICK = 5
 
 if (process.send !== undefined) {
   process.on('message', (cmd: FloodCommand | 'exit') => {
-    if (cmd === 'exit') { process.disconnect(); return }
+    if (cmd === 'exit') {
+      process.disconnect()
+      return
+    }
     void flood(cmd).then(res => process.send!(res), (err: unknown) => process.send!({ error: String((err as Error).message) }))
   })
   process.send('ready')
@@ -49,7 +52,10 @@ if (process.send !== undefined) {
 async function flood (cmd: FloodCommand): Promise<FloodResult> {
   const socks = await Promise.all(Array.from({ length: Math.max(1, Math.min(256, cmd.sources)) }, async (_, i) => {
     const s = dgram.createSocket('udp4')
-    await new Promise<void>((resolve, reject) => { s.once('error', reject); s.bind(0, `${cmd.prefix}.${cmd.sources === 1 ? 1 : i}`, () => resolve()) })
+    await new Promise<void>((resolve, reject) => {
+      s.once('error', reject)
+      s.bind(0, `${cmd.prefix}.${cmd.sources === 1 ? 1 : i}`, () => resolve())
+    })
     s.on('error', () => {})
     return s
   }))
@@ -74,7 +80,11 @@ async function flood (cmd: FloodCommand): Promise<FloodResult> {
   await new Promise<void>(resolve => {
     const timer = setInterval(() => {
       const elapsed = performance.now() - started
-      if (elapsed >= cmd.ms) { clearInterval(timer); resolve(); return }
+      if (elapsed >= cmd.ms) {
+        clearInterval(timer)
+        resolve()
+        return
+      }
       const due = Math.floor(elapsed * cmd.rate / 1000)
       for (; out.sent < due; out.sent++) {
         const buf = Buffer.from(template)

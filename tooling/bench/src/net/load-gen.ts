@@ -37,16 +37,24 @@ export interface LoadResult {
 if (process.send !== undefined) {
   const sock = dgram.createSocket('udp4')
   await new Promise<void>(resolve => sock.bind(0, '127.0.0.1', () => resolve()))
-  try { sock.setRecvBufferSize(4 * 1024 * 1024) } catch { /* the kernel may refuse */ }
+  try {
+    sock.setRecvBufferSize(4 * 1024 * 1024)
+  } catch { /* the kernel may refuse */ }
   process.on('message', (cmd: LoadCommand | 'exit') => {
-    if (cmd === 'exit') { sock.close(); process.disconnect(); return }
+    if (cmd === 'exit') {
+      sock.close()
+      process.disconnect()
+      return
+    }
     void run(sock, cmd).then(res => process.send!(res))
   })
   process.send('ready')
 }
 
 async function run (sock: dgram.Socket, cmd: LoadCommand): Promise<LoadResult> {
-  const template = Buffer.from(bencode.encode({ t: Buffer.alloc(4), y: 'q', q: 'find_node', a: { id: randomBytes(20), target: randomBytes(20) } }))
+  const template = Buffer.from(
+    bencode.encode({ t: Buffer.alloc(4), y: 'q', q: 'find_node', a: { id: randomBytes(20), target: randomBytes(20) } })
+  )
   const tidAt = template.indexOf('1:t4:') + 5
   const targetAt = template.indexOf('6:target20:') + 11
   const slots = Array.from({ length: cmd.window }, () => ({ gen: 0, sentAt: 0, buf: Buffer.from(template) }))
@@ -70,7 +78,10 @@ async function run (sock: dgram.Socket, cmd: LoadCommand): Promise<LoadResult> {
     if (s === undefined || buf.readUInt16BE(at + 2) !== s.gen) return
     if (counted.on) {
       if (isError(buf)) counted.errors++
-      else { counted.replies++; counted.replyBytes += buf.length }
+      else {
+        counted.replies++
+        counted.replyBytes += buf.length
+      }
     }
     send(i)
   }
@@ -92,7 +103,7 @@ async function run (sock: dgram.Socket, cmd: LoadCommand): Promise<LoadResult> {
   counted.on = false
   const ms = performance.now() - t0
   clearInterval(sweep)
-  for (const s of slots) s.gen = (s.gen + 1) & 0xffff   // late answers match nothing
+  for (const s of slots) s.gen = (s.gen + 1) & 0xffff // late answers match nothing
   await sleep(Math.min(200, cmd.timeout))
   sock.off('message', onMessage)
   return {

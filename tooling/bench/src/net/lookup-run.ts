@@ -89,7 +89,8 @@ export async function runLookups (swarm: BenchSwarm, opts: RunOptions): Promise<
 }
 
 export function summarizeLookups (samples: readonly LookupSample[], failed: number): LookupSummary {
-  const mean = (f: (s: LookupSample) => number): number => samples.length === 0 ? NaN : samples.reduce((a, s) => a + f(s), 0) / samples.length
+  const mean = (f: (s: LookupSample) => number): number =>
+    samples.length === 0 ? NaN : samples.reduce((a, s) => a + f(s), 0) / samples.length
   const ms = samples.map(s => s.ms).sort((a, b) => a - b)
   const queries = samples.map(s => s.queries)
   return {

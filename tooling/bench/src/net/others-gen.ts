@@ -9,17 +9,25 @@ import { randomBytes } from 'node:crypto'
 import bencode from 'bencode'
 
 export type OthersCommand =
-  | { readonly kind: 'open', readonly host: string, readonly port: number, readonly prefix: string, readonly count: number, readonly timeout: number }
+  | { readonly kind: 'open', readonly host: string, readonly port: number, readonly prefix: string, readonly count: number,
+    readonly timeout: number }
   | { readonly kind: 'run', readonly ms: number, readonly every: number }
   | 'exit'
 
-export interface OthersResult { readonly sent: number, readonly answered: number }
+export interface OthersResult {
+  readonly sent: number
+  readonly answered: number
+}
 
 /** A reply's 4-byte tid and the mark of an error, found without decoding. */
 const TID = Buffer.from('1:t4:')
 const Y_ERROR = Buffer.from('1:y1:e')
 
-interface Source { sock: dgram.Socket, send (): void, take (): OthersResult }
+interface Source {
+  sock: dgram.Socket
+  send(): void
+  take(): OthersResult
+}
 
 if (process.send !== undefined) {
   let sources: Source[] = []
@@ -33,16 +41,25 @@ if (process.send !== undefined) {
     if (cmd.kind === 'open') {
       timeout = cmd.timeout
       void Promise.all(Array.from({ length: cmd.count }, async (_, i) => await source(`${cmd.prefix}.${i}.1`, cmd, timeout)))
-        .then(s => { sources = s; process.send!('open') }, (err: unknown) => process.send!({ error: String((err as Error).message) }))
+        .then(s => {
+          sources = s
+          process.send!('open')
+        }, (err: unknown) => process.send!({ error: String((err as Error).message) }))
       return
     }
-    const timer = setInterval(() => { for (const s of sources) s.send() }, cmd.every)
+    const timer = setInterval(() => {
+      for (const s of sources) s.send()
+    }, cmd.every)
     setTimeout(() => {
       clearInterval(timer)
       // Late answers still count until `timeout` after the last query.
       setTimeout(() => {
         const total = { sent: 0, answered: 0 }
-        for (const s of sources) { const r = s.take(); total.sent += r.sent; total.answered += r.answered }
+        for (const s of sources) {
+          const r = s.take()
+          total.sent += r.sent
+          total.answered += r.answered
+        }
         process.send!(total)
       }, timeout)
     }, cmd.ms)
@@ -52,7 +69,10 @@ if (process.send !== undefined) {
 
 async function source (host: string, to: { host: string, port: number }, timeout: number): Promise<Source> {
   const sock = dgram.createSocket('udp4')
-  await new Promise<void>((resolve, reject) => { sock.once('error', reject); sock.bind(0, host, () => resolve()) })
+  await new Promise<void>((resolve, reject) => {
+    sock.once('error', reject)
+    sock.bind(0, host, () => resolve())
+  })
   sock.on('error', () => {})
   const id = randomBytes(20)
   const open = new Map<number, number>()

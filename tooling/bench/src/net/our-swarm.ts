@@ -18,7 +18,8 @@ export interface OurSwarmOptions {
 }
 
 export async function ourSwarm (n: number, opts: OurSwarmOptions): Promise<BenchSwarm> {
-  const swarm = await createSwarm(n, opts.failAfter === undefined ? { concurrency: 8 } : { concurrency: 8, node: { routing: { failAfterTimeouts: opts.failAfter } } })
+  const swarm = await createSwarm(n,
+    opts.failAfter === undefined ? { concurrency: 8 } : { concurrency: 8, node: { routing: { failAfterTimeouts: opts.failAfter } } })
   const nodes = swarm.nodes
   const dead = new Set<number>()
   return {

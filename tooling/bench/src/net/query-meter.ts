@@ -17,7 +17,7 @@ export interface Metered {
 
 export interface QueryMeter {
   /** Starts counting the find_node queries for `target` sent from `port`; `stop()` returns the counts. */
-  track (port: number, target: NodeId): { stop (): Metered }
+  track(port: number, target: NodeId): { stop(): Metered }
 }
 
 export function createQueryMeter (tap: DgramTap): QueryMeter {
@@ -40,7 +40,10 @@ export function createQueryMeter (tap: DgramTap): QueryMeter {
       return {
         stop () {
           byPort.delete(port)
-          if (byPort.size === 0) { unobserve?.(); unobserve = undefined }
+          if (byPort.size === 0) {
+            unobserve?.()
+            unobserve = undefined
+          }
           return { queries: t.queries, answers: t.answers, bytes: t.bytes }
         }
       }

@@ -22,14 +22,15 @@ export interface Responder {
   readonly port: number
   /** Contacts in its table. */
   readonly contacts: number
-  close (): Promise<void>
+  close(): Promise<void>
 }
 
 /** Contacts per bucket, as in a full Kademlia table. */
 const PER_BUCKET = 20
 
 export async function ourResponder (contacts: number): Promise<Responder> {
-  const node = await createNode({ name: 'bench', identity: generateIdentity(), host: '127.0.0.1', port: 0, inline: false, log: silentLogger })
+  const node = await createNode({ name: 'bench', identity: generateIdentity(), host: '127.0.0.1', port: 0, inline: false,
+    log: silentLogger })
   try {
     for (const c of tableFor(node.id, contacts)) {
       const seen: TransportSeen = { type: 'transport.seen', id: c.id, host: c.host, port: c.port }
@@ -66,12 +67,18 @@ export async function bareResponder (contacts: number): Promise<Responder> {
   const sock = dgram.createSocket('udp4')
   sock.on('message', (buf, rinfo) => {
     let q: { t?: unknown, y?: unknown } | undefined
-    try { q = bencode.decode(buf) as typeof q } catch { return }
+    try {
+      q = bencode.decode(buf) as typeof q
+    } catch {
+      return
+    }
     if (q === undefined || !(q.t instanceof Uint8Array)) return
     sock.send(bencode.encode({ t: q.t, y: 'r', r: { id, nodes } }), rinfo.port, rinfo.address)
   })
   await new Promise<void>(resolve => sock.bind(0, '127.0.0.1', () => resolve()))
-  try { sock.setRecvBufferSize(4 * 1024 * 1024) } catch { /* the kernel may refuse */ }
+  try {
+    sock.setRecvBufferSize(4 * 1024 * 1024)
+  } catch { /* the kernel may refuse */ }
   return {
     name: 'bare',
     host: '127.0.0.1',

@@ -14,14 +14,14 @@ export interface LookupAnswer {
 export interface BenchSwarm {
   readonly name: string
   readonly size: number
-  idOf (i: number): NodeId
-  portOf (i: number): number
-  alive (i: number): boolean
+  idOf(i: number): NodeId
+  portOf(i: number): number
+  alive(i: number): boolean
   /** Runs one lookup of `target` from node `i`. */
-  lookup (i: number, target: NodeId): Promise<LookupAnswer>
+  lookup(i: number, target: NodeId): Promise<LookupAnswer>
   /** Silently stops these nodes (sockets closed, nothing sent). */
-  kill (indices: readonly number[]): Promise<void>
-  stop (): Promise<void>
+  kill(indices: readonly number[]): Promise<void>
+  stop(): Promise<void>
 }
 
 /** Indices of live nodes. */

@@ -8,7 +8,8 @@
  */
 import { of } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { closestListId, encodeAddress, idsEqual, isRpcRequest, parseQueryArgs, recordFromWire, recordHasAddress, RecordMalformedError, recordsEqual, reply, verifyRecord } from '@peerconnect/protocol'
+import { closestListId, encodeAddress, idsEqual, isRpcRequest, parseQueryArgs, recordFromWire, recordHasAddress, RecordMalformedError,
+  recordsEqual, reply, verifyRecord } from '@peerconnect/protocol'
 import type { ErrorData, Message, PeerRecord, RpcReply, RpcRequest } from '@peerconnect/protocol'
 import type { Context } from '../../context.js'
 import { AddressMismatchError, BadTokenError, MissingTokenError, NotSenderError, WrongListError } from '../../errors.js'
@@ -35,14 +36,15 @@ export function onPcAnnounce (msg: Message, ctx: Context): Observable<Message> {
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
 /** Why the announce is refused (cheap checks first; the signature last), or undefined. */
-function check (msg: RpcRequest, record: PeerRecord, opts: { list: number, token: Uint8Array, now: number }, ctx: Context): ErrorData | undefined {
+function check (msg: RpcRequest, record: PeerRecord, opts: { list: number, token: Uint8Array, now: number }, ctx: Context): ErrorData
+  | undefined {
   if (!ctx.tokens.check(opts.token, msg.from.host, msg.from.port, opts.now)) return dataOf(new BadTokenError())
   if (!idsEqual(record.id, msg.id)) return dataOf(new NotSenderError())
   const from = encodeAddress(msg.from.host, msg.from.port)
   if (from === undefined || !recordHasAddress(record, from)) return dataOf(new AddressMismatchError())
   if (closestListId(record.id).index !== opts.list) return dataOf(new WrongListError())
   const held = ctx.store.get(opts.list, record.id, opts.now)?.record
-  if (held !== undefined && recordsEqual(held, record)) return undefined   // a re-announce: verified when first held
+  if (held !== undefined && recordsEqual(held, record)) return undefined // a re-announce: verified when first held
   const v = verifyRecord(record, held === undefined ? {} : { held })
   return v.ok ? undefined : v.error
 }

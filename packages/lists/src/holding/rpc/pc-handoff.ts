@@ -23,10 +23,12 @@
  */
 import { catchError, defer, map, mergeMap, of, take, toArray, finalize } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { closestListId, compareDistance, idsEqual, idToHex, isRoutingClosestReply, isRpcRequest, LIST_IDS, parseQueryArgs, recordFromWire, recordsEqual, reply, StaleSequenceError } from '@peerconnect/protocol'
+import { closestListId, compareDistance, idsEqual, idToHex, isRoutingClosestReply, isRpcRequest, LIST_IDS, parseQueryArgs, recordFromWire,
+  recordsEqual, reply, StaleSequenceError } from '@peerconnect/protocol'
 import type { ErrorData, Message, NodeId, RoutingClosest, RpcReply, RpcRequest, WireRecord } from '@peerconnect/protocol'
 import type { Context } from '../../context.js'
-import { BadTokenError, BusyError, ExpiredRecordError, MissingTokenError, NotClosestError, NotHolderError, WrongListError } from '../../errors.js'
+import { BadTokenError, BusyError, ExpiredRecordError, MissingTokenError, NotClosestError, NotHolderError,
+  WrongListError } from '../../errors.js'
 import { prefixOf } from '../prefix.js'
 import { badQuery, dataOf, refuse } from '../../rejection.js'
 import { verifyMany } from '../../verify.js'
@@ -39,7 +41,9 @@ export function onPcHandoff (msg: Message, ctx: Context): Observable<Message> {
   if (!parsed.ok) return badQuery(msg, ctx, parsed.reason)
   const { list, records, ages = [], token } = parsed.args
   const now = ctx.now()
-  if (token === undefined || !ctx.tokens.check(token, msg.from.host, msg.from.port, now)) return of(refuse(msg, dataOf(new BadTokenError()), ctx.rejected))
+  if (token === undefined || !ctx.tokens.check(token, msg.from.host, msg.from.port, now)) {
+    return of(refuse(msg, dataOf(new BadTokenError()), ctx.rejected))
+  }
   const toVerify: Array<{ wire: WireRecord, seenAt: number }> = []
   const seen = new Set<string>()
   records.forEach((wire, i) => {
@@ -52,30 +56,37 @@ export function onPcHandoff (msg: Message, ctx: Context): Observable<Message> {
     if (seenAt + ctx.settings.recordTtl <= now) return ctx.rejected.add(new ExpiredRecordError().code)
     const held = ctx.store.get(list, rec.id, now)?.record
     if (held !== undefined && rec.s < held.s) return ctx.rejected.add(new StaleSequenceError().code)
-    if (held !== undefined && recordsEqual(held, rec)) return      // held already: a handoff never refreshes it
+    if (held !== undefined && recordsEqual(held, rec)) return // held already: a handoff never refreshes it
     toVerify.push({ wire, seenAt })
   })
   if (toVerify.length === 0) return of(stored(msg, 0))
   return holderCheck(msg, list, ctx).pipe(mergeMap(refusal => {
     if (refusal !== undefined) return of(refuse(msg, refusal, ctx.rejected))
     const source = prefixOf(msg.from.host)
-    if (ctx.verifying.count + toVerify.length > MAX_HANDOFF_VERIFYING) return of(busy(msg, ctx, `${ctx.verifying.count} handed-over records are being verified`))
-    if (source !== undefined && !ctx.handoffBudget.take(source, toVerify.length, ctx.now())) return of(busy(msg, ctx, `verification budget of ${source} spent`))
+    if (ctx.verifying.count + toVerify.length > MAX_HANDOFF_VERIFYING) {
+      return of(busy(msg, ctx, `${ctx.verifying.count} handed-over records are being verified`))
+    }
+    if (source !== undefined && !ctx.handoffBudget.take(source, toVerify.length, ctx.now())) {
+      return of(busy(msg, ctx, `verification budget of ${source} spent`))
+    }
     ctx.verifying.count += toVerify.length
     return verifyMany(toVerify.map(v => v.wire), ctx.deps.pool, { threshold: ctx.settings.poolThreshold, shed: true }).pipe(
-      finalize(() => { ctx.verifying.count -= toVerify.length }),
+      finalize(() => {
+        ctx.verifying.count -= toVerify.length
+      }),
       map(results => {
         let n = 0
         results.forEach((v, i) => {
           if (!v.ok) return ctx.rejected.add(v.error.code)
-          const put = ctx.store.put(list, v.record, { now: ctx.now(), seenAt: toVerify[i]!.seenAt, from: msg.from.host, cap: ctx.settings.maxPerHandoff, handoff: true })
+          const put = ctx.store.put(list, v.record, { now: ctx.now(), seenAt: toVerify[i]!.seenAt, from: msg.from.host,
+            cap: ctx.settings.maxPerHandoff, handoff: true })
           if (!put.ok) ctx.rejected.add(put.error.code)
           else if (put.changed) n++
         })
         if (n > 0) ctx.log.debug('handoff received', { list, stored: n, of: records.length })
         return stored(msg, n)
       }),
-      catchError(() => of(busy(msg, ctx, 'the compute pool is full')))      // verifyMany with shed fails only on ERR_POOL_BUSY
+      catchError(() => of(busy(msg, ctx, 'the compute pool is full'))) // verifyMany with shed fails only on ERR_POOL_BUSY
     )
   }))
 }

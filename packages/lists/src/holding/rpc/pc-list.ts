@@ -7,7 +7,8 @@
  */
 import { catchError, map, of, take } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { AMPLIFICATION_LIMIT, ID_LENGTH, idToHex, isRoutingClosestReply, isRpcRequest, LIST_IDS, parseQueryArgs, reply } from '@peerconnect/protocol'
+import { AMPLIFICATION_LIMIT, ID_LENGTH, idToHex, isRoutingClosestReply, isRpcRequest, LIST_IDS, parseQueryArgs,
+  reply } from '@peerconnect/protocol'
 import type { Message, NodeId, RoutingClosest, RpcReply, RpcRequest } from '@peerconnect/protocol'
 import type { Context } from '../../context.js'
 import { BadListCursorError } from '../../errors.js'
@@ -39,7 +40,8 @@ export function onPcList (msg: Message, ctx: Context): Observable<Message> {
 const EMPTY = new Uint8Array(0)
 
 /** The reply when we hold nothing of the list: the closest contacts routing knows (just the token if it cannot say). */
-function closestNodes (msg: RpcRequest, ctx: Context, opts: { list: number, token: Uint8Array, budget: number, proven: boolean }): Observable<Message> {
+function closestNodes (msg: RpcRequest, ctx: Context,
+  opts: { list: number, token: Uint8Array, budget: number, proven: boolean }): Observable<Message> {
   const ask: RoutingClosest = { type: 'routing.closest', target: LIST_IDS[opts.list] as NodeId, n: ctx.settings.r, pc: true }
   return ctx.deps.ask(ask, { timeout: ctx.settings.queryTimeout }).pipe(
     take(1),

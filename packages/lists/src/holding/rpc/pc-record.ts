@@ -22,6 +22,8 @@ export function onPcRecord (msg: Message, ctx: Context): Observable<Message> {
   const { token } = parsed.args
   const proven = token !== undefined && ctx.tokens.check(token, msg.from.host, msg.from.port, ctx.now())
   const r = { record: recordToWire(record) }
-  if (!proven && replySize(ctx.settings.id, r) > AMPLIFICATION_LIMIT * msg.queryBytes) return of(refuse(msg, dataOf(new ProofNeededError()), ctx.rejected))
+  if (!proven && replySize(ctx.settings.id, r) > AMPLIFICATION_LIMIT * msg.queryBytes) {
+    return of(refuse(msg, dataOf(new ProofNeededError()), ctx.rejected))
+  }
   return of(reply<RpcReply>(msg, proven ? { type: 'rpc.reply', r, proven } : { type: 'rpc.reply', r }))
 }
