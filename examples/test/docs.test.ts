@@ -1,4 +1,5 @@
-// docs/PROTOCOL.md and docs/API.md stay complete, and nothing cites the design document users never see: a section for every KRPC method a node answers
+// docs/PROTOCOL.md and docs/API.md stay complete, and nothing cites the design document users never see: a section for every KRPC method a
+// node answers
 // (KRPC_METHODS), and a row for every HTTP route the ui-bridge registers. A method or route added
 // without its documentation fails here, naming what is missing.
 import { suite } from 'uvu'

@@ -76,8 +76,9 @@ for (const { file: entry, external } of entries) {
     // CommonJS dependencies call require() for node: builtins; an ES module has none of its own.
     // and __pcPath(rel) is a path relative to the bundle, for the rewritten __dirname / __filename.
     banner: {
-      js:
-        'import { createRequire as __pcCreateRequire } from \'node:module\'; import { fileURLToPath as __pcFileURLToPath } from \'node:url\'; const require = __pcCreateRequire(import.meta.url); const __pcPath = (rel) => __pcFileURLToPath(new URL(rel, import.meta.url));'
+      js: 'import { createRequire as __pcCreateRequire } from \'node:module\'; import { fileURLToPath as __pcFileURLToPath } from ' +
+        '\'node:url\'; const require = __pcCreateRequire(import.meta.url); ' +
+        'const __pcPath = (rel) => __pcFileURLToPath(new URL(rel, import.meta.url));'
     },
     plugins: [ownLocation(outDir)]
   })

@@ -1,4 +1,7 @@
-/** The part of bittorrent-dht (untyped) that the interop tests (transport, apps/node) and the network benchmarks use. One copy, included by their tsconfigs. */
+/**
+ * The part of bittorrent-dht (untyped) that the interop tests (transport, apps/node) and the network benchmarks use.
+ * One copy, included by their tsconfigs.
+ */
 declare module 'bittorrent-dht' {
   import { EventEmitter } from 'node:events'
 
@@ -33,7 +36,10 @@ declare module 'bittorrent-dht' {
     destroy (cb?: () => void): void
     /** BEP 5: get_peers towards `infoHash` for tokens, then announce_peer to the closest (`port` 0: implied_port). */
     announce (infoHash: Uint8Array, port: number, cb?: (err?: Error | null) => void): void
-    /** get_peers towards `infoHash`; each peer found is emitted as `peer` (peer, infoHash, from: the node that sent it, or null for its own store). */
+    /**
+     * get_peers towards `infoHash`; each peer found is emitted as `peer` (peer, infoHash, from: the node that sent it,
+     * or null for its own store).
+     */
     lookup (infoHash: Uint8Array, cb?: (err?: Error | null, replies?: number) => void): void
     readonly _rpc: {
       readonly id: Uint8Array

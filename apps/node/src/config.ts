@@ -116,7 +116,7 @@ export function parseConfig (x: unknown, where: string): NodeConfig {
       throw new ConfigError(`${where}: ${key}${why.startsWith('[') ? '' : ' '}${why}`)
     }
   }
-  return out as NodeConfig
+  return out
 }
 
 /** Reads and checks a config file. A missing file is an error unless `optional` (then undefined). */

@@ -50,9 +50,8 @@ async function exposure (file: string): Promise<string | undefined> {
   try {
     const mode = (await stat(file)).mode & 0o777
     if ((mode & 0o077) === 0) return undefined
-    return `${file} is readable by others (mode ${
-      mode.toString(8).padStart(4, '0')
-    }): anyone who reads it can act as this node; run chmod 600 ${file}`
+    return `${file} is readable by others (mode ${mode.toString(8).padStart(4, '0')}): anyone who reads it can act as this node; run ` +
+      `chmod 600 ${file}`
   } catch {
     return undefined
   }

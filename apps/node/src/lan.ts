@@ -182,7 +182,10 @@ export function isLoopbackHost (host: string): boolean {
   return h === '::1' || /^(::ffff:)?127\./.test(h)
 }
 
-/** The addresses a node bound to `host` can be reached at: that address, or for a wildcard the interface addresses of its family (IPv4 and IPv6 for ::). */
+/**
+ * The addresses a node bound to `host` can be reached at: that address, or for a wildcard the interface addresses of
+ * its family (IPv4 and IPv6 for ::).
+ */
 export function boundAddresses (host: string, interfaces: ReturnType<typeof os.networkInterfaces>): string[] {
   if (host !== '0.0.0.0' && host !== '::') return [host]
   const all = Object.values(interfaces).flatMap(list => list ?? []).filter(i => !i.internal)

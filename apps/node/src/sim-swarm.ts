@@ -57,7 +57,10 @@ export interface SimSwarm {
   add(): Promise<PeerNode>
   /** Makes and joins a node without driving the clock (for a caller already inside `clock.run`). */
   join(): Promise<PeerNode>
-  /** Takes a node off the network at once, without a word to the others (a crash, a closed laptop); the promise (its actors stopping) settles as the clock runs. */
+  /**
+   * Takes a node off the network at once, without a word to the others (a crash, a closed laptop); the promise (its
+   * actors stopping) settles as the clock runs.
+   */
   kill(node: PeerNode): Promise<void>
   /** Nodes made so far (the next node's index). */
   readonly made: number

@@ -44,12 +44,14 @@ export function bindError (host: string, port: number, err: unknown): UdpBindErr
   switch (code) {
     case 'EADDRINUSE':
       return new UdpBindError(
-        `the UDP address ${at} is in use by another program (EADDRINUSE). Is another node running? Stop it, or pass --port <port> (0 picks a free port)`,
+        `the UDP address ${at} is in use by another program (EADDRINUSE). Is another node running? Stop it, or pass --port <port> (0 ` +
+          `picks a free port)`,
         code
       )
     case 'EADDRNOTAVAIL':
       return new UdpBindError(
-        `cannot bind UDP ${at}: ${host} is not an address of this machine (EADDRNOTAVAIL); pass --host with one of its addresses, or 0.0.0.0`,
+        `cannot bind UDP ${at}: ${host} is not an address of this machine (EADDRNOTAVAIL); pass --host with one of its addresses, or ` +
+          `0.0.0.0`,
         code
       )
     case 'EACCES':

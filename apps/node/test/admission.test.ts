@@ -28,7 +28,8 @@ admission.after(hook(T, async () => {
 }))
 
 admission(
-  'admission - 288 pings with made-up ids from one socket: no table entry, no find_node answer names it, bytes back ≤ bytes sent, no TCP connect',
+  'admission - 288 pings with made-up ids from one socket: no table entry, no find_node answer names it, bytes back ≤ bytes sent, no ' +
+    'TCP connect',
   withTimeout(T, async () => {
     const swarm = state.swarm!
     const target = swarm.nodes[2]!

@@ -9,7 +9,7 @@ import { DEMO_NAMES } from '../src/demo-names.js'
 import { hook } from './fixtures/hook.js'
 import { launchBrowser, openPage } from './ui-browser.js'
 import type { OpenPage } from './ui-browser.js'
-import { HOSTILE_NAME, get, startUiNet } from './ui-net.js'
+import { HOSTILE_NAME, startUiNet } from './ui-net.js'
 import type { UiNet } from './ui-net.js'
 import { LOOPBACK } from './fixtures/loopback.js'
 

@@ -90,7 +90,7 @@ ready('start - --no-api runs without the API (ready says api null); --verbose --
     assert.equal(await p.stop('SIGINT'), { code: 0, signal: null })
     const logs = p.stderr().split('\n').filter(l => l !== '').map(parseEvent)
     assert.ok(logs.length > 0 && logs.every(l => l !== undefined), `stderr is JSON lines: ${p.stderr()}`)
-    assert.ok(logs.some(l => l!.msg === 'udp bound' && l!.level === 'info'), 'the info lines are there')
+    assert.ok(logs.some(l => l.msg === 'udp bound' && l.level === 'info'), 'the info lines are there')
   }))
 
 ready('start - without --name, a data dir that ran before starts under its saved name; a config in the data dir is read',
@@ -161,7 +161,8 @@ join2.after(hook(T, async () => {
 }))
 
 join2(
-  'start - a node started with --bootstrap <first udp> reports contacts ≥ 1 and is in the first\'s directory by name; both stop with exit 0 and save their table',
+  'start - a node started with --bootstrap <first udp> reports contacts ≥ 1 and is in the first\'s directory by name; both stop with ' +
+    'exit 0 and save their table',
   withTimeout(T, async () => {
     const udpA = String(net.firstReady!.udp)
     const second = spawnCli(startArgs('second', ['--json', '--host', LOOPBACK, '--bootstrap', udpA], net.dirB))
@@ -373,7 +374,8 @@ bad('start - a UDP port that is taken fails at once: exit 1, one clear line (or 
       assert.is(r.code, 1, r.stderr)
       assert.ok(Date.now() - t0 < 15_000, `took ${Date.now() - t0} ms`)
       assert.is(r.stderr,
-        `peerconnect start: the UDP address ${LOOPBACK}:${port} is in use by another program (EADDRINUSE). Is another node running? Stop it, or pass --port <port> (0 picks a free port)\n`)
+        `peerconnect start: the UDP address ${LOOPBACK}:${port} is in use by another program (EADDRINUSE). ` +
+          'Is another node running? Stop it, or pass --port <port> (0 picks a free port)\n')
       assert.is(r.stdout, '')
       const json = await runCli(['start', '--name', 'late', '--host', LOOPBACK, '--port', String(port), '--no-api', '--data-dir', dataDir(),
         '--json'], 20_000)

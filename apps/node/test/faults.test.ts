@@ -29,7 +29,10 @@ const T = 120_000
 const WORKER_ACTORS = ['routing', 'crawler', 'liveness', 'lists', 'gossip', 'ui-bridge'] as const
 /** How soon a crashed actor runs again: the supervisor's first restart delay is 100 ms, then a new thread loads its module. */
 const RESTART_BOUND = 1_000
-/** The same on a loaded machine (what the test asserts; the times are printed): the ui-bridge loads its HTTP server and took 17 s at a load average of 34. */
+/**
+ * The same on a loaded machine (what the test asserts; the times are printed): the ui-bridge loads its HTTP server and
+ * took 17 s at a load average of 34.
+ */
 const RESTART_BOUND_LOADED = 45_000
 /** Per actor, a request type it consumes and answers at once, to arm a throw in its handler. */
 const HANDLER_PROBES: Readonly<Record<string, string>> = {
@@ -149,8 +152,8 @@ for (const kind of ['uncaught', 'exit'] as const) {
         await assertSurvived(actor, before)
         if (actor === 'ui-bridge') {
           // Running again means subscribed; its server listens a moment later, on the port it had (its snapshot).
-          const [info] = await node().ask({ type: 'ui.info' } as Message, 10_000)
-          assert.is((info as Message & { url?: string } | undefined)?.url, node().api, 'the API came back on its address')
+          const [info] = await node().ask({ type: 'ui.info' }, 10_000)
+          assert.is((info as { url?: string } | undefined)?.url, node().api, 'the API came back on its address')
         }
         const status = await apiStatus()
         assert.is(status.actors.find(a => a.name === actor)?.restarts, old.restarts + 1, '/api/status counts the restart')
@@ -208,13 +211,13 @@ async function assertSurvived (actor: string, before: Before): Promise<void> {
 }
 
 async function contacts (): Promise<Contact[]> {
-  const [r] = await node().ask({ type: 'routing.contacts' } as Message, 10_000)
+  const [r] = await node().ask({ type: 'routing.contacts' }, 10_000)
   if (!isRoutingContactsReply(r)) throw new Error(`routing.contacts gave ${r?.type}`)
   return r.contacts
 }
 
 async function listsStats (): Promise<ListsStatsReply> {
-  const [r] = await node().ask({ type: 'lists.stats' } as Message, 10_000)
+  const [r] = await node().ask({ type: 'lists.stats' }, 10_000)
   if (!isListsStatsReply(r)) throw new Error(`lists.stats gave ${r?.type}`)
   return r
 }
@@ -247,5 +250,5 @@ function heldIn (snapshot: unknown): number {
 /** A well-formed request of `type` (the handler is armed to throw: its content is never read). */
 function probeMessage (type: string): Message {
   if (type === 'liveness.check') return { type, id: randomId(), host: LOOPBACK, port: 9 } as Message
-  return { type } as Message
+  return { type }
 }

@@ -51,7 +51,8 @@ gp('get_peers - bittorrent-dht nodes bootstrap through our nodes only; their tab
 }))
 
 gp(
-  'get_peers - an announce by one bittorrent-dht node is stored by our nodes closest to the info-hash, and the other one\'s lookup finds it from our nodes',
+  'get_peers - an announce by one bittorrent-dht node is stored by our nodes closest to the info-hash, and the other one\'s lookup ' +
+    'finds it from our nodes',
   withTimeout(T, async () => {
     const infoHash = idFrom(random)
     await announce(net.a!, infoHash, 40001)
@@ -82,7 +83,8 @@ gp('get_peers - after the announces and lookups, both still hold our nodes', wit
 }))
 
 gp(
-  'get_peers - on the wire: 40 peers announced from 10 IPs (4 each, the per-IP bound), a plain get_peers reply carries as many as fit in 3x its query, newest first',
+  'get_peers - on the wire: 40 peers announced from 10 IPs (4 each, the per-IP bound), a plain get_peers reply carries as many as ' +
+    'fit in 3x its query, newest first',
   withTimeout(T, async () => {
     const us = ours()[3]!
     const infoHash = idFrom(random)

@@ -159,9 +159,8 @@ mixed('mixed swarm - lookups from both sides find the true closest; theirs find 
         const got = res.closest.slice(0, K).map(c => idToHex(c.id))
         if (got.join() !== truth.map(idToHex).join()) {
           misses.push(
-            `round ${round}: ${got.filter(h => !truth.map(idToHex).includes(h)).length} of 8 wrong (kinds of the truth: ${
-              truth.map(id => kindOf.get(idToHex(id))).join(' ')
-            })`
+            `round ${round}: ${got.filter(h => !truth.map(idToHex).includes(h)).length} of 8 wrong (kinds of the truth: ` +
+              `${truth.map(id => kindOf.get(idToHex(id))).join(' ')})`
           )
         }
       })
@@ -206,7 +205,7 @@ mixed('mixed swarm - at the end our find_node answers name bittorrent-dht contac
     const asker = m.ours[(m.ours.indexOf(node) + 1) % N]!
     const target = bt[Math.floor(random() * bt.length)]!
     const res = await query(asker, node.udp, 'find_node', { target: target.id })
-    const nodes = decodeNodes(res.r.nodes as Uint8Array) ?? []
+    const nodes = decodeNodes(res.r.nodes) ?? []
     if (nodes.some(n => idToHex(n.id) === idToHex(target.id))) ourAnswersNamingTheirs++
     assert.ok(nodes.some(n => theirHexes.has(idToHex(n.id))), `${node.name}'s find_node answer names bittorrent-dht nodes`)
   }
@@ -218,7 +217,7 @@ mixed('mixed swarm - at the end our find_node answers name bittorrent-dht contac
     const target = ours[Math.floor(random() * ours.length)]!
     const asker = m.theirs[(m.theirs.indexOf(node) + 1) % N]!
     const r = await dhtQuery(asker, node.address, 'find_node', { target: Buffer.from(target.id) })
-    const nodes = decodeNodes(r.nodes as Uint8Array) ?? []
+    const nodes = decodeNodes(r.nodes) ?? []
     if (nodes.some(n => idToHex(n.id) === idToHex(target.id))) theirAnswersNamingOurs++
   }
   assert.is(theirAnswersNamingOurs, N, 'each bittorrent-dht answer for one of our ids names our node')

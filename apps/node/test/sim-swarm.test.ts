@@ -90,7 +90,8 @@ async function runIn (seed: number): Promise<Run> {
 
 const test = suite('sim swarm - virtual time')
 
-test(`sim swarm - two runs of ${NODES} nodes for ${MINUTES} simulated minutes, same seed: the same datagrams; another seed: others`, async () => {
+test(`sim swarm - two runs of ${NODES} nodes for ${MINUTES} simulated minutes, same seed: the same datagrams; another seed: ` +
+  'others', async () => {
   // Each run is a fresh process on the compiled code (dist/, built by `pnpm build`): run from
   // sources through tsx, two runs in one process were seen to part by a millisecond (not yet
   // explained; compiled code, in one process or two, does not).

@@ -24,7 +24,7 @@ import * as assert from 'uvu/assert'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import { generateIdentity, isGossipStatsReply, isListsStatsReply } from '@peerconnect/protocol'
-import type { GossipPublish, GossipStatsReply, ListsStatsReply, Message, SearchQuery } from '@peerconnect/protocol'
+import type { GossipPublish, GossipStatsReply, ListsStatsReply, SearchQuery } from '@peerconnect/protocol'
 import { createComputePool, silentLogger } from '@peerconnect/runtime'
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { createNode, createSwarm } from '../src/index.js'
@@ -43,7 +43,10 @@ const SAMPLE_EVERY = Math.min(30_000, DURATION / 4)
 const CHURN_EVERY = 10_000
 const CHURN = 2
 const LOAD_EVERY = 1_000
-/** The defaults these bounds follow (gossip SEEN_TTL, lists' record ttl: 3 announce intervals of 10 s, ui-bridge MAX_NAMES, transport RTT_MAX_CONTACTS / RATE_LIMIT_MAX_SOURCES). */
+/**
+ * The defaults these bounds follow (gossip SEEN_TTL, lists' record ttl: 3 announce intervals of 10 s, ui-bridge
+ * MAX_NAMES, transport RTT_MAX_CONTACTS / RATE_LIMIT_MAX_SOURCES).
+ */
 const SEEN_TTL = 60_000
 const RECORD_TTL = 30_000
 const MAX_NAMES = 10_000
@@ -126,9 +129,8 @@ soak('soak - sizes stay within their bounds while nodes come and go', withTimeou
       const s = await sample()
       ctx.samples.push(s)
       process.stdout.write(
-        `soak ${Math.round((s.at - end + DURATION) / 1000)}s ${
-          JSON.stringify({ ...s, at: undefined, heap: `${Math.round(s.heap / 2 ** 20)} MB` })
-        }\n`
+        `soak ${Math.round((s.at - end + DURATION) / 1000)}s ` +
+          `${JSON.stringify({ ...s, at: undefined, heap: `${Math.round(s.heap / 2 ** 20)} MB` })}\n`
       )
       check(s)
     }
@@ -275,7 +277,7 @@ async function gossipStats (n: PeerNode): Promise<GossipStatsReply> {
 }
 
 async function listsStats (n: PeerNode): Promise<ListsStatsReply> {
-  const r = await n.request({ type: 'lists.stats' } as Message, { timeout: 20_000 })
+  const r = await n.request({ type: 'lists.stats' }, { timeout: 20_000 })
   if (!isListsStatsReply(r)) throw new Error(`lists.stats gave ${r.type}`)
   return r
 }

@@ -22,6 +22,9 @@ export interface CrawlerInit {
   readonly bootstrapRetries?: number
   /** Lookups at once during a bootstrap's bucket refresh. Default REFRESH_CONCURRENCY (2). */
   readonly refreshConcurrency?: number
-  /** A lookup ranks and returns at most `bucket` (2) nodes of one IPv4 /24 (IPv6 /64); `mode` 'default' exempts loopback and private ranges, 'strict' does not, 'off' has no limit. The routing table's `ipLimits`. */
+  /**
+   * A lookup ranks and returns at most `bucket` (2) nodes of one IPv4 /24 (IPv6 /64); `mode` 'default' exempts loopback
+   * and private ranges, 'strict' does not, 'off' has no limit. The routing table's `ipLimits`.
+   */
   readonly ipLimits?: { readonly mode?: IpLimitsMode, readonly bucket?: number, readonly table?: number }
 }

@@ -36,7 +36,10 @@ export interface LookupOptions {
   readonly subnets?: { readonly perSubnet: number, readonly mode: IpLimitsMode }
 }
 
-/** What a reply brought: the replying node's real id, the nodes it returned, wire bytes, its RTT if measured elsewhere, and what it speaks (Contact.pc) if known. */
+/**
+ * What a reply brought: the replying node's real id, the nodes it returned, wire bytes, its RTT if measured elsewhere,
+ * and what it speaks (Contact.pc) if known.
+ */
 export interface LookupReply {
   readonly id: NodeId
   readonly pc?: boolean

@@ -2,7 +2,7 @@ import { compareDistance, idToHex, idsEqual, SUBNET_BUCKET_LIMIT, subnetOf } fro
 import type { Contact, NodeId } from '@peerconnect/protocol'
 import { ALPHA, K, KEEP, MAX_CANDIDATES } from './constants.js'
 import { createLookupTimers } from './lookup-timers.js'
-import type { Lookup, LookupOptions, LookupReply } from './lookup-types.js'
+import type { Lookup, LookupOptions } from './lookup-types.js'
 
 export type { Lookup, LookupOptions, LookupReply, LookupStats } from './lookup-types.js'
 

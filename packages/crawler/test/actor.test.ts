@@ -183,7 +183,7 @@ lookup('crawler.lookup - a malformed request gets ERR_BAD_REQUEST', withTimeout(
   try {
     for (const msg of [{ type: 'crawler.lookup', target: new Uint8Array(3) }, { type: 'crawler.find' }, { type: 'crawler.bootstrap',
       seeds: [{ host: 'x' }] }]) {
-      const res = await c.request(msg as Message)
+      const res = await c.request(msg)
       assert.is(res.type, 'error')
       assert.is((res as Message & { error: { code: string } }).error.code, 'ERR_BAD_REQUEST')
     }

@@ -124,7 +124,7 @@ wide('wide - k 20 (in the request or in init) sends n 20 with the pad', withTime
       const ask = init.k === undefined
         ? { type: 'crawler.lookup', target: net.randomId(), k: 20 }
         : { type: 'crawler.lookup', target: net.randomId() }
-      assert.ok(isCrawlerResult(await c.request(ask as Message)))
+      assert.ok(isCrawlerResult(await c.request(ask)))
       const sent = findNodeArgsSent(c.deps)
       assert.ok(sent.length >= 20)
       for (const a of sent) {

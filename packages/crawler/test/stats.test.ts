@@ -66,9 +66,9 @@ function statsAfterLookups (timeout: number) {
   const { deps, out } = runScript(net, origin, [
     ...targets.map((target, i) => ({ at: i * 10_000, msg: { type: 'crawler.lookup', target } as Message })),
     { at: 30_000, msg: { type: 'crawler.find', id: net.nodes[150]!.id } as Message },
-    { at: 60_000, msg: { type: 'crawler.stats' } as Message }
+    { at: 60_000, msg: { type: 'crawler.stats' } }
   ], { timeout })
-  const results = out.filter(isCrawlerResult) as CrawlerResult[]
+  const results: CrawlerResult[] = out.filter(isCrawlerResult)
   assert.is(results.length, 4)
   const stats = out.find(isCrawlerStatsReply) as CrawlerStatsReply
   assert.ok(stats !== undefined)
@@ -103,11 +103,11 @@ actor('crawler.stats - zero before any lookup; a bootstrap\'s lookups count too'
   origin.table.length = 0
   const seeds = [1, 2].map(i => ({ host: net.nodes[i]!.host, port: net.nodes[i]!.port }))
   const { out } = runScript(net, origin, [
-    { at: 0, msg: { type: 'crawler.stats' } as Message },
+    { at: 0, msg: { type: 'crawler.stats' } },
     { at: 1, msg: { type: 'crawler.bootstrap', seeds } as Message },
-    { at: 60_000, msg: { type: 'crawler.stats' } as Message }
+    { at: 60_000, msg: { type: 'crawler.stats' } }
   ])
-  const [before, after] = out.filter(isCrawlerStatsReply) as CrawlerStatsReply[]
+  const [before, after] = out.filter(isCrawlerStatsReply)
   assert.equal([before!.lookups, before!.queries, before!.meanQueries], [0, 0, 0])
   assert.ok(after!.lookups >= 2, `own id and at least one refresh: ${after!.lookups}`)
   assert.ok(after!.queries > after!.lookups)

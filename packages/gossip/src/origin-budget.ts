@@ -1,6 +1,7 @@
 /**
  * How many hits this node sends to one origin: at most `max` per origin IP (host, whatever the
- * port; for IPv6 its /64, which one machine may rotate through) per `window` ms, for at most `size` IPs at once (the oldest forgotten first). A forged
+ * port; for IPv6 its /64, which one machine may rotate through) per `window` ms, for at most `size` IPs at once (the oldest forgotten
+ * first). A forged
  * search rumor that names a victim's address, sent again and again under new ids, gets at most
  * `max` check queries from this node per window — and never a record (search.ts). Pure.
  */

@@ -44,7 +44,7 @@ export const MAX_WIRE_HOPS = 255
 /** The bencodable `m` dict of a rumor. */
 export function encodeRumor (r: Rumor): BDict {
   const base: BDict = { i: r.id, k: utf8(r.kind), h: r.hops }
-  if (r.kind === 'hit') return { ...base, s: r.search, r: { ...r.record } as unknown as BDict }
+  if (r.kind === 'hit') return { ...base, s: r.search, r: { ...r.record } }
   if (r.kind === 'check') return { ...base, s: r.search }
   const spread: BDict = { ...base, o: r.origin, d: r.depth, p: r.path }
   if (r.kind === 'search') return { ...spread, q: utf8(r.query), a: r.address, s: r.search }

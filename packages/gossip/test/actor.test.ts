@@ -138,7 +138,7 @@ publish('actor - bad notes are refused with ERR_BAD_NOTE, bad requests with ERR_
     [{ topic: 'ok', data: 'text' }, 'ERR_BAD_REQUEST'],
     [{ data: new Uint8Array(1) }, 'ERR_BAD_REQUEST']
   ]
-  cases.forEach(([body], i) => actor.send({ type: 'gossip.publish', cid: 100 + i, ...body } as Message))
+  cases.forEach(([body], i) => actor.send({ type: 'gossip.publish', cid: 100 + i, ...body }))
   await tick()
   cases.forEach(([, code], i) => {
     const r = actor.out.find(m => m.re === 100 + i) as Any
@@ -181,10 +181,10 @@ inbound('actor - a new note is acknowledged, published as gossip.note, and forwa
   const delivered = byType(actor.out, 'gossip.note')
   assert.is(delivered.length, 1)
   assert.ok(isGossipNote(delivered[0]))
-  assert.is(delivered[0]!.topic, 'chat')
-  assert.equal(delivered[0]!.data, enc('hello'))
-  assert.ok(idsEqual(delivered[0]!.from, origin))
-  assert.is(delivered[0]!.hops, 2)
+  assert.is(delivered[0].topic, 'chat')
+  assert.equal(delivered[0].data, enc('hello'))
+  assert.ok(idsEqual(delivered[0].from, origin))
+  assert.is(delivered[0].hops, 2)
   assert.is((delivered[0] as Any).re, undefined, 'published, not a reply')
   assert.is(fake.sent.length, 3)
   for (const q of fake.sent) {

@@ -63,7 +63,7 @@ bound('marble - hits stream as they arrive and the search ends at 3 s by default
   ts.run(({ cold, expectObservable }) => {
     const sent: Rumor[] = []
     const deps = syncDeps(ts, sent)
-    const in$ = cold<Message>('a 99ms b', { a: { type: 'gossip.search', cid: 7, q: 'ada' } as Message, b: { type: 'x' } as Message }).pipe(
+    const in$ = cold<Message>('a 99ms b', { a: { type: 'gossip.search', cid: 7, q: 'ada' } as Message, b: { type: 'x' } }).pipe(
       map(m => m.type === 'x' ? hitMessage(sent, 21) : m)
     )
     expectObservable(searchReplies(gossipActor({ id: SELF })(in$, deps), 7)).toBe('100ms h 2899ms (d|)', { h: 'h', d: 'd1' })
@@ -96,8 +96,8 @@ bound('marble - a hit after the bound is not streamed', () => {
   ts.run(({ cold, expectObservable }) => {
     const sent: Rumor[] = []
     const deps = syncDeps(ts, sent)
-    const in$ = cold<Message>('a 600ms b', { a: { type: 'gossip.search', cid: 9, q: 'ada', timeout: 500 } as Message,
-      b: { type: 'x' } as Message }).pipe(
+    const in$ = cold<Message>('a 600ms b', { a: { type: 'gossip.search', cid: 9, q: 'ada', timeout: 500 } as Message, b: { type: 'x' } })
+      .pipe(
         map(m => m.type === 'x' ? hitMessage(sent, 22) : m)
       )
     const out$ = gossipActor({ id: SELF })(in$, deps)
@@ -114,7 +114,7 @@ bound('marble - cancelled before its bound: the hits so far, then nothing — no
     const deps = syncDeps(ts, sent)
     const in$ = cold<Message>('a 99ms b 899ms c 99ms b', {
       a: { type: 'gossip.search', cid: 5, q: 'ada' } as Message,
-      b: { type: 'x' } as Message,
+      b: { type: 'x' },
       c: { type: 'actor.cancel', ask: 5 } as Message
     }).pipe(map((m, i) => m.type === 'x' ? hitMessage(sent, 30 + i) : m))
     const out$ = gossipActor({ id: SELF })(in$, deps)

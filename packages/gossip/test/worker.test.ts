@@ -109,7 +109,7 @@ worker.run()
 
 async function waitForSearch (): Promise<SearchRumor> {
   for (let i = 0; i < 200; i++) {
-    const found = sent.find(r => r.kind === 'search') as SearchRumor | undefined
+    const found = sent.find((r): r is SearchRumor => r.kind === 'search')
     if (found !== undefined) return found
     await new Promise(resolve => setTimeout(resolve, 10))
   }

@@ -95,7 +95,10 @@ export class NotClosestError extends Error {
   }
 }
 
-/** Work refused to keep the node responsive: the sender's verification budget is spent, or the verify queue or the compute pool is full (KRPC 202). */
+/**
+ * Work refused to keep the node responsive: the sender's verification budget is spent, or the verify queue or the
+ * compute pool is full (KRPC 202).
+ */
 export class BusyError extends Error {
   override readonly name = 'BusyError'
   readonly code = 'ERR_BUSY'

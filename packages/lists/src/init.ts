@@ -22,7 +22,10 @@ export interface ListsInit {
   readonly maxPerList?: number
   /** Most records held per list announced from one network, a /24 or /64 (loopback exempt). Default MAX_PER_IP (16). */
   readonly maxPerIp?: number
-  /** Most records held per list that came by handoff from one network of senders (/24, /64; loopback exempt). Default MAX_PER_HANDOFF (128). */
+  /**
+   * Most records held per list that came by handoff from one network of senders (/24, /64; loopback exempt). Default
+   * MAX_PER_HANDOFF (128).
+   */
   readonly maxPerHandoff?: number
   /** Handed-over records one sender network may have verified per second (burst: one full list). Default 64. */
   readonly handoffVerifyRate?: number
@@ -44,7 +47,10 @@ export interface ListsInit {
   readonly poolThreshold?: number
   /** Keyword search (search.query, pc_search): time bound, caches, holders asked… (see search/init.ts). */
   readonly search?: SearchInit
-  /** Holders announced to and read from: at most `bucket` (2) per IPv4 /24 (IPv6 /64); `mode` 'default' exempts loopback and private ranges, 'strict' does not. The routing table's `ipLimits`. */
+  /**
+   * Holders announced to and read from: at most `bucket` (2) per IPv4 /24 (IPv6 /64); `mode` 'default' exempts loopback
+   * and private ranges, 'strict' does not. The routing table's `ipLimits`.
+   */
   readonly ipLimits?: { readonly mode?: IpLimitsMode, readonly bucket?: number, readonly table?: number }
 }
 

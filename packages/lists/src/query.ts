@@ -26,7 +26,7 @@ export function query<M extends KrpcMethod> (ctx: Context, to: Address, q: M, a:
       if (!isTransportResponse(m)) throw new BadReplyError(`expected transport.response, got ${m.type}`)
       const parsed = parseReply(q, m.r)
       if (!parsed.ok) throw new BadReplyError(`bad ${q} reply: ${parsed.reason}`)
-      return { reply: parsed.reply as ReplyByMethod[M], id: m.id, from: m.from }
+      return { reply: parsed.reply, id: m.id, from: m.from }
     })
   )
 }

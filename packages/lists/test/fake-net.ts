@@ -237,7 +237,7 @@ export function createFakeNet (): FakeNet {
             })
           })
           result.catch(() => {}) // handled by the caller; not an unhandled rejection meanwhile
-          in$.next({ ...msg, cid } as Message)
+          in$.next({ ...msg, cid })
           for (let waited = 0; !settled && waited <= REQUEST_LIMIT; waited += REQUEST_STEP) {
             await net.advance(waited === 0 ? 0 : REQUEST_STEP)
           }

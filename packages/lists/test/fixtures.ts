@@ -30,7 +30,10 @@ export function codeOf (x: unknown): unknown {
   return typeof x === 'object' && x !== null ? (x as { code?: unknown }).code : undefined
 }
 
-/** A lists snapshot state holding `records` in `list`, each last announced at `seenAt`: fills a holder as if it had held them before a restart. */
+/**
+ * A lists snapshot state holding `records` in `list`, each last announced at `seenAt`: fills a holder as if it had held
+ * them before a restart.
+ */
 export function heldState (list: number, records: readonly PeerRecord[], seenAt: number,
   self: { seq?: number, name?: string } = {}): Record<string, unknown> {
   const state: Record<string, unknown> = { held: [{ list, records: records.map(recordToWire), seen: records.map(() => seenAt) }] }

@@ -2,7 +2,6 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { firstValueFrom, from, lastValueFrom, mergeMap, of, delay, toArray, Subject } from 'rxjs'
 import { generateIdentity, recordToWire } from '@peerconnect/protocol'
-import type { Message } from '@peerconnect/protocol'
 import { createComputePool } from '@peerconnect/runtime'
 import { withTimeout } from '@peerconnect/test-helpers'
 import { inOrder } from '../src/directory/in-order.js'
@@ -170,10 +169,10 @@ settings('parts - every type it consumes has a handler: an ask of each (bad or n
   const node = net.add()
   try {
     for (const type of LISTS_CONSUMES.filter(t => t !== 'actor.cancel' && t !== 'routing.peer.added')) {
-      const answer = await node.request({ type } as Message).then(m => m.type, (err: unknown) => `error ${String(codeOf(err))}`)
+      const answer = await node.request({ type }).then(m => m.type, (err: unknown) => `error ${String(codeOf(err))}`)
       assert.not.match(answer, /^error undefined/, `${type} is answered, not left to time out: ${answer}`)
     }
-    const unknown = await node.request({ type: 'lists.nothing' } as Message).then(m => m.type, (err: unknown) => codeOf(err))
+    const unknown = await node.request({ type: 'lists.nothing' }).then(m => m.type, (err: unknown) => codeOf(err))
     assert.is(unknown, 'ERR_UNKNOWN_TYPE', 'a type it has no handler for is refused')
   } finally {
     net.stopAll()

@@ -129,7 +129,7 @@ answers('answers - other message types (actor.configure) are ignored', () => {
   const { ask, asked } = recordingAsk(() => of(pong(randomId())))
   const h = harness(livenessActor(), testDeps({ ask }))
   h.in$.next({ type: 'actor.configure', patch: {} } as Message)
-  h.in$.next({ type: 'constructor' } as Message)
+  h.in$.next({ type: 'constructor' })
   assert.equal(h.out, [])
   assert.is(asked.length, 0)
   h.stop()

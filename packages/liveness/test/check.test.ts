@@ -241,7 +241,7 @@ probe('tcpProbe - a fake socket that connects completes the probe and is destroy
 probe.run()
 
 function fakeSocket (): EventEmitter & { destroyed: number, to?: unknown, destroy(): void } {
-  const socket = Object.assign(new EventEmitter(), { destroyed: 0, to: undefined as unknown, destroy () {
+  const socket = Object.assign(new EventEmitter(), { destroyed: 0, to: undefined, destroy () {
     socket.destroyed++
   } })
   return socket

@@ -2,7 +2,7 @@
 import { Subject, throwError } from 'rxjs'
 import type { Observable } from 'rxjs'
 import type { Message, NodeId, TransportResponse } from '@peerconnect/protocol'
-import type { ActorDeps, Logger } from '@peerconnect/runtime'
+import type { ActorDeps } from '@peerconnect/runtime'
 
 export function pong (id: NodeId, rtt = 7): TransportResponse {
   return { type: 'transport.response', re: 1, end: true, from: { host: '127.0.0.1', port: 1 }, id, r: {}, rtt, bytes: 80 }

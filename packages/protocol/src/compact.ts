@@ -66,7 +66,7 @@ export function compactAddress (host: string, port: number): Uint8Array | undefi
     ports = undefined
   }
   const addr = encodeAddress(host, port) ?? null
-  if (ports === undefined) addresses.set(host, ports = new Map())
+  if (ports === undefined) addresses.set(host, ports = new Map<number, Uint8Array | null>())
   ports.set(port, addr)
   addressCount++
   return addr ?? undefined

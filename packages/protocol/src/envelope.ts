@@ -13,7 +13,10 @@ import { isMessage } from './message.js'
 import type { Message } from './message.js'
 
 export interface EnvelopeCodec {
-  /** One batch as msgpack bytes whose buffer is exactly its own (transferable). Throws on values msgpack cannot encode (bigint, functions). */
+  /**
+   * One batch as msgpack bytes whose buffer is exactly its own (transferable). Throws on values msgpack cannot encode
+   * (bigint, functions).
+   */
   encode(msgs: readonly Message[]): Uint8Array<ArrayBuffer>
   /** The batch in `buf`, or undefined when it is not an array of messages. Never throws. */
   decode(buf: Uint8Array | ArrayBuffer): Message[] | undefined

@@ -60,13 +60,13 @@ export function isNullable<T> (guard: (x: unknown) => x is T): (x: unknown) => x
 
 /** A guard for an object whose listed fields pass their guards (other fields are allowed). */
 export function hasShape<T> (shape: { [K in keyof T]-?: (x: unknown) => boolean }): (x: unknown) => x is T {
-  const entries = Object.entries(shape) as Array<[string, (x: unknown) => boolean]>
+  const entries = Object.entries<(x: unknown) => boolean>(shape)
   return (x: unknown): x is T => isObj(x) && entries.every(([k, guard]) => guard(x[k]))
 }
 
 /** A guard for a message of one `type` whose fields pass their guards. */
 export function isMessageOf<T extends { type: string }> (type: T['type'],
   shape: { [K in Exclude<keyof T, 'type' | 'cid' | 're' | 'end'>]-?: (x: unknown) => boolean }): (x: unknown) => x is T {
-  const fields = hasShape<Obj>(shape as { [k: string]: (x: unknown) => boolean })
+  const fields = hasShape<Obj>(shape)
   return (x: unknown): x is T => isObj(x) && x.type === type && fields(x)
 }

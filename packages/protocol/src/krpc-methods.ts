@@ -2,7 +2,8 @@
  * Guards for the arguments and replies of every KRPC method (docs/PROTOCOL.md), one table entry per
  * method. The actor answering a query runs `parseQueryArgs` on the decoded `a` dict; the asker
  * runs `parseReply` on the `r` dict. Both copy only the fields they know, turn `pc_search`'s `q`
- * into a string (a string is kept, so args that passed once pass again unchanged), and never throw: a bad argument is a 203, an unknown method a 204.
+ * into a string (a string is kept, so args that passed once pass again unchanged), and never throw: a bad argument is a 203, an unknown
+ * method a 204.
  */
 import type { BDict } from './bdecode.js'
 import { decodeAddress, decodeNodes, decodeNodes6 } from './compact.js'
@@ -70,7 +71,10 @@ export interface ReplyByMethod {
   /** `a`: the querier's address as this node saw it (compact) — where the probe goes. */
   pc_reach: { id: NodeId, a: Address }
   pc_probe: { id: NodeId }
-  /** `values`: compact peers (6 bytes IPv4, 18 IPv6, BEP 32), decoded; `token` for announce_peer (BEP 5 requires it; some nodes leave it out). */
+  /**
+   * `values`: compact peers (6 bytes IPv4, 18 IPv6, BEP 32), decoded; `token` for announce_peer (BEP 5 requires it;
+   * some nodes leave it out).
+   */
   get_peers: { id: NodeId, token?: Uint8Array, values?: Address[], nodes: NodeInfo[], nodes6: NodeInfo[] }
   announce_peer: { id: NodeId }
 }

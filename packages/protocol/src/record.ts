@@ -183,7 +183,10 @@ function signedBytes (nameBytes: Uint8Array, rec: Pick<PeerRecord, 'a' | 'a2' | 
   return bencode({ a: rec.a, a2: rec.a2, k: rec.k, n: nameBytes, ro: rec.ro, s: rec.s })
 }
 
-/** `base` with the optional fields `a2` and `ro` of `from` added when they are present (only then: a record without them is byte-identical to an old one). */
+/**
+ * `base` with the optional fields `a2` and `ro` of `from` added when they are present (only then: a record without them
+ * is byte-identical to an old one).
+ */
 function withOptional<T extends object> (base: T, from: { a2?: unknown, ro?: unknown }): T {
   const out: Record<string, unknown> = { ...(base as Record<string, unknown>) }
   if (from.a2 !== undefined) out.a2 = from.a2

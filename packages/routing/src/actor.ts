@@ -1,6 +1,7 @@
 /**
  * The routing actor: the table, fed by transport.seen; answers ping, find_node, and BEP 5's
- * get_peers / announce_peer (with a small peer store, get-peers.ts) for the transport and routing.closest / routing.get / routing.contacts for the other actors; publishes
+ * get_peers / announce_peer (with a small peer store, get-peers.ts) for the transport and routing.closest / routing.get / routing.contacts
+ * for the other actors; publishes
  * routing.peer.added / routing.peer.removed and the table's view (routing.view, from which the
  * transport answers find_node); refreshes stale buckets; snapshots and saves itself.
  *

@@ -87,7 +87,8 @@ export function onStatus (msg: Message, ctx: RoutingContext): Observable<Message
 
 /**
  * A query the contact is known to answer timed out (the transport reports no other: see its
- * speaks.ts): after `failAfterTimeouts` of them in a row (no sighting in between) it is bad, i.e. stops being good — left out of find_node and routing.closest answers, and offered
+ * speaks.ts): after `failAfterTimeouts` of them in a row (no sighting in between) it is bad, i.e. stops being good — left out of find_node
+ * and routing.closest answers, and offered
  * first when its bucket is full. It is not evicted: only a failed liveness check evicts.
  */
 export function onFailed (msg: Message, ctx: RoutingContext): Observable<Message> {

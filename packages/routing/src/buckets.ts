@@ -83,7 +83,10 @@ export class Buckets<E extends BucketEntry> {
     return Math.min(commonPrefixLength(id, this.self), this.ownDepth)
   }
 
-  /** k-bucket's rule: adding a new contact to our own bucket while it holds k splits it (again and again while the half that keeps our id is still full). */
+  /**
+   * k-bucket's rule: adding a new contact to our own bucket while it holds k splits it (again and again while the half
+   * that keeps our id is still full).
+   */
   private split (id: NodeId): void {
     const prefix = commonPrefixLength(id, this.self)
     while (prefix >= this.ownDepth && this.countFrom(this.ownDepth) >= this.k) this.ownDepth++

@@ -39,7 +39,10 @@ export interface RoutingInit {
   readonly checkTimeout?: number
   /** Timeouts in a row (transport.failed) after which a contact is bad, i.e. stops being good (default FAIL_AFTER_TIMEOUTS, 2). */
   readonly failAfterTimeouts?: number
-  /** ms between views (routing.view) while contacts keep being added, removed or failed (default 20 ms; the first change after a quiet spell goes out at once). */
+  /**
+   * ms between views (routing.view) while contacts keep being added, removed or failed (default 20 ms; the first change
+   * after a quiet spell goes out at once).
+   */
   readonly viewInterval?: number
   /** ms between views when nothing changes (default 5 s); 0 publishes no view (the transport then asks routing for every find_node). */
   readonly viewHeartbeat?: number
@@ -71,7 +74,10 @@ export interface RoutingContext {
   readonly opts: RoutingOptions
   /** Buckets whose oldest contact is being checked (at most one check per bucket). */
   readonly checking: Set<number>
-  /** Addresses (`host:port`) we pinged because they queried us, and when: an answer within PING_BACK_WINDOW admits them as inbound; no second ping before then. */
+  /**
+   * Addresses (`host:port`) we pinged because they queried us, and when: an answer within PING_BACK_WINDOW admits them
+   * as inbound; no second ping before then.
+   */
   readonly pingedBack: Map<string, number>
   /** Pings back in flight. */
   pingsBack: number

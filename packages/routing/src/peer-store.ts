@@ -70,7 +70,10 @@ export class PeerStore {
     this.opts = { ...PEER_STORE_DEFAULTS, ...given }
   }
 
-  /** Records that `host:port` has `infoHash` at `now`. A host that is not an IP literal, or a bad port, is not stored ('full'); never throws. */
+  /**
+   * Records that `host:port` has `infoHash` at `now`. A host that is not an IP literal, or a bad port, is not stored
+   * ('full'); never throws.
+   */
   add (infoHash: NodeId, host: string, port: number, now: number): AddOutcome {
     this.maybeSweep(now)
     const ip = normalizeHost(host)

@@ -23,10 +23,16 @@ export type AddResult =
   | { kind: 'invalid', reason: string }
   /** Refused to keep the table diverse: too many of its subnet in the bucket or the table. */
   | { kind: 'limited', reason: string }
-  /** A contact we found took the place of `removed`, one that only queried us, in a full bucket holding fewer than k/2 contacts we found. */
+  /**
+   * A contact we found took the place of `removed`, one that only queried us, in a full bucket holding fewer than k/2
+   * contacts we found.
+   */
   | { kind: 'replaced', contact: Contact, removed: Contact }
 
-/** How a contact came to us: `found` answered a query we sent on our own (a lookup, a bootstrap); `inbound` answered the ping we sent because it queried us. */
+/**
+ * How a contact came to us: `found` answered a query we sent on our own (a lookup, a bootstrap); `inbound` answered the
+ * ping we sent because it queried us.
+ */
 export interface AddOptions {
   readonly inbound?: boolean
 }
@@ -134,7 +140,10 @@ export class RoutingTable {
     return { kind: event.kind, contact: copy(entry.contact) }
   }
 
-  /** Why `add` would refuse this contact on the subnet limits (undefined: it would not), or 'full' when it is inbound and its bucket is full. */
+  /**
+   * Why `add` would refuse this contact on the subnet limits (undefined: it would not), or 'full' when it is inbound
+   * and its bucket is full.
+   */
   refusal (contact: Contact, opts: AddOptions = {}): string | undefined {
     if (invalidReason(contact) !== undefined || idsEqual(contact.id, this.self)) return 'invalid'
     const known = this.buckets.get(contact.id)

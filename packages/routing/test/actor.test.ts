@@ -78,8 +78,8 @@ krpc('krpc - find_node answers the 8 closest contacts as compact nodes, nearest 
   const nodes = decodeNodes(r.r.nodes)
   assert.ok(nodes)
   const want = [...contacts].sort((a, b) => compareDistance(a.id, b.id, target)).slice(0, 8)
-  assert.equal(nodes!.map(n => n.id), want.map(c => c.id))
-  assert.equal(nodes!.map(n => [n.host, n.port]), want.map(c => [c.host, c.port]))
+  assert.equal(nodes.map(n => n.id), want.map(c => c.id))
+  assert.equal(nodes.map(n => [n.host, n.port]), want.map(c => [c.host, c.port]))
   h.stop()
 })
 
@@ -213,7 +213,7 @@ seenSuite('seen - malformed sightings and our own id are ignored', () => {
 seenSuite('seen - other message types are ignored', () => {
   const h = start()
   h.in$.next({ type: 'actor.configure', patch: { k: 3 } } as Message)
-  h.in$.next({ type: 'toString' } as Message)
+  h.in$.next({ type: 'toString' })
   assert.equal(h.out, [])
   assert.equal(h.errors, [])
   h.stop()

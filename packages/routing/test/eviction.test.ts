@@ -127,7 +127,7 @@ checks('checks - a check that cannot run keeps the old contact and frees the buc
 checks('checks - a reply that is not a liveness.result counts as unknown: nothing is evicted', () => {
   const h = fullBucket()
   h.in$.next(seen(idIn(self, 0)))
-  h.answer(0, { type: 'something.else' } as Message)
+  h.answer(0, { type: 'something.else' })
   assert.is(ofType(h.out, 'routing.peer.removed').length, 0)
 })
 

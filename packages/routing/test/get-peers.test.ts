@@ -129,7 +129,7 @@ gp('announce_peer - bad arguments are a 203 (ERR_KRPC_PROTOCOL), never a throw',
     assert.is(res.type, 'error')
     assert.is(res.error.code, 'ERR_KRPC_PROTOCOL')
   }
-  const bad = n.announce(new Uint8Array(3) as NodeId, QUERIER, { port: 1, token }) as ErrorReply
+  const bad = n.announce(new Uint8Array(3), QUERIER, { port: 1, token }) as ErrorReply
   assert.is(bad.error.code, 'ERR_KRPC_PROTOCOL')
   n.stop()
 })

@@ -44,11 +44,11 @@ ro('a contact that goes read-only is removed (reason readonly) and leaves the fi
     h.clock.advance(1000)
     h.in$.next(seen(id, { host: '10.7.0.2', port: 7000, queried: true, ro: true }))
     assert.is(tableOf(h).length, 0)
-    const removed = ofType(h.out, 'routing.peer.removed') as RoutingPeerRemoved[]
+    const removed = ofType<RoutingPeerRemoved>(h.out, 'routing.peer.removed')
     assert.is(removed.length, 1)
     assert.is(removed[0]!.reason, 'readonly')
     await new Promise(resolve => setTimeout(resolve, 50))
-    const views = ofType(h.out, 'routing.view') as RoutingView[]
+    const views = ofType<RoutingView>(h.out, 'routing.view')
     assert.ok(views.length > 0)
     assert.is(views.at(-1)!.contacts.length, 0, 'the transport stops naming it')
     h.clock.advance(61_000)

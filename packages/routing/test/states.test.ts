@@ -93,7 +93,8 @@ const has = (cs: Contact[], id: NodeId): boolean => cs.some(c => idsEqual(c.id, 
 const actor = suite('contact states - the routing actor')
 
 actor(
-  `states - with the default threshold one lost reply keeps a contact in answers; ${FAIL_AFTER_TIMEOUTS} in a row take it out until it is seen`,
+  `states - with the default threshold one lost reply keeps a contact in answers; ${FAIL_AFTER_TIMEOUTS} in a row take it out until ` +
+    `it is seen`,
   () => {
     const h = start()
     const a = { id: randomId(), host: '10.2.0.1', port: 8001 }

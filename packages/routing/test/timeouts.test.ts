@@ -180,7 +180,7 @@ actor('failed - malformed reports are dropped without an error', () => {
     { type: 'transport.failed', host: a!.host, port: 0, reason: 'timeout' },
     { type: 'transport.failed', id: new Uint8Array(3), host: a!.host, port: a!.port, reason: 'timeout' },
     { type: 'transport.failed', host: a!.host, port: a!.port, reason: 'other' }
-  ]) h.in$.next(bad as Message)
+  ]) h.in$.next(bad)
   assert.ok(has(closestIds(h, a!.id), a!.id))
   assert.is(h.errors.length, 0)
 })

@@ -128,7 +128,7 @@ snapshots('snapshots - the state restores into a new run without announcing the 
   const snap = first.out.map(([, m]) => m).filter(m => m.type === SNAPSHOT_TYPE).pop() as unknown as { state: unknown }
   assert.ok(snap)
   const second = runVirtual({}, 1 * minute, (ts, in$) => {
-    ts.schedule(() => in$.next({ type: 'routing.contacts', cid: 1 } as Message), 10)
+    ts.schedule(() => in$.next({ type: 'routing.contacts', cid: 1 }), 10)
   }, { snapshot: snap.state })
   const reply = second.out.map(([, m]) => m).find(m => m.re === 1) as unknown as { contacts: Contact[] }
   assert.is(reply.contacts.length, 3)
@@ -139,7 +139,7 @@ snapshots('snapshots - the state restores into a new run without announcing the 
 snapshots('snapshots - a malformed snapshot is ignored', () => {
   for (const bad of [null, 42, 'x', { contacts: 'no' }, { contacts: [{ id: 'x' }, null, 3] }]) {
     const run = runVirtual({}, 1000, (ts, in$) => {
-      ts.schedule(() => in$.next({ type: 'routing.contacts', cid: 1 } as Message), 10)
+      ts.schedule(() => in$.next({ type: 'routing.contacts', cid: 1 }), 10)
     }, { snapshot: bad })
     const reply = run.out.map(([, m]) => m).find(m => m.re === 1) as unknown as { contacts: Contact[] }
     assert.is(reply.contacts.length, 0, JSON.stringify(bad))

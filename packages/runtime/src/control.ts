@@ -84,5 +84,5 @@ export function unwrap<T> (outcome: Outcome<T>): T {
 
 /** Node's MessagePort is an EventTarget with postMessage and start: all comlink needs. */
 export function asEndpoint (port: MessagePort): Endpoint {
-  return port as unknown as Endpoint
+  return port
 }

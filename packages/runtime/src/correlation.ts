@@ -63,7 +63,7 @@ export function createCorrelation<C> (): Correlation<C> {
   const register = (cid: number, asker: Asking, askerCid: number, consumer: C): void => {
     open.set(cid, { asker, askerCid, consumer })
     let mine = byAsker.get(asker)
-    if (mine === undefined) byAsker.set(asker, mine = new Map())
+    if (mine === undefined) byAsker.set(asker, mine = new Map<number, number>())
     mine.set(askerCid, cid)
   }
 

@@ -145,7 +145,7 @@ export function kitActor<Init, Ctx> (def: ActorDefinition<Init, Ctx>, init: Init
         if (armed.size > 0 && armed.delete(msg.type)) throw new FaultInjectedError(`fault injected in the ${msg.type} handler`)
         const result = handler(msg, ctx)
         if (result === undefined || result === null) return EMPTY
-        out$ = result as Observable<Message>
+        out$ = result
       } catch (err) {
         return failed(msg, err)
       }

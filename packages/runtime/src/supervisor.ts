@@ -104,7 +104,10 @@ export interface Supervisor<A = AskCatalogue, P = PublishCatalogue> {
   /** Any other type (a custom actor's own, or a message only known as `Message`) goes untyped. */
   ask<T extends string, M extends Message & { type: T }>(msg: M & { type: T } & Uncatalogued<T, AskType<A>>,
     opts?: AskOptions): Observable<Message>
-  /** Published messages (from actors and from `publish`) of these catalogued types, typed: `messages$(['routing.peer.added'])` gives `Observable<RoutingPeerAdded>`. */
+  /**
+   * Published messages (from actors and from `publish`) of these catalogued types, typed:
+   * `messages$(['routing.peer.added'])` gives `Observable<RoutingPeerAdded>`.
+   */
   messages$<T extends PublishType<P>>(types: readonly T[]): Observable<P[T]>
   /** Every published message, or only these types (any, catalogued or not). */
   messages$(types?: readonly string[]): Observable<Message>

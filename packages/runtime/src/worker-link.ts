@@ -136,6 +136,6 @@ function postLog (port: NonNullable<typeof parentPort>, entry: RemoteLogEntry): 
   try {
     port.postMessage(entry)
   } catch {
-    port.postMessage({ ...entry, fields: { unclonable: String(entry.fields) } })
+    port.postMessage({ ...entry, fields: { unclonable: Object.keys(entry.fields ?? {}).join(', ') } })
   }
 }

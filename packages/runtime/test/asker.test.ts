@@ -63,7 +63,7 @@ ask('asker - an error reply errors with the remote name, code and message', asyn
 ask('asker - a malformed error reply still errors, with ERR_UNKNOWN', async () => {
   const { asker } = setup()
   const done = firstValueFrom(asker.ask({ type: 'x' }))
-  asker.handle({ type: 'error', re: 1, end: true } as Message)
+  asker.handle({ type: 'error', re: 1, end: true })
   await rejects(done, 'ERR_UNKNOWN')
 })
 
@@ -106,9 +106,8 @@ ask('asker - failAll errors every pending ask', async () => {
 })
 
 ask('asker - a reply that arrives while subscribing is delivered and its timer released', async () => {
-  let asker: ReturnType<typeof createAsker> | undefined
-  asker = createAsker(m => {
-    if (m.cid !== undefined) asker!.handle({ type: 'sync', re: m.cid, end: true })
+  const asker: ReturnType<typeof createAsker> = createAsker(m => {
+    if (m.cid !== undefined) asker.handle({ type: 'sync', re: m.cid, end: true })
   }, asyncScheduler, { timeout: 60_000 })
   const r = await firstValueFrom(asker.ask({ type: 'x' }))
   assert.is(r.type, 'sync')

@@ -61,7 +61,7 @@ export function complianceSuite (host: HostKind): void {
     }))
   }
   const one = async (sup: Supervisor, msg: Message, timeout?: number): Promise<Any> => await lastValueFrom(sup.ask(msg, { timeout })) as Any
-  const all = async (obs: Observable<Message>): Promise<Any[]> => await lastValueFrom(obs.pipe(toArray())) as Any[]
+  const all = async (obs: Observable<Message>): Promise<Any[]> => await lastValueFrom(obs.pipe(toArray<Any>()))
   const startProbe = async (sup: Supervisor): Promise<void> => sup.start(probe({ tag: 'compliance' }), { host })
 
   const publish = suite(`${host} host: publish`)

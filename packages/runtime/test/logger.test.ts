@@ -96,7 +96,7 @@ remote('remote logger - entries carry the path below the actor and replay on its
   assert.is(posted.length, 1)
   assert.ok(isRemoteLogEntry(posted[0]))
   const { entries, log } = capture('debug')
-  replayLog(log.child('routing'), posted[0]!)
+  replayLog(log.child('routing'), posted[0])
   assert.is(entries[0]!.ns, 'peerconnect:routing:lookup:step')
   assert.equal(entries[0]!.fields, { n: 2 })
 })

@@ -130,7 +130,7 @@ live('marble - the sensor actor behaves the same on a worker with the real sched
     sup.publish({ type: 'sensor.reading', value: 'a' } as Message)
     sup.publish({ type: 'sensor.reading', value: 'b' } as Message)
     assert.equal((await settled as Any[]).map(m => m.value), ['b'])
-    const samples = await lastValueFrom(sup.ask({ type: 'sensor.watch', n: 3, every: 5 } as Message).pipe(toArray())) as Any[]
+    const samples = await lastValueFrom(sup.ask({ type: 'sensor.watch', n: 3, every: 5 } as Message).pipe(toArray<Any>()))
     assert.equal(samples.map(s => s.i), [0, 1, 2])
   } finally {
     await sup.stop()

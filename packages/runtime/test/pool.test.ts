@@ -8,7 +8,6 @@ import { createComputePool } from '../src/pool.js'
 import type { LocalComputePool } from '../src/pool.js'
 import type { ComputePool } from '../src/contract.js'
 import { createSupervisor } from '../src/supervisor.js'
-import type { HostKind } from '../src/host.js'
 import { silentLogger } from '../src/logger.js'
 import { probe } from './fixtures/probe/index.js'
 
@@ -138,7 +137,7 @@ for (const host of ['inline', 'worker'] as const) {
     } }
     const sup = createSupervisor({ log: silentLogger, pool: counted })
     try {
-      await sup.start(probe({}), { host: host as HostKind })
+      await sup.start(probe({}), { host: host })
       const r = await lastValueFrom(sup.ask({ type: 'probe.pool', module: TASKS, name: 'whereAmI' } as Message)) as Any
       const actorThread = sup.stats()[0]!.threadId
       assert.is(r.threadId, actorThread, 'the reply came from the actor thread')

@@ -73,7 +73,7 @@ stats('supervisor.stats - answered to an actor on a worker thread too', withSupe
     init: undefined,
     run: (in$, deps) =>
       in$.pipe(
-        mergeMap(msg => deps.ask({ type: 'supervisor.stats' }).pipe(map(r => ({ ...(r as Any), re: msg.cid, end: true } as Message))))
+        mergeMap(msg => deps.ask({ type: 'supervisor.stats' }).pipe(map(r => ({ ...(r as Any), re: msg.cid, end: true }))))
       )
   }
   await sup.start(asker, { host: 'inline' })
@@ -136,7 +136,7 @@ cancel('actor.cancel - an actor asking another actor cancels it by unsubscribing
       const inner = deps.ask({ type: 'ticker.run' }, { timeout: 10_000 }).subscribe(() => {
         if (++n === 3) {
           inner.unsubscribe()
-          sub.next({ type: 'middle.done', re: msg.cid, end: true } as Message)
+          sub.next({ type: 'middle.done', re: msg.cid, end: true })
           sub.complete()
         }
       })

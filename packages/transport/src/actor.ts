@@ -284,7 +284,10 @@ interface TcpState {
   closed: boolean
 }
 
-/** pc_* queries refused (BEP 5-only contact), timeouts not published as failures (a method the contact never answered), holder queries refused (read-only contact). */
+/**
+ * pc_* queries refused (BEP 5-only contact), timeouts not published as failures (a method the contact never answered),
+ * holder queries refused (read-only contact).
+ */
 interface SpeaksTally {
   refused: number
   timeoutsNotCounted: number

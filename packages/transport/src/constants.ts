@@ -64,7 +64,10 @@ export const SOCKET_BUFFER_SIZE = 4 * 1024 * 1024
 export const STALL_SLACK = 25 * millisecond
 /** Bytes of a transaction id chosen by this node. */
 export const TID_LENGTH = 4
-/** Addresses remembered as proven (they answered a query of ours), and unproven ones whose bytes in and out are counted; the oldest are forgotten. */
+/**
+ * Addresses remembered as proven (they answered a query of ours), and unproven ones whose bytes in and out are counted;
+ * the oldest are forgotten.
+ */
 export const PROVEN_MAX_ADDRESSES = 20_000
 export const CREDIT_MAX_ADDRESSES = 10_000
 
@@ -78,7 +81,10 @@ export const REACH_MIN_ANSWERS = 2
 export const REACH_PROBE_WAIT = 3 * second
 /** The first reachability check, after the transport started (a young node has few contacts: it is retried). */
 export const REACH_FIRST_DELAY = 3 * second
-/** The next check after one that decided nothing (too few contacts, helpers silent or refusing, our address not settled); doubled for each such check in a row… */
+/**
+ * The next check after one that decided nothing (too few contacts, helpers silent or refusing, our address not
+ * settled); doubled for each such check in a row…
+ */
 export const REACH_RETRY = 5 * second
 /** …up to this. */
 export const REACH_MAX_RETRY = 1 * minute

@@ -23,7 +23,10 @@ export interface CreditBook {
    * 3× replies would never be asked, so never proven), then only within `room`.
    */
   allowInitiated(key: string, bytes: number): boolean
-  /** What a reply's optional parts (BEP 42 `ip`) may make it: unbounded when proven or for the first reply to an address (so a node behind a NAT learns its address from its first contacts), else `room`. */
+  /**
+   * What a reply's optional parts (BEP 42 `ip`) may make it: unbounded when proven or for the first reply to an address
+   * (so a node behind a NAT learns its address from its first contacts), else `room`.
+   */
   optionalRoom(key: string): number
   readonly size: number
 }

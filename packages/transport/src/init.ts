@@ -21,7 +21,10 @@ export interface TransportInit {
   readonly rtt?: RttOptions
   /** ms to wait for the actor answering an inbound query before sending 202. Default ANSWER_TIMEOUT (2 s). */
   readonly answerTimeout?: number
-  /** Host to advertise (transport.info `advertised`) when bound to a wildcard (0.0.0.0 / ::). Default: the first non-internal interface address. */
+  /**
+   * Host to advertise (transport.info `advertised`) when bound to a wildcard (0.0.0.0 / ::). Default: the first
+   * non-internal interface address.
+   */
   readonly advertise?: string
   /** ms a routing.view is used to answer find_node after it arrived. Default VIEW_MAX_AGE (15 s). */
   readonly viewMaxAge?: number

@@ -17,9 +17,15 @@ export interface RateLimitOptions {
   readonly globalRate?: number
   /** Burst of the global ceiling. Default RATE_LIMIT_GLOBAL_BURST. */
   readonly globalBurst?: number
-  /** Source IPs (and, apart, prefixes) tracked at once; the least recently seen are forgotten (and start small again). Default RATE_LIMIT_MAX_SOURCES. */
+  /**
+   * Source IPs (and, apart, prefixes) tracked at once; the least recently seen are forgotten (and start small again).
+   * Default RATE_LIMIT_MAX_SOURCES.
+   */
   readonly maxSources?: number
-  /** A refusing bucket (a source's, a prefix's, the global one) answers one refused query with 201 per this many ms; the rest is dropped unanswered. Default RATE_LIMIT_NOTICE_INTERVAL. */
+  /**
+   * A refusing bucket (a source's, a prefix's, the global one) answers one refused query with 201 per this many ms; the
+   * rest is dropped unanswered. Default RATE_LIMIT_NOTICE_INTERVAL.
+   */
   readonly noticeInterval?: number
   /**
    * Loopback sources (127.0.0.0/8, ::1) are never limited. Default true for the library, where

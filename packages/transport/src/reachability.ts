@@ -32,7 +32,10 @@ import { REACH_FIRST_DELAY, REACH_HELPERS, REACH_MAX_RETRY, REACH_MIN_ANSWERS, R
 export interface ReachabilityOptions {
   /** Contacts asked per check. Default REACH_HELPERS (3). */
   readonly helpers?: number
-  /** Helpers that saw us at our advertised address and must all answer, with no probe arriving, to decide we are unreachable. Default REACH_MIN_ANSWERS (2). */
+  /**
+   * Helpers that saw us at our advertised address and must all answer, with no probe arriving, to decide we are
+   * unreachable. Default REACH_MIN_ANSWERS (2).
+   */
   readonly minAnswers?: number
   /** ms from asking to deciding: how long answers and probes are waited for. Default REACH_PROBE_WAIT (3 s). */
   readonly probeWait?: number

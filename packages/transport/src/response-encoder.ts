@@ -52,7 +52,10 @@ export function encodeFlatResponse (t: Uint8Array, r: Obj, id: NodeId, opts: { i
   return out
 }
 
-/** A KRPC error of at most `limit` bytes: the reason (at most 64 bytes) cut to fit, then without `v`; undefined when even that is too large. */
+/**
+ * A KRPC error of at most `limit` bytes: the reason (at most 64 bytes) cut to fit, then without `v`; undefined when
+ * even that is too large.
+ */
 export function boundedError (t: Uint8Array, code: number, message: string, limit: number): Uint8Array | undefined {
   const reason = message.slice(0, 64)
   const full = encodeError(t, code, reason)

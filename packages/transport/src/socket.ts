@@ -30,7 +30,10 @@ export interface KrpcSocketOptions {
   readonly rateLimit?: RateLimitOptions | false
   /** Adaptive timeout settings. */
   readonly rtt?: RttOptions
-  /** Checks the `r` of a reply to `method`; a reply failing it fails the query with ERR_RPC_BAD_REPLY. Default: `parseReply` for known methods. */
+  /**
+   * Checks the `r` of a reply to `method`; a reply failing it fails the query with ERR_RPC_BAD_REPLY. Default:
+   * `parseReply` for known methods.
+   */
   readonly replyGuard?: (method: string, r: Obj) => boolean
   /** Called for each well-formed inbound query; answer it with `reply` or `replyError`. Without it every query gets 204. */
   readonly onQuery?: (query: InboundQuery) => void
@@ -42,7 +45,10 @@ export interface KrpcSocketOptions {
    */
   readonly onSeen?: (id: NodeId, host: string, port: number, rtt: number | undefined, v: Uint8Array | undefined,
     answered: string | undefined, ro: boolean) => void
-  /** Addresses remembered as proven (answered us) and unproven ones whose bytes are counted. Default PROVEN_MAX_ADDRESSES / CREDIT_MAX_ADDRESSES. */
+  /**
+   * Addresses remembered as proven (answered us) and unproven ones whose bytes are counted. Default
+   * PROVEN_MAX_ADDRESSES / CREDIT_MAX_ADDRESSES.
+   */
   readonly credit?: { readonly maxProven?: number, readonly maxUnproven?: number }
   /** Called when one of our queries to `host:port` timed out (not when it was cancelled). */
   readonly onTimeout?: (host: string, port: number, method: string) => void
@@ -347,7 +353,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
         return
       }
       if (msg.q !== 'pc_probe') opts.onSeen?.(msg.a.id, rinfo.address, rinfo.port, undefined, msg.v, undefined, msg.ro === true)
-      const query: InboundQuery = { method: msg.q, args: parsed.args as Obj, id: msg.a.id, from: { host: rinfo.address, port: rinfo.port },
+      const query: InboundQuery = { method: msg.q, args: parsed.args, id: msg.a.id, from: { host: rinfo.address, port: rinfo.port },
         t: msg.t, bytes: buf.length, key }
       if (opts.onQuery === undefined) sendError(msg.t, [KRPC_ERROR.METHOD_UNKNOWN, 'method unknown'], query.from, query.bytes)
       else opts.onQuery(query)
@@ -356,7 +362,10 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     onAnswer(msg, buf.length, rinfo)
   }
 
-  /** A rate-limited query: counted and dropped; one 201 per source per notice interval (never larger than the query, its tid decoded only then). */
+  /**
+   * A rate-limited query: counted and dropped; one 201 per source per notice interval (never larger than the query, its
+   * tid decoded only then).
+   */
   function refuse (verdict: Verdict, buf: Buffer, rinfo: dgram.RemoteInfo, t?: Uint8Array): void {
     drop(DROP.RATE_LIMITED)
     if (verdict !== VERDICT.NOTICE) return
@@ -407,7 +416,10 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     return p !== undefined && sameAddress(p, rinfo) ? p : undefined
   }
 
-  /** Sends a KRPC error to a query of `queryBytes`: never more than 3× of it (the reason is cut, then left out), nothing to one under MIN_ANSWERED_BYTES. */
+  /**
+   * Sends a KRPC error to a query of `queryBytes`: never more than 3× of it (the reason is cut, then left out), nothing
+   * to one under MIN_ANSWERED_BYTES.
+   */
   function sendError (t: Uint8Array, [code, message]: readonly [number, string], to: Address, queryBytes: number): void {
     const out = queryBytes < MIN_ANSWERED_BYTES ? undefined : boundedError(t, code, message, AMPLIFICATION_LIMIT * queryBytes)
     if (out === undefined) {
@@ -425,7 +437,10 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     sock.send(buf, toPort, onWire(toHost))
   }
 
-  /** An IPv4 destination through an IPv6 socket (bound to `::`, dual stack) goes as `::ffff:a.b.c.d`: the kernel refuses the plain form (EINVAL). */
+  /**
+   * An IPv4 destination through an IPv6 socket (bound to `::`, dual stack) goes as `::ffff:a.b.c.d`: the kernel refuses
+   * the plain form (EINVAL).
+   */
   function onWire (toHost: string): string {
     return type === 'udp6' && isIP(toHost) === 4 ? `::ffff:${toHost}` : toHost
   }

@@ -166,7 +166,7 @@ out('transport actor - a malformed transport.query gets ERR_BAD_REQUEST', withTi
       to: { host: '127.0.0.1', port: 1 },
       q: 'ping'
     }]) {
-      const res = await a.request({ type: 'transport.query', ...bad } as Message)
+      const res = await a.request({ type: 'transport.query', ...bad })
       assert.is((res as Message & { error: { code: string } }).error.code, 'ERR_BAD_REQUEST')
     }
   } finally {
@@ -473,7 +473,7 @@ cancel('transport actor - actor.cancel for an unknown or finished ask, or malfor
     a.in$.next({ type: 'actor.cancel', ask: res.re } as Message)
     a.in$.next({ type: 'actor.cancel', ask: 9999 } as Message)
     a.in$.next({ type: 'actor.cancel', ask: 'x' } as unknown as Message)
-    a.in$.next({ type: 'actor.cancel' } as Message)
+    a.in$.next({ type: 'actor.cancel' })
     assert.ok(isTransportResponse(await a.request({ type: 'transport.query', to: b.udp, q: 'ping', a: {} } as Message)), 'still works')
     assert.is(a.errors.length, 0)
   } finally {

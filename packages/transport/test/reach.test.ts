@@ -57,7 +57,7 @@ function behindNat (type: 'udp4' | 'udp6'): DatagramSocket & { dropped: number }
       return self
     }
   }
-  return self as unknown as DatagramSocket & { dropped: number }
+  return self
 }
 
 async function start (host: string, init: Partial<TransportInit> = {}, network?: DatagramNetwork) {
@@ -66,8 +66,7 @@ async function start (host: string, init: Partial<TransportInit> = {}, network?:
   const node = runInProcess(transport({ host, port: 0, tcp: false, ...init, id }), deps)
   const info = await node.request({ type: 'transport.info' })
   assert.ok(isTransportInfoReply(info))
-  return { ...node, id, udp: (info as TransportInfoReply).udp,
-    info: async () => await node.request({ type: 'transport.info' }) as TransportInfoReply }
+  return { ...node, id, udp: info.udp, info: async () => await node.request({ type: 'transport.info' }) as TransportInfoReply }
 }
 
 async function helpers (n: number) {
@@ -200,7 +199,7 @@ function fakeProbeSockets () {
       on: () => undefined,
       once: () => undefined,
       off: () => undefined
-    } as unknown as DatagramSocket
+    }
   }
   return { sent, createSocket }
 }

@@ -15,13 +15,16 @@ let nonces = 0
 const nonce = (): Uint8Array => new Uint8Array([0, 0, 0, 0, 0, 0, 0, ++nonces])
 const probeFrom = (to: { host: string }) => ({ host: to.host, port: 40_001 })
 
-/** Runs one check from `now`: every helper answers seeing us at `saw`, and those in `probing` probe; returns the settle result and the time it settled. */
+/**
+ * Runs one check from `now`: every helper answers seeing us at `saw`, and those in `probing` probe; returns the settle
+ * result and the time it settled.
+ */
 function runCheck (r: ReturnType<typeof createReachability>, now: number,
   opts: { saw?: (i: number) => { host: string, port: number }, probing?: (i: number) => boolean, answering?: (i: number) => boolean } =
     {}) {
   const asks = r.begin(now, HELPERS, fixed, nonce)
   assert.ok(asks !== undefined && asks.length > 0, 'a check starts')
-  asks!.forEach((ask, i) => {
+  asks.forEach((ask, i) => {
     if (opts.answering?.(i) === false) return
     r.answered(ask.nonce, opts.saw?.(i) ?? OURS[0]!, OURS)
     if (opts.probing?.(i) === true) r.probed(ask.nonce, probeFrom(ask.to))

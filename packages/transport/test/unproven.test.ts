@@ -24,7 +24,7 @@ unproven(
       }
       const pingBack = (): Promise<string> =>
         new Promise(resolve =>
-          node!.request(raw.address, { q: 'ping', a: {}, bounded: true, timeout: 50 },
+          node.request(raw.address, { q: 'ping', a: {}, bounded: true, timeout: 50 },
             err => resolve(String((err as { code?: string } | null)?.code)))
         )
       await ping(0)

@@ -10,7 +10,7 @@
 import { filter, from, map, mergeMap, shareReplay } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { errorReply, isLivenessStatus, isRoutingPeerAdded, isRoutingPeerRemoved, reply, toErrorData } from '@peerconnect/protocol'
-import type { ErrorData, Message, UiInfoReply, UiReady } from '@peerconnect/protocol'
+import type { ErrorData, UiInfoReply, UiReady } from '@peerconnect/protocol'
 import { consumesOf, kitActor, snapshotMessage } from '@peerconnect/runtime'
 import type { ActorDefinition, ActorDeps, ActorFn } from '@peerconnect/runtime'
 import { createBridge } from './bridge.js'
@@ -131,7 +131,10 @@ function listenError (err: unknown, { host, port }: Settings): ErrorData {
   )
 }
 
-/** Listens on `port` again; the crashed incarnation may still be closing it, so EADDRINUSE is retried a while before a free port is taken. */
+/**
+ * Listens on `port` again; the crashed incarnation may still be closing it, so EADDRINUSE is retried a while before a
+ * free port is taken.
+ */
 async function takeBack (port: number, start: (port: number) => Promise<UiServer>, deps: ActorDeps): Promise<UiServer> {
   for (let attempt = 1;; attempt++) {
     try {

@@ -12,7 +12,10 @@ export interface Peer {
   status: 'online' | 'offline'
   /** ms since the epoch. */
   lastSeen: number
-  /** 'bep5': a node that speaks BEP 5 only (no record, so no name; the page labels it "BEP 5 node"). Absent: a PeerConnect node, or not known. */
+  /**
+   * 'bep5': a node that speaks BEP 5 only (no record, so no name; the page labels it "BEP 5 node"). Absent: a
+   * PeerConnect node, or not known.
+   */
   kind?: 'bep5'
   /**
    * The fingerprint of the peer's signing key, from its verified record (`keyFingerprint`):

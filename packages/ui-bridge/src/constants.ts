@@ -60,7 +60,10 @@ export const METRIC_PREFIX = 'peerconnect_'
 
 // ── the actor ────────────────────────────────────────────────────────────────────────────────
 
-/** After a restart, the port the API had is tried this many times, REBIND_DELAY apart (the old server may still be closing), before a free one is taken. */
+/**
+ * After a restart, the port the API had is tried this many times, REBIND_DELAY apart (the old server may still be
+ * closing), before a free one is taken.
+ */
 export const REBIND_ATTEMPTS = 10
 export const REBIND_DELAY = 100 * millisecond
 

@@ -192,7 +192,10 @@ function recordAddressText (record: PeerRecord): string {
   return addr === undefined ? '' : formatAddress(addr.host, addr.port)
 }
 
-/** `p`'s value, or undefined when it has not settled within `ms` (names queue behind other look-ups: a lookup never waits for them without bound). */
+/**
+ * `p`'s value, or undefined when it has not settled within `ms` (names queue behind other look-ups: a lookup never
+ * waits for them without bound).
+ */
 async function withDeadline<T> (p: Promise<T | undefined>, ms: number): Promise<T | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined
   const late = new Promise<undefined>(resolve => {

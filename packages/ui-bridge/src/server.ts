@@ -216,9 +216,8 @@ function answerClientError (err: Error & { code?: string }, socket: Socket): voi
     : [400, 'ERR_BAD_REQUEST', 'Bad Request']
   const body = JSON.stringify(errorBody(code, reason.toLowerCase()))
   socket.end(
-    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${
-      Buffer.byteLength(body)
-    }\r\nConnection: close\r\n\r\n${body}`
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ` +
+      `${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`
   )
 }
 

@@ -36,7 +36,7 @@ async function run (node: FakeNode, init: Partial<UiBridgeInit> = {}, deps: Part
 }
 
 async function info (r: Running, cid: number): Promise<Message> {
-  r.in$.next({ type: 'ui.info', cid } as Message)
+  r.in$.next({ type: 'ui.info', cid })
   return await waitFor(() => r.out.find(m => m.re === cid), { what: `reply to ${cid}` })
 }
 
@@ -79,7 +79,7 @@ life('actor - ui.info asked before the server listens is answered once it does',
   const in$ = new Subject<Message>()
   const out: Message[] = []
   const sub = uiBridgeActor({ name: 'me', processMetrics: false })(in$, uiDeps(fakeNode().ask)).subscribe(m => out.push(m))
-  in$.next({ type: 'ui.info', cid: 1 } as Message)
+  in$.next({ type: 'ui.info', cid: 1 })
   try {
     const reply = await waitFor(() => out.find(m => m.re === 1), { what: 'ui.info reply' })
     assert.ok(isUiInfoReply(reply))
@@ -132,7 +132,7 @@ life('actor - a taken port does not crash the actor: ui.info answers ERR_ADDRESS
     failed = err
   } })
   try {
-    in$.next({ type: 'ui.info', cid: 3 } as Message)
+    in$.next({ type: 'ui.info', cid: 3 })
     const reply = await waitFor(() => out.find(m => m.re === 3), { what: 'ui.info reply' }) as Message & {
       error?: { code: string, message: string }
     }
@@ -200,7 +200,7 @@ life('actor - a non-loopback host without a token is refused: ui.info answers ER
   const out: Message[] = []
   const sub = uiBridgeActor({ name: 'me', host: '0.0.0.0' })(in$, uiDeps(fakeNode().ask)).subscribe(m => out.push(m))
   try {
-    in$.next({ type: 'ui.info', cid: 4 } as Message)
+    in$.next({ type: 'ui.info', cid: 4 })
     const reply = await waitFor(() => out.find(m => m.re === 4), { what: 'reply' }) as Message & { error?: { code: string } }
     assert.is(reply.error?.code, 'ERR_TOKEN_REQUIRED')
   } finally {
@@ -227,7 +227,7 @@ life('actor - another request type gets an error reply (ERR_UNKNOWN_TYPE, the ki
     try {
       r.in$.next({ type: 'routing.peer.added', contact: { id: 'nope' } } as Message)
       r.in$.next({ type: 'liveness.status', id: randomId() } as Message)
-      r.in$.next({ type: 'ui.bogus', cid: 9 } as Message)
+      r.in$.next({ type: 'ui.bogus', cid: 9 })
       const reply = await waitFor(() => r.out.find(m => m.re === 9), { what: 'reply' }) as Message & { error?: { code: string } }
       assert.is(reply.error?.code, 'ERR_UNKNOWN_TYPE')
       assert.is((await get(r.url + '/api/status')).status, 200, 'still serving')

@@ -67,8 +67,8 @@ status('status - backend failures are logged through the injected logger', withT
   })
   const warn = lines.find(l => l[1] === 'backend failed')
   assert.ok(warn, JSON.stringify(lines))
-  assert.is(warn![0], 'warn')
-  assert.is(warn![2]?.code, 'ERR_NO_CONSUMER')
+  assert.is(warn[0], 'warn')
+  assert.is(warn[2]?.code, 'ERR_NO_CONSUMER')
   assert.ok(lines.some(l => l[1] === 'listening'))
 }))
 

@@ -84,7 +84,7 @@ export function connectWs (url: string, headers: Record<string, string> = {}): P
       closeCode = resolve
     })
     socket.on('message', data => {
-      const m: unknown = JSON.parse(String(data))
+      const m: unknown = JSON.parse((data as Buffer).toString('utf8'))
       const w = waiting.shift()
       if (w !== undefined) w(m)
       else queue.push(m)

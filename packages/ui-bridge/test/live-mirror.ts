@@ -25,7 +25,7 @@ export async function liveMirror (httpUrl: string, headers: Record<string, strin
   const peers = new Map<string, MirrorPeer>()
   const events: LiveMirror['events'] = []
   socket.on('message', data => {
-    const e = JSON.parse(String(data)) as { type: string, peer: MirrorPeer }
+    const e = JSON.parse((data as Buffer).toString('utf8')) as { type: string, peer: MirrorPeer }
     events.push(e)
     if (e.type === 'peer.removed') peers.delete(e.peer.id)
     else peers.set(e.peer.id, e.peer)

@@ -133,6 +133,7 @@ const caps = suite('local API - concurrency caps')
 
 caps('local API - searches beyond the cap get 429 ERR_TOO_MANY_SEARCHES; a finished one frees its slot', withTimeout(T, async () => {
   const b = fakeBackend({
+    // eslint-disable-next-line require-yield -- a search that finds nothing (it waits, or fails)
     search: async function* (_q, opts) {
       await aborted(opts.signal)
     }

@@ -19,7 +19,7 @@ function parse (text: string): Map<string, number> {
     }
     const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (-?[0-9.e+-]+|[nN]a[nN]|[+-]Inf)$/.exec(line)
     assert.ok(m, `bad sample line: ${line}`)
-    out.set(m![1]!, Number(m![2]))
+    out.set(m[1]!, Number(m[2]))
   }
   return out
 }

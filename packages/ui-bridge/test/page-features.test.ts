@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import { statSync } from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
 import { withTimeout, waitFor } from '@peerconnect/test-helpers'
-import type { HitSource, Peer, SearchOptions } from '../src/backend.js'
+import type { Peer, SearchOptions } from '../src/backend.js'
 import { launchBrowser, openPage, resultPath } from './browser.js'
 import { aborted, fakeBackend, gate, peer } from './fake-backend.js'
 import type { FakeBackend } from './fake-backend.js'
@@ -27,10 +27,10 @@ search('page - search hits stream in; the first is visible before the search is 
   const release = gate()
   const backend = fakeBackend({
     search: async function* (_q: string, opts: SearchOptions) {
-      yield { peer: peer(1, { name: 'alice' }), via: 'local' as HitSource }
+      yield { peer: peer(1, { name: 'alice' }), via: 'local' }
       await Promise.race([release.promise, new Promise(resolve => opts.signal.addEventListener('abort', resolve))])
-      yield { peer: peer(2, { name: 'alicia' }), via: 'lists' as HitSource }
-      yield { peer: peer(3, { name: 'alina' }), via: 'gossip' as HitSource }
+      yield { peer: peer(2, { name: 'alicia' }), via: 'lists' }
+      yield { peer: peer(3, { name: 'alina' }), via: 'gossip' }
     }
   })
   await withServer(backend, {}, async ({ url }) => {
@@ -62,7 +62,7 @@ search('page - search hits stream in; the first is visible before the search is 
 search('page - a new search cancels the running one', withTimeout(T, async () => {
   const backend = fakeBackend({
     search: async function* (q: string, opts: SearchOptions) {
-      yield { peer: peer(q.length, { name: q }), via: 'local' as HitSource }
+      yield { peer: peer(q.length, { name: q }), via: 'local' }
       if (q === 'first') await new Promise(resolve => opts.signal.addEventListener('abort', resolve))
     }
   })
@@ -110,7 +110,7 @@ safety('page - a hostile peer name is shown as text and runs nothing', withTimeo
     live: [evil],
     directory: [evil],
     search: async function* () {
-      yield { peer: evil, via: 'gossip' as HitSource }
+      yield { peer: evil, via: 'gossip' }
     }
   })
   await withServer(backend, {}, async ({ url }) => {
@@ -440,9 +440,9 @@ look('page - screenshots of a populated page (wide, dark, narrow)', withTimeout(
     status: { buckets: [0, 0, 0, 0, 1, 2, 4, 8, 8, 8, 7, 5, 3, 2, 1, 1, 0, 0, 0, 0].concat(Array(140).fill(0)),
       uptime: 3 * 3600_000 + 17 * 60_000 },
     search: async function* () {
-      yield { peer: livePeers[1]!, via: 'local' as HitSource }
-      yield { peer: dir[3]!, via: 'lists' as HitSource }
-      yield { peer: dir[9]!, via: 'gossip' as HitSource }
+      yield { peer: livePeers[1]!, via: 'local' }
+      yield { peer: dir[3]!, via: 'lists' }
+      yield { peer: dir[9]!, via: 'gossip' }
     }
   })
   await withServer(backend, {}, async ({ url }) => {

@@ -42,6 +42,7 @@ pump('pump - an empty search ends at once and rest() does not pull again', withT
 }))
 
 pump('pump - a failure before the first hit is reported as failed', withTimeout(T, async () => {
+  // eslint-disable-next-line require-yield -- a search that finds nothing (it waits, or fails)
   const p = pumpSearch((async function* () {
     throw coded('ERR_NO_CONSUMER')
   })(), new AbortController().signal, clock)

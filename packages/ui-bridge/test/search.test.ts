@@ -201,6 +201,7 @@ cancel('search - a client that leaves before the first hit aborts the search', w
   const started = gate()
   let signal: AbortSignal | undefined
   const backend = fakeBackend({
+    // eslint-disable-next-line require-yield -- a search that finds nothing (it waits, or fails)
     search: async function* (_q: string, opts: SearchOptions) {
       signal = opts.signal
       started.open()
@@ -222,6 +223,7 @@ cancel('search - closing the server ends a running search', withTimeout(T, async
   let signal: AbortSignal | undefined
   const started = gate()
   const backend = fakeBackend({
+    // eslint-disable-next-line require-yield -- a search that finds nothing (it waits, or fails)
     search: async function* (_q: string, opts: SearchOptions) {
       signal = opts.signal
       started.open()
@@ -251,6 +253,7 @@ failures('search - a backend that throws at once is a 500', withTimeout(T, async
 
 failures('search - a backend that fails before the first hit is a 503 when unavailable', withTimeout(T, async () => {
   const backend = fakeBackend({
+    // eslint-disable-next-line require-yield -- a search that finds nothing (it waits, or fails)
     search: async function* () {
       throw coded('ERR_NO_CONSUMER')
     }

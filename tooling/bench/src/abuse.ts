@@ -70,9 +70,8 @@ try {
 
   const ms = flags.seconds * 1000
   process.stdout.write(
-    `abuse bench: node ${node.udp.host}:${node.udp.port} (${
-      flags.inline ? 'inline' : 'actors in workers'
-    }, ${contacts} contacts, loopback not exempt); ` +
+    `abuse bench: node ${node.udp.host}:${node.udp.port} (${flags.inline ? 'inline' : 'actors in workers'}, ${contacts} contacts, ` +
+      `loopback not exempt); ` +
       `${flags.others} others × ${flags['others-rate']} q/s; flood ${flags['flood-rate']} find_node/s for ${flags.seconds} s per phase\n\n`
   )
 
@@ -112,17 +111,14 @@ try {
   const amplification = bytesOut / Math.max(1, bytesIn)
   const stats = (await node.request({ type: 'transport.info' })) as { stats?: Record<string, number> }
   process.stdout.write(
-    `\nmemory (bench process, ${gc === undefined ? 'no gc between' : 'after gc'}): heap ${mb(heapBefore)} → ${mb(heapAfter)} MB, rss ${
-      mb(rssBefore)
-    } → ${mb(rssAfter)} MB; ` +
-      `node: droppedRateLimited ${stats.stats?.droppedRateLimited ?? '?'}, rateLimitNotices ${
-        stats.stats?.rateLimitNotices ?? '?'
-      }, sources tracked ${stats.stats?.rateLimitSources ?? '?'}\n`
+    `\nmemory (bench process, ${gc === undefined ? 'no gc between' : 'after gc'}): heap ${mb(heapBefore)} → ${mb(heapAfter)} MB, rss ` +
+      `${mb(rssBefore)} → ${mb(rssAfter)} MB; ` +
+      `node: droppedRateLimited ${stats.stats?.droppedRateLimited ?? '?'}, rateLimitNotices ${stats.stats?.rateLimitNotices ?? '?'}, ` +
+      `sources tracked ${stats.stats?.rateLimitSources ?? '?'}\n`
   )
   process.stdout.write(
-    `others served under flood / without: ${othersServedRatio.toFixed(3)} (goal ≥ 0.95); amplification ${
-      amplification.toFixed(4)
-    } (goal ≤ 1)\n`
+    `others served under flood / without: ${othersServedRatio.toFixed(3)} (goal ≥ 0.95); amplification ${amplification.toFixed(4)} ` +
+      `(goal ≤ 1)\n`
   )
   process.stdout.write(JSON.stringify({
     bench: 'abuse',
@@ -169,7 +165,10 @@ async function message (c: ReturnType<typeof fork>): Promise<unknown> {
   return await new Promise(resolve => c.once('message', resolve))
 }
 
-/** Datagrams the kernel dropped for a full receive buffer, machine-wide (Linux `/proc/net/snmp` Udp RcvbufErrors), or undefined elsewhere. */
+/**
+ * Datagrams the kernel dropped for a full receive buffer, machine-wide (Linux `/proc/net/snmp` Udp RcvbufErrors), or
+ * undefined elsewhere.
+ */
 function rcvbufErrors (): number | undefined {
   try {
     const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter(l => l.startsWith('Udp:'))

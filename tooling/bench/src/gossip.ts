@@ -90,16 +90,13 @@ const goal = Math.log(flags.nodes) / Math.log(3) + 3
 const worst = results.some(x => x.rounds99 === null) ? null : Math.max(...results.map(x => x.rounds99!))
 const mean = (f: (x: RumorResult) => number): number => round(results.reduce((s, x) => s + f(x), 0) / Math.max(1, results.length))
 process.stdout.write(
-  `${flags.nodes} nodes, k ${flags.k}, ${
-    round(contacts / flags.nodes)
-  } contacts per node, ${flags.warmup} warm-up rumor(s) not shown; built in ${Math.round(buildMs)} ms, tables filled in ${
-    Math.round(fillMs)
-  } ms; heap ${mb(memory.heapUsed)} MB, rss ${mb(memory.rss)} MB\n`
+  `${flags.nodes} nodes, k ${flags.k}, ${round(contacts / flags.nodes)} contacts per node, ${flags.warmup} warm-up rumor(s) not shown; ` +
+    `built in ${Math.round(buildMs)} ms, tables filled in ${Math.round(fillMs)} ms; heap ${mb(memory.heapUsed)} MB, rss ` +
+    `${mb(memory.rss)} MB\n`
 )
 process.stdout.write(
-  `goal: 99% within log3(N) + 3 = ${round(goal)} rounds, at most 4 messages per node → ${
-    worst !== null && worst <= goal && mean(x => x.msgsPerNode) <= 4 ? 'met' : 'NOT met'
-  }\n`
+  `goal: 99% within log3(N) + 3 = ${round(goal)} rounds, at most 4 messages per node → ` +
+    `${worst !== null && worst <= goal && mean(x => x.msgsPerNode) <= 4 ? 'met' : 'NOT met'}\n`
 )
 process.stdout.write(JSON.stringify({
   bench: 'gossip',
@@ -220,9 +217,8 @@ async function spreadOne (all: BenchNode[], seen: Seen, origin: number): Promise
       process.stderr.write(`hop ${h}: ${l.length} nodes, first ${Math.round(Math.min(...l))} ms, last ${Math.round(Math.max(...l))} ms\n`)
     }
     process.stderr.write(
-      `forwarded ${sum('forwarded')}, failed ${sum('failed')}, dropped ${sum('dropped')}, in flight ${
-        after.reduce((x, y) => x + y.inFlight, 0)
-      }\n`
+      `forwarded ${sum('forwarded')}, failed ${sum('failed')}, dropped ${sum('dropped')}, in flight ` +
+        `${after.reduce((x, y) => x + y.inFlight, 0)}\n`
     )
   }
   return {
@@ -237,7 +233,10 @@ async function spreadOne (all: BenchNode[], seen: Seen, origin: number): Promise
   }
 }
 
-/** Waits until nothing is in flight on the network and the count stopped growing (longer with loss: forwards wait for timeouts), or the deadline. */
+/**
+ * Waits until nothing is in flight on the network and the count stopped growing (longer with loss: forwards wait for
+ * timeouts), or the deadline.
+ */
 async function settle (count: () => number, until: number): Promise<void> {
   let last = -1
   let quiet = 0

@@ -78,11 +78,10 @@ const ratio = Number((ours.queriesPerLookup / theirs.queriesPerLookup).toFixed(3
 const live = liveIndices(swarms[0]!).length
 process.stdout.write(
   `lookup bench: ${flags.nodes} nodes per swarm (${live} live after churn ${flags.churn}), one-way delay ${flags.delay} ms, ` +
-    `${flags.lookups} random targets, ${flags.parallel} at once; ours k = ${k}${
-      flags['fail-after'] > 0 ? `, failAfterTimeouts ${flags['fail-after']}` : ''
-    }${
-      flags.k > 0 ? '' : k === K ? ' (the crawler\'s default)' : ' (churn: the 20 closest live are scored)'
-    }; swarms built in ${built.ours} / ${built['bittorrent-dht']} ms\n\n`
+    `${flags.lookups} random targets, ${flags.parallel} at once; ours k = ${k}` +
+    (flags['fail-after'] > 0 ? `, failAfterTimeouts ${flags['fail-after']}` : '') +
+    (flags.k > 0 ? '' : k === K ? ' (the crawler\'s default)' : ' (churn: the 20 closest live are scored)') +
+    `; swarms built in ${built.ours} / ${built['bittorrent-dht']} ms\n\n`
 )
 printTable(
   ['swarm', 'lookups', 'failed', 'queries', 'min', 'max', 'bytes', 'median ms', 'p95 ms', 'recall', 'recall20', 'exact'],

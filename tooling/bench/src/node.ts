@@ -59,7 +59,7 @@ async function start (extra: readonly string[] = []): Promise<Started> {
   return await new Promise<Started>((resolve, reject) => {
     let buf = ''
     const timer = setTimeout(() => reject(new Error('no ready line within 60 s')), 60_000)
-    child.stdout!.on('data', (d: Buffer) => {
+    child.stdout.on('data', (d: Buffer) => {
       buf += d.toString()
       for (const line of buf.split('\n')) {
         if (!line.includes('"ready"')) continue

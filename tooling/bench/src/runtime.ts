@@ -62,9 +62,8 @@ const report = Object.fromEntries([...results].map(([name, m]) => {
 const ratio = Number((report.supervisor.rps / report.raw.rps).toFixed(3))
 
 process.stdout.write(
-  `runtime bench: ~${
-    Buffer.byteLength(JSON.stringify(message()))
-  }-byte message, window ${flags.window}, best of ${flags.rounds} rounds; latency from one-at-a-time round trips\n\n`
+  `runtime bench: ~${Buffer.byteLength(JSON.stringify(message()))}-byte message, window ${flags.window}, best of ${flags.rounds} ` +
+    `rounds; latency from one-at-a-time round trips\n\n`
 )
 printTable(
   ['path', 'req/s (windowed)', 'p50 µs', 'p99 µs', 'windowed p50 µs', 'windowed p99 µs', 'requests'],

@@ -465,11 +465,9 @@ function report (o: Outcome): void {
     ['heap ≤ 300 KB per node', result.heapBytesPerNode <= 300 * 1024]
   ] as const
   process.stdout.write(
-    `${n} nodes, ${
-      round(o.minutesRun)
-    } simulated minutes, churn ${flags.churn} (${o.left} left, ${o.joined} joined), loss ${flags.loss}, seed ${flags.seed}; built in ${result.buildSeconds} s, ran in ${result.wallSeconds} s${
-      o.stoppedEarly ? ' (stopped early: --seconds)' : ''
-    }; heap ${result.heapMB} MB, rss ${result.rssMB} MB\n`
+    `${n} nodes, ${round(o.minutesRun)} simulated minutes, churn ${flags.churn} (${o.left} left, ${o.joined} joined), loss ` +
+      `${flags.loss}, seed ${flags.seed}; built in ${result.buildSeconds} s, ran in ${result.wallSeconds} ` +
+      `s${o.stoppedEarly ? ' (stopped early: --seconds)' : ''}; heap ${result.heapMB} MB, rss ${result.rssMB} MB\n`
   )
   for (const [goal, met] of goals) process.stdout.write(`goal: ${goal} → ${met ? 'met' : 'NOT met'}\n`)
   if (flags.svg !== '') {

@@ -67,9 +67,8 @@ try {
 }
 
 process.stdout.write(`search bench: ${flags.nodes} nodes (inline, UDP on 127.0.0.1), announce every ${flags.interval} s, ` +
-  `swarm built in ${
-    Math.round(builtMs)
-  } ms; per via ${flags.queries} unique-name and ${flags.shared} shared-prefix (${flags.team} peers) searches, bound ${flags.timeout} ms\n\n`)
+  `swarm built in ${Math.round(builtMs)} ms; per via ${flags.queries} unique-name and ${flags.shared} shared-prefix ` +
+  `(${flags.team} peers) searches, bound ${flags.timeout} ms\n\n`)
 printTable(
   ['caches', 'via', 'recall (mean)', 'recall (min)', 'first hit ms (p50)', 'done ms (p50)', 'msgs/search (mean)'],
   (['cold', 'warm'] as const).flatMap(mode => VIAS.map(via => {

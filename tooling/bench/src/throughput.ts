@@ -51,7 +51,8 @@ const bare = report.bare!
 
 process.stdout.write(
   `throughput bench: find_node from a separate process, ${flags.window} outstanding, ${flags.contacts} contacts per table, ` +
-    `best of ${flags.rounds} × ${flags.seconds} s, alternating (each after ${flags.warmup} ms of load; a ${flags.prime} ms uncounted pass first)\n\n`
+    `best of ${flags.rounds} × ${flags.seconds} s, alternating (each after ${flags.warmup} ms of load; a ${flags.prime} ms uncounted ` +
+    `pass first)\n\n`
 )
 printTable(
   ['responder', 'contacts', 'replies/s', 'all rounds', 'reply bytes', 'query bytes', 'errors', 'lost'],
@@ -64,9 +65,8 @@ printTable(
 )
 const paired = (other: string): number => median(runs.get('ours')!.map((r, i) => r.rps / runs.get(other)![i]!.rps))
 process.stdout.write(
-  `\nours / bittorrent-dht: ${(ours.rps / theirs.rps).toFixed(2)}× best rounds, ${
-    paired('bittorrent-dht').toFixed(2)
-  }× median per round (goal ≥ 8×)\n`
+  `\nours / bittorrent-dht: ${(ours.rps / theirs.rps).toFixed(2)}× best rounds, ${paired('bittorrent-dht').toFixed(2)}× median per ` +
+    `round (goal ≥ 8×)\n`
 )
 process.stdout.write(
   `ours / bare: ${(ours.rps / bare.rps).toFixed(2)} best rounds, ${paired('bare').toFixed(2)} median per round (goal ≥ 0.75)\n`

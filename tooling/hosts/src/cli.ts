@@ -28,9 +28,8 @@ if (command === 'clean') {
   for (const n of nodes) {
     const s = await within(60_000, `${n.name} answers`, async () => await n.status())
     console.log(
-      `${n.name}  ns=${n.host.ns}  udp=${s.udp}  ipv6=${n.host.ip6 ?? '-'}  api=${n.api}  id=${s.id}${
-        n.host.natted ? '  (behind NAT)' : ''
-      }`
+      `${n.name}  ns=${n.host.ns}  udp=${s.udp}  ipv6=${n.host.ip6 ?? '-'}  api=${n.api}  ` +
+        `id=${s.id}${n.host.natted ? '  (behind NAT)' : ''}`
     )
   }
   console.log(`\nAPI token: ${TOKEN}. Page: open ${nodes[0]!.api}/#token=${TOKEN}. Ctrl-C removes everything.`)

@@ -261,10 +261,10 @@ export function createTestbed (opts: TestbedOptions): Testbed {
       const child = spawn('ip', ['netns', 'exec', host.ns, ...argv], { detached: true, stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, ...env } })
       let out = ''
-      child.stdout!.on('data', (d: Buffer) => {
+      child.stdout.on('data', (d: Buffer) => {
         out += d.toString()
       })
-      child.stderr!.on('data', (d: Buffer) => {
+      child.stderr.on('data', (d: Buffer) => {
         out += d.toString()
       })
       const exited = new Promise<number | string>(resolve => child.on('close', (code, signal) => resolve(code ?? signal ?? 'unknown')))
@@ -292,8 +292,9 @@ function run (cmd: string, args: readonly string[]): void {
   try {
     execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   } catch (err) {
-    const stderr = String((err as { stderr?: unknown }).stderr ?? '').trim()
-    throw new Error(`${cmd} ${args.join(' ')}: ${stderr || (err as Error).message}`)
+    const out = (err as { stderr?: unknown }).stderr
+    const stderr = (typeof out === 'string' || Buffer.isBuffer(out) ? out.toString() : '').trim()
+    throw new Error(`${cmd} ${args.join(' ')}: ${stderr || (err as Error).message}`, { cause: err })
   }
 }
 

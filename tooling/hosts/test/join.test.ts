@@ -72,7 +72,8 @@ if (why !== undefined) {
   }))
 
   test(
-    'restart: a node stopped and started again with no bootstrap rejoins from its saved table, keeps its id, and its record\'s sequence rises',
+    'restart: a node stopped and started again with no bootstrap rejoins from its saved table, keeps its id, and its record\'s ' +
+      'sequence rises',
     withTimeout(180_000, async () => {
       const i = 3
       const seqSeenBy = async (n: HostNode): Promise<number | undefined> => {
@@ -85,7 +86,7 @@ if (why !== undefined) {
       const again = await within(JOIN_BOUND, 'h3 answers again', async () => await nodes[i]!.status())
       assert.is(again.id, ids[i], 'the same id')
       await within(JOIN_BOUND, 'h3 knows the other 7 again, with no bootstrap address', async () => (await nodes[i]!.status()).peers >= 7)
-      const done = await nodes[i]!.lookup(ids[0]!)
+      const done = await nodes[i].lookup(ids[0]!)
       assert.is(done.peer?.id, ids[0])
       const after = await within(DIRECTORY_BOUND, 'h0 sees a newer record of h3', async () => {
         const seq = await seqSeenBy(nodes[0]!)

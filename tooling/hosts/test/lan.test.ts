@@ -19,9 +19,10 @@ let ids: string[] = []
 function multicastFrom (host: Testbed['hosts'][number], hex: string): void {
   bed.exec(host, [process.execPath, '-e', `
     const s = require('node:dgram').createSocket({ type: 'udp4', reuseAddr: true })
-    s.bind(0, () => { s.setMulticastInterface(${JSON.stringify(host.ip4)}); s.send(Buffer.from(${
-      JSON.stringify(hex)
-    }, 'hex'), 5353, '224.0.0.251', () => s.close()) })`])
+    s.bind(0, () => {
+      s.setMulticastInterface(${JSON.stringify(host.ip4)})
+      s.send(Buffer.from(${JSON.stringify(hex)}, 'hex'), 5353, '224.0.0.251', () => s.close())
+    })`])
 }
 
 if (why !== undefined) {

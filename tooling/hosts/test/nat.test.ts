@@ -71,7 +71,6 @@ if (why !== undefined) {
 
   test('nodes outside never hold it in their tables (watched for 20 s), and it holds no list',
     withTimeout(BOUND + WATCH + 30_000, async () => {
-      let clearedAt = readOnlyAt
       const inTable = async (): Promise<string[]> => {
         const holding: string[] = []
         for (const n of outside) {
@@ -86,7 +85,7 @@ if (why !== undefined) {
       }
       // It was in some tables while it still thought itself reachable; going read-only pings them with ro: 1.
       await within(10_000, 'no outside table holds h4', async () => (await inTable()).length === 0, 250)
-      clearedAt = Date.now()
+      const clearedAt = Date.now()
       console.log(`outside tables free of h4 ${clearedAt - readOnlyAt} ms after it went read-only`)
       // A holder chosen before it went read-only is dropped at the next announce (the transport refuses pc_announce to it).
       await new Promise(resolve => setTimeout(resolve, ANNOUNCE_INTERVAL))

@@ -121,7 +121,7 @@ export function actorCompliance (opts: ComplianceOptions): void {
       in$.next({ type: 'compliance.unknown' })
       in$.next({ type: 'constructor' })
       in$.next({ type: 'compliance.unknown', cid: 7 })
-      const answer = replies.find(m => m.re === 7) as (Message & { error?: { code?: string } }) | undefined
+      const answer = replies.find((m): m is Message & { error?: { code?: string } } => m.re === 7)
       assert.is(answer?.type, 'error', 'an unknown request is answered with an error reply')
       assert.is(answer?.error?.code, 'ERR_UNKNOWN_TYPE')
       assert.equal(errors, [], 'out$ did not error')

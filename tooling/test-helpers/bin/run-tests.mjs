@@ -40,9 +40,8 @@ await pool(files, jobs, async (file) => {
   skipped += r.skipped
   const mark = r.failed > 0 ? 'FAIL' : 'ok  '
   console.log(
-    `${mark} ${file}  (${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}, ${secs}s)${
-      r.note ? '  ' + r.note : ''
-    }`
+    `${mark} ${file}  (${r.passed} passed, ${r.failed} failed${r.skipped ? `, ${r.skipped} skipped` : ''}, ` +
+      `${secs}s)${r.note ? '  ' + r.note : ''}`
   )
   if (r.failed > 0) failures.push({ file, output: r.output })
 })
@@ -86,11 +85,12 @@ function runFile (file) {
     }, bound)
     child.on('close', (code, signal) => {
       clearTimeout(timer)
+      // eslint-disable-next-line no-control-regex -- strips ANSI colour codes
       const clean = output.replace(/\x1b\[[0-9;]*m/g, '')
       const total = lastNumber(clean, /Total:\s+(\d+)/g)
       const ok = lastNumber(clean, /Passed:\s+(\d+)/g)
       const skip = lastNumber(clean, /Skipped:\s+(\d+)/g) ?? 0
-      let p = ok ?? 0
+      const p = ok ?? 0
       let f = total !== undefined && ok !== undefined ? Math.max(0, total - ok - skip) : 0
       let note = ''
       if (timedOut) {

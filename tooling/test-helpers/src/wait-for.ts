@@ -10,7 +10,7 @@ export async function waitFor<T> (check: () => T | Promise<T>,
   let last: T | undefined
   for (;;) {
     last = await check()
-    if (last) return last as NonNullable<T>
+    if (last) return last
     if (Date.now() > deadline) {
       throw Object.assign(new Error(`waitFor(${opts.what ?? 'condition'}) timed out after ${timeout} ms; last value: ${String(last)}`), {
         code: 'ERR_WAIT_TIMEOUT'

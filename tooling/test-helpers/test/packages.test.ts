@@ -81,8 +81,8 @@ for (const { dir, manifest: m } of published) {
     const targets = [m.main, m.types, ...Object.values(m.bin ?? {}), ...Object.values(m.exports ?? {}).flatMap(e => [e.types, e.default])]
     for (const t of targets) {
       assert.ok(t !== undefined, `${where}: main, types and every export's types and default are set`)
-      assert.ok(existsSync(join(dir, t!)) && statSync(join(dir, t!)).isFile(), `${where}: ${t} is built`)
-      assert.ok(shipped(files, t!), `${where}: ${t} is in files`)
+      assert.ok(existsSync(join(dir, t)) && statSync(join(dir, t)).isFile(), `${where}: ${t} is built`)
+      assert.ok(shipped(files, t), `${where}: ${t} is in files`)
     }
     for (const [dep, range] of Object.entries(m.dependencies ?? {})) {
       if (!range.startsWith('workspace:')) continue

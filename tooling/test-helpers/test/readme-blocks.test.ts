@@ -113,8 +113,8 @@ const result = check([...blocks, ...canary])
 const test = suite('readme blocks')
 
 test('extract - ts and typescript fences, named paths, preludes and Markdown lines', () => {
-  const md =
-    'a\n```ts\n// src/worker.ts: the entry\nrunActor(echo)\n```\n<!-- prelude: declare const x: number -->\n```typescript\nx + 1\n```\n```sh\nls\n```\n'
+  const md = 'a\n```ts\n// src/worker.ts: the entry\nrunActor(echo)\n```\n<!-- prelude: declare const x: number -->\n```typescript\nx + ' +
+    '1\n```\n```sh\nls\n```\n'
   const got = extractBlocks('x.md', md)
   assert.equal(got.map(b => [b.path, b.line, b.preludeLines]), [['src/worker.ts', 3, 0], ['block-8.ts', 8, 1]])
   assert.is(got[1]!.code, 'declare const x: number\nx + 1\n')

@@ -4,6 +4,7 @@
  * errors with a stable `code` and the exit code the command should end with: the node cannot be
  * reached (1), the API refused the input (400 → 2), anything else (1).
  */
+import type { ReadableStreamReadResult } from 'node:stream/web'
 import { TOKEN_ENV } from '../constants.js'
 import { invocation } from './invocation.js'
 
@@ -78,7 +79,7 @@ export function createApiClient (url: string, opts: { token?: string } = {}): Ap
       let buffer = ''
       try {
         for (;;) {
-          let chunk: Awaited<ReturnType<typeof reader.read>>
+          let chunk: ReadableStreamReadResult<Uint8Array>
           try {
             chunk = await reader.read()
           } catch (err) {
@@ -126,7 +127,8 @@ function unreachable (url: string, err: unknown, timeout: number): NodeUnreachab
   const reason = typeof e?.cause?.code === 'string' ? e.cause.code : typeof e?.cause?.message === 'string' ? e.cause.message : undefined
   const why = reason === undefined ? '' : ` (${reason})`
   return new NodeUnreachableError(
-    `cannot reach the node at ${url}${why}: is it running? Start one with \`${invocation()} start\` (or the demo: \`pnpm start\` in the repository), or pass --api`
+    `cannot reach the node at ${url}${why}: is it running? Start one with \`${invocation()} start\` (or the demo: \`pnpm start\` in ` +
+      `the repository), or pass --api`
   )
 }
 

@@ -25,9 +25,8 @@ export function apiOption (values: Parsed['values'], fallback: string, env: Node
   if (token !== undefined && !TOKEN.test(token)) throw new UsageError('the API token must be 1..1024 characters without spaces')
   if (token === undefined && !isLoopback(addr.host)) {
     throw new UsageError(
-      `${from} ${
-        formatHostPort(addr)
-      } is reachable from other hosts, so it needs a token: pass --api-token <token> or set ${TOKEN_ENV} (or bind 127.0.0.1)`
+      `${from} ${formatHostPort(addr)} is reachable from other hosts, so it needs a token: pass --api-token <token> or set ${TOKEN_ENV} ` +
+        `(or bind 127.0.0.1)`
     )
   }
   return token === undefined ? addr : { ...addr, token }
@@ -37,7 +36,8 @@ export function apiOption (values: Parsed['values'], fallback: string, env: Node
 export function notifyExposed (host: string, url: string): void {
   if (isLoopback(host)) return
   process.stderr.write(
-    `note: the API at ${url} is reachable from other hosts; every /api and /metrics request needs "Authorization: Bearer <token>" (the page asks for it)\n`
+    `note: the API at ${url} is reachable from other hosts; every /api and /metrics request needs "Authorization: Bearer <token>" ` +
+      `(the page asks for it)\n`
   )
 }
 

@@ -86,7 +86,7 @@ async function run (argv: readonly string[]): Promise<number> {
     await full.stop()
     await swarm.stop()
   }
-  let contacts = 0
+  let contacts: number
   try {
     await early
     const joined = await full.bootstrap([swarm.nodes[0]!.udp])

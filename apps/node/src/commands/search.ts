@@ -67,9 +67,8 @@ async function run (argv: readonly string[]): Promise<number> {
 }
 
 export function formatHit (h: ApiHit): string {
-  return `  ${clean(nameOf(h.peer.name)).padEnd(20)} ${h.peer.id}  ${clean(h.peer.address).padEnd(21)} ${h.peer.status.padEnd(7)}  via ${
-    clean(h.via)
-  }`
+  return `  ${clean(nameOf(h.peer.name)).padEnd(20)} ${h.peer.id}  ${clean(h.peer.address).padEnd(21)} ${h.peer.status.padEnd(7)}  via ` +
+    `${clean(h.via)}`
 }
 
 export function formatDone (d: ApiDone): string {

@@ -22,8 +22,8 @@ import { explainListenError } from './listen-error.js'
 
 const spec: CommandSpec = {
   name: 'start',
-  usage:
-    'start [--name <name>] [--host H] [--port P] [--bootstrap host:port]… [--api host:port | --no-api] [--api-token T] [--data-dir D] [--config F] [--ip-limits default|strict|off] [--no-mdns] [--inline] [--json] [--verbose]',
+  usage: 'start [--name <name>] [--host H] [--port P] [--bootstrap host:port]… [--api host:port | --no-api] [--api-token T] [--data-dir ' +
+    'D] [--config F] [--ip-limits default|strict|off] [--no-mdns] [--inline] [--json] [--verbose]',
   summary: 'Run a node: join the network through the bootstrap nodes and stay until SIGINT/SIGTERM.',
   options: {
     name: { type: 'string', value: 'name',
@@ -40,11 +40,11 @@ const spec: CommandSpec = {
     'data-dir': { type: 'string', value: 'dir',
       help: 'identity key, routing table, saved name and config (default ~/.peerconnect/<name>)' },
     config: { type: 'string', value: 'file',
-      help:
-        `a config file (JSON: name, host, port, bootstrap, api, mdns, ipLimits); default: ${CONFIG_FILE} in the data dir, if there is one` },
+      help: 'a config file (JSON: name, host, port, bootstrap, api, mdns, ipLimits); ' +
+        `default: ${CONFIG_FILE} in the data dir, if there is one` },
     'ip-limits': { type: 'string', value: 'mode',
-      help:
-        'contacts per /24 (/64): 2 per bucket, 10 per table, 2 per lookup and list; default exempts loopback and private ranges, strict does not, off has no limits (default: the config\'s ipLimits, else default)' },
+      help: 'contacts per /24 (/64): 2 per bucket, 10 per table, 2 per lookup and list; default exempts loopback and private ranges, ' +
+        'strict does not, off has no limits (default: the config\'s ipLimits, else default)' },
     'no-mdns': { type: 'boolean',
       help: 'do not find peers on the LAN by mDNS (it finds them with no --bootstrap; the config\'s "mdns": false does the same)' },
     inline: { type: 'boolean', help: 'run every actor on the main thread instead of worker threads' },

@@ -79,7 +79,7 @@ export function restoreHeld (ctx: Context, snapshot: unknown): number {
       const seenAt = seen[i]
       if (record === undefined || typeof seenAt !== 'number' || !Number.isFinite(seenAt) || seenAt > now) return
       if (closestListId(record.id).index !== part.list) return
-      if (ctx.store.put(part.list as number, record, { now, seenAt, cap: Infinity, handoff: handed.has(i) }).ok) restored++
+      if (ctx.store.put(part.list, record, { now, seenAt, cap: Infinity, handoff: handed.has(i) }).ok) restored++
     })
   }
   return restored

@@ -116,7 +116,8 @@ export function indexMatches (index: SearchIndex, query: string, afterHex?: stri
     if (wanted.every(w => have.some(t => t.startsWith(w)))) hits.push(owner)
   }
   hits.sort((a, b) => a - b)
-  return hits.filter((h, i) => i === 0 || hits[i - 1] !== h).map(i => index.candidates[i]!) // a name with two tokens in the range is there twice
+  // a name with two tokens in the range is there twice
+  return hits.filter((h, i) => i === 0 || hits[i - 1] !== h).map(i => index.candidates[i]!)
 }
 
 /**

@@ -9,7 +9,10 @@ export interface SearchInit {
   readonly gossipWindow?: number
   /** ms a finished search's results are replayed. Default RESULT_TTL (10 s); 0 turns the cache off. */
   readonly resultTtl?: number
-  /** ms the holders found for a list are reused (a silent holder drops them sooner). Default: `lookupEvery` announce intervals (1 min), as the announcer reuses its own holders. */
+  /**
+   * ms the holders found for a list are reused (a silent holder drops them sooner). Default: `lookupEvery` announce
+   * intervals (1 min), as the announcer reuses its own holders.
+   */
   readonly holderTtl?: number
   /** Holders of each list asked at once (a silent one is replaced by the next). Default: the lists' `readHolders` (3). */
   readonly holders?: number
@@ -19,7 +22,10 @@ export interface SearchInit {
   readonly maxPages?: number
   /** Ask each new closest node a running holder lookup reports, before the lookup ends. Default true. */
   readonly early?: boolean
-  /** ms the routing table's closest node to a list id has to answer before the list's lookup starts anyway (with `early`). Default EARLY_HEAD_START (100 ms). */
+  /**
+   * ms the routing table's closest node to a list id has to answer before the list's lookup starts anyway (with
+   * `early`). Default EARLY_HEAD_START (100 ms).
+   */
   readonly headStart?: number
 }
 

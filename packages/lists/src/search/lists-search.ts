@@ -114,7 +114,10 @@ function chains (holders: readonly Contact[], n: number): Contact[][] {
   return out
 }
 
-/** The pages of the first holder of `chain` whose first query is answered; each one that is not calls `onFail` and is replaced by the next. */
+/**
+ * The pages of the first holder of `chain` whose first query is answered; each one that is not calls `onFail` and is
+ * replaced by the next.
+ */
 function firstAnswering (chain: readonly Contact[], ask: (h: Contact) => Observable<WireRecord[]>,
   onFail: () => void): Observable<WireRecord[]> {
   return defer(() => {

@@ -24,9 +24,9 @@ function swarm (n: number, init: Record<string, unknown> = {}): { net: FakeNet, 
 
 async function page (node: FakeNode, limit: number, cursor?: string): Promise<ListsPageReply> {
   const msg = cursor === undefined ? { type: 'lists.page', limit } : { type: 'lists.page', limit, cursor }
-  const r = await node.request(msg as Message)
+  const r = await node.request(msg)
   assert.ok(isListsPageReply(r), JSON.stringify(r.type))
-  return r as ListsPageReply
+  return r
 }
 
 /** Pages through the whole directory; returns every peer and the page sizes. */
@@ -116,7 +116,7 @@ paging('directory - holders beyond the closest three are read while they still a
   const reader = net.add({ init: { announce: false } })
   const readFrom = async (): Promise<string[]> => {
     const before = net.queries.length
-    await reader.request({ type: 'lists.invalidate' } as Message)
+    await reader.request({ type: 'lists.invalidate' })
     const listed = ids((await page(reader, 500)).peers)
     const asked = new Set(
       net.queries.slice(before).filter(q => q.q === 'pc_list' && q.a.list === LIST && q.from === `127.0.0.1:${reader.address.port}`).map(
@@ -211,7 +211,7 @@ freshness('directory - within cacheTtl a second walk sends nothing; lists.invali
   assert.ok(n > 0)
   await page(reader, 500)
   assert.is(readerQueries(), n, 'served from the cache')
-  const r = await reader.request({ type: 'lists.invalidate' } as Message)
+  const r = await reader.request({ type: 'lists.invalidate' })
   assert.is(r.type, 'lists.invalidate.reply')
   await page(reader, 500)
   assert.ok(readerQueries() > n, 'read again')
@@ -292,7 +292,8 @@ trust('directory - forged, foreign-list and older records from a lying holder ar
 })
 
 trust(
-  'directory - a holder that answers pc_list with nothing hides no record: each list is read from at least 3 holders, and the page says how many answered',
+  'directory - a holder that answers pc_list with nothing hides no record: each list is read from at least 3 holders, and the page ' +
+    'says how many answered',
   async () => {
     const net = createFakeNet()
     const members = [11, 11, 11].map(l => net.add({ identity: identityIn(l) }))

@@ -44,7 +44,7 @@ loop('announce - at start a node announces its record to the R nodes closest to 
   for (const h of holders()) {
     const rec = await heldBy(net, h, node)
     assert.ok(rec, `held by ${key(h)}`)
-    assert.is(rec!.n, 'ada')
+    assert.is(rec.n, 'ada')
   }
   net.stopAll()
 })
@@ -203,7 +203,8 @@ const changes = suite('announce - record changes')
 
 function snapshots (node: FakeNode): Array<{ seq: number, name: string }> {
   return node.out.filter(m => m.type === 'actor.snapshot').map(m => (m as Message & { state: { seq: number, name: string } }).state)
-    .filter((s, i, all) => i === 0 || s.seq !== all[i - 1]!.seq || s.name !== all[i - 1]!.name) // record changes (the held records are snapshotted too)
+    // record changes (the held records are snapshotted too)
+    .filter((s, i, all) => i === 0 || s.seq !== all[i - 1]!.seq || s.name !== all[i - 1]!.name)
     .map(({ seq, name }) => ({ seq, name }))
 }
 
@@ -239,7 +240,7 @@ changes('announce - a node bound to a wildcard puts the address its transport ad
   for (let i = 0; i < 10; i++) net.add({ init: { announce: false } })
   const node = net.add({ init: { name: 'everywhere', announceInterval: INTERVAL }, wildcard: true })
   await net.advance(INTERVAL + 10)
-  const self = await node.request({ type: 'lists.self' } as Message) as Message & { record: PeerRecord }
+  const self = await node.request({ type: 'lists.self' }) as Message & { record: PeerRecord }
   assert.is(recordAddress(self.record)?.host, '127.0.0.1', 'not 0.0.0.0')
   const holder = closest(net.nodes.filter(n => n !== node), LIST_IDS[closestListId(node.id).index]!, 1, n => n.id)[0]!
   assert.ok(await heldBy(net, holder, node), 'a holder took it (it matches the address the holder saw)')
@@ -254,8 +255,8 @@ changes('announce - a node whose address changed re-signs its record for the new
   await net.advance(INTERVAL)
   const rec = await heldBy(net, holders()[0]!, node)
   assert.ok(rec)
-  assert.equal([rec!.s, snapshots(node).length], [Math.floor(T0 / 1000) + 1, 2])
-  assert.equal(rec!.a, new Uint8Array([127, 0, 0, 1, 61_000 >> 8, 61_000 & 0xff]))
+  assert.equal([rec.s, snapshots(node).length], [Math.floor(T0 / 1000) + 1, 2])
+  assert.equal(rec.a, new Uint8Array([127, 0, 0, 1, 61_000 >> 8, 61_000 & 0xff]))
   net.stopAll()
 })
 

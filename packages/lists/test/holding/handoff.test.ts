@@ -41,7 +41,10 @@ async function feed (net: FakeNet, to: FakeNode,
   return out
 }
 
-/** A handoff query from `from` (a holder, by default the net's closest node after the receiver), with a token from `to` unless `token` is given (null: none). */
+/**
+ * A handoff query from `from` (a holder, by default the net's closest node after the receiver), with a token from `to`
+ * unless `token` is given (null: none).
+ */
 async function handoff (net: FakeNet, to: FakeNode, records: PeerRecord[], ages?: number[],
   opts: { from?: { id: NodeId, address: Address }, token?: Uint8Array | null } = {}): Promise<number> {
   const from = opts.from ?? holderOf(net, to)

@@ -154,8 +154,9 @@ cadence('marble - expiry runs on the scheduler: a held record is dropped RECORD_
   const record = recordToWire(createRecord(peer, { name: 'p', host: '10.0.0.9', port: 9, seq: 1 }))
   scheduler.run(({ expectObservable }) => {
     const d = deps(scheduler)
-    const held = { seq: 1, name: 'ada', held: [{ list: 4, records: [record], seen: [1_700_000_000_000] }] } // held at 0 (restored from a snapshot)
-    const stats = (cid: number): Message => ({ type: 'lists.stats', cid } as Message)
+    // held at 0 (restored from a snapshot)
+    const held = { seq: 1, name: 'ada', held: [{ list: 4, records: [record], seen: [1_700_000_000_000] }] }
+    const stats = (cid: number): Message => ({ type: 'lists.stats', cid })
     const in$ = scheduler.createHotObservable<Message>('a 29998ms b 1ms c', { a: stats(1), b: stats(2), c: stats(3) })
     const records = listsActor({ identity: me, name: 'ada', announce: false })(in$, { ...d.deps, snapshot: held }).pipe(
       filter(m => m.type === 'lists.stats.reply'),

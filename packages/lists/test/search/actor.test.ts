@@ -17,7 +17,10 @@ import type { GossipLog, GossipScript } from './search-net.js'
 
 const NO_GOSSIP: GossipScript = { hits: [] }
 
-/** A swarm: 8 nodes in each of lists 3 and 10 (so those lists' holders are known), a few elsewhere, then `extra` named nodes; 3 s of announces. */
+/**
+ * A swarm: 8 nodes in each of lists 3 and 10 (so those lists' holders are known), a few elsewhere, then `extra` named
+ * nodes; 3 s of announces.
+ */
 async function swarm (extra: ReadonlyArray<{ name: string, list?: number }>,
   opts: { searcher?: { name: string, identity?: Identity }, script?: GossipScript | ((q: string) => GossipScript), log?: GossipLog,
     init?: Record<string, unknown> } = {}): Promise<{ net: FakeNet, searcher: FakeNode, named: Map<string, FakeNode> }> {
@@ -347,7 +350,8 @@ cancel('search actor - actor.cancel ends a running search: no more replies, no m
   const { net, searcher } = await swarm([{ name: 'Target', list: 10 }], { script: { hits: [], endless: true }, log,
     init: { search: { concurrency: 1 } } })
   await search(net, searcher, 'warm', { via: 'lists' }) // the holders are cached now
-  for (const n of net.nodes.filter(n => n !== searcher).slice(0, 12)) net.kill(n) // slow the search down: silent holders time out, one by one
+  // slow the search down: silent holders time out, one by one
+  for (const n of net.nodes.filter(n => n !== searcher).slice(0, 12)) net.kill(n)
   const s = ask(net, searcher, { type: 'search.query', q: 'target', timeout: 30_000 } as Message)
   await net.advance(150) // past the head start: the rumor is out
   assert.is(log.asks.length, 1)
@@ -391,7 +395,7 @@ cancel('search actor - a malformed search.query is ERR_BAD_REQUEST', async () =>
   const { net, searcher } = await swarm([])
   for (const msg of [{ type: 'search.query' }, { type: 'search.query', q: 'ada', via: 'pigeon' }, { type: 'search.query', q: 'ada',
     timeout: -1 }, { type: 'search.query', q: 7 }]) {
-    const s = await ask(net, searcher, msg as Message).run()
+    const s = await ask(net, searcher, msg).run()
     const r = s.replies[0]!.msg as unknown as { type: string, error: { code: string } }
     assert.is(r.error.code, 'ERR_BAD_REQUEST', JSON.stringify(msg))
   }

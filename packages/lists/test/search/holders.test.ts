@@ -1,14 +1,15 @@
 /**
  * The holder cache and the lists search's order of asks, against hand-rolled deps in virtual time:
  * the routing table's closest node is asked at once, the lookup starts when it answered (or at
- * the head start), each new closest node a running lookup reports next, and once the lookup ends the holders not asked yet; the lookup wants the holders
+ * the head start), each new closest node a running lookup reports next, and once the lookup ends the holders not asked yet; the lookup
+ * wants the holders
  * asked plus two spares; only the final holders are kept, and concurrent searches share a lookup.
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { lastValueFrom, Observable, of, timer, toArray } from 'rxjs'
 import type { VirtualTimeScheduler } from 'rxjs'
-import { generateIdentity, idToHex, recordToWire } from '@peerconnect/protocol'
+import { generateIdentity, recordToWire } from '@peerconnect/protocol'
 import type { Contact, Message, PeerRecord } from '@peerconnect/protocol'
 import { manualScheduler, testDeps } from '@peerconnect/runtime/testing'
 import { createContext } from '../../src/context.js'
@@ -130,7 +131,8 @@ function onlyList (cache: HolderCache, list: number): HolderCache {
 }
 
 order(
-  'search holders - the routing table\'s closest at once, the lookup once it answered, each new closest of the lookup next, then the holders not asked yet',
+  'search holders - the routing table\'s closest at once, the lookup once it answered, each new closest of the lookup next, then the ' +
+    'holders not asked yet',
   async () => {
     const [a, b, c, d, e] = [1, 2, 3, 4, 5].map(contact) as [Contact, Contact, Contact, Contact, Contact]
     const w = world({ known: [a], progress: [{ at: 10, closest: [b, a] }, { at: 20, closest: [b, c] }, { at: 30, closest: [c, b, d] }],

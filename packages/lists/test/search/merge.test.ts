@@ -32,7 +32,7 @@ let current: TestScheduler
 /** A part's marble: each letter a record of REC, tagged with `via`. */
 function part (cold: RunHelpers['cold'], marble: string, via: Found['via']): Cold {
   const values = Object.fromEntries(Object.entries(REC).map(([k, record]) => [k, { record, via }]))
-  return cold<Found>(marble, values) as Cold
+  return cold<Found>(marble, values)
 }
 
 /** Expected events: letters are hits of REC with the given source, C/B the end. */

@@ -26,7 +26,10 @@ function peer (name: string, list = LIST): Peer {
   return { identity, id: identity.id, address, record: recordOf(identity, { name, host: address.host, port: address.port }) }
 }
 
-/** A holder (alone: it announces to nobody but makes its record) holding `names` in LIST, handed over by a neighbour; and a searcher identity. */
+/**
+ * A holder (alone: it announces to nobody but makes its record) holding `names` in LIST, handed over by a neighbour;
+ * and a searcher identity.
+ */
 async function holding (names: readonly string[],
   init: Record<string, unknown> = {}): Promise<{ net: FakeNet, holder: FakeNode, held: Peer[], asker: Peer }> {
   const net = createFakeNet()
@@ -35,7 +38,8 @@ async function holding (names: readonly string[],
     const address = { host: '127.0.0.1', port: port++ }
     return { identity: ids[i]!, id: ids[i]!.id, address, record: recordOf(ids[i]!, { name, host: address.host, port: address.port }) }
   })
-  const holder = net.add({ init: { name: 'the holder', ...init }, snapshot: heldState(LIST, held.map(p => p.record), T0) }) // as if it had held them before a restart
+  // as if it had held them before a restart
+  const holder = net.add({ init: { name: 'the holder', ...init }, snapshot: heldState(LIST, held.map(p => p.record), T0) })
   assert.is(((await holder.request({ type: 'lists.stats' })) as ListsStatsReply).records, held.length)
   await net.advance(1500) // the holder's record exists once it learned its address
   return { net, holder, held, asker: peer('asker') }

@@ -33,7 +33,7 @@ export function ask (net: FakeNet, node: FakeNode, msg: Message): Stream & { run
       sub.unsubscribe()
     }
   })
-  node.in$.next({ ...msg, cid } as Message)
+  node.in$.next({ ...msg, cid })
   return Object.assign(stream, {
     async run (limit = 60_000): Promise<Stream> {
       for (let waited = 0; !stream.ended && waited <= limit; waited += 10) await net.advance(waited === 0 ? 0 : 10)

@@ -30,7 +30,10 @@ export interface ListHolders {
   list: number
   answered: number
 }
-/** `next` is the cursor of the following page, null after the last list; `holders`: for each list the page read, how many of its holders answered. */
+/**
+ * `next` is the cursor of the following page, null after the last list; `holders`: for each list the page read, how
+ * many of its holders answered.
+ */
 export type ListsPageReply = { type: 'lists.page.reply', re?: number, end?: boolean, peers: DirectoryPeer[], next: string | null,
   holders?: ListHolders[] }
 /** Ask: forget the cached lists. */

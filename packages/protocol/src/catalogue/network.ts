@@ -132,7 +132,10 @@ export const KRPC_CODE_BY_ERROR: Readonly<Record<string, number>> = {
 
 // ── routing ──────────────────────────────────────────────────────────────────────────────────
 
-/** Ask: the `n` closest good contacts to `target`, nearest first; `pc`: leave out contacts known to speak BEP 5 only (for `pc_*` queries). */
+/**
+ * Ask: the `n` closest good contacts to `target`, nearest first; `pc`: leave out contacts known to speak BEP 5 only
+ * (for `pc_*` queries).
+ */
 export type RoutingClosest = { type: 'routing.closest', cid?: number, target: NodeId, n: number, pc?: boolean }
 export type RoutingClosestReply = { type: 'routing.closest.reply', re?: number, end?: boolean, contacts: Contact[] }
 /** Ask: one contact by id. */

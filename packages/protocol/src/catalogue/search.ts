@@ -21,7 +21,10 @@ export type HitSource = typeof HIT_SOURCES[number]
 export type SearchQuery = { type: 'search.query', cid?: number, q: string, via?: SearchVia, timeout?: number }
 /** One hit: a verified record and where it came from. */
 export type SearchHit = { type: 'search.hit', re?: number, end?: boolean, record: PeerRecord, via: HitSource }
-/** The last reply: how many distinct hits, how long the search ran, and how many list holders answered (0 for a cached result or a gossip-only search). */
+/**
+ * The last reply: how many distinct hits, how long the search ran, and how many list holders answered (0 for a cached
+ * result or a gossip-only search).
+ */
 export type SearchDone = { type: 'search.done', re?: number, end?: boolean, hits: number, ms: number, holders?: number }
 
 /** Ask: forget cached results (and the list holders they came from): the next search reads the network again. */

@@ -72,7 +72,7 @@ export function createSimClock (opts: { start?: number } = {}): SimClock {
     schedule (state?: T, delay = 0): Subscription {
       if (this.closed) return this
       this.state = state
-      push({ due: now + Math.max(0, delay), seq: seq++, action: this as SimAction<unknown>, generation: ++this.generation })
+      push({ due: now + Math.max(0, delay), seq: seq++, action: this, generation: ++this.generation })
       return this
     }
 
@@ -146,7 +146,7 @@ export function createSimClock (opts: { start?: number } = {}): SimClock {
         const head = heap[0]
         if (head === undefined || head.due > end) break
         now = Math.max(now, head.due)
-        let failure: unknown
+        let failure: { error: unknown } | undefined
         // every action due now, in the order scheduled (including those scheduled at delay 0 by them)
         for (let e = heap[0]; e !== undefined && e.due <= now; e = heap[0]) {
           pop()
@@ -155,12 +155,12 @@ export function createSimClock (opts: { start?: number } = {}): SimClock {
           try {
             e.action.execute()
           } catch (err) {
-            failure ??= err
+            failure ??= { error: err }
           }
         }
         await settle()
         clock.onInstant?.(now)
-        if (failure !== undefined) throw failure
+        if (failure !== undefined) throw failure.error
       }
       if (stop?.() !== true && end > now) now = end
     } finally {

@@ -29,7 +29,10 @@ export interface SimNetworkOptions {
   readonly trace?: ((event: SimTraceEvent) => void) | undefined
 }
 
-/** One datagram sent: when, from and to which `host:port`, its bytes, and whether it was dropped at once (`lost`: loss, a host set down, too large). */
+/**
+ * One datagram sent: when, from and to which `host:port`, its bytes, and whether it was dropped at once (`lost`: loss,
+ * a host set down, too large).
+ */
 export interface SimTraceEvent {
   readonly at: number
   readonly from: string
@@ -202,7 +205,7 @@ export function createSimNetwork (opts: SimNetworkOptions = {}): SimNetwork {
     const batch = queue.get(due)
     if (batch === undefined) return
     queue.delete(due)
-    let failure: unknown
+    let failure: { error: unknown } | undefined
     for (const d of batch) {
       counters.inFlight--
       const target = sockets.get(key(d.toHost, d.toPort))
@@ -215,10 +218,10 @@ export function createSimNetwork (opts: SimNetworkOptions = {}): SimNetwork {
       try {
         target.deliver(d.buf, { address: d.from.address, family: d.from.family, port: d.from.port, size: d.buf.length })
       } catch (err) {
-        failure ??= err
+        failure ??= { error: err }
       }
     }
-    if (failure !== undefined) throw failure
+    if (failure !== undefined) throw failure.error
   }
 }
 

@@ -12,7 +12,10 @@ export type SimErrorListener = (err: Error) => void
 /** A socket made by `SimNetwork.createSocket`. Structurally usable where a `dgram.Socket` subset is expected. */
 export interface SimSocket {
   readonly type: SimSocketType
-  /** Binds `address:port`; `0.0.0.0` / `::` (or no address) takes a fresh sim host, port 0 a free port. Errors (EADDRINUSE) go to 'error' listeners. */
+  /**
+   * Binds `address:port`; `0.0.0.0` / `::` (or no address) takes a fresh sim host, port 0 a free port. Errors
+   * (EADDRINUSE) go to 'error' listeners.
+   */
   bind(opts?: { address?: string, port?: number }, cb?: () => void): this
   /** The bound address; throws ERR_SOCKET_DGRAM_NOT_RUNNING before bind or after close. */
   address(): RemoteInfoAddress

@@ -34,7 +34,8 @@ export function pageRoutes (app: FastifyInstance, ctx: RouteContext): void {
   })
 
   app.get('/static/*', async (request, reply) => {
-    const path = '/static/' + String((request.params as { '*'?: unknown })['*'] ?? '')
+    const rest = (request.params as { '*'?: unknown })['*']
+    const path = '/static/' + (typeof rest === 'string' ? rest : '')
     const asset = ctx.assets.get(path)
     if (asset === undefined) return notFound(reply, 'ERR_NOT_FOUND', 'no such file')
     return serveAsset(request, reply, asset)

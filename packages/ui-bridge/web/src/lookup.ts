@@ -20,9 +20,8 @@ export async function runLookup (id: string, out: HTMLElement, signal: AbortSign
       if (signal.aborted) return
       if (!('done' in step)) {
         progress.dataset.lookupProgress = String(step.queried)
-        progress.textContent = `Looking up… asked ${
-          plural(step.queried, 'node')
-        }, ${step.responded} answered, ${step.closest} closest so far`
+        progress.textContent = `Looking up… asked ${plural(step.queried, 'node')}, ${step.responded} answered, ${step.closest} closest ` +
+          `so far`
         continue
       }
       if (step.error !== undefined) {

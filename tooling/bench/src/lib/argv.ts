@@ -20,7 +20,7 @@ export function parseFlags<T extends Record<string, number | boolean | string>> 
   const out: Record<string, number | boolean | string> = { ...defaults }
   for (const [k, v] of Object.entries(values)) {
     if (k === 'help' || v === undefined) continue
-    if (typeof defaults[k] === 'boolean') out[k] = v as boolean
+    if (typeof defaults[k] === 'boolean') out[k] = v
     else if (typeof defaults[k] === 'string') out[k] = String(v)
     else {
       const n = Number(v)

@@ -176,27 +176,27 @@ function open (f: Frame, title: string): string[] {
   // a long title gets a smaller font rather than running off the picture (~0.6 em per character)
   const size = Math.max(9, Math.min(15, Math.floor((f.width - 16) / (0.6 * Math.max(1, title.length)))))
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${f.width}" height="${f.height}" viewBox="0 0 ${f.width} ${f.height}" font-family="sans-serif" font-size="12">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${f.width}" height="${f.height}" viewBox="0 0 ${f.width} ${f.height}" ` +
+    `font-family="sans-serif" font-size="12">`,
     `<title>${escapeXml(title)}</title>`,
     `<rect x="0" y="0" width="${f.width}" height="${f.height}" fill="#ffffff"/>`,
-    `<text class="title" x="${n(f.width / 2)}" y="20" text-anchor="middle" font-size="${size}" font-weight="bold">${
-      escapeXml(title)
-    }</text>`
+    `<text class="title" x="${n(f.width / 2)}" y="20" text-anchor="middle" font-size="${size}" ` +
+    `font-weight="bold">${escapeXml(title)}</text>`
   ]
 }
 
 function axes (f: Frame, x: Scale | null, y: Scale, xAxis: AxisOptions | null, yAxis: AxisOptions): string[] {
   const out: string[] = [
-    `<g class="axes" stroke="#333333" fill="none"><line class="x-axis" x1="${f.left}" y1="${f.bottom}" x2="${f.right}" y2="${f.bottom}"/><line class="y-axis" x1="${f.left}" y1="${f.top}" x2="${f.left}" y2="${f.bottom}"/></g>`
+    `<g class="axes" stroke="#333333" fill="none"><line class="x-axis" x1="${f.left}" y1="${f.bottom}" x2="${f.right}" ` +
+    `y2="${f.bottom}"/><line class="y-axis" x1="${f.left}" y1="${f.top}" x2="${f.left}" y2="${f.bottom}"/></g>`
   ]
   const fy = yAxis.format ?? compact
   out.push('<g class="y-ticks">')
   for (const t of y.ticks) {
     const py = y.map(t)
     out.push(
-      `<line x1="${f.left}" y1="${n(py)}" x2="${f.right}" y2="${n(py)}" stroke="#e5e5e5"/><text x="${f.left - 6}" y="${
-        n(py + 4)
-      }" text-anchor="end">${escapeXml(fy(t))}</text>`
+      `<line x1="${f.left}" y1="${n(py)}" x2="${f.right}" y2="${n(py)}" stroke="#e5e5e5"/><text x="${f.left - 6}" y="${n(py + 4)}" ` +
+        `text-anchor="end">${escapeXml(fy(t))}</text>`
     )
   }
   out.push('</g>')
@@ -206,9 +206,8 @@ function axes (f: Frame, x: Scale | null, y: Scale, xAxis: AxisOptions | null, y
     for (const t of x.ticks) {
       const px = x.map(t)
       out.push(
-        `<line x1="${n(px)}" y1="${f.bottom}" x2="${n(px)}" y2="${f.bottom + 5}" stroke="#333333"/><text x="${n(px)}" y="${
-          f.bottom + 18
-        }" text-anchor="middle">${escapeXml(fx(t))}</text>`
+        `<line x1="${n(px)}" y1="${f.bottom}" x2="${n(px)}" y2="${f.bottom + 5}" stroke="#333333"/><text x="${n(px)}" ` +
+          `y="${f.bottom + 18}" text-anchor="middle">${escapeXml(fx(t))}</text>`
       )
     }
     out.push('</g>')
@@ -217,9 +216,8 @@ function axes (f: Frame, x: Scale | null, y: Scale, xAxis: AxisOptions | null, y
     )
   }
   out.push(
-    `<text class="y-label" x="14" y="${n((f.top + f.bottom) / 2)}" text-anchor="middle" transform="rotate(-90 14 ${
-      n((f.top + f.bottom) / 2)
-    })">${escapeXml(yAxis.label)}</text>`
+    `<text class="y-label" x="14" y="${n((f.top + f.bottom) / 2)}" text-anchor="middle" transform="rotate(-90 14 ` +
+      `${n((f.top + f.bottom) / 2)})">${escapeXml(yAxis.label)}</text>`
   )
   return out
 }
@@ -236,9 +234,8 @@ function legend (f: Frame, names: ReadonlyArray<{ name: string, dashed?: boolean
     }
     const y = 34 + 16 * row
     out.push(
-      `<line x1="${x}" y1="${y - 4}" x2="${x + 22}" y2="${y - 4}" stroke="${colour(i)}" stroke-width="2.5"${
-        s.dashed === true ? ' stroke-dasharray="6 4"' : ''
-      }/><text x="${x + 28}" y="${y}">${escapeXml(s.name)}</text>`
+      `<line x1="${x}" y1="${y - 4}" x2="${x + 22}" y2="${y - 4}" stroke="${colour(i)}" ` +
+        `stroke-width="2.5"${s.dashed === true ? ' stroke-dasharray="6 4"' : ''}/><text x="${x + 28}" y="${y}">${escapeXml(s.name)}</text>`
     )
     x += w
   }
@@ -281,18 +278,16 @@ export function lineChart (o: LineChartOptions): string {
     if (!Number.isFinite(m.y)) continue
     const py = clampY(m.y)
     out.push(
-      `<line x1="${f.left}" y1="${n(py)}" x2="${f.right}" y2="${n(py)}" stroke="#777777" stroke-dasharray="3 3"/><text x="${
-        f.right - 4
-      }" y="${n(py - 4)}" text-anchor="end" fill="#555555">${escapeXml(m.label)}</text>`
+      `<line x1="${f.left}" y1="${n(py)}" x2="${f.right}" y2="${n(py)}" stroke="#777777" stroke-dasharray="3 3"/><text ` +
+        `x="${f.right - 4}" y="${n(py - 4)}" text-anchor="end" fill="#555555">${escapeXml(m.label)}</text>`
     )
   }
   for (const m of o.xMarks ?? []) {
     if (!Number.isFinite(m.x) || (o.x.log === true && m.x <= 0)) continue
     const px = clampX(m.x)
     out.push(
-      `<line x1="${n(px)}" y1="${f.top}" x2="${n(px)}" y2="${f.bottom}" stroke="#777777" stroke-dasharray="3 3"/><text x="${
-        n(px + 4)
-      }" y="${f.top + 12}" fill="#555555">${escapeXml(m.label)}</text>`
+      `<line x1="${n(px)}" y1="${f.top}" x2="${n(px)}" y2="${f.bottom}" stroke="#777777" stroke-dasharray="3 3"/><text x="${n(px + 4)}" ` +
+        `y="${f.top + 12}" fill="#555555">${escapeXml(m.label)}</text>`
     )
   }
   out.push('</g>')
@@ -351,9 +346,8 @@ export function barChart (o: BarChartOptions): string {
     const x0 = f.left + slot * i + slot * 0.15
     const w = slot * 0.7
     out.push(
-      `<rect class="bar" data-label="${escapeXml(b.label)}" x="${n(x0)}" y="${n(top)}" width="${n(w)}" height="${
-        n(f.bottom - top)
-      }" fill="${colour(i)}"/>`
+      `<rect class="bar" data-label="${escapeXml(b.label)}" x="${n(x0)}" y="${n(top)}" width="${n(w)}" height="${n(f.bottom - top)}" ` +
+        `fill="${colour(i)}"/>`
     )
     out.push(`<text x="${n(x0 + w / 2)}" y="${n(top - 5)}" text-anchor="middle">${escapeXml(fy(v))}</text>`)
     out.push(`<text x="${n(x0 + w / 2)}" y="${f.bottom + 18}" text-anchor="middle">${escapeXml(b.label)}</text>`)

@@ -7,7 +7,10 @@
  * middle of the day" does not lose its whole first generation at once.
  */
 
-/** [minutes, share of sessions shorter]: anchors 24 min → 0.5, 60 → 0.66, 1440 → 0.945 (measured); the other points interpolate the tail (see README). */
+/**
+ * [minutes, share of sessions shorter]: anchors 24 min → 0.5, 60 → 0.66, 1440 → 0.945 (measured); the other points
+ * interpolate the tail (see README).
+ */
 export const IPFS_SESSIONS: ReadonlyArray<readonly [number, number]> = [
   [1, 0.04],
   [5, 0.18],

@@ -2,7 +2,8 @@
  * `pc_announce {id, list, record, token}` → `{id}`: store the sender's own signed record. Refused,
  * each with its own code and nothing stored: no token (ERR_TOKEN_MISSING), a token not issued to
  * the sender's address (ERR_BAD_TOKEN), a record of someone else (ERR_NOT_SENDER), a record whose
- * addresses (`a`, or a dual-stack node's `a2`) do not include the sender's (ERR_ADDRESS_MISMATCH), a record for another list (ERR_WRONG_LIST),
+ * addresses (`a`, or a dual-stack node's `a2`) do not include the sender's (ERR_ADDRESS_MISMATCH), a record for another list
+ * (ERR_WRONG_LIST),
  * a record failing verifyRecord (ERR_NAME_TOO_LONG, ERR_ID_MISMATCH, ERR_STALE_SEQUENCE,
  * ERR_BAD_SIGNATURE, …) and a record over a cap (ERR_LIST_FULL, ERR_IP_CAP).
  */
