@@ -20,7 +20,7 @@
  */
 import { createHash } from 'node:crypto'
 import { identityFromSeed } from '@peerconnect/protocol'
-import { createInlinePool, createSimClock, createSimNetwork, seededRandom, silentLogger } from '@peerconnect/runtime'
+import { createInlinePool, createSimClock, createSimNetwork, hashString, seededRandom, silentLogger } from '@peerconnect/runtime'
 import type { ComputePool, Logger, SimClock, SimNetwork, SimNetworkOptions } from '@peerconnect/runtime'
 import { createNode } from './node.js'
 import type { NodeOptions, PeerNode } from './node.js'
@@ -163,7 +163,7 @@ export async function createSimSwarm (n: number, opts: SimSwarmOptions = {}): Pr
 export function internetLatency (opts: { seed?: number } = {}): (from: string, to: string) => number {
   const seed = opts.seed ?? 1
   const regionOf = (host: string): number => {
-    const u = hash(host, seed ^ 0x9e3779b9) / 4294967296
+    const u = hashString(host, seed ^ 0x9e3779b9) / 4294967296
     let acc = 0
     for (let r = 0; r < REGION_SHARE.length; r++) {
       acc += REGION_SHARE[r]!
@@ -174,8 +174,8 @@ export function internetLatency (opts: { seed?: number } = {}): (from: string, t
   return (from, to) => {
     const [a, b] = from < to ? [from, to] : [to, from]
     const base = REGION_ONE_WAY[regionOf(a)]![regionOf(b)]!
-    const u1 = (hash(`${a}|${b}`, seed) + 0.5) / 4294967296
-    const u2 = (hash(`${b}|${a}`, seed ^ 0x85ebca6b) + 0.5) / 4294967296
+    const u1 = (hashString(`${a}|${b}`, seed) + 0.5) / 4294967296
+    const u2 = (hashString(`${b}|${a}`, seed ^ 0x85ebca6b) + 0.5) / 4294967296
     const normal = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2)
     const extra = 8 * Math.exp(0.8 * normal)
     return Math.round(base + Math.min(extra, 200))
@@ -210,20 +210,5 @@ function seedBytes (seed: number, i: number): Uint8Array {
 }
 
 function mix (a: number, b: number): number {
-  return hash(`${a}:${b}`, 0x2545f491)
-}
-
-/** FNV-1a with a murmur finish (32 bits). */
-function hash (s: string, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i)
-    h = Math.imul(h, 0x01000193) >>> 0
-  }
-  h ^= h >>> 16
-  h = Math.imul(h, 0x85ebca6b) >>> 0
-  h ^= h >>> 13
-  h = Math.imul(h, 0xc2b2ae35) >>> 0
-  h ^= h >>> 16
-  return h >>> 0
+  return hashString(`${a}:${b}`, 0x2545f491)
 }

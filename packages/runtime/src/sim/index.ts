@@ -1,7 +1,7 @@
 export { createSimNetwork } from './network.js'
 export type { DatagramNetwork, DatagramSocket, SimNetwork, SimNetworkOptions, SimNetworkStats, SimTraceEvent } from './network.js'
 export type { SimSocket, SimSocketType, SimMessageListener, SimErrorListener, RemoteInfoAddress } from './socket.js'
-export { linkLatency, seededRandom } from './random.js'
+export { hashString, linkLatency, seededRandom } from './random.js'
 export { SIM_LATENCY, SIM_EPHEMERAL_PORT, SIM_MAX_DATAGRAM } from './constants.js'
 export { createSimClock, SimStalledError, SIM_EPOCH, simulationRandom, randomSecret } from './clock.js'
 export type { SimClock } from './clock.js'

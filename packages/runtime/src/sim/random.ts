@@ -23,8 +23,11 @@ export function linkLatency (opts: { min: number, max: number, seed?: number }):
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
-/** FNV-1a over the UTF-16 code units, mixed with the seed and finished with a murmur avalanche. */
-function hashString (s: string, seed: number): number {
+/**
+ * A 32-bit hash of a string, for seeded simulations: FNV-1a over the UTF-16 code units, mixed with
+ * the seed and finished with a murmur avalanche.
+ */
+export function hashString (s: string, seed: number): number {
   let h = (0x811c9dc5 ^ seed) >>> 0
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i)
