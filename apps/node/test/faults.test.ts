@@ -49,7 +49,7 @@ const HANDLER_PROBES: Readonly<Record<string, string>> = {
  * reply: for these the fault must land. Another actor that answers normally is noted and skipped
  * (one moved onto the kit since this list was written is tested all the same).
  */
-const KIT_ACTORS = new Set(['crawler', 'liveness', 'gossip', 'ui-bridge'])
+const KIT_ACTORS = new Set(['transport', 'routing', 'crawler', 'liveness', 'gossip', 'ui-bridge'])
 
 const state = {
   swarm: undefined as Swarm | undefined,

@@ -1,11 +1,11 @@
-import { defer, EMPTY, from, ignoreElements, merge, mergeMap, Observable, of, shareReplay, Subject, finalize, map, tap } from 'rxjs'
+import { EMPTY, from, ignoreElements, Observable, of, shareReplay, Subject, map, tap } from 'rxjs'
 import type { Subscription } from 'rxjs'
-import { BadRequestError, errorReply, isActorCancel, isRoutingView, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR,
-  KRPC_ERROR, normalizeHost, reply, rpcType } from '@peerconnect/protocol'
+import { BadRequestError, errorReply, isRoutingView, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR,
+  normalizeHost, reply, rpcType } from '@peerconnect/protocol'
 import type { Address, Message, NodeId, RpcRequest, ViewContactData, TransportFailed, TransportInfoReply, TransportResponse,
   TransportSeen } from '@peerconnect/protocol'
-import type { ActorDeps, ActorFn, Logger } from '@peerconnect/runtime'
-import { randomSecret, simulationRandom } from '@peerconnect/runtime'
+import type { ActorDefinition, ActorDeps, ActorFn, Logger } from '@peerconnect/runtime'
+import { kitActor, randomSecret, simulationRandom } from '@peerconnect/runtime'
 import { ANSWER_TIMEOUT, VIEW_MAX_AGE } from './constants.js'
 import { RpcReadOnlyError, RpcUnsupportedError } from './errors.js'
 import { createKrpcSocket } from './socket.js'
@@ -34,140 +34,159 @@ import type { ReadOnlyPeers } from './read-only-peers.js'
  * the contact is known to answer times out, `transport.failed` (each throttled per contact).
  * It keeps what each contact speaks (speaks.ts): `pc_*` queries to a BEP 5-only contact are
  * refused (ERR_RPC_UNSUPPORTED), and seen / response messages say `pc`.
+ *
+ * Written with runtime's actor kit (`transportDefinition`): the handler table is the actor (each
+ * message isolated, a query cancelled by `actor.cancel`); the bind, reachability runs, inbound
+ * answering and sightings are its background; the sockets are closed in its stop.
  */
 export function transportActor (init: TransportInit): ActorFn {
-  return (in$, deps) => defer(() => {
-    const seen$ = new Subject<TransportSeen | TransportFailed>()
-    const inbound$ = new Subject<InboundQuery>()
-    const throttle = createSeenThrottle({ interval: init.seenInterval })
-    const queried = createSeenThrottle({ interval: init.seenInterval })
-    const failures = createSeenThrottle({ interval: init.seenInterval })
-    const speaks = createSpeaks()
-    const tally: SpeaksTally = { refused: 0, timeoutsNotCounted: 0, refusedReadOnly: 0 }
-    // On a virtual clock (any scheduler but rxjs's real-time one), query timeouts, RTTs and
-    // transaction ids come from deps; in real time, plain timers, performance.now and node:crypto.
-    const random = simulationRandom(deps)
-    const network = deps.network
-    const virtual = random === undefined ? {} : { scheduler: deps.scheduler, random }
-    const roPeers = createReadOnlyPeers()
-    let viewContacts: readonly ViewContactData[] = []
-    const socket = createKrpcSocket({
-      ...virtual,
-      id: init.id,
-      host: init.host,
-      port: init.port,
-      rateLimit: init.rateLimit,
-      rtt: init.rtt,
-      bufferSize: init.bufferSize,
-      createSocket: network === undefined ? undefined : type => network.createSocket(type),
-      onQuery: q => {
-        if (!reach.handle(q)) inbound$.next(q)
-      },
-      // Replies and queries are throttled apart: a query seen first must not hide the reply that proves the contact.
-      onSeen: (id, host, port, rtt, v, answered, ro) => {
-        const key = `${host}:${port}`
-        const pc = speaks.heard(key, id, v, answered)
-        // BEP 43: a query says whether its sender is read-only; its replies are judged by its last query.
-        const flipped = rtt === undefined && roPeers.heard(key, ro)
-        if ((rtt === undefined ? queried : throttle).pass(key, id, deps.clock.now()) || flipped) {
-          seen$.next(seenMessage(id, host, port, rtt, pc, roPeers.has(key)))
-        }
-      },
-      onExternal: (ip, host, port) => external.report(ip, host, port),
-      onTimeout: (host, port, method) => {
-        const key = `${host}:${port}`
-        // Silence to a method the contact never showed it answers says nothing about it.
-        if (!speaks.counts(key, method)) {
-          tally.timeoutsNotCounted++
-          return
-        }
-        const id = throttle.idAt(key) ?? queried.idAt(key)
-        if (failures.pass(key, id ?? NO_ID, deps.clock.now())) seen$.next(failedMessage(id, host, port))
+  return kitActor(transportDefinition, init)
+}
+
+/** One run of the actor: what its handlers, background and stop share. */
+export interface TransportRun {
+  readonly handlers: Readonly<Record<string, (m: Message) => Observable<Message>>>
+  readonly background: ReadonlyArray<Observable<Message>>
+  readonly close: () => void
+}
+
+export const transportDefinition = {
+  name: 'transport',
+  worker: new URL('./worker.js', import.meta.url),
+  context: (init: TransportInit, deps: ActorDeps): TransportRun => createRun(init, deps),
+  handlers: {
+    'transport.query': (m, ctx) => ctx.handlers['transport.query']?.(m),
+    'transport.info': (m, ctx) => ctx.handlers['transport.info']?.(m),
+    'routing.view': (m, ctx) => ctx.handlers['routing.view']?.(m)
+  },
+  // The bind (ready$), reachability runs, inbound queries answered and sightings published.
+  background: ctx => ctx.background,
+  stop: ctx => ctx.close()
+} satisfies ActorDefinition<TransportInit, TransportRun>
+
+function createRun (init: TransportInit, deps: ActorDeps): TransportRun {
+  const seen$ = new Subject<TransportSeen | TransportFailed>()
+  const inbound$ = new Subject<InboundQuery>()
+  const throttle = createSeenThrottle({ interval: init.seenInterval })
+  const queried = createSeenThrottle({ interval: init.seenInterval })
+  const failures = createSeenThrottle({ interval: init.seenInterval })
+  const speaks = createSpeaks()
+  const tally: SpeaksTally = { refused: 0, timeoutsNotCounted: 0, refusedReadOnly: 0 }
+  // On a virtual clock (any scheduler but rxjs's real-time one), query timeouts, RTTs and
+  // transaction ids come from deps; in real time, plain timers, performance.now and node:crypto.
+  const random = simulationRandom(deps)
+  const network = deps.network
+  const virtual = random === undefined ? {} : { scheduler: deps.scheduler, random }
+  const roPeers = createReadOnlyPeers()
+  let viewContacts: readonly ViewContactData[] = []
+  const socket = createKrpcSocket({
+    ...virtual,
+    id: init.id,
+    host: init.host,
+    port: init.port,
+    rateLimit: init.rateLimit,
+    rtt: init.rtt,
+    bufferSize: init.bufferSize,
+    createSocket: network === undefined ? undefined : type => network.createSocket(type),
+    onQuery: q => {
+      if (!reach.handle(q)) inbound$.next(q)
+    },
+    // Replies and queries are throttled apart: a query seen first must not hide the reply that proves the contact.
+    onSeen: (id, host, port, rtt, v, answered, ro) => {
+      const key = `${host}:${port}`
+      const pc = speaks.heard(key, id, v, answered)
+      // BEP 43: a query says whether its sender is read-only; its replies are judged by its last query.
+      const flipped = rtt === undefined && roPeers.heard(key, ro)
+      if ((rtt === undefined ? queried : throttle).pass(key, id, deps.clock.now()) || flipped) {
+        seen$.next(seenMessage(id, host, port, rtt, pc, roPeers.has(key)))
       }
-    })
-    const view = createFindNodeView(init.id, { maxAge: init.viewMaxAge ?? VIEW_MAX_AGE })
-    const external = createExternalTally()
-    const tcp: TcpState = { listener: undefined, closed: false }
-    let reachable: Address | undefined
-    const reach = createReachRun({
-      id: init.id,
-      socket,
-      now: () => deps.clock.now(),
-      random: deps.random,
-      scheduler: deps.scheduler,
-      log: deps.log,
-      bytes: random === undefined ? undefined : length => randomSecret(random, length),
-      createSocket: network === undefined ? undefined : type => network.createSocket(type),
-      candidates: () => viewContacts.filter(c => speaks.pc(`${c.host}:${c.port}`) !== false).map(c => ({ host: c.host, port: c.port })),
-      ours: () => {
-        const udp = socket.address()
-        if (udp === undefined || reachable === undefined) return undefined
-        const advertised = external.best() ?? reachable
-        const also = otherFamilyAddress(udp, advertised)
-        return also === undefined ? [advertised] : [advertised, also]
+    },
+    onExternal: (ip, host, port) => external.report(ip, host, port),
+    onTimeout: (host, port, method) => {
+      const key = `${host}:${port}`
+      // Silence to a method the contact never showed it answers says nothing about it.
+      if (!speaks.counts(key, method)) {
+        tally.timeoutsNotCounted++
+        return
       }
-    }, init.reachability)
-    // The bound address, and where others can reach us unless they tell us better (looked up once: it may read the interfaces).
-    const ready$ = from(bindAll(socket, init, { log: deps.log, tcp, sim: network !== undefined })).pipe(
-      map(udp => ({ udp, reachable: advertisedAddress(udp, { advertise: init.advertise }) })),
-      tap(r => {
-        reachable = r.reachable
-      }),
-      shareReplay(1)
-    )
-    const open = new Map<number, () => void>()
-    const handlers: Readonly<Record<string, (m: Message) => Observable<Message>>> = {
-      'transport.query': m => onQuery(socket, m, { open, speaks, tally, roPeers }),
-      'actor.cancel': m => {
-        if (isActorCancel(m)) open.get(m.ask)?.()
-        return EMPTY
-      },
-      'transport.info': m => ready$.pipe(map(({ udp, reachable }) => {
-        const advertised = external.best() ?? reachable
-        return onInfo(m, {
-          socket,
-          id: init.id,
-          udp,
-          advertised,
-          alsoAt: otherFamilyAddress(udp, advertised),
-          readOnly: reach.readOnly,
-          tcp: tcp.listener,
-          view: { ...view.stats(deps.clock.now()), externalVotes: external.size, speaksContacts: speaks.size,
-            refusedUnsupported: tally.refused, timeoutsNotCounted: tally.timeoutsNotCounted, readOnlyPeers: roPeers.size,
-            refusedReadOnly: tally.refusedReadOnly, ...reach.stats() }
-        })
-      })),
-      'routing.view': m => {
-        if (view.take(m, deps.clock.now()) && isRoutingView(m)) viewContacts = m.contacts
-        return EMPTY
-      }
+      const id = throttle.idAt(key) ?? queried.idAt(key)
+      if (failures.pass(key, id ?? NO_ID, deps.clock.now())) seen$.next(failedMessage(id, host, port))
     }
-    const answering = { socket, deps, timeout: init.answerTimeout ?? ANSWER_TIMEOUT, view }
-    return merge(
-      ready$.pipe(ignoreElements()),
-      reach.run$,
-      in$.pipe(mergeMap(m => handlers[m.type]?.(m) ?? EMPTY)),
-      answerAll(inbound$, answering),
-      seen$
-    ).pipe(finalize(() => {
+  })
+  const view = createFindNodeView(init.id, { maxAge: init.viewMaxAge ?? VIEW_MAX_AGE })
+  const external = createExternalTally()
+  const tcp: TcpState = { listener: undefined, closed: false }
+  let reachable: Address | undefined
+  const reach = createReachRun({
+    id: init.id,
+    socket,
+    now: () => deps.clock.now(),
+    random: deps.random,
+    scheduler: deps.scheduler,
+    log: deps.log,
+    bytes: random === undefined ? undefined : length => randomSecret(random, length),
+    createSocket: network === undefined ? undefined : type => network.createSocket(type),
+    candidates: () => viewContacts.filter(c => speaks.pc(`${c.host}:${c.port}`) !== false).map(c => ({ host: c.host, port: c.port })),
+    ours: () => {
+      const udp = socket.address()
+      if (udp === undefined || reachable === undefined) return undefined
+      const advertised = external.best() ?? reachable
+      const also = otherFamilyAddress(udp, advertised)
+      return also === undefined ? [advertised] : [advertised, also]
+    }
+  }, init.reachability)
+  // The bound address, and where others can reach us unless they tell us better (looked up once: it may read the interfaces).
+  const ready$ = from(bindAll(socket, init, { log: deps.log, tcp, sim: network !== undefined })).pipe(
+    map(udp => ({ udp, reachable: advertisedAddress(udp, { advertise: init.advertise }) })),
+    tap(r => {
+      reachable = r.reachable
+    }),
+    shareReplay(1)
+  )
+  const handlers: Readonly<Record<string, (m: Message) => Observable<Message>>> = {
+    'transport.query': m => onQuery(socket, m, { speaks, tally, roPeers }),
+    'transport.info': m => ready$.pipe(map(({ udp, reachable }) => {
+      const advertised = external.best() ?? reachable
+      return onInfo(m, {
+        socket,
+        id: init.id,
+        udp,
+        advertised,
+        alsoAt: otherFamilyAddress(udp, advertised),
+        readOnly: reach.readOnly,
+        tcp: tcp.listener,
+        view: { ...view.stats(deps.clock.now()), externalVotes: external.size, speaksContacts: speaks.size,
+          refusedUnsupported: tally.refused, timeoutsNotCounted: tally.timeoutsNotCounted, readOnlyPeers: roPeers.size,
+          refusedReadOnly: tally.refusedReadOnly, ...reach.stats() }
+      })
+    })),
+    'routing.view': m => {
+      if (view.take(m, deps.clock.now()) && isRoutingView(m)) viewContacts = m.contacts
+      return EMPTY
+    }
+  }
+  const answering = { socket, deps, timeout: init.answerTimeout ?? ANSWER_TIMEOUT, view }
+  return {
+    handlers,
+    background: [ready$.pipe(ignoreElements()), reach.run$, answerAll(inbound$, answering), seen$],
+    close: () => {
       tcp.closed = true
       void socket.close()
       void tcp.listener?.close()
-    }))
-  })
+    }
+  }
 }
 
 // ── handlers ─────────────────────────────────────────────────────────────────────────────────
 
 /**
- * Sends the query; its outcome is the reply. While it is pending it sits in `open` under its cid,
- * so an `actor.cancel` for that cid cancels it: nothing pending is left, no timeout is counted,
+ * Sends the query; its outcome is the reply. The kit completes it on an `actor.cancel` for its
+ * cid, which unsubscribes it and so cancels the query: nothing pending is left, no timeout is counted,
  * no backoff happens, and nothing is replied (the asker is gone). A `pc_*` query to a contact
  * known to speak BEP 5 only is not sent: ERR_RPC_UNSUPPORTED.
  */
 function onQuery (socket: KrpcSocket, m: Message,
-  { open, speaks, tally, roPeers }: { open: Map<number, () => void>, speaks: Speaks, tally: SpeaksTally,
-    roPeers: ReadOnlyPeers }): Observable<Message> {
+  { speaks, tally, roPeers }: { speaks: Speaks, tally: SpeaksTally, roPeers: ReadOnlyPeers }): Observable<Message> {
   if (!isTransportQuery(m)) return badRequest(m, 'transport.query needs to: {host, port}, q: string, a: object, timeout?: ms')
   const key = `${normalizeHost(m.to.host) ?? m.to.host}:${m.to.port}`
   // A read-only node cannot be reached by the others: it must not hold anyone's record, however it was chosen.
@@ -180,9 +199,7 @@ function onQuery (socket: KrpcSocket, m: Message,
     return of(errorReply(m, new RpcUnsupportedError(`${m.to.host}:${m.to.port} speaks BEP 5 only: no ${m.q} query sent`)))
   }
   return new Observable<Message>(sub => {
-    const cid = m.cid
     const cancel = socket.request(m.to, m, (err, res) => {
-      if (cid !== undefined) open.delete(cid)
       if (err !== null) sub.next(errorReply(m, err))
       else {
         const body: TransportResponse = { type: 'transport.response', from: res!.from, id: res!.id, r: res!.r, rtt: res!.rtt,
@@ -193,16 +210,7 @@ function onQuery (socket: KrpcSocket, m: Message,
       }
       sub.complete()
     })
-    if (cid !== undefined && !sub.closed) {
-      open.set(cid, () => {
-        cancel()
-        sub.complete()
-      })
-    }
-    return () => {
-      if (cid !== undefined) open.delete(cid)
-      cancel()
-    }
+    return cancel
   })
 }
 

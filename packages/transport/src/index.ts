@@ -4,20 +4,18 @@
  * listener; as an actor (`transport(init)`) and as plain parts.
  */
 import { defineActor } from '@peerconnect/runtime'
-import { transportActor } from './actor.js'
-import type { TransportInit } from './init.js'
+import { transportDefinition } from './actor.js'
 
 export type { TransportInit } from './init.js'
 
-/** The transport actor. Runs inline on the main thread by default; also works in a worker. */
-export const transport = defineActor<TransportInit>({
-  name: 'transport',
-  consumes: ['transport.query', 'transport.info', 'actor.cancel', 'routing.view'],
-  worker: new URL('./worker.js', import.meta.url),
-  create: transportActor
-})
+/**
+ * The transport actor, on runtime's actor kit: its handler table (actor.ts) is what it consumes.
+ * Runs inline on the main thread by default; also works in a worker.
+ */
+export const transport = defineActor(transportDefinition)
 
-export { transportActor } from './actor.js'
+export { transportActor, transportDefinition } from './actor.js'
+export type { TransportRun } from './actor.js'
 export { createKrpcSocket } from './socket.js'
 export type { DatagramSocket, KrpcSocket, KrpcSocketOptions, InboundQuery, OutboundQuery, QueryResult, QueryCallback } from './socket.js'
 export { createRttTable } from './rtt.js'
