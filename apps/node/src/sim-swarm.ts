@@ -75,7 +75,7 @@ export async function createSimSwarm (n: number, opts: SimSwarmOptions = {}): Pr
   const random = seededRandom(mix(seed, 0x5eed))
   const network = createSimNetwork({ scheduler: clock, latency: opts.latency ?? internetLatency({ seed }), loss: opts.loss ?? 0, seed,
     trace: opts.trace })
-  const pool: ComputePool = createInlinePool({ hold: p => clock.hold(p) })
+  const pool: ComputePool = createInlinePool({ clock })
   const live: PeerNode[] = []
   const index = new Map<PeerNode, number>()
   const seedCount = opts.seeds ?? 3
