@@ -26,7 +26,11 @@ export function createHandoff (ctx: Context): Handoff {
   const recent = new Map<string, number>()
 
   const due = (list: number, contact: Contact, now: number): boolean => {
-    for (const [k, at] of recent) if (now - at >= HANDOFF_REPEAT) recent.delete(k)
+    // oldest first (a key is set once until it expires): stop at the first one still recent
+    for (const [k, at] of recent) {
+      if (now - at < HANDOFF_REPEAT) break
+      recent.delete(k)
+    }
     const key = `${list}:${idToHex(contact.id)}`
     if (recent.has(key)) return false
     recent.set(key, now)
