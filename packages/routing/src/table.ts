@@ -35,6 +35,11 @@ export type AddResult =
  */
 export interface AddOptions {
   readonly inbound?: boolean
+  /**
+   * The contact's id is the caller's to hand over (a `transport.seen`'s, which no one writes to):
+   * the table keeps it instead of a copy, so the transport's books and the table share one.
+   */
+  readonly ownId?: boolean
 }
 
 export interface TableOptions {
@@ -114,7 +119,7 @@ export class RoutingTable {
       const limited = this.limitedReason(contact, known)
       if (limited !== undefined) return { kind: 'limited', reason: limited }
     }
-    const own = clean(contact, known?.id)
+    const own = clean(contact, known?.id ?? (opts.ownId === true ? contact.id : undefined))
     const entry: Entry = { id: own.id, vectorClock: 0, contact: own, failures: 0, timeouts: 0, inbound }
     if (known !== null && entry.contact.rtt === undefined && known.contact.rtt !== undefined) entry.contact.rtt = known.contact.rtt
     if (known !== null && entry.contact.pc === undefined && known.contact.pc !== undefined && sameAddress(known.contact, contact)) {
