@@ -33,7 +33,7 @@ export function onSeen (msg: Message, ctx: RoutingContext): Observable<Message> 
   const key = `${msg.host}:${msg.port}`
   const pinged = ctx.pingedBack.get(key)
   const inbound = pinged !== undefined && contact.lastSeen - pinged < PING_BACK_WINDOW
-  return admit(ctx.table.add(contact, { inbound }), ctx, wasGood, inbound)
+  return admit(ctx.table.add(contact, { inbound, ownId: true }), ctx, wasGood, inbound)
 }
 
 /**
