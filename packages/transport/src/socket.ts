@@ -2,7 +2,7 @@ import dgram from 'node:dgram'
 import dns from 'node:dns'
 import { isIP } from 'node:net'
 import type { SchedulerLike, Subscription } from 'rxjs'
-import { AMPLIFICATION_LIMIT, compactAddress, decodeKrpc, encodeQuery, encodeResponse, isKrpcMethod, KRPC_ERROR, normalizeHost,
+import { AMPLIFICATION_LIMIT, compactAddress, decodeKrpc, encodeQuery, encodeResponse, isKrpcMethod, KRPC_ERROR, MAX_PACKET, normalizeHost,
   parseQueryArgs, parseReply } from '@peerconnect/protocol'
 import type { Address, KrpcError, KrpcResponse, NodeId, Obj } from '@peerconnect/protocol'
 import type { DatagramSocket } from '@peerconnect/runtime'
@@ -321,7 +321,9 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       refuse(early, buf, rinfo)
       return
     }
-    const res = decodeKrpc(buf)
+    // Over MAX_PACKET only a reply is read (up to MAX_REPLY_PACKET), from an address we await one
+    // from: a BEP 5 node may answer find_node with its whole table.
+    const res = decodeKrpc(buf, buf.length > MAX_PACKET && awaitsReplyFrom(rinfo) ? LARGE_REPLY : undefined)
     if (!res.ok) {
       drop(DROP.MALFORMED)
       if (res.t === undefined) return
@@ -408,6 +410,12 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     opts.onSeen?.(msg.r.id, rinfo.address, rinfo.port, ms, msg.v, p.method, false)
     if (msg.ip !== undefined) opts.onExternal?.(msg.ip, rinfo.address, rinfo.port)
     p.cb(null, { from: { host: p.host, port: p.port }, id: msg.r.id, r: msg.r, rtt: ms, bytes: p.bytes + size })
+  }
+
+  /** A query to that address is pending (a scan: only packets over MAX_PACKET ask). */
+  function awaitsReplyFrom (rinfo: dgram.RemoteInfo): boolean {
+    for (const p of pending.values()) if (sameAddress(p, rinfo)) return true
+    return false
   }
 
   function matchPending (t: Uint8Array, rinfo: dgram.RemoteInfo): Pending | undefined {
@@ -510,6 +518,8 @@ function setBufferSizes (sock: DatagramSocket, size: number): void {
 }
 
 function noop (): void {}
+
+const LARGE_REPLY = { reply: true } as const
 
 /** `1:y1:qe`: how a canonically encoded KRPC query ends (`y` is its last key). */
 const QUERY_TAIL = Buffer.from('1:y1:qe')
