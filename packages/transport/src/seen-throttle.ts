@@ -7,6 +7,11 @@ export interface SeenThrottleOptions {
   readonly interval?: number
   /** Contacts remembered; the oldest are forgotten. Default SEEN_MAX_CONTACTS. */
   readonly maxContacts?: number
+  /**
+   * false: keep the ids passed in as they are (the caller hands over copies it owns and never
+   * changes, so several books can share one copy per contact). Default true: keep an own copy.
+   */
+  readonly copy?: boolean
 }
 
 /**
@@ -26,18 +31,19 @@ export function createSeenThrottle (opts: SeenThrottleOptions = {}): SeenThrottl
   const interval = opts.interval ?? SEEN_INTERVAL
   const maxContacts = Math.max(1, opts.maxContacts ?? SEEN_MAX_CONTACTS)
   const last = new Map<string, Sighting>()
+  const own = opts.copy === false ? (id: NodeId): NodeId => id : (id: NodeId): NodeId => id.slice()
 
   return {
     pass (key, id, now) {
       const s = last.get(key)
       if (s === undefined) {
         if (last.size >= maxContacts) last.delete(last.keys().next().value as string)
-        last.set(key, { id: id.slice(), at: now })
+        last.set(key, { id: own(id), at: now })
         return true
       }
       if (now - s.at < interval && idsEqual(s.id, id)) return false
       last.delete(key)
-      s.id = id.slice()
+      if (!idsEqual(s.id, id)) s.id = own(id)
       s.at = now
       last.set(key, s)
       return true
