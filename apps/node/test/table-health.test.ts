@@ -35,7 +35,7 @@ async function health (swarm: SimSwarm): Promise<Health> {
   for (const node of live) {
     const res = await swarm.clock.until(node.request({ type: 'routing.contacts' }, { timeout: 30_000 }))
     assert.is(res.type, 'routing.contacts.reply')
-    const known = new Set((res as { contacts: Array<{ id: Uint8Array }> }).contacts.map(c => idToHex(c.id)))
+    const known = new Set((res as unknown as { contacts: Array<{ id: Uint8Array }> }).contacts.map(c => idToHex(c.id)))
     const truth = closest(ids.filter(id => id !== node.id), node.id, CLOSEST)
     held.push(truth.filter(id => known.has(idToHex(id))).length)
   }
