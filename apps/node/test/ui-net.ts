@@ -6,7 +6,7 @@
 import { generateIdentity } from '@peerconnect/protocol'
 import { silentLogger } from '@peerconnect/runtime'
 import { waitFor } from '@peerconnect/test-helpers'
-import { WebSocket } from 'ws'
+import type { LiveMirror } from '@peerconnect/test-helpers/live-mirror'
 import { createNode, createSwarm } from '../src/index.js'
 import type { NodeOptions, PeerNode, Swarm } from '../src/index.js'
 import { LOOPBACK } from './fixtures/loopback.js'
@@ -88,42 +88,6 @@ export async function get (url: string, headers: Record<string, string> = {}): P
 /** The `{error: {code}}` of an error answer. */
 export function errorCode (a: Answer): unknown {
   return (a.json as { error?: { code?: unknown } } | undefined)?.error?.code
-}
-
-export interface MirrorPeer {
-  id: string
-  name: string
-  address: string
-  status: string
-  lastSeen: number
-}
-
-/** The live peer list kept from /api/events the way the page keeps it. */
-export interface LiveMirror {
-  get(id: string): MirrorPeer | undefined
-  peers(): MirrorPeer[]
-  readonly events: Array<{ type: string, peer: MirrorPeer }>
-  close(): void
-}
-
-export async function liveMirror (httpUrl: string, opts: { token?: string } = {}): Promise<LiveMirror> {
-  const query = opts.token === undefined ? '' : `?token=${encodeURIComponent(opts.token)}`
-  const socket = new WebSocket(httpUrl.replace(/^http/, 'ws') + '/api/events' + query)
-  const peers = new Map<string, MirrorPeer>()
-  const events: LiveMirror['events'] = []
-  socket.on('message', data => {
-    const e = JSON.parse((data as Buffer).toString('utf8')) as { type: string, peer: MirrorPeer }
-    events.push(e)
-    if (e.type === 'peer.removed') peers.delete(e.peer.id)
-    else peers.set(e.peer.id, e.peer)
-  })
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve())
-    socket.once('error', reject)
-    socket.once('unexpected-response',
-      (_req, res) => reject(Object.assign(new Error(`unexpected ${res.statusCode}`), { status: res.statusCode })))
-  })
-  return { get: id => peers.get(id), peers: () => [...peers.values()], events, close: () => socket.close() }
 }
 
 /** Waits until the full node's live list names every swarm node (names come from their records). */

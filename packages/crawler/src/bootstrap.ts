@@ -4,7 +4,7 @@ import type { Address, Contact, TransportQuery } from '@peerconnect/protocol'
 import type { ActorDeps } from '@peerconnect/runtime'
 import { runLookup } from './run-lookup.js'
 import type { LookupEvent } from './run-lookup.js'
-import { BOOTSTRAP_RETRIES, PING_CONCURRENCY, QUERY_ASK_TIMEOUT, REFRESH_CONCURRENCY } from './constants.js'
+import { BOOTSTRAP_RETRIES, PING_CONCURRENCY, QUERY_ASK_TIMEOUT, REFRESH_CONCURRENCY, SELF_LOOKUP_K } from './constants.js'
 import type { CrawlerInit } from './init.js'
 import type { CrawlerMetrics } from './metrics.js'
 
@@ -53,7 +53,8 @@ function ownLookup (pinged: readonly Contact[], deps: ActorDeps,
   opts: { init: CrawlerInit, record: (ev: LookupEvent) => void, retries: number, metrics: CrawlerMetrics | undefined }
 ): Observable<LookupEvent> {
   const { init, record, retries, metrics } = opts
-  return runLookup(init.id, deps, init, metrics === undefined ? { seeds: pinged } : { seeds: pinged, metrics }).pipe(
+  const k = Math.max(init.k ?? 0, SELF_LOOKUP_K)
+  return runLookup(init.id, deps, init, metrics === undefined ? { seeds: pinged, k } : { seeds: pinged, k, metrics }).pipe(
     last(),
     tap(record),
     mergeMap(ev =>

@@ -43,6 +43,12 @@ export const LOOKUP_TIMEOUT = 60 * second
 export const QUERY_ASK_TIMEOUT = 7 * second
 /** Times a bootstrap runs its own-id lookup again when no find_node of it was answered (the seeds answered ping). */
 export const BOOTSTRAP_RETRIES = 2
+/**
+ * Closest responsive nodes a bootstrap's own-id lookup waits for: a node's 20 closest are the ones
+ * that must know it (and it them), so it asks them all (a wide lookup, README), not the 8 a lookup
+ * for someone else needs.
+ */
+export const SELF_LOOKUP_K = 20
 /** Seeds pinged at once during a bootstrap. */
 export const PING_CONCURRENCY = 8
 

@@ -1,13 +1,13 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { asyncScheduler, Observable, of, throwError } from 'rxjs'
-import { encodeNodes, idToHex, idsEqual, randomId } from '@peerconnect/protocol'
+import { closest, encodeNodes, idToHex, idsEqual, randomId } from '@peerconnect/protocol'
 import type { Address, Message, NodeId, TransportQuery } from '@peerconnect/protocol'
 import { testDeps } from '@peerconnect/runtime/testing'
 import { withTimeout } from '@peerconnect/test-helpers'
 import { runBootstrap } from '../src/bootstrap.js'
 import type { BootstrapCounts } from '../src/bootstrap.js'
-import { BOOTSTRAP_RETRIES } from '../src/constants.js'
+import { BOOTSTRAP_RETRIES, SELF_LOOKUP_K } from '../src/constants.js'
 import type { CrawlerInit } from '../src/init.js'
 
 const T = 5000
@@ -104,6 +104,23 @@ boot('bootstrap - a seed that answers at once is not asked again for our id', wi
   )
   assert.ok(met.has(net.others[0]!.address.host), 'the named nodes were queried')
   assert.ok(net.others.every(o => idToHex(o.id).length === 40))
+}))
+
+boot('bootstrap - the own-id lookup is wide: it asks for 20 nodes and queries all of our 20 closest, not 8', withTimeout(T, async () => {
+  const net = fakeNet({ seedLosses: 0, others: 30 })
+  const id = randomId()
+  await bootstrap(net, { id })
+  const own = net.asked.filter((m): m is TransportQuery =>
+    m.type === 'transport.query' && (m as TransportQuery).q === 'find_node' &&
+    idsEqual((m as TransportQuery).a.target as NodeId, id)
+  )
+  assert.ok(own.length > 0 && own.every(q => q.a.n === SELF_LOOKUP_K), 'every own-id find_node asks for n = 20')
+  const all = [net.seed, ...net.others]
+  const closest20 = new Set(closest(all.map(o => o.id), id, 20).map(idToHex))
+  const queried = new Set(own.map(q => q.to.host))
+  for (const o of all) {
+    if (closest20.has(idToHex(o.id))) assert.ok(queried.has(o.address.host), 'each of the 20 closest queried')
+  }
 }))
 
 boot('bootstrap - no seed answered the ping: one lookup from routing, no retries', withTimeout(T, async () => {

@@ -5,9 +5,10 @@
  * `j` is exactly the part of the id space that differs from us first at bit `j`. Contacts known
  * to speak BEP 5 only (`pc: false`) are left out: they never get a pc_gossip.
  */
-import { commonPrefixLength, idsEqual } from '@peerconnect/protocol'
+import { commonPrefixLength, idKey, idsEqual } from '@peerconnect/protocol'
 import type { Contact, NodeId } from '@peerconnect/protocol'
 import { ID_BITS } from './constants.js'
+import { withGetters } from '@peerconnect/runtime'
 
 export interface PeerView {
   /** Adds a contact, or updates its address; false for our own id, a malformed one or a BEP 5-only one. */
@@ -23,10 +24,12 @@ export interface PeerView {
 }
 
 export function createPeerView (self: NodeId): PeerView {
-  const buckets: Contact[][] = Array.from({ length: ID_BITS }, () => [])
-  const where = new Map<string, { cpl: number, pos: number }>()
+  // Made on first use: most of the ID_BITS buckets of a node stay empty.
+  const buckets: Array<Contact[] | undefined> = []
+  // Where each contact is: its position in its bucket × ID_BITS + the bucket (one number, not an object per contact).
+  const where = new Map<string, number>()
 
-  return {
+  const api: Omit<PeerView, 'size'> = {
     self,
     add (contact) {
       if (!(contact.id instanceof Uint8Array) || contact.id.length !== self.length || idsEqual(contact.id, self) || contact.pc === false) {
@@ -35,12 +38,12 @@ export function createPeerView (self: NodeId): PeerView {
       const key = idKey(contact.id)
       const at = where.get(key)
       if (at !== undefined) {
-        buckets[at.cpl]![at.pos] = contact
+        buckets[at % ID_BITS]![Math.floor(at / ID_BITS)] = contact
         return true
       }
       const cpl = commonPrefixLength(contact.id, self)
-      const bucket = buckets[cpl]!
-      where.set(key, { cpl, pos: bucket.length })
+      const bucket = buckets[cpl] ??= []
+      where.set(key, bucket.length * ID_BITS + cpl)
       bucket.push(contact)
       return true
     },
@@ -50,24 +53,28 @@ export function createPeerView (self: NodeId): PeerView {
       const at = where.get(key)
       if (at === undefined) return false
       where.delete(key)
-      const bucket = buckets[at.cpl]!
+      const cpl = at % ID_BITS
+      const pos = Math.floor(at / ID_BITS)
+      const bucket = buckets[cpl]!
       const last = bucket.pop()!
-      if (at.pos < bucket.length) {
-        bucket[at.pos] = last
-        where.get(idKey(last.id))!.pos = at.pos
+      if (pos < bucket.length) {
+        bucket[pos] = last
+        where.set(idKey(last.id), pos * ID_BITS + cpl)
       }
       return true
     },
     has: id => id instanceof Uint8Array && where.has(idKey(id)),
-    bucket: cpl => buckets[cpl] ?? [],
-    contacts: () => buckets.flat(),
-    get size () {
-      return where.size
+    bucket: cpl => buckets[cpl] ?? NONE,
+    contacts: () => {
+      const out: Contact[] = []
+      for (const bucket of buckets) if (bucket !== undefined) out.push(...bucket)
+      return out
     }
   }
+  return withGetters(api, { size: () => where.size })
 }
 
-/** A compact Map key for an id: its bytes as a latin1 string (20 chars, not 40 hex). */
-export function idKey (id: Uint8Array): string {
-  return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('latin1')
-}
+const NONE: readonly Contact[] = []
+
+/** A compact Map key for an id (protocol's idKey). */
+export { idKey }

@@ -26,6 +26,14 @@ export function idToHex (id: Uint8Array): string {
   return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('hex')
 }
 
+/**
+ * A compact Map key for an id: its bytes as a latin1 string (20 characters, a 32-byte string;
+ * the 40-character hex is 56 bytes), for keys kept in memory, never shown.
+ */
+export function idKey (id: Uint8Array): string {
+  return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('latin1')
+}
+
 const HEX_ID = /^[0-9a-fA-F]{40}$/
 
 /** Parses 40 hex characters into an id; anything else gives undefined. */

@@ -3,7 +3,7 @@
  * get_peers / announce_peer (with a small peer store, get-peers.ts) for the transport and routing.closest / routing.get / routing.contacts
  * for the other actors; publishes
  * routing.peer.added / routing.peer.removed and the table's view (routing.view, from which the
- * transport answers find_node); refreshes stale buckets; snapshots and saves itself.
+ * transport answers find_node); refreshes stale buckets and looks up its own id; snapshots and saves itself.
  *
  * Written with runtime's actor kit: the handler table is the actor (each message isolated, a
  * request cancelled by `actor.cancel`); the snapshot, view, refresh and save timers are its
@@ -21,7 +21,7 @@ import { createPersistence } from './persistence.js'
 import type { Persistence } from './persistence.js'
 import { onPing } from './ping.js'
 import { onClosest, onContacts, onGet } from './queries.js'
-import { refresh$ } from './refresh.js'
+import { refresh$, selfLookups$ } from './refresh.js'
 import { restoreSnapshot, snapshot$ } from './snapshot.js'
 import { view$ } from './view.js'
 
@@ -55,7 +55,9 @@ export const routingDefinition = {
     'liveness.status': onStatus
   },
   // A table restored from a snapshot is newer than the saved file: the file is not loaded then.
-  background: ctx => [snapshot$(ctx), view$(ctx), refresh$(ctx), ctx.persistence.save$, ctx.restored > 0 ? EMPTY : ctx.persistence.load$],
+  background:
+    ctx => [snapshot$(ctx), view$(ctx), refresh$(ctx), selfLookups$(ctx), ctx.persistence.save$,
+      ctx.restored > 0 ? EMPTY : ctx.persistence.load$],
   stop: ctx => {
     ctx.persistence.saveNow()
     ctx.changes$.complete()

@@ -33,7 +33,7 @@ export function onSeen (msg: Message, ctx: RoutingContext): Observable<Message> 
   const key = `${msg.host}:${msg.port}`
   const pinged = ctx.pingedBack.get(key)
   const inbound = pinged !== undefined && contact.lastSeen - pinged < PING_BACK_WINDOW
-  return admit(ctx.table.add(contact, { inbound }), ctx, wasGood, inbound)
+  return admit(ctx.table.add(contact, { inbound, ownId: true }), ctx, wasGood, inbound)
 }
 
 /**
@@ -51,10 +51,13 @@ function onQueried (msg: TransportSeen, contact: Contact, ctx: RoutingContext): 
   const key = `${msg.host}:${msg.port}`
   const pinged = ctx.pingedBack.get(key)
   if (pinged !== undefined && now - pinged < PING_BACK_WINDOW) return EMPTY
-  if (ctx.pingsBack >= PING_BACK_CONCURRENCY) return EMPTY
+  if (ctx.pingsBack >= PING_BACK_CONCURRENCY) {
+    ctx.log.debug('querier not pinged back', { reason: 'too many pings back in flight', host: msg.host, port: msg.port })
+    return EMPTY
+  }
   const refused = ctx.table.refusal(contact, { inbound: true })
   if (refused !== undefined) {
-    ctx.log.debug('querier not pinged back', { reason: refused })
+    ctx.log.debug('querier not pinged back', { reason: refused, host: msg.host, port: msg.port })
     return EMPTY
   }
   if (pinged !== undefined) ctx.pingedBack.delete(key)

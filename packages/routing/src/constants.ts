@@ -12,6 +12,16 @@ export const GOOD_WINDOW = 15 * minute
 /** A bucket untouched for this long gets a lookup of a random id in its range. */
 export const REFRESH_AFTER = 15 * minute
 
+/**
+ * The first lookup of our own id after the start (a wide one: k = K); each next one comes twice as
+ * long after the last, up to SELF_LOOKUP_EVERY. Our K closest are the ones a lookup for our id (or
+ * near it) ends at: a node that joined near us after our own join, or whose ping back was lost,
+ * would otherwise stay out of our table until a bucket refresh, 15 minutes on.
+ */
+export const SELF_LOOKUP_FIRST = 1 * minute
+/** The longest gap between two lookups of our own id. */
+export const SELF_LOOKUP_EVERY = 15 * minute
+
 /** How often the buckets are checked for staleness. */
 export const REFRESH_CHECK_INTERVAL = 1 * minute
 

@@ -14,8 +14,8 @@ import { PeerStore } from './peer-store.js'
 import type { PeerStoreOptions } from './peer-store.js'
 import { createPeerTokens } from './peer-tokens.js'
 import type { PeerTokens } from './peer-tokens.js'
-import { CHECK_ASK_TIMEOUT, FAIL_AFTER_TIMEOUTS, GOOD_WINDOW, K, REFRESH_AFTER, REFRESH_CHECK_INTERVAL, SAVE_INTERVAL, SNAPSHOT_DELAY,
-  VIEW_HEARTBEAT, VIEW_INTERVAL } from './constants.js'
+import { CHECK_ASK_TIMEOUT, FAIL_AFTER_TIMEOUTS, GOOD_WINDOW, K, REFRESH_AFTER, REFRESH_CHECK_INTERVAL, SAVE_INTERVAL, SELF_LOOKUP_EVERY,
+  SELF_LOOKUP_FIRST, SNAPSHOT_DELAY, VIEW_HEARTBEAT, VIEW_INTERVAL } from './constants.js'
 
 /** The routing actor's configuration (plain data: it is sent to the worker as is). */
 export interface RoutingInit {
@@ -31,6 +31,10 @@ export interface RoutingInit {
   readonly refreshAfter?: number
   /** ms between staleness checks of the buckets (default 1 min). */
   readonly refreshInterval?: number
+  /** ms from the start to the first lookup of our own id; each next gap doubles (default 1 min; 0: no self-lookups). */
+  readonly selfLookupFirst?: number
+  /** Longest gap between two lookups of our own id (default 15 min). */
+  readonly selfLookupEvery?: number
   /** ms between saves of a changed table (default 3 min). */
   readonly saveInterval?: number
   /** ms from a change to the snapshot that includes it; at most one snapshot per this time (default 5 s). */
@@ -59,6 +63,8 @@ export interface RoutingOptions {
   readonly dataDir: string | undefined
   readonly refreshAfter: number
   readonly refreshInterval: number
+  readonly selfLookupFirst: number
+  readonly selfLookupEvery: number
   readonly saveInterval: number
   readonly snapshotDelay: number
   readonly checkTimeout: number
@@ -106,6 +112,8 @@ export function createContext (init: RoutingInit, deps: ActorDeps): RoutingConte
       dataDir: init.dataDir,
       refreshAfter: init.refreshAfter ?? REFRESH_AFTER,
       refreshInterval: init.refreshInterval ?? REFRESH_CHECK_INTERVAL,
+      selfLookupFirst: init.selfLookupFirst ?? SELF_LOOKUP_FIRST,
+      selfLookupEvery: init.selfLookupEvery ?? SELF_LOOKUP_EVERY,
       saveInterval: init.saveInterval ?? SAVE_INTERVAL,
       snapshotDelay: init.snapshotDelay ?? SNAPSHOT_DELAY,
       checkTimeout: init.checkTimeout ?? CHECK_ASK_TIMEOUT,

@@ -35,6 +35,11 @@ export type AddResult =
  */
 export interface AddOptions {
   readonly inbound?: boolean
+  /**
+   * The contact's id is the caller's to hand over (a `transport.seen`'s, which no one writes to):
+   * the table keeps it instead of a copy, so the transport's books and the table share one.
+   */
+  readonly ownId?: boolean
 }
 
 export interface TableOptions {
@@ -114,7 +119,7 @@ export class RoutingTable {
       const limited = this.limitedReason(contact, known)
       if (limited !== undefined) return { kind: 'limited', reason: limited }
     }
-    const own = clean(contact)
+    const own = clean(contact, known?.id ?? (opts.ownId === true ? contact.id : undefined))
     const entry: Entry = { id: own.id, vectorClock: 0, contact: own, failures: 0, timeouts: 0, inbound }
     if (known !== null && entry.contact.rtt === undefined && known.contact.rtt !== undefined) entry.contact.rtt = known.contact.rtt
     if (known !== null && entry.contact.pc === undefined && known.contact.pc !== undefined && sameAddress(known.contact, contact)) {
@@ -408,9 +413,13 @@ function sameAddress (a: Contact, b: Contact): boolean {
   return a.host === b.host && a.port === b.port
 }
 
-/** An own copy of a contact (the id copied too: it may be a view into a packet buffer). */
-function clean (c: Contact): Contact {
-  const out: Contact = { id: new Uint8Array(c.id), host: c.host, port: c.port, lastSeen: c.lastSeen }
+/**
+ * An own copy of a contact (the id copied too: it may be a view into a packet buffer), or with
+ * `held`, the copy of the same id the table already holds: a refresh keeps one copy, shared with
+ * the contacts handed out before.
+ */
+function clean (c: Contact, held?: NodeId): Contact {
+  const out: Contact = { id: held ?? new Uint8Array(c.id), host: c.host, port: c.port, lastSeen: c.lastSeen }
   if (c.rtt !== undefined) out.rtt = c.rtt
   if (typeof c.pc === 'boolean') out.pc = c.pc
   return out

@@ -16,15 +16,23 @@ function scheduler (): TestScheduler {
   return new TestScheduler((actual, expected) => assert.equal(actual, expected))
 }
 
-/** Runs the actor in virtual time; `script` schedules inputs; returns the lookups it asked for as [time, bucket]. */
+/**
+ * Runs the actor in virtual time; `script` schedules inputs; returns the bucket refresh lookups it asked for as [time,
+ * bucket], and the lookups of our own id as [time, k].
+ */
 function runVirtual (init: Partial<RoutingInit>, until: number, script: (ts: TestScheduler, in$: Subject<Message>) => void,
   opts: { snapshot?: unknown } = {}) {
   const ts = scheduler()
   const lookups: Array<[number, number]> = []
+  const selfLookups: Array<[number, number | undefined]> = []
   const out: Array<[number, Message]> = []
   ts.run(({ expectObservable }) => {
     const ask = (m: Message): Observable<Message> => {
-      if (m.type === 'crawler.lookup') lookups.push([ts.now(), commonPrefixLength((m as CrawlerLookup).target, self)])
+      if (m.type === 'crawler.lookup') {
+        const { target, k } = m as CrawlerLookup
+        if (idsEqual(target, self)) selfLookups.push([ts.now(), k])
+        else lookups.push([ts.now(), commonPrefixLength(target, self)])
+      }
       return of({ type: 'crawler.result', re: 1, end: true } as Message)
     }
     const in$ = new Subject<Message>()
@@ -37,7 +45,7 @@ function runVirtual (init: Partial<RoutingInit>, until: number, script: (ts: Tes
       return m
     }), filter(() => false)), `^ ${until}ms !`).toBe('')
   })
-  return { lookups, out }
+  return { lookups, selfLookups, out }
 }
 
 const refresh = suite('routing refresh (virtual time)')
@@ -48,14 +56,15 @@ refresh('refresh - an untouched table refreshes bucket 0 every refreshAfter', ()
 })
 
 refresh('refresh - a contact seen in a bucket postpones its refresh', () => {
-  const { lookups } = runVirtual({}, 50 * minute, (ts, in$) => {
+  // (no self-lookups: with one contact, our own bucket is bucket 0, and they would refresh it)
+  const { lookups } = runVirtual({ selfLookupFirst: 0 }, 50 * minute, (ts, in$) => {
     ts.schedule(() => in$.next(seen(idIn(self, 0))), 10 * minute)
   })
   assert.equal(lookups, [[25 * minute, 0], [40 * minute, 0]])
 })
 
 refresh('refresh - each bucket is refreshed on its own schedule, with a target in its range', () => {
-  const { lookups } = runVirtual({ k: 2 }, 24 * minute, (ts, in$) => {
+  const { lookups } = runVirtual({ k: 2, selfLookupFirst: 0 }, 24 * minute, (ts, in$) => {
     ts.schedule(() => {
       in$.next(seen(idIn(self, 0)))
       in$.next(seen(idIn(self, 0)))
@@ -86,6 +95,31 @@ refresh('refresh - a failing lookup does not stop the timer', () => {
     expectObservable(out$.pipe(filter(m => m.type !== 'routing.view')), `^ ${3 * minute + 1}ms !`).toBe('')
   })
   assert.equal(times, [1 * minute, 2 * minute, 3 * minute])
+})
+
+refresh('self-lookups - a wide lookup of our own id 1, 3, 7 and 15 minutes after the start, then every 15 minutes', () => {
+  const { selfLookups } = runVirtual({}, 50 * minute, (ts, in$) => {
+    ts.schedule(() => in$.next(seen(idIn(self, 0))), 1)
+  })
+  assert.equal(selfLookups, [[1, 3, 7, 15, 30, 45].map(m => [m * minute, 20])].flat())
+})
+
+refresh('self-lookups - none while the table is empty; k follows the table\'s k; they count as activity in our own bucket', () => {
+  const { selfLookups, lookups } = runVirtual({ k: 4 }, 20 * minute, (ts, in$) => {
+    ts.schedule(() => in$.next(seen(idIn(self, 0))), 5 * minute)
+  })
+  assert.equal(selfLookups, [[7 * minute, 4], [15 * minute, 4]])
+  // bucket 0 (seen at 5 min) is not stale by 20 min; our own bucket (1…) was touched by the self-lookups
+  assert.equal(lookups, [])
+})
+
+refresh('self-lookups - selfLookupFirst and selfLookupEvery are configurable; selfLookupFirst 0 turns them off', () => {
+  const withContact = (ts: TestScheduler, in$: Subject<Message>): void => {
+    ts.schedule(() => in$.next(seen(idIn(self, 0))), 1)
+  }
+  const tuned = runVirtual({ selfLookupFirst: 10 * second, selfLookupEvery: 30 * second }, 2 * minute, withContact)
+  assert.equal(tuned.selfLookups.map(([t]) => t / second), [10, 30, 60, 90, 120])
+  assert.equal(runVirtual({ selfLookupFirst: 0 }, 50 * minute, withContact).selfLookups, [])
 })
 
 refresh.run()

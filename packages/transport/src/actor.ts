@@ -1,7 +1,7 @@
 import { EMPTY, from, ignoreElements, Observable, of, shareReplay, Subject, map, tap } from 'rxjs'
 import type { Subscription } from 'rxjs'
 import { BadRequestError, errorReply, isRoutingView, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR,
-  normalizeHost, reply, rpcType } from '@peerconnect/protocol'
+  idsEqual, normalizeHost, reply, rpcType } from '@peerconnect/protocol'
 import type { Address, Message, NodeId, RpcRequest, ViewContactData, TransportFailed, TransportInfoReply, TransportResponse,
   TransportSeen } from '@peerconnect/protocol'
 import type { ActorDefinition, ActorDeps, ActorFn, Logger } from '@peerconnect/runtime'
@@ -67,10 +67,12 @@ export const transportDefinition = {
 function createRun (init: TransportInit, deps: ActorDeps): TransportRun {
   const seen$ = new Subject<TransportSeen | TransportFailed>()
   const inbound$ = new Subject<InboundQuery>()
-  const throttle = createSeenThrottle({ interval: init.seenInterval })
-  const queried = createSeenThrottle({ interval: init.seenInterval })
-  const failures = createSeenThrottle({ interval: init.seenInterval })
-  const speaks = createSpeaks()
+  // One copy of each contact's id and `host:port` key, shared by these books and the sightings
+  // published (ids are never written to): see onSeen.
+  // Lane 0: replies to our queries; lane 1: queries it sent us.
+  const throttle = createSeenThrottle({ interval: init.seenInterval, copy: false })
+  const failures = createSeenThrottle({ interval: init.seenInterval, copy: false })
+  const speaks = createSpeaks({ copy: false })
   const tally: SpeaksTally = { refused: 0, timeoutsNotCounted: 0, refusedReadOnly: 0 }
   // On a virtual clock (any scheduler but rxjs's real-time one), query timeouts, RTTs and
   // transaction ids come from deps; in real time, plain timers, performance.now and node:crypto.
@@ -92,12 +94,15 @@ function createRun (init: TransportInit, deps: ActorDeps): TransportRun {
       if (!reach.handle(q)) inbound$.next(q)
     },
     // Replies and queries are throttled apart: a query seen first must not hide the reply that proves the contact.
-    onSeen: (id, host, port, rtt, v, answered, ro) => {
-      const key = `${host}:${port}`
+    onSeen: (seenId, host, port, rtt, v, answered, ro) => {
+      // `seenId` may be a view into the packet: the books keep the copy speaks holds when it is the same id.
+      const held = speaks.held(`${host}:${port}`)
+      const key = held?.key ?? `${host}:${port}`
+      const id = held !== undefined && idsEqual(held.id, seenId) ? held.id : seenId.slice()
       const pc = speaks.heard(key, id, v, answered)
       // BEP 43: a query says whether its sender is read-only; its replies are judged by its last query.
       const flipped = rtt === undefined && roPeers.heard(key, ro)
-      if ((rtt === undefined ? queried : throttle).pass(key, id, deps.clock.now()) || flipped) {
+      if (throttle.pass(key, id, deps.clock.now(), rtt === undefined ? 1 : 0) || flipped) {
         seen$.next(seenMessage(id, host, port, rtt, pc, roPeers.has(key)))
       }
     },
@@ -109,7 +114,7 @@ function createRun (init: TransportInit, deps: ActorDeps): TransportRun {
         tally.timeoutsNotCounted++
         return
       }
-      const id = throttle.idAt(key) ?? queried.idAt(key)
+      const id = throttle.idAt(key)
       if (failures.pass(key, id ?? NO_ID, deps.clock.now())) seen$.next(failedMessage(id, host, port))
     }
   })
@@ -332,10 +337,9 @@ function badRequest (m: Message, why: string): Observable<Message> {
 
 /** A sighting: a reply to a query of ours (with its rtt), or a query it sent us (`queried`: not proof that it lives there). */
 function seenMessage (id: NodeId, host: string, port: number, rtt: number | undefined, pc: boolean, ro: boolean): TransportSeen {
-  const copy = id.slice()
   const seen: TransportSeen = rtt === undefined
-    ? { type: 'transport.seen', id: copy, host, port, queried: true, pc }
-    : { type: 'transport.seen', id: copy, host, port, rtt, pc }
+    ? { type: 'transport.seen', id, host, port, queried: true, pc }
+    : { type: 'transport.seen', id, host, port, rtt, pc }
   if (ro) seen.ro = true
   return seen
 }
@@ -343,7 +347,7 @@ function seenMessage (id: NodeId, host: string, port: number, rtt: number | unde
 function failedMessage (id: NodeId | undefined, host: string, port: number): TransportFailed {
   return id === undefined
     ? { type: 'transport.failed', host, port, reason: 'timeout' }
-    : { type: 'transport.failed', id: id.slice(), host, port, reason: 'timeout' }
+    : { type: 'transport.failed', id, host, port, reason: 'timeout' }
 }
 
 /** Stands for "no id known" in the failure throttle (a real id differs from it and passes at once). */

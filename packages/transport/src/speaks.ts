@@ -10,6 +10,7 @@
 import { idsEqual, KRPC_METHODS } from '@peerconnect/protocol'
 import type { NodeId } from '@peerconnect/protocol'
 import { SPEAKS_MAX_CONTACTS } from './constants.js'
+import { withGetters } from '@peerconnect/runtime'
 
 /** Methods every BEP 5 node answers: a silence to one of them counts whoever the contact is. */
 export const BEP5_CORE: ReadonlySet<string> = new Set(['ping', 'find_node'])
@@ -22,6 +23,11 @@ export interface Speaks {
   heard(key: string, id: NodeId, v: Uint8Array | undefined, answered?: string): boolean
   /** True: it speaks PeerConnect (a "PC" `v`, or it answered a `pc_*` query); false: BEP 5 only; undefined: never heard. */
   pc(key: string): boolean | undefined
+  /**
+   * The key string and id kept for `key` (the contact last heard there), if remembered: the
+   * transport keeps one copy of each and shares it with its other books (see `copy`).
+   */
+  held(key: string): { readonly key: string, readonly id: NodeId } | undefined
   /** Whether a silence of `key` to `method` counts against it: a BEP 5 core method, or one it answered before. */
   counts(key: string, method: string): boolean
   /** Whether a `method` query to `key` is refused: a `pc_*` method to a contact known to speak BEP 5 only. */
@@ -29,15 +35,22 @@ export interface Speaks {
   readonly size: number
 }
 
-export function createSpeaks (opts: { maxContacts?: number } = {}): Speaks {
+/**
+ * `copy: false`: keep the ids passed to `heard` as they are (the caller hands over copies it owns
+ * and never changes); default: keep an own copy.
+ */
+export function createSpeaks (opts: { maxContacts?: number, copy?: boolean } = {}): Speaks {
   const max = Math.max(1, opts.maxContacts ?? SPEAKS_MAX_CONTACTS)
   const known = new Map<string, Entry>()
   const pcOf = (e: Entry): boolean => e.pcVersion || (e.answered & PC_METHODS) !== 0
-  return {
-    heard (key, id, v, answered) {
+  const api: Omit<Speaks, 'size'> = {
+    heard (heardKey, id, v, answered) {
+      let key = heardKey
       let e = known.get(key)
       if (e === undefined || !idsEqual(e.id, id)) {
-        e = { id: id.slice(), pcVersion: false, answered: 0 }
+        e = { key, id: opts.copy === false ? id : id.slice(), pcVersion: false, answered: 0 }
+      } else {
+        key = e.key // re-inserted under the key string it already holds
       }
       known.delete(key) // re-inserted last: the map's order is least recently heard first
       known.set(key, e)
@@ -50,6 +63,7 @@ export function createSpeaks (opts: { maxContacts?: number } = {}): Speaks {
       const e = known.get(key)
       return e === undefined ? undefined : pcOf(e)
     },
+    held: (key) => known.get(key),
     counts (key, method) {
       if (BEP5_CORE.has(method)) return true
       const bit = bitOf(method)
@@ -59,11 +73,9 @@ export function createSpeaks (opts: { maxContacts?: number } = {}): Speaks {
       if (!method.startsWith('pc_')) return false
       const e = known.get(key)
       return e !== undefined && !pcOf(e)
-    },
-    get size () {
-      return known.size
     }
   }
+  return withGetters(api, { size: () => known.size })
 }
 
 /** A `v` of "PC" and a version. */
@@ -72,6 +84,7 @@ export function isPcVersion (v: Uint8Array | undefined): boolean {
 }
 
 interface Entry {
+  readonly key: string
   readonly id: NodeId
   /** Its last message carried a "PC" `v`. */
   pcVersion: boolean

@@ -13,7 +13,7 @@ import type { UiBridgeInit } from '../src/index.js'
 import { uiDeps, fakeNode, fakePeer, T0 } from './node-fakes.js'
 import type { FakeNode } from './node-fakes.js'
 import { errorCode, get } from './http.js'
-import { liveMirror } from './live-mirror.js'
+import { liveMirror } from '@peerconnect/test-helpers/live-mirror'
 
 const T = 10_000
 

@@ -8,7 +8,7 @@ import { createSupervisor, defineActor, silentLogger } from '@peerconnect/runtim
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { uiBridge } from '../src/index.js'
 import { get } from './http.js'
-import { liveMirror } from './live-mirror.js'
+import { liveMirror } from '@peerconnect/test-helpers/live-mirror'
 
 const self = generateIdentity()
 const peer = generateIdentity()

@@ -9,7 +9,7 @@
  */
 import { catchError, concat, defer, EMPTY, from, ignoreElements, map, mergeMap, of, take, timer } from 'rxjs'
 import type { Observable } from 'rxjs'
-import { compareDistance, idsEqual, idToHex, isRoutingClosestReply, isRoutingPeerAdded, LIST_IDS } from '@peerconnect/protocol'
+import { compareDistance, idKey, idsEqual, isRoutingClosestReply, isRoutingPeerAdded, LIST_IDS } from '@peerconnect/protocol'
 import type { Contact, Message, NodeId, RoutingClosest } from '@peerconnect/protocol'
 import type { Context } from '../context.js'
 import { handoffBatches } from '../page.js'
@@ -23,17 +23,23 @@ export interface Handoff {
 }
 
 export function createHandoff (ctx: Context): Handoff {
-  const recent = new Map<string, number>()
+  // When each (list, newcomer) was last handed: by list, then by the newcomer's id bytes as a
+  // latin1 string (20 chars; a `list:hex` key cost ~110 bytes in three strings per entry).
+  const recent = new Map<number, Map<string, number>>()
 
   const due = (list: number, contact: Contact, now: number): boolean => {
-    // oldest first (a key is set once until it expires): stop at the first one still recent
-    for (const [k, at] of recent) {
-      if (now - at < HANDOFF_REPEAT) break
-      recent.delete(k)
+    // oldest first in each map (a key is set once until it expires): stop at the first one still recent
+    for (const byId of recent.values()) {
+      for (const [k, at] of byId) {
+        if (now - at < HANDOFF_REPEAT) break
+        byId.delete(k)
+      }
     }
-    const key = `${list}:${idToHex(contact.id)}`
-    if (recent.has(key)) return false
-    recent.set(key, now)
+    let byId = recent.get(list)
+    if (byId === undefined) recent.set(list, byId = new Map<string, number>())
+    const key = idKey(contact.id)
+    if (byId.has(key)) return false
+    byId.set(key, now)
     return true
   }
 
