@@ -1,4 +1,5 @@
 import { EXPIRE_FACTOR, EXPIRE_INITIAL, EXPIRE_MAX, EXPIRE_MIN, SLOW_FACTOR, SLOW_INITIAL, SLOW_MAX, SLOW_MIN } from './constants.js'
+import { withGetters } from '@peerconnect/runtime'
 
 /**
  * The two thresholds of one lookup, both from the median RTT measured in it (seed contacts'
@@ -20,13 +21,7 @@ export function createLookupTimers (opts: { slowAfter?: number, expireAfter?: nu
   const rtts: number[] = []
   let slow = slowInitial
   let expire = expireInitial
-  return {
-    get slow () {
-      return slow
-    },
-    get expire () {
-      return expire
-    },
+  const api: Omit<LookupTimers, 'slow' | 'expire'> = {
     observe (rtt) {
       if (!(rtt >= 0) || !Number.isFinite(rtt)) return
       insertSorted(rtts, rtt)
@@ -35,6 +30,7 @@ export function createLookupTimers (opts: { slowAfter?: number, expireAfter?: nu
       expire = Math.max(slow, clamp(EXPIRE_FACTOR * m, EXPIRE_MIN, EXPIRE_MAX))
     }
   }
+  return withGetters(api, { slow: () => slow, expire: () => expire })
 }
 
 function insertSorted (xs: number[], x: number): void {

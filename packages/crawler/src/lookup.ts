@@ -3,6 +3,7 @@ import type { Contact, NodeId } from '@peerconnect/protocol'
 import { ALPHA, K, KEEP, MAX_CANDIDATES } from './constants.js'
 import { createLookupTimers } from './lookup-timers.js'
 import type { Lookup, LookupOptions } from './lookup-types.js'
+import { withGetters } from '@peerconnect/runtime'
 
 export type { Lookup, LookupOptions, LookupReply, LookupStats } from './lookup-types.js'
 
@@ -42,14 +43,8 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
   }
   updateDone()
 
-  return {
+  const api: Omit<Lookup, 'done' | 'found'> = {
     target,
-    get done () {
-      return done
-    },
-    get found () {
-      return found
-    },
     take (now) {
       markLate(now)
       if (done) return []
@@ -130,6 +125,7 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
       return { queries, responded, failed, active, slow, expired, bytes, candidates: sorted.length }
     }
   }
+  return withGetters(api, { done: () => done, found: () => found })
 
   function answered (c: Candidate, now: number, rtt: number): boolean {
     c.state = STATE.DONE

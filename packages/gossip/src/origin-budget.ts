@@ -5,6 +5,7 @@
  * search rumor that names a victim's address, sent again and again under new ids, gets at most
  * `max` check queries from this node per window — and never a record (search.ts). Pure.
  */
+import { withGetters } from '@peerconnect/runtime'
 export interface OriginBudget {
   /** Spends one hit to `host` at `now`; false when its budget for the window is spent. */
   take(host: string, now: number): boolean
@@ -14,7 +15,7 @@ export interface OriginBudget {
 export function createOriginBudget (opts: { max: number, window: number, size: number }): OriginBudget {
   const { max, window, size } = opts
   const spent = new Map<string, { start: number, n: number }>()
-  return {
+  const api: Omit<OriginBudget, 'size'> = {
     take (address, now) {
       const host = originKey(address)
       let e = spent.get(host)
@@ -26,11 +27,9 @@ export function createOriginBudget (opts: { max: number, window: number, size: n
       if (e.n >= max) return false
       e.n++
       return true
-    },
-    get size () {
-      return spent.size
     }
   }
+  return withGetters(api, { size: () => spent.size })
 }
 
 /** The budget key of a host: an IPv4 address as is, an IPv6 address's /64 (its first 4 groups, expanded). */

@@ -3,6 +3,7 @@
  * expires `ttl` ms after that receipt, and the cache never holds more than `max` ids: when full,
  * the oldest id goes. Times are this node's clock only. Pure; no timers (expiry happens on use).
  */
+import { withGetters } from '@peerconnect/runtime'
 export interface SeenCache {
   /** The local receipt time of `key`, or undefined if it is unknown or expired. */
   get(key: string, now: number): number | undefined
@@ -25,7 +26,7 @@ export function createSeenCache (opts: { ttl: number, max: number }): SeenCache 
     }
   }
 
-  return {
+  const api: Omit<SeenCache, 'size'> = {
     get (key, now) {
       const at = entries.get(key)
       if (at === undefined) return undefined
@@ -43,9 +44,7 @@ export function createSeenCache (opts: { ttl: number, max: number }): SeenCache 
       entries.set(key, now)
       while (entries.size > max) entries.delete(entries.keys().next().value!)
       return true
-    },
-    get size () {
-      return entries.size
     }
   }
+  return withGetters(api, { size: () => entries.size })
 }

@@ -25,6 +25,7 @@ import type { PeerView } from './view.js'
 import { idKey } from './view.js'
 import { shouldForward } from './forward.js'
 import { ASK_MARGIN } from './constants.js'
+import { withGetters } from '@peerconnect/runtime'
 
 export interface SpreadOptions {
   /** The node it came from (none for our own rumors). */
@@ -164,7 +165,7 @@ export function createSendQueue<T> (max: number): SendQueue<T> {
     }
     return item
   }
-  return {
+  const api: Omit<SendQueue<T>, 'size'> = {
     push (item) {
       const out = items.length - head >= max ? take() : undefined
       items.push(item)
@@ -182,11 +183,9 @@ export function createSendQueue<T> (max: number): SendQueue<T> {
     clear () {
       items = []
       head = 0
-    },
-    get size () {
-      return items.length - head
     }
   }
+  return withGetters(api, { size: () => items.length - head })
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────

@@ -8,6 +8,7 @@
 import { commonPrefixLength, idKey, idsEqual } from '@peerconnect/protocol'
 import type { Contact, NodeId } from '@peerconnect/protocol'
 import { ID_BITS } from './constants.js'
+import { withGetters } from '@peerconnect/runtime'
 
 export interface PeerView {
   /** Adds a contact, or updates its address; false for our own id, a malformed one or a BEP 5-only one. */
@@ -28,7 +29,7 @@ export function createPeerView (self: NodeId): PeerView {
   // Where each contact is: its position in its bucket × ID_BITS + the bucket (one number, not an object per contact).
   const where = new Map<string, number>()
 
-  return {
+  const api: Omit<PeerView, 'size'> = {
     self,
     add (contact) {
       if (!(contact.id instanceof Uint8Array) || contact.id.length !== self.length || idsEqual(contact.id, self) || contact.pc === false) {
@@ -68,11 +69,9 @@ export function createPeerView (self: NodeId): PeerView {
       const out: Contact[] = []
       for (const bucket of buckets) if (bucket !== undefined) out.push(...bucket)
       return out
-    },
-    get size () {
-      return where.size
     }
   }
+  return withGetters(api, { size: () => where.size })
 }
 
 const NONE: readonly Contact[] = []

@@ -6,6 +6,7 @@
  */
 import { defer, finalize, of, share, take, tap } from 'rxjs'
 import type { Observable } from 'rxjs'
+import { withGetters } from '@peerconnect/runtime'
 
 export interface CoalescerOptions {
   /** ms a settled result is reused. */
@@ -56,13 +57,11 @@ export function createCoalescer<R> (opts: CoalescerOptions): Coalescer<R> {
   // Decided at subscription time, so a caller that subscribes late still gets the shared result.
   const run = (key: string, start: () => Observable<R>): Observable<R> => defer(() => join(key, start))
 
-  return {
+  const api: Omit<Coalescer<R>, 'size'> = {
     run,
-    get size () {
-      return slots.size
-    },
     clear: () => slots.clear()
   }
+  return withGetters(api, { size: () => slots.size })
 }
 
 interface Slot<R> {

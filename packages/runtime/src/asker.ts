@@ -16,6 +16,7 @@ import { CANCEL_TYPE, DEFAULT_ASK_TIMEOUT } from './constants.js'
 import { Timed, createDeadlines } from './deadlines.js'
 import type { Deadlines } from './deadlines.js'
 import { withField } from './message-copy.js'
+import { withGetters } from './getters.js'
 
 export interface Asker {
   ask(msg: Message, opts?: AskOptions): Observable<Message>
@@ -49,7 +50,7 @@ export function createAsker (send: (msg: Message) => void, scheduler: SchedulerL
     return a
   })
 
-  return {
+  const api: Omit<Asker, 'pending'> = {
     ask,
     handle (reply) {
       const a = pending.get(reply.re as number)
@@ -68,11 +69,9 @@ export function createAsker (send: (msg: Message) => void, scheduler: SchedulerL
       pending.clear()
       deadlines.clear()
       for (const a of asks) a.subscriber.error(err)
-    },
-    get pending () {
-      return pending.size
     }
   }
+  return withGetters(api, { pending: () => pending.size })
 }
 
 interface AskTable {

@@ -5,6 +5,7 @@
  * without bound).
  */
 import type { Message } from '@peerconnect/protocol'
+import { withGetters } from './getters.js'
 
 export interface Batcher {
   push(msg: Message): void
@@ -26,7 +27,7 @@ export function createBatcher (flush: (msgs: Message[]) => void, opts: { max?: n
     queue = []
     flush(batch)
   }
-  return {
+  const api: Omit<Batcher, 'size'> = {
     push (msg) {
       if (queue.push(msg) >= max) {
         const batch = queue
@@ -44,9 +45,7 @@ export function createBatcher (flush: (msgs: Message[]) => void, opts: { max?: n
       if (immediate !== undefined) clearImmediate(immediate)
       immediate = undefined
       queue = []
-    },
-    get size () {
-      return queue.length
     }
   }
+  return withGetters(api, { size: () => queue.length })
 }

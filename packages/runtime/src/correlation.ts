@@ -8,6 +8,7 @@
 import { toErrorData } from '@peerconnect/protocol'
 import type { ErrorReply, Message } from '@peerconnect/protocol'
 import { withField } from './message-copy.js'
+import { withGetters } from './getters.js'
 
 /** Anyone who asks: an actor's slot, or the supervisor's outside callers. */
 export interface Asking {
@@ -67,7 +68,7 @@ export function createCorrelation<C> (): Correlation<C> {
     mine.set(askerCid, cid)
   }
 
-  return {
+  const api: Omit<Correlation<C>, 'size'> = {
     open (asker, askerCid, consumer) {
       const cid = ++nextCid
       register(cid, asker, askerCid, consumer)
@@ -103,11 +104,9 @@ export function createCorrelation<C> (): Correlation<C> {
     },
     failAll (err) {
       for (const cid of [...open.keys()]) fail(cid, err)
-    },
-    get size () {
-      return open.size
     }
   }
+  return withGetters(api, { size: () => open.size })
 }
 
 function errorReplyTo (cid: number, err: unknown): ErrorReply {

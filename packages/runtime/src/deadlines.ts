@@ -6,6 +6,7 @@
  * alive. The bookkeeping lives on the `Timed` object itself: adding one allocates nothing.
  */
 import type { SchedulerLike, Subscription } from 'rxjs'
+import { withGetters } from './getters.js'
 
 /** Something that can time out, added once; subclasses say what happens in `expire`. */
 export class Timed {
@@ -66,7 +67,7 @@ export function createDeadlines (scheduler: SchedulerLike): Deadlines {
     if (lanes.get(lane.delay) === lane && lane.action === undefined) arm(lane, now)
   }
 
-  return {
+  const api: Omit<Deadlines, 'size'> = {
     add (delay, timed) {
       const now = scheduler.now()
       let lane = lanes.get(delay)
@@ -96,9 +97,7 @@ export function createDeadlines (scheduler: SchedulerLike): Deadlines {
         drop(lane)
       }
       size = 0
-    },
-    get size () {
-      return size
     }
   }
+  return withGetters(api, { size: () => size })
 }

@@ -13,6 +13,7 @@ export { runActor } from './run-actor.js'
 export { createComputePool } from './pool.js'
 export type { ComputePoolOptions, LocalComputePool } from './pool.js'
 export { createLogger, silentLogger, parseLogLevel, formatEntry } from './logger.js'
+export { withGetters } from './getters.js'
 export type { LogLevel, LogEntry, LevelledLogger } from './logger.js'
 export { CONFIGURE_TYPE, DEFAULT_ASK_TIMEOUT } from './constants.js'
 /** The time units, defined once in the protocol package (re-exported: actor code imports them from here). */

@@ -368,7 +368,8 @@ export function createSupervisor<A = AskCatalogue, P = PublishCatalogue> (opts: 
         deliver: (msg) => deliverTo(slot, msg)
       }
       slots.set(spec.name, slot)
-      for (const type of spec.consumes) consumers.set(type, [...(consumers.get(type) ?? []), slot])
+      // concat, not a spread: a spread builds the array with room to grow (~150 bytes for one slot, per message type)
+      for (const type of spec.consumes) consumers.set(type, (consumers.get(type) ?? []).concat(slot))
       const started = new Promise<void>((resolve, reject) => {
         slot.started = { resolve, reject }
       })

@@ -69,8 +69,8 @@ function createRun (init: TransportInit, deps: ActorDeps): TransportRun {
   const inbound$ = new Subject<InboundQuery>()
   // One copy of each contact's id and `host:port` key, shared by these books and the sightings
   // published (ids are never written to): see onSeen.
+  // Lane 0: replies to our queries; lane 1: queries it sent us.
   const throttle = createSeenThrottle({ interval: init.seenInterval, copy: false })
-  const queried = createSeenThrottle({ interval: init.seenInterval, copy: false })
   const failures = createSeenThrottle({ interval: init.seenInterval, copy: false })
   const speaks = createSpeaks({ copy: false })
   const tally: SpeaksTally = { refused: 0, timeoutsNotCounted: 0, refusedReadOnly: 0 }
@@ -102,7 +102,7 @@ function createRun (init: TransportInit, deps: ActorDeps): TransportRun {
       const pc = speaks.heard(key, id, v, answered)
       // BEP 43: a query says whether its sender is read-only; its replies are judged by its last query.
       const flipped = rtt === undefined && roPeers.heard(key, ro)
-      if ((rtt === undefined ? queried : throttle).pass(key, id, deps.clock.now()) || flipped) {
+      if (throttle.pass(key, id, deps.clock.now(), rtt === undefined ? 1 : 0) || flipped) {
         seen$.next(seenMessage(id, host, port, rtt, pc, roPeers.has(key)))
       }
     },
@@ -114,7 +114,7 @@ function createRun (init: TransportInit, deps: ActorDeps): TransportRun {
         tally.timeoutsNotCounted++
         return
       }
-      const id = throttle.idAt(key) ?? queried.idAt(key)
+      const id = throttle.idAt(key)
       if (failures.pass(key, id ?? NO_ID, deps.clock.now())) seen$.next(failedMessage(id, host, port))
     }
   })

@@ -1,4 +1,5 @@
 import { CREDIT_MAX_ADDRESSES, PROVEN_MAX_ADDRESSES } from './constants.js'
+import { withGetters } from '@peerconnect/runtime'
 
 /**
  * New addresses draw no traffic: an address (`host:port`) is *proven* once it answered a query of
@@ -45,7 +46,7 @@ export function createCreditBook (opts: { maxProven?: number, maxUnproven?: numb
     }
     return c
   }
-  return {
+  const api: Omit<CreditBook, 'size'> = {
     isProven: key => proven.has(key),
     prove (key) {
       credit.delete(key)
@@ -86,11 +87,9 @@ export function createCreditBook (opts: { maxProven?: number, maxUnproven?: numb
         return Infinity
       }
       return c.in - c.out
-    },
-    get size () {
-      return proven.size + credit.size
     }
   }
+  return withGetters(api, { size: () => proven.size + credit.size })
 }
 
 interface Credit {

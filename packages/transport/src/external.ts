@@ -9,6 +9,7 @@
  */
 import { decodeAddress } from '@peerconnect/protocol'
 import type { Address } from '@peerconnect/protocol'
+import { withGetters } from '@peerconnect/runtime'
 
 export interface ExternalTally {
   /** One reply from `host:port` said we came from `ip` (compact); malformed ones are ignored. */
@@ -23,13 +24,18 @@ export function createExternalTally (opts: { window?: number, minSources?: numbe
   const window = opts.window ?? 32
   const minSources = opts.minSources ?? 3
   const votes = new Map<string, { address: Address, key: string, host: string }>()
-  return {
+  let last: { address: Address, key: string } | undefined
+  const api: Omit<ExternalTally, 'size'> = {
     report (ip, host, port) {
       const address = decodeAddress(ip)
       if (address === undefined) return
+      // Most responders report the same address: their votes share one address object and key string.
+      if (last === undefined || last.address.host !== address.host || last.address.port !== address.port) {
+        last = { address, key: `${address.host}:${address.port}` }
+      }
       const responder = `${host}:${port}`
       votes.delete(responder) // its latest vote, at the end
-      votes.set(responder, { address, key: `${address.host}:${address.port}`, host })
+      votes.set(responder, { address: last.address, key: last.key, host })
       while (votes.size > window) votes.delete(votes.keys().next().value!)
     },
     best () {
@@ -54,9 +60,7 @@ export function createExternalTally (opts: { window?: number, minSources?: numbe
         return { host, port }
       }
       return undefined
-    },
-    get size () {
-      return votes.size
     }
   }
+  return withGetters(api, { size: () => votes.size })
 }

@@ -1,6 +1,7 @@
 import { RATE_LIMIT_BURST, RATE_LIMIT_GLOBAL_BURST, RATE_LIMIT_GLOBAL_RATE, RATE_LIMIT_INITIAL, RATE_LIMIT_MAX_SOURCES,
   RATE_LIMIT_NOTICE_INTERVAL, RATE_LIMIT_PREFIX_BURST, RATE_LIMIT_PREFIX_RATE, RATE_LIMIT_RATE } from './constants.js'
 import { second } from '@peerconnect/protocol'
+import { withGetters } from '@peerconnect/runtime'
 
 export interface RateLimitOptions {
   /** Queries per second a source IP may send, sustained. Default RATE_LIMIT_RATE. */
@@ -90,16 +91,11 @@ export function createRateLimiter (opts: RateLimitOptions = {}): RateLimiter {
     return VERDICT.NOTICE
   }
 
-  return {
+  const api: Omit<RateLimiter, 'size' | 'prefixes'> = {
     check,
-    allow: (ip, now) => check(ip, now) === VERDICT.ALLOW,
-    get size () {
-      return sources.size
-    },
-    get prefixes () {
-      return prefixes.size
-    }
+    allow: (ip, now) => check(ip, now) === VERDICT.ALLOW
   }
+  return withGetters(api, { size: () => sources.size, prefixes: () => prefixes.size })
 
   /** The bucket of `key`, refilled to `now` and moved to the most recently seen end (created small when new). */
   function touch (map: Map<string, Bucket>, key: string, now: number, start: number, cap: number, rate: number): Bucket {

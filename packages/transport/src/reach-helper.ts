@@ -17,6 +17,7 @@ import { AMPLIFICATION_LIMIT, compactAddress, encodeQuery, encodeResponse, KRPC_
 import type { Address, NodeId } from '@peerconnect/protocol'
 import { PROBE_GLOBAL_BURST, PROBE_GLOBAL_RATE, PROBE_MAX_SOURCES, PROBE_PER_IP_BURST, PROBE_PER_IP_EVERY } from './constants.js'
 import type { DatagramSocket, InboundQuery, KrpcSocket } from './socket.js'
+import { withGetters } from '@peerconnect/runtime'
 
 export interface ProbeLimitOptions {
   readonly perIpBurst?: number
@@ -43,7 +44,7 @@ export function createProbeLimiter (opts: ProbeLimitOptions = {}): ProbeLimiter 
   const maxSources = opts.maxSources ?? PROBE_MAX_SOURCES
   const sources = new Map<string, Bucket>()
   let global: Bucket | undefined
-  return {
+  const api: Omit<ProbeLimiter, 'size'> = {
     allow (ip, now) {
       global = refill(global, now, globalBurst, globalRate)
       const known = sources.get(ip)
@@ -55,11 +56,9 @@ export function createProbeLimiter (opts: ProbeLimitOptions = {}): ProbeLimiter 
       global.tokens--
       mine.tokens--
       return true
-    },
-    get size () {
-      return sources.size
     }
   }
+  return withGetters(api, { size: () => sources.size })
 }
 
 export interface ReachHelperDeps {

@@ -25,6 +25,7 @@
  * that becomes reachable leaves read-only mode). Pure: time comes in as arguments, so the tests
  * drive it in virtual time.
  */
+import { withGetters } from '@peerconnect/runtime'
 import type { Address } from '@peerconnect/protocol'
 import { REACH_FIRST_DELAY, REACH_HELPERS, REACH_MAX_RETRY, REACH_MIN_ANSWERS, REACH_PROBE_WAIT, REACH_RECHECK,
   REACH_RETRY } from './constants.js'
@@ -102,19 +103,7 @@ export function createReachability (start: number, opts: ReachabilityOptions = {
   }
   const counts = { reachChecks: 0, reachUndecided: 0, reachProbesIn: 0, reachProbesIgnored: 0 }
 
-  return {
-    get readOnly () {
-      return readOnly
-    },
-    get verdict () {
-      return verdict
-    },
-    get running () {
-      return check !== undefined
-    },
-    get dueAt () {
-      return dueAt
-    },
+  const api: Omit<Reachability, 'readOnly' | 'verdict' | 'running' | 'dueAt'> = {
     begin (now, candidates, random, nonce) {
       if (check !== undefined || now < dueAt) return undefined
       const picked = pick(candidates, o.helpers, random)
@@ -169,6 +158,7 @@ export function createReachability (start: number, opts: ReachabilityOptions = {
     },
     stats: () => ({ ...counts, readOnly: readOnly ? 1 : 0 })
   }
+  return withGetters(api, { readOnly: () => readOnly, verdict: () => verdict, running: () => check !== undefined, dueAt: () => dueAt })
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────

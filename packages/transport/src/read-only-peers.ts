@@ -5,6 +5,7 @@
  * the least recently marked are forgotten first.
  */
 import { READ_ONLY_MAX_PEERS } from './constants.js'
+import { withGetters } from '@peerconnect/runtime'
 
 export interface ReadOnlyPeers {
   /** A query from `key` (`host:port`) said `ro` or not; true when that changed what is known of it. */
@@ -15,7 +16,7 @@ export interface ReadOnlyPeers {
 
 export function createReadOnlyPeers (max = READ_ONLY_MAX_PEERS): ReadOnlyPeers {
   const marked = new Set<string>()
-  return {
+  const api: Omit<ReadOnlyPeers, 'size'> = {
     heard (key, ro) {
       if (!ro) return marked.delete(key)
       const known = marked.delete(key)
@@ -23,9 +24,7 @@ export function createReadOnlyPeers (max = READ_ONLY_MAX_PEERS): ReadOnlyPeers {
       if (marked.size > max) marked.delete(marked.values().next().value as string)
       return !known
     },
-    has: (key) => marked.has(key),
-    get size () {
-      return marked.size
-    }
+    has: (key) => marked.has(key)
   }
+  return withGetters(api, { size: () => marked.size })
 }

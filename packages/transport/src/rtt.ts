@@ -1,3 +1,4 @@
+import { withGetters } from '@peerconnect/runtime'
 import { RTO_CEILING, RTO_FLOOR, RTO_INITIAL, RTO_UNKNOWN_FACTOR, RTO_UNKNOWN_FLOOR, RTT_MAX_CONTACTS,
   RTT_RECENT_SAMPLES } from './constants.js'
 
@@ -63,7 +64,7 @@ export function createRttTable (opts: RttOptions = {}): RttTable {
     return unknown
   }
 
-  return {
+  const api: Omit<RttTable, 'size'> = {
     observe (key, sample) {
       if (!(sample >= 0) || !Number.isFinite(sample)) return
       let e = entries.get(key)
@@ -94,11 +95,9 @@ export function createRttTable (opts: RttOptions = {}): RttTable {
     srtt (key) {
       return entries.get(key)?.srtt
     },
-    unknownTimeout,
-    get size () {
-      return entries.size
-    }
+    unknownTimeout
   }
+  return withGetters(api, { size: () => entries.size })
 }
 
 interface Estimate {

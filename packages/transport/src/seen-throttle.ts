@@ -1,5 +1,6 @@
 import { idsEqual } from '@peerconnect/protocol'
 import type { NodeId } from '@peerconnect/protocol'
+import { withGetters } from '@peerconnect/runtime'
 import { SEEN_INTERVAL, SEEN_MAX_CONTACTS } from './constants.js'
 
 export interface SeenThrottleOptions {
@@ -17,12 +18,14 @@ export interface SeenThrottleOptions {
 /**
  * Decides which sightings of a node become `transport.seen` messages: the first one of a
  * contact (`host:port`), then at most one per `interval`, and at once when the id at that
- * address changes. Bounded memory.
+ * address changes. Two lanes throttled apart (the transport's replies and queries: a query seen
+ * first must not hide the reply that proves the contact), kept in one record per contact.
+ * Bounded memory: the contacts least recently reported in either lane are forgotten first.
  */
 export interface SeenThrottle {
-  /** True when this sighting at time `now` (ms) should be reported. */
-  pass(key: string, id: NodeId, now: number): boolean
-  /** The id last reported at `key`, if it is still remembered. */
+  /** True when this sighting at time `now` (ms) should be reported; `lane` 0 (default) or 1. */
+  pass(key: string, id: NodeId, now: number, lane?: 0 | 1): boolean
+  /** The id last reported at `key` in lane 0, else in lane 1, if it is still remembered. */
   idAt(key: string): NodeId | undefined
   readonly size: number
 }
@@ -33,31 +36,48 @@ export function createSeenThrottle (opts: SeenThrottleOptions = {}): SeenThrottl
   const last = new Map<string, Sighting>()
   const own = opts.copy === false ? (id: NodeId): NodeId => id : (id: NodeId): NodeId => id.slice()
 
-  return {
-    pass (key, id, now) {
+  const api: Omit<SeenThrottle, 'size'> = {
+    pass (key, id, now, lane = 0) {
       const s = last.get(key)
       if (s === undefined) {
         if (last.size >= maxContacts) last.delete(last.keys().next().value as string)
-        last.set(key, { id: own(id), at: now })
+        const fresh: Sighting = { id0: undefined, at0: 0, id1: undefined, at1: 0 }
+        if (lane === 0) {
+          fresh.id0 = own(id)
+          fresh.at0 = now
+        } else {
+          fresh.id1 = own(id)
+          fresh.at1 = now
+        }
+        last.set(key, fresh)
         return true
       }
-      if (now - s.at < interval && idsEqual(s.id, id)) return false
+      const held = lane === 0 ? s.id0 : s.id1
+      const same = held !== undefined && idsEqual(held, id)
+      if (same && now - (lane === 0 ? s.at0 : s.at1) < interval) return false
       last.delete(key)
-      if (!idsEqual(s.id, id)) s.id = own(id)
-      s.at = now
+      if (lane === 0) {
+        if (!same) s.id0 = own(id)
+        s.at0 = now
+      } else {
+        if (!same) s.id1 = own(id)
+        s.at1 = now
+      }
       last.set(key, s)
       return true
     },
     idAt (key) {
-      return last.get(key)?.id
-    },
-    get size () {
-      return last.size
+      const s = last.get(key)
+      return s?.id0 ?? s?.id1
     }
   }
+  return withGetters(api, { size: () => last.size })
 }
 
+/** One contact's last report in each lane (an undefined id: none yet in that lane). */
 interface Sighting {
-  id: NodeId
-  at: number
+  id0: NodeId | undefined
+  at0: number
+  id1: NodeId | undefined
+  at1: number
 }

@@ -10,6 +10,7 @@
 import { idsEqual, KRPC_METHODS } from '@peerconnect/protocol'
 import type { NodeId } from '@peerconnect/protocol'
 import { SPEAKS_MAX_CONTACTS } from './constants.js'
+import { withGetters } from '@peerconnect/runtime'
 
 /** Methods every BEP 5 node answers: a silence to one of them counts whoever the contact is. */
 export const BEP5_CORE: ReadonlySet<string> = new Set(['ping', 'find_node'])
@@ -42,7 +43,7 @@ export function createSpeaks (opts: { maxContacts?: number, copy?: boolean } = {
   const max = Math.max(1, opts.maxContacts ?? SPEAKS_MAX_CONTACTS)
   const known = new Map<string, Entry>()
   const pcOf = (e: Entry): boolean => e.pcVersion || (e.answered & PC_METHODS) !== 0
-  return {
+  const api: Omit<Speaks, 'size'> = {
     heard (heardKey, id, v, answered) {
       let key = heardKey
       let e = known.get(key)
@@ -72,11 +73,9 @@ export function createSpeaks (opts: { maxContacts?: number, copy?: boolean } = {
       if (!method.startsWith('pc_')) return false
       const e = known.get(key)
       return e !== undefined && !pcOf(e)
-    },
-    get size () {
-      return known.size
     }
   }
+  return withGetters(api, { size: () => known.size })
 }
 
 /** A `v` of "PC" and a version. */

@@ -52,6 +52,25 @@ seen('seen-throttle - it keeps its own copy of the id', () => {
   assert.not.ok(s.pass('a', id(1), 1), 'a caller reusing its buffer does not fool it')
 })
 
+seen('seen-throttle - two lanes are throttled apart in one record; idAt prefers lane 0', () => {
+  const s = createSeenThrottle({ interval: 1000 })
+  assert.ok(s.pass('1.1.1.1:1', id(1), 0, 1), 'a query first')
+  assert.is(s.idAt('1.1.1.1:1')?.[0], 1)
+  assert.ok(s.pass('1.1.1.1:1', id(1), 10, 0), 'the reply is not hidden by the query')
+  assert.not.ok(s.pass('1.1.1.1:1', id(1), 20, 1))
+  assert.not.ok(s.pass('1.1.1.1:1', id(1), 20, 0))
+  assert.ok(s.pass('1.1.1.1:1', id(2), 30, 1), 'a new id in lane 1 passes at once')
+  assert.is(s.idAt('1.1.1.1:1')?.[0], 1, 'lane 0 still says id 1')
+  assert.is(s.size, 1)
+})
+
+seen('seen-throttle - a caller that hands over its ids (copy: false) shares them', () => {
+  const s = createSeenThrottle({ copy: false })
+  const x = id(1)
+  s.pass('a', x, 0)
+  assert.is(s.idAt('a'), x)
+})
+
 seen('seen-throttle - ten thousand sightings of one contact in a second give one report', () => {
   const s = createSeenThrottle()
   let n = 0

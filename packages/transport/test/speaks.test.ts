@@ -43,6 +43,21 @@ table('speaks - unknown until heard; a "PC" v makes it PeerConnect, anything els
   assert.not.ok(isPcVersion(new Uint8Array([0x50])))
 })
 
+table('speaks - held gives the key string and id kept for a contact; copy: false keeps the caller\'s id', () => {
+  const s = createSpeaks({ copy: false })
+  const id = randomId()
+  assert.is(s.held('10.0.0.1:1'), undefined)
+  const key = ['10.0.0.1', '1'].join(':')
+  s.heard(key, id, CLIENT_VERSION)
+  assert.is(s.held('10.0.0.1:1')?.id, id)
+  assert.is(s.held('10.0.0.1:1')?.key, key)
+  s.heard('10.0.0.1:1', id, undefined)
+  assert.is(s.held('10.0.0.1:1')?.key, key, 'heard again: the key it holds stays')
+  const copying = createSpeaks()
+  copying.heard(key, id, undefined)
+  assert.ok(copying.held(key)?.id !== id, 'by default it keeps its own copy')
+})
+
 table('speaks - answering a pc_* query makes a contact PeerConnect whatever its v', () => {
   const s = createSpeaks()
   const id = randomId()

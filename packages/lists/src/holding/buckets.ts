@@ -3,6 +3,7 @@
  * second; `take(key, n, now)` spends n if it can. At most `max` keys are kept (the least recently
  * used go first: a forgotten key starts full again, which costs at most one burst). Pure.
  */
+import { withGetters } from '@peerconnect/runtime'
 export interface Buckets {
   /** Spends `n` from `key`'s bucket and returns true, or returns false and spends nothing. */
   take(key: string, n: number, now: number): boolean
@@ -11,7 +12,7 @@ export interface Buckets {
 
 export function createBuckets (opts: { rate: number, burst: number, max: number }): Buckets {
   const buckets = new Map<string, { level: number, at: number }>()
-  return {
+  const api: Omit<Buckets, 'size'> = {
     take (key, n, now) {
       const b = buckets.get(key) ?? { level: opts.burst, at: now }
       buckets.delete(key)
@@ -20,9 +21,7 @@ export function createBuckets (opts: { rate: number, burst: number, max: number 
       buckets.set(key, { level: ok ? level - n : level, at: now })
       if (buckets.size > opts.max) buckets.delete(buckets.keys().next().value!)
       return ok
-    },
-    get size () {
-      return buckets.size
     }
   }
+  return withGetters(api, { size: () => buckets.size })
 }

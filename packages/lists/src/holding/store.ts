@@ -18,6 +18,7 @@ import type { ErrorData, NodeId, PeerRecord, WireRecord } from '@peerconnect/pro
 import { ExpiredRecordError, IpCapError, ListFullError } from '../errors.js'
 import { firstAfter } from '../sorted.js'
 import { prefixOf } from './prefix.js'
+import { withGetters } from '@peerconnect/runtime'
 
 export interface Entry {
   readonly record: PeerRecord
@@ -123,7 +124,7 @@ export function createStore (opts: StoreOptions): Store {
     return dropped
   }
 
-  return {
+  const api: Omit<Store, 'version' | 'writes'> = {
     get (list, id, now) {
       expire(now)
       return lists.get(list)?.byHex.get(idToHex(id))
@@ -196,12 +197,6 @@ export function createStore (opts: StoreOptions): Store {
       for (const slot of lists.values()) n += slot.byHex.size
       return n
     },
-    get version () {
-      return version
-    },
-    get writes () {
-      return writes + version
-    },
     clear () {
       lists.clear()
       graves.clear()
@@ -209,6 +204,7 @@ export function createStore (opts: StoreOptions): Store {
       version++
     }
   }
+  return withGetters(api, { version: () => version, writes: () => writes + version })
 
   function dropIfEmpty (list: number, slot: ListSlot): void {
     if (slot.byHex.size === 0) lists.delete(list)

@@ -3,6 +3,7 @@
  * one rotation of their secret (so they are surely still valid). Bounded: the oldest go first.
  */
 import type { Address } from '@peerconnect/protocol'
+import { withGetters } from '@peerconnect/runtime'
 
 export interface TokenCache {
   /** A token from `a` younger than `maxAge` ms, if we have one. */
@@ -14,7 +15,7 @@ export interface TokenCache {
 
 export function createTokenCache (opts: { maxAge: number, max: number }): TokenCache {
   const tokens = new Map<string, { token: Uint8Array, at: number }>()
-  return {
+  const api: Omit<TokenCache, 'size'> = {
     get (a, now) {
       const held = tokens.get(keyOf(a))
       return held !== undefined && now - held.at < opts.maxAge ? held.token : undefined
@@ -27,11 +28,9 @@ export function createTokenCache (opts: { maxAge: number, max: number }): TokenC
     },
     delete: (a) => {
       tokens.delete(keyOf(a))
-    },
-    get size () {
-      return tokens.size
     }
   }
+  return withGetters(api, { size: () => tokens.size })
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────

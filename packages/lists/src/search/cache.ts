@@ -7,6 +7,7 @@
 import { nameTokens } from '@peerconnect/protocol'
 import type { SearchVia } from '@peerconnect/protocol'
 import type { Found } from './merge.js'
+import { withGetters } from '@peerconnect/runtime'
 
 export interface CachedSearch {
   readonly hits: readonly Found[]
@@ -33,7 +34,7 @@ export function searchKey (query: string, via: SearchVia): string {
 
 export function createResultCache (opts: { ttl: number, max: number }): ResultCache {
   const entries = new Map<string, CachedSearch>()
-  return {
+  const api: Omit<ResultCache, 'size'> = {
     get (key, now, bound) {
       const e = entries.get(key)
       if (e === undefined) return undefined
@@ -51,9 +52,7 @@ export function createResultCache (opts: { ttl: number, max: number }): ResultCa
     },
     clear: () => {
       entries.clear()
-    },
-    get size () {
-      return entries.size
     }
   }
+  return withGetters(api, { size: () => entries.size })
 }

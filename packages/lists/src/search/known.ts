@@ -5,6 +5,7 @@
  */
 import { idToHex } from '@peerconnect/protocol'
 import type { PeerRecord } from '@peerconnect/protocol'
+import { withGetters } from '@peerconnect/runtime'
 
 export interface Known {
   /** Remembers `records`, shown at `now`. */
@@ -17,7 +18,7 @@ export interface Known {
 
 export function createKnown (opts: { ttl: number, max: number }): Known {
   const byHex = new Map<string, { record: PeerRecord, at: number }>()
-  return {
+  const api: Omit<Known, 'size'> = {
     remember (records, now) {
       if (opts.ttl <= 0) return
       for (const record of records) {
@@ -39,9 +40,7 @@ export function createKnown (opts: { ttl: number, max: number }): Known {
     },
     clear: () => {
       byHex.clear()
-    },
-    get size () {
-      return byHex.size
     }
   }
+  return withGetters(api, { size: () => byHex.size })
 }
