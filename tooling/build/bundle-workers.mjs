@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // Bundles each actor package's compiled worker entry (`packages/*/dist/src/worker.js`), and the
 // CLI (`apps/node/dist/src/cli.js`), into one file beside it, `worker.bundle.mjs` (`cli.bundle.mjs`),
-// with `worker.bundle.json` listing the workspace files it
-// was built from (path relative to the bundle, mtime, size). A worker thread then loads one file
-// instead of a few hundred modules (rxjs alone is ~300 CommonJS files): module loading was most
+// with `worker.bundle.json` listing the workspace files it was built from and the lockfile (path
+// relative to the bundle, mtime, size). A worker thread then loads one file instead of a few
+// hundred modules (rxjs alone is ~300 CommonJS files): module loading was most
 // of a node's start-up (docs/PERFORMANCE.md, "bench:node"). The runtime starts a bundle only
 // while every listed file is unchanged (runtime's worker-bundle.ts); after a plain `tsc -b` that
-// changed one of them it starts `worker.js` as before, so a stale bundle never runs.
+// changed one of them (or an install that changed pnpm-lock.yaml) it starts `worker.js` as before,
+// so a stale bundle never runs.
 //
 // Run by `pnpm build` after `tsc -b`. Every `import.meta.url` (and a dependency's `__dirname`)
 // in a bundled module is rewritten to that module's own location (relative to the bundle), so
@@ -20,17 +21,18 @@ import { build } from 'esbuild'
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)))
 const started = performance.now()
 
-// ui-bridge (fastify, its plugins and the web page's files) is left as it is: it starts after the
-// node is ready, once, and its dependencies find files of their own at run time.
-const SKIP = new Set(['ui-bridge'])
+// ui-bridge too (fastify and its plugins: ~700 modules, a second to load; bundled, a crashed
+// ui-bridge runs again well within a second). The page's files are not bundled: the server reads
+// them from the package's assets/ at start (static-files.ts finds that directory by its own
+// import.meta.url, rewritten below).
 const entries = readdirSync(join(root, 'packages'))
-  .filter(p => !SKIP.has(p))
   .map(p => ({ file: join(root, 'packages', p, 'dist', 'src', 'worker.js'), external: [] }))
   // The CLI's main thread too (bin/peerconnect.js starts the bundle while it is fresh); the API's
   // server stays a separate import, loaded only by a node that runs the API.
   .concat([{ file: join(root, 'apps', 'node', 'dist', 'src', 'cli.js'), external: ['@peerconnect/ui-bridge'] }])
   .filter(e => existsSync(e.file))
 
+const LOCKFILE = join(root, 'pnpm-lock.yaml')
 const inWorkspace = (f) => !f.split(sep).includes('node_modules')
 
 /**
@@ -57,6 +59,25 @@ const ownLocation = (outDir) => ({
   }
 })
 
+/**
+ * rxjs from its ES module build (`dist/esm`) instead of the CommonJS one Node resolves
+ * (`dist/cjs`, whose index requires every operator): esbuild then keeps only what is used,
+ * ~40 KB instead of ~350 KB in each bundle, which a thread parses at every start.
+ */
+const rxjsEsm = {
+  name: 'rxjs-esm',
+  setup (b) {
+    b.onResolve({ filter: /^rxjs(\/|$)/ }, async (args) => {
+      if (args.pluginData === 'rxjs-esm') return undefined
+      const r = await b.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer,
+        pluginData: 'rxjs-esm' })
+      if (r.errors.length > 0) return undefined
+      const esm = r.path.replace(`${sep}dist${sep}cjs${sep}`, `${sep}dist${sep}esm${sep}`)
+      return { path: esm !== r.path && existsSync(esm) ? esm : r.path }
+    })
+  }
+}
+
 for (const { file: entry, external } of entries) {
   const outDir = dirname(entry)
   const name = basename(entry, '.js')
@@ -80,11 +101,15 @@ for (const { file: entry, external } of entries) {
         '\'node:url\'; const require = __pcCreateRequire(import.meta.url); ' +
         'const __pcPath = (rel) => __pcFileURLToPath(new URL(rel, import.meta.url));'
     },
-    plugins: [ownLocation(outDir)]
+    plugins: [rxjsEsm, ownLocation(outDir)]
   })
   const inputs = Object.keys(result.metafile.inputs)
     .map(p => resolve(root, p))
     .filter(inWorkspace)
+    // The dependencies' files are not listed one by one (fastify's alone are ~700): the lockfile
+    // stands for them, so a dependency added, removed or moved to another version makes every
+    // bundle stale until the next `pnpm build`.
+    .concat(existsSync(LOCKFILE) ? [LOCKFILE] : [])
     .map(f => {
       const s = statSync(f)
       return { path: relative(outDir, f).split(sep).join('/'), mtimeMs: s.mtimeMs, size: s.size }

@@ -8,7 +8,7 @@ import { firstValueFrom, lastValueFrom } from 'rxjs'
 import { idToHex, isTransportInfoReply, isCrawlerBootstrapReply, isUiInfoReply, UnexpectedReplyError } from '@peerconnect/protocol'
 import type { CrawlerBootstrap, Identity, IpLimitsMode, Message, NodeId } from '@peerconnect/protocol'
 import { createSupervisor } from '@peerconnect/runtime'
-import type { ComputePool, Logger, Supervisor, ActorSpec, Clock, DatagramNetwork } from '@peerconnect/runtime'
+import type { ComputePool, Logger, Supervisor, SupervisorOptions, ActorSpec, Clock, DatagramNetwork } from '@peerconnect/runtime'
 import type { SchedulerLike } from 'rxjs'
 import { transport } from '@peerconnect/transport'
 import type { TransportInit } from '@peerconnect/transport'
@@ -86,6 +86,11 @@ export interface NodeOptions {
    * handler, an uncaught error, process.exit in a worker). No command-line flag or route sets it.
    */
   readonly allowFaults?: boolean
+  /**
+   * The supervisor's restart backoff (default: 100 ms before the first restart, doubling for each
+   * crash within 30 s). `bench:node` sets `reset: 0` so that every crash it causes waits the first delay.
+   */
+  readonly restart?: SupervisorOptions['restart']
 }
 
 export interface PeerNode {
@@ -107,7 +112,7 @@ export interface PeerNode {
 export async function createNode (opts: NodeOptions): Promise<PeerNode> {
   const { identity } = opts
   const supervisor = createSupervisor({ log: opts.log, pool: opts.pool, askTimeout: opts.askTimeout, scheduler: opts.scheduler,
-    clock: opts.clock, random: opts.random, allowFaults: opts.allowFaults === true })
+    clock: opts.clock, random: opts.random, allowFaults: opts.allowFaults === true, restart: opts.restart })
   const workerHost = opts.inline === true ? 'inline' : 'worker'
   const host = opts.host ?? '127.0.0.1'
   const port = opts.port ?? 0

@@ -75,7 +75,7 @@ export async function createSimSwarm (n: number, opts: SimSwarmOptions = {}): Pr
   const random = seededRandom(mix(seed, 0x5eed))
   const network = createSimNetwork({ scheduler: clock, latency: opts.latency ?? internetLatency({ seed }), loss: opts.loss ?? 0, seed,
     trace: opts.trace })
-  const pool: ComputePool = createInlinePool({ hold: p => clock.hold(p) })
+  const pool: ComputePool = createInlinePool({ clock })
   const live: PeerNode[] = []
   const index = new Map<PeerNode, number>()
   const seedCount = opts.seeds ?? 3
@@ -162,7 +162,13 @@ export async function createSimSwarm (n: number, opts: SimSwarmOptions = {}): Pr
  */
 export function internetLatency (opts: { seed?: number } = {}): (from: string, to: string) => number {
   const seed = opts.seed ?? 1
+  const regions = new Map<string, number>() // one entry per host: every datagram asks for two
   const regionOf = (host: string): number => {
+    let r = regions.get(host)
+    if (r === undefined) regions.set(host, r = drawRegion(host))
+    return r
+  }
+  const drawRegion = (host: string): number => {
     const u = hashString(host, seed ^ 0x9e3779b9) / 4294967296
     let acc = 0
     for (let r = 0; r < REGION_SHARE.length; r++) {

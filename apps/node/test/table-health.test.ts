@@ -12,8 +12,7 @@
 // pc-test-timeout: 400000
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { closest, idToHex } from '@peerconnect/protocol'
-import type { RoutingContactsReply } from '@peerconnect/protocol'
+import { closest, idToHex, isRoutingContactsReply } from '@peerconnect/protocol'
 import { createSimSwarm } from '../src/index.js'
 import type { PeerNode, SimSwarm } from '../src/index.js'
 
@@ -35,8 +34,8 @@ async function health (swarm: SimSwarm): Promise<Health> {
   const held: number[] = []
   for (const node of live) {
     const res = await swarm.clock.until(node.request({ type: 'routing.contacts' }, { timeout: 30_000 }))
-    assert.is(res.type, 'routing.contacts.reply')
-    const known = new Set((res as RoutingContactsReply).contacts.map(c => idToHex(c.id)))
+    assert.ok(isRoutingContactsReply(res), 'routing.contacts answered')
+    const known = new Set(res.contacts.map(c => idToHex(c.id)))
     const truth = closest(ids.filter(id => id !== node.id), node.id, CLOSEST)
     held.push(truth.filter(id => known.has(idToHex(id))).length)
   }

@@ -1,7 +1,16 @@
 /** Limits of the wire protocol. */
 
-/** Bytes; a larger inbound KRPC packet is rejected before it is parsed. */
+/** Bytes; a larger inbound KRPC packet is rejected before it is parsed (but see MAX_REPLY_PACKET). */
 export const MAX_PACKET = 1500
+
+/**
+ * Bytes; the largest reply to one of our queries that is parsed: a UDP datagram's largest payload
+ * over IPv4. BEP 5 sets no size for a reply, and some nodes answer find_node with their whole
+ * routing table (bittorrent-dht does: 26 bytes per contact, over MAX_PACKET from about 56
+ * contacts). The transport decodes a packet this large only when it comes from an address it has
+ * a query pending to.
+ */
+export const MAX_REPLY_PACKET = 65_507
 
 /**
  * A KRPC reply (or error) to a querier whose address is not proven (by a token) may be at most

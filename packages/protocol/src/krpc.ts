@@ -8,11 +8,11 @@
 import { bdecode, isBDict } from './bdecode.js'
 import type { BDict } from './bdecode.js'
 import { bencode } from './bencode.js'
-import { MAX_METHOD_LENGTH, MAX_PACKET, MAX_TID_LENGTH } from './constants.js'
+import { MAX_METHOD_LENGTH, MAX_PACKET, MAX_REPLY_PACKET, MAX_TID_LENGTH } from './constants.js'
 import { isNodeId } from './id.js'
 import type { NodeId } from './id.js'
 
-export { MAX_PACKET } from './constants.js'
+export { MAX_PACKET, MAX_REPLY_PACKET } from './constants.js'
 
 export const KRPC_ERROR = { GENERIC: 201, SERVER: 202, PROTOCOL: 203, METHOD_UNKNOWN: 204 } as const
 
@@ -50,11 +50,16 @@ export type KrpcDecodeResult =
   /** `t` is present when a transaction id could be read. */
   | { ok: false, code: 203, reason: string, t?: Uint8Array }
 
-/** Decodes one inbound packet. Never throws; rejects packets over MAX_PACKET bytes. */
-export function decodeKrpc (buf: Uint8Array): KrpcDecodeResult {
+/**
+ * Decodes one inbound packet. Never throws; rejects packets over MAX_PACKET bytes, or with
+ * `reply: true` (the caller expects a reply from that sender) a response or error up to
+ * MAX_REPLY_PACKET bytes — a query is never accepted over MAX_PACKET.
+ */
+export function decodeKrpc (buf: Uint8Array, opts: { reply?: boolean } = {}): KrpcDecodeResult {
   if (!(buf instanceof Uint8Array)) return reject('packet is not bytes')
-  if (buf.length > MAX_PACKET) return reject('packet too large')
-  const res = bdecode(buf, { maxLength: MAX_PACKET })
+  const large = buf.length > MAX_PACKET
+  if (large && (opts.reply !== true || buf.length > MAX_REPLY_PACKET)) return reject('packet too large')
+  const res = bdecode(buf, { maxLength: large ? MAX_REPLY_PACKET : MAX_PACKET })
   if (!res.ok) return reject(res.reason, res.partial === undefined ? undefined : tidOf(res.partial))
   const top = res.value
   if (!isBDict(top)) return reject('top level is not a dict')
@@ -68,6 +73,7 @@ export function decodeKrpc (buf: Uint8Array): KrpcDecodeResult {
   if (!(y instanceof Uint8Array) || y.length !== 1) return reject('y is not q, r or e', t)
   const parse = BY_KIND[String.fromCharCode(y[0]!)]
   if (parse === undefined) return reject('y is not q, r or e', t)
+  if (large && y[0] === Y_QUERY) return reject('packet too large')
   const msg = parse(top, t)
   if (typeof msg === 'string') return reject(msg, t)
   if (extra.v !== undefined) msg.v = extra.v
@@ -104,6 +110,9 @@ export function encodeKrpc (msg: KrpcMessage): Uint8Array {
 type Parse = (top: BDict, t: Uint8Array) => KrpcMessage | string
 
 const utf8 = new TextDecoder()
+
+/** `q`, the `y` of a query. */
+const Y_QUERY = 0x71
 
 const BY_KIND: Readonly<Record<string, Parse>> = { q: parseQuery, r: parseResponse, e: parseError }
 

@@ -1,7 +1,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import codec from 'bencode'
-import { CLIENT_VERSION, KRPC_ERROR, MAX_PACKET, decodeKrpc, encodeError, encodeKrpc, encodeQuery, encodeResponse } from '../src/krpc.js'
+import { CLIENT_VERSION, KRPC_ERROR, MAX_PACKET, MAX_REPLY_PACKET, decodeKrpc, encodeError, encodeKrpc, encodeQuery,
+  encodeResponse } from '../src/krpc.js'
 import { bencode } from '../src/bencode.js'
 import type { KrpcDecodeResult, KrpcMessage, KrpcQuery } from '../src/krpc.js'
 import { encodeNodes } from '../src/compact.js'
@@ -194,6 +195,36 @@ encodeErrors('krpc - null fields of a dict are left out, like undefined', () => 
   assert.equal(decoded(encodeResponse(TID, { id: ID_M, x: null })), { y: 'r', t: TID, r: { id: ID_M }, v: CLIENT_VERSION })
 })
 
+encodeErrors('krpc - bencode writes the bencode package\'s bytes, byte for byte (random values, non-ASCII keys and strings, large ones)',
+  () => {
+    let seed = 12345
+    const random = (): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0
+      return seed / 4294967296
+    }
+    const chars = ['a', 'z', 'A', '0', '_', 'é', 'ß', '日', '😀', '\u0000', '\ud800']
+    const char = (): string => chars[Math.floor(random() * chars.length)]!
+    const str = (max: number): string => Array.from({ length: Math.floor(random() * max) }, char).join('')
+    const value = (depth: number): unknown => {
+      const kind = Math.floor(random() * (depth > 3 ? 3 : 5))
+      if (kind === 0) return Uint8Array.from({ length: Math.floor(random() * 40) }, () => Math.floor(random() * 256))
+      if (kind === 1) return str(12)
+      if (kind === 2) return Math.floor((random() - 0.5) * 2 ** (random() * 53))
+      if (kind === 3) return Array.from({ length: Math.floor(random() * 5) }, () => value(depth + 1))
+      const dict: Record<string, unknown> = {}
+      for (let i = Math.floor(random() * 6); i > 0; i--) {
+        dict[str(6)] = random() < 0.1 ? undefined : random() < 0.1 ? null : value(depth + 1)
+      }
+      return dict
+    }
+    for (let i = 0; i < 2000; i++) {
+      const v = { t: TID, y: 'q', a: value(0), big: i % 500 === 0 ? new Uint8Array(70_000 + i) : undefined, n: -0 }
+      assert.equal(bencode(v), new Uint8Array(codec.encode(v)), `value ${i}`)
+    }
+    const nested = { l: [[[{ '': 'x' }]], 0, Buffer.from('buf')], 'ключ': 'значение' }
+    assert.equal(bencode(nested), new Uint8Array(codec.encode(nested)))
+  })
+
 encodeErrors.run()
 
 const rejections = suite('krpc - rejections (203)')
@@ -206,6 +237,27 @@ rejections('krpc - packets over MAX_PACKET bytes', () => {
   assert.is(exact.length, MAX_PACKET)
   assert.ok(decodeKrpc(exact).ok, 'exactly MAX_PACKET is fine')
   rejected(concat(exact.subarray(0, 1), exact), 'packet too large')
+})
+
+rejections('krpc - a reply over MAX_PACKET is read only when one is expected (reply: true), up to MAX_REPLY_PACKET; a query never', () => {
+  // bittorrent-dht answers find_node with its whole table: 60 contacts are 1,560 bytes of nodes.
+  const nodes = encodeNodes(Array.from({ length: 60 }, (_, i) => ({ id: filledId(i), host: `10.0.0.${i + 1}`, port: 6881 })))
+  const reply = encodeKrpc({ t: TID, y: 'r', r: { id: ID_M, nodes } })
+  assert.ok(reply.length > MAX_PACKET)
+  rejected(reply, 'packet too large')
+  const res = decodeKrpc(reply, { reply: true })
+  assert.ok(res.ok && res.msg.y === 'r' && (res.msg.r.nodes as Uint8Array).length === 60 * 26)
+  const error = encodeKrpc({ t: TID, y: 'e', e: [201, 'x'.repeat(MAX_PACKET)] })
+  assert.ok(decodeKrpc(error, { reply: true }).ok, 'an error reply too')
+  const query = encodeQuery(TID, 'ping', { id: ID_A, pad: new Uint8Array(MAX_PACKET) })
+  const q = decodeKrpc(query, { reply: true })
+  assert.ok(!q.ok && q.reason === 'packet too large' && q.t === undefined, 'a large query is dropped, its tid unread')
+  const pad = MAX_REPLY_PACKET - encodeKrpc({ t: TID, y: 'r', r: { id: ID_M, nodes: new Uint8Array(10_000) } }).length + 10_000
+  const largest = encodeKrpc({ t: TID, y: 'r', r: { id: ID_M, nodes: new Uint8Array(pad) } })
+  assert.is(largest.length, MAX_REPLY_PACKET)
+  assert.ok(decodeKrpc(largest, { reply: true }).ok, 'exactly MAX_REPLY_PACKET is fine')
+  const over = decodeKrpc(concat(largest.subarray(0, 1), largest), { reply: true })
+  assert.ok(!over.ok && over.reason === 'packet too large')
 })
 
 rejections('krpc - non-bytes input never throws', () => {

@@ -42,6 +42,13 @@ export const MIN_ANSWERED_BYTES = 20
 
 // ── socket and actor ────────────────────────────────────────────────────────────────────────
 
+/**
+ * Cancelled queries remembered until their timeout, so that a late reply still counts as a sighting
+ * (a lookup that ended does not wait for a slow node, but its answer proves it); the oldest are
+ * forgotten beyond this many.
+ */
+export const ABANDONED_MAX = 1024
+
 /** How long the transport waits for the actor answering an inbound query. */
 export const ANSWER_TIMEOUT = 2 * second
 /**

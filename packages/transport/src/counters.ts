@@ -48,6 +48,8 @@ export interface Counters extends Record<DropReason, number> {
   rateLimitNotices: number
   /** Every dropped inbound packet, whatever the reason. */
   dropped: number
+  /** Replies to queries we had cancelled, within their timeout: no callback, but a sighting (they prove the contact). */
+  lateReplies: number
   /** The counters of `method` (of `other` when it is not a known method). */
   method(method: string): MethodCounters
   snapshot(): CountersSnapshot
@@ -77,6 +79,7 @@ export function createCounters (): Counters {
     errorsWithheld: 0,
     rateLimitNotices: 0,
     dropped: 0,
+    lateReplies: 0,
     droppedMalformed: 0,
     droppedUnknownTid: 0,
     droppedWrongAddress: 0,

@@ -70,6 +70,7 @@ export function createReachRun (deps: ReachRunDeps, opts: ReachabilityOptions | 
     const now = deps.now()
     const change = reach.settle(now)
     if (change !== undefined) apply(change.readOnly)
+    if (reach.running || now < reach.dueAt) return // no check to begin: the addresses and candidates are not needed
     const ours = deps.ours()
     if (ours === undefined) return
     const asks = reach.begin(now, deps.candidates(), deps.random, () => bytes(8))

@@ -2,11 +2,11 @@ import dgram from 'node:dgram'
 import dns from 'node:dns'
 import { isIP } from 'node:net'
 import type { SchedulerLike, Subscription } from 'rxjs'
-import { AMPLIFICATION_LIMIT, compactAddress, decodeKrpc, encodeQuery, encodeResponse, isKrpcMethod, KRPC_ERROR, normalizeHost,
+import { AMPLIFICATION_LIMIT, compactAddress, decodeKrpc, encodeQuery, encodeResponse, isKrpcMethod, KRPC_ERROR, MAX_PACKET, normalizeHost,
   parseQueryArgs, parseReply } from '@peerconnect/protocol'
 import type { Address, KrpcError, KrpcResponse, NodeId, Obj } from '@peerconnect/protocol'
 import type { DatagramSocket } from '@peerconnect/runtime'
-import { MIN_ANSWERED_BYTES, SOCKET_BUFFER_SIZE, STALL_SLACK } from './constants.js'
+import { ABANDONED_MAX, MIN_ANSWERED_BYTES, SOCKET_BUFFER_SIZE, STALL_SLACK } from './constants.js'
 import { TidSource, tidKey } from './tid.js'
 import { BindError, RpcBadReplyError, RpcRemoteError, RpcSendError, RpcTimeoutError, RpcUnprovenError } from './errors.js'
 import { createCreditBook } from './credit.js'
@@ -146,6 +146,8 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
   const rtt = createRttTable(opts.rtt)
   const counters = createCounters()
   const pending = new Map<number, Pending>()
+  /** Cancelled queries, by tid, until their timeout (see `abandon`). */
+  const abandoned = new Map<number, Abandoned>()
   const tids = new TidSource(opts.random)
   const replyGuard = opts.replyGuard ?? knownReplyGuard
   const credit = createCreditBook(opts.credit)
@@ -228,6 +230,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
         p.cb(err)
       }
       pending.clear()
+      abandoned.clear()
       sock.off('message', onMessage)
       return new Promise(resolve => {
         try {
@@ -280,8 +283,35 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       p.cb(new RpcSendError(err.message))
     })
     return () => {
-      if (pending.get(tid.key) === p) settle(tid.key, p)
+      if (pending.get(tid.key) !== p) return
+      settle(tid.key, p)
+      abandon(tid.key, p, timeout)
     }
+  }
+
+  /**
+   * A cancelled query is remembered until its timeout: its reply then calls back nobody but is still a sighting (it
+   * proves the contact alive at that address, as any reply does). Bounded: the oldest are forgotten first.
+   */
+  function abandon (key: number, p: Pending, timeout: number): void {
+    if (abandoned.size >= ABANDONED_MAX) abandoned.delete(abandoned.keys().next().value as number)
+    abandoned.set(key, { key: p.key, host: p.host, port: p.port, method: p.method, sentAt: p.sentAt, until: p.sentAt + timeout })
+  }
+
+  /** A reply whose tid matches a query we cancelled, from its address and within its timeout: true when taken as a sighting. */
+  function lateReply (msg: KrpcResponse | KrpcError, key: number, rinfo: dgram.RemoteInfo): boolean {
+    const a = key < 0 ? undefined : abandoned.get(key)
+    if (a === undefined) return false
+    abandoned.delete(key)
+    const at = now()
+    if (at > a.until || !sameAddress(a, rinfo)) return false
+    counters.lateReplies++
+    credit.prove(a.key)
+    rtt.observe(a.key, at - a.sentAt)
+    if (msg.y === 'r' && replyGuard(a.method, msg.r)) {
+      opts.onSeen?.(msg.r.id, rinfo.address, rinfo.port, at - a.sentAt, msg.v, a.method, false)
+    }
+    return true
   }
 
   function onTimeout (key: number, p: Pending, timeout: number): void {
@@ -321,7 +351,9 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       refuse(early, buf, rinfo)
       return
     }
-    const res = decodeKrpc(buf)
+    // Over MAX_PACKET only a reply is read (up to MAX_REPLY_PACKET), from an address we await one
+    // from: a BEP 5 node may answer find_node with its whole table.
+    const res = decodeKrpc(buf, buf.length > MAX_PACKET && awaitsReplyFrom(rinfo) ? LARGE_REPLY : undefined)
     if (!res.ok) {
       drop(DROP.MALFORMED)
       if (res.t === undefined) return
@@ -383,7 +415,7 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     const key = tidKey(msg.t)
     const p = key < 0 ? undefined : pending.get(key)
     if (p === undefined) {
-      drop(DROP.UNKNOWN_TID)
+      if (!lateReply(msg, key, rinfo)) drop(DROP.UNKNOWN_TID)
       return
     }
     if (!sameAddress(p, rinfo)) {
@@ -408,6 +440,12 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     opts.onSeen?.(msg.r.id, rinfo.address, rinfo.port, ms, msg.v, p.method, false)
     if (msg.ip !== undefined) opts.onExternal?.(msg.ip, rinfo.address, rinfo.port)
     p.cb(null, { from: { host: p.host, port: p.port }, id: msg.r.id, r: msg.r, rtt: ms, bytes: p.bytes + size })
+  }
+
+  /** A query to that address is pending (a scan: only packets over MAX_PACKET ask). */
+  function awaitsReplyFrom (rinfo: dgram.RemoteInfo): boolean {
+    for (const p of pending.values()) if (sameAddress(p, rinfo)) return true
+    return false
   }
 
   function matchPending (t: Uint8Array, rinfo: dgram.RemoteInfo): Pending | undefined {
@@ -464,6 +502,16 @@ function stopTimer (t: Timer | undefined): void {
   else clearTimeout(t)
 }
 
+/** A query we cancelled: enough to take its late reply as a sighting. */
+interface Abandoned {
+  readonly key: string
+  readonly host: string
+  readonly port: number
+  readonly method: string
+  readonly sentAt: number
+  readonly until: number
+}
+
 interface Pending {
   readonly key: string
   readonly host: string
@@ -486,7 +534,7 @@ function literalLookup (address: string, options: dns.LookupOneOptions,
 }
 
 /** The reply came from where the query went (a dual-stack socket may report `::ffff:a.b.c.d`). */
-function sameAddress (p: Pending, rinfo: dgram.RemoteInfo): boolean {
+function sameAddress (p: { readonly host: string, readonly port: number }, rinfo: dgram.RemoteInfo): boolean {
   if (p.port !== rinfo.port) return false
   return p.host === rinfo.address || p.host === normalizeHost(rinfo.address)
 }
@@ -510,6 +558,8 @@ function setBufferSizes (sock: DatagramSocket, size: number): void {
 }
 
 function noop (): void {}
+
+const LARGE_REPLY = { reply: true } as const
 
 /** `1:y1:qe`: how a canonically encoded KRPC query ends (`y` is its last key). */
 const QUERY_TAIL = Buffer.from('1:y1:qe')

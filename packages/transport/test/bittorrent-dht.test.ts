@@ -2,8 +2,8 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import DHT from 'bittorrent-dht'
 import { of } from 'rxjs'
-import { closest, decodeNodes, encodeNodes, idsEqual, isTransportResponse, isTransportSeen, parseReply,
-  randomId } from '@peerconnect/protocol'
+import { closest, decodeNodes, encodeNodes, idsEqual, isTransportResponse, isTransportSeen, parseReply, randomId,
+  randomIdWithPrefix } from '@peerconnect/protocol'
 import type { Message, NodeId, NodeInfo, RpcRequest } from '@peerconnect/protocol'
 import { waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { transport } from '../src/index.js'
@@ -118,6 +118,30 @@ interop('bittorrent-dht - it serves as a routing contact for us: ping and find_n
     us.stop()
     await destroy(dht)
     await destroy(peer.dht)
+  }
+}))
+
+interop('bittorrent-dht - its find_node answer naming all 60 contacts it holds (over 1,500 bytes) reaches us', withTimeout(T, async () => {
+  const us = await ourNode([])
+  const { dht, address } = await dhtNode()
+  try {
+    // bittorrent-dht answers find_node with its whole table: 20 contacts in each of its three farthest buckets.
+    const own = new Uint8Array(dht.nodeId)
+    for (let bits = 0; bits < 3; bits++) {
+      for (let i = 0; i < 20; i++) {
+        dht.addNode({ id: randomIdWithPrefix(own, bits), host: `10.0.${bits}.${i + 1}`, port: 6881 })
+      }
+    }
+    assert.is(dht.nodes.count(), 60)
+    const ask = { type: 'transport.query', to: address, q: 'find_node', a: { target: randomId() }, timeout: 3000 } as Message
+    const found = await us.request(ask)
+    assert.ok(isTransportResponse(found), JSON.stringify(found))
+    assert.ok(found.bytes > 60 * 26, `60 contacts are 1,560 bytes of nodes alone (query and reply: ${found.bytes} bytes)`)
+    const parsed = parseReply('find_node', found.r)
+    assert.ok(parsed.ok && parsed.reply.nodes.length === 60, 'all 60 contacts are read')
+  } finally {
+    us.stop()
+    await destroy(dht)
   }
 }))
 

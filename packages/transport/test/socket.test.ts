@@ -258,20 +258,47 @@ accept('socket - a malformed reply to a pending query fails it with ERR_RPC_BAD_
   }
 }))
 
-accept('socket - a cancelled query ignores its late reply', withTimeout(T, async () => {
-  const a = await boundSocket()
+accept('socket - a cancelled query calls back nobody, but its late reply is a sighting (within its timeout, from its address)',
+  withTimeout(T, async () => {
+    const seen: Array<{ id: Uint8Array, port: number, rtt: number | undefined }> = []
+    const a = await boundSocket({ onSeen: (id, _host, port, rtt) => seen.push({ id, port, rtt }) })
+    const peer = await rawSocket()
+    try {
+      let called = 0
+      const cancel = a.socket.request(peer.address, { q: 'ping', a: {}, timeout: 3000 }, () => {
+        called++
+      })
+      const q = (await peer.nth(1)).msg!
+      cancel()
+      assert.is(a.socket.stats().pending, 0)
+      const id = randomId()
+      await peer.send(encodeResponse(q.t, { id }), a.address)
+      await waitFor(() => a.socket.stats().lateReplies === 1)
+      assert.is(called, 0)
+      assert.is(seen.length, 1)
+      assert.ok(idsEqual(seen[0]!.id, id) && seen[0]!.port === peer.address.port && seen[0]!.rtt !== undefined)
+      // the same reply again is unknown: a late reply is taken once
+      await peer.send(encodeResponse(q.t, { id }), a.address)
+      await waitFor(() => a.socket.stats().droppedUnknownTid === 1)
+      assert.is(seen.length, 1)
+    } finally {
+      await closeAll(a.socket, peer)
+    }
+  }))
+
+accept('socket - a late reply to a cancelled query after its timeout is dropped, not a sighting', withTimeout(T, async () => {
+  let seen = 0
+  const a = await boundSocket({ onSeen: () => seen++ })
   const peer = await rawSocket()
   try {
-    let called = 0
-    const cancel = a.socket.request(peer.address, { q: 'ping', a: {}, timeout: 3000 }, () => {
-      called++
-    })
+    const cancel = a.socket.request(peer.address, { q: 'ping', a: {}, timeout: 200 }, () => {})
     const q = (await peer.nth(1)).msg!
     cancel()
-    assert.is(a.socket.stats().pending, 0)
+    await new Promise(resolve => setTimeout(resolve, 300))
     await peer.send(encodeResponse(q.t, { id: randomId() }), a.address)
     await waitFor(() => a.socket.stats().droppedUnknownTid === 1)
-    assert.is(called, 0)
+    assert.is(seen, 0)
+    assert.is(a.socket.stats().lateReplies, 0)
   } finally {
     await closeAll(a.socket, peer)
   }

@@ -8,10 +8,14 @@
  *      rate limit does not decide what is measured; its RSS at the end and CPU (user + system, from
  *      /proc) as a percentage of one core, and the datagrams that came back per query sent (the
  *      node's one ping back to a new querier counts too, so it can pass 100 %).
+ *   4. restart times: each worker actor made to call `process.exit` in its worker `--restarts`
+ *      times (the test-only fault hook, net/restarts.ts), the median per actor of fault → running
+ *      again on a new thread; for the ui-bridge also fault → its API answering again.
  *
  * Loopback only, every phase bounded in time; every node is stopped. Last line:
- * {"bench":"node","readyMs":…,"idleRssBytes":…,"loadRssBytes":…,"loadCpuPercent":…}
- * Goals (issue 15): ready ≤ 1 s, idle RSS ≤ 120 MB.
+ * {"bench":"node","readyMs":…,"idleRssBytes":…,"loadRssBytes":…,"loadCpuPercent":…,"answeredRatio":…,
+ *  "restartMs":{"routing":…,…,"ui-bridge":…},"apiBackMs":…}
+ * Goals (issues 13 and 15): ready ≤ 1 s, idle RSS ≤ 120 MB, every actor running again within 1 s.
  */
 import { fork, spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
@@ -23,15 +27,18 @@ import { parseFlags } from './lib/argv.js'
 import { printTable } from './lib/table.js'
 import type { FloodCommand, FloodResult } from './net/flood-gen.js'
 
-const flags = parseFlags({ starts: 5, idle: 60, load: 10, rate: 10_000 })
+const flags = parseFlags({ starts: 5, idle: 60, load: 10, rate: 10_000, restarts: 3 })
 if (flags.starts < 1 || flags.starts > 20) throw new RangeError('--starts: 1..20')
 if (flags.idle < 0 || flags.idle > 600) throw new RangeError('--idle: 0..600 s')
 if (flags.load < 1 || flags.load > 60) throw new RangeError('--load: 1..60 s')
 if (flags.rate < 1 || flags.rate > 100_000) throw new RangeError('--rate: 1..100000')
+if (flags.restarts < 0 || flags.restarts > 20) throw new RangeError('--restarts: 0..20 (0: no restart phase)')
 
 /** The `peerconnect` binary, as a person runs it (it starts the CLI's bundle while that is fresh). */
 const CLI = fileURLToPath(new URL('../../../../apps/node/bin/peerconnect.js', import.meta.url))
 const HOST = '127.0.91.1'
+/** The restart phase's node (its API too). */
+const RESTART_HOST = '127.0.91.2'
 const SENDER = '127.0.92'
 const TICKS = 100
 const dirs: string[] = []
@@ -95,6 +102,11 @@ function cpuTicks (pid: number): number {
   return Number(fields[11]) + Number(fields[12])
 }
 
+function median (xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b)
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? NaN
+}
+
 const sleep = async (ms: number): Promise<void> => {
   await new Promise(resolve => setTimeout(resolve, ms))
 }
@@ -106,8 +118,7 @@ for (let i = 0; i < flags.starts; i++) {
   readyTimes.push(s.ms)
   await stop(s.child)
 }
-const sorted = [...readyTimes].sort((a, b) => a - b)
-const readyMs = sorted[Math.floor((sorted.length - 1) / 2)]!
+const readyMs = median(readyTimes)
 
 // 2. Idle RSS.
 const idle = await start()
@@ -132,14 +143,32 @@ const loadRssBytes = rss(loaded.child.pid!)
 sender.send('exit')
 await stop(loaded.child)
 
+// 4. Restart times (the node's modules are loaded here only: the phases above time other processes).
+const restarts = flags.restarts === 0
+  ? undefined
+  : await (await import('./net/restarts.js')).measureRestarts(RESTART_HOST, flags.restarts)
+const restartMs = restarts === undefined
+  ? undefined
+  : Object.fromEntries(Object.entries(restarts.running).map(([name, ms]) => [name, Math.round(median(ms))]))
+const apiBackMs = restarts === undefined ? undefined : Math.round(median(restarts.apiBack))
+
 const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MB`
 printTable(['measure', 'value', 'goal'], [['ready, no bootstrap (median of ' + String(flags.starts) + ')',
   `${Math.round(readyMs)} ms (${readyTimes.map(t => Math.round(t)).join(', ')})`, '≤ 1000 ms'], [`idle RSS after ${flags.idle} s`,
   mb(idleRssBytes), '≤ 120 MB'], [`RSS under ${flags.rate} find_node/s`, mb(loadRssBytes), ''], ['CPU under load (% of one core)',
   `${loadCpuPercent} %`, ''], ['datagrams back per query under load',
-  `${result.replies} for ${result.sent} (${(100 * result.replies / Math.max(1, result.sent)).toFixed(1)} %)`, '']])
+  `${result.replies} for ${result.sent} (${(100 * result.replies / Math.max(1, result.sent)).toFixed(1)} %)`, ''],
+  ...Object.entries(restarts?.running ?? {}).map((
+    [name, ms]
+  ) => [`${name} running again after a crash (median of ${ms.length})`,
+    `${String(restartMs?.[name])} ms (${ms.map(t => Math.round(t)).join(', ')})`, '≤ 1000 ms']
+  ),
+  ...(restarts === undefined ?
+    [] :
+    [[`the API answering again after a ui-bridge crash (median of ${restarts.apiBack.length})`,
+      `${String(apiBackMs)} ms (${restarts.apiBack.map(t => Math.round(t)).join(', ')})`, '']])])
 console.log(
   JSON.stringify({ bench: 'node', readyMs: Math.round(readyMs), idleRssBytes, loadRssBytes, loadCpuPercent,
-    answeredRatio: Math.min(1, Math.round(1000 * result.replies / Math.max(1, result.sent)) / 1000) })
+    answeredRatio: Math.min(1, Math.round(1000 * result.replies / Math.max(1, result.sent)) / 1000), restartMs, apiBackMs })
 )
 process.exit(0)

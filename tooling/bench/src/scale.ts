@@ -88,6 +88,7 @@ async function single (): Promise<void> {
   const random = seededRandom(flags.seed ^ 0x5ca1e)
   gc()
   const heapBase = process.memoryUsage().heapUsed
+  const cpuStart = process.cpuUsage()
   const hops = createHopTracer()
   const swarm = await createSimSwarm(flags.nodes, {
     seed: flags.seed,
@@ -97,6 +98,7 @@ async function single (): Promise<void> {
     trace: e => hops.see(e)
   })
   const buildMs = performance.now() - wallStart
+  const buildCpu = process.cpuUsage(cpuStart)
   const buildVirtual = swarm.clock.now()
   process.stderr.write(
     `built ${flags.nodes} nodes in ${Math.round(buildMs / 1000)} s (${round((buildVirtual - SIM_EPOCH) / 1000)} s simulated)\n`
@@ -196,11 +198,12 @@ async function single (): Promise<void> {
     await swarm.clock.until(Promise.allSettled([...busy]), 120_000).catch(() => {})
   } finally {
     const live = swarm.nodes.length
+    const runCpu = process.cpuUsage(cpuStart)
     gc()
     const memory = process.memoryUsage()
     await swarm.stop()
     report({ samples, live, memory, heapBase, buildMs, wallMs: performance.now() - wallStart, left, joined, stoppedEarly,
-      minutesRun: (swarm.clock.now() - t0) / 60_000 })
+      minutesRun: (swarm.clock.now() - t0) / 60_000, buildCpuUser: buildCpu.user / 1e6, runCpuUser: (runCpu.user - buildCpu.user) / 1e6 })
   }
 }
 
@@ -411,6 +414,9 @@ interface Outcome {
   joined: number
   stoppedEarly: boolean
   minutesRun: number
+  /** User CPU seconds of building the swarm, and of the run after it (measurements included). */
+  buildCpuUser: number
+  runCpuUser: number
 }
 
 function report (o: Outcome): void {
@@ -453,6 +459,9 @@ function report (o: Outcome): void {
     joined: o.joined,
     buildSeconds: Math.round(o.buildMs / 1000),
     wallSeconds: Math.round(o.wallMs / 1000),
+    cpuBuildSeconds: round(o.buildCpuUser),
+    cpuRunSeconds: round(o.runCpuUser),
+    cpuMsPerNodeMinute: o.minutesRun > 0 ? round(1000 * o.runCpuUser / Math.max(1, o.live) / o.minutesRun) : null,
     stoppedEarly: o.stoppedEarly,
     curves: undefined as unknown
   }
@@ -466,8 +475,9 @@ function report (o: Outcome): void {
   ] as const
   process.stdout.write(
     `${n} nodes, ${round(o.minutesRun)} simulated minutes, churn ${flags.churn} (${o.left} left, ${o.joined} joined), loss ` +
-      `${flags.loss}, seed ${flags.seed}; built in ${result.buildSeconds} s, ran in ${result.wallSeconds} ` +
-      `s${o.stoppedEarly ? ' (stopped early: --seconds)' : ''}; heap ${result.heapMB} MB, rss ${result.rssMB} MB\n`
+      `${flags.loss}, seed ${flags.seed}; built in ${result.buildSeconds} s (${result.cpuBuildSeconds} s CPU), ran in ` +
+      `${result.wallSeconds} s (${result.cpuRunSeconds} s CPU, ${String(result.cpuMsPerNodeMinute)} ms per node per simulated minute)` +
+      `${o.stoppedEarly ? ' (stopped early: --seconds)' : ''}; heap ${result.heapMB} MB, rss ${result.rssMB} MB\n`
   )
   for (const [goal, met] of goals) process.stdout.write(`goal: ${goal} → ${met ? 'met' : 'NOT met'}\n`)
   if (flags.svg !== '') {

@@ -130,11 +130,13 @@ export function createSimClock (opts: { start?: number } = {}): SimClock {
   }
   return clock
 
+  /** Lets promise jobs run out; while real work is held, waits for it and lets its promise jobs run out too. */
   async function settle (): Promise<void> {
-    do {
-      await new Promise<void>(resolve => setImmediate(resolve))
-      if (held.size > 0) await Promise.allSettled([...held])
-    } while (held.size > 0)
+    await nextTurn()
+    while (held.size > 0) {
+      await Promise.allSettled([...held])
+      await nextTurn()
+    }
   }
 
   async function runTo (end: number, stop: (() => boolean) | undefined): Promise<void> {
@@ -204,6 +206,10 @@ interface Entry {
   readonly seq: number
   readonly action: { closed: boolean, generation: number, execute(): void }
   readonly generation: number
+}
+
+function nextTurn (): Promise<void> {
+  return new Promise<void>(resolve => setImmediate(resolve))
 }
 
 function before (a: Entry, b: Entry): boolean {

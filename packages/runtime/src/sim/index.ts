@@ -6,3 +6,4 @@ export { SIM_LATENCY, SIM_EPHEMERAL_PORT, SIM_MAX_DATAGRAM } from './constants.j
 export { createSimClock, SimStalledError, SIM_EPOCH, simulationRandom, randomSecret } from './clock.js'
 export type { SimClock } from './clock.js'
 export { createInlinePool } from './pool.js'
+export type { InlinePoolClock } from './pool.js'

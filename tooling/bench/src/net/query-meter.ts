@@ -70,7 +70,8 @@ function countQuery (t: Tracking, bytes: Uint8Array): void {
 }
 
 function countAnswer (t: Tracking, bytes: Uint8Array): void {
-  const res = decodeKrpc(bytes)
+  // An answer may pass MAX_PACKET: bittorrent-dht answers find_node with its whole table.
+  const res = decodeKrpc(bytes, { reply: true })
   if (!res.ok || res.msg.y === 'q') return
   const tid = Buffer.from(res.msg.t).toString('hex')
   if (!t.tids.delete(tid)) return
