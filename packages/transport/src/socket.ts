@@ -442,9 +442,10 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     p.cb(null, { from: { host: p.host, port: p.port }, id: msg.r.id, r: msg.r, rtt: ms, bytes: p.bytes + size })
   }
 
-  /** A query to that address is pending (a scan: only packets over MAX_PACKET ask). */
+  /** A query to that address is pending, or was cancelled and may still get its late reply (a scan: only packets over MAX_PACKET ask). */
   function awaitsReplyFrom (rinfo: dgram.RemoteInfo): boolean {
     for (const p of pending.values()) if (sameAddress(p, rinfo)) return true
+    for (const a of abandoned.values()) if (sameAddress(a, rinfo)) return true
     return false
   }
 

@@ -28,7 +28,13 @@ export function createHandoff (ctx: Context): Handoff {
   const recent = new Map<number, Map<string, number>>()
 
   const due = (list: number, contact: Contact, now: number): boolean => {
-    for (const byId of recent.values()) for (const [k, at] of byId) if (now - at >= HANDOFF_REPEAT) byId.delete(k)
+    // oldest first in each map (a key is set once until it expires): stop at the first one still recent
+    for (const byId of recent.values()) {
+      for (const [k, at] of byId) {
+        if (now - at < HANDOFF_REPEAT) break
+        byId.delete(k)
+      }
+    }
     let byId = recent.get(list)
     if (byId === undefined) recent.set(list, byId = new Map<string, number>())
     const key = idKey(contact.id)
