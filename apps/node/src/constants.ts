@@ -20,5 +20,12 @@ export const API_START_TIMEOUT = 10 * second
 
 /** A swarm node that met fewer contacts than this while joining bootstraps again (a lone seed may time out under load). */
 export const JOIN_MIN_CONTACTS = 2
+/**
+ * How long a swarm node's join waits for its bootstrap: as long as the crawler lets the bootstrap's
+ * own-id lookup run (its LOOKUP_TIMEOUT), not the 15 s after which `start` reports ready anyway. A
+ * hundred inline nodes share one thread; on a loaded machine a wide own-id lookup (20 closest) there
+ * takes longer than 15 s, and the join failed though the lookup was still going.
+ */
+export const JOIN_TIMEOUT = 60 * second
 /** Bootstrap rounds a swarm node gets to meet JOIN_MIN_CONTACTS. */
 export const JOIN_ATTEMPTS = 3

@@ -197,9 +197,12 @@ export async function createNode (opts: NodeOptions): Promise<PeerNode> {
 /** Starts the ui-bridge actor once the others run, and waits until its server listens. */
 async function startApi (supervisor: Supervisor, init: UiBridgeInit, host: 'inline' | 'worker'): Promise<string> {
   // Imported here, not at the top: the API's server (fastify and its plugins) takes a while to
-  // load, and a node without an API never needs it (docs/PERFORMANCE.md, bench:node).
-  const { uiBridge } = await import('@peerconnect/ui-bridge')
-  await supervisor.start(uiBridge(withoutUndefined(init)), { host })
+  // load, and a node without an API never needs it (docs/PERFORMANCE.md, bench:node). On a worker
+  // thread only that thread loads it: this one takes the spec alone (worker-spec imports nothing).
+  const spec = host === 'worker'
+    ? (await import('@peerconnect/ui-bridge/worker-spec')).uiBridgeWorker(withoutUndefined(init))
+    : (await import('@peerconnect/ui-bridge')).uiBridge(withoutUndefined(init))
+  await supervisor.start(spec, { host })
   const reply = await lastValueFrom(supervisor.ask({ type: 'ui.info' }, { timeout: API_START_TIMEOUT }))
   if (!isUiInfoReply(reply)) throw new UnexpectedReplyError('ui.info gave an unexpected reply')
   return reply.url

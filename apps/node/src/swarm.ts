@@ -8,7 +8,7 @@ import type { Logger } from '@peerconnect/runtime'
 import { createNode } from './node.js'
 import type { NodeOptions, PeerNode } from './node.js'
 import type { HostPort } from './address.js'
-import { JOIN_ATTEMPTS, JOIN_MIN_CONTACTS } from './constants.js'
+import { JOIN_ATTEMPTS, JOIN_MIN_CONTACTS, JOIN_TIMEOUT } from './constants.js'
 
 export interface SwarmOptions {
   /** Node names (default `node-<i>`); index i names node i. */
@@ -49,7 +49,7 @@ export async function createSwarm (n: number, opts: SwarmOptions = {}): Promise<
     onJoined: opts.onJoined,
     // The early joiners learned of few peers; a second bootstrap round fills their tables.
     settle: async (nodes) => {
-      await Promise.all(nodes.slice(0, Math.min(n, concurrency)).map(async node => await node.bootstrap([])))
+      await Promise.all(nodes.slice(0, Math.min(n, concurrency)).map(async node => await node.bootstrap([], { timeout: JOIN_TIMEOUT })))
     },
     teardown: async () => {
       await pool.close()
@@ -64,7 +64,7 @@ export async function createSwarm (n: number, opts: SwarmOptions = {}): Promise<
  */
 async function join (node: PeerNode, seeds: readonly HostPort[], want: number): Promise<void> {
   for (let attempt = 1; attempt <= JOIN_ATTEMPTS; attempt++) {
-    const joined = await node.bootstrap(seeds)
+    const joined = await node.bootstrap(seeds, { timeout: JOIN_TIMEOUT })
     if (joined.contacts >= want) return
   }
 }

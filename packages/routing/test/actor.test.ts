@@ -4,7 +4,7 @@ import { compareDistance, decodeNodes, decodeNodes6, encodeKrpc, idsEqual, rando
 import type { Contact, Message, NodeId, RoutingClosestReply, RoutingContactsReply, RoutingGetReply, RoutingPeerAdded, RpcReply,
   RpcRequest } from '@peerconnect/protocol'
 import { routing, routingActor } from '../src/index.js'
-import { fakeClock, fakeDeps, harness, idIn, ofType, recordingAsk, seen } from './fakes.js'
+import { fakeDeps, harness, idIn, ofType, recordingAsk, seen, startRouting, stopRouting, tableOf } from './fakes.js'
 
 const self = randomId()
 let cid = 0
@@ -14,26 +14,6 @@ function rpc (method: string, args: Record<string, unknown>, extra: Partial<RpcR
   const queryBytes = encodeKrpc({ y: 'q', t: new Uint8Array(2), q: method, a: { ...args, id } }).length
   return { type: `rpc.${method}`, cid: ++cid, method, from: { host: '10.9.9.9', port: 5000 }, id, args: { ...args, id }, queryBytes,
     ...extra }
-}
-
-/** Actors started by a test, stopped after it even when it fails (their timers would keep the process alive). */
-const running: Array<() => void> = []
-function stopAll (): void {
-  for (const stop of running.splice(0)) stop()
-}
-
-function start (opts: { k?: number } = {}) {
-  const clock = fakeClock()
-  const { ask, asked } = recordingAsk()
-  const h = harness(routingActor({ id: self, ...opts }), fakeDeps(ask, { clock }))
-  running.push(h.stop)
-  return { ...h, clock, asked }
-}
-
-function tableOf (h: { in$: { next(m: Message): void }, out: Message[] }): Contact[] {
-  const q = { type: 'routing.contacts', cid: ++cid } as Message
-  h.in$.next(q)
-  return lastReply<RoutingContactsReply>(h.out, q.cid).contacts
 }
 
 /** Feeds `n` contacts through transport.seen; returns them. */
@@ -58,7 +38,7 @@ function lastReply<T extends Message> (out: Message[], re: number | undefined): 
 const krpc = suite('routing actor krpc')
 
 krpc('krpc - ping is answered with an empty r dict', () => {
-  const h = start()
+  const h = startRouting(self)
   const q = rpc('ping', {})
   h.in$.next(q)
   const r = lastReply<RpcReply>(h.out, q.cid)
@@ -67,7 +47,7 @@ krpc('krpc - ping is answered with an empty r dict', () => {
 })
 
 krpc('krpc - find_node answers the 8 closest contacts as compact nodes, nearest first', () => {
-  const h = start()
+  const h = startRouting(self)
   feed(h, 60)
   const contacts = tableOf(h)
   assert.ok(contacts.length >= 20)
@@ -84,7 +64,7 @@ krpc('krpc - find_node answers the 8 closest contacts as compact nodes, nearest 
 })
 
 krpc('krpc - find_node leaves the querier out', () => {
-  const h = start()
+  const h = startRouting(self)
   const contacts = feed(h, 3)
   const querier = contacts[0]!
   const q = rpc('find_node', { target: querier.id }, { id: querier.id })
@@ -96,7 +76,7 @@ krpc('krpc - find_node leaves the querier out', () => {
 })
 
 krpc('krpc - find_node over IPv6 answers nodes6', () => {
-  const h = start()
+  const h = startRouting(self)
   feed(h, 3, i => `2001:db8:${i + 1}::1`) // a /64 each: 2 per /64 per bucket
   feed(h, 2)
   const q = rpc('find_node', { target: randomId() }, { from: { host: '2001:db8::99', port: 1 } })
@@ -108,7 +88,7 @@ krpc('krpc - find_node over IPv6 answers nodes6', () => {
 })
 
 krpc('krpc - find_node with want n4+n6 answers both lists', () => {
-  const h = start()
+  const h = startRouting(self)
   feed(h, 3, i => `2001:db8:${i + 1}::1`) // a /64 each: 2 per /64 per bucket
   feed(h, 2)
   const q = rpc('find_node', { target: randomId(), want: ['n4', 'n6'] })
@@ -120,7 +100,7 @@ krpc('krpc - find_node with want n4+n6 answers both lists', () => {
 })
 
 krpc('krpc - find_node on an empty table answers an empty nodes string', () => {
-  const h = start()
+  const h = startRouting(self)
   const q = rpc('find_node', { target: randomId() })
   h.in$.next(q)
   const r = lastReply<RpcReply>(h.out, q.cid).r
@@ -129,7 +109,7 @@ krpc('krpc - find_node on an empty table answers an empty nodes string', () => {
 })
 
 krpc('krpc - find_node without a valid target gets ERR_KRPC_PROTOCOL', () => {
-  const h = start()
+  const h = startRouting(self)
   for (const target of [undefined, 'x', new Uint8Array(19)]) {
     const q = rpc('find_node', { target })
     h.in$.next(q)
@@ -144,7 +124,7 @@ krpc('krpc - find_node without a valid target gets ERR_KRPC_PROTOCOL', () => {
 })
 
 krpc('krpc - contacts that failed a check are not handed out', () => {
-  const h = start()
+  const h = startRouting(self)
   const [a, b] = feed(h, 2)
   h.in$.next({ type: 'liveness.status', id: a!.id, host: a!.host, port: a!.port, alive: false, checkedAt: 0 } as Message)
   const q = rpc('find_node', { target: a!.id })
@@ -155,7 +135,7 @@ krpc('krpc - contacts that failed a check are not handed out', () => {
 })
 
 krpc('krpc - a failed status about another address of the same id changes nothing', () => {
-  const h = start()
+  const h = startRouting(self)
   const [a] = feed(h, 1)
   h.in$.next({ type: 'liveness.status', id: a!.id, host: a!.host, port: a!.port + 1, alive: false, checkedAt: 0 } as Message)
   h.in$.next({ type: 'liveness.status', id: a!.id, host: a!.host, port: a!.port, alive: true, checkedAt: 0 } as Message)
@@ -165,7 +145,7 @@ krpc('krpc - a failed status about another address of the same id changes nothin
   h.stop()
 })
 
-krpc.after.each(stopAll)
+krpc.after.each(stopRouting)
 krpc.run()
 
 // ── transport.seen ──────────────────────────────────────────────────────────────────────────
@@ -173,7 +153,7 @@ krpc.run()
 const seenSuite = suite('routing actor seen')
 
 seenSuite('seen - a new contact is added and announced once', () => {
-  const h = start()
+  const h = startRouting(self)
   const id = randomId()
   h.in$.next(seen(id, { rtt: 14 }))
   h.in$.next(seen(id))
@@ -184,7 +164,7 @@ seenSuite('seen - a new contact is added and announced once', () => {
 })
 
 seenSuite('seen - seeing a contact again refreshes lastSeen and rtt', () => {
-  const h = start()
+  const h = startRouting(self)
   const id = randomId()
   h.in$.next(seen(id, { rtt: 14 }))
   h.clock.advance(5000)
@@ -197,7 +177,7 @@ seenSuite('seen - seeing a contact again refreshes lastSeen and rtt', () => {
 })
 
 seenSuite('seen - malformed sightings and our own id are ignored', () => {
-  const h = start()
+  const h = startRouting(self)
   h.in$.next({ type: 'transport.seen', id: 'x', host: '1.2.3.4', port: 1 } as Message)
   h.in$.next({ type: 'transport.seen', id: randomId(), host: 'example.org', port: 1 } as Message)
   h.in$.next({ type: 'transport.seen', id: randomId(), host: '1.2.3.4', port: 0 } as Message)
@@ -211,7 +191,7 @@ seenSuite('seen - malformed sightings and our own id are ignored', () => {
 })
 
 seenSuite('seen - other message types are ignored', () => {
-  const h = start()
+  const h = startRouting(self)
   h.in$.next({ type: 'actor.configure', patch: { k: 3 } } as Message)
   h.in$.next({ type: 'toString' })
   assert.equal(h.out, [])
@@ -219,7 +199,7 @@ seenSuite('seen - other message types are ignored', () => {
   h.stop()
 })
 
-seenSuite.after.each(stopAll)
+seenSuite.after.each(stopRouting)
 seenSuite.run()
 
 // ── routing.* asks ──────────────────────────────────────────────────────────────────────────
@@ -227,7 +207,7 @@ seenSuite.run()
 const asks = suite('routing actor asks')
 
 asks('asks - routing.closest returns n contacts nearest first', () => {
-  const h = start()
+  const h = startRouting(self)
   feed(h, 30)
   const contacts = tableOf(h)
   const target = randomId()
@@ -240,7 +220,7 @@ asks('asks - routing.closest returns n contacts nearest first', () => {
 })
 
 asks('asks - routing.closest with n beyond the table returns all', () => {
-  const h = start()
+  const h = startRouting(self)
   feed(h, 4)
   const q = { type: 'routing.closest', cid: ++cid, target: randomId(), n: 100 } as Message
   h.in$.next(q)
@@ -249,7 +229,7 @@ asks('asks - routing.closest with n beyond the table returns all', () => {
 })
 
 asks('asks - routing.get finds a contact or answers null', () => {
-  const h = start()
+  const h = startRouting(self)
   const [a] = feed(h, 1)
   const q1 = { type: 'routing.get', cid: ++cid, id: a!.id } as Message
   const q2 = { type: 'routing.get', cid: ++cid, id: randomId() } as Message
@@ -261,7 +241,7 @@ asks('asks - routing.get finds a contact or answers null', () => {
 })
 
 asks('asks - routing.contacts returns self, every contact and the bucket fill', () => {
-  const h = start()
+  const h = startRouting(self)
   const ids: NodeId[] = [idIn(self, 0), idIn(self, 0), idIn(self, 2)]
   for (const id of ids) h.in$.next(seen(id))
   const q = { type: 'routing.contacts', cid: ++cid } as Message
@@ -274,7 +254,7 @@ asks('asks - routing.contacts returns self, every contact and the bucket fill', 
 })
 
 asks('asks - malformed asks get ERR_INVALID_REQUEST; published ones are dropped', () => {
-  const h = start()
+  const h = startRouting(self)
   const bad: Message[] = [
     { type: 'routing.closest', cid: ++cid, target: randomId(), n: -1 } as Message,
     { type: 'routing.closest', cid: ++cid, target: 'x', n: 3 } as Message,
@@ -287,7 +267,7 @@ asks('asks - malformed asks get ERR_INVALID_REQUEST; published ones are dropped'
   h.stop()
 })
 
-asks.after.each(stopAll)
+asks.after.each(stopRouting)
 asks.run()
 
 // ── lifecycle ───────────────────────────────────────────────────────────────────────────────
@@ -295,7 +275,7 @@ asks.run()
 const life = suite('routing actor lifecycle')
 
 life('lifecycle - out$ completes when in$ completes, timers included', () => {
-  const h = start()
+  const h = startRouting(self)
   feed(h, 2)
   h.in$.complete()
   assert.ok(h.done())
@@ -315,5 +295,5 @@ life('lifecycle - the factory consumes exactly what the actor handles (its handl
   assert.equal(spec.init, { id: self, k: 8 })
 })
 
-life.after.each(stopAll)
+life.after.each(stopRouting)
 life.run()

@@ -1,27 +1,11 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { randomId } from '@peerconnect/protocol'
-import type { Contact, Message, NodeId, RoutingContactsReply, TransportQuery } from '@peerconnect/protocol'
-import { RoutingTable, routingActor } from '../src/index.js'
-import { fakeClock, fakeDeps, harness, idIn, ofType, recordingAsk, seen } from './fakes.js'
+import type { Contact, NodeId } from '@peerconnect/protocol'
+import { RoutingTable } from '../src/index.js'
+import { idIn, ofType, seen, startRouting, stopRouting, tableOf } from './fakes.js'
 
 const self = randomId()
-let cid = 0
-const running: Array<() => void> = []
-
-function start (opts: { k?: number } = {}) {
-  const clock = fakeClock()
-  const { ask, asked } = recordingAsk()
-  const h = harness(routingActor({ id: self, ...opts }), fakeDeps(ask, { clock }))
-  running.push(h.stop)
-  return { ...h, clock, asked, pings: () => asked.filter((m): m is TransportQuery => m.type === 'transport.query') }
-}
-
-function tableOf (h: { in$: { next(m: Message): void }, out: Message[] }): Contact[] {
-  const q = { type: 'routing.contacts', cid: ++cid } as Message
-  h.in$.next(q)
-  return (h.out.find(x => x.re === q.cid) as RoutingContactsReply).contacts
-}
 
 const contact = (id: NodeId, host: string, port = 6881): Contact => ({ id, host, port, lastSeen: 1 })
 
@@ -30,7 +14,7 @@ const contact = (id: NodeId, host: string, port = 6881): Contact => ({ id, host,
 const proof = suite('routing admission - proof')
 
 proof('a query is a reason to ping back, not proof: the contact enters only when it answers', () => {
-  const h = start()
+  const h = startRouting(self)
   const id = randomId()
   h.in$.next(seen(id, { host: '10.1.1.1', port: 7001, queried: true }))
   assert.is(tableOf(h).length, 0)
@@ -45,7 +29,7 @@ proof('a query is a reason to ping back, not proof: the contact enters only when
 })
 
 proof('288 pings with made-up ids from one socket: one ping back, nothing in the table', () => {
-  const h = start()
+  const h = startRouting(self)
   for (let i = 0; i < 288; i++) h.in$.next(seen(randomId(), { host: '10.2.2.2', port: 7002, queried: true }))
   assert.is(tableOf(h).length, 0)
   assert.is(h.pings().length, 1)
@@ -56,7 +40,7 @@ proof('288 pings with made-up ids from one socket: one ping back, nothing in the
 })
 
 proof('a known contact querying us from its address is refreshed, not pinged', () => {
-  const h = start()
+  const h = startRouting(self)
   const id = randomId()
   h.in$.next(seen(id, { host: '10.3.3.3', port: 7003, rtt: 4 }))
   h.clock.advance(1000)
@@ -70,7 +54,7 @@ proof('a known contact querying us from its address is refreshed, not pinged', (
 const share = suite('routing admission - our own finds first')
 
 share('contacts that only queried us never push out ones we found; ours take their places while fewer than half are ours', () => {
-  const h = start({ k: 4 })
+  const h = startRouting(self, { k: 4 })
   // Fill our own bucket until it splits, so bucket 0 (the far half) is a bucket of its own.
   for (let i = 0; i < 8; i++) h.in$.next(seen(idIn(self, 1 + (i % 3)), { host: `10.5.0.${i + 1}`, port: 7000, rtt: 3 }))
   const far = Array.from({ length: 8 }, () => idIn(self, 0))
@@ -141,7 +125,7 @@ ip('a known id moving to a full subnet keeps its old address', () => {
 })
 
 const stopAll = (): void => {
-  for (const stop of running.splice(0)) stop()
+  stopRouting()
 }
 proof.after.each(stopAll)
 share.after.each(stopAll)

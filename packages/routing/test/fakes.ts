@@ -2,9 +2,11 @@
 import { asyncScheduler, Observable, Subject, throwError } from 'rxjs'
 import type { SchedulerLike } from 'rxjs'
 import { randomIdWithPrefix } from '@peerconnect/protocol'
-import type { Contact, Message, NodeId, TransportSeen } from '@peerconnect/protocol'
+import type { Contact, Message, NodeId, RoutingContactsReply, TransportQuery, TransportSeen } from '@peerconnect/protocol'
 import type { ActorDeps, ActorFn, Logger } from '@peerconnect/runtime'
 import { testDeps } from '@peerconnect/runtime/testing'
+import { routingActor } from '../src/index.js'
+import type { RoutingInit } from '../src/index.js'
 
 export interface LogLine {
   level: string
@@ -126,4 +128,35 @@ export function alive (check: Message, isAlive: boolean, at = 0): Message {
   const c = check as unknown as Contact
   return { type: 'liveness.result', re: 1, end: true, id: c.id, host: c.host, port: c.port, alive: isAlive, via: isAlive ? 'udp' : null,
     rtt: isAlive ? 5 : null, checkedAt: at } as Message
+}
+
+/** Routing actors started by `startRouting`, until `stopRouting` stops them (their timers would keep the process alive). */
+const started: Array<() => void> = []
+
+/**
+ * A routing actor for `self` on a hand-set clock, its asks recorded (answered by nobody):
+ * `pings()` are the transport queries it sent. Stop every one with `stopRouting` after a test.
+ */
+export function startRouting (self: NodeId, init: Omit<RoutingInit, 'id'> = {}) {
+  const clock = fakeClock()
+  const { ask, asked } = recordingAsk()
+  const h = harness(routingActor({ id: self, ...init }), fakeDeps(ask, { clock }))
+  started.push(h.stop)
+  return { ...h, clock, asked, pings: () => asked.filter((m): m is TransportQuery => m.type === 'transport.query') }
+}
+
+export function stopRouting (): void {
+  for (const stop of started.splice(0)) stop()
+}
+
+/** Correlation ids of `tableOf`'s asks: far above any a test numbers its own requests with. */
+let contactsCid = 1_000_000_000
+
+/** The contacts the actor answers `routing.contacts` with (its reply comes synchronously). */
+export function tableOf (h: { in$: { next(m: Message): void }, out: Message[] }): Contact[] {
+  const q = { type: 'routing.contacts', cid: ++contactsCid } as Message
+  h.in$.next(q)
+  const reply = h.out.find(x => x.re === q.cid) as RoutingContactsReply | undefined
+  if (reply === undefined) throw new Error('routing.contacts was not answered at once')
+  return reply.contacts
 }

@@ -1,32 +1,15 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { randomId } from '@peerconnect/protocol'
-import type { Contact, Message, RoutingContactsReply, RoutingPeerRemoved, RoutingView, TransportQuery } from '@peerconnect/protocol'
-import { routingActor } from '../src/index.js'
-import { fakeClock, fakeDeps, harness, ofType, recordingAsk, seen } from './fakes.js'
+import type { RoutingPeerRemoved, RoutingView } from '@peerconnect/protocol'
+import { ofType, seen, startRouting, stopRouting, tableOf } from './fakes.js'
 
 const self = randomId()
-let cid = 0
-const running: Array<() => void> = []
-
-function start () {
-  const clock = fakeClock()
-  const { ask, asked } = recordingAsk()
-  const h = harness(routingActor({ id: self }), fakeDeps(ask, { clock }))
-  running.push(h.stop)
-  return { ...h, clock, asked, pings: () => asked.filter((m): m is TransportQuery => m.type === 'transport.query') }
-}
-
-function tableOf (h: { in$: { next(m: Message): void }, out: Message[] }): Contact[] {
-  const q = { type: 'routing.contacts', cid: ++cid } as Message
-  h.in$.next(q)
-  return (h.out.find(x => x.re === q.cid) as RoutingContactsReply).contacts
-}
 
 const ro = suite('routing - BEP 43 read-only senders (ro)')
 
 ro('a read-only querier is not pinged back, and its replies do not admit it', () => {
-  const h = start()
+  const h = startRouting(self)
   const id = randomId()
   h.in$.next(seen(id, { host: '10.7.0.1', port: 7000, queried: true, ro: true }))
   assert.is(h.pings().length, 0, 'no ping back')
@@ -37,7 +20,7 @@ ro('a read-only querier is not pinged back, and its replies do not admit it', ()
 
 ro('a contact that goes read-only is removed (reason readonly) and leaves the find_node view; back to read-write it may enter again',
   async () => {
-    const h = start()
+    const h = startRouting(self)
     const id = randomId()
     h.in$.next(seen(id, { host: '10.7.0.2', port: 7000, rtt: 4 }))
     assert.is(tableOf(h).length, 1)
@@ -59,7 +42,7 @@ ro('a contact that goes read-only is removed (reason readonly) and leaves the fi
   })
 
 ro('an ro sighting of an address we do not hold changes nothing', () => {
-  const h = start()
+  const h = startRouting(self)
   const id = randomId()
   h.in$.next(seen(id, { host: '10.7.0.3', port: 7000, rtt: 4 }))
   h.in$.next(seen(randomId(), { host: '10.7.0.4', port: 7000, queried: true, ro: true }))
@@ -68,6 +51,6 @@ ro('an ro sighting of an address we do not hold changes nothing', () => {
 })
 
 ro.after(() => {
-  for (const stop of running) stop()
+  stopRouting()
 })
 ro.run()

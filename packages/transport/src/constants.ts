@@ -44,10 +44,10 @@ export const MIN_ANSWERED_BYTES = 20
 
 /**
  * Cancelled queries remembered until their timeout, so that a late reply still counts as a sighting
- * (a lookup that ended does not wait for a slow node, but its answer proves it); the oldest are
- * forgotten beyond this many.
+ * (a lookup that ended does not wait for a slow node, but its answer proves it); those past their
+ * timeout are forgotten as new ones come, the oldest beyond this many.
  */
-export const ABANDONED_MAX = 1024
+export const ABANDONED_MAX = 256
 
 /** How long the transport waits for the actor answering an inbound query. */
 export const ANSWER_TIMEOUT = 2 * second

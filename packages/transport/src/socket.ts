@@ -130,7 +130,8 @@ export interface KrpcSocket {
   /** Read-only mode (BEP 43): from now on every query we send carries `ro: 1`. */
   setReadOnly(on: boolean): void
   /** Counters (see counters.ts) plus pending, rttContacts and rateLimitSources. */
-  stats(): CountersSnapshot & { pending: number, rttContacts: number, rateLimitSources: number, rateLimitPrefixes: number }
+  stats(): CountersSnapshot & { pending: number, abandoned: number, rttContacts: number, rateLimitSources: number,
+    rateLimitPrefixes: number }
   readonly rtt: RttTable
   /** Fails pending queries (ERR_RPC_SEND) and closes the socket. */
   close(): Promise<void>
@@ -217,8 +218,8 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
       readOnly = on
     },
     stats () {
-      return { ...counters.snapshot(), pending: pending.size, rttContacts: rtt.size, rateLimitSources: limiter?.size ?? 0,
-        rateLimitPrefixes: limiter?.prefixes ?? 0 }
+      return { ...counters.snapshot(), pending: pending.size, abandoned: abandoned.size, rttContacts: rtt.size,
+        rateLimitSources: limiter?.size ?? 0, rateLimitPrefixes: limiter?.prefixes ?? 0 }
     },
     rtt,
     close () {
@@ -291,9 +292,15 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
 
   /**
    * A cancelled query is remembered until its timeout: its reply then calls back nobody but is still a sighting (it
-   * proves the contact alive at that address, as any reply does). Bounded: the oldest are forgotten first.
+   * proves the contact alive at that address, as any reply does). Bounded: those past their timeout are forgotten as new
+   * ones come, and the oldest beyond ABANDONED_MAX.
    */
   function abandon (key: number, p: Pending, timeout: number): void {
+    const at = now()
+    for (const [k, a] of abandoned) { // oldest first: those past their timeout go (timeouts are at most a few seconds)
+      if (a.until >= at) break
+      abandoned.delete(k)
+    }
     if (abandoned.size >= ABANDONED_MAX) abandoned.delete(abandoned.keys().next().value as number)
     abandoned.set(key, { key: p.key, host: p.host, port: p.port, method: p.method, sentAt: p.sentAt, until: p.sentAt + timeout })
   }
@@ -442,9 +449,10 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
     p.cb(null, { from: { host: p.host, port: p.port }, id: msg.r.id, r: msg.r, rtt: ms, bytes: p.bytes + size })
   }
 
-  /** A query to that address is pending (a scan: only packets over MAX_PACKET ask). */
+  /** A query to that address is pending, or was cancelled and may still get its late reply (a scan: only packets over MAX_PACKET ask). */
   function awaitsReplyFrom (rinfo: dgram.RemoteInfo): boolean {
     for (const p of pending.values()) if (sameAddress(p, rinfo)) return true
+    for (const a of abandoned.values()) if (sameAddress(a, rinfo)) return true
     return false
   }
 

@@ -2,8 +2,9 @@
  * Replies over MAX_PACKET (1,500 bytes): BEP 5 sets no size for a reply, and bittorrent-dht answers
  * find_node with its whole routing table (26 bytes per contact), so a node holding 56 or more
  * contacts sends more than 1,500 bytes. Such a reply to a pending query is read (up to
- * MAX_REPLY_PACKET); any other packet over MAX_PACKET is still dropped unread. On runtime's
- * simulated network and rxjs's virtual time: nothing waits on real time.
+ * MAX_REPLY_PACKET), and so is a late one to a query we cancelled; any other packet over
+ * MAX_PACKET is still dropped unread. On runtime's simulated network and rxjs's virtual time:
+ * nothing waits on real time.
  */
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
@@ -13,7 +14,7 @@ import type { KrpcMessage, NodeInfo } from '@peerconnect/protocol'
 import { createSimNetwork, seededRandom } from '@peerconnect/runtime'
 import type { SimNetwork, SimSocket } from '@peerconnect/runtime'
 import { createKrpcSocket } from '../src/socket.js'
-import type { InboundQuery, KrpcSocket, QueryResult } from '../src/socket.js'
+import type { InboundQuery, KrpcSocket, KrpcSocketOptions, QueryResult } from '../src/socket.js'
 
 interface World {
   scheduler: VirtualTimeScheduler
@@ -27,12 +28,12 @@ interface World {
   got: Array<KrpcMessage | undefined>
 }
 
-async function world (): Promise<World> {
+async function world (opts: Pick<KrpcSocketOptions, 'onSeen'> = {}): Promise<World> {
   const scheduler = new VirtualTimeScheduler()
   const net = createSimNetwork({ scheduler, latency: () => 5 })
   const handled: InboundQuery[] = []
   const ours = createKrpcSocket({ id: randomId(), host: '10.0.0.1', port: 6881, scheduler, random: seededRandom(7),
-    createSocket: type => net.createSocket(type), onQuery: q => handled.push(q) })
+    createSocket: type => net.createSocket(type), onQuery: q => handled.push(q), ...opts })
   const bound = ours.bind()
   scheduler.flush()
   await bound
@@ -92,6 +93,28 @@ large('socket - a BEP 5 node\'s find_node reply naming its whole table of 60 (ov
     assert.is(parsed.ok && parsed.reply.nodes.length, 60, 'all 60 contacts are read')
     assert.is(w.ours.stats().droppedMalformed, 0)
     assert.is(w.ours.stats().timeouts, 0)
+  } finally {
+    await w.ours.close()
+  }
+})
+
+large('socket - a late reply over 1,500 bytes to a query we cancelled is still a sighting', async () => {
+  const seen: string[] = []
+  const w = await world({ onSeen: (_id, host, port, rtt) => seen.push(`${host}:${port} ${String(rtt !== undefined)}`) })
+  try {
+    let called = 0
+    const cancel = w.ours.request({ host: '10.0.0.2', port: 6881 }, { q: 'find_node', a: { target: randomId() }, timeout: 2000 },
+      () => called++)
+    await advance(w)
+    const q = w.got[0]
+    assert.ok(q?.y === 'q')
+    cancel()
+    send(w, bencode({ t: q.t, y: 'r', r: { id: randomId(), nodes: encodeNodes(contacts(60)) } }))
+    await advance(w)
+    assert.is(called, 0, 'nobody is called back')
+    assert.is(w.ours.stats().lateReplies, 1)
+    assert.is(w.ours.stats().droppedMalformed, 0)
+    assert.equal(seen, ['10.0.0.2:6881 true'], 'the node is seen, as having answered')
   } finally {
     await w.ours.close()
   }

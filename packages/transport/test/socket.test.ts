@@ -304,6 +304,20 @@ accept('socket - a late reply to a cancelled query after its timeout is dropped,
   }
 }))
 
+accept('socket - cancelled queries past their timeout are forgotten as new ones are cancelled', withTimeout(T, async () => {
+  const a = await boundSocket()
+  const peer = await rawSocket()
+  try {
+    for (let i = 0; i < 3; i++) a.socket.request(peer.address, { q: 'ping', a: {}, timeout: 100 }, () => {})()
+    assert.is(a.socket.stats().abandoned, 3)
+    await new Promise(resolve => setTimeout(resolve, 150))
+    a.socket.request(peer.address, { q: 'ping', a: {}, timeout: 3000 }, () => {})()
+    assert.is(a.socket.stats().abandoned, 1)
+  } finally {
+    await closeAll(a.socket, peer)
+  }
+}))
+
 // ── timeouts ─────────────────────────────────────────────────────────────────────────────────
 
 const time = suite('socket - timeouts')
