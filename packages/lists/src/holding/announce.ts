@@ -6,9 +6,9 @@
  * a token from its last pc_list reply (fetched again when it is old or refused). The steady cost
  * per interval is one pc_announce per holder.
  */
-import { catchError, concat, concatMap, defer, EMPTY, exhaustMap, from, ignoreElements, map, merge, mergeMap, of, Subject, tap, throwError,
+import { catchError, concat, concatMap, defer, EMPTY, from, ignoreElements, map, merge, mergeMap, Observable, of, Subject, tap, throwError,
   timer, toArray } from 'rxjs'
-import type { Observable } from 'rxjs'
+import type { OperatorFunction, Subscription } from 'rxjs'
 import { closest, closestListId, compareDistance, createRecord, encodeAddress, idsEqual, idToHex, isTransportInfoReply, recordToWire,
   second, TRANSPORT_ERRORS } from '@peerconnect/protocol'
 import type { Address, Contact, Message, NodeId, PeerRecord, TransportInfo } from '@peerconnect/protocol'
@@ -22,7 +22,7 @@ import { EARLY_LOOKUPS } from '../constants.js'
 export interface Announcer {
   /** The loop: subscribe to run it. Emits `actor.snapshot` when our record changes. */
   readonly run$: Observable<Message>
-  /** Runs a round now (after a name change); ignored while one runs. */
+  /** Runs a round now (after a name change), or right after the one running. */
   kick(): void
   /** A contact routing just met: when it is closer to our list id than a holder, the next round looks the holders up again. */
   onContact(contact: Contact): void
@@ -127,7 +127,7 @@ export function createAnnouncer (ctx: Context): Announcer {
 
   const run$ = !settings.announce
     ? EMPTY
-    : merge(timer(0, settings.announceInterval, ctx.deps.scheduler), kick$).pipe(exhaustMap(() => round$))
+    : merge(timer(0, settings.announceInterval, ctx.deps.scheduler), kick$).pipe(exhaustTrailing(() => round$))
 
   const onContact = (contact: Contact): void => {
     if (contact.pc === false) return // a BEP 5-only node is never a holder
@@ -139,6 +139,50 @@ export function createAnnouncer (ctx: Context): Announcer {
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+/**
+ * Like exhaustMap, but a trigger that comes while a round runs is not dropped: one more round
+ * starts as soon as it ends (several such triggers make one). A round that waited for a silent
+ * holder (a 2 s query timeout) would otherwise wait for the next tick too: with a 1 s interval the
+ * live holders then went 3 s — the record's whole TTL — without an announce, and the record lapsed
+ * at all of them at once.
+ */
+function exhaustTrailing<T> (project: () => Observable<T>): OperatorFunction<unknown, T> {
+  return source => new Observable<T>(sub => {
+    let running = false
+    let pending = false
+    let ended = false
+    let inner: Subscription | undefined
+    const start = (): void => {
+      running = true
+      pending = false
+      inner = project().subscribe({
+        next: v => sub.next(v),
+        error: (err: unknown) => sub.error(err),
+        complete: () => {
+          running = false
+          if (pending) start()
+          else if (ended) sub.complete()
+        }
+      })
+    }
+    const outer = source.subscribe({
+      next: () => {
+        if (running) pending = true
+        else start()
+      },
+      error: (err: unknown) => sub.error(err),
+      complete: () => {
+        ended = true
+        if (!running) sub.complete()
+      }
+    })
+    return () => {
+      outer.unsubscribe()
+      inner?.unsubscribe()
+    }
+  })
+}
 
 /**
  * The addresses for our record: the configured one, else the one the transport advertises (its
