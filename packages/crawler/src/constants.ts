@@ -6,6 +6,11 @@ export const K = 8
 export const ALPHA = 3
 /** Closest responsive contacts a lookup result carries. */
 export const KEEP = 20
+/**
+ * Times a lookup asks a candidate again after its query timed out or was presumed lost (while it
+ * still ranks among the k closest): one lost datagram (1% loss each way) must not cost the closest node.
+ */
+export const RETRIES = 1
 /** Candidates a lookup remembers; farther unqueried ones are forgotten. */
 export const MAX_CANDIDATES = 256
 

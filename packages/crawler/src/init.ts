@@ -14,6 +14,11 @@ export interface CrawlerInit {
   readonly seedCount?: number
   /** `timeout` put on each transport.query (ms); default none: the transport's adaptive timeout. */
   readonly queryTimeout?: number
+  /**
+   * Times a lookup asks a candidate again after its query timed out or was presumed lost, while it ranks among the k
+   * closest. Default RETRIES (1).
+   */
+  readonly retries?: number
   /** Upper bound on one lookup (ms); it then ends with what it has. Default LOOKUP_TIMEOUT (60 s). */
   readonly lookupTimeout?: number
   /** ms a lookup's timer may fire late before it counts as an event-loop stall (deadlines then move back). Default STALL_SLACK (25 ms). */

@@ -17,6 +17,11 @@ export interface LookupOptions {
   readonly slowAfter?: number
   /** ms a query may be in flight before it is presumed lost, until RTTs are measured. Default EXPIRE_INITIAL. */
   readonly expireAfter?: number
+  /**
+   * Times a candidate whose query timed out or was presumed lost is asked again (while it ranks
+   * among the k closest; an answer to any of its queries counts). Default RETRIES (1).
+   */
+  readonly retries?: number
   /** Candidates remembered. Default MAX_CANDIDATES. */
   readonly maxCandidates?: number
   /** End as soon as the node whose id is the target has answered (crawler.find). */
@@ -60,6 +65,10 @@ export interface LookupStats {
   readonly slow: number
   /** Queries still unanswered past the expiry: presumed lost (a late answer still counts). */
   readonly expired: number
+  /** Candidates whose query timed out or expired, waiting to be asked again (their first query may still answer). */
+  readonly retrying: number
+  /** Queries that asked a candidate again after its earlier query timed out or was presumed lost (counted in `queries`). */
+  readonly retries: number
   /** Wire bytes of all queries and replies reported. */
   readonly bytes: number
   /** Candidates known. */
@@ -75,7 +84,8 @@ export interface LookupStats {
  * one in flight longer than the slow threshold (2× the median measured RTT, clamped) gives its
  * slot up AND its rank: the next candidate beyond it becomes worth asking. One in flight longer
  * than the expiry (3× the median, clamped) is presumed lost; its late reply is still used while
- * the lookup runs. Failed nodes are dropped. The lookup is done when the `k` closest candidates
+ * the lookup runs. A candidate whose query timed out or expired is asked once more (`retries`);
+ * after that it is dropped, as failed nodes are. The lookup is done when the `k` closest candidates
  * that are neither failed nor presumed lost (with `finalRound`: nor slow) have all answered.
  */
 export interface Lookup {
@@ -87,8 +97,11 @@ export interface Lookup {
   take(now: number): Contact[]
   /** The contact with `queriedId` answered. True when the k closest responsive set changed. */
   reply(queriedId: NodeId, now: number, r: LookupReply): boolean
-  /** The query to `queriedId` failed. */
-  fail(queriedId: NodeId, now: number, bytes?: number): void
+  /**
+   * The query to `queriedId` failed. `reason: 'timeout'` (no answer at all): the node is asked
+   * again while it has a retry left; any other failure drops it.
+   */
+  fail(queriedId: NodeId, now: number, bytes?: number, reason?: 'timeout'): void
   /**
    * Pushes the deadlines of every query in flight back by `ms`: the event loop was stalled that
    * long, so their replies may be waiting to be read rather than lost.

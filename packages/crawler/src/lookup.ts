@@ -1,6 +1,6 @@
 import { compareDistance, idToHex, idsEqual, SUBNET_BUCKET_LIMIT, subnetOf } from '@peerconnect/protocol'
 import type { Contact, NodeId } from '@peerconnect/protocol'
-import { ALPHA, K, KEEP, MAX_CANDIDATES } from './constants.js'
+import { ALPHA, K, KEEP, MAX_CANDIDATES, RETRIES } from './constants.js'
 import { createLookupTimers } from './lookup-timers.js'
 import type { Lookup, LookupOptions } from './lookup-types.js'
 import { withGetters } from '@peerconnect/runtime'
@@ -12,6 +12,7 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
   const alpha = Math.max(1, opts.alpha ?? ALPHA)
   const keep = Math.max(k, opts.keep ?? KEEP)
   const maxCandidates = Math.max(k * 2, opts.maxCandidates ?? MAX_CANDIDATES)
+  const tries = 1 + Math.max(0, Math.floor(opts.retries ?? RETRIES))
   const timers = createLookupTimers(opts)
   const self = opts.self
   const subnets = opts.subnets ?? { perSubnet: SUBNET_BUCKET_LIMIT, mode: 'default' as const }
@@ -32,6 +33,8 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
   let active = 0
   let slow = 0
   let expired = 0
+  let retries = 0
+  let retrying = 0
   let bytes = 0
   let found: Contact | null = null
   let done = false
@@ -59,6 +62,12 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
         if (c.state !== STATE.NEW) continue
         c.state = STATE.ACTIVE
         c.sentAt = now
+        if (c.tries > 0) {
+          retrying--
+          retries++
+        }
+        c.tries++
+        c.inFlight++
         active++
         queries++
         out.push(toContact(c, c.lastSeen))
@@ -69,6 +78,7 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
       bytes += r.bytes ?? 0
       const c = byKey.get(idToHex(queriedId))
       if (c === undefined || !awaited(c)) return false
+      c.inFlight--
       release(c)
       const rtt = r.rtt ?? now - c.sentAt
       for (const n of r.nodes) add(n, undefined)
@@ -88,13 +98,22 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
       if (r.pc !== undefined) c.pc = r.pc
       return answered(c, now, rtt)
     },
-    fail (queriedId, _now, failBytes = 0) {
+    fail (queriedId, _now, failBytes = 0, reason) {
       bytes += failBytes
       const c = byKey.get(idToHex(queriedId))
       if (c === undefined || !awaited(c)) return
+      c.inFlight--
+      // Another query to it is still out (a retry, or the first one after its retry): that one may answer.
+      if (c.inFlight > 0) return
       release(c)
-      c.state = STATE.FAILED
-      failed++
+      if (reason === 'timeout' && c.tries < tries) {
+        // Silence may be one lost datagram: ask once more if it still ranks among the k closest.
+        c.state = STATE.NEW
+        retrying++
+      } else {
+        c.state = STATE.FAILED
+        failed++
+      }
       updateDone()
     },
     postpone (ms) {
@@ -122,7 +141,7 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
       return out
     },
     stats () {
-      return { queries, responded, failed, active, slow, expired, bytes, candidates: sorted.length }
+      return { queries, responded, failed, active, slow, expired, retrying, retries, bytes, candidates: sorted.length }
     }
   }
   return withGetters(api, { done: () => done, found: () => found })
@@ -145,7 +164,7 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
     const known = byKey.get(key)
     if (known !== undefined) return known
     const c: Candidate = { id: n.id, host: n.host, port: n.port, key, net: subnetOf(n.host, subnets.mode), state: STATE.NEW, sentAt: 0,
-      lastSeen: n.lastSeen ?? 0, rtt }
+      lastSeen: n.lastSeen ?? 0, rtt, tries: 0, inFlight: 0 }
     let lo = 0
     let hi = sorted.length
     while (lo < hi) {
@@ -158,7 +177,7 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
     byKey.set(key, c)
     if (sorted.length > maxCandidates) {
       const last = sorted[sorted.length - 1]!
-      if (last.state === STATE.NEW || last.state === STATE.FAILED) {
+      if ((last.state === STATE.NEW && last.tries === 0) || last.state === STATE.FAILED) {
         sorted.pop()
         byKey.delete(last.key)
       }
@@ -178,19 +197,27 @@ export function createLookup (target: NodeId, seeds: readonly Contact[], opts: L
         if (opts.finalRound === true) lost = true
       }
       if (c.state === STATE.SLOW && now - c.sentAt >= timers.expire) {
-        c.state = STATE.EXPIRED
         slow--
-        expired++
         lost = true
+        // Presumed lost: asked again (its first query still counts if it answers) while it has a try left.
+        if (c.tries < tries) {
+          c.state = STATE.NEW
+          retrying++
+        } else {
+          c.state = STATE.EXPIRED
+          expired++
+        }
       }
     }
     if (lost) updateDone()
   }
 
+  /** Takes a candidate whose query settled out of its state's count (NEW: a retry not yet sent). */
   function release (c: Candidate): void {
     if (c.state === STATE.ACTIVE) active--
     else if (c.state === STATE.SLOW) slow--
-    else expired--
+    else if (c.state === STATE.EXPIRED) expired--
+    else if (c.state === STATE.NEW) retrying--
   }
 
   function updateDone (): void {
@@ -244,6 +271,9 @@ interface Candidate {
   sentAt: number
   lastSeen: number
   rtt: number | undefined
+  /** Queries sent to it, and those of them still awaited. */
+  tries: number
+  inFlight: number
   /** What it speaks (Contact.pc), once known. */
   pc?: boolean
 }
@@ -253,9 +283,9 @@ function holdsRank (c: Candidate): boolean {
   return c.state === STATE.NEW || c.state === STATE.ACTIVE || c.state === STATE.DONE
 }
 
-/** A query was sent and its outcome is still awaited (late answers from expired ones count). */
+/** A query was sent and its outcome is still awaited (late answers from expired or retried ones count). */
 function awaited (c: Candidate): boolean {
-  return c.state === STATE.ACTIVE || c.state === STATE.SLOW || c.state === STATE.EXPIRED
+  return c.inFlight > 0 && c.state !== STATE.DONE && c.state !== STATE.FAILED
 }
 
 function toContact (c: Candidate, lastSeen: number): Contact {

@@ -140,8 +140,9 @@ function drive (lookup: Lookup, deps: ActorDeps,
           pump()
         },
         error: (err: unknown) => {
-          if (metrics !== undefined && isTimeout(err)) metrics.timeouts++
-          lookup.fail(c.id, deps.clock.now())
+          const timedOut = isTimeout(err)
+          if (metrics !== undefined && timedOut) metrics.timeouts++
+          lookup.fail(c.id, deps.clock.now(), 0, timedOut ? 'timeout' : undefined)
           pump()
         }
       }))
@@ -192,6 +193,7 @@ function lookupOptions (init: CrawlerInit, opts: RunLookupOptions): LookupOption
     finalRound: k !== undefined && k > BEP5_NODES,
     alpha: init.alpha,
     keep: init.keep,
+    retries: init.retries,
     self: init.id,
     subnets: subnetsOf(init),
     stopWhenFound: opts.stopWhenFound

@@ -65,17 +65,22 @@ const boot = suite('crawler bootstrap - one seed')
 boot('bootstrap - the lone seed\'s find_node lost once: the own-id lookup runs again and meets the network', withTimeout(T, async () => {
   const net = fakeNet({ seedLosses: 1 })
   const id = randomId()
-  const res = await bootstrap(net, { id })
+  const res = await bootstrap(net, { id, retries: 0 })
   assert.is(res.seedsAnswered, 1)
   assert.is(res.contacts, 1 + net.others.length, 'the seed and every node it named')
   assert.is(ownLookups(net, id), 2, 'one retry')
+  // with the lookup's own retry (the default), the lookup asks the seed again itself
+  const again = fakeNet({ seedLosses: 1 })
+  const id2 = randomId()
+  assert.is((await bootstrap(again, { id: id2 })).contacts, 1 + again.others.length)
+  assert.is(ownLookups(again, id2), 1, 'one own-id lookup: it asked the silent seed again itself')
 }))
 
 boot('bootstrap - a seed whose find_node never answers is retried BOOTSTRAP_RETRIES times, then the bootstrap ends',
   withTimeout(T, async () => {
     const net = fakeNet({ seedLosses: Infinity })
     const id = randomId()
-    const res = await bootstrap(net, { id })
+    const res = await bootstrap(net, { id, retries: 0 })
     assert.equal(res, { seedsAnswered: 1, contacts: 1 })
     assert.is(BOOTSTRAP_RETRIES, 2)
     assert.is(ownLookups(net, id), 1 + BOOTSTRAP_RETRIES)
@@ -85,10 +90,10 @@ boot('bootstrap - a seed whose find_node never answers is retried BOOTSTRAP_RETR
 boot('bootstrap - bootstrapRetries is an option; 0 restores the single attempt', withTimeout(T, async () => {
   const once = fakeNet({ seedLosses: 1 })
   const id = randomId()
-  assert.equal(await bootstrap(once, { id, bootstrapRetries: 0 }), { seedsAnswered: 1, contacts: 1 })
+  assert.equal(await bootstrap(once, { id, bootstrapRetries: 0, retries: 0 }), { seedsAnswered: 1, contacts: 1 })
   assert.is(ownLookups(once, id), 1)
   const many = fakeNet({ seedLosses: 4 })
-  const res = await bootstrap(many, { id, bootstrapRetries: 5 })
+  const res = await bootstrap(many, { id, bootstrapRetries: 5, retries: 0 })
   assert.is(res.contacts, 1 + many.others.length)
   assert.is(ownLookups(many, id), 5, 'four lost, the fifth answered')
 }))

@@ -2,6 +2,7 @@ import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { idToHex, idsEqual, ID_LENGTH } from '@peerconnect/protocol'
 import type { Contact, NodeId } from '@peerconnect/protocol'
+import { seededRandom } from '@peerconnect/runtime'
 import { createLookup } from '../src/lookup.js'
 import { EXPIRE_INITIAL, EXPIRE_MAX, EXPIRE_MIN, SLOW_INITIAL, SLOW_MAX, SLOW_MIN } from '../src/constants.js'
 import { createSimNetwork } from './fixtures/sim-network.js'
@@ -18,6 +19,8 @@ const id = (d: number): NodeId => {
 }
 const contact = (d: number, extra: Partial<Contact> = {}): Contact => ({ id: id(d), host: '10.0.0.' + d, port: 1000 + d, lastSeen: 0,
   ...extra })
+/** A lookup's stats with every count at 0 (tests spell out the others). */
+const NONE = { queries: 0, responded: 0, failed: 0, active: 0, slow: 0, expired: 0, retrying: 0, retries: 0, bytes: 0, candidates: 0 }
 const dist = (c: { id: NodeId }): number => c.id[ID_LENGTH - 1]!
 const node = (d: number) => ({ id: id(d), host: '10.0.0.' + d, port: 1000 + d })
 
@@ -83,7 +86,7 @@ basics('lookup - ends when the k closest non-failed have answered', () => {
   assert.ok(l.done)
   assert.equal(l.closest().map(dist), [2, 3])
   assert.equal(l.take(9), [])
-  assert.equal(l.stats(), { queries: 3, responded: 2, failed: 1, active: 0, slow: 0, expired: 0, bytes: 0, candidates: 4 })
+  assert.equal(l.stats(), { ...NONE, queries: 3, responded: 2, failed: 1, candidates: 4 })
 })
 
 basics('lookup - a closer node learned late keeps the lookup going', () => {
@@ -150,7 +153,7 @@ basics('lookup - replies and failures of unknown or settled queries are ignored'
   assert.not.ok(l.reply(id(99), 1, { id: id(99), nodes: [node(3)], bytes: 10 }))
   assert.not.ok(l.reply(id(2), 1, { id: id(2), nodes: [] }), 'node 2 was never asked')
   l.fail(id(2), 1)
-  assert.equal(l.stats(), { queries: 1, responded: 0, failed: 0, active: 1, slow: 0, expired: 0, bytes: 10, candidates: 2 })
+  assert.equal(l.stats(), { ...NONE, queries: 1, active: 1, bytes: 10, candidates: 2 })
   l.reply(id(1), 2, { id: id(1), nodes: [] })
   assert.not.ok(l.reply(id(1), 3, { id: id(1), nodes: [] }), 'a second reply counts once')
   assert.is(l.stats().responded, 1)
@@ -264,11 +267,11 @@ slow('lookup - a slow peer that finally fails is dropped', () => {
   l.fail(id(1), 500)
   assert.ok(l.done)
   assert.equal(l.closest().map(dist), [2])
-  assert.equal(l.stats(), { queries: 2, responded: 1, failed: 1, active: 0, slow: 0, expired: 0, bytes: 0, candidates: 2 })
+  assert.equal(l.stats(), { ...NONE, queries: 2, responded: 1, failed: 1, candidates: 2 })
 })
 
 slow('lookup - nextDeadline: slot release, then expiry, then nothing', () => {
-  const l = createLookup(TARGET, [contact(1)], { slowAfter: 10, expireAfter: 50 })
+  const l = createLookup(TARGET, [contact(1)], { slowAfter: 10, expireAfter: 50, retries: 0 })
   assert.is(l.nextDeadline(), undefined, 'nothing in flight')
   l.take(0)
   assert.is(l.nextDeadline(), 10)
@@ -301,7 +304,7 @@ lost('lookup - the expiry starts at expireAfter and follows 3× the median RTT, 
 
 lost('lookup - a node silent past the expiry is presumed lost: the lookup ends without waiting for it', () => {
   const seeds = [1, 2, 3].map(d => contact(d, { rtt: 20 }))
-  const l = createLookup(TARGET, seeds, { k: 2, alpha: 3 })
+  const l = createLookup(TARGET, seeds, { k: 2, alpha: 3, retries: 0 })
   assert.is(l.slowThreshold(), SLOW_MIN)
   assert.is(l.expireThreshold(), EXPIRE_MIN)
   assert.equal(l.take(0).map(dist), [1, 2])
@@ -314,11 +317,11 @@ lost('lookup - a node silent past the expiry is presumed lost: the lookup ends w
   assert.equal(l.take(EXPIRE_MIN), [])
   assert.ok(l.done, 'node 1 is presumed lost; the 2 closest others have answered')
   assert.equal(l.closest().map(dist), [2, 3])
-  assert.equal(l.stats(), { queries: 3, responded: 2, failed: 0, active: 0, slow: 0, expired: 1, bytes: 0, candidates: 3 })
+  assert.equal(l.stats(), { ...NONE, queries: 3, responded: 2, expired: 1, candidates: 3 })
 })
 
 lost('lookup - a late reply from a presumed-lost node still counts while the lookup runs', () => {
-  const l = createLookup(TARGET, [1, 2, 3, 4].map(d => contact(d)), { k: 2, alpha: 1, slowAfter: 10, expireAfter: 20 })
+  const l = createLookup(TARGET, [1, 2, 3, 4].map(d => contact(d)), { k: 2, alpha: 1, slowAfter: 10, expireAfter: 20, retries: 0 })
   assert.equal(l.take(0).map(dist), [1])
   assert.equal(l.take(10).map(dist), [2])
   assert.equal(l.take(20).map(dist), [3], 'node 1 expired at 20 and node 2 turned slow')
@@ -333,16 +336,16 @@ lost('lookup - a late reply from a presumed-lost node still counts while the loo
 })
 
 lost('lookup - a presumed-lost node that then fails counts once, as failed', () => {
-  const l = createLookup(TARGET, [contact(1)], { slowAfter: 10, expireAfter: 20 })
+  const l = createLookup(TARGET, [contact(1)], { slowAfter: 10, expireAfter: 20, retries: 0 })
   l.take(0)
   l.take(20)
   assert.is(l.stats().expired, 1)
   l.fail(id(1), 500)
   l.fail(id(1), 501)
-  assert.equal(l.stats(), { queries: 1, responded: 0, failed: 1, active: 0, slow: 0, expired: 0, bytes: 0, candidates: 1 })
+  assert.equal(l.stats(), { ...NONE, queries: 1, failed: 1, candidates: 1 })
 })
 
-lost('lookup - every query is accounted for: queries = responded + failed + active + slow + expired', () => {
+lost('lookup - every query is accounted for: queries = responded + failed + active + slow + expired + retrying + retries', () => {
   const net = createSimNetwork(200, { seed: 31 })
   for (const n of net.nodes) if (net.random() < 0.25) n.dead = true
   for (let i = 0; i < 10; i++) {
@@ -350,8 +353,120 @@ lost('lookup - every query is accounted for: queries = responded + failed + acti
     const lookup = createLookup(net.randomId(), net.seedsFor(origin, origin.id, 16), { self: origin.id })
     driveLookup(net, lookup, { timeout: 2000 })
     const s = lookup.stats()
-    assert.is(s.queries, s.responded + s.failed + s.active + s.slow + s.expired, JSON.stringify(s))
+    assert.is(s.queries, s.responded + s.failed + s.active + s.slow + s.expired + s.retrying + s.retries, JSON.stringify(s))
   }
+})
+
+const retry = suite('lookup - retries')
+
+retry('lookup - a closest node whose query timed out is asked once more, and its answer counts', () => {
+  const l = createLookup(TARGET, [1, 2, 3].map(d => contact(d)), { k: 2, alpha: 3 })
+  assert.equal(l.take(0).map(dist), [1, 2])
+  l.reply(id(2), 10, { id: id(2), nodes: [] })
+  l.fail(id(1), 150, 0, 'timeout')
+  assert.is(l.stats().retrying, 1)
+  assert.not.ok(l.done, 'node 1 still ranks first')
+  assert.equal(l.take(150).map(dist), [1], 'asked again, not node 3')
+  assert.equal(l.stats(), { ...NONE, queries: 3, responded: 1, active: 1, retries: 1, candidates: 3 })
+  l.reply(id(1), 170, { id: id(1), nodes: [] })
+  assert.ok(l.done)
+  assert.equal(l.closest().map(dist), [1, 2])
+  // without retries (the code before): node 1 is dropped and the lookup ends without the closest node
+  const m = createLookup(TARGET, [1, 2, 3].map(d => contact(d)), { k: 2, alpha: 3, retries: 0 })
+  m.take(0)
+  m.reply(id(2), 10, { id: id(2), nodes: [] })
+  m.fail(id(1), 150, 0, 'timeout')
+  assert.equal(m.take(150).map(dist), [3])
+  m.reply(id(3), 170, { id: id(3), nodes: [] })
+  assert.ok(m.done)
+  assert.equal(m.closest().map(dist), [2, 3])
+})
+
+retry('lookup - silent twice, a node is dropped; an error or a bad reply is never retried', () => {
+  const l = createLookup(TARGET, [1, 2, 3].map(d => contact(d)), { k: 1, alpha: 1 })
+  assert.equal(l.take(0).map(dist), [1])
+  l.fail(id(1), 150, 0, 'timeout')
+  assert.equal(l.take(150).map(dist), [1])
+  l.fail(id(1), 450, 0, 'timeout')
+  assert.equal(l.take(450).map(dist), [2], 'two tries (RETRIES 1): then the next one')
+  l.fail(id(2), 460)
+  assert.equal(l.take(460).map(dist), [3], 'an answer that is not a reply says the node is there: no retry')
+  l.reply(id(3), 500, { id: id(3), nodes: [] })
+  assert.ok(l.done)
+  assert.equal(l.stats(), { ...NONE, queries: 4, responded: 1, failed: 2, retries: 1, candidates: 3 })
+  const two = createLookup(TARGET, [contact(1)], { retries: 2 })
+  two.take(0)
+  two.fail(id(1), 1, 0, 'timeout')
+  assert.equal(two.take(1).map(dist), [1])
+  two.fail(id(1), 2, 0, 'timeout')
+  assert.equal(two.take(2).map(dist), [1], 'retries is an option')
+})
+
+retry('lookup - a presumed-lost node is asked again at once; an answer to either query counts, once', () => {
+  const l = createLookup(TARGET, [1, 2, 3].map(d => contact(d)), { k: 2, alpha: 3, slowAfter: 50, expireAfter: 100 })
+  assert.equal(l.take(0).map(dist), [1, 2])
+  l.reply(id(2), 10, { id: id(2), nodes: [] })
+  assert.equal(l.take(50).map(dist), [3], 'slow: its rank goes to node 3')
+  l.reply(id(3), 60, { id: id(3), nodes: [] })
+  assert.not.ok(l.done, 'node 1 may still answer')
+  assert.is(l.expireThreshold(), EXPIRE_MIN, 'the replies measured 10 and 60 ms')
+  assert.equal(l.take(EXPIRE_MIN - 1), [])
+  assert.equal(l.take(EXPIRE_MIN).map(dist), [1], 'presumed lost: asked again, the first query still out')
+  assert.equal(l.stats().retries, 1)
+  l.fail(id(1), 200, 0, 'timeout') // the first query's transport timeout: the retry is still out
+  assert.not.ok(l.done)
+  assert.is(l.stats().active, 1)
+  assert.ok(l.reply(id(1), 210, { id: id(1), nodes: [] }), 'the retry answers')
+  assert.ok(l.done)
+  assert.equal(l.closest().map(dist), [1, 2, 3])
+  assert.not.ok(l.reply(id(1), 220, { id: id(1), nodes: [] }), 'a second answer counts once')
+  assert.is(l.stats().responded, 3)
+  // the first query's late answer counts as well as the retry's
+  const m = createLookup(TARGET, [contact(1)], { k: 1, slowAfter: 50, expireAfter: 100 })
+  m.take(0)
+  m.take(50)
+  assert.equal(m.take(100).map(dist), [1])
+  assert.ok(m.reply(id(1), 120, { id: id(1), nodes: [] }))
+  assert.ok(m.done)
+  m.fail(id(1), 300, 0, 'timeout')
+  assert.equal(m.stats(), { ...NONE, queries: 2, responded: 1, retries: 1, candidates: 1 })
+})
+
+retry('lookup - a node beyond the k closest is not asked again', () => {
+  const l = createLookup(TARGET, [1, 2, 3].map(d => contact(d)), { k: 1, alpha: 3 })
+  assert.equal(l.take(0).map(dist), [1])
+  l.reply(id(1), 10, { id: id(1), nodes: [] })
+  assert.ok(l.done)
+  const m = createLookup(TARGET, [1, 2, 3].map(d => contact(d)), { k: 2, alpha: 1 })
+  assert.equal(m.take(0).map(dist), [1])
+  m.reply(id(1), 10, { id: id(1), nodes: [node(0)] })
+  assert.equal(m.take(10).map(dist), [0])
+  m.reply(id(0), 20, { id: id(0), nodes: [] })
+  assert.ok(m.done, 'nodes 2 and 3 were never needed')
+  assert.is(m.stats().retries, 0)
+})
+
+retry('lookup - under 5% lost queries the closest node is still found; without retries it is missed', () => {
+  const net = createSimNetwork(300, { seed: 17 })
+  const random = seededRandom(99)
+  const run = (retries: number): { found: number, queries: number } => {
+    let found = 0
+    let queries = 0
+    for (let i = 0; i < 200; i++) {
+      const origin = net.nodes[i]!
+      const target = net.randomId()
+      const lookup = createLookup(target, net.seedsFor(origin, target, 16), { self: origin.id, retries })
+      driveLookup(net, lookup, { loss: 0.05, random })
+      if (lookup.closest().some(c => idsEqual(c.id, net.trueClosest(target, 1, origin)[0]!.id))) found++
+      queries += lookup.stats().queries
+    }
+    return { found, queries }
+  }
+  const without = run(0)
+  const withRetry = run(1)
+  assert.ok(withRetry.found >= 199, `with a retry: ${withRetry.found} of 200`)
+  assert.ok(without.found < withRetry.found, `without: ${without.found} of 200`)
+  assert.ok(withRetry.queries < without.queries * 1.15, `queries ${withRetry.queries} vs ${without.queries}`)
 })
 
 // ── against a simulated network ──────────────────────────────────────────────────────────────
@@ -496,7 +611,9 @@ sim('lookup - a network that is all dead ends with an empty result', () => {
   const { lookup, drive } = lookupFrom(net, net.nodes[0]!, net.randomId())
   assert.not.ok(drive.stalled)
   assert.equal(lookup.closest(), [])
-  assert.is(lookup.stats().failed, lookup.stats().queries)
+  const s = lookup.stats()
+  assert.is(s.failed + s.expired, s.queries - s.retries, 'every node asked is given up')
+  assert.is(s.retries, s.queries / 2, 'each once more (its silence may have been one lost datagram), not more')
 })
 
 sim('lookup - queries and bytes per lookup are reported', () => {
@@ -527,6 +644,7 @@ sim('lookup - deterministic: the same network and target give the same queries',
 basics.run()
 slow.run()
 lost.run()
+retry.run()
 sim.run()
 
 // ── the final round of a wide lookup ─────────────────────────────────────────────────────────
@@ -568,7 +686,8 @@ final('final round - a failed closest node does not count as answered: the next 
 
 final('final round - the end does not wait for a slow query to expire; without it, it does', () => {
   for (const finalRound of [true, false]) {
-    const l = createLookup(TARGET, [1, 2, 3].map(d => contact(d)), { k: 3, alpha: 3, slowAfter: 100, expireAfter: 300, finalRound })
+    const l = createLookup(TARGET, [1, 2, 3].map(d => contact(d)), { k: 3, alpha: 3, slowAfter: 100, expireAfter: 300, finalRound,
+      retries: 0 })
     assert.equal(l.take(0).map(dist), [1, 2, 3])
     l.reply(id(1), 10, { id: id(1), nodes: [] })
     l.reply(id(2), 10, { id: id(2), nodes: [] })

@@ -21,7 +21,8 @@ units('metrics - start at zero; the mean is 0 before any lookup', () => {
 
 units('metrics - countLookup adds queries and expiries; the mean is rounded to 2 decimals', () => {
   const m = createMetrics()
-  const stats = { queries: 10, responded: 8, failed: 1, active: 0, slow: 0, expired: 1, bytes: 900, candidates: 30 }
+  const stats = { queries: 10, responded: 8, failed: 1, active: 0, slow: 0, expired: 1, retrying: 0, retries: 0, bytes: 900,
+    candidates: 30 }
   countLookup(m, stats)
   countLookup(m, { ...stats, queries: 11, expired: 0 })
   countLookup(m, { ...stats, queries: 11, expired: 2 })
