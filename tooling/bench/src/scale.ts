@@ -56,6 +56,7 @@ const flags = parseFlags({
   seconds: 6 * 3600,
   sweep: false,
   'max-nodes': 10_000,
+  retries: -1,
   svg: ''
 })
 if (flags.churn !== 'none' && flags.churn !== 'ipfs') throw new RangeError('--churn is ipfs or none')
@@ -68,6 +69,8 @@ interface Sample {
   live: number
   lookups: number
   lookupOk: number
+  /** Lookups whose target's closest live peer up for SETTLED_MS or more is in the result (a newer one may not be findable yet). */
+  lookupOkSettled: number
   hops: number[]
   queries: number[]
   healthNodes: number
@@ -94,6 +97,7 @@ async function single (): Promise<void> {
     seed: flags.seed,
     loss: flags.loss,
     concurrency: flags.concurrency,
+    ...(flags.retries >= 0 ? { node: { crawler: { retries: flags.retries } } } : {}),
     name: nameOf,
     trace: e => hops.see(e)
   })
@@ -165,6 +169,7 @@ async function single (): Promise<void> {
           live,
           lookups: 0,
           lookupOk: 0,
+          lookupOkSettled: 0,
           hops: [],
           queries: [],
           healthNodes: 0,
@@ -227,6 +232,8 @@ async function measure (swarm: SimSwarm, s: Sample, ctx: MeasureContext): Promis
     const from = pickLive()
     const target = i % 2 === 0 ? randomId(ctx.random) : LIST_IDS[Math.floor(ctx.random() * LIST_IDS.length)]!
     const truth = closest(ids.filter(id => id !== from.id), target, 1)[0]
+    const settledIds = live.filter(n => n !== from && now - (ctx.joinedAt.get(n) ?? now) >= SETTLED_MS).map(n => n.id)
+    const truthSettled = closest(settledIds, target, 1)[0]
     jobs.push((async () => {
       const done = ctx.hops.start(from, target)
       try {
@@ -236,6 +243,7 @@ async function measure (swarm: SimSwarm, s: Sample, ctx: MeasureContext): Promis
         if (!isCrawlerResult(res)) return
         s.queries.push(res.queries)
         if (truth !== undefined && res.closest.some(c => sameId(c.id, truth))) s.lookupOk++
+        if (truthSettled !== undefined && res.closest.some(c => sameId(c.id, truthSettled))) s.lookupOkSettled++
         const best = res.closest[0]
         s.hops.push(best === undefined ? 0 : done(best.id))
       } catch {
@@ -443,6 +451,7 @@ function report (o: Outcome): void {
     bytesPerNodeMinute: Math.round(mean(samples.map(s => s.bytesPerNodeMinute)) ?? 0),
     heapBytesPerNode: Math.round((o.memory.heapUsed - o.heapBase) / Math.max(1, o.live)),
     // the rest
+    lookupSuccessSettled: ratio(sum(s => s.lookupOkSettled), sum(s => s.lookups)),
     minutes: round(o.minutesRun),
     churn: flags.churn,
     seed: flags.seed,
@@ -577,6 +586,9 @@ async function sweep (): Promise<void> {
 }
 
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
+
+/** `lookupSuccessSettled` scores the closest live peer that has been up this long (a newer one may not be findable yet). */
+const SETTLED_MS = 30_000
 
 /** Unique, fixed-width names: a search for one matches no other. */
 function nameOf (i: number): string {
