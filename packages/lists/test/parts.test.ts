@@ -230,10 +230,15 @@ verify.run()
 const networks = suite('parts - networks (/24, /64) and verification budgets')
 
 networks('prefixOf - a /24 for IPv4 (mapped too), a /64 for IPv6, nothing for loopback', () => {
-  assert.is(prefixOf('10.0.0.9'), '10.0.0.0/24')
-  assert.is(prefixOf('10.0.0.200'), prefixOf('10.0.0.1'))
-  assert.is.not(prefixOf('10.0.1.1'), prefixOf('10.0.0.1'))
-  assert.is(prefixOf('::ffff:10.0.0.7'), '10.0.0.0/24')
+  assert.is(prefixOf('198.51.100.9'), '198.51.100.0/24')
+  assert.is(prefixOf('198.51.100.200'), prefixOf('198.51.100.1'))
+  assert.is.not(prefixOf('198.51.101.1'), prefixOf('198.51.100.1'))
+  assert.is(prefixOf('::ffff:198.51.100.7'), '198.51.100.0/24')
+  for (const lan of ['10.0.0.9', '172.16.3.4', '192.168.1.1', '100.64.0.1', '::ffff:10.0.0.7', 'fd00::1']) {
+    assert.is(prefixOf(lan), undefined, `${lan} exempt in mode default`)
+  }
+  assert.is(prefixOf('10.0.0.9', 'strict'), '10.0.0.0/24')
+  assert.is(prefixOf('198.51.100.9', 'off'), undefined)
   assert.is(prefixOf('2001:db8:1:2:3:4:5:6'), '2001:db8:1:2::/64')
   assert.is(prefixOf('2001:DB8:1:2::9'), '2001:db8:1:2::/64')
   assert.is.not(prefixOf('2001:db8:1:3::1'), prefixOf('2001:db8:1:2::1'))

@@ -62,7 +62,7 @@ export function onPcHandoff (msg: Message, ctx: Context): Observable<Message> {
   if (toVerify.length === 0) return of(stored(msg, 0))
   return holderCheck(msg, list, ctx).pipe(mergeMap(refusal => {
     if (refusal !== undefined) return of(refuse(msg, refusal, ctx.rejected))
-    const source = prefixOf(msg.from.host)
+    const source = prefixOf(msg.from.host, ctx.settings.ipLimits.mode)
     if (ctx.verifying.count + toVerify.length > MAX_HANDOFF_VERIFYING) {
       return of(busy(msg, ctx, `${ctx.verifying.count} handed-over records are being verified`))
     }
