@@ -67,8 +67,17 @@ export const CACHE_TTL = 5 * second
 export const READ_HOLDERS = 3
 /** Lists fetched at once while a page is being filled. */
 export const PREFETCH = 4
-/** Pages read from one holder for one list at most. */
-export const MAX_HOLDER_PAGES = 64
+/**
+ * Fewest records a proven pc_list page carries: the longest records (a 64-byte name, two
+ * addresses, `ro`) are ~270 bytes with their age, four to a 1,200-byte page at best; three is the bound.
+ */
+export const MIN_RECORDS_PER_PAGE = 3
+/**
+ * Pages read from one holder for one list at most: enough for a full list (`maxPerList`) of the
+ * longest records, so the walk reads a list to its end; a holder paging forever stops here. The
+ * walk bounds it by its own `maxPerList` (this is the default's).
+ */
+export const MAX_HOLDER_PAGES = Math.ceil(MAX_PER_LIST / MIN_RECORDS_PER_PAGE) + 1
 /** Most peers one lists.page returns. */
 export const MAX_PAGE_LIMIT = 500
 
