@@ -246,7 +246,7 @@ holes('handoff - one network\'s verification budget: past a list\'s worth at onc
   const peers = identitiesIn(LIST, 6)
   let sent = 0
   const wires = (k: number): PeerRecord[] => peers.map(p => recordOf(p, { seq: k }))
-  // the burst is one full list (512 records); a holder on loopback is exempt, so use a routable one
+  // the burst is 512 records; a holder on loopback is exempt, so use a routable one
   net.kill(holder)
   const routable = net.add({ identity: RANKED[0]!, host: '198.51.1.1', init: { announce: false } })
   let busy = ''

@@ -12,7 +12,7 @@
  *    knows them: the sender (id and address) among the 2R closest to the list id
  *    (ERR_NOT_HOLDER: 201), fewer than R of those closer to it than we are (ERR_NOT_CLOSEST: 201);
  * 4. the sender's network (/24, /64) has verification budget left (HANDOFF_VERIFY_RATE records per
- *    second, a list's worth at once) and the records being verified, all senders together, stay
+ *    second, HANDOFF_VERIFY_BURST at once) and the records being verified, all senders together, stay
  *    under MAX_HANDOFF_VERIFYING — else 202 ERR_BUSY, nothing verified;
  * 5. structure, id and signature (in bulk on the compute pool when more than a handful; a full
  *    pool is 202 ERR_BUSY too).
