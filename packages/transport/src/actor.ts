@@ -1,6 +1,6 @@
 import { EMPTY, from, ignoreElements, Observable, of, shareReplay, Subject, map, tap } from 'rxjs'
 import type { Subscription } from 'rxjs'
-import { BadRequestError, errorReply, isRoutingView, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR,
+import { BadRequestError, errorReply, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR,
   idsEqual, normalizeHost, reply, rpcType } from '@peerconnect/protocol'
 import type { Address, Message, NodeId, RpcRequest, ViewContactData, TransportFailed, TransportInfoReply, TransportResponse,
   TransportSeen } from '@peerconnect/protocol'
@@ -166,7 +166,7 @@ function createRun (init: TransportInit, deps: ActorDeps): TransportRun {
       })
     })),
     'routing.view': m => {
-      if (view.take(m, deps.clock.now()) && isRoutingView(m)) viewContacts = m.contacts
+      if (view.take(m, deps.clock.now())) viewContacts = m.contacts // take checked it is a routing.view (its whole contact list)
       return EMPTY
     }
   }
