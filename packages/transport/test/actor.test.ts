@@ -41,6 +41,25 @@ type Started = Awaited<ReturnType<typeof startActor>>
 
 const life = suite('transport actor - lifecycle')
 
+life('transport actor - transport.info with stats: false gives the same addresses and no counters', withTimeout(T, async () => {
+  const a = await startActor()
+  try {
+    const brief = await a.request({ type: 'transport.info', stats: false })
+    assert.ok(isTransportInfoReply(brief), JSON.stringify(brief))
+    assert.ok(idsEqual(brief.id, a.id))
+    assert.equal(brief.udp, a.udp)
+    assert.equal(brief.advertised, (a.info as Message & { advertised?: unknown }).advertised)
+    assert.equal(brief.stats, {})
+    const full = await a.request({ type: 'transport.info' })
+    assert.ok(isTransportInfoReply(full))
+    assert.is(full.stats.tcpPort, a.udp.port)
+    const bad = await a.request({ type: 'transport.info', stats: 'no' })
+    assert.is((bad as Message & { error?: { code?: string } }).error?.code, 'ERR_BAD_REQUEST')
+  } finally {
+    a.stop()
+  }
+}))
+
 life('transport actor - subscribing binds UDP and TCP on the same port; info reports them', withTimeout(T, async () => {
   const a = await startActor()
   try {
