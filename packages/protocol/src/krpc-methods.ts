@@ -121,7 +121,9 @@ export function parseReply (q: string, r: Record<string, unknown>): ReplyResult 
   const known = parsedReplies.get(r)
   if (known !== undefined && known.q === q) return known.result
   const reply = REPLY_GUARDS[q](r)
-  const result = typeof reply === 'string' ? { ok: false, code: 203, reason: reply } as const : { ok: true, method: q, reply } as ReplyResult
+  const result = typeof reply === 'string'
+    ? { ok: false, code: 203, reason: reply } as const
+    : { ok: true, method: q, reply } as ReplyResult
   parsedReplies.set(r, { q, result })
   return result
 }
