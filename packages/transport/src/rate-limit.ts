@@ -82,8 +82,13 @@ export function createRateLimiter (opts: RateLimitOptions = {}): RateLimiter {
   const prefixes = new Map<string, Bucket>()
   let global: Bucket | undefined
 
-  const check = (ip: string, now: number): Verdict => {
+  // Times are kept as whole ms since the first check: small integers, which V8 keeps in a bucket's
+  // fields without a heap number each (a bucket holds two; the refill stays exact, elapsed times telescope).
+  let t0: number | undefined
+  const check = (ip: string, at: number): Verdict => {
     if (exemptLoopback && isLoopback(ip)) return VERDICT.ALLOW
+    t0 ??= Math.floor(at)
+    const now = Math.floor(at) - t0
     if (now - swept >= SWEEP_EVERY) { // at most once a second: the maps' heads are the least recently seen
       swept = now
       forgetIdle(sources, bucketAt, now - idle)
@@ -91,7 +96,7 @@ export function createRateLimiter (opts: RateLimitOptions = {}): RateLimiter {
     }
     const b = touch(sources, ip, now, initial, burst, perMs)
     const p = touch(prefixes, prefixOf(ip), now, prefixInitial, prefixBurst, prefixPerMs)
-    if (global === undefined) global = { tokens: globalBurst, at: now, noticeAt: -Infinity }
+    if (global === undefined) global = { tokens: globalBurst, at: now, noticeAt: NEVER }
     else refill(global, now, globalBurst, globalPerMs)
     if (b.tokens >= 1 && p.tokens >= 1 && global.tokens >= 1) {
       b.tokens -= 1
@@ -117,7 +122,7 @@ export function createRateLimiter (opts: RateLimitOptions = {}): RateLimiter {
     let b = map.get(key)
     if (b === undefined) {
       if (map.size >= maxSources) map.delete(map.keys().next().value as string)
-      b = { tokens: start, at: now, noticeAt: -Infinity }
+      b = { tokens: start, at: now, noticeAt: NEVER }
     } else {
       map.delete(key)
       refill(b, now, cap, rate)
@@ -128,6 +133,8 @@ export function createRateLimiter (opts: RateLimitOptions = {}): RateLimiter {
 }
 
 const SWEEP_EVERY = 1000
+/** A bucket's `noticeAt` before its first notice: long before any time (and a small integer). */
+const NEVER = -(2 ** 30)
 const bucketAt = (b: Bucket): number => b.at
 
 function refill (b: Bucket, now: number, cap: number, perMs: number): void {

@@ -41,9 +41,14 @@ export function createSeenThrottle (opts: SeenThrottleOptions = {}): SeenThrottl
   const own = opts.copy === false ? (id: NodeId): NodeId => id : (id: NodeId): NodeId => id.slice()
   const idle = opts.idle ?? CONTACT_IDLE
   let swept = -Infinity
+  // Times are kept as ms since the first sighting: small integers for an integer clock, which V8 keeps
+  // in a record's fields without a heap number each.
+  let t0: number | undefined
 
   const api: Omit<SeenThrottle, 'size'> = {
-    pass (key, id, now, lane = 0) {
+    pass (key, id, at, lane = 0) {
+      t0 ??= at
+      const now = at - t0
       if (now - swept >= SWEEP_EVERY) { // at most once a second: the head of `last` is the least recently reported
         swept = now
         forgetIdle(last, reportedAt, now - idle)
