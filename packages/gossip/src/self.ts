@@ -6,7 +6,7 @@
 import { catchError, defer, map, of, take, throwError } from 'rxjs'
 import type { Observable } from 'rxjs'
 import { createRecord, isListsSelfReply, isTransportInfoReply, UnexpectedReplyError } from '@peerconnect/protocol'
-import type { Address, PeerRecord } from '@peerconnect/protocol'
+import type { Address, PeerRecord, TransportInfo } from '@peerconnect/protocol'
 import type { GossipContext } from './context.js'
 import { NoAddressError, NoOwnRecordError } from './errors.js'
 import { ADDRESS_TTL, SELF_ASK_TIMEOUT } from './constants.js'
@@ -16,7 +16,8 @@ export function ownAddress$ (ctx: GossipContext): Observable<Address> {
   return defer(() => {
     const now = ctx.deps.clock.now()
     if (ctx.address !== undefined && now - ctx.addressAt < ADDRESS_TTL) return of(ctx.address)
-    return ctx.deps.ask({ type: 'transport.info' }, { timeout: SELF_ASK_TIMEOUT }).pipe(
+    const ask: TransportInfo = { type: 'transport.info', stats: false } // the address only
+    return ctx.deps.ask(ask, { timeout: SELF_ASK_TIMEOUT }).pipe(
       take(1),
       map(r => {
         if (!isTransportInfoReply(r)) throw new NoAddressError('transport.info gave no address')

@@ -19,8 +19,12 @@ export const LOOKUP_TIMEOUT = 30 * second
 
 // ── holding ──────────────────────────────────────────────────────────────────────────────────
 
-/** Most records held per list. */
-export const MAX_PER_LIST = 512
+/**
+ * Most records held per list. Peers split unevenly over the lists (a list is the one closest by
+ * XOR: 12 of the 20 take 2/32 of the ids each, 8 take 1/32), so in a 10,000-node swarm a larger
+ * list has ~625 peers; 1,024 holds it whole up to ~16,000 nodes.
+ */
+export const MAX_PER_LIST = 1024
 /** Most records held per list whose address is on one IP. */
 export const MAX_PER_IP = 16
 
@@ -52,8 +56,8 @@ export const HANDOFF_RETRY = 1 * second
 export const MAX_PER_HANDOFF = 128
 /** Handed-over records one sender network (/24, /64) may have verified per second … */
 export const HANDOFF_VERIFY_RATE = 64
-/** … and at once (one full list). */
-export const HANDOFF_VERIFY_BURST = MAX_PER_LIST
+/** … and at once (the most a list's handoff to a newcomer carries in most swarms; the rest waits for the rate). */
+export const HANDOFF_VERIFY_BURST = 512
 /** Handed-over records being verified at once, all senders together; beyond, a handoff is answered 202 busy. */
 export const MAX_HANDOFF_VERIFYING = 256
 /** Sender networks whose verification budget is remembered at most. */
@@ -67,8 +71,17 @@ export const CACHE_TTL = 5 * second
 export const READ_HOLDERS = 3
 /** Lists fetched at once while a page is being filled. */
 export const PREFETCH = 4
-/** Pages read from one holder for one list at most. */
-export const MAX_HOLDER_PAGES = 64
+/**
+ * Fewest records a proven pc_list page carries: the longest records (a 64-byte name, two
+ * addresses, `ro`) are ~270 bytes with their age, four to a 1,200-byte page at best; three is the bound.
+ */
+export const MIN_RECORDS_PER_PAGE = 3
+/**
+ * Pages read from one holder for one list at most: enough for a full list (`maxPerList`) of the
+ * longest records, so the walk reads a list to its end; a holder paging forever stops here. The
+ * walk bounds it by its own `maxPerList` (this is the default's).
+ */
+export const MAX_HOLDER_PAGES = Math.ceil(MAX_PER_LIST / MIN_RECORDS_PER_PAGE) + 1
 /** Most peers one lists.page returns. */
 export const MAX_PAGE_LIMIT = 500
 

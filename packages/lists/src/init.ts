@@ -18,7 +18,7 @@ export interface ListsInit {
   readonly recordTtl?: number
   /** Holders we announce to. Default R (8). */
   readonly r?: number
-  /** Most records held per list. Default MAX_PER_LIST (512). */
+  /** Most records held per list. Default MAX_PER_LIST (1,024). */
   readonly maxPerList?: number
   /** Most records held per list announced from one network, a /24 or /64 (loopback exempt). Default MAX_PER_IP (16). */
   readonly maxPerIp?: number
@@ -27,7 +27,7 @@ export interface ListsInit {
    * MAX_PER_HANDOFF (128).
    */
   readonly maxPerHandoff?: number
-  /** Handed-over records one sender network may have verified per second (burst: one full list). Default 64. */
+  /** Handed-over records one sender network may have verified per second (burst: 512). Default 64. */
   readonly handoffVerifyRate?: number
   /** Announce our own record (default true); false makes a node that only holds and reads. */
   readonly announce?: boolean

@@ -1,7 +1,7 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { firstValueFrom, from, lastValueFrom, mergeMap, of, delay, toArray, Subject } from 'rxjs'
-import { generateIdentity, recordToWire } from '@peerconnect/protocol'
+import { closestListId, generateIdentity, LIST_COUNT, randomId, recordToWire, seededRandom } from '@peerconnect/protocol'
 import { createComputePool } from '@peerconnect/runtime'
 import { withTimeout } from '@peerconnect/test-helpers'
 import { inOrder } from '../src/directory/in-order.js'
@@ -127,7 +127,7 @@ settings('parts - defaults: 10 s interval, TTL 3 intervals, R = 8, caps, cache s
   assert.equal(
     [s.announceInterval, s.recordTtl, s.r, s.maxPerList, s.maxPerIp, s.announce, s.cacheTtl, s.readHolders, s.lookupEvery, s.tokenRotate,
       s.poolThreshold],
-    [10_000, 30_000, 8, 512, 16, true, 5000, 3, 6, 300_000, 4]
+    [10_000, 30_000, 8, 1024, 16, true, 5000, 3, 6, 300_000, 4]
   )
   const fast = settingsOf({ identity: me, name: 'x', announceInterval: 1000 })
   assert.equal([fast.recordTtl, fast.cacheTtl], [3000, 500])
@@ -136,9 +136,18 @@ settings('parts - defaults: 10 s interval, TTL 3 intervals, R = 8, caps, cache s
   assert.equal([custom.recordTtl, custom.r, custom.cacheTtl, custom.poolThreshold, custom.maxPerIp], [9000, 4, 0, 0, 1e6])
 })
 
+settings('parts - by default a list holds every peer of its share of a 10,000-node swarm (the lists\' shares are uneven)', () => {
+  const random = seededRandom(15)
+  const counts = new Array<number>(LIST_COUNT).fill(0)
+  for (let i = 0; i < 10_000; i++) counts[closestListId(randomId(random)).index]!++
+  const largest = Math.max(...counts)
+  assert.ok(largest > 10_000 / LIST_COUNT * 1.15, `the largest list has ${largest} peers`)
+  assert.ok(settingsOf({ identity: me, name: 'x' }).maxPerList >= largest, `${largest} peers fit`)
+})
+
 settings('parts - nonsense numbers fall back to the defaults', () => {
   const s = settingsOf({ identity: me, name: 'x', announceInterval: -1, r: 0, maxPerList: Number.NaN, readHolders: Infinity })
-  assert.equal([s.announceInterval, s.r, s.maxPerList, s.readHolders], [10_000, 8, 512, 3])
+  assert.equal([s.announceInterval, s.r, s.maxPerList, s.readHolders], [10_000, 8, 1024, 3])
 })
 
 settings('parts - an identity whose id is not SHA-1 of its key is refused at once (ERR_INVALID_INIT)', () => {
@@ -230,10 +239,15 @@ verify.run()
 const networks = suite('parts - networks (/24, /64) and verification budgets')
 
 networks('prefixOf - a /24 for IPv4 (mapped too), a /64 for IPv6, nothing for loopback', () => {
-  assert.is(prefixOf('10.0.0.9'), '10.0.0.0/24')
-  assert.is(prefixOf('10.0.0.200'), prefixOf('10.0.0.1'))
-  assert.is.not(prefixOf('10.0.1.1'), prefixOf('10.0.0.1'))
-  assert.is(prefixOf('::ffff:10.0.0.7'), '10.0.0.0/24')
+  assert.is(prefixOf('198.51.100.9'), '198.51.100.0/24')
+  assert.is(prefixOf('198.51.100.200'), prefixOf('198.51.100.1'))
+  assert.is.not(prefixOf('198.51.101.1'), prefixOf('198.51.100.1'))
+  assert.is(prefixOf('::ffff:198.51.100.7'), '198.51.100.0/24')
+  for (const lan of ['10.0.0.9', '172.16.3.4', '192.168.1.1', '100.64.0.1', '::ffff:10.0.0.7', 'fd00::1']) {
+    assert.is(prefixOf(lan), undefined, `${lan} exempt in mode default`)
+  }
+  assert.is(prefixOf('10.0.0.9', 'strict'), '10.0.0.0/24')
+  assert.is(prefixOf('198.51.100.9', 'off'), undefined)
   assert.is(prefixOf('2001:db8:1:2:3:4:5:6'), '2001:db8:1:2::/64')
   assert.is(prefixOf('2001:DB8:1:2::9'), '2001:db8:1:2::/64')
   assert.is.not(prefixOf('2001:db8:1:3::1'), prefixOf('2001:db8:1:2::1'))

@@ -108,15 +108,28 @@ export function parseQueryArgs (q: string, a: Record<string, unknown>): ArgsResu
   return typeof args === 'string' ? { ok: false, code: 203, reason: args } : { ok: true, method: q, args } as ArgsResult
 }
 
-/** Checks the `r` dict of a reply to method `q` (e.g. `nodes` a multiple of 26 bytes, `nodes6` of 38). */
+/**
+ * Checks the `r` dict of a reply to method `q` (e.g. `nodes` a multiple of 26 bytes, `nodes6` of 38).
+ * The result is remembered for that `r` object (a reply is checked by the transport, then parsed
+ * again by the actor that asked — one object when both run on one thread): treat it as read-only.
+ */
 export function parseReply<M extends KrpcMethod> (q: M, r: Record<string, unknown>): ReplyResult<M>
 export function parseReply (q: string, r: Record<string, unknown>): ReplyResult
 export function parseReply (q: string, r: Record<string, unknown>): ReplyResult {
   if (!isKrpcMethod(q)) return { ok: false, code: 203, reason: `no reply guard for method ${q}` }
   if (!isDict(r)) return { ok: false, code: 203, reason: 'r is not a dict' }
+  const known = parsedReplies.get(r)
+  if (known !== undefined && known.q === q) return known.result
   const reply = REPLY_GUARDS[q](r)
-  return typeof reply === 'string' ? { ok: false, code: 203, reason: reply } : { ok: true, method: q, reply } as ReplyResult
+  const result = typeof reply === 'string'
+    ? { ok: false, code: 203, reason: reply } as const
+    : { ok: true, method: q, reply } as ReplyResult
+  parsedReplies.set(r, { q, result })
+  return result
 }
+
+/** parseReply's results by the `r` they parsed (gone with it). */
+const parsedReplies = new WeakMap<object, { readonly q: string, readonly result: ReplyResult }>()
 
 // ── the tables ───────────────────────────────────────────────────────────────────────────────
 

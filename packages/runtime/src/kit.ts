@@ -25,8 +25,8 @@
  * actor keeps running. Only `context` throwing and a background stream erroring are fatal
  * (the supervisor restarts the actor with its last snapshot).
  */
-import { defer, EMPTY, finalize, merge, mergeMap, Observable, of, Subject, takeUntil, tap } from 'rxjs'
-import type { Subscriber } from 'rxjs'
+import { defer, EMPTY, finalize, merge, Observable, Subject, takeUntil } from 'rxjs'
+import type { Subscriber, Subscription, TeardownLogic } from 'rxjs'
 import { errorReply } from '@peerconnect/protocol'
 import type { Message } from '@peerconnect/protocol'
 import type { ActorDeps, ActorFn, ActorSpec } from './contract.js'
@@ -111,61 +111,19 @@ export function kitActor<Init, Ctx> (def: ActorDefinition<Init, Ctx>, init: Init
     const ctx = def.context(init, deps, (msg) => emitted$.next(msg))
     if (deps.snapshot !== undefined && def.restore !== undefined) def.restore(ctx, deps.snapshot)
 
-    /** Open requests by cid: `actor.cancel` completes the one it names (its handler is unsubscribed). */
-    const open = new Map<number, Subscriber<Message>>()
+    /** Open requests by cid: `actor.cancel` ends the one it names (its handler is unsubscribed). */
+    const open = new Map<number, Running>()
     /** Message types whose next handler call throws (the `throw` fault). */
     const armed = new Set<string>()
 
-    const failed = (msg: Message, err: unknown): Observable<Message> => {
+    /** Logs a handler's failure; the error reply to send when `msg` is a request. */
+    const failed = (msg: Message, err: unknown): Message | undefined => {
       const code = codeOf(err)
       // An error with a code is an expected refusal (a bad request …); one without is a bug.
       if (code === undefined) log.warn('handler failed', { type: msg.type, code: 'ERR_HANDLER', error: err })
       else log.debug('handler failed', { type: msg.type, code, error: err })
-      if (typeof msg.cid !== 'number') return EMPTY
-      return of(errorReply(msg, code === undefined ? handlerError(err) : err))
-    }
-
-    const handle = (msg: Message): Observable<Message> => {
-      if (msg.type === CANCEL_TYPE) {
-        const ask = (msg as Message & { ask?: unknown }).ask
-        if (typeof ask === 'number') open.get(ask)?.complete()
-        return EMPTY
-      }
-      if (msg.type === FAULT_TYPE) {
-        const on = (msg as Message & { on?: unknown }).on
-        if (typeof on === 'string') armed.add(on)
-        return EMPTY
-      }
-      const handler = Object.hasOwn(handlers, msg.type) ? handlers[msg.type] : undefined
-      if (handler === undefined) {
-        return typeof msg.cid === 'number' ? of(errorReply(msg, new UnknownTypeError(`${def.name} does not answer ${msg.type}`))) : EMPTY
-      }
-      let out$: Observable<Message>
-      try {
-        if (armed.size > 0 && armed.delete(msg.type)) throw new FaultInjectedError(`fault injected in the ${msg.type} handler`)
-        const result = handler(msg, ctx)
-        if (result === undefined || result === null) return EMPTY
-        out$ = result
-      } catch (err) {
-        return failed(msg, err)
-      }
-      // One observable per message (no operator chain): errors become `failed`, and a request is
-      // open under its cid until it ends, so `actor.cancel` can complete it.
-      const cid = typeof msg.cid === 'number' ? msg.cid : undefined
-      return new Observable<Message>(subscriber => {
-        if (cid !== undefined) open.set(cid, subscriber)
-        const inner = out$.subscribe({
-          next: (m) => subscriber.next(m),
-          error: (err: unknown) => {
-            failed(msg, err).subscribe(subscriber)
-          },
-          complete: () => subscriber.complete()
-        })
-        return () => {
-          if (cid !== undefined && open.get(cid) === subscriber) open.delete(cid)
-          inner.unsubscribe()
-        }
-      })
+      if (typeof msg.cid !== 'number') return undefined
+      return errorReply(msg, code === undefined ? handlerError(err) : err)
     }
 
     // Background first (its streams are listening before any handler runs), then the handlers.
@@ -173,11 +131,104 @@ export function kitActor<Init, Ctx> (def: ActorDefinition<Init, Ctx>, init: Init
     const streams: ReadonlyArray<Observable<Message>> = Array.isArray(background) ? background : [background as Observable<Message>]
     const inputDone$ = new Subject<void>()
     const background$ = streams.length === 0 ? EMPTY : merge(...streams).pipe(takeUntil(inputDone$))
-    const answers$ = in$.pipe(
-      tap({ complete: () => inputDone$.next() }),
-      mergeMap(handle),
-      finalize(() => emitted$.complete())
-    )
+    const answers$ = new Observable<Message>(subscriber => answerAll(subscriber))
+      .pipe(finalize(() => emitted$.complete()))
+
+    /**
+     * Every message through its handler, each handler's stream subscribed at once and its
+     * messages passed straight on (what `in$.pipe(mergeMap(handle))` did, without an operator
+     * chain, a wrapper observable per request and a subscription per empty result: this runs for
+     * every message an actor takes). Completes when `in$` has and every open handler stream ended.
+     */
+    function answerAll (subscriber: Subscriber<Message>): TeardownLogic {
+      /** Open handler streams: ended or cancelled ones leave. */
+      const running = new Set<Running>()
+      let inputDone = false
+      const checkDone = (): void => {
+        if (inputDone && running.size === 0) subscriber.complete()
+      }
+      const close = (r: Running): void => {
+        if (r.closed) return
+        r.closed = true
+        if (r.cid !== undefined && open.get(r.cid) === r) open.delete(r.cid)
+        running.delete(r)
+        r.sub?.unsubscribe()
+        checkDone()
+      }
+      const fail = (msg: Message, err: unknown): void => {
+        const reply = failed(msg, err)
+        if (reply !== undefined) subscriber.next(reply)
+      }
+      const take = (msg: Message): void => {
+        if (msg.type === CANCEL_TYPE) {
+          const ask = (msg as Message & { ask?: unknown }).ask
+          const r = typeof ask === 'number' ? open.get(ask) : undefined
+          if (r !== undefined) close(r)
+          return
+        }
+        if (msg.type === FAULT_TYPE) {
+          const on = (msg as Message & { on?: unknown }).on
+          if (typeof on === 'string') armed.add(on)
+          return
+        }
+        const handler = Object.hasOwn(handlers, msg.type) ? handlers[msg.type] : undefined
+        if (handler === undefined) {
+          if (typeof msg.cid === 'number') subscriber.next(errorReply(msg, new UnknownTypeError(`${def.name} does not answer ${msg.type}`)))
+          return
+        }
+        let out$: Observable<Message>
+        try {
+          if (armed.size > 0 && armed.delete(msg.type)) throw new FaultInjectedError(`fault injected in the ${msg.type} handler`)
+          const result = handler(msg, ctx)
+          if (result === undefined || result === null) return
+          out$ = result
+        } catch (err) {
+          fail(msg, err)
+          return
+        }
+        // A request is open under its cid until its stream ends, so `actor.cancel` can end it.
+        const r: Running = { cid: typeof msg.cid === 'number' ? msg.cid : undefined, sub: undefined, closed: false }
+        running.add(r)
+        if (r.cid !== undefined) open.set(r.cid, r)
+        const sub = out$.subscribe({
+          next: (m) => {
+            if (!r.closed) subscriber.next(m)
+          },
+          error: (err: unknown) => {
+            if (r.closed) return
+            fail(msg, err)
+            close(r)
+          },
+          complete: () => close(r)
+        })
+        if (r.closed) sub.unsubscribe()
+        else r.sub = sub
+      }
+      const input = in$.subscribe({
+        next: (msg) => {
+          try {
+            take(msg)
+          } catch (err) {
+            subscriber.error(err)
+          }
+        },
+        error: (err: unknown) => subscriber.error(err),
+        complete: () => {
+          inputDone = true
+          inputDone$.next()
+          checkDone()
+        }
+      })
+      return () => {
+        input.unsubscribe()
+        for (const r of [...running]) {
+          r.closed = true
+          r.sub?.unsubscribe()
+        }
+        running.clear()
+      }
+    }
+
     return merge(emitted$, background$, answers$).pipe(finalize(() => {
       emitted$.complete()
       open.clear()
@@ -196,6 +247,13 @@ export function kitSpec<Init, Ctx> (def: ActorDefinition<Init, Ctx>, init: Init)
     init,
     run: kitActor(def, init)
   }
+}
+
+/** One handler stream still open. */
+interface Running {
+  readonly cid: number | undefined
+  sub: Subscription | undefined
+  closed: boolean
 }
 
 function codeOf (err: unknown): string | undefined {

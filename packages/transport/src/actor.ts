@@ -1,6 +1,6 @@
 import { EMPTY, from, ignoreElements, Observable, of, shareReplay, Subject, map, tap } from 'rxjs'
 import type { Subscription } from 'rxjs'
-import { BadRequestError, errorReply, isRoutingView, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR,
+import { BadRequestError, errorReply, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR,
   idsEqual, normalizeHost, reply, rpcType } from '@peerconnect/protocol'
 import type { Address, Message, NodeId, RpcRequest, ViewContactData, TransportFailed, TransportInfoReply, TransportResponse,
   TransportSeen } from '@peerconnect/protocol'
@@ -162,13 +162,13 @@ function createRun (init: TransportInit, deps: ActorDeps): TransportRun {
         alsoAt: otherFamilyAddress(udp, advertised),
         readOnly: reach.readOnly,
         tcp: tcp.listener,
-        view: { ...view.stats(deps.clock.now()), externalVotes: external.size, speaksContacts: speaks.size,
+        view: () => ({ ...view.stats(deps.clock.now()), externalVotes: external.size, speaksContacts: speaks.size,
           refusedUnsupported: tally.refused, timeoutsNotCounted: tally.timeoutsNotCounted, readOnlyPeers: roPeers.size,
-          refusedReadOnly: tally.refusedReadOnly, ...reach.stats() }
+          refusedReadOnly: tally.refusedReadOnly, ...reach.stats() })
       })
     })),
     'routing.view': m => {
-      if (view.take(m, deps.clock.now()) && isRoutingView(m)) viewContacts = m.contacts
+      if (view.take(m, deps.clock.now())) viewContacts = m.contacts // take checked it is a routing.view (its whole contact list)
       return EMPTY
     }
   }
@@ -223,10 +223,11 @@ function onQuery (socket: KrpcSocket, m: Message,
 
 function onInfo (m: Message,
   ctx: { socket: KrpcSocket, id: NodeId, udp: Address, advertised: Address, alsoAt: Address | undefined, readOnly: boolean,
-    tcp: TcpListener | undefined, view: Record<string, number> }): Message {
+    tcp: TcpListener | undefined, view: () => Record<string, number> }): Message {
   if (!isTransportInfo(m)) return errorReply(m, new BadRequestError('bad transport.info'))
-  const body: TransportInfoReply = { type: 'transport.info.reply', id: ctx.id, udp: ctx.udp, advertised: ctx.advertised,
-    stats: { ...ctx.socket.stats(), tcpPort: ctx.tcp?.port ?? 0, ...ctx.view } }
+  // The counters only when wanted: an asker of the addresses alone (stats: false) does not pay for ~130 of them.
+  const stats = m.stats === false ? {} : { ...ctx.socket.stats(), tcpPort: ctx.tcp?.port ?? 0, ...ctx.view() }
+  const body: TransportInfoReply = { type: 'transport.info.reply', id: ctx.id, udp: ctx.udp, advertised: ctx.advertised, stats }
   if (ctx.alsoAt !== undefined) body.alsoAt = ctx.alsoAt
   if (ctx.readOnly) body.readOnly = true
   return reply(m, body)

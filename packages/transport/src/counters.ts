@@ -58,8 +58,13 @@ export interface Counters extends Record<DropReason, number> {
 /** Every plain counter by name, plus the flattened per-method ones (any other key may be absent). */
 export type CountersSnapshot = Readonly<Omit<Counters, 'method' | 'snapshot'>> & Readonly<Record<string, number>>
 
+/** The snapshot's per-method key names, made once (not three template strings per method per snapshot). */
+const METHOD_KEYS = COUNTED_METHODS.map(method =>
+  ({ method, sent: `queriesSent.${method}`, in: `queriesIn.${method}`, timeouts: `timeouts.${method}` }))
+
 export function createCounters (): Counters {
-  const byMethod = new Map<string, MethodCounters>(COUNTED_METHODS.map(m => [m, { sent: 0, in: 0, timeouts: 0 }]))
+  const lanes = METHOD_KEYS.map(keys => ({ keys, counters: { sent: 0, in: 0, timeouts: 0 } }))
+  const byMethod = new Map<string, MethodCounters>(lanes.map(l => [l.keys.method, l.counters]))
   const other = byMethod.get('other')!
   return {
     sent: 0,
@@ -90,10 +95,10 @@ export function createCounters (): Counters {
     snapshot () {
       const { method: _method, snapshot: _snapshot, ...plain } = this
       const out: Omit<Counters, 'method' | 'snapshot'> & Record<string, number> = { ...plain }
-      for (const [m, c] of byMethod) {
-        out[`queriesSent.${m}`] = c.sent
-        out[`queriesIn.${m}`] = c.in
-        out[`timeouts.${m}`] = c.timeouts
+      for (const { keys, counters: c } of lanes) {
+        out[keys.sent] = c.sent
+        out[keys.in] = c.in
+        out[keys.timeouts] = c.timeouts
       }
       return out
     }

@@ -9,12 +9,12 @@
  * goes to routing as before.
  */
 import { ContactView, fitNodes, idsEqual, isNodeId, isRoutingView, wantedCount, wantedFamilies } from '@peerconnect/protocol'
-import type { Message, NodeId } from '@peerconnect/protocol'
+import type { Message, NodeId, RoutingView } from '@peerconnect/protocol'
 import type { InboundQuery } from './socket.js'
 
 export interface FindNodeView {
   /** Takes a routing.view message (others, and views of another node, are ignored); true when it was taken. */
-  take(m: Message, now: number): boolean
+  take(m: Message, now: number): m is RoutingView
   /** The reply's `r` for a find_node query, or undefined when there is no usable view. */
   answer(q: InboundQuery, now: number): Record<string, Uint8Array> | undefined
   /** Counters for transport.info: viewAnswers, viewContacts, viewAge (ms, -1 without a view). */
@@ -26,7 +26,7 @@ export function createFindNodeView (self: NodeId, opts: { maxAge: number }): Fin
   let answers = 0
   const fresh = (now: number): ContactView | undefined => view !== undefined && now - view.at <= opts.maxAge ? view : undefined
   return {
-    take (m, now) {
+    take (m, now): m is RoutingView {
       if (!isRoutingView(m) || !idsEqual(m.self, self)) return false
       view = new ContactView(self, m.contacts, now)
       return true

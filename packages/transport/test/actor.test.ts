@@ -5,7 +5,7 @@ import dgram from 'node:dgram'
 import { EMPTY, NEVER, Observable, of, throwError, delay } from 'rxjs'
 import { decodeNodes, encodeNodes, idsEqual, isTransportFailed, isTransportInfoReply, isTransportResponse, isTransportSeen,
   randomId } from '@peerconnect/protocol'
-import type { Message, NodeId, RpcRequest, TransportFailed, TransportSeen } from '@peerconnect/protocol'
+import type { Message, NodeId, RpcRequest, TransportFailed, TransportInfo, TransportSeen } from '@peerconnect/protocol'
 import { rejects, waitFor, withTimeout } from '@peerconnect/test-helpers'
 import { transport } from '../src/index.js'
 import type { TransportInit } from '../src/index.js'
@@ -40,6 +40,26 @@ type Started = Awaited<ReturnType<typeof startActor>>
 // ── lifecycle ────────────────────────────────────────────────────────────────────────────────
 
 const life = suite('transport actor - lifecycle')
+
+life('transport actor - transport.info with stats: false gives the same addresses and no counters', withTimeout(T, async () => {
+  const a = await startActor()
+  try {
+    const ask: TransportInfo = { type: 'transport.info', stats: false }
+    const brief = await a.request(ask)
+    assert.ok(isTransportInfoReply(brief), JSON.stringify(brief))
+    assert.ok(idsEqual(brief.id, a.id))
+    assert.equal(brief.udp, a.udp)
+    assert.equal(brief.advertised, (a.info as Message & { advertised?: unknown }).advertised)
+    assert.equal(brief.stats, {})
+    const full = await a.request({ type: 'transport.info' })
+    assert.ok(isTransportInfoReply(full))
+    assert.is(full.stats.tcpPort, a.udp.port)
+    const bad = await a.request({ type: 'transport.info', stats: 'no' } as Message)
+    assert.is((bad as Message & { error?: { code?: string } }).error?.code, 'ERR_BAD_REQUEST')
+  } finally {
+    a.stop()
+  }
+}))
 
 life('transport actor - subscribing binds UDP and TCP on the same port; info reports them', withTimeout(T, async () => {
   const a = await startActor()

@@ -17,7 +17,7 @@ import { readPages } from '../pages.js'
 import { createSharedReads } from '../shared-reads.js'
 import { firstAfter, itself } from '../sorted.js'
 import { verifyMany } from '../verify.js'
-import { MAX_HOLDER_PAGES, PREFETCH } from '../constants.js'
+import { MIN_RECORDS_PER_PAGE, PREFETCH } from '../constants.js'
 import { encodeCursor } from './cursor.js'
 import type { DirectoryCursor } from './cursor.js'
 import { inOrder } from './in-order.js'
@@ -143,9 +143,13 @@ interface ReadRecord {
   readonly seenAt: number
 }
 
-/** Every record one holder has for list `list` (pc_list pages, each record's age turned into when its peer last announced). */
+/**
+ * Every record one holder has for list `list` (pc_list pages, each record's age turned into when
+ * its peer last announced), up to a full list (`maxPerList`) of the longest records.
+ */
 function readHolder (ctx: Context, holder: Address, list: number): Observable<ReadRecord[]> {
-  return readPages(ctx, holder, 'pc_list', { list }, { maxPages: MAX_HOLDER_PAGES }).pipe(
+  const maxPages = Math.ceil(ctx.settings.maxPerList / MIN_RECORDS_PER_PAGE) + 1
+  return readPages(ctx, holder, 'pc_list', { list }, { maxPages }).pipe(
     map(({ reply, at }) => (reply.records ?? []).map((wire, i) => ({ wire, seenAt: at - (reply.ages?.[i] ?? 0) }))),
     reduce((all, page) => all.concat(page), [] as ReadRecord[])
   )

@@ -191,7 +191,7 @@ function exhaustTrailing<T> (project: () => Observable<T>): OperatorFunction<unk
  */
 function addressOf (ctx: Context): Observable<{ address: Address, also?: Address, readOnly: boolean }> {
   if (ctx.settings.address !== undefined) return of({ address: ctx.settings.address, readOnly: false })
-  const ask: TransportInfo = { type: 'transport.info' }
+  const ask: TransportInfo = { type: 'transport.info', stats: false }
   return ctx.deps.ask(ask, { timeout: ctx.settings.queryTimeout }).pipe(
     concatMap(m => {
       if (!isTransportInfoReply(m)) return EMPTY

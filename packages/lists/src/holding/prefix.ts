@@ -1,13 +1,21 @@
 /**
  * The network an address is on, as the caps count it: its /24 for IPv4 (an IPv4-mapped IPv6
  * address counts as IPv4), its /64 for IPv6 — one operator commonly holds a whole /24 or /64, so
- * counting exact addresses would let one machine pass as many. Loopback (127.0.0.0/8, ::1) is
- * exempt: every node of a local swarm has one.
+ * counting exact addresses would let one machine pass as many. Exempt as the `ipLimits` mode says
+ * (`subnetOf` of @peerconnect/protocol, as routing and the holders count): in mode 'default'
+ * loopback and private, link-local and shared ranges — a LAN or a local swarm puts hundreds of
+ * nodes on one /24, and such a source can only reach a holder on the same network, since an announce
+ * must come from the record's own address; 'strict' counts every address but loopback; 'off'
+ * counts none.
  */
 import { isIP } from 'node:net'
+import { parseHost, subnetOf } from '@peerconnect/protocol'
+import type { IpLimitsMode } from '@peerconnect/protocol'
 
-/** `a.b.c.0/24`, `x:x:x:x::/64`, the host itself when it is not an IP, or undefined for loopback (exempt). */
-export function prefixOf (host: string): string | undefined {
+/** `a.b.c.0/24`, `x:x:x:x::/64`, the host itself when it is not an IP, or undefined when exempt (loopback always; see above). */
+export function prefixOf (host: string, mode: IpLimitsMode = 'default'): string | undefined {
+  if (mode === 'off') return undefined
+  if (mode === 'default' && parseHost(host) !== undefined && subnetOf(host, mode) === undefined) return undefined
   const h = host.toLowerCase()
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(h)
   const v4 = mapped?.[1] ?? (isIP(h) === 4 ? h : undefined)

@@ -3,7 +3,8 @@
  * after the peer's last announce, at most `maxPerList` records per list, and per list at most
  * `maxPerIp` records that came by one network (the /24 or /64 of the path a record came by: the
  * announcing peer's address, or the handing-over holder's — never the record's own, chosen,
- * address; loopback exempt, as a local swarm shares one). Pure: no I/O, time comes in as `now`.
+ * address; loopback exempt, and with `ipMode` 'default' private and shared ranges too: prefix.ts).
+ * Pure: no I/O, time comes in as `now`.
  *
  * `put` takes records whose signature was already checked (in place or on the compute pool); it
  * enforces sequences itself, so a replayed older record is refused whoever verified it. A record
@@ -14,7 +15,7 @@
  * over can never lock honest announces out (ERR_LIST_FULL).
  */
 import { idToHex, recordAddress, recordsEqual, recordToWire, StaleSequenceError, bencode } from '@peerconnect/protocol'
-import type { ErrorData, NodeId, PeerRecord, WireRecord } from '@peerconnect/protocol'
+import type { ErrorData, IpLimitsMode, NodeId, PeerRecord, WireRecord } from '@peerconnect/protocol'
 import { ExpiredRecordError, IpCapError, ListFullError } from '../errors.js'
 import { firstAfter } from '../sorted.js'
 import { prefixOf } from './prefix.js'
@@ -29,7 +30,7 @@ export interface Entry {
   readonly hex: string
   /** The host of the record's address. */
   readonly host: string
-  /** The network (/24, /64) of the path the record came by, counted by the cap; undefined: exempt (loopback). */
+  /** The network (/24, /64) of the path the record came by, counted by the cap; undefined: exempt (prefix.ts). */
   readonly path: string | undefined
   /** It came by handoff, and its peer has not announced it to us since. */
   readonly handed: boolean
@@ -58,6 +59,8 @@ export interface StoreOptions {
   readonly ttl: number
   readonly maxPerList: number
   readonly maxPerIp: number
+  /** Which paths the caps count (prefix.ts; the actor's `ipLimits.mode`); default 'default'. */
+  readonly ipMode?: IpLimitsMode
 }
 
 export interface Store {
@@ -137,7 +140,7 @@ export function createStore (opts: StoreOptions): Store {
       const hex = idToHex(record.id)
       const held = slot.byHex.get(hex)
       const host = recordAddress(record)?.host ?? ''
-      const path = prefixOf(from ?? host)
+      const path = prefixOf(from ?? host, opts.ipMode)
       if (handoff) {
         const grave = graves.get(hex)
         if (grave !== undefined && grave.until > now && record.s <= grave.s) {

@@ -1,15 +1,15 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { mergeMap, of } from 'rxjs'
-import { closestListId, compareDistance, generateIdentity, idsEqual, idToHex, isCrawlerLookup, isListsPageReply, LIST_IDS, recordToWire,
-  reply } from '@peerconnect/protocol'
+import { closestListId, compareDistance, createRecord, generateIdentity, idsEqual, idToHex, isCrawlerLookup, isListsPageReply, LIST_IDS,
+  recordToWire, reply } from '@peerconnect/protocol'
 import type { Address, DirectoryPeer, Identity, ListsPageReply, Message, NodeId, PeerRecord, RpcReply, RpcRequest,
   TransportResponse } from '@peerconnect/protocol'
 import type { ActorFn } from '@peerconnect/runtime'
 import { decodeCursor, encodeCursor } from '../../src/directory/cursor.js'
-import { createFakeNet } from '../fake-net.js'
+import { createFakeNet, T0 } from '../fake-net.js'
 import type { FakeNet, FakeNode } from '../fake-net.js'
-import { codeOf, identityIn, recordOf } from '../fixtures.js'
+import { codeOf, heldState, identitiesIn, identityIn, recordOf } from '../fixtures.js'
 
 const INTERVAL = 1000
 
@@ -131,6 +131,27 @@ paging('directory - holders beyond the closest three are read while they still a
   const extended = await readFrom()
   assert.is(extended[0], '5', 'the fourth added a peer, so a fifth was read')
   assert.equal(extended.slice(1).sort(), [idToHex(everywhere.id), idToHex(lately.id)].sort())
+  net.stopAll()
+})
+
+paging('directory - a long list of the longest records is read to its end, past 64 pages a holder', async () => {
+  const net = createFakeNet()
+  const LIST = 9
+  const N = 300
+  const full = identitiesIn(LIST, N).map((p, i) =>
+    createRecord(p, { name: `${i}`.padEnd(64, 'n'), host: '2001:db8::1', port: 1000 + i, seq: 1, readOnly: true,
+      also: { host: '203.0.113.9', port: 1000 + i } })
+  )
+  const state = heldState(LIST, full, T0)
+  for (let i = 0; i < 4; i++) net.add({ snapshot: state, init: { announce: false } })
+  const reader = net.add({ init: { announce: false } })
+  const before = net.queries.length
+  const { peers } = await walk(reader, 500)
+  assert.is(peers.filter(p => p.list === LIST).length, N, 'every record of the list')
+  const read = net.queries.slice(before).filter(q =>
+    q.q === 'pc_list' && q.a.list === LIST && q.from === `127.0.0.1:${reader.address.port}`
+  )
+  assert.ok(read.length > 4 * 64, `${read.length} pc_list pages read from 4 holders: three or four of these records to a page`)
   net.stopAll()
 })
 

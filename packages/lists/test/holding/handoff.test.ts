@@ -229,13 +229,13 @@ holes('handoff - records handed over by one network count against maxPerHandoff 
   async () => {
     const net = createFakeNet()
     const node = net.add({ identity: RANKED[1]!, init: { announce: false, maxPerHandoff: 10, recordTtl: TTL } })
-    const holder = net.add({ identity: RANKED[0]!, host: '10.9.8.7', init: { announce: false } })
+    const holder = net.add({ identity: RANKED[0]!, host: '198.51.100.7', init: { announce: false } })
     const records = identitiesIn(LIST, 24).map((p, i) => recordOf(p, { host: `172.16.${i}.1` }))
     let stored = 0
     for (let i = 0; i < 24; i += 6) stored += await handoff(net, node, records.slice(i, i + 6), undefined, { from: holder })
     assert.is(stored, 10)
     assert.is((await stats(node)).rejected.ERR_IP_CAP, 14)
-    const neighbour = net.add({ identity: RANKED[2]!, host: '10.9.8.99', init: { announce: false } })
+    const neighbour = net.add({ identity: RANKED[2]!, host: '198.51.100.99', init: { announce: false } })
     assert.is(await handoff(net, node, records.slice(10, 12), undefined, { from: neighbour }), 0,
       'another address of the same /24 counts against the same cap')
     net.stopAll()
@@ -246,9 +246,9 @@ holes('handoff - one network\'s verification budget: past a list\'s worth at onc
   const peers = identitiesIn(LIST, 6)
   let sent = 0
   const wires = (k: number): PeerRecord[] => peers.map(p => recordOf(p, { seq: k }))
-  // the burst is one full list (512 records); a holder on loopback is exempt, so use a routable one
+  // the burst is 512 records; a holder on loopback is exempt, so use a routable one
   net.kill(holder)
-  const routable = net.add({ identity: RANKED[0]!, host: '10.1.1.1', init: { announce: false } })
+  const routable = net.add({ identity: RANKED[0]!, host: '198.51.1.1', init: { announce: false } })
   let busy = ''
   for (let k = 1; k <= 100 && busy === ''; k++) {
     try {

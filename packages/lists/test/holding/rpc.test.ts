@@ -222,12 +222,27 @@ rejects('rpc - a full list: 201 ERR_LIST_FULL; too many from one IP: 201 ERR_IP_
   assert.ok(full.startsWith('201 ERR_LIST_FULL'), full)
   net.stopAll()
   const capped = setup({ maxPerIp: 1 })
-  await announce(capped.net, peer(LIST, { host: '10.3.3.3' }), capped.holder)
-  const ip = await refused(announce(capped.net, peer(LIST, { host: '10.3.3.3' }), capped.holder))
+  await announce(capped.net, peer(LIST, { host: '198.51.100.3' }), capped.holder)
+  const ip = await refused(announce(capped.net, peer(LIST, { host: '198.51.100.3' }), capped.holder))
   assert.ok(ip.startsWith('201 ERR_IP_CAP'), ip)
   assert.is((await stats(capped.holder)).rejected.ERR_IP_CAP, 1)
   capped.net.stopAll()
 })
+
+rejects('rpc - peers on one private /24 (a LAN, the simulated network) are not capped by maxPerIp in mode default; in strict they are',
+  async () => {
+    const lan = setup({ maxPerIp: 2 })
+    for (let i = 1; i <= 5; i++) await announce(lan.net, peer(LIST, { host: `192.168.1.${i}` }), lan.holder)
+    for (let i = 1; i <= 5; i++) await announce(lan.net, peer(LIST, { host: `10.0.0.${i}` }), lan.holder)
+    assert.is((await stats(lan.holder)).records, 10, 'every peer of the LAN held')
+    assert.is((await stats(lan.holder)).rejected.ERR_IP_CAP, undefined)
+    lan.net.stopAll()
+    const strict = setup({ maxPerIp: 2, ipLimits: { mode: 'strict' } })
+    for (let i = 1; i <= 2; i++) await announce(strict.net, peer(LIST, { host: `192.168.1.${i}` }), strict.holder)
+    const ip = await refused(announce(strict.net, peer(LIST, { host: '192.168.1.3' }), strict.holder))
+    assert.ok(ip.startsWith('201 ERR_IP_CAP'), ip)
+    strict.net.stopAll()
+  })
 
 rejects.run()
 

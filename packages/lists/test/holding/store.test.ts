@@ -238,13 +238,13 @@ caps('store - a full list takes new peers again once records expire', () => {
 caps('store - at most maxPerIp records per list from one network (ERR_IP_CAP): a /24 counts as one; other networks and lists are fine',
   () => {
     const s = store({ maxPerIp: 2 })
-    assert.ok(s.put(1, recordOf(people[0]!, { host: '10.0.0.9', port: 1 }), { now: T0 }).ok)
-    assert.ok(s.put(1, recordOf(people[1]!, { host: '10.0.0.77', port: 2 }), { now: T0 }).ok)
-    assert.is(codeOf(s.put(1, recordOf(people[2]!, { host: '10.0.0.200', port: 3 }), { now: T0 })), 'ERR_IP_CAP',
+    assert.ok(s.put(1, recordOf(people[0]!, { host: '198.51.0.9', port: 1 }), { now: T0 }).ok)
+    assert.ok(s.put(1, recordOf(people[1]!, { host: '198.51.0.77', port: 2 }), { now: T0 }).ok)
+    assert.is(codeOf(s.put(1, recordOf(people[2]!, { host: '198.51.0.200', port: 3 }), { now: T0 })), 'ERR_IP_CAP',
       'another address of the same /24')
-    assert.ok(s.put(1, recordOf(people[2]!, { host: '10.0.1.9', port: 3 }), { now: T0 }).ok)
-    assert.ok(s.put(2, recordOf(people[3]!, { host: '10.0.0.9', port: 4 }), { now: T0 }).ok)
-    assert.ok(s.put(1, recordOf(people[0]!, { host: '10.0.0.10', port: 11, seq: 2 }), { now: T0 }).ok,
+    assert.ok(s.put(1, recordOf(people[2]!, { host: '198.51.1.9', port: 3 }), { now: T0 }).ok)
+    assert.ok(s.put(2, recordOf(people[3]!, { host: '198.51.0.9', port: 4 }), { now: T0 }).ok)
+    assert.ok(s.put(1, recordOf(people[0]!, { host: '198.51.0.10', port: 11, seq: 2 }), { now: T0 }).ok,
       'a held peer may move within its network')
   })
 
@@ -258,13 +258,13 @@ caps('store - IPv6: one /64 counts as one network', () => {
 caps('store - the cap counts the path a record came by (from), not its own address', () => {
   const s = store({ maxPerIp: 100 })
   for (let i = 0; i < 3; i++) {
-    assert.ok(s.put(1, recordOf(people[i]!, { host: `172.16.${i}.1` }), { now: T0, from: '10.9.8.7', cap: 3, handoff: true }).ok)
+    assert.ok(s.put(1, recordOf(people[i]!, { host: `172.16.${i}.1` }), { now: T0, from: '198.51.100.7', cap: 3, handoff: true }).ok)
   }
-  assert.is(codeOf(s.put(1, recordOf(people[3]!, { host: '172.16.3.1' }), { now: T0, from: '10.9.8.8', cap: 3, handoff: true })),
+  assert.is(codeOf(s.put(1, recordOf(people[3]!, { host: '172.16.3.1' }), { now: T0, from: '198.51.100.8', cap: 3, handoff: true })),
     'ERR_IP_CAP')
   assert.ok(s.put(1, recordOf(people[0]!, { host: '172.16.0.1' }), { now: T0 + 1 }).ok, 'its peer announces it: it moves to its own path')
-  assert.ok(s.put(1, recordOf(people[3]!, { host: '172.16.3.1' }), { now: T0, from: '10.9.8.8', cap: 3, handoff: true }).ok,
-    'a slot of 10.9.8.0/24 is free again')
+  assert.ok(s.put(1, recordOf(people[3]!, { host: '172.16.3.1' }), { now: T0, from: '198.51.100.8', cap: 3, handoff: true }).ok,
+    'a slot of 198.51.100.0/24 is free again')
 })
 
 caps('store - a handed-over copy never extends a held record, and a record that expired is refused by handoff until its peer announces',
@@ -301,12 +301,25 @@ caps('store - a full list drops its oldest handed-over record for a peer\'s own 
 
 caps('store - a held peer moving to a capped network is refused; moving away frees its slot', () => {
   const s = store({ maxPerIp: 1 })
-  s.put(1, recordOf(ada, { host: '10.0.1.1' }), { now: T0 })
-  s.put(1, recordOf(bob, { host: '10.0.2.2' }), { now: T0 })
-  assert.is(codeOf(s.put(1, recordOf(bob, { host: '10.0.1.2', seq: 2 }), { now: T0 })), 'ERR_IP_CAP')
-  assert.ok(s.put(1, recordOf(ada, { host: '10.0.3.3', seq: 2 }), { now: T0 }).ok)
-  assert.ok(s.put(1, recordOf(bob, { host: '10.0.1.2', seq: 2 }), { now: T0 }).ok, '10.0.1.0/24 is free again')
+  s.put(1, recordOf(ada, { host: '198.51.1.1' }), { now: T0 })
+  s.put(1, recordOf(bob, { host: '198.51.2.2' }), { now: T0 })
+  assert.is(codeOf(s.put(1, recordOf(bob, { host: '198.51.1.2', seq: 2 }), { now: T0 })), 'ERR_IP_CAP')
+  assert.ok(s.put(1, recordOf(ada, { host: '198.51.3.3', seq: 2 }), { now: T0 }).ok)
+  assert.ok(s.put(1, recordOf(bob, { host: '198.51.1.2', seq: 2 }), { now: T0 }).ok, '198.51.1.0/24 is free again')
 })
+
+caps('store - private and shared ranges (a LAN, the simulated network) are not capped in ipMode default; strict caps them, off nothing',
+  () => {
+    const lan = store({ maxPerIp: 1 })
+    for (let i = 0; i < 4; i++) assert.ok(lan.put(1, recordOf(people[i]!, { host: `10.0.0.${i + 1}` }), { now: T0 }).ok, `10.0.0.${i + 1}`)
+    assert.ok(lan.put(1, recordOf(people[4]!, { host: '192.168.1.1' }), { now: T0, from: '100.64.0.1', cap: 1, handoff: true }).ok)
+    assert.ok(lan.put(1, recordOf(people[5]!, { host: '192.168.1.2' }), { now: T0, from: '100.64.0.2', cap: 1, handoff: true }).ok)
+    const strict = createStore({ ttl: TTL, maxPerList: 100, maxPerIp: 1, ipMode: 'strict' })
+    assert.ok(strict.put(1, recordOf(people[0]!, { host: '10.0.0.1' }), { now: T0 }).ok)
+    assert.is(codeOf(strict.put(1, recordOf(people[1]!, { host: '10.0.0.2' }), { now: T0 })), 'ERR_IP_CAP')
+    const off = createStore({ ttl: TTL, maxPerList: 100, maxPerIp: 1, ipMode: 'off' })
+    for (let i = 0; i < 3; i++) assert.ok(off.put(1, recordOf(people[i]!, { host: `198.51.100.${i + 1}` }), { now: T0 }).ok)
+  })
 
 caps('store - loopback addresses are exempt from the IP cap (a local swarm shares one)', () => {
   const s = store({ maxPerIp: 1 })
@@ -317,9 +330,9 @@ caps('store - loopback addresses are exempt from the IP cap (a local swarm share
 
 caps('store - expired records free their IP slot', () => {
   const s = store({ maxPerIp: 1 })
-  s.put(1, recordOf(ada, { host: '10.0.0.1' }), { now: T0 })
-  assert.is(codeOf(s.put(1, recordOf(bob, { host: '10.0.0.1' }), { now: T0 })), 'ERR_IP_CAP')
-  assert.ok(s.put(1, recordOf(bob, { host: '10.0.0.1' }), { now: T0 + TTL }).ok)
+  s.put(1, recordOf(ada, { host: '198.51.100.1' }), { now: T0 })
+  assert.is(codeOf(s.put(1, recordOf(bob, { host: '198.51.100.1' }), { now: T0 })), 'ERR_IP_CAP')
+  assert.ok(s.put(1, recordOf(bob, { host: '198.51.100.1' }), { now: T0 + TTL }).ok)
 })
 
 caps.run()

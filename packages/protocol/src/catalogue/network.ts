@@ -69,8 +69,11 @@ export type TransportSeen = { type: 'transport.seen', id: NodeId, host: string, 
  * the id last seen at that address, when the transport knows it.
  */
 export type TransportFailed = { type: 'transport.failed', id?: NodeId, host: string, port: number, reason: 'timeout' }
-/** Ask: this node's UDP address and transport counters. */
-export type TransportInfo = { type: 'transport.info', cid?: number }
+/**
+ * Ask: this node's UDP address and transport counters. `stats: false`: the addresses only (the
+ * reply's `stats` is `{}`), for askers that want nothing else (the lists' announce rounds, gossip).
+ */
+export type TransportInfo = { type: 'transport.info', cid?: number, stats?: boolean }
 /**
  * `udp`: the bound address; `advertised`: where others can reach us — what other nodes agree they
  * see (BEP 42), else `udp` unless bound to a wildcard (0.0.0.0 / ::); `alsoAt`: a dual-stack
@@ -89,7 +92,7 @@ export const isTransportSeen = isMessageOf<TransportSeen>('transport.seen', { id
   rtt: isOptional(isNum), queried: isOptional(isBool), pc: isOptional(isBool), ro: isOptional(isBool) })
 export const isTransportFailed = isMessageOf<TransportFailed>('transport.failed', { id: isOptional(isId), host: isHostString, port: isPort,
   reason: (x: unknown) => x === 'timeout' })
-export const isTransportInfo = isMessageOf<TransportInfo>('transport.info', {})
+export const isTransportInfo = isMessageOf<TransportInfo>('transport.info', { stats: isOptional(isBool) })
 export const isTransportInfoReply = isMessageOf<TransportInfoReply>('transport.info.reply', { id: isId, udp: isAddress,
   advertised: isOptional(isAddress), alsoAt: isOptional(isAddress), readOnly: isOptional(isBool), stats: isObj })
 

@@ -12,7 +12,7 @@
  *    knows them: the sender (id and address) among the 2R closest to the list id
  *    (ERR_NOT_HOLDER: 201), fewer than R of those closer to it than we are (ERR_NOT_CLOSEST: 201);
  * 4. the sender's network (/24, /64) has verification budget left (HANDOFF_VERIFY_RATE records per
- *    second, a list's worth at once) and the records being verified, all senders together, stay
+ *    second, HANDOFF_VERIFY_BURST at once) and the records being verified, all senders together, stay
  *    under MAX_HANDOFF_VERIFYING — else 202 ERR_BUSY, nothing verified;
  * 5. structure, id and signature (in bulk on the compute pool when more than a handful; a full
  *    pool is 202 ERR_BUSY too).
@@ -62,7 +62,7 @@ export function onPcHandoff (msg: Message, ctx: Context): Observable<Message> {
   if (toVerify.length === 0) return of(stored(msg, 0))
   return holderCheck(msg, list, ctx).pipe(mergeMap(refusal => {
     if (refusal !== undefined) return of(refuse(msg, refusal, ctx.rejected))
-    const source = prefixOf(msg.from.host)
+    const source = prefixOf(msg.from.host, ctx.settings.ipLimits.mode)
     if (ctx.verifying.count + toVerify.length > MAX_HANDOFF_VERIFYING) {
       return of(busy(msg, ctx, `${ctx.verifying.count} handed-over records are being verified`))
     }
