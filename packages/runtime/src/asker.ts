@@ -4,7 +4,8 @@
  * `handle` receives: each reply is emitted, `end: true` completes, an error reply errors. A
  * timeout errors with ERR_ASK_TIMEOUT; unsubscribing or timing out sends a cancel so the
  * supervisor forgets the ask. Timeouts go through the injected scheduler, one timer per
- * distinct timeout value (see deadlines.ts), not one per ask.
+ * distinct timeout value (see deadlines.ts), not one per ask. An ask lets go of its subscriber
+ * once it has ended, so a deadline lane still holding it keeps no subscriber chain alive.
  */
 import { Observable } from 'rxjs'
 import type { SchedulerLike, Subscriber, Unsubscribable } from 'rxjs'
@@ -54,21 +55,22 @@ export function createAsker (send: (msg: Message) => void, scheduler: SchedulerL
     ask,
     handle (reply) {
       const a = pending.get(reply.re as number)
-      if (a === undefined) return
+      const subscriber = a?.subscriber
+      if (a === undefined || subscriber === undefined) return
       if (isErrorReply(reply)) {
         a.settle()
-        a.subscriber.error(errorFromData(toErrorData(reply.error)))
+        subscriber.error(errorFromData(toErrorData(reply.error)))
         return
       }
       if (reply.end === true) a.settle()
-      a.subscriber.next(reply)
-      if (reply.end === true) a.subscriber.complete()
+      subscriber.next(reply)
+      if (reply.end === true) subscriber.complete()
     },
     failAll (err) {
       const asks = [...pending.values()]
       pending.clear()
       deadlines.clear()
-      for (const a of asks) a.subscriber.error(err)
+      for (const a of asks) a.release()?.error(err)
     }
   }
   return withGetters(api, { pending: () => pending.size })
@@ -82,25 +84,38 @@ interface AskTable {
 
 /** One open ask: its deadline, and the teardown of its subscription. */
 class Ask extends Timed implements Unsubscribable {
-  constructor (readonly cid: number, readonly subscriber: Subscriber<Message>, readonly type: string, readonly timeout: number,
+  /** Its subscriber while open; let go of once it ended (a lane may still hold the ask a while). */
+  subscriber: Subscriber<Message> | undefined
+
+  constructor (readonly cid: number, subscriber: Subscriber<Message>, readonly type: string, readonly timeout: number,
     private readonly table: AskTable) {
     super()
+    this.subscriber = subscriber
+  }
+
+  /** Its subscriber, let go of. */
+  release (): Subscriber<Message> | undefined {
+    const s = this.subscriber
+    this.subscriber = undefined
+    return s
   }
 
   /** Answered in full: forget it without a cancel. */
   settle (): void {
     this.table.pending.delete(this.cid)
     this.table.deadlines.cancel(this)
+    this.subscriber = undefined
   }
 
   override expire (): void {
     if (!this.table.pending.delete(this.cid)) return
     this.table.send(cancelOf(this.cid))
-    this.subscriber.error(new AskTimeoutError(`no ${this.type} reply within ${this.timeout} ms`))
+    this.release()?.error(new AskTimeoutError(`no ${this.type} reply within ${this.timeout} ms`))
   }
 
   unsubscribe (): void {
     this.table.deadlines.cancel(this)
+    this.subscriber = undefined
     if (this.table.pending.delete(this.cid)) this.table.send(cancelOf(this.cid))
   }
 }

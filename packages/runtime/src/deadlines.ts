@@ -3,7 +3,9 @@
  * set, so each distinct delay keeps a FIFO lane and ONE scheduled action for its head, instead
  * of one timer per ask. Time goes through the injected scheduler (TestScheduler works). A lane
  * whose deadlines are all cancelled drops its action at once, so nothing keeps the process
- * alive. The bookkeeping lives on the `Timed` object itself: adding one allocates nothing.
+ * alive. The bookkeeping lives on the `Timed` object itself: adding one allocates nothing. A lane
+ * lets go of its expired and cancelled deadlines as it goes (a busy lane may never empty), so it
+ * holds about as many as are live.
  */
 import type { SchedulerLike, Subscription } from 'rxjs'
 import { withGetters } from './getters.js'
@@ -26,6 +28,8 @@ export interface Deadlines {
   clear(): void
   /** Deadlines neither expired nor cancelled. */
   readonly size: number
+  /** Deadlines the lanes still hold, expired and cancelled ones not yet let go of included (a leak check). */
+  readonly held: number
 }
 
 interface Lane {
@@ -36,8 +40,8 @@ interface Lane {
   action: Subscription | undefined
 }
 
-/** Compact a lane once this many cancelled deadlines wait behind its head. */
-const COMPACT_AT = 1024
+/** Compact a lane once more than this many deadlines wait from its head and under a quarter of them are live. */
+const COMPACT_AT = 32
 
 export function createDeadlines (scheduler: SchedulerLike): Deadlines {
   const lanes = new Map<number, Lane>()
@@ -51,6 +55,11 @@ export function createDeadlines (scheduler: SchedulerLike): Deadlines {
   const arm = (lane: Lane, now: number): void => {
     while (lane.head < lane.entries.length && lane.entries[lane.head]!.done) lane.head++
     if (lane.head === lane.entries.length) return drop(lane)
+    // Let go of the deadlines before the head once they are half the lane (amortized: each is copied at most once).
+    if (lane.head >= COMPACT_AT && lane.head * 2 >= lane.entries.length) {
+      lane.entries = lane.entries.slice(lane.head)
+      lane.head = 0
+    }
     lane.action = scheduler.schedule(() => expire(lane), Math.max(0, lane.entries[lane.head]!.at - now))
   }
   const expire = (lane: Lane): void => {
@@ -67,7 +76,7 @@ export function createDeadlines (scheduler: SchedulerLike): Deadlines {
     if (lanes.get(lane.delay) === lane && lane.action === undefined) arm(lane, now)
   }
 
-  const api: Omit<Deadlines, 'size'> = {
+  const api: Omit<Deadlines, 'size' | 'held'> = {
     add (delay, timed) {
       const now = scheduler.now()
       let lane = lanes.get(delay)
@@ -86,7 +95,7 @@ export function createDeadlines (scheduler: SchedulerLike): Deadlines {
       size--
       if (--lane.live === 0) return drop(lane)
       const stored = lane.entries.length - lane.head
-      if (stored > COMPACT_AT && lane.live * 4 < stored) {
+      if (stored > COMPACT_AT && lane.live * 4 < stored) { // amortized: three in four go
         lane.entries = lane.entries.slice(lane.head).filter(e => !e.done)
         lane.head = 0
       }
@@ -99,5 +108,12 @@ export function createDeadlines (scheduler: SchedulerLike): Deadlines {
       size = 0
     }
   }
-  return withGetters(api, { size: () => size })
+  return withGetters(api, {
+    size: () => size,
+    held: () => {
+      let n = 0
+      for (const lane of lanes.values()) n += lane.entries.length
+      return n
+    }
+  })
 }

@@ -1,6 +1,8 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { asyncScheduler, firstValueFrom, lastValueFrom, toArray } from 'rxjs'
+import { asyncScheduler, firstValueFrom, lastValueFrom, map, toArray } from 'rxjs'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import type { Message } from '@peerconnect/protocol'
 import { rejects } from '@peerconnect/test-helpers'
 import { createAsker } from '../src/asker.js'
@@ -14,6 +16,9 @@ function setup (timeout?: number) {
 }
 
 const ask = suite('asker')
+
+setFlagsFromString('--expose-gc')
+const gc = runInNewContext('gc') as () => void
 
 ask('asker - each ask gets its own cid and is sent with it', () => {
   const { sent, asker } = setup()
@@ -113,6 +118,23 @@ ask('asker - a reply that arrives while subscribing is delivered and its timer r
   assert.is(r.type, 'sync')
   assert.is(asker.pending, 0)
   assert.not.ok(process.getActiveResourcesInfo().includes('Timeout'), 'no timer left')
+})
+
+ask('asker - an ask that ended lets go of its subscriber while another of its timeout is open', async () => {
+  const { sent, asker } = setup(60_000)
+  const open = asker.ask({ type: 'x' }).subscribe() // keeps the 60 s lane (and the ended ask in it) alive
+  const held = ((): WeakRef<object> => {
+    const big = { payload: new Uint8Array(1 << 16) }
+    const sub = asker.ask({ type: 'y' }).pipe(map(m => [m, big.payload.length])).subscribe()
+    asker.handle({ type: 'y.reply', re: sent[1]!.cid, end: true })
+    assert.ok(sub.closed)
+    return new WeakRef(big)
+  })()
+  await new Promise(resolve => setImmediate(resolve))
+  gc()
+  assert.is(held.deref(), undefined, 'the ended ask\'s operator chain (and what its closures hold) is garbage')
+  assert.is(asker.pending, 1)
+  open.unsubscribe()
 })
 
 ask.run()

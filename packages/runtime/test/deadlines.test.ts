@@ -112,6 +112,29 @@ deadlines('deadlines - many cancelled behind a live head are compacted and the r
   assert.is(d.size, 0)
 })
 
+deadlines('deadlines - a lane that never empties lets go of its expired and cancelled deadlines', () => {
+  const ts = virtual()
+  const d = createDeadlines(ts)
+  let fired = 0
+  // A busy asker: every 10 ms two asks of 1 s, one answered (cancelled) at once; the lane always has live ones.
+  for (let t = 0; t < 10_000; t += 10) {
+    ts.schedule(() => {
+      after(d, 1000, () => fired++)
+      after(d, 1000, () => fired++).cancel()
+    }, t)
+  }
+  let most = 0
+  for (let t = 2_000; t < 10_000; t += 2_000) {
+    ts.schedule(() => {
+      most = Math.max(most, d.held)
+    }, t)
+  }
+  ts.flush()
+  assert.is(fired, 1_000)
+  assert.ok(most <= 400, `held ${most}: about the 100 live, not the 2,000 added`)
+  assert.is(d.held, 0)
+})
+
 deadlines('deadlines - firing may add and cancel others', () => {
   const ts = virtual()
   const d = createDeadlines(ts)

@@ -70,9 +70,10 @@ function createRun (init: TransportInit, deps: ActorDeps): TransportRun {
   // One copy of each contact's id and `host:port` key, shared by these books and the sightings
   // published (ids are never written to): see onSeen.
   // Lane 0: replies to our queries; lane 1: queries it sent us.
-  const throttle = createSeenThrottle({ interval: init.seenInterval, copy: false })
-  const failures = createSeenThrottle({ interval: init.seenInterval, copy: false })
-  const speaks = createSpeaks({ copy: false })
+  const idle = init.contactIdle
+  const throttle = createSeenThrottle({ interval: init.seenInterval, copy: false, idle })
+  const failures = createSeenThrottle({ interval: init.seenInterval, copy: false, idle })
+  const speaks = createSpeaks({ copy: false, idle, now: () => deps.clock.now() })
   const tally: SpeaksTally = { refused: 0, timeoutsNotCounted: 0, refusedReadOnly: 0 }
   // On a virtual clock (any scheduler but rxjs's real-time one), query timeouts, RTTs and
   // transaction ids come from deps; in real time, plain timers, performance.now and node:crypto.
@@ -89,6 +90,7 @@ function createRun (init: TransportInit, deps: ActorDeps): TransportRun {
     rateLimit: init.rateLimit,
     rtt: init.rtt,
     bufferSize: init.bufferSize,
+    contactIdle: idle,
     createSocket: network === undefined ? undefined : type => network.createSocket(type),
     onQuery: q => {
       if (!reach.handle(q)) inbound$.next(q)

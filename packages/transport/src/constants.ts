@@ -1,5 +1,15 @@
 import { millisecond, minute, second } from '@peerconnect/protocol'
 
+// ── idle contacts (idle.ts) ─────────────────────────────────────────────────────────────────
+
+/**
+ * A contact not heard from (nor sent to, for the credit book) for this long is forgotten by the
+ * transport's books: what it speaks, the seen throttles, its RTT estimate, its rate-limit buckets
+ * and its credit. Far beyond the seconds any of them is read over (timeouts ≤ RTO_CEILING, the
+ * seen interval, a bucket's refill); a contact forgotten is as one never heard from.
+ */
+export const CONTACT_IDLE = 10 * minute
+
 // ── adaptive timeouts (rtt.ts) ───────────────────────────────────────────────────────────────
 
 /** No query times out sooner than this, however fast its contact answered before. */

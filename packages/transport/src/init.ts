@@ -30,6 +30,11 @@ export interface TransportInit {
   readonly viewMaxAge?: number
   /** transport.seen at most once per this many ms per contact. Default SEEN_INTERVAL (1 s). */
   readonly seenInterval?: number
+  /**
+   * ms after which a contact not heard from is forgotten by the transport's books: what it speaks,
+   * the seen throttles, its RTT, its rate-limit buckets, its credit (idle.ts). Default CONTACT_IDLE (10 min).
+   */
+  readonly contactIdle?: number
   /** Listen on TCP at the same port for liveness checks. Default true. */
   readonly tcp?: boolean
   /**

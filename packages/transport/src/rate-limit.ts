@@ -1,7 +1,8 @@
-import { RATE_LIMIT_BURST, RATE_LIMIT_GLOBAL_BURST, RATE_LIMIT_GLOBAL_RATE, RATE_LIMIT_INITIAL, RATE_LIMIT_MAX_SOURCES,
+import { CONTACT_IDLE, RATE_LIMIT_BURST, RATE_LIMIT_GLOBAL_BURST, RATE_LIMIT_GLOBAL_RATE, RATE_LIMIT_INITIAL, RATE_LIMIT_MAX_SOURCES,
   RATE_LIMIT_NOTICE_INTERVAL, RATE_LIMIT_PREFIX_BURST, RATE_LIMIT_PREFIX_RATE, RATE_LIMIT_RATE } from './constants.js'
 import { second } from '@peerconnect/protocol'
 import { withGetters } from '@peerconnect/runtime'
+import { forgetIdle } from './idle.js'
 
 export interface RateLimitOptions {
   /** Queries per second a source IP may send, sustained. Default RATE_LIMIT_RATE. */
@@ -34,6 +35,11 @@ export interface RateLimitOptions {
    * `--exempt-loopback`, `peerconnect demo` keeps it on.
    */
   readonly exemptLoopback?: boolean
+  /**
+   * A source (or prefix) that sent no query for this many ms is forgotten (and starts small again). Default
+   * CONTACT_IDLE; Infinity: never.
+   */
+  readonly idle?: number
 }
 
 /** What to do with an inbound query: take it, refuse it with a 201 notice, or drop it unanswered. */
@@ -43,7 +49,9 @@ export type Verdict = typeof VERDICT[keyof typeof VERDICT]
 /**
  * Token buckets for inbound queries: one per source IP, one per /24 (IPv4) or /64 (IPv6) that
  * the sources of a prefix share, and one global ceiling. A query passes only when all three have a
- * token (and then takes one from each). New sources start with few tokens. Bounded maps.
+ * token (and then takes one from each). New sources start with few tokens. Bounded maps, which also
+ * forget sources idle for `idle` (a bucket refills to its burst in seconds: all it loses is that
+ * burst, which a source earns again by its rate).
  */
 export interface RateLimiter {
   /** Takes one token from `ip`'s buckets at time `now` (ms); false when any of them is empty. */
@@ -68,15 +76,27 @@ export function createRateLimiter (opts: RateLimitOptions = {}): RateLimiter {
   const maxSources = Math.max(1, opts.maxSources ?? RATE_LIMIT_MAX_SOURCES)
   const noticeInterval = opts.noticeInterval ?? RATE_LIMIT_NOTICE_INTERVAL
   const exemptLoopback = opts.exemptLoopback ?? true
+  const idle = opts.idle ?? CONTACT_IDLE
+  let swept = -Infinity
   const sources = new Map<string, Bucket>()
   const prefixes = new Map<string, Bucket>()
   let global: Bucket | undefined
 
-  const check = (ip: string, now: number): Verdict => {
+  // Times are kept as whole ms since the first check: small integers, which V8 keeps in a bucket's
+  // fields without a heap number each (a bucket holds two; the refill stays exact, elapsed times telescope).
+  let t0: number | undefined
+  const check = (ip: string, at: number): Verdict => {
     if (exemptLoopback && isLoopback(ip)) return VERDICT.ALLOW
+    t0 ??= Math.floor(at)
+    const now = Math.floor(at) - t0
+    if (now - swept >= SWEEP_EVERY) { // at most once a second: the maps' heads are the least recently seen
+      swept = now
+      forgetIdle(sources, bucketAt, now - idle)
+      forgetIdle(prefixes, bucketAt, now - idle)
+    }
     const b = touch(sources, ip, now, initial, burst, perMs)
     const p = touch(prefixes, prefixOf(ip), now, prefixInitial, prefixBurst, prefixPerMs)
-    if (global === undefined) global = { tokens: globalBurst, at: now, noticeAt: -Infinity }
+    if (global === undefined) global = { tokens: globalBurst, at: now, noticeAt: NEVER }
     else refill(global, now, globalBurst, globalPerMs)
     if (b.tokens >= 1 && p.tokens >= 1 && global.tokens >= 1) {
       b.tokens -= 1
@@ -102,7 +122,7 @@ export function createRateLimiter (opts: RateLimitOptions = {}): RateLimiter {
     let b = map.get(key)
     if (b === undefined) {
       if (map.size >= maxSources) map.delete(map.keys().next().value as string)
-      b = { tokens: start, at: now, noticeAt: -Infinity }
+      b = { tokens: start, at: now, noticeAt: NEVER }
     } else {
       map.delete(key)
       refill(b, now, cap, rate)
@@ -111,6 +131,11 @@ export function createRateLimiter (opts: RateLimitOptions = {}): RateLimiter {
     return b
   }
 }
+
+const SWEEP_EVERY = 1000
+/** A bucket's `noticeAt` before its first notice: long before any time (and a small integer). */
+const NEVER = -(2 ** 30)
+const bucketAt = (b: Bucket): number => b.at
 
 function refill (b: Bucket, now: number, cap: number, perMs: number): void {
   const elapsed = now - b.at

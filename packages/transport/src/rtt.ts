@@ -1,6 +1,7 @@
 import { withGetters } from '@peerconnect/runtime'
-import { RTO_CEILING, RTO_FLOOR, RTO_INITIAL, RTO_UNKNOWN_FACTOR, RTO_UNKNOWN_FLOOR, RTT_MAX_CONTACTS,
+import { CONTACT_IDLE, RTO_CEILING, RTO_FLOOR, RTO_INITIAL, RTO_UNKNOWN_FACTOR, RTO_UNKNOWN_FLOOR, RTT_MAX_CONTACTS,
   RTT_RECENT_SAMPLES } from './constants.js'
+import { createIdleClock, forgetIdle, monotonicNow } from './idle.js'
 
 export interface RttOptions {
   /** Lowest timeout handed out (ms). Default RTO_FLOOR. */
@@ -17,6 +18,8 @@ export interface RttOptions {
   readonly unknownFactor?: number
   /** …and at least this long (ms; still within [floor, ceiling]). Default RTO_UNKNOWN_FLOOR. */
   readonly unknownFloor?: number
+  /** A contact not measured for this many ms is forgotten (unknown again). Default CONTACT_IDLE; Infinity: never. */
+  readonly idle?: number
 }
 
 /**
@@ -24,7 +27,8 @@ export interface RttOptions {
  * smoothed RTT and RTT variance, timeout = srtt + 4·rttvar, doubled per timeout since the last
  * sample (backoff), clamped to [floor, ceiling].
  * A contact never measured gets `unknownFactor` × the p90 of the recent samples of all contacts
- * (at least `unknownFloor`, clamped), or `initial` while nothing has been measured. Memory is bounded (LRU).
+ * (at least `unknownFloor`, clamped), or `initial` while nothing has been measured. Memory is bounded (LRU),
+ * and a contact not measured for `idle` is forgotten.
  */
 export interface RttTable {
   /** Records one measured round trip (ms) to `key` (and ends any backoff). */
@@ -41,7 +45,8 @@ export interface RttTable {
   readonly size: number
 }
 
-export function createRttTable (opts: RttOptions = {}): RttTable {
+/** `now`: monotonic ms (a simulation's virtual clock), for forgetting idle contacts; default performance.now. */
+export function createRttTable (opts: RttOptions = {}, now: () => number = monotonicNow): RttTable {
   const floor = opts.floor ?? RTO_FLOOR
   const ceiling = Math.max(floor, opts.ceiling ?? RTO_CEILING)
   const initial = clamp(opts.initial ?? RTO_INITIAL, floor, ceiling)
@@ -49,6 +54,7 @@ export function createRttTable (opts: RttOptions = {}): RttTable {
   const factor = opts.unknownFactor ?? RTO_UNKNOWN_FACTOR
   const unknownFloor = Math.max(floor, opts.unknownFloor ?? RTO_UNKNOWN_FLOOR)
   const entries = new Map<string, Estimate>()
+  const clock = createIdleClock(now, opts.idle ?? CONTACT_IDLE)
   const recent = new Float64Array(Math.max(1, opts.recentSamples ?? RTT_RECENT_SAMPLES))
   const sorted = new Float64Array(recent.length)
   let recentCount = 0
@@ -67,9 +73,11 @@ export function createRttTable (opts: RttOptions = {}): RttTable {
   const api: Omit<RttTable, 'size'> = {
     observe (key, sample) {
       if (!(sample >= 0) || !Number.isFinite(sample)) return
+      const before = clock.due()
+      if (before !== undefined) forgetIdle(entries, estimateAt, before)
       let e = entries.get(key)
       if (e === undefined) {
-        e = { srtt: sample, rttvar: sample / 2, backoff: 1 }
+        e = { srtt: sample, rttvar: sample / 2, backoff: 1, at: 0 }
         if (entries.size >= maxContacts) entries.delete(entries.keys().next().value as string)
       } else {
         e.rttvar = 0.75 * e.rttvar + 0.25 * Math.abs(e.srtt - sample)
@@ -77,6 +85,7 @@ export function createRttTable (opts: RttOptions = {}): RttTable {
         e.backoff = 1
         entries.delete(key)
       }
+      e.at = clock.second()
       entries.set(key, e)
       recent[recentNext] = sample
       recentNext = (recentNext + 1) % recent.length
@@ -104,7 +113,11 @@ interface Estimate {
   srtt: number
   rttvar: number
   backoff: number
+  /** When it was last measured (the table's second). */
+  at: number
 }
+
+const estimateAt = (e: Estimate): number => e.at
 
 const MAX_BACKOFF = 64
 

@@ -1,7 +1,8 @@
 import { idsEqual } from '@peerconnect/protocol'
 import type { NodeId } from '@peerconnect/protocol'
 import { withGetters } from '@peerconnect/runtime'
-import { SEEN_INTERVAL, SEEN_MAX_CONTACTS } from './constants.js'
+import { CONTACT_IDLE, SEEN_INTERVAL, SEEN_MAX_CONTACTS } from './constants.js'
+import { forgetIdle } from './idle.js'
 
 export interface SeenThrottleOptions {
   /** At most one report per contact per this many ms. Default SEEN_INTERVAL. */
@@ -13,6 +14,8 @@ export interface SeenThrottleOptions {
    * changes, so several books can share one copy per contact). Default true: keep an own copy.
    */
   readonly copy?: boolean
+  /** A contact not reported for this many ms is forgotten. Default CONTACT_IDLE; Infinity: never. */
+  readonly idle?: number
 }
 
 /**
@@ -20,7 +23,8 @@ export interface SeenThrottleOptions {
  * contact (`host:port`), then at most one per `interval`, and at once when the id at that
  * address changes. Two lanes throttled apart (the transport's replies and queries: a query seen
  * first must not hide the reply that proves the contact), kept in one record per contact.
- * Bounded memory: the contacts least recently reported in either lane are forgotten first.
+ * Bounded memory: the contacts least recently reported in either lane are forgotten first, and
+ * any not reported for `idle`.
  */
 export interface SeenThrottle {
   /** True when this sighting at time `now` (ms) should be reported; `lane` 0 (default) or 1. */
@@ -35,9 +39,20 @@ export function createSeenThrottle (opts: SeenThrottleOptions = {}): SeenThrottl
   const maxContacts = Math.max(1, opts.maxContacts ?? SEEN_MAX_CONTACTS)
   const last = new Map<string, Sighting>()
   const own = opts.copy === false ? (id: NodeId): NodeId => id : (id: NodeId): NodeId => id.slice()
+  const idle = opts.idle ?? CONTACT_IDLE
+  let swept = -Infinity
+  // Times are kept as ms since the first sighting: small integers for an integer clock, which V8 keeps
+  // in a record's fields without a heap number each.
+  let t0: number | undefined
 
   const api: Omit<SeenThrottle, 'size'> = {
-    pass (key, id, now, lane = 0) {
+    pass (key, id, at, lane = 0) {
+      t0 ??= at
+      const now = at - t0
+      if (now - swept >= SWEEP_EVERY) { // at most once a second: the head of `last` is the least recently reported
+        swept = now
+        forgetIdle(last, reportedAt, now - idle)
+      }
       const s = last.get(key)
       if (s === undefined) {
         if (last.size >= maxContacts) last.delete(last.keys().next().value as string)
@@ -73,6 +88,11 @@ export function createSeenThrottle (opts: SeenThrottleOptions = {}): SeenThrottl
   }
   return withGetters(api, { size: () => last.size })
 }
+
+const SWEEP_EVERY = 1000
+
+/** When a contact was last reported, in either lane (the map is in that order). */
+const reportedAt = (s: Sighting): number => Math.max(s.at0, s.at1)
 
 /** One contact's last report in each lane (an undefined id: none yet in that lane). */
 interface Sighting {

@@ -50,6 +50,11 @@ export interface KrpcSocketOptions {
    * PROVEN_MAX_ADDRESSES / CREDIT_MAX_ADDRESSES.
    */
   readonly credit?: { readonly maxProven?: number, readonly maxUnproven?: number }
+  /**
+   * A contact idle this long (ms) is forgotten by the RTT table, the rate limiter and the credit book
+   * (unless `rtt` / `rateLimit` say otherwise). Default CONTACT_IDLE.
+   */
+  readonly contactIdle?: number
   /** Called when one of our queries to `host:port` timed out (not when it was cancelled). */
   readonly onTimeout?: (host: string, port: number, method: string) => void
   /** A reply to one of our queries said (BEP 42 `ip`) what address it came to us from: `ip` compact, as sent by `host:port`. */
@@ -143,15 +148,16 @@ export function createKrpcSocket (opts: KrpcSocketOptions): KrpcSocket {
   const scheduler = opts.scheduler
   const now = opts.now ?? (scheduler === undefined ? () => performance.now() : () => scheduler.now())
   const startTimer = (fn: () => void, ms: number): Timer => scheduler === undefined ? setTimeout(fn, ms) : scheduler.schedule(fn, ms)
-  const limiter = opts.rateLimit === false ? undefined : createRateLimiter(opts.rateLimit)
-  const rtt = createRttTable(opts.rtt)
+  const idle = opts.contactIdle
+  const limiter = opts.rateLimit === false ? undefined : createRateLimiter({ idle, ...opts.rateLimit })
+  const rtt = createRttTable({ idle, ...opts.rtt }, now)
   const counters = createCounters()
   const pending = new Map<number, Pending>()
   /** Cancelled queries, by tid, until their timeout (see `abandon`). */
   const abandoned = new Map<number, Abandoned>()
   const tids = new TidSource(opts.random)
   const replyGuard = opts.replyGuard ?? knownReplyGuard
-  const credit = createCreditBook(opts.credit)
+  const credit = createCreditBook({ idle, ...opts.credit, now })
   const type = host.includes(':') ? 'udp6' : 'udp4'
   const sock: DatagramSocket = opts.createSocket?.(type) ?? dgram.createSocket({ type, lookup: literalLookup })
   let bound: Address | undefined

@@ -5,12 +5,14 @@
  * unknown method, so the query could only time out), and only its silence to a query it is known
  * to answer — ping and find_node (every BEP 5 node answers them), or a method it answered before —
  * counts against it. A new id at the same address starts afresh. Bounded: the least recently heard
- * contacts are forgotten (then they are unknown again, as before they first spoke).
+ * contacts are forgotten, and any not heard from for `idle` (then they are unknown again, as before
+ * they first spoke).
  */
 import { idsEqual, KRPC_METHODS } from '@peerconnect/protocol'
 import type { NodeId } from '@peerconnect/protocol'
-import { SPEAKS_MAX_CONTACTS } from './constants.js'
+import { CONTACT_IDLE, SPEAKS_MAX_CONTACTS } from './constants.js'
 import { withGetters } from '@peerconnect/runtime'
+import { createIdleClock, forgetIdle, monotonicNow } from './idle.js'
 
 /** Methods every BEP 5 node answers: a silence to one of them counts whoever the contact is. */
 export const BEP5_CORE: ReadonlySet<string> = new Set(['ping', 'find_node'])
@@ -35,23 +37,37 @@ export interface Speaks {
   readonly size: number
 }
 
-/**
- * `copy: false`: keep the ids passed to `heard` as they are (the caller hands over copies it owns
- * and never changes); default: keep an own copy.
- */
-export function createSpeaks (opts: { maxContacts?: number, copy?: boolean } = {}): Speaks {
+export interface SpeaksOptions {
+  /** Contacts remembered; the least recently heard are forgotten. Default SPEAKS_MAX_CONTACTS. */
+  readonly maxContacts?: number
+  /**
+   * false: keep the ids passed to `heard` as they are (the caller hands over copies it owns and
+   * never changes); default: keep an own copy.
+   */
+  readonly copy?: boolean
+  /** A contact not heard from for this many ms is forgotten. Default CONTACT_IDLE; Infinity: never. */
+  readonly idle?: number
+  /** Monotonic ms (a simulation's virtual clock). Default performance.now. */
+  readonly now?: () => number
+}
+
+export function createSpeaks (opts: SpeaksOptions = {}): Speaks {
   const max = Math.max(1, opts.maxContacts ?? SPEAKS_MAX_CONTACTS)
   const known = new Map<string, Entry>()
+  const clock = createIdleClock(opts.now ?? monotonicNow, opts.idle ?? CONTACT_IDLE)
   const pcOf = (e: Entry): boolean => e.pcVersion || (e.answered & PC_METHODS) !== 0
   const api: Omit<Speaks, 'size'> = {
     heard (heardKey, id, v, answered) {
+      const before = clock.due()
+      if (before !== undefined) forgetIdle(known, entryAt, before)
       let key = heardKey
       let e = known.get(key)
       if (e === undefined || !idsEqual(e.id, id)) {
-        e = { key, id: opts.copy === false ? id : id.slice(), pcVersion: false, answered: 0 }
+        e = { key, id: opts.copy === false ? id : id.slice(), pcVersion: false, answered: 0, at: 0 }
       } else {
         key = e.key // re-inserted under the key string it already holds
       }
+      e.at = clock.second()
       known.delete(key) // re-inserted last: the map's order is least recently heard first
       known.set(key, e)
       if (known.size > max) known.delete(known.keys().next().value!)
@@ -90,7 +106,11 @@ interface Entry {
   pcVersion: boolean
   /** Bit i: it answered a query of KRPC_METHODS[i]. */
   answered: number
+  /** When it was last heard (the book's second). */
+  at: number
 }
+
+const entryAt = (e: Entry): number => e.at
 
 const BITS = new Map<string, number>(KRPC_METHODS.map((m, i) => [m, 1 << i]))
 const PC_METHODS = KRPC_METHODS.filter(m => m.startsWith('pc_')).reduce((acc, m) => acc | BITS.get(m)!, 0)

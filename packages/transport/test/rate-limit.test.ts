@@ -156,6 +156,19 @@ bounded('rate-limit - a source that keeps sending is not the one forgotten', () 
   assert.ok(l.allow('2.2.2.2', 6), '2.2.2.2 was forgotten and starts full')
 })
 
+bucket('rate-limit - the same verdicts on an epoch clock as on one from zero (times are kept relative, in whole ms)', () => {
+  const run = (origin: number): number[] => {
+    const l = createRateLimiter({ rate: 10, burst: 20, initial: 5, exemptLoopback: false, noticeInterval: 1000 })
+    const out: number[] = []
+    for (let i = 0; i < 400; i++) out.push(l.check(`10.0.${i % 3}.1`, origin + i * 7.25))
+    return out
+  }
+  const zero = run(0)
+  assert.equal(run(1_765_000_000_000), zero)
+  assert.equal(run(123), zero)
+  assert.ok(zero.includes(VERDICT.NOTICE) && zero.includes(VERDICT.DROP) && zero.includes(VERDICT.ALLOW))
+})
+
 bucket.run()
 loop.run()
 shared.run()
