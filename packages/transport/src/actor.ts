@@ -1,7 +1,7 @@
 import { EMPTY, from, ignoreElements, Observable, of, shareReplay, Subject, map, tap } from 'rxjs'
 import type { Subscription } from 'rxjs'
-import { BadRequestError, errorReply, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR,
-  idsEqual, normalizeHost, reply, rpcType } from '@peerconnect/protocol'
+import { BadRequestError, errorReply, isRpcReply, isTransportInfo, isTransportQuery, KRPC_CODE_BY_ERROR, KRPC_ERROR, idsEqual,
+  normalizeHost, reply, rpcType } from '@peerconnect/protocol'
 import type { Address, Message, NodeId, RpcRequest, ViewContactData, TransportFailed, TransportInfoReply, TransportResponse,
   TransportSeen } from '@peerconnect/protocol'
 import type { ActorDefinition, ActorDeps, ActorFn, Logger } from '@peerconnect/runtime'

@@ -59,8 +59,9 @@ export interface Counters extends Record<DropReason, number> {
 export type CountersSnapshot = Readonly<Omit<Counters, 'method' | 'snapshot'>> & Readonly<Record<string, number>>
 
 /** The snapshot's per-method key names, made once (not three template strings per method per snapshot). */
-const METHOD_KEYS = COUNTED_METHODS.map(method =>
-  ({ method, sent: `queriesSent.${method}`, in: `queriesIn.${method}`, timeouts: `timeouts.${method}` }))
+const METHOD_KEYS = COUNTED_METHODS.map(method => ({ method, sent: `queriesSent.${method}`, in: `queriesIn.${method}`,
+  timeouts: `timeouts.${method}` })
+)
 
 export function createCounters (): Counters {
   const lanes = METHOD_KEYS.map(keys => ({ keys, counters: { sent: 0, in: 0, timeouts: 0 } }))
