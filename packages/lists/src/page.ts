@@ -1,10 +1,11 @@
 /**
  * Sizing of what goes on the wire: a pc_list or pc_search page that fits its byte budget (3× the
- * query for an unproven querier, a UDP page for a proven one), the compact nodes that fit when a
+ * query for an unproven querier, a UDP page for a proven one), the padding that lets a querier with
+ * no token yet be sent a full page within 3× its query, the compact nodes that fit when a
  * list is empty, and handoff batches that each fit one datagram. Sizes are exact bencoded sizes, computed
  * for the longest transaction id a querier may use.
  */
-import { encodeNodes, encodeQuery, encodeResponse } from '@peerconnect/protocol'
+import { AMPLIFICATION_LIMIT, encodeNodes, encodeQuery, encodeResponse } from '@peerconnect/protocol'
 import type { NodeId, NodeInfo, WireRecord } from '@peerconnect/protocol'
 import type { Entry } from './holding/store.js'
 import { MAX_TID_BYTES } from './constants.js'
@@ -121,10 +122,25 @@ export function querySize (self: NodeId, q: string, a: Record<string, unknown>):
   return encodeQuery(LONGEST_TID, q, { ...a, id: self }).length
 }
 
+/**
+ * `args` with a `pad` key of zero bytes just long enough that AMPLIFICATION_LIMIT × the query's size
+ * (under the shortest transaction id, so any tid will do) is at least `reply` bytes: a holder may
+ * then answer a querier it has given no token yet a reply of that size (the `pad` extension of
+ * find_node, docs/PROTOCOL.md). `args` already that large are returned as they are.
+ */
+export function padded (self: NodeId, q: string, args: Record<string, unknown>, reply: number): Record<string, unknown> {
+  const unpadded = encodeQuery(SHORTEST_TID, q, { ...args, id: self, pad: EMPTY }).length
+  const bytes = Math.ceil(reply / AMPLIFICATION_LIMIT) - unpadded
+  // a pad of L bytes adds L plus its length's digits: L alone is never short
+  return bytes <= 0 ? args : { ...args, pad: new Uint8Array(bytes) }
+}
+
 // ── helpers ──────────────────────────────────────────────────────────────────────────────────
 
 const LONGEST_TID = new Uint8Array(MAX_TID_BYTES)
 const ID_PLACEHOLDER = new Uint8Array(20)
+const SHORTEST_TID = new Uint8Array(1)
+const EMPTY = new Uint8Array(0)
 
 /** Bytes of a bencoded non-negative integer: `i<digits>e`. */
 function intSize (n: number): number {

@@ -2,7 +2,9 @@
  * The one paged holder reader (the directory's pc_list, the search's pc_search): asks one holder
  * for one page after another. Every query carries the token that holder gave us last, if we have
  * one (its reply then fills a datagram; without, the reply is at most 3× the query and brings the
- * token for the next page); every reply's token is kept. Emits each page as it arrives. Stops at
+ * token for the next page); every reply's token is kept. A query without a token is padded when
+ * `pad` says so, so that 3× it holds a reply of `pad` bytes: the first page then comes full at once,
+ * without a round trip for the token. Emits each page as it arrives. Stops at
  * the last page, after `maxPages`, or at an empty page once no progress can come (a second page
  * still empty, or no token to prove ourselves with). An error of the first query errors the stream
  * (the caller may ask another holder); an error of a later page ends it with what was read.
@@ -11,6 +13,7 @@ import { catchError, defer, EMPTY, expand, map, tap } from 'rxjs'
 import type { Observable } from 'rxjs'
 import type { Address, ReplyByMethod } from '@peerconnect/protocol'
 import type { Context } from './context.js'
+import { padded } from './page.js'
 import { query } from './query.js'
 
 /** The paged methods. */
@@ -28,12 +31,17 @@ export function readPages<M extends PagedMethod> (
   holder: Address,
   method: M,
   args: Record<string, unknown>,
-  opts: { maxPages: number }
+  opts: { maxPages: number, pad?: number }
 ): Observable<HolderPage<M>> {
   type Step = HolderPage<M> & { readonly page: number }
   const ask = (cursor: Uint8Array | undefined, page: number): Observable<Step> => defer(() => {
     const token = ctx.peerTokens.get(holder, ctx.now())
-    const a = { ...args, ...(cursor === undefined ? {} : { cursor }), ...(token === undefined ? {} : { token }) }
+    const plain = { ...args, ...(cursor === undefined ? {} : { cursor }) }
+    const a = token !== undefined
+      ? { ...plain, token }
+      : opts.pad === undefined
+      ? plain
+      : padded(ctx.settings.id, method, plain, opts.pad)
     return query(ctx, holder, method, a).pipe(
       map(({ reply }) => ({ reply, at: ctx.now(), page })),
       tap(step => {

@@ -4,7 +4,7 @@ import { decodeKrpc, encodeQuery, encodeResponse, generateIdentity, idsEqual, ra
 import type { NodeInfo } from '@peerconnect/protocol'
 import { createStore } from '../src/holding/store.js'
 import type { Entry } from '../src/holding/store.js'
-import { fillListPage, fitNodes, handoffBatches, querySize, replySize } from '../src/page.js'
+import { fillListPage, fitNodes, handoffBatches, padded, querySize, replySize } from '../src/page.js'
 import { recordOf } from './fixtures.js'
 
 const SELF = randomId()
@@ -32,6 +32,20 @@ function realSize (page: ReturnType<typeof fillListPage>): number {
 }
 
 const pages = suite('page - pc_list pages')
+
+pages('page - padded: 3× the query (any tid) holds the reply asked for, with a pad of at most 3 bytes too many', () => {
+  for (const args of [{ list: 0 }, { list: 19 }, { list: 19, cursor: new Uint8Array(20) }, { q: 'alice' }]) {
+    const q = 'list' in args ? 'pc_list' : 'pc_search'
+    const a = padded(SELF, q, args, 1200)
+    assert.ok(a.pad instanceof Uint8Array, JSON.stringify(Object.keys(a)))
+    const size = (tid: number, x: Record<string, unknown>): number => encodeQuery(new Uint8Array(tid), q, { ...x, id: SELF }).length
+    assert.ok(3 * size(1, a) >= 1200, `${size(1, a)} bytes`)
+    assert.ok(3 * (size(1, a) - 3) < 1200, `${size(1, a)} bytes: padded more than needed`)
+    assert.equal({ ...a, pad: undefined }, { ...args, pad: undefined }, 'the other args as they were')
+  }
+  const big = { list: 3, cursor: new Uint8Array(500) }
+  assert.is(padded(SELF, 'pc_list', big, 1200), big, 'a query already that large is not padded')
+})
 
 pages('page - a proven page fills a datagram and no more', () => {
   const page = fillListPage(ALL, { self: SELF, token: TOKEN, budget: 1200, now: NOW, cursor: new Uint8Array(0) })

@@ -17,7 +17,7 @@ import { readPages } from '../pages.js'
 import { createSharedReads } from '../shared-reads.js'
 import { firstAfter, itself } from '../sorted.js'
 import { verifyMany } from '../verify.js'
-import { MIN_RECORDS_PER_PAGE, PREFETCH } from '../constants.js'
+import { MIN_RECORDS_PER_PAGE, PREFETCH, UDP_PAGE_BYTES } from '../constants.js'
 import { encodeCursor } from './cursor.js'
 import type { DirectoryCursor } from './cursor.js'
 import { inOrder } from './in-order.js'
@@ -145,11 +145,12 @@ interface ReadRecord {
 
 /**
  * Every record one holder has for list `list` (pc_list pages, each record's age turned into when
- * its peer last announced), up to a full list (`maxPerList`) of the longest records.
+ * its peer last announced), up to a full list (`maxPerList`) of the longest records. A holder we
+ * have no token from yet is asked with a padded query, so its first reply is a full page too.
  */
 function readHolder (ctx: Context, holder: Address, list: number): Observable<ReadRecord[]> {
   const maxPages = Math.ceil(ctx.settings.maxPerList / MIN_RECORDS_PER_PAGE) + 1
-  return readPages(ctx, holder, 'pc_list', { list }, { maxPages }).pipe(
+  return readPages(ctx, holder, 'pc_list', { list }, { maxPages, pad: UDP_PAGE_BYTES }).pipe(
     map(({ reply, at }) => (reply.records ?? []).map((wire, i) => ({ wire, seenAt: at - (reply.ages?.[i] ?? 0) }))),
     reduce((all, page) => all.concat(page), [] as ReadRecord[])
   )

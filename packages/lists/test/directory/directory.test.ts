@@ -244,17 +244,41 @@ freshness('directory - a second read reuses each holder\'s token: one full page 
   await net.advance(2 * INTERVAL)
   const mine = (from: number): typeof net.queries =>
     net.queries.slice(from).filter(q => q.q === 'pc_list' && q.from === `127.0.0.1:${reader.address.port}`)
-  const first = net.queries.length
   await page(reader, 500)
-  const cold = mine(first)
-  assert.ok(cold.some(q => q.a.token === undefined), 'the first read asks for tokens')
   const second = net.queries.length
   await page(reader, 500)
   const warm = mine(second)
   assert.ok(warm.length > 0)
   assert.equal(warm.filter(q => q.a.token === undefined).map(q => q.to), [], 'every holder read before is shown its token')
+  assert.ok(warm.every(q => q.proven === true && q.a.pad === undefined))
+  net.stopAll()
+})
+
+freshness('directory - a first read pads the query to a holder it has no token from: a full first page, no token round trip', async () => {
+  const net = createFakeNet()
+  const LIST = 0 // read first (every node here holds every list: a later list's holders have given their tokens already)
+  const records = identitiesIn(LIST, 12).map((p, i) => createRecord(p, { name: `peer-${i}`, host: '203.0.113.9', port: 2000 + i, seq: 1 }))
+  const state = heldState(LIST, records, T0)
+  for (let i = 0; i < 4; i++) net.add({ snapshot: state, init: { announce: false } })
+  const reader = net.add({ init: { announce: false, cacheTtl: 0 } })
+  const mine = (from: number): typeof net.queries =>
+    net.queries.slice(from).filter(q => q.q === 'pc_list' && q.a.list === LIST && q.from === `127.0.0.1:${reader.address.port}`)
+  const first = net.queries.length
+  const cold = await page(reader, 500)
+  const coldQueries = mine(first)
+  assert.is(cold.peers.filter(p => p.list === LIST).length, 12)
+  const tokenless = coldQueries.filter(q => q.a.token === undefined)
+  assert.is(tokenless.length, new Set(coldQueries.map(q => q.to)).size, 'one query without a token per holder')
+  for (const q of tokenless) {
+    assert.ok(q.a.pad instanceof Uint8Array && 3 * q.bytes >= 1200, `${q.bytes} bytes`)
+    assert.ok(q.error === undefined && q.proven === false && q.replyBytes! <= 3 * q.bytes && q.replyBytes! > 3 * q.bytes - 300,
+      `${q.replyBytes} of ${3 * q.bytes} bytes`)
+  }
+  const second = net.queries.length
+  await page(reader, 500)
+  const warm = mine(second)
   assert.ok(warm.every(q => q.proven === true))
-  assert.ok(warm.length < cold.length, `${warm.length} < ${cold.length} queries`)
+  assert.is(coldQueries.length, warm.length, 'as many pages without a token as with one')
   net.stopAll()
 })
 

@@ -5,6 +5,7 @@ import { closest, createRecord, decodeNodes, generateIdentity, idsEqual, idToHex
 import type { Address, Identity, ListsStatsReply, Message, NodeId, PeerRecord, TransportResponse } from '@peerconnect/protocol'
 import { createFakeNet } from '../fake-net.js'
 import type { FakeNet, FakeNode } from '../fake-net.js'
+import { padded } from '../../src/page.js'
 import { codeOf, identityIn, recordOf, signedBy } from '../fixtures.js'
 
 const LIST = 6
@@ -260,6 +261,27 @@ listing('rpc - without a token: a token bound to the asker and no more than 3× 
   assert.ok(last.replyBytes! <= 3 * last.bytes, `${last.replyBytes} > 3 × ${last.bytes}`)
   assert.is(last.proven, false)
   assert.ok(res.r.next instanceof Uint8Array, 'a next says there is more')
+  noAmplification(net)
+  net.stopAll()
+})
+
+listing('rpc - without a token but padded (page.ts padded): the first reply is as full a page as a proven one, within 3×', async () => {
+  const { net, holder } = setup()
+  for (let i = 0; i < 10; i++) await announce(net, peer(), holder)
+  const asker = peer()
+  const bare = await net.send(asker, holder.address, 'pc_list', { list: LIST }) as TransportResponse
+  assert.is((bare.r.records as unknown[] | undefined)?.length ?? 0, 0, 'a bare query: 3× it holds no record')
+  const other = peer()
+  const pad = padded(other.id, 'pc_list', { list: LIST }, 1200)
+  const first = await net.send(other, holder.address, 'pc_list', pad) as TransportResponse
+  const last = net.queries[net.queries.length - 1]!
+  assert.is(last.proven, false)
+  assert.ok(last.replyBytes! <= 3 * last.bytes, `${last.replyBytes} > 3 × ${last.bytes}`)
+  const proven = await net.send(other, holder.address, 'pc_list', { list: LIST, token: first.r.token }) as TransportResponse
+  assert.is(net.queries[net.queries.length - 1]!.proven, true)
+  const n = (first.r.records as unknown[]).length
+  assert.ok(n >= 4, `${n} records in the first reply`)
+  assert.is(n, (proven.r.records as unknown[]).length, 'as many as a proven page')
   noAmplification(net)
   net.stopAll()
 })
