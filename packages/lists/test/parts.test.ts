@@ -254,6 +254,52 @@ networks('prefixOf - a /24 for IPv4 (mapped too), a /64 for IPv6, nothing for lo
   for (const lo of ['127.0.0.1', '127.9.8.7', '::1', '0:0:0:0:0:0:0:1']) assert.is(prefixOf(lo), undefined, lo)
 })
 
+networks('prefixOf - one network as routing counts it (subnetOf): IPv4 and IPv4-mapped IPv6 alike, in any spelling', () => {
+  for (const mode of ['default', 'strict'] as const) {
+    for (const host of ['198.51.100.7', '::ffff:198.51.100.7', '::FFFF:198.51.100.9', '::ffff:c633:6407', '0:0:0:0:0:ffff:c633:64ff']) {
+      assert.is(prefixOf(host, mode), '198.51.100.0/24', `${host} ${mode}`)
+    }
+    assert.is(prefixOf('::ffff:c633:6507', mode), '198.51.101.0/24')
+  }
+  for (const host of ['::ffff:10.0.0.7', '::ffff:a00:7', '::ffff:192.168.1.1', '::ffff:127.0.0.1', '::ffff:7f00:1']) {
+    assert.is(prefixOf(host), undefined, `${host} exempt in mode default`)
+  }
+  assert.is(prefixOf('::ffff:a00:7', 'strict'), '10.0.0.0/24')
+})
+
+networks('prefixOf - IPv6: the /64 in canonical form, however written; the zone id of a scoped address is not part of it', () => {
+  for (const mode of ['default', 'strict'] as const) {
+    for (const host of ['2001:db8:1:2::1', '2001:0DB8:0001:0002:ffff::9', '2001:db8:1:2:3:4:5:6', '2001:db8:1:2:3:4:1.2.3.4']) {
+      assert.is(prefixOf(host, mode), '2001:db8:1:2::/64', `${host} ${mode}`)
+    }
+    assert.is(prefixOf('2001:db8:0:0:1::', mode), '2001:db8:0:0::/64')
+    assert.is(prefixOf('2001:db8::1%eth0', mode), '2001:db8:0:0::/64', 'a zone id names an interface, not a network')
+  }
+})
+
+networks('prefixOf - link-local and private: exempt in mode default (a zone id too), their own /24 or /64 in strict', () => {
+  for (const host of ['fe80::1', 'fe80::1%eth0', 'FE80::abcd:1%2', '169.254.3.4', 'fd12:3456::1', 'fc00::9', '10.1.2.3', '172.31.0.1',
+    '192.168.7.7', '100.127.0.1']) {
+    assert.is(prefixOf(host), undefined, `${host} exempt in mode default`)
+    assert.type(prefixOf(host, 'strict'), 'string', `${host} counted in strict`)
+  }
+  assert.is(prefixOf('fe80::1%eth0', 'strict'), 'fe80:0:0:0::/64')
+  assert.is(prefixOf('fe80::2', 'strict'), prefixOf('fe80::1%eth1', 'strict'))
+  assert.is(prefixOf('fd12:3456:0:7::1', 'strict'), 'fd12:3456:0:7::/64')
+  assert.is(prefixOf('169.254.3.4', 'strict'), '169.254.3.0/24')
+  assert.is(prefixOf('172.32.0.1'), '172.32.0.0/24', 'just outside 172.16/12: public')
+  for (const lo of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) assert.is(prefixOf(lo, 'strict'), undefined, `${lo}: loopback always exempt`)
+})
+
+networks('prefixOf - a host that is no IP address is on no network (as routing says; the transport and records only carry IPs)', () => {
+  for (const mode of ['default', 'strict'] as const) {
+    for (const host of ['', 'example.com', 'node-1', 'not an ip', '1.2.3', '1.2.3.4.5', '01.2.3.4', '2001:db8::1::2', '::ffff:1.2.3.999',
+      '%eth0']) {
+      assert.is(prefixOf(host, mode), undefined, `${JSON.stringify(host)} ${mode}`)
+    }
+  }
+})
+
 networks('createBuckets - a burst at once, then the rate; each key its own; bounded', () => {
   const b = createBuckets({ rate: 10, burst: 20, max: 2 })
   assert.ok(b.take('a', 20, 0))

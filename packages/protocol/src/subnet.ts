@@ -35,13 +35,13 @@ export function ipLimitsOf (x: { mode?: unknown, bucket?: unknown, table?: unkno
 }
 
 /**
- * The subnet an address counts against (`a.b.c` for IPv4, the first 64 bits in hex for IPv6),
- * or undefined when it is exempt: mode 'off', an unparsable host, or — unless strict — a
- * loopback, private, link-local or shared (CGNAT) address.
+ * The subnet an address counts against (`a.b.c` for IPv4, the first 64 bits in hex for IPv6; an
+ * IPv6 zone id such as `%eth0` is no part of it), or undefined when it is exempt: mode 'off', an
+ * unparsable host, or — unless strict — a loopback, private, link-local or shared (CGNAT) address.
  */
 export function subnetOf (host: string, mode: IpLimitsMode): string | undefined {
   if (mode === 'off') return undefined
-  const ip = parseHost(host)
+  const ip = parseUnzoned(host)
   if (ip === undefined) return undefined
   if (mode !== 'strict' && isLocal(ip)) return undefined
   if (ip.length === 4) return `${ip[0]!}.${ip[1]!}.${ip[2]!}`
@@ -69,14 +69,32 @@ export function limitPerSubnet<T extends { readonly host: string }> (items: read
   return out
 }
 
-/** Loopback, private (RFC 1918, ULA), link-local and shared (100.64/10) addresses. */
-function isLocal (ip: Uint8Array): boolean {
-  if (ip.length === 4) {
-    const [a, b] = [ip[0]!, ip[1]!]
-    return a === 127 || a === 10 || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168) ||
-      (a === 169 && b === 254) || (a === 100 && b >= 64 && b < 128)
-  }
+/** True for a loopback address (127.0.0.0/8, mapped too, and ::1). */
+export function isLoopbackHost (host: string): boolean {
+  const ip = parseUnzoned(host)
+  return ip !== undefined && isLoopback(ip)
+}
+
+/** The address of `host` (see parseHost), an IPv6 zone id left out. */
+function parseUnzoned (host: string): Uint8Array | undefined {
+  const zone = host.includes(':') ? host.indexOf('%') : -1
+  return parseHost(zone < 0 ? host : host.slice(0, zone))
+}
+
+function isLoopback (ip: Uint8Array): boolean {
+  if (ip.length === 4) return ip[0] === 127
   let loopback = ip[15] === 1
   for (let i = 0; i < 15 && loopback; i++) if (ip[i] !== 0) loopback = false
-  return loopback || (ip[0]! & 0xfe) === 0xfc || (ip[0] === 0xfe && (ip[1]! & 0xc0) === 0x80)
+  return loopback
+}
+
+/** Loopback, private (RFC 1918, ULA), link-local and shared (100.64/10) addresses. */
+function isLocal (ip: Uint8Array): boolean {
+  if (isLoopback(ip)) return true
+  if (ip.length === 4) {
+    const [a, b] = [ip[0]!, ip[1]!]
+    return a === 10 || (a === 172 && b >= 16 && b < 32) || (a === 192 && b === 168) ||
+      (a === 169 && b === 254) || (a === 100 && b >= 64 && b < 128)
+  }
+  return (ip[0]! & 0xfe) === 0xfc || (ip[0] === 0xfe && (ip[1]! & 0xc0) === 0x80)
 }

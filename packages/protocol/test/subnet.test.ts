@@ -1,6 +1,6 @@
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { ipLimitsOf, limitPerSubnet, subnetOf } from '../src/subnet.js'
+import { ipLimitsOf, isLoopbackHost, limitPerSubnet, subnetOf } from '../src/subnet.js'
 
 const subnet = suite('subnet')
 
@@ -21,6 +21,21 @@ subnet('subnet - loopback and private ranges are exempt unless strict; off exemp
   assert.is(subnetOf('172.32.0.1', 'default'), '172.32.0')
   assert.is(subnetOf('8.8.8.8', 'off'), undefined)
   assert.is(subnetOf('not an ip', 'strict'), undefined)
+})
+
+subnet('subnet - an IPv6 zone id is no part of the subnet: a scoped link-local address is local, and in strict its /64', () => {
+  assert.is(subnetOf('fe80::1%eth0', 'default'), undefined)
+  assert.is(subnetOf('fe80::1%eth0', 'strict'), subnetOf('fe80::2', 'strict'))
+  assert.is(subnetOf('2001:db8:1:2::1%3', 'default'), subnetOf('2001:db8:1:2::9', 'default'))
+  assert.is(subnetOf('8.8.8.8%eth0', 'strict'), undefined, 'IPv4 has no zone: unparsable')
+  assert.is(subnetOf('%eth0', 'strict'), undefined)
+})
+
+subnet('subnet - isLoopbackHost: 127/8 (mapped too) and ::1 only', () => {
+  for (const host of ['127.0.0.1', '127.9.8.7', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1', '::1%lo']) {
+    assert.ok(isLoopbackHost(host), host)
+  }
+  for (const host of ['128.0.0.1', '10.0.0.1', '::', '::2', '1::1', 'fe80::1', 'localhost', '']) assert.not.ok(isLoopbackHost(host), host)
 })
 
 subnet('subnet - limitPerSubnet keeps the first n of each subnet, in order; exempt ones always', () => {
