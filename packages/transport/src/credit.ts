@@ -1,6 +1,7 @@
 import { CONTACT_IDLE, CREDIT_MAX_ADDRESSES, PROVEN_MAX_ADDRESSES } from './constants.js'
 import { withGetters } from '@peerconnect/runtime'
 import { createIdleClock, forgetIdle, monotonicNow } from './idle.js'
+import type { IdleBookOptions } from './idle.js'
 
 /**
  * New addresses draw no traffic: an address (`host:port`) is *proven* once it answered a query of
@@ -34,18 +35,15 @@ export interface CreditBook {
   readonly size: number
 }
 
-export interface CreditOptions {
+/**
+ * `idle`: a proven address that sent us nothing for as long is unproven again; an unproven one that sent or was sent
+ * nothing for as long loses its count.
+ */
+export interface CreditOptions extends IdleBookOptions {
   /** Proven addresses remembered. Default PROVEN_MAX_ADDRESSES. */
   readonly maxProven?: number
   /** Unproven addresses whose bytes are counted. Default CREDIT_MAX_ADDRESSES. */
   readonly maxUnproven?: number
-  /**
-   * An address that sent us nothing for this many ms stops being proven; an unproven one that sent or was sent
-   * nothing for as long loses its count. Default CONTACT_IDLE; Infinity: never.
-   */
-  readonly idle?: number
-  /** Monotonic ms (a simulation's virtual clock). Default performance.now. */
-  readonly now?: () => number
 }
 
 export function createCreditBook (opts: CreditOptions = {}): CreditBook {

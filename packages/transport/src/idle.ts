@@ -51,5 +51,13 @@ export function createIdleClock (now: () => number, idle: number): IdleClock {
   }
 }
 
+/** The options every book shares (a book states what `idle` means for it where that differs). */
+export interface IdleBookOptions {
+  /** An entry not touched for this many ms is forgotten. Default CONTACT_IDLE; Infinity: never. */
+  readonly idle?: number
+  /** Monotonic ms (a simulation's virtual clock). Default performance.now. */
+  readonly now?: () => number
+}
+
 /** The default clock of a book: monotonic ms. */
 export const monotonicNow = (): number => performance.now()

@@ -3,8 +3,10 @@ import { CONTACT_IDLE, RATE_LIMIT_BURST, RATE_LIMIT_GLOBAL_BURST, RATE_LIMIT_GLO
 import { second } from '@peerconnect/protocol'
 import { withGetters } from '@peerconnect/runtime'
 import { forgetIdle } from './idle.js'
+import type { IdleBookOptions } from './idle.js'
 
-export interface RateLimitOptions {
+/** `idle`: a source (or prefix) that sent no query for as long is forgotten, and starts small again. */
+export interface RateLimitOptions extends Pick<IdleBookOptions, 'idle'> {
   /** Queries per second a source IP may send, sustained. Default RATE_LIMIT_RATE. */
   readonly rate?: number
   /** Queries a source IP may send in one burst. Default RATE_LIMIT_BURST. */
@@ -35,11 +37,6 @@ export interface RateLimitOptions {
    * `--exempt-loopback`, `peerconnect demo` keeps it on.
    */
   readonly exemptLoopback?: boolean
-  /**
-   * A source (or prefix) that sent no query for this many ms is forgotten (and starts small again). Default
-   * CONTACT_IDLE; Infinity: never.
-   */
-  readonly idle?: number
 }
 
 /** What to do with an inbound query: take it, refuse it with a 201 notice, or drop it unanswered. */

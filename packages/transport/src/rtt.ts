@@ -2,8 +2,10 @@ import { withGetters } from '@peerconnect/runtime'
 import { CONTACT_IDLE, RTO_CEILING, RTO_FLOOR, RTO_INITIAL, RTO_UNKNOWN_FACTOR, RTO_UNKNOWN_FLOOR, RTT_MAX_CONTACTS,
   RTT_RECENT_SAMPLES } from './constants.js'
 import { createIdleClock, forgetIdle, monotonicNow } from './idle.js'
+import type { IdleBookOptions } from './idle.js'
 
-export interface RttOptions {
+/** `idle`: a contact not measured for as long is forgotten (unknown again). The clock is `createRttTable`'s `now`. */
+export interface RttOptions extends Pick<IdleBookOptions, 'idle'> {
   /** Lowest timeout handed out (ms). Default RTO_FLOOR. */
   readonly floor?: number
   /** Highest timeout handed out (ms). Default RTO_CEILING. */
@@ -18,8 +20,6 @@ export interface RttOptions {
   readonly unknownFactor?: number
   /** …and at least this long (ms; still within [floor, ceiling]). Default RTO_UNKNOWN_FLOOR. */
   readonly unknownFloor?: number
-  /** A contact not measured for this many ms is forgotten (unknown again). Default CONTACT_IDLE; Infinity: never. */
-  readonly idle?: number
 }
 
 /**

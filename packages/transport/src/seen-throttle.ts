@@ -3,8 +3,10 @@ import type { NodeId } from '@peerconnect/protocol'
 import { withGetters } from '@peerconnect/runtime'
 import { CONTACT_IDLE, SEEN_INTERVAL, SEEN_MAX_CONTACTS } from './constants.js'
 import { forgetIdle } from './idle.js'
+import type { IdleBookOptions } from './idle.js'
 
-export interface SeenThrottleOptions {
+/** `idle`: a contact not reported for as long is forgotten. The clock is the time given to `pass`. */
+export interface SeenThrottleOptions extends Pick<IdleBookOptions, 'idle'> {
   /** At most one report per contact per this many ms. Default SEEN_INTERVAL. */
   readonly interval?: number
   /** Contacts remembered; the oldest are forgotten. Default SEEN_MAX_CONTACTS. */
@@ -14,8 +16,6 @@ export interface SeenThrottleOptions {
    * changes, so several books can share one copy per contact). Default true: keep an own copy.
    */
   readonly copy?: boolean
-  /** A contact not reported for this many ms is forgotten. Default CONTACT_IDLE; Infinity: never. */
-  readonly idle?: number
 }
 
 /**

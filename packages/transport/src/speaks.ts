@@ -13,6 +13,7 @@ import type { NodeId } from '@peerconnect/protocol'
 import { CONTACT_IDLE, SPEAKS_MAX_CONTACTS } from './constants.js'
 import { withGetters } from '@peerconnect/runtime'
 import { createIdleClock, forgetIdle, monotonicNow } from './idle.js'
+import type { IdleBookOptions } from './idle.js'
 
 /** Methods every BEP 5 node answers: a silence to one of them counts whoever the contact is. */
 export const BEP5_CORE: ReadonlySet<string> = new Set(['ping', 'find_node'])
@@ -37,7 +38,8 @@ export interface Speaks {
   readonly size: number
 }
 
-export interface SpeaksOptions {
+/** `idle`: a contact not heard from for as long is forgotten. */
+export interface SpeaksOptions extends IdleBookOptions {
   /** Contacts remembered; the least recently heard are forgotten. Default SPEAKS_MAX_CONTACTS. */
   readonly maxContacts?: number
   /**
@@ -45,10 +47,6 @@ export interface SpeaksOptions {
    * never changes); default: keep an own copy.
    */
   readonly copy?: boolean
-  /** A contact not heard from for this many ms is forgotten. Default CONTACT_IDLE; Infinity: never. */
-  readonly idle?: number
-  /** Monotonic ms (a simulation's virtual clock). Default performance.now. */
-  readonly now?: () => number
 }
 
 export function createSpeaks (opts: SpeaksOptions = {}): Speaks {

@@ -12,6 +12,7 @@ import { createSimNetwork, seededRandom } from '@peerconnect/runtime'
 import { CONTACT_IDLE, RATE_LIMIT_INITIAL } from '../src/constants.js'
 import { createCreditBook } from '../src/credit.js'
 import { createIdleClock, forgetIdle } from '../src/idle.js'
+import type { IdleBookOptions } from '../src/idle.js'
 import { createRateLimiter, VERDICT } from '../src/rate-limit.js'
 import { createRttTable } from '../src/rtt.js'
 import { createSeenThrottle } from '../src/seen-throttle.js'
@@ -61,6 +62,31 @@ books('idle - speaks: a contact silent past the idle time is unknown again; one 
   assert.is(s.pc('10.0.0.2:1'), true)
   assert.ok(s.counts('10.0.0.2:1', 'pc_list')) // what it answered is still known
   assert.is(s.size, 1)
+})
+
+books('idle - one IdleBookOptions configures every book: each forgets its contact after that idle time on that clock', () => {
+  const clock = manual()
+  const shared: IdleBookOptions = { idle: IDLE, now: clock.now }
+  const speaks = createSpeaks(shared)
+  const credit = createCreditBook(shared)
+  const rtt = createRttTable(shared, clock.now)
+  const seen = createSeenThrottle(shared)
+  const limiter = createRateLimiter(shared)
+  const key = '198.51.100.1:1'
+  speaks.heard(key, randomId(), PC_V)
+  credit.prove(key)
+  rtt.observe(key, 80)
+  seen.pass(key, randomId(), clock.t)
+  limiter.check('198.51.100.1', clock.t)
+  assert.equal([speaks.size, credit.size, rtt.size, seen.size, limiter.size], [1, 1, 1, 1, 1])
+  clock.t += IDLE + 2_000
+  speaks.heard('198.51.100.2:1', randomId(), PC_V)
+  credit.prove('198.51.100.2:1')
+  rtt.observe('198.51.100.2:1', 80)
+  seen.pass('198.51.100.2:1', randomId(), clock.t)
+  limiter.check('198.51.100.2', clock.t)
+  assert.equal([speaks.size, credit.size, rtt.size, seen.size, limiter.size], [1, 1, 1, 1, 1], 'the first contact forgotten by each')
+  assert.not.ok(credit.isProven(key))
 })
 
 books('idle - speaks: within the idle time nothing is forgotten, and Infinity never forgets', () => {
