@@ -25,7 +25,7 @@
  * (`scale-heap-per-node.svg`, `scale-hops.svg`, data in `scale-sweep.json`) to DIR.
  */
 import { spawnSync } from 'node:child_process'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
@@ -55,6 +55,7 @@ const flags = parseFlags({
   concurrency: 32,
   seconds: 6 * 3600,
   sweep: false,
+  collect: false,
   'max-nodes': 10_000,
   retries: -1,
   svg: ''
@@ -524,10 +525,34 @@ function report (o: Outcome): void {
 
 async function sweep (): Promise<void> {
   const sizes = [1000, 2000, 5000, 10_000].filter(n => n <= flags['max-nodes'])
+  const rows = flags.collect ? collect(sizes) : runSizes(sizes)
+  reportSweep(rows)
+}
+
+/**
+ * `--collect`: the rows of runs made before, one at a time (`--nodes N --svg DIR` each): the
+ * `scale-<N>.json` files in the `--svg` directory. A size without its file is left out, said so.
+ */
+function collect (sizes: readonly number[]): Array<Record<string, unknown>> {
+  if (flags.svg === '') throw new RangeError('--collect reads scale-<N>.json from the --svg directory: give --svg DIR')
+  return sizes.flatMap(n => {
+    const file = join(flags.svg, `scale-${n}.json`)
+    if (!existsSync(file)) {
+      process.stderr.write(`${n} nodes: no ${file}\n`)
+      return []
+    }
+    const { curves: _curves, ...row } = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
+    return [row]
+  })
+}
+
+/** Runs each size in its own process with the other flags; the rows of those that gave a result. */
+function runSizes (sizes: readonly number[]): Array<Record<string, unknown>> {
   const rows: Array<Record<string, unknown>> = []
   const self = fileURLToPath(import.meta.url)
   const pass = process.argv.slice(2).filter((a, i, all) =>
-    a !== '--sweep' && a !== '--nodes' && all[i - 1] !== '--nodes' && a !== '--max-nodes' && all[i - 1] !== '--max-nodes'
+    a !== '--sweep' && a !== '--collect' && a !== '--nodes' && all[i - 1] !== '--nodes' && a !== '--max-nodes' &&
+    all[i - 1] !== '--max-nodes'
   )
   for (const n of sizes) {
     process.stderr.write(`── ${n} nodes ──\n`)
@@ -544,6 +569,10 @@ async function sweep (): Promise<void> {
       process.stderr.write(`${n} nodes: no result (exit ${String(child.status)})\n`)
     }
   }
+  return rows
+}
+
+function reportSweep (rows: ReadonlyArray<Record<string, unknown>>): void {
   printTable(['nodes', 'lookup ok', 'hops p50', 'goal hops', 'queries', 'all 20', 'directory', 'search', 'bytes/node/min', 'heap/node KB',
     'rss/node KB'], rows.map(r => [
       String(r.nodes),
