@@ -245,6 +245,15 @@ export class RoutingTable {
   }
 
   /**
+   * Every contact as the table holds it (not a copy), in no particular order: for the actor's
+   * snapshot, which would otherwise keep a second copy of each. The table never changes a contact
+   * it holds (a refresh stores a new one), so these stay as they were; do not mutate them.
+   */
+  held (): Contact[] {
+    return this.entries().map(e => e.contact)
+  }
+
+  /**
    * The contacts a find_node answer may name, for a published view: every contact that has not
    * failed, with the ms it stays good from `now` (0 when merely old).
    */

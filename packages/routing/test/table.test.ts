@@ -173,6 +173,19 @@ adding('add - returned contacts are plain data without undefined fields', () => 
   for (const c of table.all()) assert.equal(Object.keys(c).sort(), ['host', 'id', 'lastSeen', 'port'])
 })
 
+adding('held - the contacts as held, one object per contact across calls; a touch stores a new one and leaves the old as it was', () => {
+  const table = new RoutingTable(self)
+  const c = contact(randomId(), { lastSeen: 5000 })
+  table.add(c)
+  const before = table.held()[0]
+  assert.ok(before !== undefined && table.held()[0] === before)
+  assert.ok(table.all()[0] !== before)
+  table.touch(c.id, 7000, 33)
+  assert.is(before.lastSeen, 5000)
+  assert.not.ok('rtt' in before)
+  assert.is(table.held()[0]?.lastSeen, 7000)
+})
+
 adding('touch - refreshes lastSeen and rtt, never moves lastSeen backwards', () => {
   const table = new RoutingTable(self)
   const c = contact(randomId(), { lastSeen: 5000 })

@@ -170,6 +170,20 @@ snapshots('snapshots - the state restores into a new run without announcing the 
   assert.is(second.out.filter(([, m]) => m.type === 'routing.peer.added').length, 0)
 })
 
+snapshots('snapshots - hold the table\'s contact objects: an unchanged contact is one object in successive snapshots, no copy', () => {
+  const a = idIn(self, 0)
+  const run = runVirtual({}, 1 * minute, (ts, in$) => {
+    ts.schedule(() => in$.next(seen(a)), 1)
+    ts.schedule(() => in$.next(seen(idIn(self, 1))), 20 * second)
+  })
+  const states = run.out.map(([, m]) => m).filter(m => m.type === SNAPSHOT_TYPE)
+    .map(m => (m as unknown as { state: { contacts: Contact[] } }).state)
+  assert.is(states.length, 2)
+  const first = states[0]?.contacts.find(c => idsEqual(c.id, a))
+  assert.ok(first)
+  assert.ok(states[1]?.contacts.find(c => idsEqual(c.id, a)) === first)
+})
+
 snapshots('snapshots - a malformed snapshot is ignored', () => {
   for (const bad of [null, 42, 'x', { contacts: 'no' }, { contacts: [{ id: 'x' }, null, 3] }]) {
     const run = runVirtual({}, 1000, (ts, in$) => {

@@ -24,10 +24,11 @@ export interface Handoff {
 
 export function createHandoff (ctx: Context): Handoff {
   // When each (list, newcomer) was last handed: by list, then by the newcomer's id bytes as a
-  // latin1 string (20 chars; a `list:hex` key cost ~110 bytes in three strings per entry).
+  // latin1 string (20 chars; a `list:hex` key cost ~110 bytes in three strings per entry). One key
+  // string per newcomer, shared by the maps of all the lists it is due for (~40 bytes per list saved).
   const recent = new Map<number, Map<string, number>>()
 
-  const due = (list: number, contact: Contact, now: number): boolean => {
+  const due = (list: number, key: string, now: number): boolean => {
     // oldest first in each map (a key is set once until it expires): stop at the first one still recent
     for (const byId of recent.values()) {
       for (const [k, at] of byId) {
@@ -37,7 +38,6 @@ export function createHandoff (ctx: Context): Handoff {
     }
     let byId = recent.get(list)
     if (byId === undefined) recent.set(list, byId = new Map<string, number>())
-    const key = idKey(contact.id)
     if (byId.has(key)) return false
     byId.set(key, now)
     return true
@@ -106,7 +106,8 @@ export function createHandoff (ctx: Context): Handoff {
       // A BEP 5-only newcomer holds no list: it never gets a pc_handoff.
       if (!isRoutingPeerAdded(msg) || msg.contact.pc === false || idsEqual(msg.contact.id, ctx.settings.id)) return EMPTY
       const now = ctx.now()
-      const lists = ctx.store.lists(now).filter(list => due(list, msg.contact, now))
+      const key = idKey(msg.contact.id)
+      const lists = ctx.store.lists(now).filter(list => due(list, key, now))
       return from(lists).pipe(mergeMap(list => handList(list, msg.contact)))
     })
   }
