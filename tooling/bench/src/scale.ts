@@ -551,8 +551,7 @@ function runSizes (sizes: readonly number[]): Array<Record<string, unknown>> {
   const rows: Array<Record<string, unknown>> = []
   const self = fileURLToPath(import.meta.url)
   const pass = process.argv.slice(2).filter((a, i, all) =>
-    a !== '--sweep' && a !== '--collect' && a !== '--nodes' && all[i - 1] !== '--nodes' && a !== '--max-nodes' &&
-    all[i - 1] !== '--max-nodes'
+    a !== '--sweep' && a !== '--nodes' && all[i - 1] !== '--nodes' && a !== '--max-nodes' && all[i - 1] !== '--max-nodes'
   )
   for (const n of sizes) {
     process.stderr.write(`── ${n} nodes ──\n`)
